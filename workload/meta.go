@@ -60,28 +60,6 @@ type OwnerReference struct {
 	BlockOwnerDeletion *bool  `json:"blockOwnerDeletion,omitempty"`
 }
 
-// DeepCopy returns a copy of m that shares no memory with it.
-func (m *ObjectMeta) DeepCopy() ObjectMeta {
-	out := *m
-	if m.DeletionTimestamp != nil {
-		t := *m.DeletionTimestamp
-		out.DeletionTimestamp = &t
-	}
-	out.DeletionGracePeriodSeconds = copyPtr(m.DeletionGracePeriodSeconds)
-	out.Labels = copyMap(m.Labels)
-	out.Annotations = copyMap(m.Annotations)
-	if m.OwnerReferences != nil {
-		out.OwnerReferences = make([]OwnerReference, len(m.OwnerReferences))
-		for i, r := range m.OwnerReferences {
-			r.Controller = copyPtr(r.Controller)
-			r.BlockOwnerDeletion = copyPtr(r.BlockOwnerDeletion)
-			out.OwnerReferences[i] = r
-		}
-	}
-	out.Finalizers = copySlice(m.Finalizers)
-	return out
-}
-
 // ControllerOf returns the owner reference with controller=true, or nil.
 func ControllerOf(o Object) *OwnerReference {
 	refs := o.GetObjectMeta().OwnerReferences
@@ -209,3 +187,6 @@ func copySlice[T any](s []T) []T {
 	copy(out, s)
 	return out
 }
+
+// DeepCopyInto copies t into out; a Time holds no shared mutable state.
+func (t *Time) DeepCopyInto(out *Time) { *out = *t }

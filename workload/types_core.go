@@ -1,0 +1,549 @@
+package workload
+
+import (
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// ResourceList maps a resource name ("cpu", "memory", "pods", "storage")
+// to a quantity, as core/v1 ResourceList.
+type ResourceList map[string]resource.Quantity
+
+// Resource names orchestra schedules on.
+const (
+	ResourceCPU     = "cpu"
+	ResourceMemory  = "memory"
+	ResourcePods    = "pods"
+	ResourceStorage = "storage"
+)
+
+// Namespace is a core/v1 Namespace. Namespaces that objects name exist
+// without being declared; a Namespace object is accepted and stored.
+type Namespace struct {
+	TypeMeta   `json:",inline"`
+	ObjectMeta `json:"metadata,omitempty"`
+}
+
+// Kind returns "Namespace".
+func (*Namespace) Kind() string { return "Namespace" }
+
+// Node is a core/v1 Node: a machine that runs pods.
+type Node struct {
+	TypeMeta   `json:",inline"`
+	ObjectMeta `json:"metadata,omitempty"`
+	Spec       NodeSpec   `json:"spec,omitempty"`
+	Status     NodeStatus `json:"status,omitempty"`
+}
+
+// Kind returns "Node".
+func (*Node) Kind() string { return "Node" }
+
+// NodeSpec is core/v1 NodeSpec.
+type NodeSpec struct {
+	PodCIDR       string   `json:"podCIDR,omitempty"`
+	PodCIDRs      []string `json:"podCIDRs,omitempty"`
+	Unschedulable bool     `json:"unschedulable,omitempty"`
+	Taints        []Taint  `json:"taints,omitempty"`
+}
+
+// Taint effects.
+const (
+	TaintEffectNoSchedule       = "NoSchedule"
+	TaintEffectPreferNoSchedule = "PreferNoSchedule"
+	TaintEffectNoExecute        = "NoExecute"
+)
+
+// Well-known taint keys that Kubernetes sets on nodes.
+const (
+	TaintNodeNotReady           = "node.kubernetes.io/not-ready"
+	TaintNodeUnreachable        = "node.kubernetes.io/unreachable"
+	TaintNodeUnschedulable      = "node.kubernetes.io/unschedulable"
+	TaintNodeMemoryPressure     = "node.kubernetes.io/memory-pressure"
+	TaintNodeDiskPressure       = "node.kubernetes.io/disk-pressure"
+	TaintNodePIDPressure        = "node.kubernetes.io/pid-pressure"
+	TaintNodeNetworkUnavailable = "node.kubernetes.io/network-unavailable"
+	TaintControlPlane           = "node-role.kubernetes.io/control-plane"
+)
+
+// Well-known node labels.
+const (
+	LabelHostname = "kubernetes.io/hostname"
+	LabelOS       = "kubernetes.io/os"
+	LabelArch     = "kubernetes.io/arch"
+	LabelZone     = "topology.kubernetes.io/zone"
+)
+
+// Taint is core/v1 Taint.
+type Taint struct {
+	Key       string `json:"key"`
+	Value     string `json:"value,omitempty"`
+	Effect    string `json:"effect"`
+	TimeAdded *Time  `json:"timeAdded,omitempty"`
+}
+
+// NodeStatus is core/v1 NodeStatus (the parts orchestra uses).
+type NodeStatus struct {
+	Capacity    ResourceList    `json:"capacity,omitempty"`
+	Allocatable ResourceList    `json:"allocatable,omitempty"`
+	Conditions  []NodeCondition `json:"conditions,omitempty"`
+	Addresses   []NodeAddress   `json:"addresses,omitempty"`
+}
+
+// Node condition types.
+const (
+	NodeReady = "Ready"
+)
+
+// Condition statuses.
+const (
+	ConditionTrue    = "True"
+	ConditionFalse   = "False"
+	ConditionUnknown = "Unknown"
+)
+
+// NodeCondition is core/v1 NodeCondition.
+type NodeCondition struct {
+	Type               string `json:"type"`
+	Status             string `json:"status"`
+	LastHeartbeatTime  Time   `json:"lastHeartbeatTime,omitempty"`
+	LastTransitionTime Time   `json:"lastTransitionTime,omitempty"`
+	Reason             string `json:"reason,omitempty"`
+	Message            string `json:"message,omitempty"`
+}
+
+// NodeAddress is core/v1 NodeAddress.
+type NodeAddress struct {
+	Type    string `json:"type"`
+	Address string `json:"address"`
+}
+
+// Pod is a core/v1 Pod.
+type Pod struct {
+	TypeMeta   `json:",inline"`
+	ObjectMeta `json:"metadata,omitempty"`
+	Spec       PodSpec   `json:"spec,omitempty"`
+	Status     PodStatus `json:"status,omitempty"`
+}
+
+// Kind returns "Pod".
+func (*Pod) Kind() string { return "Pod" }
+
+// PodTemplateSpec is core/v1 PodTemplateSpec: the pods a controller makes.
+type PodTemplateSpec struct {
+	ObjectMeta `json:"metadata,omitempty"`
+	Spec       PodSpec `json:"spec,omitempty"`
+}
+
+// Restart policies.
+const (
+	RestartPolicyAlways    = "Always"
+	RestartPolicyOnFailure = "OnFailure"
+	RestartPolicyNever     = "Never"
+)
+
+// PodSpec is core/v1 PodSpec (the parts orchestra models; the loader warns
+// about the others).
+type PodSpec struct {
+	InitContainers                []Container       `json:"initContainers,omitempty"`
+	Containers                    []Container       `json:"containers"`
+	RestartPolicy                 string            `json:"restartPolicy,omitempty"`
+	TerminationGracePeriodSeconds *int64            `json:"terminationGracePeriodSeconds,omitempty"`
+	ActiveDeadlineSeconds         *int64            `json:"activeDeadlineSeconds,omitempty"`
+	NodeSelector                  map[string]string `json:"nodeSelector,omitempty"`
+	NodeName                      string            `json:"nodeName,omitempty"`
+	HostNetwork                   bool              `json:"hostNetwork,omitempty"`
+	Hostname                      string            `json:"hostname,omitempty"`
+	Subdomain                     string            `json:"subdomain,omitempty"`
+	Affinity                      *Affinity         `json:"affinity,omitempty"`
+	SchedulerName                 string            `json:"schedulerName,omitempty"`
+	Tolerations                   []Toleration      `json:"tolerations,omitempty"`
+	Priority                      *int32            `json:"priority,omitempty"`
+}
+
+// Container is core/v1 Container (the parts orchestra models).
+type Container struct {
+	Name           string               `json:"name"`
+	Image          string               `json:"image,omitempty"`
+	Command        []string             `json:"command,omitempty"`
+	Args           []string             `json:"args,omitempty"`
+	WorkingDir     string               `json:"workingDir,omitempty"`
+	Ports          []ContainerPort      `json:"ports,omitempty"`
+	Env            []EnvVar             `json:"env,omitempty"`
+	Resources      ResourceRequirements `json:"resources,omitempty"`
+	LivenessProbe  *Probe               `json:"livenessProbe,omitempty"`
+	ReadinessProbe *Probe               `json:"readinessProbe,omitempty"`
+	StartupProbe   *Probe               `json:"startupProbe,omitempty"`
+}
+
+// Protocols.
+const (
+	ProtocolTCP  = "TCP"
+	ProtocolUDP  = "UDP"
+	ProtocolSCTP = "SCTP"
+)
+
+// ContainerPort is core/v1 ContainerPort.
+type ContainerPort struct {
+	Name          string `json:"name,omitempty"`
+	HostPort      int32  `json:"hostPort,omitempty"`
+	ContainerPort int32  `json:"containerPort"`
+	Protocol      string `json:"protocol,omitempty"`
+	HostIP        string `json:"hostIP,omitempty"`
+}
+
+// EnvVar is core/v1 EnvVar with a literal value (valueFrom is not
+// modelled).
+type EnvVar struct {
+	Name  string `json:"name"`
+	Value string `json:"value,omitempty"`
+}
+
+// ResourceRequirements is core/v1 ResourceRequirements.
+type ResourceRequirements struct {
+	Limits   ResourceList `json:"limits,omitempty"`
+	Requests ResourceList `json:"requests,omitempty"`
+}
+
+// Probe is core/v1 Probe.
+type Probe struct {
+	ProbeHandler        `json:",inline"`
+	InitialDelaySeconds int32 `json:"initialDelaySeconds,omitempty"`
+	TimeoutSeconds      int32 `json:"timeoutSeconds,omitempty"`
+	PeriodSeconds       int32 `json:"periodSeconds,omitempty"`
+	SuccessThreshold    int32 `json:"successThreshold,omitempty"`
+	FailureThreshold    int32 `json:"failureThreshold,omitempty"`
+}
+
+// ProbeHandler is core/v1 ProbeHandler: exactly one of its fields is set.
+type ProbeHandler struct {
+	Exec      *ExecAction      `json:"exec,omitempty"`
+	HTTPGet   *HTTPGetAction   `json:"httpGet,omitempty"`
+	TCPSocket *TCPSocketAction `json:"tcpSocket,omitempty"`
+}
+
+// ExecAction is core/v1 ExecAction.
+type ExecAction struct {
+	Command []string `json:"command,omitempty"`
+}
+
+// HTTPGetAction is core/v1 HTTPGetAction.
+type HTTPGetAction struct {
+	Path        string             `json:"path,omitempty"`
+	Port        intstr.IntOrString `json:"port"`
+	Host        string             `json:"host,omitempty"`
+	Scheme      string             `json:"scheme,omitempty"`
+	HTTPHeaders []HTTPHeader       `json:"httpHeaders,omitempty"`
+}
+
+// HTTPHeader is core/v1 HTTPHeader.
+type HTTPHeader struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// TCPSocketAction is core/v1 TCPSocketAction.
+type TCPSocketAction struct {
+	Port intstr.IntOrString `json:"port"`
+	Host string             `json:"host,omitempty"`
+}
+
+// Affinity is core/v1 Affinity (node affinity only; pod affinity is not
+// modelled).
+type Affinity struct {
+	NodeAffinity *NodeAffinity `json:"nodeAffinity,omitempty"`
+}
+
+// NodeAffinity is core/v1 NodeAffinity.
+type NodeAffinity struct {
+	RequiredDuringSchedulingIgnoredDuringExecution  *NodeSelector             `json:"requiredDuringSchedulingIgnoredDuringExecution,omitempty"`
+	PreferredDuringSchedulingIgnoredDuringExecution []PreferredSchedulingTerm `json:"preferredDuringSchedulingIgnoredDuringExecution,omitempty"`
+}
+
+// NodeSelector is core/v1 NodeSelector: the terms are ORed.
+type NodeSelector struct {
+	NodeSelectorTerms []NodeSelectorTerm `json:"nodeSelectorTerms"`
+}
+
+// NodeSelectorTerm is core/v1 NodeSelectorTerm: the requirements are ANDed.
+type NodeSelectorTerm struct {
+	MatchExpressions []NodeSelectorRequirement `json:"matchExpressions,omitempty"`
+	MatchFields      []NodeSelectorRequirement `json:"matchFields,omitempty"`
+}
+
+// Node selector operators.
+const (
+	NodeSelectorOpIn           = "In"
+	NodeSelectorOpNotIn        = "NotIn"
+	NodeSelectorOpExists       = "Exists"
+	NodeSelectorOpDoesNotExist = "DoesNotExist"
+	NodeSelectorOpGt           = "Gt"
+	NodeSelectorOpLt           = "Lt"
+)
+
+// NodeSelectorRequirement is core/v1 NodeSelectorRequirement.
+type NodeSelectorRequirement struct {
+	Key      string   `json:"key"`
+	Operator string   `json:"operator"`
+	Values   []string `json:"values,omitempty"`
+}
+
+// PreferredSchedulingTerm is core/v1 PreferredSchedulingTerm.
+type PreferredSchedulingTerm struct {
+	Weight     int32            `json:"weight"`
+	Preference NodeSelectorTerm `json:"preference"`
+}
+
+// Toleration operators.
+const (
+	TolerationOpExists = "Exists"
+	TolerationOpEqual  = "Equal"
+)
+
+// Toleration is core/v1 Toleration.
+type Toleration struct {
+	Key               string `json:"key,omitempty"`
+	Operator          string `json:"operator,omitempty"`
+	Value             string `json:"value,omitempty"`
+	Effect            string `json:"effect,omitempty"`
+	TolerationSeconds *int64 `json:"tolerationSeconds,omitempty"`
+}
+
+// Pod phases.
+const (
+	PodPending   = "Pending"
+	PodRunning   = "Running"
+	PodSucceeded = "Succeeded"
+	PodFailed    = "Failed"
+	PodUnknown   = "Unknown"
+)
+
+// Pod condition types.
+const (
+	PodScheduled        = "PodScheduled"
+	PodInitialized      = "Initialized"
+	PodReadyToStartCtrs = "PodReadyToStartContainers"
+	ContainersReady     = "ContainersReady"
+	PodReady            = "Ready"
+	DisruptionTarget    = "DisruptionTarget"
+)
+
+// PodStatus is core/v1 PodStatus.
+type PodStatus struct {
+	Phase                 string            `json:"phase,omitempty"`
+	Conditions            []PodCondition    `json:"conditions,omitempty"`
+	Message               string            `json:"message,omitempty"`
+	Reason                string            `json:"reason,omitempty"`
+	HostIP                string            `json:"hostIP,omitempty"`
+	PodIP                 string            `json:"podIP,omitempty"`
+	PodIPs                []PodIP           `json:"podIPs,omitempty"`
+	StartTime             *Time             `json:"startTime,omitempty"`
+	InitContainerStatuses []ContainerStatus `json:"initContainerStatuses,omitempty"`
+	ContainerStatuses     []ContainerStatus `json:"containerStatuses,omitempty"`
+}
+
+// PodIP is core/v1 PodIP.
+type PodIP struct {
+	IP string `json:"ip"`
+}
+
+// PodCondition is core/v1 PodCondition.
+type PodCondition struct {
+	Type               string `json:"type"`
+	Status             string `json:"status"`
+	LastProbeTime      Time   `json:"lastProbeTime,omitempty"`
+	LastTransitionTime Time   `json:"lastTransitionTime,omitempty"`
+	Reason             string `json:"reason,omitempty"`
+	Message            string `json:"message,omitempty"`
+}
+
+// ContainerStatus is core/v1 ContainerStatus.
+type ContainerStatus struct {
+	Name                 string         `json:"name"`
+	State                ContainerState `json:"state,omitempty"`
+	LastTerminationState ContainerState `json:"lastState,omitempty"`
+	Ready                bool           `json:"ready"`
+	RestartCount         int32          `json:"restartCount"`
+	Image                string         `json:"image"`
+	ContainerID          string         `json:"containerID,omitempty"`
+	Started              *bool          `json:"started,omitempty"`
+}
+
+// ContainerState is core/v1 ContainerState: at most one field is set.
+type ContainerState struct {
+	Waiting    *ContainerStateWaiting    `json:"waiting,omitempty"`
+	Running    *ContainerStateRunning    `json:"running,omitempty"`
+	Terminated *ContainerStateTerminated `json:"terminated,omitempty"`
+}
+
+// ContainerStateWaiting is core/v1 ContainerStateWaiting.
+type ContainerStateWaiting struct {
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// ContainerStateRunning is core/v1 ContainerStateRunning.
+type ContainerStateRunning struct {
+	StartedAt Time `json:"startedAt,omitempty"`
+}
+
+// ContainerStateTerminated is core/v1 ContainerStateTerminated.
+type ContainerStateTerminated struct {
+	ExitCode    int32  `json:"exitCode"`
+	Signal      int32  `json:"signal,omitempty"`
+	Reason      string `json:"reason,omitempty"`
+	Message     string `json:"message,omitempty"`
+	StartedAt   Time   `json:"startedAt,omitempty"`
+	FinishedAt  Time   `json:"finishedAt,omitempty"`
+	ContainerID string `json:"containerID,omitempty"`
+}
+
+// Service types.
+const (
+	ServiceTypeClusterIP    = "ClusterIP"
+	ServiceTypeNodePort     = "NodePort"
+	ServiceTypeLoadBalancer = "LoadBalancer"
+	ServiceTypeExternalName = "ExternalName"
+)
+
+// ClusterIPNone marks a headless Service.
+const ClusterIPNone = "None"
+
+// Session affinities and traffic policies.
+const (
+	SessionAffinityNone     = "None"
+	SessionAffinityClientIP = "ClientIP"
+	TrafficPolicyCluster    = "Cluster"
+	TrafficPolicyLocal      = "Local"
+)
+
+// DefaultClientIPServiceAffinitySeconds is the default ClientIP affinity
+// timeout (3 hours).
+const DefaultClientIPServiceAffinitySeconds int32 = 10800
+
+// Service is a core/v1 Service.
+type Service struct {
+	TypeMeta   `json:",inline"`
+	ObjectMeta `json:"metadata,omitempty"`
+	Spec       ServiceSpec   `json:"spec,omitempty"`
+	Status     ServiceStatus `json:"status,omitempty"`
+}
+
+// Kind returns "Service".
+func (*Service) Kind() string { return "Service" }
+
+// ServiceSpec is core/v1 ServiceSpec (the parts orchestra models).
+type ServiceSpec struct {
+	Ports                    []ServicePort          `json:"ports,omitempty"`
+	Selector                 map[string]string      `json:"selector,omitempty"`
+	ClusterIP                string                 `json:"clusterIP,omitempty"`
+	ClusterIPs               []string               `json:"clusterIPs,omitempty"`
+	Type                     string                 `json:"type,omitempty"`
+	ExternalName             string                 `json:"externalName,omitempty"`
+	ExternalTrafficPolicy    string                 `json:"externalTrafficPolicy,omitempty"`
+	InternalTrafficPolicy    *string                `json:"internalTrafficPolicy,omitempty"`
+	SessionAffinity          string                 `json:"sessionAffinity,omitempty"`
+	SessionAffinityConfig    *SessionAffinityConfig `json:"sessionAffinityConfig,omitempty"`
+	PublishNotReadyAddresses bool                   `json:"publishNotReadyAddresses,omitempty"`
+}
+
+// ServicePort is core/v1 ServicePort.
+type ServicePort struct {
+	Name        string             `json:"name,omitempty"`
+	Protocol    string             `json:"protocol,omitempty"`
+	AppProtocol *string            `json:"appProtocol,omitempty"`
+	Port        int32              `json:"port"`
+	TargetPort  intstr.IntOrString `json:"targetPort,omitempty"`
+	NodePort    int32              `json:"nodePort,omitempty"`
+}
+
+// SessionAffinityConfig is core/v1 SessionAffinityConfig.
+type SessionAffinityConfig struct {
+	ClientIP *ClientIPConfig `json:"clientIP,omitempty"`
+}
+
+// ClientIPConfig is core/v1 ClientIPConfig.
+type ClientIPConfig struct {
+	TimeoutSeconds *int32 `json:"timeoutSeconds,omitempty"`
+}
+
+// ServiceStatus is core/v1 ServiceStatus.
+type ServiceStatus struct {
+	LoadBalancer LoadBalancerStatus `json:"loadBalancer,omitempty"`
+}
+
+// LoadBalancerStatus is core/v1 LoadBalancerStatus.
+type LoadBalancerStatus struct {
+	Ingress []LoadBalancerIngress `json:"ingress,omitempty"`
+}
+
+// LoadBalancerIngress is core/v1 LoadBalancerIngress.
+type LoadBalancerIngress struct {
+	IP       string `json:"ip,omitempty"`
+	Hostname string `json:"hostname,omitempty"`
+}
+
+// PersistentVolumeClaim is a core/v1 PersistentVolumeClaim, kept as a record
+// only: orchestra does not provision storage.
+type PersistentVolumeClaim struct {
+	TypeMeta   `json:",inline"`
+	ObjectMeta `json:"metadata,omitempty"`
+	Spec       PersistentVolumeClaimSpec   `json:"spec,omitempty"`
+	Status     PersistentVolumeClaimStatus `json:"status,omitempty"`
+}
+
+// Kind returns "PersistentVolumeClaim".
+func (*PersistentVolumeClaim) Kind() string { return "PersistentVolumeClaim" }
+
+// PersistentVolumeClaimSpec is core/v1 PersistentVolumeClaimSpec.
+type PersistentVolumeClaimSpec struct {
+	AccessModes      []string             `json:"accessModes,omitempty"`
+	Resources        ResourceRequirements `json:"resources,omitempty"`
+	StorageClassName *string              `json:"storageClassName,omitempty"`
+	VolumeName       string               `json:"volumeName,omitempty"`
+	VolumeMode       *string              `json:"volumeMode,omitempty"`
+}
+
+// PersistentVolumeClaimStatus is core/v1 PersistentVolumeClaimStatus.
+type PersistentVolumeClaimStatus struct {
+	Phase string `json:"phase,omitempty"`
+}
+
+// ObjectReference is core/v1 ObjectReference.
+type ObjectReference struct {
+	Kind            string `json:"kind,omitempty"`
+	Namespace       string `json:"namespace,omitempty"`
+	Name            string `json:"name,omitempty"`
+	UID             string `json:"uid,omitempty"`
+	APIVersion      string `json:"apiVersion,omitempty"`
+	ResourceVersion string `json:"resourceVersion,omitempty"`
+	FieldPath       string `json:"fieldPath,omitempty"`
+}
+
+// Event types.
+const (
+	EventTypeNormal  = "Normal"
+	EventTypeWarning = "Warning"
+)
+
+// Event is a core/v1 Event.
+type Event struct {
+	TypeMeta       `json:",inline"`
+	ObjectMeta     `json:"metadata,omitempty"`
+	InvolvedObject ObjectReference `json:"involvedObject"`
+	Reason         string          `json:"reason,omitempty"`
+	Message        string          `json:"message,omitempty"`
+	Source         EventSource     `json:"source,omitempty"`
+	FirstTimestamp Time            `json:"firstTimestamp,omitempty"`
+	LastTimestamp  Time            `json:"lastTimestamp,omitempty"`
+	Count          int32           `json:"count,omitempty"`
+	Type           string          `json:"type,omitempty"`
+}
+
+// Kind returns "Event".
+func (*Event) Kind() string { return "Event" }
+
+// EventSource is core/v1 EventSource.
+type EventSource struct {
+	Component string `json:"component,omitempty"`
+	Host      string `json:"host,omitempty"`
+}
