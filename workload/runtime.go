@@ -1,0 +1,102 @@
+package workload
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Watch event types, as in Kubernetes' watch API.
+const (
+	Added    = "ADDED"
+	Modified = "MODIFIED"
+	Deleted  = "DELETED"
+)
+
+// WatchEvent is one change seen by a watch: the object as it is after the
+// change (for Deleted, as it was last), and the version the change made.
+// The object is shared by every watcher of the change: treat it as
+// read-only and DeepCopyObject it before modifying it.
+type WatchEvent struct {
+	Type    string
+	Object  Object
+	Version uint64
+}
+
+// Watcher is a stream of changes, delivered in version order with no gap
+// and no duplicate. It is implemented by store.Watcher and by every
+// Runtime's watch.
+type Watcher interface {
+	// TryNext returns the next change if one is ready, without blocking.
+	TryNext() (WatchEvent, bool)
+	// Next blocks until a change is ready, the watch ends (it then returns
+	// the reason, see Err), or ctx is done.
+	Next(ctx context.Context) (WatchEvent, error)
+	// Ready returns a channel that receives a value when a change becomes
+	// ready after a TryNext found none; for loops that select.
+	Ready() <-chan struct{}
+	// Stop ends the watch and releases its resources. It is idempotent.
+	Stop()
+	// Err returns why the watch ended, or nil while it runs.
+	Err() error
+}
+
+// Runtime is the seam between orchestra's control plane and whatever runs
+// pods: the fake in-memory runtime (package fake), Go functions (package
+// inproc), OS processes (package process), or, later, a Kubernetes cluster.
+// The controllers never know which one they drive.
+//
+// A Runtime reports nodes and pods as Kubernetes' kubelets and node
+// registry do: List gives the current state and the version it is at, and
+// Watch streams the changes after a version. Pod status (phase, conditions,
+// container states, restarts, exit codes, IP, times) changes only through
+// these reports. Restart policy, crash-loop back-off and probes are the
+// runtime's job, as they are the kubelet's.
+//
+// Every method is safe for concurrent use and may fail: callers retry with
+// back-off. Nothing in the interface assumes the runtime lives in the same
+// process.
+type Runtime interface {
+	// List returns the nodes and pods the runtime has now (each a copy the
+	// caller owns), sorted by namespace and name, and the version of that
+	// state, to pass to Watch.
+	List(ctx context.Context) (nodes []*Node, pods []*Pod, version uint64, err error)
+	// Watch streams every node and pod change after version: Added,
+	// Modified and Deleted events whose Object is a *Node or a *Pod. When
+	// the runtime can no longer serve changes from that version, Watch (or
+	// the watch later) ends with an error wrapping ErrWatchExpired, and
+	// the caller lists again.
+	Watch(ctx context.Context, version uint64) (Watcher, error)
+	// CreatePod starts pod on the node its spec.nodeName names. The pod's
+	// metadata (name, namespace, uid, labels, owners) is kept as given. It
+	// fails with an error wrapping ErrNodeNotFound when that node does not
+	// exist and ErrPodExists when a pod of that namespace and name does.
+	CreatePod(ctx context.Context, pod *Pod) error
+	// DeletePod stops a pod: its containers are asked to stop, are killed
+	// when grace has passed, and the pod is then gone (a Deleted event). A
+	// grace of 0 kills at once. It fails with an error wrapping
+	// ErrPodNotFound when there is no such pod.
+	DeletePod(ctx context.Context, namespace, name string, grace time.Duration) error
+}
+
+// LogReader is implemented by runtimes that keep container logs, like
+// `kubectl logs`.
+type LogReader interface {
+	// Logs returns what the named container of the pod wrote (stdout and
+	// stderr interleaved); previous asks for the run before the last
+	// restart.
+	Logs(ctx context.Context, namespace, pod, container string, previous bool) ([]byte, error)
+}
+
+// Errors a Runtime returns, wrapped with the object they concern.
+var (
+	// ErrNodeNotFound: CreatePod named a node the runtime does not have.
+	ErrNodeNotFound = errors.New("workload: node not found")
+	// ErrPodExists: CreatePod for a namespace/name the runtime already runs.
+	ErrPodExists = errors.New("workload: pod already exists")
+	// ErrPodNotFound: DeletePod for a pod the runtime does not have.
+	ErrPodNotFound = errors.New("workload: pod not found")
+	// ErrWatchExpired: the watch cannot continue from the version asked
+	// for; list again and watch from the list's version.
+	ErrWatchExpired = errors.New("workload: watch expired, list again")
+)
