@@ -1,0 +1,781 @@
+package store
+
+import (
+	"cmp"
+	"encoding/hex"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/orchestra-go/orchestra/workload"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
+)
+
+// Clock is the time source the store needs: the time of creation and
+// deletion stamps. Every vtime.Clock and benbjohnson/clock Clock is one.
+type Clock interface {
+	Now() time.Time
+}
+
+// Defaults for the zero Config.
+const (
+	DefaultWatchBuffer = 1 << 17
+	DefaultHistory     = 1 << 16
+)
+
+// Config configures a Store. The zero value works.
+type Config struct {
+	// Clock stamps creationTimestamp and deletionTimestamp. Nil means the
+	// real clock.
+	Clock Clock
+	// Seed seeds the generator of UIDs and generateName suffixes: the
+	// same seed and the same sequence of calls give the same UIDs and
+	// names.
+	Seed int64
+	// WatchBuffer bounds the events queued for one watcher and not yet
+	// read. Past it the watch ends with ErrWatchOverflow. Zero or less
+	// means DefaultWatchBuffer.
+	WatchBuffer int
+	// History is how many past events the store keeps for Watch with a
+	// fromVersion. Zero or less means DefaultHistory.
+	History int
+}
+
+// Propagation policies of DeleteOptions, as in Kubernetes.
+const (
+	// DeleteBackground deletes the object now; the garbage collector
+	// deletes its dependents afterwards. The default.
+	DeleteBackground = "Background"
+	// DeleteForeground keeps the object, marked for deletion with the
+	// "foregroundDeletion" finalizer, until the garbage collector has
+	// deleted its blocking dependents and removed the finalizer.
+	DeleteForeground = "Foreground"
+	// DeleteOrphan keeps the object, marked for deletion with the "orphan"
+	// finalizer, until the garbage collector has removed the owner
+	// references to it from its dependents and removed the finalizer.
+	DeleteOrphan = "Orphan"
+)
+
+// Finalizers the store adds for the propagation policies.
+const (
+	FinalizerForeground = "foregroundDeletion"
+	FinalizerOrphan     = "orphan"
+)
+
+// Preconditions must hold for a Delete to proceed; empty fields are not
+// checked.
+type Preconditions struct {
+	UID             string
+	ResourceVersion string
+}
+
+// DeleteOptions are the options of Store.Delete.
+type DeleteOptions struct {
+	// Preconditions: a mismatch fails the delete with ErrConflict.
+	Preconditions Preconditions
+	// PropagationPolicy is DeleteBackground (""), DeleteForeground or
+	// DeleteOrphan.
+	PropagationPolicy string
+}
+
+// Store is a versioned in-memory object store. It is safe for concurrent
+// use. See the package documentation.
+type Store struct {
+	clock       Clock
+	watchBuffer int
+
+	mu       sync.RWMutex
+	rng      *rand.Rand
+	rv       uint64
+	kinds    map[string]*kindIndex
+	owners   map[ownerKey]entrySet
+	nodes    map[string]entrySet // pods by spec.nodeName
+	history  []Event             // ring of the last len(history) events
+	histCap  int
+	watchers map[string][]*Watcher // by kind; "" holds the all-kinds watchers
+}
+
+// entry is one stored object. obj is never modified once stored: a write
+// stores a new object, so a pointer read under the lock can be copied out
+// after the lock is released.
+type entry struct {
+	namespace, name string
+	obj             workload.Object
+}
+
+type entrySet map[*entry]struct{}
+
+type ownerKey struct{ kind, uid string }
+
+// kindIndex holds the objects of one kind.
+type kindIndex struct {
+	byNS   map[string]map[string]*entry
+	labels map[string]map[string]entrySet // key -> value -> objects
+}
+
+// New returns an empty Store.
+func New(cfg Config) *Store {
+	if cfg.Clock == nil {
+		cfg.Clock = realClock{}
+	}
+	if cfg.WatchBuffer <= 0 {
+		cfg.WatchBuffer = DefaultWatchBuffer
+	}
+	if cfg.History <= 0 {
+		cfg.History = DefaultHistory
+	}
+	seed := uint64(cfg.Seed)
+	return &Store{
+		clock:       cfg.Clock,
+		watchBuffer: cfg.WatchBuffer,
+		rng:         rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		kinds:       map[string]*kindIndex{},
+		owners:      map[ownerKey]entrySet{},
+		nodes:       map[string]entrySet{},
+		histCap:     cfg.History,
+		watchers:    map[string][]*Watcher{},
+	}
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+// clusterScoped reports whether objects of kind have no namespace.
+func clusterScoped(kind string) bool { return kind == "Node" || kind == "Namespace" }
+
+// normNamespace returns the namespace objects of kind are stored under.
+func normNamespace(kind, namespace string) string {
+	if clusterScoped(kind) {
+		return ""
+	}
+	if namespace == "" {
+		return "default"
+	}
+	return namespace
+}
+
+// ResourceVersion returns the version of the last write (0 for a new
+// store). Every write adds one.
+func (s *Store) ResourceVersion() uint64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.rv
+}
+
+// checkObject validates obj and returns its type info and a copy of it.
+func checkObject(obj workload.Object) (*typeInfo, workload.Object, error) {
+	if obj == nil {
+		return nil, nil, newError(ErrInvalid, "<nil>", "object is nil")
+	}
+	ti, _ := infoOf(obj)
+	if ti == nil {
+		return nil, nil, newError(ErrInvalid, "<nil>", "object must be a non-nil pointer to a struct")
+	}
+	kind := obj.Kind()
+	if workload.APIVersionOf(kind) == "" {
+		return nil, nil, newError(ErrInvalid, workload.Ref(obj), "unknown kind "+strconv.Quote(kind))
+	}
+	if tk := obj.GetTypeMeta().Kind; tk != "" && tk != kind {
+		return nil, nil, newError(ErrInvalid, workload.Ref(obj), "kind: "+strconv.Quote(tk)+" does not match the object's type "+kind)
+	}
+	c := obj.DeepCopyObject()
+	tm := c.GetTypeMeta()
+	tm.Kind = kind
+	if tm.APIVersion == "" {
+		tm.APIVersion = workload.APIVersionOf(kind)
+	}
+	m := c.GetObjectMeta()
+	m.Namespace = normNamespace(kind, m.Namespace)
+	return ti, c, nil
+}
+
+// Create stores a copy of obj and returns a copy of what was stored.
+//
+// It fills metadata.uid (a random UUID from the seeded generator),
+// resourceVersion, creationTimestamp (from the clock) and generation (1);
+// picks the name from generateName plus five random characters when name is
+// empty; sets apiVersion and kind when empty; defaults the namespace to
+// "default" (cluster-scoped kinds, Node and Namespace, get none); clears
+// deletionTimestamp. Status is stored as given. It fails with ErrInvalid
+// (nil object, unknown kind, no name nor generateName, resourceVersion set)
+// or ErrAlreadyExists.
+func (s *Store) Create(obj workload.Object) (workload.Object, error) {
+	_, c, err := checkObject(obj)
+	if err != nil {
+		return nil, err
+	}
+	kind := c.Kind()
+	m := c.GetObjectMeta()
+	if m.Name == "" && m.GenerateName == "" {
+		return nil, newError(ErrInvalid, kind+"/"+m.Namespace+"/", "metadata.name: required (or metadata.generateName)")
+	}
+	if m.ResourceVersion != "" {
+		return nil, newError(ErrInvalid, workload.Ref(c), "metadata.resourceVersion: must not be set on create")
+	}
+	m.DeletionTimestamp = nil
+	m.DeletionGracePeriodSeconds = nil
+	m.Generation = 1
+
+	s.mu.Lock()
+	ki := s.kinds[kind]
+	if ki == nil {
+		ki = &kindIndex{byNS: map[string]map[string]*entry{}, labels: map[string]map[string]entrySet{}}
+		s.kinds[kind] = ki
+	}
+	ns := ki.byNS[m.Namespace]
+	if m.Name == "" {
+		if !s.generateName(m, ns) {
+			s.mu.Unlock()
+			return nil, newError(ErrAlreadyExists, ref(kind, m.Namespace, m.GenerateName+"*"), "no free name found for metadata.generateName")
+		}
+	} else if ns[m.Name] != nil {
+		s.mu.Unlock()
+		return nil, newError(ErrAlreadyExists, workload.Ref(c), "")
+	}
+	if ns == nil {
+		ns = map[string]*entry{}
+		ki.byNS[m.Namespace] = ns
+	}
+	m.UID = s.newUID()
+	m.CreationTimestamp = workload.NewTime(s.clock.Now())
+	e := &entry{namespace: m.Namespace, name: m.Name}
+	ns[m.Name] = e
+	s.commit(Added, kind, ki, e, c)
+	s.mu.Unlock()
+	return c.DeepCopyObject(), nil
+}
+
+// nameAlphabet is the alphabet of Kubernetes' generated name suffixes
+// (k8s.io/apimachinery/pkg/util/rand): no vowels, no confusable digits.
+const nameAlphabet = "bcdfghjklmnpqrstvwxz2456789"
+
+// generateName sets m.Name from m.GenerateName and 5 random characters,
+// retrying on collision. Kubernetes cuts the prefix to 58 characters so the
+// name fits in 63.
+func (s *Store) generateName(m *workload.ObjectMeta, taken map[string]*entry) bool {
+	prefix := m.GenerateName
+	if len(prefix) > 58 {
+		prefix = prefix[:58]
+	}
+	var b [5]byte
+	for range 16 {
+		for i := range b {
+			b[i] = nameAlphabet[s.rng.IntN(len(nameAlphabet))]
+		}
+		name := prefix + string(b[:])
+		if taken[name] == nil {
+			m.Name = name
+			return true
+		}
+	}
+	return false
+}
+
+// newUID returns a version-4 UUID from the seeded generator.
+func (s *Store) newUID() string {
+	var b [16]byte
+	x, y := s.rng.Uint64(), s.rng.Uint64()
+	for i := range 8 {
+		b[i] = byte(x >> (8 * i))
+		b[8+i] = byte(y >> (8 * i))
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:])
+	return string(out[:])
+}
+
+// lookup returns the entry of kind/namespace/name, or nil. Caller holds mu.
+func (s *Store) lookup(kind, namespace, name string) (*kindIndex, *entry) {
+	ki := s.kinds[kind]
+	if ki == nil {
+		return nil, nil
+	}
+	return ki, ki.byNS[namespace][name]
+}
+
+// Get returns a copy of the object of that kind, namespace and name, or
+// ErrNotFound. An empty namespace means "default" for namespaced kinds; the
+// namespace is ignored for cluster-scoped kinds (Node, Namespace).
+func (s *Store) Get(kind, namespace, name string) (workload.Object, error) {
+	namespace = normNamespace(kind, namespace)
+	s.mu.RLock()
+	_, e := s.lookup(kind, namespace, name)
+	var obj workload.Object
+	if e != nil {
+		obj = e.obj
+	}
+	s.mu.RUnlock()
+	if obj == nil {
+		return nil, newError(ErrNotFound, ref(kind, namespace, name), "")
+	}
+	return obj.DeepCopyObject(), nil
+}
+
+// checkVersion fails with ErrConflict when want is set and differs from
+// the stored object's resourceVersion.
+func checkVersion(stored workload.Object, want string) error {
+	if have := stored.GetObjectMeta().ResourceVersion; want != "" && want != have {
+		return newError(ErrConflict, workload.Ref(stored),
+			"metadata.resourceVersion "+strconv.Quote(want)+" is not the stored "+strconv.Quote(have)+"; get the object again and retry")
+	}
+	return nil
+}
+
+func checkUID(stored workload.Object, want string) error {
+	if have := stored.GetObjectMeta().UID; want != "" && want != have {
+		return newError(ErrConflict, workload.Ref(stored),
+			"metadata.uid "+strconv.Quote(want)+" is not the stored "+strconv.Quote(have)+" (the object was deleted and created again)")
+	}
+	return nil
+}
+
+// Update replaces the stored object of obj's kind, namespace and name with
+// a copy of obj and returns a copy of what was stored.
+//
+// Preconditions: the object exists (else ErrNotFound); a non-empty
+// resourceVersion or uid in obj must be the stored one (else ErrConflict;
+// an empty resourceVersion updates unconditionally).
+//
+// The store keeps uid, creationTimestamp, deletionTimestamp,
+// deletionGracePeriodSeconds and generation from the stored object, and,
+// for kinds with a Status field, the stored status (obj's status is
+// ignored, as with Kubernetes' status subresource: use UpdateStatus).
+// generation goes up by one when the Spec (for kinds without a Spec: any
+// field besides metadata) changed, compared semantically (nil and empty
+// are equal, quantities compare by value). An update that changes nothing
+// is not written: no new resourceVersion, no event.
+//
+// Finalizers cannot be added to an object being deleted (ErrInvalid). When
+// the update leaves an object being deleted without finalizers, the object
+// is removed and watchers see a Deleted event.
+func (s *Store) Update(obj workload.Object) (workload.Object, error) {
+	ti, c, err := checkObject(obj)
+	if err != nil {
+		return nil, err
+	}
+	kind := c.Kind()
+	m := c.GetObjectMeta()
+	s.mu.Lock()
+	ki, e := s.lookup(kind, m.Namespace, m.Name)
+	if e == nil {
+		s.mu.Unlock()
+		return nil, newError(ErrNotFound, workload.Ref(c), "")
+	}
+	old := e.obj
+	om := old.GetObjectMeta()
+	if err := checkVersion(old, m.ResourceVersion); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	if err := checkUID(old, m.UID); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	if om.DeletionTimestamp != nil {
+		for _, f := range m.Finalizers {
+			if !slices.Contains(om.Finalizers, f) {
+				s.mu.Unlock()
+				return nil, newError(ErrInvalid, workload.Ref(c),
+					"metadata.finalizers: cannot add "+strconv.Quote(f)+" to an object being deleted")
+			}
+		}
+	}
+	m.UID = om.UID
+	m.ResourceVersion = om.ResourceVersion
+	m.CreationTimestamp = om.CreationTimestamp
+	m.DeletionTimestamp = om.DeletionTimestamp
+	m.DeletionGracePeriodSeconds = om.DeletionGracePeriodSeconds
+	m.GenerateName = om.GenerateName
+	m.Generation = om.Generation
+
+	nv, ov := reflect.ValueOf(c).Elem(), reflect.ValueOf(old).Elem()
+	if ti.status >= 0 {
+		// Stored objects are never modified, so the new one may share
+		// the old one's status.
+		nv.Field(ti.status).Set(ov.Field(ti.status))
+	}
+	contentSame := ti.contentEqual(nv, ov)
+	if !contentSame {
+		m.Generation++
+	}
+	if contentSame && semanticEqual(reflect.ValueOf(m).Elem(), reflect.ValueOf(om).Elem()) {
+		s.mu.Unlock()
+		return old.DeepCopyObject(), nil
+	}
+	if m.DeletionTimestamp != nil && len(m.Finalizers) == 0 {
+		s.remove(kind, ki, e, c)
+	} else {
+		s.commit(Modified, kind, ki, e, c)
+	}
+	s.mu.Unlock()
+	return c.DeepCopyObject(), nil
+}
+
+// UpdateStatus replaces the status of the stored object of obj's kind,
+// namespace and name with obj's status; everything else in obj is ignored.
+// It returns a copy of what was stored. Preconditions as for Update. It
+// fails with ErrInvalid for kinds without a Status field. An unchanged
+// status is not written.
+func (s *Store) UpdateStatus(obj workload.Object) (workload.Object, error) {
+	ti, c, err := checkObject(obj)
+	if err != nil {
+		return nil, err
+	}
+	if ti.status < 0 {
+		return nil, newError(ErrInvalid, workload.Ref(c), "kind "+c.Kind()+" has no status")
+	}
+	kind := c.Kind()
+	m := c.GetObjectMeta()
+	s.mu.Lock()
+	ki, e := s.lookup(kind, m.Namespace, m.Name)
+	if e == nil {
+		s.mu.Unlock()
+		return nil, newError(ErrNotFound, workload.Ref(c), "")
+	}
+	old := e.obj
+	if err := checkVersion(old, m.ResourceVersion); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	if err := checkUID(old, m.UID); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	nv, ov := reflect.ValueOf(c).Elem(), reflect.ValueOf(old).Elem()
+	if semanticEqual(nv.Field(ti.status), ov.Field(ti.status)) {
+		s.mu.Unlock()
+		return old.DeepCopyObject(), nil
+	}
+	// Everything but the status comes from the stored object; sharing
+	// its memory is safe because stored objects are never modified.
+	st := reflect.New(nv.Type()).Elem()
+	st.Set(ov)
+	st.Field(ti.status).Set(nv.Field(ti.status))
+	n := st.Addr().Interface().(workload.Object)
+	s.commit(Modified, kind, ki, e, n)
+	s.mu.Unlock()
+	return n.DeepCopyObject(), nil
+}
+
+// Delete deletes the object of that kind, namespace and name and returns
+// it as deleted (or as marked for deletion).
+//
+// A non-empty Preconditions field that does not match fails with
+// ErrConflict. An object with finalizers (including the one the
+// propagation policy adds) is not removed: it gets a deletionTimestamp and
+// stays until an Update removes its last finalizer; watchers see a
+// Modified event. Deleting an object already marked changes nothing. An
+// object without finalizers is removed; watchers see a Deleted event
+// carrying its last state with a new resourceVersion.
+func (s *Store) Delete(kind, namespace, name string, opts DeleteOptions) (workload.Object, error) {
+	namespace = normNamespace(kind, namespace)
+	var policyFinalizer string
+	switch opts.PropagationPolicy {
+	case "", DeleteBackground:
+	case DeleteForeground:
+		policyFinalizer = FinalizerForeground
+	case DeleteOrphan:
+		policyFinalizer = FinalizerOrphan
+	default:
+		return nil, newError(ErrInvalid, ref(kind, namespace, name),
+			"propagationPolicy: unknown value "+strconv.Quote(opts.PropagationPolicy)+" (want Background, Foreground or Orphan)")
+	}
+	s.mu.Lock()
+	ki, e := s.lookup(kind, namespace, name)
+	if e == nil {
+		s.mu.Unlock()
+		return nil, newError(ErrNotFound, ref(kind, namespace, name), "")
+	}
+	old := e.obj
+	if err := checkUID(old, opts.Preconditions.UID); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	if err := checkVersion(old, opts.Preconditions.ResourceVersion); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	if old.GetObjectMeta().DeletionTimestamp != nil {
+		s.mu.Unlock()
+		return old.DeepCopyObject(), nil
+	}
+	c := old.DeepCopyObject()
+	m := c.GetObjectMeta()
+	if policyFinalizer != "" && !slices.Contains(m.Finalizers, policyFinalizer) {
+		m.Finalizers = append(m.Finalizers, policyFinalizer)
+	}
+	if len(m.Finalizers) > 0 {
+		m.DeletionTimestamp = workload.NewTimePtr(s.clock.Now())
+		m.DeletionGracePeriodSeconds = new(int64)
+		s.commit(Modified, kind, ki, e, c)
+	} else {
+		s.remove(kind, ki, e, c)
+	}
+	s.mu.Unlock()
+	return c.DeepCopyObject(), nil
+}
+
+// commit stores obj (already a private copy) as the new state of e with the
+// next resourceVersion, maintains the indexes and records and sends the
+// event. Caller holds mu for writing.
+func (s *Store) commit(typ EventType, kind string, ki *kindIndex, e *entry, obj workload.Object) {
+	s.rv++
+	obj.GetObjectMeta().ResourceVersion = strconv.FormatUint(s.rv, 10)
+	s.unindex(kind, ki, e)
+	e.obj = obj
+	s.index(kind, ki, e)
+	s.emit(Event{Type: typ, Object: obj.DeepCopyObject(), Version: s.rv}, kind)
+}
+
+// remove deletes e from the store; obj is its last state (a private copy).
+func (s *Store) remove(kind string, ki *kindIndex, e *entry, obj workload.Object) {
+	s.rv++
+	obj.GetObjectMeta().ResourceVersion = strconv.FormatUint(s.rv, 10)
+	s.unindex(kind, ki, e)
+	ns := ki.byNS[e.namespace]
+	delete(ns, e.name)
+	if len(ns) == 0 {
+		delete(ki.byNS, e.namespace)
+	}
+	e.obj = nil
+	s.emit(Event{Type: Deleted, Object: obj.DeepCopyObject(), Version: s.rv}, kind)
+}
+
+// index adds e (with its current object) to the secondary indexes.
+func (s *Store) index(kind string, ki *kindIndex, e *entry) {
+	m := e.obj.GetObjectMeta()
+	for k, v := range m.Labels {
+		vals := ki.labels[k]
+		if vals == nil {
+			vals = map[string]entrySet{}
+			ki.labels[k] = vals
+		}
+		set := vals[v]
+		if set == nil {
+			set = entrySet{}
+			vals[v] = set
+		}
+		set[e] = struct{}{}
+	}
+	for _, r := range m.OwnerReferences {
+		key := ownerKey{kind, r.UID}
+		set := s.owners[key]
+		if set == nil {
+			set = entrySet{}
+			s.owners[key] = set
+		}
+		set[e] = struct{}{}
+	}
+	if node := nodeNameOf(e.obj); node != "" {
+		set := s.nodes[node]
+		if set == nil {
+			set = entrySet{}
+			s.nodes[node] = set
+		}
+		set[e] = struct{}{}
+	}
+}
+
+// unindex removes e (with its current object, if any) from the secondary
+// indexes.
+func (s *Store) unindex(kind string, ki *kindIndex, e *entry) {
+	if e.obj == nil {
+		return
+	}
+	m := e.obj.GetObjectMeta()
+	for k, v := range m.Labels {
+		vals := ki.labels[k]
+		set := vals[v]
+		delete(set, e)
+		if len(set) == 0 {
+			delete(vals, v)
+			if len(vals) == 0 {
+				delete(ki.labels, k)
+			}
+		}
+	}
+	for _, r := range m.OwnerReferences {
+		key := ownerKey{kind, r.UID}
+		set := s.owners[key]
+		delete(set, e)
+		if len(set) == 0 {
+			delete(s.owners, key)
+		}
+	}
+	if node := nodeNameOf(e.obj); node != "" {
+		set := s.nodes[node]
+		delete(set, e)
+		if len(set) == 0 {
+			delete(s.nodes, node)
+		}
+	}
+}
+
+// List returns copies of the objects of kind in namespace ("" for all
+// namespaces) that sel matches (nil for all), sorted by namespace, then
+// name.
+//
+// With a selector, List starts from the smallest label posting set among
+// the selector's equality requirements (key=value, key==value, key in
+// (value)), so its cost follows the size of that set, not of the store;
+// a selector without such a requirement scans the objects of kind.
+func (s *Store) List(kind, namespace string, sel labels.Selector) []workload.Object {
+	objs, _ := s.ListWithVersion(kind, namespace, sel)
+	return objs
+}
+
+// ListWithVersion is List that also returns the store's resourceVersion at
+// the moment of the list: Watch(kind, version) then delivers exactly the
+// changes made after the list.
+func (s *Store) ListWithVersion(kind, namespace string, sel labels.Selector) ([]workload.Object, uint64) {
+	if namespace != "" {
+		namespace = normNamespace(kind, namespace)
+	}
+	s.mu.RLock()
+	es := s.selectLocked(kind, namespace, sel)
+	rv := s.rv
+	objs := make([]workload.Object, len(es))
+	for i, e := range es {
+		objs[i] = e.obj
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(objs, compareObjects)
+	for i, o := range objs {
+		objs[i] = o.DeepCopyObject()
+	}
+	return objs, rv
+}
+
+func compareObjects(a, b workload.Object) int {
+	am, bm := a.GetObjectMeta(), b.GetObjectMeta()
+	if c := cmp.Compare(am.Namespace, bm.Namespace); c != 0 {
+		return c
+	}
+	return cmp.Compare(am.Name, bm.Name)
+}
+
+// selectLocked returns the entries of kind in namespace matching sel.
+// Caller holds mu.
+func (s *Store) selectLocked(kind, namespace string, sel labels.Selector) []*entry {
+	ki := s.kinds[kind]
+	if ki == nil {
+		return nil
+	}
+	var out []*entry
+	if sel == nil || sel.Empty() {
+		if namespace != "" {
+			for _, e := range ki.byNS[namespace] {
+				out = append(out, e)
+			}
+			return out
+		}
+		for _, ns := range ki.byNS {
+			for _, e := range ns {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	reqs, selectable := sel.Requirements()
+	if !selectable {
+		return nil
+	}
+	var best entrySet
+	found := false
+	for i := range reqs {
+		r := &reqs[i]
+		op := r.Operator()
+		if op != selection.Equals && op != selection.DoubleEquals && op != selection.In {
+			continue
+		}
+		vals := r.ValuesUnsorted()
+		if len(vals) != 1 {
+			continue
+		}
+		set := ki.labels[r.Key()][vals[0]]
+		if len(set) == 0 {
+			return nil
+		}
+		if !found || len(set) < len(best) {
+			best, found = set, true
+		}
+	}
+	keep := func(e *entry) bool {
+		return (namespace == "" || e.namespace == namespace) &&
+			sel.Matches(labels.Set(e.obj.GetObjectMeta().Labels))
+	}
+	if found {
+		for e := range best {
+			if keep(e) {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	scan := func(ns map[string]*entry) {
+		for _, e := range ns {
+			if keep(e) {
+				out = append(out, e)
+			}
+		}
+	}
+	if namespace != "" {
+		scan(ki.byNS[namespace])
+	} else {
+		for _, ns := range ki.byNS {
+			scan(ns)
+		}
+	}
+	return out
+}
+
+// ListByOwner returns copies of the objects of kind that have an owner
+// reference to ownerUID, sorted by namespace, then name. Its cost follows
+// the size of the result.
+func (s *Store) ListByOwner(kind, ownerUID string) []workload.Object {
+	s.mu.RLock()
+	set := s.owners[ownerKey{kind, ownerUID}]
+	objs := make([]workload.Object, 0, len(set))
+	for e := range set {
+		objs = append(objs, e.obj)
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(objs, compareObjects)
+	for i, o := range objs {
+		objs[i] = o.DeepCopyObject()
+	}
+	return objs
+}
+
+// ListPodsOnNode returns copies of the pods whose spec.nodeName is
+// nodeName, sorted by namespace, then name. Its cost follows the size of
+// the result.
+func (s *Store) ListPodsOnNode(nodeName string) []*workload.Pod {
+	s.mu.RLock()
+	set := s.nodes[nodeName]
+	pods := make([]*workload.Pod, 0, len(set))
+	for e := range set {
+		pods = append(pods, e.obj.(*workload.Pod))
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(pods, func(a, b *workload.Pod) int { return compareObjects(a, b) })
+	for i, p := range pods {
+		pods[i] = p.DeepCopy()
+	}
+	return pods
+}
