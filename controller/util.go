@@ -1,0 +1,214 @@
+package controller
+
+import (
+	"errors"
+
+	"encoding/json"
+	"fmt"
+	"github.com/orchestra-go/orchestra/store"
+	"hash/fnv"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// IsPodActive reports whether a pod still counts as running for its
+// controller: not Succeeded or Failed, and not being deleted.
+func IsPodActive(p *workload.Pod) bool {
+	return p.Status.Phase != workload.PodSucceeded && p.Status.Phase != workload.PodFailed &&
+		p.DeletionTimestamp == nil
+}
+
+// IsPodTerminal reports whether the pod has finished (Succeeded or Failed).
+func IsPodTerminal(p *workload.Pod) bool {
+	return p.Status.Phase == workload.PodSucceeded || p.Status.Phase == workload.PodFailed
+}
+
+// PodCondition returns the pod's condition of type t, or nil.
+func PodCondition(p *workload.Pod, t string) *workload.PodCondition {
+	for i := range p.Status.Conditions {
+		if p.Status.Conditions[i].Type == t {
+			return &p.Status.Conditions[i]
+		}
+	}
+	return nil
+}
+
+// IsPodReady reports whether the pod's Ready condition is True.
+func IsPodReady(p *workload.Pod) bool {
+	c := PodCondition(p, workload.PodReady)
+	return c != nil && c.Status == workload.ConditionTrue
+}
+
+// IsPodAvailable reports whether the pod has been Ready for at least
+// minReadySeconds at now, as Kubernetes' podutil.IsPodAvailable.
+func IsPodAvailable(p *workload.Pod, minReadySeconds int32, now time.Time) bool {
+	c := PodCondition(p, workload.PodReady)
+	if c == nil || c.Status != workload.ConditionTrue {
+		return false
+	}
+	if minReadySeconds == 0 {
+		return true
+	}
+	d := time.Duration(minReadySeconds) * time.Second
+	return !c.LastTransitionTime.IsZero() && !c.LastTransitionTime.Add(d).After(now)
+}
+
+// AvailableAt returns when a Ready pod becomes available given
+// minReadySeconds (the zero time if it is not Ready).
+func AvailableAt(p *workload.Pod, minReadySeconds int32) time.Time {
+	c := PodCondition(p, workload.PodReady)
+	if c == nil || c.Status != workload.ConditionTrue {
+		return time.Time{}
+	}
+	return c.LastTransitionTime.Add(time.Duration(minReadySeconds) * time.Second)
+}
+
+// ScaledValue resolves an int-or-percent against total, as Kubernetes'
+// intstr.GetScaledValueFromIntOrPercent: roundUp rounds percentages up
+// (surge), otherwise down (unavailable). A nil value resolves to def.
+func ScaledValue(v *intstr.IntOrString, total int, roundUp bool, def int) (int, error) {
+	if v == nil {
+		return def, nil
+	}
+	return intstr.GetScaledValueFromIntOrPercent(v, total, roundUp)
+}
+
+// FindCondition returns the condition of type t in conds, or nil.
+func FindCondition(conds []workload.Condition, t string) *workload.Condition {
+	for i := range conds {
+		if conds[i].Type == t {
+			return &conds[i]
+		}
+	}
+	return nil
+}
+
+// SetCondition sets c in conds, keeping lastTransitionTime when the status
+// does not change, and returns the new slice.
+func SetCondition(conds []workload.Condition, c workload.Condition) []workload.Condition {
+	if old := FindCondition(conds, c.Type); old != nil {
+		if old.Status == c.Status {
+			c.LastTransitionTime = old.LastTransitionTime
+		}
+		*old = c
+		return conds
+	}
+	return append(conds, c)
+}
+
+// RemoveCondition removes the condition of type t from conds.
+func RemoveCondition(conds []workload.Condition, t string) []workload.Condition {
+	out := conds[:0]
+	for _, c := range conds {
+		if c.Type != t {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// IsControlledBy reports whether obj's controller reference names the
+// owner's uid.
+func IsControlledBy(obj workload.Object, ownerUID string) bool {
+	ref := workload.ControllerOf(obj)
+	return ref != nil && ref.UID == ownerUID
+}
+
+// NewPodFromTemplate returns a pod made from template for owner, as
+// Kubernetes controllers make them: the template's labels, annotations and
+// spec, the owner's namespace, a controller reference to owner, and either
+// name (when not empty) or generateName.
+func NewPodFromTemplate(template *workload.PodTemplateSpec, owner workload.Object, name, generateName string) *workload.Pod {
+	t := template.DeepCopy()
+	om := owner.GetObjectMeta()
+	p := &workload.Pod{
+		TypeMeta: workload.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		ObjectMeta: workload.ObjectMeta{
+			Name:            name,
+			GenerateName:    generateName,
+			Namespace:       om.Namespace,
+			Labels:          t.Labels,
+			Annotations:     t.Annotations,
+			OwnerReferences: []workload.OwnerReference{workload.NewControllerRef(owner)},
+		},
+		Spec: t.Spec,
+	}
+	if name != "" {
+		p.GenerateName = ""
+	}
+	return p
+}
+
+// GenerateNamePrefix returns the generateName prefix Kubernetes uses for
+// pods of a controller: "<name>-", shortened so that the name and a
+// five-character suffix fit in 63 characters.
+func GenerateNamePrefix(name string) string {
+	const max = 63 - 5
+	p := name + "-"
+	if len(p) > max {
+		p = p[:max]
+	}
+	return p
+}
+
+// TemplateHash returns a short, stable hash of a pod template (with an
+// optional collision count), in the alphabet Kubernetes uses for
+// pod-template-hash and controller-revision-hash values.
+func TemplateHash(template *workload.PodTemplateSpec, collisionCount *int32) string {
+	h := fnv.New32a()
+	b, _ := json.Marshal(template)
+	h.Write(b)
+	if collisionCount != nil {
+		fmt.Fprintf(h, "%d", *collisionCount)
+	}
+	return safeEncode(fmt.Sprint(h.Sum32()))
+}
+
+// safeEncode maps digits to Kubernetes' safe alphabet (no vowels, no
+// confusable characters), as rand.SafeEncodeString.
+func safeEncode(s string) string {
+	const alphanums = "bcdfghjklmnpqrstvwxz2456789"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		b.WriteByte(alphanums[int(s[i])%len(alphanums)])
+	}
+	return b.String()
+}
+
+// RuntimeFinalizer is the finalizer the cluster puts on every pod it has
+// started on the runtime: a deleted pod stays (terminating) until the
+// runtime reports it gone.
+const RuntimeFinalizer = "orchestra.dev/runtime"
+
+// DeletePod deletes a pod the way a Kubernetes client does: a pod that
+// runs on the runtime becomes terminating (deletionTimestamp set, with
+// grace seconds, or its terminationGracePeriodSeconds when grace is nil)
+// and goes once the runtime has stopped it; a pod that never started goes
+// at once. Deleting a pod that is gone is not an error.
+func DeletePod(s *store.Store, namespace, name string, grace *int64) error {
+	o, err := s.Get("Pod", namespace, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	p := o.(*workload.Pod)
+	if grace != nil && (p.DeletionGracePeriodSeconds == nil || *grace < *p.DeletionGracePeriodSeconds) {
+		if p.DeletionTimestamp == nil || p.DeletionGracePeriodSeconds == nil || *grace < *p.DeletionGracePeriodSeconds {
+			p.DeletionGracePeriodSeconds = workload.Ptr(*grace)
+			if _, err := s.Update(p); err != nil {
+				return err
+			}
+		}
+	}
+	_, err = s.Delete("Pod", namespace, name, store.DeleteOptions{Preconditions: store.Preconditions{UID: p.UID}})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}
