@@ -1,6 +1,10 @@
 package store
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/orchestra-go/orchestra/workload"
+)
 
 // Sentinel errors. Every error the Store returns wraps exactly one of them
 // in an [*Error] that names the object; test with errors.Is.
@@ -28,12 +32,14 @@ var (
 
 	// ErrExpired is returned by Watch when fromVersion is older than the
 	// history the store keeps ("too old resource version", HTTP 410 Gone in
-	// Kubernetes). List again and watch from the list's version.
+	// Kubernetes). List again and watch from the list's version. An error
+	// wrapping it also matches workload.ErrWatchExpired.
 	ErrExpired = errors.New("store: too old resource version")
 
 	// ErrWatchOverflow ends a watch whose reader fell more than
 	// Config.WatchBuffer events behind. The queued events are dropped; list
-	// again and watch from the list's version.
+	// again and watch from the list's version. An error wrapping it also
+	// matches workload.ErrWatchExpired.
 	ErrWatchOverflow = errors.New("store: watch overflow")
 
 	// ErrStopped ends a watch after Watcher.Stop.
@@ -62,6 +68,13 @@ func (e *Error) Error() string {
 
 // Unwrap returns the sentinel error, so errors.Is(err, ErrNotFound) works.
 func (e *Error) Unwrap() error { return e.Err }
+
+// Is makes the errors that end a watch for good (ErrExpired,
+// ErrWatchOverflow) match workload.ErrWatchExpired, the error every
+// workload.Watcher uses to say "list again".
+func (e *Error) Is(target error) bool {
+	return target == workload.ErrWatchExpired && (e.Err == ErrExpired || e.Err == ErrWatchOverflow)
+}
 
 func newError(sentinel error, ref, detail string) error {
 	return &Error{Err: sentinel, Ref: ref, Detail: detail}

@@ -533,7 +533,7 @@ func (s *Store) Delete(kind, namespace, name string, opts DeleteOptions) (worklo
 // commit stores obj (already a private copy) as the new state of e with the
 // next resourceVersion, maintains the indexes and records and sends the
 // event. Caller holds mu for writing.
-func (s *Store) commit(typ EventType, kind string, ki *kindIndex, e *entry, obj workload.Object) {
+func (s *Store) commit(typ string, kind string, ki *kindIndex, e *entry, obj workload.Object) {
 	s.rv++
 	obj.GetObjectMeta().ResourceVersion = strconv.FormatUint(s.rv, 10)
 	s.unindex(kind, ki, e)

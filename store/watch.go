@@ -9,29 +9,25 @@ import (
 	"github.com/orchestra-go/orchestra/workload"
 )
 
-// EventType says what happened to an object.
-type EventType string
+// Event is one change of the store: workload.WatchEvent, so that a
+// *Watcher is a workload.Watcher.
+//
+// Type is Added, Modified or Deleted. Object is the object after the
+// change; for Deleted, its last state with the resourceVersion of the
+// deletion. Object is one copy shared by every watcher and the store's
+// history: treat it as read-only and DeepCopyObject it before changing it.
+// Version is the store's resourceVersion after the change: each change adds
+// one, so the versions a watcher sees have no gap.
+type Event = workload.WatchEvent
 
 // Event types, as in Kubernetes watches.
 const (
-	Added    EventType = "ADDED"
-	Modified EventType = "MODIFIED"
-	Deleted  EventType = "DELETED"
+	Added    = workload.Added
+	Modified = workload.Modified
+	Deleted  = workload.Deleted
 )
 
-// Event is one change of the store.
-type Event struct {
-	// Type is Added, Modified or Deleted.
-	Type EventType
-	// Object is the object after the change; for Deleted, its last state
-	// with the resourceVersion of the deletion. It is one copy shared by
-	// every watcher and the store's history: treat it as read-only, and
-	// call DeepCopyObject before changing it.
-	Object workload.Object
-	// Version is the store's resourceVersion after the change: each
-	// change adds one, so the versions a watcher sees have no gap.
-	Version uint64
-}
+var _ workload.Watcher = (*Watcher)(nil)
 
 // Watcher delivers the events of one watch, in version order, with no gap
 // and no duplicate, until the watch ends. It is meant for one reader.
