@@ -31,32 +31,37 @@ func WithBackoff(base, max time.Duration) Option {
 }
 
 // Queue is a de-duplicating, delaying, rate-limited queue of string keys. A
-// key is in at most one of three states at a time (queued, processing,
-// processing and queued again), so it is never handed out twice at once.
-// Get hands keys out in FIFO order; with a [vtime.Virtual] clock the same
-// calls always give the same order. A Queue is safe for concurrent use.
+// key is never handed out twice at once: while it is being processed, Adds
+// only mark it to be queued again at Done. Get hands keys out in FIFO order;
+// with a [vtime.Virtual] clock the same calls always give the same order. A
+// Queue is safe for concurrent use.
 type Queue struct {
 	clock     vtime.Clock
 	baseDelay time.Duration
 	maxDelay  time.Duration
 	ready     chan struct{}
 
-	mu         sync.Mutex
-	queue      []string // FIFO of keys ready to Get: queue[head:]
-	head       int
-	dirty      map[string]struct{} // keys queued, or to be queued again at Done
-	processing map[string]struct{} // keys handed out by Get, not yet Done
-	waiting    map[string]*waiter  // keys with a pending AddAfter
-	failures   map[string]int      // AddRateLimited calls since the last Forget
-	shutDown   bool
+	mu       sync.Mutex
+	queue    []string         // FIFO of keys ready to Get: queue[head:]
+	head     int              //
+	items    map[string]*item // every key that is not idle
+	free     []*item          // idle items for reuse, at most maxFree
+	shutDown bool
 }
 
-// waiter is the pending delayed add of one key.
-type waiter struct {
-	q     *Queue
-	key   string
-	when  time.Time
-	timer vtime.Timer
+// item is the state of one key. It is dropped from Queue.items as soon as it
+// is idle (see idle), so the map only holds keys with something going on.
+type item struct {
+	dirty      bool        // queued, or to be queued again at Done
+	processing bool        // handed out by Get, not yet Done
+	timer      vtime.Timer // pending delayed add, or nil
+	when       time.Time   // deadline of timer
+	gen        uint64      // counts timers set, to recognise a stale callback
+	failures   int         // AddRateLimited calls since the last Forget
+}
+
+func (it *item) idle() bool {
+	return !it.dirty && !it.processing && it.timer == nil && it.failures == 0
 }
 
 // New returns an empty queue on clock c; a nil c means the real clock.
@@ -65,14 +70,11 @@ func New(c vtime.Clock, opts ...Option) *Queue {
 		c = vtime.Real()
 	}
 	q := &Queue{
-		clock:      c,
-		baseDelay:  DefaultBaseDelay,
-		maxDelay:   DefaultMaxDelay,
-		ready:      make(chan struct{}, 1),
-		dirty:      make(map[string]struct{}),
-		processing: make(map[string]struct{}),
-		waiting:    make(map[string]*waiter),
-		failures:   make(map[string]int),
+		clock:     c,
+		baseDelay: DefaultBaseDelay,
+		maxDelay:  DefaultMaxDelay,
+		ready:     make(chan struct{}, 1),
+		items:     make(map[string]*item),
 	}
 	for _, o := range opts {
 		o(q)
@@ -83,6 +85,38 @@ func New(c vtime.Clock, opts ...Option) *Queue {
 	return q
 }
 
+// maxFree bounds the free list of items; keys come and go in bursts, and
+// reusing their items spares the allocator on every Add/Done cycle.
+const maxFree = 4096
+
+// get returns key's item, creating it if needed. q.mu must be held.
+func (q *Queue) get(key string) *item {
+	it := q.items[key]
+	if it == nil {
+		if n := len(q.free); n > 0 {
+			it = q.free[n-1]
+			q.free[n-1] = nil
+			q.free = q.free[:n-1]
+		} else {
+			it = &item{}
+		}
+		q.items[key] = it
+	}
+	return it
+}
+
+// release drops key's item if it is idle. q.mu must be held. An idle item
+// holds nothing but gen, which keeps counting across reuse so that a stale
+// timer callback can never match a later timer.
+func (q *Queue) release(key string, it *item) {
+	if it.idle() {
+		delete(q.items, key)
+		if len(q.free) < maxFree {
+			q.free = append(q.free, it)
+		}
+	}
+}
+
 // Add queues key. It does nothing if key is already queued, and if key is
 // being processed it is queued again when Done is called for it. Add does
 // not cancel a pending AddAfter of key: that still comes due later, so a
@@ -90,22 +124,22 @@ func New(c vtime.Clock, opts ...Option) *Queue {
 func (q *Queue) Add(key string) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.add(key)
-}
-
-// add is Add with q.mu held.
-func (q *Queue) add(key string) {
 	if q.shutDown {
 		return
 	}
-	if _, ok := q.dirty[key]; ok {
+	q.add(key, q.get(key))
+}
+
+// add marks it dirty and queues key unless it is being processed. q.mu must
+// be held.
+func (q *Queue) add(key string, it *item) {
+	if it.dirty {
 		return
 	}
-	q.dirty[key] = struct{}{}
-	if _, ok := q.processing[key]; ok {
-		return // Done queues it
+	it.dirty = true
+	if !it.processing {
+		q.push(key) // else Done queues it
 	}
-	q.push(key)
 }
 
 // push appends key to the FIFO and signals Ready. q.mu must be held.
@@ -127,34 +161,39 @@ func (q *Queue) AddAfter(key string, d time.Duration) {
 	if q.shutDown {
 		return
 	}
+	q.addAfter(key, q.get(key), d)
+}
+
+// addAfter is AddAfter with q.mu held and key's item at hand.
+func (q *Queue) addAfter(key string, it *item, d time.Duration) {
 	if d <= 0 {
-		q.add(key)
+		q.add(key, it)
 		return
 	}
 	when := q.clock.Now().Add(d)
-	if w, ok := q.waiting[key]; ok {
-		if !when.Before(w.when) {
+	if it.timer != nil {
+		if !when.Before(it.when) {
 			return
 		}
-		w.timer.Stop()
+		it.timer.Stop()
 	}
-	w := &waiter{q: q, key: key, when: when}
-	q.waiting[key] = w
+	it.gen++
+	gen := it.gen
+	it.when = when
 	// The virtual clock never runs a callback inline, and a real timer's
-	// callback waits for q.mu, so it always sees w.timer set.
-	w.timer = q.clock.AfterFunc(d, w.fire)
+	// callback waits for q.mu, so the callback always sees it.timer set.
+	it.timer = q.clock.AfterFunc(d, func() { q.fire(key, it, gen) })
 }
 
 // fire is the timer callback of a delayed add.
-func (w *waiter) fire() {
-	q := w.q
+func (q *Queue) fire(key string, it *item, gen uint64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.waiting[w.key] != w {
+	if q.shutDown || q.items[key] != it || it.gen != gen || it.timer == nil {
 		return // replaced by an earlier AddAfter, or shut down
 	}
-	delete(q.waiting, w.key)
-	q.add(w.key)
+	it.timer = nil
+	q.add(key, it)
 }
 
 // AddRateLimited queues key after its back-off: the base delay on the first
@@ -162,14 +201,14 @@ func (w *waiter) fire() {
 // maximum (see WithBackoff).
 func (q *Queue) AddRateLimited(key string) {
 	q.mu.Lock()
+	defer q.mu.Unlock()
 	if q.shutDown {
-		q.mu.Unlock()
 		return
 	}
-	n := q.failures[key]
-	q.failures[key] = n + 1
-	q.mu.Unlock()
-	q.AddAfter(key, q.backoff(n))
+	it := q.get(key)
+	d := q.backoff(it.failures)
+	it.failures++
+	q.addAfter(key, it, d)
 }
 
 // backoff returns base * 2^n, capped at the maximum.
@@ -189,7 +228,10 @@ func (q *Queue) backoff(n int) time.Duration {
 func (q *Queue) Forget(key string) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	delete(q.failures, key)
+	if it := q.items[key]; it != nil {
+		it.failures = 0
+		q.release(key, it)
+	}
 }
 
 // NumRequeues returns how many times AddRateLimited was called for key since
@@ -197,7 +239,10 @@ func (q *Queue) Forget(key string) {
 func (q *Queue) NumRequeues(key string) int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.failures[key]
+	if it := q.items[key]; it != nil {
+		return it.failures
+	}
+	return 0
 }
 
 // Get hands out the key that has been ready longest and marks it as being
@@ -223,8 +268,9 @@ func (q *Queue) Get() (key string, ok bool) {
 		q.queue = q.queue[:n]
 		q.head = 0
 	}
-	delete(q.dirty, key)
-	q.processing[key] = struct{}{}
+	it := q.items[key] // a queued key always has an item
+	it.dirty = false
+	it.processing = true
 	return key, true
 }
 
@@ -234,13 +280,19 @@ func (q *Queue) Get() (key string, ok bool) {
 func (q *Queue) Done(key string) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if _, ok := q.processing[key]; !ok {
+	it := q.items[key]
+	if it == nil || !it.processing {
 		return
 	}
-	delete(q.processing, key)
-	if _, ok := q.dirty[key]; ok && !q.shutDown {
-		q.push(key)
+	it.processing = false
+	if it.dirty {
+		if q.shutDown {
+			it.dirty = false
+		} else {
+			q.push(key)
+		}
 	}
+	q.release(key, it)
 }
 
 // Len returns the number of keys ready to Get now.
@@ -266,9 +318,12 @@ func (q *Queue) ShutDown() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.shutDown = true
-	for key, w := range q.waiting {
-		w.timer.Stop()
-		delete(q.waiting, key)
+	for key, it := range q.items {
+		if it.timer != nil {
+			it.timer.Stop()
+			it.timer = nil
+		}
+		q.release(key, it)
 	}
 }
 
