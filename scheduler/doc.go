@@ -1,0 +1,61 @@
+// Package scheduler places pods on nodes: a pure function of a pod, a
+// Snapshot of the nodes and the pods bound to them, and a seed.
+//
+// Placement runs Filters (one-method interfaces, composed in order) on the
+// nodes, then Scorers on the nodes that pass, and takes the best total,
+// ties broken by the seed. The filters are spec.nodeName, unschedulable
+// (cordon), the Ready condition, NoSchedule and NoExecute taints against
+// tolerations, spec.nodeSelector, required node affinity, host ports, and
+// cpu, memory and pods-count room against allocatable. The scores spread
+// the pods of one controller, prefer the least allocated node, avoid
+// PreferNoSchedule taints and follow preferred node affinity. Each follows
+// the kube-scheduler plugin of the same purpose; the doc of each type says
+// where it differs.
+//
+// Nothing here reads a clock, keeps global state or has a side effect. The
+// caller owns the loop: it keeps one live Snapshot updated from the watch,
+// schedules pending pods one at a time, binds them through the runtime and
+// "assumes" each bound pod into the snapshot at once, so the next pod sees
+// it. A pod that fits nowhere stays Pending until a node or pod changes:
+//
+//	snap, err := scheduler.NewSnapshot(nodes, boundPods)
+//	sched := scheduler.New(scheduler.Config{Seed: seed})
+//	for {
+//		select {
+//		case ev := <-nodeEvents: // Added/Modified -> AddNode, Deleted -> RemoveNode(name)
+//			applyNode(snap, ev)
+//			requeueUnschedulable()
+//		case ev := <-podEvents: // bound pods: AddPod / UpdatePod / RemovePod
+//			applyPod(snap, ev)
+//			if ev.Type == watch.Deleted {
+//				requeueUnschedulable()
+//			}
+//		case pod := <-pending:
+//			res, err := sched.Schedule(pod, snap)
+//			var fit *scheduler.FitError
+//			switch {
+//			case errors.As(err, &fit):
+//				setCondition(pod, fit.Condition(workload.NewTime(now)))
+//				warn(pod, scheduler.EventFailedScheduling, fit.Message())
+//				parkUntilClusterChanges(pod)
+//			case err != nil: // scheduler.ErrInvalidPod: retrying will not help
+//				warn(pod, scheduler.EventFailedScheduling, err.Error())
+//			default:
+//				bound := bind(pod, res.Node) // pod.Spec.NodeName = res.Node, create through the runtime
+//				snap.AddPod(bound)           // assume: the watch event later replaces it
+//				normal(pod, scheduler.EventScheduled, scheduler.ScheduledMessage(pod, res.Node))
+//			}
+//		}
+//	}
+//
+// Cost: an update of the snapshot is O(1) amortised (O(log n) to keep the
+// node list sorted). Schedule does no allocation on success with the
+// default filters and scorers; it checks one node for a pinned pod
+// (DaemonSet pods), and otherwise stops once kube-scheduler's adaptive
+// share of feasible nodes is found (10% of 5,000 nodes).
+//
+// Not modelled: inter-pod affinity and anti-affinity, topology spread
+// constraints, zones, volumes, extended resources, pod overhead, priority
+// and preemption (so messages have no "preemption:" part), scheduling
+// gates, and several scheduler profiles.
+package scheduler

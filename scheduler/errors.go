@@ -1,0 +1,137 @@
+package scheduler
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// ErrNoNodeFits is returned by Scheduler.Schedule, wrapped in a *FitError,
+// when no node passes the filters. The pod stays Pending: record
+// FitError.Condition on it, emit a FailedScheduling event with
+// FitError.Message, and schedule it again when nodes or pods change.
+var ErrNoNodeFits = errors.New("scheduler: no node fits")
+
+// ErrInvalidPod is returned (wrapped, naming the pod and the field) by
+// Schedule, NewPodInfo and Snapshot.AddPod when a pod cannot be evaluated:
+// nil, nameless, or with a node affinity Kubernetes' validation would have
+// refused. Retrying does not help until the pod changes.
+var ErrInvalidPod = errors.New("scheduler: invalid pod")
+
+// ErrInvalidNode is returned (wrapped, naming the field) by
+// Snapshot.AddNode and NewNodeInfo for a nil or nameless node.
+var ErrInvalidNode = errors.New("scheduler: invalid node")
+
+// Reasons a node does not fit, worded as kube-scheduler's plugins word
+// them so that messages read the same.
+const (
+	ReasonNodeName           = "node(s) didn't match the requested node name"
+	ReasonUnschedulable      = "node(s) were unschedulable"
+	ReasonNodeAffinity       = "node(s) didn't match Pod's node affinity/selector"
+	ReasonHostPorts          = "node(s) didn't have free ports for the requested pod ports"
+	ReasonTooManyPods        = "Too many pods"
+	ReasonInsufficientCPU    = "Insufficient cpu"
+	ReasonInsufficientMemory = "Insufficient memory"
+)
+
+// ReasonNotReady is the reason for a node whose Ready condition is not
+// True: the words Kubernetes uses for the not-ready taint such a node
+// carries.
+var ReasonNotReady = taintReason(workload.TaintNodeNotReady, "")
+
+func taintReason(key, value string) string {
+	return "node(s) had untolerated taint {" + key + ": " + value + "}"
+}
+
+// Strings for the pod condition and events of a scheduling attempt.
+const (
+	// ConditionReasonUnschedulable is the reason of PodScheduled=False.
+	ConditionReasonUnschedulable = "Unschedulable"
+	// EventFailedScheduling is the reason of the Warning event for a pod
+	// that fits nowhere; its message is FitError.Message.
+	EventFailedScheduling = "FailedScheduling"
+	// EventScheduled is the reason of the Normal event for a bound pod;
+	// its message is ScheduledMessage.
+	EventScheduled = "Scheduled"
+)
+
+// FitError says why a pod fits on no node. It wraps ErrNoNodeFits.
+type FitError struct {
+	// Pod is the pod's "namespace/name".
+	Pod string
+	// NumAllNodes is how many nodes the snapshot held.
+	NumAllNodes int
+	// Reasons maps each node that was evaluated to why it does not fit.
+	// A reason naming several causes separates them with ", ".
+	Reasons map[string]string
+	// Unconsidered counts the nodes that were not evaluated one by one
+	// because the pod is pinned to another node (spec.nodeName, or a
+	// required matchFields metadata.name In [x] term); UnconsideredReason
+	// is the reason that counts for each of them.
+	Unconsidered       int
+	UnconsideredReason string
+}
+
+// Error returns "scheduler: no node fits: pod ns/name: " and Message.
+func (e *FitError) Error() string {
+	return ErrNoNodeFits.Error() + ": pod " + e.Pod + ": " + e.Message()
+}
+
+// Unwrap returns ErrNoNodeFits.
+func (e *FitError) Unwrap() error { return ErrNoNodeFits }
+
+// Message is the summary kube-scheduler writes in the FailedScheduling
+// event and the PodScheduled condition: "0/3 nodes are available: 1
+// node(s) had untolerated taint {dedicated: db}, 2 node(s) didn't match
+// Pod's node affinity/selector." Each reason is counted over the nodes it
+// applies to, and the "count reason" strings are sorted as strings, as
+// Kubernetes does. With no nodes at all it is "no nodes available to
+// schedule pods". Preemption is not modelled, so no "preemption:" part
+// follows.
+func (e *FitError) Message() string {
+	if e.NumAllNodes == 0 {
+		return "no nodes available to schedule pods"
+	}
+	counts := make(map[string]int)
+	for _, r := range e.Reasons {
+		for part := range strings.SplitSeq(r, ", ") {
+			counts[part]++
+		}
+	}
+	if e.Unconsidered > 0 {
+		counts[e.UnconsideredReason] += e.Unconsidered
+	}
+	parts := make([]string, 0, len(counts))
+	for r, c := range counts {
+		parts = append(parts, strconv.Itoa(c)+" "+r)
+	}
+	sort.Strings(parts)
+	msg := fmt.Sprintf("0/%d nodes are available:", e.NumAllNodes)
+	if len(parts) > 0 {
+		msg += " " + strings.Join(parts, ", ") + "."
+	}
+	return msg
+}
+
+// Condition returns the PodScheduled=False condition Kubernetes sets on a
+// pod that fits nowhere, with now as its transition time. The caller keeps
+// the old transition time when the pod already had this condition.
+func (e *FitError) Condition(now workload.Time) workload.PodCondition {
+	return workload.PodCondition{
+		Type:               workload.PodScheduled,
+		Status:             workload.ConditionFalse,
+		LastTransitionTime: now,
+		Reason:             ConditionReasonUnschedulable,
+		Message:            e.Message(),
+	}
+}
+
+// ScheduledMessage is the message of the Scheduled event:
+// "Successfully assigned ns/name to node".
+func ScheduledMessage(pod *workload.Pod, node string) string {
+	return "Successfully assigned " + podKey(pod) + " to " + node
+}

@@ -1,0 +1,159 @@
+package scheduler
+
+import "github.com/orchestra-go/orchestra/workload"
+
+// MaxNodeScore is the highest score one scorer gives a node.
+const MaxNodeScore int64 = 100
+
+// Scorer rates a node that passed the filters. A scorer without a
+// Normalizer returns 0..MaxNodeScore; one with a Normalizer may return any
+// raw value (a count, a sum of weights) and maps the raw values of all the
+// scored nodes to 0..MaxNodeScore afterwards. Scorers are pure and must not
+// allocate.
+type Scorer interface {
+	Score(p *PodInfo, n *NodeInfo) int64
+}
+
+// Normalizer is implemented by scorers whose raw scores only mean
+// something relative to the other nodes' (kube-scheduler's
+// NormalizeScore): it rewrites scores, one per scored node, in place.
+type Normalizer interface {
+	Normalize(p *PodInfo, scores []int64)
+}
+
+// WeightedScorer is a scorer and the weight its 0..100 score carries in a
+// node's total.
+type WeightedScorer struct {
+	Scorer Scorer
+	Weight int64
+}
+
+// DefaultScorers returns the scorers a zero Config uses, with
+// kube-scheduler's default plugin weights: TaintToleration 3,
+// NodeAffinity 2, PodTopologySpread 2, NodeResourcesFit 1.
+func DefaultScorers() []WeightedScorer {
+	return []WeightedScorer{
+		{Scorer: SpreadScorer{}, Weight: 2},
+		{Scorer: LeastAllocatedScorer{}, Weight: 1},
+		{Scorer: TaintScorer{}, Weight: 3},
+		{Scorer: NodeAffinityScorer{}, Weight: 2},
+	}
+}
+
+// SpreadScorer spreads the pods of one controller across nodes: a node
+// scores MaxNodeScore*(max-count)/max, where count is how many pods of the
+// pod's controller (owner reference with controller=true, matched by uid)
+// are on it, not terminating, and max is the highest count among the
+// scored nodes. With no such pod anywhere, or a pod without a controller,
+// every node scores MaxNodeScore. This is the soft, per-node form of
+// kube-scheduler's default spreading, with the controller standing in for
+// label selectors.
+type SpreadScorer struct{}
+
+// Score implements Scorer: the raw count.
+func (SpreadScorer) Score(p *PodInfo, n *NodeInfo) int64 {
+	if p.OwnerUID == "" || len(n.owners) == 0 {
+		return 0
+	}
+	return int64(n.owners[p.OwnerUID])
+}
+
+// Normalize implements Normalizer.
+func (SpreadScorer) Normalize(_ *PodInfo, scores []int64) { normalize(scores, true) }
+
+// LeastAllocatedScorer prefers the node with the most room left
+// (kube-scheduler's LeastAllocated strategy with cpu and memory weighted
+// equally): for each resource, (allocatable-requested)*100/allocatable,
+// where requested counts the node's pods and this one with their non-zero
+// requests; 0 when the node has none of it or is already full.
+type LeastAllocatedScorer struct{}
+
+// Score implements Scorer.
+func (LeastAllocatedScorer) Score(p *PodInfo, n *NodeInfo) int64 {
+	cpu := leastRequested(n.nonZero.MilliCPU+p.NonZeroRequests.MilliCPU, n.allocatable.MilliCPU)
+	mem := leastRequested(n.nonZero.Memory+p.NonZeroRequests.Memory, n.allocatable.Memory)
+	return (cpu + mem) / 2
+}
+
+func leastRequested(requested, capacity int64) int64 {
+	if capacity == 0 || requested > capacity {
+		return 0
+	}
+	return (capacity - requested) * MaxNodeScore / capacity
+}
+
+// TaintScorer prefers nodes with fewer PreferNoSchedule taints the pod does
+// not tolerate (only tolerations with effect PreferNoSchedule or empty
+// count): MaxNodeScore*(max-count)/max over the scored nodes, as
+// kube-scheduler's TaintToleration score.
+type TaintScorer struct{}
+
+// Score implements Scorer: the raw count of intolerable taints.
+func (TaintScorer) Score(p *PodInfo, n *NodeInfo) int64 {
+	var c int64
+	for i := range n.softTaints {
+		if !toleratesPreferNoSchedule(p, &n.softTaints[i]) {
+			c++
+		}
+	}
+	return c
+}
+
+func toleratesPreferNoSchedule(p *PodInfo, t *workload.Taint) bool {
+	tols := p.Pod.Spec.Tolerations
+	for i := range tols {
+		if tols[i].Effect != "" && tols[i].Effect != t.Effect {
+			continue
+		}
+		if ToleratesTaint(&tols[i], t) {
+			return true
+		}
+	}
+	return false
+}
+
+// Normalize implements Normalizer.
+func (TaintScorer) Normalize(_ *PodInfo, scores []int64) { normalize(scores, true) }
+
+// NodeAffinityScorer prefers nodes matching the pod's preferred node
+// affinity: the sum of the weights of the matching terms, scaled so that
+// the best scored node gets MaxNodeScore (kube-scheduler's NodeAffinity
+// score). Without preferred terms every node scores 0.
+type NodeAffinityScorer struct{}
+
+// Score implements Scorer: the raw sum of weights.
+func (NodeAffinityScorer) Score(p *PodInfo, n *NodeInfo) int64 {
+	var s int64
+	for i := range p.preferred {
+		if p.preferred[i].term.matches(n) {
+			s += p.preferred[i].weight
+		}
+	}
+	return s
+}
+
+// Normalize implements Normalizer.
+func (NodeAffinityScorer) Normalize(_ *PodInfo, scores []int64) { normalize(scores, false) }
+
+// normalize scales scores to 0..MaxNodeScore by their maximum, reversed
+// (high raw values score low) when reverse is set, as kube-scheduler's
+// DefaultNormalizeScore. With a maximum of 0 every node scores 0, or
+// MaxNodeScore when reversed.
+func normalize(scores []int64, reverse bool) {
+	var hi int64
+	for _, s := range scores {
+		hi = max(hi, s)
+	}
+	for i, s := range scores {
+		switch {
+		case hi == 0 && reverse:
+			scores[i] = MaxNodeScore
+		case hi == 0:
+			scores[i] = 0
+		case reverse:
+			scores[i] = MaxNodeScore - s*MaxNodeScore/hi
+		default:
+			scores[i] = s * MaxNodeScore / hi
+		}
+	}
+}
