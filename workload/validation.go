@@ -1,0 +1,1649 @@
+package workload
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // CronJob timeZone must validate the same on every machine.
+
+	"github.com/robfig/cron/v3"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// ErrInvalid is matched (errors.Is) by every error Validate and
+// ValidateUpdate return: the object breaks a rule of its kind. The error is
+// a *ValidationError that lists each broken rule with its field path.
+var ErrInvalid = errors.New("workload: invalid object")
+
+// ErrorType says how a field is wrong. The values are Kubernetes'
+// field.ErrorType strings.
+type ErrorType string
+
+// Error types.
+const (
+	ErrorTypeRequired     ErrorType = "Required value"
+	ErrorTypeInvalid      ErrorType = "Invalid value"
+	ErrorTypeNotSupported ErrorType = "Unsupported value"
+	ErrorTypeDuplicate    ErrorType = "Duplicate value"
+	ErrorTypeForbidden    ErrorType = "Forbidden"
+	ErrorTypeTooLong      ErrorType = "Too long"
+	ErrorTypeTooMany      ErrorType = "Too many"
+)
+
+// FieldError is one broken rule: the field's path in JSON names
+// ("spec.template.spec.containers[0].image"; map keys in brackets, as in
+// "metadata.labels[app]"), how it is wrong, the offending value where one
+// helps, and a sentence saying why.
+type FieldError struct {
+	Path   string
+	Type   ErrorType
+	Value  any
+	Detail string
+}
+
+// Error formats e as Kubernetes does: "path: Type: value: detail".
+func (e *FieldError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Path)
+	b.WriteString(": ")
+	b.WriteString(string(e.Type))
+	switch e.Type {
+	case ErrorTypeInvalid, ErrorTypeNotSupported, ErrorTypeDuplicate:
+		b.WriteString(": ")
+		b.WriteString(formatValue(e.Value))
+	}
+	if e.Detail != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Detail)
+	}
+	return b.String()
+}
+
+func formatValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return strconv.Quote(x)
+	case *string:
+		if x == nil {
+			return "null"
+		}
+		return strconv.Quote(*x)
+	case *int32:
+		if x == nil {
+			return "null"
+		}
+		return strconv.Itoa(int(*x))
+	case *int64:
+		if x == nil {
+			return "null"
+		}
+		return strconv.FormatInt(*x, 10)
+	case intstr.IntOrString:
+		if x.Type == intstr.String {
+			return strconv.Quote(x.StrVal)
+		}
+		return strconv.Itoa(int(x.IntVal))
+	case *intstr.IntOrString:
+		if x == nil {
+			return "null"
+		}
+		return formatValue(*x)
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+// ErrorList is every broken rule of one object, in the order the fields
+// were checked.
+type ErrorList []*FieldError
+
+// Paths returns the path of each error, in order.
+func (l ErrorList) Paths() []string {
+	out := make([]string, len(l))
+	for i, e := range l {
+		out[i] = e.Path
+	}
+	return out
+}
+
+// ValidationError is what Validate and ValidateUpdate return: the object
+// (kind, namespace, name) and all its broken rules. It matches ErrInvalid
+// under errors.Is.
+type ValidationError struct {
+	Kind      string
+	Namespace string
+	Name      string
+	Errors    ErrorList
+}
+
+// Error lists every broken rule after the object's reference:
+// "workload: invalid object Deployment/default/web: spec.replicas: Invalid
+// value: -1: must be greater than or equal to 0; ...".
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString(ErrInvalid.Error())
+	b.WriteString(" ")
+	b.WriteString(e.Kind)
+	if e.Namespace != "" {
+		b.WriteString("/")
+		b.WriteString(e.Namespace)
+	}
+	b.WriteString("/")
+	b.WriteString(e.Name)
+	for i, fe := range e.Errors {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString("; ")
+		}
+		b.WriteString(fe.Error())
+	}
+	return b.String()
+}
+
+// Is reports whether target is ErrInvalid.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
+
+// Limits Kubernetes enforces, which orchestra enforces the same way.
+const (
+	// MaxCronJobNameLength leaves room for the 11-character suffix of the
+	// Jobs a CronJob creates ("-" and the scheduled time in minutes).
+	MaxCronJobNameLength = 52
+	// TotalAnnotationSizeLimit is the size limit of an object's
+	// annotations, keys and values together (256 KiB).
+	TotalAnnotationSizeLimit = 256 << 10
+	// MaxIndexedJobParallelism bounds parallelism of an Indexed Job.
+	MaxIndexedJobParallelism = 100000
+	// MaxFailedIndexes bounds maxFailedIndexes and, with
+	// backoffLimitPerIndex, completions beyond which parallelism must stay
+	// at MaxParallelismForHighCompletions.
+	MaxFailedIndexes                 = 100000
+	MaxParallelismForHighCompletions = 10000
+	// MaxPodFailurePolicyRules, MaxPodFailurePolicyExitCodes,
+	// MaxPodFailurePolicyConditions and MaxSuccessPolicyRules are the list
+	// sizes batch/v1 allows.
+	MaxPodFailurePolicyRules      = 20
+	MaxPodFailurePolicyExitCodes  = 255
+	MaxPodFailurePolicyConditions = 20
+	MaxSuccessPolicyRules         = 20
+	// MaxClientIPServiceAffinitySeconds bounds a Service's ClientIP
+	// session affinity timeout (one day).
+	MaxClientIPServiceAffinitySeconds = 86400
+)
+
+// Validate checks obj against the rules of its kind, as the Kubernetes API
+// server does on create, and returns nil or a *ValidationError listing
+// every broken rule at once (errors.Is(err, ErrInvalid)). It expects a
+// defaulted object (see Default) but also accepts an undefaulted one: an
+// unset field is read as its default where the rule depends on it (an
+// empty restartPolicy is Always). It never panics and never changes obj.
+//
+// Differences from Kubernetes: Service names are DNS-1035 labels as in
+// Kubernetes; a Job selector given without manualSelector is accepted and
+// checked like a manual one (the controller adds its own labels); status
+// is not validated.
+func Validate(obj Object) error {
+	if obj == nil || isNilObject(obj) {
+		return &ValidationError{Kind: "<nil>", Errors: ErrorList{{Path: "", Type: ErrorTypeRequired, Detail: "object is nil"}}}
+	}
+	v := &validator{}
+	v.object(obj)
+	return v.result(obj)
+}
+
+// ValidateUpdate checks newObj as Validate does, and that the update from
+// oldObj changes no field Kubernetes makes immutable: metadata name,
+// namespace, uid and creationTimestamp; the selectors of DaemonSets,
+// Deployments, ReplicaSets, StatefulSets and Jobs; a Job's template (except
+// scheduling fields and template labels and annotations while the Job is
+// suspended and has never started), completionMode, backoffLimitPerIndex,
+// podFailurePolicy, successPolicy, managedBy and completions (except an
+// Indexed Job whose completions change together with parallelism to the
+// same value); every StatefulSet field except replicas, ordinals, template,
+// updateStrategy, persistentVolumeClaimRetentionPolicy, minReadySeconds and
+// revisionHistoryLimit; a Service's clusterIP once set (unless the type
+// becomes or was ExternalName); a Pod's spec except container and init
+// container images, activeDeadlineSeconds (set or lowered), added
+// tolerations and a nodeName set for the first time (binding); a claim's
+// spec except its resources; a ControllerRevision's data and revision; an
+// EndpointSlice's addressType.
+func ValidateUpdate(newObj, oldObj Object) error {
+	if newObj == nil || isNilObject(newObj) {
+		return Validate(newObj)
+	}
+	v := &validator{}
+	v.object(newObj)
+	if oldObj == nil || isNilObject(oldObj) {
+		v.add("", ErrorTypeRequired, nil, "old object is nil")
+		return v.result(newObj)
+	}
+	if newObj.Kind() != oldObj.Kind() {
+		v.add("kind", ErrorTypeInvalid, newObj.Kind(), "kind may not change (was "+oldObj.Kind()+")")
+		return v.result(newObj)
+	}
+	v.metaUpdate(newObj.GetObjectMeta(), oldObj.GetObjectMeta())
+	switch n := newObj.(type) {
+	case *DaemonSet:
+		o := oldObj.(*DaemonSet)
+		v.immutableSelector("spec.selector", n.Spec.Selector, o.Spec.Selector)
+	case *Deployment:
+		o := oldObj.(*Deployment)
+		v.immutableSelector("spec.selector", n.Spec.Selector, o.Spec.Selector)
+	case *ReplicaSet:
+		o := oldObj.(*ReplicaSet)
+		v.immutableSelector("spec.selector", n.Spec.Selector, o.Spec.Selector)
+	case *StatefulSet:
+		v.statefulSetUpdate(n, oldObj.(*StatefulSet))
+	case *Job:
+		v.jobUpdate(n, oldObj.(*Job))
+	case *Service:
+		v.serviceUpdate(n, oldObj.(*Service))
+	case *Pod:
+		v.podUpdate(n, oldObj.(*Pod))
+	case *PersistentVolumeClaim:
+		o := oldObj.(*PersistentVolumeClaim)
+		ns, os := n.Spec, o.Spec
+		ns.Resources, os.Resources = ResourceRequirements{}, ResourceRequirements{}
+		if !reflect.DeepEqual(ns, os) {
+			v.add("spec", ErrorTypeForbidden, nil, "spec is immutable after creation except resources")
+		}
+	case *ControllerRevision:
+		o := oldObj.(*ControllerRevision)
+		if string(n.Data) != string(o.Data) {
+			v.immutable("data", nil)
+		}
+		if n.Revision != o.Revision {
+			v.immutable("revision", n.Revision)
+		}
+	case *EndpointSlice:
+		o := oldObj.(*EndpointSlice)
+		if n.AddressType != o.AddressType {
+			v.immutable("addressType", n.AddressType)
+		}
+	}
+	return v.result(newObj)
+}
+
+// validator accumulates the errors of one object.
+type validator struct {
+	errs ErrorList
+}
+
+func (v *validator) result(obj Object) error {
+	if len(v.errs) == 0 {
+		return nil
+	}
+	m := obj.GetObjectMeta()
+	name := m.Name
+	if name == "" && m.GenerateName != "" {
+		name = m.GenerateName + "*"
+	}
+	return &ValidationError{Kind: obj.Kind(), Namespace: m.Namespace, Name: name, Errors: v.errs}
+}
+
+func (v *validator) add(path string, t ErrorType, value any, detail string) {
+	v.errs = append(v.errs, &FieldError{Path: path, Type: t, Value: value, Detail: detail})
+}
+
+func (v *validator) required(path, detail string) { v.add(path, ErrorTypeRequired, nil, detail) }
+func (v *validator) invalid(path string, value any, detail string) {
+	v.add(path, ErrorTypeInvalid, value, detail)
+}
+func (v *validator) forbidden(path, detail string) { v.add(path, ErrorTypeForbidden, nil, detail) }
+func (v *validator) immutable(path string, value any) {
+	v.add(path, ErrorTypeInvalid, value, "field is immutable")
+}
+
+func (v *validator) notSupported(path string, value any, allowed ...string) {
+	q := make([]string, len(allowed))
+	for i, a := range allowed {
+		q[i] = strconv.Quote(a)
+	}
+	v.add(path, ErrorTypeNotSupported, value, "supported values: "+strings.Join(q, ", "))
+}
+
+func (v *validator) msgs(path string, value any, msgs []string) {
+	if len(msgs) > 0 {
+		v.invalid(path, value, strings.Join(msgs, "; "))
+	}
+}
+
+func (v *validator) nonNegative32(path string, p *int32) {
+	if p != nil && *p < 0 {
+		v.invalid(path, *p, "must be greater than or equal to 0")
+	}
+}
+
+func (v *validator) nonNegative64(path string, p *int64) {
+	if p != nil && *p < 0 {
+		v.invalid(path, *p, "must be greater than or equal to 0")
+	}
+}
+
+func (v *validator) oneOf(path, value string, allowed ...string) {
+	for _, a := range allowed {
+		if value == a {
+			return
+		}
+	}
+	v.notSupported(path, value, allowed...)
+}
+
+func child(p, name string) string {
+	if p == "" {
+		return name
+	}
+	return p + "." + name
+}
+
+func index(p string, i int) string { return p + "[" + strconv.Itoa(i) + "]" }
+func key(p, k string) string       { return p + "[" + k + "]" }
+
+// nameRule returns the check a kind's metadata.name must pass.
+func nameRule(kind string) func(string) []string {
+	switch kind {
+	case "Service":
+		return validation.IsDNS1035Label
+	case "Namespace":
+		return validation.IsDNS1123Label
+	}
+	return validation.IsDNS1123Subdomain
+}
+
+func (v *validator) object(obj Object) {
+	kind := obj.Kind()
+	m := obj.GetObjectMeta()
+	v.objectMeta(kind, m)
+	switch o := obj.(type) {
+	case *Node:
+		v.node(o)
+	case *Pod:
+		v.podSpec("spec", &o.Spec, podRules{pod: true})
+	case *Service:
+		v.service(o)
+	case *PersistentVolumeClaim:
+		v.pvcSpec("spec", &o.Spec)
+	case *DaemonSet:
+		v.daemonSet(o)
+	case *Deployment:
+		v.deployment(o)
+	case *ReplicaSet:
+		v.replicaSet(o)
+	case *StatefulSet:
+		v.statefulSet(o)
+	case *Job:
+		v.job(o)
+	case *CronJob:
+		v.cronJob(o)
+	case *EndpointSlice:
+		v.endpointSlice(o)
+	case *ControllerRevision:
+		if o.Revision < 0 {
+			v.invalid("revision", o.Revision, "must be greater than or equal to 0")
+		}
+	}
+}
+
+func (v *validator) objectMeta(kind string, m *ObjectMeta) {
+	rule := nameRule(kind)
+	switch {
+	case m.Name == "" && m.GenerateName == "":
+		v.required("metadata.name", "name or generateName is required")
+	case m.Name != "":
+		v.msgs("metadata.name", m.Name, rule(m.Name))
+	}
+	if m.GenerateName != "" {
+		// A prefix may end in "-": check it with a letter in place of it.
+		p := strings.TrimSuffix(m.GenerateName, "-")
+		if p != m.GenerateName {
+			p += "a"
+		}
+		v.msgs("metadata.generateName", m.GenerateName, rule(p))
+	}
+	if IsClusterScoped(kind) {
+		if m.Namespace != "" {
+			v.forbidden("metadata.namespace", "not allowed on this type")
+		}
+	} else if m.Namespace != "" {
+		v.msgs("metadata.namespace", m.Namespace, validation.IsDNS1123Label(m.Namespace))
+	}
+	if kind == "CronJob" && len(m.Name) > MaxCronJobNameLength {
+		v.invalid("metadata.name", m.Name, "must be no more than 52 characters")
+	}
+	if m.Generation < 0 {
+		v.invalid("metadata.generation", m.Generation, "must be greater than or equal to 0")
+	}
+	v.nonNegative64("metadata.deletionGracePeriodSeconds", m.DeletionGracePeriodSeconds)
+	v.labels("metadata.labels", m.Labels)
+	v.annotations("metadata.annotations", m.Annotations)
+	controllers := 0
+	for i, r := range m.OwnerReferences {
+		p := index("metadata.ownerReferences", i)
+		if r.APIVersion == "" {
+			v.required(child(p, "apiVersion"), "apiVersion must not be empty")
+		}
+		if r.Kind == "" {
+			v.required(child(p, "kind"), "kind must not be empty")
+		}
+		if r.Name == "" {
+			v.required(child(p, "name"), "name must not be empty")
+		}
+		if r.UID == "" {
+			v.required(child(p, "uid"), "uid must not be empty")
+		}
+		if r.Controller != nil && *r.Controller {
+			controllers++
+		}
+	}
+	if controllers > 1 {
+		v.invalid("metadata.ownerReferences", controllers, "only one reference can have Controller set to true")
+	}
+	for i, f := range m.Finalizers {
+		v.msgs(index("metadata.finalizers", i), f, validation.IsQualifiedName(f))
+	}
+}
+
+// templateMeta checks the metadata of a pod, job or claim template: labels
+// and annotations only (a template's name is ignored, as in Kubernetes).
+func (v *validator) templateMeta(p string, m *ObjectMeta) {
+	v.labels(child(p, "labels"), m.Labels)
+	v.annotations(child(p, "annotations"), m.Annotations)
+}
+
+func (v *validator) labels(p string, ls map[string]string) {
+	for _, k := range sortedKeys(ls) {
+		v.msgs(p, k, validation.IsQualifiedName(k))
+		v.msgs(key(p, k), ls[k], validation.IsValidLabelValue(ls[k]))
+	}
+}
+
+func (v *validator) annotations(p string, as map[string]string) {
+	total := 0
+	for _, k := range sortedKeys(as) {
+		v.msgs(p, k, validation.IsQualifiedName(strings.ToLower(k)))
+		total += len(k) + len(as[k])
+	}
+	if total > TotalAnnotationSizeLimit {
+		v.add(p, ErrorTypeTooLong, nil, fmt.Sprintf("must have at most %d bytes", TotalAnnotationSizeLimit))
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// labelSelector checks a selector's syntax and returns it as a
+// labels.Selector, or nil when it is broken.
+func (v *validator) labelSelector(p string, s *LabelSelector) labels.Selector {
+	before := len(v.errs)
+	v.labels(child(p, "matchLabels"), s.MatchLabels)
+	for i, e := range s.MatchExpressions {
+		ep := index(child(p, "matchExpressions"), i)
+		v.msgs(child(ep, "key"), e.Key, validation.IsQualifiedName(e.Key))
+		switch e.Operator {
+		case LabelSelectorOpIn, LabelSelectorOpNotIn:
+			if len(e.Values) == 0 {
+				v.required(child(ep, "values"), "must be specified when `operator` is 'In' or 'NotIn'")
+			}
+		case LabelSelectorOpExists, LabelSelectorOpDoesNotExist:
+			if len(e.Values) > 0 {
+				v.forbidden(child(ep, "values"), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")
+			}
+		default:
+			v.notSupported(child(ep, "operator"), e.Operator, LabelSelectorOpIn, LabelSelectorOpNotIn, LabelSelectorOpExists, LabelSelectorOpDoesNotExist)
+		}
+		for j, val := range e.Values {
+			v.msgs(index(child(ep, "values"), j), val, validation.IsValidLabelValue(val))
+		}
+	}
+	if len(v.errs) > before {
+		return nil
+	}
+	sel, err := s.AsSelector()
+	if err != nil {
+		v.invalid(p, nil, err.Error())
+		return nil
+	}
+	return sel
+}
+
+// workloadSelector checks the required, non-empty selector of a controller
+// and that it matches the template's labels.
+func (v *validator) workloadSelector(specPath string, s *LabelSelector, t *PodTemplateSpec) {
+	sp := child(specPath, "selector")
+	if s == nil {
+		v.required(sp, "")
+		return
+	}
+	sel := v.labelSelector(sp, s)
+	if sel == nil {
+		return
+	}
+	if sel.Empty() {
+		v.invalid(sp, "", "empty selector is invalid for this kind")
+		return
+	}
+	if !sel.Matches(labels.Set(t.Labels)) {
+		v.invalid(child(specPath, "template.metadata.labels"), labels.Set(t.Labels).String(), "`selector` does not match template `labels`")
+	}
+}
+
+// podRules says which restart policies a pod spec may have and whether it
+// is a bare Pod.
+type podRules struct {
+	pod     bool
+	allowed []string // restart policies; nil means all three
+}
+
+var (
+	alwaysOnly   = podRules{allowed: []string{RestartPolicyAlways}}
+	jobTemplates = podRules{allowed: []string{RestartPolicyOnFailure, RestartPolicyNever}}
+)
+
+func (v *validator) podTemplate(p string, t *PodTemplateSpec, r podRules) {
+	v.templateMeta(child(p, "metadata"), &t.ObjectMeta)
+	v.podSpec(child(p, "spec"), &t.Spec, r)
+	if len(r.allowed) == 1 && r.allowed[0] == RestartPolicyAlways && t.Spec.ActiveDeadlineSeconds != nil {
+		v.forbidden(child(p, "spec.activeDeadlineSeconds"), "activeDeadlineSeconds is not supported in the pods of this kind")
+	}
+}
+
+func restartPolicyOf(s *PodSpec) string {
+	if s.RestartPolicy == "" {
+		return RestartPolicyAlways
+	}
+	return s.RestartPolicy
+}
+
+func (v *validator) podSpec(p string, s *PodSpec, r podRules) {
+	rp := restartPolicyOf(s)
+	allowed := r.allowed
+	if allowed == nil {
+		allowed = []string{RestartPolicyAlways, RestartPolicyOnFailure, RestartPolicyNever}
+	}
+	v.oneOf(child(p, "restartPolicy"), rp, allowed...)
+	if len(s.Containers) == 0 {
+		v.required(child(p, "containers"), "at least one container is required")
+	}
+	names := map[string]bool{}
+	v.containers(child(p, "initContainers"), s.InitContainers, names)
+	v.containers(child(p, "containers"), s.Containers, names)
+	v.nonNegative64(child(p, "terminationGracePeriodSeconds"), s.TerminationGracePeriodSeconds)
+	if s.ActiveDeadlineSeconds != nil && *s.ActiveDeadlineSeconds <= 0 {
+		v.invalid(child(p, "activeDeadlineSeconds"), *s.ActiveDeadlineSeconds, "must be between 1 and 2147483647, inclusive")
+	}
+	v.labels(child(p, "nodeSelector"), s.NodeSelector)
+	if s.NodeName != "" {
+		v.msgs(child(p, "nodeName"), s.NodeName, validation.IsDNS1123Subdomain(s.NodeName))
+	}
+	if s.Hostname != "" {
+		v.msgs(child(p, "hostname"), s.Hostname, validation.IsDNS1123Label(s.Hostname))
+	}
+	if s.Subdomain != "" {
+		v.msgs(child(p, "subdomain"), s.Subdomain, validation.IsDNS1123Label(s.Subdomain))
+	}
+	if s.SchedulerName != "" {
+		v.msgs(child(p, "schedulerName"), s.SchedulerName, validation.IsDNS1123Subdomain(s.SchedulerName))
+	}
+	if s.Affinity != nil && s.Affinity.NodeAffinity != nil {
+		v.nodeAffinity(child(p, "affinity.nodeAffinity"), s.Affinity.NodeAffinity)
+	}
+	v.tolerations(child(p, "tolerations"), s.Tolerations)
+}
+
+func (v *validator) containers(p string, cs []Container, names map[string]bool) {
+	for i := range cs {
+		c := &cs[i]
+		cp := index(p, i)
+		switch {
+		case c.Name == "":
+			v.required(child(cp, "name"), "")
+		case names[c.Name]:
+			v.add(child(cp, "name"), ErrorTypeDuplicate, c.Name, "")
+		default:
+			v.msgs(child(cp, "name"), c.Name, validation.IsDNS1123Label(c.Name))
+		}
+		names[c.Name] = true
+		if strings.TrimSpace(c.Image) == "" {
+			v.required(child(cp, "image"), "")
+		} else if c.Image != strings.TrimSpace(c.Image) {
+			v.invalid(child(cp, "image"), c.Image, "must not have leading or trailing whitespace")
+		}
+		v.containerPorts(child(cp, "ports"), c.Ports)
+		for j, e := range c.Env {
+			ep := index(child(cp, "env"), j)
+			if e.Name == "" {
+				v.required(child(ep, "name"), "")
+			} else {
+				v.msgs(child(ep, "name"), e.Name, validation.IsRelaxedEnvVarName(e.Name))
+			}
+		}
+		v.resources(child(cp, "resources"), &c.Resources)
+		v.probe(child(cp, "livenessProbe"), c.LivenessProbe, true)
+		v.probe(child(cp, "readinessProbe"), c.ReadinessProbe, false)
+		v.probe(child(cp, "startupProbe"), c.StartupProbe, true)
+	}
+}
+
+var protocols = []string{ProtocolTCP, ProtocolUDP, ProtocolSCTP}
+
+func (v *validator) protocol(p, proto string) {
+	if proto != "" {
+		v.oneOf(p, proto, protocols...)
+	}
+}
+
+func (v *validator) containerPorts(p string, ports []ContainerPort) {
+	seen := map[string]bool{}
+	for i, port := range ports {
+		pp := index(p, i)
+		if port.Name != "" {
+			if seen[port.Name] {
+				v.add(child(pp, "name"), ErrorTypeDuplicate, port.Name, "")
+			} else {
+				v.msgs(child(pp, "name"), port.Name, validation.IsValidPortName(port.Name))
+			}
+			seen[port.Name] = true
+		}
+		if port.ContainerPort == 0 {
+			v.required(child(pp, "containerPort"), "")
+		} else {
+			v.msgs(child(pp, "containerPort"), port.ContainerPort, validation.IsValidPortNum(int(port.ContainerPort)))
+		}
+		if port.HostPort != 0 {
+			v.msgs(child(pp, "hostPort"), port.HostPort, validation.IsValidPortNum(int(port.HostPort)))
+		}
+		v.protocol(child(pp, "protocol"), port.Protocol)
+		if port.HostIP != "" && net.ParseIP(port.HostIP) == nil {
+			v.invalid(child(pp, "hostIP"), port.HostIP, "must be a valid IP address")
+		}
+	}
+}
+
+func (v *validator) resources(p string, r *ResourceRequirements) {
+	for _, part := range []struct {
+		name string
+		list ResourceList
+	}{{"limits", r.Limits}, {"requests", r.Requests}} {
+		for _, k := range sortedKeys(part.list) {
+			q := part.list[k]
+			if q.Sign() < 0 {
+				v.invalid(key(child(p, part.name), k), q.String(), "must be greater than or equal to 0")
+			}
+			v.msgs(key(child(p, part.name), k), k, validation.IsQualifiedName(k))
+		}
+	}
+	for _, k := range sortedKeys(r.Requests) {
+		req := r.Requests[k]
+		if lim, ok := r.Limits[k]; ok && req.Cmp(lim) > 0 {
+			v.invalid(key(child(p, "requests"), k), req.String(), "must be less than or equal to "+k+" limit of "+lim.String())
+		}
+	}
+}
+
+func (v *validator) probe(p string, pr *Probe, oneSuccess bool) {
+	if pr == nil {
+		return
+	}
+	handlers := 0
+	if pr.Exec != nil {
+		handlers++
+		if len(pr.Exec.Command) == 0 {
+			v.required(child(p, "exec.command"), "")
+		}
+	}
+	if pr.HTTPGet != nil {
+		handlers++
+		v.probePort(child(p, "httpGet.port"), pr.HTTPGet.Port)
+		if s := pr.HTTPGet.Scheme; s != "" && s != "HTTP" && s != "HTTPS" {
+			v.notSupported(child(p, "httpGet.scheme"), s, "HTTP", "HTTPS")
+		}
+	}
+	if pr.TCPSocket != nil {
+		handlers++
+		v.probePort(child(p, "tcpSocket.port"), pr.TCPSocket.Port)
+	}
+	switch {
+	case handlers == 0:
+		v.required(p, "must specify a handler type")
+	case handlers > 1:
+		v.forbidden(p, "may not specify more than 1 handler type")
+	}
+	for _, f := range []struct {
+		name string
+		val  int32
+	}{
+		{"initialDelaySeconds", pr.InitialDelaySeconds}, {"timeoutSeconds", pr.TimeoutSeconds},
+		{"periodSeconds", pr.PeriodSeconds}, {"successThreshold", pr.SuccessThreshold},
+		{"failureThreshold", pr.FailureThreshold},
+	} {
+		if f.val < 0 {
+			v.invalid(child(p, f.name), f.val, "must be greater than or equal to 0")
+		}
+	}
+	if oneSuccess && pr.SuccessThreshold > 1 {
+		v.invalid(child(p, "successThreshold"), pr.SuccessThreshold, "must be 1")
+	}
+}
+
+func (v *validator) probePort(p string, port intstr.IntOrString) {
+	if port.Type == intstr.String {
+		v.msgs(p, port.StrVal, validation.IsValidPortName(port.StrVal))
+		return
+	}
+	v.msgs(p, port.IntVal, validation.IsValidPortNum(int(port.IntVal)))
+}
+
+func (v *validator) nodeAffinity(p string, na *NodeAffinity) {
+	if req := na.RequiredDuringSchedulingIgnoredDuringExecution; req != nil {
+		rp := child(p, "requiredDuringSchedulingIgnoredDuringExecution")
+		if len(req.NodeSelectorTerms) == 0 {
+			v.required(child(rp, "nodeSelectorTerms"), "must have at least one node selector term")
+		}
+		for i := range req.NodeSelectorTerms {
+			v.nodeSelectorTerm(index(child(rp, "nodeSelectorTerms"), i), &req.NodeSelectorTerms[i])
+		}
+	}
+	for i := range na.PreferredDuringSchedulingIgnoredDuringExecution {
+		t := &na.PreferredDuringSchedulingIgnoredDuringExecution[i]
+		tp := index(child(p, "preferredDuringSchedulingIgnoredDuringExecution"), i)
+		if t.Weight < 1 || t.Weight > 100 {
+			v.invalid(child(tp, "weight"), t.Weight, "must be in the range 1-100")
+		}
+		v.nodeSelectorTerm(child(tp, "preference"), &t.Preference)
+	}
+}
+
+func (v *validator) nodeSelectorTerm(p string, t *NodeSelectorTerm) {
+	for i, r := range t.MatchExpressions {
+		rp := index(child(p, "matchExpressions"), i)
+		v.msgs(child(rp, "key"), r.Key, validation.IsQualifiedName(r.Key))
+		switch r.Operator {
+		case NodeSelectorOpIn, NodeSelectorOpNotIn:
+			if len(r.Values) == 0 {
+				v.required(child(rp, "values"), "must be specified when `operator` is 'In' or 'NotIn'")
+			}
+		case NodeSelectorOpExists, NodeSelectorOpDoesNotExist:
+			if len(r.Values) > 0 {
+				v.forbidden(child(rp, "values"), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")
+			}
+		case NodeSelectorOpGt, NodeSelectorOpLt:
+			if len(r.Values) != 1 {
+				v.required(child(rp, "values"), "must be specified single value when `operator` is 'Lt' or 'Gt'")
+			} else if _, err := strconv.ParseInt(r.Values[0], 10, 64); err != nil {
+				v.invalid(index(child(rp, "values"), 0), r.Values[0], "must be an integer when `operator` is 'Lt' or 'Gt'")
+			}
+		default:
+			v.notSupported(child(rp, "operator"), r.Operator, NodeSelectorOpIn, NodeSelectorOpNotIn, NodeSelectorOpExists, NodeSelectorOpDoesNotExist, NodeSelectorOpGt, NodeSelectorOpLt)
+		}
+	}
+	for i, r := range t.MatchFields {
+		rp := index(child(p, "matchFields"), i)
+		if r.Key != "metadata.name" {
+			v.notSupported(child(rp, "key"), r.Key, "metadata.name")
+		}
+		switch r.Operator {
+		case NodeSelectorOpIn, NodeSelectorOpNotIn:
+			if len(r.Values) != 1 {
+				v.required(child(rp, "values"), "must be only one value when `operator` is 'In' or 'NotIn' for node field selector")
+			}
+		default:
+			v.notSupported(child(rp, "operator"), r.Operator, NodeSelectorOpIn, NodeSelectorOpNotIn)
+		}
+	}
+}
+
+var taintEffects = []string{TaintEffectNoSchedule, TaintEffectPreferNoSchedule, TaintEffectNoExecute}
+
+func (v *validator) tolerations(p string, ts []Toleration) {
+	for i, t := range ts {
+		tp := index(p, i)
+		if t.Key != "" {
+			v.msgs(child(tp, "key"), t.Key, validation.IsQualifiedName(t.Key))
+		}
+		op := t.Operator
+		if op == "" {
+			op = TolerationOpEqual
+		}
+		if t.Key == "" && op != TolerationOpExists {
+			v.invalid(child(tp, "operator"), t.Operator, "operator must be Exists when `key` is empty, which means \"match all values and all keys\"")
+		}
+		switch op {
+		case TolerationOpEqual:
+			v.msgs(child(tp, "value"), t.Value, validation.IsValidLabelValue(t.Value))
+		case TolerationOpExists:
+			if t.Value != "" {
+				v.invalid(child(tp, "operator"), t.Value, "value must be empty when `operator` is 'Exists'")
+			}
+		default:
+			v.notSupported(child(tp, "operator"), t.Operator, TolerationOpEqual, TolerationOpExists)
+		}
+		if t.Effect != "" {
+			v.oneOf(child(tp, "effect"), t.Effect, taintEffects...)
+		}
+		if t.TolerationSeconds != nil && t.Effect != TaintEffectNoExecute {
+			v.invalid(child(tp, "effect"), t.Effect, "effect must be 'NoExecute' when `tolerationSeconds` is set")
+		}
+	}
+}
+
+func (v *validator) node(n *Node) {
+	seen := map[string]bool{}
+	for i, t := range n.Spec.Taints {
+		tp := index("spec.taints", i)
+		if t.Key == "" {
+			v.required(child(tp, "key"), "")
+		} else {
+			v.msgs(child(tp, "key"), t.Key, validation.IsQualifiedName(t.Key))
+		}
+		v.msgs(child(tp, "value"), t.Value, validation.IsValidLabelValue(t.Value))
+		if t.Effect == "" {
+			v.required(child(tp, "effect"), "")
+		} else {
+			v.oneOf(child(tp, "effect"), t.Effect, taintEffects...)
+		}
+		k := t.Key + ":" + t.Effect
+		if seen[k] {
+			v.add(tp, ErrorTypeDuplicate, k, "taints must be unique by key and effect pair")
+		}
+		seen[k] = true
+	}
+}
+
+func (v *validator) service(s *Service) {
+	sp := &s.Spec
+	typ := sp.Type
+	if typ == "" {
+		typ = ServiceTypeClusterIP
+	}
+	v.oneOf("spec.type", typ, ServiceTypeClusterIP, ServiceTypeNodePort, ServiceTypeLoadBalancer, ServiceTypeExternalName)
+	headless := sp.ClusterIP == ClusterIPNone
+	switch {
+	case typ == ServiceTypeExternalName:
+		if sp.ClusterIP != "" {
+			v.forbidden("spec.clusterIP", "may not be set for ExternalName services")
+		}
+		if sp.ExternalName == "" {
+			v.required("spec.externalName", "")
+		} else {
+			v.msgs("spec.externalName", sp.ExternalName, validation.IsDNS1123Subdomain(strings.TrimSuffix(sp.ExternalName, ".")))
+		}
+	case sp.ClusterIP != "" && !headless && net.ParseIP(sp.ClusterIP) == nil:
+		v.invalid("spec.clusterIP", sp.ClusterIP, "must be empty, 'None', or a valid IP address")
+	}
+	if headless && (typ == ServiceTypeNodePort || typ == ServiceTypeLoadBalancer) {
+		v.invalid("spec.clusterIP", sp.ClusterIP, "may not be 'None' for "+typ+" services")
+	}
+	if len(sp.Ports) == 0 && typ != ServiceTypeExternalName && !headless {
+		v.required("spec.ports", "")
+	}
+	names := map[string]bool{}
+	nodePorts := map[string]bool{}
+	for i, port := range sp.Ports {
+		pp := index("spec.ports", i)
+		if len(sp.Ports) > 1 && port.Name == "" {
+			v.required(child(pp, "name"), "must be specified when there is more than one port")
+		} else if port.Name != "" {
+			if names[port.Name] {
+				v.add(child(pp, "name"), ErrorTypeDuplicate, port.Name, "")
+			} else {
+				v.msgs(child(pp, "name"), port.Name, validation.IsDNS1123Label(port.Name))
+			}
+			names[port.Name] = true
+		}
+		v.msgs(child(pp, "port"), port.Port, validation.IsValidPortNum(int(port.Port)))
+		v.protocol(child(pp, "protocol"), port.Protocol)
+		switch tp := port.TargetPort; {
+		case tp.Type == intstr.String && tp.StrVal != "":
+			v.msgs(child(pp, "targetPort"), tp.StrVal, validation.IsValidPortName(tp.StrVal))
+		case tp.Type == intstr.Int && tp.IntVal != 0:
+			v.msgs(child(pp, "targetPort"), tp.IntVal, validation.IsValidPortNum(int(tp.IntVal)))
+		}
+		if port.NodePort != 0 {
+			if typ != ServiceTypeNodePort && typ != ServiceTypeLoadBalancer {
+				v.forbidden(child(pp, "nodePort"), "may not be used when `type` is '"+typ+"'")
+			} else {
+				v.msgs(child(pp, "nodePort"), port.NodePort, validation.IsValidPortNum(int(port.NodePort)))
+			}
+			k := port.Protocol + "/" + strconv.Itoa(int(port.NodePort))
+			if nodePorts[k] {
+				v.add(child(pp, "nodePort"), ErrorTypeDuplicate, port.NodePort, "")
+			}
+			nodePorts[k] = true
+		}
+	}
+	v.labels("spec.selector", sp.Selector)
+	aff := sp.SessionAffinity
+	if aff == "" {
+		aff = SessionAffinityNone
+	}
+	v.oneOf("spec.sessionAffinity", aff, SessionAffinityNone, SessionAffinityClientIP)
+	if aff == SessionAffinityNone && sp.SessionAffinityConfig != nil {
+		v.forbidden("spec.sessionAffinityConfig", "must not be set when session affinity is None")
+	}
+	if c := sp.SessionAffinityConfig; aff == SessionAffinityClientIP && c != nil && c.ClientIP != nil && c.ClientIP.TimeoutSeconds != nil {
+		if t := *c.ClientIP.TimeoutSeconds; t <= 0 || t > MaxClientIPServiceAffinitySeconds {
+			v.invalid("spec.sessionAffinityConfig.clientIP.timeoutSeconds", t, "must be greater than 0 and less than or equal to 86400")
+		}
+	}
+	if sp.ExternalTrafficPolicy != "" {
+		if typ != ServiceTypeNodePort && typ != ServiceTypeLoadBalancer {
+			v.invalid("spec.externalTrafficPolicy", sp.ExternalTrafficPolicy, "may only be set for externally-accessible services")
+		} else {
+			v.oneOf("spec.externalTrafficPolicy", sp.ExternalTrafficPolicy, TrafficPolicyCluster, TrafficPolicyLocal)
+		}
+	}
+	if sp.InternalTrafficPolicy != nil {
+		v.oneOf("spec.internalTrafficPolicy", *sp.InternalTrafficPolicy, TrafficPolicyCluster, TrafficPolicyLocal)
+	}
+}
+
+var accessModes = []string{"ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"}
+
+func (v *validator) pvcSpec(p string, s *PersistentVolumeClaimSpec) {
+	if len(s.AccessModes) == 0 {
+		v.required(child(p, "accessModes"), "at least 1 access mode is required")
+	}
+	for i, m := range s.AccessModes {
+		v.oneOf(index(child(p, "accessModes"), i), m, accessModes...)
+	}
+	q, ok := s.Resources.Requests[ResourceStorage]
+	switch {
+	case !ok:
+		v.required(key(child(p, "resources.requests"), ResourceStorage), "")
+	case q.Sign() <= 0:
+		v.invalid(key(child(p, "resources.requests"), ResourceStorage), q.String(), "must be greater than zero")
+	}
+	if m := s.VolumeMode; m != nil {
+		v.oneOf(child(p, "volumeMode"), *m, PersistentVolumeFilesystem, "Block")
+	}
+}
+
+// intOrPercent checks a maxUnavailable/maxSurge value: a non-negative
+// integer or a percent string, at most 100% when max100 is set.
+func (v *validator) intOrPercent(p string, x *intstr.IntOrString, max100 bool) {
+	if x == nil {
+		return
+	}
+	switch x.Type {
+	case intstr.String:
+		if msgs := validation.IsValidPercent(x.StrVal); len(msgs) > 0 {
+			v.invalid(p, x.StrVal, "must be an integer or percentage (e.g '5%')")
+			return
+		}
+		if n, _ := strconv.Atoi(strings.TrimSuffix(x.StrVal, "%")); max100 && n > 100 {
+			v.invalid(p, x.StrVal, "must not be greater than 100%")
+		}
+	default:
+		if x.IntVal < 0 {
+			v.invalid(p, x.IntVal, "must be greater than or equal to 0")
+		}
+	}
+}
+
+func isZero(x *intstr.IntOrString) bool {
+	if x == nil {
+		return false
+	}
+	if x.Type == intstr.String {
+		n, err := strconv.Atoi(strings.TrimSuffix(x.StrVal, "%"))
+		return err == nil && strings.HasSuffix(x.StrVal, "%") && n == 0
+	}
+	return x.IntVal == 0
+}
+
+func (v *validator) surgeAndUnavailable(p string, maxUnavailable, maxSurge *intstr.IntOrString) {
+	v.intOrPercent(child(p, "maxUnavailable"), maxUnavailable, true)
+	v.intOrPercent(child(p, "maxSurge"), maxSurge, false)
+	// Callers fill an unset half with its default when the other is set;
+	// an unset pair is defaulted to non-zero values.
+	if maxUnavailable != nil && maxSurge != nil && isZero(maxUnavailable) && isZero(maxSurge) {
+		v.invalid(child(p, "maxUnavailable"), maxUnavailable, "may not be 0 when `maxSurge` is 0")
+	}
+}
+
+func (v *validator) daemonSet(d *DaemonSet) {
+	sp := &d.Spec
+	v.workloadSelector("spec", sp.Selector, &sp.Template)
+	v.podTemplate("spec.template", &sp.Template, alwaysOnly)
+	us := &sp.UpdateStrategy
+	typ := us.Type
+	if typ == "" {
+		typ = RollingUpdateStrategy
+	}
+	v.oneOf("spec.updateStrategy.type", typ, RollingUpdateStrategy, OnDeleteStrategy)
+	if ru := us.RollingUpdate; ru != nil {
+		if typ == OnDeleteStrategy {
+			v.forbidden("spec.updateStrategy.rollingUpdate", "may not be specified when strategy `type` is 'OnDelete'")
+		} else {
+			mu := ru.MaxUnavailable
+			if mu == nil && ru.MaxSurge != nil {
+				mu = Ptr(intstr.FromInt32(1))
+			}
+			ms := ru.MaxSurge
+			if ms == nil && ru.MaxUnavailable != nil {
+				ms = Ptr(intstr.FromInt32(0))
+			}
+			v.surgeAndUnavailable("spec.updateStrategy.rollingUpdate", mu, ms)
+		}
+	}
+	if sp.MinReadySeconds < 0 {
+		v.invalid("spec.minReadySeconds", sp.MinReadySeconds, "must be greater than or equal to 0")
+	}
+	v.nonNegative32("spec.revisionHistoryLimit", sp.RevisionHistoryLimit)
+}
+
+func (v *validator) deployment(d *Deployment) {
+	sp := &d.Spec
+	v.nonNegative32("spec.replicas", sp.Replicas)
+	v.workloadSelector("spec", sp.Selector, &sp.Template)
+	v.podTemplate("spec.template", &sp.Template, alwaysOnly)
+	typ := sp.Strategy.Type
+	if typ == "" {
+		typ = RollingUpdateStrategy
+	}
+	v.oneOf("spec.strategy.type", typ, RollingUpdateStrategy, RecreateStrategy)
+	if ru := sp.Strategy.RollingUpdate; ru != nil {
+		if typ == RecreateStrategy {
+			v.forbidden("spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'")
+		} else {
+			mu, ms := ru.MaxUnavailable, ru.MaxSurge
+			if mu == nil && ms != nil {
+				mu = Ptr(intstr.FromString("25%"))
+			}
+			if ms == nil && mu != nil {
+				ms = Ptr(intstr.FromString("25%"))
+			}
+			v.surgeAndUnavailable("spec.strategy.rollingUpdate", mu, ms)
+		}
+	}
+	if sp.MinReadySeconds < 0 {
+		v.invalid("spec.minReadySeconds", sp.MinReadySeconds, "must be greater than or equal to 0")
+	}
+	v.nonNegative32("spec.revisionHistoryLimit", sp.RevisionHistoryLimit)
+	if pd := sp.ProgressDeadlineSeconds; pd != nil {
+		if *pd < 0 {
+			v.invalid("spec.progressDeadlineSeconds", *pd, "must be greater than or equal to 0")
+		} else if *pd <= sp.MinReadySeconds {
+			v.invalid("spec.progressDeadlineSeconds", *pd, "must be greater than minReadySeconds")
+		}
+	}
+}
+
+func (v *validator) replicaSet(r *ReplicaSet) {
+	sp := &r.Spec
+	v.nonNegative32("spec.replicas", sp.Replicas)
+	v.workloadSelector("spec", sp.Selector, &sp.Template)
+	v.podTemplate("spec.template", &sp.Template, alwaysOnly)
+	if sp.MinReadySeconds < 0 {
+		v.invalid("spec.minReadySeconds", sp.MinReadySeconds, "must be greater than or equal to 0")
+	}
+}
+
+func (v *validator) statefulSet(s *StatefulSet) {
+	sp := &s.Spec
+	v.nonNegative32("spec.replicas", sp.Replicas)
+	v.workloadSelector("spec", sp.Selector, &sp.Template)
+	v.podTemplate("spec.template", &sp.Template, alwaysOnly)
+	if sp.ServiceName != "" {
+		// Pods get it as their subdomain, which must be a DNS label.
+		v.msgs("spec.serviceName", sp.ServiceName, validation.IsDNS1123Label(sp.ServiceName))
+	}
+	if sp.PodManagementPolicy != "" {
+		v.oneOf("spec.podManagementPolicy", sp.PodManagementPolicy, OrderedReadyPodManagement, ParallelPodManagement)
+	}
+	us := &sp.UpdateStrategy
+	typ := us.Type
+	if typ == "" {
+		typ = RollingUpdateStrategy
+	}
+	v.oneOf("spec.updateStrategy.type", typ, RollingUpdateStrategy, OnDeleteStrategy)
+	if ru := us.RollingUpdate; ru != nil {
+		if typ == OnDeleteStrategy {
+			v.forbidden("spec.updateStrategy.rollingUpdate", "only allowed for updateStrategy 'RollingUpdate'")
+		} else {
+			v.nonNegative32("spec.updateStrategy.rollingUpdate.partition", ru.Partition)
+			if mu := ru.MaxUnavailable; mu != nil {
+				v.intOrPercent("spec.updateStrategy.rollingUpdate.maxUnavailable", mu, true)
+				if isZero(mu) {
+					v.invalid("spec.updateStrategy.rollingUpdate.maxUnavailable", mu, "must be greater than 0")
+				}
+			}
+		}
+	}
+	v.nonNegative32("spec.revisionHistoryLimit", sp.RevisionHistoryLimit)
+	if sp.MinReadySeconds < 0 {
+		v.invalid("spec.minReadySeconds", sp.MinReadySeconds, "must be greater than or equal to 0")
+	}
+	if o := sp.Ordinals; o != nil && o.Start < 0 {
+		v.invalid("spec.ordinals.start", o.Start, "must be greater than or equal to 0")
+	}
+	if rp := sp.PersistentVolumeClaimRetentionPolicy; rp != nil {
+		for _, f := range []struct{ name, val string }{{"whenDeleted", rp.WhenDeleted}, {"whenScaled", rp.WhenScaled}} {
+			if f.val != "" {
+				v.oneOf(child("spec.persistentVolumeClaimRetentionPolicy", f.name), f.val,
+					RetainPersistentVolumeClaimRetentionPolicyType, DeletePersistentVolumeClaimRetentionPolicyType)
+			}
+		}
+	}
+	claims := map[string]bool{}
+	for i := range sp.VolumeClaimTemplates {
+		c := &sp.VolumeClaimTemplates[i]
+		cp := index("spec.volumeClaimTemplates", i)
+		switch {
+		case c.Name == "":
+			v.required(child(cp, "metadata.name"), "")
+		case claims[c.Name]:
+			v.add(child(cp, "metadata.name"), ErrorTypeDuplicate, c.Name, "")
+		default:
+			v.msgs(child(cp, "metadata.name"), c.Name, validation.IsDNS1123Label(c.Name))
+		}
+		claims[c.Name] = true
+		v.templateMeta(child(cp, "metadata"), &c.ObjectMeta)
+		v.pvcSpec(child(cp, "spec"), &c.Spec)
+	}
+}
+
+func (v *validator) job(j *Job) {
+	v.jobSpec("spec", &j.Spec)
+	s := &j.Spec
+	if s.CompletionMode != nil && *s.CompletionMode == IndexedCompletion && s.Completions != nil && *s.Completions > 0 && j.Name != "" {
+		// Pods of an Indexed Job are named "<job>-<index>" as hostname.
+		host := fmt.Sprintf("%s-%d", j.Name, *s.Completions-1)
+		if msgs := validation.IsDNS1123Label(host); len(msgs) > 0 {
+			v.invalid("metadata.name", j.Name, "will not be able to create pod with invalid DNS label: "+host)
+		}
+	}
+}
+
+func (v *validator) jobSpec(p string, s *JobSpec) {
+	v.nonNegative32(child(p, "parallelism"), s.Parallelism)
+	v.nonNegative32(child(p, "completions"), s.Completions)
+	v.nonNegative32(child(p, "backoffLimit"), s.BackoffLimit)
+	v.nonNegative32(child(p, "backoffLimitPerIndex"), s.BackoffLimitPerIndex)
+	v.nonNegative32(child(p, "maxFailedIndexes"), s.MaxFailedIndexes)
+	v.nonNegative32(child(p, "ttlSecondsAfterFinished"), s.TTLSecondsAfterFinished)
+	if s.ActiveDeadlineSeconds != nil && *s.ActiveDeadlineSeconds <= 0 {
+		v.invalid(child(p, "activeDeadlineSeconds"), *s.ActiveDeadlineSeconds, "must be greater than 0")
+	}
+	manual := s.ManualSelector != nil && *s.ManualSelector
+	if manual || s.Selector != nil {
+		v.workloadSelector(p, s.Selector, &s.Template)
+	}
+	v.podTemplate(child(p, "template"), &s.Template, jobTemplates)
+
+	mode := NonIndexedCompletion
+	if s.CompletionMode != nil {
+		mode = *s.CompletionMode
+		v.oneOf(child(p, "completionMode"), mode, NonIndexedCompletion, IndexedCompletion)
+	}
+	indexed := mode == IndexedCompletion
+	if indexed {
+		if s.Completions == nil {
+			v.required(child(p, "completions"), "when completion mode is Indexed")
+		}
+		if s.Parallelism != nil && *s.Parallelism > MaxIndexedJobParallelism {
+			v.invalid(child(p, "parallelism"), *s.Parallelism, fmt.Sprintf("must be less than or equal to %d when completion mode is Indexed", MaxIndexedJobParallelism))
+		}
+	}
+	if s.BackoffLimitPerIndex != nil {
+		if !indexed {
+			v.invalid(child(p, "backoffLimitPerIndex"), *s.BackoffLimitPerIndex, "requires indexed completion mode")
+		}
+		if s.Completions != nil && *s.Completions > MaxFailedIndexes && s.Parallelism != nil && *s.Parallelism > MaxParallelismForHighCompletions {
+			v.invalid(child(p, "parallelism"), *s.Parallelism, fmt.Sprintf("must be less than or equal to %d when completions are above %d and used with backoff limit per index", MaxParallelismForHighCompletions, MaxFailedIndexes))
+		}
+	}
+	if mfi := s.MaxFailedIndexes; mfi != nil {
+		switch {
+		case s.BackoffLimitPerIndex == nil:
+			v.required(child(p, "backoffLimitPerIndex"), "when maxFailedIndexes is specified")
+		case *mfi > MaxFailedIndexes:
+			v.invalid(child(p, "maxFailedIndexes"), *mfi, fmt.Sprintf("must be less than or equal to %d", MaxFailedIndexes))
+		case s.Completions != nil && *mfi > *s.Completions:
+			v.invalid(child(p, "maxFailedIndexes"), *mfi, "must be less than or equal to completions")
+		}
+	}
+	if s.PodFailurePolicy != nil {
+		v.podFailurePolicy(p, s)
+	}
+	if s.SuccessPolicy != nil {
+		v.successPolicy(p, s, indexed)
+	}
+	if rp := s.PodReplacementPolicy; rp != nil {
+		if s.PodFailurePolicy != nil {
+			v.oneOf(child(p, "podReplacementPolicy"), *rp, Failed)
+		} else {
+			v.oneOf(child(p, "podReplacementPolicy"), *rp, TerminatingOrFailed, Failed)
+		}
+	}
+	if mb := s.ManagedBy; mb != nil && (*mb == "" || len(*mb) > 63) {
+		v.invalid(child(p, "managedBy"), *mb, "must be 1 to 63 characters")
+	}
+}
+
+var podConditionStatuses = []string{ConditionTrue, ConditionFalse, ConditionUnknown}
+
+func (v *validator) podFailurePolicy(p string, s *JobSpec) {
+	pp := child(p, "podFailurePolicy")
+	if rp := restartPolicyOf(&s.Template.Spec); rp != RestartPolicyNever {
+		v.invalid(child(p, "template.spec.restartPolicy"), rp, "only \"Never\" is supported when podFailurePolicy is specified")
+	}
+	rules := s.PodFailurePolicy.Rules
+	if len(rules) > MaxPodFailurePolicyRules {
+		v.add(child(pp, "rules"), ErrorTypeTooMany, len(rules), fmt.Sprintf("must have at most %d items", MaxPodFailurePolicyRules))
+	}
+	containers := map[string]bool{}
+	for _, c := range s.Template.Spec.InitContainers {
+		containers[c.Name] = true
+	}
+	for _, c := range s.Template.Spec.Containers {
+		containers[c.Name] = true
+	}
+	for i, r := range rules {
+		rp := index(child(pp, "rules"), i)
+		switch r.Action {
+		case PodFailurePolicyActionFailJob, PodFailurePolicyActionIgnore, PodFailurePolicyActionCount:
+		case PodFailurePolicyActionFailIndex:
+			if s.BackoffLimitPerIndex == nil {
+				v.invalid(child(rp, "action"), r.Action, "requires the backoffLimitPerIndex to be set")
+			}
+		default:
+			v.notSupported(child(rp, "action"), r.Action, PodFailurePolicyActionCount, PodFailurePolicyActionFailIndex, PodFailurePolicyActionFailJob, PodFailurePolicyActionIgnore)
+		}
+		switch {
+		case r.OnExitCodes == nil && len(r.OnPodConditions) == 0:
+			v.invalid(rp, nil, "specifying one of OnExitCodes and OnPodConditions is required")
+		case r.OnExitCodes != nil && len(r.OnPodConditions) > 0:
+			v.invalid(rp, nil, "specifying both OnExitCodes and OnPodConditions is not supported")
+		}
+		if ec := r.OnExitCodes; ec != nil {
+			ep := child(rp, "onExitCodes")
+			if ec.ContainerName != nil && !containers[*ec.ContainerName] {
+				v.invalid(child(ep, "containerName"), *ec.ContainerName, "must be one of the container or initContainer names in the pod template")
+			}
+			v.oneOf(child(ep, "operator"), ec.Operator, PodFailurePolicyOnExitCodesOpIn, PodFailurePolicyOnExitCodesOpNotIn)
+			switch {
+			case len(ec.Values) == 0:
+				v.required(child(ep, "values"), "at least one value is required")
+			case len(ec.Values) > MaxPodFailurePolicyExitCodes:
+				v.add(child(ep, "values"), ErrorTypeTooMany, len(ec.Values), fmt.Sprintf("must have at most %d items", MaxPodFailurePolicyExitCodes))
+			}
+			seen := map[int32]bool{}
+			for j, val := range ec.Values {
+				vp := index(child(ep, "values"), j)
+				switch {
+				case seen[val]:
+					v.add(vp, ErrorTypeDuplicate, val, "")
+				case j > 0 && ec.Values[j-1] > val:
+					v.invalid(vp, val, "must be ordered")
+				}
+				if ec.Operator == PodFailurePolicyOnExitCodesOpIn && val == 0 {
+					v.invalid(vp, val, "must not be 0 for the In operator")
+				}
+				seen[val] = true
+			}
+		}
+		if len(r.OnPodConditions) > MaxPodFailurePolicyConditions {
+			v.add(child(rp, "onPodConditions"), ErrorTypeTooMany, len(r.OnPodConditions), fmt.Sprintf("must have at most %d items", MaxPodFailurePolicyConditions))
+		}
+		for j, pc := range r.OnPodConditions {
+			cp := index(child(rp, "onPodConditions"), j)
+			if pc.Type == "" {
+				v.required(child(cp, "type"), "")
+			} else {
+				v.msgs(child(cp, "type"), pc.Type, validation.IsQualifiedName(pc.Type))
+			}
+			if pc.Status != "" {
+				v.oneOf(child(cp, "status"), pc.Status, podConditionStatuses...)
+			}
+		}
+	}
+}
+
+func (v *validator) successPolicy(p string, s *JobSpec, indexed bool) {
+	sp := child(p, "successPolicy")
+	if !indexed {
+		v.invalid(sp, nil, "requires indexed completion mode")
+		return
+	}
+	rules := s.SuccessPolicy.Rules
+	switch {
+	case len(rules) == 0:
+		v.required(child(sp, "rules"), "at least one rule is required")
+	case len(rules) > MaxSuccessPolicyRules:
+		v.add(child(sp, "rules"), ErrorTypeTooMany, len(rules), fmt.Sprintf("must have at most %d items", MaxSuccessPolicyRules))
+	}
+	completions := int32(0)
+	if s.Completions != nil {
+		completions = *s.Completions
+	}
+	for i, r := range rules {
+		rp := index(child(sp, "rules"), i)
+		if r.SucceededIndexes == nil && r.SucceededCount == nil {
+			v.required(rp, "at least one of succeededCount or succeededIndexes must be specified")
+			continue
+		}
+		size := int64(-1)
+		if r.SucceededIndexes != nil {
+			n, err := ParseIndexSet(*r.SucceededIndexes, completions)
+			if err != nil {
+				v.invalid(child(rp, "succeededIndexes"), *r.SucceededIndexes, err.Error())
+			} else {
+				size = n
+			}
+		}
+		if c := r.SucceededCount; c != nil {
+			switch {
+			case *c < 0:
+				v.invalid(child(rp, "succeededCount"), *c, "must be greater than or equal to 0")
+			case *c > completions:
+				v.invalid(child(rp, "succeededCount"), *c, fmt.Sprintf("must be less than or equal to %d (the number of completions)", completions))
+			case size >= 0 && int64(*c) > size:
+				v.invalid(child(rp, "succeededCount"), *c, fmt.Sprintf("must be less than or equal to %d (the number of indexes in the specified succeededIndexes field)", size))
+			}
+		}
+	}
+}
+
+// ParseIndexSet checks an index set such as "0,2-3,7" (the format of a
+// Job's successPolicy succeededIndexes and its status completedIndexes:
+// comma-separated indexes and inclusive ranges, ascending and
+// non-overlapping, each below completions) and returns how many indexes it
+// holds.
+func ParseIndexSet(s string, completions int32) (int64, error) {
+	if s == "" {
+		return 0, errors.New("must not be empty")
+	}
+	var total int64
+	prev := int64(-1)
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		first, err := strconv.ParseInt(lo, 10, 32)
+		if err != nil || first < 0 {
+			return 0, fmt.Errorf("cannot convert %q to an index", lo)
+		}
+		last := first
+		if isRange {
+			if last, err = strconv.ParseInt(hi, 10, 32); err != nil || last < 0 {
+				return 0, fmt.Errorf("cannot convert %q to an index", hi)
+			}
+			if last < first {
+				return 0, fmt.Errorf("range %q must be ascending", part)
+			}
+		}
+		if first <= prev {
+			return 0, errors.New("values must be sorted in ascending order and not overlap")
+		}
+		if last >= int64(completions) {
+			return 0, fmt.Errorf("index %d must be less than completions (%d)", last, completions)
+		}
+		total += last - first + 1
+		prev = last
+	}
+	return total, nil
+}
+
+func (v *validator) cronJob(c *CronJob) {
+	sp := &c.Spec
+	switch {
+	case sp.Schedule == "":
+		v.required("spec.schedule", "")
+	case strings.Contains(sp.Schedule, "TZ"):
+		v.invalid("spec.schedule", sp.Schedule, "cannot use TZ or CRON_TZ in schedule, use timeZone field instead")
+	default:
+		if _, err := cron.ParseStandard(sp.Schedule); err != nil {
+			v.invalid("spec.schedule", sp.Schedule, err.Error())
+		}
+	}
+	if tz := sp.TimeZone; tz != nil {
+		if msg := checkTimeZone(*tz); msg != "" {
+			v.invalid("spec.timeZone", *tz, msg)
+		}
+	}
+	v.nonNegative64("spec.startingDeadlineSeconds", sp.StartingDeadlineSeconds)
+	if sp.ConcurrencyPolicy != "" {
+		v.oneOf("spec.concurrencyPolicy", sp.ConcurrencyPolicy, AllowConcurrent, ForbidConcurrent, ReplaceConcurrent)
+	}
+	v.nonNegative32("spec.successfulJobsHistoryLimit", sp.SuccessfulJobsHistoryLimit)
+	v.nonNegative32("spec.failedJobsHistoryLimit", sp.FailedJobsHistoryLimit)
+	v.templateMeta("spec.jobTemplate.metadata", &sp.JobTemplate.ObjectMeta)
+	v.jobSpec("spec.jobTemplate.spec", &sp.JobTemplate.Spec)
+}
+
+// checkTimeZone returns why tz is not a usable CronJob timeZone, or "".
+func checkTimeZone(tz string) string {
+	switch {
+	case tz == "":
+		return "timeZone must be nil or non-empty string"
+	case strings.EqualFold(tz, "Local"):
+		return "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones"
+	}
+	for _, part := range strings.Split(tz, "/") {
+		if part == "." || part == ".." || strings.HasPrefix(part, "-") || strings.ContainsAny(part, " \\") {
+			return "unknown time zone " + tz
+		}
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return "unknown time zone " + tz
+	}
+	return ""
+}
+
+func (v *validator) endpointSlice(e *EndpointSlice) {
+	v.oneOf("addressType", e.AddressType, AddressTypeIPv4, "IPv6", "FQDN")
+	if len(e.Endpoints) > 1000 {
+		v.add("endpoints", ErrorTypeTooMany, len(e.Endpoints), "must have at most 1000 items")
+	}
+	for i, ep := range e.Endpoints {
+		p := index("endpoints", i)
+		if len(ep.Addresses) == 0 || len(ep.Addresses) > 100 {
+			v.invalid(child(p, "addresses"), len(ep.Addresses), "must have between 1 and 100 addresses")
+		}
+		for j, a := range ep.Addresses {
+			if e.AddressType != "FQDN" && net.ParseIP(a) == nil {
+				v.invalid(index(child(p, "addresses"), j), a, "must be a valid IP address")
+			}
+		}
+	}
+	names := map[string]bool{}
+	for i, port := range e.Ports {
+		p := index("ports", i)
+		name := ""
+		if port.Name != nil {
+			name = *port.Name
+		}
+		if name != "" {
+			v.msgs(child(p, "name"), name, validation.IsDNS1123Label(name))
+		}
+		if names[name] {
+			v.add(child(p, "name"), ErrorTypeDuplicate, name, "")
+		}
+		names[name] = true
+		if port.Port != nil {
+			v.msgs(child(p, "port"), *port.Port, validation.IsValidPortNum(int(*port.Port)))
+		}
+		if port.Protocol != nil {
+			v.protocol(child(p, "protocol"), *port.Protocol)
+		}
+	}
+}
+
+// ---- updates ----
+
+func (v *validator) metaUpdate(n, o *ObjectMeta) {
+	if n.Name != o.Name {
+		v.immutable("metadata.name", n.Name)
+	}
+	if n.Namespace != o.Namespace {
+		v.immutable("metadata.namespace", n.Namespace)
+	}
+	if o.UID != "" && n.UID != o.UID {
+		v.immutable("metadata.uid", n.UID)
+	}
+	if !o.CreationTimestamp.IsZero() && !n.CreationTimestamp.Equal(o.CreationTimestamp.Time) {
+		v.immutable("metadata.creationTimestamp", n.CreationTimestamp.UTC().Format(time.RFC3339))
+	}
+}
+
+// equalSelector compares two selectors, reading nil and empty maps and
+// slices alike.
+func equalSelector(a, b *LabelSelector) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	if len(a.MatchLabels) != len(b.MatchLabels) || len(a.MatchExpressions) != len(b.MatchExpressions) {
+		return false
+	}
+	for k, va := range a.MatchLabels {
+		if vb, ok := b.MatchLabels[k]; !ok || va != vb {
+			return false
+		}
+	}
+	for i := range a.MatchExpressions {
+		ea, eb := a.MatchExpressions[i], b.MatchExpressions[i]
+		if ea.Key != eb.Key || ea.Operator != eb.Operator || len(ea.Values) != len(eb.Values) {
+			return false
+		}
+		for j := range ea.Values {
+			if ea.Values[j] != eb.Values[j] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (v *validator) immutableSelector(p string, n, o *LabelSelector) {
+	if !equalSelector(n, o) {
+		v.immutable(p, nil)
+	}
+}
+
+func (v *validator) statefulSetUpdate(n, o *StatefulSet) {
+	const detail = "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds' and 'revisionHistoryLimit' are forbidden"
+	v.immutableSelector("spec.selector", n.Spec.Selector, o.Spec.Selector)
+	if n.Spec.ServiceName != o.Spec.ServiceName {
+		v.forbidden("spec.serviceName", detail)
+	}
+	if n.Spec.PodManagementPolicy != o.Spec.PodManagementPolicy {
+		v.forbidden("spec.podManagementPolicy", detail)
+	}
+	if !reflect.DeepEqual(n.Spec.VolumeClaimTemplates, o.Spec.VolumeClaimTemplates) &&
+		!(len(n.Spec.VolumeClaimTemplates) == 0 && len(o.Spec.VolumeClaimTemplates) == 0) {
+		v.forbidden("spec.volumeClaimTemplates", detail)
+	}
+}
+
+func (v *validator) jobUpdate(n, o *Job) {
+	ns, os := &n.Spec, &o.Spec
+	v.immutableSelector("spec.selector", ns.Selector, os.Selector)
+	if !equalPtr(ns.ManualSelector, os.ManualSelector) {
+		v.immutable("spec.manualSelector", nil)
+	}
+	if !equalPtr(ns.CompletionMode, os.CompletionMode) {
+		v.immutable("spec.completionMode", ns.CompletionMode)
+	}
+	if !equalPtr(ns.BackoffLimitPerIndex, os.BackoffLimitPerIndex) {
+		v.immutable("spec.backoffLimitPerIndex", ns.BackoffLimitPerIndex)
+	}
+	if !reflect.DeepEqual(ns.PodFailurePolicy, os.PodFailurePolicy) {
+		v.immutable("spec.podFailurePolicy", nil)
+	}
+	if !reflect.DeepEqual(ns.SuccessPolicy, os.SuccessPolicy) {
+		v.immutable("spec.successPolicy", nil)
+	}
+	if !equalPtr(ns.ManagedBy, os.ManagedBy) {
+		v.immutable("spec.managedBy", ns.ManagedBy)
+	}
+	if !equalPtr(ns.Completions, os.Completions) {
+		elastic := ns.CompletionMode != nil && *ns.CompletionMode == IndexedCompletion &&
+			ns.Completions != nil && ns.Parallelism != nil && *ns.Completions == *ns.Parallelism &&
+			os.Completions != nil && os.Parallelism != nil && *os.Completions == *os.Parallelism
+		if !elastic {
+			v.immutable("spec.completions", ns.Completions)
+		}
+	}
+	nt, ot := ns.Template.DeepCopy(), os.Template.DeepCopy()
+	neverStarted := os.Suspend != nil && *os.Suspend && o.Status.StartTime == nil
+	if neverStarted {
+		// A suspended Job that never ran may change where its pods go.
+		for _, t := range []*PodTemplateSpec{nt, ot} {
+			t.Labels, t.Annotations = nil, nil
+			t.Spec.NodeSelector, t.Spec.Tolerations, t.Spec.Affinity = nil, nil, nil
+		}
+	}
+	if !reflect.DeepEqual(nt, ot) {
+		v.immutable("spec.template", nil)
+	}
+}
+
+func equalPtr[T comparable](a, b *T) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
+
+func (v *validator) serviceUpdate(n, o *Service) {
+	toExternal := n.Spec.Type == ServiceTypeExternalName || o.Spec.Type == ServiceTypeExternalName
+	if o.Spec.ClusterIP != "" && n.Spec.ClusterIP != o.Spec.ClusterIP && !toExternal {
+		v.immutable("spec.clusterIP", n.Spec.ClusterIP)
+	}
+}
+
+func (v *validator) podUpdate(n, o *Pod) {
+	if len(n.Spec.Containers) != len(o.Spec.Containers) || len(n.Spec.InitContainers) != len(o.Spec.InitContainers) {
+		v.forbidden("spec", "pod updates may not add or remove containers")
+		return
+	}
+	ns, os := n.Spec.DeepCopy(), o.Spec.DeepCopy()
+	for i := range ns.Containers {
+		ns.Containers[i].Image = os.Containers[i].Image
+	}
+	for i := range ns.InitContainers {
+		ns.InitContainers[i].Image = os.InitContainers[i].Image
+	}
+	if ad := ns.ActiveDeadlineSeconds; ad != nil {
+		if os.ActiveDeadlineSeconds != nil && *ad > *os.ActiveDeadlineSeconds {
+			v.invalid("spec.activeDeadlineSeconds", *ad, "must be less than or equal to previous value")
+		}
+		ns.ActiveDeadlineSeconds = os.ActiveDeadlineSeconds
+	} else if os.ActiveDeadlineSeconds != nil {
+		v.invalid("spec.activeDeadlineSeconds", nil, "must not update from a positive integer to nil value")
+		ns.ActiveDeadlineSeconds = os.ActiveDeadlineSeconds
+	}
+	if os.NodeName == "" {
+		ns.NodeName = ""
+	}
+	// Tolerations may only be added.
+	for i, ot := range os.Tolerations {
+		found := false
+		for _, nt := range ns.Tolerations {
+			if reflect.DeepEqual(ot, nt) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			v.forbidden(index("spec.tolerations", i), "existing toleration can not be modified or removed")
+		}
+	}
+	ns.Tolerations, os.Tolerations = nil, nil
+	if !reflect.DeepEqual(ns, os) {
+		v.forbidden("spec", "pod updates may not change fields other than `spec.containers[*].image`, `spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, `spec.tolerations` (only additions to existing tolerations) and `spec.nodeName` (only to bind an unbound pod)")
+	}
+}
