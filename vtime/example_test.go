@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/benbjohnson/clock"
+
 	"github.com/orchestra-go/orchestra/vtime"
 )
 
@@ -60,4 +62,15 @@ func ExampleReal() {
 	<-done
 	fmt.Println("fired")
 	// Output: fired
+}
+
+func ExampleWrap() {
+	mock := clock.NewMock() // benbjohnson/clock's mock, at the Unix epoch
+	clk := vtime.Wrap(mock)
+	done := make(chan struct{})
+	clk.AfterFunc(time.Hour, func() { close(done) })
+	mock.Add(time.Hour) // the mock runs the callback on a goroutine
+	<-done
+	fmt.Println("fired at", clk.Now().UTC().Format("15:04"))
+	// Output: fired at 01:00
 }

@@ -46,8 +46,12 @@ func (v *Virtual) Since(t time.Time) time.Duration {
 // AfterFunc schedules f to run once, d from the current virtual time. f runs
 // on the goroutine that advances the clock past its deadline, never inside
 // AfterFunc: a d <= 0 makes the deadline "now", so f runs at the next
-// AdvanceTo, Advance or Step.
+// AdvanceTo, Advance or Step. A nil f makes a timer that does nothing when
+// it fires.
 func (v *Virtual) AfterFunc(d time.Duration, f func()) Timer {
+	if f == nil {
+		f = nop // a nil f marks a fired or stopped timer
+	}
 	t := &virtualTimer{v: v, f: f}
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -134,6 +138,8 @@ func (v *Virtual) Step() bool {
 	v.AdvanceTo(next)
 	return true
 }
+
+func nop() {}
 
 // virtualTimer is one AfterFunc call of a Virtual clock. f is nil once the
 // timer has fired or been stopped.

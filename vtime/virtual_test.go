@@ -372,3 +372,21 @@ func BenchmarkVirtualStop(b *testing.B) {
 		i++
 	}
 }
+
+func TestVirtualNilCallback(t *testing.T) {
+	clk := vtime.NewVirtual(t0)
+	tm := clk.AfterFunc(time.Second, nil)
+	stopped := clk.AfterFunc(time.Second, nil)
+	if !stopped.Stop() {
+		t.Error("Stop of a pending nil-callback timer = false, want true")
+	}
+	if got := clk.Pending(); got != 1 {
+		t.Errorf("Pending() = %d, want 1", got)
+	}
+	if n := clk.Advance(time.Second); n != 1 {
+		t.Errorf("Advance fired %d timers, want 1", n)
+	}
+	if tm.Stop() {
+		t.Error("Stop after firing = true, want false")
+	}
+}

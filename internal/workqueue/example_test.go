@@ -1,6 +1,7 @@
 package workqueue_test
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -69,4 +70,39 @@ func ExampleQueue_AddAfter() {
 	// Output:
 	// due at 00:01
 	// job true pending timers: 0
+}
+
+// A real-time worker waits on Ready and then drains the queue.
+func ExampleQueue_Ready() {
+	q := workqueue.New(vtime.Real())
+	defer q.ShutDown()
+	ctx, cancel := context.WithCancel(context.Background())
+	var handled []string
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-q.Ready():
+			}
+			for {
+				key, ok := q.Get()
+				if !ok {
+					break
+				}
+				handled = append(handled, key)
+				q.Done(key)
+				if key == "last" {
+					cancel()
+				}
+			}
+		}
+	}()
+	q.Add("first")
+	q.AddAfter("last", time.Millisecond)
+	<-stopped // the worker has returned: handled is safe to read
+	fmt.Println(handled)
+	// Output: [first last]
 }
