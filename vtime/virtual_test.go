@@ -390,3 +390,42 @@ func TestVirtualNilCallback(t *testing.T) {
 		t.Error("Stop after firing = true, want false")
 	}
 }
+
+// TestVirtualManyStops stops most timers, which makes the clock drop stopped
+// entries in bulk, and checks that the rest still fire exactly, in order.
+func TestVirtualManyStops(t *testing.T) {
+	clk := vtime.NewVirtual(t0)
+	var fired []int
+	timers := make([]vtime.Timer, 1000)
+	for i := range timers {
+		// Deadlines in reverse creation order, with ties in pairs.
+		timers[i] = clk.AfterFunc(time.Duration(1000-i/2)*time.Second, func() { fired = append(fired, i) })
+	}
+	var want []int
+	for i := range timers {
+		if i%10 != 0 {
+			if !timers[i].Stop() {
+				t.Fatalf("Stop of pending timer %d = false", i)
+			}
+		}
+	}
+	for i := range timers {
+		if i%10 != 0 && timers[i].Stop() {
+			t.Fatalf("second Stop of timer %d = true", i)
+		}
+	}
+	for i := len(timers) - 1; i >= 0; i-- {
+		if i%10 == 0 {
+			want = append(want, i)
+		}
+	}
+	if got := clk.Pending(); got != len(want) {
+		t.Errorf("Pending() = %d, want %d", got, len(want))
+	}
+	if n := clk.AdvanceTo(t0.Add(time.Hour)); n != len(want) {
+		t.Errorf("AdvanceTo fired %d, want %d", n, len(want))
+	}
+	if diff := cmp.Diff(want, fired); diff != "" {
+		t.Errorf("firing order (-want +got):\n%s", diff)
+	}
+}
