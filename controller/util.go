@@ -198,15 +198,20 @@ func DeletePod(s *store.Store, namespace, name string, grace *int64) error {
 		return err
 	}
 	p := o.(*workload.Pod)
-	if grace != nil && (p.DeletionGracePeriodSeconds == nil || *grace < *p.DeletionGracePeriodSeconds) {
-		if p.DeletionTimestamp == nil || p.DeletionGracePeriodSeconds == nil || *grace < *p.DeletionGracePeriodSeconds {
-			p.DeletionGracePeriodSeconds = workload.Ptr(*grace)
-			if _, err := s.Update(p); err != nil {
-				return err
-			}
-		}
+	g := int64(30)
+	if p.Spec.TerminationGracePeriodSeconds != nil {
+		g = *p.Spec.TerminationGracePeriodSeconds
 	}
-	_, err = s.Delete("Pod", namespace, name, store.DeleteOptions{Preconditions: store.Preconditions{UID: p.UID}})
+	if grace != nil {
+		g = *grace
+	}
+	if g < 0 {
+		g = 0
+	}
+	_, err = s.Delete("Pod", namespace, name, store.DeleteOptions{
+		Preconditions:      store.Preconditions{UID: p.UID},
+		GracePeriodSeconds: &g,
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}

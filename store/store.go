@@ -80,6 +80,11 @@ type DeleteOptions struct {
 	// PropagationPolicy is DeleteBackground (""), DeleteForeground or
 	// DeleteOrphan.
 	PropagationPolicy string
+	// GracePeriodSeconds, when set, is recorded as the object's
+	// deletionGracePeriodSeconds when the delete only marks it (it has
+	// finalizers), as the API server does for pods; nil records 0. A
+	// later delete with a shorter grace period shortens it.
+	GracePeriodSeconds *int64
 }
 
 // Store is a versioned in-memory object store. It is safe for concurrent
@@ -510,7 +515,15 @@ func (s *Store) Delete(kind, namespace, name string, opts DeleteOptions) (worklo
 		s.mu.Unlock()
 		return nil, err
 	}
-	if old.GetObjectMeta().DeletionTimestamp != nil {
+	if om := old.GetObjectMeta(); om.DeletionTimestamp != nil {
+		g := opts.GracePeriodSeconds
+		if g != nil && (om.DeletionGracePeriodSeconds == nil || *g < *om.DeletionGracePeriodSeconds) {
+			c := old.DeepCopyObject()
+			c.GetObjectMeta().DeletionGracePeriodSeconds = workload.Ptr(*g)
+			s.commit(Modified, kind, ki, e, c)
+			s.mu.Unlock()
+			return c.DeepCopyObject(), nil
+		}
 		s.mu.Unlock()
 		return old.DeepCopyObject(), nil
 	}
@@ -522,6 +535,9 @@ func (s *Store) Delete(kind, namespace, name string, opts DeleteOptions) (worklo
 	if len(m.Finalizers) > 0 {
 		m.DeletionTimestamp = workload.NewTimePtr(s.clock.Now())
 		m.DeletionGracePeriodSeconds = new(int64)
+		if opts.GracePeriodSeconds != nil {
+			*m.DeletionGracePeriodSeconds = *opts.GracePeriodSeconds
+		}
 		s.commit(Modified, kind, ki, e, c)
 	} else {
 		s.remove(kind, ki, e, c)
