@@ -1,0 +1,174 @@
+package orchestra
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/orchestra-go/orchestra/controller"
+	"github.com/orchestra-go/orchestra/scheduler"
+	"github.com/orchestra-go/orchestra/store"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// binder is the scheduler's loop: it keeps a live scheduler.Snapshot from
+// store changes, places every unbound pod, and retries the pods that fit
+// nowhere when nodes change (or every five minutes, as kube-scheduler
+// flushes its unschedulable queue).
+type binder struct {
+	c             *Cluster
+	sched         *scheduler.Scheduler
+	snap          *scheduler.Snapshot
+	unschedulable map[string]bool
+}
+
+// unschedulableRetry is how long a pod that fits nowhere waits before it is
+// tried again when nothing changes.
+const unschedulableRetry = 5 * time.Minute
+
+func newBinder(c *Cluster) *binder {
+	return &binder{c: c, sched: scheduler.New(scheduler.Config{Seed: uint64(c.cfg.Seed)})}
+}
+
+func (b *binder) Name() string { return "scheduler" }
+
+func (b *binder) Start(enqueue func(string)) {
+	var nodes []*workload.Node
+	for _, o := range b.c.store.List("Node", "", nil) {
+		nodes = append(nodes, o.(*workload.Node))
+	}
+	var pods []*workload.Pod
+	for _, o := range b.c.store.List("Pod", "", nil) {
+		p := o.(*workload.Pod)
+		if p.Spec.NodeName != "" {
+			pods = append(pods, p)
+		} else if p.DeletionTimestamp == nil {
+			enqueue(workload.Key(p))
+		}
+	}
+	snap, err := scheduler.NewSnapshot(nodes, pods)
+	if err != nil {
+		b.c.logger.Error("building the scheduler snapshot failed", "err", err)
+		snap, _ = scheduler.NewSnapshot(nil, nil)
+	}
+	b.snap = snap
+	b.unschedulable = map[string]bool{}
+}
+
+func (b *binder) Handle(ev store.Event, enqueue func(string)) {
+	switch o := ev.Object.(type) {
+	case *workload.Node:
+		if ev.Type == store.Deleted {
+			b.snap.RemoveNode(o.Name)
+		} else if err := b.snap.UpdateNode(o); err != nil {
+			b.c.logger.Warn("node not usable by the scheduler", "node", o.Name, "err", err)
+		}
+		b.retryUnschedulable(enqueue)
+	case *workload.Pod:
+		key := workload.Key(o)
+		if ev.Type == store.Deleted {
+			b.snap.RemovePod(o)
+			delete(b.unschedulable, key)
+			if o.Spec.NodeName != "" {
+				b.retryUnschedulable(enqueue)
+			}
+			return
+		}
+		if o.Spec.NodeName == "" {
+			if o.DeletionTimestamp == nil && !b.unschedulable[key] {
+				enqueue(key)
+			}
+			return
+		}
+		delete(b.unschedulable, key)
+		if controller.IsPodTerminal(o) {
+			// A finished pod no longer uses its node's resources.
+			b.snap.RemovePod(o)
+			b.retryUnschedulable(enqueue)
+			return
+		}
+		if err := b.snap.UpdatePod(o); err != nil {
+			b.c.logger.Warn("pod not accounted by the scheduler", "pod", key, "err", err)
+		}
+	}
+}
+
+func (b *binder) retryUnschedulable(enqueue func(string)) {
+	if len(b.unschedulable) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(b.unschedulable))
+	for k := range b.unschedulable {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		delete(b.unschedulable, k)
+		enqueue(k)
+	}
+}
+
+func (b *binder) Reconcile(ctx context.Context, key string) (controller.Result, error) {
+	ns, name, _ := strings.Cut(key, "/")
+	o, err := b.c.store.Get("Pod", ns, name)
+	if errors.Is(err, store.ErrNotFound) {
+		delete(b.unschedulable, key)
+		return controller.Result{}, nil
+	}
+	if err != nil {
+		return controller.Result{}, err
+	}
+	p := o.(*workload.Pod)
+	if p.Spec.NodeName != "" || p.DeletionTimestamp != nil {
+		return controller.Result{}, nil
+	}
+	now := workload.NewTime(b.c.clock.Now())
+	res, err := b.sched.Schedule(p, b.snap)
+	if err != nil {
+		var fe *scheduler.FitError
+		if !errors.As(err, &fe) {
+			return controller.Result{}, err
+		}
+		b.unschedulable[key] = true
+		cond := fe.Condition(now)
+		if old := controller.PodCondition(p, workload.PodScheduled); old == nil || old.Status != cond.Status || old.Message != cond.Message {
+			if old != nil && old.Status == cond.Status {
+				cond.LastTransitionTime = old.LastTransitionTime
+			}
+			p.Status.Phase = workload.PodPending
+			p.Status.Conditions = setPodCondition(p.Status.Conditions, cond)
+			if _, err := b.c.store.UpdateStatus(p); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return controller.Result{}, err
+			}
+		}
+		b.c.rec.Eventf(p, workload.EventTypeWarning, "FailedScheduling", "%s", fe.Message())
+		return controller.Result{RequeueAfter: unschedulableRetry}, nil
+	}
+	p.Spec.NodeName = res.Node
+	out, err := b.c.store.Update(p)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return controller.Result{}, nil
+		}
+		return controller.Result{}, err
+	}
+	p = out.(*workload.Pod)
+	p.Status.Conditions = setPodCondition(p.Status.Conditions, workload.PodCondition{
+		Type: workload.PodScheduled, Status: workload.ConditionTrue, LastTransitionTime: now,
+	})
+	if p.Status.Phase == "" {
+		p.Status.Phase = workload.PodPending
+	}
+	if _, err := b.c.store.UpdateStatus(p); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return controller.Result{}, err
+	}
+	// Account the pod at once, so that the next pod of this drain sees
+	// the node's resources taken even before the store event arrives.
+	_ = b.snap.UpdatePod(p)
+	b.c.rec.Eventf(p, workload.EventTypeNormal, "Scheduled", "%s", scheduler.ScheduledMessage(p, res.Node))
+	return controller.Result{}, nil
+}
+
+func secondsToDuration(s int64) time.Duration { return time.Duration(s) * time.Second }

@@ -1,0 +1,365 @@
+package orchestra
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/orchestra-go/orchestra/controller"
+	"github.com/orchestra-go/orchestra/fake"
+	"github.com/orchestra-go/orchestra/store"
+	"github.com/orchestra-go/orchestra/vtime"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// Config configures a Cluster. The zero value works: a fake runtime on the
+// real clock.
+type Config struct {
+	// Runtime runs the pods. Nil means a new fake.Runtime on the
+	// cluster's clock and seed (see Cluster.Fake).
+	Runtime workload.Runtime
+	// Clock is the cluster's time source. Nil means the real clock, driven
+	// by Run. A *vtime.Virtual makes a virtual-time cluster, driven by
+	// Advance and RunUntil.
+	Clock vtime.Clock
+	// Seed seeds every random choice: UIDs, name suffixes, scheduler tie
+	// breaks, picker offsets. Same inputs and seed, same event log.
+	Seed int64
+	// Logger receives structured logs. Nil: silent.
+	Logger *slog.Logger
+	// MaxEvents bounds the Event objects kept (controller.DefaultMaxEvents
+	// when zero).
+	MaxEvents int
+	// Controllers, when not nil, replaces the default set of controllers
+	// (every controller orchestra has). Each function makes one controller.
+	Controllers []func(controller.Deps) controller.Controller
+}
+
+// Cluster is an in-process Kubernetes-like cluster: a store of API
+// objects, the scheduler, the controllers and the service layer over one
+// workload.Runtime. See the package documentation.
+//
+// Its methods are safe for concurrent use, except that Advance, RunUntil
+// and Run must not be called concurrently with each other.
+type Cluster struct {
+	cfg     Config
+	clock   vtime.Clock
+	virtual *vtime.Virtual
+	logger  *slog.Logger
+	store   *store.Store
+	rt      workload.Runtime
+	fake    *fake.Runtime
+	rec     *controller.Recorder
+	deps    controller.Deps
+
+	// kubelet runs the node side (starting and stopping pods on the
+	// runtime) and never stops; plane runs the control plane (scheduler,
+	// controllers), which StopControlPlane stops.
+	kubelet *controller.Manager
+	plane   *controller.Manager
+	mirror  *runtimeMirror
+
+	obsMu     sync.Mutex
+	observers []func(store.Event)
+	obsWatch  *store.Watcher
+
+	loopMu  sync.Mutex // held while the loop runs (Advance/RunUntil/Run)
+	kick    chan struct{}
+	started bool
+	closed  bool
+}
+
+// New returns a cluster. It lists the runtime's nodes and pods into the
+// store before returning.
+func New(cfg Config) (*Cluster, error) {
+	c := &Cluster{cfg: cfg, kick: make(chan struct{}, 1)}
+	c.clock = cfg.Clock
+	if c.clock == nil {
+		c.clock = vtime.Real()
+	}
+	if v, ok := c.clock.(*vtime.Virtual); ok {
+		c.virtual = v
+	}
+	c.logger = cfg.Logger
+	if c.logger == nil {
+		c.logger = slog.New(slog.DiscardHandler)
+	}
+	c.store = store.New(store.Config{Clock: c.clock, Seed: cfg.Seed})
+	c.rt = cfg.Runtime
+	if c.rt == nil {
+		f, err := fake.New(fake.Config{Clock: c.clock, Seed: cfg.Seed, Logger: c.logger})
+		if err != nil {
+			return nil, err
+		}
+		c.fake, c.rt = f, f
+	} else if f, ok := c.rt.(*fake.Runtime); ok {
+		c.fake = f
+	}
+	c.rec = controller.NewRecorder(c.store, c.clock, c.logger)
+	c.rec.Max = cfg.MaxEvents
+	c.deps = controller.Deps{Store: c.store, Clock: c.clock, Events: c.rec, Logger: c.logger, Seed: cfg.Seed}
+
+	c.mirror = newRuntimeMirror(c)
+	if err := c.mirror.start(context.Background()); err != nil {
+		return nil, fmt.Errorf("orchestra: listing the runtime: %w", err)
+	}
+	c.kubelet = controller.NewManager(c.deps, newKubelet(c))
+	if err := c.kubelet.Start(); err != nil {
+		return nil, err
+	}
+	makers := cfg.Controllers
+	if makers == nil {
+		makers = DefaultControllers()
+	}
+	ctrls := []controller.Controller{newBinder(c)}
+	for _, mk := range makers {
+		ctrls = append(ctrls, mk(c.deps))
+	}
+	c.plane = controller.NewManager(c.deps, ctrls...)
+	if err := c.plane.Start(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Store returns the cluster's object store (the API server). Writing to it
+// directly skips defaulting and validation; prefer Apply.
+func (c *Cluster) Store() *store.Store { return c.store }
+
+// Runtime returns the runtime the cluster drives.
+func (c *Cluster) Runtime() workload.Runtime { return c.rt }
+
+// Fake returns the fake runtime when the cluster runs on one, else nil.
+func (c *Cluster) Fake() *fake.Runtime { return c.fake }
+
+// Clock returns the cluster's clock.
+func (c *Cluster) Clock() vtime.Clock { return c.clock }
+
+// Now returns the cluster's current time.
+func (c *Cluster) Now() time.Time { return c.clock.Now() }
+
+// Recorder returns the cluster's event recorder.
+func (c *Cluster) Recorder() *controller.Recorder { return c.rec }
+
+// ErrNotVirtual is returned by Advance and RunUntil on a cluster whose
+// clock is not a *vtime.Virtual, and ErrVirtual by Run on one whose clock
+// is.
+var (
+	ErrNotVirtual = errors.New("orchestra: the cluster does not run on a virtual clock")
+	ErrVirtual    = errors.New("orchestra: the cluster runs on a virtual clock; use Advance or RunUntil")
+)
+
+// Apply creates obj, or updates the object of the same kind, namespace and
+// name: the applied spec, labels and annotations replace the stored ones
+// (the status is kept). obj is defaulted and validated first; an invalid
+// object changes nothing and the error (wrapping workload.ErrInvalid)
+// names every bad field. It returns the stored object.
+func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
+	if obj == nil {
+		return nil, fmt.Errorf("orchestra: apply: nil object: %w", workload.ErrInvalid)
+	}
+	obj = obj.DeepCopyObject()
+	workload.Default(obj)
+	if err := workload.Validate(obj); err != nil {
+		return nil, err
+	}
+	m := obj.GetObjectMeta()
+	defer c.wake()
+	if m.Name == "" {
+		return c.store.Create(obj)
+	}
+	old, err := c.store.Get(obj.Kind(), m.Namespace, m.Name)
+	if errors.Is(err, store.ErrNotFound) {
+		out, err := c.store.Create(obj)
+		if errors.Is(err, store.ErrAlreadyExists) {
+			return c.Apply(obj)
+		}
+		return out, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	keepSystemFields(obj, old)
+	if err := workload.ValidateUpdate(obj, old); err != nil {
+		return nil, err
+	}
+	om := old.GetObjectMeta()
+	m.UID = om.UID
+	m.ResourceVersion = om.ResourceVersion
+	m.CreationTimestamp = om.CreationTimestamp
+	m.DeletionTimestamp = om.DeletionTimestamp
+	m.DeletionGracePeriodSeconds = om.DeletionGracePeriodSeconds
+	m.Generation = om.Generation
+	if m.OwnerReferences == nil {
+		m.OwnerReferences = om.OwnerReferences
+	}
+	if m.Finalizers == nil {
+		m.Finalizers = om.Finalizers
+	}
+	out, err := c.store.Update(obj)
+	if errors.Is(err, store.ErrConflict) {
+		return c.Apply(obj)
+	}
+	return out, err
+}
+
+// keepSystemFields carries over what the system set on an object and an
+// applied manifest leaves unset: a Job's generated selector and labels.
+func keepSystemFields(obj, old workload.Object) {
+	j, ok := obj.(*workload.Job)
+	if !ok {
+		return
+	}
+	oj := old.(*workload.Job)
+	if j.Spec.Selector == nil && (j.Spec.ManualSelector == nil || !*j.Spec.ManualSelector) {
+		j.Spec.Selector = oj.Spec.Selector.DeepCopy()
+		j.Spec.ManualSelector = oj.Spec.ManualSelector
+		for k, v := range oj.Spec.Template.Labels {
+			if _, ok := j.Spec.Template.Labels[k]; !ok {
+				if j.Spec.Template.Labels == nil {
+					j.Spec.Template.Labels = map[string]string{}
+				}
+				j.Spec.Template.Labels[k] = v
+			}
+		}
+	}
+}
+
+// Get returns a copy of the object.
+func (c *Cluster) Get(kind, namespace, name string) (workload.Object, error) {
+	if namespace == "" && !workload.IsClusterScoped(kind) {
+		namespace = "default"
+	}
+	return c.store.Get(kind, namespace, name)
+}
+
+// List returns copies of the objects of kind in namespace ("" for all)
+// that match selector ("" for all), sorted by namespace and name.
+func (c *Cluster) List(kind, namespace, selector string) ([]workload.Object, error) {
+	var sel labels.Selector
+	if selector != "" {
+		s, err := labels.Parse(selector)
+		if err != nil {
+			return nil, fmt.Errorf("orchestra: list %s: selector %q: %w", kind, selector, err)
+		}
+		sel = s
+	}
+	return c.store.List(kind, namespace, sel), nil
+}
+
+// Pods returns copies of the pods in namespace ("" for all) that match
+// selector ("" for all).
+func (c *Cluster) Pods(namespace, selector string) ([]*workload.Pod, error) {
+	objs, err := c.List("Pod", namespace, selector)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*workload.Pod, len(objs))
+	for i, o := range objs {
+		out[i] = o.(*workload.Pod)
+	}
+	return out, nil
+}
+
+// Delete deletes an object. propagation is "Background" (""), "Foreground"
+// or "Orphan", as kubectl's --cascade: the garbage collector then deletes
+// the object's dependents, waits for them, or leaves them. Pods are deleted
+// gracefully (their terminationGracePeriodSeconds).
+func (c *Cluster) Delete(kind, namespace, name, propagation string) error {
+	if namespace == "" && !workload.IsClusterScoped(kind) {
+		namespace = "default"
+	}
+	defer c.wake()
+	switch propagation {
+	case "", store.DeleteBackground, store.DeleteForeground, store.DeleteOrphan:
+	default:
+		return fmt.Errorf("orchestra: delete %s/%s/%s: propagation %q: want Background, Foreground or Orphan: %w",
+			kind, namespace, name, propagation, workload.ErrInvalid)
+	}
+	if kind == "Pod" && propagation == "" {
+		if _, err := c.store.Get(kind, namespace, name); err != nil {
+			return err
+		}
+		return controller.DeletePod(c.store, namespace, name, nil)
+	}
+	_, err := c.store.Delete(kind, namespace, name, store.DeleteOptions{PropagationPolicy: propagation})
+	return err
+}
+
+// DeletePod deletes a pod with a grace period (nil: the pod's own).
+func (c *Cluster) DeletePod(namespace, name string, grace *int64) error {
+	defer c.wake()
+	if namespace == "" {
+		namespace = "default"
+	}
+	if _, err := c.store.Get("Pod", namespace, name); err != nil {
+		return err
+	}
+	return controller.DeletePod(c.store, namespace, name, grace)
+}
+
+// Events returns the recorded events, oldest first.
+func (c *Cluster) Events() []*workload.Event {
+	objs := c.store.List("Event", "", nil)
+	out := make([]*workload.Event, len(objs))
+	for i, o := range objs {
+		out[i] = o.(*workload.Event)
+	}
+	sortEvents(out)
+	return out
+}
+
+// OnChange registers fn to be called for every store change, in version
+// order, on the goroutine that drives the cluster, at the (virtual) time
+// the change happened. fn must not block or write to the cluster. Register
+// observers before driving the cluster.
+func (c *Cluster) OnChange(fn func(ev store.Event)) error {
+	c.obsMu.Lock()
+	defer c.obsMu.Unlock()
+	if c.obsWatch == nil {
+		w, err := c.store.Watch("", c.store.ResourceVersion())
+		if err != nil {
+			return err
+		}
+		c.obsWatch = w
+	}
+	c.observers = append(c.observers, fn)
+	return nil
+}
+
+// StopControlPlane stops the scheduler and every controller, as when the
+// control plane goes down: queued work and pending requeues are dropped;
+// the store, the runtime and the pods go on.
+func (c *Cluster) StopControlPlane() {
+	c.loopMu.Lock()
+	defer c.loopMu.Unlock()
+	c.plane.Stop()
+}
+
+// StartControlPlane starts the scheduler and the controllers again; they
+// rebuild their view from the store.
+func (c *Cluster) StartControlPlane() error {
+	c.loopMu.Lock()
+	defer c.loopMu.Unlock()
+	defer c.wake()
+	return c.plane.Start()
+}
+
+// ControlPlaneRunning reports whether the control plane runs.
+func (c *Cluster) ControlPlaneRunning() bool {
+	c.loopMu.Lock()
+	defer c.loopMu.Unlock()
+	return c.plane.Running()
+}
+
+func (c *Cluster) wake() {
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,148 @@
+package orchestra_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/orchestra-go/orchestra"
+	"github.com/orchestra-go/orchestra/vtime"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+var t0 = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+
+func newVirtualCluster(t *testing.T, nodes ...string) *orchestra.Cluster {
+	t.Helper()
+	c, err := orchestra.New(orchestra.Config{Clock: vtime.NewVirtual(t0), Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	for _, n := range nodes {
+		if err := c.Fake().AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: n}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
+}
+
+func TestBarePodRunsToCompletionAtExactTime(t *testing.T) {
+	c := newVirtualCluster(t, "node-a")
+	pod := &workload.Pod{
+		ObjectMeta: workload.ObjectMeta{Name: "once"},
+		Spec: workload.PodSpec{
+			RestartPolicy: workload.RestartPolicyNever,
+			Containers:    []workload.Container{{Name: "main", Image: "busybox"}},
+		},
+	}
+	if _, err := c.Apply(pod); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(9 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Get("Pod", "default", "once")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := got.(*workload.Pod)
+	if p.Spec.NodeName != "node-a" || p.Status.Phase != workload.PodRunning {
+		t.Fatalf("at 9s: node %q phase %q, want node-a Running", p.Spec.NodeName, p.Status.Phase)
+	}
+	if err := c.Advance(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = c.Get("Pod", "default", "once")
+	p = got.(*workload.Pod)
+	if p.Status.Phase != workload.PodSucceeded {
+		t.Fatalf("at 10s: phase %q, want Succeeded", p.Status.Phase)
+	}
+	term := p.Status.ContainerStatuses[0].State.Terminated
+	if term == nil || !term.FinishedAt.Equal(t0.Add(10*time.Second)) {
+		t.Fatalf("terminated state %+v, want finished at %v", term, t0.Add(10*time.Second))
+	}
+}
+
+func TestPodDeletedGracefully(t *testing.T) {
+	c := newVirtualCluster(t, "node-a")
+	pod := &workload.Pod{
+		ObjectMeta: workload.ObjectMeta{Name: "web"},
+		Spec: workload.PodSpec{
+			TerminationGracePeriodSeconds: workload.Ptr[int64](20),
+			Containers:                    []workload.Container{{Name: "main", Image: "nginx"}},
+		},
+	}
+	if _, err := c.Apply(pod); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete("Pod", "default", "web", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(19 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Get("Pod", "default", "web")
+	if err != nil {
+		t.Fatalf("pod gone before its grace period: %v", err)
+	}
+	if got.GetObjectMeta().DeletionTimestamp == nil {
+		t.Fatal("pod not terminating")
+	}
+	if err := c.Advance(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Get("Pod", "default", "web"); err == nil {
+		t.Fatal("pod still there after its grace period")
+	}
+}
+
+func TestUnschedulablePodStaysPending(t *testing.T) {
+	c := newVirtualCluster(t, "node-a")
+	pod := &workload.Pod{
+		ObjectMeta: workload.ObjectMeta{Name: "picky"},
+		Spec: workload.PodSpec{
+			NodeSelector: map[string]string{"disk": "ssd"},
+			Containers:   []workload.Container{{Name: "main", Image: "nginx"}},
+		},
+	}
+	if _, err := c.Apply(pod); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := c.Get("Pod", "default", "picky")
+	p := got.(*workload.Pod)
+	var sched *workload.PodCondition
+	for i := range p.Status.Conditions {
+		if p.Status.Conditions[i].Type == workload.PodScheduled {
+			sched = &p.Status.Conditions[i]
+		}
+	}
+	if p.Spec.NodeName != "" || sched == nil || sched.Status != workload.ConditionFalse || sched.Reason != "Unschedulable" {
+		t.Fatalf("node %q, PodScheduled %+v: want unbound with PodScheduled=False Unschedulable", p.Spec.NodeName, sched)
+	}
+	found := false
+	for _, e := range c.Events() {
+		if e.Reason == "FailedScheduling" && e.InvolvedObject.Name == "picky" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("no FailedScheduling event")
+	}
+	// A node that fits arrives: the pod is retried and placed.
+	if err := c.Fake().AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: "node-b", Labels: map[string]string{"disk": "ssd"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = c.Get("Pod", "default", "picky")
+	if n := got.(*workload.Pod).Spec.NodeName; n != "node-b" {
+		t.Fatalf("after node-b joined: node %q, want node-b", n)
+	}
+}

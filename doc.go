@@ -1,0 +1,48 @@
+// Package orchestra gives a Go program the workload primitives of a
+// Kubernetes cluster, in process: DaemonSet, Job, CronJob, Deployment,
+// ReplicaSet, StatefulSet and Service discovery, run by real controllers
+// over a pluggable runtime.
+//
+// A Cluster wires the parts together: a versioned object store (the API
+// server), the scheduler, the controllers and the service layer, over one
+// workload.Runtime (the kubelets). On the fake runtime and a virtual clock
+// it is a fast, deterministic cluster for tests and what-if simulation; on
+// the inproc or process runtime and the real clock it runs real work.
+//
+//	clock := vtime.NewVirtual(start)
+//	c, _ := orchestra.New(orchestra.Config{Clock: clock, Seed: 1})
+//	defer c.Close()
+//	c.Fake().AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: "node-a"}})
+//	c.Apply(job)              // defaulted, validated, stored
+//	c.Advance(time.Hour)      // play an hour forward, without sleeping
+//	pods, _ := c.Pods("default", "job-name=backup")
+//
+// The packages:
+//
+//   - workload: the API types, with Kubernetes' field names and JSON tags
+//     so that real manifests decode into them; defaulting, validation with
+//     field paths, manifest loading; the Runtime seam every backend
+//     implements.
+//   - store: the versioned in-memory object store: create, update with
+//     resourceVersion conflicts, delete with finalizers, list by label,
+//     watch from a version, indexes by owner, node and label.
+//   - scheduler: pure placement of a pod over a snapshot of nodes: filters
+//     (node name, readiness, cordon, selectors, affinity, taints, resources,
+//     host ports) then scores.
+//   - controller: the controllers (DaemonSet, Job, CronJob, ReplicaSet,
+//     Deployment, StatefulSet, garbage collection, node lifecycle), each a
+//     pure decision plus a thin loop, and the Manager that runs them.
+//   - service: Service endpoints, ClusterIP and NodePort allocation, the
+//     lock-free Picker (round-robin and other policies), a resolver and a
+//     userspace TCP proxy.
+//   - fake: the in-memory runtime, whose containers "run" on the virtual
+//     clock by scripted behaviour, with fault hooks and a call record.
+//   - inproc and process: real runtimes, Go functions and OS processes.
+//   - vtime: the clock interface, the real clock and the deterministic
+//     virtual clock.
+//   - scenario: the SCENARIO.md player used by the simulator and the tests.
+//
+// Time is either real (Run drives the cluster until its context ends) or
+// virtual (Advance and RunUntil do all ready work, then jump the clock to
+// the next deadline, and never sleep): same inputs and seed, same events.
+package orchestra

@@ -1,0 +1,176 @@
+package orchestra
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sort"
+	"time"
+
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// maxDrainRounds bounds the rounds of one drain: more means a hot loop (two
+// controllers fighting over an object), which is a bug worth a clear error.
+const maxDrainRounds = 1 << 20
+
+// drain does all the work that is ready now: runtime reports into the
+// store, store changes to observers and controllers, ready keys reconciled,
+// until nothing is left. It never advances the clock.
+func (c *Cluster) drain(ctx context.Context) error {
+	for i := 0; ; i++ {
+		if i > maxDrainRounds {
+			return fmt.Errorf("orchestra: the cluster did not settle at %s: a controller hot loop", c.clock.Now().UTC().Format(time.RFC3339))
+		}
+		progress := c.mirror.step(ctx)
+		progress = c.notify() || progress
+		progress = c.kubelet.Step(ctx) || progress
+		progress = c.notify() || progress
+		progress = c.plane.Step(ctx) || progress
+		progress = c.notify() || progress
+		if !progress {
+			return nil
+		}
+	}
+}
+
+// notify delivers store changes to the observers.
+func (c *Cluster) notify() bool {
+	c.obsMu.Lock()
+	w, obs := c.obsWatch, c.observers
+	c.obsMu.Unlock()
+	if w == nil {
+		return false
+	}
+	progress := false
+	for {
+		ev, ok := w.TryNext()
+		if !ok {
+			return progress
+		}
+		progress = true
+		for _, fn := range obs {
+			fn(ev)
+		}
+	}
+}
+
+// Advance plays the cluster forward by d in virtual time: it does all the
+// work that is ready, then jumps the clock to the next deadline (a
+// container finishing, a requeue, a cron slot) and repeats, until d has
+// passed. It never sleeps. It returns ErrNotVirtual when the cluster's
+// clock is not a *vtime.Virtual.
+func (c *Cluster) Advance(d time.Duration) error {
+	if c.virtual == nil {
+		return ErrNotVirtual
+	}
+	return c.AdvanceTo(c.virtual.Now().Add(d))
+}
+
+// AdvanceTo plays the cluster forward to the virtual time end.
+func (c *Cluster) AdvanceTo(end time.Time) error {
+	_, err := c.runUntil(end, nil)
+	return err
+}
+
+// RunUntil plays the cluster forward in virtual time until cond holds
+// (checked whenever the cluster is idle at an instant) or limit has
+// passed. It reports whether cond held.
+func (c *Cluster) RunUntil(cond func() bool, limit time.Duration) (bool, error) {
+	if c.virtual == nil {
+		return false, ErrNotVirtual
+	}
+	return c.runUntil(c.virtual.Now().Add(limit), cond)
+}
+
+func (c *Cluster) runUntil(end time.Time, cond func() bool) (bool, error) {
+	c.loopMu.Lock()
+	defer c.loopMu.Unlock()
+	ctx := context.Background()
+	v := c.virtual
+	for {
+		if err := c.drain(ctx); err != nil {
+			return false, err
+		}
+		if cond != nil && cond() {
+			return true, nil
+		}
+		next, ok := v.Next()
+		if !ok || next.After(end) {
+			break
+		}
+		v.AdvanceTo(next)
+	}
+	if v.Now().Before(end) {
+		v.AdvanceTo(end)
+		if err := c.drain(ctx); err != nil {
+			return false, err
+		}
+	}
+	return cond != nil && cond(), nil
+}
+
+// Run drives the cluster in real time until ctx is done, then returns
+// ctx's error, after every goroutine it started has ended. All the work is
+// done on the calling goroutine: runtime reports, controllers and the
+// scheduler wake it when they have work.
+func (c *Cluster) Run(ctx context.Context) error {
+	if c.virtual != nil {
+		return ErrVirtual
+	}
+	c.loopMu.Lock()
+	defer c.loopMu.Unlock()
+	for {
+		if err := c.drain(ctx); err != nil {
+			return err
+		}
+		cases := []reflect.SelectCase{
+			{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ctx.Done())},
+			{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(c.kick)},
+		}
+		var chans []<-chan struct{}
+		chans = append(chans, c.mirror.wait()...)
+		chans = append(chans, c.kubelet.Wait()...)
+		chans = append(chans, c.plane.Wait()...)
+		c.obsMu.Lock()
+		if c.obsWatch != nil {
+			chans = append(chans, c.obsWatch.Ready())
+		}
+		c.obsMu.Unlock()
+		for _, ch := range chans {
+			cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ch)})
+		}
+		if i, _, _ := reflect.Select(cases); i == 0 {
+			return ctx.Err()
+		}
+	}
+}
+
+// Close stops the control plane and the watches the cluster holds. A
+// cluster on a fake runtime also stops the fake's timers.
+func (c *Cluster) Close() {
+	c.loopMu.Lock()
+	defer c.loopMu.Unlock()
+	if c.closed {
+		return
+	}
+	c.closed = true
+	c.plane.Stop()
+	c.kubelet.Stop()
+	c.mirror.stop()
+	c.obsMu.Lock()
+	if c.obsWatch != nil {
+		c.obsWatch.Stop()
+	}
+	c.obsMu.Unlock()
+}
+
+func sortEvents(evs []*workload.Event) {
+	sort.SliceStable(evs, func(i, j int) bool {
+		a, b := evs[i], evs[j]
+		if !a.FirstTimestamp.Equal(b.FirstTimestamp.Time) {
+			return a.FirstTimestamp.Before(b.FirstTimestamp.Time)
+		}
+		return eventSeq(a) < eventSeq(b)
+	})
+}

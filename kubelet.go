@@ -1,0 +1,367 @@
+package orchestra
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/orchestra-go/orchestra/controller"
+	"github.com/orchestra-go/orchestra/store"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// runtimeMirror copies what the runtime reports (nodes, pod status, pods
+// gone) into the store, as kubelets do through the API server. It runs on
+// the loop goroutine and never stops with the control plane.
+type runtimeMirror struct {
+	c *Cluster
+	w workload.Watcher
+}
+
+func newRuntimeMirror(c *Cluster) *runtimeMirror { return &runtimeMirror{c: c} }
+
+// controlPlaneTaints are the taint keys the control plane (node lifecycle)
+// puts on nodes; the mirror keeps them when it copies a node's spec.
+var controlPlaneTaints = map[string]bool{
+	workload.TaintNodeNotReady:    true,
+	workload.TaintNodeUnreachable: true,
+}
+
+// start lists the runtime into the store and watches it from there.
+func (m *runtimeMirror) start(ctx context.Context) error {
+	nodes, pods, version, err := m.c.rt.List(ctx)
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, n := range nodes {
+		seen[n.Name] = true
+		m.upsertNode(n)
+	}
+	for _, o := range m.c.store.List("Node", "", nil) {
+		if !seen[o.GetObjectMeta().Name] {
+			_, _ = m.c.store.Delete("Node", "", o.GetObjectMeta().Name, store.DeleteOptions{})
+		}
+	}
+	running := map[string]bool{}
+	for _, p := range pods {
+		running[p.Namespace+"/"+p.Name] = true
+		m.podChanged(ctx, p)
+	}
+	for _, o := range m.c.store.List("Pod", "", nil) {
+		p := o.(*workload.Pod)
+		if slices.Contains(p.Finalizers, controller.RuntimeFinalizer) && !running[p.Namespace+"/"+p.Name] {
+			m.podGone(p)
+		}
+	}
+	w, err := m.c.rt.Watch(ctx, version)
+	if err != nil {
+		return err
+	}
+	m.w = w
+	return nil
+}
+
+func (m *runtimeMirror) stop() {
+	if m.w != nil {
+		m.w.Stop()
+	}
+}
+
+func (m *runtimeMirror) wait() []<-chan struct{} {
+	if m.w == nil {
+		return nil
+	}
+	return []<-chan struct{}{m.w.Ready()}
+}
+
+// step copies every ready runtime change into the store.
+func (m *runtimeMirror) step(ctx context.Context) bool {
+	progress := false
+	for {
+		ev, ok := m.w.TryNext()
+		if !ok {
+			break
+		}
+		progress = true
+		switch o := ev.Object.(type) {
+		case *workload.Node:
+			if ev.Type == workload.Deleted {
+				_, _ = m.c.store.Delete("Node", "", o.Name, store.DeleteOptions{})
+			} else {
+				m.upsertNode(o)
+			}
+		case *workload.Pod:
+			if ev.Type == workload.Deleted {
+				if sp := m.storePod(o); sp != nil {
+					m.podGone(sp)
+				}
+			} else {
+				m.podChanged(ctx, o)
+			}
+		}
+	}
+	if err := m.w.Err(); err != nil {
+		m.c.logger.Warn("runtime watch ended; listing again", "err", err)
+		m.w.Stop()
+		if err := m.start(ctx); err != nil {
+			m.c.logger.Error("listing the runtime failed", "err", err)
+		}
+		progress = true
+	}
+	return progress
+}
+
+func (m *runtimeMirror) upsertNode(n *workload.Node) {
+	s := m.c.store
+	n = n.DeepCopy()
+	n.ResourceVersion = ""
+	old, err := s.Get("Node", "", n.Name)
+	if errors.Is(err, store.ErrNotFound) {
+		if _, err := s.Create(n); err != nil {
+			m.c.logger.Warn("mirroring node failed", "node", n.Name, "err", err)
+		}
+		return
+	}
+	if err != nil {
+		return
+	}
+	on := old.(*workload.Node)
+	for _, t := range on.Spec.Taints {
+		if controlPlaneTaints[t.Key] && !hasTaint(n.Spec.Taints, t.Key, t.Effect) {
+			n.Spec.Taints = append(n.Spec.Taints, t)
+		}
+	}
+	n.UID, n.CreationTimestamp = on.UID, on.CreationTimestamp
+	n.Annotations = mergeMaps(on.Annotations, n.Annotations)
+	if _, err := s.Update(n); err != nil {
+		m.c.logger.Warn("mirroring node failed", "node", n.Name, "err", err)
+	}
+	if _, err := s.UpdateStatus(n); err != nil {
+		m.c.logger.Warn("mirroring node status failed", "node", n.Name, "err", err)
+	}
+}
+
+func hasTaint(ts []workload.Taint, key, effect string) bool {
+	for _, t := range ts {
+		if t.Key == key && t.Effect == effect {
+			return true
+		}
+	}
+	return false
+}
+
+func mergeMaps(a, b map[string]string) map[string]string {
+	if len(a) == 0 {
+		return b
+	}
+	out := make(map[string]string, len(a)+len(b))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
+// storePod returns the store's pod for a runtime pod (same uid), or nil.
+func (m *runtimeMirror) storePod(rp *workload.Pod) *workload.Pod {
+	o, err := m.c.store.Get("Pod", rp.Namespace, rp.Name)
+	if err != nil {
+		return nil
+	}
+	p := o.(*workload.Pod)
+	if rp.UID != "" && p.UID != rp.UID {
+		return nil
+	}
+	return p
+}
+
+// podChanged copies a runtime pod's status into the store. A pod the store
+// does not know is an orphan and is stopped, as a kubelet stops pods the
+// API server no longer has.
+func (m *runtimeMirror) podChanged(ctx context.Context, rp *workload.Pod) {
+	p := m.storePod(rp)
+	if p == nil {
+		if err := m.c.rt.DeletePod(ctx, rp.Namespace, rp.Name, 0); err != nil && !errors.Is(err, workload.ErrPodNotFound) {
+			m.c.logger.Warn("stopping orphan pod failed", "pod", rp.Namespace+"/"+rp.Name, "err", err)
+		}
+		return
+	}
+	st := rp.Status.DeepCopy()
+	for _, t := range []string{workload.PodScheduled, workload.DisruptionTarget} {
+		if c := controller.PodCondition(p, t); c != nil {
+			st.Conditions = setPodCondition(st.Conditions, *c)
+		}
+	}
+	p.Status = *st
+	p.ResourceVersion = ""
+	if _, err := m.c.store.UpdateStatus(p); err != nil {
+		m.c.logger.Warn("mirroring pod status failed", "pod", p.Namespace+"/"+p.Name, "err", err)
+	}
+}
+
+func setPodCondition(conds []workload.PodCondition, c workload.PodCondition) []workload.PodCondition {
+	for i := range conds {
+		if conds[i].Type == c.Type {
+			conds[i] = c
+			return conds
+		}
+	}
+	return append(conds, c)
+}
+
+// podGone handles a pod the runtime no longer has. A pod being deleted
+// loses the runtime finalizer and goes. A pod that vanished (its node was
+// removed) is marked Failed with a DisruptionTarget condition, as
+// Kubernetes' pod garbage collector does, then deleted.
+func (m *runtimeMirror) podGone(p *workload.Pod) {
+	s := m.c.store
+	now := workload.NewTime(m.c.clock.Now())
+	if p.DeletionTimestamp == nil && !controller.IsPodTerminal(p) {
+		p.Status.Phase = workload.PodFailed
+		p.Status.Reason = "NodeLost"
+		p.Status.Message = "the pod's node is gone"
+		p.Status.Conditions = setPodCondition(p.Status.Conditions, workload.PodCondition{
+			Type: workload.DisruptionTarget, Status: workload.ConditionTrue, LastTransitionTime: now,
+			Reason: "DeletionByPodGC", Message: "PodGC: node no longer exists",
+		})
+		for i := range p.Status.Conditions {
+			if p.Status.Conditions[i].Type == workload.PodReady || p.Status.Conditions[i].Type == workload.ContainersReady {
+				if p.Status.Conditions[i].Status != workload.ConditionFalse {
+					p.Status.Conditions[i].Status = workload.ConditionFalse
+					p.Status.Conditions[i].LastTransitionTime = now
+				}
+			}
+		}
+		p.ResourceVersion = ""
+		if out, err := s.UpdateStatus(p); err == nil {
+			p = out.(*workload.Pod)
+		}
+	}
+	if i := slices.Index(p.Finalizers, controller.RuntimeFinalizer); i >= 0 {
+		p.Finalizers = slices.Delete(p.Finalizers, i, i+1)
+		p.ResourceVersion = ""
+		out, err := s.Update(p)
+		if err != nil {
+			if !errors.Is(err, store.ErrNotFound) {
+				m.c.logger.Warn("releasing pod failed", "pod", p.Namespace+"/"+p.Name, "err", err)
+			}
+			return
+		}
+		if out == nil || out.GetObjectMeta().DeletionTimestamp != nil {
+			return
+		}
+	}
+	if p.DeletionTimestamp == nil {
+		_, _ = s.Delete("Pod", p.Namespace, p.Name, store.DeleteOptions{Preconditions: store.Preconditions{UID: p.UID}})
+	}
+}
+
+// kubelet starts bound pods on the runtime and stops deleted ones, with
+// their grace period. It runs in the node-side manager, which the control
+// plane's stop does not stop.
+type kubelet struct {
+	c         *Cluster
+	requested map[string]int64 // pod key -> grace asked of the runtime
+}
+
+func newKubelet(c *Cluster) *kubelet { return &kubelet{c: c, requested: map[string]int64{}} }
+
+func (k *kubelet) Name() string { return "kubelet" }
+
+func (k *kubelet) Start(enqueue func(string)) {
+	for _, o := range k.c.store.List("Pod", "", nil) {
+		if o.(*workload.Pod).Spec.NodeName != "" {
+			enqueue(workload.Key(o))
+		}
+	}
+}
+
+func (k *kubelet) Handle(ev store.Event, enqueue func(string)) {
+	p, ok := ev.Object.(*workload.Pod)
+	if !ok {
+		return
+	}
+	if ev.Type == store.Deleted {
+		delete(k.requested, workload.Key(p))
+		return
+	}
+	if p.Spec.NodeName != "" {
+		enqueue(workload.Key(p))
+	}
+}
+
+func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result, error) {
+	ns, name, _ := strings.Cut(key, "/")
+	o, err := k.c.store.Get("Pod", ns, name)
+	if errors.Is(err, store.ErrNotFound) {
+		delete(k.requested, key)
+		return controller.Result{}, nil
+	}
+	if err != nil {
+		return controller.Result{}, err
+	}
+	p := o.(*workload.Pod)
+	started := slices.Contains(p.Finalizers, controller.RuntimeFinalizer)
+	if p.DeletionTimestamp != nil {
+		if !started {
+			return controller.Result{}, nil
+		}
+		grace := int64(30)
+		if p.Spec.TerminationGracePeriodSeconds != nil {
+			grace = *p.Spec.TerminationGracePeriodSeconds
+		}
+		if p.DeletionGracePeriodSeconds != nil {
+			grace = *p.DeletionGracePeriodSeconds
+		}
+		if last, ok := k.requested[key]; ok && last <= grace {
+			return controller.Result{}, nil
+		}
+		err := k.c.rt.DeletePod(ctx, ns, name, secondsToDuration(grace))
+		if errors.Is(err, workload.ErrPodNotFound) {
+			k.c.mirror.podGone(p)
+			return controller.Result{}, nil
+		}
+		if err != nil {
+			return controller.Result{}, err
+		}
+		k.requested[key] = grace
+		return controller.Result{}, nil
+	}
+	if started || p.Spec.NodeName == "" || controller.IsPodTerminal(p) {
+		return controller.Result{}, nil
+	}
+	err = k.c.rt.CreatePod(ctx, p.DeepCopy())
+	switch {
+	case err == nil, errors.Is(err, workload.ErrPodExists):
+	case errors.Is(err, workload.ErrNodeNotFound):
+		// Bound to a node that does not exist: the pod can never start.
+		// Like Kubernetes' pod GC of orphaned pods, delete it; its
+		// controller makes another.
+		k.c.rec.Eventf(p, workload.EventTypeWarning, "FailedCreatePodSandBox", "node %s not found", p.Spec.NodeName)
+		_, _ = k.c.store.Delete("Pod", ns, name, store.DeleteOptions{Preconditions: store.Preconditions{UID: p.UID}})
+		return controller.Result{}, nil
+	default:
+		k.c.rec.Eventf(p, workload.EventTypeWarning, "FailedCreatePodSandBox", "starting the pod failed: %v", err)
+		return controller.Result{}, err
+	}
+	p.Finalizers = append(p.Finalizers, controller.RuntimeFinalizer)
+	p.ResourceVersion = ""
+	if _, err := k.c.store.Update(p); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return controller.Result{}, err
+	}
+	return controller.Result{}, nil
+}
+
+func eventSeq(e *workload.Event) uint64 {
+	i := strings.LastIndexByte(e.Name, '.')
+	if i < 0 {
+		return 0
+	}
+	n, _ := strconv.ParseUint(e.Name[i+1:], 16, 64)
+	return n
+}
