@@ -25,6 +25,8 @@
 //		clk.AdvanceTo(next) // fires every timer due at next, in order
 //	}
 //
-// Virtual keeps its timers in a binary heap: adding, stopping and firing a
-// timer cost O(log n), and a pending timer costs one small allocation.
+// Virtual keeps its timers in a 4-ary heap of flat (deadline, sequence)
+// slots: adding and firing a timer cost O(log n), Stop marks the timer and
+// its slot is dropped when it reaches the top (or in bulk, once stopped
+// timers outnumber live ones), and a timer costs one 16-byte allocation.
 package vtime
