@@ -7,5 +7,8 @@ import (
 // DefaultControllers returns the makers of every controller orchestra
 // runs by default, in the order the control plane runs them.
 func DefaultControllers() []func(controller.Deps) controller.Controller {
-	return []func(controller.Deps) controller.Controller{}
+	return []func(controller.Deps) controller.Controller{
+		controller.NewGarbageCollector,
+		controller.NewNodeLifecycle,
+	}
 }

@@ -1,0 +1,320 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/orchestra-go/orchestra/store"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// GarbageCollector deletes dependents whose owners are gone, as Kubernetes'
+// garbage collector does with ownerReferences:
+//
+//   - Background (the default): the owner goes at once; then every
+//     dependent whose owners are all gone is deleted (pods gracefully), and
+//     a dependent that still has a live owner only loses the dangling
+//     reference.
+//   - Foreground: the owner stays, with deletionTimestamp and the
+//     foregroundDeletion finalizer, while its dependents are deleted (also
+//     in the foreground); the finalizer is removed, and the owner goes, when
+//     no dependent that blocks owner deletion is left.
+//   - Orphan: the owner stays with the orphan finalizer until the
+//     references to it are removed from its dependents, which then live on.
+//
+// Dependents live in the owner's namespace (or are cluster-scoped owners'
+// dependents anywhere), as in Kubernetes.
+type GarbageCollector struct {
+	deps Deps
+	// live maps the uid of every object in the store to its kind,
+	// namespace and name.
+	live map[string]objRef
+}
+
+type objRef struct{ kind, namespace, name string }
+
+func (r objRef) String() string { return r.kind + "/" + r.namespace + "/" + r.name }
+
+func parseObjRef(s string) objRef {
+	parts := strings.SplitN(s, "/", 3)
+	if len(parts) != 3 {
+		return objRef{}
+	}
+	return objRef{parts[0], parts[1], parts[2]}
+}
+
+// NewGarbageCollector returns the garbage collector.
+func NewGarbageCollector(deps Deps) Controller {
+	return &GarbageCollector{deps: deps}
+}
+
+// Name returns "garbage-collector".
+func (g *GarbageCollector) Name() string { return "garbage-collector" }
+
+// Keys: "owner:<uid>" handles the dependents of a deleted owner;
+// "object:<kind>/<ns>/<name>" handles one object (its finalizers and its
+// own owner references).
+
+// Start indexes every object and checks those with owners or finalizers.
+func (g *GarbageCollector) Start(enqueue func(string)) {
+	g.live = map[string]objRef{}
+	for _, kind := range workload.Kinds {
+		if kind == "Event" {
+			continue
+		}
+		for _, o := range g.deps.Store.List(kind, "", nil) {
+			m := o.GetObjectMeta()
+			g.live[m.UID] = objRef{kind, m.Namespace, m.Name}
+		}
+	}
+	for _, kind := range workload.Kinds {
+		if kind == "Event" {
+			continue
+		}
+		for _, o := range g.deps.Store.List(kind, "", nil) {
+			m := o.GetObjectMeta()
+			if len(m.OwnerReferences) > 0 || m.DeletionTimestamp != nil {
+				enqueue("object:" + objRef{kind, m.Namespace, m.Name}.String())
+			}
+		}
+	}
+}
+
+// Handle tracks live objects and queues the work deletions cause.
+func (g *GarbageCollector) Handle(ev store.Event, enqueue func(string)) {
+	o := ev.Object
+	kind := o.Kind()
+	if kind == "Event" {
+		return
+	}
+	m := o.GetObjectMeta()
+	ref := objRef{kind, m.Namespace, m.Name}
+	if ev.Type == store.Deleted {
+		if cur, ok := g.live[m.UID]; ok && cur == ref {
+			delete(g.live, m.UID)
+		}
+		enqueue("owner:" + m.UID)
+		// An owner waiting in the foreground for this dependent may now
+		// be done.
+		for _, or := range m.OwnerReferences {
+			if owner, ok := g.live[or.UID]; ok {
+				enqueue("object:" + owner.String())
+			}
+		}
+		return
+	}
+	g.live[m.UID] = ref
+	if m.DeletionTimestamp != nil && (slices.Contains(m.Finalizers, store.FinalizerForeground) || slices.Contains(m.Finalizers, store.FinalizerOrphan)) {
+		enqueue("object:" + ref.String())
+	}
+	for _, or := range m.OwnerReferences {
+		if _, ok := g.live[or.UID]; !ok {
+			enqueue("object:" + ref.String())
+			break
+		}
+	}
+}
+
+// Reconcile handles one key.
+func (g *GarbageCollector) Reconcile(ctx context.Context, key string) (Result, error) {
+	if uid, ok := strings.CutPrefix(key, "owner:"); ok {
+		return Result{}, g.ownerGone(uid)
+	}
+	if r, ok := strings.CutPrefix(key, "object:"); ok {
+		return Result{}, g.object(parseObjRef(r))
+	}
+	return Result{}, nil
+}
+
+// dependents returns the objects whose owner references name uid, in the
+// owner's namespace unless the owner is cluster-scoped.
+func (g *GarbageCollector) dependents(uid, namespace string, clusterScoped bool) []workload.Object {
+	var out []workload.Object
+	for _, kind := range workload.Kinds {
+		if kind == "Event" {
+			continue
+		}
+		for _, o := range g.deps.Store.ListByOwner(kind, uid) {
+			if clusterScoped || o.GetObjectMeta().Namespace == namespace {
+				out = append(out, o)
+			}
+		}
+	}
+	return out
+}
+
+// ownerGone deletes or releases the dependents of an owner that is gone.
+func (g *GarbageCollector) ownerGone(uid string) error {
+	if _, ok := g.live[uid]; ok {
+		return nil
+	}
+	var errs []error
+	for _, kind := range workload.Kinds {
+		if kind == "Event" {
+			continue
+		}
+		for _, d := range g.deps.Store.ListByOwner(kind, uid) {
+			errs = append(errs, g.object(objRef{kind, d.GetObjectMeta().Namespace, d.GetObjectMeta().Name}))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// object applies the garbage collector's rules to one object: its
+// foreground or orphan finalizer, and its owner references.
+func (g *GarbageCollector) object(r objRef) error {
+	s := g.deps.Store
+	o, err := s.Get(r.kind, r.namespace, r.name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	m := o.GetObjectMeta()
+	if m.DeletionTimestamp != nil {
+		if slices.Contains(m.Finalizers, store.FinalizerOrphan) {
+			return g.orphan(o)
+		}
+		if slices.Contains(m.Finalizers, store.FinalizerForeground) {
+			return g.foreground(o)
+		}
+	}
+	if len(m.OwnerReferences) == 0 {
+		return nil
+	}
+	var alive, dangling []workload.OwnerReference
+	for _, or := range m.OwnerReferences {
+		if owner, ok := g.live[or.UID]; ok && owner.kind == or.Kind && owner.name == or.Name {
+			alive = append(alive, or)
+		} else {
+			dangling = append(dangling, or)
+		}
+	}
+	if len(dangling) == 0 {
+		return nil
+	}
+	if len(alive) > 0 {
+		// Some owner lives: only drop the references to the gone ones.
+		c := o.DeepCopyObject()
+		c.GetObjectMeta().OwnerReferences = alive
+		c.GetObjectMeta().ResourceVersion = m.ResourceVersion
+		_, err := s.Update(c)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	}
+	if m.DeletionTimestamp != nil {
+		return nil
+	}
+	g.deps.Logger.Debug("garbage collecting", "object", workload.Ref(o))
+	return g.deleteDependent(o, "")
+}
+
+func (g *GarbageCollector) deleteDependent(o workload.Object, policy string) error {
+	m := o.GetObjectMeta()
+	var err error
+	if o.Kind() == "Pod" {
+		if policy == store.DeleteForeground {
+			_, err = g.deps.Store.Delete("Pod", m.Namespace, m.Name, store.DeleteOptions{
+				PropagationPolicy: policy, Preconditions: store.Preconditions{UID: m.UID},
+				GracePeriodSeconds: podGrace(o.(*workload.Pod)),
+			})
+		} else {
+			err = DeletePod(g.deps.Store, m.Namespace, m.Name, nil)
+		}
+	} else {
+		_, err = g.deps.Store.Delete(o.Kind(), m.Namespace, m.Name, store.DeleteOptions{
+			PropagationPolicy: policy, Preconditions: store.Preconditions{UID: m.UID},
+		})
+	}
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
+		return nil
+	}
+	return err
+}
+
+func podGrace(p *workload.Pod) *int64 {
+	g := int64(30)
+	if p.Spec.TerminationGracePeriodSeconds != nil {
+		g = *p.Spec.TerminationGracePeriodSeconds
+	}
+	return &g
+}
+
+// foreground deletes an owner's dependents (in the foreground too) and
+// removes its finalizer once none that blocks owner deletion is left.
+func (g *GarbageCollector) foreground(o workload.Object) error {
+	m := o.GetObjectMeta()
+	blocking := 0
+	var errs []error
+	for _, d := range g.dependents(m.UID, m.Namespace, workload.IsClusterScoped(o.Kind())) {
+		dm := d.GetObjectMeta()
+		for _, or := range dm.OwnerReferences {
+			if or.UID == m.UID && or.BlockOwnerDeletion != nil && *or.BlockOwnerDeletion {
+				blocking++
+				break
+			}
+		}
+		if dm.DeletionTimestamp == nil {
+			// Dependents with another live owner only lose this reference.
+			others := 0
+			for _, or := range dm.OwnerReferences {
+				if or.UID != m.UID {
+					if _, ok := g.live[or.UID]; ok {
+						others++
+					}
+				}
+			}
+			if others > 0 {
+				errs = append(errs, g.dropOwnerRef(d, m.UID))
+				continue
+			}
+			errs = append(errs, g.deleteDependent(d, store.DeleteForeground))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if blocking > 0 {
+		return nil // a dependent's deletion requeues this owner
+	}
+	return g.removeFinalizer(o, store.FinalizerForeground)
+}
+
+// orphan removes the references to an owner from its dependents, then its
+// orphan finalizer.
+func (g *GarbageCollector) orphan(o workload.Object) error {
+	m := o.GetObjectMeta()
+	for _, d := range g.dependents(m.UID, m.Namespace, workload.IsClusterScoped(o.Kind())) {
+		if err := g.dropOwnerRef(d, m.UID); err != nil {
+			return err
+		}
+	}
+	return g.removeFinalizer(o, store.FinalizerOrphan)
+}
+
+func (g *GarbageCollector) dropOwnerRef(d workload.Object, uid string) error {
+	c := d.DeepCopyObject()
+	cm := c.GetObjectMeta()
+	cm.OwnerReferences = slices.DeleteFunc(cm.OwnerReferences, func(r workload.OwnerReference) bool { return r.UID == uid })
+	_, err := g.deps.Store.Update(c)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+func (g *GarbageCollector) removeFinalizer(o workload.Object, f string) error {
+	c := o.DeepCopyObject()
+	cm := c.GetObjectMeta()
+	cm.Finalizers = slices.DeleteFunc(cm.Finalizers, func(x string) bool { return x == f })
+	_, err := g.deps.Store.Update(c)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,197 @@
+package orchestra_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/orchestra-go/orchestra"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// ownedPods makes a Service (a kind with no controller of its own) and
+// three pods it owns, and lets them start.
+func ownedPods(t *testing.T, c *orchestra.Cluster) *workload.Service {
+	t.Helper()
+	svc, err := c.Apply(&workload.Service{
+		ObjectMeta: workload.ObjectMeta{Name: "owner"},
+		Spec:       workload.ServiceSpec{Ports: []workload.ServicePort{{Port: 80}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := workload.NewControllerRef(svc)
+	for i := 0; i < 3; i++ {
+		_, err := c.Apply(&workload.Pod{
+			ObjectMeta: workload.ObjectMeta{Name: fmt.Sprintf("dep-%d", i), OwnerReferences: []workload.OwnerReference{ref}},
+			Spec: workload.PodSpec{
+				TerminationGracePeriodSeconds: workload.Ptr[int64](10),
+				Containers:                    []workload.Container{{Name: "main", Image: "nginx"}},
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	return svc.(*workload.Service)
+}
+
+func count(t *testing.T, c *orchestra.Cluster, kind string) (n, terminating int) {
+	t.Helper()
+	objs, err := c.List(kind, "default", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		n++
+		if o.GetObjectMeta().DeletionTimestamp != nil {
+			terminating++
+		}
+	}
+	return n, terminating
+}
+
+func TestGarbageCollectionBackground(t *testing.T) {
+	c := newVirtualCluster(t, "node-a")
+	ownedPods(t, c)
+	if err := c.Delete("Service", "default", "owner", "Background"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := count(t, c, "Service"); n != 0 {
+		t.Fatalf("owner still there: %d", n)
+	}
+	if n, term := count(t, c, "Pod"); n != 3 || term != 3 {
+		t.Fatalf("after 1s: %d pods, %d terminating; want 3 terminating", n, term)
+	}
+	if err := c.Advance(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := count(t, c, "Pod"); n != 0 {
+		t.Fatalf("after the grace period: %d pods left", n)
+	}
+}
+
+func TestGarbageCollectionForeground(t *testing.T) {
+	c := newVirtualCluster(t, "node-a")
+	ownedPods(t, c)
+	if err := c.Delete("Service", "default", "owner", "Foreground"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if n, term := count(t, c, "Service"); n != 1 || term != 1 {
+		t.Fatalf("owner: %d, terminating %d; want it waiting for its dependents", n, term)
+	}
+	if n, term := count(t, c, "Pod"); n != 3 || term != 3 {
+		t.Fatalf("%d pods, %d terminating; want 3 terminating", n, term)
+	}
+	if err := c.Advance(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := count(t, c, "Pod"); n != 0 {
+		t.Fatalf("%d pods left", n)
+	}
+	if n, _ := count(t, c, "Service"); n != 0 {
+		t.Fatal("owner still there after its dependents went")
+	}
+}
+
+func TestGarbageCollectionOrphan(t *testing.T) {
+	c := newVirtualCluster(t, "node-a")
+	ownedPods(t, c)
+	if err := c.Delete("Service", "default", "owner", "Orphan"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := count(t, c, "Service"); n != 0 {
+		t.Fatal("owner still there")
+	}
+	pods, _ := c.Pods("default", "")
+	if len(pods) != 3 {
+		t.Fatalf("%d pods, want the 3 orphans", len(pods))
+	}
+	for _, p := range pods {
+		if len(p.OwnerReferences) != 0 || p.DeletionTimestamp != nil || p.Status.Phase != workload.PodRunning {
+			t.Fatalf("pod %s: owners %v, deleting %v, phase %s; want a running orphan", p.Name, p.OwnerReferences, p.DeletionTimestamp, p.Status.Phase)
+		}
+	}
+}
+
+func TestNotReadyNodeEvictsAfter300s(t *testing.T) {
+	c := newVirtualCluster(t, "node-a", "node-b")
+	if _, err := c.Apply(&workload.Pod{
+		ObjectMeta: workload.ObjectMeta{Name: "web"},
+		Spec: workload.PodSpec{
+			NodeName:   "node-a",
+			Containers: []workload.Container{{Name: "main", Image: "nginx"}},
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Fake().SetNodeReady("node-a", false); err != nil {
+		t.Fatal(err)
+	}
+	notReadyAt := c.Now()
+	if err := c.Advance(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	n, _ := c.Get("Node", "", "node-a")
+	var keys []string
+	for _, tn := range n.(*workload.Node).Spec.Taints {
+		keys = append(keys, tn.Key+":"+tn.Effect)
+	}
+	want := []string{workload.TaintNodeNotReady + ":NoExecute", workload.TaintNodeNotReady + ":NoSchedule"}
+	if fmt.Sprint(keys) != fmt.Sprint(want) {
+		t.Fatalf("taints %v, want %v", keys, want)
+	}
+	if err := c.AdvanceTo(notReadyAt.Add(299 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := c.Get("Pod", "default", "web")
+	if p.GetObjectMeta().DeletionTimestamp != nil {
+		t.Fatal("pod evicted before its 300 s toleration ran out")
+	}
+	if err := c.AdvanceTo(notReadyAt.Add(300 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Get("Pod", "default", "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod := p.(*workload.Pod)
+	if pod.DeletionTimestamp == nil || !pod.DeletionTimestamp.Equal(notReadyAt.Add(300*time.Second)) {
+		t.Fatalf("deletionTimestamp %v, want %v", pod.DeletionTimestamp, notReadyAt.Add(300*time.Second))
+	}
+	var dt *workload.PodCondition
+	for i := range pod.Status.Conditions {
+		if pod.Status.Conditions[i].Type == workload.DisruptionTarget {
+			dt = &pod.Status.Conditions[i]
+		}
+	}
+	if dt == nil || dt.Reason != "DeletionByTaintManager" {
+		t.Fatalf("DisruptionTarget %+v", dt)
+	}
+	// Ready again: the taints go.
+	if err := c.Fake().SetNodeReady("node-a", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	n, _ = c.Get("Node", "", "node-a")
+	if len(n.(*workload.Node).Spec.Taints) != 0 {
+		t.Fatalf("taints left: %v", n.(*workload.Node).Spec.Taints)
+	}
+}
