@@ -1,0 +1,583 @@
+package fake
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/orchestra-go/orchestra/vtime"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// Container waiting and terminated reasons, as the kubelet reports them.
+const (
+	ReasonContainerCreating = "ContainerCreating"
+	ReasonPodInitializing   = "PodInitializing"
+	ReasonCrashLoopBackOff  = "CrashLoopBackOff"
+	ReasonCompleted         = "Completed"
+	ReasonError             = "Error"
+)
+
+// CrashExitCode is the exit code of a container that Behavior.CrashAfter
+// crashes (SIGKILL).
+const CrashExitCode = 137
+
+// podState is the fake kubelet's view of one pod.
+type podState struct {
+	key, ns, name string
+	node          *nodeState
+	ip            uint32 // 0 for hostNetwork pods
+	restartPolicy string
+	snap          *workload.Pod      // as last reported; never modified
+	status        workload.PodStatus // the truth; snap.Status lags while the node is failed
+	init, ctrs    []*container
+	all           []*container // init then ctrs
+	terminating   bool
+	deleteAt      time.Time
+	deleteTimer   vtime.Timer
+	done          bool // Succeeded or Failed: nothing runs any more
+	dirty         bool // status changed while the node was failed
+}
+
+// container is one (init or app) container of a pod.
+type container struct {
+	p          *podState
+	init       bool
+	b          Behavior
+	rule       *rule // the rule b came from, for ExitCodes; nil if none
+	st         *workload.ContainerStatus
+	running    bool
+	stopped    bool // will not run again
+	runs       int  // runs started
+	backoff    time.Duration
+	startedAt  time.Time
+	exitCode   int32 // of the current run, when it ends by itself
+	exitReason string
+	gen        uint64 // bumped on every start, exit and stop: stale timers do nothing
+	timer      vtime.Timer
+	readyTimer vtime.Timer
+	// The Waiting state of the current back-off, reused (it is never
+	// modified) while the delay stays the same.
+	backoffWait    *workload.ContainerStateWaiting
+	backoffWaitFor time.Duration
+}
+
+var (
+	trueVal  = true
+	falseVal = false
+)
+
+// CreatePod starts pod on the node spec.nodeName names. The pod's metadata
+// is kept as given (resourceVersion aside, which is the runtime's); its
+// status is the runtime's. Watchers see an Added event with phase Pending,
+// then the containers run as the behaviour rules and annotations say.
+//
+// It fails with an error wrapping workload.ErrNodeNotFound (no such node),
+// workload.ErrPodExists, ErrNoPodIP, ErrInvalid (nil pod, no name, a bad
+// sim.orchestra.dev/* annotation) or the FailCreate hook's error; a
+// failed create changes nothing.
+func (r *Runtime) CreatePod(ctx context.Context, pod *workload.Pod) error {
+	if pod == nil {
+		return r.recordUnlocked("CreatePod", "Pod/", fmt.Errorf("%w: CreatePod: pod is nil", ErrInvalid))
+	}
+	ns := normNS(pod.Namespace)
+	ref := podRef(ns, pod.Name)
+	if h := r.getHooks().FailCreate; h != nil {
+		if err := h(pod.DeepCopy()); err != nil {
+			return r.recordUnlocked("CreatePod", ref, fmt.Errorf("fake: %s: %w", ref, err))
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.begin(ctx); err != nil {
+		return r.record("CreatePod", ref, err)
+	}
+	return r.record("CreatePod", ref, r.createPod(pod, ns, ref))
+}
+
+func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
+	if in.Name == "" {
+		return fmt.Errorf("%w: %s: metadata.name: required", ErrInvalid, ref)
+	}
+	o, err := parseAnnotations(in.Annotations)
+	if err != nil {
+		return fmt.Errorf("%s: %w", ref, err)
+	}
+	node := r.nodes[in.Spec.NodeName]
+	if node == nil {
+		return fmt.Errorf("fake: %s: spec.nodeName %q: %w", ref, in.Spec.NodeName, workload.ErrNodeNotFound)
+	}
+	key := ns + "/" + in.Name
+	if r.pods[key] != nil {
+		return fmt.Errorf("fake: %s: %w", ref, workload.ErrPodExists)
+	}
+	p := &podState{key: key, ns: ns, name: in.Name, node: node, restartPolicy: in.Spec.RestartPolicy}
+	if p.restartPolicy == "" {
+		p.restartPolicy = workload.RestartPolicyAlways
+	}
+	podIP := node.hostIP
+	if !in.Spec.HostNetwork {
+		ip, ok := node.allocIP()
+		if !ok {
+			return fmt.Errorf("fake: %s: node %s: %w", ref, node.name, ErrNoPodIP)
+		}
+		p.ip = ip
+		podIP = ip4String(ip)
+	}
+	now := r.clock.Now()
+	st := &p.status
+	st.HostIP = node.hostIP
+	st.PodIP = podIP
+	st.PodIPs = []workload.PodIP{{IP: podIP}}
+	st.StartTime = workload.NewTimePtr(now)
+	for _, t := range []string{workload.PodInitialized, workload.PodReady, workload.ContainersReady} {
+		st.Conditions = append(st.Conditions, workload.PodCondition{Type: t, Status: workload.ConditionFalse, LastTransitionTime: workload.NewTime(now)})
+	}
+	st.Conditions = append(st.Conditions, workload.PodCondition{Type: workload.PodScheduled, Status: workload.ConditionTrue, LastTransitionTime: workload.NewTime(now)})
+	st.InitContainerStatuses = make([]workload.ContainerStatus, len(in.Spec.InitContainers))
+	st.ContainerStatuses = make([]workload.ContainerStatus, len(in.Spec.Containers))
+	if len(st.InitContainerStatuses) == 0 {
+		st.InitContainerStatuses = nil
+	}
+	firstWait := ReasonContainerCreating
+	if len(in.Spec.InitContainers) > 0 {
+		firstWait = ReasonPodInitializing
+	}
+	add := func(specs []workload.Container, sts []workload.ContainerStatus, init bool) []*container {
+		cs := make([]*container, len(specs))
+		for i := range specs {
+			b, from := resolve(r.rules, &o, in, &specs[i], init)
+			reason := firstWait
+			if init && i == 0 {
+				reason = ReasonContainerCreating
+			} else if init {
+				reason = ReasonPodInitializing
+			}
+			sts[i] = workload.ContainerStatus{
+				Name: specs[i].Name, Image: specs[i].Image, Started: &falseVal,
+				State: workload.ContainerState{Waiting: &workload.ContainerStateWaiting{Reason: reason}},
+			}
+			cs[i] = &container{p: p, init: init, b: b, rule: from, st: &sts[i]}
+		}
+		return cs
+	}
+	p.init = add(in.Spec.InitContainers, st.InitContainerStatuses, true)
+	p.ctrs = add(in.Spec.Containers, st.ContainerStatuses, false)
+	p.all = append(append([]*container(nil), p.init...), p.ctrs...)
+	st.Phase = podPhase(p.restartPolicy, st.InitContainerStatuses, st.ContainerStatuses)
+	podConditions(st, now)
+
+	obj := in.DeepCopy()
+	obj.APIVersion, obj.TypeMeta.Kind = "v1", "Pod"
+	obj.Namespace = ns
+	if obj.UID == "" {
+		obj.UID = r.newUID()
+	}
+	if obj.CreationTimestamp.IsZero() {
+		obj.CreationTimestamp = workload.NewTime(now)
+	}
+	obj.Status = workload.PodStatus{}
+	st.DeepCopyInto(&obj.Status)
+	r.emit(workload.Added, obj)
+	p.snap = obj
+	r.pods[key] = p
+	node.pods[p] = struct{}{}
+	r.logInfo("pod created", "pod", key, "node", node.name, "podIP", podIP)
+	if len(p.init) > 0 {
+		r.schedule(p.init[0], p.init[0].b.StartDelay, (*Runtime).start)
+	} else {
+		for _, c := range p.ctrs {
+			r.schedule(c, c.b.StartDelay, (*Runtime).start)
+		}
+	}
+	return nil
+}
+
+// schedule runs f(c) after d on the clock, unless c starts, exits or stops
+// before. It sets c.timer.
+func (r *Runtime) schedule(c *container, d time.Duration, f func(*Runtime, *container)) {
+	c.timer = r.after(c, d, f)
+}
+
+func (r *Runtime) after(c *container, d time.Duration, f func(*Runtime, *container)) vtime.Timer {
+	g := c.gen
+	return r.clock.AfterFunc(d, func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.closed || c.gen != g {
+			return
+		}
+		f(r, c)
+	})
+}
+
+// stopTimers cancels c's timers and makes any already firing do nothing.
+func (c *container) stopTimers() {
+	c.gen++
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	if c.readyTimer != nil {
+		c.readyTimer.Stop()
+		c.readyTimer = nil
+	}
+}
+
+// start starts a run of c. Caller holds mu.
+func (r *Runtime) start(c *container) {
+	p := c.p
+	if p.terminating || p.done || c.stopped {
+		return
+	}
+	now := r.clock.Now()
+	c.stopTimers()
+	c.runs++
+	code := c.b.ExitCode
+	if c.rule != nil {
+		n := c.rule.count
+		c.rule.count++
+		if n < len(c.b.ExitCodes) {
+			code = c.b.ExitCodes[n]
+		}
+	}
+	run := time.Duration(-1) // forever
+	switch {
+	case c.runs <= c.b.FailFirst:
+		code, run = c.b.FailExitCode, 0
+		if c.b.RunFor != nil {
+			run = *c.b.RunFor
+		}
+	case c.b.RunFor != nil:
+		run = *c.b.RunFor
+	case c.b.CrashAfter > 0:
+		code, run = CrashExitCode, c.b.CrashAfter
+	}
+	c.exitCode, c.exitReason = code, exitReason(code)
+	if c.runs > 1 {
+		c.st.RestartCount++
+	}
+	c.running = true
+	c.startedAt = now
+	c.st.State = workload.ContainerState{Running: &workload.ContainerStateRunning{StartedAt: workload.NewTime(now)}}
+	c.st.Started = &trueVal
+	c.st.Ready = false
+	if !c.init && !c.b.NeverReady {
+		if c.b.ReadyAfter == 0 {
+			c.st.Ready = true
+		} else {
+			c.readyTimer = r.after(c, c.b.ReadyAfter, (*Runtime).becomeReady)
+		}
+	}
+	if run >= 0 {
+		c.timer = r.after(c, run, (*Runtime).exitPlanned)
+	}
+	r.ctrEvents++
+	if r.debugOn() {
+		r.log.Debug("container started", "pod", p.key, "container", c.st.Name, "restartCount", c.st.RestartCount)
+	}
+	r.update(p)
+}
+
+func exitReason(code int32) string {
+	if code == 0 {
+		return ReasonCompleted
+	}
+	return ReasonError
+}
+
+// becomeReady marks a running container ready (readyAfter has passed).
+func (r *Runtime) becomeReady(c *container) {
+	c.readyTimer = nil
+	if !c.running || c.p.done {
+		return
+	}
+	c.st.Ready = true
+	r.update(c.p)
+}
+
+// exitPlanned ends the current run as its behaviour planned.
+func (r *Runtime) exitPlanned(c *container) {
+	c.timer = nil
+	r.exit(c, c.exitCode, c.exitReason)
+}
+
+// exit ends c's current run with code, then applies the restart policy.
+// Caller holds mu.
+func (r *Runtime) exit(c *container, code int32, reason string) {
+	p := c.p
+	now := r.clock.Now()
+	c.stopTimers()
+	c.running = false
+	term := &workload.ContainerStateTerminated{
+		ExitCode: code, Reason: reason,
+		StartedAt: workload.NewTime(c.startedAt), FinishedAt: workload.NewTime(now),
+	}
+	c.st.Started = &falseVal
+	c.st.Ready = c.init && code == 0
+	r.ctrEvents++
+	if r.debugOn() {
+		r.log.Debug("container exited", "pod", p.key, "container", c.st.Name, "exitCode", code)
+	}
+	restart := false
+	if !p.terminating {
+		switch {
+		case c.init:
+			restart = code != 0 && p.restartPolicy != workload.RestartPolicyNever
+		case p.restartPolicy == workload.RestartPolicyAlways:
+			restart = true
+		case p.restartPolicy == workload.RestartPolicyOnFailure:
+			restart = code != 0
+		}
+	}
+	if restart {
+		if now.Sub(c.startedAt) >= BackoffReset {
+			c.backoff = 0
+		}
+		c.backoff = backoffDelay(c.backoff)
+		c.st.LastTerminationState = workload.ContainerState{Terminated: term}
+		if c.backoffWait == nil || c.backoffWaitFor != c.backoff {
+			c.backoffWaitFor = c.backoff
+			c.backoffWait = &workload.ContainerStateWaiting{
+				Reason:  ReasonCrashLoopBackOff,
+				Message: "back-off " + c.backoff.String() + " restarting failed container=" + c.st.Name + " pod=" + p.name + "_" + p.ns,
+			}
+		}
+		c.st.State = workload.ContainerState{Waiting: c.backoffWait}
+		r.schedule(c, c.backoff, (*Runtime).start)
+	} else {
+		c.st.State = workload.ContainerState{Terminated: term}
+		c.stopped = true
+		if c.init && code == 0 && !p.terminating {
+			r.startNextInit(p)
+		}
+	}
+	r.update(p)
+}
+
+// startNextInit starts the init container after the last that succeeded,
+// or the app containers when every init container has.
+func (r *Runtime) startNextInit(p *podState) {
+	for _, c := range p.init {
+		if t := c.st.State.Terminated; t != nil && t.ExitCode == 0 {
+			continue
+		}
+		c.st.State = workload.ContainerState{Waiting: &workload.ContainerStateWaiting{Reason: ReasonContainerCreating}}
+		r.schedule(c, c.b.StartDelay, (*Runtime).start)
+		return
+	}
+	for _, c := range p.ctrs {
+		c.st.State = workload.ContainerState{Waiting: &workload.ContainerStateWaiting{Reason: ReasonContainerCreating}}
+		r.schedule(c, c.b.StartDelay, (*Runtime).start)
+	}
+}
+
+// update recomputes the pod's phase and conditions after a container
+// change, reports the status, and finishes a terminating pod whose
+// containers have all stopped. Caller holds mu.
+func (r *Runtime) update(p *podState) {
+	now := r.clock.Now()
+	st := &p.status
+	st.Phase = podPhase(p.restartPolicy, st.InitContainerStatuses, st.ContainerStatuses)
+	if !p.done && (st.Phase == workload.PodSucceeded || st.Phase == workload.PodFailed) {
+		p.done = true
+		for _, c := range p.all {
+			c.stopTimers()
+			c.stopped = true
+		}
+		r.logInfo("pod finished", "pod", p.key, "phase", st.Phase)
+	}
+	podConditions(st, now)
+	r.publish(p)
+	if p.terminating && !p.anyRunning() {
+		r.removePod(p)
+	}
+}
+
+func (p *podState) anyRunning() bool {
+	for _, c := range p.all {
+		if c.running {
+			return true
+		}
+	}
+	return false
+}
+
+// publish reports the pod's status (one Modified event), or, while its
+// node is failed, remembers to. Caller holds mu.
+//
+// The new snapshot shares with the previous one everything that did not
+// change: metadata, spec, the conditions when equal, and what container
+// statuses point to. This is safe because snapshots are never modified and
+// the runtime never modifies a value a status points to (a ContainerState's
+// Waiting, Running or Terminated, StartTime, Started): it only replaces
+// pointers. Only the container status slices and the pod are new.
+func (r *Runtime) publish(p *podState) {
+	if p.node.failed {
+		p.dirty = true
+		return
+	}
+	p.dirty = false
+	prev := p.snap
+	n := new(workload.Pod)
+	n.TypeMeta, n.ObjectMeta, n.Spec = prev.TypeMeta, prev.ObjectMeta, prev.Spec
+	n.Status = p.status
+	if conditionsEqual(p.status.Conditions, prev.Status.Conditions) {
+		n.Status.Conditions = prev.Status.Conditions
+	} else {
+		n.Status.Conditions = slices.Clone(p.status.Conditions)
+	}
+	n.Status.PodIPs = prev.Status.PodIPs
+	n.Status.InitContainerStatuses = slices.Clone(p.status.InitContainerStatuses)
+	n.Status.ContainerStatuses = slices.Clone(p.status.ContainerStatuses)
+	r.emit(workload.Modified, n)
+	p.snap = n
+}
+
+func conditionsEqual(a, b []workload.PodCondition) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := &a[i], &b[i]
+		if x.Type != y.Type || x.Status != y.Status || x.Reason != y.Reason || x.Message != y.Message ||
+			!x.LastTransitionTime.Equal(y.LastTransitionTime.Time) || !x.LastProbeTime.Equal(y.LastProbeTime.Time) {
+			return false
+		}
+	}
+	return true
+}
+
+// removePod makes the pod gone: its containers are killed, its IP is
+// released and watchers see a Deleted event. Caller holds mu.
+func (r *Runtime) removePod(p *podState) {
+	for _, c := range p.all {
+		c.stopTimers()
+		c.running = false
+		c.stopped = true
+	}
+	if p.deleteTimer != nil {
+		p.deleteTimer.Stop()
+		p.deleteTimer = nil
+	}
+	if p.ip != 0 {
+		p.node.releaseIP(p.ip)
+		p.ip = 0
+	}
+	delete(r.pods, p.key)
+	delete(p.node.pods, p)
+	last := *p.snap // shares the immutable rest; only the version differs
+	r.emit(workload.Deleted, &last)
+	r.logInfo("pod deleted", "pod", p.key)
+}
+
+// DeletePod stops a pod. A pod that has finished (Succeeded or Failed), a
+// grace of 0 or less, or a pod none of whose containers is running goes at
+// once. Otherwise the pod is terminating: containers waiting to start or
+// restart never will, running ones are asked to stop and are killed when
+// grace has passed; the pod is gone when the last one has stopped
+// (Deleted event, IP released).
+//
+// While it terminates the pod's reported status does not change (no
+// event): its phase and conditions stay, Ready included, until a
+// container exits by itself. The fake's containers do not react to
+// SIGTERM, so a container that would run on is killed at the end of the
+// grace period. A second DeletePod with a shorter grace shortens it; a
+// longer one changes nothing.
+func (r *Runtime) DeletePod(ctx context.Context, namespace, name string, grace time.Duration) error {
+	ns := normNS(namespace)
+	ref := podRef(ns, name)
+	if h := r.getHooks().FailDelete; h != nil {
+		if err := h(namespace, name, grace); err != nil {
+			return r.recordUnlocked("DeletePod", ref, fmt.Errorf("fake: %s: %w", ref, err))
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.begin(ctx); err != nil {
+		return r.record("DeletePod", ref, err)
+	}
+	p := r.pods[ns+"/"+name]
+	if p == nil {
+		return r.record("DeletePod", ref, fmt.Errorf("fake: %s: %w", ref, workload.ErrPodNotFound))
+	}
+	r.record("DeletePod", ref, nil)
+	now := r.clock.Now()
+	if p.done || grace <= 0 {
+		r.removePod(p)
+		return nil
+	}
+	if p.terminating {
+		if at := now.Add(grace); at.Before(p.deleteAt) {
+			p.deleteTimer.Stop()
+			p.deleteAt = at
+			p.deleteTimer = r.clock.AfterFunc(grace, func() { r.graceOver(p) })
+		}
+		return nil
+	}
+	p.terminating = true
+	for _, c := range p.all {
+		if !c.running {
+			c.stopTimers()
+			c.stopped = true
+		}
+	}
+	if !p.anyRunning() {
+		r.removePod(p)
+		return nil
+	}
+	p.deleteAt = now.Add(grace)
+	p.deleteTimer = r.clock.AfterFunc(grace, func() { r.graceOver(p) })
+	r.logInfo("pod terminating", "pod", p.key, "grace", grace)
+	return nil
+}
+
+// graceOver kills what still runs of a terminating pod.
+func (r *Runtime) graceOver(p *podState) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed || r.pods[p.key] != p || r.clock.Now().Before(p.deleteAt) {
+		return
+	}
+	r.removePod(p)
+}
+
+// KillContainer makes the named (init or app) container of the pod exit
+// now with exitCode (reason "Completed" for 0, else "Error"), as if it had
+// crashed or been killed; the restart policy applies. It fails with an
+// error wrapping workload.ErrPodNotFound, ErrContainerNotFound or
+// ErrContainerNotRunning.
+func (r *Runtime) KillContainer(namespace, pod, container string, exitCode int32) error {
+	ns := normNS(namespace)
+	ref := podRef(ns, pod)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.begin(nil); err != nil {
+		return r.record("KillContainer", ref, err)
+	}
+	c, err := r.container(ns, pod, container)
+	if err != nil {
+		return r.record("KillContainer", ref, err)
+	}
+	if !c.running {
+		return r.record("KillContainer", ref, fmt.Errorf("fake: %s: container %q: %w", ref, container, ErrContainerNotRunning))
+	}
+	r.record("KillContainer", ref, nil)
+	r.exit(c, exitCode, exitReason(exitCode))
+	return nil
+}
+
+// container finds a container of a pod. Caller holds mu.
+func (r *Runtime) container(ns, pod, name string) (*container, error) {
+	p := r.pods[ns+"/"+pod]
+	if p == nil {
+		return nil, fmt.Errorf("fake: %s: %w", podRef(ns, pod), workload.ErrPodNotFound)
+	}
+	for _, c := range p.all {
+		if c.st.Name == name {
+			return c, nil
+		}
+	}
+	return nil, fmt.Errorf("fake: %s: container %q: %w", podRef(ns, pod), name, ErrContainerNotFound)
+}
