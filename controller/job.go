@@ -1,0 +1,496 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/orchestra-go/orchestra/store"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// orphanPodKeyPrefix marks queue keys naming a pod (not a Job) whose
+// job-tracking finalizer may have to go: "pod:<namespace>/<name>".
+const orphanPodKeyPrefix = "pod:"
+
+// jobController is the Job controller; see NewJob.
+//
+// It keeps, as Kubernetes' informers do, a cache of the pods that Jobs
+// control, filled from the store's watch (pointers to the watch's shared,
+// read-only objects) and rebuilt by Start. Pods that finished, were counted
+// and are not being deleted are dropped from it: they no longer matter to
+// any decision, and a Job of 100,000 completions would otherwise copy
+// them all on every sync. The Manager delivers every store change before it
+// reconciles again, so the cache always holds this controller's own
+// writes when it syncs a Job (the role of Kubernetes' expectations).
+type jobController struct {
+	deps Deps
+	// pods: Job key ("ns/name" of the controller reference) -> pod name
+	// -> pod.
+	pods map[string]map[string]*workload.Pod
+	// podJob: pod key -> the Job key it is cached under.
+	podJob map[string]string
+	// listedAt is the store version of the list that filled the cache;
+	// older pod events are already in it.
+	listedAt uint64
+	// backoff: Job UID -> failure back-off state (memory only, as in
+	// Kubernetes).
+	backoff map[string]backoffRecord
+}
+
+// NewJob returns the Job controller (batch/v1 Job), which runs pods until
+// a number of them have succeeded, following Kubernetes'
+// pkg/controller/job field by field:
+//
+//   - Selector and labels: unless spec.manualSelector is true, the first
+//     sync sets spec.selector to batch.kubernetes.io/controller-uid=<uid>
+//     and adds batch.kubernetes.io/controller-uid,
+//     batch.kubernetes.io/job-name, controller-uid and job-name to the pod
+//     template (Kubernetes' API server does this on create; here the
+//     controller does it with one Update). Pods belong to the Job by their
+//     controller reference; orphans matching the selector are not adopted.
+//   - Pods: generateName "<job>-" ("<job>-<i>-" for Indexed Jobs), a
+//     controller reference, and the finalizer batch.kubernetes.io/job-tracking.
+//   - completions and parallelism: at most min(parallelism, completions -
+//     succeeded) active pods; completions unset is a work-queue Job, done
+//     once a pod succeeded and none is active, with no new pods after the
+//     first success; parallelism 0 pauses. A sync that must both create
+//     and delete only deletes, preferring unscheduled, then pending, then
+//     not-ready pods (Kubernetes' ActivePods order). At most 500 creates
+//     or deletes per sync.
+//   - Exact accounting: a finished pod is first recorded by UID in
+//     status.uncountedTerminatedPods (UpdateStatus), then its finalizer
+//     is removed, then it moves to status.succeeded or status.failed. As
+//     the finalizer keeps a deleted pod in the store, every pod is seen in
+//     its final state and counted once, even when it is deleted or
+//     garbage-collected first (Kubernetes issue #78721) and across a
+//     control-plane restart.
+//   - backoffLimit: the Job fails (FailureTarget, then Failed, reason
+//     BackoffLimitExceeded) on the failure that goes past the limit; under
+//     restartPolicy OnFailure also when the container restarts of running
+//     and pending pods reach it (any restart when it is 0). Replacements
+//     of failed pods wait 10 s x 2^(k-1) after the k-th consecutive
+//     failure, from that failure's end (container finishedAt, else the
+//     Ready=False transition, else the deletion), capped at 10 minutes as
+//     in Kubernetes' code (its docs say six); a success resets k. The
+//     back-off state lives in memory, as in Kubernetes: a restarted
+//     controller replaces failed pods at once.
+//   - activeDeadlineSeconds, from status.startTime: DeadlineExceeded; it
+//     is checked after backoffLimit, as in Kubernetes.
+//   - suspend: active pods are deleted without counting as failures;
+//     condition Suspended True (JobSuspended) and, on resume, False
+//     (JobResumed), with startTime reset; events Suspended and Resumed.
+//   - completionMode Indexed: the index in the annotation and label
+//     batch.kubernetes.io/job-completion-index, in JOB_COMPLETION_INDEX
+//     (a plain value here, where Kubernetes uses a field reference) and in
+//     the hostname "<job>-<i>"; the first success of an index counts;
+//     status.completedIndexes as "1,3-5". backoffLimitPerIndex counts
+//     failures per index in batch.kubernetes.io/job-index-failure-count;
+//     failed indexes go to status.failedIndexes and the Job fails
+//     (FailedIndexes) once every index succeeded or failed, or early past
+//     maxFailedIndexes (MaxFailedIndexesExceeded).
+//   - podFailurePolicy: the first matching rule wins (FailJob, FailIndex,
+//     Ignore, Count; onExitCodes In/NotIn with an optional container name,
+//     never matching exit code 0; onPodConditions such as DisruptionTarget);
+//     only failed pods are matched. successPolicy (Indexed):
+//     SuccessCriteriaMet (SuccessPolicy), then Complete.
+//   - podReplacementPolicy: TerminatingOrFailed replaces a pod once it is
+//     being deleted (and counts it failed); Failed (forced by a
+//     podFailurePolicy) waits until it is terminal. status.terminating
+//     counts deleted pods that still run.
+//   - Conditions: FailureTarget or SuccessCriteriaMet first; Failed or
+//     Complete (with completionTime) only once every finished pod is
+//     counted and no pod is terminating; never both. A failing Job deletes
+//     its active pods. Events SuccessfulCreate, FailedCreate,
+//     SuccessfulDelete, FailedDelete, Suspended, Resumed, Completed, and
+//     the failure reason (BackoffLimitExceeded, DeadlineExceeded,
+//     PodFailurePolicy, ...) as a warning.
+//   - spec.managedBy other than kubernetes.io/job-controller: the Job is
+//     left alone. A finished or deleted Job's remaining pods lose their
+//     finalizer (and are not counted).
+//
+// Where orchestra differs: a deleted pod that the runtime has released (no
+// orchestra.dev/runtime finalizer) counts as Failed, as the kubelet or the
+// pod GC would have marked it in Kubernetes; there is no 1 s sync batching;
+// bad specs (restartPolicy Always, Indexed without completions, ...) are
+// refused by the controller with a warning event naming the field, where
+// Kubernetes' API server rejects them. ttlSecondsAfterFinished is handled
+// by the controller of NewTTLAfterFinished.
+func NewJob(deps Deps) Controller {
+	return &jobController{
+		deps:    deps,
+		pods:    map[string]map[string]*workload.Pod{},
+		podJob:  map[string]string{},
+		backoff: map[string]backoffRecord{},
+	}
+}
+
+// Name returns "job".
+func (c *jobController) Name() string { return "job" }
+
+// Start rebuilds the pod cache from the store and enqueues every Job, and
+// every pod that carries the tracking finalizer without a Job controller.
+func (c *jobController) Start(enqueue func(string)) {
+	clear(c.pods)
+	clear(c.podJob)
+	pods, rv := c.deps.Store.ListWithVersion("Pod", "", nil)
+	c.listedAt = rv
+	for _, o := range pods {
+		c.observePod(o.(*workload.Pod), false, enqueue)
+	}
+	for _, o := range c.deps.Store.List("Job", "", nil) {
+		enqueue(workload.Key(o))
+	}
+}
+
+// Handle keeps the pod cache and maps Job and pod changes to Job keys.
+func (c *jobController) Handle(ev store.Event, enqueue func(string)) {
+	switch o := ev.Object.(type) {
+	case *workload.Job:
+		enqueue(workload.Key(o))
+	case *workload.Pod:
+		if ev.Version <= c.listedAt {
+			return
+		}
+		c.observePod(o, ev.Type == store.Deleted, enqueue)
+	}
+}
+
+// observePod files p (shared, read-only) in the cache, or drops it, and
+// enqueues what it concerns.
+func (c *jobController) observePod(p *workload.Pod, deleted bool, enqueue func(string)) {
+	pk := p.Namespace + "/" + p.Name
+	ref := workload.ControllerOf(p)
+	jk := ""
+	if ref != nil && ref.Kind == "Job" {
+		jk = p.Namespace + "/" + ref.Name
+	}
+	if old, ok := c.podJob[pk]; ok && (old != jk || deleted) {
+		c.uncache(old, p.Name, pk)
+		enqueue(old)
+	}
+	if jk == "" {
+		if !deleted && hasFinalizer(&p.ObjectMeta, workload.JobTrackingFinalizer) {
+			enqueue(orphanPodKeyPrefix + pk)
+		}
+		return
+	}
+	enqueue(jk)
+	if deleted || (IsPodTerminal(p) && p.DeletionTimestamp == nil && !hasFinalizer(&p.ObjectMeta, workload.JobTrackingFinalizer)) {
+		c.uncache(jk, p.Name, pk)
+		return
+	}
+	m := c.pods[jk]
+	if m == nil {
+		m = map[string]*workload.Pod{}
+		c.pods[jk] = m
+	}
+	m[p.Name] = p
+	c.podJob[pk] = jk
+}
+
+func (c *jobController) uncache(jk, name, pk string) {
+	delete(c.podJob, pk)
+	if m := c.pods[jk]; m != nil {
+		delete(m, name)
+		if len(m) == 0 {
+			delete(c.pods, jk)
+		}
+	}
+}
+
+// cachedPods returns the cached pods of a Job key, sorted by name.
+func (c *jobController) cachedPods(jk string) []*workload.Pod {
+	m := c.pods[jk]
+	out := make([]*workload.Pod, 0, len(m))
+	for _, p := range m {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b *workload.Pod) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// Reconcile syncs one Job (or releases one orphan pod).
+func (c *jobController) Reconcile(ctx context.Context, key string) (Result, error) {
+	if pk, ok := strings.CutPrefix(key, orphanPodKeyPrefix); ok {
+		return Result{}, c.syncOrphanPod(pk)
+	}
+	ns, name, ok := strings.Cut(key, "/")
+	if !ok || ns == "" || name == "" {
+		return Result{}, fmt.Errorf("job: bad key %q (want namespace/name): %w", key, ErrPermanent)
+	}
+	pods := c.cachedPods(key)
+	o, err := c.deps.Store.Get("Job", ns, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return Result{}, c.releaseAll(pods)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	job := o.(*workload.Job)
+	if job.Spec.ManagedBy != nil && *job.Spec.ManagedBy != workload.JobControllerName {
+		return Result{}, nil
+	}
+	// Pods of an earlier Job of the same name are orphans.
+	own := pods[:0:0]
+	var orphans []*workload.Pod
+	for _, p := range pods {
+		if ref := workload.ControllerOf(p); ref != nil && ref.UID == job.UID {
+			own = append(own, p)
+		} else {
+			orphans = append(orphans, p)
+		}
+	}
+	if err := c.releaseAll(orphans); err != nil {
+		return Result{}, err
+	}
+	if jobFinished(job) != nil {
+		delete(c.backoff, job.UID)
+		return Result{}, c.releaseAll(own)
+	}
+	if err := validateJobForController(job); err != nil {
+		c.deps.Events.Eventf(job, workload.EventTypeWarning, "InvalidJob", "%v", err)
+		return Result{}, fmt.Errorf("job %s: %w: %w", key, err, ErrPermanent)
+	}
+	if job, err = c.ensureSelector(job); err != nil {
+		return Result{}, err
+	}
+	plan := decideJob(jobInput{Job: job, Pods: own, Backoff: c.backoff[job.UID], Now: c.deps.Clock.Now()})
+	return c.apply(job, plan)
+}
+
+// ensureSelector sets the generated selector and labels once, unless
+// spec.manualSelector is true.
+func (c *jobController) ensureSelector(job *workload.Job) (*workload.Job, error) {
+	if job.Spec.ManualSelector != nil && *job.Spec.ManualSelector {
+		if job.Spec.Selector == nil {
+			err := fmt.Errorf("spec.selector: required when spec.manualSelector is true")
+			c.deps.Events.Eventf(job, workload.EventTypeWarning, "InvalidJob", "%v", err)
+			return nil, fmt.Errorf("job %s: %w: %w", workload.Key(job), err, ErrPermanent)
+		}
+		return job, nil
+	}
+	want := map[string]string{workload.ControllerUIDLabel: job.UID}
+	if sel := job.Spec.Selector; sel != nil {
+		if len(sel.MatchExpressions) == 0 && reflect.DeepEqual(sel.MatchLabels, want) {
+			return job, nil
+		}
+		err := fmt.Errorf("spec.selector: set without spec.manualSelector true (the controller generates it)")
+		c.deps.Events.Eventf(job, workload.EventTypeWarning, "InvalidJob", "%v", err)
+		return nil, fmt.Errorf("job %s: %w: %w", workload.Key(job), err, ErrPermanent)
+	}
+	j := job.DeepCopy()
+	j.Spec.Selector = &workload.LabelSelector{MatchLabels: want}
+	if j.Spec.Template.Labels == nil {
+		j.Spec.Template.Labels = map[string]string{}
+	}
+	l := j.Spec.Template.Labels
+	l[workload.ControllerUIDLabel] = job.UID
+	l[workload.JobNameLabel] = job.Name
+	l[workload.LegacyControllerUIDLabel] = job.UID
+	l[workload.LegacyJobNameLabel] = job.Name
+	out, err := c.deps.Store.Update(j)
+	if err != nil {
+		return nil, fmt.Errorf("job %s: setting spec.selector: %w", workload.Key(job), err)
+	}
+	return out.(*workload.Job), nil
+}
+
+// apply carries out a plan in the order the accounting needs.
+func (c *jobController) apply(job *workload.Job, plan jobPlan) (Result, error) {
+	s := c.deps.Store
+	key := workload.Key(job)
+	cur := job
+	if !reflect.DeepEqual(plan.Status, job.Status) {
+		j := *job
+		j.Status = plan.Status
+		out, err := s.UpdateStatus(&j)
+		if err != nil {
+			return Result{}, fmt.Errorf("job %s: recording finished pods: %w", key, err)
+		}
+		cur = out.(*workload.Job)
+	}
+	c.backoff[job.UID] = plan.Backoff
+	for _, ev := range plan.Events {
+		c.deps.Events.Eventf(cur, ev.Type, ev.Reason, "%s", ev.Message)
+	}
+
+	var errs []error
+	final := plan.Final
+	active := cur.Status.Active
+	for _, p := range plan.Delete {
+		if err := DeletePod(s, p.Namespace, p.Name, nil); err != nil {
+			final = nil
+			errs = append(errs, err)
+			c.deps.Events.Eventf(cur, workload.EventTypeWarning, "FailedDelete", "Error deleting: %v", err)
+			continue
+		}
+		c.deps.Events.Eventf(cur, workload.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %s", p.Name)
+	}
+	for _, p := range plan.Remove {
+		err := c.releaseFinalizer(p)
+		if err == nil {
+			delete(plan.WithFinalizer, p.UID)
+			err = DeletePod(s, p.Namespace, p.Name, nil)
+		}
+		if err != nil {
+			active++
+			errs = append(errs, err)
+			c.deps.Events.Eventf(cur, workload.EventTypeWarning, "FailedDelete", "Error deleting: %v", err)
+			continue
+		}
+		c.deps.Events.Eventf(cur, workload.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %s", p.Name)
+	}
+	for _, pc := range plan.Create {
+		out, err := s.Create(newJobPod(cur, pc))
+		if err != nil {
+			active--
+			errs = append(errs, err)
+			c.deps.Events.Eventf(cur, workload.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
+			continue
+		}
+		c.deps.Events.Eventf(cur, workload.EventTypeNormal, "SuccessfulCreate", "Created pod: %s", out.GetObjectMeta().Name)
+	}
+	for _, p := range plan.Release {
+		if err := c.releaseFinalizer(p); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		delete(plan.WithFinalizer, p.UID)
+	}
+	st := *cur.Status.DeepCopy()
+	st.Active = active
+	st, finished := finishStatus(st, plan.WithFinalizer, final, plan.Terminating, plan.Capped, c.deps.Clock.Now())
+	if !reflect.DeepEqual(st, cur.Status) {
+		j := *cur
+		j.Status = st
+		out, err := s.UpdateStatus(&j)
+		if err != nil {
+			return Result{}, errors.Join(append(errs, fmt.Errorf("job %s: counting finished pods: %w", key, err))...)
+		}
+		cur = out.(*workload.Job)
+	}
+	if finished {
+		delete(c.backoff, job.UID)
+		if final.Type == workload.JobComplete {
+			c.deps.Events.Eventf(cur, workload.EventTypeNormal, "Completed", "Job completed")
+		} else {
+			c.deps.Events.Eventf(cur, workload.EventTypeWarning, final.Reason, "%s", final.Message)
+		}
+	}
+	if len(errs) > 0 {
+		return Result{}, fmt.Errorf("job %s: %w", key, errors.Join(errs...))
+	}
+	return Result{RequeueAfter: plan.RequeueAfter}, nil
+}
+
+// newJobPod makes the pod of one creation.
+func newJobPod(job *workload.Job, pc podCreate) *workload.Pod {
+	p := NewPodFromTemplate(&job.Spec.Template, job, "", GenerateNamePrefix(job.Name))
+	p.Finalizers = append(p.Finalizers, workload.JobTrackingFinalizer)
+	if pc.Index != noIndex {
+		ix := strconv.Itoa(pc.Index)
+		if p.Annotations == nil {
+			p.Annotations = map[string]string{}
+		}
+		if p.Labels == nil {
+			p.Labels = map[string]string{}
+		}
+		p.Annotations[workload.JobCompletionIndexAnnotation] = ix
+		p.Labels[workload.JobCompletionIndexAnnotation] = ix
+		if pc.PerIndex {
+			p.Annotations[workload.JobIndexFailureCountAnno] = strconv.Itoa(int(pc.FailureCount))
+			if pc.IgnoredCount > 0 {
+				p.Annotations[workload.JobIndexIgnoredFailureCount] = strconv.Itoa(int(pc.IgnoredCount))
+			}
+		}
+		p.Spec.Hostname = job.Name + "-" + ix
+		p.GenerateName = indexedGenerateName(job.Name, pc.Index)
+		for _, cs := range [][]workload.Container{p.Spec.InitContainers, p.Spec.Containers} {
+			for i := range cs {
+				if !slices.ContainsFunc(cs[i].Env, func(e workload.EnvVar) bool { return e.Name == workload.JobCompletionIndexEnv }) {
+					cs[i].Env = append(cs[i].Env, workload.EnvVar{Name: workload.JobCompletionIndexEnv, Value: ix})
+				}
+			}
+		}
+	}
+	workload.DefaultPod(p)
+	return p
+}
+
+// indexedGenerateName is "<job>-<i>-", the job name cut so that the
+// prefix fits in 58 characters.
+func indexedGenerateName(job string, ix int) string {
+	suffix := "-" + strconv.Itoa(ix) + "-"
+	if len(job)+len(suffix) > 58 {
+		job = job[:58-len(suffix)]
+	}
+	return job + suffix
+}
+
+// releaseFinalizer removes the job-tracking finalizer from a pod, retrying
+// on conflicts with a fresh copy. A pod that is gone is released.
+func (c *jobController) releaseFinalizer(p *workload.Pod) error {
+	s := c.deps.Store
+	cur := p
+	for attempt := 0; ; attempt++ {
+		i := slices.Index(cur.Finalizers, workload.JobTrackingFinalizer)
+		if i < 0 {
+			return nil
+		}
+		n := *cur
+		n.Finalizers = slices.Delete(slices.Clone(cur.Finalizers), i, i+1)
+		_, err := s.Update(&n)
+		switch {
+		case err == nil, errors.Is(err, store.ErrNotFound):
+			return nil
+		case !errors.Is(err, store.ErrConflict) || attempt >= 3:
+			return fmt.Errorf("pod %s/%s: removing finalizer %s: %w", p.Namespace, p.Name, workload.JobTrackingFinalizer, err)
+		}
+		o, err := s.Get("Pod", p.Namespace, p.Name)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		cur = o.(*workload.Pod)
+		if cur.UID != p.UID {
+			return nil
+		}
+	}
+}
+
+// releaseAll releases the finalizer of every pod that has it.
+func (c *jobController) releaseAll(pods []*workload.Pod) error {
+	var errs []error
+	for _, p := range pods {
+		if hasFinalizer(&p.ObjectMeta, workload.JobTrackingFinalizer) {
+			if err := c.releaseFinalizer(p); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// syncOrphanPod releases the finalizer of a pod that no Job controls.
+func (c *jobController) syncOrphanPod(pk string) error {
+	ns, name, _ := strings.Cut(pk, "/")
+	o, err := c.deps.Store.Get("Pod", ns, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	p := o.(*workload.Pod)
+	if ref := workload.ControllerOf(p); ref != nil && ref.Kind == "Job" {
+		return nil // the Job's own sync decides
+	}
+	return c.releaseFinalizer(p)
+}
