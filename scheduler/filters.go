@@ -25,6 +25,34 @@ func DefaultFilters() []Filter {
 	}
 }
 
+// defaultFits runs DefaultFilters in their order with direct calls, which
+// the compiler can inline; it must agree with the generic loop
+// (TestDefaultFitsMatchesFilters).
+func defaultFits(p *PodInfo, n *NodeInfo) (bool, string) {
+	if ok, r := (NodeNameFilter{}).Filter(p, n); !ok {
+		return false, r
+	}
+	if ok, r := (UnschedulableFilter{}).Filter(p, n); !ok {
+		return false, r
+	}
+	if ok, r := (ReadyFilter{}).Filter(p, n); !ok {
+		return false, r
+	}
+	if ok, r := (TaintFilter{}).Filter(p, n); !ok {
+		return false, r
+	}
+	if ok, r := (NodeSelectorFilter{}).Filter(p, n); !ok {
+		return false, r
+	}
+	if ok, r := (NodeAffinityFilter{}).Filter(p, n); !ok {
+		return false, r
+	}
+	if ok, r := (HostPortsFilter{}).Filter(p, n); !ok {
+		return false, r
+	}
+	return (ResourcesFilter{}).Filter(p, n)
+}
+
 // NodeNameFilter lets a pod whose spec.nodeName is set fit only that node
 // (kube-scheduler's NodeName plugin).
 type NodeNameFilter struct{}
@@ -116,7 +144,7 @@ type NodeAffinityFilter struct{}
 
 // Filter implements Filter.
 func (NodeAffinityFilter) Filter(p *PodInfo, n *NodeInfo) (bool, string) {
-	if p.required != nil && !p.required.matches(n) {
+	if p.hasRequired && !p.required.matches(n) {
 		return false, ReasonNodeAffinity
 	}
 	return true, ""

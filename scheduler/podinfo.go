@@ -41,12 +41,15 @@ type PodInfo struct {
 	// OwnerUID is the uid of the pod's controller owner reference, or "".
 	OwnerUID string
 
-	tolerates tolerated
-	required  *nodeSelector // nil: no required node affinity
-	preferred []preferredTerm
-	pin       string // node the pod is pinned to, when pinKind != pinNone
-	pinKind   pinKind
-	hash      uint64 // FNV-1a of the pod's uid (or namespace/name)
+	ownerHash   uint64 // FNV-1a of OwnerUID
+	ownerAbsent bool   // Schedule found no counted pod of OwnerUID
+	tolerates   tolerated
+	required    nodeSelector // valid when hasRequired
+	hasRequired bool
+	preferred   []preferredTerm
+	pin         string // node the pod is pinned to, when pinKind != pinNone
+	pinKind     pinKind
+	hash        uint64 // FNV-1a of the pod's uid (or namespace/name)
 }
 
 type pinKind uint8
@@ -96,17 +99,18 @@ func NewPodInfo(pod *workload.Pod) (*PodInfo, error) {
 	return p, nil
 }
 
-// init fills p from pod, reusing p's slices.
+// init fills p from pod, reusing p's slices so that scheduling a pod
+// allocates nothing once the Scheduler has warmed up.
 func (p *PodInfo) init(pod *workload.Pod) error {
 	if pod == nil {
 		return fmt.Errorf("%w: nil pod", ErrInvalidPod)
 	}
-	ports := p.HostPorts[:0]
+	ports, terms, preferred := p.HostPorts[:0], p.required.terms, p.preferred[:0]
 	*p = PodInfo{Pod: pod}
 	p.Requests, p.NonZeroRequests = podRequests(&pod.Spec)
 	p.HostPorts = appendHostPorts(ports, &pod.Spec)
 	if ref := workload.ControllerOf(pod); ref != nil {
-		p.OwnerUID = ref.UID
+		p.OwnerUID, p.ownerHash = ref.UID, fnvString(fnvOffset, ref.UID)
 	}
 	for i := range pod.Spec.Tolerations {
 		t := &pod.Spec.Tolerations[i]
@@ -121,32 +125,66 @@ func (p *PodInfo) init(pod *workload.Pod) error {
 	if pod.Spec.NodeName != "" {
 		p.pin, p.pinKind = pod.Spec.NodeName, pinNodeName
 	}
+	p.required.terms = terms[:0]
 	if a := pod.Spec.Affinity; a != nil && a.NodeAffinity != nil {
-		const path = "spec.affinity.nodeAffinity."
 		na := a.NodeAffinity
 		if req := na.RequiredDuringSchedulingIgnoredDuringExecution; req != nil {
-			sel, err := compileSelector(req.NodeSelectorTerms, path+"requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms")
-			if err != nil {
-				return fmt.Errorf("%w: pod %s: %w", ErrInvalidPod, podKey(pod), err)
+			p.hasRequired = true
+			for i := range req.NodeSelectorTerms {
+				var reqs []nodeReq
+				if i < cap(terms) {
+					reqs = terms[:cap(terms)][i].reqs[:0]
+				}
+				t, err := compileTerm(&req.NodeSelectorTerms[i], reqs)
+				if err != nil {
+					return invalidAffinity(pod, err.in(fmt.Sprintf("requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[%d]", i)))
+				}
+				p.required.terms = append(p.required.terms, t)
 			}
-			p.required = sel
-			if p.pinKind == pinNone && len(sel.terms) == 1 && sel.terms[0].pin != "" {
-				p.pin, p.pinKind = sel.terms[0].pin, pinAffinity
+			if p.pinKind == pinNone && len(p.required.terms) == 1 && p.required.terms[0].pin != "" {
+				p.pin, p.pinKind = p.required.terms[0].pin, pinAffinity
 			}
 		}
-		for i, pt := range na.PreferredDuringSchedulingIgnoredDuringExecution {
-			t, err := compileTerm(pt.Preference, fmt.Sprintf("%spreferredDuringSchedulingIgnoredDuringExecution[%d].preference", path, i))
+		p.preferred = preferred
+		for i := range na.PreferredDuringSchedulingIgnoredDuringExecution {
+			pt := &na.PreferredDuringSchedulingIgnoredDuringExecution[i]
+			var reqs []nodeReq
+			if i < cap(preferred) {
+				reqs = preferred[:cap(preferred)][i].term.reqs[:0]
+			}
+			t, err := compileTerm(&pt.Preference, reqs)
 			if err != nil {
-				return fmt.Errorf("%w: pod %s: %w", ErrInvalidPod, podKey(pod), err)
+				return invalidAffinity(pod, err.in("preference").in(fmt.Sprintf("preferredDuringSchedulingIgnoredDuringExecution[%d]", i)))
 			}
 			if pt.Weight < 1 || pt.Weight > 100 {
-				return fmt.Errorf("%w: pod %s: %spreferredDuringSchedulingIgnoredDuringExecution[%d].weight: %d is not in the range 1-100",
-					ErrInvalidPod, podKey(pod), path, i, pt.Weight)
+				werr := &fieldError{path: "weight", msg: fmt.Sprintf("%d is not in the range 1-100", pt.Weight)}
+				return invalidAffinity(pod, werr.in(fmt.Sprintf("preferredDuringSchedulingIgnoredDuringExecution[%d]", i)))
 			}
 			p.preferred = append(p.preferred, preferredTerm{weight: int64(pt.Weight), term: t})
 		}
 	}
 	return nil
+}
+
+// fieldError is a problem with one field, its path built up on the way out
+// so that nothing is formatted when all is well.
+type fieldError struct {
+	path, msg string
+}
+
+// in prefixes the path with parent.
+func (e *fieldError) in(parent string) *fieldError {
+	if e.path == "" || e.path[0] == '[' {
+		e.path = parent + e.path
+	} else {
+		e.path = parent + "." + e.path
+	}
+	return e
+}
+
+func invalidAffinity(pod *workload.Pod, e *fieldError) error {
+	e.in("spec.affinity.nodeAffinity")
+	return fmt.Errorf("%w: pod %s: %s: %s", ErrInvalidPod, podKey(pod), e.path, e.msg)
 }
 
 var (
@@ -389,31 +427,20 @@ func contains(vs []string, v string) bool {
 	return false
 }
 
-func compileSelector(terms []workload.NodeSelectorTerm, path string) (*nodeSelector, error) {
-	sel := &nodeSelector{terms: make([]nodeTerm, 0, len(terms))}
-	for i := range terms {
-		t, err := compileTerm(terms[i], fmt.Sprintf("%s[%d]", path, i))
+// compileTerm compiles term, appending its requirements to reqs.
+func compileTerm(term *workload.NodeSelectorTerm, reqs []nodeReq) (nodeTerm, *fieldError) {
+	t := nodeTerm{reqs: reqs}
+	for i := range term.MatchExpressions {
+		r, err := compileReq(&term.MatchExpressions[i], false)
 		if err != nil {
-			return nil, err
-		}
-		sel.terms = append(sel.terms, t)
-	}
-	return sel, nil
-}
-
-func compileTerm(term workload.NodeSelectorTerm, path string) (nodeTerm, error) {
-	var t nodeTerm
-	for i, e := range term.MatchExpressions {
-		r, err := compileReq(e, false, fmt.Sprintf("%s.matchExpressions[%d]", path, i))
-		if err != nil {
-			return t, err
+			return t, err.in(fmt.Sprintf("matchExpressions[%d]", i))
 		}
 		t.reqs = append(t.reqs, r)
 	}
-	for i, e := range term.MatchFields {
-		r, err := compileReq(e, true, fmt.Sprintf("%s.matchFields[%d]", path, i))
+	for i := range term.MatchFields {
+		r, err := compileReq(&term.MatchFields[i], true)
 		if err != nil {
-			return t, err
+			return t, err.in(fmt.Sprintf("matchFields[%d]", i))
 		}
 		if r.op == opIn && t.pin == "" {
 			t.pin = r.values[0]
@@ -423,8 +450,11 @@ func compileTerm(term workload.NodeSelectorTerm, path string) (nodeTerm, error) 
 	return t, nil
 }
 
-func compileReq(e workload.NodeSelectorRequirement, field bool, path string) (nodeReq, error) {
+func compileReq(e *workload.NodeSelectorRequirement, field bool) (nodeReq, *fieldError) {
 	r := nodeReq{key: e.Key, field: field, values: e.Values}
+	bad := func(path, format string, args ...any) (nodeReq, *fieldError) {
+		return r, &fieldError{path: path, msg: fmt.Sprintf(format, args...)}
+	}
 	switch e.Operator {
 	case workload.NodeSelectorOpIn:
 		r.op = opIn
@@ -439,39 +469,39 @@ func compileReq(e workload.NodeSelectorRequirement, field bool, path string) (no
 	case workload.NodeSelectorOpLt:
 		r.op = opLt
 	default:
-		return r, fmt.Errorf("%s.operator: unsupported value %q", path, e.Operator)
+		return bad("operator", "unsupported value %q", e.Operator)
 	}
 	if field {
 		if e.Key != "metadata.name" {
-			return r, fmt.Errorf("%s.key: unsupported value %q: only metadata.name is supported", path, e.Key)
+			return bad("key", "unsupported value %q: only metadata.name is supported", e.Key)
 		}
 		if r.op != opIn && r.op != opNotIn {
-			return r, fmt.Errorf("%s.operator: unsupported value %q: matchFields supports In and NotIn", path, e.Operator)
+			return bad("operator", "unsupported value %q: matchFields supports In and NotIn", e.Operator)
 		}
 		if len(e.Values) != 1 {
-			return r, fmt.Errorf("%s.values: must have one element for a node field selector", path)
+			return bad("values", "must have one element for a node field selector")
 		}
 		return r, nil
 	}
 	if e.Key == "" {
-		return r, fmt.Errorf("%s.key: required", path)
+		return bad("key", "required")
 	}
 	switch r.op {
 	case opIn, opNotIn:
 		if len(e.Values) == 0 {
-			return r, fmt.Errorf("%s.values: must be non-empty when operator is %s", path, e.Operator)
+			return bad("values", "must be non-empty when operator is %s", e.Operator)
 		}
 	case opExists, opDoesNotExist:
 		if len(e.Values) != 0 {
-			return r, fmt.Errorf("%s.values: must be empty when operator is %s", path, e.Operator)
+			return bad("values", "must be empty when operator is %s", e.Operator)
 		}
 	case opGt, opLt:
 		if len(e.Values) != 1 {
-			return r, fmt.Errorf("%s.values: must have one element when operator is %s", path, e.Operator)
+			return bad("values", "must have one element when operator is %s", e.Operator)
 		}
 		n, err := strconv.ParseInt(e.Values[0], 10, 64)
 		if err != nil {
-			return r, fmt.Errorf("%s.values[0]: %q is not an integer", path, e.Values[0])
+			return bad("values[0]", "%q is not an integer", e.Values[0])
 		}
 		r.num = n
 	}

@@ -38,6 +38,7 @@ type Scheduler struct {
 	normalizers []Normalizer // parallel to scorers; nil entries for plain scorers
 	pct         int
 	record      bool
+	fused       bool // filters are the defaults: call defaultFits
 
 	pod      PodInfo
 	feasible []*NodeInfo
@@ -84,7 +85,7 @@ func New(cfg Config) *Scheduler {
 		record:  cfg.RecordScores,
 	}
 	if s.filters == nil {
-		s.filters = DefaultFilters()
+		s.filters, s.fused = DefaultFilters(), true
 	}
 	if s.scorers == nil {
 		s.scorers = DefaultScorers()
@@ -131,6 +132,13 @@ func (s *Scheduler) Schedule(pod *workload.Pod, snap *Snapshot) (Result, error) 
 	if p.pinKind != pinNone {
 		return s.schedulePinned(p, snap)
 	}
+	if p.OwnerUID != "" {
+		if r := snap.owners[p.OwnerUID]; r != nil {
+			p.OwnerUID = r.uid // the shared copy: cheaper to compare
+		} else {
+			p.ownerAbsent = true
+		}
+	}
 	nodes := snap.list
 	n := len(nodes)
 	base := mix(s.seed ^ p.hash)
@@ -169,6 +177,9 @@ func (s *Scheduler) Schedule(pod *workload.Pod, snap *Snapshot) (Result, error) 
 }
 
 func (s *Scheduler) fits(p *PodInfo, n *NodeInfo) (bool, string) {
+	if s.fused {
+		return defaultFits(p, n)
+	}
 	for _, f := range s.filters {
 		if ok, reason := f.Filter(p, n); !ok {
 			return false, reason
@@ -179,20 +190,23 @@ func (s *Scheduler) fits(p *PodInfo, n *NodeInfo) (bool, string) {
 
 func (s *Scheduler) schedulePinned(p *PodInfo, snap *Snapshot) (Result, error) {
 	total := len(snap.list)
-	fe := &FitError{Pod: podKey(p.Pod), NumAllNodes: total, UnconsideredReason: ReasonNodeName}
+	ni := snap.Node(p.pin)
+	if ni == nil {
+		return Result{}, s.pinnedFitError(p, total, map[string]string{}, total)
+	}
+	if ok, reason := s.fits(p, ni); !ok {
+		return Result{Evaluated: 1}, s.pinnedFitError(p, total, map[string]string{ni.name: reason}, total-1)
+	}
+	return Result{Node: ni.name, Evaluated: 1, Feasible: 1}, nil
+}
+
+func (s *Scheduler) pinnedFitError(p *PodInfo, total int, reasons map[string]string, unconsidered int) *FitError {
+	fe := &FitError{Pod: podKey(p.Pod), NumAllNodes: total, Reasons: reasons,
+		Unconsidered: unconsidered, UnconsideredReason: ReasonNodeName}
 	if p.pinKind == pinAffinity {
 		fe.UnconsideredReason = ReasonNodeAffinity
 	}
-	ni := snap.Node(p.pin)
-	if ni == nil {
-		fe.Reasons, fe.Unconsidered = map[string]string{}, total
-		return Result{}, fe
-	}
-	if ok, reason := s.fits(p, ni); !ok {
-		fe.Reasons, fe.Unconsidered = map[string]string{ni.name: reason}, total-1
-		return Result{Evaluated: 1}, fe
-	}
-	return Result{Node: ni.name, Evaluated: 1, Feasible: 1}, nil
+	return fe
 }
 
 // pick scores s.feasible and returns the best.
@@ -208,6 +222,15 @@ func (s *Scheduler) pick(p *PodInfo, base uint64) Result {
 	for j, ws := range s.scorers {
 		raw := grow(s.raw[j], nf)
 		s.raw[j] = raw
+		if sk, ok := ws.Scorer.(skipper); ok {
+			if c, ok := sk.skip(p); ok {
+				for i := range raw {
+					raw[i] = c
+					s.total[i] += ws.Weight * c
+				}
+				continue
+			}
+		}
 		for i, ni := range s.feasible {
 			raw[i] = ws.Scorer.Score(p, ni)
 		}

@@ -21,6 +21,12 @@ type Normalizer interface {
 	Normalize(p *PodInfo, scores []int64)
 }
 
+// skipper is implemented by this package's scorers that can tell, from the
+// pod alone, that every node gets the same normalized score.
+type skipper interface {
+	skip(p *PodInfo) (score int64, ok bool)
+}
+
 // WeightedScorer is a scorer and the weight its 0..100 score carries in a
 // node's total.
 type WeightedScorer struct {
@@ -52,10 +58,16 @@ type SpreadScorer struct{}
 
 // Score implements Scorer: the raw count.
 func (SpreadScorer) Score(p *PodInfo, n *NodeInfo) int64 {
-	if p.OwnerUID == "" || len(n.owners) == 0 {
+	if p.OwnerUID == "" {
 		return 0
 	}
-	return int64(n.owners[p.OwnerUID])
+	return int64(n.ownerCount(p.ownerHash, p.OwnerUID))
+}
+
+// skip: a pod without a controller, or whose controller has no pod in the
+// snapshot, scores MaxNodeScore everywhere.
+func (SpreadScorer) skip(p *PodInfo) (int64, bool) {
+	return MaxNodeScore, p.OwnerUID == "" || p.ownerAbsent
 }
 
 // Normalize implements Normalizer.
@@ -131,6 +143,9 @@ func (NodeAffinityScorer) Score(p *PodInfo, n *NodeInfo) int64 {
 	}
 	return s
 }
+
+// skip: without preferred terms every node scores 0.
+func (NodeAffinityScorer) skip(p *PodInfo) (int64, bool) { return 0, len(p.preferred) == 0 }
 
 // Normalize implements Normalizer.
 func (NodeAffinityScorer) Normalize(_ *PodInfo, scores []int64) { normalize(scores, false) }

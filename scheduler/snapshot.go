@@ -27,10 +27,18 @@ type NodeInfo struct {
 	requested     Resources // sum of pod requests
 	nonZero       Resources // sum of pod non-zero requests
 	ports         []HostPort
-	owners        map[string]int32 // controller uid -> pods not terminating
+	owners        []ownerCount     // pods not terminating, per controller
 	hardTaints    []hardTaint      // NoSchedule and NoExecute taints
 	softTaints    []workload.Taint // PreferNoSchedule taints
 	entries       []*podEntry      // parallel to Pods
+}
+
+// ownerCount counts the pods of one controller on a node. A node holds few
+// controllers, so a slice scanned by hash beats a map.
+type ownerCount struct {
+	hash uint64 // FNV-1a of uid
+	uid  string
+	n    int32
 }
 
 // hardTaint is a NoSchedule or NoExecute taint with its failure reason
@@ -50,6 +58,7 @@ type podEntry struct {
 	nonZero Resources
 	ports   []HostPort
 	owner   string // controller uid counted for spreading, "" if none
+	ownerH  uint64 // FNV-1a of owner
 }
 
 type podID struct{ namespace, name string }
@@ -80,7 +89,16 @@ func (n *NodeInfo) Requested() Resources { return n.requested }
 // OwnerCount returns how many pods bound to the node, not terminating, have
 // the controller with uid ownerUID.
 func (n *NodeInfo) OwnerCount(ownerUID string) int {
-	return int(n.owners[ownerUID])
+	return int(n.ownerCount(fnvString(fnvOffset, ownerUID), ownerUID))
+}
+
+func (n *NodeInfo) ownerCount(hash uint64, uid string) int32 {
+	for i := range n.owners {
+		if o := &n.owners[i]; o.hash == hash && o.uid == uid {
+			return o.n
+		}
+	}
+	return 0
 }
 
 // Ready reports whether the node's Ready condition is True.
@@ -127,6 +145,15 @@ func (n *NodeInfo) setNode(node *workload.Node) {
 	}
 }
 
+// clearNode forgets the node object and what was derived from it, leaving
+// a placeholder that only counts pods.
+func (n *NodeInfo) clearNode() {
+	n.Node = nil
+	n.ready, n.unschedulable = false, false
+	n.allocatable, n.allocPods = Resources{}, 0
+	n.hardTaints, n.softTaints = nil, nil
+}
+
 // quantity reads a resource from allocatable, falling back to capacity.
 func quantity(node *workload.Node, name string, milli bool) int64 {
 	q, ok := node.Status.Allocatable[name]
@@ -153,10 +180,13 @@ func (n *NodeInfo) addEntry(e *podEntry) {
 	n.nonZero.Memory += e.nonZero.Memory
 	n.ports = append(n.ports, e.ports...)
 	if e.owner != "" {
-		if n.owners == nil {
-			n.owners = make(map[string]int32)
+		for i := range n.owners {
+			if o := &n.owners[i]; o.hash == e.ownerH && o.uid == e.owner {
+				o.n++
+				return
+			}
 		}
-		n.owners[e.owner]++
+		n.owners = append(n.owners, ownerCount{hash: e.ownerH, uid: e.owner, n: 1})
 	}
 }
 
@@ -179,10 +209,16 @@ func (n *NodeInfo) removeEntry(e *podEntry) {
 		}
 	}
 	if e.owner != "" {
-		if c := n.owners[e.owner] - 1; c > 0 {
-			n.owners[e.owner] = c
-		} else {
-			delete(n.owners, e.owner)
+		for i := range n.owners {
+			if o := &n.owners[i]; o.hash == e.ownerH && o.uid == e.owner {
+				if o.n--; o.n == 0 {
+					last := len(n.owners) - 1
+					n.owners[i] = n.owners[last]
+					n.owners[last] = ownerCount{}
+					n.owners = n.owners[:last]
+				}
+				break
+			}
 		}
 	}
 	e.node = nil
@@ -201,6 +237,15 @@ type Snapshot struct {
 	list   []*NodeInfo          // nodes with a Node object, sorted by name
 	byName map[string]*NodeInfo // every node, and placeholders for pods on unknown nodes
 	pods   map[podID]*podEntry
+	owners map[string]*ownerRef // controller uids of counted pods
+}
+
+// ownerRef is the snapshot's own copy of a controller uid, shared by every
+// podEntry and ownerCount of that controller: comparing two shared strings
+// stops at their equal data pointers, reading no more memory.
+type ownerRef struct {
+	uid  string
+	refs int
 }
 
 // NewSnapshot returns a snapshot of nodes and pods. Pods that are not bound
@@ -212,6 +257,7 @@ func NewSnapshot(nodes []*workload.Node, pods []*workload.Pod) (*Snapshot, error
 		list:   make([]*NodeInfo, 0, len(nodes)),
 		byName: make(map[string]*NodeInfo, len(nodes)),
 		pods:   make(map[podID]*podEntry, len(pods)),
+		owners: make(map[string]*ownerRef),
 	}
 	for _, n := range nodes {
 		if err := s.AddNode(n); err != nil {
@@ -230,6 +276,7 @@ func (s *Snapshot) init() {
 	if s.byName == nil {
 		s.byName = make(map[string]*NodeInfo)
 		s.pods = make(map[podID]*podEntry)
+		s.owners = make(map[string]*ownerRef)
 	}
 }
 
@@ -285,7 +332,7 @@ func (s *Snapshot) RemoveNode(name string) {
 	if i, ok := slices.BinarySearchFunc(s.list, name, cmpName); ok {
 		s.list = slices.Delete(s.list, i, i+1)
 	}
-	n.Node = nil
+	n.clearNode()
 	if len(n.Pods) == 0 {
 		delete(s.byName, name)
 	}
@@ -321,7 +368,7 @@ func (s *Snapshot) AddPod(pod *workload.Pod) error {
 	*e = podEntry{pod: pod, ports: appendHostPorts(e.ports[:0], &pod.Spec)}
 	e.req, e.nonZero = podRequests(&pod.Spec)
 	if ref := workload.ControllerOf(pod); ref != nil && pod.DeletionTimestamp == nil {
-		e.owner = ref.UID
+		e.owner, e.ownerH = s.internOwner(ref.UID), fnvString(fnvOffset, ref.UID)
 	}
 	n := s.byName[pod.Spec.NodeName]
 	if n == nil {
@@ -351,8 +398,25 @@ func (s *Snapshot) RemovePod(pod *workload.Pod) {
 func (s *Snapshot) removeEntry(id podID, e *podEntry) {
 	n := e.node
 	n.removeEntry(e)
+	if e.owner != "" {
+		r := s.owners[e.owner]
+		if r.refs--; r.refs == 0 {
+			delete(s.owners, e.owner)
+		}
+	}
 	delete(s.pods, id)
 	if n.Node == nil && len(n.Pods) == 0 {
 		delete(s.byName, n.name)
 	}
+}
+
+// internOwner returns the snapshot's copy of uid and counts one more use.
+func (s *Snapshot) internOwner(uid string) string {
+	r := s.owners[uid]
+	if r == nil {
+		r = &ownerRef{uid: strings.Clone(uid)}
+		s.owners[r.uid] = r
+	}
+	r.refs++
+	return r.uid
 }

@@ -1,0 +1,108 @@
+package scheduler
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// benchCluster returns 5,000 nodes (32 cpu, 128Gi, 110 pods; three zones;
+// 10% with a PreferNoSchedule taint, 5% with a NoSchedule taint) already
+// running 20,000 pods of 100 controllers.
+func benchCluster(b *testing.B) *Snapshot {
+	b.Helper()
+	nodes := make([]*workload.Node, 5000)
+	for i := range nodes {
+		opts := []nodeOpt{alloc("32", "128Gi", "110"), labels(workload.LabelZone, fmt.Sprintf("z%d", i%3))}
+		switch {
+		case i%20 == 0:
+			opts = append(opts, taint("dedicated", "db", noSch))
+		case i%10 == 1:
+			opts = append(opts, taint("spot", "", prefer))
+		}
+		nodes[i] = mkNode(fmt.Sprintf("node-%05d", i), opts...)
+	}
+	var pods []*workload.Pod
+	for i := range 20000 {
+		pods = append(pods, mkPod(fmt.Sprintf("old-%d", i), onNode(nodes[(i*37)%len(nodes)].Name),
+			requests("250m", "512Mi"), ownedBy(fmt.Sprintf("rs-old-%d", i%100))))
+	}
+	return snapshot(b, nodes, pods...)
+}
+
+func reportPodsPerSecond(b *testing.B) {
+	if s := b.Elapsed().Seconds(); s > 0 {
+		b.ReportMetric(float64(b.N)/s, "pods/s")
+	}
+}
+
+// BenchmarkSchedule5000Nodes is the caller's loop at 5,000 nodes: schedule
+// a pod of one of 50 Deployments, assume it into the snapshot, and remove
+// the pod bound 20,000 pods earlier, so the cluster stays in a steady
+// state however long the benchmark runs.
+func BenchmarkSchedule5000Nodes(b *testing.B) {
+	snap := benchCluster(b)
+	const ring, window = 1 << 16, 20000
+	pending := make([]workload.Pod, ring)
+	for i := range pending {
+		pending[i] = *mkPod(fmt.Sprintf("web-%d", i), requests("100m", "128Mi"), ownedBy(fmt.Sprintf("rs-web-%d", i%50)))
+	}
+	s := New(Config{Seed: 1})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		p := &pending[i%ring]
+		res, err := s.Schedule(p, snap)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.Spec.NodeName = res.Node
+		if err := snap.AddPod(p); err != nil {
+			b.Fatal(err)
+		}
+		if i >= window {
+			old := &pending[(i-window)%ring]
+			snap.RemovePod(old)
+			old.Spec.NodeName = ""
+		}
+	}
+	reportPodsPerSecond(b)
+}
+
+// BenchmarkSchedule5000NodesPinned schedules DaemonSet pods (required
+// matchFields metadata.name In [node]) at 5,000 nodes: the fast path.
+func BenchmarkSchedule5000NodesPinned(b *testing.B) {
+	snap := benchCluster(b)
+	pods := make([]*workload.Pod, 5000)
+	for i := range pods {
+		pods[i] = mkPod(fmt.Sprintf("ds-%d", i), ownedBy("ds"), tol("", exists, "", ""),
+			required(fieldTerm("In", fmt.Sprintf("node-%05d", i))))
+	}
+	s := New(Config{Seed: 1})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, err := s.Schedule(pods[i%len(pods)], snap); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportPodsPerSecond(b)
+}
+
+// BenchmarkSchedule5000NodesUnschedulable schedules a pod that fits
+// nowhere at 5,000 nodes: every node is filtered and the FitError lists
+// them all.
+func BenchmarkSchedule5000NodesUnschedulable(b *testing.B) {
+	snap := benchCluster(b)
+	p := mkPod("huge", requests("64", "1Gi"))
+	s := New(Config{Seed: 1})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := s.Schedule(p, snap); err == nil {
+			b.Fatal("a 64-cpu pod fitted a 32-cpu node")
+		}
+	}
+	reportPodsPerSecond(b)
+}

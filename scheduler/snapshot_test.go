@@ -1,0 +1,234 @@
+package scheduler
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// nodeSummary is what a test compares of a NodeInfo.
+type nodeSummary struct {
+	Name        string
+	Listed      bool
+	Ready       bool
+	Allocatable Resources
+	AllocPods   int64
+	Requested   Resources
+	NonZero     Resources
+	Pods        []string
+	Ports       []string
+	Owners      map[string]int32
+	HardTaints  int
+	SoftTaints  int
+}
+
+func summarize(s *Snapshot) []nodeSummary {
+	var out []nodeSummary
+	for name, n := range s.byName {
+		sum := nodeSummary{
+			Name: name, Listed: n.Node != nil, Ready: n.ready, Allocatable: n.allocatable, AllocPods: n.allocPods,
+			Requested: n.requested, NonZero: n.nonZero, Owners: map[string]int32{},
+			HardTaints: len(n.hardTaints), SoftTaints: len(n.softTaints),
+		}
+		for _, o := range n.owners {
+			if o.n <= 0 || o.hash != fnvString(fnvOffset, o.uid) {
+				panic("bad owner count")
+			}
+			sum.Owners[o.uid] = o.n
+		}
+		if len(sum.Owners) == 0 {
+			sum.Owners = nil
+		}
+		for i, p := range n.Pods {
+			if n.entries[i].idx != i || n.entries[i].pod != p {
+				panic("entries out of step with Pods")
+			}
+			sum.Pods = append(sum.Pods, p.Namespace+"/"+p.Name)
+		}
+		for _, hp := range n.ports {
+			sum.Ports = append(sum.Ports, fmt.Sprint(hp))
+		}
+		slices.Sort(sum.Pods)
+		slices.Sort(sum.Ports)
+		out = append(out, sum)
+	}
+	slices.SortFunc(out, func(a, b nodeSummary) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// TestSnapshotIncrementalMatchesRebuild applies random updates to one
+// snapshot and checks after each that it equals a snapshot built from
+// scratch from the same objects, and that its node list stays sorted.
+func TestSnapshotIncrementalMatchesRebuild(t *testing.T) {
+	for seed := uint64(1); seed <= 20; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 0))
+		nodes := map[string]*workload.Node{}
+		pods := map[string]*workload.Pod{}
+		snap, err := NewSnapshot(nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := []string{"n0", "n1", "n2", "n3", "n4"}
+		for step := 0; step < 300; step++ {
+			switch op := rng.IntN(10); {
+			case op < 2: // add or update a node
+				name := names[rng.IntN(len(names))]
+				opts := []nodeOpt{alloc(fmt.Sprint(1+rng.IntN(8)), fmt.Sprintf("%dGi", 1+rng.IntN(8)), fmt.Sprint(rng.IntN(20)))}
+				if rng.IntN(3) == 0 {
+					opts = append(opts, taint("k", "v", noSch), taint("s", "", prefer))
+				}
+				if rng.IntN(4) == 0 {
+					opts = append(opts, readyStatus(workload.ConditionFalse))
+				}
+				n := mkNode(name, opts...)
+				nodes[name] = n
+				if err := snap.UpdateNode(n); err != nil {
+					t.Fatal(err)
+				}
+			case op < 3: // remove a node; its pods stay
+				name := names[rng.IntN(len(names))]
+				delete(nodes, name)
+				snap.RemoveNode(name)
+			case op < 8: // add or replace a pod
+				name := fmt.Sprintf("p%d", rng.IntN(30))
+				opts := []podOpt{
+					onNode(names[rng.IntN(len(names))]),
+					requests(fmt.Sprintf("%dm", rng.IntN(500)), fmt.Sprintf("%dMi", rng.IntN(500))),
+					ownedBy(fmt.Sprintf("rs%d", rng.IntN(3))),
+				}
+				switch rng.IntN(8) {
+				case 0:
+					opts = append(opts, terminating)
+				case 1:
+					opts = append(opts, phase(workload.PodSucceeded))
+				case 2:
+					opts = append(opts, onNode(""))
+				case 3, 4:
+					opts = append(opts, hostPort(int32(80+rng.IntN(3)), "TCP", ""))
+				}
+				p := mkPod(name, opts...)
+				pods[name] = p
+				if err := snap.AddPod(p); err != nil {
+					t.Fatal(err)
+				}
+			default: // remove a pod
+				name := fmt.Sprintf("p%d", rng.IntN(30))
+				if p := pods[name]; p != nil {
+					delete(pods, name)
+					snap.RemovePod(p)
+				}
+			}
+			var nl []*workload.Node
+			for _, n := range nodes {
+				nl = append(nl, n)
+			}
+			var pl []*workload.Pod
+			for _, p := range pods {
+				pl = append(pl, p)
+			}
+			fresh, err := NewSnapshot(nl, pl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(summarize(fresh), summarize(snap)); diff != "" {
+				t.Fatalf("seed %d step %d: incremental snapshot differs from rebuild (-rebuild +incremental):\n%s", seed, step, diff)
+			}
+			if !slices.IsSortedFunc(snap.Nodes(), func(a, b *NodeInfo) int { return strings.Compare(a.name, b.name) }) {
+				t.Fatalf("seed %d step %d: node list not sorted", seed, step)
+			}
+			if len(snap.Nodes()) != len(nodes) {
+				t.Fatalf("seed %d step %d: %d nodes listed, want %d", seed, step, len(snap.Nodes()), len(nodes))
+			}
+		}
+	}
+}
+
+func TestSnapshotPodOnUnknownNode(t *testing.T) {
+	snap, err := NewSnapshot(nil, []*workload.Pod{mkPod("p", onNode("a"), requests("1", "1Gi"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Node("a") != nil || len(snap.Nodes()) != 0 {
+		t.Fatal("a pod alone made a schedulable node")
+	}
+	if err := snap.AddNode(mkNode("a")); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := snap.Node("a").Requested(), (Resources{MilliCPU: 1000, Memory: 1 << 30}); got != want {
+		t.Errorf("after AddNode: requested %+v, want %+v", got, want)
+	}
+	snap.RemoveNode("a")
+	if snap.Node("a") != nil {
+		t.Error("removed node still listed")
+	}
+	if err := snap.AddNode(mkNode("a")); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(snap.Node("a").Pods); got != 1 {
+		t.Errorf("a node that came back holds %d pods, want 1", got)
+	}
+	snap.RemovePod(mkPod("p"))
+	snap.RemoveNode("a")
+	if len(snap.byName) != 0 || snap.NumPods() != 0 {
+		t.Errorf("snapshot not empty after removing everything: %d nodes, %d pods", len(snap.byName), snap.NumPods())
+	}
+}
+
+func TestSnapshotInvalidInput(t *testing.T) {
+	snap := &Snapshot{} // the zero value works
+	cases := []struct {
+		name string
+		err  error
+		want error
+		text string
+	}{
+		{"nil node", snap.AddNode(nil), ErrInvalidNode, "nil node"},
+		{"nameless node", snap.AddNode(&workload.Node{}), ErrInvalidNode, "metadata.name"},
+		{"nil pod", snap.AddPod(nil), ErrInvalidPod, "nil pod"},
+		{"nameless pod", snap.AddPod(&workload.Pod{ObjectMeta: workload.ObjectMeta{Namespace: "ns"}}), ErrInvalidPod, `namespace "ns": metadata.name`},
+	}
+	for _, tc := range cases {
+		if !errors.Is(tc.err, tc.want) || !strings.Contains(fmt.Sprint(tc.err), tc.text) {
+			t.Errorf("%s: error %v, want %v mentioning %q", tc.name, tc.err, tc.want, tc.text)
+		}
+	}
+	if _, err := NewNodeInfo(nil); !errors.Is(err, ErrInvalidNode) {
+		t.Errorf("NewNodeInfo(nil) error %v, want ErrInvalidNode", err)
+	}
+	if _, err := NewSnapshot([]*workload.Node{nil}, nil); !errors.Is(err, ErrInvalidNode) {
+		t.Errorf("NewSnapshot with a nil node: error %v, want ErrInvalidNode", err)
+	}
+	snap.RemovePod(nil) // no panic
+	snap.RemoveNode("missing")
+}
+
+func TestNodeInfoAccessors(t *testing.T) {
+	n := nodeWith(t, mkNode("a", readyStatus(workload.ConditionFalse)),
+		mkPod("x", requests("250m", "1Mi"), ownedBy("rs")), mkPod("y", ownedBy("rs")), mkPod("z", ownedBy("rs"), terminating))
+	got := struct {
+		Name      string
+		Ready     bool
+		Alloc     Resources
+		Pods      int64
+		Requested Resources
+		Owner     int
+	}{n.Name(), n.Ready(), Resources{}, 0, n.Requested(), n.OwnerCount("rs")}
+	got.Alloc, got.Pods = n.Allocatable()
+	want := struct {
+		Name      string
+		Ready     bool
+		Alloc     Resources
+		Pods      int64
+		Requested Resources
+		Owner     int
+	}{"a", false, Resources{4000, 8 << 30}, 110, Resources{250, 1 << 20}, 2}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("accessors (-want +got):\n%s", diff)
+	}
+}
