@@ -1,0 +1,19 @@
+// Package scenario loads and plays SCENARIO.md scenarios: a virtual-time
+// cluster on the fake runtime, its nodes, the objects applied at the
+// start, the fake containers' behaviour rules, and timed steps (nodes
+// joining and leaving, pods deleted or killed, objects applied and
+// deleted, the control plane stopped and started). Playing reports what
+// happened as SCENARIO.md's JSON document: nodes, objects and pods at the
+// end, events, and a timeline of every change of every pod and Job. Same
+// file, same seed: the same report, byte for byte.
+//
+// From a Go test:
+//
+//	s, err := scenario.Load("testdata/rollout.yaml")
+//	if err != nil { t.Fatal(err) }
+//	res, err := scenario.Play(s, scenario.Options{})
+//	if err != nil { t.Fatal(err) }
+//	for _, ch := range res.Timeline { ... }
+//
+// Or step by step with a Player, inspecting the cluster between steps.
+package scenario

@@ -1,0 +1,319 @@
+package scenario
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"time"
+
+	"k8s.io/apimachinery/pkg/labels"
+	sigsyaml "sigs.k8s.io/yaml"
+	yaml "sigs.k8s.io/yaml/goyaml.v3"
+
+	"github.com/orchestra-go/orchestra"
+	"github.com/orchestra-go/orchestra/controller"
+	"github.com/orchestra-go/orchestra/fake"
+	"github.com/orchestra-go/orchestra/vtime"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+func yamlToJSON(n *yaml.Node) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	if err := enc.Encode(n); err != nil {
+		return nil, err
+	}
+	return sigsyaml.YAMLToJSON(buf.Bytes())
+}
+
+func jsonUnmarshalStrict(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	return d.Decode(v)
+}
+
+func checkSelector(s string) error {
+	_, err := labels.Parse(s)
+	return err
+}
+
+// Options tune a play.
+type Options struct {
+	// Logger receives the cluster's structured logs. Nil: silent.
+	Logger *slog.Logger
+	// Progress, when set, is called after each step and at the end with
+	// the virtual time reached.
+	Progress func(now time.Time)
+	// Controllers replaces the default controllers (see orchestra.Config).
+	Controllers []func(controller.Deps) controller.Controller
+}
+
+// Player plays a scenario step by step; Play does it all at once.
+type Player struct {
+	s        *Scenario
+	c        *orchestra.Cluster
+	fake     *fake.Runtime
+	timeline *timeline
+	opts     Options
+}
+
+// NewPlayer builds the cluster of a scenario at its start: nodes added,
+// objects applied, nothing played yet.
+func NewPlayer(s *Scenario, opts Options) (*Player, error) {
+	clock := vtime.NewVirtual(s.Start)
+	f, err := fake.New(fake.Config{Clock: clock, Seed: s.Seed, Behaviors: s.Behaviors, Logger: opts.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("scenario: %s: behaviors: %w", s.Source, err)
+	}
+	cfg := orchestra.Config{Runtime: f, Clock: clock, Seed: s.Seed, Logger: opts.Logger}
+	if opts.Controllers != nil {
+		cfg.Controllers = opts.Controllers
+	}
+	c, err := orchestra.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("scenario: %s: %w", s.Source, err)
+	}
+	p := &Player{s: s, c: c, fake: f, opts: opts, timeline: newTimeline(c)}
+	if err := c.OnChange(p.timeline.observe); err != nil {
+		c.Close()
+		return nil, err
+	}
+	for _, n := range s.Nodes {
+		if err := f.AddNode(n.DeepCopy()); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("scenario: %s: nodes: %w", s.Source, err)
+		}
+	}
+	for _, o := range s.Objects {
+		if _, err := c.Apply(o); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("scenario: %s: %w", s.Source, err)
+		}
+	}
+	return p, nil
+}
+
+// Cluster returns the cluster being played.
+func (p *Player) Cluster() *orchestra.Cluster { return p.c }
+
+// Close releases the cluster.
+func (p *Player) Close() { p.c.Close() }
+
+// Play plays the scenario from its start to start + Run and returns the
+// report.
+func Play(s *Scenario, opts Options) (*Result, error) {
+	p, err := NewPlayer(s, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer p.Close()
+	if err := p.PlayTo(s.Run); err != nil {
+		return nil, err
+	}
+	return p.Result(), nil
+}
+
+// PlayTo plays the steps due up to offset (from the start) and advances
+// the cluster to start + offset.
+func (p *Player) PlayTo(offset time.Duration) error {
+	end := p.s.Start.Add(offset)
+	for len(p.s.Steps) > 0 && p.s.Steps[0].At <= offset {
+		st := p.s.Steps[0]
+		if err := p.c.AdvanceTo(p.s.Start.Add(st.At)); err != nil {
+			return err
+		}
+		if err := p.do(st); err != nil {
+			return fmt.Errorf("scenario: %s:%d: %w", p.s.Source, st.Line, err)
+		}
+		p.s.Steps = p.s.Steps[1:]
+		if p.opts.Progress != nil {
+			p.opts.Progress(p.c.Now())
+		}
+	}
+	if err := p.c.AdvanceTo(end); err != nil {
+		return err
+	}
+	if p.opts.Progress != nil {
+		p.opts.Progress(p.c.Now())
+	}
+	return nil
+}
+
+func (p *Player) do(st Step) error {
+	f, c := p.fake, p.c
+	switch {
+	case st.AddNode != nil:
+		return f.AddNode(st.AddNode.DeepCopy())
+	case st.RemoveNode != "":
+		return f.RemoveNode(st.RemoveNode)
+	case st.SetNodeLabels != nil:
+		return f.SetNodeLabels(st.SetNodeLabels.Name, st.SetNodeLabels.Labels)
+	case st.SetNodeTaints != nil:
+		return f.SetNodeTaints(st.SetNodeTaints.Name, st.SetNodeTaints.Taints)
+	case st.SetNodeReady != nil:
+		return f.SetNodeReady(st.SetNodeReady.Name, st.SetNodeReady.Ready)
+	case st.Cordon != "":
+		return f.Cordon(st.Cordon)
+	case st.Uncordon != "":
+		return f.Uncordon(st.Uncordon)
+	case st.DeletePods != nil:
+		pods, err := p.oldestPods(st.DeletePods.Selector, st.DeletePods.Count)
+		if err != nil {
+			return err
+		}
+		for _, pod := range pods {
+			var grace *int64
+			if st.DeletePods.GracePeriod != nil {
+				g := int64(*st.DeletePods.GracePeriod / time.Second)
+				grace = &g
+			}
+			if err := c.DeletePod(pod.Namespace, pod.Name, grace); err != nil {
+				return err
+			}
+		}
+	case st.FailPods != nil:
+		pods, err := p.oldestPods(st.FailPods.Selector, st.FailPods.Count)
+		if err != nil {
+			return err
+		}
+		for _, pod := range pods {
+			if pod.Spec.NodeName == "" || len(pod.Spec.Containers) == 0 {
+				continue
+			}
+			if err := f.KillContainer(pod.Namespace, pod.Name, pod.Spec.Containers[0].Name, st.FailPods.ExitCode); err != nil {
+				return err
+			}
+		}
+	case st.Apply != nil:
+		for _, o := range st.Apply {
+			if _, err := c.Apply(o); err != nil {
+				return err
+			}
+		}
+	case st.Delete != nil:
+		return c.Delete(st.Delete.Kind, st.Delete.Namespace, st.Delete.Name, st.Delete.Propagation)
+	case st.StopControlPlane:
+		c.StopControlPlane()
+	case st.StartControlPlane:
+		return c.StartControlPlane()
+	}
+	return nil
+}
+
+// oldestPods returns the running (not terminating, not finished) pods
+// matching selector, oldest first, at most count.
+func (p *Player) oldestPods(selector string, count *int) ([]*workload.Pod, error) {
+	pods, err := p.c.Pods("", selector)
+	if err != nil {
+		return nil, err
+	}
+	var live []*workload.Pod
+	for _, pod := range pods {
+		if pod.DeletionTimestamp == nil && pod.Status.Phase != workload.PodSucceeded && pod.Status.Phase != workload.PodFailed {
+			live = append(live, pod)
+		}
+	}
+	sort.SliceStable(live, func(i, j int) bool {
+		a, b := live[i], live[j]
+		if !a.CreationTimestamp.Equal(b.CreationTimestamp.Time) {
+			return a.CreationTimestamp.Before(b.CreationTimestamp.Time)
+		}
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.Name < b.Name
+	})
+	if count != nil && *count < len(live) {
+		live = live[:*count]
+	}
+	return live, nil
+}
+
+// Result is what a play reports: SCENARIO.md's JSON document.
+type Result struct {
+	Start    time.Time         `json:"start"`
+	End      time.Time         `json:"end"`
+	Warnings []string          `json:"warnings"`
+	Nodes    []*workload.Node  `json:"nodes"`
+	Objects  []workload.Object `json:"objects"`
+	Pods     []*workload.Pod   `json:"pods"`
+	Events   []EventRecord     `json:"events"`
+	Timeline []Change          `json:"timeline"`
+}
+
+// EventRecord is one event in the report.
+type EventRecord struct {
+	Time     time.Time `json:"time"`
+	LastTime time.Time `json:"lastTime"`
+	Type     string    `json:"type"`
+	Reason   string    `json:"reason"`
+	Object   string    `json:"object"`
+	Message  string    `json:"message"`
+	Count    int32     `json:"count"`
+}
+
+// Change is one entry of the timeline.
+type Change struct {
+	Time   time.Time `json:"time"`
+	Object string    `json:"object"`
+	Node   string    `json:"node,omitempty"`
+	Change string    `json:"change"`
+}
+
+// Result reports the cluster as it is now.
+func (p *Player) Result() *Result {
+	s := p.c.Store()
+	r := &Result{Start: p.s.Start, End: p.c.Now().UTC(), Warnings: append([]string{}, p.s.Warnings...)}
+	for _, o := range s.List("Node", "", nil) {
+		r.Nodes = append(r.Nodes, o.(*workload.Node))
+	}
+	for _, kind := range workload.Kinds {
+		switch kind {
+		case "Node", "Pod", "Event":
+			continue
+		}
+		for _, o := range s.List(kind, "", nil) {
+			tm := o.GetTypeMeta()
+			tm.Kind, tm.APIVersion = o.Kind(), workload.APIVersionOf(o.Kind())
+			r.Objects = append(r.Objects, o)
+		}
+	}
+	for _, o := range s.List("Pod", "", nil) {
+		r.Pods = append(r.Pods, o.(*workload.Pod))
+	}
+	for _, e := range p.c.Events() {
+		obj := e.InvolvedObject.Kind + "/"
+		if e.InvolvedObject.Namespace != "" {
+			obj += e.InvolvedObject.Namespace + "/"
+		}
+		obj += e.InvolvedObject.Name
+		r.Events = append(r.Events, EventRecord{
+			Time: e.FirstTimestamp.UTC(), LastTime: e.LastTimestamp.UTC(), Type: e.Type, Reason: e.Reason,
+			Object: obj, Message: e.Message, Count: e.Count,
+		})
+	}
+	r.Timeline = append([]Change{}, p.timeline.changes...)
+	if r.Nodes == nil {
+		r.Nodes = []*workload.Node{}
+	}
+	if r.Objects == nil {
+		r.Objects = []workload.Object{}
+	}
+	if r.Pods == nil {
+		r.Pods = []*workload.Pod{}
+	}
+	if r.Events == nil {
+		r.Events = []EventRecord{}
+	}
+	return r
+}
+
+// WriteJSON writes the report as one indented JSON document.
+func (r *Result) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}

@@ -1,0 +1,151 @@
+package scenario_test
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	yaml "sigs.k8s.io/yaml/goyaml.v3"
+
+	"github.com/orchestra-go/orchestra/scenario"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+func playJSON(t *testing.T, path string) []byte {
+	t.Helper()
+	s, err := scenario.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := scenario.Play(s, scenario.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := res.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// golden compares got with testdata/<name>.golden, or rewrites it with
+// -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s differs from the golden file (-want +got):\n%s", name, diff)
+	}
+}
+
+func TestEveryStepKindGolden(t *testing.T) {
+	golden(t, "every-step.json", playJSON(t, "testdata/every-step.yaml"))
+}
+
+func TestDeterministic(t *testing.T) {
+	a := playJSON(t, "testdata/every-step.yaml")
+	b := playJSON(t, "testdata/every-step.yaml")
+	if !bytes.Equal(a, b) {
+		t.Fatal("two plays of the same scenario differ")
+	}
+	// The same scenario with every mapping's keys in another order.
+	data, err := os.ReadFile("testdata/every-step.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reordered := reorderKeys(t, data)
+	if bytes.Equal(reordered, data) {
+		t.Fatal("reordering changed nothing")
+	}
+	s, err := scenario.Parse(reordered, "testdata/every-step.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := scenario.Play(s, scenario.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := res.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(a), buf.String()); diff != "" {
+		t.Fatalf("key order changed the play (-want +got):\n%s", diff)
+	}
+}
+
+func TestErrorsNameLineAndKey(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, want string
+	}{
+		{"unknown key", "nodes:\n  - name: a\n    colour: blue\n", ":3: nodes[0].colour: unknown key"},
+		{"bad duration", "run: forever\n", ":1: run: bad duration"},
+		{"step before previous", "nodes: [{name: a}]\nsteps:\n  - at: 10m\n    cordon: a\n  - at: 5m\n    uncordon: a\n", ":5: steps[1].at: 5m0s is before the previous step's 10m0s"},
+		{"unknown node", "nodes: [{name: a}]\nsteps:\n  - at: 1m\n    cordon: b\n", ":4: steps[0].cordon: node \"b\" does not exist"},
+		{"removed node", "nodes: [{name: a}]\nsteps:\n  - at: 1m\n    removeNode: a\n  - at: 2m\n    cordon: a\n", ":6: steps[1].cordon: node \"a\" does not exist"},
+		{"two actions", "nodes: [{name: a}]\nsteps:\n  - at: 1m\n    cordon: a\n    uncordon: a\n", "steps[0].uncordon: a step has one action"},
+		{"bad step duration", "steps:\n  - at: soon\n    stopControlPlane: true\n", ":2: steps[0].at: bad duration"},
+		{"bad selector", "steps:\n  - at: 1m\n    deletePods: {selector: \"app in (\"}\n", ":3: steps[0].deletePods.selector"},
+		{"bad kind", "objects:\n  - {apiVersion: apps/v1, kind: Deploymnet, metadata: {name: x}}\n", ":2: objects[0]"},
+		{"bad propagation", "steps:\n  - at: 1m\n    delete: {kind: Job, name: x, propagation: Sideways}\n", ":3: steps[0].delete.propagation"},
+		{"bad behavior", "behaviors:\n  - match: {image: nginx}\n    runFor: 1 minute\n", ":3: behaviors[0].runFor: bad duration"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := scenario.Parse([]byte(tc.src), "s.yaml")
+			if err == nil {
+				t.Fatalf("no error, want one containing %q", tc.want)
+			}
+			if !errors.Is(err, scenario.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %q, want ErrInvalid containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// reorderKeys reverses the order of the keys of every mapping in a YAML
+// document.
+func reorderKeys(t *testing.T, data []byte) []byte {
+	t.Helper()
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.MappingNode {
+			var pairs [][2]*yaml.Node
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				pairs = append(pairs, [2]*yaml.Node{n.Content[i], n.Content[i+1]})
+			}
+			n.Content = n.Content[:0]
+			for i := len(pairs) - 1; i >= 0; i-- {
+				n.Content = append(n.Content, pairs[i][0], pairs[i][1])
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(&doc)
+	out, err := yaml.Marshal(&doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

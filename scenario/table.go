@@ -1,0 +1,256 @@
+package scenario
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// WriteTable writes what `kubectl get` would show at the end of the play,
+// kind by kind, then the events, as `kubectl get events` does.
+func (r *Result) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 8, 3, ' ', 0)
+	age := func(t workload.Time) string { return shortDuration(r.End.Sub(t.Time)) }
+	section := func(title string, header string) {
+		fmt.Fprintf(tw, "\n%s\n%s\n", title, header)
+	}
+	fmt.Fprintf(tw, "simulated %s to %s (%s)\n", r.Start.Format(time.RFC3339), r.End.Format(time.RFC3339), shortDuration(r.End.Sub(r.Start)))
+
+	section("NODES", "NAME\tSTATUS\tTAINTS\tAGE")
+	for _, n := range r.Nodes {
+		status := "NotReady"
+		for _, c := range n.Status.Conditions {
+			if c.Type == workload.NodeReady {
+				switch c.Status {
+				case workload.ConditionTrue:
+					status = "Ready"
+				case workload.ConditionUnknown:
+					status = "Unknown"
+				}
+			}
+		}
+		if n.Spec.Unschedulable {
+			status += ",SchedulingDisabled"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", n.Name, status, len(n.Spec.Taints), age(n.CreationTimestamp))
+	}
+	byKind := map[string][]workload.Object{}
+	for _, o := range r.Objects {
+		byKind[o.Kind()] = append(byKind[o.Kind()], o)
+	}
+	if objs := byKind["Deployment"]; len(objs) > 0 {
+		section("DEPLOYMENTS", "NAMESPACE\tNAME\tREADY\tUP-TO-DATE\tAVAILABLE\tAGE")
+		for _, o := range objs {
+			d := o.(*workload.Deployment)
+			fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%d\t%d\t%s\n", d.Namespace, d.Name, d.Status.ReadyReplicas, deref32(d.Spec.Replicas, 1),
+				d.Status.UpdatedReplicas, d.Status.AvailableReplicas, age(d.CreationTimestamp))
+		}
+	}
+	if objs := byKind["ReplicaSet"]; len(objs) > 0 {
+		section("REPLICASETS", "NAMESPACE\tNAME\tDESIRED\tCURRENT\tREADY\tAGE")
+		for _, o := range objs {
+			x := o.(*workload.ReplicaSet)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", x.Namespace, x.Name, deref32(x.Spec.Replicas, 1), x.Status.Replicas, x.Status.ReadyReplicas, age(x.CreationTimestamp))
+		}
+	}
+	if objs := byKind["StatefulSet"]; len(objs) > 0 {
+		section("STATEFULSETS", "NAMESPACE\tNAME\tREADY\tAGE")
+		for _, o := range objs {
+			x := o.(*workload.StatefulSet)
+			fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\n", x.Namespace, x.Name, x.Status.ReadyReplicas, deref32(x.Spec.Replicas, 1), age(x.CreationTimestamp))
+		}
+	}
+	if objs := byKind["DaemonSet"]; len(objs) > 0 {
+		section("DAEMONSETS", "NAMESPACE\tNAME\tDESIRED\tCURRENT\tREADY\tUP-TO-DATE\tAVAILABLE\tNODE SELECTOR\tAGE")
+		for _, o := range objs {
+			x := o.(*workload.DaemonSet)
+			sel := "<none>"
+			if len(x.Spec.Template.Spec.NodeSelector) > 0 {
+				sel = joinMap(x.Spec.Template.Spec.NodeSelector)
+			}
+			st := x.Status
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", x.Namespace, x.Name, st.DesiredNumberScheduled, st.CurrentNumberScheduled,
+				st.NumberReady, st.UpdatedNumberScheduled, st.NumberAvailable, sel, age(x.CreationTimestamp))
+		}
+	}
+	if objs := byKind["Job"]; len(objs) > 0 {
+		section("JOBS", "NAMESPACE\tNAME\tSTATUS\tCOMPLETIONS\tDURATION\tAGE")
+		for _, o := range objs {
+			j := o.(*workload.Job)
+			status := "Running"
+			for _, c := range j.Status.Conditions {
+				if c.Status != workload.ConditionTrue {
+					continue
+				}
+				switch c.Type {
+				case workload.JobComplete:
+					status = "Complete"
+				case workload.JobFailed:
+					status = "Failed"
+				case workload.JobSuspended:
+					status = "Suspended"
+				}
+			}
+			completions := fmt.Sprintf("%d/%d", j.Status.Succeeded, deref32(j.Spec.Completions, 1))
+			if j.Spec.Completions == nil {
+				completions = fmt.Sprintf("%d/1 of %d", j.Status.Succeeded, deref32(j.Spec.Parallelism, 1))
+			}
+			dur := ""
+			if j.Status.StartTime != nil {
+				end := r.End
+				if j.Status.CompletionTime != nil {
+					end = j.Status.CompletionTime.Time
+				}
+				dur = shortDuration(end.Sub(j.Status.StartTime.Time))
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", j.Namespace, j.Name, status, completions, dur, age(j.CreationTimestamp))
+		}
+	}
+	if objs := byKind["CronJob"]; len(objs) > 0 {
+		section("CRONJOBS", "NAMESPACE\tNAME\tSCHEDULE\tTIMEZONE\tSUSPEND\tACTIVE\tLAST SCHEDULE\tAGE")
+		for _, o := range objs {
+			cj := o.(*workload.CronJob)
+			tz := "<none>"
+			if cj.Spec.TimeZone != nil {
+				tz = *cj.Spec.TimeZone
+			}
+			last := "<none>"
+			if cj.Status.LastScheduleTime != nil {
+				last = age(*cj.Status.LastScheduleTime)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%d\t%s\t%s\n", cj.Namespace, cj.Name, cj.Spec.Schedule, tz,
+				cj.Spec.Suspend != nil && *cj.Spec.Suspend, len(cj.Status.Active), last, age(cj.CreationTimestamp))
+		}
+	}
+	if objs := byKind["Service"]; len(objs) > 0 {
+		section("SERVICES", "NAMESPACE\tNAME\tTYPE\tCLUSTER-IP\tPORT(S)\tAGE")
+		for _, o := range objs {
+			s := o.(*workload.Service)
+			var ports []string
+			for _, p := range s.Spec.Ports {
+				pp := fmt.Sprintf("%d", p.Port)
+				if p.NodePort != 0 {
+					pp += fmt.Sprintf(":%d", p.NodePort)
+				}
+				ports = append(ports, pp+"/"+orDefault(p.Protocol, "TCP"))
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Namespace, s.Name, orDefault(s.Spec.Type, "ClusterIP"),
+				orDefault(s.Spec.ClusterIP, "<none>"), strings.Join(ports, ","), age(s.CreationTimestamp))
+		}
+	}
+	if objs := byKind["PersistentVolumeClaim"]; len(objs) > 0 {
+		section("PERSISTENTVOLUMECLAIMS", "NAMESPACE\tNAME\tSTATUS\tAGE")
+		for _, o := range objs {
+			pvc := o.(*workload.PersistentVolumeClaim)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", pvc.Namespace, pvc.Name, orDefault(pvc.Status.Phase, "Pending"), age(pvc.CreationTimestamp))
+		}
+	}
+	section("PODS", "NAMESPACE\tNAME\tREADY\tSTATUS\tRESTARTS\tAGE\tIP\tNODE")
+	for _, p := range r.Pods {
+		ready, total := 0, len(p.Spec.Containers)
+		var restarts int32
+		for _, cs := range p.Status.ContainerStatuses {
+			if cs.Ready {
+				ready++
+			}
+			restarts += cs.RestartCount
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\t%d\t%s\t%s\t%s\n", p.Namespace, p.Name, ready, total, podStatus(p), restarts,
+			age(p.CreationTimestamp), orDefault(p.Status.PodIP, "<none>"), orDefault(p.Spec.NodeName, "<none>"))
+	}
+	section("EVENTS", "LAST SEEN\tTYPE\tREASON\tOBJECT\tCOUNT\tMESSAGE")
+	evs := append([]EventRecord(nil), r.Events...)
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].LastTime.Before(evs[j].LastTime) })
+	for _, e := range evs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", shortDuration(r.End.Sub(e.LastTime)), e.Type, e.Reason, e.Object, e.Count, e.Message)
+	}
+	return tw.Flush()
+}
+
+// podStatus is the STATUS column of kubectl get pods.
+func podStatus(p *workload.Pod) string {
+	if p.DeletionTimestamp != nil {
+		return "Terminating"
+	}
+	for _, cs := range p.Status.ContainerStatuses {
+		if cs.State.Waiting != nil && cs.State.Waiting.Reason != "" && cs.State.Waiting.Reason != "ContainerCreating" {
+			return cs.State.Waiting.Reason
+		}
+	}
+	if p.Status.Phase == workload.PodSucceeded {
+		return "Completed"
+	}
+	if p.Status.Phase == workload.PodFailed && p.Status.Reason != "" {
+		return p.Status.Reason
+	}
+	if p.Status.Phase == workload.PodFailed {
+		return "Error"
+	}
+	if p.Status.Phase == workload.PodPending && p.Spec.NodeName != "" {
+		return "ContainerCreating"
+	}
+	return orDefault(p.Status.Phase, "Pending")
+}
+
+func deref32(p *int32, def int32) int32 {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func joinMap(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return strings.Join(parts, ",")
+}
+
+// shortDuration formats like kubectl's ages: 45s, 3m20s, 5h, 2d3h.
+func shortDuration(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	case d < 10*time.Minute:
+		s := int(d/time.Second) % 60
+		if s == 0 {
+			return fmt.Sprintf("%dm", int(d/time.Minute))
+		}
+		return fmt.Sprintf("%dm%ds", int(d/time.Minute), s)
+	case d < 3*time.Hour:
+		m := int(d/time.Minute) % 60
+		if m == 0 {
+			return fmt.Sprintf("%dh", int(d/time.Hour))
+		}
+		return fmt.Sprintf("%dh%dm", int(d/time.Hour), m)
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d/time.Hour))
+	default:
+		h := int(d/time.Hour) % 24
+		if h == 0 {
+			return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+		}
+		return fmt.Sprintf("%dd%dh", int(d/(24*time.Hour)), h)
+	}
+}
