@@ -56,6 +56,9 @@ func (e *FieldError) Error() string {
 	b.WriteString(string(e.Type))
 	switch e.Type {
 	case ErrorTypeInvalid, ErrorTypeNotSupported, ErrorTypeDuplicate:
+		if e.Value == nil {
+			break
+		}
 		b.WriteString(": ")
 		b.WriteString(formatValue(e.Value))
 	}
@@ -283,8 +286,11 @@ func (v *validator) result(obj Object) error {
 	}
 	m := obj.GetObjectMeta()
 	name := m.Name
-	if name == "" && m.GenerateName != "" {
+	switch {
+	case name == "" && m.GenerateName != "":
 		name = m.GenerateName + "*"
+	case name == "":
+		name = "<unnamed>"
 	}
 	return &ValidationError{Kind: obj.Kind(), Namespace: m.Namespace, Name: name, Errors: v.errs}
 }
@@ -1527,9 +1533,17 @@ func equalSelector(a, b *LabelSelector) bool {
 	return true
 }
 
+func selectorString(s *LabelSelector) string {
+	sel, err := s.AsSelector()
+	if err != nil {
+		return "<invalid selector>"
+	}
+	return sel.String()
+}
+
 func (v *validator) immutableSelector(p string, n, o *LabelSelector) {
 	if !equalSelector(n, o) {
-		v.immutable(p, nil)
+		v.immutable(p, selectorString(n))
 	}
 }
 
