@@ -362,7 +362,7 @@ func (c *jobController) apply(job *workload.Job, plan jobPlan) (Result, error) {
 		}
 		delete(plan.WithFinalizer, p.UID)
 	}
-	st := *cur.Status.DeepCopy()
+	st := cur.Status
 	st.Active = active
 	st, finished := finishStatus(st, plan.WithFinalizer, final, plan.Terminating, plan.Capped, c.deps.Clock.Now())
 	if !reflect.DeepEqual(st, cur.Status) {

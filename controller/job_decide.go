@@ -481,7 +481,8 @@ func decideJob(in jobInput) jobPlan {
 // final condition is added once nothing is left uncounted or terminating
 // (Complete also sets completionTime). It reports whether the Job
 // finished.
-func finishStatus(st workload.JobStatus, withFin map[string]bool, final *workload.Condition, terminating int32, capped bool, now time.Time) (workload.JobStatus, bool) {
+func finishStatus(in workload.JobStatus, withFin map[string]bool, final *workload.Condition, terminating int32, capped bool, now time.Time) (workload.JobStatus, bool) {
+	st := *in.DeepCopy()
 	countReleased(&st, withFin)
 	if final == nil || capped {
 		return st, false

@@ -1152,7 +1152,10 @@ func TestJobInvalidSpecIsRefused(t *testing.T) {
 
 func TestJobDeletedReleasesPodFinalizers(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("del", func(j *workload.Job) { j.Spec.Parallelism = workload.Ptr[int32](2); j.Spec.Completions = workload.Ptr[int32](2) }))
+	h.create(testJob("del", func(j *workload.Job) {
+		j.Spec.Parallelism = workload.Ptr[int32](2)
+		j.Spec.Completions = workload.Ptr[int32](2)
+	}))
 	h.settle()
 	pods := h.jobPods("del", true)
 	if _, err := h.store.Delete("Job", "default", "del", store.DeleteOptions{}); err != nil {
