@@ -217,7 +217,7 @@ func (s *Store) Create(obj workload.Object) (workload.Object, error) {
 	kind := c.Kind()
 	m := c.GetObjectMeta()
 	if m.Name == "" && m.GenerateName == "" {
-		return nil, newError(ErrInvalid, kind+"/"+m.Namespace+"/", "metadata.name: required (or metadata.generateName)")
+		return nil, newError(ErrInvalid, ref(kind, m.Namespace, ""), "metadata.name: required (or metadata.generateName)")
 	}
 	if m.ResourceVersion != "" {
 		return nil, newError(ErrInvalid, workload.Ref(c), "metadata.resourceVersion: must not be set on create")
@@ -375,6 +375,9 @@ func (s *Store) Update(obj workload.Object) (workload.Object, error) {
 	}
 	kind := c.Kind()
 	m := c.GetObjectMeta()
+	if m.Name == "" {
+		return nil, newError(ErrInvalid, ref(kind, m.Namespace, ""), "metadata.name: required")
+	}
 	s.mu.Lock()
 	ki, e := s.lookup(kind, m.Namespace, m.Name)
 	if e == nil {
@@ -446,6 +449,9 @@ func (s *Store) UpdateStatus(obj workload.Object) (workload.Object, error) {
 	}
 	kind := c.Kind()
 	m := c.GetObjectMeta()
+	if m.Name == "" {
+		return nil, newError(ErrInvalid, ref(kind, m.Namespace, ""), "metadata.name: required")
+	}
 	s.mu.Lock()
 	ki, e := s.lookup(kind, m.Namespace, m.Name)
 	if e == nil {

@@ -89,6 +89,31 @@ func TestCreateInvalid(t *testing.T) {
 	}
 }
 
+func TestUpdateInvalid(t *testing.T) {
+	s, _ := newTestStore(t)
+	mustCreate(t, s, pod("", "p", nil))
+	tests := []struct {
+		name string
+		obj  workload.Object
+		want string
+	}{
+		{"nil", nil, "object is nil"},
+		{"typed nil", (*workload.Pod)(nil), "non-nil pointer"},
+		{"no name", pod("", "", nil), "metadata.name: required"},
+		{"unknown kind", &widget{ObjectMeta: workload.ObjectMeta{Name: "p"}}, `unknown kind "Widget"`},
+	}
+	for _, tt := range tests {
+		for op, update := range map[string]func(workload.Object) (workload.Object, error){"Update": s.Update, "UpdateStatus": s.UpdateStatus} {
+			if _, err := update(tt.obj); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("%s(%s): err = %v, want ErrInvalid mentioning %q", op, tt.name, err, tt.want)
+			}
+		}
+	}
+	if s.ResourceVersion() != 1 {
+		t.Errorf("invalid updates wrote something")
+	}
+}
+
 func TestErrorsNameTheObject(t *testing.T) {
 	s, _ := newTestStore(t)
 	_, err := s.Get("Pod", "ns", "missing")
