@@ -633,7 +633,9 @@ func updateCases() []updateCase {
 	add(c("pod activeDeadlineSeconds may be set", nil, o, n))
 	o, n = update(with(vPod(), func(p *Pod) { p.Spec.ActiveDeadlineSeconds = Ptr[int64](30) }), func(p *Pod) { p.Spec.ActiveDeadlineSeconds = Ptr[int64](60) })
 	add(c("pod activeDeadlineSeconds may not grow", []string{"spec.activeDeadlineSeconds"}, o, n))
-	o, n = update(vPod(), func(p *Pod) { p.Spec.Tolerations = append(p.Spec.Tolerations, Toleration{Key: "k", Operator: TolerationOpExists}) })
+	o, n = update(vPod(), func(p *Pod) {
+		p.Spec.Tolerations = append(p.Spec.Tolerations, Toleration{Key: "k", Operator: TolerationOpExists})
+	})
 	add(c("pod toleration may be added", nil, o, n))
 	o, n = update(with(vPod(), func(p *Pod) { p.Spec.Tolerations = []Toleration{{Key: "k", Operator: TolerationOpExists}} }), func(p *Pod) { p.Spec.Tolerations = nil })
 	add(c("pod toleration may not be removed", []string{"spec.tolerations[0]"}, o, n))
@@ -646,9 +648,13 @@ func updateCases() []updateCase {
 	add(c("deployment selector", []string{"spec.selector"}, o, n))
 	o, n = update(vDeployment(), func(d *Deployment) { d.Spec.Replicas = Ptr[int32](5); d.Spec.Template.Spec.Containers[0].Image = "v2" })
 	add(c("deployment scale and new image", nil, o, n))
-	o, n = update(vDaemonSet(), func(d *DaemonSet) { d.Spec.Selector = &LabelSelector{MatchLabels: map[string]string{"app": "web", "x": "y"}} })
+	o, n = update(vDaemonSet(), func(d *DaemonSet) {
+		d.Spec.Selector = &LabelSelector{MatchLabels: map[string]string{"app": "web", "x": "y"}}
+	})
 	add(c("daemonset selector", []string{"spec.template.metadata.labels", "spec.selector"}, o, n))
-	o, n = update(vReplicaSet(), func(r *ReplicaSet) { r.Spec.Selector.MatchExpressions = []LabelSelectorRequirement{{Key: "app", Operator: LabelSelectorOpExists}} })
+	o, n = update(vReplicaSet(), func(r *ReplicaSet) {
+		r.Spec.Selector.MatchExpressions = []LabelSelectorRequirement{{Key: "app", Operator: LabelSelectorOpExists}}
+	})
 	add(c("replicaset selector", []string{"spec.selector"}, o, n))
 
 	o, n = update(vStatefulSet(), func(s *StatefulSet) { s.Spec.ServiceName = "db2" })
@@ -678,7 +684,11 @@ func updateCases() []updateCase {
 	add(c("suspended job never started may move", nil, o, n))
 	o, n = update(with(vJob(), func(j *Job) { j.Spec.Suspend = Ptr(true) }), func(j *Job) { j.Spec.Template.Spec.Containers[0].Image = "v2" })
 	add(c("suspended job may not change image", []string{"spec.template"}, o, n))
-	o, n = update(vJob(), func(j *Job) { j.Spec.Suspend = Ptr(true); j.Spec.Parallelism = Ptr[int32](4); j.Spec.BackoffLimit = Ptr[int32](1) })
+	o, n = update(vJob(), func(j *Job) {
+		j.Spec.Suspend = Ptr(true)
+		j.Spec.Parallelism = Ptr[int32](4)
+		j.Spec.BackoffLimit = Ptr[int32](1)
+	})
 	add(c("job suspend, parallelism, backoffLimit", nil, o, n))
 	o, n = update(vJob(), func(j *Job) { j.Spec.CompletionMode = Ptr(IndexedCompletion); j.Spec.Completions = Ptr[int32](3) })
 	add(c("job completionMode and completions", []string{"spec.completionMode", "spec.completions"}, o, n))
