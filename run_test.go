@@ -1,0 +1,96 @@
+package orchestra_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/orchestra-go/orchestra"
+	"github.com/orchestra-go/orchestra/fake"
+	"github.com/orchestra-go/orchestra/internal/leakcheck"
+	"github.com/orchestra-go/orchestra/vtime"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// TestRunRealTime drives a cluster on the real clock: a pod runs to
+// completion; Run returns when its context ends and leaves no goroutine.
+func TestRunRealTime(t *testing.T) {
+	snap := leakcheck.Take()
+	f, err := fake.New(fake.Config{Clock: vtime.Real(), Behaviors: []fake.Behavior{{RunFor: workload.Ptr(20 * time.Millisecond)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := orchestra.New(orchestra.Config{Runtime: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: "node-a"}}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.Store().Watch("Pod", c.Store().ResourceVersion())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+
+	if _, err := c.Apply(&workload.Pod{
+		ObjectMeta: workload.ObjectMeta{Name: "once"},
+		Spec: workload.PodSpec{
+			RestartPolicy: workload.RestartPolicyNever,
+			Containers:    []workload.Container{{Name: "main", Image: "busybox"}},
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	wait, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	for {
+		ev, err := w.Next(wait)
+		if err != nil {
+			t.Fatalf("pod did not succeed in time: %v", err)
+		}
+		if p := ev.Object.(*workload.Pod); p.Status.Phase == workload.PodSucceeded {
+			if p.Spec.NodeName != "node-a" {
+				t.Fatalf("node %q", p.Spec.NodeName)
+			}
+			break
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Run returned %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+	c.Close()
+	w.Stop()
+	snap.Check(t, 10*time.Second)
+}
+
+func TestAdvanceNeedsVirtualClock(t *testing.T) {
+	c, err := orchestra.New(orchestra.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Advance(time.Second); !errors.Is(err, orchestra.ErrNotVirtual) {
+		t.Fatalf("Advance on a real clock: %v", err)
+	}
+	v, err := orchestra.New(orchestra.Config{Clock: vtime.NewVirtual(t0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if err := v.Run(context.Background()); !errors.Is(err, orchestra.ErrVirtual) {
+		t.Fatalf("Run on a virtual clock: %v", err)
+	}
+}
+
