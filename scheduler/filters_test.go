@@ -1,6 +1,8 @@
 package scheduler
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/orchestra-go/orchestra/workload"
@@ -220,5 +222,55 @@ func TestDefaultFilterOrder(t *testing.T) {
 	ok, reason := s.fits(podInfo(t, p), nodeWith(t, n))
 	if ok || reason != ReasonUnschedulable {
 		t.Errorf("fits = (%v, %q), want (false, %q)", ok, reason, ReasonUnschedulable)
+	}
+}
+
+// TestDefaultFitsMatchesFilters checks that the inlined default filter
+// chain gives the same answer as the generic loop over DefaultFilters, on
+// random pods and nodes.
+func TestDefaultFitsMatchesFilters(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
+	generic := New(Config{Filters: DefaultFilters()})
+	if generic.fused {
+		t.Fatal("explicit filters must not take the fused path")
+	}
+	for i := range 2000 {
+		var nopts []nodeOpt
+		if rng.IntN(4) == 0 {
+			nopts = append(nopts, cordoned)
+		}
+		if rng.IntN(4) == 0 {
+			nopts = append(nopts, readyStatus(pick("False", "Unknown", "")))
+		}
+		if rng.IntN(3) == 0 {
+			nopts = append(nopts, taint(pick("a", "b"), pick("", "v"), pick(noSch, noExe, prefer)))
+		}
+		nopts = append(nopts, labels("disk", pick("ssd", "hdd")), alloc(pick("1", "2"), pick("1Gi", "2Gi"), pick("1", "2", "10")))
+		node := mkNode(pick("n1", "n2"), nopts...)
+		var existing []*workload.Pod
+		for j := range rng.IntN(3) {
+			existing = append(existing, mkPod(fmt.Sprintf("e%d", j), requests(pick("", "500m"), pick("", "1Gi")), hostPort(int32(rng.IntN(2)), "", "")))
+		}
+		popts := []podOpt{requests(pick("", "1", "500m"), pick("", "512Mi")), hostPort(int32(rng.IntN(2)), "", "")}
+		if rng.IntN(4) == 0 {
+			popts = append(popts, onNode(pick("n1", "n2")))
+		}
+		if rng.IntN(3) == 0 {
+			popts = append(popts, tol(pick("", "a", workload.TaintNodeUnschedulable, workload.TaintNodeNotReady), pick(exists, equal), pick("", "v"), pick("", noSch, noExe)))
+		}
+		if rng.IntN(3) == 0 {
+			popts = append(popts, selector("disk", pick("ssd", "hdd")))
+		}
+		if rng.IntN(3) == 0 {
+			popts = append(popts, required(term(expr("disk", pick("In", "NotIn"), "ssd"))))
+		}
+		p := podInfo(t, mkPod("p", popts...))
+		n := nodeWith(t, node, existing...)
+		ok1, r1 := defaultFits(p, n)
+		ok2, r2 := generic.fits(p, n)
+		if ok1 != ok2 || r1 != r2 {
+			t.Fatalf("case %d: defaultFits = (%v, %q), filters = (%v, %q)", i, ok1, r1, ok2, r2)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -66,7 +67,7 @@ func summarize(s *Snapshot) []nodeSummary {
 // snapshot and checks after each that it equals a snapshot built from
 // scratch from the same objects, and that its node list stays sorted.
 func TestSnapshotIncrementalMatchesRebuild(t *testing.T) {
-	for seed := uint64(1); seed <= 20; seed++ {
+	for seed := uint64(1); seed <= 8; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 0))
 		nodes := map[string]*workload.Node{}
 		pods := map[string]*workload.Pod{}
@@ -75,7 +76,7 @@ func TestSnapshotIncrementalMatchesRebuild(t *testing.T) {
 			t.Fatal(err)
 		}
 		names := []string{"n0", "n1", "n2", "n3", "n4"}
-		for step := 0; step < 300; step++ {
+		for step := 0; step < 200; step++ {
 			switch op := rng.IntN(10); {
 			case op < 2: // add or update a node
 				name := names[rng.IntN(len(names))]
@@ -136,8 +137,8 @@ func TestSnapshotIncrementalMatchesRebuild(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(summarize(fresh), summarize(snap)); diff != "" {
-				t.Fatalf("seed %d step %d: incremental snapshot differs from rebuild (-rebuild +incremental):\n%s", seed, step, diff)
+			if want, got := summarize(fresh), summarize(snap); !reflect.DeepEqual(want, got) {
+				t.Fatalf("seed %d step %d: incremental snapshot differs from rebuild (-rebuild +incremental):\n%s", seed, step, cmp.Diff(want, got))
 			}
 			if !slices.IsSortedFunc(snap.Nodes(), func(a, b *NodeInfo) int { return strings.Compare(a.name, b.name) }) {
 				t.Fatalf("seed %d step %d: node list not sorted", seed, step)
