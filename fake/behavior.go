@@ -154,8 +154,8 @@ func (r *rule) matches(pod *workload.Pod, c *workload.Container) bool {
 // overrides are the behaviour knobs a pod's annotations set.
 type overrides struct {
 	startDelay, runFor, exitCode, failFirst, failExitCode bool
-	readyAfter, crashAfter, neverReady                     bool
-	b                                                      Behavior
+	readyAfter, crashAfter, neverReady                    bool
+	b                                                     Behavior
 }
 
 // ValidateAnnotations checks the sim.orchestra.dev/* annotations of a pod

@@ -168,10 +168,10 @@ func New(cfg Config) (*Runtime, error) {
 		watchBuffer: cfg.WatchBuffer,
 		histCap:     cfg.History,
 		hooks:       cfg.Hooks,
-		rules:    rules,
-		cidrBase: ip4(pfx.Masked().Addr()),
-		nodes:    map[string]*nodeState{},
-		pods:     map[string]*podState{},
+		rules:       rules,
+		cidrBase:    ip4(pfx.Masked().Addr()),
+		nodes:       map[string]*nodeState{},
+		pods:        map[string]*podState{},
 	}, nil
 }
 

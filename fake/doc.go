@@ -1,0 +1,91 @@
+// Package fake is orchestra's in-memory runtime: a node registry and fake
+// kubelets whose containers "run" on a clock, as SCENARIO.md's behaviour
+// rules and sim.orchestra.dev/* annotations say. It implements
+// workload.Runtime (and workload.LogReader), so the control plane drives it
+// exactly as it would drive a real backend; tests and the simulator use it
+// on a *vtime.Virtual clock, where a run is single-goroutine and
+// deterministic.
+//
+// # What it models
+//
+//   - Nodes you add, remove, relabel, taint, cordon, set Ready or not, or
+//     fail (the kubelet stops reporting: Ready=Unknown, pod statuses
+//     frozen at their last report until SetNodeReady). Defaults as a
+//     kubelet registers them (cpu 4, memory 16Gi, pods 110, the
+//     kubernetes.io/hostname, os and arch labels). Node i gets the i-th /24
+//     of Config.PodCIDRBase (default 10.244.0.0/16); pod IPs come from it,
+//     .2 upwards, and are released when the pod is gone.
+//   - Pods on the node their spec names, reported as the kubelet reports
+//     them: phase (Pending, Running, Succeeded, Failed, computed as the
+//     kubelet's getPhase), podIP(s), hostIP, startTime, the conditions
+//     PodScheduled, Initialized, ContainersReady and Ready with their
+//     transition times, and per container state, lastState, ready,
+//     started, restartCount and image.
+//   - Init containers, in order, before the app containers; a failed init
+//     container fails the pod under restartPolicy Never and is restarted
+//     otherwise.
+//   - restartPolicy Always, OnFailure and Never as the kubelet applies
+//     them, with crash-loop back-off: 10 s before the first restart,
+//     doubling up to 5 minutes, back to 10 s after a run of 10 minutes or
+//     more; Waiting reason CrashLoopBackOff meanwhile.
+//   - Graceful deletion (DeletePod with a grace period: see there) and
+//     faults: Hooks that fail CreatePod, DeletePod, List or Watch,
+//     KillContainer, FailNode. Calls records every call.
+//
+// # What it does not model
+//
+// Images (no pulls, no pull errors; Behavior.StartDelay stands in for
+// them), volumes and PersistentVolumeClaims, real probes (liveness,
+// readiness and startup probes are ignored; Behavior.ReadyAfter and
+// NeverReady stand in for readiness), networking (pod IPs are labels:
+// nothing listens, nothing routes), resource requests and limits (nothing
+// is enforced or accounted; the pods limit is not checked), OOM kills,
+// node pressure and eviction by pressure, eviction of pods from not-ready
+// nodes (the control plane's job), pod-level activeDeadlineSeconds,
+// sidecar (restartable init) containers, ephemeral containers, container
+// SIGTERM handling (a container runs on through its grace period until it
+// exits by itself or is killed at the end), the kubelet's own pod
+// deletion of finished pods, and logs beyond a synthetic line per start
+// and exit. A pod that names a node is started there whatever its
+// nodeSelector, affinity, taints or resources say: placement is the
+// scheduler's job. Annotations apply to a pod's app containers, not its
+// init containers.
+//
+// # The caller's loop
+//
+// A controller lists, then watches from the list's version, and lists
+// again when the watch expires. On a virtual clock, a single goroutine
+// advances time and drains the watch between steps:
+//
+//	clk := vtime.NewVirtual(start)
+//	rt, err := fake.New(fake.Config{Clock: clk, Behaviors: rules})
+//	if err != nil { ... }
+//	rt.AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: "node-a"}})
+//	nodes, pods, version, err := rt.List(ctx)
+//	// ... build the cache from nodes and pods ...
+//	w, err := rt.Watch(ctx, version)
+//	for clk.Step() {                    // jump to the next deadline, fire it
+//		for {
+//			ev, ok := w.TryNext()
+//			if !ok {
+//				break
+//			}
+//			apply(ev)                   // ev.Object is a *workload.Node or *workload.Pod; read-only
+//		}
+//		if errors.Is(w.Err(), workload.ErrWatchExpired) {
+//			// list again and watch from the new version
+//		}
+//		// ... reconcile: rt.CreatePod, rt.DeletePod ...
+//	}
+//
+// On the real clock (vtime.Real), containers change state on timer
+// goroutines and a watcher blocks in Next(ctx) or selects on Ready();
+// Close stops every pending timer.
+//
+// # Cost
+//
+// Every status change makes one new immutable snapshot of the pod that
+// shares its metadata and spec with the previous one; watchers and the
+// history share it. BenchmarkContainerEvents measures a container start
+// or exit.
+package fake
