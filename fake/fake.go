@@ -218,7 +218,7 @@ func (r *Runtime) record(method, ref string, err error) error {
 	return err
 }
 
-// recordLocked is record for callers that do not hold mu.
+// recordUnlocked is record for callers that do not hold mu.
 func (r *Runtime) recordUnlocked(method, ref string, err error) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
