@@ -41,7 +41,7 @@ const (
 // ReasonNotReady is the reason for a node whose Ready condition is not
 // True: the words Kubernetes uses for the not-ready taint such a node
 // carries.
-var ReasonNotReady = taintReason(workload.TaintNodeNotReady, "")
+const ReasonNotReady = "node(s) had untolerated taint {" + workload.TaintNodeNotReady + ": }"
 
 func taintReason(key, value string) string {
 	return "node(s) had untolerated taint {" + key + ": " + value + "}"

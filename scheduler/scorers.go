@@ -47,7 +47,7 @@ func DefaultScorers() []WeightedScorer {
 }
 
 // SpreadScorer spreads the pods of one controller across nodes: a node
-// scores MaxNodeScore*(max-count)/max, where count is how many pods of the
+// scores MaxNodeScore - MaxNodeScore*count/max, where count is how many pods of the
 // pod's controller (owner reference with controller=true, matched by uid)
 // are on it, not terminating, and max is the highest count among the
 // scored nodes. With no such pod anywhere, or a pod without a controller,
@@ -96,7 +96,7 @@ func leastRequested(requested, capacity int64) int64 {
 
 // TaintScorer prefers nodes with fewer PreferNoSchedule taints the pod does
 // not tolerate (only tolerations with effect PreferNoSchedule or empty
-// count): MaxNodeScore*(max-count)/max over the scored nodes, as
+// count): MaxNodeScore - MaxNodeScore*count/max over the scored nodes, as
 // kube-scheduler's TaintToleration score.
 type TaintScorer struct{}
 
@@ -159,16 +159,37 @@ func normalize(scores []int64, reverse bool) {
 	for _, s := range scores {
 		hi = max(hi, s)
 	}
-	for i, s := range scores {
-		switch {
-		case hi == 0 && reverse:
-			scores[i] = MaxNodeScore
-		case hi == 0:
-			scores[i] = 0
-		case reverse:
-			scores[i] = MaxNodeScore - s*MaxNodeScore/hi
-		default:
-			scores[i] = s * MaxNodeScore / hi
+	if hi == 0 {
+		v := int64(0)
+		if reverse {
+			v = MaxNodeScore
+		}
+		for i := range scores {
+			scores[i] = v
+		}
+		return
+	}
+	// Raw values are small counts; when they are, divide once per value
+	// rather than once per node.
+	var table [33]int64
+	small := hi < int64(len(table))
+	if small {
+		for s := int64(0); s <= hi; s++ {
+			table[s] = scaled(s, hi, reverse)
 		}
 	}
+	for i, s := range scores {
+		if small && s >= 0 {
+			scores[i] = table[s]
+		} else {
+			scores[i] = scaled(s, hi, reverse)
+		}
+	}
+}
+
+func scaled(s, hi int64, reverse bool) int64 {
+	if reverse {
+		return MaxNodeScore - s*MaxNodeScore/hi
+	}
+	return s * MaxNodeScore / hi
 }

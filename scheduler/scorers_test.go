@@ -19,6 +19,8 @@ func TestNormalize(t *testing.T) {
 		{"reversed", []int64{0, 1, 4}, true, []int64{100, 75, 0}},
 		{"reversed all zero", []int64{0, 0}, true, []int64{100, 100}},
 		{"empty", []int64{}, true, []int64{}},
+		{"beyond the table", []int64{0, 100, 40, 3}, false, []int64{0, 100, 40, 3}},
+		{"beyond the table reversed", []int64{0, 200, 50}, true, []int64{100, 0, 75}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
