@@ -83,8 +83,8 @@ type Picker interface {
 type Option func(*options)
 
 type options struct {
-	local     bool
-	node      string
+	local      bool
+	node       string
 	swrrBudget int64 // tests lower the exact-SWRR budget through this; 0 = default
 }
 

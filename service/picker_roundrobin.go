@@ -21,7 +21,12 @@ import (
 // It goes on after the endpoint that was picked last, at its position in
 // the new list, or, if that endpoint was removed, with the one that was due
 // next. So an endpoint that comes and goes does not shift turns towards
-// the others. Under concurrent picks, the first cycle after an Update may
+// one of the others: they keep exactly equal shares. The one that comes
+// and goes gets its turn whenever the rotation passes its place while it
+// is present; if it flaps every few picks that is somewhat more than its
+// share of that time (it is often due soon after it is back), and if it
+// flaps in lockstep with the picks it can be much more or much less.
+// Under concurrent picks, the first cycle after an Update may
 // skip or repeat one endpoint per pick in flight during it.
 //
 // The zero value is a round-robin picker with seed 0 and no endpoints.

@@ -21,8 +21,9 @@ import (
 // exactly as nginx does while n × sum stays within 4,194,304 steps. Above
 // that, it scales the weights down to a cycle of at most 1,048,576 entries
 // (each endpoint keeps at least one) and orders the cycle by earliest
-// deadline first, which gives the same proportions and is as smooth, but
-// not nginx's exact order. With all weights equal, Weighted is round robin.
+// deadline first (the k-th pick of an endpoint of weight w is due at
+// (k+1/2)/w of the cycle): the same proportions, spread out, but less
+// evenly than nginx's order (5, 1, 1 gives a a a b c a a). With all weights equal, Weighted is round robin.
 //
 // The first cycle starts at a random position drawn from the seed. An
 // Update that changes neither the endpoints' identities nor their weights
@@ -257,7 +258,7 @@ func (h *edfHeap) Less(a, b int) bool {
 	return i < j
 }
 func (h *edfHeap) Swap(a, b int) { h.idx[a], h.idx[b] = h.idx[b], h.idx[a] }
-func (h *edfHeap) Push(x any)   { h.idx = append(h.idx, x.(int)) }
+func (h *edfHeap) Push(x any)    { h.idx = append(h.idx, x.(int)) }
 func (h *edfHeap) Pop() any {
 	x := h.idx[len(h.idx)-1]
 	h.idx = h.idx[:len(h.idx)-1]
