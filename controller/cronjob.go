@@ -1,0 +1,319 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/orchestra-go/orchestra/store"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// cronJobController is the CronJob controller; see NewCronJob.
+type cronJobController struct {
+	deps Deps
+	// scheds caches parsed schedules by schedule and zone (parsing and
+	// loading a zone are the costly part of a sync).
+	scheds map[schedKey]schedEntry
+	// finished: Job UID -> whether it had finished when last seen, so that
+	// a Job's status changes wake its CronJob only when it finishes.
+	finished map[string]bool
+}
+
+type schedKey struct{ expr, zone string }
+
+type schedEntry struct {
+	sched *cronSchedule
+	err   error
+}
+
+// maxCachedSchedules bounds the schedule cache (it is cleared when full).
+const maxCachedSchedules = 4096
+
+// NewCronJob returns the CronJob controller (batch/v1 CronJob), which
+// creates a Job for each slot of a cron schedule, following Kubernetes'
+// pkg/controller/cronjob (cronjob_controllerv2.go, utils.go) field by
+// field. The Jobs are run by the Job controller (NewJob); this controller
+// only creates and deletes Job objects and reads their status (a Complete
+// or Failed condition with status True means finished).
+//
+//   - schedule: five fields or a macro (@yearly, @annually, @monthly,
+//     @weekly, @daily, @midnight, @hourly), parsed with robfig/cron v3's
+//     ParseStandard; TZ= and CRON_TZ= prefixes and @every are refused with
+//     an UnparseableSchedule warning event.
+//   - timeZone: an IANA name. Unset means UTC (Kubernetes uses the
+//     controller-manager's local zone, which a library cannot assume: a
+//     deliberate difference). An unknown zone creates no Jobs and raises
+//     an UnknownTimeZone warning event.
+//   - Slots: a sync looks at the slots after the later of
+//     status.lastScheduleTime (or the creation time) and now -
+//     startingDeadlineSeconds, up to now, and starts only the latest. More
+//     than 100 such slots raise a TooManyMissedTimes warning and the
+//     latest still starts (Kubernetes since 1.21). The count stops at 101
+//     and the latest slot is found by searching back from now, so a
+//     CronJob suspended for a year on "* * * * *" costs about a hundred
+//     steps, not half a million. When every slot since the last one is
+//     past its deadline, nothing starts and a MissSchedule warning names
+//     the latest missed slot (Kubernetes computes the same condition but,
+//     having cut the window at the deadline first, never raises it).
+//   - concurrencyPolicy: Allow; Forbid (a slot while a Job is active is
+//     skipped with a JobAlreadyActive event and status.lastScheduleTime
+//     stays, so when the Job ends the latest missed slot still starts if
+//     it is inside its deadline; the controller also wakes when that
+//     deadline passes); Replace (the active Jobs are deleted with
+//     Background propagation, then the new one is created).
+//   - suspend: no new Jobs, running ones are unaffected; slots while
+//     suspended count as missed, so resuming without a deadline starts one
+//     Job at once for the latest missed slot.
+//   - Jobs: named "<cronjob>-<slot in Unix minutes>", with the
+//     jobTemplate's labels, annotations and spec, the annotation
+//     batch.kubernetes.io/cronjob-scheduled-timestamp (the slot in RFC
+//     3339, in the CronJob's zone) and a controller reference. The name is
+//     the guard against running a slot twice: a Job of that name that
+//     already exists (a control-plane restart between creating the Job
+//     and writing the status) is taken as the slot's Job and
+//     status.lastScheduleTime is recorded.
+//   - status.active lists the unfinished Jobs: finished ones are removed
+//     (SawCompletedJob), missing ones pruned (MissingJob).
+//     status.lastScheduleTime is the slot, not the creation time;
+//     status.lastSuccessfulTime is the latest completionTime of a
+//     successful Job. An unfinished Job controlled by the CronJob but not
+//     in status.active raises UnexpectedJob, as in Kubernetes, and is
+//     added to status.active (Kubernetes only adds it when it has the
+//     name of the slot being started): a deliberate difference, so that
+//     Forbid and Replace see every running Job, also after a restart.
+//   - History: beyond successfulJobsHistoryLimit (default 3) and
+//     failedJobsHistoryLimit (default 1) the oldest finished Jobs (by
+//     status.startTime, Jobs that never started last, then name) are
+//     deleted with Background propagation (SuccessfulDelete).
+//   - Timing: the controller wakes exactly at the next slot (Kubernetes
+//     adds 100 ms against clock skew between its timer and the API
+//     server; with one clock, virtual or real, that is not needed). It
+//     never requeues in the past, and does not wake for a suspended
+//     CronJob or an unusable schedule: a change to the spec wakes it.
+//
+// Daylight-saving time, a deliberate difference from Kubernetes (and from
+// robfig/cron, whose walk through real time Kubernetes uses): slots are
+// wall-clock times in the zone. A wall-clock time that does not exist
+// (clocks go forward) runs at the first instant after the gap, not never
+// ("30 2 * * *" runs at 03:00 CEST on the last Sunday of March in
+// Europe/Berlin); several such times run once. A wall-clock time that
+// happens twice (clocks go back) runs once, at its first occurrence, for
+// schedules that name particular hours ("30 2 * * *", "0 */2 * * *").
+// Schedules that fire every hour ("* * * * *", "*/5 * * * *", "0 * * * *")
+// are periodic in real time and run in the repeated hour too, as ISC
+// cron's wildcard jobs do, so that they never pause for an hour. Zones
+// that shift by 30 minutes (Australia/Lord_Howe) follow the same rules,
+// where robfig/cron loses whole days.
+//
+// Missed-run policy, an orchestra extension that is off by default (no
+// peer has it): the annotation orchestra.dev/missed-runs
+// (MissedRunsAnnotation) on the CronJob selects what happens to slots
+// missed while the controller was down, the CronJob suspended, or a
+// Forbid Job running:
+//   - RunLatest (default, and when absent): Kubernetes' behaviour above.
+//   - Skip: start nothing for missed slots; only a slot that is due now
+//     starts (at most SkipGrace, 10 s, late, or startingDeadlineSeconds
+//     when smaller). A missed one raises MissSchedule.
+//   - RunAll: start every missed slot inside the deadline window, oldest
+//     first, each as its own Job (at most MaxRunAllJobs, the latest ones,
+//     with TooManyMissedTimes beyond). Under Forbid they run one after the
+//     other, oldest first; under Replace only the latest runs.
+//
+// Any other value raises an InvalidMissedRunsPolicy warning naming the
+// annotation and starts nothing.
+func NewCronJob(deps Deps) Controller {
+	return &cronJobController{
+		deps:     deps,
+		scheds:   map[schedKey]schedEntry{},
+		finished: map[string]bool{},
+	}
+}
+
+// Name returns "cronjob".
+func (c *cronJobController) Name() string { return "cronjob" }
+
+// Start enqueues every CronJob.
+func (c *cronJobController) Start(enqueue func(string)) {
+	clear(c.finished)
+	for _, o := range c.deps.Store.List("CronJob", "", nil) {
+		enqueue(workload.Key(o))
+	}
+}
+
+// Handle maps CronJob changes to their key, and Job changes to the key of
+// the CronJob that controls the Job: when the Job appears, finishes or
+// goes (other status changes of a Job do not concern the CronJob).
+func (c *cronJobController) Handle(ev store.Event, enqueue func(string)) {
+	switch o := ev.Object.(type) {
+	case *workload.CronJob:
+		enqueue(workload.Key(o))
+	case *workload.Job:
+		ref := workload.ControllerOf(o)
+		if ref == nil || ref.Kind != "CronJob" {
+			return
+		}
+		key := o.Namespace + "/" + ref.Name
+		if ev.Type == store.Deleted {
+			was, seen := c.finished[o.UID]
+			delete(c.finished, o.UID)
+			if !seen || !was {
+				enqueue(key)
+			}
+			return
+		}
+		f, _ := cronJobFinished(o)
+		was, seen := c.finished[o.UID]
+		c.finished[o.UID] = f
+		if !seen || was != f {
+			enqueue(key)
+		}
+	}
+}
+
+// schedule returns the CronJob's parsed schedule in its zone, cached.
+func (c *cronJobController) schedule(cj *workload.CronJob) (*cronSchedule, error) {
+	k := schedKey{cj.Spec.Schedule, "UTC"}
+	if cj.Spec.TimeZone != nil {
+		k.zone = *cj.Spec.TimeZone
+	}
+	if e, ok := c.scheds[k]; ok {
+		return e.sched, e.err
+	}
+	var e schedEntry
+	loc, err := loadZone(k.zone)
+	if err != nil {
+		e.err = err
+	} else {
+		e.sched, e.err = parseCronSchedule(k.expr, loc)
+	}
+	if len(c.scheds) >= maxCachedSchedules {
+		clear(c.scheds)
+	}
+	c.scheds[k] = e
+	return e.sched, e.err
+}
+
+// loadZone loads an IANA zone. "Local" and "" are refused: they would
+// make a CronJob's slots depend on the machine.
+func loadZone(name string) (*time.Location, error) {
+	if name == "" || strings.EqualFold(name, "Local") {
+		return nil, fmt.Errorf("%w %q: must be an IANA time zone name", errUnknownTimeZone, name)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("%w %q: %v", errUnknownTimeZone, name, err)
+	}
+	return loc, nil
+}
+
+// Reconcile syncs one CronJob: it decides with decideCronJob and applies
+// the plan (deletes, creates, status).
+func (c *cronJobController) Reconcile(_ context.Context, key string) (Result, error) {
+	ns, name, _ := strings.Cut(key, "/")
+	o, err := c.deps.Store.Get("CronJob", ns, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return Result{}, nil
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	cj := o.(*workload.CronJob)
+	owned := c.deps.Store.ListByOwner("Job", cj.UID)
+	jobs := make([]*workload.Job, 0, len(owned))
+	for _, o := range owned {
+		if IsControlledBy(o, cj.UID) {
+			jobs = append(jobs, o.(*workload.Job))
+		}
+	}
+	slices.SortFunc(jobs, func(a, b *workload.Job) int { return strings.Compare(a.Name, b.Name) })
+	sched, serr := c.schedule(cj)
+	plan := decideCronJob(cronInput{Now: c.deps.Clock.Now(), CronJob: cj, Jobs: jobs, Sched: sched, SchedErr: serr})
+	return Result{RequeueAfter: plan.RequeueAfter}, c.apply(cj, plan)
+}
+
+// apply carries out a plan: events, deletes, creates, then the status
+// (only when it changed). The Job is created before the status that
+// records it is written, as in Kubernetes: a restart in between finds the
+// Job by its name.
+func (c *cronJobController) apply(cj *workload.CronJob, plan cronPlan) error {
+	ev := c.deps.Events
+	for _, e := range plan.Events {
+		ev.Eventf(cj, e.Type, e.Reason, "%s", e.Message)
+	}
+	st := plan.Status
+	for _, d := range plan.Delete {
+		_, err := c.deps.Store.Delete("Job", cj.Namespace, d.Name, store.DeleteOptions{
+			Preconditions:     store.Preconditions{UID: d.UID},
+			PropagationPolicy: store.DeleteBackground,
+		})
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			ev.Eventf(cj, workload.EventTypeWarning, CronReasonFailedDelete, "Deleted job: %v", err)
+			return c.writeStatus(cj, st, fmt.Errorf("CronJob %s/%s: deleting Job %s: %w", cj.Namespace, cj.Name, d.Name, err))
+		}
+		st.Active = slices.DeleteFunc(st.Active, func(r workload.ObjectReference) bool { return r.UID == d.UID })
+		if err == nil {
+			ev.Eventf(cj, workload.EventTypeNormal, CronReasonSuccessfulDelete, "Deleted job %s", d.Name)
+		}
+	}
+	for _, cr := range plan.Create {
+		created, err := c.deps.Store.Create(cr.Job)
+		switch {
+		case errors.Is(err, store.ErrAlreadyExists):
+			// Someone created it since we looked: ours if it has our
+			// controller reference.
+			o, gerr := c.deps.Store.Get("Job", cj.Namespace, cr.Job.Name)
+			if gerr != nil {
+				return c.writeStatus(cj, st, gerr)
+			}
+			if !IsControlledBy(o, cj.UID) {
+				ev.Eventf(cj, workload.EventTypeWarning, CronReasonFailedCreate, "Error creating job: %s exists and is not controlled by this CronJob", cr.Job.Name)
+				continue
+			}
+			created = o
+		case err != nil:
+			ev.Eventf(cj, workload.EventTypeWarning, CronReasonFailedCreate, "Error creating job: %v", err)
+			return c.writeStatus(cj, st, fmt.Errorf("CronJob %s/%s: creating Job %s: %w", cj.Namespace, cj.Name, cr.Job.Name, err))
+		default:
+			ev.Eventf(cj, workload.EventTypeNormal, CronReasonSuccessfulCreate, "Created job %s", created.GetObjectMeta().Name)
+		}
+		j := created.(*workload.Job)
+		if !slices.ContainsFunc(st.Active, func(r workload.ObjectReference) bool { return r.UID == j.UID }) {
+			if done, _ := cronJobFinished(j); !done {
+				st.Active = append(st.Active, jobRef(j))
+			}
+		}
+		if st.LastScheduleTime == nil || cr.Slot.After(st.LastScheduleTime.Time) {
+			st.LastScheduleTime = workload.NewTimePtr(cr.Slot)
+		}
+	}
+	return c.writeStatus(cj, st, nil)
+}
+
+// writeStatus writes st as the CronJob's status when it differs, and
+// returns cause (or the write's error).
+func (c *cronJobController) writeStatus(cj *workload.CronJob, st workload.CronJobStatus, cause error) error {
+	if cronStatusEqual(&cj.Status, &st) {
+		return cause
+	}
+	cj.Status = st
+	if _, err := c.deps.Store.UpdateStatus(cj); err != nil && cause == nil {
+		return fmt.Errorf("CronJob %s/%s: writing status: %w", cj.Namespace, cj.Name, err)
+	}
+	return cause
+}
+
+func cronStatusEqual(a, b *workload.CronJobStatus) bool {
+	return slices.Equal(a.Active, b.Active) && timePtrEqual(a.LastScheduleTime, b.LastScheduleTime) &&
+		timePtrEqual(a.LastSuccessfulTime, b.LastSuccessfulTime)
+}
+
+func timePtrEqual(a, b *workload.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(b.Time)
+}
