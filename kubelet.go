@@ -96,7 +96,7 @@ func (m *runtimeMirror) step(ctx context.Context) bool {
 		case *workload.Pod:
 			if ev.Type == workload.Deleted {
 				if sp := m.storePod(o); sp != nil {
-					m.podGone(sp)
+					m.podGone(sp.DeepCopy())
 				}
 			} else {
 				m.podChanged(ctx, o)
@@ -168,8 +168,9 @@ func mergeMaps(a, b map[string]string) map[string]string {
 }
 
 // storePod returns the store's pod for a runtime pod (same uid), or nil.
+// It is the stored object itself: read-only.
 func (m *runtimeMirror) storePod(rp *workload.Pod) *workload.Pod {
-	o, err := m.c.store.Get("Pod", rp.Namespace, rp.Name)
+	o, err := m.c.store.Peek("Pod", rp.Namespace, rp.Name)
 	if err != nil {
 		return nil
 	}
@@ -191,15 +192,18 @@ func (m *runtimeMirror) podChanged(ctx context.Context, rp *workload.Pod) {
 		}
 		return
 	}
-	st := rp.Status.DeepCopy()
+	// A shallow copy is enough: UpdateStatus copies what it keeps, and
+	// neither the stored pod nor the runtime's is modified here.
+	np := *p
+	np.Status = rp.Status
+	np.Status.Conditions = append([]workload.PodCondition(nil), rp.Status.Conditions...)
 	for _, t := range []string{workload.PodScheduled, workload.DisruptionTarget} {
 		if c := controller.PodCondition(p, t); c != nil {
-			st.Conditions = setPodCondition(st.Conditions, *c)
+			np.Status.Conditions = setPodCondition(np.Status.Conditions, *c)
 		}
 	}
-	p.Status = *st
-	p.ResourceVersion = ""
-	if _, err := m.c.store.UpdateStatus(p); err != nil {
+	np.ResourceVersion = ""
+	if _, err := m.c.store.UpdateStatus(&np); err != nil {
 		m.c.logger.Warn("mirroring pod status failed", "pod", p.Namespace+"/"+p.Name, "err", err)
 	}
 }
@@ -290,7 +294,10 @@ func (k *kubelet) Handle(ev store.Event, enqueue func(string)) {
 		delete(k.requested, workload.Key(p))
 		return
 	}
-	if p.Spec.NodeName != "" {
+	// Only a bound pod that is not started yet, or a started one being
+	// deleted, needs the kubelet; status updates of running pods do not.
+	started := slices.Contains(p.Finalizers, controller.RuntimeFinalizer)
+	if p.Spec.NodeName != "" && (started == (p.DeletionTimestamp != nil)) {
 		enqueue(workload.Key(p))
 	}
 }

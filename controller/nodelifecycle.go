@@ -32,6 +32,9 @@ import (
 // it: there is no node-monitor grace period.
 type NodeLifecycle struct {
 	deps Deps
+	// tainted holds the nodes with NoExecute taints: only their pods'
+	// changes concern this controller.
+	tainted map[string]bool
 }
 
 // NewNodeLifecycle returns the node lifecycle controller.
@@ -42,20 +45,35 @@ func (n *NodeLifecycle) Name() string { return "node-lifecycle" }
 
 // Start queues every node.
 func (n *NodeLifecycle) Start(enqueue func(string)) {
+	n.tainted = map[string]bool{}
 	for _, o := range n.deps.Store.List("Node", "", nil) {
+		n.track(o.(*workload.Node))
 		enqueue(o.GetObjectMeta().Name)
 	}
+}
+
+func (n *NodeLifecycle) track(node *workload.Node) {
+	for _, t := range node.Spec.Taints {
+		if t.Effect == workload.TaintEffectNoExecute {
+			n.tainted[node.Name] = true
+			return
+		}
+	}
+	delete(n.tainted, node.Name)
 }
 
 // Handle queues a node when it changes or a pod lands on it.
 func (n *NodeLifecycle) Handle(ev store.Event, enqueue func(string)) {
 	switch o := ev.Object.(type) {
 	case *workload.Node:
-		if ev.Type != store.Deleted {
-			enqueue(o.Name)
+		if ev.Type == store.Deleted {
+			delete(n.tainted, o.Name)
+			return
 		}
+		n.track(o)
+		enqueue(o.Name)
 	case *workload.Pod:
-		if ev.Type == store.Added && o.Spec.NodeName != "" || ev.Type == store.Modified && o.Spec.NodeName != "" && o.DeletionTimestamp == nil {
+		if ev.Type != store.Deleted && o.DeletionTimestamp == nil && n.tainted[o.Spec.NodeName] {
 			enqueue(o.Spec.NodeName)
 		}
 	}

@@ -315,6 +315,26 @@ func (s *Store) lookup(kind, namespace, name string) (*kindIndex, *entry) {
 
 // Get returns a copy of the object of that kind, namespace and name, or
 // ErrNotFound. An empty namespace means "default" for namespaced kinds; the
+// Peek returns the stored object itself, without copying it, for hot
+// read-only paths inside the library (like a client-go lister). The store
+// never modifies a stored object (an update replaces it), so the result is
+// a consistent snapshot; the caller must not modify it, and must
+// DeepCopyObject it to make changes. Use Get everywhere else.
+func (s *Store) Peek(kind, namespace, name string) (workload.Object, error) {
+	namespace = normNamespace(kind, namespace)
+	s.mu.RLock()
+	_, e := s.lookup(kind, namespace, name)
+	var obj workload.Object
+	if e != nil {
+		obj = e.obj
+	}
+	s.mu.RUnlock()
+	if obj == nil {
+		return nil, newError(ErrNotFound, ref(kind, namespace, name), "")
+	}
+	return obj, nil
+}
+
 // namespace is ignored for cluster-scoped kinds (Node, Namespace).
 func (s *Store) Get(kind, namespace, name string) (workload.Object, error) {
 	namespace = normNamespace(kind, namespace)
@@ -561,7 +581,7 @@ func (s *Store) commit(typ string, kind string, ki *kindIndex, e *entry, obj wor
 	s.unindex(kind, ki, e)
 	e.obj = obj
 	s.index(kind, ki, e)
-	s.emit(Event{Type: typ, Object: obj.DeepCopyObject(), Version: s.rv}, kind)
+	s.emit(Event{Type: typ, Object: obj, Version: s.rv}, kind)
 }
 
 // remove deletes e from the store; obj is its last state (a private copy).
@@ -575,7 +595,7 @@ func (s *Store) remove(kind string, ki *kindIndex, e *entry, obj workload.Object
 		delete(ki.byNS, e.namespace)
 	}
 	e.obj = nil
-	s.emit(Event{Type: Deleted, Object: obj.DeepCopyObject(), Version: s.rv}, kind)
+	s.emit(Event{Type: Deleted, Object: obj, Version: s.rv}, kind)
 }
 
 // index adds e (with its current object) to the secondary indexes.

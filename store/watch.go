@@ -14,8 +14,10 @@ import (
 //
 // Type is Added, Modified or Deleted. Object is the object after the
 // change; for Deleted, its last state with the resourceVersion of the
-// deletion. Object is one copy shared by every watcher and the store's
-// history: treat it as read-only and DeepCopyObject it before changing it.
+// deletion. Object is the stored object itself (the store never modifies a
+// stored object; an update replaces it), shared by every watcher and the
+// store's history: treat it as read-only and DeepCopyObject it before
+// changing it.
 // Version is the store's resourceVersion after the change: each change adds
 // one, so the versions a watcher sees have no gap.
 type Event = workload.WatchEvent
