@@ -11,7 +11,7 @@ import (
 // benchCluster returns 5,000 nodes (32 cpu, 128Gi, 110 pods; three zones;
 // 10% with a PreferNoSchedule taint, 5% with a NoSchedule taint) already
 // running 20,000 pods of 100 controllers.
-func benchCluster(b *testing.B) *Snapshot {
+func benchCluster(b testing.TB) *Snapshot {
 	b.Helper()
 	nodes := make([]*workload.Node, 5000)
 	for i := range nodes {

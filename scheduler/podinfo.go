@@ -41,7 +41,7 @@ type PodInfo struct {
 	// OwnerUID is the uid of the pod's controller owner reference, or "".
 	OwnerUID string
 
-	ownerHash   uint64 // FNV-1a of OwnerUID
+	ownerHash   uint64 // ownerHash(OwnerUID)
 	ownerAbsent bool   // Schedule found no counted pod of OwnerUID
 	tolerates   tolerated
 	required    nodeSelector // valid when hasRequired
@@ -110,7 +110,7 @@ func (p *PodInfo) init(pod *workload.Pod) error {
 	p.Requests, p.NonZeroRequests = podRequests(&pod.Spec)
 	p.HostPorts = appendHostPorts(ports, &pod.Spec)
 	if ref := workload.ControllerOf(pod); ref != nil {
-		p.OwnerUID, p.ownerHash = ref.UID, fnvString(fnvOffset, ref.UID)
+		p.OwnerUID, p.ownerHash = ref.UID, ownerHash(ref.UID)
 	}
 	for i := range pod.Spec.Tolerations {
 		t := &pod.Spec.Tolerations[i]
@@ -507,3 +507,7 @@ func compileReq(e *workload.NodeSelectorRequirement, field bool) (nodeReq, *fiel
 	}
 	return r, nil
 }
+
+// ownerHash hashes a controller uid with every bit well mixed, since
+// NodeInfo's bloom filter uses the top six.
+func ownerHash(uid string) uint64 { return mix(fnvString(fnvOffset, uid)) }

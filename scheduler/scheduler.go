@@ -132,12 +132,8 @@ func (s *Scheduler) Schedule(pod *workload.Pod, snap *Snapshot) (Result, error) 
 	if p.pinKind != pinNone {
 		return s.schedulePinned(p, snap)
 	}
-	if p.OwnerUID != "" {
-		if r := snap.owners[p.OwnerUID]; r != nil {
-			p.OwnerUID = r.uid // the shared copy: cheaper to compare
-		} else {
-			p.ownerAbsent = true
-		}
+	if p.OwnerUID != "" && snap.owners[p.ownerHash] == 0 {
+		p.ownerAbsent = true
 	}
 	nodes := snap.list
 	n := len(nodes)

@@ -61,7 +61,7 @@ func (SpreadScorer) Score(p *PodInfo, n *NodeInfo) int64 {
 	if p.OwnerUID == "" {
 		return 0
 	}
-	return int64(n.ownerCount(p.ownerHash, p.OwnerUID))
+	return n.ownerCount(p.ownerHash)
 }
 
 // skip: a pod without a controller, or whose controller has no pod in the

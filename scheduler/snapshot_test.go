@@ -37,11 +37,16 @@ func summarize(s *Snapshot) []nodeSummary {
 			Requested: n.requested, NonZero: n.nonZero, Owners: map[string]int32{},
 			HardTaints: len(n.hardTaints), SoftTaints: len(n.softTaints),
 		}
+		var bloom uint64
 		for _, o := range n.owners {
-			if o.n <= 0 || o.hash != fnvString(fnvOffset, o.uid) {
+			if o.n <= 0 {
 				panic("bad owner count")
 			}
-			sum.Owners[o.uid] = o.n
+			bloom |= 1 << (o.hash >> 58)
+			sum.Owners[fmt.Sprint(o.hash)] = int32(o.n)
+		}
+		if bloom != n.ownerBloom {
+			panic("owner bloom out of step")
 		}
 		if len(sum.Owners) == 0 {
 			sum.Owners = nil
