@@ -1,0 +1,67 @@
+package controller
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orchestra-go/orchestra/store"
+	"github.com/orchestra-go/orchestra/vtime"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+func TestRecorderDeduplicatesAndBounds(t *testing.T) {
+	c := vtime.NewVirtual(harnessStart)
+	s := store.New(store.Config{Clock: c})
+	var logs bytes.Buffer
+	r := NewRecorder(s, c, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	r.Max = 3
+	pod := &workload.Pod{ObjectMeta: workload.ObjectMeta{Name: "p", Namespace: "default", UID: "u1"}}
+
+	r.Eventf(pod, workload.EventTypeWarning, "BackOff", "Back-off restarting %s", "main")
+	c.AdvanceTo(harnessStart.Add(time.Minute))
+	r.Eventf(pod, workload.EventTypeWarning, "BackOff", "Back-off restarting %s", "main")
+	evs := s.List("Event", "", nil)
+	if len(evs) != 1 {
+		t.Fatalf("%d events, want 1 de-duplicated", len(evs))
+	}
+	e := evs[0].(*workload.Event)
+	if e.Count != 2 || !e.FirstTimestamp.Equal(harnessStart) || !e.LastTimestamp.Equal(harnessStart.Add(time.Minute)) {
+		t.Fatalf("count %d first %v last %v", e.Count, e.FirstTimestamp, e.LastTimestamp)
+	}
+	if e.InvolvedObject.Kind != "Pod" || e.InvolvedObject.Name != "p" || e.InvolvedObject.UID != "u1" || e.Type != "Warning" || e.Reason != "BackOff" || e.Message != "Back-off restarting main" {
+		t.Fatalf("event %+v", e)
+	}
+	// Different messages are different events; past Max the oldest go.
+	for i := 0; i < 4; i++ {
+		r.Eventf(pod, workload.EventTypeNormal, "Pulled", "image %d", i)
+	}
+	evs = s.List("Event", "", nil)
+	if len(evs) != 3 {
+		t.Fatalf("%d events kept, want the bound 3", len(evs))
+	}
+	var msgs []string
+	for _, o := range evs {
+		msgs = append(msgs, o.(*workload.Event).Message)
+	}
+	if got := strings.Join(msgs, ","); strings.Contains(got, "Back-off") || strings.Contains(got, "image 0") {
+		t.Fatalf("kept %s, want the three newest", got)
+	}
+	if !strings.Contains(logs.String(), "reason=BackOff") {
+		t.Fatalf("no structured log of the event: %q", logs.String())
+	}
+}
+
+func TestRecorderSilentWithoutLogger(t *testing.T) {
+	c := vtime.NewVirtual(harnessStart)
+	s := store.New(store.Config{Clock: c})
+	r := NewRecorder(s, c, nil)
+	r.Eventf(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: "n"}}, workload.EventTypeNormal, "NodeReady", "ready")
+	if evs := s.List("Event", "default", nil); len(evs) != 1 {
+		t.Fatalf("%d events for a cluster-scoped object, want 1 in default", len(evs))
+	}
+	var nilRec *Recorder
+	nilRec.Eventf(nil, "", "", "") // a nil recorder records nothing and does not panic
+}
