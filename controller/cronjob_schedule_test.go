@@ -163,7 +163,7 @@ func oracleFires(s *cronSchedule, from, to time.Time) []time.Time {
 			first := true
 			if !s.everyHour && offset(m.Add(-3*time.Hour)) > offset(m) {
 				for k := 1; k <= 180; k++ {
-					if wallClock(m.Add(-time.Duration(k)*time.Minute).In(s.loc)).Equal(w) {
+					if wallClock(m.Add(-time.Duration(k) * time.Minute).In(s.loc)).Equal(w) {
 						first = false
 					}
 				}
