@@ -98,9 +98,10 @@ func NewDaemonSet(deps Deps) Controller {
 		deps:   deps,
 		sets:   map[string]*dsMeta{},
 		nodeFP: map[string]nodeFingerprint{},
-		podLoc: map[string]podLoc{},
-		owned:  map[string]map[string]map[string]struct{}{},
-		state:  map[string]*dsState{},
+		podLoc:  map[string]podLoc{},
+		created: map[string]string{},
+		owned:   map[string]map[string]map[string]struct{}{},
+		state:   map[string]*dsState{},
 	}
 }
 
@@ -119,6 +120,11 @@ type daemonSetController struct {
 	setKeys []string           // keys of sets, sorted
 	nodeFP  map[string]nodeFingerprint
 	podLoc  map[string]podLoc                         // "namespace/name" of a daemon pod
+	// created maps a pod this controller created to the resourceVersion
+	// Create returned: the watch event of that very version brings nothing
+	// new (the node's summary already counts the pod), so it queues
+	// nothing. An entry goes with the first event for its pod.
+	created map[string]string
 	owned   map[string]map[string]map[string]struct{} // DaemonSet uid -> node -> pod name
 
 	state map[string]*dsState // by "namespace/name"
@@ -174,6 +180,7 @@ func (c *daemonSetController) Start(enqueue func(string)) {
 	c.sets = map[string]*dsMeta{}
 	c.nodeFP = map[string]nodeFingerprint{}
 	c.podLoc = map[string]podLoc{}
+	c.created = map[string]string{}
 	c.owned = map[string]map[string]map[string]struct{}{}
 	c.state = map[string]*dsState{}
 	for _, o := range s.List("DaemonSet", "", nil) {
@@ -250,6 +257,12 @@ func (c *daemonSetController) Handle(ev store.Event, enqueue func(string)) {
 		}
 	case *workload.Pod:
 		k := workload.Key(o)
+		if rv, ok := c.created[k]; ok {
+			delete(c.created, k)
+			if ev.Type == store.Added && rv == o.ResourceVersion {
+				return
+			}
+		}
 		old, had := c.podLoc[k]
 		c.indexPod(o, ev.Type == store.Deleted)
 		loc, ok := c.podLoc[k]
@@ -512,23 +525,33 @@ func (c *daemonSetController) observe(st *dsState, node string) (*nodeView, erro
 
 // nodeStep manages one node, applies the rollout action the node allows
 // on its own (replacing an unavailable old pod, retiring an old pod), and
-// records the node's new summary.
+// records the node's new summary. After an action it looks at the node
+// again (a few rounds at most), as the watch event of its own write would
+// make it do: a surge pod started beside an old pod that is not ready lets
+// the old pod go at once.
 func (c *daemonSetController) nodeStep(ds *workload.DaemonSet, st *dsState, v *nodeView, now time.Time) (time.Duration, error) {
 	p := st.plan
-	acts := manageNode(p, v, now, st.backoff[v.name])
-	if acts.backoff.expired(now) {
-		delete(st.backoff, v.name)
-	} else {
-		st.backoff[v.name] = acts.backoff
-	}
+	var requeue time.Duration
 	var err error
-	if !acts.empty() {
-		for _, pod := range acts.failed {
-			c.deps.Events.Eventf(ds, workload.EventTypeWarning, EventFailedDaemonPod,
-				"Found failed daemon pod %s/%s on node %s, will try to kill it", pod.Namespace, pod.Name, v.name)
+	for round := 0; round < 4 && err == nil; round++ {
+		acts := manageNode(p, v, now, st.backoff[v.name])
+		if acts.backoff.expired(now) {
+			delete(st.backoff, v.name)
+		} else {
+			st.backoff[v.name] = acts.backoff
 		}
-		v, err = c.apply(ds, st, v, acts.create, acts.deletes)
-	} else if !p.onDelete {
+		requeue = minPositive(requeue, acts.requeue)
+		if !acts.empty() {
+			for _, pod := range acts.failed {
+				c.deps.Events.Eventf(ds, workload.EventTypeWarning, EventFailedDaemonPod,
+					"Found failed daemon pod %s/%s on node %s, will try to kill it", pod.Namespace, pod.Name, v.name)
+			}
+			v, err = c.apply(ds, st, v, acts.create, acts.deletes)
+			continue
+		}
+		if p.onDelete {
+			break
+		}
 		s := summarize(p, v, now)
 		switch s.class {
 		case rolloutReplace:
@@ -537,13 +560,16 @@ func (c *daemonSetController) nodeStep(ds *workload.DaemonSet, st *dsState, v *n
 			} else {
 				v, err = c.apply(ds, st, v, false, []*workload.Pod{s.oldPod})
 			}
+			continue
 		case rolloutRetire:
 			v, err = c.apply(ds, st, v, false, []*workload.Pod{s.oldPod})
+			continue
 		}
+		break
 	}
 	s := summarize(p, v, now)
 	st.roll.set(v.name, s)
-	return minPositive(acts.requeue, s.availableIn), err
+	return minPositive(requeue, s.availableIn), err
 }
 
 // rolloutStep takes the update candidates the budget allows: without surge
@@ -562,17 +588,19 @@ func (c *daemonSetController) rolloutStep(ds *workload.DaemonSet, st *dsState, n
 		if err != nil {
 			return err
 		}
-		s := summarize(p, v, now)
-		if s.class == want {
+		if s := summarize(p, v, now); s.class == want {
 			if p.surge && want == rolloutCandidate {
 				v, err = c.apply(ds, st, v, true, nil)
 			} else {
 				v, err = c.apply(ds, st, v, false, []*workload.Pod{s.oldPod})
 			}
-			s = summarize(p, v, now)
+			if err != nil {
+				st.roll.set(node, summarize(p, v, now))
+				return err
+			}
 		}
-		st.roll.set(node, s)
-		requeue = minPositive(requeue, s.availableIn)
+		r, err := c.nodeStep(ds, st, v, now)
+		requeue = minPositive(requeue, r)
 		return err
 	}
 	for _, n := range cands {
@@ -624,6 +652,7 @@ func (c *daemonSetController) apply(ds *workload.DaemonSet, st *dsState, v *node
 		} else {
 			pod := o.(*workload.Pod)
 			c.indexPod(pod, false)
+			c.created[workload.Key(pod)] = pod.ResourceVersion
 			c.deps.Events.Eventf(ds, workload.EventTypeNormal, EventSuccessfulCreate, "Created pod: %s", pod.Name)
 			out.pods = append(out.pods, pod)
 		}

@@ -2,7 +2,6 @@ package controller
 
 import (
 	"fmt"
-	"maps"
 	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
@@ -255,7 +254,6 @@ func tolerated(tols []workload.Toleration, t *workload.Taint) bool {
 // preferred terms stay. spec.nodeName stays empty: the scheduler binds it.
 func (p *dsPlan) newDaemonPod(node string) *workload.Pod {
 	pod := p.pod.DeepCopy()
-	pod.Labels = maps.Clone(p.pod.Labels)
 	term := workload.NodeSelectorTerm{MatchFields: []workload.NodeSelectorRequirement{{
 		Key: metadataNameField, Operator: workload.NodeSelectorOpIn, Values: []string{node},
 	}}}
