@@ -205,7 +205,10 @@ func Validate(obj Object) error {
 // ValidateUpdate checks newObj as Validate does, and that the update from
 // oldObj changes no field Kubernetes makes immutable: metadata name,
 // namespace, uid and creationTimestamp; the selectors of DaemonSets,
-// Deployments, ReplicaSets, StatefulSets and Jobs; a Job's template (except
+// Deployments, ReplicaSets, StatefulSets and Jobs (a Job without a selector
+// and manualSelector may get its generated selector once, with labels added
+// to its template: orchestra's Job controller generates it, where
+// Kubernetes' API server does); a Job's template (except
 // scheduling fields and template labels and annotations while the Job is
 // suspended and has never started), completionMode, backoffLimitPerIndex,
 // podFailurePolicy, successPolicy, managedBy and completions (except an
@@ -1564,7 +1567,13 @@ func (v *validator) statefulSetUpdate(n, o *StatefulSet) {
 
 func (v *validator) jobUpdate(n, o *Job) {
 	ns, os := &n.Spec, &o.Spec
-	v.immutableSelector("spec.selector", ns.Selector, os.Selector)
+	// The Job controller, not the API, generates the selector and the
+	// template labels it selects: a Job created without a selector may get
+	// one once, with labels added to its template.
+	generating := os.Selector == nil && (os.ManualSelector == nil || !*os.ManualSelector)
+	if !generating {
+		v.immutableSelector("spec.selector", ns.Selector, os.Selector)
+	}
 	if !equalPtr(ns.ManualSelector, os.ManualSelector) {
 		v.immutable("spec.manualSelector", nil)
 	}
@@ -1593,6 +1602,14 @@ func (v *validator) jobUpdate(n, o *Job) {
 	}
 	nt, ot := ns.Template.DeepCopy(), os.Template.DeepCopy()
 	neverStarted := os.Suspend != nil && *os.Suspend && o.Status.StartTime == nil
+	if generating {
+		for k, val := range ot.Labels {
+			if nv, ok := nt.Labels[k]; !ok || nv != val {
+				v.forbidden(key("spec.template.metadata.labels", k), "labels may be added but not changed while the selector is generated")
+			}
+		}
+		nt.Labels, ot.Labels = nil, nil
+	}
 	if neverStarted {
 		// A suspended Job that never ran may change where its pods go.
 		for _, t := range []*PodTemplateSpec{nt, ot} {

@@ -710,6 +710,16 @@ func updateCases() []updateCase {
 	})
 	add(c("job selector", []string{"spec.selector"}, o, n))
 
+	o, n = update(vJob(), func(j *Job) {
+		j.Spec.Selector = &LabelSelector{MatchLabels: map[string]string{ControllerUIDLabel: "u1"}}
+		j.Spec.Template.Labels = map[string]string{"app": "web", ControllerUIDLabel: "u1", JobNameLabel: "backup"}
+	})
+	add(c("job controller generates its selector", nil, o, n))
+	o, n = update(vJob(), func(j *Job) {
+		j.Spec.Selector = &LabelSelector{MatchLabels: map[string]string{ControllerUIDLabel: "u1"}}
+		j.Spec.Template.Labels = map[string]string{"app": "api", ControllerUIDLabel: "u1"}
+	})
+	add(c("generated selector may not change template labels", []string{"spec.template.metadata.labels[app]"}, o, n))
 	o, n = update(with(vService(), func(s *Service) { s.Spec.ClusterIP = "10.96.0.10" }), func(s *Service) { s.Spec.ClusterIP = "10.96.0.11" })
 	add(c("service clusterIP", []string{"spec.clusterIP"}, o, n))
 	o, n = update(vService(), func(s *Service) { s.Spec.ClusterIP = "10.96.0.11" })
