@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/orchestra-go/orchestra/scheduler"
 	"github.com/orchestra-go/orchestra/store"
 	"github.com/orchestra-go/orchestra/workload"
 )
@@ -191,26 +192,6 @@ func hasTaintKeyEffect(ts []workload.Taint, key, effect string) bool {
 	return false
 }
 
-// TolerationMatches reports whether tol tolerates taint, as Kubernetes'
-// Toleration.ToleratesTaint: an empty effect matches every effect, an empty
-// key with operator Exists matches every taint, Equal (the default)
-// compares values.
-func TolerationMatches(tol workload.Toleration, taint workload.Taint) bool {
-	if tol.Effect != "" && tol.Effect != taint.Effect {
-		return false
-	}
-	if tol.Key != "" && tol.Key != taint.Key {
-		return false
-	}
-	switch tol.Operator {
-	case workload.TolerationOpExists:
-		return true
-	case "", workload.TolerationOpEqual:
-		return tol.Value == taint.Value
-	}
-	return false
-}
-
 // EvictionTime returns when a pod must leave a node with the given
 // NoExecute taints: evict is false when it tolerates them all forever;
 // otherwise at is now-or-earlier for an untolerated taint, or the earliest
@@ -220,7 +201,7 @@ func EvictionTime(p *workload.Pod, noExec []workload.Taint) (at time.Time, evict
 		var best *workload.Toleration
 		for i := range p.Spec.Tolerations {
 			tol := &p.Spec.Tolerations[i]
-			if !TolerationMatches(*tol, t) {
+			if !scheduler.ToleratesTaint(tol, &t) {
 				continue
 			}
 			if tol.TolerationSeconds == nil {
