@@ -95,9 +95,9 @@ const (
 //     map order).
 func NewDaemonSet(deps Deps) Controller {
 	return &daemonSetController{
-		deps:   deps,
-		sets:   map[string]*dsMeta{},
-		nodeFP: map[string]nodeFingerprint{},
+		deps:    deps,
+		sets:    map[string]*dsMeta{},
+		nodeFP:  map[string]nodeFingerprint{},
 		podLoc:  map[string]podLoc{},
 		created: map[string]string{},
 		owned:   map[string]map[string]map[string]struct{}{},
@@ -119,7 +119,7 @@ type daemonSetController struct {
 	sets    map[string]*dsMeta // by "namespace/name"
 	setKeys []string           // keys of sets, sorted
 	nodeFP  map[string]nodeFingerprint
-	podLoc  map[string]podLoc                         // "namespace/name" of a daemon pod
+	podLoc  map[string]podLoc // "namespace/name" of a daemon pod
 	// created maps a pod this controller created to the resourceVersion
 	// Create returned: the watch event of that very version brings nothing
 	// new (the node's summary already counts the pod), so it queues
