@@ -39,7 +39,7 @@ type jobController struct {
 	listedAt uint64
 	// backoff: Job UID -> failure back-off state (memory only, as in
 	// Kubernetes).
-	backoff map[string]backoffRecord
+	backoff map[string]jobBackoffRecord
 }
 
 // NewJob returns the Job controller (batch/v1 Job), which runs pods until
@@ -125,7 +125,7 @@ func NewJob(deps Deps) Controller {
 		deps:    deps,
 		pods:    map[string]map[string]*workload.Pod{},
 		podJob:  map[string]string{},
-		backoff: map[string]backoffRecord{},
+		backoff: map[string]jobBackoffRecord{},
 	}
 }
 
@@ -174,13 +174,13 @@ func (c *jobController) observePod(p *workload.Pod, deleted bool, enqueue func(s
 		enqueue(old)
 	}
 	if jk == "" {
-		if !deleted && hasFinalizer(&p.ObjectMeta, workload.JobTrackingFinalizer) {
+		if !deleted && jobHasFinalizer(&p.ObjectMeta, workload.JobTrackingFinalizer) {
 			enqueue(orphanPodKeyPrefix + pk)
 		}
 		return
 	}
 	enqueue(jk)
-	if deleted || (IsPodTerminal(p) && p.DeletionTimestamp == nil && !hasFinalizer(&p.ObjectMeta, workload.JobTrackingFinalizer)) {
+	if deleted || (IsPodTerminal(p) && p.DeletionTimestamp == nil && !jobHasFinalizer(&p.ObjectMeta, workload.JobTrackingFinalizer)) {
 		c.uncache(jk, p.Name, pk)
 		return
 	}
@@ -392,7 +392,7 @@ func (c *jobController) apply(job *workload.Job, plan jobPlan) (Result, error) {
 func newJobPod(job *workload.Job, pc podCreate) *workload.Pod {
 	p := NewPodFromTemplate(&job.Spec.Template, job, "", GenerateNamePrefix(job.Name))
 	p.Finalizers = append(p.Finalizers, workload.JobTrackingFinalizer)
-	if pc.Index != noIndex {
+	if pc.Index != noCompletionIndex {
 		ix := strconv.Itoa(pc.Index)
 		if p.Annotations == nil {
 			p.Annotations = map[string]string{}
@@ -469,7 +469,7 @@ func (c *jobController) releaseFinalizer(p *workload.Pod) error {
 func (c *jobController) releaseAll(pods []*workload.Pod) error {
 	var errs []error
 	for _, p := range pods {
-		if hasFinalizer(&p.ObjectMeta, workload.JobTrackingFinalizer) {
+		if jobHasFinalizer(&p.ObjectMeta, workload.JobTrackingFinalizer) {
 			if err := c.releaseFinalizer(p); err != nil {
 				errs = append(errs, err)
 			}

@@ -18,7 +18,7 @@ func BenchmarkJobIndexed100k(b *testing.B) {
 	const completions, parallelism = 100_000, 1_000
 	b.ReportAllocs()
 	for b.Loop() {
-		runIndexedJob(b, completions, parallelism)
+		runIndexedJobBench(b, completions, parallelism)
 	}
 }
 
@@ -27,11 +27,11 @@ func BenchmarkJobIndexed100k(b *testing.B) {
 func BenchmarkJobIndexed10k(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		runIndexedJob(b, 10_000, 1_000)
+		runIndexedJobBench(b, 10_000, 1_000)
 	}
 }
 
-func runIndexedJob(b *testing.B, completions, parallelism int32) {
+func runIndexedJobBench(b *testing.B, completions, parallelism int32) {
 	ctx := context.Background()
 	clk := vtime.NewVirtual(harnessStart)
 	s := store.New(store.Config{Clock: clk, Seed: 1})
@@ -41,7 +41,7 @@ func runIndexedJob(b *testing.B, completions, parallelism int32) {
 		b.Fatal(err)
 	}
 	defer m.Stop()
-	j := testJob("big", func(j *workload.Job) {
+	j := newTestJob("big", func(j *workload.Job) {
 		j.Spec.Completions = workload.Ptr(completions)
 		j.Spec.Parallelism = workload.Ptr(parallelism)
 		j.Spec.CompletionMode = workload.Ptr(workload.IndexedCompletion)
@@ -67,7 +67,7 @@ func runIndexedJob(b *testing.B, completions, parallelism int32) {
 		}
 		job := o.(*workload.Job)
 		if jobFinished(job) != nil {
-			if job.Status.Succeeded != completions || job.Status.CompletedIndexes != "0-"+itoa(int(completions)-1) {
+			if job.Status.Succeeded != completions || job.Status.CompletedIndexes != "0-"+jobItoa(int(completions)-1) {
 				b.Fatalf("finished with succeeded %d completedIndexes %q", job.Status.Succeeded, job.Status.CompletedIndexes)
 			}
 			break
@@ -100,7 +100,7 @@ func runIndexedJob(b *testing.B, completions, parallelism int32) {
 	}
 }
 
-func itoa(i int) string {
+func jobItoa(i int) string {
 	if i == 0 {
 		return "0"
 	}
@@ -118,6 +118,6 @@ func itoa(i int) string {
 func BenchmarkJobIndexed20k(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		runIndexedJob(b, 20_000, 1_000)
+		runIndexedJobBench(b, 20_000, 1_000)
 	}
 }

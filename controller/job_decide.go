@@ -16,14 +16,14 @@ type jobInput struct {
 	// Pods are the pods the Job controls (read-only), sorted by name.
 	Pods []*workload.Pod
 	// Backoff is the Job's failure back-off state.
-	Backoff backoffRecord
+	Backoff jobBackoffRecord
 	// Now is the time of the sync.
 	Now time.Time
 }
 
 // podCreate is one pod the sync asks for.
 type podCreate struct {
-	// Index is the completion index (noIndex for NonIndexed Jobs).
+	// Index is the completion index (noCompletionIndex for NonIndexed Jobs).
 	Index int
 	// FailureCount and IgnoredCount go to the pod's index failure count
 	// annotations (Jobs with backoffLimitPerIndex only).
@@ -65,7 +65,7 @@ type jobPlan struct {
 	// Capped reports that more pods finished than one sync counts.
 	Capped bool
 	// Backoff is the back-off state after this sync.
-	Backoff backoffRecord
+	Backoff jobBackoffRecord
 	// RequeueAfter asks for another sync (deadline, back-off); 0: none.
 	RequeueAfter time.Duration
 	// Events are recorded about the Job.
@@ -89,34 +89,34 @@ func onlyReplaceFailedPods(j *workload.Job) bool {
 		j.Spec.PodFailurePolicy != nil
 }
 
-func hasFinalizer(o *workload.ObjectMeta, f string) bool { return slices.Contains(o.Finalizers, f) }
+func jobHasFinalizer(o *workload.ObjectMeta, f string) bool { return slices.Contains(o.Finalizers, f) }
 
-// podGone reports whether a deleted pod no longer runs: the runtime has
+// jobPodGone reports whether a deleted pod no longer runs: the runtime has
 // released it (no RuntimeFinalizer). The kubelet and the pod GC would
 // have marked it Failed in Kubernetes; orphaned here, it counts as Failed.
-func podGone(p *workload.Pod) bool {
-	return p.DeletionTimestamp != nil && !hasFinalizer(&p.ObjectMeta, RuntimeFinalizer)
+func jobPodGone(p *workload.Pod) bool {
+	return p.DeletionTimestamp != nil && !jobHasFinalizer(&p.ObjectMeta, RuntimeFinalizer)
 }
 
-// isPodFailed reports whether the pod counts as failed for the Job:
+// isJobPodFailed reports whether the pod counts as failed for the Job:
 // phase Failed; or deleted and not Succeeded, once the runtime released it
 // or, under podReplacementPolicy TerminatingOrFailed, at once (as
 // Kubernetes' isPodFailed).
-func isPodFailed(p *workload.Pod, j *workload.Job) bool {
+func isJobPodFailed(p *workload.Pod, j *workload.Job) bool {
 	switch {
 	case p.Status.Phase == workload.PodFailed:
 		return true
 	case p.Status.Phase == workload.PodSucceeded || p.DeletionTimestamp == nil:
 		return false
-	case podGone(p):
+	case jobPodGone(p):
 		return true
 	}
 	return !onlyReplaceFailedPods(j)
 }
 
-// isPodTerminating reports whether a deleted pod still runs.
-func isPodTerminating(p *workload.Pod) bool {
-	return p.DeletionTimestamp != nil && !IsPodTerminal(p) && !podGone(p)
+// isJobPodTerminating reports whether a deleted pod still runs.
+func isJobPodTerminating(p *workload.Pod) bool {
+	return p.DeletionTimestamp != nil && !IsPodTerminal(p) && !jobPodGone(p)
 }
 
 // jobFinished returns the Job's Complete or Failed condition when it is
@@ -131,8 +131,8 @@ func jobFinished(j *workload.Job) *workload.Condition {
 	return nil
 }
 
-func trueCondition(conds []workload.Condition, t string) *workload.Condition {
-	if c := FindCondition(conds, t); c != nil && c.Status == workload.ConditionTrue {
+func trueJobCondition(jobConds []workload.Condition, t string) *workload.Condition {
+	if c := FindCondition(jobConds, t); c != nil && c.Status == workload.ConditionTrue {
 		return c
 	}
 	return nil
@@ -146,18 +146,18 @@ func newJobCondition(t, status, reason, msg string, now time.Time) *workload.Con
 // ensureJobCondition sets a condition as Kubernetes' ensureJobConditionStatus:
 // a changed status, reason or message replaces it (stamped now); a False
 // condition is never added where there was none. It reports a change.
-func ensureJobCondition(conds []workload.Condition, t, status, reason, msg string, now time.Time) ([]workload.Condition, bool) {
-	if c := FindCondition(conds, t); c != nil {
+func ensureJobCondition(jobConds []workload.Condition, t, status, reason, msg string, now time.Time) ([]workload.Condition, bool) {
+	if c := FindCondition(jobConds, t); c != nil {
 		if c.Status != status || c.Reason != reason || c.Message != msg {
 			*c = *newJobCondition(t, status, reason, msg, now)
-			return conds, true
+			return jobConds, true
 		}
-		return conds, false
+		return jobConds, false
 	}
 	if status == workload.ConditionFalse {
-		return conds, false
+		return jobConds, false
 	}
-	return append(conds, *newJobCondition(t, status, reason, msg, now)), true
+	return append(jobConds, *newJobCondition(t, status, reason, msg, now)), true
 }
 
 // pastBackoffLimitOnFailure reports, for restartPolicy OnFailure, whether
@@ -199,26 +199,26 @@ func backoffLimit(j *workload.Job) int32 {
 // isIndexFailed reports whether a failed pod fails its index: a FailIndex
 // rule matched, or the index used up backoffLimitPerIndex.
 func isIndexFailed(j *workload.Job, p *workload.Pod) bool {
-	if !isPodFailed(p, j) {
+	if !isJobPodFailed(p, j) {
 		return false
 	}
-	counts := true
+	jobCounters := true
 	if j.Spec.PodFailurePolicy != nil {
 		m := matchPodFailurePolicy(j.Spec.PodFailurePolicy, p)
 		if m.Action == workload.PodFailurePolicyActionFailIndex {
 			return true
 		}
-		counts = m.Counts
+		jobCounters = m.Counts
 	}
-	return counts && annotationCount(p, workload.JobIndexFailureCountAnno) >= *j.Spec.BackoffLimitPerIndex
+	return jobCounters && indexAnnotationCount(p, workload.JobIndexFailureCountAnno) >= *j.Spec.BackoffLimitPerIndex
 }
 
-// requeue keeps the earliest positive delay.
-type requeue time.Duration
+// jobRequeue keeps the earliest positive delay.
+type jobRequeue time.Duration
 
-func (r *requeue) at(d time.Duration) {
+func (r *jobRequeue) at(d time.Duration) {
 	if d > 0 && (*r == 0 || d < time.Duration(*r)) {
-		*r = requeue(d)
+		*r = jobRequeue(d)
 	}
 }
 
@@ -235,8 +235,8 @@ func decideJob(in jobInput) jobPlan {
 		completions = int(*spec.Completions)
 	}
 	validIndex := func(p *workload.Pod) bool {
-		ix := podIndex(p)
-		return ix != noIndex && ix < completions
+		ix := completionIndex(p)
+		return ix != noCompletionIndex && ix < completions
 	}
 
 	var plan jobPlan
@@ -245,14 +245,14 @@ func decideJob(in jobInput) jobPlan {
 		st.UncountedTerminatedPods = &workload.UncountedTerminatedPods{}
 	}
 	unc := st.UncountedTerminatedPods
-	uncSucceeded := setOf(unc.Succeeded)
-	uncFailed := setOf(unc.Failed)
+	uncSucceeded := jobUIDSet(unc.Succeeded)
+	uncFailed := jobUIDSet(unc.Failed)
 
 	withFin := make(map[string]bool, len(in.Pods))
 	var active, newSucceeded, newFailed []*workload.Pod
 	var ready, terminating int32
 	for _, p := range in.Pods {
-		fin := hasFinalizer(&p.ObjectMeta, workload.JobTrackingFinalizer)
+		fin := jobHasFinalizer(&p.ObjectMeta, workload.JobTrackingFinalizer)
 		if fin {
 			withFin[p.UID] = true
 		}
@@ -262,7 +262,7 @@ func decideJob(in jobInput) jobPlan {
 				ready++
 			}
 		}
-		if isPodTerminating(p) {
+		if isJobPodTerminating(p) {
 			terminating++
 		}
 		if !fin || uncSucceeded[p.UID] || uncFailed[p.UID] || (indexed && !validIndex(p)) {
@@ -270,7 +270,7 @@ func decideJob(in jobInput) jobPlan {
 		}
 		if p.Status.Phase == workload.PodSucceeded {
 			newSucceeded = append(newSucceeded, p)
-		} else if isPodFailed(p, job) {
+		} else if isJobPodFailed(p, job) {
 			newFailed = append(newFailed, p)
 		}
 	}
@@ -286,17 +286,17 @@ func decideJob(in jobInput) jobPlan {
 		st.StartTime = workload.NewTimePtr(now)
 	}
 	plan.Backoff = in.Backoff.update(newSucceeded, newFailed)
-	var rq requeue
+	var rq jobRequeue
 
 	// The finished condition: success criteria met earlier, a failure
 	// target set earlier, the pod failure policy, the back-off limit, the
 	// deadline.
 	var finished *workload.Condition
-	if c := trueCondition(st.Conditions, workload.JobSuccessCriteriaMet); c != nil {
+	if c := trueJobCondition(st.Conditions, workload.JobSuccessCriteriaMet); c != nil {
 		finished = c
 	}
 	if finished == nil {
-		if c := trueCondition(st.Conditions, workload.JobFailureTarget); c != nil {
+		if c := trueJobCondition(st.Conditions, workload.JobFailureTarget); c != nil {
 			finished = newJobCondition(workload.JobFailed, workload.ConditionTrue, c.Reason, c.Message, now)
 		} else if msg := failJobMessage(job, in.Pods); msg != "" {
 			finished = newJobCondition(workload.JobFailureTarget, workload.ConditionTrue, workload.JobReasonPodFailurePolicy, msg, now)
@@ -313,14 +313,14 @@ func decideJob(in jobInput) jobPlan {
 		}
 	}
 
-	var prevSucceededIx, succeededIx, failedIx intervals
+	var prevSucceededIx, succeededIx, failedIx indexIntervals
 	var delayed map[int]*workload.Pod
 	if indexed {
-		prevSucceededIx = parseIntervals(st.CompletedIndexes, completions)
+		prevSucceededIx = parseIndexIntervals(st.CompletedIndexes, completions)
 		var ix []int
 		for _, p := range in.Pods {
 			if p.Status.Phase == workload.PodSucceeded && validIndex(p) && withFin[p.UID] {
-				ix = append(ix, podIndex(p))
+				ix = append(ix, completionIndex(p))
 			}
 		}
 		slices.Sort(ix)
@@ -328,12 +328,12 @@ func decideJob(in jobInput) jobPlan {
 		succeeded = int32(succeededIx.total())
 		if perIndex {
 			if st.FailedIndexes != nil {
-				failedIx = parseIntervals(*st.FailedIndexes, completions)
+				failedIx = parseIndexIntervals(*st.FailedIndexes, completions)
 			}
 			ix = ix[:0]
 			for _, p := range in.Pods {
 				if validIndex(p) && withFin[p.UID] && isIndexFailed(job, p) {
-					ix = append(ix, podIndex(p))
+					ix = append(ix, completionIndex(p))
 				}
 			}
 			slices.Sort(ix)
@@ -413,15 +413,14 @@ func decideJob(in jobInput) jobPlan {
 	// the finalizers to release.
 	pods := in.Pods
 	if indexed {
-		pods = slices.Clone(pods)
-		slices.SortStableFunc(pods, func(a, b *workload.Pod) int { return podIndex(a) - podIndex(b) })
+		pods = sortByCompletionIndex(pods)
 	}
 	newIx := 0
 	for _, p := range pods {
 		if !withFin[p.UID] {
 			continue
 		}
-		considerFailed := isPodFailed(p, job)
+		considerFailed := isJobPodFailed(p, job)
 		if !canReleaseFinalizer(job, p, finished, considerFailed, delayed) {
 			continue
 		}
@@ -429,7 +428,7 @@ func decideJob(in jobInput) jobPlan {
 		switch {
 		case p.Status.Phase == workload.PodSucceeded && !uncFailed[p.UID]:
 			if indexed {
-				if validIndex(p) && !prevSucceededIx.has(podIndex(p)) {
+				if validIndex(p) && !prevSucceededIx.has(completionIndex(p)) {
 					newIx++
 				}
 			} else if !uncSucceeded[p.UID] {
@@ -462,7 +461,7 @@ func decideJob(in jobInput) jobPlan {
 		st.Conditions = append(st.Conditions, *finished)
 		finished = newJobCondition(workload.JobFailed, workload.ConditionTrue, finished.Reason, finished.Message, now)
 	case finished.Type == workload.JobSuccessCriteriaMet:
-		if trueCondition(st.Conditions, workload.JobSuccessCriteriaMet) == nil {
+		if trueJobCondition(st.Conditions, workload.JobSuccessCriteriaMet) == nil {
 			st.Conditions = append(st.Conditions, *finished)
 		}
 		finished = newJobCondition(workload.JobComplete, workload.ConditionTrue, finished.Reason, finished.Message, now)
@@ -534,13 +533,13 @@ func canReleaseFinalizer(j *workload.Job, p *workload.Pod, finished *workload.Co
 	if !considerFailed {
 		return false
 	}
-	if d, ok := delayed[podIndex(p)]; ok && d.UID == p.UID {
+	if d, ok := delayed[completionIndex(p)]; ok && d.UID == p.UID {
 		return false
 	}
 	return true
 }
 
-func setOf(uids []string) map[string]bool {
+func jobUIDSet(uids []string) map[string]bool {
 	m := make(map[string]bool, len(uids))
 	for _, u := range uids {
 		m[u] = true
@@ -562,7 +561,7 @@ func failJobMessage(j *workload.Job, pods []*workload.Pod) string {
 		return ""
 	}
 	for _, p := range pods {
-		if !isPodFailed(p, j) {
+		if !isJobPodFailed(p, j) {
 			continue
 		}
 		if m := matchPodFailurePolicy(j.Spec.PodFailurePolicy, p); m.Action == workload.PodFailurePolicyActionFailJob {
@@ -575,25 +574,25 @@ func failJobMessage(j *workload.Job, pods []*workload.Pod) string {
 // podsWithDelayedDeletion returns, per index, the last failed pod whose
 // finalizer stays until its replacement exists (backoffLimitPerIndex:
 // the replacement inherits its failure count).
-func podsWithDelayedDeletion(j *workload.Job, pods, active []*workload.Pod, withFin map[string]bool, succeeded, failed intervals) map[int]*workload.Pod {
+func podsWithDelayedDeletion(j *workload.Job, pods, active []*workload.Pod, withFin map[string]bool, succeeded, failed indexIntervals) map[int]*workload.Pod {
 	activeIx := make(map[int]bool, len(active))
 	for _, p := range active {
-		activeIx[podIndex(p)] = true
+		activeIx[completionIndex(p)] = true
 	}
 	completions := int(*j.Spec.Completions)
 	out := map[int]*workload.Pod{}
 	for _, p := range pods {
-		ix := podIndex(p)
-		if !withFin[p.UID] || ix == noIndex || ix >= completions || !isPodFailed(p, j) {
+		ix := completionIndex(p)
+		if !withFin[p.UID] || ix == noCompletionIndex || ix >= completions || !isJobPodFailed(p, j) {
 			continue
 		}
 		if succeeded.has(ix) || failed.has(ix) || activeIx[ix] {
 			continue
 		}
 		if last, ok := out[ix]; ok {
-			lc := annotationCount(last, workload.JobIndexFailureCountAnno) + annotationCount(last, workload.JobIndexIgnoredFailureCount)
-			pc := annotationCount(p, workload.JobIndexFailureCountAnno) + annotationCount(p, workload.JobIndexIgnoredFailureCount)
-			if lc <= pc && !podFinishedAt(p).Before(podFinishedAt(last)) {
+			lc := indexAnnotationCount(last, workload.JobIndexFailureCountAnno) + indexAnnotationCount(last, workload.JobIndexIgnoredFailureCount)
+			pc := indexAnnotationCount(p, workload.JobIndexFailureCountAnno) + indexAnnotationCount(p, workload.JobIndexIgnoredFailureCount)
+			if lc <= pc && !jobPodFinishedAt(p).Before(jobPodFinishedAt(last)) {
 				out[ix] = p
 			}
 			continue
@@ -603,7 +602,7 @@ func podsWithDelayedDeletion(j *workload.Job, pods, active []*workload.Pod, with
 	return out
 }
 
-type manageResult struct {
+type jobManageResult struct {
 	create  []podCreate
 	remove  []*workload.Pod
 	requeue time.Duration
@@ -615,12 +614,12 @@ type manageResult struct {
 // Jobs: parallelism until the first success, then no new pods); a sync
 // that must delete only deletes; creations wait for the back-off; at most
 // JobMaxPodChangesPerSync changes.
-func manageJob(job *workload.Job, pods, active []*workload.Pod, succeeded int32, succeededIx, failedIx intervals,
-	delayed map[int]*workload.Pod, terminating int32, backoff backoffRecord, now time.Time) manageResult {
+func manageJob(job *workload.Job, pods, active []*workload.Pod, succeeded int32, succeededIx, failedIx indexIntervals,
+	delayed map[int]*workload.Pod, terminating int32, backoff jobBackoffRecord, now time.Time) jobManageResult {
 	spec := &job.Spec
 	nActive := int32(len(active))
 	if jobSuspended(job) {
-		return manageResult{remove: activePodsForRemoval(job, active, len(active))}
+		return jobManageResult{remove: jobPodsForRemoval(job, active, len(active))}
 	}
 	var parallelism int32
 	if spec.Parallelism != nil {
@@ -635,11 +634,11 @@ func manageJob(job *workload.Job, pods, active []*workload.Pod, succeeded int32,
 	} else {
 		want = max(min(*spec.Completions-succeeded, parallelism), 0)
 	}
-	if rm := activePodsForRemoval(job, active, int(max(nActive-want, 0))); len(rm) > 0 {
+	if rm := jobPodsForRemoval(job, active, int(max(nActive-want, 0))); len(rm) > 0 {
 		if len(rm) > JobMaxPodChangesPerSync {
 			rm = rm[:JobMaxPodChangesPerSync]
 		}
-		return manageResult{remove: rm}
+		return jobManageResult{remove: rm}
 	}
 	var term int32
 	if onlyReplaceFailedPods(job) {
@@ -647,32 +646,32 @@ func manageJob(job *workload.Job, pods, active []*workload.Pod, succeeded int32,
 	}
 	diff := want - term - nActive
 	if diff <= 0 {
-		return manageResult{}
+		return jobManageResult{}
 	}
 	perIndex := hasBackoffLimitPerIndex(job)
 	if !perIndex {
 		if wait := backoff.remaining(now); wait > 0 {
-			return manageResult{requeue: wait}
+			return jobManageResult{requeue: wait}
 		}
 	}
 	diff = min(diff, JobMaxPodChangesPerSync)
 	if !isIndexedJob(job) {
 		out := make([]podCreate, diff)
 		for i := range out {
-			out[i] = podCreate{Index: noIndex}
+			out[i] = podCreate{Index: noCompletionIndex}
 		}
-		return manageResult{create: out}
+		return jobManageResult{create: out}
 	}
 	var terminatingPods []*workload.Pod
 	if onlyReplaceFailedPods(job) {
 		for _, p := range pods {
-			if isPodTerminating(p) {
+			if isJobPodTerminating(p) {
 				terminatingPods = append(terminatingPods, p)
 			}
 		}
 	}
 	ix := firstPendingIndexes(active, terminatingPods, succeededIx, failedIx, int(diff), int(*spec.Completions))
-	var res manageResult
+	var res jobManageResult
 	if perIndex {
 		var minWait time.Duration
 		now := now
@@ -680,8 +679,8 @@ func manageJob(job *workload.Job, pods, active []*workload.Pod, succeeded int32,
 		for _, i := range ix {
 			wait := time.Duration(0)
 			if last := delayed[i]; last != nil {
-				n := annotationCount(last, workload.JobIndexFailureCountAnno) + annotationCount(last, workload.JobIndexIgnoredFailureCount) + 1
-				wait = remainingBackoff(n, podFinishedAt(last), now)
+				n := indexAnnotationCount(last, workload.JobIndexFailureCountAnno) + indexAnnotationCount(last, workload.JobIndexIgnoredFailureCount) + 1
+				wait = jobRemainingBackoff(n, jobPodFinishedAt(last), now)
 			}
 			if wait == 0 {
 				ready = append(ready, i)
@@ -690,7 +689,7 @@ func manageJob(job *workload.Job, pods, active []*workload.Pod, succeeded int32,
 			}
 		}
 		if len(ready) == 0 {
-			return manageResult{requeue: minWait}
+			return jobManageResult{requeue: minWait}
 		}
 		ix = ready
 	}
@@ -699,8 +698,8 @@ func manageJob(job *workload.Job, pods, active []*workload.Pod, succeeded int32,
 		if perIndex {
 			pc.PerIndex = true
 			if last := delayed[i]; last != nil {
-				pc.FailureCount = annotationCount(last, workload.JobIndexFailureCountAnno)
-				pc.IgnoredCount = annotationCount(last, workload.JobIndexIgnoredFailureCount)
+				pc.FailureCount = indexAnnotationCount(last, workload.JobIndexFailureCountAnno)
+				pc.IgnoredCount = indexAnnotationCount(last, workload.JobIndexIgnoredFailureCount)
 				if matchPodFailurePolicy(spec.PodFailurePolicy, last).Counts {
 					pc.FailureCount++
 				} else {
@@ -713,17 +712,36 @@ func manageJob(job *workload.Job, pods, active []*workload.Pod, succeeded int32,
 	return res
 }
 
+// sortByCompletionIndex returns a copy of pods sorted by completion index (stable),
+// parsing each index once.
+func sortByCompletionIndex(pods []*workload.Pod) []*workload.Pod {
+	type ixPod struct {
+		ix int
+		p  *workload.Pod
+	}
+	tmp := make([]ixPod, len(pods))
+	for i, p := range pods {
+		tmp[i] = ixPod{completionIndex(p), p}
+	}
+	slices.SortStableFunc(tmp, func(a, b ixPod) int { return a.ix - b.ix })
+	out := make([]*workload.Pod, len(pods))
+	for i := range tmp {
+		out[i] = tmp[i].p
+	}
+	return out
+}
+
 // firstPendingIndexes returns up to count indexes below completions that no
 // active (or, under podReplacementPolicy Failed, terminating) pod holds and
 // that have neither succeeded nor failed, lowest first.
-func firstPendingIndexes(active, terminating []*workload.Pod, succeeded, failed intervals, count, completions int) []int {
+func firstPendingIndexes(active, terminating []*workload.Pod, succeeded, failed indexIntervals, count, completions int) []int {
 	if count <= 0 {
 		return nil
 	}
 	var held []int
 	for _, ps := range [][]*workload.Pod{active, terminating} {
 		for _, p := range ps {
-			if ix := podIndex(p); ix != noIndex {
+			if ix := completionIndex(p); ix != noCompletionIndex {
 				held = append(held, ix)
 			}
 		}
@@ -744,32 +762,29 @@ func firstPendingIndexes(active, terminating []*workload.Pod, succeeded, failed 
 	return out
 }
 
-// activePodsForRemoval returns the active pods to delete: for Indexed
+// jobPodsForRemoval returns the active pods to delete: for Indexed
 // Jobs every pod without a valid index, beyond completions or duplicating
 // an index (keeping the one to delete last); then, to reach atLeast, the
-// remaining pods in compareForDeletion order.
-func activePodsForRemoval(job *workload.Job, active []*workload.Pod, atLeast int) []*workload.Pod {
+// remaining pods in jobDeletionOrder order.
+func jobPodsForRemoval(job *workload.Job, active []*workload.Pod, atLeast int) []*workload.Pod {
 	var rm []*workload.Pod
 	left := active
 	if isIndexedJob(job) {
 		completions := int(*job.Spec.Completions)
-		byIx := slices.Clone(active)
-		slices.SortStableFunc(byIx, func(a, b *workload.Pod) int {
-			if c := podIndex(a) - podIndex(b); c != 0 {
-				return c
-			}
-			return compareForDeletion(a, b)
-		})
+		byIx := sortByCompletionIndex(active)
 		left = nil
 		for i := 0; i < len(byIx); {
-			ix := podIndex(byIx[i])
+			ix := completionIndex(byIx[i])
 			j := i
-			for j < len(byIx) && podIndex(byIx[j]) == ix {
+			for j < len(byIx) && completionIndex(byIx[j]) == ix {
 				j++
 			}
-			group := byIx[i:j]
+			group := byIx[i:j] // byIx is a copy: sorting in place is fine
+			if len(group) > 1 {
+				slices.SortFunc(group, jobDeletionOrder)
+			}
 			switch {
-			case ix == noIndex || ix >= completions:
+			case ix == noCompletionIndex || ix >= completions:
 				rm = append(rm, group...)
 			default:
 				rm = append(rm, group[:len(group)-1]...)
@@ -780,7 +795,7 @@ func activePodsForRemoval(job *workload.Job, active []*workload.Pod, atLeast int
 	}
 	if len(rm) < atLeast {
 		left = slices.Clone(left)
-		slices.SortFunc(left, compareForDeletion)
+		slices.SortFunc(left, jobDeletionOrder)
 		rm = append(rm, left[:min(atLeast-len(rm), len(left))]...)
 	}
 	return rm
@@ -829,7 +844,7 @@ func validateJobForController(j *workload.Job) error {
 				return fmt.Errorf("spec.successPolicy.rules[%d]: needs succeededIndexes or succeededCount", i)
 			}
 			if r.SucceededIndexes != nil {
-				if err := validIntervals(*r.SucceededIndexes); err != nil {
+				if err := validIndexIntervals(*r.SucceededIndexes); err != nil {
 					return fmt.Errorf("spec.successPolicy.rules[%d].succeededIndexes: %v", i, err)
 				}
 			}

@@ -12,7 +12,7 @@ import (
 
 // Table tests of the Job controller's pure decisions.
 
-var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+var jobT0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func TestIntervals(t *testing.T) {
 	for _, tc := range []struct {
@@ -34,7 +34,7 @@ func TestIntervals(t *testing.T) {
 		{in: "", completions: 10, add: []int{4, 4, 5}, want: "4,5", total: 2},
 	} {
 		t.Run(tc.in+fmt.Sprint(tc.add), func(t *testing.T) {
-			iv := parseIntervals(tc.in, tc.completions).withIndexes(tc.add)
+			iv := parseIndexIntervals(tc.in, tc.completions).withIndexes(tc.add)
 			if got := iv.String(); got != tc.want {
 				t.Errorf("String = %q, want %q", got, tc.want)
 			}
@@ -57,7 +57,7 @@ func TestIntervals(t *testing.T) {
 
 func TestValidIntervals(t *testing.T) {
 	for in, ok := range map[string]bool{"0": true, "0,2-3": true, "1,3-5,7": true, "": false, "3-1": false, "2,1": false, "1-1": false, "a": false, "1,,2": false} {
-		if err := validIntervals(in); (err == nil) != ok {
+		if err := validIndexIntervals(in); (err == nil) != ok {
 			t.Errorf("validIntervals(%q) = %v, want ok %v", in, err, ok)
 		}
 	}
@@ -67,21 +67,21 @@ func TestValidIntervals(t *testing.T) {
 func TestBackoffDelay(t *testing.T) {
 	var got []time.Duration
 	for k := int32(0); k <= 9; k++ {
-		got = append(got, backoffDelay(k))
+		got = append(got, jobBackoffDelay(k))
 	}
 	s := time.Second
 	want := []time.Duration{0, 10 * s, 20 * s, 40 * s, 80 * s, 160 * s, 320 * s, 600 * s, 600 * s, 600 * s}
 	if !cmp.Equal(got, want) {
 		t.Errorf("delays = %v, want %v", got, want)
 	}
-	if d := backoffDelay(1 << 30); d != JobBackoffMax {
+	if d := jobBackoffDelay(1 << 30); d != JobBackoffMax {
 		t.Errorf("huge k: %v", d)
 	}
 }
 
-func finishedPod(name, phase string, at time.Time) *workload.Pod {
+func jobFinishedPod(name, phase string, at time.Time) *workload.Pod {
 	return &workload.Pod{
-		ObjectMeta: workload.ObjectMeta{Name: name, Namespace: "default", UID: "uid-" + name, CreationTimestamp: workload.NewTime(t0)},
+		ObjectMeta: workload.ObjectMeta{Name: name, Namespace: "default", UID: "uid-" + name, CreationTimestamp: workload.NewTime(jobT0)},
 		Status: workload.PodStatus{Phase: phase, ContainerStatuses: []workload.ContainerStatus{{
 			Name: "main", State: workload.ContainerState{Terminated: &workload.ContainerStateTerminated{FinishedAt: workload.NewTime(at)}},
 		}}},
@@ -89,24 +89,24 @@ func finishedPod(name, phase string, at time.Time) *workload.Pod {
 }
 
 func TestBackoffRecordUpdate(t *testing.T) {
-	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
-	ok := func(s int) *workload.Pod { return finishedPod(fmt.Sprint("ok", s), workload.PodSucceeded, at(s)) }
-	fail := func(s int) *workload.Pod { return finishedPod(fmt.Sprint("f", s), workload.PodFailed, at(s)) }
+	at := func(s int) time.Time { return jobT0.Add(time.Duration(s) * time.Second) }
+	ok := func(s int) *workload.Pod { return jobFinishedPod(fmt.Sprint("ok", s), workload.PodSucceeded, at(s)) }
+	fail := func(s int) *workload.Pod { return jobFinishedPod(fmt.Sprint("f", s), workload.PodFailed, at(s)) }
 	for _, tc := range []struct {
 		name      string
-		old       backoffRecord
+		old       jobBackoffRecord
 		succeeded []*workload.Pod
 		failed    []*workload.Pod
-		want      backoffRecord
+		want      jobBackoffRecord
 		now       time.Time
 		remaining time.Duration
 	}{
-		{name: "nothing new", old: backoffRecord{2, at(5)}, want: backoffRecord{2, at(5)}, now: at(10), remaining: 15 * time.Second},
-		{name: "first failure", failed: []*workload.Pod{fail(3)}, want: backoffRecord{1, at(3)}, now: at(3), remaining: 10 * time.Second},
-		{name: "failures add up, last one counts", old: backoffRecord{1, at(1)}, failed: []*workload.Pod{fail(9), fail(4)}, want: backoffRecord{3, at(9)}, now: at(20), remaining: 29 * time.Second},
-		{name: "success resets", old: backoffRecord{4, at(1)}, succeeded: []*workload.Pod{ok(2)}, want: backoffRecord{}, now: at(2), remaining: 0},
-		{name: "failures after the success count", old: backoffRecord{4, at(1)}, succeeded: []*workload.Pod{ok(5)}, failed: []*workload.Pod{fail(3), fail(6), fail(8)}, want: backoffRecord{2, at(8)}, now: at(8), remaining: 20 * time.Second},
-		{name: "back-off over", old: backoffRecord{1, at(0)}, want: backoffRecord{1, at(0)}, now: at(10), remaining: 0},
+		{name: "nothing new", old: jobBackoffRecord{2, at(5)}, want: jobBackoffRecord{2, at(5)}, now: at(10), remaining: 15 * time.Second},
+		{name: "first failure", failed: []*workload.Pod{fail(3)}, want: jobBackoffRecord{1, at(3)}, now: at(3), remaining: 10 * time.Second},
+		{name: "failures add up, last one counts", old: jobBackoffRecord{1, at(1)}, failed: []*workload.Pod{fail(9), fail(4)}, want: jobBackoffRecord{3, at(9)}, now: at(20), remaining: 29 * time.Second},
+		{name: "success resets", old: jobBackoffRecord{4, at(1)}, succeeded: []*workload.Pod{ok(2)}, want: jobBackoffRecord{}, now: at(2), remaining: 0},
+		{name: "failures after the success count", old: jobBackoffRecord{4, at(1)}, succeeded: []*workload.Pod{ok(5)}, failed: []*workload.Pod{fail(3), fail(6), fail(8)}, want: jobBackoffRecord{2, at(8)}, now: at(8), remaining: 20 * time.Second},
+		{name: "back-off over", old: jobBackoffRecord{1, at(0)}, want: jobBackoffRecord{1, at(0)}, now: at(10), remaining: 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := tc.old.update(tc.succeeded, tc.failed)
@@ -121,28 +121,28 @@ func TestBackoffRecordUpdate(t *testing.T) {
 }
 
 func TestPodFinishedAt(t *testing.T) {
-	p := finishedPod("a", workload.PodFailed, t0.Add(time.Minute))
-	if got := podFinishedAt(p); !got.Equal(t0.Add(time.Minute)) {
+	p := jobFinishedPod("a", workload.PodFailed, jobT0.Add(time.Minute))
+	if got := jobPodFinishedAt(p); !got.Equal(jobT0.Add(time.Minute)) {
 		t.Errorf("container finish: %v", got)
 	}
 	p.Status.ContainerStatuses[0].State.Terminated = nil
-	p.Status.Conditions = []workload.PodCondition{{Type: workload.PodReady, Status: workload.ConditionFalse, LastTransitionTime: workload.NewTime(t0.Add(2 * time.Minute))}}
-	if got := podFinishedAt(p); !got.Equal(t0.Add(2 * time.Minute)) {
+	p.Status.Conditions = []workload.PodCondition{{Type: workload.PodReady, Status: workload.ConditionFalse, LastTransitionTime: workload.NewTime(jobT0.Add(2 * time.Minute))}}
+	if got := jobPodFinishedAt(p); !got.Equal(jobT0.Add(2 * time.Minute)) {
 		t.Errorf("ready false: %v", got)
 	}
 	p.Status.Conditions = nil
-	p.DeletionTimestamp = workload.NewTimePtr(t0.Add(time.Hour))
+	p.DeletionTimestamp = workload.NewTimePtr(jobT0.Add(time.Hour))
 	p.DeletionGracePeriodSeconds = workload.Ptr[int64](30)
-	if got := podFinishedAt(p); !got.Equal(t0.Add(time.Hour - 30*time.Second)) {
+	if got := jobPodFinishedAt(p); !got.Equal(jobT0.Add(time.Hour - 30*time.Second)) {
 		t.Errorf("deletion: %v", got)
 	}
 	p.DeletionTimestamp = nil
-	if got := podFinishedAt(p); !got.Equal(t0) {
+	if got := jobPodFinishedAt(p); !got.Equal(jobT0) {
 		t.Errorf("creation: %v", got)
 	}
 }
 
-func exitPod(codes map[string]int32, conds ...workload.PodCondition) *workload.Pod {
+func jobExitPod(codes map[string]int32, jobConds ...workload.PodCondition) *workload.Pod {
 	p := &workload.Pod{ObjectMeta: workload.ObjectMeta{Name: "p", Namespace: "ns"}}
 	p.Status.Phase = workload.PodFailed
 	for _, name := range []string{"main", "side"} {
@@ -154,7 +154,7 @@ func exitPod(codes map[string]int32, conds ...workload.PodCondition) *workload.P
 	if c, ok := codes["init"]; ok {
 		p.Status.InitContainerStatuses = []workload.ContainerStatus{{Name: "init", State: workload.ContainerState{Terminated: &workload.ContainerStateTerminated{ExitCode: c}}}}
 	}
-	p.Status.Conditions = conds
+	p.Status.Conditions = jobConds
 	return p
 }
 
@@ -183,20 +183,20 @@ func TestMatchPodFailurePolicy(t *testing.T) {
 		counts bool
 		msg    string
 	}{
-		{name: "no policy rule matches", rules: []workload.PodFailurePolicyRule{in(failJob, nil, 1)}, pod: exitPod(map[string]int32{"main": 2}), counts: true},
-		{name: "In matches", rules: []workload.PodFailurePolicyRule{in(failJob, nil, 42)}, pod: exitPod(map[string]int32{"main": 42}), action: failJob, counts: true,
+		{name: "no policy rule matches", rules: []workload.PodFailurePolicyRule{in(failJob, nil, 1)}, pod: jobExitPod(map[string]int32{"main": 2}), counts: true},
+		{name: "In matches", rules: []workload.PodFailurePolicyRule{in(failJob, nil, 42)}, pod: jobExitPod(map[string]int32{"main": 42}), action: failJob, counts: true,
 			msg: "Container main for pod ns/p failed with exit code 42 matching FailJob rule at index 0"},
-		{name: "container name must match", rules: []workload.PodFailurePolicyRule{in(failJob, workload.Ptr("side"), 42)}, pod: exitPod(map[string]int32{"main": 42, "side": 1}), counts: true},
-		{name: "named container", rules: []workload.PodFailurePolicyRule{in(count, workload.Ptr("side"), 1)}, pod: exitPod(map[string]int32{"main": 42, "side": 1}), action: count, counts: true},
-		{name: "NotIn matches other codes", rules: []workload.PodFailurePolicyRule{notIn(ignore, 1, 2)}, pod: exitPod(map[string]int32{"main": 3}), action: ignore, counts: false},
-		{name: "NotIn never matches exit 0", rules: []workload.PodFailurePolicyRule{notIn(failJob, 1)}, pod: exitPod(map[string]int32{"main": 0}), counts: true},
-		{name: "In 0 never matches", rules: []workload.PodFailurePolicyRule{in(failJob, nil, 0)}, pod: exitPod(map[string]int32{"main": 0}), counts: true},
-		{name: "init containers too", rules: []workload.PodFailurePolicyRule{in(failIndex, nil, 7)}, pod: exitPod(map[string]int32{"init": 7}), action: failIndex, counts: true},
-		{name: "first matching rule wins", rules: []workload.PodFailurePolicyRule{in(ignore, nil, 5), in(failJob, nil, 42), in(count, nil, 42)}, pod: exitPod(map[string]int32{"main": 42}), action: failJob, counts: true,
+		{name: "container name must match", rules: []workload.PodFailurePolicyRule{in(failJob, workload.Ptr("side"), 42)}, pod: jobExitPod(map[string]int32{"main": 42, "side": 1}), counts: true},
+		{name: "named container", rules: []workload.PodFailurePolicyRule{in(count, workload.Ptr("side"), 1)}, pod: jobExitPod(map[string]int32{"main": 42, "side": 1}), action: count, counts: true},
+		{name: "NotIn matches other codes", rules: []workload.PodFailurePolicyRule{notIn(ignore, 1, 2)}, pod: jobExitPod(map[string]int32{"main": 3}), action: ignore, counts: false},
+		{name: "NotIn never matches exit 0", rules: []workload.PodFailurePolicyRule{notIn(failJob, 1)}, pod: jobExitPod(map[string]int32{"main": 0}), counts: true},
+		{name: "In 0 never matches", rules: []workload.PodFailurePolicyRule{in(failJob, nil, 0)}, pod: jobExitPod(map[string]int32{"main": 0}), counts: true},
+		{name: "init containers too", rules: []workload.PodFailurePolicyRule{in(failIndex, nil, 7)}, pod: jobExitPod(map[string]int32{"init": 7}), action: failIndex, counts: true},
+		{name: "first matching rule wins", rules: []workload.PodFailurePolicyRule{in(ignore, nil, 5), in(failJob, nil, 42), in(count, nil, 42)}, pod: jobExitPod(map[string]int32{"main": 42}), action: failJob, counts: true,
 			msg: "Container main for pod ns/p failed with exit code 42 matching FailJob rule at index 1"},
-		{name: "pod condition", rules: []workload.PodFailurePolicyRule{in(failJob, nil, 42), onCond(ignore, workload.DisruptionTarget, "")}, pod: exitPod(map[string]int32{"main": 137}, disrupted), action: ignore, counts: false},
-		{name: "pod condition status must match", rules: []workload.PodFailurePolicyRule{onCond(ignore, workload.DisruptionTarget, workload.ConditionFalse)}, pod: exitPod(nil, disrupted), counts: true},
-		{name: "pod condition FailJob message", rules: []workload.PodFailurePolicyRule{onCond(failJob, workload.DisruptionTarget, workload.ConditionTrue)}, pod: exitPod(nil, disrupted), action: failJob, counts: true,
+		{name: "pod condition", rules: []workload.PodFailurePolicyRule{in(failJob, nil, 42), onCond(ignore, workload.DisruptionTarget, "")}, pod: jobExitPod(map[string]int32{"main": 137}, disrupted), action: ignore, counts: false},
+		{name: "pod condition status must match", rules: []workload.PodFailurePolicyRule{onCond(ignore, workload.DisruptionTarget, workload.ConditionFalse)}, pod: jobExitPod(nil, disrupted), counts: true},
+		{name: "pod condition FailJob message", rules: []workload.PodFailurePolicyRule{onCond(failJob, workload.DisruptionTarget, workload.ConditionTrue)}, pod: jobExitPod(nil, disrupted), action: failJob, counts: true,
 			msg: "Pod ns/p has condition DisruptionTarget matching FailJob rule at index 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -207,7 +207,7 @@ func TestMatchPodFailurePolicy(t *testing.T) {
 			}
 		})
 	}
-	if got := matchPodFailurePolicy(nil, exitPod(nil)); got != (podFailureMatch{Counts: true}) {
+	if got := matchPodFailurePolicy(nil, jobExitPod(nil)); got != (podFailureMatch{Counts: true}) {
 		t.Errorf("nil policy: %+v", got)
 	}
 }
@@ -236,15 +236,15 @@ func TestMatchSuccessPolicy(t *testing.T) {
 		{rules: []workload.SuccessPolicyRule{rule("9", 0), rule("", 3)}, succeeded: "5,7,8", want: "Matched rules at index 1"},
 		{rules: []workload.SuccessPolicyRule{rule("", 1)}, succeeded: "", want: ""},
 	} {
-		msg, ok := matchSuccessPolicy(&workload.SuccessPolicy{Rules: tc.rules}, 10, parseIntervals(tc.succeeded, 10))
+		msg, ok := matchSuccessPolicy(&workload.SuccessPolicy{Rules: tc.rules}, 10, parseIndexIntervals(tc.succeeded, 10))
 		if msg != tc.want || ok != (tc.want != "") {
 			t.Errorf("rules %+v succeeded %q: got %q %v, want %q", tc.rules, tc.succeeded, msg, ok, tc.want)
 		}
 	}
 }
 
-// activePod builds an active pod: node "" is unscheduled.
-func activePod(name, node, phase string, ready bool, readySince, created time.Time, restarts int32) *workload.Pod {
+// jobActivePod builds an active pod: node "" is unscheduled.
+func jobActivePod(name, node, phase string, ready bool, readySince, created time.Time, restarts int32) *workload.Pod {
 	p := &workload.Pod{ObjectMeta: workload.ObjectMeta{Name: name, UID: "uid-" + name, CreationTimestamp: workload.NewTime(created)}}
 	p.Spec.NodeName = node
 	p.Status.Phase = phase
@@ -258,48 +258,48 @@ func activePod(name, node, phase string, ready bool, readySince, created time.Ti
 }
 
 func TestActivePodsForRemovalOrder(t *testing.T) {
-	m := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Minute) }
+	m := func(n int) time.Time { return jobT0.Add(time.Duration(n) * time.Minute) }
 	pods := []*workload.Pod{
-		activePod("ready-old", "n", workload.PodRunning, true, m(1), m(0), 0),
-		activePod("ready-new", "n", workload.PodRunning, true, m(5), m(0), 0),
-		activePod("running-not-ready", "n", workload.PodRunning, false, m(0), m(0), 0),
-		activePod("running-not-ready-restarts", "n", workload.PodRunning, false, m(0), m(0), 3),
-		activePod("pending-scheduled", "n", workload.PodPending, false, m(0), m(0), 0),
-		activePod("unscheduled-old", "", workload.PodPending, false, m(0), m(0), 0),
-		activePod("unscheduled-new", "", workload.PodPending, false, m(0), m(2), 0),
+		jobActivePod("ready-old", "n", workload.PodRunning, true, m(1), m(0), 0),
+		jobActivePod("ready-new", "n", workload.PodRunning, true, m(5), m(0), 0),
+		jobActivePod("running-not-ready", "n", workload.PodRunning, false, m(0), m(0), 0),
+		jobActivePod("running-not-ready-restarts", "n", workload.PodRunning, false, m(0), m(0), 3),
+		jobActivePod("pending-scheduled", "n", workload.PodPending, false, m(0), m(0), 0),
+		jobActivePod("unscheduled-old", "", workload.PodPending, false, m(0), m(0), 0),
+		jobActivePod("unscheduled-new", "", workload.PodPending, false, m(0), m(2), 0),
 	}
-	job := testJob("j", nil)
+	job := newTestJob("j", nil)
 	var got []string
-	for _, p := range activePodsForRemoval(job, pods, len(pods)) {
+	for _, p := range jobPodsForRemoval(job, pods, len(pods)) {
 		got = append(got, p.Name)
 	}
 	want := []string{"unscheduled-new", "unscheduled-old", "pending-scheduled", "running-not-ready-restarts", "running-not-ready", "ready-new", "ready-old"}
 	if !cmp.Equal(got, want) {
 		t.Errorf("deletion order = %v\nwant %v", got, want)
 	}
-	if got := activePodsForRemoval(job, pods, 2); len(got) != 2 || got[0].Name != "unscheduled-new" {
-		t.Errorf("atLeast 2 = %v", podNames(got))
+	if got := jobPodsForRemoval(job, pods, 2); len(got) != 2 || got[0].Name != "unscheduled-new" {
+		t.Errorf("atLeast 2 = %v", jobPodNames(got))
 	}
 }
 
-func indexedPod(name string, ix int, ready bool) *workload.Pod {
-	p := activePod(name, "n", workload.PodRunning, ready, t0, t0, 0)
-	if ix != noIndex {
+func jobIndexedPod(name string, ix int, ready bool) *workload.Pod {
+	p := jobActivePod(name, "n", workload.PodRunning, ready, jobT0, jobT0, 0)
+	if ix != noCompletionIndex {
 		p.Annotations = map[string]string{workload.JobCompletionIndexAnnotation: fmt.Sprint(ix)}
 	}
 	return p
 }
 
 func TestActivePodsForRemovalIndexed(t *testing.T) {
-	job := testJob("j", func(j *workload.Job) {
+	job := newTestJob("j", func(j *workload.Job) {
 		j.Spec.CompletionMode = workload.Ptr(workload.IndexedCompletion)
 		j.Spec.Completions = workload.Ptr[int32](3)
 	})
 	pods := []*workload.Pod{
-		indexedPod("a0", 0, true), indexedPod("b0", 0, false), indexedPod("c1", 1, true),
-		indexedPod("d5", 5, true), indexedPod("e-none", noIndex, true), indexedPod("f2", 2, true),
+		jobIndexedPod("a0", 0, true), jobIndexedPod("b0", 0, false), jobIndexedPod("c1", 1, true),
+		jobIndexedPod("d5", 5, true), jobIndexedPod("e-none", noCompletionIndex, true), jobIndexedPod("f2", 2, true),
 	}
-	got := podNames(activePodsForRemoval(job, pods, 0))
+	got := jobPodNames(jobPodsForRemoval(job, pods, 0))
 	want := []string{"e-none", "b0", "d5"}
 	if !cmp.Equal(got, want) {
 		t.Errorf("removal = %v, want %v (no index, the duplicate to lose, beyond completions)", got, want)
@@ -307,8 +307,8 @@ func TestActivePodsForRemovalIndexed(t *testing.T) {
 }
 
 func TestFirstPendingIndexes(t *testing.T) {
-	active := []*workload.Pod{indexedPod("a", 1, true), indexedPod("b", 4, true)}
-	terminating := []*workload.Pod{indexedPod("t", 0, false)}
+	active := []*workload.Pod{jobIndexedPod("a", 1, true), jobIndexedPod("b", 4, true)}
+	terminating := []*workload.Pod{jobIndexedPod("t", 0, false)}
 	for _, tc := range []struct {
 		term             []*workload.Pod
 		succeeded, faild string
@@ -321,7 +321,7 @@ func TestFirstPendingIndexes(t *testing.T) {
 		{term: terminating, count: 2, want: []int{2, 3}},
 		{count: 0, want: nil},
 	} {
-		got := firstPendingIndexes(active, tc.term, parseIntervals(tc.succeeded, 8), parseIntervals(tc.faild, 8), tc.count, 8)
+		got := firstPendingIndexes(active, tc.term, parseIndexIntervals(tc.succeeded, 8), parseIndexIntervals(tc.faild, 8), tc.count, 8)
 		if !cmp.Equal(got, tc.want, cmp.Comparer(func(a, b []int) bool { return fmt.Sprint(a) == fmt.Sprint(b) })) {
 			t.Errorf("succeeded %q failed %q count %d: got %v, want %v", tc.succeeded, tc.faild, tc.count, got, tc.want)
 		}
@@ -341,7 +341,7 @@ func TestPastBackoffLimitOnFailure(t *testing.T) {
 		{limit: 3, restarts: []int32{1, 2}, want: true},
 		{limit: 3, restarts: []int32{5}, policy: workload.RestartPolicyNever, want: false},
 	} {
-		job := testJob("j", func(j *workload.Job) {
+		job := newTestJob("j", func(j *workload.Job) {
 			j.Spec.BackoffLimit = &tc.limit
 			j.Spec.Template.Spec.RestartPolicy = workload.RestartPolicyOnFailure
 			if tc.policy != "" {
@@ -350,10 +350,10 @@ func TestPastBackoffLimitOnFailure(t *testing.T) {
 		})
 		var pods []*workload.Pod
 		for i, r := range tc.restarts {
-			pods = append(pods, activePod(fmt.Sprint(i), "n", workload.PodRunning, true, t0, t0, r))
+			pods = append(pods, jobActivePod(fmt.Sprint(i), "n", workload.PodRunning, true, jobT0, jobT0, r))
 		}
 		// Finished pods' restarts do not count.
-		done := activePod("done", "n", workload.PodFailed, false, t0, t0, 100)
+		done := jobActivePod("done", "n", workload.PodFailed, false, jobT0, jobT0, 100)
 		pods = append(pods, done)
 		if got := pastBackoffLimitOnFailure(job, pods); got != tc.want {
 			t.Errorf("limit %d restarts %v policy %q: got %v", tc.limit, tc.restarts, tc.policy, got)
@@ -384,21 +384,21 @@ func TestValidateJobForController(t *testing.T) {
 		}, field: "spec.successPolicy.rules[0].succeededIndexes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := validateJobForController(testJob("j", tc.mut))
+			err := validateJobForController(newTestJob("j", tc.mut))
 			if tc.field == "" {
 				if err != nil {
 					t.Errorf("unexpected error %v", err)
 				}
 				return
 			}
-			if err == nil || !containsField(err.Error(), tc.field) {
+			if err == nil || !jobHasFieldPrefix(err.Error(), tc.field) {
 				t.Errorf("error %v, want one naming %s", err, tc.field)
 			}
 		})
 	}
 }
 
-func containsField(msg, field string) bool {
+func jobHasFieldPrefix(msg, field string) bool {
 	return len(msg) >= len(field) && msg[:len(field)] == field
 }
 
@@ -410,7 +410,7 @@ func TestDecideJobCreates(t *testing.T) {
 		succeeded              int32
 		active                 int
 		suspend                bool
-		backoff                backoffRecord
+		backoff                jobBackoffRecord
 		wantCreate, wantRemove int
 		wantRequeue            time.Duration
 	}{
@@ -421,11 +421,11 @@ func TestDecideJobCreates(t *testing.T) {
 		{name: "work queue after success", parallel: workload.Ptr[int32](4), active: 1, succeeded: 1, wantCreate: 0},
 		{name: "parallelism 0", completions: workload.Ptr[int32](5), parallel: workload.Ptr[int32](0), wantCreate: 0},
 		{name: "suspended deletes all", completions: workload.Ptr[int32](5), parallel: workload.Ptr[int32](2), active: 2, suspend: true, wantRemove: 2},
-		{name: "back-off waits", completions: workload.Ptr[int32](5), parallel: workload.Ptr[int32](2), backoff: backoffRecord{2, t0.Add(-5 * time.Second)}, wantRequeue: 15 * time.Second},
+		{name: "back-off waits", completions: workload.Ptr[int32](5), parallel: workload.Ptr[int32](2), backoff: jobBackoffRecord{2, jobT0.Add(-5 * time.Second)}, wantRequeue: 15 * time.Second},
 		{name: "500 per sync", completions: workload.Ptr[int32](5000), parallel: workload.Ptr[int32](2000), wantCreate: JobMaxPodChangesPerSync},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			job := testJob("j", func(j *workload.Job) {
+			job := newTestJob("j", func(j *workload.Job) {
 				j.UID = "job-uid"
 				j.Spec.Completions, j.Spec.Parallelism = tc.completions, tc.parallel
 				j.Spec.Suspend = &tc.suspend
@@ -434,13 +434,13 @@ func TestDecideJobCreates(t *testing.T) {
 			})
 			var pods []*workload.Pod
 			for i := range tc.active {
-				p := activePod(fmt.Sprint("p", i), "n", workload.PodRunning, true, t0, t0, 0)
+				p := jobActivePod(fmt.Sprint("p", i), "n", workload.PodRunning, true, jobT0, jobT0, 0)
 				p.Finalizers = []string{workload.JobTrackingFinalizer}
 				pods = append(pods, p)
 			}
-			plan := decideJob(jobInput{Job: job, Pods: pods, Backoff: tc.backoff, Now: t0})
+			plan := decideJob(jobInput{Job: job, Pods: pods, Backoff: tc.backoff, Now: jobT0})
 			if len(plan.Create) != tc.wantCreate || len(plan.Remove) != tc.wantRemove || plan.RequeueAfter != tc.wantRequeue {
-				t.Errorf("create %d remove %d requeue %v, want %d %d %v", len(plan.Create), len(plan.Remove), plan.RequeueAfter, tc.wantCreate, tc.wantRemove, tc.wantRequeue)
+				t.Errorf("create %d remove %d jobRequeue %v, want %d %d %v", len(plan.Create), len(plan.Remove), plan.RequeueAfter, tc.wantCreate, tc.wantRemove, tc.wantRequeue)
 			}
 			if len(plan.Delete) != 0 || plan.Final != nil {
 				t.Errorf("unexpected finish: delete %d final %+v", len(plan.Delete), plan.Final)
@@ -457,7 +457,7 @@ func TestDecideJobAccounting(t *testing.T) {
 		p.Finalizers = []string{workload.JobTrackingFinalizer}
 		return p
 	}
-	job := testJob("j", func(j *workload.Job) {
+	job := newTestJob("j", func(j *workload.Job) {
 		j.Spec.Completions = workload.Ptr[int32](10)
 		j.Spec.Parallelism = workload.Ptr[int32](0)
 		j.Spec.BackoffLimit = workload.Ptr[int32](6)
@@ -469,12 +469,12 @@ func TestDecideJobAccounting(t *testing.T) {
 		j.Status.UncountedTerminatedPods = &workload.UncountedTerminatedPods{Succeeded: []string{"uid-old", "uid-rec"}}
 	})
 	pods := []*workload.Pod{
-		fin(finishedPod("new-ok", workload.PodSucceeded, t0)),
-		fin(finishedPod("new-fail", workload.PodFailed, t0)),
-		fin(finishedPod("rec", workload.PodSucceeded, t0)),
-		finishedPod("counted", workload.PodSucceeded, t0), // no finalizer: counted before
+		fin(jobFinishedPod("new-ok", workload.PodSucceeded, jobT0)),
+		fin(jobFinishedPod("new-fail", workload.PodFailed, jobT0)),
+		fin(jobFinishedPod("rec", workload.PodSucceeded, jobT0)),
+		jobFinishedPod("counted", workload.PodSucceeded, jobT0), // no finalizer: counted before
 	}
-	plan := decideJob(jobInput{Job: job, Pods: pods, Now: t0})
+	plan := decideJob(jobInput{Job: job, Pods: pods, Now: jobT0})
 	wantUnc := &workload.UncountedTerminatedPods{Succeeded: []string{"uid-rec", "uid-new-ok"}, Failed: []string{"uid-new-fail"}}
 	if d := cmp.Diff(wantUnc, plan.Status.UncountedTerminatedPods); d != "" {
 		t.Errorf("uncounted (-want +got):\n%s", d)
@@ -482,16 +482,16 @@ func TestDecideJobAccounting(t *testing.T) {
 	if plan.Status.Succeeded != 2 || plan.Status.Failed != 1 {
 		t.Errorf("counters before release: succeeded %d failed %d, want 2 1", plan.Status.Succeeded, plan.Status.Failed)
 	}
-	if got := podNames(plan.Release); !cmp.Equal(got, []string{"new-ok", "new-fail", "rec"}) {
+	if got := jobPodNames(plan.Release); !cmp.Equal(got, []string{"new-ok", "new-fail", "rec"}) {
 		t.Errorf("release = %v", got)
 	}
 	// After the releases: everything is counted, nothing twice.
-	st, finished := finishStatus(plan.Status, map[string]bool{}, plan.Final, plan.Terminating, plan.Capped, t0)
+	st, finished := finishStatus(plan.Status, map[string]bool{}, plan.Final, plan.Terminating, plan.Capped, jobT0)
 	if st.Succeeded != 4 || st.Failed != 2 || len(st.UncountedTerminatedPods.Succeeded)+len(st.UncountedTerminatedPods.Failed) != 0 || finished {
 		t.Errorf("after release: succeeded %d failed %d uncounted %+v finished %v", st.Succeeded, st.Failed, st.UncountedTerminatedPods, finished)
 	}
 	// A release that failed keeps the pod uncounted.
-	st, _ = finishStatus(plan.Status, map[string]bool{"uid-new-fail": true}, nil, 0, false, t0)
+	st, _ = finishStatus(plan.Status, map[string]bool{"uid-new-fail": true}, nil, 0, false, jobT0)
 	if st.Failed != 1 || !cmp.Equal(st.UncountedTerminatedPods.Failed, []string{"uid-new-fail"}) {
 		t.Errorf("failed release: failed %d uncounted %+v", st.Failed, st.UncountedTerminatedPods)
 	}
@@ -500,7 +500,7 @@ func TestDecideJobAccounting(t *testing.T) {
 // TestFinishStatus: Complete or Failed only when nothing is uncounted or
 // terminating.
 func TestFinishStatus(t *testing.T) {
-	complete := newJobCondition(workload.JobComplete, workload.ConditionTrue, workload.JobReasonCompletionsReached, "m", t0)
+	complete := newJobCondition(workload.JobComplete, workload.ConditionTrue, workload.JobReasonCompletionsReached, "m", jobT0)
 	base := workload.JobStatus{UncountedTerminatedPods: &workload.UncountedTerminatedPods{}}
 	for _, tc := range []struct {
 		name        string
@@ -519,7 +519,7 @@ func TestFinishStatus(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			st := *base.DeepCopy()
 			st.UncountedTerminatedPods.Failed = tc.uncounted
-			got, ok := finishStatus(st, tc.withFin, complete, tc.terminating, tc.capped, t0)
+			got, ok := finishStatus(st, tc.withFin, complete, tc.terminating, tc.capped, jobT0)
 			if ok != tc.want {
 				t.Fatalf("finished = %v, want %v", ok, tc.want)
 			}

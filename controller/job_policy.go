@@ -33,23 +33,23 @@ const (
 	JobMaxUncountedPods = 500
 )
 
-// noIndex is the completion index of a pod that has none (or a bad one).
-const noIndex = -1
+// noCompletionIndex is the completion index of a pod that has none (or a bad one).
+const noCompletionIndex = -1
 
-// interval is a closed range of completion indexes.
-type interval struct{ first, last int }
+// indexInterval is a closed range of completion indexes.
+type indexInterval struct{ first, last int }
 
-// intervals is an ordered list of disjoint, non-adjacent intervals: the
+// indexIntervals is an ordered list of disjoint, non-adjacent intervals: the
 // compressed form of status.completedIndexes ("1,3-5").
-type intervals []interval
+type indexIntervals []indexInterval
 
-// parseIntervals parses "1,3-5" keeping indexes below completions;
+// parseIndexIntervals parses "1,3-5" keeping indexes below completions;
 // malformed parts are skipped (as Kubernetes does with a corrupted status).
-func parseIntervals(s string, completions int) intervals {
+func parseIndexIntervals(s string, completions int) indexIntervals {
 	if s == "" {
 		return nil
 	}
-	var out intervals
+	var out indexIntervals
 	for part := range strings.SplitSeq(s, ",") {
 		lo, hi, isRange := strings.Cut(part, "-")
 		first, err := strconv.Atoi(strings.TrimSpace(lo))
@@ -67,15 +67,15 @@ func parseIntervals(s string, completions int) intervals {
 			}
 			last = min(last, completions-1)
 		}
-		out = out.merge(intervals{{first, last}})
+		out = out.merge(indexIntervals{{first, last}})
 	}
 	return out
 }
 
-// validIntervals reports whether s is a well-formed, strictly increasing
+// validIndexIntervals reports whether s is a well-formed, strictly increasing
 // list of indexes and ranges ("0,2-3"), as Kubernetes validates
 // successPolicy.rules[].succeededIndexes.
-func validIntervals(s string) error {
+func validIndexIntervals(s string) error {
 	if s == "" {
 		return fmt.Errorf("empty")
 	}
@@ -102,24 +102,24 @@ func validIntervals(s string) error {
 }
 
 // withIndexes returns iv plus the indexes in ix (sorted, may repeat).
-func (iv intervals) withIndexes(ix []int) intervals {
+func (iv indexIntervals) withIndexes(ix []int) indexIntervals {
 	if len(ix) == 0 {
 		return iv
 	}
-	add := make(intervals, 0, len(ix))
+	add := make(indexIntervals, 0, len(ix))
 	for _, i := range ix {
-		add = append(add, interval{i, i})
+		add = append(add, indexInterval{i, i})
 	}
 	return iv.merge(add)
 }
 
 // merge returns the union of two ordered interval lists.
-func (iv intervals) merge(o intervals) intervals {
+func (iv indexIntervals) merge(o indexIntervals) indexIntervals {
 	if len(o) == 0 {
 		return iv
 	}
-	out := make(intervals, 0, len(iv)+len(o))
-	push := func(x interval) {
+	out := make(indexIntervals, 0, len(iv)+len(o))
+	push := func(x indexInterval) {
 		if n := len(out); n > 0 && x.first <= out[n-1].last+1 {
 			out[n-1].last = max(out[n-1].last, x.last)
 			return
@@ -146,7 +146,7 @@ func (iv intervals) merge(o intervals) intervals {
 }
 
 // total is the number of indexes in iv.
-func (iv intervals) total() int {
+func (iv indexIntervals) total() int {
 	n := 0
 	for _, x := range iv {
 		n += x.last - x.first + 1
@@ -155,14 +155,14 @@ func (iv intervals) total() int {
 }
 
 // has reports whether index i is in iv.
-func (iv intervals) has(i int) bool {
-	k, _ := slices.BinarySearchFunc(iv, i, func(x interval, t int) int { return cmp.Compare(x.last, t) })
+func (iv indexIntervals) has(i int) bool {
+	k, _ := slices.BinarySearchFunc(iv, i, func(x indexInterval, t int) int { return cmp.Compare(x.last, t) })
 	return k < len(iv) && iv[k].first <= i
 }
 
 // String is Kubernetes' compressed form: "1,3-5"; a two-index interval is
 // written "1,2".
-func (iv intervals) String() string {
+func (iv indexIntervals) String() string {
 	var b strings.Builder
 	for _, x := range iv {
 		if b.Len() > 0 {
@@ -181,23 +181,23 @@ func (iv intervals) String() string {
 	return b.String()
 }
 
-// podIndex returns the pod's completion index from its annotation, or
-// noIndex.
-func podIndex(p *workload.Pod) int {
+// completionIndex returns the pod's completion index from its annotation, or
+// noCompletionIndex.
+func completionIndex(p *workload.Pod) int {
 	v, ok := p.Annotations[workload.JobCompletionIndexAnnotation]
 	if !ok {
-		return noIndex
+		return noCompletionIndex
 	}
 	i, err := strconv.Atoi(v)
 	if err != nil || i < 0 {
-		return noIndex
+		return noCompletionIndex
 	}
 	return i
 }
 
-// annotationCount reads a non-negative int32 annotation (0 when absent or
+// indexAnnotationCount reads a non-negative int32 annotation (0 when absent or
 // bad), as Kubernetes reads the index failure counts.
-func annotationCount(p *workload.Pod, key string) int32 {
+func indexAnnotationCount(p *workload.Pod, key string) int32 {
 	v, ok := p.Annotations[key]
 	if !ok {
 		return 0
@@ -209,11 +209,11 @@ func annotationCount(p *workload.Pod, key string) int32 {
 	return int32(n)
 }
 
-// podFinishedAt estimates when a finished pod finished, as Kubernetes'
+// jobPodFinishedAt estimates when a finished pod finished, as Kubernetes'
 // getFinishedTime: the latest container finishedAt when every container
 // has terminated; else the last transition of Ready to False; else the
 // deletion time minus the grace period; else the creation time.
-func podFinishedAt(p *workload.Pod) time.Time {
+func jobPodFinishedAt(p *workload.Pod) time.Time {
 	var latest time.Time
 	all := len(p.Status.ContainerStatuses) > 0
 	for _, cs := range p.Status.ContainerStatuses {
@@ -242,10 +242,10 @@ func podFinishedAt(p *workload.Pod) time.Time {
 	return p.CreationTimestamp.Time
 }
 
-// backoffDelay is the wait before a replacement after failures
+// jobBackoffDelay is the wait before a replacement after failures
 // consecutive failures: 10 s x 2^(failures-1), capped at JobBackoffMax;
 // zero when failures is zero.
-func backoffDelay(failures int32) time.Duration {
+func jobBackoffDelay(failures int32) time.Duration {
 	if failures <= 0 {
 		return 0
 	}
@@ -259,10 +259,10 @@ func backoffDelay(failures int32) time.Duration {
 	return d
 }
 
-// backoffRecord is the failure back-off state of one Job: the failures
+// jobBackoffRecord is the failure back-off state of one Job: the failures
 // since the last success and when the last of them finished. Like
 // Kubernetes', it lives in the controller's memory only.
-type backoffRecord struct {
+type jobBackoffRecord struct {
 	failures    int32
 	lastFailure time.Time
 }
@@ -270,13 +270,13 @@ type backoffRecord struct {
 // update folds the pods that finished since the last sync into b, as
 // Kubernetes' newBackoffRecord: failures after the latest success count;
 // a success resets the count.
-func (b backoffRecord) update(succeeded, failed []*workload.Pod) backoffRecord {
+func (b jobBackoffRecord) update(succeeded, failed []*workload.Pod) jobBackoffRecord {
 	if len(succeeded) == 0 && len(failed) == 0 {
 		return b
 	}
 	failTimes := make([]time.Time, len(failed))
 	for i, p := range failed {
-		failTimes[i] = podFinishedAt(p)
+		failTimes[i] = jobPodFinishedAt(p)
 	}
 	slices.SortFunc(failTimes, func(a, b time.Time) int { return a.Compare(b) })
 	if len(succeeded) == 0 {
@@ -286,11 +286,11 @@ func (b backoffRecord) update(succeeded, failed []*workload.Pod) backoffRecord {
 	}
 	var lastSuccess time.Time
 	for _, p := range succeeded {
-		if t := podFinishedAt(p); t.After(lastSuccess) {
+		if t := jobPodFinishedAt(p); t.After(lastSuccess) {
 			lastSuccess = t
 		}
 	}
-	out := backoffRecord{}
+	out := jobBackoffRecord{}
 	for i := len(failTimes) - 1; i >= 0; i-- {
 		if !failTimes[i].After(lastSuccess) {
 			break
@@ -304,12 +304,12 @@ func (b backoffRecord) update(succeeded, failed []*workload.Pod) backoffRecord {
 }
 
 // remaining is how long a replacement must still wait at now.
-func (b backoffRecord) remaining(now time.Time) time.Duration {
-	return remainingBackoff(b.failures, b.lastFailure, now)
+func (b jobBackoffRecord) remaining(now time.Time) time.Duration {
+	return jobRemainingBackoff(b.failures, b.lastFailure, now)
 }
 
-func remainingBackoff(failures int32, last time.Time, now time.Time) time.Duration {
-	d := backoffDelay(failures)
+func jobRemainingBackoff(failures int32, last time.Time, now time.Time) time.Duration {
+	d := jobBackoffDelay(failures)
 	if d == 0 {
 		return 0
 	}
@@ -419,17 +419,17 @@ func matchPodConditions(p *workload.Pod, pats []workload.PodFailurePolicyOnPodCo
 // the success policy, and which: a rule with succeededIndexes needs all of
 // them (or succeededCount of them when both are set); a rule with only
 // succeededCount needs that many succeeded indexes.
-func matchSuccessPolicy(policy *workload.SuccessPolicy, completions int, succeeded intervals) (string, bool) {
+func matchSuccessPolicy(policy *workload.SuccessPolicy, completions int, succeeded indexIntervals) (string, bool) {
 	if policy == nil || len(succeeded) == 0 {
 		return "", false
 	}
 	for i, r := range policy.Rules {
 		if r.SucceededIndexes != nil {
-			want := parseIntervals(*r.SucceededIndexes, completions)
+			want := parseIndexIntervals(*r.SucceededIndexes, completions)
 			if len(want) == 0 {
 				continue
 			}
-			have := overlap(want, succeeded)
+			have := indexOverlap(want, succeeded)
 			if have == want.total() || (r.SucceededCount != nil && have >= int(*r.SucceededCount)) {
 				return fmt.Sprintf("Matched rules at index %d", i), true
 			}
@@ -440,8 +440,8 @@ func matchSuccessPolicy(policy *workload.SuccessPolicy, completions int, succeed
 	return "", false
 }
 
-// overlap counts the indexes in both a and b.
-func overlap(a, b intervals) int {
+// indexOverlap counts the indexes in both a and b.
+func indexOverlap(a, b indexIntervals) int {
 	n, i, j := 0, 0, 0
 	for i < len(a) && j < len(b) {
 		if o := min(a[i].last, b[j].last) - max(a[i].first, b[j].first) + 1; o > 0 {
@@ -456,19 +456,19 @@ func overlap(a, b intervals) int {
 	return n
 }
 
-// compareForDeletion orders active pods so that the ones to delete first
+// jobDeletionOrder orders active pods so that the ones to delete first
 // come first, as Kubernetes' controller.ActivePods: unscheduled before
 // scheduled, Pending before Unknown before Running, not ready before ready,
 // ready for less time before ready for longer, more restarts before fewer,
 // newer before older; then by name, for determinism.
-func compareForDeletion(a, b *workload.Pod) int {
+func jobDeletionOrder(a, b *workload.Pod) int {
 	if (a.Spec.NodeName == "") != (b.Spec.NodeName == "") {
 		if a.Spec.NodeName == "" {
 			return -1
 		}
 		return 1
 	}
-	if c := cmp.Compare(phaseRank(a.Status.Phase), phaseRank(b.Status.Phase)); c != 0 {
+	if c := cmp.Compare(jobPhaseRank(a.Status.Phase), jobPhaseRank(b.Status.Phase)); c != 0 {
 		return c
 	}
 	ra, rb := IsPodReady(a), IsPodReady(b)
@@ -481,20 +481,20 @@ func compareForDeletion(a, b *workload.Pod) int {
 	if ra {
 		ta, tb := PodCondition(a, workload.PodReady).LastTransitionTime.Time, PodCondition(b, workload.PodReady).LastTransitionTime.Time
 		if !ta.Equal(tb) {
-			return -cmpTimeZeroLast(ta, tb)
+			return -jobCmpTimeZeroLast(ta, tb)
 		}
 	}
-	if c := cmp.Compare(maxRestarts(b), maxRestarts(a)); c != 0 {
+	if c := cmp.Compare(jobMaxRestarts(b), jobMaxRestarts(a)); c != 0 {
 		return c
 	}
 	if ta, tb := a.CreationTimestamp.Time, b.CreationTimestamp.Time; !ta.Equal(tb) {
-		return -cmpTimeZeroLast(ta, tb)
+		return -jobCmpTimeZeroLast(ta, tb)
 	}
 	return cmp.Compare(a.Name, b.Name)
 }
 
-// cmpTimeZeroLast compares times with the zero time as the latest.
-func cmpTimeZeroLast(a, b time.Time) int {
+// jobCmpTimeZeroLast compares times with the zero time as the latest.
+func jobCmpTimeZeroLast(a, b time.Time) int {
 	switch {
 	case a.IsZero() && b.IsZero():
 		return 0
@@ -506,7 +506,7 @@ func cmpTimeZeroLast(a, b time.Time) int {
 	return a.Compare(b)
 }
 
-func phaseRank(phase string) int {
+func jobPhaseRank(phase string) int {
 	switch phase {
 	case workload.PodPending, "":
 		return 0
@@ -518,7 +518,7 @@ func phaseRank(phase string) int {
 	return 3
 }
 
-func maxRestarts(p *workload.Pod) int32 {
+func jobMaxRestarts(p *workload.Pod) int32 {
 	var n int32
 	for _, cs := range p.Status.ContainerStatuses {
 		n = max(n, cs.RestartCount)

@@ -20,9 +20,9 @@ func newJobHarness(t *testing.T) *harness {
 	return newHarness(t, NewJob, NewTTLAfterFinished)
 }
 
-// testJob returns a Job with one container "main" and restartPolicy Never,
+// newTestJob returns a Job with one container "main" and restartPolicy Never,
 // changed by mut.
-func testJob(name string, mut func(*workload.Job)) *workload.Job {
+func newTestJob(name string, mut func(*workload.Job)) *workload.Job {
 	j := &workload.Job{
 		ObjectMeta: workload.ObjectMeta{Name: name, Namespace: "default"},
 		Spec: workload.JobSpec{
@@ -41,7 +41,7 @@ func testJob(name string, mut func(*workload.Job)) *workload.Job {
 	return j
 }
 
-func (h *harness) job(name string) *workload.Job {
+func (h *harness) jobGet(name string) *workload.Job {
 	h.t.Helper()
 	return h.get("Job", "default", name).(*workload.Job)
 }
@@ -50,7 +50,7 @@ func (h *harness) job(name string) *workload.Job {
 // activeOnly, only the active ones.
 func (h *harness) jobPods(name string, activeOnly bool) []*workload.Pod {
 	h.t.Helper()
-	j := h.job(name)
+	j := h.jobGet(name)
 	var out []*workload.Pod
 	for _, o := range h.store.ListByOwner("Pod", j.UID) {
 		p := o.(*workload.Pod)
@@ -61,7 +61,7 @@ func (h *harness) jobPods(name string, activeOnly bool) []*workload.Pod {
 	return out
 }
 
-func podNames(ps []*workload.Pod) []string {
+func jobPodNames(ps []*workload.Pod) []string {
 	var out []string
 	for _, p := range ps {
 		out = append(out, p.Name)
@@ -71,7 +71,7 @@ func podNames(ps []*workload.Pod) []string {
 
 // finishPod plays the kubelet: the pod's only container exits with code
 // (0: Succeeded, else Failed), finishing now.
-func (h *harness) finishPod(name string, code int32) {
+func (h *harness) jobFinishPod(name string, code int32) {
 	h.t.Helper()
 	p := h.get("Pod", "default", name).(*workload.Pod)
 	now := workload.NewTime(h.clock.Now())
@@ -91,7 +91,7 @@ func (h *harness) finishPod(name string, code int32) {
 
 // runPod plays the scheduler and the runtime: the pod is bound to node-1,
 // holds the runtime finalizer and runs (ready when asked).
-func (h *harness) runPod(name string, ready bool) {
+func (h *harness) jobRunPod(name string, ready bool) {
 	h.t.Helper()
 	p := h.get("Pod", "default", name).(*workload.Pod)
 	p.Spec.NodeName = "node-1"
@@ -104,7 +104,7 @@ func (h *harness) runPod(name string, ready bool) {
 
 // releaseRuntime plays the runtime stopping a deleted pod: phase as given
 // (may be empty to keep it), runtime finalizer removed.
-func (h *harness) releaseRuntime(name, phase string) {
+func (h *harness) jobReleaseRuntime(name, phase string) {
 	h.t.Helper()
 	p := h.get("Pod", "default", name).(*workload.Pod)
 	if phase != "" {
@@ -120,15 +120,15 @@ func (h *harness) releaseRuntime(name, phase string) {
 	}
 }
 
-func (h *harness) deletePod(name string) {
+func (h *harness) jobDeletePod(name string) {
 	h.t.Helper()
 	if err := DeletePod(h.store, "default", name, nil); err != nil {
 		h.t.Fatal(err)
 	}
 }
 
-// conds returns the Job's conditions as "Type=Status/Reason".
-func conds(j *workload.Job) []string {
+// jobConds returns the Job's conditions as "Type=Status/Reason".
+func jobConds(j *workload.Job) []string {
 	var out []string
 	for _, c := range j.Status.Conditions {
 		out = append(out, c.Type+"="+c.Status+"/"+c.Reason)
@@ -137,7 +137,7 @@ func conds(j *workload.Job) []string {
 }
 
 // events returns the reasons of the events about the Job, in order.
-func (h *harness) events(job string) []string {
+func (h *harness) jobEvents(job string) []string {
 	var evs []*workload.Event
 	for _, o := range h.store.List("Event", "default", nil) {
 		e := o.(*workload.Event)
@@ -155,8 +155,8 @@ func (h *harness) events(job string) []string {
 	return out
 }
 
-// eventCount sums the counts of the events about the Job with reason.
-func (h *harness) eventCount(job, reason string) int32 {
+// jobEventCount sums the counts of the events about the Job with reason.
+func (h *harness) jobEventCount(job, reason string) int32 {
 	var n int32
 	for _, o := range h.store.List("Event", "default", nil) {
 		e := o.(*workload.Event)
@@ -167,13 +167,13 @@ func (h *harness) eventCount(job, reason string) int32 {
 	return n
 }
 
-type counts struct {
+type jobCounters struct {
 	Active, Succeeded, Failed, Ready, Terminating int32
 	Uncounted                                     int
 }
 
-func jobCounts(j *workload.Job) counts {
-	c := counts{Active: j.Status.Active, Succeeded: j.Status.Succeeded, Failed: j.Status.Failed}
+func jobCounts(j *workload.Job) jobCounters {
+	c := jobCounters{Active: j.Status.Active, Succeeded: j.Status.Succeeded, Failed: j.Status.Failed}
 	if j.Status.Ready != nil {
 		c.Ready = *j.Status.Ready
 	}
@@ -188,9 +188,9 @@ func jobCounts(j *workload.Job) counts {
 
 func TestJobSetsSelectorLabelsAndMakesPods(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("pi", nil))
+	h.create(newTestJob("pi", nil))
 	h.settle()
-	j := h.job("pi")
+	j := h.jobGet("pi")
 	want := map[string]string{workload.ControllerUIDLabel: j.UID}
 	if j.Spec.Selector == nil || !cmp.Equal(j.Spec.Selector.MatchLabels, want) {
 		t.Fatalf("selector = %+v, want matchLabels %v", j.Spec.Selector, want)
@@ -204,7 +204,7 @@ func TestJobSetsSelectorLabelsAndMakesPods(t *testing.T) {
 	}
 	pods := h.jobPods("pi", false)
 	if len(pods) != 1 {
-		t.Fatalf("pods = %v, want 1", podNames(pods))
+		t.Fatalf("pods = %v, want 1", jobPodNames(pods))
 	}
 	p := pods[0]
 	if p.GenerateName != "pi-" || !strings.HasPrefix(p.Name, "pi-") {
@@ -222,30 +222,30 @@ func TestJobSetsSelectorLabelsAndMakesPods(t *testing.T) {
 	if j.Status.StartTime == nil || !j.Status.StartTime.Equal(harnessStart) {
 		t.Errorf("startTime = %v, want %v", j.Status.StartTime, harnessStart)
 	}
-	if got := jobCounts(j); got != (counts{Active: 1}) {
+	if got := jobCounts(j); got != (jobCounters{Active: 1}) {
 		t.Errorf("status = %+v, want active 1", got)
 	}
-	if got := h.events("pi"); !cmp.Equal(got, []string{"SuccessfulCreate"}) {
+	if got := h.jobEvents("pi"); !cmp.Equal(got, []string{"SuccessfulCreate"}) {
 		t.Errorf("events = %v", got)
 	}
 	// The selector is set once: a second sync changes nothing.
 	rv := j.ResourceVersion
 	h.advance(time.Minute)
-	if got := h.job("pi").ResourceVersion; got != rv {
+	if got := h.jobGet("pi").ResourceVersion; got != rv {
 		t.Errorf("job rewritten without a change: rv %s -> %s", rv, got)
 	}
 }
 
 func TestJobCompletionsAndParallelism(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("batch", func(j *workload.Job) {
+	h.create(newTestJob("batch", func(j *workload.Job) {
 		j.Spec.Completions = workload.Ptr[int32](5)
 		j.Spec.Parallelism = workload.Ptr[int32](2)
 	}))
 	h.settle()
 	for round := 0; ; round++ {
 		active := h.jobPods("batch", true)
-		j := h.job("batch")
+		j := h.jobGet("batch")
 		wantActive := min(2, 5-int(j.Status.Succeeded))
 		if len(active) != wantActive || j.Status.Active != int32(wantActive) {
 			t.Fatalf("round %d: active pods %d, status.active %d, want %d", round, len(active), j.Status.Active, wantActive)
@@ -254,14 +254,14 @@ func TestJobCompletionsAndParallelism(t *testing.T) {
 			break
 		}
 		h.advance(5 * time.Second)
-		h.finishPod(active[0].Name, 0)
+		h.jobFinishPod(active[0].Name, 0)
 		h.settle()
 	}
-	j := h.job("batch")
-	if got := jobCounts(j); got != (counts{Succeeded: 5}) {
+	j := h.jobGet("batch")
+	if got := jobCounts(j); got != (jobCounters{Succeeded: 5}) {
 		t.Errorf("status = %+v, want succeeded 5", got)
 	}
-	if got := conds(j); !cmp.Equal(got, []string{"SuccessCriteriaMet=True/CompletionsReached", "Complete=True/CompletionsReached"}) {
+	if got := jobConds(j); !cmp.Equal(got, []string{"SuccessCriteriaMet=True/CompletionsReached", "Complete=True/CompletionsReached"}) {
 		t.Errorf("conditions = %v", got)
 	}
 	if j.Status.CompletionTime == nil || !j.Status.CompletionTime.Equal(h.clock.Now()) {
@@ -272,49 +272,49 @@ func TestJobCompletionsAndParallelism(t *testing.T) {
 			t.Errorf("pod %s still has the tracking finalizer", p.Name)
 		}
 	}
-	if ev := h.events("batch"); ev[len(ev)-1] != "Completed" {
+	if ev := h.jobEvents("batch"); ev[len(ev)-1] != "Completed" {
 		t.Errorf("events = %v, want Completed last", ev)
 	}
 }
 
 func TestJobWorkQueueMode(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("wq", func(j *workload.Job) { j.Spec.Parallelism = workload.Ptr[int32](3) }))
+	h.create(newTestJob("wq", func(j *workload.Job) { j.Spec.Parallelism = workload.Ptr[int32](3) }))
 	h.settle()
 	pods := h.jobPods("wq", true)
 	if len(pods) != 3 {
 		t.Fatalf("active pods = %d, want parallelism 3", len(pods))
 	}
-	h.finishPod(pods[0].Name, 0)
+	h.jobFinishPod(pods[0].Name, 0)
 	h.settle()
 	// After the first success, no new pod; the Job waits for the others.
 	if got := h.jobPods("wq", false); len(got) != 3 {
-		t.Fatalf("pods after the first success = %v, want no new pod", podNames(got))
+		t.Fatalf("pods after the first success = %v, want no new pod", jobPodNames(got))
 	}
-	j := h.job("wq")
+	j := h.jobGet("wq")
 	if len(j.Status.Conditions) != 0 || j.Status.Active != 2 || j.Status.Succeeded != 1 {
-		t.Fatalf("status after one success: active %d succeeded %d conditions %v", j.Status.Active, j.Status.Succeeded, conds(j))
+		t.Fatalf("status after one success: active %d succeeded %d conditions %v", j.Status.Active, j.Status.Succeeded, jobConds(j))
 	}
 	// A failure after a success is counted but not replaced.
-	h.finishPod(pods[1].Name, 1)
+	h.jobFinishPod(pods[1].Name, 1)
 	h.settle()
 	if got := h.jobPods("wq", true); len(got) != 1 {
-		t.Fatalf("active pods = %v, want 1", podNames(got))
+		t.Fatalf("active pods = %v, want 1", jobPodNames(got))
 	}
-	h.finishPod(pods[2].Name, 0)
+	h.jobFinishPod(pods[2].Name, 0)
 	h.settle()
-	j = h.job("wq")
-	if got := jobCounts(j); got != (counts{Succeeded: 2, Failed: 1}) {
+	j = h.jobGet("wq")
+	if got := jobCounts(j); got != (jobCounters{Succeeded: 2, Failed: 1}) {
 		t.Errorf("status = %+v", got)
 	}
-	if got := conds(j); !cmp.Equal(got, []string{"SuccessCriteriaMet=True/CompletionsReached", "Complete=True/CompletionsReached"}) {
+	if got := jobConds(j); !cmp.Equal(got, []string{"SuccessCriteriaMet=True/CompletionsReached", "Complete=True/CompletionsReached"}) {
 		t.Errorf("conditions = %v", got)
 	}
 }
 
 func TestJobParallelismZeroPausesAndScalesDown(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("p", func(j *workload.Job) {
+	h.create(newTestJob("p", func(j *workload.Job) {
 		j.Spec.Completions = workload.Ptr[int32](10)
 		j.Spec.Parallelism = workload.Ptr[int32](3)
 	}))
@@ -325,39 +325,39 @@ func TestJobParallelismZeroPausesAndScalesDown(t *testing.T) {
 	}
 	// Make pods differ: pods[0] ready on a node, pods[1] running not
 	// ready, pods[2] unscheduled.
-	h.runPod(pods[0].Name, true)
-	h.runPod(pods[1].Name, false)
+	h.jobRunPod(pods[0].Name, true)
+	h.jobRunPod(pods[1].Name, false)
 	h.settle()
-	j := h.job("p")
+	j := h.jobGet("p")
 	j.Spec.Parallelism = workload.Ptr[int32](1)
 	if _, err := h.store.Update(j); err != nil {
 		t.Fatal(err)
 	}
 	h.settle()
 	left := h.jobPods("p", true)
-	if got := podNames(left); !cmp.Equal(got, []string{pods[0].Name}) {
+	if got := jobPodNames(left); !cmp.Equal(got, []string{pods[0].Name}) {
 		t.Errorf("left after scale-down = %v, want the ready one %s", got, pods[0].Name)
 	}
-	if got := h.job("p"); got.Status.Failed != 0 {
+	if got := h.jobGet("p"); got.Status.Failed != 0 {
 		t.Errorf("scale-down counted failures: %+v", jobCounts(got))
 	}
-	j = h.job("p")
+	j = h.jobGet("p")
 	j.Spec.Parallelism = workload.Ptr[int32](0)
 	if _, err := h.store.Update(j); err != nil {
 		t.Fatal(err)
 	}
 	h.advance(time.Hour)
 	if got := h.jobPods("p", true); len(got) != 0 {
-		t.Errorf("parallelism 0: active pods %v, want none", podNames(got))
+		t.Errorf("parallelism 0: active pods %v, want none", jobPodNames(got))
 	}
-	if got := h.job("p"); got.Status.Active != 0 || len(got.Status.Conditions) != 0 {
-		t.Errorf("parallelism 0: status %+v conditions %v", jobCounts(got), conds(got))
+	if got := h.jobGet("p"); got.Status.Active != 0 || len(got.Status.Conditions) != 0 {
+		t.Errorf("parallelism 0: status %+v conditions %v", jobCounts(got), jobConds(got))
 	}
 }
 
 func TestJobCreatesAtMost500PerSync(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("big", func(j *workload.Job) {
+	h.create(newTestJob("big", func(j *workload.Job) {
 		j.Spec.Completions = workload.Ptr[int32](1000)
 		j.Spec.Parallelism = workload.Ptr[int32](700)
 	}))
@@ -376,7 +376,7 @@ func TestJobCreatesAtMost500PerSync(t *testing.T) {
 // completions to spare (10), so that only the limit can end it.
 func TestJobBackoffLimitFailOkFailOkFail(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("b", func(j *workload.Job) {
+	h.create(newTestJob("b", func(j *workload.Job) {
 		j.Spec.Completions = workload.Ptr[int32](10)
 		j.Spec.BackoffLimit = workload.Ptr[int32](2)
 	}))
@@ -385,21 +385,21 @@ func TestJobBackoffLimitFailOkFailOkFail(t *testing.T) {
 	for i, code := range outcomes {
 		active := h.jobPods("b", true)
 		if len(active) != 1 {
-			t.Fatalf("step %d: active = %v, want 1 (status %+v, conditions %v)", i, podNames(active), jobCounts(h.job("b")), conds(h.job("b")))
+			t.Fatalf("step %d: active = %v, want 1 (status %+v, conditions %v)", i, jobPodNames(active), jobCounts(h.jobGet("b")), jobConds(h.jobGet("b")))
 		}
 		h.advance(3 * time.Second)
-		h.finishPod(active[0].Name, code)
+		h.jobFinishPod(active[0].Name, code)
 		h.settle()
-		j := h.job("b")
+		j := h.jobGet("b")
 		if i < len(outcomes)-1 && len(j.Status.Conditions) != 0 {
-			t.Fatalf("step %d: job finished early: %v", i, conds(j))
+			t.Fatalf("step %d: job finished early: %v", i, jobConds(j))
 		}
 		if code != 0 {
 			// The replacement waits 10 s: every failure follows a
 			// success (or is the first), so k is 1 each time.
 			if i < len(outcomes)-1 {
 				if got := h.jobPods("b", true); len(got) != 0 {
-					t.Fatalf("step %d: replacement created before the back-off: %v", i, podNames(got))
+					t.Fatalf("step %d: replacement created before the back-off: %v", i, jobPodNames(got))
 				}
 				h.advance(10*time.Second - time.Millisecond)
 				if got := h.jobPods("b", true); len(got) != 0 {
@@ -409,17 +409,17 @@ func TestJobBackoffLimitFailOkFailOkFail(t *testing.T) {
 			}
 		}
 	}
-	j := h.job("b")
-	if got := jobCounts(j); got != (counts{Succeeded: 2, Failed: 3}) {
+	j := h.jobGet("b")
+	if got := jobCounts(j); got != (jobCounters{Succeeded: 2, Failed: 3}) {
 		t.Errorf("status = %+v, want succeeded 2, failed 3", got)
 	}
-	if got := conds(j); !cmp.Equal(got, []string{"FailureTarget=True/BackoffLimitExceeded", "Failed=True/BackoffLimitExceeded"}) {
+	if got := jobConds(j); !cmp.Equal(got, []string{"FailureTarget=True/BackoffLimitExceeded", "Failed=True/BackoffLimitExceeded"}) {
 		t.Errorf("conditions = %v", got)
 	}
 	if j.Status.CompletionTime != nil {
 		t.Errorf("completionTime set on a failed job")
 	}
-	if ev := h.events("b"); ev[len(ev)-1] != "BackoffLimitExceeded" {
+	if ev := h.jobEvents("b"); ev[len(ev)-1] != "BackoffLimitExceeded" {
 		t.Errorf("events = %v, want BackoffLimitExceeded last", ev)
 	}
 	h.advance(time.Hour)
@@ -430,7 +430,7 @@ func TestJobBackoffLimitFailOkFailOkFail(t *testing.T) {
 
 func TestJobParallelPodsFailingTogether(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("pf", func(j *workload.Job) {
+	h.create(newTestJob("pf", func(j *workload.Job) {
 		j.Spec.Completions = workload.Ptr[int32](6)
 		j.Spec.Parallelism = workload.Ptr[int32](3)
 		j.Spec.BackoffLimit = workload.Ptr[int32](3)
@@ -438,43 +438,43 @@ func TestJobParallelPodsFailingTogether(t *testing.T) {
 	h.settle()
 	pods := h.jobPods("pf", true)
 	for _, p := range pods {
-		h.finishPod(p.Name, 1)
+		h.jobFinishPod(p.Name, 1)
 	}
 	h.settle()
-	j := h.job("pf")
-	if got := jobCounts(j); got != (counts{Failed: 3}) {
+	j := h.jobGet("pf")
+	if got := jobCounts(j); got != (jobCounters{Failed: 3}) {
 		t.Fatalf("after 3 simultaneous failures: %+v, want failed 3 and no pod yet", got)
 	}
 	// Three failures at once: k = 3, so the replacements wait 40 s.
 	h.advance(40*time.Second - time.Millisecond)
 	if got := h.jobPods("pf", true); len(got) != 0 {
-		t.Fatalf("replacements before 40 s: %v", podNames(got))
+		t.Fatalf("replacements before 40 s: %v", jobPodNames(got))
 	}
 	h.advance(time.Millisecond)
 	pods = h.jobPods("pf", true)
 	if len(pods) != 3 {
 		t.Fatalf("replacements = %d, want 3", len(pods))
 	}
-	h.runPod(pods[0].Name, true)
-	h.finishPod(pods[1].Name, 1)
-	h.finishPod(pods[2].Name, 1)
+	h.jobRunPod(pods[0].Name, true)
+	h.jobFinishPod(pods[1].Name, 1)
+	h.jobFinishPod(pods[2].Name, 1)
 	h.settle()
-	j = h.job("pf")
+	j = h.jobGet("pf")
 	// 5 failures > 3: failure target, the running pod is deleted and
 	// Failed waits for it to stop.
-	if got := conds(j); !cmp.Equal(got, []string{"FailureTarget=True/BackoffLimitExceeded"}) {
+	if got := jobConds(j); !cmp.Equal(got, []string{"FailureTarget=True/BackoffLimitExceeded"}) {
 		t.Fatalf("conditions = %v, want FailureTarget only while a pod terminates", got)
 	}
-	if got := jobCounts(j); got != (counts{Failed: 6, Terminating: 1}) {
+	if got := jobCounts(j); got != (jobCounters{Failed: 6, Terminating: 1}) {
 		t.Errorf("status = %+v, want failed 6 (the deleted one counted), terminating 1", got)
 	}
-	h.releaseRuntime(pods[0].Name, workload.PodFailed)
+	h.jobReleaseRuntime(pods[0].Name, workload.PodFailed)
 	h.settle()
-	j = h.job("pf")
-	if got := conds(j); !cmp.Equal(got, []string{"FailureTarget=True/BackoffLimitExceeded", "Failed=True/BackoffLimitExceeded"}) {
+	j = h.jobGet("pf")
+	if got := jobConds(j); !cmp.Equal(got, []string{"FailureTarget=True/BackoffLimitExceeded", "Failed=True/BackoffLimitExceeded"}) {
 		t.Errorf("conditions = %v", got)
 	}
-	if got := jobCounts(j); got != (counts{Failed: 6}) {
+	if got := jobCounts(j); got != (jobCounters{Failed: 6}) {
 		t.Errorf("status = %+v, want failed 6", got)
 	}
 }
@@ -483,16 +483,16 @@ func TestJobParallelPodsFailingTogether(t *testing.T) {
 // 10, 20, 40, 80, 160, 320 s, counted from each failure.
 func TestJobBackoffDelaySequence(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("always", func(j *workload.Job) { j.Spec.BackoffLimit = workload.Ptr[int32](8) }))
+	h.create(newTestJob("always", func(j *workload.Job) { j.Spec.BackoffLimit = workload.Ptr[int32](8) }))
 	h.settle()
 	var gaps []time.Duration
 	for range 7 {
 		active := h.jobPods("always", true)
 		if len(active) != 1 {
-			t.Fatalf("active = %v", podNames(active))
+			t.Fatalf("active = %v", jobPodNames(active))
 		}
 		h.advance(7 * time.Second) // runs 7 s
-		h.finishPod(active[0].Name, 1)
+		h.jobFinishPod(active[0].Name, 1)
 		failedAt := h.clock.Now()
 		h.settle()
 		for len(h.jobPods("always", true)) == 0 {
@@ -513,13 +513,13 @@ func TestJobBackoffDelaySequence(t *testing.T) {
 
 func TestJobOnFailureRestartsCount(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("of", func(j *workload.Job) {
+	h.create(newTestJob("of", func(j *workload.Job) {
 		j.Spec.Template.Spec.RestartPolicy = workload.RestartPolicyOnFailure
 		j.Spec.BackoffLimit = workload.Ptr[int32](2)
 	}))
 	h.settle()
 	p := h.jobPods("of", true)[0]
-	h.runPod(p.Name, true)
+	h.jobRunPod(p.Name, true)
 	setRestarts := func(n int32) {
 		pod := h.get("Pod", "default", p.Name).(*workload.Pod)
 		pod.Status.ContainerStatuses = []workload.ContainerStatus{{Name: "main", RestartCount: n}}
@@ -529,31 +529,31 @@ func TestJobOnFailureRestartsCount(t *testing.T) {
 		h.settle()
 	}
 	setRestarts(1)
-	if got := conds(h.job("of")); len(got) != 0 {
+	if got := jobConds(h.jobGet("of")); len(got) != 0 {
 		t.Fatalf("1 restart < limit 2: conditions %v", got)
 	}
 	setRestarts(2)
-	j := h.job("of")
-	if got := conds(j); !cmp.Equal(got, []string{"FailureTarget=True/BackoffLimitExceeded"}) {
+	j := h.jobGet("of")
+	if got := jobConds(j); !cmp.Equal(got, []string{"FailureTarget=True/BackoffLimitExceeded"}) {
 		t.Fatalf("2 restarts = limit 2: conditions %v", got)
 	}
 	if pod := h.get("Pod", "default", p.Name).(*workload.Pod); pod.DeletionTimestamp == nil {
 		t.Errorf("the active pod of a failing job was not deleted")
 	}
-	h.releaseRuntime(p.Name, "")
+	h.jobReleaseRuntime(p.Name, "")
 	h.settle()
-	j = h.job("of")
-	if got := conds(j); !cmp.Equal(got, []string{"FailureTarget=True/BackoffLimitExceeded", "Failed=True/BackoffLimitExceeded"}) {
+	j = h.jobGet("of")
+	if got := jobConds(j); !cmp.Equal(got, []string{"FailureTarget=True/BackoffLimitExceeded", "Failed=True/BackoffLimitExceeded"}) {
 		t.Errorf("conditions = %v", got)
 	}
-	if got := jobCounts(j); got != (counts{Failed: 1}) {
+	if got := jobCounts(j); got != (jobCounters{Failed: 1}) {
 		t.Errorf("status = %+v, want the deleted pod counted failed", got)
 	}
 }
 
 func TestJobActiveDeadline(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("dl", func(j *workload.Job) {
+	h.create(newTestJob("dl", func(j *workload.Job) {
 		j.Spec.ActiveDeadlineSeconds = workload.Ptr[int64](60)
 		j.Spec.BackoffLimit = workload.Ptr[int32](5)
 	}))
@@ -564,7 +564,7 @@ func TestJobActiveDeadline(t *testing.T) {
 		if len(p) != 1 {
 			break
 		}
-		h.finishPod(p[0].Name, 1)
+		h.jobFinishPod(p[0].Name, 1)
 		h.settle()
 		for len(h.jobPods("dl", true)) == 0 && h.clock.Now().Sub(harnessStart) < 60*time.Second {
 			next, _ := h.clock.Next()
@@ -574,41 +574,41 @@ func TestJobActiveDeadline(t *testing.T) {
 	}
 	// At 60 s the deadline ends the Job though the limit is not reached.
 	h.advance(harnessStart.Add(60 * time.Second).Sub(h.clock.Now()))
-	j := h.job("dl")
-	if got := conds(j); !cmp.Equal(got, []string{"FailureTarget=True/DeadlineExceeded", "Failed=True/DeadlineExceeded"}) {
+	j := h.jobGet("dl")
+	if got := jobConds(j); !cmp.Equal(got, []string{"FailureTarget=True/DeadlineExceeded", "Failed=True/DeadlineExceeded"}) {
 		t.Fatalf("at the deadline: conditions %v (status %+v)", got, jobCounts(j))
 	}
 	if got := jobCounts(j); got.Failed > 5 || got.Active != 0 {
 		t.Errorf("status = %+v", got)
 	}
-	if ev := h.events("dl"); ev[len(ev)-1] != "DeadlineExceeded" {
+	if ev := h.jobEvents("dl"); ev[len(ev)-1] != "DeadlineExceeded" {
 		t.Errorf("events = %v", ev)
 	}
 	h.advance(time.Hour)
 	if got := h.jobPods("dl", true); len(got) != 0 {
-		t.Errorf("pods after the deadline: %v", podNames(got))
+		t.Errorf("pods after the deadline: %v", jobPodNames(got))
 	}
 }
 
 func TestJobSuspendAndResume(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("s", func(j *workload.Job) {
+	h.create(newTestJob("s", func(j *workload.Job) {
 		j.Spec.Suspend = workload.Ptr(true)
 		j.Spec.Completions = workload.Ptr[int32](4)
 		j.Spec.Parallelism = workload.Ptr[int32](2)
 		j.Spec.ActiveDeadlineSeconds = workload.Ptr[int64](100)
 	}))
 	h.settle()
-	j := h.job("s")
+	j := h.jobGet("s")
 	if len(h.jobPods("s", false)) != 0 || j.Status.StartTime != nil {
 		t.Fatalf("suspended job: pods %d startTime %v", len(h.jobPods("s", false)), j.Status.StartTime)
 	}
-	if got := conds(j); !cmp.Equal(got, []string{"Suspended=True/JobSuspended"}) {
+	if got := jobConds(j); !cmp.Equal(got, []string{"Suspended=True/JobSuspended"}) {
 		t.Fatalf("conditions = %v", got)
 	}
 	h.advance(time.Hour) // the deadline does not run while suspended
 	setSuspend := func(v bool) {
-		j := h.job("s")
+		j := h.jobGet("s")
 		j.Spec.Suspend = workload.Ptr(v)
 		if _, err := h.store.Update(j); err != nil {
 			t.Fatal(err)
@@ -616,8 +616,8 @@ func TestJobSuspendAndResume(t *testing.T) {
 		h.settle()
 	}
 	setSuspend(false)
-	j = h.job("s")
-	if got := conds(j); !cmp.Equal(got, []string{"Suspended=False/JobResumed"}) {
+	j = h.jobGet("s")
+	if got := jobConds(j); !cmp.Equal(got, []string{"Suspended=False/JobResumed"}) {
 		t.Fatalf("conditions after resume = %v", got)
 	}
 	if j.Status.StartTime == nil || !j.Status.StartTime.Equal(h.clock.Now()) {
@@ -627,13 +627,13 @@ func TestJobSuspendAndResume(t *testing.T) {
 	if len(pods) != 2 {
 		t.Fatalf("active after resume = %d", len(pods))
 	}
-	h.runPod(pods[0].Name, true)
-	h.finishPod(pods[1].Name, 0)
+	h.jobRunPod(pods[0].Name, true)
+	h.jobFinishPod(pods[1].Name, 0)
 	h.settle()
 	h.advance(50 * time.Second)
 	setSuspend(true)
-	j = h.job("s")
-	if got := conds(j); !cmp.Equal(got, []string{"Suspended=True/JobSuspended"}) {
+	j = h.jobGet("s")
+	if got := jobConds(j); !cmp.Equal(got, []string{"Suspended=True/JobSuspended"}) {
 		t.Errorf("conditions after suspend = %v", got)
 	}
 	if got := jobCounts(j); got.Failed != 0 || got.Active != 0 || got.Succeeded != 1 {
@@ -647,12 +647,12 @@ func TestJobSuspendAndResume(t *testing.T) {
 	h.advance(time.Hour)
 	setSuspend(false)
 	h.advance(99 * time.Second) // the deadline counts from the resume
-	if got := conds(h.job("s")); !cmp.Equal(got, []string{"Suspended=False/JobResumed"}) {
+	if got := jobConds(h.jobGet("s")); !cmp.Equal(got, []string{"Suspended=False/JobResumed"}) {
 		t.Errorf("conditions 99 s after the second resume = %v", got)
 	}
 	// Identical events are folded into one with a count.
 	for _, reason := range []string{"Suspended", "Resumed"} {
-		if n := h.eventCount("s", reason); n != 2 {
+		if n := h.jobEventCount("s", reason); n != 2 {
 			t.Errorf("%s events = %d, want 2", reason, n)
 		}
 	}
@@ -660,12 +660,12 @@ func TestJobSuspendAndResume(t *testing.T) {
 
 func TestJobTTLAfterFinished(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("ttl", func(j *workload.Job) { j.Spec.TTLSecondsAfterFinished = workload.Ptr[int32](100) }))
+	h.create(newTestJob("ttl", func(j *workload.Job) { j.Spec.TTLSecondsAfterFinished = workload.Ptr[int32](100) }))
 	h.settle()
 	h.advance(5 * time.Second)
-	h.finishPod(h.jobPods("ttl", true)[0].Name, 0)
+	h.jobFinishPod(h.jobPods("ttl", true)[0].Name, 0)
 	h.settle()
-	if got := conds(h.job("ttl")); !slices.Contains(got, "Complete=True/CompletionsReached") {
+	if got := jobConds(h.jobGet("ttl")); !slices.Contains(got, "Complete=True/CompletionsReached") {
 		t.Fatalf("conditions = %v", got)
 	}
 	h.advance(100*time.Second - time.Millisecond)
@@ -680,7 +680,7 @@ func TestJobTTLAfterFinished(t *testing.T) {
 
 func TestJobIndexed(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("ix", func(j *workload.Job) {
+	h.create(newTestJob("ix", func(j *workload.Job) {
 		j.Spec.Completions = workload.Ptr[int32](5)
 		j.Spec.Parallelism = workload.Ptr[int32](3)
 		j.Spec.CompletionMode = workload.Ptr(workload.IndexedCompletion)
@@ -689,7 +689,7 @@ func TestJobIndexed(t *testing.T) {
 	pods := h.jobPods("ix", true)
 	byIx := map[int]*workload.Pod{}
 	for _, p := range pods {
-		i := podIndex(p)
+		i := completionIndex(p)
 		byIx[i] = p
 		is := fmt.Sprint(i)
 		if p.Labels[workload.JobCompletionIndexAnnotation] != is || p.Spec.Hostname != "ix-"+is ||
@@ -701,40 +701,40 @@ func TestJobIndexed(t *testing.T) {
 		}
 	}
 	if len(byIx) != 3 || byIx[0] == nil || byIx[1] == nil || byIx[2] == nil {
-		t.Fatalf("indexes = %v, want 0,1,2", slices.Sorted(mapKeys(byIx)))
+		t.Fatalf("indexes = %v, want 0,1,2", slices.Sorted(jobMapKeys(byIx)))
 	}
-	h.finishPod(byIx[0].Name, 0)
-	h.finishPod(byIx[2].Name, 0)
+	h.jobFinishPod(byIx[0].Name, 0)
+	h.jobFinishPod(byIx[2].Name, 0)
 	h.settle()
-	j := h.job("ix")
+	j := h.jobGet("ix")
 	if j.Status.CompletedIndexes != "0,2" || j.Status.Succeeded != 2 {
 		t.Errorf("completedIndexes %q succeeded %d, want \"0,2\" 2", j.Status.CompletedIndexes, j.Status.Succeeded)
 	}
 	var next []int
 	for _, p := range h.jobPods("ix", true) {
-		next = append(next, podIndex(p))
+		next = append(next, completionIndex(p))
 	}
 	slices.Sort(next)
 	if !cmp.Equal(next, []int{1, 3, 4}) {
 		t.Errorf("active indexes = %v, want [1 3 4]", next)
 	}
 	// A failed pod of index 1 is replaced by a pod of index 1.
-	h.finishPod(byIx[1].Name, 1)
+	h.jobFinishPod(byIx[1].Name, 1)
 	h.advance(10 * time.Second)
 	for _, p := range h.jobPods("ix", true) {
-		h.finishPod(p.Name, 0)
+		h.jobFinishPod(p.Name, 0)
 	}
 	h.settle()
-	j = h.job("ix")
+	j = h.jobGet("ix")
 	if j.Status.CompletedIndexes != "0-4" || j.Status.Succeeded != 5 || j.Status.Failed != 1 {
 		t.Errorf("completedIndexes %q succeeded %d failed %d", j.Status.CompletedIndexes, j.Status.Succeeded, j.Status.Failed)
 	}
-	if got := conds(j); !cmp.Equal(got, []string{"SuccessCriteriaMet=True/CompletionsReached", "Complete=True/CompletionsReached"}) {
+	if got := jobConds(j); !cmp.Equal(got, []string{"SuccessCriteriaMet=True/CompletionsReached", "Complete=True/CompletionsReached"}) {
 		t.Errorf("conditions = %v", got)
 	}
 }
 
-func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
+func jobMapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
 	return func(yield func(K) bool) {
 		for k := range m {
 			if !yield(k) {
@@ -746,7 +746,7 @@ func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
 
 func TestJobIndexedDuplicateSuccessCountsOnce(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("dup", func(j *workload.Job) {
+	h.create(newTestJob("dup", func(j *workload.Job) {
 		j.Spec.Completions = workload.Ptr[int32](2)
 		j.Spec.Parallelism = workload.Ptr[int32](1)
 		j.Spec.CompletionMode = workload.Ptr(workload.IndexedCompletion)
@@ -755,18 +755,18 @@ func TestJobIndexedDuplicateSuccessCountsOnce(t *testing.T) {
 	p := h.jobPods("dup", true)[0]
 	// A second pod of index 0 (as after a lost update): the first success
 	// counts; the duplicate is deleted while both are active.
-	j := h.job("dup")
+	j := h.jobGet("dup")
 	if _, err := h.store.Create(newJobPod(j, podCreate{Index: 0})); err != nil {
 		t.Fatal(err)
 	}
 	h.settle()
 	if got := h.jobPods("dup", true); len(got) != 1 {
-		t.Fatalf("duplicate index not removed: %v", podNames(got))
+		t.Fatalf("duplicate index not removed: %v", jobPodNames(got))
 	}
-	h.finishPod(h.jobPods("dup", true)[0].Name, 0)
+	h.jobFinishPod(h.jobPods("dup", true)[0].Name, 0)
 	h.settle()
 	_ = p
-	j = h.job("dup")
+	j = h.jobGet("dup")
 	if j.Status.Succeeded != 1 || j.Status.CompletedIndexes != "0" {
 		t.Errorf("succeeded %d completedIndexes %q", j.Status.Succeeded, j.Status.CompletedIndexes)
 	}
@@ -774,19 +774,19 @@ func TestJobIndexedDuplicateSuccessCountsOnce(t *testing.T) {
 
 func TestJobBackoffLimitPerIndex(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("bpi", func(j *workload.Job) {
+	h.create(newTestJob("bpi", func(j *workload.Job) {
 		j.Spec.Completions = workload.Ptr[int32](3)
 		j.Spec.Parallelism = workload.Ptr[int32](3)
 		j.Spec.CompletionMode = workload.Ptr(workload.IndexedCompletion)
 		j.Spec.BackoffLimitPerIndex = workload.Ptr[int32](1)
 	}))
 	h.settle()
-	if j := h.job("bpi"); *j.Spec.BackoffLimit != 1<<31-1 {
+	if j := h.jobGet("bpi"); *j.Spec.BackoffLimit != 1<<31-1 {
 		t.Errorf("backoffLimit default with backoffLimitPerIndex = %d, want MaxInt32", *j.Spec.BackoffLimit)
 	}
 	podOf := func(ix int) *workload.Pod {
 		for _, p := range h.jobPods("bpi", true) {
-			if podIndex(p) == ix {
+			if completionIndex(p) == ix {
 				return p
 			}
 		}
@@ -797,7 +797,7 @@ func TestJobBackoffLimitPerIndex(t *testing.T) {
 	if first.Annotations[workload.JobIndexFailureCountAnno] != "0" {
 		t.Errorf("failure count annotation = %q, want 0", first.Annotations[workload.JobIndexFailureCountAnno])
 	}
-	h.finishPod(first.Name, 1)
+	h.jobFinishPod(first.Name, 1)
 	h.settle()
 	// The failed pod keeps its finalizer until its replacement exists.
 	if p := h.get("Pod", "default", first.Name).(*workload.Pod); !slices.Contains(p.Finalizers, workload.JobTrackingFinalizer) {
@@ -812,21 +812,21 @@ func TestJobBackoffLimitPerIndex(t *testing.T) {
 	if p := h.get("Pod", "default", first.Name).(*workload.Pod); slices.Contains(p.Finalizers, workload.JobTrackingFinalizer) {
 		t.Errorf("failed pod not released once replaced")
 	}
-	h.finishPod(second.Name, 1)
+	h.jobFinishPod(second.Name, 1)
 	h.settle()
-	j := h.job("bpi")
+	j := h.jobGet("bpi")
 	if j.Status.FailedIndexes == nil || *j.Status.FailedIndexes != "1" || len(j.Status.Conditions) != 0 {
-		t.Fatalf("failedIndexes %v conditions %v", j.Status.FailedIndexes, conds(j))
+		t.Fatalf("failedIndexes %v conditions %v", j.Status.FailedIndexes, jobConds(j))
 	}
 	h.advance(time.Hour)
 	if got := h.jobPods("bpi", true); len(got) != 2 {
-		t.Fatalf("failed index replaced: active %v", podNames(got))
+		t.Fatalf("failed index replaced: active %v", jobPodNames(got))
 	}
-	h.finishPod(podOf(0).Name, 0)
-	h.finishPod(podOf(2).Name, 0)
+	h.jobFinishPod(podOf(0).Name, 0)
+	h.jobFinishPod(podOf(2).Name, 0)
 	h.settle()
-	j = h.job("bpi")
-	if got := conds(j); !cmp.Equal(got, []string{"FailureTarget=True/FailedIndexes", "Failed=True/FailedIndexes"}) {
+	j = h.jobGet("bpi")
+	if got := jobConds(j); !cmp.Equal(got, []string{"FailureTarget=True/FailedIndexes", "Failed=True/FailedIndexes"}) {
 		t.Errorf("conditions = %v", got)
 	}
 	if j.Status.CompletedIndexes != "0,2" || j.Status.Failed != 2 {
@@ -836,7 +836,7 @@ func TestJobBackoffLimitPerIndex(t *testing.T) {
 
 func TestJobMaxFailedIndexes(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("mfi", func(j *workload.Job) {
+	h.create(newTestJob("mfi", func(j *workload.Job) {
 		j.Spec.Completions = workload.Ptr[int32](4)
 		j.Spec.Parallelism = workload.Ptr[int32](4)
 		j.Spec.CompletionMode = workload.Ptr(workload.IndexedCompletion)
@@ -845,15 +845,15 @@ func TestJobMaxFailedIndexes(t *testing.T) {
 	}))
 	h.settle()
 	pods := h.jobPods("mfi", true)
-	h.finishPod(pods[0].Name, 1)
+	h.jobFinishPod(pods[0].Name, 1)
 	h.settle()
-	if got := conds(h.job("mfi")); len(got) != 0 {
+	if got := jobConds(h.jobGet("mfi")); len(got) != 0 {
 		t.Fatalf("1 failed index = max 1: conditions %v", got)
 	}
-	h.finishPod(pods[1].Name, 1)
+	h.jobFinishPod(pods[1].Name, 1)
 	h.settle()
-	j := h.job("mfi")
-	if got := conds(j); !cmp.Equal(got, []string{"FailureTarget=True/MaxFailedIndexesExceeded", "Failed=True/MaxFailedIndexesExceeded"}) {
+	j := h.jobGet("mfi")
+	if got := jobConds(j); !cmp.Equal(got, []string{"FailureTarget=True/MaxFailedIndexesExceeded", "Failed=True/MaxFailedIndexesExceeded"}) {
 		t.Errorf("conditions = %v", got)
 	}
 	if got := *j.Status.FailedIndexes; got != "0,1" {
@@ -863,7 +863,7 @@ func TestJobMaxFailedIndexes(t *testing.T) {
 
 func TestJobPodFailurePolicyFailJob(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("pfp", func(j *workload.Job) {
+	h.create(newTestJob("pfp", func(j *workload.Job) {
 		j.Spec.Completions = workload.Ptr[int32](12)
 		j.Spec.Parallelism = workload.Ptr[int32](3)
 		j.Spec.BackoffLimit = workload.Ptr[int32](6)
@@ -876,24 +876,24 @@ func TestJobPodFailurePolicyFailJob(t *testing.T) {
 	}))
 	h.settle()
 	pods := h.jobPods("pfp", true)
-	h.finishPod(pods[0].Name, 42)
+	h.jobFinishPod(pods[0].Name, 42)
 	h.settle()
-	j := h.job("pfp")
-	if got := conds(j); !cmp.Equal(got, []string{"FailureTarget=True/PodFailurePolicy", "Failed=True/PodFailurePolicy"}) {
+	j := h.jobGet("pfp")
+	if got := jobConds(j); !cmp.Equal(got, []string{"FailureTarget=True/PodFailurePolicy", "Failed=True/PodFailurePolicy"}) {
 		t.Fatalf("conditions = %v", got)
 	}
 	want := fmt.Sprintf("Container main for pod default/%s failed with exit code 42 matching FailJob rule at index 0", pods[0].Name)
 	if got := j.Status.Conditions[1].Message; got != want {
 		t.Errorf("message = %q, want %q", got, want)
 	}
-	if got := jobCounts(j); got != (counts{Failed: 3}) {
+	if got := jobCounts(j); got != (jobCounters{Failed: 3}) {
 		t.Errorf("status = %+v, want the failed pod and the 2 deleted ones counted", got)
 	}
 }
 
 func TestJobPodFailurePolicyIgnoresDisruption(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("dis", func(j *workload.Job) {
+	h.create(newTestJob("dis", func(j *workload.Job) {
 		j.Spec.BackoffLimit = workload.Ptr[int32](0)
 		j.Spec.PodFailurePolicy = &workload.PodFailurePolicy{Rules: []workload.PodFailurePolicyRule{
 			{Action: workload.PodFailurePolicyActionIgnore, OnPodConditions: []workload.PodFailurePolicyOnPodConditionsPattern{
@@ -913,18 +913,18 @@ func TestJobPodFailurePolicyIgnoresDisruption(t *testing.T) {
 	// An ignored failure still counts for the back-off (as in
 	// Kubernetes): the replacement comes after 10 s.
 	h.advance(10 * time.Second)
-	j := h.job("dis")
-	if got := jobCounts(j); got != (counts{Active: 1}) || len(j.Status.Conditions) != 0 {
-		t.Fatalf("ignored failure: status %+v conditions %v, want a replacement and no failure", got, conds(j))
+	j := h.jobGet("dis")
+	if got := jobCounts(j); got != (jobCounters{Active: 1}) || len(j.Status.Conditions) != 0 {
+		t.Fatalf("ignored failure: status %+v conditions %v, want a replacement and no failure", got, jobConds(j))
 	}
 	if got := h.jobPods("dis", true); len(got) != 1 || got[0].Name == p.Name {
-		t.Errorf("no replacement: %v", podNames(got))
+		t.Errorf("no replacement: %v", jobPodNames(got))
 	}
 }
 
 func TestJobPodFailurePolicyFailIndex(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("fi", func(j *workload.Job) {
+	h.create(newTestJob("fi", func(j *workload.Job) {
 		j.Spec.Completions = workload.Ptr[int32](2)
 		j.Spec.Parallelism = workload.Ptr[int32](2)
 		j.Spec.CompletionMode = workload.Ptr(workload.IndexedCompletion)
@@ -936,21 +936,21 @@ func TestJobPodFailurePolicyFailIndex(t *testing.T) {
 	}))
 	h.settle()
 	pods := h.jobPods("fi", true)
-	h.finishPod(pods[0].Name, 3)
-	h.finishPod(pods[1].Name, 0)
+	h.jobFinishPod(pods[0].Name, 3)
+	h.jobFinishPod(pods[1].Name, 0)
 	h.settle()
-	j := h.job("fi")
-	if j.Status.FailedIndexes == nil || *j.Status.FailedIndexes != fmt.Sprint(podIndex(pods[0])) {
+	j := h.jobGet("fi")
+	if j.Status.FailedIndexes == nil || *j.Status.FailedIndexes != fmt.Sprint(completionIndex(pods[0])) {
 		t.Errorf("failedIndexes = %v", j.Status.FailedIndexes)
 	}
-	if got := conds(j); !cmp.Equal(got, []string{"FailureTarget=True/FailedIndexes", "Failed=True/FailedIndexes"}) {
+	if got := jobConds(j); !cmp.Equal(got, []string{"FailureTarget=True/FailedIndexes", "Failed=True/FailedIndexes"}) {
 		t.Errorf("conditions = %v", got)
 	}
 }
 
 func TestJobSuccessPolicy(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("sp", func(j *workload.Job) {
+	h.create(newTestJob("sp", func(j *workload.Job) {
 		j.Spec.Completions = workload.Ptr[int32](4)
 		j.Spec.Parallelism = workload.Ptr[int32](4)
 		j.Spec.CompletionMode = workload.Ptr(workload.IndexedCompletion)
@@ -959,31 +959,31 @@ func TestJobSuccessPolicy(t *testing.T) {
 	h.settle()
 	byIx := map[int]string{}
 	for _, p := range h.jobPods("sp", true) {
-		byIx[podIndex(p)] = p.Name
-		h.runPod(p.Name, true)
+		byIx[completionIndex(p)] = p.Name
+		h.jobRunPod(p.Name, true)
 	}
-	h.finishPod(byIx[1], 0) // not in the rule's indexes
-	h.finishPod(byIx[2], 0)
+	h.jobFinishPod(byIx[1], 0) // not in the rule's indexes
+	h.jobFinishPod(byIx[2], 0)
 	h.settle()
-	if got := conds(h.job("sp")); len(got) != 0 {
+	if got := jobConds(h.jobGet("sp")); len(got) != 0 {
 		t.Fatalf("one of the rule's indexes: conditions %v", got)
 	}
-	h.finishPod(byIx[3], 0)
+	h.jobFinishPod(byIx[3], 0)
 	h.settle()
-	j := h.job("sp")
-	if got := conds(j); !cmp.Equal(got, []string{"SuccessCriteriaMet=True/SuccessPolicy"}) {
+	j := h.jobGet("sp")
+	if got := jobConds(j); !cmp.Equal(got, []string{"SuccessCriteriaMet=True/SuccessPolicy"}) {
 		t.Fatalf("conditions = %v, want SuccessCriteriaMet while index 0 terminates", got)
 	}
-	if got := jobCounts(j); got != (counts{Succeeded: 3, Terminating: 1}) {
+	if got := jobCounts(j); got != (jobCounters{Succeeded: 3, Terminating: 1}) {
 		t.Errorf("status = %+v", got)
 	}
-	h.releaseRuntime(byIx[0], workload.PodFailed)
+	h.jobReleaseRuntime(byIx[0], workload.PodFailed)
 	h.settle()
-	j = h.job("sp")
-	if got := conds(j); !cmp.Equal(got, []string{"SuccessCriteriaMet=True/SuccessPolicy", "Complete=True/SuccessPolicy"}) {
+	j = h.jobGet("sp")
+	if got := jobConds(j); !cmp.Equal(got, []string{"SuccessCriteriaMet=True/SuccessPolicy", "Complete=True/SuccessPolicy"}) {
 		t.Errorf("conditions = %v", got)
 	}
-	if got := jobCounts(j); got != (counts{Succeeded: 3}) {
+	if got := jobCounts(j); got != (jobCounters{Succeeded: 3}) {
 		t.Errorf("status = %+v, want the lingering pod not counted as failed", got)
 	}
 }
@@ -999,13 +999,13 @@ func TestJobPodReplacementPolicy(t *testing.T) {
 	} {
 		t.Run(tc.policy, func(t *testing.T) {
 			h := newJobHarness(t)
-			h.create(testJob("rp", func(j *workload.Job) { j.Spec.PodReplacementPolicy = workload.Ptr(tc.policy) }))
+			h.create(newTestJob("rp", func(j *workload.Job) { j.Spec.PodReplacementPolicy = workload.Ptr(tc.policy) }))
 			h.settle()
 			p := h.jobPods("rp", true)[0]
-			h.runPod(p.Name, true)
-			h.deletePod(p.Name)
+			h.jobRunPod(p.Name, true)
+			h.jobDeletePod(p.Name)
 			h.settle()
-			j := h.job("rp")
+			j := h.jobGet("rp")
 			if got := jobCounts(j); got.Terminating != 1 || got.Failed != tc.failedAtDel {
 				t.Errorf("while terminating: %+v", got)
 			}
@@ -1013,10 +1013,10 @@ func TestJobPodReplacementPolicy(t *testing.T) {
 			if got := len(h.jobPods("rp", true)) == 1; got != tc.replaceNow {
 				t.Errorf("replaced while terminating = %v, want %v", got, tc.replaceNow)
 			}
-			h.releaseRuntime(p.Name, workload.PodFailed)
+			h.jobReleaseRuntime(p.Name, workload.PodFailed)
 			h.advance(time.Minute)
-			j = h.job("rp")
-			if got := jobCounts(j); got != (counts{Active: 1, Failed: 1}) {
+			j = h.jobGet("rp")
+			if got := jobCounts(j); got != (jobCounters{Active: 1, Failed: 1}) {
 				t.Errorf("after the pod stopped: %+v, want failed 1 and a replacement", got)
 			}
 			if _, err := h.store.Get("Pod", "default", p.Name); err == nil {
@@ -1030,19 +1030,19 @@ func TestJobPodReplacementPolicy(t *testing.T) {
 // the controller runs (Kubernetes #78721): each is counted once.
 func TestJobAccountingDeletedBeforeSeen(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("acc", func(j *workload.Job) {
+	h.create(newTestJob("acc", func(j *workload.Job) {
 		j.Spec.Completions = workload.Ptr[int32](3)
 		j.Spec.Parallelism = workload.Ptr[int32](3)
 	}))
 	h.settle()
 	pods := h.jobPods("acc", true)
 	for _, p := range pods[:2] {
-		h.finishPod(p.Name, 0)
-		h.deletePod(p.Name) // e.g. the pod GC, before the controller saw it finish
+		h.jobFinishPod(p.Name, 0)
+		h.jobDeletePod(p.Name) // e.g. the pod GC, before the controller saw it finish
 	}
 	h.settle()
-	j := h.job("acc")
-	if got := jobCounts(j); got != (counts{Active: 1, Succeeded: 2}) {
+	j := h.jobGet("acc")
+	if got := jobCounts(j); got != (jobCounters{Active: 1, Succeeded: 2}) {
 		t.Fatalf("status = %+v, want succeeded 2 and no replacement", got)
 	}
 	for _, p := range pods[:2] {
@@ -1050,10 +1050,10 @@ func TestJobAccountingDeletedBeforeSeen(t *testing.T) {
 			t.Errorf("counted pod %s not released", p.Name)
 		}
 	}
-	h.finishPod(pods[2].Name, 0)
+	h.jobFinishPod(pods[2].Name, 0)
 	h.advance(time.Hour)
-	j = h.job("acc")
-	if got := jobCounts(j); got != (counts{Succeeded: 3}) {
+	j = h.jobGet("acc")
+	if got := jobCounts(j); got != (jobCounters{Succeeded: 3}) {
 		t.Errorf("status = %+v, want exactly 3", got)
 	}
 	if got := len(h.store.List("Pod", "default", nil)); got != 1 {
@@ -1067,7 +1067,7 @@ func TestJobAccountingDeletedBeforeSeen(t *testing.T) {
 // controller counts each once.
 func TestJobAccountingAcrossRestart(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("rs", func(j *workload.Job) {
+	h.create(newTestJob("rs", func(j *workload.Job) {
 		j.Spec.Completions = workload.Ptr[int32](6)
 		j.Spec.Parallelism = workload.Ptr[int32](6)
 	}))
@@ -1080,10 +1080,10 @@ func TestJobAccountingAcrossRestart(t *testing.T) {
 	// its two status writes); pod 1 was already released; pod 2 fails and
 	// pod 3 succeeds and is deleted; pod 4 succeeds.
 	for _, i := range []int{0, 1, 3, 4} {
-		h.finishPod(pods[i].Name, 0)
+		h.jobFinishPod(pods[i].Name, 0)
 	}
-	h.finishPod(pods[2].Name, 1)
-	j := h.job("rs")
+	h.jobFinishPod(pods[2].Name, 1)
+	j := h.jobGet("rs")
 	j.Status.UncountedTerminatedPods = &workload.UncountedTerminatedPods{Succeeded: []string{pods[0].UID, pods[1].UID}}
 	if _, err := h.store.UpdateStatus(j); err != nil {
 		t.Fatal(err)
@@ -1093,7 +1093,7 @@ func TestJobAccountingAcrossRestart(t *testing.T) {
 	if _, err := h.store.Update(p1); err != nil {
 		t.Fatal(err)
 	}
-	h.deletePod(pods[3].Name)
+	h.jobDeletePod(pods[3].Name)
 
 	// A new control plane: a new controller, a new Manager.
 	h.mgr = NewManager(h.deps, NewJob(h.deps), NewTTLAfterFinished(h.deps))
@@ -1102,10 +1102,10 @@ func TestJobAccountingAcrossRestart(t *testing.T) {
 	}
 	t.Cleanup(h.mgr.Stop)
 	h.settle()
-	j = h.job("rs")
+	j = h.jobGet("rs")
 	// 4 successes, 1 failure, pod 5 still running, one replacement for
 	// the failure (completions 6 - 4 = 2 wanted).
-	if got := jobCounts(j); got != (counts{Active: 2, Succeeded: 4, Failed: 1}) {
+	if got := jobCounts(j); got != (jobCounters{Active: 2, Succeeded: 4, Failed: 1}) {
 		t.Fatalf("after restart: %+v", got)
 	}
 	for _, p := range h.jobPods("rs", false) {
@@ -1114,19 +1114,19 @@ func TestJobAccountingAcrossRestart(t *testing.T) {
 		}
 	}
 	for _, p := range h.jobPods("rs", true) {
-		h.finishPod(p.Name, 0)
+		h.jobFinishPod(p.Name, 0)
 	}
 	h.advance(time.Hour)
-	if got := jobCounts(h.job("rs")); got != (counts{Succeeded: 6, Failed: 1}) {
+	if got := jobCounts(h.jobGet("rs")); got != (jobCounters{Succeeded: 6, Failed: 1}) {
 		t.Errorf("final: %+v", got)
 	}
 }
 
 func TestJobManagedByOtherControllerIsSkipped(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("ext", func(j *workload.Job) { j.Spec.ManagedBy = workload.Ptr("example.com/mine") }))
+	h.create(newTestJob("ext", func(j *workload.Job) { j.Spec.ManagedBy = workload.Ptr("example.com/mine") }))
 	h.settle()
-	j := h.job("ext")
+	j := h.jobGet("ext")
 	if n := len(h.store.List("Pod", "default", nil)); n != 0 || j.Spec.Selector != nil || j.Status.StartTime != nil {
 		t.Errorf("external job touched: pods %d selector %v startTime %v", n, j.Spec.Selector, j.Status.StartTime)
 	}
@@ -1134,7 +1134,7 @@ func TestJobManagedByOtherControllerIsSkipped(t *testing.T) {
 
 func TestJobInvalidSpecIsRefused(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("bad", func(j *workload.Job) { j.Spec.Template.Spec.RestartPolicy = workload.RestartPolicyAlways }))
+	h.create(newTestJob("bad", func(j *workload.Job) { j.Spec.Template.Spec.RestartPolicy = workload.RestartPolicyAlways }))
 	h.settle()
 	if n := len(h.store.List("Pod", "default", nil)); n != 0 {
 		t.Errorf("invalid job made %d pods", n)
@@ -1152,7 +1152,7 @@ func TestJobInvalidSpecIsRefused(t *testing.T) {
 
 func TestJobDeletedReleasesPodFinalizers(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("del", func(j *workload.Job) {
+	h.create(newTestJob("del", func(j *workload.Job) {
 		j.Spec.Parallelism = workload.Ptr[int32](2)
 		j.Spec.Completions = workload.Ptr[int32](2)
 	}))
@@ -1163,7 +1163,7 @@ func TestJobDeletedReleasesPodFinalizers(t *testing.T) {
 	}
 	// The garbage collector would delete them; here the test does.
 	for _, p := range pods {
-		h.deletePod(p.Name)
+		h.jobDeletePod(p.Name)
 	}
 	h.settle()
 	if n := len(h.store.List("Pod", "default", nil)); n != 0 {
@@ -1173,7 +1173,7 @@ func TestJobDeletedReleasesPodFinalizers(t *testing.T) {
 
 func TestJobOrphanedPodReleased(t *testing.T) {
 	h := newJobHarness(t)
-	h.create(testJob("orph", nil))
+	h.create(newTestJob("orph", nil))
 	h.settle()
 	p := h.jobPods("orph", true)[0]
 	p.OwnerReferences = nil // orphaned (Orphan propagation)
