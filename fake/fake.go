@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orchestra-go/orchestra/internal/eventlog"
 	"github.com/orchestra-go/orchestra/vtime"
 	"github.com/orchestra-go/orchestra/workload"
 )
@@ -128,11 +129,7 @@ type Runtime struct {
 	ctrEvents uint64
 
 	// The versioned log (watch.go).
-	rv          uint64
-	history     []workload.WatchEvent // ring of the last histCap events
-	histCap     int
-	watchBuffer int
-	watchers    []*watcher
+	events *eventlog.Log
 }
 
 // New returns a Runtime with no nodes and no pods. It fails with ErrInvalid
@@ -154,24 +151,20 @@ func New(cfg Config) (*Runtime, error) {
 	if clk == nil {
 		clk = vtime.Real()
 	}
-	if cfg.WatchBuffer <= 0 {
-		cfg.WatchBuffer = DefaultWatchBuffer
-	}
-	if cfg.History <= 0 {
-		cfg.History = DefaultHistory
-	}
 	seed := uint64(cfg.Seed)
 	return &Runtime{
-		clock:       clk,
-		log:         cfg.Logger,
-		rng:         rand.New(rand.NewPCG(seed, seed^0x6a09e667f3bcc908)),
-		watchBuffer: cfg.WatchBuffer,
-		histCap:     cfg.History,
-		hooks:       cfg.Hooks,
-		rules:       rules,
-		cidrBase:    ip4(pfx.Masked().Addr()),
-		nodes:       map[string]*nodeState{},
-		pods:        map[string]*podState{},
+		clock: clk,
+		log:   cfg.Logger,
+		rng:   rand.New(rand.NewPCG(seed, seed^0x6a09e667f3bcc908)),
+		events: eventlog.New(eventlog.Config{
+			Name: "fake", WatchBuffer: cfg.WatchBuffer, History: cfg.History,
+			Stopped: ErrWatchStopped, Invalid: ErrInvalid,
+		}),
+		hooks:    cfg.Hooks,
+		rules:    rules,
+		cidrBase: ip4(pfx.Masked().Addr()),
+		nodes:    map[string]*nodeState{},
+		pods:     map[string]*podState{},
 	}, nil
 }
 
@@ -281,7 +274,7 @@ func (r *Runtime) List(ctx context.Context) ([]*workload.Node, []*workload.Pod, 
 	slices.SortFunc(pods, func(a, b *workload.Pod) int {
 		return cmp.Or(strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Name, b.Name))
 	})
-	version := r.rv
+	version := r.events.Version()
 	r.record("List", "", nil)
 	return nodes, pods, version, nil
 }
@@ -301,7 +294,7 @@ func (r *Runtime) Watch(ctx context.Context, version uint64) (workload.Watcher, 
 	if err := r.begin(ctx); err != nil {
 		return nil, r.record("Watch", "", err)
 	}
-	w, err := r.newWatcher(version)
+	w, err := r.events.Watch(version)
 	if err != nil {
 		return nil, r.record("Watch", "", err)
 	}

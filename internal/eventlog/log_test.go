@@ -1,0 +1,116 @@
+package eventlog_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/orchestra-go/orchestra/internal/eventlog"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+func node(name string) *workload.Node {
+	return &workload.Node{ObjectMeta: workload.ObjectMeta{Name: name}}
+}
+
+func names(t *testing.T, w workload.Watcher) []string {
+	t.Helper()
+	var out []string
+	for {
+		ev, ok := w.TryNext()
+		if !ok {
+			return out
+		}
+		out = append(out, fmt.Sprintf("%s %s %d", ev.Type, ev.Object.GetObjectMeta().Name, ev.Version))
+	}
+}
+
+func TestEmitSetsVersions(t *testing.T) {
+	l := eventlog.New(eventlog.Config{})
+	n := node("a")
+	if v := l.Emit(workload.Added, n); v != 1 || n.ResourceVersion != "1" || l.Version() != 1 {
+		t.Fatalf("version %d, resourceVersion %q, Version %d", v, n.ResourceVersion, l.Version())
+	}
+}
+
+func TestWatchFromVersionReplays(t *testing.T) {
+	l := eventlog.New(eventlog.Config{History: 4})
+	for _, n := range []string{"a", "b", "c"} {
+		l.Emit(workload.Added, node(n))
+	}
+	w, err := l.Watch(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	l.Emit(workload.Deleted, node("a"))
+	got := names(t, w)
+	want := []string{"ADDED b 2", "ADDED c 3", "DELETED a 4"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+func TestWatchErrors(t *testing.T) {
+	stopped := errors.New("x: stopped")
+	invalid := errors.New("x: invalid")
+	l := eventlog.New(eventlog.Config{Name: "x", History: 2, WatchBuffer: 2, Stopped: stopped, Invalid: invalid})
+	if _, err := l.Watch(5); !errors.Is(err, invalid) {
+		t.Fatalf("watch from the future: %v", err)
+	}
+	w0, _ := l.Watch(0)
+	for _, n := range []string{"a", "b", "c"} {
+		l.Emit(workload.Added, node(n))
+	}
+	// A history of 2 holds versions 2 and 3: a watch from 1 is whole.
+	w1, err := l.Watch(1)
+	if err != nil {
+		t.Fatalf("watch from 1: %v", err)
+	}
+	w1.Stop()
+	l.Emit(workload.Added, node("d"))
+	if _, err := l.Watch(1); !errors.Is(err, workload.ErrWatchExpired) {
+		t.Fatalf("watch from a version past the history: %v", err)
+	}
+	// w0 read nothing: three unread events overflow a buffer of 2.
+	if _, err := w0.Next(context.Background()); !errors.Is(err, workload.ErrWatchExpired) {
+		t.Fatalf("overflowed watch: %v", err)
+	}
+	w, _ := l.Watch(0)
+	w.Stop()
+	w.Stop()
+	if !errors.Is(w.Err(), stopped) {
+		t.Fatalf("stopped watch: %v", w.Err())
+	}
+}
+
+func TestNextWaitsAndClose(t *testing.T) {
+	l := eventlog.New(eventlog.Config{})
+	w, _ := l.Watch(0)
+	got := make(chan error, 1)
+	go func() {
+		_, err := w.Next(context.Background())
+		if err == nil {
+			_, err = w.Next(context.Background())
+		}
+		got <- err
+	}()
+	l.Emit(workload.Added, node("a"))
+	l.Close(nil)
+	select {
+	case err := <-got:
+		if !errors.Is(err, eventlog.ErrStopped) {
+			t.Fatalf("Next after Close: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Next did not return after Close")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	w2, _ := l.Watch(0)
+	if _, err := w2.Next(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Next with a cancelled context: %v", err)
+	}
+}
