@@ -5,6 +5,7 @@ package leakcheck
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -107,21 +108,18 @@ type TB interface {
 	Errorf(format string, args ...any)
 }
 
-// Check fails t if goroutines started after s are still running once
-// timeout has passed. Goroutines that are ending get until then to end:
-// Check waits for an event (all gone), never a fixed sleep.
-func (s Snapshot) Check(t TB, timeout time.Duration) {
-	t.Helper()
+// Wait waits until no goroutine started after s runs, or timeout has
+// passed; it then returns an error listing the leaked goroutines.
+func (s Snapshot) Wait(timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	backoff := time.Millisecond
 	for {
 		leaked := s.Leaked()
 		if len(leaked) == 0 {
-			return
+			return nil
 		}
 		if time.Now().After(deadline) {
-			t.Errorf("%d goroutine(s) leaked:\n%s", len(leaked), strings.Join(leaked, "\n\n"))
-			return
+			return fmt.Errorf("%d goroutine(s) leaked:\n%s", len(leaked), strings.Join(leaked, "\n\n"))
 		}
 		runtime.Gosched()
 		// Back off while the goroutines finish; bounded by the deadline.
@@ -130,6 +128,30 @@ func (s Snapshot) Check(t TB, timeout time.Duration) {
 		if backoff < 50*time.Millisecond {
 			backoff *= 2
 		}
+	}
+}
+
+// Main runs a package's tests (call it from TestMain) and fails the run
+// if goroutines the tests started are still running 10 s after they end.
+func Main(m interface{ Run() int }) int {
+	s := Take()
+	code := m.Run()
+	if code == 0 {
+		if err := s.Wait(10 * time.Second); err != nil {
+			fmt.Fprintln(os.Stderr, "leakcheck:", err)
+			code = 1
+		}
+	}
+	return code
+}
+
+// Check fails t if goroutines started after s are still running once
+// timeout has passed. Goroutines that are ending get until then to end:
+// Check waits for an event (all gone), never a fixed sleep.
+func (s Snapshot) Check(t TB, timeout time.Duration) {
+	t.Helper()
+	if err := s.Wait(timeout); err != nil {
+		t.Errorf("%v", err)
 	}
 }
 
