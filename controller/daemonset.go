@@ -580,7 +580,7 @@ func (c *daemonSetController) rolloutStep(ds *workload.DaemonSet, st *dsState, n
 	if p.onDelete {
 		return 0, nil
 	}
-	maxSurge, maxUnavailable := rollingParams(p.maxSurge, p.maxUnavailable, st.roll.totals.desired)
+	maxSurge, maxUnavailable := dsRollingParams(p.maxSurge, p.maxUnavailable, st.roll.totals.desired)
 	cands, sunsets := st.roll.pick(p.surge, maxSurge, maxUnavailable)
 	var requeue time.Duration
 	act := func(node string, want rolloutClass) error {

@@ -23,9 +23,14 @@ func newDSBench(b *testing.B, nodes int) *dsBench {
 	b.Helper()
 	c := vtime.NewVirtual(harnessStart)
 	s := store.New(store.Config{Clock: c, Seed: 1})
-	deps := Deps{Store: s, Clock: c, Events: NewRecorder(s, c, nil), Seed: 1}
+	rec := NewRecorder(s, c, nil)
+	// The same event cap at every size: the recorder deletes its oldest
+	// event once at the cap, which would otherwise count at 10,000 nodes
+	// and not at 1,000.
+	rec.Max = 500
+	deps := Deps{Store: s, Clock: c, Events: rec, Seed: 1}
 	for i := 0; i < nodes; i++ {
-		n := testNode(fmt.Sprintf("node-%05d", i))
+		n := dsNode(fmt.Sprintf("node-%05d", i))
 		workload.Default(n)
 		if _, err := s.Create(n); err != nil {
 			b.Fatal(err)
@@ -96,7 +101,7 @@ func BenchmarkDaemonSetNodeJoin(b *testing.B) {
 			for b.Loop() {
 				name := fmt.Sprintf("join-%d", i)
 				i++
-				n := testNode(name)
+				n := dsNode(name)
 				if _, err := d.store.Create(n); err != nil {
 					b.Fatal(err)
 				}

@@ -163,11 +163,11 @@ func compileDaemonSet(ds *workload.DaemonSet) (*dsPlan, error) {
 	return p, nil
 }
 
-// rollingParams resolves maxSurge and maxUnavailable against desired, the
+// dsRollingParams resolves maxSurge and maxUnavailable against desired, the
 // number of nodes that should run the pod, as Kubernetes'
 // updatedDesiredNodeCounts: both percentages round up; when both resolve
 // to 0 on a non-empty DaemonSet, maxUnavailable is 1.
-func rollingParams(maxSurge, maxUnavailable *intstr.IntOrString, desired int) (surge, unavailable int) {
+func dsRollingParams(maxSurge, maxUnavailable *intstr.IntOrString, desired int) (surge, unavailable int) {
 	if maxUnavailable != nil {
 		unavailable, _ = intstr.GetScaledValueFromIntOrPercent(maxUnavailable, desired, true)
 	}

@@ -33,7 +33,7 @@ func newDSHarness(t *testing.T, more ...func(Deps) Controller) *dsHarness {
 
 func (h *dsHarness) addNode(name string, mut ...func(*workload.Node)) {
 	h.t.Helper()
-	h.create(testNode(name, mut...))
+	h.create(dsNode(name, mut...))
 }
 
 func (h *dsHarness) updateNode(name string, mut func(*workload.Node)) {
@@ -109,7 +109,7 @@ func (h *dsHarness) nodePods(ds string) map[string][]string {
 
 // nodesOf returns the sorted nodes that have a pod of ds.
 func (h *dsHarness) nodesOf(ds string) []string {
-	return sortedKeys(h.nodePods(ds))
+	return dsSortedKeys(h.nodePods(ds))
 }
 
 // hashes returns, per node, the controller-revision-hash of ds's pods.
@@ -149,7 +149,7 @@ func (h *dsHarness) dsEvents(name, reason string) []*workload.Event {
 	return out
 }
 
-func setImage(img string) func(*workload.DaemonSet) {
+func dsSetImage(img string) func(*workload.DaemonSet) {
 	return func(ds *workload.DaemonSet) { ds.Spec.Template.Spec.Containers[0].Image = img }
 }
 
@@ -214,7 +214,7 @@ func TestDaemonSetNodesJoinAndLeave(t *testing.T) {
 	}
 }
 
-func loadManifestDS(t *testing.T, path string) *workload.DaemonSet {
+func dsLoadManifest(t *testing.T, path string) *workload.DaemonSet {
 	t.Helper()
 	objs, _, err := workload.LoadFile(path)
 	if err != nil {
@@ -226,17 +226,17 @@ func loadManifestDS(t *testing.T, path string) *workload.DaemonSet {
 	return objs[0].(*workload.DaemonSet)
 }
 
-const manifests = "../../shared/manifests/"
+const dsManifests = "../../shared/manifests/"
 
 // TestDaemonSetNodeSelectorSSD plays the ssd manifest: pods only on nodes
 // labelled ssd=true, following label removal and re-adding.
 func TestDaemonSetNodeSelectorSSD(t *testing.T) {
 	h := newDSHarness(t)
-	h.addNode("fast1", withLabel("ssd", "true"))
-	h.addNode("fast2", withLabel("ssd", "true"))
-	h.addNode("slow", withLabel("ssd", "false"))
+	h.addNode("fast1", dsWithLabel("ssd", "true"))
+	h.addNode("fast2", dsWithLabel("ssd", "true"))
+	h.addNode("slow", dsWithLabel("ssd", "false"))
 	h.addNode("plain")
-	ds := loadManifestDS(t, manifests+"k8s-daemonset-nodeselector-ssd.yaml")
+	ds := dsLoadManifest(t, dsManifests+"k8s-daemonset-nodeselector-ssd.yaml")
 	h.create(ds)
 	h.kubelet()
 	if got := h.nodesOf("nginx-ssd"); !cmp.Equal(got, []string{"fast1", "fast2"}) {
@@ -274,9 +274,9 @@ func TestDaemonSetFluentdManifest(t *testing.T) {
 	h := newDSHarness(t)
 	h.addNode("worker1")
 	h.addNode("worker2")
-	h.addNode("master", withTaint("node-role.kubernetes.io/master", workload.TaintEffectNoSchedule))
-	h.addNode("cp", withTaint(workload.TaintControlPlane, workload.TaintEffectNoSchedule))
-	h.create(loadManifestDS(t, manifests+"k8s-fluentd-elasticsearch-daemonset.yaml"))
+	h.addNode("master", dsWithTaint("node-role.kubernetes.io/master", workload.TaintEffectNoSchedule))
+	h.addNode("cp", dsWithTaint(workload.TaintControlPlane, workload.TaintEffectNoSchedule))
+	h.create(dsLoadManifest(t, dsManifests+"k8s-fluentd-elasticsearch-daemonset.yaml"))
 	h.kubelet()
 	ds := h.get("DaemonSet", "kube-system", "fluentd-elasticsearch").(*workload.DaemonSet)
 	got := map[string]int{}
@@ -309,7 +309,7 @@ func TestDaemonSetTaints(t *testing.T) {
 	before := h.nodePods("agent")
 
 	// NoSchedule: the running pod stays...
-	h.updateNode("n1", withTaint("dedicated", workload.TaintEffectNoSchedule))
+	h.updateNode("n1", dsWithTaint("dedicated", workload.TaintEffectNoSchedule))
 	h.settle()
 	if got := h.nodePods("agent")["n1"]; !cmp.Equal(got, before["n1"]) {
 		t.Errorf("NoSchedule: n1 pods %v, want %v kept", got, before["n1"])
@@ -326,7 +326,7 @@ func TestDaemonSetTaints(t *testing.T) {
 		t.Errorf("NoSchedule: a new pod %v was placed", got)
 	}
 	// NoExecute: the pod goes.
-	h.updateNode("n2", withTaint("dedicated", workload.TaintEffectNoExecute))
+	h.updateNode("n2", dsWithTaint("dedicated", workload.TaintEffectNoExecute))
 	h.settle()
 	if got := h.nodesOf("agent"); !cmp.Equal(got, []string{"n3"}) {
 		t.Errorf("NoExecute: pods on %v, want [n3]", got)
@@ -350,7 +350,7 @@ func TestDaemonSetCordonedAndNotReadyNodes(t *testing.T) {
 		n.Spec.Unschedulable = true
 		n.Spec.Taints = append(n.Spec.Taints, workload.Taint{Key: workload.TaintNodeUnschedulable, Effect: workload.TaintEffectNoSchedule})
 	}
-	notReady := func(n *workload.Node) {
+	dsNotReadyPod := func(n *workload.Node) {
 		n.Status.Conditions[0].Status = workload.ConditionUnknown
 		n.Spec.Taints = append(n.Spec.Taints,
 			workload.Taint{Key: workload.TaintNodeNotReady, Effect: workload.TaintEffectNoSchedule},
@@ -360,9 +360,9 @@ func TestDaemonSetCordonedAndNotReadyNodes(t *testing.T) {
 	h.addNode("n1")
 	h.addNode("n2")
 	h.addNode("cordoned", cordon)
-	h.addNode("sick", notReady)
-	h.addNode("pressure", withTaint(workload.TaintNodeMemoryPressure, workload.TaintEffectNoSchedule),
-		withTaint(workload.TaintNodeDiskPressure, workload.TaintEffectNoSchedule))
+	h.addNode("sick", dsNotReadyPod)
+	h.addNode("pressure", dsWithTaint(workload.TaintNodeMemoryPressure, workload.TaintEffectNoSchedule),
+		dsWithTaint(workload.TaintNodeDiskPressure, workload.TaintEffectNoSchedule))
 	h.create(testDS("agent"))
 	h.kubelet()
 	// A node that is not ready yet carries not-ready:NoSchedule, which
@@ -373,7 +373,7 @@ func TestDaemonSetCordonedAndNotReadyNodes(t *testing.T) {
 	}
 	before := h.nodePods("agent")
 	h.updateNode("n1", cordon)
-	h.updateNode("n2", notReady)
+	h.updateNode("n2", dsNotReadyPod)
 	h.settle()
 	if got := h.nodePods("agent"); !cmp.Equal(got, before) {
 		t.Errorf("cordon / not-ready changed pods: %v -> %v", before, got)
@@ -402,9 +402,9 @@ func TestDaemonSetCordonedAndNotReadyNodes(t *testing.T) {
 func TestDaemonSetControlPlaneTaint(t *testing.T) {
 	h := newDSHarness(t)
 	h.addNode("worker")
-	h.addNode("cp", withTaint(workload.TaintControlPlane, workload.TaintEffectNoSchedule))
+	h.addNode("cp", dsWithTaint(workload.TaintControlPlane, workload.TaintEffectNoSchedule))
 	h.create(testDS("plain"))
-	h.create(testDS("everywhere", withToleration(workload.Toleration{Key: workload.TaintControlPlane, Operator: "Exists", Effect: "NoSchedule"})))
+	h.create(testDS("everywhere", dsWithToleration(workload.Toleration{Key: workload.TaintControlPlane, Operator: "Exists", Effect: "NoSchedule"})))
 	h.kubelet()
 	if got := h.nodesOf("plain"); !cmp.Equal(got, []string{"worker"}) {
 		t.Errorf("plain: pods on %v, want [worker]", got)
@@ -441,14 +441,14 @@ func TestDaemonSetRollingUpdateNeverReady(t *testing.T) {
 	h.ready = func(p *workload.Pod) bool { return p.Spec.Containers[0].Image == "img:1" }
 
 	for round, img := range []string{"img:bad2", "img:bad3", "img:bad4"} {
-		h.updateDS("agent", setImage(img))
+		h.updateDS("agent", dsSetImage(img))
 		for i := 0; i < 5; i++ {
 			h.kubelet()
 			h.advance(time.Minute)
 		}
 		hashes := h.hashes("agent")
 		var updated []string
-		for _, n := range sortedKeys(hashes) {
+		for _, n := range dsSortedKeys(hashes) {
 			if len(hashes[n]) != 1 {
 				t.Fatalf("round %d: node %s has pods %v", round, n, hashes[n])
 			}
@@ -471,7 +471,7 @@ func TestDaemonSetRollingUpdateNeverReady(t *testing.T) {
 	// A good version finally: the update completes, never below 4
 	// available.
 	h.ready = func(*workload.Pod) bool { return true }
-	h.updateDS("agent", setImage("img:5"))
+	h.updateDS("agent", dsSetImage("img:5"))
 	for i := 0; i < 20; i++ {
 		h.kubelet()
 		if got := h.availableCount("agent"); got < 4 {
@@ -496,7 +496,7 @@ func TestDaemonSetRollingUpdateProgress(t *testing.T) {
 	}))
 	h.kubelet()
 	h.advance(10 * time.Second)
-	h.updateDS("agent", setImage("img:2"))
+	h.updateDS("agent", dsSetImage("img:2"))
 	h.settle()
 	var updatedPerStep []int32
 	for i := 0; i < 3; i++ {
@@ -524,10 +524,10 @@ func TestDaemonSetSurgeUpdate(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		h.addNode(fmt.Sprintf("n%d", i))
 	}
-	h.create(testDS("agent", surgeDS))
+	h.create(testDS("agent", dsSurge))
 	h.kubelet()
 	h.ready = func(p *workload.Pod) bool { return p.Spec.Containers[0].Image != "img:2" }
-	h.updateDS("agent", setImage("img:2"))
+	h.updateDS("agent", dsSetImage("img:2"))
 	h.kubelet()
 	h.advance(time.Minute)
 	per := h.nodePods("agent")
@@ -570,11 +570,11 @@ func TestDaemonSetSurgeReplacesUnavailableAtOnce(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		h.addNode(fmt.Sprintf("n%d", i))
 	}
-	h.create(testDS("agent", surgeDS))
+	h.create(testDS("agent", dsSurge))
 	h.kubelet()
 	h.ready = func(p *workload.Pod) bool { return targetNodeName(p) != "n3" && p.Spec.Containers[0].Image == "img:1" }
 	h.kubelet() // n3's pod is not ready now
-	h.updateDS("agent", setImage("img:2"))
+	h.updateDS("agent", dsSetImage("img:2"))
 	h.settle()
 	ds := h.ds("agent")
 	cur := TemplateHash(&ds.Spec.Template, nil)
@@ -597,7 +597,7 @@ func TestDaemonSetOnDelete(t *testing.T) {
 	h.kubelet()
 	before := h.nodePods("agent")
 	oldHash := h.hashes("agent")["n1"][0]
-	h.updateDS("agent", setImage("img:2"))
+	h.updateDS("agent", dsSetImage("img:2"))
 	h.kubelet()
 	h.advance(time.Hour)
 	if got := h.nodePods("agent"); !cmp.Equal(got, before) {
@@ -665,7 +665,7 @@ func TestDaemonSetFailedPodBackoff(t *testing.T) {
 	failed := h.dsEvents("agent", EventFailedDaemonPod)
 	if len(failed) != len(want) {
 		t.Errorf("%d FailedDaemonPod events, want %d", len(failed), len(want))
-	} else if msg := failed[0].Message; !contains(msg, "Found failed daemon pod default/") || !contains(msg, "on node bad, will try to kill it") {
+	} else if msg := failed[0].Message; !dsContains(msg, "Found failed daemon pod default/") || !dsContains(msg, "on node bad, will try to kill it") {
 		t.Errorf("message %q", msg)
 	}
 	if got := h.nodePods("agent")["good"]; !cmp.Equal(got, goodPod) {
@@ -722,7 +722,7 @@ func TestDaemonSetOrphanAndAdopt(t *testing.T) {
 		t.Fatalf("orphans %v, want 3", orphans)
 	}
 
-	h.create(testDS("agent", setImage("img:2"), func(ds *workload.DaemonSet) { ds.UID = "" }))
+	h.create(testDS("agent", dsSetImage("img:2"), func(ds *workload.DaemonSet) { ds.UID = "" }))
 	h.settle()
 	adopted := h.nodePods("agent")
 	if !cmp.Equal(adopted, pods) {
@@ -801,7 +801,7 @@ func TestDaemonSetRevisions(t *testing.T) {
 	}))
 	h.kubelet()
 	for i := 2; i <= 4; i++ {
-		h.updateDS("agent", setImage(fmt.Sprintf("img:%d", i)))
+		h.updateDS("agent", dsSetImage(fmt.Sprintf("img:%d", i)))
 		h.settle()
 	}
 	type rev struct {
@@ -825,7 +825,7 @@ func TestDaemonSetRevisions(t *testing.T) {
 		t.Errorf("revisions %+v (pod hash %s, current %s)", got, podHash, cur)
 	}
 	// Back to the first template: its revision becomes the newest.
-	h.updateDS("agent", setImage("img:1"))
+	h.updateDS("agent", dsSetImage("img:1"))
 	h.settle()
 	r := h.get("ControllerRevision", "default", "agent-"+podHash).(*workload.ControllerRevision)
 	if r.Revision != 5 {
@@ -840,13 +840,13 @@ func TestDaemonSetRevisions(t *testing.T) {
 func TestDaemonSetNeverTwoPodsPerNode(t *testing.T) {
 	for seed := int64(1); seed <= 5; seed++ {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
-			rng := newTestRand(seed)
+			rng := newDSRand(seed)
 			h := newDSHarness(t)
 			surge := seed%2 == 0
 			h.create(testDS("agent", func(ds *workload.DaemonSet) {
 				ds.Spec.Template.Spec.NodeSelector = map[string]string{"pool": "a"}
 				if surge {
-					surgeDS(ds)
+					dsSurge(ds)
 				}
 			}))
 			nodes := []string{}
@@ -855,7 +855,7 @@ func TestDaemonSetNeverTwoPodsPerNode(t *testing.T) {
 				case 0:
 					name := fmt.Sprintf("n%d", len(nodes))
 					nodes = append(nodes, name)
-					h.addNode(name, withLabel("pool", "a"))
+					h.addNode(name, dsWithLabel("pool", "a"))
 				case 1:
 					if len(nodes) > 0 {
 						n := nodes[rng.intn(len(nodes))]
@@ -872,7 +872,7 @@ func TestDaemonSetNeverTwoPodsPerNode(t *testing.T) {
 						}
 					}
 				case 4:
-					h.updateDS("agent", setImage(fmt.Sprintf("img:%d", rng.intn(3))))
+					h.updateDS("agent", dsSetImage(fmt.Sprintf("img:%d", rng.intn(3))))
 				case 5:
 					ps := h.pods("")
 					if len(ps) > 0 {
@@ -913,13 +913,13 @@ func TestDaemonSetNeverTwoPodsPerNode(t *testing.T) {
 	}
 }
 
-// testRand is a small deterministic generator (splitmix64) for the seeded
+// dsRand is a small deterministic generator (splitmix64) for the seeded
 // invariant tests.
-type testRand struct{ s uint64 }
+type dsRand struct{ s uint64 }
 
-func newTestRand(seed int64) *testRand { return &testRand{uint64(seed)} }
+func newDSRand(seed int64) *dsRand { return &dsRand{uint64(seed)} }
 
-func (r *testRand) intn(n int) int {
+func (r *dsRand) intn(n int) int {
 	r.s += 0x9e3779b97f4a7c15
 	z := r.s
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9

@@ -46,11 +46,11 @@ func newDSCluster(t *testing.T, nodes ...*workload.Node) *orchestra.Cluster {
 	return c
 }
 
-func node(name string, labels map[string]string, taints ...workload.Taint) *workload.Node {
+func dsScenarioNode(name string, labels map[string]string, taints ...workload.Taint) *workload.Node {
 	return &workload.Node{ObjectMeta: workload.ObjectMeta{Name: name, Labels: labels}, Spec: workload.NodeSpec{Taints: taints}}
 }
 
-func applyManifest(t *testing.T, c *orchestra.Cluster, path string) {
+func dsApplyManifest(t *testing.T, c *orchestra.Cluster, path string) {
 	t.Helper()
 	objs, _, err := workload.LoadFile(path)
 	if err != nil {
@@ -65,7 +65,7 @@ func applyManifest(t *testing.T, c *orchestra.Cluster, path string) {
 
 // runningPodsByNode returns, per node, the number of Running and Ready pods
 // in ns.
-func runningPodsByNode(t *testing.T, c *orchestra.Cluster, ns string) map[string]int {
+func dsRunningPodsByNode(t *testing.T, c *orchestra.Cluster, ns string) map[string]int {
 	t.Helper()
 	pods, err := c.Pods(ns, "")
 	if err != nil {
@@ -82,18 +82,18 @@ func runningPodsByNode(t *testing.T, c *orchestra.Cluster, ns string) map[string
 
 func TestDaemonSetScenarioSSDManifest(t *testing.T) {
 	c := newDSCluster(t,
-		node("fast1", map[string]string{"ssd": "true"}),
-		node("fast2", map[string]string{"ssd": "true"}),
-		node("hdd", nil))
-	applyManifest(t, c, "../../shared/manifests/k8s-daemonset-nodeselector-ssd.yaml")
+		dsScenarioNode("fast1", map[string]string{"ssd": "true"}),
+		dsScenarioNode("fast2", map[string]string{"ssd": "true"}),
+		dsScenarioNode("hdd", nil))
+	dsApplyManifest(t, c, "../../shared/manifests/k8s-daemonset-nodeselector-ssd.yaml")
 	if err := c.Advance(time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := runningPodsByNode(t, c, "default"), map[string]int{"fast1": 1, "fast2": 1}; !cmp.Equal(got, want) {
+	if got, want := dsRunningPodsByNode(t, c, "default"), map[string]int{"fast1": 1, "fast2": 1}; !cmp.Equal(got, want) {
 		t.Fatalf("running pods per node %v, want %v", got, want)
 	}
 	// A node joins with the label, another loses it.
-	if err := c.Fake().AddNode(node("fast3", map[string]string{"ssd": "true"})); err != nil {
+	if err := c.Fake().AddNode(dsScenarioNode("fast3", map[string]string{"ssd": "true"})); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Fake().SetNodeLabels("fast1", map[string]*string{"ssd": nil}); err != nil {
@@ -102,7 +102,7 @@ func TestDaemonSetScenarioSSDManifest(t *testing.T) {
 	if err := c.Advance(time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := runningPodsByNode(t, c, "default"), map[string]int{"fast2": 1, "fast3": 1}; !cmp.Equal(got, want) {
+	if got, want := dsRunningPodsByNode(t, c, "default"), map[string]int{"fast2": 1, "fast3": 1}; !cmp.Equal(got, want) {
 		t.Errorf("running pods per node %v, want %v", got, want)
 	}
 	o, err := c.Get("DaemonSet", "default", "nginx-ssd")
@@ -117,23 +117,23 @@ func TestDaemonSetScenarioSSDManifest(t *testing.T) {
 
 func TestDaemonSetScenarioFluentdManifest(t *testing.T) {
 	c := newDSCluster(t,
-		node("worker1", nil),
-		node("worker2", nil),
-		node("master", nil, workload.Taint{Key: "node-role.kubernetes.io/master", Effect: workload.TaintEffectNoSchedule}),
-		node("cp", nil, workload.Taint{Key: workload.TaintControlPlane, Effect: workload.TaintEffectNoSchedule}))
-	applyManifest(t, c, "../../shared/manifests/k8s-fluentd-elasticsearch-daemonset.yaml")
+		dsScenarioNode("worker1", nil),
+		dsScenarioNode("worker2", nil),
+		dsScenarioNode("master", nil, workload.Taint{Key: "node-role.kubernetes.io/master", Effect: workload.TaintEffectNoSchedule}),
+		dsScenarioNode("cp", nil, workload.Taint{Key: workload.TaintControlPlane, Effect: workload.TaintEffectNoSchedule}))
+	dsApplyManifest(t, c, "../../shared/manifests/k8s-fluentd-elasticsearch-daemonset.yaml")
 	if err := c.Advance(time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]int{"worker1": 1, "worker2": 1, "master": 1}
-	if got := runningPodsByNode(t, c, "kube-system"); !cmp.Equal(got, want) {
+	if got := dsRunningPodsByNode(t, c, "kube-system"); !cmp.Equal(got, want) {
 		t.Fatalf("running pods per node %v, want %v", got, want)
 	}
 	// Cordoning a node keeps its daemon; a cordoned node that joins gets one.
 	if err := c.Fake().Cordon("worker1"); err != nil {
 		t.Fatal(err)
 	}
-	n := node("worker3", nil)
+	n := dsScenarioNode("worker3", nil)
 	n.Spec.Unschedulable = true
 	if err := c.Fake().AddNode(n); err != nil {
 		t.Fatal(err)
@@ -142,7 +142,7 @@ func TestDaemonSetScenarioFluentdManifest(t *testing.T) {
 		t.Fatal(err)
 	}
 	want["worker3"] = 1
-	if got := runningPodsByNode(t, c, "kube-system"); !cmp.Equal(got, want) {
+	if got := dsRunningPodsByNode(t, c, "kube-system"); !cmp.Equal(got, want) {
 		t.Errorf("after cordons: running pods per node %v, want %v", got, want)
 	}
 }
@@ -151,7 +151,7 @@ func TestDaemonSetScenarioFluentdManifest(t *testing.T) {
 // its daemon pod through node lifecycle's taints (daemon pods tolerate
 // not-ready and unreachable NoExecute forever).
 func TestDaemonSetScenarioNotReadyNode(t *testing.T) {
-	c := newDSCluster(t, node("n1", nil), node("n2", nil))
+	c := newDSCluster(t, dsScenarioNode("n1", nil), dsScenarioNode("n2", nil))
 	ds := &workload.DaemonSet{
 		ObjectMeta: workload.ObjectMeta{Name: "agent", Namespace: "default"},
 		Spec: workload.DaemonSetSpec{

@@ -39,7 +39,7 @@ func testDS(name string, mut ...func(*workload.DaemonSet)) *workload.DaemonSet {
 	return ds
 }
 
-func testNode(name string, mut ...func(*workload.Node)) *workload.Node {
+func dsNode(name string, mut ...func(*workload.Node)) *workload.Node {
 	n := &workload.Node{
 		ObjectMeta: workload.ObjectMeta{Name: name, Labels: map[string]string{workload.LabelHostname: name}},
 		Status: workload.NodeStatus{Conditions: []workload.NodeCondition{
@@ -52,23 +52,23 @@ func testNode(name string, mut ...func(*workload.Node)) *workload.Node {
 	return n
 }
 
-func withLabel(k, v string) func(*workload.Node) {
+func dsWithLabel(k, v string) func(*workload.Node) {
 	return func(n *workload.Node) { n.Labels[k] = v }
 }
 
-func withTaint(key, effect string) func(*workload.Node) {
+func dsWithTaint(key, effect string) func(*workload.Node) {
 	return func(n *workload.Node) {
 		n.Spec.Taints = append(n.Spec.Taints, workload.Taint{Key: key, Effect: effect})
 	}
 }
 
-func withToleration(t workload.Toleration) func(*workload.DaemonSet) {
+func dsWithToleration(t workload.Toleration) func(*workload.DaemonSet) {
 	return func(ds *workload.DaemonSet) {
 		ds.Spec.Template.Spec.Tolerations = append(ds.Spec.Template.Spec.Tolerations, t)
 	}
 }
 
-func requiredAffinity(reqs ...workload.NodeSelectorRequirement) func(*workload.DaemonSet) {
+func dsRequiredAffinity(reqs ...workload.NodeSelectorRequirement) func(*workload.DaemonSet) {
 	return func(ds *workload.DaemonSet) {
 		ds.Spec.Template.Spec.Affinity = &workload.Affinity{NodeAffinity: &workload.NodeAffinity{
 			RequiredDuringSchedulingIgnoredDuringExecution: &workload.NodeSelector{
@@ -89,51 +89,51 @@ func TestNodeShouldRunDaemonPod(t *testing.T) {
 		ds   *workload.DaemonSet
 		want want
 	}{
-		{"plain node", testNode("n1"), testDS("d"), yes},
-		{"nodeSelector matches", testNode("n1", withLabel("ssd", "true")), testDS("d", ssd), yes},
-		{"nodeSelector label missing", testNode("n1"), testDS("d", ssd), no},
-		{"nodeSelector other value", testNode("n1", withLabel("ssd", "false")), testDS("d", ssd), no},
-		{"template nodeName is the node", testNode("n1"), testDS("d", func(ds *workload.DaemonSet) { ds.Spec.Template.Spec.NodeName = "n1" }), yes},
-		{"template nodeName is another node", testNode("n1"), testDS("d", func(ds *workload.DaemonSet) { ds.Spec.Template.Spec.NodeName = "n2" }), no},
-		{"required affinity In matches", testNode("n1", withLabel("zone", "a")),
-			testDS("d", requiredAffinity(workload.NodeSelectorRequirement{Key: "zone", Operator: "In", Values: []string{"a", "b"}})), yes},
-		{"required affinity In mismatch", testNode("n1", withLabel("zone", "c")),
-			testDS("d", requiredAffinity(workload.NodeSelectorRequirement{Key: "zone", Operator: "In", Values: []string{"a", "b"}})), no},
-		{"required affinity DoesNotExist", testNode("n1"),
-			testDS("d", requiredAffinity(workload.NodeSelectorRequirement{Key: "gpu", Operator: "DoesNotExist"})), yes},
-		{"required affinity Gt", testNode("n1", withLabel("cores", "8")),
-			testDS("d", requiredAffinity(workload.NodeSelectorRequirement{Key: "cores", Operator: "Gt", Values: []string{"16"}})), no},
-		{"untolerated NoSchedule keeps running pods", testNode("n1", withTaint("dedicated", "NoSchedule")), testDS("d"), keep},
-		{"untolerated NoExecute evicts", testNode("n1", withTaint("dedicated", "NoExecute")), testDS("d"), no},
-		{"NoExecute and NoSchedule: NoExecute wins", testNode("n1", withTaint("a", "NoSchedule"), withTaint("b", "NoExecute")), testDS("d"), no},
-		{"PreferNoSchedule is no obstacle", testNode("n1", withTaint("dedicated", "PreferNoSchedule")), testDS("d"), yes},
-		{"tolerated NoSchedule", testNode("n1", withTaint("dedicated", "NoSchedule")),
-			testDS("d", withToleration(workload.Toleration{Key: "dedicated", Operator: "Exists"})), yes},
-		{"NoExecute tolerated for a while still counts as tolerated", testNode("n1", withTaint("dedicated", "NoExecute")),
-			testDS("d", withToleration(workload.Toleration{Key: "dedicated", Operator: "Exists", Effect: "NoExecute", TolerationSeconds: workload.Ptr[int64](30)})), yes},
-		{"not-ready taint is tolerated", testNode("n1", withTaint(workload.TaintNodeNotReady, "NoExecute")), testDS("d"), yes},
-		{"unreachable taint is tolerated", testNode("n1", withTaint(workload.TaintNodeUnreachable, "NoExecute")), testDS("d"), yes},
-		{"not ready (condition only) still runs", testNode("n1", func(n *workload.Node) { n.Status.Conditions[0].Status = workload.ConditionFalse }), testDS("d"), yes},
-		{"cordoned (unschedulable taint) still runs", testNode("n1", func(n *workload.Node) { n.Spec.Unschedulable = true },
-			withTaint(workload.TaintNodeUnschedulable, "NoSchedule")), testDS("d"), yes},
-		{"disk pressure tolerated", testNode("n1", withTaint(workload.TaintNodeDiskPressure, "NoSchedule")), testDS("d"), yes},
-		{"memory pressure tolerated", testNode("n1", withTaint(workload.TaintNodeMemoryPressure, "NoSchedule")), testDS("d"), yes},
-		{"pid pressure tolerated", testNode("n1", withTaint(workload.TaintNodePIDPressure, "NoSchedule")), testDS("d"), yes},
-		{"network unavailable without hostNetwork", testNode("n1", withTaint(workload.TaintNodeNetworkUnavailable, "NoSchedule")), testDS("d"), keep},
-		{"network unavailable with hostNetwork", testNode("n1", withTaint(workload.TaintNodeNetworkUnavailable, "NoSchedule")), testDS("d", hostNet), yes},
-		{"control-plane taint not tolerated by default", testNode("cp", withTaint(workload.TaintControlPlane, "NoSchedule")), testDS("d"), keep},
-		{"control-plane taint tolerated by the template", testNode("cp", withTaint(workload.TaintControlPlane, "NoSchedule")),
-			testDS("d", withToleration(workload.Toleration{Key: workload.TaintControlPlane, Operator: "Exists", Effect: "NoSchedule"})), yes},
-		{"fluentd: master toleration without operator tolerates the master taint", testNode("m", withTaint("node-role.kubernetes.io/master", "NoSchedule")),
-			testDS("d", withToleration(workload.Toleration{Key: "node-role.kubernetes.io/master", Effect: "NoSchedule"})), yes},
-		{"fluentd: master toleration does not tolerate the control-plane taint", testNode("cp", withTaint(workload.TaintControlPlane, "NoSchedule")),
-			testDS("d", withToleration(workload.Toleration{Key: "node-role.kubernetes.io/master", Effect: "NoSchedule"})), keep},
-		{"toleration with a different value", testNode("n1", func(n *workload.Node) {
+		{"plain node", dsNode("n1"), testDS("d"), yes},
+		{"nodeSelector matches", dsNode("n1", dsWithLabel("ssd", "true")), testDS("d", ssd), yes},
+		{"nodeSelector label missing", dsNode("n1"), testDS("d", ssd), no},
+		{"nodeSelector other value", dsNode("n1", dsWithLabel("ssd", "false")), testDS("d", ssd), no},
+		{"template nodeName is the node", dsNode("n1"), testDS("d", func(ds *workload.DaemonSet) { ds.Spec.Template.Spec.NodeName = "n1" }), yes},
+		{"template nodeName is another node", dsNode("n1"), testDS("d", func(ds *workload.DaemonSet) { ds.Spec.Template.Spec.NodeName = "n2" }), no},
+		{"required affinity In matches", dsNode("n1", dsWithLabel("zone", "a")),
+			testDS("d", dsRequiredAffinity(workload.NodeSelectorRequirement{Key: "zone", Operator: "In", Values: []string{"a", "b"}})), yes},
+		{"required affinity In mismatch", dsNode("n1", dsWithLabel("zone", "c")),
+			testDS("d", dsRequiredAffinity(workload.NodeSelectorRequirement{Key: "zone", Operator: "In", Values: []string{"a", "b"}})), no},
+		{"required affinity DoesNotExist", dsNode("n1"),
+			testDS("d", dsRequiredAffinity(workload.NodeSelectorRequirement{Key: "gpu", Operator: "DoesNotExist"})), yes},
+		{"required affinity Gt", dsNode("n1", dsWithLabel("cores", "8")),
+			testDS("d", dsRequiredAffinity(workload.NodeSelectorRequirement{Key: "cores", Operator: "Gt", Values: []string{"16"}})), no},
+		{"untolerated NoSchedule keeps running pods", dsNode("n1", dsWithTaint("dedicated", "NoSchedule")), testDS("d"), keep},
+		{"untolerated NoExecute evicts", dsNode("n1", dsWithTaint("dedicated", "NoExecute")), testDS("d"), no},
+		{"NoExecute and NoSchedule: NoExecute wins", dsNode("n1", dsWithTaint("a", "NoSchedule"), dsWithTaint("b", "NoExecute")), testDS("d"), no},
+		{"PreferNoSchedule is no obstacle", dsNode("n1", dsWithTaint("dedicated", "PreferNoSchedule")), testDS("d"), yes},
+		{"tolerated NoSchedule", dsNode("n1", dsWithTaint("dedicated", "NoSchedule")),
+			testDS("d", dsWithToleration(workload.Toleration{Key: "dedicated", Operator: "Exists"})), yes},
+		{"NoExecute tolerated for a while still counts as tolerated", dsNode("n1", dsWithTaint("dedicated", "NoExecute")),
+			testDS("d", dsWithToleration(workload.Toleration{Key: "dedicated", Operator: "Exists", Effect: "NoExecute", TolerationSeconds: workload.Ptr[int64](30)})), yes},
+		{"not-ready taint is tolerated", dsNode("n1", dsWithTaint(workload.TaintNodeNotReady, "NoExecute")), testDS("d"), yes},
+		{"unreachable taint is tolerated", dsNode("n1", dsWithTaint(workload.TaintNodeUnreachable, "NoExecute")), testDS("d"), yes},
+		{"not ready (condition only) still runs", dsNode("n1", func(n *workload.Node) { n.Status.Conditions[0].Status = workload.ConditionFalse }), testDS("d"), yes},
+		{"cordoned (unschedulable taint) still runs", dsNode("n1", func(n *workload.Node) { n.Spec.Unschedulable = true },
+			dsWithTaint(workload.TaintNodeUnschedulable, "NoSchedule")), testDS("d"), yes},
+		{"disk pressure tolerated", dsNode("n1", dsWithTaint(workload.TaintNodeDiskPressure, "NoSchedule")), testDS("d"), yes},
+		{"memory pressure tolerated", dsNode("n1", dsWithTaint(workload.TaintNodeMemoryPressure, "NoSchedule")), testDS("d"), yes},
+		{"pid pressure tolerated", dsNode("n1", dsWithTaint(workload.TaintNodePIDPressure, "NoSchedule")), testDS("d"), yes},
+		{"network unavailable without hostNetwork", dsNode("n1", dsWithTaint(workload.TaintNodeNetworkUnavailable, "NoSchedule")), testDS("d"), keep},
+		{"network unavailable with hostNetwork", dsNode("n1", dsWithTaint(workload.TaintNodeNetworkUnavailable, "NoSchedule")), testDS("d", hostNet), yes},
+		{"control-plane taint not tolerated by default", dsNode("cp", dsWithTaint(workload.TaintControlPlane, "NoSchedule")), testDS("d"), keep},
+		{"control-plane taint tolerated by the template", dsNode("cp", dsWithTaint(workload.TaintControlPlane, "NoSchedule")),
+			testDS("d", dsWithToleration(workload.Toleration{Key: workload.TaintControlPlane, Operator: "Exists", Effect: "NoSchedule"})), yes},
+		{"fluentd: master toleration without operator tolerates the master taint", dsNode("m", dsWithTaint("node-role.kubernetes.io/master", "NoSchedule")),
+			testDS("d", dsWithToleration(workload.Toleration{Key: "node-role.kubernetes.io/master", Effect: "NoSchedule"})), yes},
+		{"fluentd: master toleration does not tolerate the control-plane taint", dsNode("cp", dsWithTaint(workload.TaintControlPlane, "NoSchedule")),
+			testDS("d", dsWithToleration(workload.Toleration{Key: "node-role.kubernetes.io/master", Effect: "NoSchedule"})), keep},
+		{"toleration with a different value", dsNode("n1", func(n *workload.Node) {
 			n.Spec.Taints = []workload.Taint{{Key: "k", Value: "v1", Effect: "NoSchedule"}}
-		}), testDS("d", withToleration(workload.Toleration{Key: "k", Value: "v2", Effect: "NoSchedule"})), keep},
-		{"resources are not checked", testNode("n1", func(n *workload.Node) { n.Status.Allocatable = workload.ResourceList{} }),
+		}), testDS("d", dsWithToleration(workload.Toleration{Key: "k", Value: "v2", Effect: "NoSchedule"})), keep},
+		{"resources are not checked", dsNode("n1", func(n *workload.Node) { n.Status.Allocatable = workload.ResourceList{} }),
 			testDS("d", func(ds *workload.DaemonSet) {
-				ds.Spec.Template.Spec.Containers[0].Resources.Requests = workload.ResourceList{"cpu": mustQuantity("64")}
+				ds.Spec.Template.Spec.Containers[0].Resources.Requests = workload.ResourceList{"cpu": dsMustQuantity("64")}
 			}), yes},
 	}
 	for _, tt := range tests {
@@ -174,7 +174,7 @@ func TestAddDaemonTolerations(t *testing.T) {
 }
 
 func TestNewDaemonPodBindsByAffinity(t *testing.T) {
-	ds := testDS("d", requiredAffinity(workload.NodeSelectorRequirement{Key: "zone", Operator: "In", Values: []string{"a"}}),
+	ds := testDS("d", dsRequiredAffinity(workload.NodeSelectorRequirement{Key: "zone", Operator: "In", Values: []string{"a"}}),
 		func(ds *workload.DaemonSet) {
 			ds.Spec.Template.Spec.Affinity.NodeAffinity.PreferredDuringSchedulingIgnoredDuringExecution = []workload.PreferredSchedulingTerm{
 				{Weight: 1, Preference: workload.NodeSelectorTerm{MatchExpressions: []workload.NodeSelectorRequirement{{Key: "x", Operator: "Exists"}}}},
@@ -234,7 +234,7 @@ func TestCompileDaemonSetErrors(t *testing.T) {
 			ds.Spec.UpdateStrategy.RollingUpdate = &workload.RollingUpdateDaemonSet{MaxSurge: workload.Ptr(intstr.FromString("x%"))}
 		}, "spec.updateStrategy.rollingUpdate.maxSurge"},
 		{"bad strategy", func(ds *workload.DaemonSet) { ds.Spec.UpdateStrategy.Type = "Recreate" }, "spec.updateStrategy.type"},
-		{"bad affinity", requiredAffinity(workload.NodeSelectorRequirement{Key: "a", Operator: "Gt", Values: []string{"x"}}), "spec.template.spec.affinity"},
+		{"bad affinity", dsRequiredAffinity(workload.NodeSelectorRequirement{Key: "a", Operator: "Gt", Values: []string{"x"}}), "spec.template.spec.affinity"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -242,17 +242,17 @@ func TestCompileDaemonSetErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			if !errorsIs(err, ErrPermanent) {
+			if !dsErrorsIs(err, ErrPermanent) {
 				t.Errorf("error %v does not wrap ErrPermanent", err)
 			}
-			if msg := err.Error(); !contains(msg, "DaemonSet default/d") || !contains(msg, tt.field) {
+			if msg := err.Error(); !dsContains(msg, "DaemonSet default/d") || !dsContains(msg, tt.field) {
 				t.Errorf("error %q does not name the object and %s", msg, tt.field)
 			}
 		})
 	}
 }
 
-func TestRollingParams(t *testing.T) {
+func TestDaemonSetRollingParams(t *testing.T) {
 	i := func(v int) *intstr.IntOrString { return workload.Ptr(intstr.FromInt32(int32(v))) }
 	s := func(v string) *intstr.IntOrString { return workload.Ptr(intstr.FromString(v)) }
 	tests := []struct {
@@ -272,19 +272,19 @@ func TestRollingParams(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			gs, gu := rollingParams(tt.surge, tt.unavail, tt.desired)
+			gs, gu := dsRollingParams(tt.surge, tt.unavail, tt.desired)
 			if gs != tt.wantSurge || gu != tt.wantUnav {
-				t.Errorf("rollingParams = surge %d, unavailable %d; want %d, %d", gs, gu, tt.wantSurge, tt.wantUnav)
+				t.Errorf("dsRollingParams = surge %d, unavailable %d; want %d, %d", gs, gu, tt.wantSurge, tt.wantUnav)
 			}
 		})
 	}
 }
 
-var decideNow = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+var dsNow = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 
-// testPod is a daemon pod of plan p on node, with the given hash
+// dsPod is a daemon pod of plan p on node, with the given hash
 // ("new" means p.hash), phase and readiness since readyFor.
-func testPod(p *dsPlan, name, node, hash, phase string, readyFor time.Duration, created time.Duration) *workload.Pod {
+func dsPod(p *dsPlan, name, node, hash, phase string, readyFor time.Duration, created time.Duration) *workload.Pod {
 	if hash == "new" {
 		hash = p.hash
 	}
@@ -293,18 +293,18 @@ func testPod(p *dsPlan, name, node, hash, phase string, readyFor time.Duration, 
 	pod.UID = "uid-" + name
 	pod.Spec.NodeName = node
 	pod.Labels[workload.ControllerRevisionHashLabel] = hash
-	pod.CreationTimestamp = workload.NewTime(decideNow.Add(-time.Hour + created))
+	pod.CreationTimestamp = workload.NewTime(dsNow.Add(-time.Hour + created))
 	pod.Status.Phase = phase
 	if readyFor >= 0 && phase == workload.PodRunning {
 		pod.Status.Conditions = []workload.PodCondition{{Type: workload.PodReady, Status: workload.ConditionTrue,
-			LastTransitionTime: workload.NewTime(decideNow.Add(-readyFor))}}
+			LastTransitionTime: workload.NewTime(dsNow.Add(-readyFor))}}
 	}
 	return pod
 }
 
-const notReady = -1
+const dsNotReadyPod = -1
 
-func mustPlan(t *testing.T, ds *workload.DaemonSet) *dsPlan {
+func dsMustPlan(t *testing.T, ds *workload.DaemonSet) *dsPlan {
 	t.Helper()
 	p, err := compileDaemonSet(ds)
 	if err != nil {
@@ -313,21 +313,21 @@ func mustPlan(t *testing.T, ds *workload.DaemonSet) *dsPlan {
 	return p
 }
 
-func surgeDS(ds *workload.DaemonSet) {
+func dsSurge(ds *workload.DaemonSet) {
 	ds.Spec.UpdateStrategy.RollingUpdate = &workload.RollingUpdateDaemonSet{
 		MaxUnavailable: workload.Ptr(intstr.FromInt32(0)), MaxSurge: workload.Ptr(intstr.FromInt32(1)),
 	}
 }
 
 func TestManageNode(t *testing.T) {
-	plain := mustPlan(t, testDS("d"))
-	surge := mustPlan(t, testDS("d", surgeDS))
-	node := testNode("n1")
+	plain := dsMustPlan(t, testDS("d"))
+	surge := dsMustPlan(t, testDS("d", dsSurge))
+	node := dsNode("n1")
 	run := eligibility{true, true}
 	keep := eligibility{false, true}
 	gone := eligibility{}
 	terminating := func(p *workload.Pod) *workload.Pod {
-		p.DeletionTimestamp = workload.NewTimePtr(decideNow)
+		p.DeletionTimestamp = workload.NewTimePtr(dsNow)
 		return p
 	}
 	unbound := func(p *workload.Pod) *workload.Pod { p.Spec.NodeName = ""; return p }
@@ -349,60 +349,60 @@ func TestManageNode(t *testing.T) {
 	}{
 		{"should run, none: create", plain, node, run, nil, podBackoff{}, want{Create: true}},
 		{"should run, one running: nothing", plain, node, run,
-			[]*workload.Pod{testPod(plain, "a", "n1", "new", workload.PodRunning, time.Minute, 0)}, podBackoff{}, want{}},
+			[]*workload.Pod{dsPod(plain, "a", "n1", "new", workload.PodRunning, time.Minute, 0)}, podBackoff{}, want{}},
 		{"should run, one terminating: wait (never two)", plain, node, run,
-			[]*workload.Pod{terminating(testPod(plain, "a", "n1", "new", workload.PodRunning, time.Minute, 0))}, podBackoff{}, want{}},
+			[]*workload.Pod{terminating(dsPod(plain, "a", "n1", "new", workload.PodRunning, time.Minute, 0))}, podBackoff{}, want{}},
 		{"NoSchedule taint, none: no new pod", plain, node, keep, nil, podBackoff{}, want{}},
 		{"NoSchedule taint, one running: keep it", plain, node, keep,
-			[]*workload.Pod{testPod(plain, "a", "n1", "new", workload.PodRunning, time.Minute, 0)}, podBackoff{}, want{}},
+			[]*workload.Pod{dsPod(plain, "a", "n1", "new", workload.PodRunning, time.Minute, 0)}, podBackoff{}, want{}},
 		{"not eligible: delete all but terminating", plain, node, gone,
-			[]*workload.Pod{testPod(plain, "a", "n1", "new", workload.PodRunning, time.Minute, 0),
-				terminating(testPod(plain, "b", "n1", "new", workload.PodRunning, time.Minute, 1))}, podBackoff{}, want{Deletes: []string{"a"}}},
+			[]*workload.Pod{dsPod(plain, "a", "n1", "new", workload.PodRunning, time.Minute, 0),
+				terminating(dsPod(plain, "b", "n1", "new", workload.PodRunning, time.Minute, 1))}, podBackoff{}, want{Deletes: []string{"a"}}},
 		{"node gone: only unbound pods are deleted", plain, nil, gone,
-			[]*workload.Pod{testPod(plain, "a", "n1", "new", workload.PodRunning, time.Minute, 0),
-				unbound(testPod(plain, "b", "n1", "new", workload.PodPending, notReady, 1))}, podBackoff{}, want{Deletes: []string{"b"}}},
+			[]*workload.Pod{dsPod(plain, "a", "n1", "new", workload.PodRunning, time.Minute, 0),
+				unbound(dsPod(plain, "b", "n1", "new", workload.PodPending, dsNotReadyPod, 1))}, podBackoff{}, want{Deletes: []string{"b"}}},
 		{"two running, no surge: keep the oldest", plain, node, run,
-			[]*workload.Pod{testPod(plain, "a", "n1", "new", workload.PodRunning, time.Minute, 0),
-				testPod(plain, "b", "n1", "new", workload.PodRunning, time.Minute, 1)}, podBackoff{}, want{Deletes: []string{"b"}}},
+			[]*workload.Pod{dsPod(plain, "a", "n1", "new", workload.PodRunning, time.Minute, 0),
+				dsPod(plain, "b", "n1", "new", workload.PodRunning, time.Minute, 1)}, podBackoff{}, want{Deletes: []string{"b"}}},
 		{"succeeded: delete", plain, node, run,
-			[]*workload.Pod{testPod(plain, "a", "n1", "new", workload.PodSucceeded, notReady, 0)}, podBackoff{}, want{Deletes: []string{"a"}}},
+			[]*workload.Pod{dsPod(plain, "a", "n1", "new", workload.PodSucceeded, dsNotReadyPod, 0)}, podBackoff{}, want{Deletes: []string{"a"}}},
 		{"failed, no back-off: delete, back-off 1s", plain, node, run,
-			[]*workload.Pod{testPod(plain, "a", "n1", "new", workload.PodFailed, notReady, 0)}, podBackoff{},
+			[]*workload.Pod{dsPod(plain, "a", "n1", "new", workload.PodFailed, dsNotReadyPod, 0)}, podBackoff{},
 			want{Deletes: []string{"a"}, Failed: []string{"a"}, Backoff: time.Second}},
 		{"failed in back-off: wait the rest", plain, node, run,
-			[]*workload.Pod{testPod(plain, "a", "n1", "new", workload.PodFailed, notReady, 0)},
-			podBackoff{delay: 4 * time.Second, last: decideNow.Add(-time.Second)},
+			[]*workload.Pod{dsPod(plain, "a", "n1", "new", workload.PodFailed, dsNotReadyPod, 0)},
+			podBackoff{delay: 4 * time.Second, last: dsNow.Add(-time.Second)},
 			want{Requeue: 3 * time.Second, Backoff: 4 * time.Second}},
 		{"failed after back-off: delete, back-off doubles", plain, node, run,
-			[]*workload.Pod{testPod(plain, "a", "n1", "new", workload.PodFailed, notReady, 0)},
-			podBackoff{delay: 4 * time.Second, last: decideNow.Add(-4 * time.Second)},
+			[]*workload.Pod{dsPod(plain, "a", "n1", "new", workload.PodFailed, dsNotReadyPod, 0)},
+			podBackoff{delay: 4 * time.Second, last: dsNow.Add(-4 * time.Second)},
 			want{Deletes: []string{"a"}, Failed: []string{"a"}, Backoff: 8 * time.Second}},
 		{"failed, back-off capped at 15m", plain, node, run,
-			[]*workload.Pod{testPod(plain, "a", "n1", "new", workload.PodFailed, notReady, 0)},
-			podBackoff{delay: 15 * time.Minute, last: decideNow.Add(-15 * time.Minute)},
+			[]*workload.Pod{dsPod(plain, "a", "n1", "new", workload.PodFailed, dsNotReadyPod, 0)},
+			podBackoff{delay: 15 * time.Minute, last: dsNow.Add(-15 * time.Minute)},
 			want{Deletes: []string{"a"}, Failed: []string{"a"}, Backoff: 15 * time.Minute}},
 		{"failed long after: back-off starts over", plain, node, run,
-			[]*workload.Pod{testPod(plain, "a", "n1", "new", workload.PodFailed, notReady, 0)},
-			podBackoff{delay: 15 * time.Minute, last: decideNow.Add(-31 * time.Minute)},
+			[]*workload.Pod{dsPod(plain, "a", "n1", "new", workload.PodFailed, dsNotReadyPod, 0)},
+			podBackoff{delay: 15 * time.Minute, last: dsNow.Add(-31 * time.Minute)},
 			want{Deletes: []string{"a"}, Failed: []string{"a"}, Backoff: time.Second}},
 		{"surge: old ready, new not available: keep both", surge, node, run,
-			[]*workload.Pod{testPod(surge, "old", "n1", "h0", workload.PodRunning, time.Minute, 0),
-				testPod(surge, "new", "n1", "new", workload.PodRunning, notReady, 1)}, podBackoff{}, want{}},
+			[]*workload.Pod{dsPod(surge, "old", "n1", "h0", workload.PodRunning, time.Minute, 0),
+				dsPod(surge, "new", "n1", "new", workload.PodRunning, dsNotReadyPod, 1)}, podBackoff{}, want{}},
 		{"surge: new available: delete old", surge, node, run,
-			[]*workload.Pod{testPod(surge, "old", "n1", "h0", workload.PodRunning, time.Minute, 0),
-				testPod(surge, "new", "n1", "new", workload.PodRunning, time.Minute, 1)}, podBackoff{}, want{Deletes: []string{"old"}}},
+			[]*workload.Pod{dsPod(surge, "old", "n1", "h0", workload.PodRunning, time.Minute, 0),
+				dsPod(surge, "new", "n1", "new", workload.PodRunning, time.Minute, 1)}, podBackoff{}, want{Deletes: []string{"old"}}},
 		{"surge: old not ready: delete old", surge, node, run,
-			[]*workload.Pod{testPod(surge, "old", "n1", "h0", workload.PodRunning, notReady, 0),
-				testPod(surge, "new", "n1", "new", workload.PodRunning, notReady, 1)}, podBackoff{}, want{Deletes: []string{"old"}}},
+			[]*workload.Pod{dsPod(surge, "old", "n1", "h0", workload.PodRunning, dsNotReadyPod, 0),
+				dsPod(surge, "new", "n1", "new", workload.PodRunning, dsNotReadyPod, 1)}, podBackoff{}, want{Deletes: []string{"old"}}},
 		{"surge: two new: keep the oldest new", surge, node, run,
-			[]*workload.Pod{testPod(surge, "new1", "n1", "new", workload.PodRunning, notReady, 0),
-				testPod(surge, "new2", "n1", "new", workload.PodRunning, notReady, 1)}, podBackoff{}, want{Deletes: []string{"new2"}}},
+			[]*workload.Pod{dsPod(surge, "new1", "n1", "new", workload.PodRunning, dsNotReadyPod, 0),
+				dsPod(surge, "new2", "n1", "new", workload.PodRunning, dsNotReadyPod, 1)}, podBackoff{}, want{Deletes: []string{"new2"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			v := &nodeView{name: "n1", node: tt.node, elig: tt.elig, pods: tt.pods}
 			sortDaemonPods(v.pods)
-			acts := manageNode(tt.p, v, decideNow, tt.bo)
+			acts := manageNode(tt.p, v, dsNow, tt.bo)
 			got := want{Create: acts.create, Deletes: dsPodNames(acts.deletes), Failed: dsPodNames(acts.failed),
 				Requeue: acts.requeue, Backoff: acts.backoff.delay}
 			if d := cmp.Diff(tt.want, got); d != "" {
@@ -421,11 +421,11 @@ func dsPodNames(pods []*workload.Pod) []string {
 }
 
 func TestSummarize(t *testing.T) {
-	plain := mustPlan(t, testDS("d"))
-	surge := mustPlan(t, testDS("d", surgeDS))
-	minReady := mustPlan(t, testDS("d", func(ds *workload.DaemonSet) { ds.Spec.MinReadySeconds = 30 }))
-	onDelete := mustPlan(t, testDS("d", func(ds *workload.DaemonSet) { ds.Spec.UpdateStrategy.Type = workload.OnDeleteStrategy }))
-	node := testNode("n1")
+	plain := dsMustPlan(t, testDS("d"))
+	surge := dsMustPlan(t, testDS("d", dsSurge))
+	minReady := dsMustPlan(t, testDS("d", func(ds *workload.DaemonSet) { ds.Spec.MinReadySeconds = 30 }))
+	onDelete := dsMustPlan(t, testDS("d", func(ds *workload.DaemonSet) { ds.Spec.UpdateStrategy.Type = workload.OnDeleteStrategy }))
+	node := dsNode("n1")
 	run, keep := eligibility{true, true}, eligibility{false, true}
 	tests := []struct {
 		name       string
@@ -440,56 +440,56 @@ func TestSummarize(t *testing.T) {
 		{"no pod yet", plain, node, run, nil, rolloutWaiting, dsCounts{desired: 1, waiting: 1}, 0},
 		{"not desired, no pod", plain, node, keep, nil, rolloutNone, dsCounts{}, 0},
 		{"new available", plain, node, run, func(p *dsPlan) []*workload.Pod {
-			return []*workload.Pod{testPod(p, "a", "n1", "new", workload.PodRunning, time.Minute, 0)}
+			return []*workload.Pod{dsPod(p, "a", "n1", "new", workload.PodRunning, time.Minute, 0)}
 		}, rolloutNone, dsCounts{desired: 1, current: 1, ready: 1, available: 1, updated: 1}, 0},
 		{"new not ready", plain, node, run, func(p *dsPlan) []*workload.Pod {
-			return []*workload.Pod{testPod(p, "a", "n1", "new", workload.PodRunning, notReady, 0)}
+			return []*workload.Pod{dsPod(p, "a", "n1", "new", workload.PodRunning, dsNotReadyPod, 0)}
 		}, rolloutWaiting, dsCounts{desired: 1, current: 1, updated: 1, waiting: 1}, 0},
 		{"old available: candidate", plain, node, run, func(p *dsPlan) []*workload.Pod {
-			return []*workload.Pod{testPod(p, "a", "n1", "h0", workload.PodRunning, time.Minute, 0)}
+			return []*workload.Pod{dsPod(p, "a", "n1", "h0", workload.PodRunning, time.Minute, 0)}
 		}, rolloutCandidate, dsCounts{desired: 1, current: 1, ready: 1, available: 1}, 0},
 		{"old unavailable: replace, and it counts (#123232)", plain, node, run, func(p *dsPlan) []*workload.Pod {
-			return []*workload.Pod{testPod(p, "a", "n1", "h0", workload.PodRunning, notReady, 0)}
+			return []*workload.Pod{dsPod(p, "a", "n1", "h0", workload.PodRunning, dsNotReadyPod, 0)}
 		}, rolloutReplace, dsCounts{desired: 1, current: 1, waiting: 1}, 0},
 		{"old and new: waiting", plain, node, run, func(p *dsPlan) []*workload.Pod {
-			return []*workload.Pod{testPod(p, "a", "n1", "h0", workload.PodRunning, time.Minute, 0),
-				testPod(p, "b", "n1", "new", workload.PodRunning, notReady, 1)}
+			return []*workload.Pod{dsPod(p, "a", "n1", "h0", workload.PodRunning, time.Minute, 0),
+				dsPod(p, "b", "n1", "new", workload.PodRunning, dsNotReadyPod, 1)}
 		}, rolloutWaiting, dsCounts{desired: 1, current: 1, ready: 1, available: 1, waiting: 1}, 0},
 		{"two old: excess, waiting", plain, node, run, func(p *dsPlan) []*workload.Pod {
-			return []*workload.Pod{testPod(p, "a", "n1", "h0", workload.PodRunning, time.Minute, 0),
-				testPod(p, "b", "n1", "h0", workload.PodRunning, time.Minute, 1)}
+			return []*workload.Pod{dsPod(p, "a", "n1", "h0", workload.PodRunning, time.Minute, 0),
+				dsPod(p, "b", "n1", "h0", workload.PodRunning, time.Minute, 1)}
 		}, rolloutWaiting, dsCounts{desired: 1, current: 1, ready: 1, available: 1, waiting: 1}, 0},
 		{"misscheduled", plain, node, keep, func(p *dsPlan) []*workload.Pod {
-			return []*workload.Pod{testPod(p, "a", "n1", "new", workload.PodRunning, time.Minute, 0)}
+			return []*workload.Pod{dsPod(p, "a", "n1", "new", workload.PodRunning, time.Minute, 0)}
 		}, rolloutNone, dsCounts{misscheduled: 1}, 0},
 		{"node gone: no status, rollout still sees the pod", plain, nil, eligibility{}, func(p *dsPlan) []*workload.Pod {
-			return []*workload.Pod{testPod(p, "a", "n1", "h0", workload.PodRunning, time.Minute, 0)}
+			return []*workload.Pod{dsPod(p, "a", "n1", "h0", workload.PodRunning, time.Minute, 0)}
 		}, rolloutCandidate, dsCounts{}, 0},
 		{"minReadySeconds: ready, not yet available", minReady, node, run, func(p *dsPlan) []*workload.Pod {
-			return []*workload.Pod{testPod(p, "a", "n1", "new", workload.PodRunning, 10*time.Second, 0)}
+			return []*workload.Pod{dsPod(p, "a", "n1", "new", workload.PodRunning, 10*time.Second, 0)}
 		}, rolloutWaiting, dsCounts{desired: 1, current: 1, ready: 1, updated: 1, waiting: 1}, 20 * time.Second},
 		{"OnDelete: old pods stay, no class", onDelete, node, run, func(p *dsPlan) []*workload.Pod {
-			return []*workload.Pod{testPod(p, "a", "n1", "h0", workload.PodRunning, time.Minute, 0)}
+			return []*workload.Pod{dsPod(p, "a", "n1", "h0", workload.PodRunning, time.Minute, 0)}
 		}, rolloutNone, dsCounts{desired: 1, current: 1, ready: 1, available: 1}, 0},
 		{"surge: old available: candidate", surge, node, run, func(p *dsPlan) []*workload.Pod {
-			return []*workload.Pod{testPod(p, "a", "n1", "h0", workload.PodRunning, time.Minute, 0)}
+			return []*workload.Pod{dsPod(p, "a", "n1", "h0", workload.PodRunning, time.Minute, 0)}
 		}, rolloutCandidate, dsCounts{desired: 1, current: 1, ready: 1, available: 1, surgeAvailable: 1}, 0},
 		{"surge: old unavailable: replace at once", surge, node, run, func(p *dsPlan) []*workload.Pod {
-			return []*workload.Pod{testPod(p, "a", "n1", "h0", workload.PodRunning, notReady, 0)}
+			return []*workload.Pod{dsPod(p, "a", "n1", "h0", workload.PodRunning, dsNotReadyPod, 0)}
 		}, rolloutReplace, dsCounts{desired: 1, current: 1}, 0},
 		{"surge: new beside old, not available: counts against maxSurge", surge, node, run, func(p *dsPlan) []*workload.Pod {
-			return []*workload.Pod{testPod(p, "a", "n1", "h0", workload.PodRunning, time.Minute, 0),
-				testPod(p, "b", "n1", "new", workload.PodRunning, notReady, 1)}
+			return []*workload.Pod{dsPod(p, "a", "n1", "h0", workload.PodRunning, time.Minute, 0),
+				dsPod(p, "b", "n1", "new", workload.PodRunning, dsNotReadyPod, 1)}
 		}, rolloutWaiting, dsCounts{desired: 1, current: 1, ready: 1, available: 1, surgeAvailable: 1, waiting: 1}, 0},
 		{"surge: new beside old, available: retire old", surge, node, run, func(p *dsPlan) []*workload.Pod {
-			return []*workload.Pod{testPod(p, "a", "n1", "h0", workload.PodRunning, time.Minute, 0),
-				testPod(p, "b", "n1", "new", workload.PodRunning, time.Minute, 1)}
+			return []*workload.Pod{dsPod(p, "a", "n1", "h0", workload.PodRunning, time.Minute, 0),
+				dsPod(p, "b", "n1", "new", workload.PodRunning, time.Minute, 1)}
 		}, rolloutRetire, dsCounts{desired: 1, current: 1, ready: 1, available: 1, surgeAvailable: 1}, 0},
 		{"surge: old available where it should no longer run: sunset", surge, node, keep, func(p *dsPlan) []*workload.Pod {
-			return []*workload.Pod{testPod(p, "a", "n1", "h0", workload.PodRunning, time.Minute, 0)}
+			return []*workload.Pod{dsPod(p, "a", "n1", "h0", workload.PodRunning, time.Minute, 0)}
 		}, rolloutSunset, dsCounts{misscheduled: 1, surgeAvailable: 1}, 0},
 		{"surge: old unavailable where it should no longer run: retire", surge, node, keep, func(p *dsPlan) []*workload.Pod {
-			return []*workload.Pod{testPod(p, "a", "n1", "h0", workload.PodRunning, notReady, 0)}
+			return []*workload.Pod{dsPod(p, "a", "n1", "h0", workload.PodRunning, dsNotReadyPod, 0)}
 		}, rolloutRetire, dsCounts{misscheduled: 1}, 0},
 	}
 	for _, tt := range tests {
@@ -499,7 +499,7 @@ func TestSummarize(t *testing.T) {
 				v.pods = tt.pods(tt.p)
 			}
 			sortDaemonPods(v.pods)
-			s := summarize(tt.p, v, decideNow)
+			s := summarize(tt.p, v, dsNow)
 			if s.class != tt.wantClass {
 				t.Errorf("class = %v, want %v", s.class, tt.wantClass)
 			}
@@ -550,7 +550,7 @@ func TestRolloutPick(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRolloutState()
-			for _, name := range sortedKeys(tt.nodes) {
+			for _, name := range dsSortedKeys(tt.nodes) {
 				n := tt.nodes[name]
 				s := nodeSummary{class: n.class}
 				if n.class != rolloutSunset {
@@ -612,10 +612,10 @@ func TestRolloutStateHeap(t *testing.T) {
 	}
 }
 
-func mustQuantity(s string) resource.Quantity { return resource.MustParse(s) }
+func dsMustQuantity(s string) resource.Quantity { return resource.MustParse(s) }
 
-func errorsIs(err, target error) bool { return errors.Is(err, target) }
+func dsErrorsIs(err, target error) bool { return errors.Is(err, target) }
 
-func contains(s, sub string) bool { return strings.Contains(s, sub) }
+func dsContains(s, sub string) bool { return strings.Contains(s, sub) }
 
-func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
+func dsSortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
