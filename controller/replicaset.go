@@ -1,0 +1,434 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/orchestra-go/orchestra/store"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// ReplicaSet condition type and reasons.
+const (
+	ReplicaSetReplicaFailure = "ReplicaFailure"
+	ReasonFailedCreate       = "FailedCreate"
+	ReasonFailedDelete       = "FailedDelete"
+)
+
+// NewReplicaSet returns the ReplicaSet controller: it keeps spec.replicas
+// pods matching each ReplicaSet's selector, following Kubernetes' apps/v1
+// ReplicaSet controller (pkg/controller/replicaset/replica_set.go and
+// controller_utils.go):
+//
+//   - Ownership: pods without a controller whose labels match the
+//     selector are adopted (a controller reference is added); owned pods
+//     whose labels stop matching are released (the reference is removed).
+//     A ReplicaSet being deleted adopts nothing, releases nothing and
+//     creates or deletes no pods; its dependents are the garbage
+//     collector's business.
+//   - Scaling: active pods (not Succeeded, not Failed, not being deleted)
+//     count. Missing ones are created from the template, named by
+//     generateName "<rs>-", at most BurstReplicas (500) per sync, in
+//     slow-start batches of 1, 2, 4, ... (the first failing batch ends the
+//     sync, which is retried with back-off). Extra ones are deleted
+//     gracefully, at most 500 per sync, in Kubernetes' order: unscheduled
+//     before scheduled; Pending, then Unknown, then Running; not ready
+//     before ready; lower controller.kubernetes.io/pod-deletion-cost first;
+//     pods on nodes holding more pods of this ReplicaSet and its siblings
+//     (ReplicaSets with the same controller) first; the more recently
+//     ready first; more container restarts first; newer first.
+//   - Status: replicas, fullyLabeledReplicas (pods carrying every
+//     template label), readyReplicas, availableReplicas (Ready for
+//     minReadySeconds), observedGeneration, and the ReplicaFailure
+//     condition (FailedCreate, FailedDelete) while creations or deletions
+//     fail. When minReadySeconds holds a ready pod back, the ReplicaSet is
+//     requeued at the instant that pod becomes available.
+//   - Events: SuccessfulCreate ("Created pod: x"), SuccessfulDelete,
+//     FailedCreate, FailedDelete.
+//
+// Where orchestra differs, deliberately:
+//
+//   - Among ready pods, ready times and creation times compare exactly;
+//     Kubernetes (LogarithmicScaleDown) compares them in power-of-two
+//     buckets of their age and breaks ties by UID. Here ties go by name,
+//     so runs are deterministic.
+//   - No expectations: the store is read directly and is never stale, so
+//     a sync never acts twice on the same missing pod.
+//   - The controller keeps its own index of pods by owner, fed by the
+//     store watch (as an informer), so a sync reads its pods without
+//     copying them.
+func NewReplicaSet(deps Deps) Controller {
+	return &replicaSetController{deps: deps}
+}
+
+// replicaSetController is the ReplicaSet controller (see NewReplicaSet).
+// Its state is a read-only cache of pods and ReplicaSets built from the
+// watch, on the Manager's goroutine; Start rebuilds it.
+type replicaSetController struct {
+	deps Deps
+
+	pods    map[string]*workload.Pod            // "ns/name" -> stored pod (shared, read-only)
+	byOwner map[string]map[string]*workload.Pod // controller uid -> "ns/name" -> pod
+	orphans map[string]map[string]*workload.Pod // namespace -> "ns/name" -> pod without controller
+	sets    map[string]*rsMeta                  // "ns/name" -> ReplicaSet
+	byNS    map[string]map[string]*rsMeta       // namespace -> "ns/name" -> ReplicaSet
+	byUID   map[string]*rsMeta
+}
+
+// rsMeta is what the cache keeps of a ReplicaSet.
+type rsMeta struct {
+	key, uid, namespace string
+	selector            labels.Selector // nil when the selector does not parse
+	ownerUID            string          // the ReplicaSet's own controller
+}
+
+// Name returns "replicaset".
+func (c *replicaSetController) Name() string { return "replicaset" }
+
+// Start rebuilds the cache from the store and enqueues every ReplicaSet.
+func (c *replicaSetController) Start(enqueue func(string)) {
+	c.pods = map[string]*workload.Pod{}
+	c.byOwner = map[string]map[string]*workload.Pod{}
+	c.orphans = map[string]map[string]*workload.Pod{}
+	c.sets = map[string]*rsMeta{}
+	c.byNS = map[string]map[string]*rsMeta{}
+	c.byUID = map[string]*rsMeta{}
+	s := c.deps.Store
+	for _, o := range s.List("ReplicaSet", "", nil) {
+		c.setRS(o.(*workload.ReplicaSet))
+	}
+	for _, o := range s.List("Pod", "", nil) {
+		c.setPod(o.(*workload.Pod))
+	}
+	keys := make([]string, 0, len(c.sets))
+	for k := range c.sets {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		enqueue(k)
+	}
+}
+
+// Handle keeps the cache and enqueues the ReplicaSets a change concerns:
+// the ReplicaSet itself; for a pod, its controller before and after, and,
+// for a pod without a controller, every ReplicaSet of its namespace whose
+// selector matches it (adoption).
+func (c *replicaSetController) Handle(ev store.Event, enqueue func(string)) {
+	switch o := ev.Object.(type) {
+	case *workload.ReplicaSet:
+		key := workload.Key(o)
+		if ev.Type == store.Deleted {
+			c.deleteRS(key)
+		} else {
+			c.setRS(o)
+		}
+		enqueue(key)
+	case *workload.Pod:
+		key := workload.Key(o)
+		old := c.pods[key]
+		if old != nil {
+			c.enqueueOwner(old, enqueue)
+		}
+		if ev.Type == store.Deleted {
+			c.deletePod(key)
+			return
+		}
+		c.setPod(o)
+		if ref := workload.ControllerOf(o); ref != nil {
+			c.enqueueOwner(o, enqueue)
+			return
+		}
+		if o.DeletionTimestamp != nil {
+			return
+		}
+		set := labels.Set(o.Labels)
+		var keys []string
+		for _, m := range c.byNS[o.Namespace] {
+			if m.selector != nil && !m.selector.Empty() && m.selector.Matches(set) {
+				keys = append(keys, m.key)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			enqueue(k)
+		}
+	}
+}
+
+func (c *replicaSetController) enqueueOwner(p *workload.Pod, enqueue func(string)) {
+	ref := workload.ControllerOf(p)
+	if ref == nil || ref.Kind != "ReplicaSet" {
+		return
+	}
+	if m := c.byUID[ref.UID]; m != nil {
+		enqueue(m.key)
+	}
+}
+
+func (c *replicaSetController) setRS(rs *workload.ReplicaSet) {
+	key := workload.Key(rs)
+	if old := c.sets[key]; old != nil && old.uid != rs.UID {
+		c.deleteRS(key)
+	}
+	m := c.sets[key]
+	if m == nil {
+		m = &rsMeta{key: key, uid: rs.UID, namespace: rs.Namespace}
+		c.sets[key] = m
+		c.byUID[rs.UID] = m
+		ns := c.byNS[rs.Namespace]
+		if ns == nil {
+			ns = map[string]*rsMeta{}
+			c.byNS[rs.Namespace] = ns
+		}
+		ns[key] = m
+	}
+	m.selector = nil
+	if sel, err := rs.Spec.Selector.AsSelector(); err == nil {
+		m.selector = sel
+	}
+	m.ownerUID = ""
+	if ref := workload.ControllerOf(rs); ref != nil {
+		m.ownerUID = ref.UID
+	}
+}
+
+func (c *replicaSetController) deleteRS(key string) {
+	m := c.sets[key]
+	if m == nil {
+		return
+	}
+	delete(c.sets, key)
+	delete(c.byUID, m.uid)
+	if ns := c.byNS[m.namespace]; ns != nil {
+		delete(ns, key)
+		if len(ns) == 0 {
+			delete(c.byNS, m.namespace)
+		}
+	}
+}
+
+func (c *replicaSetController) setPod(p *workload.Pod) {
+	key := workload.Key(p)
+	c.deletePod(key)
+	c.pods[key] = p
+	if ref := workload.ControllerOf(p); ref != nil {
+		set := c.byOwner[ref.UID]
+		if set == nil {
+			set = map[string]*workload.Pod{}
+			c.byOwner[ref.UID] = set
+		}
+		set[key] = p
+		return
+	}
+	set := c.orphans[p.Namespace]
+	if set == nil {
+		set = map[string]*workload.Pod{}
+		c.orphans[p.Namespace] = set
+	}
+	set[key] = p
+}
+
+func (c *replicaSetController) deletePod(key string) {
+	p := c.pods[key]
+	if p == nil {
+		return
+	}
+	delete(c.pods, key)
+	if ref := workload.ControllerOf(p); ref != nil {
+		if set := c.byOwner[ref.UID]; set != nil {
+			delete(set, key)
+			if len(set) == 0 {
+				delete(c.byOwner, ref.UID)
+			}
+		}
+		return
+	}
+	if set := c.orphans[p.Namespace]; set != nil {
+		delete(set, key)
+		if len(set) == 0 {
+			delete(c.orphans, p.Namespace)
+		}
+	}
+}
+
+// sortedPods returns the pods of a set sorted by name.
+func sortedPods(set map[string]*workload.Pod) []*workload.Pod {
+	out := make([]*workload.Pod, 0, len(set))
+	for _, p := range set {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b *workload.Pod) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// Reconcile syncs one ReplicaSet: ownership, scaling, status.
+func (c *replicaSetController) Reconcile(ctx context.Context, key string) (Result, error) {
+	ns, name, _ := strings.Cut(key, "/")
+	o, err := c.deps.Store.Peek("ReplicaSet", ns, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return Result{}, nil
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	rs := o.(*workload.ReplicaSet)
+	sel, err := rs.Spec.Selector.AsSelector()
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: spec.selector: %v: %w", workload.Ref(rs), err, ErrPermanent)
+	}
+	owned := sortedPods(c.byOwner[rs.UID])
+	if rs.DeletionTimestamp == nil && !sel.Empty() {
+		adopt, release := claimPods(sel, owned, sortedPods(c.orphans[ns]))
+		if len(adopt)+len(release) > 0 {
+			owned, err = c.claim(rs, owned, adopt, release)
+			if err != nil {
+				return Result{}, err
+			}
+		}
+	}
+	var related []*workload.Pod
+	if m := c.sets[key]; m != nil && m.ownerUID != "" {
+		related = c.siblingPods(m)
+	}
+	d := decideReplicaSet(rs, owned, related, c.deps.Clock.Now())
+	manageErr := c.apply(rs, d)
+
+	st := d.Status
+	st.Conditions = slices.Clone(st.Conditions)
+	if manageErr != nil {
+		reason := ReasonFailedCreate
+		if d.Create == 0 {
+			reason = ReasonFailedDelete
+		}
+		st.Conditions = SetCondition(st.Conditions, workload.Condition{
+			Type: ReplicaSetReplicaFailure, Status: workload.ConditionTrue, Reason: reason,
+			Message: manageErr.Error(), LastTransitionTime: workload.NewTime(c.deps.Clock.Now()),
+		})
+	} else {
+		st.Conditions = RemoveCondition(st.Conditions, ReplicaSetReplicaFailure)
+	}
+	if len(st.Conditions) == 0 {
+		st.Conditions = nil
+	}
+	if !rsStatusEqual(rs.Status, st) {
+		cp := *rs
+		cp.Status = st
+		if _, err := c.deps.Store.UpdateStatus(&cp); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return Result{}, err
+		}
+	}
+	if manageErr != nil {
+		return Result{}, manageErr
+	}
+	return Result{RequeueAfter: d.RequeueAfter}, nil
+}
+
+func rsStatusEqual(a, b workload.ReplicaSetStatus) bool {
+	if a.Replicas != b.Replicas || a.FullyLabeledReplicas != b.FullyLabeledReplicas || a.ReadyReplicas != b.ReadyReplicas ||
+		a.AvailableReplicas != b.AvailableReplicas || a.ObservedGeneration != b.ObservedGeneration ||
+		len(a.Conditions) != len(b.Conditions) || (a.TerminatingReplicas == nil) != (b.TerminatingReplicas == nil) {
+		return false
+	}
+	if a.TerminatingReplicas != nil && *a.TerminatingReplicas != *b.TerminatingReplicas {
+		return false
+	}
+	for i := range a.Conditions {
+		x, y := a.Conditions[i], b.Conditions[i]
+		if x.Type != y.Type || x.Status != y.Status || x.Reason != y.Reason || x.Message != y.Message {
+			return false
+		}
+	}
+	return true
+}
+
+// siblingPods returns the pods of every ReplicaSet with the same
+// controller as m (m's own included), for the colocation ranks.
+func (c *replicaSetController) siblingPods(m *rsMeta) []*workload.Pod {
+	var out []*workload.Pod
+	for _, o := range c.byNS[m.namespace] {
+		if o.ownerUID == m.ownerUID {
+			for _, p := range c.byOwner[o.uid] {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// claim adopts and releases pods and returns the owned pods after it.
+func (c *replicaSetController) claim(rs *workload.ReplicaSet, owned, adopt, release []*workload.Pod) ([]*workload.Pod, error) {
+	s := c.deps.Store
+	var out []*workload.Pod
+	gone := map[string]bool{}
+	for _, p := range release {
+		cp := p.DeepCopy()
+		cp.OwnerReferences = slices.DeleteFunc(cp.OwnerReferences, func(r workload.OwnerReference) bool { return r.UID == rs.UID })
+		if _, err := s.Update(cp); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("%s: releasing pod %s: %w", workload.Ref(rs), p.Name, err)
+		}
+		gone[p.Name] = true
+	}
+	for _, p := range owned {
+		if !gone[p.Name] {
+			out = append(out, p)
+		}
+	}
+	for _, p := range adopt {
+		cp := p.DeepCopy()
+		cp.OwnerReferences = append(cp.OwnerReferences, workload.NewControllerRef(rs))
+		n, err := s.Update(cp)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: adopting pod %s: %w", workload.Ref(rs), p.Name, err)
+		}
+		out = append(out, n.(*workload.Pod))
+	}
+	slices.SortFunc(out, func(a, b *workload.Pod) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// apply creates and deletes the decided pods.
+func (c *replicaSetController) apply(rs *workload.ReplicaSet, d rsDecision) error {
+	s, ev := c.deps.Store, c.deps.Events
+	if d.Create > 0 {
+		prefix := GenerateNamePrefix(rs.Name)
+		for _, batch := range slowStartBatches(d.Create) {
+			var firstErr error
+			for range batch {
+				pod := NewPodFromTemplate(&rs.Spec.Template, rs, "", prefix)
+				out, err := s.Create(pod)
+				if err != nil {
+					ev.Eventf(rs, workload.EventTypeWarning, EventFailedCreate, "Error creating: %v", err)
+					if firstErr == nil {
+						firstErr = err
+					}
+					continue
+				}
+				ev.Eventf(rs, workload.EventTypeNormal, EventSuccessfulCreate, "Created pod: %s", out.GetObjectMeta().Name)
+			}
+			if firstErr != nil {
+				return fmt.Errorf("%s: creating pods: %w", workload.Ref(rs), firstErr)
+			}
+		}
+	}
+	var firstErr error
+	for _, p := range d.Delete {
+		if err := DeletePod(s, p.Namespace, p.Name, nil); err != nil {
+			ev.Eventf(rs, workload.EventTypeWarning, EventFailedDelete, "Error deleting: %v", err)
+			if firstErr == nil {
+				firstErr = fmt.Errorf("%s: deleting pod %s: %w", workload.Ref(rs), p.Name, err)
+			}
+			continue
+		}
+		ev.Eventf(rs, workload.EventTypeNormal, EventSuccessfulDelete, "Deleted pod: %s", p.Name)
+	}
+	return firstErr
+}

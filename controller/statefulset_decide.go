@@ -1,0 +1,341 @@
+package controller
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// stsInput is what one StatefulSet sync decides on.
+type stsInput struct {
+	// Set is the StatefulSet as stored.
+	Set *workload.StatefulSet
+	// CurrentTemplate and UpdateTemplate are the pod templates of the
+	// current and update revisions, named CurrentRevision and
+	// UpdateRevision.
+	CurrentTemplate, UpdateTemplate *workload.PodTemplateSpec
+	CurrentRevision, UpdateRevision string
+	// Pods are the pods the set owns.
+	Pods []*workload.Pod
+}
+
+// stsDecision is what one StatefulSet sync does: plain data.
+type stsDecision struct {
+	// Create are the pods to create, in order.
+	Create []*workload.Pod
+	// Delete are the pods to delete, in order.
+	Delete []*workload.Pod
+	// Relabel are pods whose identity labels must be fixed, as they
+	// should be written.
+	Relabel []*workload.Pod
+	// Status is the set's new status.
+	Status workload.StatefulSetStatus
+	// RequeueAfter is when a ready pod becomes available
+	// (minReadySeconds), or 0.
+	RequeueAfter time.Duration
+}
+
+// stsOrdinal returns the ordinal of a pod named "<set>-<ordinal>", or -1.
+func stsOrdinal(setName, podName string) int {
+	rest, ok := strings.CutPrefix(podName, setName+"-")
+	if !ok || rest == "" || (len(rest) > 1 && rest[0] == '0') {
+		return -1
+	}
+	n, err := strconv.Atoi(rest)
+	if err != nil || n < 0 {
+		return -1
+	}
+	return n
+}
+
+func stsStart(set *workload.StatefulSet) int {
+	if set.Spec.Ordinals != nil {
+		return int(set.Spec.Ordinals.Start)
+	}
+	return 0
+}
+
+func stsPodName(set *workload.StatefulSet, ord int) string {
+	return set.Name + "-" + strconv.Itoa(ord)
+}
+
+func isRunningAndReady(p *workload.Pod) bool {
+	return p.Status.Phase == workload.PodRunning && IsPodReady(p)
+}
+
+// stsHealthy: Running, Ready for minReadySeconds, not being deleted.
+func stsHealthy(p *workload.Pod, minReady int32, now time.Time) bool {
+	return p != nil && p.DeletionTimestamp == nil && p.Status.Phase == workload.PodRunning && IsPodAvailable(p, minReady, now)
+}
+
+// stsMaxUnavailable resolves rollingUpdate.maxUnavailable (default 1)
+// against replicas, rounding down, at least 1, as Kubernetes'
+// getStatefulSetMaxUnavailable.
+func stsMaxUnavailable(set *workload.StatefulSet) int {
+	n := int(replicasOf(set.Spec.Replicas))
+	ru := set.Spec.UpdateStrategy.RollingUpdate
+	if ru == nil || ru.MaxUnavailable == nil {
+		return 1
+	}
+	v, err := ScaledValue(ru.MaxUnavailable, n, false, 1)
+	if err != nil || v < 1 {
+		return 1
+	}
+	return v
+}
+
+func stsPartition(set *workload.StatefulSet) int {
+	if ru := set.Spec.UpdateStrategy.RollingUpdate; ru != nil && ru.Partition != nil {
+		return int(*ru.Partition)
+	}
+	return 0
+}
+
+// newStatefulPod builds the pod of ordinal ord from a template, with the
+// set's identity: name "<set>-<ord>", the pod-name, pod-index and
+// controller-revision-hash labels, hostname = name, subdomain =
+// serviceName.
+func newStatefulPod(set *workload.StatefulSet, tmpl *workload.PodTemplateSpec, revision string, ord int) *workload.Pod {
+	name := stsPodName(set, ord)
+	p := NewPodFromTemplate(tmpl, set, name, "")
+	if p.Labels == nil {
+		p.Labels = map[string]string{}
+	}
+	p.Labels[workload.StatefulSetPodNameLabel] = name
+	p.Labels[workload.PodIndexLabel] = strconv.Itoa(ord)
+	p.Labels[workload.ControllerRevisionHashLabel] = revision
+	p.Spec.Hostname = name
+	p.Spec.Subdomain = set.Spec.ServiceName
+	return p
+}
+
+// decideStatefulSet is the StatefulSet controller's decision, Kubernetes'
+// UpdateStatefulSet (stateful_set_control.go) on data.
+func decideStatefulSet(in stsInput, now time.Time) stsDecision {
+	set := in.Set
+	var d stsDecision
+	start := stsStart(set)
+	n := int(replicasOf(set.Spec.Replicas))
+	minReady := set.Spec.MinReadySeconds
+	monotonic := set.Spec.PodManagementPolicy != workload.ParallelPodManagement
+
+	replicas := make([]*workload.Pod, n)
+	var condemned []*workload.Pod
+	for _, p := range in.Pods {
+		ord := stsOrdinal(set.Name, p.Name)
+		switch {
+		case ord < 0:
+		case ord >= start && ord < start+n:
+			replicas[ord-start] = p
+		default:
+			condemned = append(condemned, p)
+		}
+	}
+	slices.SortFunc(condemned, func(a, b *workload.Pod) int {
+		return cmp.Compare(stsOrdinal(set.Name, b.Name), stsOrdinal(set.Name, a.Name))
+	})
+
+	d.Status, d.RequeueAfter = stsStatus(in, now)
+	if set.DeletionTimestamp != nil {
+		return d
+	}
+
+	var firstUnhealthy *workload.Pod
+	unhealthyFound := false
+	for _, p := range replicas {
+		if !stsHealthy(p, minReady, now) {
+			firstUnhealthy, unhealthyFound = p, true
+			break
+		}
+	}
+	if !unhealthyFound {
+		for i := len(condemned) - 1; i >= 0; i-- {
+			if !stsHealthy(condemned[i], minReady, now) {
+				firstUnhealthy = condemned[i]
+				break
+			}
+		}
+	}
+
+	current := set.Status.CurrentReplicas
+	useCurrent := func(ord int) bool {
+		ru := set.Spec.UpdateStrategy.RollingUpdate
+		if set.Spec.UpdateStrategy.Type == workload.RollingUpdateStrategy && ru == nil {
+			return ord < start+int(current)
+		}
+		return ru != nil && ru.Partition != nil && ord < start+int(*ru.Partition)
+	}
+	created := make([]bool, n)
+	exit := false
+	for i := 0; i < n && !exit; i++ {
+		p := replicas[i]
+		ord := start + i
+		switch {
+		case p == nil:
+			if useCurrent(ord) {
+				d.Create = append(d.Create, newStatefulPod(set, in.CurrentTemplate, in.CurrentRevision, ord))
+			} else {
+				d.Create = append(d.Create, newStatefulPod(set, in.UpdateTemplate, in.UpdateRevision, ord))
+			}
+			created[i] = true
+			exit = monotonic
+			continue
+		case IsPodTerminal(p):
+			if p.DeletionTimestamp == nil {
+				d.Delete = append(d.Delete, p)
+			}
+			exit = monotonic
+			continue
+		case monotonic && (p.DeletionTimestamp != nil || !isRunningAndReady(p) || !IsPodAvailable(p, minReady, now)):
+			exit = true
+			continue
+		}
+		if fixed := fixIdentity(set, p, ord); fixed != nil {
+			d.Relabel = append(d.Relabel, fixed)
+		}
+	}
+	if exit {
+		return d
+	}
+	for _, p := range condemned {
+		if p.DeletionTimestamp != nil {
+			if monotonic {
+				return d
+			}
+			continue
+		}
+		if monotonic && p != firstUnhealthy && (!isRunningAndReady(p) || !IsPodAvailable(p, minReady, now)) {
+			return d
+		}
+		d.Delete = append(d.Delete, p)
+		if monotonic {
+			return d
+		}
+	}
+	if set.Spec.UpdateStrategy.Type == workload.OnDeleteStrategy {
+		return d
+	}
+	maxUnavailable := stsMaxUnavailable(set)
+	unavailable := 0
+	for i, p := range replicas {
+		if created[i] || !stsHealthy(p, minReady, now) || slices.Contains(d.Delete, p) {
+			unavailable++
+		}
+	}
+	deleted := 0
+	for i := n - 1; i >= stsPartition(set) && deleted < maxUnavailable-unavailable; i-- {
+		p := replicas[i]
+		if p == nil || p.DeletionTimestamp != nil || slices.Contains(d.Delete, p) ||
+			p.Labels[workload.ControllerRevisionHashLabel] == in.UpdateRevision {
+			continue
+		}
+		d.Delete = append(d.Delete, p)
+		deleted++
+		d.Status.CurrentReplicas--
+	}
+	return d
+}
+
+// fixIdentity returns p with its pod-name and pod-index labels fixed, or
+// nil when they are right.
+func fixIdentity(set *workload.StatefulSet, p *workload.Pod, ord int) *workload.Pod {
+	idx := strconv.Itoa(ord)
+	if p.Labels[workload.StatefulSetPodNameLabel] == p.Name && p.Labels[workload.PodIndexLabel] == idx {
+		return nil
+	}
+	cp := p.DeepCopy()
+	if cp.Labels == nil {
+		cp.Labels = map[string]string{}
+	}
+	cp.Labels[workload.StatefulSetPodNameLabel] = p.Name
+	cp.Labels[workload.PodIndexLabel] = idx
+	return cp
+}
+
+// stsStatus counts the pods as Kubernetes' computeReplicaStatus and
+// completes a rolling update whose pods are all updated and ready.
+func stsStatus(in stsInput, now time.Time) (workload.StatefulSetStatus, time.Duration) {
+	set := in.Set
+	st := workload.StatefulSetStatus{
+		ObservedGeneration: set.Generation,
+		CurrentRevision:    in.CurrentRevision,
+		UpdateRevision:     in.UpdateRevision,
+		CollisionCount:     set.Status.CollisionCount,
+		Conditions:         set.Status.Conditions,
+	}
+	var next time.Duration
+	for _, p := range in.Pods {
+		if stsOrdinal(set.Name, p.Name) < 0 {
+			continue
+		}
+		st.Replicas++
+		if isRunningAndReady(p) {
+			st.ReadyReplicas++
+			if IsPodAvailable(p, set.Spec.MinReadySeconds, now) {
+				st.AvailableReplicas++
+			} else if at := AvailableAt(p, set.Spec.MinReadySeconds).Sub(now); at > 0 && (next == 0 || at < next) {
+				next = at
+			}
+		}
+		if p.DeletionTimestamp == nil {
+			rev := p.Labels[workload.ControllerRevisionHashLabel]
+			if rev == in.CurrentRevision {
+				st.CurrentReplicas++
+			}
+			if rev == in.UpdateRevision {
+				st.UpdatedReplicas++
+			}
+		}
+	}
+	completeRollingUpdate(set, &st)
+	return st, next
+}
+
+// completeRollingUpdate makes the update revision current once every
+// replica is updated and ready (RollingUpdate only).
+func completeRollingUpdate(set *workload.StatefulSet, st *workload.StatefulSetStatus) {
+	n := replicasOf(set.Spec.Replicas)
+	if set.Spec.UpdateStrategy.Type == workload.RollingUpdateStrategy &&
+		st.UpdatedReplicas == n && st.ReadyReplicas == n && st.Replicas == n {
+		st.CurrentReplicas = st.UpdatedReplicas
+		st.CurrentRevision = st.UpdateRevision
+	}
+}
+
+// claimName is the name of ordinal ord's claim from template tmpl:
+// "<claim>-<set>-<ordinal>".
+func claimName(set *workload.StatefulSet, tmpl *workload.PersistentVolumeClaim, ord int) string {
+	return tmpl.Name + "-" + stsPodName(set, ord)
+}
+
+// claimOwners returns the owner references a claim should carry under
+// the set's persistentVolumeClaimRetentionPolicy: a controller reference
+// to the set when whenDeleted is Delete and the pod is in range, to the
+// pod when whenScaled is Delete and the pod is scaled down (pod nil: not
+// known, none). Other owners are kept.
+func claimOwners(set *workload.StatefulSet, pod *workload.Pod, inRange bool, refs []workload.OwnerReference) []workload.OwnerReference {
+	out := slices.DeleteFunc(slices.Clone(refs), func(r workload.OwnerReference) bool {
+		return (r.Kind == "StatefulSet" && r.Name == set.Name) || r.Kind == "Pod"
+	})
+	pol := set.Spec.PersistentVolumeClaimRetentionPolicy
+	whenDeleted, whenScaled := workload.RetainPersistentVolumeClaimRetentionPolicyType, workload.RetainPersistentVolumeClaimRetentionPolicyType
+	if pol != nil {
+		whenDeleted, whenScaled = pol.WhenDeleted, pol.WhenScaled
+	}
+	del := workload.DeletePersistentVolumeClaimRetentionPolicyType
+	if !inRange && whenScaled == del {
+		if pod != nil {
+			out = append(out, workload.NewControllerRef(pod))
+		}
+	} else if whenDeleted == del && (inRange || whenScaled != del) {
+		out = append(out, workload.NewControllerRef(set))
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
