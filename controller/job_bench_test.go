@@ -121,3 +121,56 @@ func BenchmarkJobIndexed20k(b *testing.B) {
 		runIndexedJobBench(b, 20_000, 1_000)
 	}
 }
+
+// BenchmarkJobStoreFloor10k is the floor under BenchmarkJobIndexed10k: the
+// store writes a completion needs at the least (create the pod, record
+// its SuccessfulCreate event, the kubelet's status update, the finalizer
+// removal), 10,000 times, with one watcher, and no controller. The ratio
+// of the two is the controller's overhead, a figure that holds on a busy
+// machine where absolute times do not.
+func BenchmarkJobStoreFloor10k(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		clk := vtime.NewVirtual(harnessStart)
+		s := store.New(store.Config{Clock: clk, Seed: 1})
+		rec := NewRecorder(s, clk, nil)
+		w, err := s.Watch("", s.ResourceVersion())
+		if err != nil {
+			b.Fatal(err)
+		}
+		j := newTestJob("big", func(j *workload.Job) {
+			j.Spec.Completions = workload.Ptr[int32](10_000)
+			j.Spec.CompletionMode = workload.Ptr(workload.IndexedCompletion)
+		})
+		workload.Default(j)
+		o, err := s.Create(j)
+		if err != nil {
+			b.Fatal(err)
+		}
+		j = o.(*workload.Job)
+		for i := range 10_000 {
+			o, err := s.Create(newJobPod(j, podCreate{Index: i}))
+			if err != nil {
+				b.Fatal(err)
+			}
+			p := o.(*workload.Pod)
+			rec.Eventf(j, workload.EventTypeNormal, "SuccessfulCreate", "Created pod: %s", p.Name)
+			p.Status.Phase = workload.PodSucceeded
+			o, err = s.UpdateStatus(p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			p = o.(*workload.Pod)
+			p.Finalizers = nil
+			if _, err := s.Update(p); err != nil {
+				b.Fatal(err)
+			}
+			for {
+				if _, ok := w.TryNext(); !ok {
+					break
+				}
+			}
+		}
+		w.Stop()
+	}
+}
