@@ -10,6 +10,8 @@ func DefaultControllers() []func(controller.Deps) controller.Controller {
 	return []func(controller.Deps) controller.Controller{
 		controller.NewGarbageCollector,
 		controller.NewNodeLifecycle,
+		controller.NewJob,
+		controller.NewTTLAfterFinished,
 		controller.NewDeployment,
 		controller.NewReplicaSet,
 		controller.NewStatefulSet,
