@@ -578,9 +578,13 @@ func (s *Store) Delete(kind, namespace, name string, opts DeleteOptions) (worklo
 func (s *Store) commit(typ string, kind string, ki *kindIndex, e *entry, obj workload.Object) {
 	s.rv++
 	obj.GetObjectMeta().ResourceVersion = strconv.FormatUint(s.rv, 10)
-	s.unindex(kind, ki, e)
-	e.obj = obj
-	s.index(kind, ki, e)
+	if e.obj != nil && sameIndexKeys(e.obj, obj) {
+		e.obj = obj // a status update: the indexes stay as they are
+	} else {
+		s.unindex(kind, ki, e)
+		e.obj = obj
+		s.index(kind, ki, e)
+	}
 	s.emit(Event{Type: typ, Object: obj, Version: s.rv}, kind)
 }
 
@@ -820,4 +824,25 @@ func (s *Store) ListPodsOnNode(nodeName string) []*workload.Pod {
 		pods[i] = p.DeepCopy()
 	}
 	return pods
+}
+
+// sameIndexKeys reports whether a and b have the same labels, owner
+// references and node name, the keys of the secondary indexes.
+func sameIndexKeys(a, b workload.Object) bool {
+	am, bm := a.GetObjectMeta(), b.GetObjectMeta()
+	if len(am.Labels) != len(bm.Labels) || len(am.OwnerReferences) != len(bm.OwnerReferences) ||
+		nodeNameOf(a) != nodeNameOf(b) {
+		return false
+	}
+	for k, v := range am.Labels {
+		if w, ok := bm.Labels[k]; !ok || w != v {
+			return false
+		}
+	}
+	for i := range am.OwnerReferences {
+		if am.OwnerReferences[i].UID != bm.OwnerReferences[i].UID {
+			return false
+		}
+	}
+	return true
 }
