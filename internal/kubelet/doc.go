@@ -1,0 +1,46 @@
+// Package kubelet is the node side shared by orchestra's real runtimes
+// (inproc: Go functions; process: OS processes): what Kubernetes' kubelet
+// and node registry do, over a small Starter interface that each runtime
+// implements.
+//
+// It keeps nodes (a configured list, AddNode, RemoveNode, SetNodeReady,
+// with the fake runtime's defaults), gives every pod an address (on Linux
+// its own in 127.0.0.0/8: node i has 127.1.i.0/24, pods get .2 upwards;
+// elsewhere a shared 127.0.0.1 with mapped ports, see Addressing), runs
+// the container state machine (init containers in order, restart policies
+// Always, OnFailure and Never, crash-loop back-off from Config.BackoffBase
+// doubling to BackoffMax, reset after BackoffReset of clean running),
+// graceful deletion (Stop, then Kill when the grace period ends, the pod
+// gone once every run has ended), startup, readiness and liveness probes
+// (tcpSocket and httpGet against the pod's address; exec through the
+// handle's Execer when Config.ExecProbes), and bounded logs of the
+// current and previous run of each container. It reports pods exactly as
+// the fake runtime does (phase, conditions, container states) through an
+// internal/eventlog log, and implements workload.Runtime and
+// workload.LogReader.
+//
+// A runtime supplies the Starter and wraps the Kubelet:
+//
+//	type starter struct{}
+//
+//	func (starter) Start(run *kubelet.Run) (kubelet.Handle, error) {
+//		// start run.Container with run.Env, writing to run.Log; never block
+//		return h, nil
+//	}
+//
+//	k, err := kubelet.New(kubelet.Config{Name: "mine", Starter: starter{}, Nodes: []string{"node-a"}})
+//	...
+//	defer k.Close() // kills every run, stops every timer and probe, waits for its goroutines
+//
+// The kubelet calls Start with its lock held, waits on Handle.Done on a
+// goroutine of its own per run, and calls Stop and Kill as the pod's
+// lifecycle says. Timers run on Config.Clock (the real clock by default);
+// probes run on goroutines the kubelet owns, bounded by their timeout, and
+// Shutdown waits for all of them.
+//
+// Not modelled: volumes, resources (nothing is limited or accounted),
+// image pulls (a starter reports a missing image as ErrImagePull),
+// $(VAR) expansion in command and args, env valueFrom, lifecycle hooks,
+// sidecar containers, probe-level terminationGracePeriodSeconds (the
+// pod's applies).
+package kubelet

@@ -1,0 +1,551 @@
+package kubelet
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/orchestra-go/orchestra/vtime"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// podState is the kubelet's view of one pod.
+type podState struct {
+	key, ns, name string
+	node          *nodeState
+	ip            uint32 // 0 for hostNetwork pods and shared addressing
+	restartPolicy string
+	grace         time.Duration // terminationGracePeriodSeconds, for probe kills
+	snap          *workload.Pod // as last reported; never modified
+	status        workload.PodStatus
+	init, ctrs    []*container
+	all           []*container // init then ctrs
+	terminating   bool
+	deleteAt      time.Time
+	deleteTimer   vtime.Timer
+	done          bool // Succeeded or Failed: nothing runs any more
+}
+
+// container is one (init or app) container of a pod.
+type container struct {
+	p         *podState
+	init      bool
+	spec      *workload.Container // within p.snap.Spec; read-only
+	st        *workload.ContainerStatus
+	running   bool
+	stopped   bool // will not run again
+	runs      int  // runs started
+	backoff   time.Duration
+	startedAt time.Time
+	timer     vtime.Timer // the next start (creation delay or back-off)
+	killTimer vtime.Timer // a probe kill's grace period
+	h         Handle      // of the current run, while running
+	run       *Run        // the current run, while running
+	cur, prev *ring       // logs of the last run and the one before
+	probes    []*prober
+	started   bool // the startup probe passed (or there is none)
+	probeOK   bool // the readiness probe's verdict
+	killing   bool // a probe asked the run to stop
+}
+
+// stopTimers cancels c's timers and probes.
+func (c *container) stopTimers() {
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	if c.killTimer != nil {
+		c.killTimer.Stop()
+		c.killTimer = nil
+	}
+	for _, pr := range c.probes {
+		pr.stop()
+	}
+	c.probes = nil
+}
+
+var (
+	trueVal  = true
+	falseVal = false
+)
+
+// CreatePod starts pod on the node spec.nodeName names; see
+// workload.Runtime. The pod gets its address at once (Added event, phase
+// Pending); its containers start on the kubelet's clock right after, init
+// containers first, one at a time.
+func (k *Kubelet) CreatePod(ctx context.Context, in *workload.Pod) error {
+	if in == nil {
+		return fmt.Errorf("%s: %w: CreatePod: pod is nil", k.name, ErrInvalid)
+	}
+	ns := normNS(in.Namespace)
+	ref := podRef(ns, in.Name)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if err := k.begin(ctx); err != nil {
+		return err
+	}
+	if in.Name == "" {
+		return fmt.Errorf("%s: %w: %s: metadata.name: required", k.name, ErrInvalid, ref)
+	}
+	if len(in.Spec.Containers) == 0 {
+		return fmt.Errorf("%s: %w: %s: spec.containers: required", k.name, ErrInvalid, ref)
+	}
+	node := k.nodes[in.Spec.NodeName]
+	if node == nil {
+		return fmt.Errorf("%s: %s: spec.nodeName %q: %w", k.name, ref, in.Spec.NodeName, workload.ErrNodeNotFound)
+	}
+	key := ns + "/" + in.Name
+	if k.pods[key] != nil {
+		return fmt.Errorf("%s: %s: %w", k.name, ref, workload.ErrPodExists)
+	}
+	p := &podState{key: key, ns: ns, name: in.Name, node: node, restartPolicy: in.Spec.RestartPolicy,
+		grace: time.Duration(workload.DefaultTerminationGracePeriodSeconds) * time.Second}
+	if p.restartPolicy == "" {
+		p.restartPolicy = workload.RestartPolicyAlways
+	}
+	if g := in.Spec.TerminationGracePeriodSeconds; g != nil {
+		p.grace = time.Duration(*g) * time.Second
+	}
+	podIP := node.hostIP
+	if !in.Spec.HostNetwork && !k.shared {
+		ip, ok := node.allocIP()
+		if !ok {
+			return fmt.Errorf("%s: %s: node %s: %w", k.name, ref, node.name, ErrNoPodIP)
+		}
+		p.ip = ip
+		podIP = ip4String(ip)
+	}
+	now := k.clock.Now()
+	obj := in.DeepCopy()
+	obj.APIVersion, obj.TypeMeta.Kind = "v1", "Pod"
+	obj.Namespace = ns
+	if obj.UID == "" {
+		obj.UID = newUID()
+	}
+	if obj.CreationTimestamp.IsZero() {
+		obj.CreationTimestamp = workload.NewTime(now)
+	}
+	st := &p.status
+	st.HostIP = node.hostIP
+	st.PodIP = podIP
+	st.PodIPs = []workload.PodIP{{IP: podIP}}
+	st.StartTime = workload.NewTimePtr(now)
+	for _, t := range []string{workload.PodInitialized, workload.PodReady, workload.ContainersReady} {
+		st.Conditions = append(st.Conditions, workload.PodCondition{Type: t, Status: workload.ConditionFalse, LastTransitionTime: workload.NewTime(now)})
+	}
+	st.Conditions = append(st.Conditions, workload.PodCondition{Type: workload.PodScheduled, Status: workload.ConditionTrue, LastTransitionTime: workload.NewTime(now)})
+	if n := len(obj.Spec.InitContainers); n > 0 {
+		st.InitContainerStatuses = make([]workload.ContainerStatus, n)
+	}
+	st.ContainerStatuses = make([]workload.ContainerStatus, len(obj.Spec.Containers))
+	firstWait := ReasonContainerCreating
+	if len(obj.Spec.InitContainers) > 0 {
+		firstWait = ReasonPodInitializing
+	}
+	add := func(specs []workload.Container, sts []workload.ContainerStatus, init bool) []*container {
+		cs := make([]*container, len(specs))
+		for i := range specs {
+			reason := firstWait
+			if init && i == 0 {
+				reason = ReasonContainerCreating
+			} else if init {
+				reason = ReasonPodInitializing
+			}
+			sts[i] = workload.ContainerStatus{
+				Name: specs[i].Name, Image: specs[i].Image, Started: &falseVal,
+				State: workload.ContainerState{Waiting: &workload.ContainerStateWaiting{Reason: reason}},
+			}
+			cs[i] = &container{p: p, init: init, spec: &specs[i], st: &sts[i]}
+		}
+		return cs
+	}
+	p.init = add(obj.Spec.InitContainers, st.InitContainerStatuses, true)
+	p.ctrs = add(obj.Spec.Containers, st.ContainerStatuses, false)
+	p.all = append(append([]*container(nil), p.init...), p.ctrs...)
+	st.Phase = podPhase(p.restartPolicy, st.InitContainerStatuses, st.ContainerStatuses)
+	podConditions(st, now)
+	obj.Status = *st.DeepCopy()
+	k.events.Emit(workload.Added, obj)
+	p.snap = obj
+	k.pods[key] = p
+	node.pods[p] = struct{}{}
+	k.logInfo("pod created", "pod", key, "node", node.name, "podIP", podIP)
+	if len(p.init) > 0 {
+		k.scheduleStart(p.init[0], 0)
+	} else {
+		for _, c := range p.ctrs {
+			k.scheduleStart(c, 0)
+		}
+	}
+	return nil
+}
+
+// scheduleStart starts c after d on the clock.
+func (k *Kubelet) scheduleStart(c *container, d time.Duration) {
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	var t vtime.Timer
+	t = k.after(d, func() {
+		if c.timer == t {
+			c.timer = nil
+			k.start(c)
+		}
+	})
+	c.timer = t
+}
+
+// env is the container's environment.
+func (k *Kubelet) env(c *container) []string {
+	p := c.p
+	env := []string{"POD_NAME=" + p.name, "POD_NAMESPACE=" + p.ns, "POD_IP=" + p.status.PodIP, "NODE_NAME=" + p.node.name}
+	for _, e := range c.spec.Env {
+		env = append(env, e.Name+"="+e.Value)
+	}
+	return env
+}
+
+// configError says why c cannot start whatever the starter does.
+func (k *Kubelet) configError(c *container) string {
+	if k.execOK {
+		return ""
+	}
+	for _, pr := range []*workload.Probe{c.spec.StartupProbe, c.spec.ReadinessProbe, c.spec.LivenessProbe} {
+		if pr != nil && pr.Exec != nil {
+			return "exec probes are not supported by the " + k.name + " runtime"
+		}
+	}
+	return ""
+}
+
+// wait sets c's Waiting state and reports it when it changed.
+func (k *Kubelet) wait(c *container, reason, msg string) {
+	if w := c.st.State.Waiting; w != nil && w.Reason == reason && w.Message == msg {
+		return
+	}
+	c.st.State = workload.ContainerState{Waiting: &workload.ContainerStateWaiting{Reason: reason, Message: msg}}
+	k.update(c.p)
+}
+
+// start starts a run of c. Caller holds mu.
+func (k *Kubelet) start(c *container) {
+	p := c.p
+	if p.terminating || p.done || c.stopped || c.running {
+		return
+	}
+	if msg := k.configError(c); msg != "" {
+		k.logWarn("container cannot start", "pod", p.key, "container", c.spec.Name, "err", msg)
+		k.wait(c, ReasonCreateContainerConfigError, msg)
+		return
+	}
+	logs := newRing(k.logMax)
+	run := &Run{
+		Pod: p.snap, Container: c.spec, Init: c.init, RestartCount: c.st.RestartCount,
+		PodIP: p.status.PodIP, NodeName: p.node.name, Env: k.env(c), Log: logs, k: k, c: c,
+	}
+	h, err := k.starter.Start(run)
+	if err != nil {
+		reason := "RunContainerError"
+		if se, ok := err.(*StartError); ok && se.Reason != "" {
+			reason = se.Reason
+		}
+		c.backoff = k.nextBackoff(c.backoff)
+		k.logWarn("container start failed", "pod", p.key, "container", c.spec.Name, "reason", reason, "err", err, "retry", c.backoff)
+		k.scheduleStart(c, c.backoff)
+		k.wait(c, reason, err.Error())
+		return
+	}
+	now := k.clock.Now()
+	c.runs++
+	if c.runs > 1 {
+		c.st.RestartCount++
+	}
+	if c.cur != nil {
+		c.prev = c.cur
+	}
+	c.cur = logs
+	c.running, c.h, c.run, c.killing = true, h, run, false
+	c.startedAt = now
+	c.st.State = workload.ContainerState{Running: &workload.ContainerStateRunning{StartedAt: workload.NewTime(now)}}
+	c.started = c.init || c.spec.StartupProbe == nil
+	c.probeOK = false
+	c.st.Started = &falseVal
+	if c.started {
+		c.st.Started = &trueVal
+	}
+	c.st.Ready = k.ready(c)
+	k.startProbes(c)
+	k.logDebug("container started", "pod", p.key, "container", c.spec.Name, "restartCount", c.st.RestartCount)
+	k.goLocked(func() {
+		<-h.Done()
+		k.exited(c, run, h.Exit())
+	})
+	k.update(p)
+}
+
+// ready computes an app container's readiness. Caller holds mu.
+func (k *Kubelet) ready(c *container) bool {
+	switch {
+	case c.init || !c.running || !c.started:
+		return false
+	case c.spec.ReadinessProbe != nil:
+		return c.probeOK
+	case c.run.WaitReady:
+		return c.run.ready.Load()
+	}
+	return true
+}
+
+// setReady recomputes c's readiness and reports a change.
+func (k *Kubelet) setReady(c *container) {
+	if r := k.ready(c); r != c.st.Ready {
+		c.st.Ready = r
+		k.update(c.p)
+	}
+}
+
+// runReady is Run.Ready's report.
+func (k *Kubelet) runReady(run *Run) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.closed || run.c.run != run {
+		return // not registered yet: start reads the flag
+	}
+	k.setReady(run.c)
+}
+
+// nextBackoff returns the back-off after prev (0 before the first).
+func (k *Kubelet) nextBackoff(prev time.Duration) time.Duration {
+	if prev <= 0 {
+		return k.base
+	}
+	return min(2*prev, k.maxBack)
+}
+
+// exited ends run of c as exit says, then applies the restart policy.
+func (k *Kubelet) exited(c *container, run *Run, exit Exit) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.closed || c.run != run || !c.running {
+		return
+	}
+	p := c.p
+	now := k.clock.Now()
+	c.stopTimers()
+	c.running, c.h, c.run = false, nil, nil
+	reason := exit.Reason
+	if reason == "" {
+		reason = ReasonError
+		if exit.ExitCode == 0 {
+			reason = ReasonCompleted
+		}
+	}
+	term := &workload.ContainerStateTerminated{
+		ExitCode: exit.ExitCode, Signal: exit.Signal, Reason: reason, Message: exit.Message,
+		StartedAt: workload.NewTime(c.startedAt), FinishedAt: workload.NewTime(now),
+	}
+	c.st.Started = &falseVal
+	c.st.Ready = c.init && exit.ExitCode == 0
+	k.logDebug("container exited", "pod", p.key, "container", c.spec.Name, "exitCode", exit.ExitCode, "signal", exit.Signal)
+	restart := false
+	if !p.terminating {
+		switch {
+		case c.init:
+			restart = exit.ExitCode != 0 && p.restartPolicy != workload.RestartPolicyNever
+		case p.restartPolicy == workload.RestartPolicyAlways:
+			restart = true
+		case p.restartPolicy == workload.RestartPolicyOnFailure:
+			restart = exit.ExitCode != 0
+		}
+	}
+	if restart {
+		if now.Sub(c.startedAt) >= k.reset {
+			c.backoff = 0
+		}
+		c.backoff = k.nextBackoff(c.backoff)
+		c.st.LastTerminationState = workload.ContainerState{Terminated: term}
+		c.st.State = workload.ContainerState{Waiting: &workload.ContainerStateWaiting{
+			Reason:  ReasonCrashLoopBackOff,
+			Message: "back-off " + c.backoff.String() + " restarting failed container=" + c.spec.Name + " pod=" + p.name + "_" + p.ns,
+		}}
+		k.scheduleStart(c, c.backoff)
+	} else {
+		c.st.State = workload.ContainerState{Terminated: term}
+		c.stopped = true
+		if c.init && exit.ExitCode == 0 && !p.terminating {
+			k.startNextInit(p)
+		}
+	}
+	k.update(p)
+}
+
+// startNextInit starts the init container after the last that succeeded,
+// or the app containers when every init container has.
+func (k *Kubelet) startNextInit(p *podState) {
+	for _, c := range p.init {
+		if t := c.st.State.Terminated; t != nil && t.ExitCode == 0 {
+			continue
+		}
+		c.st.State = workload.ContainerState{Waiting: &workload.ContainerStateWaiting{Reason: ReasonContainerCreating}}
+		k.scheduleStart(c, 0)
+		return
+	}
+	for _, c := range p.ctrs {
+		c.st.State = workload.ContainerState{Waiting: &workload.ContainerStateWaiting{Reason: ReasonContainerCreating}}
+		k.scheduleStart(c, 0)
+	}
+}
+
+// update recomputes the pod's phase and conditions, reports the status,
+// and finishes a terminating pod whose containers have all stopped.
+// Caller holds mu.
+func (k *Kubelet) update(p *podState) {
+	if k.pods[p.key] != p {
+		return
+	}
+	now := k.clock.Now()
+	st := &p.status
+	st.Phase = podPhase(p.restartPolicy, st.InitContainerStatuses, st.ContainerStatuses)
+	if !p.done && (st.Phase == workload.PodSucceeded || st.Phase == workload.PodFailed) {
+		p.done = true
+		for _, c := range p.all {
+			c.stopTimers()
+			c.stopped = true
+		}
+		k.logInfo("pod finished", "pod", p.key, "phase", st.Phase)
+	}
+	podConditions(st, now)
+	n := new(workload.Pod)
+	n.TypeMeta, n.ObjectMeta, n.Spec = p.snap.TypeMeta, p.snap.ObjectMeta, p.snap.Spec
+	n.Status = *st.DeepCopy()
+	k.events.Emit(workload.Modified, n)
+	p.snap = n
+	if p.terminating && !p.anyRunning() {
+		k.removePod(p)
+	}
+}
+
+func (p *podState) anyRunning() bool {
+	for _, c := range p.all {
+		if c.running {
+			return true
+		}
+	}
+	return false
+}
+
+// removePod makes the pod gone now: runs still going are killed, its
+// address is released and watchers see a Deleted event. Caller holds mu.
+func (k *Kubelet) removePod(p *podState) {
+	for _, c := range p.all {
+		c.stopTimers()
+		if c.h != nil {
+			c.h.Kill()
+		}
+		c.running, c.h, c.run, c.stopped = false, nil, nil, true
+	}
+	if p.deleteTimer != nil {
+		p.deleteTimer.Stop()
+		p.deleteTimer = nil
+	}
+	if p.ip != 0 {
+		p.node.releaseIP(p.ip)
+		p.ip = 0
+	}
+	delete(k.pods, p.key)
+	delete(p.node.pods, p)
+	k.dropPorts(p.key)
+	last := *p.snap
+	k.events.Emit(workload.Deleted, &last)
+	k.logInfo("pod deleted", "pod", p.key)
+}
+
+// DeletePod stops a pod. A finished pod (Succeeded or Failed), or one none
+// of whose containers runs, goes at once. Otherwise the pod terminates:
+// containers waiting to start never will, running ones are asked to stop
+// (Handle.Stop) and are killed when grace has passed (at once for a grace
+// of 0 or less); their exits are reported, then the pod is gone (Deleted
+// event, address released). A second DeletePod with a shorter grace
+// shortens it; a longer one changes nothing.
+func (k *Kubelet) DeletePod(ctx context.Context, namespace, name string, grace time.Duration) error {
+	ns := normNS(namespace)
+	ref := podRef(ns, name)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if err := k.begin(ctx); err != nil {
+		return err
+	}
+	p := k.pods[ns+"/"+name]
+	if p == nil {
+		return fmt.Errorf("%s: %s: %w", k.name, ref, workload.ErrPodNotFound)
+	}
+	now := k.clock.Now()
+	if p.done {
+		k.removePod(p)
+		return nil
+	}
+	if !p.terminating {
+		p.terminating = true
+		for _, c := range p.all {
+			if c.running {
+				c.h.Stop()
+			} else {
+				c.stopTimers()
+				c.stopped = true
+			}
+		}
+		if !p.anyRunning() {
+			k.removePod(p)
+			return nil
+		}
+		k.logInfo("pod terminating", "pod", p.key, "grace", grace)
+	} else if !now.Add(grace).Before(p.deleteAt) {
+		return nil
+	}
+	if p.deleteTimer != nil {
+		p.deleteTimer.Stop()
+		p.deleteTimer = nil
+	}
+	if grace <= 0 {
+		k.killAll(p)
+		return nil
+	}
+	p.deleteAt = now.Add(grace)
+	var t vtime.Timer
+	t = k.after(grace, func() {
+		if p.deleteTimer == t && k.pods[p.key] == p {
+			p.deleteTimer = nil
+			k.killAll(p)
+		}
+	})
+	p.deleteTimer = t
+	return nil
+}
+
+// killAll kills every running container of p; their exits finish it.
+func (k *Kubelet) killAll(p *podState) {
+	for _, c := range p.all {
+		if c.running {
+			c.h.Kill()
+		}
+	}
+}
+
+// probeKill stops c's run because a liveness or startup probe failed: it
+// is asked to stop and killed after the pod's grace period; its exit then
+// goes through the restart policy.
+func (k *Kubelet) probeKill(c *container, why string) {
+	p := c.p
+	if c.killing || p.terminating || !c.running {
+		return
+	}
+	c.killing = true
+	k.logInfo("container failed its probe; restarting", "pod", p.key, "container", c.spec.Name, "probe", why)
+	run, h := c.run, c.h
+	h.Stop()
+	c.killTimer = k.after(p.grace, func() {
+		if c.run == run {
+			h.Kill()
+		}
+	})
+}

@@ -1,0 +1,283 @@
+package kubelet
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orchestra-go/orchestra/vtime"
+	"github.com/orchestra-go/orchestra/workload"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// Probe kinds.
+const (
+	probeStartup   = "startup"
+	probeReadiness = "readiness"
+	probeLiveness  = "liveness"
+)
+
+// prober runs one probe of one container run, every periodSeconds after
+// initialDelaySeconds, as the kubelet's prober workers do.
+type prober struct {
+	kind      string
+	probe     workload.Probe // with Kubernetes' defaults filled in
+	c         *container
+	run       *Run
+	succ      int32
+	fail      int32
+	timer     vtime.Timer
+	stopped   bool
+	lastError string
+}
+
+func (pr *prober) stop() {
+	pr.stopped = true
+	if pr.timer != nil {
+		pr.timer.Stop()
+		pr.timer = nil
+	}
+}
+
+// withDefaults fills in Kubernetes' probe defaults.
+func withDefaults(p *workload.Probe, kind string) workload.Probe {
+	out := *p
+	if out.PeriodSeconds <= 0 {
+		out.PeriodSeconds = 10
+	}
+	if out.TimeoutSeconds <= 0 {
+		out.TimeoutSeconds = 1
+	}
+	if out.SuccessThreshold <= 0 || kind != probeReadiness {
+		out.SuccessThreshold = 1 // liveness and startup must be 1
+	}
+	if out.FailureThreshold <= 0 {
+		out.FailureThreshold = 3
+	}
+	return out
+}
+
+// startProbes starts the probes of c's new run: the startup probe alone
+// until it passes, then readiness and liveness. Caller holds mu.
+func (k *Kubelet) startProbes(c *container) {
+	if c.init {
+		return
+	}
+	if !c.started {
+		k.startProbe(c, probeStartup, c.spec.StartupProbe)
+		return
+	}
+	k.startProbe(c, probeReadiness, c.spec.ReadinessProbe)
+	k.startProbe(c, probeLiveness, c.spec.LivenessProbe)
+}
+
+func (k *Kubelet) startProbe(c *container, kind string, p *workload.Probe) {
+	if p == nil {
+		return
+	}
+	pr := &prober{kind: kind, probe: withDefaults(p, kind), c: c, run: c.run}
+	c.probes = append(c.probes, pr)
+	k.scheduleProbe(pr, time.Duration(pr.probe.InitialDelaySeconds)*k.probeS)
+}
+
+// scheduleProbe runs pr after d: the probe itself runs on a goroutine the
+// kubelet owns, without the lock.
+func (k *Kubelet) scheduleProbe(pr *prober, d time.Duration) {
+	pr.timer = k.after(d, func() {
+		if pr.stopped {
+			return
+		}
+		target, err := k.probeTarget(pr)
+		k.goLocked(func() {
+			ok, msg := false, ""
+			if err != nil {
+				msg = err.Error()
+			} else {
+				ok, msg = k.runProbe(pr, target)
+			}
+			k.mu.Lock()
+			defer k.mu.Unlock()
+			if k.closed || pr.stopped {
+				return
+			}
+			k.probeResult(pr, ok, msg)
+			if !pr.stopped {
+				k.scheduleProbe(pr, time.Duration(pr.probe.PeriodSeconds)*k.probeS)
+			}
+		})
+	})
+}
+
+// probeTarget resolves where the probe goes: host:port for tcpSocket and
+// httpGet. Caller holds mu.
+func (k *Kubelet) probeTarget(pr *prober) (string, error) {
+	h := &pr.probe.ProbeHandler
+	var port intstr.IntOrString
+	host := pr.c.p.status.PodIP
+	switch {
+	case h.Exec != nil:
+		return "", nil
+	case h.TCPSocket != nil:
+		port = h.TCPSocket.Port
+		if h.TCPSocket.Host != "" {
+			host = h.TCPSocket.Host
+		}
+	case h.HTTPGet != nil:
+		port = h.HTTPGet.Port
+		if h.HTTPGet.Host != "" {
+			host = h.HTTPGet.Host
+		}
+	default:
+		return "", fmt.Errorf("%s probe of container %q: no handler (exec, httpGet or tcpSocket)", pr.kind, pr.c.spec.Name)
+	}
+	n, err := resolvePort(port, pr.c.spec)
+	if err != nil {
+		return "", fmt.Errorf("%s probe of container %q: %w", pr.kind, pr.c.spec.Name, err)
+	}
+	n = k.realPort(pr.c.p.key, n)
+	return net.JoinHostPort(host, strconv.Itoa(int(n))), nil
+}
+
+// resolvePort returns a probe's port number, looking a named port up in
+// the container's ports.
+func resolvePort(port intstr.IntOrString, c *workload.Container) (int32, error) {
+	if port.Type == intstr.Int {
+		if port.IntVal <= 0 || port.IntVal > 65535 {
+			return 0, fmt.Errorf("port %d out of range", port.IntVal)
+		}
+		return port.IntVal, nil
+	}
+	for _, p := range c.Ports {
+		if p.Name == port.StrVal {
+			return p.ContainerPort, nil
+		}
+	}
+	if n, err := strconv.Atoi(port.StrVal); err == nil && n > 0 && n <= 65535 {
+		return int32(n), nil
+	}
+	return 0, fmt.Errorf("port %q: no container port of that name", port.StrVal)
+}
+
+// probeClient does httpGet probes: no keep-alive (no idle connection
+// outlives a probe), no redirects followed (3xx is success, as in
+// Kubernetes), certificates not checked (as Kubernetes).
+var probeClient = &http.Client{
+	Transport: &http.Transport{
+		DisableKeepAlives: true,
+		TLSClientConfig:   &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // the kubelet does not verify probe certificates
+	},
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+// runProbe runs one probe, without the lock, bounded by timeoutSeconds.
+func (k *Kubelet) runProbe(pr *prober, target string) (bool, string) {
+	ctx, cancel := context.WithTimeout(k.ctx, time.Duration(pr.probe.TimeoutSeconds)*k.probeS)
+	defer cancel()
+	h := &pr.probe.ProbeHandler
+	switch {
+	case h.Exec != nil:
+		k.mu.Lock()
+		hd := pr.c.h
+		current := pr.c.run == pr.run
+		k.mu.Unlock()
+		ex, ok := hd.(Execer)
+		if !current || !ok {
+			return false, "exec probe: the container does not run"
+		}
+		code, err := ex.Exec(ctx, h.Exec.Command)
+		if err != nil {
+			return false, "exec probe: " + err.Error()
+		}
+		if code != 0 {
+			return false, "exec probe: command " + strings.Join(h.Exec.Command, " ") + " exited with " + strconv.Itoa(code)
+		}
+		return true, ""
+	case h.TCPSocket != nil:
+		var d net.Dialer
+		conn, err := d.DialContext(ctx, "tcp", target)
+		if err != nil {
+			return false, "tcpSocket probe: " + err.Error()
+		}
+		_ = conn.Close()
+		return true, ""
+	default:
+		g := h.HTTPGet
+		scheme := "http"
+		if strings.EqualFold(g.Scheme, "HTTPS") {
+			scheme = "https"
+		}
+		path := g.Path
+		if !strings.HasPrefix(path, "/") {
+			path = "/" + path
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, scheme+"://"+target+path, nil)
+		if err != nil {
+			return false, "httpGet probe: " + err.Error()
+		}
+		req.Header.Set("User-Agent", "kube-probe/orchestra")
+		for _, hd := range g.HTTPHeaders {
+			req.Header.Set(hd.Name, hd.Value)
+		}
+		resp, err := probeClient.Do(req)
+		if err != nil {
+			return false, "httpGet probe: " + err.Error()
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode < 200 || resp.StatusCode >= 400 {
+			return false, "httpGet probe: HTTP " + strconv.Itoa(resp.StatusCode)
+		}
+		return true, ""
+	}
+}
+
+// probeResult applies one probe result. Caller holds mu.
+func (k *Kubelet) probeResult(pr *prober, ok bool, msg string) {
+	c := pr.c
+	if c.run != pr.run || !c.running {
+		pr.stop()
+		return
+	}
+	if ok {
+		pr.succ, pr.fail = pr.succ+1, 0
+	} else {
+		pr.succ, pr.fail = 0, pr.fail+1
+		if msg != pr.lastError {
+			pr.lastError = msg
+			k.logInfo("probe failed", "pod", c.p.key, "container", c.spec.Name, "probe", pr.kind, "err", msg)
+		}
+	}
+	switch pr.kind {
+	case probeStartup:
+		switch {
+		case ok:
+			pr.stop()
+			c.started = true
+			c.st.Started = &trueVal
+			k.startProbe(c, probeReadiness, c.spec.ReadinessProbe)
+			k.startProbe(c, probeLiveness, c.spec.LivenessProbe)
+			c.st.Ready = k.ready(c)
+			k.update(c.p)
+		case pr.fail >= pr.probe.FailureThreshold:
+			pr.stop()
+			k.probeKill(c, probeStartup)
+		}
+	case probeReadiness:
+		switch {
+		case ok && pr.succ >= pr.probe.SuccessThreshold:
+			c.probeOK = true
+		case !ok && (pr.fail >= pr.probe.FailureThreshold || !c.probeOK):
+			c.probeOK = false
+		}
+		k.setReady(c)
+	case probeLiveness:
+		if !ok && pr.fail >= pr.probe.FailureThreshold {
+			pr.fail = 0
+			k.probeKill(c, probeLiveness)
+		}
+	}
+}

@@ -1,0 +1,143 @@
+package kubelet
+
+import (
+	"time"
+
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// The phase and condition rules are the fake runtime's (fake/status.go),
+// so that every runtime reports a pod the same way.
+
+// podPhase computes a pod's phase from its container statuses the way the
+// kubelet does (getPhase in pkg/kubelet/kubelet_pods.go): a pod is Pending
+// while an init container has not succeeded or a container has never run;
+// Running while a container runs or will be restarted; Succeeded when every
+// container has exited 0 and none will restart; Failed when, with nothing
+// left to restart, a container exited non-zero (or an init container failed
+// under restartPolicy Never).
+func podPhase(restartPolicy string, init, ctrs []workload.ContainerStatus) string {
+	pendingInit, failedInit := 0, 0
+	for i := range init {
+		s := &init[i]
+		switch {
+		case s.State.Running != nil:
+			pendingInit++
+		case s.State.Terminated != nil:
+			if s.State.Terminated.ExitCode != 0 {
+				failedInit++
+			}
+		default: // waiting
+			if t := s.LastTerminationState.Terminated; t != nil && t.ExitCode != 0 {
+				failedInit++
+			} else {
+				pendingInit++
+			}
+		}
+	}
+	running, waiting, stopped, succeeded := 0, 0, 0, 0
+	for i := range ctrs {
+		s := &ctrs[i]
+		switch {
+		case s.State.Running != nil:
+			running++
+		case s.State.Terminated != nil:
+			stopped++
+			if s.State.Terminated.ExitCode == 0 {
+				succeeded++
+			}
+		default:
+			if s.LastTerminationState.Terminated != nil {
+				stopped++
+			} else {
+				waiting++
+			}
+		}
+	}
+	if failedInit > 0 && restartPolicy == workload.RestartPolicyNever {
+		return workload.PodFailed
+	}
+	switch {
+	case pendingInit > 0 || failedInit > 0:
+		return workload.PodPending
+	case waiting > 0:
+		return workload.PodPending
+	case running > 0:
+		return workload.PodRunning
+	case stopped > 0:
+		switch {
+		case restartPolicy == workload.RestartPolicyAlways || restartPolicy == "":
+			return workload.PodRunning
+		case stopped == succeeded:
+			return workload.PodSucceeded
+		case restartPolicy == workload.RestartPolicyNever:
+			return workload.PodFailed
+		default: // OnFailure: the failed ones restart
+			return workload.PodRunning
+		}
+	}
+	return workload.PodPending
+}
+
+// Condition reasons, as the kubelet writes them.
+const (
+	reasonContainersNotInitialized = "ContainersNotInitialized"
+	reasonContainersNotReady       = "ContainersNotReady"
+	reasonPodCompleted             = "PodCompleted"
+)
+
+// podConditions updates the Initialized, ContainersReady and Ready
+// conditions of st from its container statuses; PodScheduled is set at
+// creation and never changes. A condition's lastTransitionTime moves only
+// when its status does.
+func podConditions(st *workload.PodStatus, now time.Time) {
+	initialized := true
+	for i := range st.InitContainerStatuses {
+		t := st.InitContainerStatuses[i].State.Terminated
+		if t == nil || t.ExitCode != 0 {
+			initialized = false
+			break
+		}
+	}
+	ready := len(st.ContainerStatuses) > 0
+	for i := range st.ContainerStatuses {
+		if !st.ContainerStatuses[i].Ready {
+			ready = false
+			break
+		}
+	}
+	notReady := reasonContainersNotReady
+	if st.Phase == workload.PodSucceeded || st.Phase == workload.PodFailed {
+		notReady = reasonPodCompleted
+		if st.Phase == workload.PodSucceeded && len(st.InitContainerStatuses) > 0 {
+			initialized = true
+		}
+	}
+	setCondition(st, workload.PodInitialized, initialized, reasonContainersNotInitialized, now)
+	setCondition(st, workload.ContainersReady, ready, notReady, now)
+	setCondition(st, workload.PodReady, ready, notReady, now)
+}
+
+// setCondition sets condition typ of st to status ok (with reason when
+// false), moving lastTransitionTime only when the status changes.
+func setCondition(st *workload.PodStatus, typ string, ok bool, reason string, now time.Time) {
+	status := workload.ConditionFalse
+	if ok {
+		status, reason = workload.ConditionTrue, ""
+	}
+	for i := range st.Conditions {
+		c := &st.Conditions[i]
+		if c.Type != typ {
+			continue
+		}
+		if c.Status != status {
+			c.Status = status
+			c.LastTransitionTime = workload.NewTime(now)
+		}
+		c.Reason = reason
+		return
+	}
+	st.Conditions = append(st.Conditions, workload.PodCondition{
+		Type: typ, Status: status, Reason: reason, LastTransitionTime: workload.NewTime(now),
+	})
+}
