@@ -13,14 +13,25 @@ import (
 )
 
 // cronJobController is the CronJob controller; see NewCronJob.
+//
+// Like Kubernetes' informers, it keeps a cache of the CronJobs and of the
+// Jobs that CronJobs control, filled from the store's watch (pointers to
+// the watch's shared, read-only objects) and rebuilt by Start. The Manager
+// delivers every store change before it reconciles again, so the cache
+// holds this controller's own writes when it syncs.
 type cronJobController struct {
 	deps Deps
 	// scheds caches parsed schedules by schedule and zone (parsing and
 	// loading a zone are the costly part of a sync).
 	scheds map[schedKey]schedEntry
-	// finished: Job UID -> whether it had finished when last seen, so that
-	// a Job's status changes wake its CronJob only when it finishes.
-	finished map[string]bool
+	// cronJobs: key -> CronJob.
+	cronJobs map[string]*workload.CronJob
+	// jobs: CronJob key (namespace and the controller reference's name)
+	// -> Job name -> Job.
+	jobs map[string]map[string]*workload.Job
+	// created holds the keys of Jobs this controller created and has not
+	// yet seen appear: their appearance needs no sync.
+	created map[string]struct{}
 }
 
 type schedKey struct{ expr, zone string }
@@ -129,49 +140,103 @@ func NewCronJob(deps Deps) Controller {
 	return &cronJobController{
 		deps:     deps,
 		scheds:   map[schedKey]schedEntry{},
-		finished: map[string]bool{},
+		cronJobs: map[string]*workload.CronJob{},
+		jobs:     map[string]map[string]*workload.Job{},
+		created:  map[string]struct{}{},
 	}
 }
 
 // Name returns "cronjob".
 func (c *cronJobController) Name() string { return "cronjob" }
 
-// Start enqueues every CronJob.
+// Start rebuilds the cache from the store and enqueues every CronJob.
 func (c *cronJobController) Start(enqueue func(string)) {
-	clear(c.finished)
+	clear(c.cronJobs)
+	clear(c.jobs)
+	clear(c.created)
+	for _, o := range c.deps.Store.List("Job", "", nil) {
+		c.observeJob(o.(*workload.Job), false)
+	}
 	for _, o := range c.deps.Store.List("CronJob", "", nil) {
-		enqueue(workload.Key(o))
+		k := workload.Key(o)
+		c.cronJobs[k] = o.(*workload.CronJob)
+		enqueue(k)
 	}
 }
 
-// Handle maps CronJob changes to their key, and Job changes to the key of
-// the CronJob that controls the Job: when the Job appears, finishes or
-// goes (other status changes of a Job do not concern the CronJob).
+// Handle keeps the cache and maps changes to CronJob keys: a CronJob's
+// own changes, except those of its status alone (the controller's own
+// writes); a Job that appears (unless this controller just created it),
+// finishes, or goes while unfinished.
 func (c *cronJobController) Handle(ev store.Event, enqueue func(string)) {
 	switch o := ev.Object.(type) {
 	case *workload.CronJob:
-		enqueue(workload.Key(o))
-	case *workload.Job:
-		ref := workload.ControllerOf(o)
-		if ref == nil || ref.Kind != "CronJob" {
-			return
-		}
-		key := o.Namespace + "/" + ref.Name
+		k := workload.Key(o)
+		old := c.cronJobs[k]
 		if ev.Type == store.Deleted {
-			was, seen := c.finished[o.UID]
-			delete(c.finished, o.UID)
-			if !seen || !was {
-				enqueue(key)
-			}
+			delete(c.cronJobs, k)
 			return
 		}
-		f, _ := cronJobFinished(o)
-		was, seen := c.finished[o.UID]
-		c.finished[o.UID] = f
-		if !seen || was != f {
-			enqueue(key)
+		c.cronJobs[k] = o
+		if old == nil || old.UID != o.UID || old.Generation != o.Generation ||
+			old.Annotations[MissedRunsAnnotation] != o.Annotations[MissedRunsAnnotation] ||
+			(old.DeletionTimestamp == nil) != (o.DeletionTimestamp == nil) {
+			enqueue(k)
+		}
+	case *workload.Job:
+		ck, old, ok := c.observeJob(o, ev.Type == store.Deleted)
+		if !ok {
+			return
+		}
+		done, _ := cronJobFinished(o)
+		switch {
+		case ev.Type == store.Deleted:
+			if !done {
+				enqueue(ck)
+			}
+		case old == nil:
+			jk := workload.Key(o)
+			if _, mine := c.created[jk]; mine {
+				delete(c.created, jk)
+				return
+			}
+			enqueue(ck)
+		default:
+			if wasDone, _ := cronJobFinished(old); wasDone != done {
+				enqueue(ck)
+			}
 		}
 	}
+}
+
+// observeJob updates the Job cache with j (removes it when gone) and
+// returns the key of the CronJob that controls it and the Job as cached
+// before; ok is false for Jobs no CronJob controls.
+func (c *cronJobController) observeJob(j *workload.Job, gone bool) (ck string, old *workload.Job, ok bool) {
+	ref := workload.ControllerOf(j)
+	if ref == nil || ref.Kind != "CronJob" {
+		return "", nil, false
+	}
+	ck = j.Namespace + "/" + ref.Name
+	m := c.jobs[ck]
+	if m != nil {
+		old = m[j.Name]
+	}
+	if gone {
+		if m != nil {
+			delete(m, j.Name)
+			if len(m) == 0 {
+				delete(c.jobs, ck)
+			}
+		}
+		return ck, old, true
+	}
+	if m == nil {
+		m = map[string]*workload.Job{}
+		c.jobs[ck] = m
+	}
+	m[j.Name] = j
+	return ck, old, true
 }
 
 // schedule returns the CronJob's parsed schedule in its zone, cached.
@@ -213,20 +278,15 @@ func loadZone(name string) (*time.Location, error) {
 // Reconcile syncs one CronJob: it decides with decideCronJob and applies
 // the plan (deletes, creates, status).
 func (c *cronJobController) Reconcile(_ context.Context, key string) (Result, error) {
-	ns, name, _ := strings.Cut(key, "/")
-	o, err := c.deps.Store.Get("CronJob", ns, name)
-	if errors.Is(err, store.ErrNotFound) {
+	cj := c.cronJobs[key]
+	if cj == nil {
 		return Result{}, nil
 	}
-	if err != nil {
-		return Result{}, err
-	}
-	cj := o.(*workload.CronJob)
-	owned := c.deps.Store.ListByOwner("Job", cj.UID)
-	jobs := make([]*workload.Job, 0, len(owned))
-	for _, o := range owned {
-		if IsControlledBy(o, cj.UID) {
-			jobs = append(jobs, o.(*workload.Job))
+	cached := c.jobs[key]
+	jobs := make([]*workload.Job, 0, len(cached))
+	for _, j := range cached {
+		if IsControlledBy(j, cj.UID) {
+			jobs = append(jobs, j)
 		}
 	}
 	slices.SortFunc(jobs, func(a, b *workload.Job) int { return strings.Compare(a.Name, b.Name) })
@@ -261,6 +321,9 @@ func (c *cronJobController) apply(cj *workload.CronJob, plan cronPlan) error {
 	}
 	for _, cr := range plan.Create {
 		created, err := c.deps.Store.Create(cr.Job)
+		if err == nil {
+			c.created[workload.Key(created)] = struct{}{}
+		}
 		switch {
 		case errors.Is(err, store.ErrAlreadyExists):
 			// Someone created it since we looked: ours if it has our
@@ -294,13 +357,15 @@ func (c *cronJobController) apply(cj *workload.CronJob, plan cronPlan) error {
 }
 
 // writeStatus writes st as the CronJob's status when it differs, and
-// returns cause (or the write's error).
+// returns cause (or the write's error). cj is the cache's, read-only: the
+// write goes through a shallow copy (the store copies what it is given).
 func (c *cronJobController) writeStatus(cj *workload.CronJob, st workload.CronJobStatus, cause error) error {
 	if cronStatusEqual(&cj.Status, &st) {
 		return cause
 	}
-	cj.Status = st
-	if _, err := c.deps.Store.UpdateStatus(cj); err != nil && cause == nil {
+	cp := *cj
+	cp.Status = st
+	if _, err := c.deps.Store.UpdateStatus(&cp); err != nil && cause == nil {
 		return fmt.Errorf("CronJob %s/%s: writing status: %w", cj.Namespace, cj.Name, err)
 	}
 	return cause

@@ -360,10 +360,12 @@ func byJobStartTime(a, b *workload.Job) int {
 // name for the slot, the scheduled-timestamp annotation (RFC 3339 in the
 // CronJob's zone) and a controller reference to the CronJob.
 func jobFromCronTemplate(cj *workload.CronJob, slot time.Time, loc *time.Location) *workload.Job {
-	t := cj.Spec.JobTemplate.DeepCopy()
-	ann := t.Annotations
-	if ann == nil {
-		ann = make(map[string]string, 1)
+	// Shallow: the template is shared, read-only, and the store copies
+	// what it is given.
+	t := &cj.Spec.JobTemplate
+	ann := make(map[string]string, len(t.Annotations)+1)
+	for k, v := range t.Annotations {
+		ann[k] = v
 	}
 	ann[workload.CronJobScheduledTimestamp] = slot.In(loc).Format(time.RFC3339)
 	return &workload.Job{
