@@ -12,6 +12,7 @@ import (
 
 	"github.com/orchestra-go/orchestra/controller"
 	"github.com/orchestra-go/orchestra/fake"
+	"github.com/orchestra-go/orchestra/service"
 	"github.com/orchestra-go/orchestra/store"
 	"github.com/orchestra-go/orchestra/vtime"
 	"github.com/orchestra-go/orchestra/workload"
@@ -38,6 +39,10 @@ type Config struct {
 	// Controllers, when not nil, replaces the default set of controllers
 	// (every controller orchestra has). Each function makes one controller.
 	Controllers []func(controller.Deps) controller.Controller
+	// Services configures the service layer: the ClusterIP and node port
+	// ranges, the resolver's domain and the optional TCP proxy (see
+	// service.Config). The zero value works.
+	Services service.Config
 }
 
 // Cluster is an in-process Kubernetes-like cluster: a store of API
@@ -63,6 +68,8 @@ type Cluster struct {
 	kubelet *controller.Manager
 	plane   *controller.Manager
 	mirror  *runtimeMirror
+
+	services *service.Layer
 
 	obsMu     sync.Mutex
 	observers []func(store.Event)
@@ -104,6 +111,9 @@ func New(cfg Config) (*Cluster, error) {
 	c.rec.Max = cfg.MaxEvents
 	c.deps = controller.Deps{Store: c.store, Clock: c.clock, Events: c.rec, Logger: c.logger, Seed: cfg.Seed}
 
+	if err := c.newServices(); err != nil {
+		return nil, err
+	}
 	c.mirror = newRuntimeMirror(c)
 	if err := c.mirror.start(context.Background()); err != nil {
 		return nil, fmt.Errorf("orchestra: listing the runtime: %w", err)
@@ -116,7 +126,7 @@ func New(cfg Config) (*Cluster, error) {
 	if makers == nil {
 		makers = DefaultControllers()
 	}
-	ctrls := []controller.Controller{newBinder(c)}
+	ctrls := []controller.Controller{newBinder(c), service.NewEndpointsController(c.services, c.deps)}
 	for _, mk := range makers {
 		ctrls = append(ctrls, mk(c.deps))
 	}
@@ -171,11 +181,11 @@ func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
 	m := obj.GetObjectMeta()
 	defer c.wake()
 	if m.Name == "" {
-		return c.store.Create(obj)
+		return c.createObject(obj)
 	}
 	old, err := c.store.Get(obj.Kind(), m.Namespace, m.Name)
 	if errors.Is(err, store.ErrNotFound) {
-		out, err := c.store.Create(obj)
+		out, err := c.createObject(obj)
 		if errors.Is(err, store.ErrAlreadyExists) {
 			return c.Apply(obj)
 		}
@@ -185,6 +195,7 @@ func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
 		return nil, err
 	}
 	keepSystemFields(obj, old)
+	keepServiceFields(obj, old)
 	if err := workload.ValidateUpdate(obj, old); err != nil {
 		return nil, err
 	}
@@ -201,7 +212,7 @@ func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
 	if m.Finalizers == nil {
 		m.Finalizers = om.Finalizers
 	}
-	out, err := c.store.Update(obj)
+	out, err := c.updateObject(obj, old)
 	if errors.Is(err, store.ErrConflict) {
 		return c.Apply(obj)
 	}

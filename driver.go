@@ -158,6 +158,7 @@ func (c *Cluster) Close() {
 	c.plane.Stop()
 	c.kubelet.Stop()
 	c.mirror.stop()
+	c.closeServices()
 	c.obsMu.Lock()
 	if c.obsWatch != nil {
 		c.obsWatch.Stop()

@@ -1,0 +1,861 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"reflect"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/orchestra-go/orchestra/controller"
+	"github.com/orchestra-go/orchestra/store"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// ManagedBy is the value of the endpointslice.kubernetes.io/managed-by
+// label on the EndpointSlices the endpoints controller writes. Slices with
+// another value are left alone.
+const ManagedBy = "endpointslice-controller.orchestra.dev"
+
+// EndpointsController keeps, for each Service with a selector, the
+// EndpointSlices of the pods the selector matches and the Service's
+// pickers. See the package documentation ("Endpoints").
+//
+// It is a controller.Controller: every method runs on the control plane's
+// loop goroutine. It keeps its own view of pods, Services and node zones
+// from the store's events, and an index from each pod to the Services
+// that select it, so that a pod event costs O(Services that select the
+// pod) and a readiness change of one pod rewrites one slice.
+type EndpointsController struct {
+	l        *Layer
+	store    *store.Store
+	logger   *slog.Logger
+	maxSlice int
+
+	services   map[string]*svcState
+	pods       map[string]*podState
+	postings   map[string]map[string]map[string]struct{} // ns -> "k=v" -> Service keys
+	podsOnNode map[string]map[string]struct{}
+	zones      map[string]string // node -> topology.kubernetes.io/zone
+}
+
+var _ controller.Controller = (*EndpointsController)(nil)
+
+type podState struct {
+	pod  *workload.Pod // shared with the store: read-only
+	svcs []string      // keys of the Services whose selector matches
+}
+
+type svcState struct {
+	svc     *workload.Service // shared with the store: read-only; nil once deleted
+	posting string            // the "k=v" of the selector it is indexed under
+	pods    map[string]struct{}
+	dirty   map[string]struct{}
+	full    bool // rebuild everything at the next reconcile
+
+	built   bool
+	entries map[string]*entry
+	order   []*entry // by pod key
+	groups  map[string]*group
+	slices  map[string]*workload.EndpointSlice // as last written, by name
+}
+
+// entry is one pod's endpoint in a Service.
+type entry struct {
+	key   string
+	ep    workload.Endpoint // without ports
+	pe    Endpoint          // picker endpoint without port
+	ports []int32           // per Service port; 0: the pod lacks it
+	sig   string            // ports, as a string
+	chunk *chunk
+}
+
+// group holds the endpoints with the same resolved ports, in chunks of at
+// most maxSlice: one EndpointSlice per chunk.
+type group struct {
+	sig    string
+	ports  []int32
+	chunks []*chunk
+}
+
+type chunk struct {
+	name    string
+	g       *group
+	members map[string]*entry
+	dirty   bool
+}
+
+// NewEndpointsController returns the endpoints controller of l.
+func NewEndpointsController(l *Layer, d controller.Deps) *EndpointsController {
+	lg := d.Logger
+	if lg == nil {
+		lg = slog.New(slog.DiscardHandler)
+	}
+	return &EndpointsController{l: l, store: d.Store, logger: lg, maxSlice: workload.EndpointSliceMaxLen}
+}
+
+// Name returns "endpointslice".
+func (c *EndpointsController) Name() string { return "endpointslice" }
+
+// Start rebuilds the controller's view and the address allocators from
+// the store and enqueues every Service, and every Service that has slices
+// but no longer exists.
+func (c *EndpointsController) Start(enqueue func(string)) {
+	c.l.Rebuild()
+	c.services = map[string]*svcState{}
+	c.pods = map[string]*podState{}
+	c.postings = map[string]map[string]map[string]struct{}{}
+	c.podsOnNode = map[string]map[string]struct{}{}
+	c.zones = map[string]string{}
+	for _, o := range c.store.List("Node", "", nil) {
+		n := o.(*workload.Node)
+		c.zones[n.Name] = n.Labels[workload.LabelZone]
+	}
+	for _, o := range c.store.List("Service", "", nil) {
+		s := o.(*workload.Service)
+		key := workload.Key(s)
+		st := &svcState{svc: s, pods: map[string]struct{}{}, full: true}
+		c.services[key] = st
+		c.index(key, st)
+		enqueue(key)
+	}
+	for _, o := range c.store.List("Pod", "", nil) {
+		p := o.(*workload.Pod)
+		key := workload.Key(p)
+		ps := &podState{pod: p, svcs: c.match(p)}
+		c.pods[key] = ps
+		c.nodeIndex(key, "", p.Spec.NodeName)
+		for _, s := range ps.svcs {
+			c.services[s].pods[key] = struct{}{}
+		}
+	}
+	sel := labels.SelectorFromSet(labels.Set{workload.LabelManagedBy: ManagedBy})
+	for _, o := range c.store.List("EndpointSlice", "", sel) {
+		m := o.GetObjectMeta()
+		key := m.Namespace + "/" + m.Labels[workload.LabelServiceName]
+		if c.services[key] == nil {
+			c.services[key] = &svcState{pods: map[string]struct{}{}, full: true}
+			enqueue(key)
+		}
+	}
+}
+
+// selectorOf returns the selector the controller uses for s: nil for
+// ExternalName Services and Services without one.
+func selectorOf(s *workload.Service) map[string]string {
+	if s == nil || s.Spec.Type == workload.ServiceTypeExternalName || len(s.Spec.Selector) == 0 {
+		return nil
+	}
+	return s.Spec.Selector
+}
+
+// index files a Service under one requirement of its selector (the
+// smallest key), so that a pod finds the candidate Services through its
+// own labels.
+func (c *EndpointsController) index(key string, st *svcState) {
+	sel := selectorOf(st.svc)
+	if len(sel) == 0 {
+		st.posting = ""
+		return
+	}
+	k := ""
+	for sk := range sel {
+		if k == "" || sk < k {
+			k = sk
+		}
+	}
+	st.posting = k + "=" + sel[k]
+	ns := st.svc.Namespace
+	if c.postings[ns] == nil {
+		c.postings[ns] = map[string]map[string]struct{}{}
+	}
+	if c.postings[ns][st.posting] == nil {
+		c.postings[ns][st.posting] = map[string]struct{}{}
+	}
+	c.postings[ns][st.posting][key] = struct{}{}
+}
+
+func (c *EndpointsController) unindex(key string, st *svcState) {
+	if st.posting == "" || st.svc == nil {
+		return
+	}
+	ns := st.svc.Namespace
+	delete(c.postings[ns][st.posting], key)
+	if len(c.postings[ns][st.posting]) == 0 {
+		delete(c.postings[ns], st.posting)
+	}
+	st.posting = ""
+}
+
+// match returns the keys of the Services whose selector matches p, sorted.
+func (c *EndpointsController) match(p *workload.Pod) []string {
+	post := c.postings[p.Namespace]
+	if len(post) == 0 {
+		return nil
+	}
+	var out []string
+	for k, v := range p.Labels {
+		for key := range post[k+"="+v] {
+			if selects(c.services[key].svc.Spec.Selector, p.Labels) {
+				out = append(out, key)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func selects(sel, lbls map[string]string) bool {
+	for k, v := range sel {
+		if w, ok := lbls[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *EndpointsController) nodeIndex(key, from, to string) {
+	if from == to {
+		return
+	}
+	if from != "" {
+		delete(c.podsOnNode[from], key)
+		if len(c.podsOnNode[from]) == 0 {
+			delete(c.podsOnNode, from)
+		}
+	}
+	if to != "" {
+		if c.podsOnNode[to] == nil {
+			c.podsOnNode[to] = map[string]struct{}{}
+		}
+		c.podsOnNode[to][key] = struct{}{}
+	}
+}
+
+// Handle maps a store change to the Services it touches.
+func (c *EndpointsController) Handle(ev store.Event, enqueue func(string)) {
+	switch o := ev.Object.(type) {
+	case *workload.Pod:
+		c.podEvent(ev.Type == store.Deleted, o, enqueue)
+	case *workload.Service:
+		c.serviceEvent(ev.Type == store.Deleted, o, enqueue)
+	case *workload.Node:
+		zone := ""
+		if ev.Type != store.Deleted {
+			zone = o.Labels[workload.LabelZone]
+		}
+		old := c.zones[o.Name]
+		if ev.Type == store.Deleted {
+			delete(c.zones, o.Name)
+		} else {
+			c.zones[o.Name] = zone
+		}
+		if old == zone {
+			return
+		}
+		for pk := range c.podsOnNode[o.Name] {
+			c.touchPod(pk, c.pods[pk].svcs, enqueue)
+		}
+	case *workload.EndpointSlice:
+		if o.Labels[workload.LabelManagedBy] != ManagedBy {
+			return
+		}
+		key := o.Namespace + "/" + o.Labels[workload.LabelServiceName]
+		st := c.services[key]
+		if st == nil {
+			if ev.Type != store.Deleted {
+				c.services[key] = &svcState{pods: map[string]struct{}{}, full: true}
+				enqueue(key)
+			}
+			return
+		}
+		mine, ok := st.slices[o.Name]
+		switch {
+		case ev.Type == store.Deleted && !ok:
+		case ev.Type != store.Deleted && ok && mine.ResourceVersion == o.ResourceVersion:
+		default:
+			// Someone else changed or deleted one of our slices.
+			st.full = true
+			enqueue(key)
+		}
+	}
+}
+
+func (c *EndpointsController) touchPod(pk string, svcs []string, enqueue func(string)) {
+	for _, s := range svcs {
+		st := c.services[s]
+		if st == nil {
+			continue
+		}
+		if !st.full {
+			if st.dirty == nil {
+				st.dirty = map[string]struct{}{}
+			}
+			st.dirty[pk] = struct{}{}
+		}
+		enqueue(s)
+	}
+}
+
+func (c *EndpointsController) podEvent(deleted bool, p *workload.Pod, enqueue func(string)) {
+	key := workload.Key(p)
+	ps := c.pods[key]
+	if deleted {
+		if ps == nil {
+			return
+		}
+		for _, s := range ps.svcs {
+			if st := c.services[s]; st != nil {
+				delete(st.pods, key)
+			}
+		}
+		c.touchPod(key, ps.svcs, enqueue)
+		c.nodeIndex(key, ps.pod.Spec.NodeName, "")
+		delete(c.pods, key)
+		return
+	}
+	if ps == nil {
+		ps = &podState{}
+		c.pods[key] = ps
+	}
+	old := ps.pod
+	ps.pod = p
+	oldNode := ""
+	if old != nil {
+		oldNode = old.Spec.NodeName
+	}
+	c.nodeIndex(key, oldNode, p.Spec.NodeName)
+	if old == nil || !maps2Equal(old.Labels, p.Labels) {
+		now := c.match(p)
+		for _, s := range ps.svcs {
+			if !slices.Contains(now, s) {
+				delete(c.services[s].pods, key)
+			}
+		}
+		for _, s := range now {
+			c.services[s].pods[key] = struct{}{}
+		}
+		c.touchPod(key, union(ps.svcs, now), enqueue)
+		ps.svcs = now
+		return
+	}
+	if endpointChanged(old, p) {
+		c.touchPod(key, ps.svcs, enqueue)
+	}
+}
+
+func union(a, b []string) []string {
+	out := append([]string(nil), a...)
+	for _, s := range b {
+		if !slices.Contains(a, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func maps2Equal(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// endpointChanged reports whether a pod update can change its endpoints.
+func endpointChanged(a, b *workload.Pod) bool {
+	return a.Status.PodIP != b.Status.PodIP ||
+		controller.IsPodTerminal(a) != controller.IsPodTerminal(b) ||
+		controller.IsPodReady(a) != controller.IsPodReady(b) ||
+		(a.DeletionTimestamp == nil) != (b.DeletionTimestamp == nil) ||
+		a.Spec.NodeName != b.Spec.NodeName ||
+		a.Spec.Hostname != b.Spec.Hostname || a.Spec.Subdomain != b.Spec.Subdomain ||
+		a.Annotations[AnnotationWeight] != b.Annotations[AnnotationWeight] ||
+		!reflect.DeepEqual(a.Spec.Containers, b.Spec.Containers)
+}
+
+func (c *EndpointsController) serviceEvent(deleted bool, s *workload.Service, enqueue func(string)) {
+	key := workload.Key(s)
+	st := c.services[key]
+	if deleted {
+		if st != nil && st.svc != nil {
+			c.unindex(key, st)
+			for pk := range st.pods {
+				if ps := c.pods[pk]; ps != nil {
+					ps.svcs = slices.DeleteFunc(ps.svcs, func(x string) bool { return x == key })
+				}
+			}
+			st.pods = map[string]struct{}{}
+			st.svc = nil
+		}
+		c.l.release(s)
+		enqueue(key)
+		return
+	}
+	if st == nil {
+		st = &svcState{pods: map[string]struct{}{}}
+		c.services[key] = st
+	}
+	old := st.svc
+	if old == nil || !maps2Equal(selectorOf(old), selectorOf(s)) {
+		c.unindex(key, st)
+		st.svc = s
+		c.index(key, st)
+		c.reselect(key, st)
+	}
+	st.svc = s
+	st.full, st.dirty = true, nil
+	enqueue(key)
+}
+
+// reselect recomputes the pods a Service selects after its selector
+// changed, through the store's label index.
+func (c *EndpointsController) reselect(key string, st *svcState) {
+	now := map[string]struct{}{}
+	if sel := selectorOf(st.svc); sel != nil {
+		for _, o := range c.store.List("Pod", st.svc.Namespace, labels.SelectorFromSet(sel)) {
+			pk := workload.Key(o)
+			if ps := c.pods[pk]; ps != nil && selects(sel, ps.pod.Labels) {
+				now[pk] = struct{}{}
+			}
+		}
+	}
+	for pk := range st.pods {
+		if _, ok := now[pk]; !ok {
+			if ps := c.pods[pk]; ps != nil {
+				ps.svcs = slices.DeleteFunc(ps.svcs, func(x string) bool { return x == key })
+			}
+		}
+	}
+	for pk := range now {
+		if _, ok := st.pods[pk]; !ok {
+			ps := c.pods[pk]
+			ps.svcs = append(ps.svcs, key)
+			sort.Strings(ps.svcs)
+		}
+	}
+	st.pods = now
+}
+
+// Reconcile brings the slices and pickers of one Service up to date.
+func (c *EndpointsController) Reconcile(ctx context.Context, key string) (controller.Result, error) {
+	st := c.services[key]
+	if st == nil {
+		return controller.Result{}, nil
+	}
+	ns, name := splitKey(key)
+	if st.svc == nil {
+		if err := c.deleteSlices(ns, name, nil); err != nil {
+			return controller.Result{}, err
+		}
+		c.l.unpublish(key)
+		if c.l.proxy != nil {
+			c.l.proxy.remove(key)
+		}
+		delete(c.services, key)
+		return controller.Result{}, nil
+	}
+	svc := st.svc
+	if c.l.proxy != nil {
+		c.l.proxy.sync(svc)
+	}
+	if selectorOf(svc) == nil {
+		// Not managed: no slices of ours, no endpoints for the pickers.
+		if st.built || st.full {
+			if err := c.deleteSlices(ns, name, nil); err != nil {
+				return controller.Result{}, err
+			}
+			st.built, st.full, st.slices, st.entries, st.order, st.groups = false, false, nil, nil, nil, nil
+			c.l.publish(key, svc, portNames(svc), func(int, []Endpoint) []Endpoint { return nil })
+		}
+		return controller.Result{}, nil
+	}
+	var err error
+	if !st.built || st.full {
+		err = c.rebuild(key, st)
+	} else if len(st.dirty) > 0 {
+		err = c.update(st)
+	} else {
+		return controller.Result{}, nil
+	}
+	c.publish(key, st)
+	return controller.Result{}, err
+}
+
+func portNames(svc *workload.Service) []string {
+	out := make([]string, len(svc.Spec.Ports))
+	for i, p := range svc.Spec.Ports {
+		out[i] = p.Name
+	}
+	return out
+}
+
+// publish hands every port's endpoints, in pod order, to the pickers.
+func (c *EndpointsController) publish(key string, st *svcState) {
+	c.l.publish(key, st.svc, portNames(st.svc), func(i int, dst []Endpoint) []Endpoint {
+		for _, e := range st.order {
+			if p := e.ports[i]; p != 0 {
+				dst = append(dst, e.pe)
+				dst[len(dst)-1].Port = p
+			}
+		}
+		return dst
+	})
+}
+
+// compute returns the endpoint of pod p in Service svc, or nil when the
+// pod does not appear: it has no IP or has finished.
+func (c *EndpointsController) compute(svc *workload.Service, p *workload.Pod) *entry {
+	if p.Status.PodIP == "" || controller.IsPodTerminal(p) {
+		return nil
+	}
+	serving := controller.IsPodReady(p)
+	terminating := p.DeletionTimestamp != nil
+	ready := svc.Spec.PublishNotReadyAddresses || (serving && !terminating)
+	e := &entry{key: workload.Key(p), ports: make([]int32, len(svc.Spec.Ports))}
+	var sig strings.Builder
+	for i := range svc.Spec.Ports {
+		e.ports[i] = targetPort(p, &svc.Spec.Ports[i])
+		sig.WriteString(strconv.Itoa(int(e.ports[i])))
+		sig.WriteByte(',')
+	}
+	e.sig = sig.String()
+	zone := c.zones[p.Spec.NodeName]
+	e.ep = workload.Endpoint{
+		Addresses:  []string{p.Status.PodIP},
+		Conditions: workload.EndpointConditions{Ready: &ready, Serving: &serving, Terminating: &terminating},
+		TargetRef:  &workload.ObjectReference{Kind: "Pod", Namespace: p.Namespace, Name: p.Name, UID: p.UID},
+	}
+	if p.Spec.NodeName != "" {
+		e.ep.NodeName = workload.Ptr(p.Spec.NodeName)
+	}
+	if zone != "" {
+		e.ep.Zone = workload.Ptr(zone)
+	}
+	if p.Spec.Hostname != "" && p.Spec.Subdomain == svc.Name {
+		e.ep.Hostname = workload.Ptr(p.Spec.Hostname)
+	}
+	e.pe = Endpoint{
+		Address: p.Status.PodIP, PodName: p.Name, Namespace: p.Namespace, NodeName: p.Spec.NodeName, Zone: zone,
+		Ready: ready, Serving: serving, Terminating: terminating,
+	}
+	if w, ok := p.Annotations[AnnotationWeight]; ok {
+		n, err := strconv.Atoi(w)
+		if err != nil || n < 1 || n > MaxWeight {
+			c.logger.Warn("bad pod weight annotation; using 1", "pod", e.key, "annotation", AnnotationWeight, "value", w)
+		} else {
+			e.pe.Weight = int32(n)
+		}
+	}
+	return e
+}
+
+// targetPort resolves a Service port's targetPort for pod p: a number as
+// is, a name among the pod's container ports of the same protocol; 0 when
+// the pod has no port of that name.
+func targetPort(p *workload.Pod, sp *workload.ServicePort) int32 {
+	tp := sp.TargetPort
+	if tp.Type == intstr.Int {
+		if tp.IntVal == 0 {
+			return sp.Port
+		}
+		return tp.IntVal
+	}
+	if tp.StrVal == "" {
+		return sp.Port
+	}
+	proto := sp.Protocol
+	if proto == "" {
+		proto = workload.ProtocolTCP
+	}
+	for _, ctr := range p.Spec.Containers {
+		for _, cp := range ctr.Ports {
+			cproto := cp.Protocol
+			if cproto == "" {
+				cproto = workload.ProtocolTCP
+			}
+			if cp.Name == tp.StrVal && cproto == proto {
+				return cp.ContainerPort
+			}
+		}
+	}
+	return 0
+}
+
+// rebuild recomputes every endpoint of a Service and writes the slices
+// that differ from the store's.
+func (c *EndpointsController) rebuild(key string, st *svcState) error {
+	svc := st.svc
+	st.entries = map[string]*entry{}
+	st.order = st.order[:0]
+	st.groups = map[string]*group{}
+	keys := make([]string, 0, len(st.pods))
+	for pk := range st.pods {
+		keys = append(keys, pk)
+	}
+	sort.Strings(keys)
+	for _, pk := range keys {
+		ps := c.pods[pk]
+		if ps == nil {
+			continue
+		}
+		if e := c.compute(svc, ps.pod); e != nil {
+			st.entries[pk] = e
+			st.order = append(st.order, e)
+			c.place(st, e)
+		}
+	}
+	st.dirty, st.full, st.built = nil, false, true
+	// What the store has now.
+	existing := map[string]*workload.EndpointSlice{}
+	sel := labels.SelectorFromSet(labels.Set{workload.LabelServiceName: svc.Name, workload.LabelManagedBy: ManagedBy})
+	for _, o := range c.store.List("EndpointSlice", svc.Namespace, sel) {
+		existing[o.GetObjectMeta().Name] = o.(*workload.EndpointSlice)
+	}
+	st.slices = existing
+	var errs []error
+	for _, g := range sortedGroups(st) {
+		for _, ch := range g.chunks {
+			ch.dirty = true
+			errs = append(errs, c.write(st, ch))
+		}
+	}
+	want := map[string]bool{}
+	for _, g := range st.groups {
+		for _, ch := range g.chunks {
+			want[ch.name] = true
+		}
+	}
+	errs = append(errs, c.deleteSlices(svc.Namespace, svc.Name, want))
+	for name := range st.slices {
+		if !want[name] {
+			delete(st.slices, name)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func sortedGroups(st *svcState) []*group {
+	gs := make([]*group, 0, len(st.groups))
+	for _, g := range st.groups {
+		gs = append(gs, g)
+	}
+	sort.Slice(gs, func(i, j int) bool { return gs[i].sig < gs[j].sig })
+	return gs
+}
+
+// place puts e in the first chunk of its group with room, or a new chunk.
+func (c *EndpointsController) place(st *svcState, e *entry) {
+	g := st.groups[e.sig]
+	if g == nil {
+		g = &group{sig: e.sig, ports: e.ports}
+		st.groups[e.sig] = g
+	}
+	for _, ch := range g.chunks {
+		if len(ch.members) < c.maxSlice {
+			ch.members[e.key] = e
+			ch.dirty = true
+			e.chunk = ch
+			return
+		}
+	}
+	ch := &chunk{name: chunkName(st.svc.Name, e.sig, g), g: g, members: map[string]*entry{e.key: e}, dirty: true}
+	g.chunks = append(g.chunks, ch)
+	e.chunk = ch
+}
+
+// chunkName names a new slice "<service>-<hash of the ports>-<n>" with the
+// lowest n its group does not use.
+func chunkName(svc, sig string, g *group) string {
+	h := fnv.New32a()
+	h.Write([]byte(sig))
+	prefix := fmt.Sprintf("%s-%08x-", svc, h.Sum32())
+	for n := 0; ; n++ {
+		name := prefix + strconv.Itoa(n)
+		taken := false
+		for _, ch := range g.chunks {
+			if ch.name == name {
+				taken = true
+				break
+			}
+		}
+		if !taken {
+			return name
+		}
+	}
+}
+
+// update recomputes the endpoints of the dirty pods and writes the slices
+// they touch.
+func (c *EndpointsController) update(st *svcState) error {
+	svc := st.svc
+	keys := make([]string, 0, len(st.dirty))
+	for pk := range st.dirty {
+		keys = append(keys, pk)
+	}
+	sort.Strings(keys)
+	st.dirty = nil
+	for _, pk := range keys {
+		var now *entry
+		if _, selected := st.pods[pk]; selected {
+			if ps := c.pods[pk]; ps != nil {
+				now = c.compute(svc, ps.pod)
+			}
+		}
+		old := st.entries[pk]
+		switch {
+		case old == nil && now == nil:
+		case now == nil:
+			c.unplace(st, old)
+			delete(st.entries, pk)
+			i, _ := slices.BinarySearchFunc(st.order, pk, func(e *entry, k string) int { return strings.Compare(e.key, k) })
+			st.order = slices.Delete(st.order, i, i+1)
+		case old == nil:
+			st.entries[pk] = now
+			i, _ := slices.BinarySearchFunc(st.order, pk, func(e *entry, k string) int { return strings.Compare(e.key, k) })
+			st.order = slices.Insert(st.order, i, now)
+			c.place(st, now)
+		case old.sig == now.sig:
+			if !reflect.DeepEqual(old.ep, now.ep) || old.pe != now.pe {
+				old.ep, old.pe = now.ep, now.pe
+				old.chunk.dirty = true
+			}
+		default:
+			c.unplace(st, old)
+			old.ep, old.pe, old.ports, old.sig = now.ep, now.pe, now.ports, now.sig
+			c.place(st, old)
+		}
+	}
+	var errs []error
+	for _, g := range sortedGroups(st) {
+		for _, ch := range slices.Clone(g.chunks) {
+			if ch.dirty {
+				errs = append(errs, c.write(st, ch))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *EndpointsController) unplace(st *svcState, e *entry) {
+	ch := e.chunk
+	delete(ch.members, e.key)
+	ch.dirty = true
+	e.chunk = nil
+}
+
+// write brings one chunk's slice in the store up to date: created,
+// updated, or deleted when the chunk is empty.
+func (c *EndpointsController) write(st *svcState, ch *chunk) error {
+	svc := st.svc
+	if len(ch.members) == 0 {
+		g := ch.g
+		g.chunks = slices.DeleteFunc(g.chunks, func(x *chunk) bool { return x == ch })
+		if len(g.chunks) == 0 {
+			delete(st.groups, g.sig)
+		}
+		if _, ok := st.slices[ch.name]; ok {
+			delete(st.slices, ch.name)
+			if _, err := c.store.Delete("EndpointSlice", svc.Namespace, ch.name, store.DeleteOptions{}); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		return nil
+	}
+	want := c.desired(svc, ch)
+	have := st.slices[ch.name]
+	if have != nil && sameSlice(have, want) {
+		ch.dirty = false
+		return nil
+	}
+	var out workload.Object
+	var err error
+	if have != nil {
+		want.UID = have.UID
+		out, err = c.store.Update(want)
+		if errors.Is(err, store.ErrNotFound) {
+			want.UID = ""
+			out, err = c.store.Create(want)
+		}
+	} else {
+		out, err = c.store.Create(want)
+		if errors.Is(err, store.ErrAlreadyExists) {
+			out, err = c.store.Update(want)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("service: writing EndpointSlice %s/%s: %w", svc.Namespace, ch.name, err)
+	}
+	st.slices[ch.name] = out.(*workload.EndpointSlice)
+	ch.dirty = false
+	return nil
+}
+
+// desired builds the slice of a chunk.
+func (c *EndpointsController) desired(svc *workload.Service, ch *chunk) *workload.EndpointSlice {
+	es := &workload.EndpointSlice{
+		ObjectMeta: workload.ObjectMeta{
+			Name: ch.name, Namespace: svc.Namespace,
+			Labels: map[string]string{workload.LabelServiceName: svc.Name, workload.LabelManagedBy: ManagedBy},
+			OwnerReferences: []workload.OwnerReference{{
+				APIVersion: "v1", Kind: "Service", Name: svc.Name, UID: svc.UID,
+				Controller: workload.Ptr(true), BlockOwnerDeletion: workload.Ptr(true),
+			}},
+		},
+		AddressType: workload.AddressTypeIPv4,
+		Endpoints:   make([]workload.Endpoint, 0, len(ch.members)),
+		Ports:       []workload.EndpointPort{},
+	}
+	for i := range svc.Spec.Ports {
+		sp := &svc.Spec.Ports[i]
+		if ch.g.ports[i] == 0 {
+			continue
+		}
+		es.Ports = append(es.Ports, workload.EndpointPort{
+			Name: workload.Ptr(sp.Name), Protocol: workload.Ptr(sp.Protocol), Port: workload.Ptr(ch.g.ports[i]), AppProtocol: sp.AppProtocol,
+		})
+	}
+	keys := make([]string, 0, len(ch.members))
+	for k := range ch.members {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		es.Endpoints = append(es.Endpoints, ch.members[k].ep)
+	}
+	return es
+}
+
+func sameSlice(a, b *workload.EndpointSlice) bool {
+	return a.AddressType == b.AddressType &&
+		reflect.DeepEqual(a.Endpoints, b.Endpoints) && reflect.DeepEqual(a.Ports, b.Ports) &&
+		maps2Equal(a.Labels, b.Labels) && reflect.DeepEqual(a.OwnerReferences, b.OwnerReferences)
+}
+
+// deleteSlices deletes the Service's slices of ours not named in keep.
+func (c *EndpointsController) deleteSlices(ns, name string, keep map[string]bool) error {
+	sel := labels.SelectorFromSet(labels.Set{workload.LabelServiceName: name, workload.LabelManagedBy: ManagedBy})
+	var errs []error
+	for _, o := range c.store.List("EndpointSlice", ns, sel) {
+		n := o.GetObjectMeta().Name
+		if keep[n] {
+			continue
+		}
+		if _, err := c.store.Delete("EndpointSlice", ns, n, store.DeleteOptions{}); err != nil && !errors.Is(err, store.ErrNotFound) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

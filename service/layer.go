@@ -1,0 +1,479 @@
+package service
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/orchestra-go/orchestra/store"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// Config configures the service layer of a cluster. The zero value works:
+// ClusterIPs from 10.96.0.0/12, node ports from 30000-32767, the domain
+// cluster.local and no proxy.
+type Config struct {
+	// ServiceCIDR is the ClusterIP range (DefaultServiceCIDR when empty).
+	// A loopback range such as "127.2.0.0/16" gives Services addresses
+	// the proxy can listen on (see ProxyConfig).
+	ServiceCIDR string
+	// NodePortRange is the node port range, "low-high" (30000-32767 when
+	// empty).
+	NodePortRange string
+	// ClusterDomain is the DNS domain of the resolver ("cluster.local"
+	// when empty).
+	ClusterDomain string
+	// Proxy, when not nil, runs the userspace TCP proxy: only for
+	// runtimes whose pods have real, dialable addresses (never the fake).
+	Proxy *ProxyConfig
+}
+
+// DefaultClusterDomain is the resolver's domain when Config.ClusterDomain
+// is empty.
+const DefaultClusterDomain = "cluster.local"
+
+// Layer is the service layer of one cluster: the ClusterIP and node port
+// allocators, the endpoints controller's pickers, the resolver and the
+// optional proxy. The cluster owns it; its methods are safe for
+// concurrent use.
+type Layer struct {
+	cfg    Config
+	domain string
+	store  *store.Store
+	clock  interface{ Now() time.Time }
+	logger *slog.Logger
+	seed   uint64
+
+	amu       sync.Mutex // serialises admission (allocate + store write)
+	ips       *IPAllocator
+	ports     *PortAllocator
+	ipOwner   map[netip.Addr]string // "ns/name"
+	portOwner map[int32]string
+
+	mu   sync.RWMutex // guards svcs
+	svcs map[string]*svcPickers
+
+	proxy *Proxy
+}
+
+// LayerDeps is what a Layer needs from its cluster.
+type LayerDeps struct {
+	Store  *store.Store
+	Clock  interface{ Now() time.Time } // nil: the real clock
+	Logger *slog.Logger                 // nil: silent
+	Seed   int64
+}
+
+// NewLayer returns the service layer over a store. It fails if the
+// configured ranges do not parse.
+func NewLayer(cfg Config, d LayerDeps) (*Layer, error) {
+	cidr := cfg.ServiceCIDR
+	if cidr == "" {
+		cidr = DefaultServiceCIDR
+	}
+	ips, err := NewIPAllocator(cidr)
+	if err != nil {
+		return nil, err
+	}
+	pr := DefaultNodePortRange
+	if cfg.NodePortRange != "" {
+		if pr, err = ParsePortRange(cfg.NodePortRange); err != nil {
+			return nil, err
+		}
+	}
+	ports, _ := NewPortAllocator(pr)
+	l := &Layer{
+		cfg: cfg, domain: cfg.ClusterDomain, store: d.Store, clock: d.Clock, logger: d.Logger, seed: uint64(d.Seed),
+		ips: ips, ports: ports, ipOwner: map[netip.Addr]string{}, portOwner: map[int32]string{},
+		svcs: map[string]*svcPickers{},
+	}
+	if l.domain == "" {
+		l.domain = DefaultClusterDomain
+	}
+	if l.clock == nil {
+		l.clock = realClock{}
+	}
+	if l.logger == nil {
+		l.logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Proxy != nil {
+		p, err := NewProxy(l, *cfg.Proxy)
+		if err != nil {
+			return nil, err
+		}
+		l.proxy = p
+	}
+	return l, nil
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+// Proxy returns the layer's proxy, or nil when Config.Proxy is nil.
+func (l *Layer) Proxy() *Proxy { return l.proxy }
+
+// Domain returns the resolver's cluster domain.
+func (l *Layer) Domain() string { return l.domain }
+
+// Close stops the proxy, if any, and returns after its goroutines end.
+func (l *Layer) Close() error {
+	if l.proxy != nil {
+		return l.proxy.Close()
+	}
+	return nil
+}
+
+// KeepAllocated carries what the layer allocated to old over to an update
+// svc that leaves it unset, as the API server does for an applied
+// manifest: the ClusterIP when both need one, and each port's node port,
+// matched by port name, when both need node ports and the value is not
+// used by another port of svc. Call it before workload.ValidateUpdate.
+func KeepAllocated(svc, old *workload.Service) {
+	if needsClusterIP(svc) && needsClusterIP(old) && svc.Spec.ClusterIP == "" {
+		svc.Spec.ClusterIP = old.Spec.ClusterIP
+		svc.Spec.ClusterIPs = append([]string(nil), old.Spec.ClusterIPs...)
+	}
+	if !needsNodePorts(svc) || !needsNodePorts(old) {
+		return
+	}
+	used := map[int32]bool{}
+	for _, p := range svc.Spec.Ports {
+		used[p.NodePort] = true
+	}
+	byName := map[string]int32{}
+	for _, p := range old.Spec.Ports {
+		byName[p.Name] = p.NodePort
+	}
+	for i := range svc.Spec.Ports {
+		p := &svc.Spec.Ports[i]
+		if v := byName[p.Name]; p.NodePort == 0 && v != 0 && !used[v] {
+			p.NodePort = v
+			used[v] = true
+		}
+	}
+}
+
+func needsClusterIP(s *workload.Service) bool {
+	return s.Spec.Type != workload.ServiceTypeExternalName && s.Spec.ClusterIP != workload.ClusterIPNone
+}
+
+func needsNodePorts(s *workload.Service) bool {
+	return s.Spec.Type == workload.ServiceTypeNodePort || s.Spec.Type == workload.ServiceTypeLoadBalancer
+}
+
+// allocation is what one admission took or gives back.
+type allocation struct {
+	ip    netip.Addr
+	ports []int32
+}
+
+// Create writes a new Service with its addresses: a ClusterIP (the
+// requested one, which must be in range and free, or the next free one;
+// none for headless and ExternalName Services) and, for NodePort and
+// LoadBalancer Services, a node port per port (the requested one exactly,
+// or the next free one). It sets them on svc, then calls write (the
+// store's Create of svc). If allocation fails, nothing changes and the
+// error names the field; an allocation conflict or an address out of
+// range is a *workload.ValidationError (errors.Is(err,
+// workload.ErrInvalid)). If write fails, the addresses are released.
+func (l *Layer) Create(svc *workload.Service, write func() (workload.Object, error)) (workload.Object, error) {
+	return l.admit(svc, nil, write)
+}
+
+// Update is Create for an update of old to svc: it keeps the addresses
+// svc keeps, allocates the new ones, and after a successful write
+// releases those svc no longer has (a type change to ClusterIP releases
+// the node ports, to ExternalName everything). Call KeepAllocated first.
+func (l *Layer) Update(svc, old *workload.Service, write func() (workload.Object, error)) (workload.Object, error) {
+	return l.admit(svc, old, write)
+}
+
+func (l *Layer) admit(svc, old *workload.Service, write func() (workload.Object, error)) (workload.Object, error) {
+	l.amu.Lock()
+	defer l.amu.Unlock()
+	got, drop, err := l.allocate(svc, old)
+	if err != nil {
+		return nil, err
+	}
+	out, err := write()
+	if err != nil {
+		l.free(got)
+		return nil, err
+	}
+	l.free(drop)
+	m := out.GetObjectMeta()
+	l.own(m.Namespace+"/"+m.Name, got)
+	return out, nil
+}
+
+func (l *Layer) free(a allocation) {
+	if a.ip.IsValid() {
+		l.ips.Release(a.ip)
+		delete(l.ipOwner, a.ip)
+	}
+	for _, p := range a.ports {
+		l.ports.Release(p)
+		delete(l.portOwner, p)
+	}
+}
+
+func (l *Layer) own(owner string, a allocation) {
+	if a.ip.IsValid() {
+		l.ipOwner[a.ip] = owner
+	}
+	for _, p := range a.ports {
+		l.portOwner[p] = owner
+	}
+}
+
+// allocate takes what svc needs beyond what old holds. It returns what it
+// took and what old held that svc no longer needs. On error nothing is
+// taken.
+func (l *Layer) allocate(svc, old *workload.Service) (got, drop allocation, err error) {
+	defer func() {
+		if err != nil {
+			l.free(got)
+			got, drop = allocation{}, allocation{}
+		}
+	}()
+	var oldIP netip.Addr
+	if old != nil && needsClusterIP(old) {
+		oldIP, _ = netip.ParseAddr(old.Spec.ClusterIP)
+	}
+	sp := &svc.Spec
+	if needsClusterIP(svc) {
+		req := sp.ClusterIP
+		if req == "" && len(sp.ClusterIPs) > 0 {
+			req = sp.ClusterIPs[0]
+		}
+		switch {
+		case req == "":
+			ip, err := l.ips.AllocateNext()
+			if err != nil {
+				return got, drop, fmt.Errorf("service: Service/%s/%s: spec.clusterIP: %w", svc.Namespace, svc.Name, err)
+			}
+			got.ip = ip
+			sp.ClusterIP, sp.ClusterIPs = ip.String(), []string{ip.String()}
+		case oldIP.IsValid() && req == oldIP.String():
+		default:
+			ip, perr := netip.ParseAddr(req)
+			if perr != nil {
+				return got, drop, invalid(svc, "spec.clusterIP", req, "must be empty, 'None', or a valid IP address")
+			}
+			if err := l.takeIP(ip); err != nil {
+				if errors.Is(err, ErrNotInRange) {
+					return got, drop, invalid(svc, "spec.clusterIP", req, fmt.Sprintf(
+						"failed to allocate IP %s: provided IP is not in the valid range. The range of valid IPs is %s", req, l.ips.CIDR()))
+				}
+				return got, drop, invalid(svc, "spec.clusterIP", req, fmt.Sprintf("failed to allocate IP %s: provided IP is already allocated", req))
+			}
+			got.ip = ip
+			sp.ClusterIP, sp.ClusterIPs = ip.String(), []string{ip.String()}
+		}
+	}
+	if oldIP.IsValid() && (!needsClusterIP(svc) || sp.ClusterIP != oldIP.String()) {
+		drop.ip = oldIP
+	}
+
+	held := map[int32]bool{}
+	if old != nil && needsNodePorts(old) {
+		for _, p := range old.Spec.Ports {
+			if p.NodePort != 0 {
+				held[p.NodePort] = true
+			}
+		}
+	}
+	kept := map[int32]bool{}
+	if needsNodePorts(svc) {
+		for i := range sp.Ports {
+			p := &sp.Ports[i]
+			switch {
+			case p.NodePort == 0:
+				v, err := l.ports.AllocateNext()
+				if err != nil {
+					return got, drop, fmt.Errorf("service: Service/%s/%s: spec.ports[%d].nodePort: %w", svc.Namespace, svc.Name, i, err)
+				}
+				got.ports = append(got.ports, v)
+				p.NodePort = v
+			case held[p.NodePort] || kept[p.NodePort]:
+				kept[p.NodePort] = true
+			case containsPort(got.ports, p.NodePort):
+				// The same node port for another protocol of this Service.
+			default:
+				if err := l.takePort(p.NodePort); err != nil {
+					path := fmt.Sprintf("spec.ports[%d].nodePort", i)
+					if errors.Is(err, ErrNotInRange) {
+						return got, drop, invalid(svc, path, p.NodePort, fmt.Sprintf(
+							"provided port is not in the valid range. The range of valid ports is %s", l.ports.Range()))
+					}
+					return got, drop, invalid(svc, path, p.NodePort, "provided port is already allocated")
+				}
+				got.ports = append(got.ports, p.NodePort)
+			}
+		}
+	} else {
+		for i := range sp.Ports {
+			sp.Ports[i].NodePort = 0
+		}
+	}
+	for v := range held {
+		if !kept[v] {
+			drop.ports = append(drop.ports, v)
+		}
+	}
+	sort.Slice(drop.ports, func(i, j int) bool { return drop.ports[i] < drop.ports[j] })
+	return got, drop, nil
+}
+
+func containsPort(ps []int32, p int32) bool {
+	for _, q := range ps {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+// takeIP allocates a requested address. An address held for a Service the
+// store no longer has (its deletion not yet seen by the controller) is
+// taken over.
+func (l *Layer) takeIP(ip netip.Addr) error {
+	err := l.ips.Allocate(ip)
+	if !errors.Is(err, ErrAllocated) || l.holdsIP(l.ipOwner[ip], ip) {
+		return err
+	}
+	delete(l.ipOwner, ip)
+	return nil // still set in the bitmap: now ours
+}
+
+func (l *Layer) takePort(port int32) error {
+	err := l.ports.Allocate(port)
+	if !errors.Is(err, ErrAllocated) || l.holdsPort(l.portOwner[port], port) {
+		return err
+	}
+	delete(l.portOwner, port)
+	return nil
+}
+
+// holdsIP reports whether the stored Service owner still has ip.
+func (l *Layer) holdsIP(owner string, ip netip.Addr) bool {
+	s := l.peekService(owner)
+	return s != nil && needsClusterIP(s) && s.Spec.ClusterIP == ip.String()
+}
+
+func (l *Layer) holdsPort(owner string, port int32) bool {
+	s := l.peekService(owner)
+	if s == nil || !needsNodePorts(s) {
+		return false
+	}
+	for _, p := range s.Spec.Ports {
+		if p.NodePort == port {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *Layer) peekService(key string) *workload.Service {
+	if key == "" {
+		return nil
+	}
+	ns, name := splitKey(key)
+	o, err := l.store.Peek("Service", ns, name)
+	if err != nil {
+		return nil
+	}
+	return o.(*workload.Service)
+}
+
+func invalid(svc *workload.Service, path string, value any, detail string) error {
+	return &workload.ValidationError{
+		Kind: "Service", Namespace: svc.Namespace, Name: svc.Name,
+		Errors: workload.ErrorList{{Path: path, Type: workload.ErrorTypeInvalid, Value: value, Detail: detail}},
+	}
+}
+
+// Rebuild sets the allocators' state from the Services in the store, as
+// the API server's repair loop does: called when the control plane starts.
+// A value two stored Services claim stays with the first (by namespace and
+// name) and is logged.
+func (l *Layer) Rebuild() {
+	l.amu.Lock()
+	defer l.amu.Unlock()
+	l.ips.Reset()
+	l.ports.Reset()
+	clear(l.ipOwner)
+	clear(l.portOwner)
+	for _, o := range l.store.List("Service", "", nil) {
+		s := o.(*workload.Service)
+		key := s.Namespace + "/" + s.Name
+		if needsClusterIP(s) {
+			if ip, err := netip.ParseAddr(s.Spec.ClusterIP); err == nil {
+				if err := l.ips.Allocate(ip); err != nil {
+					l.logger.Warn("service ClusterIP not restored", "service", key, "clusterIP", s.Spec.ClusterIP, "err", err)
+				} else {
+					l.ipOwner[ip] = key
+				}
+			}
+		}
+		if needsNodePorts(s) {
+			for _, p := range s.Spec.Ports {
+				if p.NodePort == 0 || l.portOwner[p.NodePort] == key {
+					continue
+				}
+				if err := l.ports.Allocate(p.NodePort); err != nil {
+					l.logger.Warn("service node port not restored", "service", key, "nodePort", p.NodePort, "err", err)
+				} else {
+					l.portOwner[p.NodePort] = key
+				}
+			}
+		}
+	}
+}
+
+// release gives back what the deleted Service svc held, unless the store
+// has a Service of that name that still holds it (deleted and created
+// again) or another Service took it over meanwhile.
+func (l *Layer) release(svc *workload.Service) {
+	key := svc.Namespace + "/" + svc.Name
+	l.amu.Lock()
+	defer l.amu.Unlock()
+	if ip, err := netip.ParseAddr(svc.Spec.ClusterIP); err == nil && l.ipOwner[ip] == key && !l.holdsIP(key, ip) {
+		l.ips.Release(ip)
+		delete(l.ipOwner, ip)
+	}
+	for _, p := range svc.Spec.Ports {
+		if p.NodePort != 0 && l.portOwner[p.NodePort] == key && !l.holdsPort(key, p.NodePort) {
+			l.ports.Release(p.NodePort)
+			delete(l.portOwner, p.NodePort)
+		}
+	}
+}
+
+// Allocated reports whether the ClusterIP ip (an address) or the node port
+// (a number) is allocated: for tests and diagnostics.
+func (l *Layer) Allocated(ip string, nodePort int32) (ipTaken, portTaken bool) {
+	l.amu.Lock()
+	defer l.amu.Unlock()
+	if a, err := netip.ParseAddr(ip); err == nil {
+		ipTaken = l.ips.Has(a)
+	}
+	if nodePort != 0 {
+		portTaken = l.ports.Has(nodePort)
+	}
+	return ipTaken, portTaken
+}
+
+func splitKey(key string) (ns, name string) {
+	for i := 0; i < len(key); i++ {
+		if key[i] == '/' {
+			return key[:i], key[i+1:]
+		}
+	}
+	return "", key
+}

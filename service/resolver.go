@@ -1,0 +1,259 @@
+package service
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// Resolver answers the DNS names of Services and their pods as the
+// cluster DNS (CoreDNS's kubernetes plugin) does, from the store's
+// Services and EndpointSlices:
+//
+//   - <svc>.<ns>.svc.<domain>: the ClusterIP; for a headless Service the
+//     addresses of its ready endpoints (all of them with
+//     publishNotReadyAddresses); for an ExternalName Service its
+//     externalName (a CNAME: resolve it with the system resolver).
+//   - <hostname>.<svc>.<ns>.svc.<domain>: the pod of a headless Service
+//     whose hostname is <hostname> and subdomain <svc> (StatefulSet pods).
+//   - _<port>._<proto>.<svc>.<ns>.svc.<domain> (LookupSRV): the named
+//     port: the Service's name and port, or for a headless Service one
+//     target per ready endpoint ("<hostname or dashed IP>.<svc>.<ns>.svc.
+//     <domain>") with the pod's own port number.
+//
+// Names that are not fully qualified go through the search list of a pod
+// in the client's namespace, as Kubernetes' resolv.conf (ndots 5):
+// <ns>.svc.<domain>, svc.<domain>, <domain>, then the name itself. So
+// "web", "web.shop", "web.shop.svc" and "mysql-0.mysql" all resolve from
+// the right namespace. Results are sorted. A name nothing answers to gives
+// an error wrapping ErrNotFound; a Service with no ready endpoint to
+// offer, one wrapping ErrNoEndpoints.
+type Resolver struct {
+	l *Layer
+}
+
+// SRV is one answer of LookupSRV.
+type SRV struct {
+	Target string
+	Port   int32
+}
+
+// Resolver returns the layer's resolver.
+func (l *Layer) Resolver() *Resolver { return &Resolver{l: l} }
+
+const ndots = 5
+
+// candidates returns the fully qualified names to try for name, as a pod
+// in namespace from would.
+func (r *Resolver) candidates(from, name string) []string {
+	if from == "" {
+		from = "default"
+	}
+	name = strings.ToLower(name)
+	if strings.HasSuffix(name, ".") {
+		return []string{strings.TrimSuffix(name, ".")}
+	}
+	d := r.l.domain
+	search := []string{name + "." + from + ".svc." + d, name + ".svc." + d, name + "." + d}
+	if strings.Count(name, ".") >= ndots {
+		return append([]string{name}, search...)
+	}
+	return append(search, name)
+}
+
+// LookupHost returns the addresses of name, asked from a pod in namespace
+// from ("" means "default").
+func (r *Resolver) LookupHost(from, name string) ([]string, error) {
+	for _, fq := range r.candidates(from, name) {
+		addrs, err := r.host(fq)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		return addrs, err
+	}
+	return nil, fmt.Errorf("%w: name %q (from namespace %q)", ErrNotFound, name, nsOr(from))
+}
+
+// LookupSRV returns the targets of a named port,
+// "_<port>._<proto>.<svc>.<ns>.svc.<domain>" (or a shorter form), asked
+// from a pod in namespace from.
+func (r *Resolver) LookupSRV(from, name string) ([]SRV, error) {
+	for _, fq := range r.candidates(from, name) {
+		srvs, err := r.srv(fq)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		return srvs, err
+	}
+	return nil, fmt.Errorf("%w: SRV name %q (from namespace %q)", ErrNotFound, name, nsOr(from))
+}
+
+func nsOr(ns string) string {
+	if ns == "" {
+		return "default"
+	}
+	return ns
+}
+
+// split returns the labels before ".svc.<domain>", or nil.
+func (r *Resolver) split(fq string) []string {
+	rest, ok := strings.CutSuffix(fq, ".svc."+r.l.domain)
+	if !ok || rest == "" {
+		return nil
+	}
+	return strings.Split(rest, ".")
+}
+
+func (r *Resolver) service(name, ns string) (*workload.Service, error) {
+	o, err := r.l.store.Peek("Service", ns, name)
+	if err != nil {
+		return nil, fmt.Errorf("%w: Service %s/%s", ErrNotFound, ns, name)
+	}
+	return o.(*workload.Service), nil
+}
+
+func (r *Resolver) host(fq string) ([]string, error) {
+	parts := r.split(fq)
+	switch len(parts) {
+	case 2:
+		svc, err := r.service(parts[0], parts[1])
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case svc.Spec.Type == workload.ServiceTypeExternalName:
+			return []string{svc.Spec.ExternalName}, nil
+		case svc.Spec.ClusterIP != workload.ClusterIPNone:
+			return []string{svc.Spec.ClusterIP}, nil
+		}
+		var out []string
+		seen := map[string]bool{}
+		for _, es := range r.slices(svc) {
+			for _, ep := range es.Endpoints {
+				if !readyEndpoint(&ep) {
+					continue
+				}
+				for _, a := range ep.Addresses {
+					if !seen[a] {
+						seen[a] = true
+						out = append(out, a)
+					}
+				}
+			}
+		}
+		if len(out) == 0 {
+			return nil, fmt.Errorf("%w: headless Service %s/%s has no ready endpoint", ErrNoEndpoints, svc.Namespace, svc.Name)
+		}
+		sortAddrs(out)
+		return out, nil
+	case 3:
+		svc, err := r.service(parts[1], parts[2])
+		if err != nil || svc.Spec.ClusterIP != workload.ClusterIPNone {
+			return nil, fmt.Errorf("%w: %s", ErrNotFound, fq)
+		}
+		var out []string
+		for _, es := range r.slices(svc) {
+			for _, ep := range es.Endpoints {
+				if ep.Hostname != nil && *ep.Hostname == parts[0] && readyEndpoint(&ep) {
+					out = append(out, ep.Addresses...)
+				}
+			}
+		}
+		if len(out) == 0 {
+			return nil, fmt.Errorf("%w: %s", ErrNotFound, fq)
+		}
+		sortAddrs(out)
+		return out, nil
+	}
+	return nil, fmt.Errorf("%w: %s", ErrNotFound, fq)
+}
+
+func (r *Resolver) srv(fq string) ([]SRV, error) {
+	parts := r.split(fq)
+	if len(parts) != 4 || !strings.HasPrefix(parts[0], "_") || !strings.HasPrefix(parts[1], "_") {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, fq)
+	}
+	port, proto := parts[0][1:], strings.ToUpper(parts[1][1:])
+	svc, err := r.service(parts[2], parts[3])
+	if err != nil {
+		return nil, err
+	}
+	var sp *workload.ServicePort
+	for i := range svc.Spec.Ports {
+		p := &svc.Spec.Ports[i]
+		if p.Name == port && p.Name != "" && p.Protocol == proto {
+			sp = p
+		}
+	}
+	if sp == nil {
+		return nil, fmt.Errorf("%w: Service %s/%s has no %s port %q", ErrNotFound, svc.Namespace, svc.Name, proto, port)
+	}
+	base := svc.Name + "." + svc.Namespace + ".svc." + r.l.domain
+	if svc.Spec.ClusterIP != workload.ClusterIPNone {
+		return []SRV{{Target: base, Port: sp.Port}}, nil
+	}
+	var out []SRV
+	for _, es := range r.slices(svc) {
+		var num int32
+		for _, ep := range es.Ports {
+			if ep.Name != nil && *ep.Name == port && ep.Port != nil {
+				num = *ep.Port
+			}
+		}
+		if num == 0 {
+			continue
+		}
+		for _, ep := range es.Endpoints {
+			if !readyEndpoint(&ep) || len(ep.Addresses) == 0 {
+				continue
+			}
+			host := strings.ReplaceAll(ep.Addresses[0], ".", "-")
+			if ep.Hostname != nil {
+				host = *ep.Hostname
+			}
+			out = append(out, SRV{Target: host + "." + base, Port: num})
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: headless Service %s/%s has no ready endpoint for port %q", ErrNoEndpoints, svc.Namespace, svc.Name, port)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Target != out[j].Target {
+			return out[i].Target < out[j].Target
+		}
+		return out[i].Port < out[j].Port
+	})
+	return out, nil
+}
+
+func (r *Resolver) slices(svc *workload.Service) []*workload.EndpointSlice {
+	sel := labels.SelectorFromSet(labels.Set{workload.LabelServiceName: svc.Name})
+	objs := r.l.store.List("EndpointSlice", svc.Namespace, sel)
+	out := make([]*workload.EndpointSlice, len(objs))
+	for i, o := range objs {
+		out[i] = o.(*workload.EndpointSlice)
+	}
+	return out
+}
+
+// readyEndpoint: a nil ready condition means ready.
+func readyEndpoint(ep *workload.Endpoint) bool {
+	return ep.Conditions.Ready == nil || *ep.Conditions.Ready
+}
+
+func sortAddrs(a []string) {
+	sort.Slice(a, func(i, j int) bool {
+		x, e1 := netip.ParseAddr(a[i])
+		y, e2 := netip.ParseAddr(a[j])
+		if e1 == nil && e2 == nil {
+			return x.Less(y)
+		}
+		return a[i] < a[j]
+	})
+}
