@@ -196,10 +196,13 @@ func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
 	}
 	keepSystemFields(obj, old)
 	keepServiceFields(obj, old)
+	om := old.GetObjectMeta()
+	if m.UID == "" { // an applied manifest has none: it names the stored object
+		m.UID, m.CreationTimestamp = om.UID, om.CreationTimestamp
+	}
 	if err := workload.ValidateUpdate(obj, old); err != nil {
 		return nil, err
 	}
-	om := old.GetObjectMeta()
 	m.UID = om.UID
 	m.ResourceVersion = om.ResourceVersion
 	m.CreationTimestamp = om.CreationTimestamp
