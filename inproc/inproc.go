@@ -418,6 +418,10 @@ func (r *Runtime) PodAddr(namespace, name string, port int32) (netip.AddrPort, e
 	return r.k.PodAddr(namespace, name, port)
 }
 
+// PodAddrShared reports whether pods share 127.0.0.1 with mapped ports
+// (Config.Addressing) instead of having addresses of their own.
+func (r *Runtime) PodAddrShared() bool { return r.k.SharedAddresses() }
+
 // Shutdown stops the runtime: every function's context is cancelled and
 // every run reported killed, every timer and probe stops and every watch
 // ends. It returns when every goroutine of the runtime has returned,
