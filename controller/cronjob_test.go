@@ -240,7 +240,9 @@ func newCronJob(name, schedule string, mutate ...func(*workload.CronJob)) *workl
 		},
 	}
 	for _, m := range mutate {
-		m(cj)
+		if m != nil {
+			m(cj)
+		}
 	}
 	return cj
 }
