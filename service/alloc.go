@@ -38,6 +38,7 @@ type bitmap struct {
 }
 
 func newBitmap(size, band int) *bitmap {
+	band = min(band, size)
 	return &bitmap{words: make([]uint64, (size+63)/64), size: size, band: band, hint: band}
 }
 

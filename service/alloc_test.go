@@ -129,3 +129,18 @@ func TestParsePortRange(t *testing.T) {
 		}
 	}
 }
+
+func TestPortAllocatorSmallRangeFills(t *testing.T) {
+	a, err := NewPortAllocator(PortRange{40000, 40009}) // band 16 > size 10
+	if err != nil {
+		t.Fatal(err)
+	}
+	for want := int32(40000); want <= 40009; want++ {
+		if p, err := a.AllocateNext(); err != nil || p != want {
+			t.Fatalf("AllocateNext = %d, %v; want %d", p, err, want)
+		}
+	}
+	if p, err := a.AllocateNext(); !errors.Is(err, ErrRangeFull) {
+		t.Fatalf("full: %d, %v", p, err)
+	}
+}

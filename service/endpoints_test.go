@@ -330,7 +330,7 @@ func TestEndpointsPublishNotReadyAndTerminalPods(t *testing.T) {
 	apply(t, c, pending)
 	advance(t, c, time.Second)
 	want := []string{
-		"db-0 10.244.0.2 [=8080] R-- node-a <nil>", // not serving, published ready
+		"db-0 10.244.0.2 [=8080] R-- node-a <nil>",    // not serving, published ready
 		"db-init 10.244.0.3 [=8080] RS- node-a <nil>", // running and ready
 	}
 	if diff := cmp.Diff(want, endpoints(t, c, "db")); diff != "" {

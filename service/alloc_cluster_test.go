@@ -1,0 +1,221 @@
+package service_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orchestra-go/orchestra"
+	"github.com/orchestra-go/orchestra/service"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+func getService(t *testing.T, c *orchestra.Cluster, name string) *workload.Service {
+	t.Helper()
+	o, err := c.Get("Service", "default", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.(*workload.Service)
+}
+
+// wantInvalid checks err is a validation error on Service/default/name
+// naming field.
+func wantInvalid(t *testing.T, err error, name, field string) {
+	t.Helper()
+	var ve *workload.ValidationError
+	if !errors.Is(err, workload.ErrInvalid) || !errors.As(err, &ve) {
+		t.Fatalf("err = %v, want a validation error", err)
+	}
+	if ve.Kind != "Service" || ve.Namespace != "default" || ve.Name != name || len(ve.Errors) != 1 || ve.Errors[0].Path != field {
+		t.Fatalf("err = %v, want Service/default/%s %s", err, name, field)
+	}
+}
+
+func TestClusterIPAllocation(t *testing.T) {
+	c := newCluster(t)
+	apply(t, c, newService("a", "a"))
+	if ip := getService(t, c, "a").Spec.ClusterIP; ip != "10.96.1.0" {
+		t.Fatalf("first dynamic ClusterIP %s, want 10.96.1.0 (lowest of the upper band)", ip)
+	}
+	fixed := newService("b", "b")
+	fixed.Spec.ClusterIP = "10.96.0.10"
+	apply(t, c, fixed)
+	if s := getService(t, c, "b"); s.Spec.ClusterIP != "10.96.0.10" || len(s.Spec.ClusterIPs) != 1 || s.Spec.ClusterIPs[0] != "10.96.0.10" {
+		t.Fatalf("requested ClusterIP: %v %v", s.Spec.ClusterIP, s.Spec.ClusterIPs)
+	}
+
+	// Conflicts and bad requests fail the Apply and change nothing.
+	dup := newService("dup", "x")
+	dup.Spec.ClusterIP = "10.96.0.10"
+	_, err := c.Apply(dup)
+	wantInvalid(t, err, "dup", "spec.clusterIP")
+	if !strings.Contains(err.Error(), "already allocated") {
+		t.Fatalf("err = %v", err)
+	}
+	out := newService("out", "x")
+	out.Spec.ClusterIP = "10.200.0.1"
+	_, err = c.Apply(out)
+	wantInvalid(t, err, "out", "spec.clusterIP")
+	if !strings.Contains(err.Error(), "10.96.0.0/12") {
+		t.Fatalf("err = %v, want the range named", err)
+	}
+	for _, n := range []string{"dup", "out"} {
+		if _, err := c.Get("Service", "default", n); err == nil {
+			t.Fatalf("Service %s stored after a failed Apply", n)
+		}
+	}
+
+	// Re-applying a manifest without clusterIP keeps the address.
+	apply(t, c, newService("a", "a"))
+	if ip := getService(t, c, "a").Spec.ClusterIP; ip != "10.96.1.0" {
+		t.Fatalf("ClusterIP after re-apply: %s", ip)
+	}
+	// Changing it is refused (immutable).
+	moved := newService("a", "a")
+	moved.Spec.ClusterIP = "10.96.5.5"
+	if _, err := c.Apply(moved); !errors.Is(err, workload.ErrInvalid) {
+		t.Fatalf("changing clusterIP: %v", err)
+	}
+
+	// Deleting b frees 10.96.0.10 at once (before the controller runs).
+	if err := c.Delete("Service", "default", "b", ""); err != nil {
+		t.Fatal(err)
+	}
+	apply(t, c, dup)
+	if ip := getService(t, c, "dup").Spec.ClusterIP; ip != "10.96.0.10" {
+		t.Fatalf("reused ClusterIP: %s", ip)
+	}
+
+	// Headless Services and ExternalName Services get none.
+	hl := newService("hl", "x")
+	hl.Spec.ClusterIP = workload.ClusterIPNone
+	apply(t, c, hl)
+	ext := &workload.Service{ObjectMeta: workload.ObjectMeta{Name: "ext", Namespace: "default"},
+		Spec: workload.ServiceSpec{Type: workload.ServiceTypeExternalName, ExternalName: "db.example.com"}}
+	apply(t, c, ext)
+	if ip := getService(t, c, "hl").Spec.ClusterIP; ip != workload.ClusterIPNone {
+		t.Fatal(ip)
+	}
+	if ip := getService(t, c, "ext").Spec.ClusterIP; ip != "" {
+		t.Fatal(ip)
+	}
+	if ip := getService(t, c, "dup").Spec.ClusterIP; ip != "10.96.0.10" {
+		t.Fatal(ip)
+	}
+}
+
+func TestNodePortAllocation(t *testing.T) {
+	c := newCluster(t)
+	np := newService("np", "np")
+	np.Spec.Type = workload.ServiceTypeNodePort
+	apply(t, c, np)
+	if p := getService(t, c, "np").Spec.Ports[0].NodePort; p != 30086 {
+		t.Fatalf("first dynamic node port %d, want 30086", p)
+	}
+	fixed := newService("fixed", "x")
+	fixed.Spec.Type = workload.ServiceTypeLoadBalancer // treated as NodePort
+	fixed.Spec.Ports[0].NodePort = 30080
+	apply(t, c, fixed)
+	if p := getService(t, c, "fixed").Spec.Ports[0].NodePort; p != 30080 {
+		t.Fatalf("requested node port: %d", p)
+	}
+	clash := newService("clash", "x")
+	clash.Spec.Type = workload.ServiceTypeNodePort
+	clash.Spec.Ports[0].NodePort = 30080
+	_, err := c.Apply(clash)
+	wantInvalid(t, err, "clash", "spec.ports[0].nodePort")
+	if _, err := c.Get("Service", "default", "clash"); err == nil {
+		t.Fatal("clash stored")
+	}
+	// A failed Apply takes nothing: its ClusterIP is still free.
+	next := newService("next", "x")
+	apply(t, c, next)
+	if ip := getService(t, c, "next").Spec.ClusterIP; ip != "10.96.1.2" {
+		t.Fatalf("ClusterIP after a failed Apply: %s, want 10.96.1.2", ip)
+	}
+	outside := newService("outside", "x")
+	outside.Spec.Type = workload.ServiceTypeNodePort
+	outside.Spec.Ports[0].NodePort = 8080
+	_, err = c.Apply(outside)
+	wantInvalid(t, err, "outside", "spec.ports[0].nodePort")
+
+	// Re-apply keeps the node port; a type change to ClusterIP releases it.
+	apply(t, c, newServiceTyped("fixed", workload.ServiceTypeLoadBalancer))
+	if p := getService(t, c, "fixed").Spec.Ports[0].NodePort; p != 30080 {
+		t.Fatalf("node port after re-apply: %d", p)
+	}
+	apply(t, c, newServiceTyped("fixed", workload.ServiceTypeClusterIP))
+	if p := getService(t, c, "fixed").Spec.Ports[0].NodePort; p != 0 {
+		t.Fatalf("node port after the change to ClusterIP: %d", p)
+	}
+	apply(t, c, clash)
+	if p := getService(t, c, "clash").Spec.Ports[0].NodePort; p != 30080 {
+		t.Fatalf("released node port: %d", p)
+	}
+}
+
+func newServiceTyped(name, typ string) *workload.Service {
+	s := newService(name, "x")
+	s.Spec.Type = typ
+	return s
+}
+
+func TestAllocationsRebuiltWhenTheControlPlaneStarts(t *testing.T) {
+	c := newCluster(t)
+	a := newService("a", "a")
+	a.Spec.Type = workload.ServiceTypeNodePort
+	apply(t, c, a)
+	c.StopControlPlane()
+	// While the control plane is down, b is created and a deleted.
+	apply(t, c, newService("b", "b"))
+	if err := c.Delete("Service", "default", "a", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.StartControlPlane(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	ipTaken, portTaken := c.Services().Allocated("10.96.1.0", 30086)
+	if ipTaken || portTaken {
+		t.Fatalf("a's addresses still allocated after the rebuild: ip %v port %v", ipTaken, portTaken)
+	}
+	if ipTaken, _ := c.Services().Allocated(getService(t, c, "b").Spec.ClusterIP, 0); !ipTaken {
+		t.Fatal("b's ClusterIP not allocated after the rebuild")
+	}
+	clash := newService("clash", "x")
+	clash.Spec.ClusterIP = getService(t, c, "b").Spec.ClusterIP
+	_, err := c.Apply(clash)
+	wantInvalid(t, err, "clash", "spec.clusterIP")
+}
+
+func TestServiceCIDRConfig(t *testing.T) {
+	if _, err := orchestra.New(orchestra.Config{Services: servicesConfig("10.0.0.0/40", "")}); err == nil {
+		t.Fatal("bad ServiceCIDR accepted")
+	}
+	if _, err := orchestra.New(orchestra.Config{Services: servicesConfig("", "5-1")}); err == nil {
+		t.Fatal("bad NodePortRange accepted")
+	}
+	c, err := orchestra.New(orchestra.Config{Services: servicesConfig("127.2.0.0/16", "40000-40009")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s := newServiceTyped("a", workload.ServiceTypeNodePort)
+	if _, err := c.Apply(s); err != nil {
+		t.Fatal(err)
+	}
+	got := getService(t, c, "a")
+	// /16: lower band 256; range 10 ports: lower band 16 > size, so the
+	// lowest free port.
+	if got.Spec.ClusterIP != "127.2.1.0" || got.Spec.Ports[0].NodePort != 40000 {
+		t.Fatalf("ClusterIP %s node port %d", got.Spec.ClusterIP, got.Spec.Ports[0].NodePort)
+	}
+}
+
+func servicesConfig(cidr, ports string) service.Config {
+	return service.Config{ServiceCIDR: cidr, NodePortRange: ports}
+}
