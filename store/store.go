@@ -69,7 +69,10 @@ const (
 // Preconditions must hold for a Delete to proceed; empty fields are not
 // checked.
 type Preconditions struct {
-	UID             string
+	// UID, when set, must be the stored object's uid.
+	UID string
+	// ResourceVersion, when set, must be the stored object's
+	// resourceVersion.
 	ResourceVersion string
 }
 
