@@ -1,0 +1,364 @@
+package service_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/orchestra-go/orchestra/controller"
+	"github.com/orchestra-go/orchestra/internal/leakcheck"
+	"github.com/orchestra-go/orchestra/service"
+	"github.com/orchestra-go/orchestra/store"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// proxyEnv is a store, a service layer with a proxy and a control plane
+// with only the endpoints controller: pods are written to the store by
+// hand, with real loopback addresses.
+type proxyEnv struct {
+	t *testing.T
+	s *store.Store
+	l *service.Layer
+	m *controller.Manager
+}
+
+func newProxyEnv(t *testing.T, cfg service.Config) *proxyEnv {
+	t.Helper()
+	s := store.New(store.Config{Seed: 1})
+	if cfg.Proxy == nil {
+		cfg.Proxy = &service.ProxyConfig{}
+	}
+	l, err := service.NewLayer(cfg, service.LayerDeps{Store: s, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := controller.Deps{Store: s}
+	m := controller.NewManager(deps, service.NewEndpointsController(l, deps))
+	if err := m.Start(); err != nil {
+		t.Fatal(err)
+	}
+	e := &proxyEnv{t: t, s: s, l: l, m: m}
+	t.Cleanup(func() {
+		m.Stop()
+		if err := l.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return e
+}
+
+func (e *proxyEnv) settle() {
+	for e.m.Step(context.Background()) {
+	}
+}
+
+func (e *proxyEnv) addService(svc *workload.Service) {
+	e.t.Helper()
+	workload.Default(svc)
+	if _, err := e.l.Create(svc, func() (workload.Object, error) { return e.s.Create(svc) }); err != nil {
+		e.t.Fatal(err)
+	}
+	e.settle()
+}
+
+// addPod stores a running, ready pod at 127.0.0.1 whose container port
+// "http" is port.
+func (e *proxyEnv) addPod(name string, port int) {
+	e.t.Helper()
+	p := &workload.Pod{
+		ObjectMeta: workload.ObjectMeta{Name: name, Namespace: "default", Labels: map[string]string{"app": "web"}},
+		Spec: workload.PodSpec{NodeName: "node-a", Containers: []workload.Container{{
+			Name: "main", Image: "x", Ports: []workload.ContainerPort{{Name: "http", ContainerPort: int32(port)}},
+		}}},
+	}
+	if _, err := e.s.Create(p); err != nil {
+		e.t.Fatal(err)
+	}
+	p.Status = workload.PodStatus{Phase: workload.PodRunning, PodIP: "127.0.0.1",
+		Conditions: []workload.PodCondition{{Type: workload.PodReady, Status: workload.ConditionTrue}}}
+	if _, err := e.s.UpdateStatus(p); err != nil {
+		e.t.Fatal(err)
+	}
+	e.settle()
+}
+
+func webService() *workload.Service {
+	return &workload.Service{
+		ObjectMeta: workload.ObjectMeta{Name: "web", Namespace: "default"},
+		Spec: workload.ServiceSpec{
+			Selector: map[string]string{"app": "web"},
+			Ports:    []workload.ServicePort{{Name: "http", Port: 18080, TargetPort: intstr.FromString("http")}},
+		},
+	}
+}
+
+// backend is a TCP server on 127.0.0.1 that greets each connection with
+// its id and a newline, then echoes.
+type backend struct {
+	id string
+	ln net.Listener
+	wg sync.WaitGroup
+}
+
+func startBackend(t *testing.T, id string) *backend {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &backend{id: id, ln: ln}
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			b.wg.Add(1)
+			go func() {
+				defer b.wg.Done()
+				defer c.Close()
+				if _, err := io.WriteString(c, b.id+"\n"); err != nil {
+					return
+				}
+				io.Copy(c, c)
+			}()
+		}
+	}()
+	t.Cleanup(b.stop)
+	return b
+}
+
+func (b *backend) port() int { return b.ln.Addr().(*net.TCPAddr).Port }
+
+func (b *backend) stop() {
+	b.ln.Close()
+	b.wg.Wait()
+}
+
+// refusedPort returns a loopback port nothing listens on.
+func refusedPort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	return p
+}
+
+// greet dials addr, reads the backend's id, and closes.
+func greet(t *testing.T, addr string) string {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		t.Fatalf("reading the greeting through %s: %v", addr, err)
+	}
+	return line[:len(line)-1]
+}
+
+func TestProxyRoundRobin(t *testing.T) {
+	leakCheck(t)
+	e := newProxyEnv(t, service.Config{})
+	e.addService(webService())
+	for _, id := range []string{"a", "b", "c"} {
+		e.addPod("web-"+id, startBackend(t, id).port())
+	}
+	addr, err := e.l.Proxy().Addr("default", "web", "http")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	count := map[string]int{}
+	for range 9 {
+		id := greet(t, addr)
+		got = append(got, id)
+		count[id]++
+	}
+	for i := 3; i < len(got); i++ {
+		if got[i] != got[i-3] {
+			t.Fatalf("not a rotation: %v", got)
+		}
+	}
+	if count["a"] != 3 || count["b"] != 3 || count["c"] != 3 {
+		t.Fatalf("9 connections over 3 endpoints: %v", count)
+	}
+
+	// Bytes go both ways, with half-close.
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	payload := bytes.Repeat([]byte("orchestra"), 100_000)
+	go func() {
+		c.Write(payload)
+		c.(*net.TCPConn).CloseWrite()
+	}()
+	all, err := io.ReadAll(c)
+	c.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := bytes.IndexByte(all, '\n'); i < 0 || !bytes.Equal(all[i+1:], payload) {
+		t.Fatalf("echo through the proxy: %d bytes back, want greeting + %d", len(all), len(payload))
+	}
+}
+
+func TestProxyFailover(t *testing.T) {
+	leakCheck(t)
+	var dials, failed atomic.Int64
+	d := &net.Dialer{}
+	cfg := service.Config{Proxy: &service.ProxyConfig{Dial: func(ctx context.Context, network, address string) (net.Conn, error) {
+		dials.Add(1)
+		c, err := d.DialContext(ctx, network, address)
+		if err != nil {
+			failed.Add(1)
+		}
+		return c, err
+	}}}
+	e := newProxyEnv(t, cfg)
+	e.addService(webService())
+	e.addPod("web-a", startBackend(t, "a").port())
+	e.addPod("web-dead", refusedPort(t))
+	e.addPod("web-c", startBackend(t, "c").port())
+	addr, err := e.l.Proxy().Addr("default", "web", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for range 6 {
+		count[greet(t, addr)]++
+	}
+	if count["a"]+count["c"] != 6 || count["a"] == 0 || count["c"] == 0 {
+		t.Fatalf("connections: %v", count)
+	}
+	// The dead endpoint is tried once per cycle of the rotation: 2 or 3
+	// times over 6 connections, depending on where the rotation starts,
+	// and each failed dial is followed by one that succeeds.
+	if f := failed.Load(); f < 2 || f > 3 || dials.Load() != 6+f {
+		t.Fatalf("dials %d, failed %d; want 6 + failed, failed 2 or 3", dials.Load(), f)
+	}
+}
+
+func TestProxyAllEndpointsRefuse(t *testing.T) {
+	leakCheck(t)
+	e := newProxyEnv(t, service.Config{Proxy: &service.ProxyConfig{MaxDialAttempts: 2}})
+	e.addService(webService())
+	e.addPod("web-dead", refusedPort(t))
+	addr, _ := e.l.Proxy().Addr("default", "web", "")
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if n, err := c.Read(make([]byte, 1)); err == nil {
+		t.Fatalf("read %d bytes from a Service whose endpoints refuse", n)
+	}
+}
+
+func TestProxyListenersFollowTheService(t *testing.T) {
+	leakCheck(t)
+	e := newProxyEnv(t, service.Config{ServiceCIDR: "127.2.0.0/16", Proxy: &service.ProxyConfig{EphemeralNodePorts: true}})
+	svc := webService()
+	svc.Spec.Type = workload.ServiceTypeNodePort
+	e.addService(svc)
+	e.addPod("web-a", startBackend(t, "a").port())
+	p := e.l.Proxy()
+	addr, err := p.Addr("default", "web", "http")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A loopback ClusterIP: the proxy listens on ClusterIP:port itself.
+	if want := svc.Spec.ClusterIP + ":18080"; addr != want {
+		t.Fatalf("Addr = %s, want %s", addr, want)
+	}
+	np, err := p.NodePortAddr("default", "web", "http")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if greet(t, addr) != "a" || greet(t, np) != "a" {
+		t.Fatal("wrong greeting")
+	}
+	if n := len(p.Listeners()); n != 2 {
+		t.Fatalf("listeners %v", p.Listeners())
+	}
+	if _, err := e.s.Delete("Service", "default", "web", store.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	e.settle()
+	if _, err := p.Addr("default", "web", "http"); !errors.Is(err, service.ErrNotListening) {
+		t.Fatalf("Addr after the Service is deleted: %v", err)
+	}
+	if c, err := net.DialTimeout("tcp", addr, 10*time.Second); err == nil {
+		c.Close()
+		t.Fatalf("%s still accepts after the Service is deleted", addr)
+	}
+	if n := len(p.Listeners()); n != 0 {
+		t.Fatalf("listeners %v", p.Listeners())
+	}
+}
+
+func TestProxyCloseEndsOpenConnections(t *testing.T) {
+	leakCheck(t)
+	e := newProxyEnv(t, service.Config{})
+	e.addService(webService())
+	e.addPod("web-a", startBackend(t, "a").port())
+	addr, _ := e.l.Proxy().Addr("default", "web", "")
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	r := bufio.NewReader(c)
+	if _, err := r.ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.l.Close(); err != nil { // returns after every proxy goroutine
+		t.Fatal(err)
+	}
+	if _, err := r.ReadByte(); err == nil {
+		t.Fatal("connection still open after Close")
+	}
+}
+
+func TestProxyConfigErrors(t *testing.T) {
+	s := store.New(store.Config{})
+	if _, err := service.NewLayer(service.Config{Proxy: &service.ProxyConfig{Address: "localhost"}}, service.LayerDeps{Store: s}); err == nil {
+		t.Fatal("a host name as proxy address accepted")
+	}
+	l, err := service.NewLayer(service.Config{Proxy: &service.ProxyConfig{}}, service.LayerDeps{Store: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if _, err := l.Proxy().Addr("", "nope", strconv.Itoa(1)); !errors.Is(err, service.ErrNotListening) {
+		t.Fatalf("Addr of an unknown Service: %v", err)
+	}
+}
+
+// leakCheck checks, after every cleanup of the test, that the test's
+// goroutines have ended.
+func leakCheck(t *testing.T) {
+	leaks := leakcheck.Take()
+	t.Cleanup(func() { leaks.Check(t, 10*time.Second) })
+}
