@@ -272,9 +272,10 @@ func TestClusterDaemonSet(t *testing.T) {
 	e := newCluster(t, "node-a", "node-b", "node-c")
 	if err := e.rt.Register("agent", func(ctx context.Context, c *inproc.Container) error {
 		fmt.Fprintf(c.Stdout(), "agent on %s at %s\n", c.Getenv("NODE_NAME"), c.Getenv("POD_IP"))
+		c.Ready() // after the log line, so that a ready agent has written it
 		<-ctx.Done()
 		return nil
-	}); err != nil {
+	}, inproc.WaitForReady()); err != nil {
 		t.Fatal(err)
 	}
 	e.apply(`
@@ -307,11 +308,10 @@ spec:
 		if !strings.HasPrefix(p.Status.PodIP, prefix) {
 			t.Errorf("pod %s on %s has IP %s, outside the node's %s", p.Name, p.Spec.NodeName, p.Status.PodIP, n.Spec.PodCIDR)
 		}
-		var logs []byte
-		e.waitFor("agent log", 10*time.Second, func() bool {
-			logs, _ = e.rt.Logs(context.Background(), "default", p.Name, "agent", false)
-			return len(logs) > 0
-		})
+		logs, err := e.rt.Logs(context.Background(), "default", p.Name, "agent", false)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if want := fmt.Sprintf("agent on %s at %s\n", p.Spec.NodeName, p.Status.PodIP); string(logs) != want {
 			t.Errorf("log of %s: %q, want %q", p.Name, logs, want)
 		}

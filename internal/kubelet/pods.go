@@ -240,7 +240,7 @@ func (k *Kubelet) start(c *container) {
 	}
 	logs := newRing(k.logMax)
 	run := &Run{
-		Pod: p.snap, Container: c.spec, Init: c.init, RestartCount: c.st.RestartCount,
+		Pod: p.snap, Container: c.spec, Init: c.init, RestartCount: int32(c.runs),
 		PodIP: p.status.PodIP, NodeName: p.node.name, Env: k.env(c), Log: logs, k: k, c: c,
 	}
 	h, err := k.starter.Start(run)
