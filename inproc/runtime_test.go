@@ -410,3 +410,42 @@ func TestLogs(t *testing.T) {
 		t.Errorf("logs of a missing container: %v", err)
 	}
 }
+
+// TestSharedAddressing: where pods share 127.0.0.1, Listen takes a free
+// port, and probes and PodAddr map the container port to it.
+func TestSharedAddressing(t *testing.T) {
+	e := newEnv(t, inproc.Config{Addressing: kubelet.AddressingShared, ProbeSecond: 10 * time.Millisecond})
+	e.register("listener", func(ctx context.Context, c *inproc.Container) error {
+		l, err := c.Listen("tcp", 8080)
+		if err != nil {
+			return err
+		}
+		go func() { <-ctx.Done(); _ = l.Close() }()
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return nil
+			}
+			_ = conn.Close()
+		}
+	})
+	probe := &workload.Probe{ProbeHandler: workload.ProbeHandler{TCPSocket: &workload.TCPSocketAction{Port: intstr.FromInt32(8080)}}, PeriodSeconds: 1}
+	for _, name := range []string{"one", "two"} {
+		e.create(pod(name, "", workload.Container{Image: "func://listener", ReadinessProbe: probe}))
+	}
+	ports := map[uint16]bool{}
+	for _, name := range []string{"one", "two"} {
+		p := e.waitPod(name, "ready", ready)
+		if p.Status.PodIP != "127.0.0.1" {
+			t.Errorf("pod %s IP %s, want 127.0.0.1", name, p.Status.PodIP)
+		}
+		a, err := e.rt.PodAddr("default", name, 8080)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports[a.Port()] = true
+	}
+	if len(ports) != 2 || ports[8080] {
+		t.Fatalf("mapped ports %v, want two distinct free ports", ports)
+	}
+}
