@@ -10,6 +10,7 @@ func DefaultControllers() []func(controller.Deps) controller.Controller {
 	return []func(controller.Deps) controller.Controller{
 		controller.NewGarbageCollector,
 		controller.NewNodeLifecycle,
+		controller.NewDaemonSet,
 		controller.NewJob,
 		controller.NewTTLAfterFinished,
 		controller.NewDeployment,

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -29,7 +30,7 @@ func newHarness(t *testing.T, makeCtrls ...func(Deps) Controller) *harness {
 	c := vtime.NewVirtual(harnessStart)
 	s := store.New(store.Config{Clock: c, Seed: 1})
 	rec := NewRecorder(s, c, nil)
-	deps := Deps{Store: s, Clock: c, Events: rec, Seed: 1}
+	deps := Deps{Store: s, Clock: c, Events: rec, Seed: 1, Logger: slog.New(slog.DiscardHandler)}
 	var ctrls []Controller
 	for _, mk := range makeCtrls {
 		ctrls = append(ctrls, mk(deps))
