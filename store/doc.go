@@ -11,8 +11,11 @@
 //
 // Objects are copied in and out with their DeepCopyObject method (never an
 // encoding round-trip): no caller can change what is stored, and what a
-// caller gets back is its own. The one exception is Event.Object, a single
-// copy shared by every watcher: treat it as read-only.
+// caller gets back is its own. A stored object is never modified (a write
+// replaces it), which allows two exceptions for hot read-only paths:
+// Event.Object is the stored object of that version, shared by every
+// watcher, and Peek returns the stored object without copying. Treat both
+// as read-only.
 //
 // # What the store does for Kubernetes semantics
 //
@@ -31,13 +34,16 @@
 //     the update that removes its last finalizer removes it. Propagation
 //     policies Foreground and Orphan add the "foregroundDeletion" and
 //     "orphan" finalizers for the garbage collector to honour.
+//     DeleteOptions.GracePeriodSeconds is recorded on a marked object
+//     (deletionGracePeriodSeconds) and a later, shorter one shortens it.
 //   - Errors wrap sentinel errors (ErrNotFound, ErrConflict, ...) in an
 //     *Error naming the object; test them with errors.Is.
 //
 // Differences from Kubernetes: no validation of names or specs (package
 // workload does that), no defaulting, status is stored as given on Create,
-// timestamps keep the clock's precision, deletion has no grace period
-// (Pods included), and a namespace need not exist.
+// timestamps keep the clock's precision, a grace period is only recorded
+// (nothing waits for it: a Pod without finalizers goes at once), and a
+// namespace need not exist.
 //
 // # Indexes
 //

@@ -318,10 +318,19 @@ func (s *Store) lookup(kind, namespace, name string) (*kindIndex, *entry) {
 
 // Get returns a copy of the object of that kind, namespace and name, or
 // ErrNotFound. An empty namespace means "default" for namespaced kinds; the
-// Peek returns the stored object itself, without copying it, for hot
-// read-only paths inside the library (like a client-go lister). The store
-// never modifies a stored object (an update replaces it), so the result is
-// a consistent snapshot; the caller must not modify it, and must
+// namespace is ignored for cluster-scoped kinds (Node, Namespace).
+func (s *Store) Get(kind, namespace, name string) (workload.Object, error) {
+	obj, err := s.Peek(kind, namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	return obj.DeepCopyObject(), nil
+}
+
+// Peek is Get without the copy: it returns the stored object itself, for
+// hot read-only paths inside the library (like a client-go lister). The
+// store never modifies a stored object (an update replaces it), so the
+// result is a consistent snapshot; the caller must not modify it, and must
 // DeepCopyObject it to make changes. Use Get everywhere else.
 func (s *Store) Peek(kind, namespace, name string) (workload.Object, error) {
 	namespace = normNamespace(kind, namespace)
@@ -336,22 +345,6 @@ func (s *Store) Peek(kind, namespace, name string) (workload.Object, error) {
 		return nil, newError(ErrNotFound, ref(kind, namespace, name), "")
 	}
 	return obj, nil
-}
-
-// namespace is ignored for cluster-scoped kinds (Node, Namespace).
-func (s *Store) Get(kind, namespace, name string) (workload.Object, error) {
-	namespace = normNamespace(kind, namespace)
-	s.mu.RLock()
-	_, e := s.lookup(kind, namespace, name)
-	var obj workload.Object
-	if e != nil {
-		obj = e.obj
-	}
-	s.mu.RUnlock()
-	if obj == nil {
-		return nil, newError(ErrNotFound, ref(kind, namespace, name), "")
-	}
-	return obj.DeepCopyObject(), nil
 }
 
 // checkVersion fails with ErrConflict when want is set and differs from

@@ -418,11 +418,9 @@ func TestIsolation(t *testing.T) {
 	for _, o := range s.ListPodsOnNode("n1") {
 		o.Labels["app"] = "changed-list"
 	}
-	evs := drain(w)
-	if len(evs) != 2 {
+	if evs := drain(w); len(evs) != 2 {
 		t.Fatalf("got %d events, want 2", len(evs))
 	}
-	evs[0].Object.GetObjectMeta().Labels["app"] = "changed-event"
 
 	final := mustGet[*workload.Pod](t, s, "Pod", "", "p")
 	if final.Labels["app"] != "web" || final.Spec.Containers[0].Image != "busybox" {
@@ -723,4 +721,95 @@ func TestListByOwnerAndNode(t *testing.T) {
 	if len(s.owners) != 2 || len(s.nodes) != 2 {
 		t.Errorf("empty index sets are not dropped: owners %d, nodes %d", len(s.owners), len(s.nodes))
 	}
+}
+
+func TestPeekAndSharedEvents(t *testing.T) {
+	s, _ := newTestStore(t)
+	w1, _ := s.Watch("Pod", 0)
+	defer w1.Stop()
+	w2, _ := s.Watch("", 0)
+	defer w2.Stop()
+	mustCreate(t, s, pod("", "p", nil))
+
+	a, err := s.Peek("Pod", "", "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := s.Peek("Pod", "", "p")
+	g := mustGet[*workload.Pod](t, s, "Pod", "", "p")
+	if a != b || workload.Object(g) == a {
+		t.Errorf("Peek must return the stored object (same pointer twice) and Get a copy")
+	}
+	e1, e2 := drain(w1), drain(w2)
+	if len(e1) != 1 || len(e2) != 1 || e1[0].Object != e2[0].Object || e1[0].Object != a {
+		t.Errorf("the event object must be one object shared by the watchers")
+	}
+	if _, err := s.Peek("Pod", "", "missing"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Peek of a missing object: %v", err)
+	}
+}
+
+func TestDeleteGracePeriod(t *testing.T) {
+	s, _ := newTestStore(t)
+	p := pod("", "p", nil)
+	p.Finalizers = []string{"f"}
+	mustCreate(t, s, p)
+	grace := func() int64 {
+		g := mustGet[*workload.Pod](t, s, "Pod", "", "p").DeletionGracePeriodSeconds
+		if g == nil {
+			t.Fatal("no deletionGracePeriodSeconds")
+		}
+		return *g
+	}
+	steps := []struct {
+		grace   *int64
+		want    int64
+		wantRV  uint64
+		comment string
+	}{
+		{workload.Ptr[int64](30), 30, 2, "first delete marks and records the grace period"},
+		{workload.Ptr[int64](60), 30, 2, "a longer grace period changes nothing"},
+		{nil, 30, 2, "no grace period changes nothing"},
+		{workload.Ptr[int64](5), 5, 3, "a shorter grace period shortens it"},
+	}
+	for _, st := range steps {
+		if _, err := s.Delete("Pod", "", "p", DeleteOptions{GracePeriodSeconds: st.grace}); err != nil {
+			t.Fatal(err)
+		}
+		if got := grace(); got != st.want || s.ResourceVersion() != st.wantRV {
+			t.Errorf("%s: grace %d rv %d, want %d %d", st.comment, got, s.ResourceVersion(), st.want, st.wantRV)
+		}
+	}
+}
+
+// TestStatusUpdateKeepsIndexes: a write that keeps labels, owners and node
+// name leaves the index sets alone, and they still find the new version.
+func TestStatusUpdateKeepsIndexes(t *testing.T) {
+	s, _ := newTestStore(t)
+	p := pod("", "p", map[string]string{"app": "web"})
+	p.OwnerReferences = []workload.OwnerReference{{Kind: "ReplicaSet", Name: "rs", UID: "rs-uid"}}
+	p.Spec.NodeName = "n1"
+	cur := mustCreate(t, s, p)
+	cur.Status.Phase = "Running"
+	if _, err := s.UpdateStatus(cur); err != nil {
+		t.Fatal(err)
+	}
+	cur = mustGet[*workload.Pod](t, s, "Pod", "", "p")
+	cur.Annotations = map[string]string{"a": "b"}
+	if _, err := s.Update(cur); err != nil {
+		t.Fatal(err)
+	}
+	check := func(how string, got []workload.Object) {
+		t.Helper()
+		if len(got) != 1 || got[0].GetObjectMeta().ResourceVersion != "3" || got[0].(*workload.Pod).Status.Phase != "Running" {
+			t.Errorf("%s: %d objects, want the pod at version 3", how, len(got))
+		}
+	}
+	check("by label", s.List("Pod", "", labels.SelectorFromSet(labels.Set{"app": "web"})))
+	check("by owner", s.ListByOwner("Pod", "rs-uid"))
+	var onNode []workload.Object
+	for _, p := range s.ListPodsOnNode("n1") {
+		onNode = append(onNode, p)
+	}
+	check("by node", onNode)
 }
