@@ -13,6 +13,7 @@ func DefaultControllers() []func(controller.Deps) controller.Controller {
 		controller.NewDaemonSet,
 		controller.NewJob,
 		controller.NewTTLAfterFinished,
+		controller.NewCronJob,
 		controller.NewDeployment,
 		controller.NewReplicaSet,
 		controller.NewStatefulSet,

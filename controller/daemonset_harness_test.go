@@ -226,7 +226,7 @@ func dsLoadManifest(t *testing.T, path string) *workload.DaemonSet {
 	return objs[0].(*workload.DaemonSet)
 }
 
-const dsManifests = "../../shared/manifests/"
+const dsManifests = "../examples/manifests/"
 
 // TestDaemonSetNodeSelectorSSD plays the ssd manifest: pods only on nodes
 // labelled ssd=true, following label removal and re-adding.

@@ -85,7 +85,7 @@ func TestDaemonSetScenarioSSDManifest(t *testing.T) {
 		dsScenarioNode("fast1", map[string]string{"ssd": "true"}),
 		dsScenarioNode("fast2", map[string]string{"ssd": "true"}),
 		dsScenarioNode("hdd", nil))
-	dsApplyManifest(t, c, "../../shared/manifests/k8s-daemonset-nodeselector-ssd.yaml")
+	dsApplyManifest(t, c, "../examples/manifests/k8s-daemonset-nodeselector-ssd.yaml")
 	if err := c.Advance(time.Minute); err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestDaemonSetScenarioFluentdManifest(t *testing.T) {
 		dsScenarioNode("worker2", nil),
 		dsScenarioNode("master", nil, workload.Taint{Key: "node-role.kubernetes.io/master", Effect: workload.TaintEffectNoSchedule}),
 		dsScenarioNode("cp", nil, workload.Taint{Key: workload.TaintControlPlane, Effect: workload.TaintEffectNoSchedule}))
-	dsApplyManifest(t, c, "../../shared/manifests/k8s-fluentd-elasticsearch-daemonset.yaml")
+	dsApplyManifest(t, c, "../examples/manifests/k8s-fluentd-elasticsearch-daemonset.yaml")
 	if err := c.Advance(time.Minute); err != nil {
 		t.Fatal(err)
 	}

@@ -72,7 +72,7 @@ func jobConds(j *workload.Job) []string {
 func TestJobScenarioPiManifest(t *testing.T) {
 	p := playJob(t, `
 nodes: [{name: node-a}]
-manifests: [../../shared/manifests/k8s-pi-job.yaml]
+manifests: [../examples/manifests/k8s-pi-job.yaml]
 behaviors:
   - match: {image: "perl*"}
     startDelay: 3s
@@ -100,7 +100,7 @@ behaviors:
 func TestJobScenarioPodFailurePolicyManifest(t *testing.T) {
 	p := playJob(t, `
 nodes: [{name: node-a}]
-manifests: [../../shared/manifests/k8s-job-pod-failure-policy.yaml]
+manifests: [../examples/manifests/k8s-job-pod-failure-policy.yaml]
 behaviors:
   - match: {image: "docker.io/library/bash*"}
     runFor: 5s
@@ -126,7 +126,7 @@ behaviors:
 func TestJobScenarioIndexedManifest(t *testing.T) {
 	p := playJob(t, `
 nodes: [{name: node-a}]
-manifests: [../../shared/manifests/k8s-indexed-job-flowstyle.yaml]
+manifests: [../examples/manifests/k8s-indexed-job-flowstyle.yaml]
 `, time.Hour)
 	j := getJob(t, p.Cluster(), "indexed-job")
 	if got := jobConds(j); !cmp.Equal(got, []string{"SuccessCriteriaMet=True/CompletionsReached", "Complete=True/CompletionsReached"}) {

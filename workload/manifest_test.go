@@ -15,9 +15,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
-// testdata/manifests holds byte-for-byte copies of ../shared/manifests (see
-// its INDEX.md for sources and licences), so that the tests run anywhere.
-const manifestDir = "testdata/manifests"
+// examples/manifests holds byte-for-byte copies of the project's shared
+// manifests (see its INDEX.md for sources and licences), so that the tests
+// and the README's examples run anywhere.
+const manifestDir = "../examples/manifests"
 
 // sharedManifests is every shared manifest, the objects it holds and the
 // exact warnings it must give.
@@ -79,7 +80,7 @@ func manifestFiles(t *testing.T) []string {
 	return files
 }
 
-// TestSharedManifestCopiesAreCurrent checks that testdata holds exactly the
+// TestSharedManifestCopiesAreCurrent checks that examples/manifests holds exactly the
 // shared manifests, byte for byte, when the shared directory is present.
 func TestSharedManifestCopiesAreCurrent(t *testing.T) {
 	shared, _ := filepath.Glob("../../shared/manifests/*.yaml")
@@ -92,7 +93,7 @@ func TestSharedManifestCopiesAreCurrent(t *testing.T) {
 		want, _ := os.ReadFile(f)
 		got, err := os.ReadFile(filepath.Join(manifestDir, filepath.Base(f)))
 		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("%s: testdata copy differs from the shared file (%v)", filepath.Base(f), err)
+			t.Errorf("%s: examples/manifests copy differs from the shared file (%v)", filepath.Base(f), err)
 		}
 	}
 	var copies []string
