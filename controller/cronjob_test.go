@@ -45,20 +45,26 @@ func (f *jobFinisher) Reconcile(_ context.Context, key string) (Result, error) {
 		return Result{}, nil
 	}
 	now := f.deps.Clock.Now()
-	changed := false
-	if j.Status.StartTime == nil {
-		j.Status.StartTime = workload.NewTimePtr(now)
-		j.Status.Active = 1
-		changed = true
-	}
 	d, fail := time.Duration(0), false
 	if f.run != nil {
 		d, fail = f.run(j)
 	}
-	var res Result
-	switch end := j.Status.StartTime.Add(d); {
+	// The Job started when it was created; it is written once, when it
+	// ends (and once at the start for Jobs that never end, so that they
+	// have a start time).
+	start := j.CreationTimestamp.Time
+	if j.Status.StartTime != nil {
+		start = j.Status.StartTime.Time
+	}
+	end := start.Add(d)
+	switch {
 	case d < 0:
-	case !end.After(now):
+		if j.Status.StartTime != nil {
+			return Result{}, nil
+		}
+	case end.After(now):
+		return Result{RequeueAfter: end.Sub(now)}, nil
+	default:
 		typ := workload.JobComplete
 		if fail {
 			typ = workload.JobFailed
@@ -66,18 +72,13 @@ func (f *jobFinisher) Reconcile(_ context.Context, key string) (Result, error) {
 			j.Status.CompletionTime = workload.NewTimePtr(now)
 			j.Status.Succeeded = 1
 		}
-		j.Status.Active = 0
 		j.Status.Conditions = append(j.Status.Conditions, workload.Condition{Type: typ, Status: workload.ConditionTrue, LastTransitionTime: workload.NewTime(now)})
-		changed = true
-	default:
-		res.RequeueAfter = end.Sub(now)
 	}
-	if changed {
-		if _, err := f.deps.Store.UpdateStatus(j); err != nil {
-			return Result{}, err
-		}
+	j.Status.StartTime = workload.NewTimePtr(start)
+	if _, err := f.deps.Store.UpdateStatus(j); err != nil {
+		return Result{}, err
 	}
-	return res, nil
+	return Result{}, nil
 }
 
 // cronHarness is the harness with the CronJob controller and a finisher.
