@@ -27,7 +27,32 @@ const ManagedBy = "endpointslice-controller.orchestra.dev"
 
 // EndpointsController keeps, for each Service with a selector, the
 // EndpointSlices of the pods the selector matches and the Service's
-// pickers. See the package documentation ("Endpoints").
+// pickers, as Kubernetes' EndpointSlice controller and kube-proxy do
+// together:
+//
+//   - A selected pod appears when it has an IP and has not finished
+//     (Succeeded or Failed pods never appear, even with
+//     publishNotReadyAddresses). Its conditions: serving = the pod's Ready
+//     condition, terminating = deletionTimestamp set, ready =
+//     publishNotReadyAddresses || (serving && !terminating).
+//   - Each Service port's targetPort is resolved per pod: a number as is,
+//     a name among the pod's container ports of the same protocol (pods
+//     may serve it on different numbers); a pod without the named port is
+//     left out of that port's endpoints. Endpoints with the same resolved
+//     ports share slices of at most 100 endpoints, named
+//     "<service>-<hash of the ports>-<n>", labelled
+//     kubernetes.io/service-name and endpointslice.kubernetes.io/managed-by
+//     (ManagedBy), owned by the Service. Each endpoint carries nodeName,
+//     zone (the node's topology.kubernetes.io/zone), targetRef, and for a
+//     pod whose subdomain is the Service's name its hostname.
+//   - A pod keeps its slice while it stays; a change of one pod rewrites
+//     only its slice. Unlike Kubernetes, a Service with no endpoints has
+//     no slice (no empty placeholder), and Services without a selector
+//     (or ExternalName ones) are left to their owner: no slices, no
+//     endpoints for their pickers.
+//   - In the same reconcile, every picker of the Service gets the new
+//     endpoints of its port (in pod order), so once the reconcile that
+//     removes an endpoint returns, no Pick returns it.
 //
 // It is a controller.Controller: every method runs on the control plane's
 // loop goroutine. It keeps its own view of pods, Services and node zones
@@ -66,6 +91,13 @@ type svcState struct {
 	order   []*entry // by pod key
 	groups  map[string]*group
 	slices  map[string]*workload.EndpointSlice // as last written, by name
+
+	// The pickers' endpoint lists: when layout holds, list i has portLen[i]
+	// endpoints and entry e sits at e.idx[i] (-1: absent), so a change
+	// that moves nothing patches the changed entries in place.
+	layout  bool
+	portLen []int
+	changed []*entry
 }
 
 // entry is one pod's endpoint in a Service.
@@ -76,6 +108,7 @@ type entry struct {
 	ports []int32           // per Service port; 0: the pod lacks it
 	sig   string            // ports, as a string
 	chunk *chunk
+	idx   []int32 // position in each port's picker list
 }
 
 // group holds the endpoints with the same resolved ports, in chunks of at
@@ -503,16 +536,43 @@ func portNames(svc *workload.Service) []string {
 }
 
 // publish hands every port's endpoints, in pod order, to the pickers.
+// When no endpoint came, went or changed its set of ports since the last
+// publish, only the changed entries are rewritten in the lists.
 func (c *EndpointsController) publish(key string, st *svcState) {
+	n := len(st.svc.Spec.Ports)
+	patch := st.layout && len(st.portLen) == n
+	if patch && len(st.changed) == 0 {
+		return // nothing the pickers see has changed
+	}
+	if !patch {
+		st.portLen = make([]int, n)
+	}
 	c.l.publish(key, st.svc, portNames(st.svc), func(i int, dst []Endpoint) []Endpoint {
+		if patch && len(dst) == st.portLen[i] {
+			for _, e := range st.changed {
+				if j := e.idx[i]; j >= 0 {
+					dst[j] = e.pe
+					dst[j].Port = e.ports[i]
+				}
+			}
+			return dst
+		}
+		dst = dst[:0]
 		for _, e := range st.order {
+			if len(e.idx) != n {
+				e.idx = make([]int32, n)
+			}
+			e.idx[i] = -1
 			if p := e.ports[i]; p != 0 {
+				e.idx[i] = int32(len(dst))
 				dst = append(dst, e.pe)
 				dst[len(dst)-1].Port = p
 			}
 		}
+		st.portLen[i] = len(dst)
 		return dst
 	})
+	st.layout, st.changed = true, st.changed[:0]
 }
 
 // compute returns the endpoint of pod p in Service svc, or nil when the
@@ -617,7 +677,7 @@ func (c *EndpointsController) rebuild(key string, st *svcState) error {
 			c.place(st, e)
 		}
 	}
-	st.dirty, st.full, st.built = nil, false, true
+	st.dirty, st.full, st.built, st.layout = nil, false, true, false
 	// What the store has now.
 	existing := map[string]*workload.EndpointSlice{}
 	sel := labels.SelectorFromSet(labels.Set{workload.LabelServiceName: svc.Name, workload.LabelManagedBy: ManagedBy})
@@ -718,21 +778,25 @@ func (c *EndpointsController) update(st *svcState) error {
 		switch {
 		case old == nil && now == nil:
 		case now == nil:
+			st.layout = false
 			c.unplace(st, old)
 			delete(st.entries, pk)
 			i, _ := slices.BinarySearchFunc(st.order, pk, func(e *entry, k string) int { return strings.Compare(e.key, k) })
 			st.order = slices.Delete(st.order, i, i+1)
 		case old == nil:
+			st.layout = false
 			st.entries[pk] = now
 			i, _ := slices.BinarySearchFunc(st.order, pk, func(e *entry, k string) int { return strings.Compare(e.key, k) })
 			st.order = slices.Insert(st.order, i, now)
 			c.place(st, now)
 		case old.sig == now.sig:
-			if !reflect.DeepEqual(old.ep, now.ep) || old.pe != now.pe {
-				old.ep, old.pe = now.ep, now.pe
+			if !reflect.DeepEqual(old.ep, now.ep) || old.pe != now.pe || !slices.Equal(old.ports, now.ports) {
+				old.ep, old.pe, old.ports = now.ep, now.pe, now.ports
 				old.chunk.dirty = true
+				st.changed = append(st.changed, old)
 			}
 		default:
+			st.layout = false
 			c.unplace(st, old)
 			old.ep, old.pe, old.ports, old.sig = now.ep, now.pe, now.ports, now.sig
 			c.place(st, old)

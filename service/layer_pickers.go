@@ -279,8 +279,8 @@ func (l *Layer) seedFor(v *PortPicker) uint64 {
 }
 
 // publish gives the pickers of the Service key its endpoints: for each
-// port name in ports, fill appends that port's endpoints to dst and
-// returns it. Ports not listed get none. It runs under the layer's lock:
+// port name in ports, fill gets the port's current list (the caller's to
+// patch in place or truncate and refill) and returns the new one. Ports not listed get none. It runs under the layer's lock:
 // once it returns, no Pick returns an endpoint it removed.
 func (l *Layer) publish(key string, svc *workload.Service, ports []string, fill func(i int, dst []Endpoint) []Endpoint) {
 	pol, err := policyOf(svc)
@@ -304,7 +304,7 @@ func (l *Layer) publish(key string, svc *workload.Service, ports []string, fill 
 			ps = &portState{}
 			sp.ports[name] = ps
 		}
-		ps.eps = fill(i, ps.eps[:0])
+		ps.eps = fill(i, ps.eps)
 		l.updateViews(ps, pol, rebuild)
 	}
 	for name, ps := range sp.ports {

@@ -26,18 +26,24 @@ import (
 // with only the endpoints controller: pods are written to the store by
 // hand, with real loopback addresses.
 type proxyEnv struct {
-	t *testing.T
+	t testing.TB
 	s *store.Store
 	l *service.Layer
 	m *controller.Manager
 }
 
-func newProxyEnv(t *testing.T, cfg service.Config) *proxyEnv {
+func newProxyEnv(t testing.TB, cfg service.Config) *proxyEnv {
 	t.Helper()
-	s := store.New(store.Config{Seed: 1})
 	if cfg.Proxy == nil {
 		cfg.Proxy = &service.ProxyConfig{}
 	}
+	return newEnv(t, cfg)
+}
+
+// newEnv is newProxyEnv with cfg as given (no proxy when cfg.Proxy is nil).
+func newEnv(t testing.TB, cfg service.Config) *proxyEnv {
+	t.Helper()
+	s := store.New(store.Config{Seed: 1})
 	l, err := service.NewLayer(cfg, service.LayerDeps{Store: s, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +116,7 @@ type backend struct {
 	wg sync.WaitGroup
 }
 
-func startBackend(t *testing.T, id string) *backend {
+func startBackend(t testing.TB, id string) *backend {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
