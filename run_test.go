@@ -93,4 +93,3 @@ func TestAdvanceNeedsVirtualClock(t *testing.T) {
 		t.Fatalf("Run on a virtual clock: %v", err)
 	}
 }
-

@@ -494,15 +494,15 @@ func (c *EndpointsController) Reconcile(ctx context.Context, key string) (contro
 			return controller.Result{}, err
 		}
 		c.l.unpublish(key)
-		if c.l.proxy != nil {
-			c.l.proxy.remove(key)
+		for _, p := range c.l.proxies() {
+			p.remove(key)
 		}
 		delete(c.services, key)
 		return controller.Result{}, nil
 	}
 	svc := st.svc
-	if c.l.proxy != nil {
-		c.l.proxy.sync(svc)
+	for _, p := range c.l.proxies() {
+		p.sync(svc)
 	}
 	if selectorOf(svc) == nil {
 		// Not managed: no slices of ours, no endpoints for the pickers.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -58,6 +59,9 @@ type Layer struct {
 	svcs map[string]*svcPickers
 
 	proxy *Proxy
+
+	pmu   sync.Mutex
+	extra []*Proxy // started with StartProxy
 }
 
 // LayerDeps is what a Layer needs from its cluster.
@@ -120,12 +124,57 @@ func (l *Layer) Proxy() *Proxy { return l.proxy }
 // Domain returns the resolver's cluster domain.
 func (l *Layer) Domain() string { return l.domain }
 
-// Close stops the proxy, if any, and returns after its goroutines end.
-func (l *Layer) Close() error {
-	if l.proxy != nil {
-		return l.proxy.Close()
+// StartProxy starts another proxy over the layer's pickers, as kube-proxy
+// runs one on every node: typically with Node set to a node's name,
+// NodePortAddress to that node's address and NodePortsOnly, so that the
+// node's node ports listen on its own address and use its external view
+// (externalTrafficPolicy Local). It opens the listeners of every Service
+// now and follows them from then on. Stop it with StopProxy; Close stops
+// it too.
+func (l *Layer) StartProxy(cfg ProxyConfig) (*Proxy, error) {
+	p, err := NewProxy(l, cfg)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	l.pmu.Lock()
+	l.extra = append(l.extra, p)
+	l.pmu.Unlock()
+	for _, o := range l.store.List("Service", "", nil) {
+		p.sync(o.(*workload.Service))
+	}
+	return p, nil
+}
+
+// StopProxy stops a proxy StartProxy started and returns after its
+// goroutines end.
+func (l *Layer) StopProxy(p *Proxy) error {
+	l.pmu.Lock()
+	l.extra = slices.DeleteFunc(l.extra, func(x *Proxy) bool { return x == p })
+	l.pmu.Unlock()
+	return p.Close()
+}
+
+// proxies returns every running proxy.
+func (l *Layer) proxies() []*Proxy {
+	l.pmu.Lock()
+	defer l.pmu.Unlock()
+	out := make([]*Proxy, 0, len(l.extra)+1)
+	if l.proxy != nil {
+		out = append(out, l.proxy)
+	}
+	return append(out, l.extra...)
+}
+
+// Close stops every proxy and returns after their goroutines end.
+func (l *Layer) Close() error {
+	var errs []error
+	for _, p := range l.proxies() {
+		errs = append(errs, p.Close())
+	}
+	l.pmu.Lock()
+	l.extra = nil
+	l.pmu.Unlock()
+	return errors.Join(errs...)
 }
 
 // KeepAllocated carries what the layer allocated to old over to an update

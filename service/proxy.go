@@ -46,6 +46,10 @@ type ProxyConfig struct {
 	// chooses instead of the allocated node ports (tests, or several
 	// clusters on one machine).
 	EphemeralNodePorts bool
+	// NodePortsOnly opens only the node port listeners, for a per-node
+	// proxy beside a cluster-wide one that holds the ClusterIP listeners
+	// (see Layer.StartProxy).
+	NodePortsOnly bool
 	// Node is the node this proxy stands for: its ClusterIP listeners use
 	// the node's view (internalTrafficPolicy Local) and its node port
 	// listeners the node's external view (externalTrafficPolicy Local).
@@ -192,7 +196,7 @@ func (p *Proxy) wants(svc *workload.Service) []want {
 		if sp.Protocol != "" && sp.Protocol != workload.ProtocolTCP {
 			continue
 		}
-		if hasIP {
+		if hasIP && !p.cfg.NodePortsOnly {
 			bind := net.JoinHostPort(p.cfg.Address, "0")
 			if ip.IsLoopback() {
 				bind = net.JoinHostPort(ip.String(), strconv.Itoa(int(sp.Port)))
