@@ -27,6 +27,7 @@ func BenchmarkDeployments150kPods(b *testing.B) { benchDeployments(b, 1000, 150,
 func BenchmarkDeployments15kPods(b *testing.B) { benchDeployments(b, 100, 150, 500) }
 
 func benchDeployments(b *testing.B, deployments, replicas, nodes int) {
+	b.ReportAllocs()
 	var heap uint64
 	warnings := 0
 	var cpu time.Duration
