@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orchestra-go/orchestra/internal/leakcheck"
+)
+
+// TestWebStack runs the example, shortened, and checks its summary: no
+// failed request, every php-fpm pod served, an even spread while the set
+// was stable, the killed pod replaced, the backups done, nothing left
+// running.
+func TestWebStack(t *testing.T) {
+	snap := leakcheck.Take()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var narrative strings.Builder
+	sum, err := run(ctx, options{requests: 60, speed: 60, out: &narrative})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, narrative.String())
+	}
+	if sum.Failed != 0 {
+		t.Errorf("%d failed requests\n%s", sum.Failed, narrative.String())
+	}
+	if sum.Requests < 60+60/3*2+60/3 {
+		t.Errorf("%d requests, want every phase's", sum.Requests)
+	}
+	if len(sum.StableSpread) != 3 {
+		t.Fatalf("stable phase reached %v, want the 3 php-fpm pods", sum.StableSpread)
+	}
+	lo, hi := 1<<30, 0
+	for _, n := range sum.StableSpread {
+		lo, hi = min(lo, n), max(hi, n)
+	}
+	if hi-lo > 1 {
+		t.Errorf("stable spread %v: not within one request of even", sum.StableSpread)
+	}
+	for pod, n := range sum.PerPod {
+		if n == 0 {
+			t.Errorf("%s served nothing", pod)
+		}
+	}
+	if len(sum.PerPod) < 4 {
+		t.Errorf("perPod %v: want the three first pods and the replacement", sum.PerPod)
+	}
+	if sum.PodsReplaced < 1 {
+		t.Errorf("podsReplaced %d", sum.PodsReplaced)
+	}
+	if sum.BackupsSucceeded < 3 {
+		t.Errorf("backupsSucceeded %d, want the Job and two scheduled runs", sum.BackupsSucceeded)
+	}
+	for _, want := range []string{"== topology", "replaced by", "started on node-4", "leaves, with", "2 failed attempts, then succeeded"} {
+		if !strings.Contains(narrative.String(), want) {
+			t.Errorf("narrative lacks %q:\n%s", want, narrative.String())
+		}
+	}
+	snap.Check(t, 10*time.Second)
+	_ = io.Discard
+}
