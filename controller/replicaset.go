@@ -78,6 +78,13 @@ type replicaSetController struct {
 	sets    map[string]*rsMeta                  // "ns/name" -> ReplicaSet
 	byNS    map[string]map[string]*rsMeta       // namespace -> "ns/name" -> ReplicaSet
 	byUID   map[string]*rsMeta
+	// expect holds, per ReplicaSet uid, the pods ("ns/name") this
+	// controller created or deleted whose watch event has not arrived yet
+	// (Kubernetes' expectations): until it has, the cache may not show
+	// the write, so the ReplicaSet is not scaled again. Within one
+	// Manager step events always arrive before the next sync; this guards
+	// a requeue that fires during a step in real time.
+	expect map[string]map[string]bool
 }
 
 // rsMeta is what the cache keeps of a ReplicaSet.
@@ -98,6 +105,7 @@ func (c *replicaSetController) Start(enqueue func(string)) {
 	c.sets = map[string]*rsMeta{}
 	c.byNS = map[string]map[string]*rsMeta{}
 	c.byUID = map[string]*rsMeta{}
+	c.expect = map[string]map[string]bool{}
 	s := c.deps.Store
 	for _, o := range s.List("ReplicaSet", "", nil) {
 		c.setRS(o.(*workload.ReplicaSet))
@@ -134,7 +142,9 @@ func (c *replicaSetController) Handle(ev store.Event, enqueue func(string)) {
 		old := c.pods[key]
 		if old != nil {
 			c.enqueueOwner(old, enqueue)
+			c.observed(old, key)
 		}
+		c.observed(o, key)
 		if ev.Type == store.Deleted {
 			c.deletePod(key)
 			return
@@ -159,6 +169,29 @@ func (c *replicaSetController) Handle(ev store.Event, enqueue func(string)) {
 			enqueue(k)
 		}
 	}
+}
+
+// observed clears the expectation of the pod's controller for key.
+func (c *replicaSetController) observed(p *workload.Pod, key string) {
+	ref := workload.ControllerOf(p)
+	if ref == nil {
+		return
+	}
+	if set := c.expect[ref.UID]; set != nil {
+		delete(set, key)
+		if len(set) == 0 {
+			delete(c.expect, ref.UID)
+		}
+	}
+}
+
+func (c *replicaSetController) expectWrite(rs *workload.ReplicaSet, name string) {
+	set := c.expect[rs.UID]
+	if set == nil {
+		set = map[string]bool{}
+		c.expect[rs.UID] = set
+	}
+	set[rs.Namespace+"/"+name] = true
 }
 
 func (c *replicaSetController) enqueueOwner(p *workload.Pod, enqueue func(string)) {
@@ -205,6 +238,7 @@ func (c *replicaSetController) deleteRS(key string) {
 	}
 	delete(c.sets, key)
 	delete(c.byUID, m.uid)
+	delete(c.expect, m.uid)
 	if ns := c.byNS[m.namespace]; ns != nil {
 		delete(ns, key)
 		if len(ns) == 0 {
@@ -297,7 +331,10 @@ func (c *replicaSetController) Reconcile(ctx context.Context, key string) (Resul
 		related = c.siblingPods(m)
 	}
 	d := decideReplicaSet(rs, owned, related, c.deps.Clock.Now())
-	manageErr := c.apply(rs, d)
+	var manageErr error
+	if len(c.expect[rs.UID]) == 0 {
+		manageErr = c.apply(rs, d)
+	}
 
 	st := d.Status
 	st.Conditions = slices.Clone(st.Conditions)
@@ -412,6 +449,7 @@ func (c *replicaSetController) apply(rs *workload.ReplicaSet, d rsDecision) erro
 					}
 					continue
 				}
+				c.expectWrite(rs, out.GetObjectMeta().Name)
 				ev.Eventf(rs, workload.EventTypeNormal, EventSuccessfulCreate, "Created pod: %s", out.GetObjectMeta().Name)
 			}
 			if firstErr != nil {
@@ -428,6 +466,7 @@ func (c *replicaSetController) apply(rs *workload.ReplicaSet, d rsDecision) erro
 			}
 			continue
 		}
+		c.expectWrite(rs, p.Name)
 		ev.Eventf(rs, workload.EventTypeNormal, EventSuccessfulDelete, "Deleted pod: %s", p.Name)
 	}
 	return firstErr

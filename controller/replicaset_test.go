@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -89,5 +90,23 @@ func TestReplicaSetStatusWaitsForMinReadySeconds(t *testing.T) {
 	h.advance(time.Second)
 	if st := h.get("ReplicaSet", "default", "fe").(*workload.ReplicaSet).Status; st.AvailableReplicas != 1 {
 		t.Errorf("after 30s: status %+v, want 1 available (requeued at the instant)", st)
+	}
+}
+
+// TestReplicaSetExpectations syncs twice before the watch delivers the
+// first sync's pods (as a requeue firing mid-step in real time would):
+// the second sync must not create them again.
+func TestReplicaSetExpectations(t *testing.T) {
+	h := newHarness(t)
+	c := NewReplicaSet(h.deps).(*replicaSetController)
+	h.create(harnessRS("fe", 3))
+	c.Start(func(string) {})
+	for range 2 {
+		if _, err := c.Reconcile(context.Background(), "default/fe"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(h.pods("default")); n != 3 {
+		t.Fatalf("%d pods after two syncs, want 3", n)
 	}
 }
