@@ -318,15 +318,7 @@ func (c *Cluster) DeletePod(namespace, name string, grace *int64) error {
 }
 
 // Events returns the recorded events, oldest first.
-func (c *Cluster) Events() []*workload.Event {
-	objs := c.store.List("Event", "", nil)
-	out := make([]*workload.Event, len(objs))
-	for i, o := range objs {
-		out[i] = o.(*workload.Event)
-	}
-	sortEvents(out)
-	return out
-}
+func (c *Cluster) Events() []*workload.Event { return c.rec.Events() }
 
 // OnChange registers fn to be called for every store change, in version
 // order, on the goroutine that drives the cluster, at the (virtual) time

@@ -4,10 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"sort"
 	"time"
-
-	"github.com/orchestra-go/orchestra/workload"
 )
 
 // maxDrainRounds bounds the rounds of one drain: more means a hot loop (two
@@ -164,14 +161,4 @@ func (c *Cluster) Close() {
 		c.obsWatch.Stop()
 	}
 	c.obsMu.Unlock()
-}
-
-func sortEvents(evs []*workload.Event) {
-	sort.SliceStable(evs, func(i, j int) bool {
-		a, b := evs[i], evs[j]
-		if !a.FirstTimestamp.Equal(b.FirstTimestamp.Time) {
-			return a.FirstTimestamp.Before(b.FirstTimestamp.Time)
-		}
-		return eventSeq(a) < eventSeq(b)
-	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/orchestra-go/orchestra/controller"
@@ -362,13 +361,4 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 		return controller.Result{}, err
 	}
 	return controller.Result{}, nil
-}
-
-func eventSeq(e *workload.Event) uint64 {
-	i := strings.LastIndexByte(e.Name, '.')
-	if i < 0 {
-		return 0
-	}
-	n, _ := strconv.ParseUint(e.Name[i+1:], 16, 64)
-	return n
 }

@@ -215,8 +215,7 @@ func (ch *cronHarness) createdNames() []string {
 // first, with their counts when above 1.
 func (ch *cronHarness) events(reason string) []string {
 	var out []string
-	for _, o := range ch.store.List("Event", "", nil) {
-		e := o.(*workload.Event)
+	for _, e := range ch.rec.Events() {
 		if e.InvolvedObject.Kind == "CronJob" && (reason == "" || e.Reason == reason) {
 			out = append(out, e.Reason+": "+e.Message)
 		}

@@ -139,8 +139,7 @@ func (h *dsHarness) status(name string) dsStatus {
 // events returns "Reason: message" of the events about ds, by first time.
 func (h *dsHarness) dsEvents(name, reason string) []*workload.Event {
 	var out []*workload.Event
-	for _, o := range h.store.List("Event", "", nil) {
-		e := o.(*workload.Event)
+	for _, e := range h.rec.Events() {
 		if e.InvolvedObject.Kind == "DaemonSet" && e.InvolvedObject.Name == name && (reason == "" || e.Reason == reason) {
 			out = append(out, e)
 		}

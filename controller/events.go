@@ -3,6 +3,7 @@ package controller
 import (
 	"fmt"
 	"log/slog"
+	"sort"
 	"strconv"
 	"sync"
 
@@ -11,15 +12,19 @@ import (
 	"github.com/orchestra-go/orchestra/workload"
 )
 
-// DefaultMaxEvents bounds the events a Recorder keeps in the store.
+// DefaultMaxEvents bounds the events a Recorder keeps.
 const DefaultMaxEvents = 10000
 
-// Recorder records Kubernetes-style events (core/v1 Event objects) in the
-// store: an event with the same object, type, reason and message as an
-// earlier one bumps its count and lastTimestamp instead of adding another;
-// past Max events the oldest are deleted. It is safe for concurrent use.
+// Recorder records Kubernetes-style events (core/v1 Event objects): an
+// event with the same object, type, reason and message as an earlier one
+// bumps its count and lastTimestamp instead of adding another, as
+// Kubernetes' event correlator does; past Max events the oldest are
+// dropped. It is safe for concurrent use.
+//
+// Events are kept by the recorder, not in the store: they are many,
+// short-lived and of no interest to controllers, so they cost no store
+// write and no watch fan-out. Read them with Events.
 type Recorder struct {
-	store  *store.Store
 	clock  vtime.Clock
 	logger *slog.Logger
 	// Max bounds the number of events kept (DefaultMaxEvents when zero).
@@ -27,7 +32,7 @@ type Recorder struct {
 
 	mu    sync.Mutex
 	seq   uint64
-	byKey map[eventKey]*recorded
+	byKey map[eventKey]*workload.Event
 	order []eventKey // oldest first (by first record)
 	head  int
 }
@@ -36,16 +41,13 @@ type eventKey struct {
 	ref, typ, reason, message string
 }
 
-type recorded struct {
-	namespace, name string
-}
-
-// NewRecorder returns a Recorder that writes to s, stamped by c.
-func NewRecorder(s *store.Store, c vtime.Clock, logger *slog.Logger) *Recorder {
+// NewRecorder returns a Recorder stamped by c. The store is not written;
+// the parameter is kept for callers that pass one.
+func NewRecorder(_ *store.Store, c vtime.Clock, logger *slog.Logger) *Recorder {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Recorder{store: s, clock: c, logger: logger, byKey: map[eventKey]*recorded{}}
+	return &Recorder{clock: c, logger: logger, byKey: map[eventKey]*workload.Event{}}
 }
 
 // Eventf records an event about obj. typ is workload.EventTypeNormal or
@@ -63,17 +65,10 @@ func (r *Recorder) Eventf(obj workload.Object, typ, reason, format string, args 
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if rec, ok := r.byKey[k]; ok {
-		if o, err := r.store.Get("Event", rec.namespace, rec.name); err == nil {
-			ev := o.(*workload.Event)
-			ev.Count++
-			ev.LastTimestamp = now
-			ev.ResourceVersion = ""
-			if _, err := r.store.Update(ev); err == nil {
-				return
-			}
-		}
-		delete(r.byKey, k)
+	if ev, ok := r.byKey[k]; ok {
+		ev.Count++
+		ev.LastTimestamp = now
+		return
 	}
 	ns := m.Namespace
 	if ns == "" {
@@ -81,9 +76,11 @@ func (r *Recorder) Eventf(obj workload.Object, typ, reason, format string, args 
 	}
 	r.seq++
 	ev := &workload.Event{
+		TypeMeta: workload.TypeMeta{APIVersion: "v1", Kind: "Event"},
 		ObjectMeta: workload.ObjectMeta{
-			Name:      m.Name + "." + strconv.FormatUint(r.seq, 16),
-			Namespace: ns,
+			Name:              m.Name + "." + strconv.FormatUint(r.seq, 16),
+			Namespace:         ns,
+			CreationTimestamp: now,
 		},
 		InvolvedObject: workload.ObjectReference{
 			Kind:       obj.Kind(),
@@ -100,27 +97,45 @@ func (r *Recorder) Eventf(obj workload.Object, typ, reason, format string, args 
 		Count:          1,
 		Type:           typ,
 	}
-	if _, err := r.store.Create(ev); err != nil {
-		r.logger.Warn("event not recorded", "object", ref, "reason", reason, "err", err)
-		return
-	}
-	r.byKey[k] = &recorded{namespace: ns, name: ev.Name}
+	r.byKey[k] = ev
 	r.order = append(r.order, k)
 	max := r.Max
 	if max <= 0 {
 		max = DefaultMaxEvents
 	}
 	for len(r.order)-r.head > max {
-		old := r.order[r.head]
+		delete(r.byKey, r.order[r.head])
 		r.order[r.head] = eventKey{}
 		r.head++
-		if rec, ok := r.byKey[old]; ok {
-			delete(r.byKey, old)
-			_, _ = r.store.Delete("Event", rec.namespace, rec.name, store.DeleteOptions{})
-		}
 	}
 	if r.head > 4096 && r.head*2 > len(r.order) {
 		r.order = append([]eventKey(nil), r.order[r.head:]...)
 		r.head = 0
 	}
+}
+
+// Events returns copies of the events kept, oldest first (by first time,
+// then by the order they were recorded).
+func (r *Recorder) Events() []*workload.Event {
+	if r == nil {
+		return nil
+	}
+	r.mu.Lock()
+	out := make([]*workload.Event, 0, len(r.order)-r.head)
+	seqs := make(map[*workload.Event]int, len(r.order)-r.head)
+	for i, k := range r.order[r.head:] {
+		if ev, ok := r.byKey[k]; ok {
+			c := ev.DeepCopy()
+			seqs[c] = i
+			out = append(out, c)
+		}
+	}
+	r.mu.Unlock()
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].FirstTimestamp.Equal(out[j].FirstTimestamp.Time) {
+			return out[i].FirstTimestamp.Before(out[j].FirstTimestamp.Time)
+		}
+		return seqs[out[i]] < seqs[out[j]]
+	})
+	return out
 }

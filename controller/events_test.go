@@ -23,11 +23,14 @@ func TestRecorderDeduplicatesAndBounds(t *testing.T) {
 	r.Eventf(pod, workload.EventTypeWarning, "BackOff", "Back-off restarting %s", "main")
 	c.AdvanceTo(harnessStart.Add(time.Minute))
 	r.Eventf(pod, workload.EventTypeWarning, "BackOff", "Back-off restarting %s", "main")
-	evs := s.List("Event", "", nil)
+	evs := r.Events()
 	if len(evs) != 1 {
 		t.Fatalf("%d events, want 1 de-duplicated", len(evs))
 	}
-	e := evs[0].(*workload.Event)
+	if n := len(s.List("Event", "", nil)); n != 0 {
+		t.Fatalf("%d events in the store, want none: the recorder keeps them", n)
+	}
+	e := evs[0]
 	if e.Count != 2 || !e.FirstTimestamp.Equal(harnessStart) || !e.LastTimestamp.Equal(harnessStart.Add(time.Minute)) {
 		t.Fatalf("count %d first %v last %v", e.Count, e.FirstTimestamp, e.LastTimestamp)
 	}
@@ -38,13 +41,13 @@ func TestRecorderDeduplicatesAndBounds(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		r.Eventf(pod, workload.EventTypeNormal, "Pulled", "image %d", i)
 	}
-	evs = s.List("Event", "", nil)
+	evs = r.Events()
 	if len(evs) != 3 {
 		t.Fatalf("%d events kept, want the bound 3", len(evs))
 	}
 	var msgs []string
 	for _, o := range evs {
-		msgs = append(msgs, o.(*workload.Event).Message)
+		msgs = append(msgs, o.Message)
 	}
 	if got := strings.Join(msgs, ","); strings.Contains(got, "Back-off") || strings.Contains(got, "image 0") {
 		t.Fatalf("kept %s, want the three newest", got)
@@ -59,7 +62,7 @@ func TestRecorderSilentWithoutLogger(t *testing.T) {
 	s := store.New(store.Config{Clock: c})
 	r := NewRecorder(s, c, nil)
 	r.Eventf(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: "n"}}, workload.EventTypeNormal, "NodeReady", "ready")
-	if evs := s.List("Event", "default", nil); len(evs) != 1 {
+	if evs := r.Events(); len(evs) != 1 || evs[0].Namespace != "default" {
 		t.Fatalf("%d events for a cluster-scoped object, want 1 in default", len(evs))
 	}
 	var nilRec *Recorder

@@ -139,8 +139,7 @@ func jobConds(j *workload.Job) []string {
 // events returns the reasons of the events about the Job, in order.
 func (h *harness) jobEvents(job string) []string {
 	var evs []*workload.Event
-	for _, o := range h.store.List("Event", "default", nil) {
-		e := o.(*workload.Event)
+	for _, e := range h.rec.Events() {
 		if e.InvolvedObject.Kind == "Job" && e.InvolvedObject.Name == job {
 			evs = append(evs, e)
 		}
@@ -158,8 +157,7 @@ func (h *harness) jobEvents(job string) []string {
 // jobEventCount sums the counts of the events about the Job with reason.
 func (h *harness) jobEventCount(job, reason string) int32 {
 	var n int32
-	for _, o := range h.store.List("Event", "default", nil) {
-		e := o.(*workload.Event)
+	for _, e := range h.rec.Events() {
 		if e.InvolvedObject.Kind == "Job" && e.InvolvedObject.Name == job && e.Reason == reason {
 			n += e.Count
 		}
@@ -1140,8 +1138,8 @@ func TestJobInvalidSpecIsRefused(t *testing.T) {
 		t.Errorf("invalid job made %d pods", n)
 	}
 	var msgs []string
-	for _, o := range h.store.List("Event", "default", nil) {
-		if e := o.(*workload.Event); e.Reason == "InvalidJob" {
+	for _, e := range h.rec.Events() {
+		if e.Reason == "InvalidJob" {
 			msgs = append(msgs, e.Message)
 		}
 	}
