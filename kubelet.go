@@ -195,14 +195,23 @@ func (m *runtimeMirror) podChanged(ctx context.Context, rp *workload.Pod) {
 	// neither the stored pod nor the runtime's is modified here.
 	np := *p
 	np.Status = rp.Status
-	np.Status.Conditions = append([]workload.PodCondition(nil), rp.Status.Conditions...)
+	cloned := false
 	for _, t := range []string{workload.PodScheduled, workload.DisruptionTarget} {
-		if c := controller.PodCondition(p, t); c != nil {
-			np.Status.Conditions = setPodCondition(np.Status.Conditions, *c)
+		c := controller.PodCondition(p, t)
+		if c == nil {
+			continue
 		}
+		if rc := controller.PodCondition(&np, t); rc != nil && *rc == *c {
+			continue
+		}
+		if !cloned {
+			np.Status.Conditions = slices.Clone(np.Status.Conditions)
+			cloned = true
+		}
+		np.Status.Conditions = setPodCondition(np.Status.Conditions, *c)
 	}
 	np.ResourceVersion = ""
-	if _, err := m.c.store.UpdateStatus(&np); err != nil {
+	if err := m.c.store.SetStatus(&np); err != nil {
 		m.c.logger.Warn("mirroring pod status failed", "pod", p.Namespace+"/"+p.Name, "err", err)
 	}
 }

@@ -24,7 +24,7 @@ type Clock interface {
 // Defaults for the zero Config.
 const (
 	DefaultWatchBuffer = 1 << 17
-	DefaultHistory     = 1 << 16
+	DefaultHistory     = 1 << 10
 )
 
 // Config configures a Store. The zero value works.
@@ -456,23 +456,46 @@ func (s *Store) Update(obj workload.Object) (workload.Object, error) {
 // fails with ErrInvalid for kinds without a Status field. An unchanged
 // status is not written.
 func (s *Store) UpdateStatus(obj workload.Object) (workload.Object, error) {
-	ti, c, err := checkObject(obj)
-	if err != nil {
-		return nil, err
+	return s.updateStatus(obj, true)
+}
+
+// SetStatus is UpdateStatus for writers that do not need the stored
+// object back (the runtime's status reports): it saves the copy out.
+func (s *Store) SetStatus(obj workload.Object) error {
+	_, err := s.updateStatus(obj, false)
+	return err
+}
+
+func (s *Store) updateStatus(obj workload.Object, result bool) (workload.Object, error) {
+	// Only the status of obj is stored: it is compared in place and
+	// copied alone, never the whole object.
+	if obj == nil {
+		return nil, newError(ErrInvalid, "<nil>", "object is nil")
+	}
+	ti, ovIn := infoOf(obj)
+	if ti == nil {
+		return nil, newError(ErrInvalid, "<nil>", "object must be a non-nil pointer to a struct")
+	}
+	kind := obj.Kind()
+	if workload.APIVersionOf(kind) == "" {
+		return nil, newError(ErrInvalid, workload.Ref(obj), "unknown kind "+strconv.Quote(kind))
+	}
+	if tk := obj.GetTypeMeta().Kind; tk != "" && tk != kind {
+		return nil, newError(ErrInvalid, workload.Ref(obj), "kind: "+strconv.Quote(tk)+" does not match the object's type "+kind)
 	}
 	if ti.status < 0 {
-		return nil, newError(ErrInvalid, workload.Ref(c), "kind "+c.Kind()+" has no status")
+		return nil, newError(ErrInvalid, workload.Ref(obj), "kind "+kind+" has no status")
 	}
-	kind := c.Kind()
-	m := c.GetObjectMeta()
+	m := obj.GetObjectMeta()
+	namespace := normNamespace(kind, m.Namespace)
 	if m.Name == "" {
-		return nil, newError(ErrInvalid, ref(kind, m.Namespace, ""), "metadata.name: required")
+		return nil, newError(ErrInvalid, ref(kind, namespace, ""), "metadata.name: required")
 	}
 	s.mu.Lock()
-	ki, e := s.lookup(kind, m.Namespace, m.Name)
+	ki, e := s.lookup(kind, namespace, m.Name)
 	if e == nil {
 		s.mu.Unlock()
-		return nil, newError(ErrNotFound, workload.Ref(c), "")
+		return nil, newError(ErrNotFound, ref(kind, namespace, m.Name), "")
 	}
 	old := e.obj
 	if err := checkVersion(old, m.ResourceVersion); err != nil {
@@ -483,19 +506,27 @@ func (s *Store) UpdateStatus(obj workload.Object) (workload.Object, error) {
 		s.mu.Unlock()
 		return nil, err
 	}
-	nv, ov := reflect.ValueOf(c).Elem(), reflect.ValueOf(old).Elem()
-	if semanticEqual(nv.Field(ti.status), ov.Field(ti.status)) {
+	ov := reflect.ValueOf(old).Elem()
+	if semanticEqual(ovIn.Field(ti.status), ov.Field(ti.status)) {
 		s.mu.Unlock()
+		if !result {
+			return nil, nil
+		}
 		return old.DeepCopyObject(), nil
 	}
 	// Everything but the status comes from the stored object; sharing
 	// its memory is safe because stored objects are never modified.
-	st := reflect.New(nv.Type()).Elem()
+	st := reflect.New(ov.Type()).Elem()
 	st.Set(ov)
-	st.Field(ti.status).Set(nv.Field(ti.status))
 	n := st.Addr().Interface().(workload.Object)
+	if !workload.CopyStatus(n, obj) {
+		st.Field(ti.status).Set(reflect.ValueOf(obj.DeepCopyObject()).Elem().Field(ti.status))
+	}
 	s.commit(Modified, kind, ki, e, n)
 	s.mu.Unlock()
+	if !result {
+		return nil, nil
+	}
 	return n.DeepCopyObject(), nil
 }
 

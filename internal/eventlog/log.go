@@ -13,7 +13,7 @@ import (
 // Defaults for Config.WatchBuffer and Config.History.
 const (
 	DefaultWatchBuffer = 1 << 17
-	DefaultHistory     = 1 << 16
+	DefaultHistory     = 1 << 10
 )
 
 // ErrStopped ends a watch after its Stop when Config.Stopped is nil.
