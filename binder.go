@@ -2,6 +2,7 @@ package orchestra
 
 import (
 	"context"
+	"strconv"
 	"errors"
 	"sort"
 	"strings"
@@ -22,6 +23,16 @@ type binder struct {
 	sched         *scheduler.Scheduler
 	snap          *scheduler.Snapshot
 	unschedulable map[string]bool
+	// accounted records, per bound pod in the snapshot, what the
+	// snapshot's accounting depends on, so that status updates of running
+	// pods (most of the traffic) skip the snapshot.
+	accounted map[string]accounting
+}
+
+type accounting struct {
+	node        string
+	terminating bool
+	rv          string // the spec's version: a changed spec is re-accounted
 }
 
 // unschedulableRetry is how long a pod that fits nowhere waits before it is
@@ -55,6 +66,7 @@ func (b *binder) Start(enqueue func(string)) {
 	}
 	b.snap = snap
 	b.unschedulable = map[string]bool{}
+	b.accounted = map[string]accounting{}
 }
 
 func (b *binder) Handle(ev store.Event, enqueue func(string)) {
@@ -71,6 +83,7 @@ func (b *binder) Handle(ev store.Event, enqueue func(string)) {
 		if ev.Type == store.Deleted {
 			b.snap.RemovePod(o)
 			delete(b.unschedulable, key)
+			delete(b.accounted, key)
 			if o.Spec.NodeName != "" {
 				b.retryUnschedulable(enqueue)
 			}
@@ -85,10 +98,18 @@ func (b *binder) Handle(ev store.Event, enqueue func(string)) {
 		delete(b.unschedulable, key)
 		if controller.IsPodTerminal(o) {
 			// A finished pod no longer uses its node's resources.
-			b.snap.RemovePod(o)
-			b.retryUnschedulable(enqueue)
+			if _, ok := b.accounted[key]; ok {
+				delete(b.accounted, key)
+				b.snap.RemovePod(o)
+				b.retryUnschedulable(enqueue)
+			}
 			return
 		}
+		acc := accounting{node: o.Spec.NodeName, terminating: o.DeletionTimestamp != nil, rv: specVersion(o)}
+		if old, ok := b.accounted[key]; ok && old == acc {
+			return // a status update: nothing the scheduler counts changed
+		}
+		b.accounted[key] = acc
 		if err := b.snap.UpdatePod(o); err != nil {
 			b.c.logger.Warn("pod not accounted by the scheduler", "pod", key, "err", err)
 		}
@@ -167,8 +188,15 @@ func (b *binder) Reconcile(ctx context.Context, key string) (controller.Result, 
 	// Account the pod at once, so that the next pod of this drain sees
 	// the node's resources taken even before the store event arrives.
 	_ = b.snap.UpdatePod(p)
+	b.accounted[key] = accounting{node: p.Spec.NodeName, rv: specVersion(p)}
 	b.c.rec.Eventf(p, workload.EventTypeNormal, "Scheduled", "%s", scheduler.ScheduledMessage(p, res.Node))
 	return controller.Result{}, nil
 }
 
 func secondsToDuration(s int64) time.Duration { return time.Duration(s) * time.Second }
+
+// specVersion identifies a pod's spec for the binder's accounting: the
+// pod's uid and generation (status updates do not bump it).
+func specVersion(p *workload.Pod) string {
+	return p.UID + "/" + strconv.FormatInt(p.Generation, 10)
+}
