@@ -247,9 +247,7 @@ func TestNginxManifestsPlayToTheirPods(t *testing.T) {
 }
 
 func TestReplicaSetScaleUpAndDown(t *testing.T) {
-	// Scale 6 -> 9 -> 3 on 3 nodes. Pods created later are ready later
-	// (the newest first on scale-down at equal colocation); scale-down
-	// keeps the pods spread over the nodes.
+	// Scale 6 -> 9 -> 3 on 3 nodes: pods created later are ready later.
 	p := playApps(t, `
 nodes: [{count: 3, prefix: node-}]
 objects:
@@ -292,16 +290,66 @@ run: 3m
 	if len(pods) != 3 {
 		t.Fatalf("pods = %v, want 3", podNames(pods))
 	}
-	nodes := map[string]bool{}
-	for _, pod := range pods {
-		nodes[pod.Spec.NodeName] = true
-		// the survivors are the first six, created at the start
-		if !pod.CreationTimestamp.Equal(p.Result().Start) {
-			t.Errorf("pod %s created at %v survived; the newer pods should go first", pod.Name, pod.CreationTimestamp)
+	// Kubernetes' order among pods Running and Ready: the more pods of the
+	// ReplicaSet on a pod's node (at the scale-down), the sooner it goes;
+	// then the more recently ready; then by name here.
+	type info struct {
+		node    string
+		ready   time.Time
+		deleted bool
+	}
+	r := p.Result()
+	scaleDown := r.Start.Add(2 * time.Minute)
+	all := map[string]*info{}
+	for _, ch := range r.Timeline {
+		name, ok := strings.CutPrefix(ch.Object, "Pod/default/")
+		if !ok {
+			continue
+		}
+		if all[name] == nil {
+			all[name] = &info{}
+		}
+		switch ch.Change {
+		case "scheduled":
+			all[name].node = ch.Node
+		case "ready":
+			all[name].ready = ch.Time
+		case "deleted":
+			all[name].deleted = !ch.Time.Before(scaleDown)
 		}
 	}
-	if len(nodes) != 3 {
-		t.Errorf("survivors on nodes %v, want one on each of 3", nodes)
+	onNode := map[string]int{}
+	for _, in := range all {
+		onNode[in.node]++
+	}
+	before := func(a, b string) bool { // a goes before b
+		ia, ib := all[a], all[b]
+		if onNode[ia.node] != onNode[ib.node] {
+			return onNode[ia.node] > onNode[ib.node]
+		}
+		if !ia.ready.Equal(ib.ready) {
+			return ia.ready.After(ib.ready)
+		}
+		return a < b
+	}
+	var gone, kept []string
+	for name, in := range all {
+		if in.deleted {
+			gone = append(gone, name)
+		} else {
+			kept = append(kept, name)
+		}
+	}
+	if len(gone) != 6 || len(kept) != 3 {
+		t.Fatalf("deleted %v, kept %v", gone, kept)
+	}
+	for _, g := range gone {
+		for _, k := range kept {
+			if !before(g, k) {
+				t.Errorf("%s (node %s with %d pods, ready %v) deleted before %s (node %s with %d pods, ready %v)",
+					g, all[g].node, onNode[all[g].node], all[g].ready.Sub(r.Start), k, all[k].node, onNode[all[k].node], all[k].ready.Sub(r.Start))
+			}
+		}
 	}
 	rs := getObj[*workload.ReplicaSet](t, c, "ReplicaSet", "fe")
 	want := workload.ReplicaSetStatus{Replicas: 3, FullyLabeledReplicas: 3, ReadyReplicas: 3, AvailableReplicas: 3, ObservedGeneration: 3}
