@@ -1,0 +1,59 @@
+package breakit_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/orchestra-go/orchestra"
+	"github.com/orchestra-go/orchestra/vtime"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+var t0 = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+
+// newCluster returns a virtual-time cluster on the fake runtime with the
+// named nodes, closed when the test ends.
+func newCluster(t *testing.T, nodes ...string) *orchestra.Cluster {
+	t.Helper()
+	c, err := orchestra.New(orchestra.Config{Clock: vtime.NewVirtual(t0), Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	for _, n := range nodes {
+		if err := c.Fake().AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: n}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
+}
+
+// applyYAML decodes a manifest and applies every object in it.
+func applyYAML(t *testing.T, c *orchestra.Cluster, y string) {
+	t.Helper()
+	objs, _, err := workload.Decode([]byte(y), t.Name()+".yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		if _, err := c.Apply(o); err != nil {
+			t.Fatalf("apply %s: %v", o.Kind(), err)
+		}
+	}
+}
+
+func advance(t *testing.T, c *orchestra.Cluster, d time.Duration) {
+	t.Helper()
+	if err := c.Advance(d); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func pods(t *testing.T, c *orchestra.Cluster, selector string) []*workload.Pod {
+	t.Helper()
+	ps, err := c.Pods("", selector)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
