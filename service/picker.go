@@ -214,23 +214,27 @@ func track1(track [2]*key, pos *[2]int, e *Endpoint, at int) {
 // A picker maps it to an index with (counter + offset) mod n. If the counter
 // were left to wrap at 2^64, the index would jump whenever n does not divide
 // 2^64 and one cycle would skip endpoints. Instead, a pick that sees the
-// counter at or above rebaseAt subtracts a large multiple of n from it: that
+// counter at or above rebaseAt replaces it by its remainder mod n: that
 // changes no residue mod n, so the rotation goes on exactly, and the counter
 // never comes near 2^64. Picks that find the counter below rebaseAt take
 // the fast path, where counter + offset cannot overflow.
-const rebaseAt = 1 << 63
+//
+// rebaseAt is 2^31 so that on the fast path counter + offset (offset < n <
+// 2^31) fits in 32 bits, where a remainder is two multiplications
+// (fastmod) instead of a 64-bit division.
+const rebaseAt = 1 << 31
 
 // rebase brings the counter below rebaseAt by subtracting a multiple of n,
 // the cycle length of the snapshot the caller picked from. Concurrent adds
 // only make the CompareAndSwap retry; none is lost.
 func rebase(next *atomic.Uint64, n uint64) {
-	m := (1 << 62) / n * n
 	for {
 		c := next.Load()
 		if c < rebaseAt {
 			return
 		}
-		if next.CompareAndSwap(c, c-m) {
+		// c mod n keeps every residue: the rotation goes on exactly.
+		if next.CompareAndSwap(c, c%n) {
 			return
 		}
 	}
@@ -279,3 +283,13 @@ func below(h, n uint64) uint64 {
 // pad keeps the shared counter on a cache line of its own, so that picks
 // incrementing it do not evict the snapshot pointer every pick reads.
 type pad [64]byte
+
+// fastmodM returns the multiplier of fastmod for divisor n (0 < n < 2^32).
+func fastmodM(n uint64) uint64 { return ^uint64(0)/n + 1 }
+
+// fastmod returns a mod n for a < 2^32, n < 2^32, with m = fastmodM(n)
+// (Lemire, Kaser and Kurz, "Faster remainder by direct computation", 2019).
+func fastmod(a, m, n uint64) uint64 {
+	hi, _ := bits.Mul64(m*a, n)
+	return hi
+}

@@ -45,6 +45,7 @@ type RoundRobin struct {
 type rrSnapshot struct {
 	eps []Endpoint // usable endpoints, never modified once published
 	off uint64     // index = (counter + off) mod len(eps)
+	m   uint64     // fastmodM(len(eps))
 }
 
 var _ Picker = (*RoundRobin)(nil)
@@ -70,7 +71,7 @@ func (p *RoundRobin) Pick() (*Endpoint, error) {
 	if c >= rebaseAt {
 		return &s.eps[slowIndex(&p.next, c, s.off, n)], nil
 	}
-	return &s.eps[(c+s.off)%n], nil
+	return &s.eps[fastmod(c+s.off, s.m, n)], nil
 }
 
 // Update replaces the endpoint set with a copy of the usable endpoints among
@@ -110,6 +111,7 @@ func (p *RoundRobin) Update(eps []Endpoint) error {
 			j = p.rng.Uint64N(n)
 		}
 		s.off = offsetFor(c, j, n)
+		s.m = fastmodM(n)
 	}
 	p.snap.Store(s)
 	return nil
