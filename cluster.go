@@ -225,20 +225,26 @@ func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
 // keepSystemFields carries over what the system set on an object and an
 // applied manifest leaves unset: a Job's generated selector and labels.
 func keepSystemFields(obj, old workload.Object) {
-	j, ok := obj.(*workload.Job)
-	if !ok {
-		return
-	}
-	oj := old.(*workload.Job)
-	if j.Spec.Selector == nil && (j.Spec.ManualSelector == nil || !*j.Spec.ManualSelector) {
-		j.Spec.Selector = oj.Spec.Selector.DeepCopy()
-		j.Spec.ManualSelector = oj.Spec.ManualSelector
-		for k, v := range oj.Spec.Template.Labels {
-			if _, ok := j.Spec.Template.Labels[k]; !ok {
-				if j.Spec.Template.Labels == nil {
-					j.Spec.Template.Labels = map[string]string{}
+	switch o := obj.(type) {
+	case *workload.Pod:
+		// The scheduler bound the pod: an applied manifest that names no
+		// node keeps the binding, as kubectl apply leaves fields it does
+		// not set.
+		if op := old.(*workload.Pod); o.Spec.NodeName == "" {
+			o.Spec.NodeName = op.Spec.NodeName
+		}
+	case *workload.Job:
+		oj := old.(*workload.Job)
+		if o.Spec.Selector == nil && (o.Spec.ManualSelector == nil || !*o.Spec.ManualSelector) {
+			o.Spec.Selector = oj.Spec.Selector.DeepCopy()
+			o.Spec.ManualSelector = oj.Spec.ManualSelector
+			for k, v := range oj.Spec.Template.Labels {
+				if _, ok := o.Spec.Template.Labels[k]; !ok {
+					if o.Spec.Template.Labels == nil {
+						o.Spec.Template.Labels = map[string]string{}
+					}
+					o.Spec.Template.Labels[k] = v
 				}
-				j.Spec.Template.Labels[k] = v
 			}
 		}
 	}

@@ -146,3 +146,28 @@ func TestUnschedulablePodStaysPending(t *testing.T) {
 		t.Fatalf("after node-b joined: node %q, want node-b", n)
 	}
 }
+
+// TestReapplyBoundPod applies the same pod manifest twice: the second
+// apply keeps the scheduler's binding instead of failing on spec.nodeName.
+func TestReapplyBoundPod(t *testing.T) {
+	c := newVirtualCluster(t, "node-a")
+	pod := &workload.Pod{
+		ObjectMeta: workload.ObjectMeta{Name: "web", Labels: map[string]string{"v": "1"}},
+		Spec:       workload.PodSpec{Containers: []workload.Container{{Name: "main", Image: "nginx"}}},
+	}
+	if _, err := c.Apply(pod); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	pod.Labels["v"] = "2"
+	out, err := c.Apply(pod)
+	if err != nil {
+		t.Fatalf("re-apply: %v", err)
+	}
+	p := out.(*workload.Pod)
+	if p.Spec.NodeName != "node-a" || p.Labels["v"] != "2" {
+		t.Fatalf("node %q labels %v, want still on node-a with v=2", p.Spec.NodeName, p.Labels)
+	}
+}
