@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -60,9 +61,24 @@ func pids(log []byte) []int {
 	return out
 }
 
-// alive reports whether process pid exists (a zombie counts).
+// alive reports whether process pid exists and has not exited: ESRCH
+// from kill(pid, 0), or a zombie (state Z in /proc/<pid>/stat), is dead.
+// A grandchild's zombie is reparented to init, which reaps it on its own
+// schedule.
 func alive(pid int) bool {
-	return !errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+	if errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
+		return false
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// "pid (comm) S ...": the state follows the last ')'.
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
+		return s[i+2] != 'Z'
+	}
+	return true
 }
 
 // checkGone fails t unless every pid is gone (polled until a deadline:

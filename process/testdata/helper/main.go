@@ -11,6 +11,7 @@
 //	grandchild         start a child (ignoring SIGTERM, sleeping forever) in
 //	                   the same process group, sharing stdout; print
 //	                   "grandchild <pid>"
+//	polite-grandchild  the same, but it does not ignore SIGTERM
 //	http PORT FILE     serve HTTP on $POD_IP:PORT in the background: 200
 //	                   and the pod's name while FILE exists ("-": always),
 //	                   503 otherwise
@@ -21,6 +22,8 @@
 //	signal NAME        die by signal NAME (usr1, hup, int), with its
 //	                   default action restored first
 //	exists FILE        exit 0 if FILE exists, 1 otherwise
+//	pidfile FILE       append "<pid>\n" to FILE
+//	fail-until FILE N  append a line to FILE; exit 1 unless it has N lines
 //
 // Without an exit step it exits 0 after the last step.
 package main
@@ -33,6 +36,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 	"unsafe"
@@ -65,8 +69,12 @@ func main() {
 			fmt.Println(wd)
 		case "ignore-term":
 			signal.Ignore(syscall.SIGTERM)
-		case "grandchild":
-			c := exec.Command(os.Args[0], "ignore-term", "sleep", "forever")
+		case "grandchild", "polite-grandchild":
+			args := []string{"ignore-term", "sleep", "forever"}
+			if step == "polite-grandchild" {
+				args = args[1:]
+			}
+			c := exec.Command(os.Args[0], args...)
 			c.Stdout, c.Stderr = os.Stdout, os.Stderr
 			if err := c.Start(); err != nil {
 				fmt.Fprintln(os.Stderr, "helper:", err)
@@ -119,6 +127,28 @@ func main() {
 			syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, 8, 0, 0)
 			syscall.Kill(os.Getpid(), sig)
 			time.Sleep(1 << 62)
+		case "pidfile":
+			f, err := os.OpenFile(next(), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "helper:", err)
+				os.Exit(100)
+			}
+			fmt.Fprintf(f, "%d\n", os.Getpid())
+			f.Close()
+		case "fail-until":
+			file := next()
+			n, _ := strconv.Atoi(next())
+			f, err := os.OpenFile(file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "helper:", err)
+				os.Exit(100)
+			}
+			fmt.Fprintln(f, "run")
+			f.Close()
+			b, _ := os.ReadFile(file)
+			if strings.Count(string(b), "\n") < n {
+				os.Exit(1)
+			}
 		case "exists":
 			if _, err := os.Stat(next()); err != nil {
 				os.Exit(1)
