@@ -96,7 +96,7 @@ func New(cfg Config) (*Cluster, error) {
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)
 	}
-	c.store = store.New(store.Config{Clock: c.clock, Seed: cfg.Seed})
+	c.store = store.New(store.Config{Clock: c.clock, Seed: cfg.Seed, Admit: admit})
 	c.rt = cfg.Runtime
 	if c.rt == nil {
 		f, err := fake.New(fake.Config{Clock: c.clock, Seed: cfg.Seed, Logger: c.logger})
@@ -220,6 +220,18 @@ func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
 		return c.Apply(obj)
 	}
 	return out, err
+}
+
+// admit is the cluster's admission: every pod created, by Apply or by a
+// controller, gets the pod defaults, among them the not-ready and
+// unreachable tolerations of 300 s that Kubernetes' DefaultTolerationSeconds
+// admission plugin adds (a DaemonSet's pods already tolerate them forever
+// and keep that).
+func admit(obj workload.Object) error {
+	if p, ok := obj.(*workload.Pod); ok {
+		workload.DefaultPod(p)
+	}
+	return nil
 }
 
 // keepSystemFields carries over what the system set on an object and an

@@ -131,17 +131,7 @@ func (m *Manager) Step(ctx context.Context) bool {
 	if !m.running {
 		return false
 	}
-	progress := false
-	for {
-		ev, ok := m.watcher.TryNext()
-		if !ok {
-			break
-		}
-		progress = true
-		for i, c := range m.ctrls {
-			c.Handle(ev, m.queues[i].Add)
-		}
-	}
+	progress := m.deliver()
 	if m.watcher.Err() != nil {
 		m.deps.Logger.Warn("store watch ended; resyncing controllers", "err", m.watcher.Err())
 		m.watcher.Stop()
@@ -163,6 +153,10 @@ func (m *Manager) Step(ctx context.Context) bool {
 			}
 			progress = true
 			res, err := c.Reconcile(ctx, key)
+			// Deliver what the reconcile wrote before the next one runs,
+			// so that a step of many writing reconciles never piles up
+			// more events than the watch buffers.
+			m.deliver()
 			switch {
 			case err != nil && !errors.Is(err, ErrPermanent):
 				m.deps.Logger.Debug("reconcile failed; retrying", "controller", c.Name(), "key", key, "err", err)
@@ -181,6 +175,22 @@ func (m *Manager) Step(ctx context.Context) bool {
 		}
 	}
 	return progress
+}
+
+// deliver hands every store change that is ready to the controllers and
+// reports whether there was one.
+func (m *Manager) deliver() bool {
+	progress := false
+	for {
+		ev, ok := m.watcher.TryNext()
+		if !ok {
+			return progress
+		}
+		progress = true
+		for i, c := range m.ctrls {
+			c.Handle(ev, m.queues[i].Add)
+		}
+	}
 }
 
 // Pending reports whether a store change or a key is ready now.

@@ -43,6 +43,11 @@ type Config struct {
 	// History is how many past events the store keeps for Watch with a
 	// fromVersion. Zero or less means DefaultHistory.
 	History int
+	// Admit, when set, is called with the store's private copy of every
+	// object about to be created, as an API server's admission plugins
+	// are: it may change the object (defaulting) or refuse it with an
+	// error, which Create returns. It must not call the store.
+	Admit func(workload.Object) error
 }
 
 // Propagation policies of DeleteOptions, as in Kubernetes.
@@ -93,6 +98,7 @@ type DeleteOptions struct {
 // Store is a versioned in-memory object store. It is safe for concurrent
 // use. See the package documentation.
 type Store struct {
+	admit       func(workload.Object) error
 	clock       Clock
 	watchBuffer int
 
@@ -138,6 +144,7 @@ func New(cfg Config) *Store {
 	}
 	seed := uint64(cfg.Seed)
 	return &Store{
+		admit:       cfg.Admit,
 		clock:       cfg.Clock,
 		watchBuffer: cfg.WatchBuffer,
 		rng:         rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
@@ -228,6 +235,11 @@ func (s *Store) Create(obj workload.Object) (workload.Object, error) {
 	m.DeletionTimestamp = nil
 	m.DeletionGracePeriodSeconds = nil
 	m.Generation = 1
+	if s.admit != nil {
+		if err := s.admit(c); err != nil {
+			return nil, err
+		}
+	}
 
 	s.mu.Lock()
 	ki := s.kinds[kind]

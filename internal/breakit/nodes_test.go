@@ -16,7 +16,6 @@ import (
 // through controller.NewPodFromTemplate have none, and are evicted the
 // instant their node goes NotReady or Unreachable.
 func TestControllerPodsEvictedAtOnceWhenNodeFails(t *testing.T) {
-	t.Skip("known: controller.NewPodFromTemplate skips the default 300s not-ready/unreachable tolerations")
 	for _, tc := range []struct {
 		name, manifest string
 		fail           func(*fake.Runtime) error
