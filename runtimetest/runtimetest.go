@@ -20,7 +20,9 @@ type Behavior struct {
 	ExitCode int32
 	// IgnoreStop makes it keep running when asked to stop, so that only
 	// the end of the grace period kills it. Runtimes whose containers
-	// always do so (the fake) may ignore the field.
+	// always do so (the fake) may ignore the field. The suite waits for
+	// such a pod to be Ready before it deletes it, so a real container can
+	// report ready once it ignores the stop signal.
 	IgnoreStop bool
 }
 
@@ -387,7 +389,18 @@ func testRestartAlways(t *testing.T, s *suite) {
 
 func testGracefulDeletion(t *testing.T, s *suite) {
 	s.create("stubborn", workload.RestartPolicyAlways, Behavior{IgnoreStop: true})
-	s.waitFor("pod stubborn running", 20*s.h.Tick, func() bool { return phase(s.pod("stubborn")) == workload.PodRunning })
+	s.waitFor("pod stubborn running and ready", 20*s.h.Tick, func() bool {
+		p := s.pod("stubborn")
+		if phase(p) != workload.PodRunning {
+			return false
+		}
+		for _, c := range p.Status.Conditions {
+			if c.Type == workload.PodReady {
+				return c.Status == workload.ConditionTrue
+			}
+		}
+		return false
+	})
 	grace := 3 * s.h.Tick
 	asked := s.now()
 	if err := s.h.Runtime.DeletePod(context.Background(), "default", "stubborn", grace); err != nil {
