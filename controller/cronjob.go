@@ -53,8 +53,9 @@ const maxCachedSchedules = 4096
 //
 //   - schedule: five fields or a macro (@yearly, @annually, @monthly,
 //     @weekly, @daily, @midnight, @hourly), parsed with robfig/cron v3's
-//     ParseStandard; TZ= and CRON_TZ= prefixes and @every are refused with
-//     an UnparseableSchedule warning event.
+//     ParseStandard; "@every <duration>" fires every duration of real time
+//     (as in Kubernetes, whose parser accepts it too); TZ= and CRON_TZ=
+//     prefixes are refused with an UnparseableSchedule warning event.
 //   - timeZone: an IANA name. Unset means UTC (Kubernetes uses the
 //     controller-manager's local zone, which a library cannot assume: a
 //     deliberate difference). An unknown zone creates no Jobs and raises

@@ -36,8 +36,14 @@ import (
 //     of real time like any other and fires as usual, so that an
 //     every-minute CronJob does not stop for an hour (ISC cron treats its
 //     wildcard jobs the same way).
+//
+// "@every <duration>" (robfig's constant-delay schedule, which Kubernetes
+// accepts through the same parser) has no wall-clock slots: it fires every
+// duration in real time, counted from the instant asked about, rounded
+// down to the second as robfig does; time zones and DST do not apply.
 type cronSchedule struct {
 	spec      *cron.SpecSchedule // Location UTC: matches wall-clock readings
+	every     cron.Schedule      // an @every schedule, instead of spec
 	loc       *time.Location
 	everyHour bool
 }
@@ -63,9 +69,7 @@ func parseCronSchedule(expr string, loc *time.Location) (*cronSchedule, error) {
 	}
 	spec, ok := s.(*cron.SpecSchedule)
 	if !ok {
-		// @every: robfig's ConstantDelaySchedule. Kubernetes accepts it
-		// through the same parser, but it has no wall-clock slots.
-		return nil, fmt.Errorf("%w %q: @every is not supported; use a five-field schedule", errBadSchedule, expr)
+		return &cronSchedule{every: s, loc: loc}, nil
 	}
 	spec.Location = time.UTC
 	return &cronSchedule{spec: spec, loc: loc, everyHour: spec.Hour&allHours == allHours}, nil
@@ -74,6 +78,9 @@ func parseCronSchedule(expr string, loc *time.Location) (*cronSchedule, error) {
 // Next returns the first instant after t at which the schedule fires, or
 // the zero time if there is none within about five years.
 func (s *cronSchedule) Next(t time.Time) time.Time {
+	if s.every != nil {
+		return s.every.Next(t)
+	}
 	p := t                             // an instant in the period of constant offset being searched
 	fromWall := wallClock(t.In(s.loc)) // find wall-clock slots after this reading
 	for range 64 {

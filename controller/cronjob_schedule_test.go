@@ -239,7 +239,7 @@ func TestParseCronSchedule(t *testing.T) {
 		{"@hourly", false},
 		{"0 9 * * MON-FRI", false},
 		{"0 0 ? * *", false},
-		{"@every 1h", true},
+		{"@every 1h", false},
 		{"TZ=UTC * * * * *", true},
 		{"CRON_TZ=UTC * * * * *", true},
 		{"* * * *", true},
@@ -351,5 +351,22 @@ func TestMissedSlotsBruteForce(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestEveryScheduleFiresEveryDuration: "@every 90s", which Kubernetes
+// accepts, fires every 90 s of real time whatever the zone.
+func TestEveryScheduleFiresEveryDuration(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := parseCronSchedule("@every 90s", berlin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 29, 0, 59, 0, 0, time.UTC) // across Berlin's spring-forward
+	if got := s.Next(t0); !got.Equal(t0.Add(90 * time.Second)) {
+		t.Fatalf("Next(%v) = %v, want 90 s later", t0, got)
 	}
 }

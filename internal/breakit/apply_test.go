@@ -76,7 +76,6 @@ func TestApplyKeepsStatusOnCreate(t *testing.T) {
 // as Kubernetes does (robfig's ConstantDelaySchedule: every 90 s from the
 // last run).
 func TestApplyAcceptsEveryScheduleThatNeverRuns(t *testing.T) {
-	t.Skip("known: Validate accepts @every, the CronJob controller refuses it")
 	c := newCluster(t, "a")
 	objs, _, err := workload.Decode([]byte(`{"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"cj"},
 		"spec":{"schedule":"@every 90s","jobTemplate":{"spec":{"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"i"}]}}}}}}`), "cj.json")
