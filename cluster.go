@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -75,10 +76,18 @@ type Cluster struct {
 	observers []func(store.Event)
 	obsWatch  *store.Watcher
 
-	loopMu  sync.Mutex // held while the loop runs (Advance/RunUntil/Run)
-	kick    chan struct{}
-	started bool
-	closed  bool
+	loopMu sync.Mutex // held while the loop runs (Advance/RunUntil/Run)
+
+	// pendMu guards the work other goroutines hand to a running loop
+	// (onLoop), whether a loop runs, and how to end Run.
+	pendMu    sync.Mutex
+	pending   []func()
+	looping   bool
+	closing   bool
+	runCancel context.CancelFunc
+	kick      chan struct{}
+	started   bool
+	closed    bool
 }
 
 // New returns a cluster. It lists the runtime's nodes and pods into the
@@ -162,6 +171,9 @@ func (c *Cluster) Recorder() *controller.Recorder { return c.rec }
 var (
 	ErrNotVirtual = errors.New("orchestra: the cluster does not run on a virtual clock")
 	ErrVirtual    = errors.New("orchestra: the cluster runs on a virtual clock; use Advance or RunUntil")
+	// ErrClosed is returned by Run, Advance and RunUntil on a closed
+	// cluster.
+	ErrClosed = errors.New("orchestra: the cluster is closed")
 )
 
 // Apply creates obj, or updates the object of the same kind, namespace and
@@ -174,6 +186,11 @@ func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
 		return nil, fmt.Errorf("orchestra: apply: nil object: %w", workload.ErrInvalid)
 	}
 	obj = obj.DeepCopyObject()
+	// The status is the system's: an applied manifest's status (say, one
+	// saved with kubectl get -o yaml) is dropped, as the API server does.
+	if fresh := workload.New(obj.Kind()); fresh != nil {
+		workload.CopyStatus(obj, fresh)
+	}
 	workload.Default(obj)
 	if err := workload.Validate(obj); err != nil {
 		return nil, err
@@ -358,27 +375,85 @@ func (c *Cluster) OnChange(fn func(ev store.Event)) error {
 
 // StopControlPlane stops the scheduler and every controller, as when the
 // control plane goes down: queued work and pending requeues are dropped;
-// the store, the runtime and the pods go on.
+// the store, the runtime and the pods go on. It may be called while Run
+// runs.
 func (c *Cluster) StopControlPlane() {
-	c.loopMu.Lock()
-	defer c.loopMu.Unlock()
-	c.plane.Stop()
+	c.onLoop(func() { c.plane.Stop() })
 }
 
 // StartControlPlane starts the scheduler and the controllers again; they
-// rebuild their view from the store.
+// rebuild their view from the store. It may be called while Run runs.
 func (c *Cluster) StartControlPlane() error {
-	c.loopMu.Lock()
-	defer c.loopMu.Unlock()
-	defer c.wake()
-	return c.plane.Start()
+	var err error
+	c.onLoop(func() { err = c.plane.Start() })
+	c.wake()
+	return err
 }
 
 // ControlPlaneRunning reports whether the control plane runs.
 func (c *Cluster) ControlPlaneRunning() bool {
+	var running bool
+	c.onLoop(func() { running = c.plane.Running() })
+	return running
+}
+
+// onLoop runs fn with the loop's state to itself: at once when no loop
+// runs, else on the loop's goroutine (Run or an Advance on another
+// goroutine), waiting for it.
+func (c *Cluster) onLoop(fn func()) {
+	for {
+		c.pendMu.Lock()
+		if c.looping {
+			done := make(chan struct{})
+			c.pending = append(c.pending, func() { fn(); close(done) })
+			c.pendMu.Unlock()
+			c.wake()
+			<-done
+			return
+		}
+		if c.loopMu.TryLock() {
+			c.pendMu.Unlock()
+			defer c.loopMu.Unlock()
+			fn()
+			return
+		}
+		// A loop is between taking loopMu and saying so: let it.
+		c.pendMu.Unlock()
+		runtime.Gosched()
+	}
+}
+
+// enterLoop takes the loop for the calling goroutine.
+func (c *Cluster) enterLoop() {
 	c.loopMu.Lock()
-	defer c.loopMu.Unlock()
-	return c.plane.Running()
+	c.pendMu.Lock()
+	c.looping = true
+	c.pendMu.Unlock()
+}
+
+// exitLoop runs the work handed to the loop in the meantime and releases
+// the loop.
+func (c *Cluster) exitLoop() {
+	c.pendMu.Lock()
+	for _, fn := range c.pending {
+		fn()
+	}
+	c.pending = nil
+	c.looping = false
+	c.pendMu.Unlock()
+	c.loopMu.Unlock()
+}
+
+// runPending runs the work handed to the loop; the loop calls it.
+func (c *Cluster) runPending() bool {
+	c.pendMu.Lock()
+	fns := c.pending
+	c.pending = nil
+	c.pendMu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
+	return len(fns) > 0
 }
 
 func (c *Cluster) wake() {

@@ -19,7 +19,8 @@ func (c *Cluster) drain(ctx context.Context) error {
 		if i > maxDrainRounds {
 			return fmt.Errorf("orchestra: the cluster did not settle at %s: a controller hot loop", c.clock.Now().UTC().Format(time.RFC3339))
 		}
-		progress := c.mirror.step(ctx)
+		progress := c.runPending()
+		progress = c.mirror.step(ctx) || progress
 		progress = c.notify() || progress
 		progress = c.kubelet.Step(ctx) || progress
 		progress = c.notify() || progress
@@ -81,8 +82,14 @@ func (c *Cluster) RunUntil(cond func() bool, limit time.Duration) (bool, error) 
 }
 
 func (c *Cluster) runUntil(end time.Time, cond func() bool) (bool, error) {
-	c.loopMu.Lock()
-	defer c.loopMu.Unlock()
+	c.pendMu.Lock()
+	closing := c.closing
+	c.pendMu.Unlock()
+	if closing {
+		return false, ErrClosed
+	}
+	c.enterLoop()
+	defer c.exitLoop()
 	ctx := context.Background()
 	v := c.virtual
 	for {
@@ -115,8 +122,22 @@ func (c *Cluster) Run(ctx context.Context) error {
 	if c.virtual != nil {
 		return ErrVirtual
 	}
-	c.loopMu.Lock()
-	defer c.loopMu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c.pendMu.Lock()
+	if c.closing {
+		c.pendMu.Unlock()
+		return ErrClosed
+	}
+	c.runCancel = cancel
+	c.pendMu.Unlock()
+	c.enterLoop()
+	defer c.exitLoop()
+	defer func() {
+		c.pendMu.Lock()
+		c.runCancel = nil
+		c.pendMu.Unlock()
+	}()
 	for {
 		if err := c.drain(ctx); err != nil {
 			return err
@@ -143,9 +164,15 @@ func (c *Cluster) Run(ctx context.Context) error {
 	}
 }
 
-// Close stops the control plane and the watches the cluster holds. A
-// cluster on a fake runtime also stops the fake's timers.
+// Close stops the control plane and the watches the cluster holds; a Run
+// in progress ends (with context.Canceled) first. Close is idempotent.
 func (c *Cluster) Close() {
+	c.pendMu.Lock()
+	c.closing = true
+	if c.runCancel != nil {
+		c.runCancel()
+	}
+	c.pendMu.Unlock()
 	c.loopMu.Lock()
 	defer c.loopMu.Unlock()
 	if c.closed {

@@ -93,3 +93,36 @@ func TestAdvanceNeedsVirtualClock(t *testing.T) {
 		t.Fatalf("Run on a virtual clock: %v", err)
 	}
 }
+
+// TestControlPlaneStopStartWhileRunning stops and starts the control plane
+// of a cluster that Run drives, from another goroutine, and closes it
+// while Run runs.
+func TestControlPlaneStopStartWhileRunning(t *testing.T) {
+	snap := leakcheck.Take()
+	c, err := orchestra.New(orchestra.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.Run(context.Background()) }()
+	c.StopControlPlane()
+	if c.ControlPlaneRunning() {
+		t.Fatal("control plane still running after StopControlPlane")
+	}
+	if err := c.StartControlPlane(); err != nil {
+		t.Fatal(err)
+	}
+	if !c.ControlPlaneRunning() {
+		t.Fatal("control plane not running after StartControlPlane")
+	}
+	c.Close() // ends Run
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) && !errors.Is(err, orchestra.ErrClosed) {
+			t.Fatalf("Run returned %v after Close, want context.Canceled (or ErrClosed if it had not started)", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after Close")
+	}
+	snap.Check(t, 10*time.Second)
+}

@@ -41,7 +41,6 @@ func TestReapplyUnchangedPodFailsAfterScheduling(t *testing.T) {
 // never creates a pod, and a Pod applied with phase Succeeded is bound and
 // reported Succeeded without ever running.
 func TestApplyKeepsStatusOnCreate(t *testing.T) {
-	t.Skip("known: Apply stores a new object's status instead of clearing it")
 	t.Run("Job", func(t *testing.T) {
 		c := newCluster(t, "a")
 		applyYAML(t, c, `{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"j"},

@@ -20,7 +20,6 @@ import (
 // returns) or at least not wait on it. Cause: Cluster.Close (driver.go)
 // takes loopMu.
 func TestCloseBlocksWhileRunRuns(t *testing.T) {
-	t.Skip("known: Close waits for Run's context to end (loopMu)")
 	snap := leakcheck.Take()
 	c, err := orchestra.New(orchestra.Config{Seed: 1})
 	if err != nil {
