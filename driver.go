@@ -44,13 +44,30 @@ func (c *Cluster) notify() bool {
 	for {
 		ev, ok := w.TryNext()
 		if !ok {
-			return progress
+			break
 		}
 		progress = true
 		for _, fn := range obs {
 			fn(ev)
 		}
 	}
+	if err := w.Err(); err != nil {
+		// The observers fell more than a watch buffer behind: the changes
+		// in between are lost to them. Say so, and follow from now on
+		// rather than go silent.
+		c.logger.Error("OnChange observers missed changes; watching again from now", "err", err)
+		nw, werr := c.store.Watch("", c.store.ResourceVersion())
+		c.obsMu.Lock()
+		if werr == nil && c.obsWatch == w {
+			c.obsWatch = nw
+		} else if werr == nil {
+			nw.Stop()
+		}
+		c.obsMu.Unlock()
+		w.Stop()
+		progress = true
+	}
+	return progress
 }
 
 // Advance plays the cluster forward by d in virtual time: it does all the

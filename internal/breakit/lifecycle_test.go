@@ -73,7 +73,6 @@ func TestCloseBlocksWhileRunRuns(t *testing.T) {
 // The controllers' Manager resyncs on the same condition; the observers
 // do not.
 func TestOnChangeObserversGoSilentAfterWatchOverflow(t *testing.T) {
-	t.Skip("known: notify ignores the observers' watch ending with ErrWatchOverflow")
 	c := newCluster(t)
 	seen := 0
 	if err := c.OnChange(func(store.Event) { seen++ }); err != nil {
