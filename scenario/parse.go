@@ -2,8 +2,13 @@ package scenario
 
 import (
 	"bytes"
+	"path"
+	"strings"
+
 	"errors"
 	"fmt"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -239,6 +244,9 @@ func (p *parser) parse(data []byte) (*Scenario, error) {
 				path = filepath.Join(p.dir, path)
 			}
 			objs, warns, err := workload.LoadFile(path)
+			if err == nil {
+				err = validateObjects(objs)
+			}
 			if err != nil {
 				return nil, p.errf(mn, fmt.Sprintf("manifests[%d]", i), "%v", err)
 			}
@@ -405,6 +413,9 @@ func (p *parser) nodeSpec(n *yaml.Node, where string, allowCount bool) ([]*workl
 		for i := int64(1); i <= count; i++ {
 			nd := base.DeepCopy()
 			nd.Name = prefix + strconv.FormatInt(i, 10)
+			if errs := validation.IsDNS1123Subdomain(nd.Name); len(errs) > 0 {
+				return nil, p.errf(c, where+".prefix", "%q is not a valid node name: %s", nd.Name, strings.Join(errs, "; "))
+			}
 			out = append(out, nd)
 		}
 		return out, nil
@@ -415,6 +426,9 @@ func (p *parser) nodeSpec(n *yaml.Node, where string, allowCount bool) ([]*workl
 	nn := f["name"]
 	if nn == nil || nn.Value == "" {
 		return nil, p.errf(n, where+".name", "required")
+	}
+	if errs := validation.IsDNS1123Subdomain(nn.Value); len(errs) > 0 {
+		return nil, p.errf(nn, where+".name", "%q is not a valid node name: %s", nn.Value, strings.Join(errs, "; "))
 	}
 	base.Name = nn.Value
 	return []*workload.Node{base}, nil
@@ -435,6 +449,9 @@ func (p *parser) objects(n *yaml.Node, where string) ([]workload.Object, []strin
 	if len(objs) == 0 {
 		return nil, nil, p.errf(n, where, "no object")
 	}
+	if err := validateObjects(objs); err != nil {
+		return nil, nil, p.errf(n, where, "%v", err)
+	}
 	return objs, warns, nil
 }
 
@@ -454,7 +471,17 @@ func (p *parser) behavior(n *yaml.Node, where string) (fake.Behavior, error) {
 			b.Match.Image = v.Value
 		}
 		if v := mf["labels"]; v != nil {
+			if _, err := labels.Parse(v.Value); err != nil {
+				return b, p.errf(v, where+".match.labels", "bad label selector %q: %v", v.Value, err)
+			}
 			b.Match.Labels = v.Value
+		}
+		for _, k := range []string{"image", "podName"} {
+			if v := mf[k]; v != nil {
+				if _, err := path.Match(v.Value, ""); err != nil {
+					return b, p.errf(v, where+".match."+k, "bad glob %q: %v", v.Value, err)
+				}
+			}
 		}
 		if v := mf["podName"]; v != nil {
 			b.Match.PodName = v.Value
@@ -522,6 +549,20 @@ func (p *parser) behavior(n *yaml.Node, where string) (fake.Behavior, error) {
 		b.NeverReady = x
 	}
 	return b, nil
+}
+
+// validateObjects checks objects as the cluster will when it applies them
+// (defaulted, then validated), so that a bad one is reported with its line
+// before anything plays.
+func validateObjects(objs []workload.Object) error {
+	for _, o := range objs {
+		c := o.DeepCopyObject()
+		workload.Default(c)
+		if err := workload.Validate(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (p *parser) nodeRef(n *yaml.Node, key string) (string, error) {
@@ -723,6 +764,9 @@ func (p *parser) step(n *yaml.Node, where string) (Step, []string, error) {
 			path = filepath.Join(p.dir, path)
 		}
 		objs, w, err := workload.LoadFile(path)
+		if err == nil {
+			err = validateObjects(objs)
+		}
 		if err != nil {
 			return st, nil, p.errf(v, key, "%v", err)
 		}

@@ -183,6 +183,11 @@ func (p *Player) do(st Step) error {
 			if pod.Spec.NodeName == "" || len(pod.Spec.Containers) == 0 {
 				continue
 			}
+			// Only a running container can die; a pod still starting or
+			// waiting out a crash-loop back-off is left alone.
+			if !containerRunning(pod, pod.Spec.Containers[0].Name) {
+				continue
+			}
 			if err := f.KillContainer(pod.Namespace, pod.Name, pod.Spec.Containers[0].Name, st.FailPods.ExitCode); err != nil {
 				return err
 			}
@@ -201,6 +206,15 @@ func (p *Player) do(st Step) error {
 		return c.StartControlPlane()
 	}
 	return nil
+}
+
+func containerRunning(p *workload.Pod, name string) bool {
+	for _, cs := range p.Status.ContainerStatuses {
+		if cs.Name == name {
+			return cs.State.Running != nil
+		}
+	}
+	return false
 }
 
 // oldestPods returns the running (not terminating, not finished) pods
