@@ -169,7 +169,7 @@ func applied(doc string) string {
 func TestDeploymentKilledPodIsReplaced(t *testing.T) {
 	p := playApps(t, `
 nodes: [{count: 3, prefix: node-}]
-manifests: [../../shared/manifests/k8s-nginx-deployment.yaml]
+manifests: [../examples/manifests/k8s-nginx-deployment.yaml]
 steps:
   - at: 1m
     failPods: {selector: "app.kubernetes.io/name=nginx", count: 1, exitCode: 137}
@@ -212,7 +212,7 @@ func TestNginxManifestsPlayToTheirPods(t *testing.T) {
 		{"k8s-nginx-app-svc-deploy-flowstyle.yaml", "my-nginx", "app=nginx"},
 	} {
 		t.Run(tc.manifest, func(t *testing.T) {
-			p := playApps(t, "nodes: [{count: 3, prefix: node-}]\nmanifests: [../../shared/manifests/"+tc.manifest+"]\nrun: 1m\n", time.Minute)
+			p := playApps(t, "nodes: [{count: 3, prefix: node-}]\nmanifests: [../examples/manifests/"+tc.manifest+"]\nrun: 1m\n", time.Minute)
 			c := p.Cluster()
 			pods := podsOf(t, c, tc.selector)
 			if len(pods) != 3 {
@@ -757,7 +757,7 @@ func TestStatefulSetManifestsPlayToTheirPods(t *testing.T) {
 		{"k8s-mysql-statefulset.yaml", "mysql", "mysql", "data", 3},
 	} {
 		t.Run(tc.manifest, func(t *testing.T) {
-			p := playApps(t, "nodes: [{count: 3, prefix: node-}]\nmanifests: [../../shared/manifests/"+tc.manifest+"]\nrun: 5m\n", 5*time.Minute)
+			p := playApps(t, "nodes: [{count: 3, prefix: node-}]\nmanifests: [../examples/manifests/"+tc.manifest+"]\nrun: 5m\n", 5*time.Minute)
 			c := p.Cluster()
 			pods, _ := c.Pods("default", "")
 			var want []string

@@ -18,7 +18,7 @@ import (
 // (43,200 Jobs and pods). It reports the heap in use after GC at the end.
 func BenchmarkCronJobClusterMonth(b *testing.B) {
 	b.ReportAllocs()
-	data, err := os.ReadFile("../../shared/manifests/k8s-hello-cronjob-v1.yaml")
+	data, err := os.ReadFile("../examples/manifests/k8s-hello-cronjob-v1.yaml")
 	if err != nil {
 		b.Skip(err)
 	}

@@ -70,7 +70,7 @@ func TestCronJobScenarioHelloManifests(t *testing.T) {
 		t.Run(manifest, func(t *testing.T) {
 			p := playCron(t, `
 nodes: [{name: node-a}]
-manifests: [../../shared/manifests/`+manifest+`]
+manifests: [../examples/manifests/`+manifest+`]
 behaviors:
   - match: {image: "busybox*"}
     startDelay: 1s
@@ -127,7 +127,7 @@ behaviors:
 func TestCronJobScenarioControlPlaneDown(t *testing.T) {
 	p := playCron(t, `
 nodes: [{name: node-a}]
-manifests: [../../shared/manifests/k8s-hello-cronjob-v1.yaml]
+manifests: [../examples/manifests/k8s-hello-cronjob-v1.yaml]
 behaviors:
   - match: {image: "busybox*"}
     runFor: 4s
