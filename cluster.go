@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -279,8 +280,24 @@ func keepSystemFields(obj, old workload.Object) {
 	}
 }
 
-// Get returns a copy of the object.
+// resolveKind turns a kind as a user writes it ("Job", "jobs", "deploy")
+// into the Kind, or an error that names it.
+func resolveKind(op, kind string) (string, error) {
+	k, ok := workload.KindFor(kind)
+	if !ok {
+		return "", fmt.Errorf("orchestra: %s: unknown kind %q (want one of %s): %w", op, kind, strings.Join(workload.Kinds, ", "), workload.ErrInvalid)
+	}
+	return k, nil
+}
+
+// Get returns a copy of the object. kind is a Kind ("Job"), or its plural
+// or short name as kubectl takes them ("jobs", "deploy"); namespace ""
+// means "default" for namespaced kinds.
 func (c *Cluster) Get(kind, namespace, name string) (workload.Object, error) {
+	kind, err := resolveKind("get", kind)
+	if err != nil {
+		return nil, err
+	}
 	if namespace == "" && !workload.IsClusterScoped(kind) {
 		namespace = "default"
 	}
@@ -288,8 +305,13 @@ func (c *Cluster) Get(kind, namespace, name string) (workload.Object, error) {
 }
 
 // List returns copies of the objects of kind in namespace ("" for all)
-// that match selector ("" for all), sorted by namespace and name.
+// that match selector ("" for all), sorted by namespace and name. kind is
+// taken as Get takes it; an unknown kind is an error, not an empty list.
 func (c *Cluster) List(kind, namespace, selector string) ([]workload.Object, error) {
+	kind, err := resolveKind("list", kind)
+	if err != nil {
+		return nil, err
+	}
 	var sel labels.Selector
 	if selector != "" {
 		s, err := labels.Parse(selector)
@@ -320,6 +342,10 @@ func (c *Cluster) Pods(namespace, selector string) ([]*workload.Pod, error) {
 // the object's dependents, waits for them, or leaves them. Pods are deleted
 // gracefully (their terminationGracePeriodSeconds).
 func (c *Cluster) Delete(kind, namespace, name, propagation string) error {
+	kind, err := resolveKind("delete", kind)
+	if err != nil {
+		return err
+	}
 	if namespace == "" && !workload.IsClusterScoped(kind) {
 		namespace = "default"
 	}
@@ -336,11 +362,16 @@ func (c *Cluster) Delete(kind, namespace, name, propagation string) error {
 		}
 		return controller.DeletePod(c.store, namespace, name, nil)
 	}
-	_, err := c.store.Delete(kind, namespace, name, store.DeleteOptions{PropagationPolicy: propagation})
+	_, err = c.store.Delete(kind, namespace, name, store.DeleteOptions{PropagationPolicy: propagation})
 	return err
 }
 
-// DeletePod deletes a pod with a grace period (nil: the pod's own).
+// DeletePod deletes a pod as `kubectl delete pod` does: it becomes
+// terminating and goes once the runtime has stopped it, grace seconds later
+// at the most (nil: the pod's terminationGracePeriodSeconds; 0: at once).
+// Its controller, if any, replaces it. To make a container die instead
+// (restarted in place by its restart policy), use the fake runtime's
+// KillContainer.
 func (c *Cluster) DeletePod(namespace, name string, grace *int64) error {
 	defer c.wake()
 	if namespace == "" {

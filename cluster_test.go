@@ -1,6 +1,7 @@
 package orchestra_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -169,5 +170,26 @@ func TestReapplyBoundPod(t *testing.T) {
 	p := out.(*workload.Pod)
 	if p.Spec.NodeName != "node-a" || p.Labels["v"] != "2" {
 		t.Fatalf("node %q labels %v, want still on node-a with v=2", p.Spec.NodeName, p.Labels)
+	}
+}
+
+func TestKindNames(t *testing.T) {
+	c := newVirtualCluster(t, "node-a")
+	if err := c.Advance(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"Node", "node", "nodes", "no"} {
+		objs, err := c.List(k, "", "")
+		if err != nil || len(objs) != 1 {
+			t.Errorf("List(%q): %d objects, %v; want node-a", k, len(objs), err)
+		}
+	}
+	for _, k := range []string{"Jbo", "", "jobss"} {
+		if _, err := c.List(k, "", ""); !errors.Is(err, workload.ErrInvalid) {
+			t.Errorf("List(%q): %v, want an unknown-kind error", k, err)
+		}
+		if _, err := c.Get(k, "default", "x"); !errors.Is(err, workload.ErrInvalid) {
+			t.Errorf("Get(%q): %v, want an unknown-kind error", k, err)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package workload
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
@@ -162,4 +163,29 @@ func (ls *LabelSelector) AsSelector() (labels.Selector, error) {
 		reqs = append(reqs, *r)
 	}
 	return labels.NewSelector().Add(reqs...), nil
+}
+
+// shortNames are kubectl's short names of the kinds.
+var shortNames = map[string]string{
+	"po": "Pod", "no": "Node", "svc": "Service", "pvc": "PersistentVolumeClaim", "ev": "Event",
+	"ds": "DaemonSet", "deploy": "Deployment", "rs": "ReplicaSet", "sts": "StatefulSet",
+	"cj": "CronJob", "ns": "Namespace",
+}
+
+// KindFor resolves a kind as kubectl does: the Kind itself ("Job"), in any
+// case ("job"), its plural ("jobs", "statefulsets", "endpointslices") or
+// its short name ("deploy", "sts", "po"). It reports false for a name that
+// is none of these.
+func KindFor(name string) (string, bool) {
+	lower := strings.ToLower(name)
+	if k, ok := shortNames[lower]; ok {
+		return k, true
+	}
+	for _, k := range Kinds {
+		lk := strings.ToLower(k)
+		if lower == lk || lower == lk+"s" || lower == lk+"es" {
+			return k, true
+		}
+	}
+	return "", false
 }
