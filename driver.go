@@ -182,7 +182,9 @@ func (c *Cluster) Run(ctx context.Context) error {
 }
 
 // Close stops the control plane and the watches the cluster holds; a Run
-// in progress ends (with context.Canceled) first. Close is idempotent.
+// in progress ends (with context.Canceled) first. A fake runtime the
+// cluster made itself (Config.Runtime nil) is closed too; a runtime the
+// caller passed is the caller's to close. Close is idempotent.
 func (c *Cluster) Close() {
 	c.pendMu.Lock()
 	c.closing = true
@@ -200,6 +202,9 @@ func (c *Cluster) Close() {
 	c.kubelet.Stop()
 	c.mirror.stop()
 	c.closeServices()
+	if c.cfg.Runtime == nil && c.fake != nil {
+		c.fake.Close() // the cluster made it, so the cluster stops it
+	}
 	c.obsMu.Lock()
 	if c.obsWatch != nil {
 		c.obsWatch.Stop()

@@ -71,6 +71,7 @@ func TestRunRealTime(t *testing.T) {
 		t.Fatal("Run did not return after its context ended")
 	}
 	c.Close()
+	f.Close()
 	w.Stop()
 	snap.Check(t, 10*time.Second)
 }
