@@ -164,6 +164,9 @@ func (p *Player) do(st Step) error {
 		if err != nil {
 			return err
 		}
+		if len(pods) == 0 {
+			p.warnf(st, "deletePods: selector %q matches no running pod", st.DeletePods.Selector)
+		}
 		for _, pod := range pods {
 			var grace *int64
 			if st.DeletePods.GracePeriod != nil {
@@ -178,6 +181,9 @@ func (p *Player) do(st Step) error {
 		pods, err := p.oldestPods(st.FailPods.Selector, st.FailPods.Count)
 		if err != nil {
 			return err
+		}
+		if len(pods) == 0 {
+			p.warnf(st, "failPods: selector %q matches no running pod", st.FailPods.Selector)
 		}
 		for _, pod := range pods {
 			if pod.Spec.NodeName == "" || len(pod.Spec.Containers) == 0 {
@@ -215,6 +221,11 @@ func containerRunning(p *workload.Pod, name string) bool {
 		}
 	}
 	return false
+}
+
+// warnf adds a warning about a step to the report.
+func (p *Player) warnf(st Step, format string, args ...any) {
+	p.s.Warnings = append(p.s.Warnings, fmt.Sprintf("%s:%d: at %v: ", p.s.Source, st.Line, st.At)+fmt.Sprintf(format, args...))
 }
 
 // oldestPods returns the running (not terminating, not finished) pods

@@ -149,3 +149,17 @@ func reorderKeys(t *testing.T, data []byte) []byte {
 	}
 	return out
 }
+
+func TestStepMatchingNothingWarns(t *testing.T) {
+	s, err := scenario.Parse([]byte("nodes: [{name: a}]\nsteps:\n  - at: 1m\n    deletePods: {selector: \"app=nope\"}\n"), "w.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := scenario.Play(s, scenario.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], `w.yaml:3: at 1m0s: deletePods: selector "app=nope" matches no running pod`) {
+		t.Fatalf("warnings %q", res.Warnings)
+	}
+}

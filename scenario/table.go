@@ -224,33 +224,38 @@ func joinMap(m map[string]string) string {
 	return strings.Join(parts, ",")
 }
 
-// shortDuration formats like kubectl's ages: 45s, 3m20s, 5h, 2d3h.
+// shortDuration formats an age as kubectl's HumanDuration does: 45s,
+// 3m20s, 30m, 5h10m, 20h, 3d4h, 30d.
 func shortDuration(d time.Duration) string {
 	if d < 0 {
 		d = 0
 	}
+	sec := int(d / time.Second)
+	min := int(d / time.Minute)
+	hour := int(d / time.Hour)
 	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d/time.Second))
-	case d < 10*time.Minute:
-		s := int(d/time.Second) % 60
-		if s == 0 {
-			return fmt.Sprintf("%dm", int(d/time.Minute))
+	case sec < 60*2:
+		return fmt.Sprintf("%ds", sec)
+	case min < 10:
+		if s := sec % 60; s != 0 {
+			return fmt.Sprintf("%dm%ds", min, s)
 		}
-		return fmt.Sprintf("%dm%ds", int(d/time.Minute), s)
-	case d < 3*time.Hour:
-		m := int(d/time.Minute) % 60
-		if m == 0 {
-			return fmt.Sprintf("%dh", int(d/time.Hour))
+		return fmt.Sprintf("%dm", min)
+	case min < 60*3:
+		return fmt.Sprintf("%dm", min)
+	case hour < 8:
+		if m := min % 60; m != 0 {
+			return fmt.Sprintf("%dh%dm", hour, m)
 		}
-		return fmt.Sprintf("%dh%dm", int(d/time.Hour), m)
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d/time.Hour))
+		return fmt.Sprintf("%dh", hour)
+	case hour < 48:
+		return fmt.Sprintf("%dh", hour)
+	case hour < 24*8:
+		if h := hour % 24; h != 0 {
+			return fmt.Sprintf("%dd%dh", hour/24, h)
+		}
+		return fmt.Sprintf("%dd", hour/24)
 	default:
-		h := int(d/time.Hour) % 24
-		if h == 0 {
-			return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
-		}
-		return fmt.Sprintf("%dd%dh", int(d/(24*time.Hour)), h)
+		return fmt.Sprintf("%dd", hour/24)
 	}
 }

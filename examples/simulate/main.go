@@ -27,6 +27,9 @@ import (
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return // -h: the usage is printed; not an error
+		}
 		fmt.Fprintln(os.Stderr, "simulate:", err)
 		os.Exit(1)
 	}
