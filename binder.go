@@ -2,7 +2,6 @@ package orchestra
 
 import (
 	"context"
-	"strconv"
 	"errors"
 	"sort"
 	"strings"
@@ -32,7 +31,8 @@ type binder struct {
 type accounting struct {
 	node        string
 	terminating bool
-	rv          string // the spec's version: a changed spec is re-accounted
+	uid         string
+	generation  int64 // the spec's version: a changed spec is re-accounted
 }
 
 // unschedulableRetry is how long a pod that fits nowhere waits before it is
@@ -105,7 +105,7 @@ func (b *binder) Handle(ev store.Event, enqueue func(string)) {
 			}
 			return
 		}
-		acc := accounting{node: o.Spec.NodeName, terminating: o.DeletionTimestamp != nil, rv: specVersion(o)}
+		acc := accounting{node: o.Spec.NodeName, terminating: o.DeletionTimestamp != nil, uid: o.UID, generation: o.Generation}
 		if old, ok := b.accounted[key]; ok && old == acc {
 			return // a status update: nothing the scheduler counts changed
 		}
@@ -188,15 +188,9 @@ func (b *binder) Reconcile(ctx context.Context, key string) (controller.Result, 
 	// Account the pod at once, so that the next pod of this drain sees
 	// the node's resources taken even before the store event arrives.
 	_ = b.snap.UpdatePod(p)
-	b.accounted[key] = accounting{node: p.Spec.NodeName, rv: specVersion(p)}
+	b.accounted[key] = accounting{node: p.Spec.NodeName, uid: p.UID, generation: p.Generation}
 	b.c.rec.Eventf(p, workload.EventTypeNormal, "Scheduled", "%s", scheduler.ScheduledMessage(p, res.Node))
 	return controller.Result{}, nil
 }
 
 func secondsToDuration(s int64) time.Duration { return time.Duration(s) * time.Second }
-
-// specVersion identifies a pod's spec for the binder's accounting: the
-// pod's uid and generation (status updates do not bump it).
-func specVersion(p *workload.Pod) string {
-	return p.UID + "/" + strconv.FormatInt(p.Generation, 10)
-}
