@@ -323,6 +323,14 @@ func TestWraparoundStaysExact(t *testing.T) {
 	for _, n := range []int{3, 7, 10} { // none divides 2^64
 		for _, start := range starts {
 			for _, goroutines := range []int{1, 8} {
+				if start > rebaseAt && goroutines > 1 {
+					// In use the counter never passes rebaseAt by more than
+					// the number of picks in flight, so it cannot come
+					// near 2^64; a start stored there is only checked
+					// alone, where no other pick can wrap it before the
+					// rebase.
+					continue
+				}
 				t.Run(fmt.Sprintf("n%d/start%#x/%dgoroutines", n, start, goroutines), func(t *testing.T) {
 					p := NewRoundRobin(1)
 					mustUpdate(t, p, ready(names(n)...))
