@@ -3,6 +3,7 @@ package fake
 import (
 	"context"
 	"fmt"
+	"github.com/orchestra-go/orchestra/internal/podstatus"
 	"slices"
 	"time"
 
@@ -165,8 +166,8 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	p.init = add(in.Spec.InitContainers, st.InitContainerStatuses, true)
 	p.ctrs = add(in.Spec.Containers, st.ContainerStatuses, false)
 	p.all = append(append([]*container(nil), p.init...), p.ctrs...)
-	st.Phase = podPhase(p.restartPolicy, st.InitContainerStatuses, st.ContainerStatuses)
-	podConditions(st, now)
+	st.Phase = podstatus.Phase(p.restartPolicy, st.InitContainerStatuses, st.ContainerStatuses)
+	podstatus.Conditions(st, now)
 
 	obj := in.DeepCopy()
 	obj.APIVersion, obj.TypeMeta.Kind = "v1", "Pod"
@@ -379,7 +380,7 @@ func (r *Runtime) startNextInit(p *podState) {
 func (r *Runtime) update(p *podState) {
 	now := r.clock.Now()
 	st := &p.status
-	st.Phase = podPhase(p.restartPolicy, st.InitContainerStatuses, st.ContainerStatuses)
+	st.Phase = podstatus.Phase(p.restartPolicy, st.InitContainerStatuses, st.ContainerStatuses)
 	if !p.done && (st.Phase == workload.PodSucceeded || st.Phase == workload.PodFailed) {
 		p.done = true
 		for _, c := range p.all {
@@ -388,7 +389,7 @@ func (r *Runtime) update(p *podState) {
 		}
 		r.logInfo("pod finished", "pod", p.key, "phase", st.Phase)
 	}
-	podConditions(st, now)
+	podstatus.Conditions(st, now)
 	r.publish(p)
 	if p.terminating && !p.anyRunning() {
 		r.removePod(p)

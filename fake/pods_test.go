@@ -3,6 +3,7 @@ package fake
 import (
 	"context"
 	"errors"
+	"github.com/orchestra-go/orchestra/internal/podstatus"
 	"strings"
 	"testing"
 	"time"
@@ -50,7 +51,7 @@ func TestRunsToCompletionAtExactTimes(t *testing.T) {
 		!term.StartedAt.Equal(t0.Add(2*time.Second)) || !term.FinishedAt.Equal(t0.Add(47*time.Second)) {
 		t.Fatalf("at 47s: phase %s, terminated %+v", p.Status.Phase, term)
 	}
-	if r := cond(p, workload.PodReady); r.Status != workload.ConditionFalse || r.Reason != reasonPodCompleted || !r.LastTransitionTime.Equal(t0.Add(47*time.Second)) {
+	if r := cond(p, workload.PodReady); r.Status != workload.ConditionFalse || r.Reason != podstatus.ReasonPodCompleted || !r.LastTransitionTime.Equal(t0.Add(47*time.Second)) {
 		t.Fatalf("Ready condition after completion: %+v", r)
 	}
 	if _, ok := h.clk.Next(); ok {

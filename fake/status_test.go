@@ -3,50 +3,7 @@ package fake
 import (
 	"testing"
 	"time"
-
-	"github.com/orchestra-go/orchestra/workload"
 )
-
-func TestPodPhase(t *testing.T) {
-	running := workload.ContainerStatus{State: workload.ContainerState{Running: &workload.ContainerStateRunning{}}}
-	waiting := workload.ContainerStatus{State: workload.ContainerState{Waiting: &workload.ContainerStateWaiting{}}}
-	exited := func(code int32) workload.ContainerStatus {
-		return workload.ContainerStatus{State: workload.ContainerState{Terminated: &workload.ContainerStateTerminated{ExitCode: code}}}
-	}
-	backoff := func(code int32) workload.ContainerStatus {
-		s := waiting
-		s.LastTerminationState.Terminated = &workload.ContainerStateTerminated{ExitCode: code}
-		return s
-	}
-	type cs = []workload.ContainerStatus
-	for _, tc := range []struct {
-		name   string
-		policy string
-		init   cs
-		ctrs   cs
-		want   string
-	}{
-		{"all waiting", "Always", nil, cs{waiting}, workload.PodPending},
-		{"one running one waiting", "Always", nil, cs{running, waiting}, workload.PodPending},
-		{"running", "Always", nil, cs{running}, workload.PodRunning},
-		{"init running", "Always", cs{running}, cs{waiting}, workload.PodPending},
-		{"init failed, Never", "Never", cs{exited(1)}, cs{waiting}, workload.PodFailed},
-		{"init failed, OnFailure retries", "OnFailure", cs{backoff(1)}, cs{waiting}, workload.PodPending},
-		{"init done, containers waiting", "Never", cs{exited(0)}, cs{waiting}, workload.PodPending},
-		{"Always, exited 0, back-off", "Always", nil, cs{backoff(0)}, workload.PodRunning},
-		{"Never, all exited 0", "Never", nil, cs{exited(0), exited(0)}, workload.PodSucceeded},
-		{"Never, one exited 1", "Never", nil, cs{exited(0), exited(1)}, workload.PodFailed},
-		{"Never, one exited 1, one running", "Never", nil, cs{running, exited(1)}, workload.PodRunning},
-		{"OnFailure, all exited 0", "OnFailure", nil, cs{exited(0)}, workload.PodSucceeded},
-		{"OnFailure, one in back-off", "OnFailure", nil, cs{exited(0), backoff(1)}, workload.PodRunning},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := podPhase(tc.policy, tc.init, tc.ctrs); got != tc.want {
-				t.Errorf("podPhase = %s, want %s", got, tc.want)
-			}
-		})
-	}
-}
 
 func TestBackoffDelay(t *testing.T) {
 	var got []time.Duration
@@ -61,18 +18,5 @@ func TestBackoffDelay(t *testing.T) {
 		if got[i] != want[i] {
 			t.Fatalf("back-off delays = %v, want %v", got, want)
 		}
-	}
-}
-
-func TestSetConditionMovesTransitionTimeOnlyOnChange(t *testing.T) {
-	var st workload.PodStatus
-	setCondition(&st, workload.PodReady, false, "R", t0)
-	setCondition(&st, workload.PodReady, false, "R", t0.Add(time.Second))
-	if got := st.Conditions[0].LastTransitionTime.Time; !got.Equal(t0) {
-		t.Fatalf("unchanged condition moved its transition time to %v", got)
-	}
-	setCondition(&st, workload.PodReady, true, "", t0.Add(2*time.Second))
-	if c := st.Conditions[0]; c.Status != workload.ConditionTrue || !c.LastTransitionTime.Equal(t0.Add(2*time.Second)) || c.Reason != "" {
-		t.Fatalf("after change: %+v", c)
 	}
 }

@@ -3,6 +3,7 @@ package kubelet
 import (
 	"context"
 	"fmt"
+	"github.com/orchestra-go/orchestra/internal/podstatus"
 	"time"
 
 	"github.com/orchestra-go/orchestra/vtime"
@@ -162,8 +163,8 @@ func (k *Kubelet) CreatePod(ctx context.Context, in *workload.Pod) error {
 	p.init = add(obj.Spec.InitContainers, st.InitContainerStatuses, true)
 	p.ctrs = add(obj.Spec.Containers, st.ContainerStatuses, false)
 	p.all = append(append([]*container(nil), p.init...), p.ctrs...)
-	st.Phase = podPhase(p.restartPolicy, st.InitContainerStatuses, st.ContainerStatuses)
-	podConditions(st, now)
+	st.Phase = podstatus.Phase(p.restartPolicy, st.InitContainerStatuses, st.ContainerStatuses)
+	podstatus.Conditions(st, now)
 	obj.Status = *st.DeepCopy()
 	k.events.Emit(workload.Added, obj)
 	p.snap = obj
@@ -405,7 +406,7 @@ func (k *Kubelet) update(p *podState) {
 	}
 	now := k.clock.Now()
 	st := &p.status
-	st.Phase = podPhase(p.restartPolicy, st.InitContainerStatuses, st.ContainerStatuses)
+	st.Phase = podstatus.Phase(p.restartPolicy, st.InitContainerStatuses, st.ContainerStatuses)
 	if !p.done && (st.Phase == workload.PodSucceeded || st.Phase == workload.PodFailed) {
 		p.done = true
 		for _, c := range p.all {
@@ -414,7 +415,7 @@ func (k *Kubelet) update(p *podState) {
 		}
 		k.logInfo("pod finished", "pod", p.key, "phase", st.Phase)
 	}
-	podConditions(st, now)
+	podstatus.Conditions(st, now)
 	n := new(workload.Pod)
 	n.TypeMeta, n.ObjectMeta, n.Spec = p.snap.TypeMeta, p.snap.ObjectMeta, p.snap.Spec
 	n.Status = *st.DeepCopy()

@@ -1,4 +1,8 @@
-package kubelet
+// Package podstatus holds the kubelet's rules for a pod's phase and
+// conditions from its container statuses, shared by every runtime (fake,
+// and the real ones through internal/kubelet) so that they all report a
+// pod the same way.
+package podstatus
 
 import (
 	"time"
@@ -6,17 +10,14 @@ import (
 	"github.com/orchestra-go/orchestra/workload"
 )
 
-// The phase and condition rules are the fake runtime's (fake/status.go),
-// so that every runtime reports a pod the same way.
-
-// podPhase computes a pod's phase from its container statuses the way the
+// Phase computes a pod's phase from its container statuses the way the
 // kubelet does (getPhase in pkg/kubelet/kubelet_pods.go): a pod is Pending
 // while an init container has not succeeded or a container has never run;
 // Running while a container runs or will be restarted; Succeeded when every
 // container has exited 0 and none will restart; Failed when, with nothing
 // left to restart, a container exited non-zero (or an init container failed
 // under restartPolicy Never).
-func podPhase(restartPolicy string, init, ctrs []workload.ContainerStatus) string {
+func Phase(restartPolicy string, init, ctrs []workload.ContainerStatus) string {
 	pendingInit, failedInit := 0, 0
 	for i := range init {
 		s := &init[i]
@@ -81,16 +82,16 @@ func podPhase(restartPolicy string, init, ctrs []workload.ContainerStatus) strin
 
 // Condition reasons, as the kubelet writes them.
 const (
-	reasonContainersNotInitialized = "ContainersNotInitialized"
-	reasonContainersNotReady       = "ContainersNotReady"
-	reasonPodCompleted             = "PodCompleted"
+	ReasonContainersNotInitialized = "ContainersNotInitialized"
+	ReasonContainersNotReady       = "ContainersNotReady"
+	ReasonPodCompleted             = "PodCompleted"
 )
 
-// podConditions updates the Initialized, ContainersReady and Ready
+// Conditions updates the Initialized, ContainersReady and Ready
 // conditions of st from its container statuses; PodScheduled is set at
 // creation and never changes. A condition's lastTransitionTime moves only
 // when its status does.
-func podConditions(st *workload.PodStatus, now time.Time) {
+func Conditions(st *workload.PodStatus, now time.Time) {
 	initialized := true
 	for i := range st.InitContainerStatuses {
 		t := st.InitContainerStatuses[i].State.Terminated
@@ -106,21 +107,21 @@ func podConditions(st *workload.PodStatus, now time.Time) {
 			break
 		}
 	}
-	notReady := reasonContainersNotReady
+	notReady := ReasonContainersNotReady
 	if st.Phase == workload.PodSucceeded || st.Phase == workload.PodFailed {
-		notReady = reasonPodCompleted
+		notReady = ReasonPodCompleted
 		if st.Phase == workload.PodSucceeded && len(st.InitContainerStatuses) > 0 {
 			initialized = true
 		}
 	}
-	setCondition(st, workload.PodInitialized, initialized, reasonContainersNotInitialized, now)
-	setCondition(st, workload.ContainersReady, ready, notReady, now)
-	setCondition(st, workload.PodReady, ready, notReady, now)
+	SetCondition(st, workload.PodInitialized, initialized, ReasonContainersNotInitialized, now)
+	SetCondition(st, workload.ContainersReady, ready, notReady, now)
+	SetCondition(st, workload.PodReady, ready, notReady, now)
 }
 
-// setCondition sets condition typ of st to status ok (with reason when
+// SetCondition sets condition typ of st to status ok (with reason when
 // false), moving lastTransitionTime only when the status changes.
-func setCondition(st *workload.PodStatus, typ string, ok bool, reason string, now time.Time) {
+func SetCondition(st *workload.PodStatus, typ string, ok bool, reason string, now time.Time) {
 	status := workload.ConditionFalse
 	if ok {
 		status, reason = workload.ConditionTrue, ""
