@@ -70,6 +70,7 @@ type ExitError struct {
 	Code int32
 }
 
+// Error implements error: "exit status N".
 func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
 
 // Exit returns an *ExitError for code: return inproc.Exit(3) exits 3.

@@ -93,6 +93,7 @@ type StartError struct {
 	Err    error
 }
 
+// Error implements error: the reason, then the cause.
 func (e *StartError) Error() string { return e.Reason + ": " + e.Err.Error() }
 
 // Unwrap returns the cause.
