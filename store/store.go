@@ -219,7 +219,7 @@ func checkObject(obj workload.Object) (*typeInfo, workload.Object, error) {
 // deletionTimestamp. Status is stored as given. It fails with ErrInvalid
 // (nil object, unknown kind, no name nor generateName, resourceVersion set)
 // or ErrAlreadyExists.
-func (s *Store) Create(obj workload.Object) (workload.Object, error) {
+func (s *Store) Create(obj workload.Object, opts ...WriteOption) (workload.Object, error) {
 	_, c, err := checkObject(obj)
 	if err != nil {
 		return nil, err
@@ -267,6 +267,9 @@ func (s *Store) Create(obj workload.Object) (workload.Object, error) {
 	ns[m.Name] = e
 	s.commit(Added, kind, ki, e, c)
 	s.mu.Unlock()
+	if noResult(opts) {
+		return nil, nil
+	}
 	return c.DeepCopyObject(), nil
 }
 
@@ -396,7 +399,7 @@ func checkUID(stored workload.Object, want string) error {
 // Finalizers cannot be added to an object being deleted (ErrInvalid). When
 // the update leaves an object being deleted without finalizers, the object
 // is removed and watchers see a Deleted event.
-func (s *Store) Update(obj workload.Object) (workload.Object, error) {
+func (s *Store) Update(obj workload.Object, opts ...WriteOption) (workload.Object, error) {
 	ti, c, err := checkObject(obj)
 	if err != nil {
 		return nil, err
@@ -451,6 +454,9 @@ func (s *Store) Update(obj workload.Object) (workload.Object, error) {
 	}
 	if contentSame && semanticEqual(reflect.ValueOf(m).Elem(), reflect.ValueOf(om).Elem()) {
 		s.mu.Unlock()
+		if noResult(opts) {
+			return nil, nil
+		}
 		return old.DeepCopyObject(), nil
 	}
 	if m.DeletionTimestamp != nil && len(m.Finalizers) == 0 {
@@ -459,6 +465,9 @@ func (s *Store) Update(obj workload.Object) (workload.Object, error) {
 		s.commit(Modified, kind, ki, e, c)
 	}
 	s.mu.Unlock()
+	if noResult(opts) {
+		return nil, nil
+	}
 	return c.DeepCopyObject(), nil
 }
 
@@ -467,8 +476,24 @@ func (s *Store) Update(obj workload.Object) (workload.Object, error) {
 // It returns a copy of what was stored. Preconditions as for Update. It
 // fails with ErrInvalid for kinds without a Status field. An unchanged
 // status is not written.
-func (s *Store) UpdateStatus(obj workload.Object) (workload.Object, error) {
-	return s.updateStatus(obj, true)
+func (s *Store) UpdateStatus(obj workload.Object, opts ...WriteOption) (workload.Object, error) {
+	return s.updateStatus(obj, !noResult(opts))
+}
+
+// WriteOption changes how Create, Update and UpdateStatus answer.
+type WriteOption int
+
+// NoResult makes a write return a nil object instead of a copy of what it
+// stored: writers that do not need it save a deep copy.
+const NoResult WriteOption = 1
+
+func noResult(opts []WriteOption) bool {
+	for _, o := range opts {
+		if o == NoResult {
+			return true
+		}
+	}
+	return false
 }
 
 // SetStatus is UpdateStatus for writers that do not need the stored

@@ -103,7 +103,7 @@ func TestUpdateInvalid(t *testing.T) {
 		{"unknown kind", &widget{ObjectMeta: workload.ObjectMeta{Name: "p"}}, `unknown kind "Widget"`},
 	}
 	for _, tt := range tests {
-		for op, update := range map[string]func(workload.Object) (workload.Object, error){"Update": s.Update, "UpdateStatus": s.UpdateStatus} {
+		for op, update := range map[string]func(workload.Object, ...WriteOption) (workload.Object, error){"Update": s.Update, "UpdateStatus": s.UpdateStatus} {
 			if _, err := update(tt.obj); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("%s(%s): err = %v, want ErrInvalid mentioning %q", op, tt.name, err, tt.want)
 			}
