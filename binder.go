@@ -3,6 +3,7 @@ package orchestra
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -168,28 +169,33 @@ func (b *binder) Reconcile(ctx context.Context, key string) (controller.Result, 
 		return controller.Result{RequeueAfter: unschedulableRetry}, nil
 	}
 	p.Spec.NodeName = res.Node
-	out, err := b.c.store.Update(p)
-	if err != nil {
+	if _, err := b.c.store.Update(p, store.NoResult); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return controller.Result{}, nil
 		}
 		return controller.Result{}, err
 	}
-	p = out.(*workload.Pod)
-	p.Status.Conditions = setPodCondition(p.Status.Conditions, workload.PodCondition{
+	o, err = b.c.store.Peek("Pod", ns, name) // the bound pod, read-only
+	if err != nil {
+		return controller.Result{}, nil
+	}
+	sp := o.(*workload.Pod)
+	np := *sp // a shallow copy: only the status below is new
+	np.Status.Conditions = setPodCondition(slices.Clone(sp.Status.Conditions), workload.PodCondition{
 		Type: workload.PodScheduled, Status: workload.ConditionTrue, LastTransitionTime: now,
 	})
-	if p.Status.Phase == "" {
-		p.Status.Phase = workload.PodPending
+	if np.Status.Phase == "" {
+		np.Status.Phase = workload.PodPending
 	}
-	if _, err := b.c.store.UpdateStatus(p); err != nil && !errors.Is(err, store.ErrNotFound) {
+	np.ResourceVersion = ""
+	if err := b.c.store.SetStatus(&np); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return controller.Result{}, err
 	}
 	// Account the pod at once, so that the next pod of this drain sees
 	// the node's resources taken even before the store event arrives.
-	_ = b.snap.UpdatePod(p)
-	b.accounted[key] = accounting{node: p.Spec.NodeName, uid: p.UID, generation: p.Generation}
-	b.c.rec.Eventf(p, workload.EventTypeNormal, "Scheduled", "%s", scheduler.ScheduledMessage(p, res.Node))
+	_ = b.snap.UpdatePod(sp)
+	b.accounted[key] = accounting{node: sp.Spec.NodeName, uid: sp.UID, generation: sp.Generation}
+	b.c.rec.Eventf(sp, workload.EventTypeNormal, "Scheduled", "%s", scheduler.ScheduledMessage(sp, res.Node))
 	return controller.Result{}, nil
 }
 

@@ -312,7 +312,7 @@ func (k *kubelet) Handle(ev store.Event, enqueue func(string)) {
 
 func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result, error) {
 	ns, name, _ := strings.Cut(key, "/")
-	o, err := k.c.store.Get("Pod", ns, name)
+	o, err := k.c.store.Peek("Pod", ns, name) // read-only: the stored pod itself
 	if errors.Is(err, store.ErrNotFound) {
 		delete(k.requested, key)
 		return controller.Result{}, nil
@@ -338,7 +338,7 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 		}
 		err := k.c.rt.DeletePod(ctx, ns, name, secondsToDuration(grace))
 		if errors.Is(err, workload.ErrPodNotFound) {
-			k.c.mirror.podGone(p)
+			k.c.mirror.podGone(p.DeepCopy())
 			return controller.Result{}, nil
 		}
 		if err != nil {
@@ -364,9 +364,12 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 		k.c.rec.Eventf(p, workload.EventTypeWarning, "FailedCreatePodSandBox", "starting the pod failed: %v", err)
 		return controller.Result{}, err
 	}
-	p.Finalizers = append(p.Finalizers, controller.RuntimeFinalizer)
-	p.ResourceVersion = ""
-	if _, err := k.c.store.Update(p); err != nil && !errors.Is(err, store.ErrNotFound) {
+	// A shallow copy with a new finalizer list: the store copies what it
+	// keeps, and the stored pod is not touched.
+	np := *p
+	np.Finalizers = append(slices.Clip(p.Finalizers), controller.RuntimeFinalizer)
+	np.ResourceVersion = ""
+	if _, err := k.c.store.Update(&np, store.NoResult); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return controller.Result{}, err
 	}
 	return controller.Result{}, nil
