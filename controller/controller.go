@@ -146,7 +146,7 @@ func (m *Manager) Step(ctx context.Context) bool {
 	}
 	for i, c := range m.ctrls {
 		q := m.queues[i]
-		for n := q.Len(); n > 0; n-- {
+		for n := min(q.Len(), maxKeysPerStep); n > 0; n-- {
 			key, ok := q.Get()
 			if !ok {
 				break
@@ -192,6 +192,11 @@ func (m *Manager) deliver() bool {
 		}
 	}
 }
+
+// maxKeysPerStep bounds the keys one controller reconciles in one Step, so
+// that a burst (thousands of pods to create) leaves room between Steps for
+// the cluster to take in what the runtime reports.
+const maxKeysPerStep = 1024
 
 // Pending reports whether a store change or a key is ready now.
 func (m *Manager) Pending() bool {
