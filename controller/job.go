@@ -224,7 +224,8 @@ func (c *jobController) Reconcile(ctx context.Context, key string) (Result, erro
 		return Result{}, fmt.Errorf("job: bad key %q (want namespace/name): %w", key, ErrPermanent)
 	}
 	pods := c.cachedPods(key)
-	o, err := c.deps.Store.Get("Job", ns, name)
+	// The stored Job itself (read-only): the sync copies what it changes.
+	o, err := c.deps.Store.Peek("Job", ns, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return Result{}, c.releaseAll(pods)
 	}
@@ -308,11 +309,14 @@ func (c *jobController) apply(job *workload.Job, plan jobPlan) (Result, error) {
 	if !reflect.DeepEqual(plan.Status, job.Status) {
 		j := *job
 		j.Status = plan.Status
-		out, err := s.UpdateStatus(&j)
+		if err := s.SetStatus(&j); err != nil {
+			return Result{}, fmt.Errorf("job %s: recording finished pods: %w", key, err)
+		}
+		o, err := s.Peek("Job", job.Namespace, job.Name)
 		if err != nil {
 			return Result{}, fmt.Errorf("job %s: recording finished pods: %w", key, err)
 		}
-		cur = out.(*workload.Job)
+		cur = o.(*workload.Job)
 	}
 	c.backoff[job.UID] = plan.Backoff
 	for _, ev := range plan.Events {
@@ -368,11 +372,9 @@ func (c *jobController) apply(job *workload.Job, plan jobPlan) (Result, error) {
 	if !reflect.DeepEqual(st, cur.Status) {
 		j := *cur
 		j.Status = st
-		out, err := s.UpdateStatus(&j)
-		if err != nil {
+		if err := s.SetStatus(&j); err != nil {
 			return Result{}, errors.Join(append(errs, fmt.Errorf("job %s: counting finished pods: %w", key, err))...)
 		}
-		cur = out.(*workload.Job)
 	}
 	if finished {
 		delete(c.backoff, job.UID)
@@ -444,21 +446,21 @@ func (c *jobController) releaseFinalizer(p *workload.Pod) error {
 		}
 		n := *cur
 		n.Finalizers = slices.Delete(slices.Clone(cur.Finalizers), i, i+1)
-		_, err := s.Update(&n)
+		_, err := s.Update(&n, store.NoResult)
 		switch {
 		case err == nil, errors.Is(err, store.ErrNotFound):
 			return nil
 		case !errors.Is(err, store.ErrConflict) || attempt >= 3:
 			return fmt.Errorf("pod %s/%s: removing finalizer %s: %w", p.Namespace, p.Name, workload.JobTrackingFinalizer, err)
 		}
-		o, err := s.Get("Pod", p.Namespace, p.Name)
+		o, err := s.Peek("Pod", p.Namespace, p.Name)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		cur = o.(*workload.Pod)
+		cur = o.(*workload.Pod) // read-only: the loop copies what it changes
 		if cur.UID != p.UID {
 			return nil
 		}
@@ -481,7 +483,7 @@ func (c *jobController) releaseAll(pods []*workload.Pod) error {
 // syncOrphanPod releases the finalizer of a pod that no Job controls.
 func (c *jobController) syncOrphanPod(pk string) error {
 	ns, name, _ := strings.Cut(pk, "/")
-	o, err := c.deps.Store.Get("Pod", ns, name)
+	o, err := c.deps.Store.Peek("Pod", ns, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
