@@ -97,7 +97,7 @@ func NewDaemonSet(deps Deps) Controller {
 	return &daemonSetController{
 		deps:    deps,
 		sets:    map[string]*dsMeta{},
-		nodeFP:  map[string]nodeFingerprint{},
+		nodes:   map[string]*workload.Node{},
 		podLoc:  map[string]podLoc{},
 		created: map[string]string{},
 		owned:   map[string]map[string]map[string]struct{}{},
@@ -107,8 +107,8 @@ func NewDaemonSet(deps Deps) Controller {
 
 // daemonSetController is the DaemonSet controller (see NewDaemonSet). All
 // its state lives on the Manager's loop goroutine: what Handle learns from
-// the watch (the DaemonSets' selectors, the nodes' eligibility-relevant
-// fields, and an index of daemon pods by DaemonSet and target node, which
+// the watch (the DaemonSets' selectors, the nodes as the watch delivers
+// them, read-only, and an index of daemon pods by DaemonSet and target node, which
 // Kubernetes builds in getNodesToDaemonPods on every sync), and what
 // Reconcile keeps per DaemonSet between syncs (the compiled spec, per-node
 // summaries, their sums, and the failed-pod back-offs). Start rebuilds all
@@ -118,8 +118,13 @@ type daemonSetController struct {
 
 	sets    map[string]*dsMeta // by "namespace/name"
 	setKeys []string           // keys of sets, sorted
-	nodeFP  map[string]nodeFingerprint
-	podLoc  map[string]podLoc // "namespace/name" of a daemon pod
+	// nodes are the stored Node objects from the watch (shared with the
+	// store, never modified): the full sync walks them instead of
+	// listing copies out of the store. nodeNames are their names, sorted;
+	// nil when a node came or went since the last sort.
+	nodes     map[string]*workload.Node
+	nodeNames []string
+	podLoc    map[string]podLoc // "namespace/name" of a daemon pod
 	// created maps a pod this controller created to the resourceVersion
 	// Create returned: the watch event of that very version brings nothing
 	// new (the node's summary already counts the pod), so it queues
@@ -139,22 +144,27 @@ type dsMeta struct {
 	selector   labels.Selector
 }
 
-// nodeFingerprint is what eligibility reads from a node.
-type nodeFingerprint struct {
-	labels map[string]string
-	taints []workload.Taint
-}
-
-func fingerprint(n *workload.Node) nodeFingerprint {
-	fp := nodeFingerprint{labels: maps.Clone(n.Labels)}
-	for _, t := range n.Spec.Taints {
-		fp.taints = append(fp.taints, workload.Taint{Key: t.Key, Value: t.Value, Effect: t.Effect})
+// sameEligibility reports whether a and b agree on what eligibility reads
+// from a node: its labels and its taints' keys, values and effects.
+func sameEligibility(a, b *workload.Node) bool {
+	if !maps.Equal(a.Labels, b.Labels) || len(a.Spec.Taints) != len(b.Spec.Taints) {
+		return false
 	}
-	return fp
+	for i := range a.Spec.Taints {
+		x, y := &a.Spec.Taints[i], &b.Spec.Taints[i]
+		if x.Key != y.Key || x.Value != y.Value || x.Effect != y.Effect {
+			return false
+		}
+	}
+	return true
 }
 
-func (a nodeFingerprint) equal(b nodeFingerprint) bool {
-	return maps.Equal(a.labels, b.labels) && slices.Equal(a.taints, b.taints)
+// sortedNodes returns the names of the cached nodes, sorted.
+func (c *daemonSetController) sortedNodes() []string {
+	if c.nodeNames == nil {
+		c.nodeNames = slices.Sorted(maps.Keys(c.nodes))
+	}
+	return c.nodeNames
 }
 
 // podLoc is where the index files a daemon pod.
@@ -178,7 +188,8 @@ func (c *daemonSetController) Name() string { return "daemonset" }
 func (c *daemonSetController) Start(enqueue func(string)) {
 	s := c.deps.Store
 	c.sets = map[string]*dsMeta{}
-	c.nodeFP = map[string]nodeFingerprint{}
+	c.nodes = map[string]*workload.Node{}
+	c.nodeNames = nil
 	c.podLoc = map[string]podLoc{}
 	c.created = map[string]string{}
 	c.owned = map[string]map[string]map[string]struct{}{}
@@ -189,7 +200,7 @@ func (c *daemonSetController) Start(enqueue func(string)) {
 	c.sortKeys()
 	for _, o := range s.List("Node", "", nil) {
 		n := o.(*workload.Node)
-		c.nodeFP[n.Name] = fingerprint(n)
+		c.nodes[n.Name] = n
 	}
 	for _, o := range s.List("Pod", "", nil) {
 		c.indexPod(o.(*workload.Pod), false)
@@ -243,14 +254,17 @@ func (c *daemonSetController) Handle(ev store.Event, enqueue func(string)) {
 		}
 		enqueue(k)
 	case *workload.Node:
+		old, had := c.nodes[o.Name]
 		if ev.Type == store.Deleted {
-			delete(c.nodeFP, o.Name)
+			delete(c.nodes, o.Name)
 		} else {
-			fp := fingerprint(o)
-			if old, ok := c.nodeFP[o.Name]; ok && old.equal(fp) {
-				return
-			}
-			c.nodeFP[o.Name] = fp
+			c.nodes[o.Name] = o
+		}
+		if had != (ev.Type != store.Deleted) {
+			c.nodeNames = nil
+		}
+		if had && ev.Type != store.Deleted && sameEligibility(old, o) {
+			return
 		}
 		for _, k := range c.setKeys {
 			enqueue(k + "@" + o.Name)
@@ -431,8 +445,8 @@ func (c *daemonSetController) fullSync(ctx context.Context, ds *workload.DaemonS
 			firstErr = err
 		}
 	}
-	for _, o := range c.deps.Store.List("Node", "", nil) {
-		n := o.(*workload.Node)
+	for _, name := range c.sortedNodes() {
+		n := c.nodes[name]
 		seen[n.Name] = true
 		step(&nodeView{name: n.Name, node: n, elig: plan.eligible(n), pods: byNode[n.Name]})
 		if firstErr != nil {
@@ -494,7 +508,7 @@ func minPositive(a, b time.Duration) time.Duration {
 func (c *daemonSetController) observe(st *dsState, node string) (*nodeView, error) {
 	p := st.plan
 	v := &nodeView{name: node}
-	o, err := c.deps.Store.Get("Node", "", node)
+	o, err := c.deps.Store.Peek("Node", "", node)
 	switch {
 	case err == nil:
 		v.node = o.(*workload.Node)

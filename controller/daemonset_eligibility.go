@@ -252,21 +252,27 @@ func tolerated(tols []workload.Toleration, t *workload.Taint) bool {
 // node affinity replaced by the single term matchFields metadata.name In
 // [node] (Kubernetes 1.12+, ReplaceDaemonSetPodNodeNameNodeAffinity); the
 // preferred terms stay. spec.nodeName stays empty: the scheduler binds it.
+//
+// The result shares all but its affinity with the plan's pod, read-only:
+// it is for Store.Create, which stores a copy. Copy it to modify it.
 func (p *dsPlan) newDaemonPod(node string) *workload.Pod {
-	pod := p.pod.DeepCopy()
-	term := workload.NodeSelectorTerm{MatchFields: []workload.NodeSelectorRequirement{{
-		Key: metadataNameField, Operator: workload.NodeSelectorOpIn, Values: []string{node},
-	}}}
-	if pod.Spec.Affinity == nil {
-		pod.Spec.Affinity = &workload.Affinity{}
+	pod := *p.pod
+	var aff workload.Affinity
+	var na workload.NodeAffinity
+	if a := pod.Spec.Affinity; a != nil {
+		aff = *a
+		if a.NodeAffinity != nil {
+			na = *a.NodeAffinity
+		}
 	}
-	if pod.Spec.Affinity.NodeAffinity == nil {
-		pod.Spec.Affinity.NodeAffinity = &workload.NodeAffinity{}
+	na.RequiredDuringSchedulingIgnoredDuringExecution = &workload.NodeSelector{
+		NodeSelectorTerms: []workload.NodeSelectorTerm{{MatchFields: []workload.NodeSelectorRequirement{{
+			Key: metadataNameField, Operator: workload.NodeSelectorOpIn, Values: []string{node},
+		}}}},
 	}
-	pod.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution = &workload.NodeSelector{
-		NodeSelectorTerms: []workload.NodeSelectorTerm{term},
-	}
-	return pod
+	aff.NodeAffinity = &na
+	pod.Spec.Affinity = &aff
+	return &pod
 }
 
 const metadataNameField = "metadata.name"

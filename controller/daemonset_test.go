@@ -213,6 +213,19 @@ func TestNewDaemonPodBindsByAffinity(t *testing.T) {
 	if ds.Spec.Template.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms[0].MatchFields != nil {
 		t.Error("template modified")
 	}
+	// Pods share the plan's pod read-only: a second pod neither changes
+	// the first nor the plan's own affinity.
+	before := p.pod.DeepCopy()
+	other := p.newDaemonPod("n8")
+	if got := targetNodeName(pod); got != "n7" {
+		t.Errorf("after a second pod, the first targets %q, want n7", got)
+	}
+	if got := targetNodeName(other); got != "n8" {
+		t.Errorf("second pod targets %q, want n8", got)
+	}
+	if d := cmp.Diff(before, p.pod); d != "" {
+		t.Errorf("the plan's pod changed (-before +after):\n%s", d)
+	}
 }
 
 func TestCompileDaemonSetErrors(t *testing.T) {
@@ -288,7 +301,7 @@ func dsPod(p *dsPlan, name, node, hash, phase string, readyFor time.Duration, cr
 	if hash == "new" {
 		hash = p.hash
 	}
-	pod := p.newDaemonPod(node)
+	pod := p.newDaemonPod(node).DeepCopy() // the plan's pod is shared
 	pod.Name = name
 	pod.UID = "uid-" + name
 	pod.Spec.NodeName = node
