@@ -29,9 +29,13 @@ type cronJobController struct {
 	// jobs: CronJob key (namespace and the controller reference's name)
 	// -> Job name -> Job.
 	jobs map[string]map[string]*workload.Job
-	// created holds the keys of Jobs this controller created and has not
+	// created holds the UIDs of Jobs this controller created and has not
 	// yet seen appear: their appearance needs no sync.
 	created map[string]struct{}
+	// Scratch space of Reconcile (the Manager runs it on one goroutine):
+	// the CronJob's Jobs, and the object a status write goes through.
+	jobBuf    []*workload.Job
+	statusBuf workload.CronJob
 }
 
 type schedKey struct{ expr, zone string }
@@ -196,9 +200,8 @@ func (c *cronJobController) Handle(ev store.Event, enqueue func(string)) {
 				enqueue(ck)
 			}
 		case old == nil:
-			jk := workload.Key(o)
-			if _, mine := c.created[jk]; mine {
-				delete(c.created, jk)
+			if _, mine := c.created[o.UID]; mine {
+				delete(c.created, o.UID)
 				return
 			}
 			enqueue(ck)
@@ -283,9 +286,8 @@ func (c *cronJobController) Reconcile(_ context.Context, key string) (Result, er
 	if cj == nil {
 		return Result{}, nil
 	}
-	cached := c.jobs[key]
-	jobs := make([]*workload.Job, 0, len(cached))
-	for _, j := range cached {
+	jobs := c.jobBuf[:0]
+	for _, j := range c.jobs[key] {
 		if IsControlledBy(j, cj.UID) {
 			jobs = append(jobs, j)
 		}
@@ -293,6 +295,8 @@ func (c *cronJobController) Reconcile(_ context.Context, key string) (Result, er
 	slices.SortFunc(jobs, func(a, b *workload.Job) int { return strings.Compare(a.Name, b.Name) })
 	sched, serr := c.schedule(cj)
 	plan := decideCronJob(cronInput{Now: c.deps.Clock.Now(), CronJob: cj, Jobs: jobs, Sched: sched, SchedErr: serr})
+	clear(jobs) // keep no Job alive through the buffer
+	c.jobBuf = jobs[:0]
 	return Result{RequeueAfter: plan.RequeueAfter}, c.apply(cj, plan)
 }
 
@@ -321,15 +325,20 @@ func (c *cronJobController) apply(cj *workload.CronJob, plan cronPlan) error {
 		}
 	}
 	for _, cr := range plan.Create {
-		created, err := c.deps.Store.Create(cr.Job)
+		// No copy out: the stored Job is read with Peek (read-only).
+		_, err := c.deps.Store.Create(cr.Job, store.NoResult)
+		var created workload.Object
 		if err == nil {
-			c.created[workload.Key(created)] = struct{}{}
+			var perr error
+			if created, perr = c.deps.Store.Peek("Job", cj.Namespace, cr.Job.Name); perr == nil {
+				c.created[created.GetObjectMeta().UID] = struct{}{}
+			}
 		}
 		switch {
 		case errors.Is(err, store.ErrAlreadyExists):
 			// Someone created it since we looked: ours if it has our
 			// controller reference.
-			o, gerr := c.deps.Store.Get("Job", cj.Namespace, cr.Job.Name)
+			o, gerr := c.deps.Store.Peek("Job", cj.Namespace, cr.Job.Name)
 			if gerr != nil {
 				return c.writeStatus(cj, st, gerr)
 			}
@@ -342,10 +351,11 @@ func (c *cronJobController) apply(cj *workload.CronJob, plan cronPlan) error {
 			ev.Eventf(cj, workload.EventTypeWarning, CronReasonFailedCreate, "Error creating job: %v", err)
 			return c.writeStatus(cj, st, fmt.Errorf("CronJob %s/%s: creating Job %s: %w", cj.Namespace, cj.Name, cr.Job.Name, err))
 		default:
-			ev.Eventf(cj, workload.EventTypeNormal, CronReasonSuccessfulCreate, "Created job %s", created.GetObjectMeta().Name)
+			ev.Eventf(cj, workload.EventTypeNormal, CronReasonSuccessfulCreate, "Created job %s", cr.Job.Name)
 		}
-		j := created.(*workload.Job)
-		if !slices.ContainsFunc(st.Active, func(r workload.ObjectReference) bool { return r.UID == j.UID }) {
+		// created is nil only when the new Job went again before Peek (a
+		// concurrent delete): the slot is recorded, nothing is active.
+		if j, _ := created.(*workload.Job); j != nil && !slices.ContainsFunc(st.Active, func(r workload.ObjectReference) bool { return r.UID == j.UID }) {
 			if done, _ := cronJobFinished(j); !done {
 				st.Active = append(st.Active, jobRef(j))
 			}
@@ -359,14 +369,18 @@ func (c *cronJobController) apply(cj *workload.CronJob, plan cronPlan) error {
 
 // writeStatus writes st as the CronJob's status when it differs, and
 // returns cause (or the write's error). cj is the cache's, read-only: the
-// write goes through a shallow copy (the store copies what it is given).
+// write goes through a scratch object holding what SetStatus reads (the
+// store copies the status in and returns nothing).
 func (c *cronJobController) writeStatus(cj *workload.CronJob, st workload.CronJobStatus, cause error) error {
 	if cronStatusEqual(&cj.Status, &st) {
 		return cause
 	}
-	cp := *cj
-	cp.Status = st
-	if _, err := c.deps.Store.UpdateStatus(&cp); err != nil && cause == nil {
+	w := &c.statusBuf
+	w.Namespace, w.Name, w.UID, w.ResourceVersion = cj.Namespace, cj.Name, cj.UID, cj.ResourceVersion
+	w.Status = st
+	err := c.deps.Store.SetStatus(w)
+	*w = workload.CronJob{}
+	if err != nil && cause == nil {
 		return fmt.Errorf("CronJob %s/%s: writing status: %w", cj.Namespace, cj.Name, err)
 	}
 	return cause

@@ -87,7 +87,7 @@ func (s *cronSchedule) Next(t time.Time) time.Time {
 		lp := p.In(s.loc)
 		_, off := lp.Zone()
 		start, end := lp.ZoneBounds()
-		w := s.spec.Next(fromWall)
+		w := s.specNext(fromWall)
 		if w.IsZero() {
 			return w
 		}
@@ -111,7 +111,7 @@ func (s *cronSchedule) Next(t time.Time) time.Time {
 		if nextOff > off {
 			gapStart := end.Add(time.Duration(off) * time.Second).UTC()
 			gapEnd := end.Add(time.Duration(nextOff) * time.Second).UTC()
-			if n := s.spec.Next(gapStart.Add(-time.Second)); !n.IsZero() && n.Before(gapEnd) {
+			if n := s.specNext(gapStart.Add(-time.Second)); !n.IsZero() && n.Before(gapEnd) {
 				return end
 			}
 		}
@@ -119,6 +119,17 @@ func (s *cronSchedule) Next(t time.Time) time.Time {
 		fromWall = end.Add(time.Duration(nextOff)*time.Second - time.Second).UTC()
 	}
 	return time.Time{}
+}
+
+// specNext is s.spec.Next(w) for a wall-clock reading w (in UTC). A
+// five-field schedule fires at second 0 only, so the first match after w
+// is the first one after the last second of w's minute: starting there
+// spares robfig's walk through up to 59 seconds, one at a time.
+func (s *cronSchedule) specNext(w time.Time) time.Time {
+	if s.spec.Second == 1 {
+		w = w.Truncate(time.Minute).Add(59 * time.Second)
+	}
+	return s.spec.Next(w)
 }
 
 // wallClock returns the wall-clock reading of t as a UTC time (the same

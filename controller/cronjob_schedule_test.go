@@ -370,3 +370,21 @@ func TestEveryScheduleFiresEveryDuration(t *testing.T) {
 		t.Fatalf("Next(%v) = %v, want 90 s later", t0, got)
 	}
 }
+
+// TestSpecNextMatchesRobfig: the shortcut of specNext (start at the last
+// second of the minute) gives robfig's answer for readings at any second
+// and nanosecond, on schedules of every shape.
+func TestSpecNextMatchesRobfig(t *testing.T) {
+	exprs := []string{"* * * * *", "*/7 * * * *", "5 * * * *", "59 23 * * *", "0 0 29 2 *", "30 2 * * 0", "@hourly", "@monthly"}
+	base := time.Date(2027, 12, 31, 23, 58, 0, 0, time.UTC)
+	offsets := []time.Duration{0, time.Nanosecond, time.Second, 30*time.Second + 5, 59 * time.Second, 59*time.Second + 999999999, time.Minute, 61 * time.Minute}
+	for _, expr := range exprs {
+		s := mustSchedule(t, expr, "UTC")
+		for _, d := range offsets {
+			w := base.Add(d)
+			if got, want := s.specNext(w), s.spec.Next(w); !got.Equal(want) {
+				t.Errorf("%q after %v: specNext %v, robfig %v", expr, w, got, want)
+			}
+		}
+	}
+}

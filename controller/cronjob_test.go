@@ -21,6 +21,8 @@ import (
 type jobFinisher struct {
 	deps Deps
 	run  func(j *workload.Job) (d time.Duration, fail bool)
+	// scratch carries a status write (Reconcile runs on one goroutine).
+	scratch workload.Job
 }
 
 func (f *jobFinisher) Name() string { return "finisher" }
@@ -36,7 +38,9 @@ func (f *jobFinisher) Handle(ev store.Event, enqueue func(string)) {
 }
 func (f *jobFinisher) Reconcile(_ context.Context, key string) (Result, error) {
 	ns, name, _ := strings.Cut(key, "/")
-	o, err := f.deps.Store.Get("Job", ns, name)
+	// Peek: the stored Job is read, never modified; the status is written
+	// through a small object holding only what SetStatus reads.
+	o, err := f.deps.Store.Peek("Job", ns, name)
 	if err != nil {
 		return Result{}, nil
 	}
@@ -57,6 +61,9 @@ func (f *jobFinisher) Reconcile(_ context.Context, key string) (Result, error) {
 		start = j.Status.StartTime.Time
 	}
 	end := start.Add(d)
+	w := &f.scratch
+	*w = workload.Job{ObjectMeta: workload.ObjectMeta{Namespace: j.Namespace, Name: j.Name, UID: j.UID, ResourceVersion: j.ResourceVersion}}
+	w.Status = j.Status // shared read-only; the store copies the status in
 	switch {
 	case d < 0:
 		if j.Status.StartTime != nil {
@@ -69,16 +76,15 @@ func (f *jobFinisher) Reconcile(_ context.Context, key string) (Result, error) {
 		if fail {
 			typ = workload.JobFailed
 		} else {
-			j.Status.CompletionTime = workload.NewTimePtr(now)
-			j.Status.Succeeded = 1
+			w.Status.CompletionTime = workload.NewTimePtr(now)
+			w.Status.Succeeded = 1
 		}
-		j.Status.Conditions = append(j.Status.Conditions, workload.Condition{Type: typ, Status: workload.ConditionTrue, LastTransitionTime: workload.NewTime(now)})
+		w.Status.Conditions = append(slices.Clip(j.Status.Conditions), workload.Condition{Type: typ, Status: workload.ConditionTrue, LastTransitionTime: workload.NewTime(now)})
 	}
-	j.Status.StartTime = workload.NewTimePtr(start)
-	if _, err := f.deps.Store.UpdateStatus(j); err != nil {
-		return Result{}, err
-	}
-	return Result{}, nil
+	w.Status.StartTime = workload.NewTimePtr(start)
+	err = f.deps.Store.SetStatus(w)
+	*w = workload.Job{}
+	return Result{}, err
 }
 
 // cronHarness is the harness with the CronJob controller and a finisher.
