@@ -349,8 +349,9 @@ func (c *jobController) apply(job *workload.Job, plan jobPlan) (Result, error) {
 		}
 		c.deps.Events.Eventf(cur, workload.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %s", p.Name)
 	}
+	pods := jobPodMaker{job: cur}
 	for _, pc := range plan.Create {
-		out, err := s.Create(newJobPod(cur, pc))
+		out, err := s.Create(pods.make(pc))
 		if err != nil {
 			active--
 			errs = append(errs, err)
@@ -421,6 +422,75 @@ func newJobPod(job *workload.Job, pc podCreate) *workload.Pod {
 		}
 	}
 	workload.DefaultPod(p)
+	return p
+}
+
+// jobPodMaker makes the pods of one sync's creations, each as newJobPod
+// would. The store copies what it creates, so one pod serves them all: the
+// template is copied and defaulted once, and each creation changes only the
+// fields that depend on its index.
+type jobPodMaker struct {
+	job *workload.Job
+	pod *workload.Pod
+	// env are the JOB_COMPLETION_INDEX variables newJobPod added (not
+	// those the template set).
+	env []*workload.EnvVar
+	// The template's own index failure count annotations, restored when a
+	// creation does not set them.
+	failureCount, ignoredCount *string
+}
+
+// make returns the pod of one creation; it is valid until the next call.
+func (m *jobPodMaker) make(pc podCreate) *workload.Pod {
+	if m.pod == nil {
+		m.pod = newJobPod(m.job, pc)
+		if pc.Index == noCompletionIndex {
+			return m.pod
+		}
+		t := &m.job.Spec.Template
+		if v, ok := t.Annotations[workload.JobIndexFailureCountAnno]; ok {
+			m.failureCount = &v
+		}
+		if v, ok := t.Annotations[workload.JobIndexIgnoredFailureCount]; ok {
+			m.ignoredCount = &v
+		}
+		for k, cs := range [][]workload.Container{m.pod.Spec.InitContainers, m.pod.Spec.Containers} {
+			tcs := t.Spec.InitContainers
+			if k == 1 {
+				tcs = t.Spec.Containers
+			}
+			for i := range cs {
+				if !slices.ContainsFunc(tcs[i].Env, func(e workload.EnvVar) bool { return e.Name == workload.JobCompletionIndexEnv }) {
+					m.env = append(m.env, &cs[i].Env[len(cs[i].Env)-1])
+				}
+			}
+		}
+		return m.pod
+	}
+	if pc.Index == noCompletionIndex {
+		return m.pod // every pod of a NonIndexed Job is the same
+	}
+	p := m.pod
+	ix := strconv.Itoa(pc.Index)
+	p.Annotations[workload.JobCompletionIndexAnnotation] = ix
+	p.Labels[workload.JobCompletionIndexAnnotation] = ix
+	setOrRestore := func(key string, set bool, v int32, orig *string) {
+		switch {
+		case set:
+			p.Annotations[key] = strconv.Itoa(int(v))
+		case orig != nil:
+			p.Annotations[key] = *orig
+		default:
+			delete(p.Annotations, key)
+		}
+	}
+	setOrRestore(workload.JobIndexFailureCountAnno, pc.PerIndex, pc.FailureCount, m.failureCount)
+	setOrRestore(workload.JobIndexIgnoredFailureCount, pc.PerIndex && pc.IgnoredCount > 0, pc.IgnoredCount, m.ignoredCount)
+	p.Spec.Hostname = m.job.Name + "-" + ix
+	p.GenerateName = indexedGenerateName(m.job.Name, pc.Index)
+	for _, e := range m.env {
+		e.Value = ix
+	}
 	return p
 }
 
