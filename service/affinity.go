@@ -131,6 +131,10 @@ func (a *Affinity) Update(eps []Endpoint) error {
 	if err := a.inner.Update(eps); err != nil {
 		return err
 	}
+	if c, ok := a.inner.(currentPointers); ok {
+		a.storeUsablePtrs(c.currentPtrs())
+		return nil
+	}
 	var cur []Endpoint
 	if c, ok := a.inner.(currentEndpoints); ok {
 		cur = c.current()
@@ -154,6 +158,14 @@ func (a *Affinity) storeUsable(cur []Endpoint) {
 	m := make(map[key]*Endpoint, len(cur))
 	for i := range cur {
 		m[keyOf(&cur[i])] = &cur[i]
+	}
+	a.usable.Store(&m)
+}
+
+func (a *Affinity) storeUsablePtrs(cur []*Endpoint) {
+	m := make(map[key]*Endpoint, len(cur))
+	for _, e := range cur {
+		m[keyOf(e)] = e
 	}
 	a.usable.Store(&m)
 }

@@ -119,6 +119,13 @@ type currentEndpoints interface {
 	current() []Endpoint
 }
 
+// currentPointers is implemented by pickers that keep their endpoints as
+// pointers: it returns the endpoints Pick currently chooses from (read-only,
+// shared), without copying them.
+type currentPointers interface {
+	currentPtrs() []*Endpoint
+}
+
 // key identifies an endpoint across updates.
 type key struct {
 	addr string
