@@ -36,6 +36,9 @@ type cronJobController struct {
 	// the CronJob's Jobs, and the object a status write goes through.
 	jobBuf    []*workload.Job
 	statusBuf workload.CronJob
+	// newJob is the Job a create goes through (the store copies it in);
+	// only the fields fillJobFromCronTemplate sets are ever set.
+	newJob workload.Job
 }
 
 type schedKey struct{ expr, zone string }
@@ -326,11 +329,13 @@ func (c *cronJobController) apply(cj *workload.CronJob, plan cronPlan) error {
 	}
 	for _, cr := range plan.Create {
 		// No copy out: the stored Job is read with Peek (read-only).
-		_, err := c.deps.Store.Create(cr.Job, store.NoResult)
+		fillJobFromCronTemplate(&c.newJob, cj, cr.Slot, cr.Name, cr.Loc)
+		_, err := c.deps.Store.Create(&c.newJob, store.NoResult)
+		c.newJob.Labels, c.newJob.Spec = nil, workload.JobSpec{} // keep no template alive
 		var created workload.Object
 		if err == nil {
 			var perr error
-			if created, perr = c.deps.Store.Peek("Job", cj.Namespace, cr.Job.Name); perr == nil {
+			if created, perr = c.deps.Store.Peek("Job", cj.Namespace, cr.Name); perr == nil {
 				c.created[created.GetObjectMeta().UID] = struct{}{}
 			}
 		}
@@ -338,20 +343,20 @@ func (c *cronJobController) apply(cj *workload.CronJob, plan cronPlan) error {
 		case errors.Is(err, store.ErrAlreadyExists):
 			// Someone created it since we looked: ours if it has our
 			// controller reference.
-			o, gerr := c.deps.Store.Peek("Job", cj.Namespace, cr.Job.Name)
+			o, gerr := c.deps.Store.Peek("Job", cj.Namespace, cr.Name)
 			if gerr != nil {
 				return c.writeStatus(cj, st, gerr)
 			}
 			if !IsControlledBy(o, cj.UID) {
-				ev.Eventf(cj, workload.EventTypeWarning, CronReasonFailedCreate, "Error creating job: %s exists and is not controlled by this CronJob", cr.Job.Name)
+				ev.Eventf(cj, workload.EventTypeWarning, CronReasonFailedCreate, "Error creating job: %s exists and is not controlled by this CronJob", cr.Name)
 				continue
 			}
 			created = o
 		case err != nil:
 			ev.Eventf(cj, workload.EventTypeWarning, CronReasonFailedCreate, "Error creating job: %v", err)
-			return c.writeStatus(cj, st, fmt.Errorf("CronJob %s/%s: creating Job %s: %w", cj.Namespace, cj.Name, cr.Job.Name, err))
+			return c.writeStatus(cj, st, fmt.Errorf("CronJob %s/%s: creating Job %s: %w", cj.Namespace, cj.Name, cr.Name, err))
 		default:
-			ev.Eventf(cj, workload.EventTypeNormal, CronReasonSuccessfulCreate, "Created job %s", cr.Job.Name)
+			ev.Eventf(cj, workload.EventTypeNormal, CronReasonSuccessfulCreate, "Created job %s", cr.Name)
 		}
 		// created is nil only when the new Job went again before Peek (a
 		// concurrent delete): the slot is recorded, nothing is active.
@@ -379,7 +384,7 @@ func (c *cronJobController) writeStatus(cj *workload.CronJob, st workload.CronJo
 	w.Namespace, w.Name, w.UID, w.ResourceVersion = cj.Namespace, cj.Name, cj.UID, cj.ResourceVersion
 	w.Status = st
 	err := c.deps.Store.SetStatus(w)
-	*w = workload.CronJob{}
+	w.Status = workload.CronJobStatus{} // only these fields are ever set
 	if err != nil && cause == nil {
 		return fmt.Errorf("CronJob %s/%s: writing status: %w", cj.Namespace, cj.Name, err)
 	}

@@ -74,10 +74,12 @@ type cronEvent struct {
 	Type, Reason, Message string
 }
 
-// cronCreate is a Job to create for a slot.
+// cronCreate is a Job to create for a slot: the Job jobFromCronTemplate
+// makes, named Name, with the slot's timestamp in the zone Loc.
 type cronCreate struct {
 	Slot time.Time
-	Job  *workload.Job
+	Name string
+	Loc  *time.Location
 }
 
 // cronDelete is a Job to delete (Background propagation).
@@ -146,15 +148,17 @@ func decideCronJob(in cronInput) cronPlan {
 	cj := in.CronJob
 	now := in.Now
 	var plan cronPlan
-	st := cj.Status.DeepCopy()
+	// A shallow copy: the times are replaced, never written through, and
+	// the active list is cloned (it is edited in place).
+	st := &workload.CronJobStatus{}
+	*st = cj.Status
+	st.Active = slices.Clone(st.Active)
 
 	// Active list: adopt running children it lacks, drop finished and
-	// missing ones; lastSuccessfulTime from the children.
-	children := make(map[string]*workload.Job, len(in.Jobs))
-	byName := make(map[string]*workload.Job, len(in.Jobs))
+	// missing ones; lastSuccessfulTime from the children. The Jobs are
+	// few (the history limits bound the finished ones), so they are
+	// searched in place rather than put in maps.
 	for _, j := range in.Jobs {
-		children[j.UID] = j
-		byName[j.Name] = j
 		finished, cond := cronJobFinished(j)
 		active := slices.ContainsFunc(st.Active, func(r workload.ObjectReference) bool { return r.UID == j.UID })
 		switch {
@@ -172,7 +176,7 @@ func decideCronJob(in cronInput) cronPlan {
 		}
 	}
 	st.Active = slices.DeleteFunc(st.Active, func(r workload.ObjectReference) bool {
-		if _, ok := children[r.UID]; ok {
+		if slices.ContainsFunc(in.Jobs, func(j *workload.Job) bool { return j.UID == r.UID }) {
 			return false
 		}
 		plan.event(workload.EventTypeNormal, CronReasonMissingJob, "Active job went missing: %s", r.Name)
@@ -267,7 +271,8 @@ func decideCronJob(in cronInput) cronPlan {
 	// control-plane restart, its status never written): record it.
 	var todo []time.Time
 	for _, s := range slots {
-		if _, ok := byName[cronJobName(cj.Name, s)]; ok {
+		name := cronJobName(cj.Name, s)
+		if slices.ContainsFunc(in.Jobs, func(j *workload.Job) bool { return j.Name == name }) {
 			if st.LastScheduleTime == nil || s.After(st.LastScheduleTime.Time) {
 				st.LastScheduleTime = workload.NewTimePtr(s)
 			}
@@ -303,7 +308,7 @@ func decideCronJob(in cronInput) cronPlan {
 		}
 	}
 	for _, s := range todo {
-		plan.Create = append(plan.Create, cronCreate{Slot: s, Job: jobFromCronTemplate(cj, s, sched.loc)})
+		plan.Create = append(plan.Create, cronCreate{Slot: s, Name: cronJobName(cj.Name, s), Loc: sched.loc})
 	}
 	return plan
 }
@@ -360,25 +365,31 @@ func byJobStartTime(a, b *workload.Job) int {
 // name for the slot, the scheduled-timestamp annotation (RFC 3339 in the
 // CronJob's zone) and a controller reference to the CronJob.
 func jobFromCronTemplate(cj *workload.CronJob, slot time.Time, loc *time.Location) *workload.Job {
-	// Shallow: the template is shared, read-only, and the store copies
-	// what it is given.
+	j := &workload.Job{}
+	fillJobFromCronTemplate(j, cj, slot, cronJobName(cj.Name, slot), loc)
+	return j
+}
+
+// fillJobFromCronTemplate sets in j what jobFromCronTemplate makes, with
+// the given name. j's annotation map and owner slice are reused when it
+// has them, so that a scratch Job serves every create. Shallow: the
+// template is shared, read-only, and the store copies what it is given.
+func fillJobFromCronTemplate(j *workload.Job, cj *workload.CronJob, slot time.Time, name string, loc *time.Location) {
 	t := &cj.Spec.JobTemplate
-	ann := make(map[string]string, len(t.Annotations)+1)
+	ann := j.Annotations
+	if ann == nil {
+		ann = make(map[string]string, len(t.Annotations)+1)
+	} else {
+		clear(ann)
+	}
 	for k, v := range t.Annotations {
 		ann[k] = v
 	}
 	ann[workload.CronJobScheduledTimestamp] = slot.In(loc).Format(time.RFC3339)
-	return &workload.Job{
-		TypeMeta: workload.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
-		ObjectMeta: workload.ObjectMeta{
-			Name:            cronJobName(cj.Name, slot),
-			Namespace:       cj.Namespace,
-			Labels:          t.Labels,
-			Annotations:     ann,
-			OwnerReferences: []workload.OwnerReference{workload.NewControllerRef(cj)},
-		},
-		Spec: t.Spec,
-	}
+	j.TypeMeta = workload.TypeMeta{APIVersion: "batch/v1", Kind: "Job"}
+	j.Name, j.Namespace, j.Labels, j.Annotations = name, cj.Namespace, t.Labels, ann
+	j.OwnerReferences = append(j.OwnerReferences[:0], workload.NewControllerRef(cj))
+	j.Spec = t.Spec
 }
 
 // jobRef is the reference status.active holds.

@@ -27,7 +27,7 @@ type cronPlanSummary struct {
 func summarizeCronPlan(p cronPlan) cronPlanSummary {
 	var s cronPlanSummary
 	for _, c := range p.Create {
-		s.Create = append(s.Create, c.Job.Name)
+		s.Create = append(s.Create, c.Name)
 	}
 	for _, d := range p.Delete {
 		s.Delete = append(s.Delete, d.Name)

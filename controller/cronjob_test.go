@@ -61,17 +61,17 @@ func (f *jobFinisher) Reconcile(_ context.Context, key string) (Result, error) {
 		start = j.Status.StartTime.Time
 	}
 	end := start.Add(d)
-	w := &f.scratch
-	*w = workload.Job{ObjectMeta: workload.ObjectMeta{Namespace: j.Namespace, Name: j.Name, UID: j.UID, ResourceVersion: j.ResourceVersion}}
-	w.Status = j.Status // shared read-only; the store copies the status in
 	switch {
-	case d < 0:
-		if j.Status.StartTime != nil {
-			return Result{}, nil
-		}
-	case end.After(now):
+	case d < 0 && j.Status.StartTime != nil:
+		return Result{}, nil
+	case d >= 0 && end.After(now):
 		return Result{RequeueAfter: end.Sub(now)}, nil
-	default:
+	}
+	// Only these fields of the scratch Job are ever set.
+	w := &f.scratch
+	w.Namespace, w.Name, w.UID, w.ResourceVersion = j.Namespace, j.Name, j.UID, j.ResourceVersion
+	w.Status = j.Status // shared read-only; the store copies the status in
+	if d >= 0 {
 		typ := workload.JobComplete
 		if fail {
 			typ = workload.JobFailed
@@ -83,7 +83,7 @@ func (f *jobFinisher) Reconcile(_ context.Context, key string) (Result, error) {
 	}
 	w.Status.StartTime = workload.NewTimePtr(start)
 	err = f.deps.Store.SetStatus(w)
-	*w = workload.Job{}
+	w.Status = workload.JobStatus{}
 	return Result{}, err
 }
 
