@@ -24,11 +24,12 @@ type cronJobController struct {
 	// scheds caches parsed schedules by schedule and zone (parsing and
 	// loading a zone are the costly part of a sync).
 	scheds map[schedKey]schedEntry
-	// cronJobs: key -> CronJob.
-	cronJobs map[string]*workload.CronJob
+	// cronJobs: key -> CronJob. The entries hold their key, so that a
+	// watch event finds and updates its entry with no key to allocate.
+	cronJobs map[string]*cachedCronJob
 	// jobs: CronJob key (namespace and the controller reference's name)
-	// -> Job name -> Job.
-	jobs map[string]map[string]*workload.Job
+	// -> its Jobs.
+	jobs map[string]*cachedJobs
 	// created holds the UIDs of Jobs this controller created and has not
 	// yet seen appear: their appearance needs no sync.
 	created map[string]struct{}
@@ -39,6 +40,16 @@ type cronJobController struct {
 	// newJob is the Job a create goes through (the store copies it in);
 	// only the fields fillJobFromCronTemplate sets are ever set.
 	newJob workload.Job
+}
+
+type cachedCronJob struct {
+	key string
+	cj  *workload.CronJob
+}
+
+type cachedJobs struct {
+	key    string                   // the CronJob's key
+	byName map[string]*workload.Job // Job name -> Job
 }
 
 type schedKey struct{ expr, zone string }
@@ -148,8 +159,8 @@ func NewCronJob(deps Deps) Controller {
 	return &cronJobController{
 		deps:     deps,
 		scheds:   map[schedKey]schedEntry{},
-		cronJobs: map[string]*workload.CronJob{},
-		jobs:     map[string]map[string]*workload.Job{},
+		cronJobs: map[string]*cachedCronJob{},
+		jobs:     map[string]*cachedJobs{},
 		created:  map[string]struct{}{},
 	}
 }
@@ -167,7 +178,7 @@ func (c *cronJobController) Start(enqueue func(string)) {
 	}
 	for _, o := range c.deps.Store.List("CronJob", "", nil) {
 		k := workload.Key(o)
-		c.cronJobs[k] = o.(*workload.CronJob)
+		c.cronJobs[k] = &cachedCronJob{key: k, cj: o.(*workload.CronJob)}
 		enqueue(k)
 	}
 }
@@ -179,17 +190,25 @@ func (c *cronJobController) Start(enqueue func(string)) {
 func (c *cronJobController) Handle(ev store.Event, enqueue func(string)) {
 	switch o := ev.Object.(type) {
 	case *workload.CronJob:
-		k := workload.Key(o)
-		old := c.cronJobs[k]
+		e := c.cronJobs[o.Namespace+"/"+o.Name]
 		if ev.Type == store.Deleted {
-			delete(c.cronJobs, k)
+			if e != nil {
+				delete(c.cronJobs, e.key)
+			}
 			return
 		}
-		c.cronJobs[k] = o
-		if old == nil || old.UID != o.UID || old.Generation != o.Generation ||
+		if e == nil {
+			k := workload.Key(o)
+			c.cronJobs[k] = &cachedCronJob{key: k, cj: o}
+			enqueue(k)
+			return
+		}
+		old := e.cj
+		e.cj = o
+		if old.UID != o.UID || old.Generation != o.Generation ||
 			old.Annotations[MissedRunsAnnotation] != o.Annotations[MissedRunsAnnotation] ||
 			(old.DeletionTimestamp == nil) != (o.DeletionTimestamp == nil) {
-			enqueue(k)
+			enqueue(e.key)
 		}
 	case *workload.Job:
 		ck, old, ok := c.observeJob(o, ev.Type == store.Deleted)
@@ -224,26 +243,27 @@ func (c *cronJobController) observeJob(j *workload.Job, gone bool) (ck string, o
 	if ref == nil || ref.Kind != "CronJob" {
 		return "", nil, false
 	}
-	ck = j.Namespace + "/" + ref.Name
-	m := c.jobs[ck]
+	m := c.jobs[j.Namespace+"/"+ref.Name]
 	if m != nil {
-		old = m[j.Name]
+		old = m.byName[j.Name]
 	}
 	if gone {
-		if m != nil {
-			delete(m, j.Name)
-			if len(m) == 0 {
-				delete(c.jobs, ck)
-			}
+		if m == nil {
+			return j.Namespace + "/" + ref.Name, old, true
 		}
-		return ck, old, true
+		delete(m.byName, j.Name)
+		if len(m.byName) == 0 {
+			delete(c.jobs, m.key)
+		}
+		return m.key, old, true
 	}
 	if m == nil {
-		m = map[string]*workload.Job{}
+		ck := j.Namespace + "/" + ref.Name
+		m = &cachedJobs{key: ck, byName: map[string]*workload.Job{}}
 		c.jobs[ck] = m
 	}
-	m[j.Name] = j
-	return ck, old, true
+	m.byName[j.Name] = j
+	return m.key, old, true
 }
 
 // schedule returns the CronJob's parsed schedule in its zone, cached.
@@ -285,12 +305,17 @@ func loadZone(name string) (*time.Location, error) {
 // Reconcile syncs one CronJob: it decides with decideCronJob and applies
 // the plan (deletes, creates, status).
 func (c *cronJobController) Reconcile(_ context.Context, key string) (Result, error) {
-	cj := c.cronJobs[key]
-	if cj == nil {
+	e := c.cronJobs[key]
+	if e == nil {
 		return Result{}, nil
 	}
+	cj := e.cj
 	jobs := c.jobBuf[:0]
-	for _, j := range c.jobs[key] {
+	var byName map[string]*workload.Job
+	if m := c.jobs[key]; m != nil {
+		byName = m.byName
+	}
+	for _, j := range byName {
 		if IsControlledBy(j, cj.UID) {
 			jobs = append(jobs, j)
 		}

@@ -269,7 +269,7 @@ func decideCronJob(in cronInput) cronPlan {
 
 	// A slot whose Job exists was started already (maybe just before a
 	// control-plane restart, its status never written): record it.
-	var todo []time.Time
+	var todo []cronCreate
 	for _, s := range slots {
 		name := cronJobName(cj.Name, s)
 		if slices.ContainsFunc(in.Jobs, func(j *workload.Job) bool { return j.Name == name }) {
@@ -281,7 +281,7 @@ func decideCronJob(in cronInput) cronPlan {
 		if st.LastScheduleTime != nil && !s.After(st.LastScheduleTime.Time) {
 			continue
 		}
-		todo = append(todo, s)
+		todo = append(todo, cronCreate{Slot: s, Name: name, Loc: sched.loc})
 	}
 	plan.Status = *st
 	if len(todo) == 0 {
@@ -296,7 +296,7 @@ func decideCronJob(in cronInput) cronPlan {
 			// Wake when that deadline passes, to report the miss.
 			plan.event(workload.EventTypeNormal, CronReasonJobAlreadyActive, "Not starting job because prior execution is running and concurrency policy is Forbid")
 			if hasDeadline {
-				if exp := todo[len(todo)-1].Add(deadline + time.Second); exp.After(now) && (next.IsZero() || exp.Before(next)) {
+				if exp := todo[len(todo)-1].Slot.Add(deadline + time.Second); exp.After(now) && (next.IsZero() || exp.Before(next)) {
 					plan.RequeueAfter = exp.Sub(now)
 				}
 			}
@@ -307,9 +307,7 @@ func decideCronJob(in cronInput) cronPlan {
 			plan.Delete = append(plan.Delete, cronDelete{Name: r.Name, UID: r.UID})
 		}
 	}
-	for _, s := range todo {
-		plan.Create = append(plan.Create, cronCreate{Slot: s, Name: cronJobName(cj.Name, s), Loc: sched.loc})
-	}
+	plan.Create = todo
 	return plan
 }
 
@@ -317,6 +315,23 @@ func decideCronJob(in cronInput) cronPlan {
 // (by start time, then name; Jobs that never started last) first, as
 // Kubernetes' cleanupFinishedJobs.
 func historyDeletes(cj *workload.CronJob, jobs []*workload.Job, plan *cronPlan) []cronDelete {
+	// Count first: most syncs are within the limits and need no lists.
+	var nOK, nFailed int
+	for _, j := range jobs {
+		if j.DeletionTimestamp != nil {
+			continue
+		}
+		switch _, cond := cronJobFinished(j); cond {
+		case workload.JobComplete:
+			nOK++
+		case workload.JobFailed:
+			nFailed++
+		}
+	}
+	over := func(n int, limit *int32) bool { return limit != nil && n > int(*limit) }
+	if !over(nOK, cj.Spec.SuccessfulJobsHistoryLimit) && !over(nFailed, cj.Spec.FailedJobsHistoryLimit) {
+		return nil
+	}
 	var ok, failed []*workload.Job
 	for _, j := range jobs {
 		if j.DeletionTimestamp != nil {
