@@ -70,6 +70,7 @@ type EndpointsController struct {
 	postings   map[string]map[string]map[string]struct{} // ns -> "k=v" -> Service keys
 	podsOnNode map[string]map[string]struct{}
 	zones      map[string]string // node -> topology.kubernetes.io/zone
+	at         []int             // scratch of publish: the indexes patched in place
 }
 
 var _ controller.Controller = (*EndpointsController)(nil)
@@ -511,7 +512,7 @@ func (c *EndpointsController) Reconcile(ctx context.Context, key string) (contro
 				return controller.Result{}, err
 			}
 			st.built, st.full, st.slices, st.entries, st.order, st.groups = false, false, nil, nil, nil, nil
-			c.l.publish(key, svc, portNames(svc), func(int, []Endpoint) []Endpoint { return nil })
+			c.l.publish(key, svc, portNames(svc), func(int, []Endpoint) ([]Endpoint, []int) { return nil, nil })
 		}
 		return controller.Result{}, nil
 	}
@@ -547,15 +548,21 @@ func (c *EndpointsController) publish(key string, st *svcState) {
 	if !patch {
 		st.portLen = make([]int, n)
 	}
-	c.l.publish(key, st.svc, portNames(st.svc), func(i int, dst []Endpoint) []Endpoint {
+	c.l.publish(key, st.svc, portNames(st.svc), func(i int, dst []Endpoint) ([]Endpoint, []int) {
 		if patch && len(dst) == st.portLen[i] {
+			at := c.at[:0]
+			if at == nil {
+				at = make([]int, 0, 8) // not nil: the list was patched
+			}
 			for _, e := range st.changed {
 				if j := e.idx[i]; j >= 0 {
 					dst[j] = e.pe
 					dst[j].Port = e.ports[i]
+					at = append(at, int(j))
 				}
 			}
-			return dst
+			c.at = at
+			return dst, at
 		}
 		dst = dst[:0]
 		for _, e := range st.order {
@@ -570,7 +577,7 @@ func (c *EndpointsController) publish(key string, st *svcState) {
 			}
 		}
 		st.portLen[i] = len(dst)
-		return dst
+		return dst, nil
 	})
 	st.layout, st.changed = true, st.changed[:0]
 }

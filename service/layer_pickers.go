@@ -280,9 +280,12 @@ func (l *Layer) seedFor(v *PortPicker) uint64 {
 
 // publish gives the pickers of the Service key its endpoints: for each
 // port name in ports, fill gets the port's current list (the caller's to
-// patch in place or truncate and refill) and returns the new one. Ports not listed get none. It runs under the layer's lock:
+// patch in place or truncate and refill) and returns the new one, and, if
+// it patched the list in place, the indexes it rewrote (nil when it
+// refilled it), so that pickers that can take the change alone do.
+// Ports not listed get none. It runs under the layer's lock:
 // once it returns, no Pick returns an endpoint it removed.
-func (l *Layer) publish(key string, svc *workload.Service, ports []string, fill func(i int, dst []Endpoint) []Endpoint) {
+func (l *Layer) publish(key string, svc *workload.Service, ports []string, fill func(i int, dst []Endpoint) ([]Endpoint, []int)) {
 	pol, err := policyOf(svc)
 	if err != nil {
 		l.logger.Warn("service picker policy", "err", err)
@@ -304,8 +307,9 @@ func (l *Layer) publish(key string, svc *workload.Service, ports []string, fill 
 			ps = &portState{}
 			sp.ports[name] = ps
 		}
-		ps.eps = fill(i, ps.eps)
-		l.updateViews(ps, pol, rebuild)
+		var at []int
+		ps.eps, at = fill(i, ps.eps)
+		l.updateViewsAt(ps, pol, rebuild, at)
 	}
 	for name, ps := range sp.ports {
 		if !seen[name] {
@@ -319,12 +323,38 @@ func (l *Layer) publish(key string, svc *workload.Service, ports []string, fill 
 }
 
 func (l *Layer) updateViews(ps *portState, pol policy, rebuild bool) {
+	l.updateViewsAt(ps, pol, rebuild, nil)
+}
+
+// updatesAt is implemented by pickers that can take a change of some
+// endpoints of their list alone ([RoundRobin.UpdateAt]).
+type updatesAt interface {
+	UpdateAt(at []int, eps []Endpoint) error
+}
+
+// updateViewsAt updates the views of ps; at, if not nil, lists the only
+// indexes of ps.eps that changed since the last update.
+func (l *Layer) updateViewsAt(ps *portState, pol policy, rebuild bool, at []int) {
+	var changed []Endpoint // ps.eps at the indexes at, built once
 	for _, v := range ps.views {
 		if rebuild {
 			v.box.Store(l.newBox(v, pol, ps.eps))
 			continue
 		}
-		if err := v.box.Load().p.Update(ps.eps); err != nil {
+		p := v.box.Load().p
+		var err error
+		if u, ok := p.(updatesAt); ok && at != nil {
+			if changed == nil {
+				changed = make([]Endpoint, len(at))
+				for k, i := range at {
+					changed[k] = ps.eps[i]
+				}
+			}
+			err = u.UpdateAt(at, changed)
+		} else {
+			err = p.Update(ps.eps)
+		}
+		if err != nil {
 			l.logger.Warn("picker update failed", "picker", v.String(), "err", err)
 		}
 	}

@@ -109,3 +109,29 @@ func BenchmarkUpdate10000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkUpdateAt10000 publishes one readiness change in a
+// 10,000-endpoint Service through RoundRobin.UpdateAt, the path of the
+// endpoints controller (goal: at most 50 µs).
+func BenchmarkUpdateAt10000(b *testing.B) {
+	p := NewRoundRobin(1)
+	a := benchEndpoints(10000)
+	if err := p.Update(a); err != nil {
+		b.Fatal(err)
+	}
+	on, off := a[5000], a[5000]
+	off.Ready = false
+	at := []int{5000}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		e := on
+		if i&1 == 0 {
+			e = off
+		}
+		i++
+		if err := p.UpdateAt(at, []Endpoint{e}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -2,8 +2,11 @@ package service
 
 import (
 	"bytes"
+	"cmp"
+	"fmt"
 	"hash/maphash"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -16,12 +19,15 @@ import (
 // Pick is one atomic load of an immutable snapshot, one atomic add on a
 // counter and an index: it never locks, never allocates and never blocks.
 // Update builds a new snapshot and publishes it with one atomic store.
-// The snapshot is a list of pointers to immutable endpoints that versions
-// share: an Update that changes a few endpoints of an unchanged list (a
-// readiness change) compares the list with the previous one, copies only
-// the endpoints that changed and splices the list of pointers, so it costs
-// one pass of comparisons over the endpoints and a copy of the pointers,
-// not a copy of every endpoint.
+//
+// A snapshot is a packed list of positions in an array of endpoints that
+// successive snapshots share: an endpoint stored there is never modified,
+// and an Update that changes some endpoints appends their new values and
+// publishes a new list of positions. So an Update that changes a few
+// endpoints of a list as long as the last one (a readiness change) costs a
+// comparison per endpoint and a copy of the positions (4 bytes per usable
+// endpoint), not a copy of every endpoint, and [RoundRobin.UpdateAt], which
+// is told what changed, costs only the copy of the positions.
 //
 // The first cycle starts at a random endpoint drawn from the seed, so many
 // clients do not all start with the same endpoint. The counter belongs to
@@ -44,20 +50,30 @@ type RoundRobin struct {
 	next atomic.Uint64
 	_    pad
 
-	mu   sync.Mutex // serialises Update and guards the fields below
+	mu   sync.Mutex // serialises updates and guards the fields below
 	seed uint64
 	rng  *rand.Rand
 	opts options
 
-	// The endpoints of the last successful Update, in the order given
-	// (validated, immutable, shared with the snapshots), the class of
-	// each, and how many are ready. The published snapshot holds, in
-	// order, the endpoints of class wantClass(nReady).
-	all     []*Endpoint
+	// arena holds the endpoints of the published snapshots: entries below
+	// len(arena) are never modified, new values are appended while the
+	// capacity lasts (snapshots only read below their own length).
+	arena []Endpoint
+	// The endpoints of the last update, in the order given: their
+	// positions in arena, their classes and key hashes, and how many are
+	// ready. The published snapshot lists, in order, the positions of the
+	// endpoints of class wantClass(nReady).
+	all     []uint32
 	cls     []uint8
-	kh      []uint64 // keyHash of each endpoint
+	kh      []uint64
 	nReady  int
-	changed []int // scratch for Update
+	changes []change // scratch
+}
+
+// change is one endpoint of the list that an update replaces.
+type change struct {
+	i int       // index in the list
+	e *Endpoint // new value (the caller's, not yet copied)
 }
 
 // The classes of an endpoint for a picker.
@@ -80,8 +96,8 @@ func classOf(e *Endpoint, o *options) uint8 {
 	return clsNone
 }
 
-// wantClass is the class the snapshot uses: ready endpoints, or if there is
-// none the serving and terminating ones.
+// wantClass is the class the snapshot uses: ready endpoints, or if there
+// is none the serving and terminating ones.
 func wantClass(nReady int) uint8 {
 	if nReady > 0 {
 		return clsReady
@@ -90,9 +106,10 @@ func wantClass(nReady int) uint8 {
 }
 
 type rrSnapshot struct {
-	eps []*Endpoint // usable endpoints; list and endpoints never modified once published
-	off uint64      // index = (counter + off) mod len(eps)
-	m   uint64      // fastmodM(len(eps))
+	idx  []uint32   // positions in base of the usable endpoints, in order
+	base []Endpoint // the arena when published; never modified
+	off  uint64     // index = (counter + off) mod len(idx)
+	m    uint64     // fastmodM(len(idx))
 }
 
 var _ Picker = (*RoundRobin)(nil)
@@ -110,15 +127,15 @@ func NewRoundRobin(seed uint64, opts ...Option) *RoundRobin {
 // The endpoint is shared and read-only (see [Picker]).
 func (p *RoundRobin) Pick() (*Endpoint, error) {
 	s := p.snap.Load()
-	if s == nil || len(s.eps) == 0 {
+	if s == nil || len(s.idx) == 0 {
 		return nil, ErrNoEndpoints
 	}
-	n := uint64(len(s.eps))
+	n := uint64(len(s.idx))
 	c := p.next.Add(1)
 	if c >= rebaseAt {
-		return s.eps[slowIndex(&p.next, c, s.off, n)], nil
+		return &s.base[s.idx[slowIndex(&p.next, c, s.off, n)]], nil
 	}
-	return s.eps[fastmod(c+s.off, s.m, n)], nil
+	return &s.base[s.idx[fastmod(c+s.off, s.m, n)]], nil
 }
 
 // Update replaces the endpoint set with a copy of the usable endpoints among
@@ -128,44 +145,121 @@ func (p *RoundRobin) Pick() (*Endpoint, error) {
 //
 // An endpoint listed twice gets two turns per cycle.
 //
-// When eps has as many endpoints as the previous Update and few of them
-// differ, Update copies only those: its cost is one comparison per endpoint
-// and a copy of a pointer per usable endpoint.
+// When eps has as many endpoints as the last update and few of them differ,
+// Update copies only those: it costs one comparison per endpoint and a copy
+// of 4 bytes per usable endpoint.
 func (p *RoundRobin) Update(eps []Endpoint) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.opts.check(); err != nil {
 		return err
 	}
+	old, track := p.begin()
+	if old != nil && len(eps) == len(p.all) && len(eps) > 0 {
+		chs, ok := p.diff(eps)
+		if ok {
+			for _, ch := range chs {
+				if err := validate(ch.i, ch.e); err != nil {
+					return err
+				}
+			}
+			if idx, ok := p.apply(old, chs); ok {
+				p.publish(idx, track)
+				return nil
+			}
+		}
+	}
+	idx, err := p.rebuild(eps)
+	if err != nil {
+		return err
+	}
+	p.publish(idx, track)
+	return nil
+}
+
+// UpdateAt changes some endpoints of the list given to the last update:
+// the endpoint at index at[k] of that list becomes eps[k] (when an index
+// is listed twice, the last one counts). It is Update of the list so
+// changed, without the comparison of every endpoint: it costs a copy of 4
+// bytes per usable endpoint. It returns an error, and changes nothing, if
+// an index is out of range (naming it) or an endpoint is malformed
+// (wrapping ErrInvalidEndpoint).
+func (p *RoundRobin) UpdateAt(at []int, eps []Endpoint) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.opts.check(); err != nil {
+		return err
+	}
+	if len(at) != len(eps) {
+		return fmt.Errorf("service: UpdateAt: %d indexes for %d endpoints", len(at), len(eps))
+	}
+	chs := p.changes[:0]
+	for k, i := range at {
+		if i < 0 || i >= len(p.all) {
+			return fmt.Errorf("service: UpdateAt: at[%d]: index %d is not in [0, %d)", k, i, len(p.all))
+		}
+		if err := validate(i, &eps[k]); err != nil {
+			return err
+		}
+		chs = append(chs, change{i, &eps[k]})
+	}
+	slices.SortStableFunc(chs, func(a, b change) int { return cmp.Compare(a.i, b.i) })
+	// Keep the last change of each index.
+	out := chs[:0]
+	for k, ch := range chs {
+		if k+1 < len(chs) && chs[k+1].i == ch.i {
+			continue
+		}
+		out = append(out, ch)
+	}
+	chs = out
+	p.changes = chs[:0]
+	old, track := p.begin()
+	if idx, ok := p.apply(old, chs); ok {
+		p.publish(idx, track)
+		return nil
+	}
+	// The usable class flips or the arena is full: rebuild from the list.
+	eps2 := make([]Endpoint, len(p.all))
+	for i, j := range p.all {
+		eps2[i] = p.arena[j]
+	}
+	for _, ch := range chs {
+		eps2[ch.i] = *ch.e
+	}
+	idx, err := p.rebuild(eps2)
+	if err != nil {
+		return err
+	}
+	p.publish(idx, track)
+	return nil
+}
+
+// begin prepares an update: it returns the published snapshot and the
+// keys of the endpoint picked last and of the one due next.
+func (p *RoundRobin) begin() (*rrSnapshot, [2]*key) {
 	if p.rng == nil {
 		p.rng = newRand(p.seed)
 	}
 	old := p.snap.Load()
-	c := p.next.Load()
 	var track [2]*key
-	if old != nil && len(old.eps) > 0 {
-		n := uint64(len(old.eps))
+	if old != nil && len(old.idx) > 0 {
+		c := p.next.Load()
+		n := uint64(len(old.idx))
 		i := lastIndex(c, old.off, n)
-		last, due := keyOf(old.eps[i]), keyOf(old.eps[(i+1)%n])
+		last, due := keyOf(&old.base[old.idx[i]]), keyOf(&old.base[old.idx[(i+1)%n]])
 		track = [2]*key{&last, &due}
 	}
-	var (
-		out []*Endpoint
-		ok  bool
-		err error
-	)
-	if old != nil && len(eps) == len(p.all) && len(eps) > 0 {
-		if out, ok, err = p.patch(old, eps); err != nil {
-			return err
-		}
-	}
-	if !ok {
-		if out, err = p.rebuild(eps); err != nil {
-			return err
-		}
-	}
-	s := &rrSnapshot{eps: out}
-	if n := uint64(len(out)); n > 0 {
+	return old, track
+}
+
+// publish stores the snapshot of idx over the arena, with the rotation
+// going on after the endpoint with key track[0], else at the one with key
+// track[1], else at a random one.
+func (p *RoundRobin) publish(idx []uint32, track [2]*key) {
+	s := &rrSnapshot{idx: idx, base: p.arena}
+	if n := uint64(len(idx)); n > 0 {
+		c := p.next.Load()
 		pos := p.positions(track, wantClass(p.nReady))
 		var j uint64
 		switch {
@@ -180,13 +274,12 @@ func (p *RoundRobin) Update(eps []Endpoint) error {
 		s.m = fastmodM(n)
 	}
 	p.snap.Store(s)
-	return nil
 }
 
 // keySeed seeds the key hashes, which only speed up searches by key.
 var keySeed = maphash.MakeSeed()
 
-// keyHash hashes the key (address and port) of e.
+// keyHash hashes an endpoint key (address and port).
 func keyHash(addr string, port int32) uint64 {
 	return maphash.String(keySeed, addr) ^ uint64(port)*0x9e3779b97f4a7c15
 }
@@ -207,7 +300,7 @@ func (p *RoundRobin) positions(track [2]*key, w uint8) [2]int {
 		if (x != h[0] && x != h[1]) || p.cls[i] != w {
 			continue
 		}
-		e := p.all[i]
+		e := &p.arena[p.all[i]]
 		for k, t := range track {
 			if pos[k] < 0 && e.Port == t.port && e.Address == t.addr {
 				pos[k] = bytes.Count(p.cls[:i], []byte{w})
@@ -222,8 +315,8 @@ func (p *RoundRobin) positions(track [2]*key, w uint8) [2]int {
 }
 
 // rebuild validates eps and replaces the picker's endpoints with a copy of
-// all of them; it returns the usable ones.
-func (p *RoundRobin) rebuild(eps []Endpoint) ([]*Endpoint, error) {
+// all of them in a new arena; it returns the positions of the usable ones.
+func (p *RoundRobin) rebuild(eps []Endpoint) ([]uint32, error) {
 	nReady, nFallback := 0, 0
 	for i := range eps {
 		e := &eps[i]
@@ -237,15 +330,18 @@ func (p *RoundRobin) rebuild(eps []Endpoint) ([]*Endpoint, error) {
 			nFallback++
 		}
 	}
-	store := append([]Endpoint(nil), eps...)
-	all := make([]*Endpoint, len(store))
-	cls := make([]uint8, len(store))
-	kh := make([]uint64, len(store))
-	for i := range store {
-		e := &store[i]
-		all[i], cls[i], kh[i] = e, classOf(e, &p.opts), keyHash(e.Address, e.Port)
+	// Room for a quarter of the endpoints to change before the next
+	// rebuild.
+	arena := make([]Endpoint, len(eps), len(eps)+len(eps)/4+4)
+	copy(arena, eps)
+	all := make([]uint32, len(eps))
+	cls := make([]uint8, len(eps))
+	kh := make([]uint64, len(eps))
+	for i := range arena {
+		e := &arena[i]
+		all[i], cls[i], kh[i] = uint32(i), classOf(e, &p.opts), keyHash(e.Address, e.Port)
 	}
-	p.all, p.cls, p.kh, p.nReady = all, cls, kh, nReady
+	p.arena, p.all, p.cls, p.kh, p.nReady = arena, all, cls, kh, nReady
 	w := wantClass(nReady)
 	count := nReady
 	if w == clsFallback {
@@ -254,92 +350,102 @@ func (p *RoundRobin) rebuild(eps []Endpoint) ([]*Endpoint, error) {
 	if count == 0 {
 		return nil, nil
 	}
-	out := make([]*Endpoint, 0, count)
+	idx := make([]uint32, 0, count)
 	for i, k := range cls {
 		if k == w {
-			out = append(out, all[i])
+			idx = append(idx, all[i])
 		}
 	}
-	return out, nil
+	return idx, nil
 }
 
-// patch handles an Update with as many endpoints as the last one: it
-// compares eps with the picker's endpoints and, if few differ, copies those
-// and splices old's list. ok is false (and nothing is changed) when too
-// many differ or the usable class flips; the caller then rebuilds.
-func (p *RoundRobin) patch(old *rrSnapshot, eps []Endpoint) (out []*Endpoint, ok bool, err error) {
-	limit := len(eps)/16 + 4
-	changed := p.changed[:0]
+// diff compares eps with the picker's endpoints (as many) and returns the
+// ones that differ, in order; ok is false when too many differ for apply to
+// pay off.
+func (p *RoundRobin) diff(eps []Endpoint) (chs []change, ok bool) {
+	limit := min(len(eps)/16+4, cap(p.arena)-len(p.arena))
+	chs = p.changes[:0]
 	for i := range eps {
-		if !sameEndpoint(&eps[i], p.all[i]) {
-			if len(changed) == limit {
-				return nil, false, nil
+		if !sameEndpoint(&eps[i], &p.arena[p.all[i]]) {
+			if len(chs) == limit {
+				return nil, false
 			}
-			changed = append(changed, i)
+			chs = append(chs, change{i, &eps[i]})
 		}
 	}
-	p.changed = changed[:0]
+	p.changes = chs[:0]
+	return chs, true
+}
+
+// apply replaces the (validated) endpoints chs, sorted by index with no
+// index twice, appending their values to the arena, and returns the new
+// positions of the usable endpoints, spliced from old's. It changes nothing
+// and returns false when the usable class flips or the arena is full; the
+// caller then rebuilds.
+func (p *RoundRobin) apply(old *rrSnapshot, chs []change) ([]uint32, bool) {
+	if old == nil || len(chs) > cap(p.arena)-len(p.arena) {
+		return nil, false
+	}
 	nReady := p.nReady
-	for _, i := range changed {
-		e := &eps[i]
-		if err := validate(i, e); err != nil {
-			return nil, false, err
-		}
-		if p.cls[i] == clsReady {
+	grow := 0
+	w := wantClass(p.nReady)
+	for _, ch := range chs {
+		cl := classOf(ch.e, &p.opts)
+		if p.cls[ch.i] == clsReady {
 			nReady--
 		}
-		if classOf(e, &p.opts) == clsReady {
+		if cl == clsReady {
 			nReady++
 		}
-	}
-	w := wantClass(p.nReady)
-	if wantClass(nReady) != w {
-		return nil, false, nil
-	}
-	if len(changed) == 0 {
-		return old.eps, true, nil
-	}
-	// Splice: old.eps holds, in order, p.all[i] for each i of class w.
-	var (
-		grow    int
-		from    int // old.eps[from:] not yet copied
-		counted int // p.cls[:counted] counted into opos
-		opos    int // position in old.eps of the next endpoint of class w
-	)
-	for _, i := range changed {
-		if p.cls[i] == w {
+		if p.cls[ch.i] == w {
 			grow--
 		}
-		if classOf(&eps[i], &p.opts) == w {
+		if cl == w {
 			grow++
 		}
 	}
-	if len(old.eps)+grow > 0 {
-		out = make([]*Endpoint, 0, len(old.eps)+grow)
+	if wantClass(nReady) != w {
+		return nil, false
 	}
-	for _, i := range changed {
+	if len(chs) == 0 {
+		return old.idx, true
+	}
+	// old.idx lists, in order, p.all[i] for each i of class w.
+	var (
+		idx     []uint32
+		from    int // old.idx[from:] not yet copied
+		counted int // p.cls[:counted] counted into opos
+		opos    int // position in old.idx of the next endpoint of class w
+	)
+	if len(old.idx)+grow > 0 {
+		idx = make([]uint32, 0, len(old.idx)+grow)
+	}
+	for _, ch := range chs {
+		i := ch.i
 		opos += bytes.Count(p.cls[counted:i], []byte{w})
 		counted = i + 1
-		out = append(out, old.eps[from:opos]...)
+		idx = append(idx, old.idx[from:opos]...)
 		from = opos
 		if p.cls[i] == w {
 			from++
 			opos++
 		}
-		ep := new(Endpoint)
-		*ep = eps[i]
-		cl := classOf(ep, &p.opts)
-		p.all[i], p.cls[i], p.kh[i] = ep, cl, keyHash(ep.Address, ep.Port)
+		j := uint32(len(p.arena))
+		p.arena = append(p.arena, *ch.e)
+		e := &p.arena[j]
+		cl := classOf(e, &p.opts)
+		p.all[i], p.cls[i], p.kh[i] = j, cl, keyHash(e.Address, e.Port)
 		if cl == w {
-			out = append(out, ep)
+			idx = append(idx, j)
 		}
 	}
-	out = append(out, old.eps[from:]...)
+	idx = append(idx, old.idx[from:]...)
 	p.nReady = nReady
-	return out, true, nil
+	return idx, true
 }
 
-// endpointWords is the size of an Endpoint in 64-bit words.
+// endpointWords is the size of an Endpoint in 64-bit words (it holds
+// strings, so its size is a multiple of 8).
 const endpointWords = unsafe.Sizeof(Endpoint{}) / 8
 
 // sameEndpoint reports whether a and b are equal. Endpoints copied from one
@@ -358,19 +464,24 @@ func sameEndpoint(a, b *Endpoint) bool {
 
 func (p *RoundRobin) current() []Endpoint {
 	s := p.snap.Load()
-	if s == nil || len(s.eps) == 0 {
+	if s == nil || len(s.idx) == 0 {
 		return nil
 	}
-	out := make([]Endpoint, len(s.eps))
-	for i, e := range s.eps {
-		out[i] = *e
+	out := make([]Endpoint, len(s.idx))
+	for i, j := range s.idx {
+		out[i] = s.base[j]
 	}
 	return out
 }
 
 func (p *RoundRobin) currentPtrs() []*Endpoint {
-	if s := p.snap.Load(); s != nil {
-		return s.eps
+	s := p.snap.Load()
+	if s == nil || len(s.idx) == 0 {
+		return nil
 	}
-	return nil
+	out := make([]*Endpoint, len(s.idx))
+	for i, j := range s.idx {
+		out[i] = &s.base[j]
+	}
+	return out
 }
