@@ -100,7 +100,7 @@ func NewDaemonSet(deps Deps) Controller {
 		nodes:   map[string]*workload.Node{},
 		podLoc:  map[string]podLoc{},
 		created: map[string]string{},
-		owned:   map[string]map[string]map[string]struct{}{},
+		owned:   map[string]map[string][]string{},
 		state:   map[string]*dsState{},
 	}
 }
@@ -130,7 +130,7 @@ type daemonSetController struct {
 	// new (the node's summary already counts the pod), so it queues
 	// nothing. An entry goes with the first event for its pod.
 	created map[string]string
-	owned   map[string]map[string]map[string]struct{} // DaemonSet uid -> node -> pod name
+	owned   map[string]map[string][]string // DaemonSet uid -> node -> pod names, sorted
 
 	state map[string]*dsState // by "namespace/name"
 }
@@ -192,7 +192,7 @@ func (c *daemonSetController) Start(enqueue func(string)) {
 	c.nodeNames = nil
 	c.podLoc = map[string]podLoc{}
 	c.created = map[string]string{}
-	c.owned = map[string]map[string]map[string]struct{}{}
+	c.owned = map[string]map[string][]string{}
 	c.state = map[string]*dsState{}
 	for _, o := range s.List("DaemonSet", "", nil) {
 		c.setMeta(o.(*workload.DaemonSet))
@@ -329,22 +329,25 @@ func (c *daemonSetController) indexPod(pod *workload.Pod, gone bool) {
 func (c *daemonSetController) index(loc podLoc) {
 	byNode := c.owned[loc.uid]
 	if byNode == nil {
-		byNode = map[string]map[string]struct{}{}
+		byNode = map[string][]string{}
 		c.owned[loc.uid] = byNode
 	}
 	names := byNode[loc.node]
-	if names == nil {
-		names = map[string]struct{}{}
-		byNode[loc.node] = names
+	if i, found := slices.BinarySearch(names, loc.name); !found {
+		byNode[loc.node] = slices.Insert(names, i, loc.name)
 	}
-	names[loc.name] = struct{}{}
 }
 
 func (c *daemonSetController) unindex(loc podLoc) {
 	byNode := c.owned[loc.uid]
-	delete(byNode[loc.node], loc.name)
-	if len(byNode[loc.node]) == 0 {
+	names := byNode[loc.node]
+	if i, found := slices.BinarySearch(names, loc.name); found {
+		names = slices.Delete(names, i, i+1)
+	}
+	if len(names) == 0 {
 		delete(byNode, loc.node)
+	} else {
+		byNode[loc.node] = names
 	}
 	if len(byNode) == 0 {
 		delete(c.owned, loc.uid)
@@ -356,7 +359,9 @@ func (c *daemonSetController) unindex(loc podLoc) {
 func (c *daemonSetController) Reconcile(ctx context.Context, key string) (Result, error) {
 	dsKey, node, perNode := strings.Cut(key, "@")
 	ns, name, _ := strings.Cut(dsKey, "/")
-	o, err := c.deps.Store.Get("DaemonSet", ns, name)
+	// The stored object itself, read-only: the full sync works on a copy,
+	// the per-node sync only reads it (writeStatus copies what it writes).
+	o, err := c.deps.Store.Peek("DaemonSet", ns, name)
 	if errors.Is(err, store.ErrNotFound) {
 		c.forget(dsKey)
 		return Result{}, nil
@@ -372,7 +377,7 @@ func (c *daemonSetController) Reconcile(ctx context.Context, key string) (Result
 	st := c.state[dsKey]
 	if !perNode || st == nil || st.plan.uid != ds.UID || st.plan.generation != ds.Generation ||
 		st.collisionCount != ptrValue(ds.Status.CollisionCount) {
-		return c.fullSync(ctx, ds)
+		return c.fullSync(ctx, ds.DeepCopy())
 	}
 	return c.nodeSync(ds, st, node)
 }
@@ -418,7 +423,7 @@ func (c *daemonSetController) fullSync(ctx context.Context, ds *workload.DaemonS
 
 	// Re-file the DaemonSet's pods in the index from what was just listed.
 	for _, names := range c.owned[ds.UID] {
-		for n := range names {
+		for _, n := range names {
 			delete(c.podLoc, ds.Namespace+"/"+n)
 		}
 	}
@@ -435,7 +440,6 @@ func (c *daemonSetController) fullSync(ctx context.Context, ds *workload.DaemonS
 	}
 
 	var requeue time.Duration
-	seen := map[string]bool{}
 	var firstErr error
 	step := func(v *nodeView) {
 		sortDaemonPods(v.pods)
@@ -447,7 +451,6 @@ func (c *daemonSetController) fullSync(ctx context.Context, ds *workload.DaemonS
 	}
 	for _, name := range c.sortedNodes() {
 		n := c.nodes[name]
-		seen[n.Name] = true
 		step(&nodeView{name: n.Name, node: n, elig: plan.eligible(n), pods: byNode[n.Name]})
 		if firstErr != nil {
 			break
@@ -458,7 +461,7 @@ func (c *daemonSetController) fullSync(ctx context.Context, ds *workload.DaemonS
 	}
 	if firstErr == nil {
 		for _, name := range slices.Sorted(maps.Keys(byNode)) {
-			if !seen[name] {
+			if c.nodes[name] == nil { // pods aimed at a node that is gone
 				step(&nodeView{name: name, pods: byNode[name]})
 			}
 		}
@@ -516,9 +519,9 @@ func (c *daemonSetController) observe(st *dsState, node string) (*nodeView, erro
 	case !errors.Is(err, store.ErrNotFound):
 		return nil, err
 	}
-	names := c.owned[p.uid][node]
-	for _, name := range slices.Sorted(maps.Keys(names)) {
-		o, err := c.deps.Store.Get("Pod", p.namespace, name)
+	// A clone: a pod found gone is unindexed on the way.
+	for _, name := range slices.Clone(c.owned[p.uid][node]) {
+		o, err := c.deps.Store.Peek("Pod", p.namespace, name)
 		if errors.Is(err, store.ErrNotFound) {
 			c.indexPod(&workload.Pod{ObjectMeta: workload.ObjectMeta{Namespace: p.namespace, Name: name}}, true)
 			continue
@@ -651,7 +654,7 @@ func (c *daemonSetController) apply(ds *workload.DaemonSet, st *dsState, v *node
 			continue
 		}
 		c.deps.Events.Eventf(ds, workload.EventTypeNormal, EventSuccessfulDelete, "Deleted pod: %s", pod.Name)
-		o, err := s.Get("Pod", pod.Namespace, pod.Name)
+		o, err := s.Peek("Pod", pod.Namespace, pod.Name)
 		if err == nil && o.GetObjectMeta().UID == pod.UID {
 			if p := o.(*workload.Pod); !(IsPodTerminal(p) && p.DeletionTimestamp != nil) {
 				out.pods = append(out.pods, p)
@@ -835,7 +838,8 @@ func (c *daemonSetController) collision(ds *workload.DaemonSet) error {
 	return fmt.Errorf("daemonset %s: %w (collisionCount now %d)", workload.Key(ds), errCollision, n)
 }
 
-// writeStatus writes the status from the sums, if it changed.
+// writeStatus writes the status from the sums, if it changed. It leaves
+// ds alone: ds may be the stored object itself.
 func (c *daemonSetController) writeStatus(ds *workload.DaemonSet, st *dsState) error {
 	t := st.roll.totals
 	s := ds.Status
@@ -850,8 +854,9 @@ func (c *daemonSetController) writeStatus(ds *workload.DaemonSet, st *dsState) e
 	if statusEqual(&s, &ds.Status) {
 		return nil
 	}
-	ds.Status = s
-	_, err := c.deps.Store.UpdateStatus(ds)
+	w := *ds // UpdateStatus stores a copy of the status only
+	w.Status = s
+	_, err := c.deps.Store.UpdateStatus(&w, store.NoResult)
 	if err != nil {
 		return fmt.Errorf("daemonset %s: update status: %w", workload.Key(ds), err)
 	}

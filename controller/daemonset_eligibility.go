@@ -256,23 +256,30 @@ func tolerated(tols []workload.Toleration, t *workload.Taint) bool {
 // The result shares all but its affinity with the plan's pod, read-only:
 // it is for Store.Create, which stores a copy. Copy it to modify it.
 func (p *dsPlan) newDaemonPod(node string) *workload.Pod {
-	pod := *p.pod
-	var aff workload.Affinity
-	var na workload.NodeAffinity
-	if a := pod.Spec.Affinity; a != nil {
-		aff = *a
+	// One allocation for the pod and its new affinity.
+	x := &struct {
+		pod  workload.Pod
+		aff  workload.Affinity
+		na   workload.NodeAffinity
+		sel  workload.NodeSelector
+		term [1]workload.NodeSelectorTerm
+		req  [1]workload.NodeSelectorRequirement
+		val  [1]string
+	}{pod: *p.pod}
+	if a := x.pod.Spec.Affinity; a != nil {
+		x.aff = *a
 		if a.NodeAffinity != nil {
-			na = *a.NodeAffinity
+			x.na = *a.NodeAffinity
 		}
 	}
-	na.RequiredDuringSchedulingIgnoredDuringExecution = &workload.NodeSelector{
-		NodeSelectorTerms: []workload.NodeSelectorTerm{{MatchFields: []workload.NodeSelectorRequirement{{
-			Key: metadataNameField, Operator: workload.NodeSelectorOpIn, Values: []string{node},
-		}}}},
-	}
-	aff.NodeAffinity = &na
-	pod.Spec.Affinity = &aff
-	return &pod
+	x.val[0] = node
+	x.req[0] = workload.NodeSelectorRequirement{Key: metadataNameField, Operator: workload.NodeSelectorOpIn, Values: x.val[:]}
+	x.term[0] = workload.NodeSelectorTerm{MatchFields: x.req[:]}
+	x.sel.NodeSelectorTerms = x.term[:]
+	x.na.RequiredDuringSchedulingIgnoredDuringExecution = &x.sel
+	x.aff.NodeAffinity = &x.na
+	x.pod.Spec.Affinity = &x.aff
+	return &x.pod
 }
 
 const metadataNameField = "metadata.name"
