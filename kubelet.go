@@ -254,17 +254,12 @@ func (m *runtimeMirror) podGone(p *workload.Pod) {
 			p = out.(*workload.Pod)
 		}
 	}
-	if i := slices.Index(p.Finalizers, controller.RuntimeFinalizer); i >= 0 {
-		p.Finalizers = slices.Delete(p.Finalizers, i, i+1)
-		p.ResourceVersion = ""
-		out, err := s.Update(p)
-		if err != nil {
-			if !errors.Is(err, store.ErrNotFound) {
-				m.c.logger.Warn("releasing pod failed", "pod", p.Namespace+"/"+p.Name, "err", err)
-			}
+	if slices.Contains(p.Finalizers, controller.RuntimeFinalizer) {
+		if err := s.RemoveFinalizer("Pod", p.Namespace, p.Name, p.UID, controller.RuntimeFinalizer); err != nil {
+			m.c.logger.Warn("releasing pod failed", "pod", p.Namespace+"/"+p.Name, "err", err)
 			return
 		}
-		if out == nil || out.GetObjectMeta().DeletionTimestamp != nil {
+		if p.DeletionTimestamp != nil {
 			return
 		}
 	}

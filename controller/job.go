@@ -507,34 +507,12 @@ func indexedGenerateName(job string, ix int) string {
 // releaseFinalizer removes the job-tracking finalizer from a pod, retrying
 // on conflicts with a fresh copy. A pod that is gone is released.
 func (c *jobController) releaseFinalizer(p *workload.Pod) error {
-	s := c.deps.Store
-	cur := p
-	for attempt := 0; ; attempt++ {
-		i := slices.Index(cur.Finalizers, workload.JobTrackingFinalizer)
-		if i < 0 {
-			return nil
-		}
-		n := *cur
-		n.Finalizers = slices.Delete(slices.Clone(cur.Finalizers), i, i+1)
-		_, err := s.Update(&n, store.NoResult)
-		switch {
-		case err == nil, errors.Is(err, store.ErrNotFound):
-			return nil
-		case !errors.Is(err, store.ErrConflict) || attempt >= 3:
-			return fmt.Errorf("pod %s/%s: removing finalizer %s: %w", p.Namespace, p.Name, workload.JobTrackingFinalizer, err)
-		}
-		o, err := s.Peek("Pod", p.Namespace, p.Name)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		cur = o.(*workload.Pod) // read-only: the loop copies what it changes
-		if cur.UID != p.UID {
-			return nil
-		}
+	// A patch of metadata.finalizers, as Kubernetes' Job controller
+	// sends: no version check, no copy of the pod.
+	if err := c.deps.Store.RemoveFinalizer("Pod", p.Namespace, p.Name, p.UID, workload.JobTrackingFinalizer); err != nil {
+		return fmt.Errorf("pod %s/%s: removing finalizer %s: %w", p.Namespace, p.Name, workload.JobTrackingFinalizer, err)
 	}
+	return nil
 }
 
 // releaseAll releases the finalizer of every pod that has it.
