@@ -95,13 +95,12 @@ const (
 //     map order).
 func NewDaemonSet(deps Deps) Controller {
 	return &daemonSetController{
-		deps:    deps,
-		sets:    map[string]*dsMeta{},
-		nodes:   map[string]*workload.Node{},
-		podLoc:  map[string]podLoc{},
-		created: map[string]string{},
-		owned:   map[string]map[string][]string{},
-		state:   map[string]*dsState{},
+		deps:   deps,
+		sets:   map[string]*dsMeta{},
+		nodes:  map[string]*workload.Node{},
+		podLoc: map[string]podEntry{},
+		owned:  map[string]map[string][]string{},
+		state:  map[string]*dsState{},
 	}
 }
 
@@ -124,13 +123,8 @@ type daemonSetController struct {
 	// nil when a node came or went since the last sort.
 	nodes     map[string]*workload.Node
 	nodeNames []string
-	podLoc    map[string]podLoc // "namespace/name" of a daemon pod
-	// created maps a pod this controller created to the resourceVersion
-	// Create returned: the watch event of that very version brings nothing
-	// new (the node's summary already counts the pod), so it queues
-	// nothing. An entry goes with the first event for its pod.
-	created map[string]string
-	owned   map[string]map[string][]string // DaemonSet uid -> node -> pod names, sorted
+	podLoc    map[string]podEntry            // by "namespace/name" of a daemon pod
+	owned     map[string]map[string][]string // DaemonSet uid -> node -> pod names, sorted
 
 	state map[string]*dsState // by "namespace/name"
 }
@@ -172,6 +166,15 @@ type podLoc struct {
 	uid, dsKey, node, name string
 }
 
+// podEntry is a daemon pod's place in the index and, for a pod this
+// controller created, the resourceVersion Create returned: the Added event
+// of that very version brings nothing new (the node's summary already
+// counts the pod), so it queues nothing.
+type podEntry struct {
+	podLoc
+	created string
+}
+
 // dsState is what Reconcile keeps of a DaemonSet between syncs.
 type dsState struct {
 	plan           *dsPlan
@@ -190,8 +193,7 @@ func (c *daemonSetController) Start(enqueue func(string)) {
 	c.sets = map[string]*dsMeta{}
 	c.nodes = map[string]*workload.Node{}
 	c.nodeNames = nil
-	c.podLoc = map[string]podLoc{}
-	c.created = map[string]string{}
+	c.podLoc = map[string]podEntry{}
 	c.owned = map[string]map[string][]string{}
 	c.state = map[string]*dsState{}
 	for _, o := range s.List("DaemonSet", "", nil) {
@@ -271,16 +273,13 @@ func (c *daemonSetController) Handle(ev store.Event, enqueue func(string)) {
 		}
 	case *workload.Pod:
 		k := workload.Key(o)
-		if rv, ok := c.created[k]; ok {
-			delete(c.created, k)
-			if ev.Type == store.Added && rv == o.ResourceVersion {
-				return
-			}
-		}
 		old, had := c.podLoc[k]
+		if had && ev.Type == store.Added && old.created != "" && old.created == o.ResourceVersion {
+			return
+		}
 		c.indexPod(o, ev.Type == store.Deleted)
 		loc, ok := c.podLoc[k]
-		if had && old.node != "" && (!ok || old != loc) {
+		if had && old.node != "" && (!ok || old.podLoc != loc.podLoc) {
 			enqueue(old.dsKey + "@" + old.node)
 		}
 		if ok {
@@ -312,18 +311,36 @@ func (c *daemonSetController) indexPod(pod *workload.Pod, gone bool) {
 	ok := false
 	if !gone {
 		if ref := workload.ControllerOf(pod); ref != nil && ref.Kind == "DaemonSet" {
-			loc = podLoc{uid: ref.UID, dsKey: pod.Namespace + "/" + ref.Name, node: targetNodeName(pod), name: pod.Name}
+			loc = podLoc{uid: ref.UID, dsKey: dsKeyOf(pod.Namespace, ref.Name, old.dsKey), node: targetNodeName(pod), name: pod.Name}
 			ok = true
 		}
 	}
-	if had && (!ok || old != loc) {
-		c.unindex(old)
+	c.file(k, old, had, loc, ok, "")
+}
+
+// file moves the index entry of the pod with key k from old (if had) to
+// loc (if ok).
+func (c *daemonSetController) file(k string, old podEntry, had bool, loc podLoc, ok bool, created string) {
+	if had && (!ok || old.podLoc != loc) {
+		c.unindex(old.podLoc)
 		delete(c.podLoc, k)
 	}
-	if ok && (!had || old != loc) {
+	switch {
+	case ok && (!had || old.podLoc != loc):
 		c.index(loc)
-		c.podLoc[k] = loc
+		c.podLoc[k] = podEntry{podLoc: loc, created: created}
+	case ok && created != "":
+		c.podLoc[k] = podEntry{podLoc: loc, created: created}
 	}
+}
+
+// dsKeyOf returns "namespace/name", reusing prev when it is that string.
+func dsKeyOf(namespace, name, prev string) string {
+	if len(prev) == len(namespace)+1+len(name) && strings.HasPrefix(prev, namespace) &&
+		prev[len(namespace)] == '/' && strings.HasSuffix(prev, name) {
+		return prev
+	}
+	return namespace + "/" + name
 }
 
 func (c *daemonSetController) index(loc podLoc) {
@@ -668,8 +685,9 @@ func (c *daemonSetController) apply(ds *workload.DaemonSet, st *dsState, v *node
 			firstErr = fmt.Errorf("daemonset %s: create pod on node %s: %w", workload.Key(ds), v.name, err)
 		} else {
 			pod := o.(*workload.Pod)
-			c.indexPod(pod, false)
-			c.created[workload.Key(pod)] = pod.ResourceVersion
+			k := workload.Key(pod)
+			old, had := c.podLoc[k]
+			c.file(k, old, had, podLoc{uid: st.plan.uid, dsKey: st.plan.key, node: targetNodeName(pod), name: pod.Name}, true, pod.ResourceVersion)
 			c.deps.Events.Eventf(ds, workload.EventTypeNormal, EventSuccessfulCreate, "Created pod: %s", pod.Name)
 			out.pods = append(out.pods, pod)
 		}

@@ -68,6 +68,7 @@ func addDaemonTolerations(tols []workload.Toleration, hostNetwork bool) []worklo
 // DaemonSet spec: everything the per-node decisions need, computed once.
 type dsPlan struct {
 	uid, namespace, name string
+	key                  string // "namespace/name"
 	generation           int64
 	selector             labels.Selector
 	hash                 string
@@ -108,7 +109,7 @@ func compileDaemonSet(ds *workload.DaemonSet) (*dsPlan, error) {
 		return nil, bad("spec.template.metadata.labels", "%v does not match spec.selector %q", ds.Spec.Template.Labels, sel.String())
 	}
 	p := &dsPlan{
-		uid: ds.UID, namespace: ds.Namespace, name: ds.Name,
+		uid: ds.UID, namespace: ds.Namespace, name: ds.Name, key: ds.Namespace + "/" + ds.Name,
 		generation:      ds.Generation,
 		selector:        sel,
 		hash:            TemplateHash(&ds.Spec.Template, ds.Status.CollisionCount),
