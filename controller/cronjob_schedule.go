@@ -81,6 +81,10 @@ func (s *cronSchedule) Next(t time.Time) time.Time {
 	if s.every != nil {
 		return s.every.Next(t)
 	}
+	if s.loc == time.UTC {
+		// No transitions: wall-clock readings are the instants.
+		return s.specNext(t.UTC())
+	}
 	p := t                             // an instant in the period of constant offset being searched
 	fromWall := wallClock(t.In(s.loc)) // find wall-clock slots after this reading
 	for range 64 {
