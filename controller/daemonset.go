@@ -127,6 +127,10 @@ type daemonSetController struct {
 	owned     map[string]map[string][]string // DaemonSet uid -> node -> pod names, sorted
 
 	state map[string]*dsState // by "namespace/name"
+
+	// scratch is the pod apply hands to Store.Create, reused: the store
+	// keeps a copy.
+	scratch daemonPod
 }
 
 // dsMeta is what Handle keeps of a DaemonSet.
@@ -679,7 +683,7 @@ func (c *daemonSetController) apply(ds *workload.DaemonSet, st *dsState, v *node
 		}
 	}
 	if create && firstErr == nil {
-		o, err := s.Create(st.plan.newDaemonPod(v.name))
+		o, err := s.Create(c.scratch.fill(st.plan, v.name))
 		if err != nil {
 			c.deps.Events.Eventf(ds, workload.EventTypeWarning, EventFailedCreate, "Error creating: %v", err)
 			firstErr = fmt.Errorf("daemonset %s: create pod on node %s: %w", workload.Key(ds), v.name, err)

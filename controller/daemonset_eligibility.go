@@ -257,16 +257,26 @@ func tolerated(tols []workload.Toleration, t *workload.Taint) bool {
 // The result shares all but its affinity with the plan's pod, read-only:
 // it is for Store.Create, which stores a copy. Copy it to modify it.
 func (p *dsPlan) newDaemonPod(node string) *workload.Pod {
-	// One allocation for the pod and its new affinity.
-	x := &struct {
-		pod  workload.Pod
-		aff  workload.Affinity
-		na   workload.NodeAffinity
-		sel  workload.NodeSelector
-		term [1]workload.NodeSelectorTerm
-		req  [1]workload.NodeSelectorRequirement
-		val  [1]string
-	}{pod: *p.pod}
+	return new(daemonPod).fill(p, node)
+}
+
+// daemonPod holds a daemon pod and its per-node affinity in one value. The
+// controller reuses one for every pod it creates (Store.Create copies it
+// in), so a creation allocates nothing for it.
+type daemonPod struct {
+	pod  workload.Pod
+	aff  workload.Affinity
+	na   workload.NodeAffinity
+	sel  workload.NodeSelector
+	term [1]workload.NodeSelectorTerm
+	req  [1]workload.NodeSelectorRequirement
+	val  [1]string
+}
+
+// fill makes x p's pod for node (see newDaemonPod) and returns it. What
+// it returned before is overwritten.
+func (x *daemonPod) fill(p *dsPlan, node string) *workload.Pod {
+	*x = daemonPod{pod: *p.pod}
 	if a := x.pod.Spec.Affinity; a != nil {
 		x.aff = *a
 		if a.NodeAffinity != nil {
