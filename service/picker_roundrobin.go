@@ -67,7 +67,17 @@ type RoundRobin struct {
 	cls     []uint8
 	kh      []uint64
 	nReady  int
+	idx     []uint32 // the positions of the usable endpoints last published
 	changes []change // scratch
+
+	direct int // tests lower directMax through this; 0 = default
+}
+
+func (p *RoundRobin) directMax() int {
+	if p.direct > 0 {
+		return p.direct
+	}
+	return directMax
 }
 
 // change is one endpoint of the list that an update replaces.
@@ -105,12 +115,29 @@ func wantClass(nReady int) uint8 {
 	return clsFallback
 }
 
+// rrSnapshot is what Pick reads. A short list is published as a copy of
+// the usable endpoints themselves (eps, idx nil), so that Pick computes
+// the address; a long one as positions in the shared arena (idx over eps).
 type rrSnapshot struct {
-	idx  []uint32   // positions in base of the usable endpoints, in order
-	base []Endpoint // the arena when published; never modified
-	off  uint64     // index = (counter + off) mod len(idx)
-	m    uint64     // fastmodM(len(idx))
+	n   int        // number of usable endpoints
+	idx []uint32   // nil, or positions in eps of the usable endpoints, in order
+	eps []Endpoint // the usable endpoints (idx nil) or the arena; never modified
+	off uint64     // index = (counter + off) mod n
+	m   uint64     // fastmodM(n)
 }
+
+// at returns the usable endpoint k (k < s.n).
+func (s *rrSnapshot) at(k uint64) *Endpoint {
+	if s.idx != nil {
+		return &s.eps[s.idx[k]]
+	}
+	return &s.eps[k]
+}
+
+// directMax is the longest list of usable endpoints published as a copy
+// (96 bytes an endpoint); longer ones are published as positions (4 bytes
+// an endpoint), at the cost of one more load in Pick.
+const directMax = 512
 
 var _ Picker = (*RoundRobin)(nil)
 
@@ -127,15 +154,21 @@ func NewRoundRobin(seed uint64, opts ...Option) *RoundRobin {
 // The endpoint is shared and read-only (see [Picker]).
 func (p *RoundRobin) Pick() (*Endpoint, error) {
 	s := p.snap.Load()
-	if s == nil || len(s.idx) == 0 {
+	if s == nil || s.n == 0 {
 		return nil, ErrNoEndpoints
 	}
-	n := uint64(len(s.idx))
+	n := uint64(s.n)
 	c := p.next.Add(1)
+	var k uint64
 	if c >= rebaseAt {
-		return &s.base[s.idx[slowIndex(&p.next, c, s.off, n)]], nil
+		k = slowIndex(&p.next, c, s.off, n)
+	} else {
+		k = fastmod(c+s.off, s.m, n)
 	}
-	return &s.base[s.idx[fastmod(c+s.off, s.m, n)]], nil
+	if s.idx != nil {
+		k = uint64(s.idx[k])
+	}
+	return &s.eps[k], nil
 }
 
 // Update replaces the endpoint set with a copy of the usable endpoints among
@@ -163,7 +196,7 @@ func (p *RoundRobin) Update(eps []Endpoint) error {
 					return err
 				}
 			}
-			if idx, ok := p.apply(old, chs); ok {
+			if idx, ok := p.apply(chs); ok {
 				p.publish(idx, track)
 				return nil
 			}
@@ -214,8 +247,8 @@ func (p *RoundRobin) UpdateAt(at []int, eps []Endpoint) error {
 	}
 	chs = out
 	p.changes = chs[:0]
-	old, track := p.begin()
-	if idx, ok := p.apply(old, chs); ok {
+	_, track := p.begin()
+	if idx, ok := p.apply(chs); ok {
 		p.publish(idx, track)
 		return nil
 	}
@@ -243,11 +276,11 @@ func (p *RoundRobin) begin() (*rrSnapshot, [2]*key) {
 	}
 	old := p.snap.Load()
 	var track [2]*key
-	if old != nil && len(old.idx) > 0 {
+	if old != nil && old.n > 0 {
 		c := p.next.Load()
-		n := uint64(len(old.idx))
+		n := uint64(old.n)
 		i := lastIndex(c, old.off, n)
-		last, due := keyOf(&old.base[old.idx[i]]), keyOf(&old.base[old.idx[(i+1)%n]])
+		last, due := keyOf(old.at(i)), keyOf(old.at((i+1)%n))
 		track = [2]*key{&last, &due}
 	}
 	return old, track
@@ -257,7 +290,14 @@ func (p *RoundRobin) begin() (*rrSnapshot, [2]*key) {
 // going on after the endpoint with key track[0], else at the one with key
 // track[1], else at a random one.
 func (p *RoundRobin) publish(idx []uint32, track [2]*key) {
-	s := &rrSnapshot{idx: idx, base: p.arena}
+	p.idx = idx
+	s := &rrSnapshot{n: len(idx), idx: idx, eps: p.arena}
+	if len(idx) <= p.directMax() {
+		s.idx, s.eps = nil, make([]Endpoint, len(idx))
+		for k, j := range idx {
+			s.eps[k] = p.arena[j]
+		}
+	}
 	if n := uint64(len(idx)); n > 0 {
 		c := p.next.Load()
 		pos := p.positions(track, wantClass(p.nReady))
@@ -382,8 +422,9 @@ func (p *RoundRobin) diff(eps []Endpoint) (chs []change, ok bool) {
 // positions of the usable endpoints, spliced from old's. It changes nothing
 // and returns false when the usable class flips or the arena is full; the
 // caller then rebuilds.
-func (p *RoundRobin) apply(old *rrSnapshot, chs []change) ([]uint32, bool) {
-	if old == nil || len(chs) > cap(p.arena)-len(p.arena) {
+func (p *RoundRobin) apply(chs []change) ([]uint32, bool) {
+	old := p.idx
+	if len(chs) > cap(p.arena)-len(p.arena) {
 		return nil, false
 	}
 	nReady := p.nReady
@@ -408,23 +449,23 @@ func (p *RoundRobin) apply(old *rrSnapshot, chs []change) ([]uint32, bool) {
 		return nil, false
 	}
 	if len(chs) == 0 {
-		return old.idx, true
+		return old, true
 	}
-	// old.idx lists, in order, p.all[i] for each i of class w.
+	// old lists, in order, p.all[i] for each i of class w.
 	var (
 		idx     []uint32
-		from    int // old.idx[from:] not yet copied
+		from    int // old[from:] not yet copied
 		counted int // p.cls[:counted] counted into opos
-		opos    int // position in old.idx of the next endpoint of class w
+		opos    int // position in old of the next endpoint of class w
 	)
-	if len(old.idx)+grow > 0 {
-		idx = make([]uint32, 0, len(old.idx)+grow)
+	if len(old)+grow > 0 {
+		idx = make([]uint32, 0, len(old)+grow)
 	}
 	for _, ch := range chs {
 		i := ch.i
 		opos += bytes.Count(p.cls[counted:i], []byte{w})
 		counted = i + 1
-		idx = append(idx, old.idx[from:opos]...)
+		idx = append(idx, old[from:opos]...)
 		from = opos
 		if p.cls[i] == w {
 			from++
@@ -439,7 +480,7 @@ func (p *RoundRobin) apply(old *rrSnapshot, chs []change) ([]uint32, bool) {
 			idx = append(idx, j)
 		}
 	}
-	idx = append(idx, old.idx[from:]...)
+	idx = append(idx, old[from:]...)
 	p.nReady = nReady
 	return idx, true
 }
@@ -464,24 +505,24 @@ func sameEndpoint(a, b *Endpoint) bool {
 
 func (p *RoundRobin) current() []Endpoint {
 	s := p.snap.Load()
-	if s == nil || len(s.idx) == 0 {
+	if s == nil || s.n == 0 {
 		return nil
 	}
-	out := make([]Endpoint, len(s.idx))
-	for i, j := range s.idx {
-		out[i] = s.base[j]
+	out := make([]Endpoint, s.n)
+	for k := range out {
+		out[k] = *s.at(uint64(k))
 	}
 	return out
 }
 
 func (p *RoundRobin) currentPtrs() []*Endpoint {
 	s := p.snap.Load()
-	if s == nil || len(s.idx) == 0 {
+	if s == nil || s.n == 0 {
 		return nil
 	}
-	out := make([]*Endpoint, len(s.idx))
-	for i, j := range s.idx {
-		out[i] = &s.base[j]
+	out := make([]*Endpoint, s.n)
+	for k := range out {
+		out[k] = s.at(uint64(k))
 	}
 	return out
 }
