@@ -86,7 +86,7 @@ func BenchmarkDaemonSetConverge10000(b *testing.B) {
 
 // dsJoinBatch is how many nodes one iteration of
 // BenchmarkDaemonSetNodeJoin joins.
-const dsJoinBatch = 100
+const dsJoinBatch = 250
 
 // BenchmarkDaemonSetNodeJoin times nodes joining a cluster of 1,000 or
 // 10,000 nodes that run a DaemonSet, one at a time: the node event, the
