@@ -362,7 +362,7 @@ func (c *Cluster) Delete(kind, namespace, name, propagation string) error {
 		}
 		return controller.DeletePod(c.store, namespace, name, nil)
 	}
-	_, err = c.store.Delete(kind, namespace, name, store.DeleteOptions{PropagationPolicy: propagation})
+	_, err = c.store.Delete(kind, namespace, name, store.DeleteOptions{PropagationPolicy: propagation, NoResult: true})
 	return err
 }
 

@@ -41,7 +41,7 @@ func (m *runtimeMirror) start(ctx context.Context) error {
 	}
 	for _, o := range m.c.store.List("Node", "", nil) {
 		if !seen[o.GetObjectMeta().Name] {
-			_, _ = m.c.store.Delete("Node", "", o.GetObjectMeta().Name, store.DeleteOptions{})
+			_, _ = m.c.store.Delete("Node", "", o.GetObjectMeta().Name, store.DeleteOptions{NoResult: true})
 		}
 	}
 	running := map[string]bool{}
@@ -88,7 +88,7 @@ func (m *runtimeMirror) step(ctx context.Context) bool {
 		switch o := ev.Object.(type) {
 		case *workload.Node:
 			if ev.Type == workload.Deleted {
-				_, _ = m.c.store.Delete("Node", "", o.Name, store.DeleteOptions{})
+				_, _ = m.c.store.Delete("Node", "", o.Name, store.DeleteOptions{NoResult: true})
 			} else {
 				m.upsertNode(o)
 			}
@@ -264,7 +264,7 @@ func (m *runtimeMirror) podGone(p *workload.Pod) {
 		}
 	}
 	if p.DeletionTimestamp == nil {
-		_, _ = s.Delete("Pod", p.Namespace, p.Name, store.DeleteOptions{Preconditions: store.Preconditions{UID: p.UID}})
+		_, _ = s.Delete("Pod", p.Namespace, p.Name, store.DeleteOptions{Preconditions: store.Preconditions{UID: p.UID}, NoResult: true})
 	}
 }
 
@@ -353,7 +353,7 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 		// Like Kubernetes' pod GC of orphaned pods, delete it; its
 		// controller makes another.
 		k.c.rec.Eventf(p, workload.EventTypeWarning, "FailedCreatePodSandBox", "node %s not found", p.Spec.NodeName)
-		_, _ = k.c.store.Delete("Pod", ns, name, store.DeleteOptions{Preconditions: store.Preconditions{UID: p.UID}})
+		_, _ = k.c.store.Delete("Pod", ns, name, store.DeleteOptions{Preconditions: store.Preconditions{UID: p.UID}, NoResult: true})
 		return controller.Result{}, nil
 	default:
 		k.c.rec.Eventf(p, workload.EventTypeWarning, "FailedCreatePodSandBox", "starting the pod failed: %v", err)

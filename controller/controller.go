@@ -69,6 +69,7 @@ type Manager struct {
 	ctrls   []Controller
 	queues  []*workqueue.Queue
 	watcher *store.Watcher
+	adds    []func(string) // each queue's Add, made once per Start
 	wake    chan struct{}
 	running bool
 }
@@ -96,9 +97,11 @@ func (m *Manager) Start() error {
 	}
 	m.watcher = w
 	m.queues = make([]*workqueue.Queue, len(m.ctrls))
+	m.adds = make([]func(string), len(m.ctrls))
 	for i, c := range m.ctrls {
 		q := workqueue.New(m.deps.Clock)
 		m.queues[i] = q
+		m.adds[i] = q.Add
 		c.Start(q.Add)
 	}
 	m.running = true
@@ -188,7 +191,7 @@ func (m *Manager) deliver() bool {
 		}
 		progress = true
 		for i, c := range m.ctrls {
-			c.Handle(ev, m.queues[i].Add)
+			c.Handle(ev, m.adds[i])
 		}
 	}
 }

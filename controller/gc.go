@@ -221,14 +221,14 @@ func (g *GarbageCollector) deleteDependent(o workload.Object, policy string) err
 		if policy == store.DeleteForeground {
 			_, err = g.deps.Store.Delete("Pod", m.Namespace, m.Name, store.DeleteOptions{
 				PropagationPolicy: policy, Preconditions: store.Preconditions{UID: m.UID},
-				GracePeriodSeconds: podGrace(o.(*workload.Pod)),
+				GracePeriodSeconds: podGrace(o.(*workload.Pod)), NoResult: true,
 			})
 		} else {
 			err = DeletePod(g.deps.Store, m.Namespace, m.Name, nil)
 		}
 	} else {
 		_, err = g.deps.Store.Delete(o.Kind(), m.Namespace, m.Name, store.DeleteOptions{
-			PropagationPolicy: policy, Preconditions: store.Preconditions{UID: m.UID},
+			PropagationPolicy: policy, Preconditions: store.Preconditions{UID: m.UID}, NoResult: true,
 		})
 	}
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {

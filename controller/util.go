@@ -211,6 +211,7 @@ func DeletePod(s *store.Store, namespace, name string, grace *int64) error {
 	_, err = s.Delete("Pod", namespace, name, store.DeleteOptions{
 		Preconditions:      store.Preconditions{UID: p.UID},
 		GracePeriodSeconds: &g,
+		NoResult:           true,
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil

@@ -1,10 +1,7 @@
 package store
 
 import (
-	"reflect"
 	"slices"
-
-	"github.com/orchestra-go/orchestra/workload"
 )
 
 // RemoveFinalizer removes finalizer from an object, as a JSON patch of
@@ -32,10 +29,7 @@ func (s *Store) RemoveFinalizer(kind, namespace, name, uid, finalizer string) er
 	}
 	// A shallow copy with a new finalizer list: stored objects are never
 	// modified, so the new one may share everything else.
-	ov := reflect.ValueOf(old).Elem()
-	st := reflect.New(ov.Type()).Elem()
-	st.Set(ov)
-	n := st.Addr().Interface().(workload.Object)
+	n := shallowCopy(old)
 	nm := n.GetObjectMeta()
 	nm.Finalizers = slices.Delete(slices.Clone(om.Finalizers), i, i+1)
 	if len(nm.Finalizers) == 0 {

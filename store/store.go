@@ -88,6 +88,9 @@ type DeleteOptions struct {
 	// PropagationPolicy is DeleteBackground (""), DeleteForeground or
 	// DeleteOrphan.
 	PropagationPolicy string
+	// NoResult makes Delete return a nil object instead of a copy of the
+	// deleted (or marked) one.
+	NoResult bool
 	// GracePeriodSeconds, when set, is recorded as the object's
 	// deletionGracePeriodSeconds when the delete only marks it (it has
 	// finalizers), as the API server does for pods; nil records 0. A
@@ -617,8 +620,11 @@ func (s *Store) Delete(kind, namespace, name string, opts DeleteOptions) (worklo
 		s.mu.Unlock()
 		return old.DeepCopyObject(), nil
 	}
-	c := old.DeepCopyObject()
+	// A shallow copy with its own metadata lists: stored objects are never
+	// modified, so the new one may share the rest.
+	c := shallowCopy(old)
 	m := c.GetObjectMeta()
+	m.Finalizers = slices.Clone(m.Finalizers)
 	if policyFinalizer != "" && !slices.Contains(m.Finalizers, policyFinalizer) {
 		m.Finalizers = append(m.Finalizers, policyFinalizer)
 	}
@@ -633,7 +639,19 @@ func (s *Store) Delete(kind, namespace, name string, opts DeleteOptions) (worklo
 		s.remove(kind, ki, e, c)
 	}
 	s.mu.Unlock()
+	if opts.NoResult {
+		return nil, nil
+	}
 	return c.DeepCopyObject(), nil
+}
+
+// shallowCopy returns a new object of obj's type holding the same field
+// values: it shares maps, slices and pointers with obj.
+func shallowCopy(obj workload.Object) workload.Object {
+	ov := reflect.ValueOf(obj).Elem()
+	st := reflect.New(ov.Type()).Elem()
+	st.Set(ov)
+	return st.Addr().Interface().(workload.Object)
 }
 
 // commit stores obj (already a private copy) as the new state of e with the
