@@ -106,10 +106,14 @@ func New(cfg Config) (*Cluster, error) {
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)
 	}
-	c.store = store.New(store.Config{Clock: c.clock, Seed: cfg.Seed, Admit: admit})
+	// A large watch buffer: the cluster's own watchers are drained by its
+	// loop between steps, and a step can write hundreds of thousands of
+	// objects (a burst of Deployments), which must not end a watch and
+	// force every controller to list everything again.
+	c.store = store.New(store.Config{Clock: c.clock, Seed: cfg.Seed, Admit: admit, WatchBuffer: clusterWatchBuffer})
 	c.rt = cfg.Runtime
 	if c.rt == nil {
-		f, err := fake.New(fake.Config{Clock: c.clock, Seed: cfg.Seed, Logger: c.logger})
+		f, err := fake.New(fake.Config{Clock: c.clock, Seed: cfg.Seed, Logger: c.logger, WatchBuffer: clusterWatchBuffer})
 		if err != nil {
 			return nil, err
 		}
@@ -239,6 +243,9 @@ func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
 	}
 	return out, err
 }
+
+// clusterWatchBuffer bounds each of the cluster's watches (see New).
+const clusterWatchBuffer = 1 << 21
 
 // admit is the cluster's admission: every pod created, by Apply or by a
 // controller, gets the pod defaults, among them the not-ready and

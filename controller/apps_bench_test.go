@@ -34,7 +34,7 @@ func benchDeployments(b *testing.B, deployments, replicas, nodes int) {
 	for b.Loop() {
 		b.StopTimer()
 		clock := vtime.NewVirtual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-		f, err := fake.New(fake.Config{Clock: clock, Seed: 1})
+		f, err := fake.New(fake.Config{Clock: clock, Seed: 1, WatchBuffer: 1 << 21})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -64,7 +64,7 @@ type Player struct {
 // objects applied, nothing played yet.
 func NewPlayer(s *Scenario, opts Options) (*Player, error) {
 	clock := vtime.NewVirtual(s.Start)
-	f, err := fake.New(fake.Config{Clock: clock, Seed: s.Seed, Behaviors: s.Behaviors, Logger: opts.Logger})
+	f, err := fake.New(fake.Config{Clock: clock, Seed: s.Seed, Behaviors: s.Behaviors, Logger: opts.Logger, WatchBuffer: 1 << 21})
 	if err != nil {
 		return nil, fmt.Errorf("scenario: %s: behaviors: %w", s.Source, err)
 	}
