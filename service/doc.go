@@ -86,11 +86,17 @@
 //
 // Pick is one atomic load, one atomic add (the shared counter) and an
 // index; with every core picking, the counter's cache line is the limit,
-// as for any shared round robin. Update is O(n): one pass over the
-// endpoints that validates them and copies the usable ones in bulk.
-// [Weighted] also builds its cycle (bounded work), [LeastRequest] and
-// [Affinity] keep a map keyed by endpoint. The benchmarks in this package
-// (BenchmarkPick against BenchmarkAtomicAdd, BenchmarkUpdate10000) and the
-// separate module in bench/ (against grpc-go's round_robin and go-kit's
-// lb.RoundRobin) measure them.
+// as for any shared round robin; the index is computed with two
+// multiplications (fastmod), not a division. [RoundRobin] keeps its
+// endpoints in an add-only array shared by successive snapshots, with a
+// list of positions per snapshot: Update compares the new list with the
+// stored one word by word and adds only what changed (O(n) reads, small
+// writes), and [RoundRobin.UpdateAt], which the endpoints controller uses
+// for the endpoints it changed, validates and adds only those (a readiness
+// change in a 10,000-endpoint Service in tens of microseconds). [Random],
+// [Weighted] (which also builds its cycle, bounded work), [LeastRequest]
+// and [Affinity] rebuild on every Update. The benchmarks in this package
+// (BenchmarkPick against BenchmarkAtomicAdd, BenchmarkUpdate10000,
+// BenchmarkUpdateAt10000) and the separate module in bench/ (against
+// grpc-go's round_robin and go-kit's lb.RoundRobin) measure them.
 package service
