@@ -683,7 +683,7 @@ func (c *daemonSetController) apply(ds *workload.DaemonSet, st *dsState, v *node
 		}
 	}
 	if create && firstErr == nil {
-		o, err := s.Create(c.scratch.fill(st.plan, v.name))
+		o, err := s.Create(c.scratch.fill(st.plan, v.name), store.SharedResult) // read-only, as Peek
 		if err != nil {
 			c.deps.Events.Eventf(ds, workload.EventTypeWarning, EventFailedCreate, "Error creating: %v", err)
 			firstErr = fmt.Errorf("daemonset %s: create pod on node %s: %w", workload.Key(ds), v.name, err)

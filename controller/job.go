@@ -351,7 +351,7 @@ func (c *jobController) apply(job *workload.Job, plan jobPlan) (Result, error) {
 	}
 	pods := jobPodMaker{job: cur}
 	for _, pc := range plan.Create {
-		out, err := s.Create(pods.make(pc))
+		out, err := s.Create(pods.make(pc), store.SharedResult)
 		if err != nil {
 			active--
 			errs = append(errs, err)

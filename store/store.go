@@ -270,6 +270,9 @@ func (s *Store) Create(obj workload.Object, opts ...WriteOption) (workload.Objec
 	ns[m.Name] = e
 	s.commit(Added, kind, ki, e, c)
 	s.mu.Unlock()
+	if sharedResult(opts) {
+		return c, nil
+	}
 	if noResult(opts) {
 		return nil, nil
 	}
@@ -486,9 +489,25 @@ func (s *Store) UpdateStatus(obj workload.Object, opts ...WriteOption) (workload
 // WriteOption changes how Create, Update and UpdateStatus answer.
 type WriteOption int
 
-// NoResult makes a write return a nil object instead of a copy of what it
-// stored: writers that do not need it save a deep copy.
-const NoResult WriteOption = 1
+// Write options.
+const (
+	// NoResult makes a write return a nil object instead of a copy of
+	// what it stored: writers that do not need it save a deep copy.
+	NoResult WriteOption = 1
+	// SharedResult makes a write return the stored object itself instead
+	// of a copy, as Peek does: read-only, for writers that only read what
+	// the store filled in (a generated name, the resourceVersion).
+	SharedResult WriteOption = 2
+)
+
+func sharedResult(opts []WriteOption) bool {
+	for _, o := range opts {
+		if o == SharedResult {
+			return true
+		}
+	}
+	return false
+}
 
 func noResult(opts []WriteOption) bool {
 	for _, o := range opts {

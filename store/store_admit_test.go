@@ -35,3 +35,15 @@ func TestAdmitDefaultsAndRefuses(t *testing.T) {
 		t.Fatal("a refused object was stored")
 	}
 }
+
+func TestSharedResultCreate(t *testing.T) {
+	s := New(Config{Seed: 1})
+	out, err := s.Create(&workload.Pod{ObjectMeta: workload.ObjectMeta{GenerateName: "p-", Namespace: "default"}}, SharedResult)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peek, _ := s.Peek("Pod", "default", out.GetObjectMeta().Name)
+	if out != peek || out.GetObjectMeta().UID == "" {
+		t.Fatal("SharedResult did not return the stored object itself")
+	}
+}
