@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/orchestra-go/orchestra/store"
 	"github.com/orchestra-go/orchestra/vtime"
@@ -17,9 +18,12 @@ const DefaultMaxEvents = 10000
 
 // Recorder records Kubernetes-style events (core/v1 Event objects): an
 // event with the same object, type, reason and message as an earlier one
-// bumps its count and lastTimestamp instead of adding another, as
-// Kubernetes' event correlator does; past Max events the oldest are
-// dropped. It is safe for concurrent use.
+// bumps its count and lastTimestamp instead of adding another, and past 10
+// different messages of the same object, type and reason within 10
+// minutes they are combined into one event whose message starts with
+// "(combined from similar events): ", as Kubernetes' event correlator
+// does; past Max events the oldest are dropped. It is safe for concurrent
+// use.
 //
 // Events are kept by the recorder, not in the store: they are many,
 // short-lived and of no interest to controllers, so they cost no store
@@ -35,7 +39,27 @@ type Recorder struct {
 	byKey map[eventKey]*workload.Event
 	order []eventKey // oldest first (by first record)
 	head  int
+	agg   map[aggKey]*aggregate
 }
+
+// aggKey groups similar events: same object, type and reason, any message.
+type aggKey struct {
+	ref, typ, reason string
+}
+
+// aggregate counts the distinct messages of similar events in a window.
+type aggregate struct {
+	since    time.Time
+	messages int
+}
+
+// Kubernetes' event aggregator: past aggregateMax distinct messages of
+// similar events within aggregateWindow, they are combined into one event.
+const (
+	aggregateMax    = 10
+	aggregateWindow = 10 * time.Minute
+	combinedPrefix  = "(combined from similar events): "
+)
 
 type eventKey struct {
 	ref, typ, reason, message string
@@ -47,7 +71,7 @@ func NewRecorder(_ *store.Store, c vtime.Clock, logger *slog.Logger) *Recorder {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Recorder{clock: c, logger: logger, byKey: map[eventKey]*workload.Event{}}
+	return &Recorder{clock: c, logger: logger, byKey: map[eventKey]*workload.Event{}, agg: map[aggKey]*aggregate{}}
 }
 
 // Eventf records an event about obj. typ is workload.EventTypeNormal or
@@ -69,6 +93,32 @@ func (r *Recorder) Eventf(obj workload.Object, typ, reason, format string, args 
 		ev.Count++
 		ev.LastTimestamp = now
 		return
+	}
+	// A new message: past aggregateMax similar ones in the window, combine
+	// them into one event, as Kubernetes' EventAggregator does.
+	ak := aggKey{ref, typ, reason}
+	a := r.agg[ak]
+	if a == nil || now.Sub(a.since) > aggregateWindow {
+		if len(r.agg) > 2*r.max() {
+			for key, old := range r.agg {
+				if now.Sub(old.since) > aggregateWindow {
+					delete(r.agg, key)
+				}
+			}
+		}
+		a = &aggregate{since: now.Time}
+		r.agg[ak] = a
+	}
+	a.messages++
+	if a.messages > aggregateMax {
+		msg = combinedPrefix + msg
+		k = eventKey{ref, typ, reason, combinedPrefix}
+		if ev, ok := r.byKey[k]; ok {
+			ev.Count++
+			ev.LastTimestamp = now
+			ev.Message = msg
+			return
+		}
 	}
 	ns := m.Namespace
 	if ns == "" {
@@ -99,11 +149,7 @@ func (r *Recorder) Eventf(obj workload.Object, typ, reason, format string, args 
 	}
 	r.byKey[k] = ev
 	r.order = append(r.order, k)
-	max := r.Max
-	if max <= 0 {
-		max = DefaultMaxEvents
-	}
-	for len(r.order)-r.head > max {
+	for len(r.order)-r.head > r.max() {
 		delete(r.byKey, r.order[r.head])
 		r.order[r.head] = eventKey{}
 		r.head++
@@ -112,6 +158,13 @@ func (r *Recorder) Eventf(obj workload.Object, typ, reason, format string, args 
 		r.order = append([]eventKey(nil), r.order[r.head:]...)
 		r.head = 0
 	}
+}
+
+func (r *Recorder) max() int {
+	if r.Max <= 0 {
+		return DefaultMaxEvents
+	}
+	return r.Max
 }
 
 // Events returns copies of the events kept, oldest first (by first time,

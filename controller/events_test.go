@@ -68,3 +68,26 @@ func TestRecorderSilentWithoutLogger(t *testing.T) {
 	var nilRec *Recorder
 	nilRec.Eventf(nil, "", "", "") // a nil recorder records nothing and does not panic
 }
+
+func TestRecorderCombinesSimilarEvents(t *testing.T) {
+	c := vtime.NewVirtual(harnessStart)
+	r := NewRecorder(nil, c, nil)
+	job := &workload.Job{ObjectMeta: workload.ObjectMeta{Name: "j", Namespace: "default"}}
+	for i := 0; i < 25; i++ {
+		r.Eventf(job, workload.EventTypeNormal, "SuccessfulCreate", "Created pod: j-%d", i)
+	}
+	evs := r.Events()
+	if len(evs) != 11 {
+		t.Fatalf("%d events, want 10 distinct then 1 combined", len(evs))
+	}
+	last := evs[10]
+	if last.Count != 15 || last.Message != "(combined from similar events): Created pod: j-24" {
+		t.Fatalf("combined event: count %d message %q", last.Count, last.Message)
+	}
+	// After the window, messages are distinct again.
+	c.AdvanceTo(harnessStart.Add(11 * time.Minute))
+	r.Eventf(job, workload.EventTypeNormal, "SuccessfulCreate", "Created pod: j-99")
+	if evs := r.Events(); evs[len(evs)-1].Message != "Created pod: j-99" {
+		t.Fatalf("after the window: %q", evs[len(evs)-1].Message)
+	}
+}
