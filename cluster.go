@@ -330,6 +330,20 @@ func (c *Cluster) List(kind, namespace, selector string) ([]workload.Object, err
 	return c.store.List(kind, namespace, sel), nil
 }
 
+// Watch streams the changes of the objects of kind ("" for every kind;
+// kind names as Get takes them) from now on, in order. The events' objects
+// are shared: read-only. Stop the watcher when done.
+func (c *Cluster) Watch(kind string) (*store.Watcher, error) {
+	if kind != "" {
+		k, err := resolveKind("watch", kind)
+		if err != nil {
+			return nil, err
+		}
+		kind = k
+	}
+	return c.store.Watch(kind, c.store.ResourceVersion())
+}
+
 // Pods returns copies of the pods in namespace ("" for all) that match
 // selector ("" for all).
 func (c *Cluster) Pods(namespace, selector string) ([]*workload.Pod, error) {

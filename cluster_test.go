@@ -193,3 +193,22 @@ func TestKindNames(t *testing.T) {
 		}
 	}
 }
+
+func TestWatchKind(t *testing.T) {
+	c := newVirtualCluster(t, "node-a")
+	w, err := c.Watch("pods")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	if _, err := c.Watch("pdos"); !errors.Is(err, workload.ErrInvalid) {
+		t.Fatalf("Watch of an unknown kind: %v", err)
+	}
+	if _, err := c.Apply(&workload.Pod{ObjectMeta: workload.ObjectMeta{Name: "p"}, Spec: workload.PodSpec{Containers: []workload.Container{{Name: "m", Image: "x"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	ev, ok := w.TryNext()
+	if !ok || ev.Type != "ADDED" || ev.Object.GetObjectMeta().Name != "p" {
+		t.Fatalf("first event %v %v", ev.Type, ok)
+	}
+}
