@@ -109,9 +109,9 @@ type Store struct {
 	rng      *rand.Rand
 	rv       uint64
 	kinds    map[string]*kindIndex
-	owners   map[ownerKey]entrySet
-	nodes    map[string]entrySet // pods by spec.nodeName
-	history  []Event             // ring of the last len(history) events
+	owners   map[ownerKey]*entrySet
+	nodes    map[string]*entrySet // pods by spec.nodeName
+	history  []Event              // ring of the last len(history) events
 	histCap  int
 	watchers map[string][]*Watcher // by kind; "" holds the all-kinds watchers
 }
@@ -124,14 +124,74 @@ type entry struct {
 	obj             workload.Object
 }
 
-type entrySet map[*entry]struct{}
+// entrySet is a set of entries. Most posting sets of the label, owner and
+// node indexes hold one entry (a label value per pod, such as a Job's
+// completion index), so the first entry is kept inline and a map is made
+// only for the second.
+type entrySet struct {
+	one  *entry
+	many map[*entry]struct{}
+}
+
+func (s *entrySet) add(e *entry) {
+	switch {
+	case s.many != nil:
+		s.many[e] = struct{}{}
+	case s.one == nil || s.one == e:
+		s.one = e
+	default:
+		s.many = map[*entry]struct{}{s.one: {}, e: {}}
+		s.one = nil
+	}
+}
+
+func (s *entrySet) remove(e *entry) {
+	if s.many != nil {
+		delete(s.many, e)
+		return
+	}
+	if s.one == e {
+		s.one = nil
+	}
+}
+
+func (s *entrySet) size() int {
+	if s == nil {
+		return 0
+	}
+	if s.many != nil {
+		return len(s.many)
+	}
+	if s.one != nil {
+		return 1
+	}
+	return 0
+}
+
+// all yields the entries of the set (in no particular order).
+func (s *entrySet) all(yield func(*entry) bool) {
+	if s == nil {
+		return
+	}
+	if s.many == nil {
+		if s.one != nil {
+			yield(s.one)
+		}
+		return
+	}
+	for e := range s.many {
+		if !yield(e) {
+			return
+		}
+	}
+}
 
 type ownerKey struct{ kind, uid string }
 
 // kindIndex holds the objects of one kind.
 type kindIndex struct {
 	byNS   map[string]map[string]*entry
-	labels map[string]map[string]entrySet // key -> value -> objects
+	labels map[string]map[string]*entrySet // key -> value -> objects
 }
 
 // New returns an empty Store.
@@ -152,8 +212,8 @@ func New(cfg Config) *Store {
 		watchBuffer: cfg.WatchBuffer,
 		rng:         rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		kinds:       map[string]*kindIndex{},
-		owners:      map[ownerKey]entrySet{},
-		nodes:       map[string]entrySet{},
+		owners:      map[ownerKey]*entrySet{},
+		nodes:       map[string]*entrySet{},
 		histCap:     cfg.History,
 		watchers:    map[string][]*Watcher{},
 	}
@@ -247,7 +307,7 @@ func (s *Store) Create(obj workload.Object, opts ...WriteOption) (workload.Objec
 	s.mu.Lock()
 	ki := s.kinds[kind]
 	if ki == nil {
-		ki = &kindIndex{byNS: map[string]map[string]*entry{}, labels: map[string]map[string]entrySet{}}
+		ki = &kindIndex{byNS: map[string]map[string]*entry{}, labels: map[string]map[string]*entrySet{}}
 		s.kinds[kind] = ki
 	}
 	ns := ki.byNS[m.Namespace]
@@ -709,32 +769,32 @@ func (s *Store) index(kind string, ki *kindIndex, e *entry) {
 	for k, v := range m.Labels {
 		vals := ki.labels[k]
 		if vals == nil {
-			vals = map[string]entrySet{}
+			vals = map[string]*entrySet{}
 			ki.labels[k] = vals
 		}
 		set := vals[v]
 		if set == nil {
-			set = entrySet{}
+			set = &entrySet{}
 			vals[v] = set
 		}
-		set[e] = struct{}{}
+		set.add(e)
 	}
 	for _, r := range m.OwnerReferences {
 		key := ownerKey{kind, r.UID}
 		set := s.owners[key]
 		if set == nil {
-			set = entrySet{}
+			set = &entrySet{}
 			s.owners[key] = set
 		}
-		set[e] = struct{}{}
+		set.add(e)
 	}
 	if node := nodeNameOf(e.obj); node != "" {
 		set := s.nodes[node]
 		if set == nil {
-			set = entrySet{}
+			set = &entrySet{}
 			s.nodes[node] = set
 		}
-		set[e] = struct{}{}
+		set.add(e)
 	}
 }
 
@@ -748,8 +808,10 @@ func (s *Store) unindex(kind string, ki *kindIndex, e *entry) {
 	for k, v := range m.Labels {
 		vals := ki.labels[k]
 		set := vals[v]
-		delete(set, e)
-		if len(set) == 0 {
+		if set != nil {
+			set.remove(e)
+		}
+		if set.size() == 0 {
 			delete(vals, v)
 			if len(vals) == 0 {
 				delete(ki.labels, k)
@@ -759,15 +821,19 @@ func (s *Store) unindex(kind string, ki *kindIndex, e *entry) {
 	for _, r := range m.OwnerReferences {
 		key := ownerKey{kind, r.UID}
 		set := s.owners[key]
-		delete(set, e)
-		if len(set) == 0 {
+		if set != nil {
+			set.remove(e)
+		}
+		if set.size() == 0 {
 			delete(s.owners, key)
 		}
 	}
 	if node := nodeNameOf(e.obj); node != "" {
 		set := s.nodes[node]
-		delete(set, e)
-		if len(set) == 0 {
+		if set != nil {
+			set.remove(e)
+		}
+		if set.size() == 0 {
 			delete(s.nodes, node)
 		}
 	}
@@ -842,7 +908,7 @@ func (s *Store) selectLocked(kind, namespace string, sel labels.Selector) []*ent
 	if !selectable {
 		return nil
 	}
-	var best entrySet
+	var best *entrySet
 	found := false
 	for i := range reqs {
 		r := &reqs[i]
@@ -855,10 +921,10 @@ func (s *Store) selectLocked(kind, namespace string, sel labels.Selector) []*ent
 			continue
 		}
 		set := ki.labels[r.Key()][vals[0]]
-		if len(set) == 0 {
+		if set.size() == 0 {
 			return nil
 		}
-		if !found || len(set) < len(best) {
+		if !found || set.size() < best.size() {
 			best, found = set, true
 		}
 	}
@@ -867,7 +933,7 @@ func (s *Store) selectLocked(kind, namespace string, sel labels.Selector) []*ent
 			sel.Matches(labels.Set(e.obj.GetObjectMeta().Labels))
 	}
 	if found {
-		for e := range best {
+		for e := range best.all {
 			if keep(e) {
 				out = append(out, e)
 			}
@@ -897,8 +963,8 @@ func (s *Store) selectLocked(kind, namespace string, sel labels.Selector) []*ent
 func (s *Store) ListByOwner(kind, ownerUID string) []workload.Object {
 	s.mu.RLock()
 	set := s.owners[ownerKey{kind, ownerUID}]
-	objs := make([]workload.Object, 0, len(set))
-	for e := range set {
+	objs := make([]workload.Object, 0, set.size())
+	for e := range set.all {
 		objs = append(objs, e.obj)
 	}
 	s.mu.RUnlock()
@@ -915,8 +981,8 @@ func (s *Store) ListByOwner(kind, ownerUID string) []workload.Object {
 func (s *Store) ListPodsOnNode(nodeName string) []*workload.Pod {
 	s.mu.RLock()
 	set := s.nodes[nodeName]
-	pods := make([]*workload.Pod, 0, len(set))
-	for e := range set {
+	pods := make([]*workload.Pod, 0, set.size())
+	for e := range set.all {
 		pods = append(pods, e.obj.(*workload.Pod))
 	}
 	s.mu.RUnlock()
