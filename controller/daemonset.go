@@ -127,10 +127,6 @@ type daemonSetController struct {
 	owned     map[string]map[string][]string // DaemonSet uid -> node -> pod names, sorted
 
 	state map[string]*dsState // by "namespace/name"
-
-	// scratch is the pod apply hands to Store.Create, reused: the store
-	// keeps a copy.
-	scratch daemonPod
 }
 
 // dsMeta is what Handle keeps of a DaemonSet.
@@ -683,7 +679,9 @@ func (c *daemonSetController) apply(ds *workload.DaemonSet, st *dsState, v *node
 		}
 	}
 	if create && firstErr == nil {
-		o, err := s.Create(c.scratch.fill(st.plan, v.name), store.SharedResult) // read-only, as Peek
+		// The store adopts the pod, which shares all but its affinity with
+		// the plan's: neither is ever changed. The result is read-only.
+		o, err := s.Create(st.plan.newDaemonPod(v.name), store.Adopt, store.SharedResult)
 		if err != nil {
 			c.deps.Events.Eventf(ds, workload.EventTypeWarning, EventFailedCreate, "Error creating: %v", err)
 			firstErr = fmt.Errorf("daemonset %s: create pod on node %s: %w", workload.Key(ds), v.name, err)

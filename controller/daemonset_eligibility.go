@@ -254,15 +254,15 @@ func tolerated(tols []workload.Toleration, t *workload.Taint) bool {
 // [node] (Kubernetes 1.12+, ReplaceDaemonSetPodNodeNameNodeAffinity); the
 // preferred terms stay. spec.nodeName stays empty: the scheduler binds it.
 //
-// The result shares all but its affinity with the plan's pod, read-only:
-// it is for Store.Create, which stores a copy. Copy it to modify it.
+// The result shares all but its affinity with the plan's pod: neither may
+// be changed. It is for Store.Create with store.Adopt (stored objects are
+// never changed); copy it to modify it.
 func (p *dsPlan) newDaemonPod(node string) *workload.Pod {
 	return new(daemonPod).fill(p, node)
 }
 
-// daemonPod holds a daemon pod and its per-node affinity in one value. The
-// controller reuses one for every pod it creates (Store.Create copies it
-// in), so a creation allocates nothing for it.
+// daemonPod holds a daemon pod and its per-node affinity in one value, so
+// a creation allocates it at once.
 type daemonPod struct {
 	pod  workload.Pod
 	aff  workload.Affinity

@@ -246,7 +246,7 @@ func (s *Store) ResourceVersion() uint64 {
 }
 
 // checkObject validates obj and returns its type info and a copy of it.
-func checkObject(obj workload.Object) (*typeInfo, workload.Object, error) {
+func checkObject(obj workload.Object, adopt bool) (*typeInfo, workload.Object, error) {
 	if obj == nil {
 		return nil, nil, newError(ErrInvalid, "<nil>", "object is nil")
 	}
@@ -261,7 +261,10 @@ func checkObject(obj workload.Object) (*typeInfo, workload.Object, error) {
 	if tk := obj.GetTypeMeta().Kind; tk != "" && tk != kind {
 		return nil, nil, newError(ErrInvalid, workload.Ref(obj), "kind: "+strconv.Quote(tk)+" does not match the object's type "+kind)
 	}
-	c := obj.DeepCopyObject()
+	c := obj
+	if !adopt {
+		c = obj.DeepCopyObject()
+	}
 	tm := c.GetTypeMeta()
 	tm.Kind = kind
 	if tm.APIVersion == "" {
@@ -272,7 +275,8 @@ func checkObject(obj workload.Object) (*typeInfo, workload.Object, error) {
 	return ti, c, nil
 }
 
-// Create stores a copy of obj and returns a copy of what was stored.
+// Create stores a copy of obj (obj itself with [Adopt]) and returns a copy
+// of what was stored.
 //
 // It fills metadata.uid (a random UUID from the seeded generator),
 // resourceVersion, creationTimestamp (from the clock) and generation (1);
@@ -283,7 +287,7 @@ func checkObject(obj workload.Object) (*typeInfo, workload.Object, error) {
 // (nil object, unknown kind, no name nor generateName, resourceVersion set)
 // or ErrAlreadyExists.
 func (s *Store) Create(obj workload.Object, opts ...WriteOption) (workload.Object, error) {
-	_, c, err := checkObject(obj)
+	_, c, err := checkObject(obj, adopt(opts))
 	if err != nil {
 		return nil, err
 	}
@@ -466,7 +470,7 @@ func checkUID(stored workload.Object, want string) error {
 // the update leaves an object being deleted without finalizers, the object
 // is removed and watchers see a Deleted event.
 func (s *Store) Update(obj workload.Object, opts ...WriteOption) (workload.Object, error) {
-	ti, c, err := checkObject(obj)
+	ti, c, err := checkObject(obj, false)
 	if err != nil {
 		return nil, err
 	}
@@ -558,7 +562,25 @@ const (
 	// of a copy, as Peek does: read-only, for writers that only read what
 	// the store filled in (a generated name, the resourceVersion).
 	SharedResult WriteOption = 2
+	// Adopt makes Create keep obj itself instead of a copy: the caller
+	// gives obj up and must neither use nor change it, nor anything it
+	// points to, after the call, whatever the outcome. Since stored
+	// objects are never modified, an adopted object may share maps,
+	// slices and pointers with other objects the store holds, as long as
+	// nobody changes those either: a controller that stamps out many pods
+	// from one template saves a deep copy of each. Update and
+	// UpdateStatus ignore it.
+	Adopt WriteOption = 4
 )
+
+func adopt(opts []WriteOption) bool {
+	for _, o := range opts {
+		if o == Adopt {
+			return true
+		}
+	}
+	return false
+}
 
 func sharedResult(opts []WriteOption) bool {
 	for _, o := range opts {

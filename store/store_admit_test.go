@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/orchestra-go/orchestra/workload"
+	"k8s.io/apimachinery/pkg/labels"
 )
 
 func TestAdmitDefaultsAndRefuses(t *testing.T) {
@@ -45,5 +46,47 @@ func TestSharedResultCreate(t *testing.T) {
 	peek, _ := s.Peek("Pod", "default", out.GetObjectMeta().Name)
 	if out != peek || out.GetObjectMeta().UID == "" {
 		t.Fatal("SharedResult did not return the stored object itself")
+	}
+}
+
+func TestAdoptCreate(t *testing.T) {
+	s := New(Config{Seed: 1})
+	shared := map[string]string{"app": "web"}
+	// Two pods that share their labels map, as pods stamped from one
+	// template do.
+	a := &workload.Pod{ObjectMeta: workload.ObjectMeta{Name: "a", Labels: shared}}
+	b := &workload.Pod{ObjectMeta: workload.ObjectMeta{Name: "b", Labels: shared}}
+	for _, p := range []*workload.Pod{a, b} {
+		if _, err := s.Create(p, Adopt, NoResult); err != nil {
+			t.Fatal(err)
+		}
+	}
+	peek, _ := s.Peek("Pod", "default", "a")
+	if peek != workload.Object(a) {
+		t.Fatal("Adopt stored a copy")
+	}
+	// The store filled in the adopted object's metadata.
+	if a.Namespace != "default" || a.UID == "" || a.ResourceVersion == "" || a.TypeMeta.Kind != "Pod" {
+		t.Fatalf("adopted object not filled in: %+v", a.ObjectMeta)
+	}
+	// Relabelling one does not change the other, which shares its map.
+	c, _ := s.Get("Pod", "default", "b")
+	c.GetObjectMeta().Labels = map[string]string{"app": "db"}
+	if _, err := s.Update(c); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.List("Pod", "default", labels.SelectorFromSet(labels.Set{"app": "web"})); len(got) != 1 || got[0].GetObjectMeta().Name != "a" {
+		t.Fatalf("app=web: %d pods", len(got))
+	}
+	if shared["app"] != "web" {
+		t.Fatal("an update changed an adopted object's shared map")
+	}
+	// Without Adopt, the store keeps a copy.
+	d := &workload.Pod{ObjectMeta: workload.ObjectMeta{Name: "d"}}
+	if _, err := s.Create(d); err != nil {
+		t.Fatal(err)
+	}
+	if peek, _ := s.Peek("Pod", "default", "d"); peek == workload.Object(d) {
+		t.Fatal("Create without Adopt kept the caller's object")
 	}
 }
