@@ -16,6 +16,9 @@ const maxDrainRounds = 1 << 20
 // until nothing is left. It never advances the clock.
 func (c *Cluster) drain(ctx context.Context) error {
 	for i := 0; ; i++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if i > maxDrainRounds {
 			return fmt.Errorf("orchestra: the cluster did not settle at %s: a controller hot loop", c.clock.Now().UTC().Format(time.RFC3339))
 		}
@@ -155,6 +158,11 @@ func (c *Cluster) Run(ctx context.Context) error {
 		c.runCancel = nil
 		c.pendMu.Unlock()
 	}()
+	if c.closed {
+		// Close ran between the check above and enterLoop: it cancelled
+		// ctx and tore the cluster down.
+		return context.Canceled
+	}
 	for {
 		if err := c.drain(ctx); err != nil {
 			return err

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/orchestra-go/orchestra/controller"
 	"github.com/orchestra-go/orchestra/store"
+	"github.com/orchestra-go/orchestra/vtime"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -16,8 +18,15 @@ import (
 // the loop goroutine and never stops with the control plane.
 type runtimeMirror struct {
 	c *Cluster
-	w workload.Watcher
+	w workload.Watcher // nil after a failed relist, until the retry
+	// retry is the pending relist after a failed one.
+	retry vtime.Timer
+	due   bool // the retry's time has come
 }
+
+// relistBackoff is how long the mirror waits to list the runtime again
+// after a failed list.
+const relistBackoff = time.Second
 
 func newRuntimeMirror(c *Cluster) *runtimeMirror { return &runtimeMirror{c: c} }
 
@@ -67,6 +76,27 @@ func (m *runtimeMirror) stop() {
 	if m.w != nil {
 		m.w.Stop()
 	}
+	if m.retry != nil {
+		m.retry.Stop()
+	}
+}
+
+// relist lists and watches the runtime again; when that fails it retries
+// after relistBackoff (and reports no progress meanwhile, so that a
+// runtime that is down does not spin the loop).
+func (m *runtimeMirror) relist(ctx context.Context) bool {
+	m.due = false
+	if err := m.start(ctx); err != nil {
+		m.c.logger.Error("listing the runtime failed; retrying", "err", err, "in", relistBackoff)
+		m.retry = m.c.clock.AfterFunc(relistBackoff, func() {
+			m.c.pendMu.Lock()
+			m.due = true
+			m.c.pendMu.Unlock()
+			m.c.wake()
+		})
+		return false
+	}
+	return true
 }
 
 func (m *runtimeMirror) wait() []<-chan struct{} {
@@ -78,6 +108,15 @@ func (m *runtimeMirror) wait() []<-chan struct{} {
 
 // step copies every ready runtime change into the store.
 func (m *runtimeMirror) step(ctx context.Context) bool {
+	if m.w == nil {
+		m.c.pendMu.Lock()
+		due := m.due
+		m.c.pendMu.Unlock()
+		if !due || ctx.Err() != nil {
+			return false
+		}
+		return m.relist(ctx)
+	}
 	progress := false
 	for {
 		ev, ok := m.w.TryNext()
@@ -103,12 +142,13 @@ func (m *runtimeMirror) step(ctx context.Context) bool {
 		}
 	}
 	if err := m.w.Err(); err != nil {
-		m.c.logger.Warn("runtime watch ended; listing again", "err", err)
 		m.w.Stop()
-		if err := m.start(ctx); err != nil {
-			m.c.logger.Error("listing the runtime failed", "err", err)
+		m.w = nil
+		if ctx.Err() != nil {
+			return progress // the loop is ending; no relist
 		}
-		progress = true
+		m.c.logger.Warn("runtime watch ended; listing again", "err", err)
+		progress = m.relist(ctx) || progress
 	}
 	return progress
 }
