@@ -40,6 +40,15 @@ type Recorder struct {
 	order []eventKey // oldest first (by first record)
 	head  int
 	agg   map[aggKey]*aggregate
+	// aggQ lists the aggregates oldest first, to expire them in order;
+	// an entry whose aggregate was replaced is skipped.
+	aggQ    []aggEntry
+	aggHead int
+}
+
+type aggEntry struct {
+	key aggKey
+	a   *aggregate
 }
 
 // aggKey groups similar events: same object, type and reason, any message.
@@ -99,15 +108,10 @@ func (r *Recorder) Eventf(obj workload.Object, typ, reason, format string, args 
 	ak := aggKey{ref, typ, reason}
 	a := r.agg[ak]
 	if a == nil || now.Sub(a.since) > aggregateWindow {
-		if len(r.agg) > 2*r.max() {
-			for key, old := range r.agg {
-				if now.Sub(old.since) > aggregateWindow {
-					delete(r.agg, key)
-				}
-			}
-		}
 		a = &aggregate{since: now.Time}
 		r.agg[ak] = a
+		r.aggQ = append(r.aggQ, aggEntry{ak, a})
+		r.expireAggregates(now.Time)
 	}
 	a.messages++
 	if a.messages > aggregateMax {
@@ -157,6 +161,28 @@ func (r *Recorder) Eventf(obj workload.Object, typ, reason, format string, args 
 	if r.head > 4096 && r.head*2 > len(r.order) {
 		r.order = append([]eventKey(nil), r.order[r.head:]...)
 		r.head = 0
+	}
+}
+
+// expireAggregates forgets the aggregates whose window has passed, and
+// the oldest ones past 2*max (Kubernetes bounds its aggregator's cache
+// likewise), oldest first: amortised O(1) per event.
+func (r *Recorder) expireAggregates(now time.Time) {
+	for r.aggHead < len(r.aggQ) {
+		e := r.aggQ[r.aggHead]
+		cur := r.agg[e.key] == e.a
+		if cur && now.Sub(e.a.since) <= aggregateWindow && len(r.agg) <= 2*r.max() {
+			break
+		}
+		if cur {
+			delete(r.agg, e.key)
+		}
+		r.aggQ[r.aggHead] = aggEntry{}
+		r.aggHead++
+	}
+	if r.aggHead > 4096 && r.aggHead*2 > len(r.aggQ) {
+		r.aggQ = append([]aggEntry(nil), r.aggQ[r.aggHead:]...)
+		r.aggHead = 0
 	}
 }
 

@@ -3,6 +3,7 @@ package controller
 import (
 	"bytes"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -89,5 +90,45 @@ func TestRecorderCombinesSimilarEvents(t *testing.T) {
 	r.Eventf(job, workload.EventTypeNormal, "SuccessfulCreate", "Created pod: j-99")
 	if evs := r.Events(); evs[len(evs)-1].Message != "Created pod: j-99" {
 		t.Fatalf("after the window: %q", evs[len(evs)-1].Message)
+	}
+}
+
+// TestRecorderAggregatesBounded: the aggregation state is bounded by
+// 2*Max objects even when every event of a burst is within the window
+// (one event each for many pods at one instant), and expires windows
+// that have passed; aggregation of a recent object is unaffected.
+func TestRecorderAggregatesBounded(t *testing.T) {
+	c := vtime.NewVirtual(harnessStart)
+	r := NewRecorder(nil, c, nil)
+	r.Max = 10
+	pod := func(i int) *workload.Pod {
+		return &workload.Pod{ObjectMeta: workload.ObjectMeta{Name: "p" + strconv.Itoa(i), Namespace: "default"}}
+	}
+	for i := range 1000 {
+		r.Eventf(pod(i), workload.EventTypeNormal, "Scheduled", "assigned to node-%d", i)
+		if n := len(r.agg); n > 2*r.Max {
+			t.Fatalf("after %d objects: %d aggregates kept, want at most %d", i+1, n, 2*r.Max)
+		}
+	}
+	// The newest object still aggregates: its 11th distinct message is
+	// combined.
+	last := pod(999)
+	for i := range 10 {
+		r.Eventf(last, workload.EventTypeNormal, "Scheduled", "message %d", i)
+	}
+	combined := 0
+	for _, e := range r.Events() {
+		if strings.HasPrefix(e.Message, "(combined from similar events): ") {
+			combined++
+		}
+	}
+	if combined != 1 {
+		t.Fatalf("%d combined events, want 1", combined)
+	}
+	// Past the window, everything but a fresh aggregate expires.
+	c.AdvanceTo(harnessStart.Add(11 * time.Minute))
+	r.Eventf(pod(0), workload.EventTypeNormal, "Scheduled", "again")
+	if n := len(r.agg); n != 1 {
+		t.Fatalf("%d aggregates after the window, want 1", n)
 	}
 }
