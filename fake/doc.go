@@ -25,9 +25,10 @@
 //     container fails the pod under restartPolicy Never and is restarted
 //     otherwise.
 //   - restartPolicy Always, OnFailure and Never as the kubelet applies
-//     them, with crash-loop back-off: 10 s before the first restart,
-//     doubling up to 5 minutes, back to 10 s after a run of 10 minutes or
-//     more; Waiting reason CrashLoopBackOff meanwhile.
+//     them, with the kubelet's crash-loop back-off: the first restart is
+//     immediate, the second waits 10 s, each further one twice the last
+//     up to 5 minutes, and a run of more than 10 minutes starts over;
+//     Waiting reason CrashLoopBackOff meanwhile.
 //   - Graceful deletion (DeletePod with a grace period: see there) and
 //     faults: Hooks that fail CreatePod, DeletePod, List or Watch,
 //     KillContainer, FailNode. Calls records every call.

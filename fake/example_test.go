@@ -10,8 +10,9 @@ import (
 	"github.com/orchestra-go/orchestra/workload"
 )
 
-// A Job-like pod whose container fails twice, then succeeds, with the
-// crash-loop back-off between the runs, on a virtual clock.
+// A Job-like pod whose container fails twice, then succeeds, on a virtual
+// clock: the first restart is immediate, the second waits out the
+// crash-loop back-off (10 s).
 func Example() {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clk := vtime.NewVirtual(start)
@@ -54,11 +55,10 @@ func Example() {
 	// Output:
 	// 0s    Pending   ContainerCreating restarts=0
 	// 2s    Running   running           restarts=0
-	// 47s   Running   CrashLoopBackOff  restarts=0
-	// 57s   Running   running           restarts=1
-	// 1m42s Running   CrashLoopBackOff  restarts=1
-	// 2m2s  Running   running           restarts=2
-	// 2m47s Succeeded exited 0          restarts=2
+	// 47s   Running   running           restarts=1
+	// 1m32s Running   CrashLoopBackOff  restarts=1
+	// 1m42s Running   running           restarts=2
+	// 2m27s Succeeded exited 0          restarts=2
 }
 
 // A rule's exitCodes are handed out across pods in the order their runs
@@ -107,10 +107,14 @@ func ExampleRuntime_KillContainer() {
 		Spec:       workload.PodSpec{NodeName: "n", Containers: []workload.Container{{Name: "nginx", Image: "nginx"}}},
 	})
 	clk.Advance(time.Minute)
+	// The first restart is immediate; the next waits 10 s.
 	_ = rt.KillContainer("default", "web", "nginx", 137)
 	p, _ := rt.GetPod("default", "web")
 	c := p.Status.ContainerStatuses[0]
-	fmt.Println(c.State.Waiting.Reason, c.LastTerminationState.Terminated.ExitCode)
+	fmt.Println(c.State.Running != nil, c.RestartCount, c.LastTerminationState.Terminated.ExitCode)
+	_ = rt.KillContainer("default", "web", "nginx", 137)
+	p, _ = rt.GetPod("default", "web")
+	fmt.Println(p.Status.ContainerStatuses[0].State.Waiting.Reason)
 	clk.Advance(10 * time.Second)
 	p, _ = rt.GetPod("default", "web")
 	fmt.Println(p.Status.Phase, p.Status.ContainerStatuses[0].RestartCount)
@@ -118,9 +122,11 @@ func ExampleRuntime_KillContainer() {
 		fmt.Println(call.Method, call.Ref, call.Err)
 	}
 	// Output:
-	// CrashLoopBackOff 137
-	// Running 1
+	// true 1 137
+	// CrashLoopBackOff
+	// Running 2
 	// AddNode Node/n <nil>
 	// CreatePod Pod/default/web <nil>
+	// KillContainer Pod/default/web <nil>
 	// KillContainer Pod/default/web <nil>
 }

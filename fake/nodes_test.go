@@ -204,8 +204,14 @@ func TestFaultHooksAndCalls(t *testing.T) {
 	h.create(newPod("good", workload.RestartPolicyOnFailure, nil))
 	h.at(time.Second)
 	h.must(h.r.KillContainer("default", "good", "c0", 137))
+	// The first restart is immediate, the next after a back-off.
 	c := h.ctr("good")
-	if c.LastTerminationState.Terminated.ExitCode != 137 || c.State.Waiting.Reason != ReasonCrashLoopBackOff {
+	if c.LastTerminationState.Terminated.ExitCode != 137 || c.State.Running == nil || c.RestartCount != 1 {
+		t.Fatalf("killed container: %+v", c)
+	}
+	h.must(h.r.KillContainer("default", "good", "c0", 137))
+	c = h.ctr("good")
+	if c.LastTerminationState.Terminated.ExitCode != 137 || c.State.Waiting == nil || c.State.Waiting.Reason != ReasonCrashLoopBackOff {
 		t.Fatalf("killed container: %+v", c)
 	}
 	if err := h.r.KillContainer("default", "good", "c0", 1); !errors.Is(err, ErrContainerNotRunning) {
@@ -240,6 +246,7 @@ func TestFaultHooksAndCalls(t *testing.T) {
 		"CreatePod Pod/default/bad 0s error",
 		"CreatePod Pod/default/good 0s",
 		"KillContainer Pod/default/good 1s",
+		"KillContainer Pod/default/good 1s",
 		"KillContainer Pod/default/good 1s error",
 		"KillContainer Pod/default/good 1s error",
 		"DeletePod Pod/default/good 1s error",
@@ -262,15 +269,15 @@ func TestLogs(t *testing.T) {
 	if _, err := h.r.Logs(ctx, "default", "p", "c0", false); !errors.Is(err, ErrContainerNotRunning) {
 		t.Fatalf("logs before the first run: %v", err)
 	}
-	h.at(11 * time.Second) // ran 0-1 s, restarted at 11 s
+	h.at(12 * time.Second) // ran 0-1 s, at once again 1-2 s, restarted at 12 s
 	cur, err := h.r.Logs(ctx, "default", "p", "c0", false)
 	h.must(err)
 	prev, err := h.r.Logs(ctx, "default", "p", "c0", true)
 	h.must(err)
-	if string(cur) != "2026-01-01T00:00:11Z fake: container c0 started\n" {
+	if string(cur) != "2026-01-01T00:00:12Z fake: container c0 started\n" {
 		t.Errorf("current logs: %q", cur)
 	}
-	if string(prev) != "2026-01-01T00:00:00Z fake: container c0 started\n2026-01-01T00:00:01Z fake: container c0 exited with code 1 (Error)\n" {
+	if string(prev) != "2026-01-01T00:00:01Z fake: container c0 started\n2026-01-01T00:00:02Z fake: container c0 exited with code 1 (Error)\n" {
 		t.Errorf("previous logs: %q", prev)
 	}
 }

@@ -333,20 +333,28 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 		}
 	}
 	if restart {
-		if now.Sub(c.startedAt) >= BackoffReset {
+		// The kubelet's doBackOff: the first restart, and the first after
+		// a run longer than BackoffReset, is immediate; each further one
+		// waits BackoffInitial, doubling up to BackoffMax.
+		if now.Sub(c.startedAt) > BackoffReset {
 			c.backoff = 0
 		}
+		delay := c.backoff
 		c.backoff = backoffDelay(c.backoff)
 		c.st.LastTerminationState = workload.ContainerState{Terminated: term}
-		if c.backoffWait == nil || c.backoffWaitFor != c.backoff {
-			c.backoffWaitFor = c.backoff
+		if delay == 0 {
+			r.start(c) // reports the pod
+			return
+		}
+		if c.backoffWait == nil || c.backoffWaitFor != delay {
+			c.backoffWaitFor = delay
 			c.backoffWait = &workload.ContainerStateWaiting{
 				Reason:  ReasonCrashLoopBackOff,
-				Message: "back-off " + c.backoff.String() + " restarting failed container=" + c.st.Name + " pod=" + p.name + "_" + p.ns,
+				Message: "back-off " + delay.String() + " restarting failed container=" + c.st.Name + " pod=" + p.name + "_" + p.ns,
 			}
 		}
 		c.st.State = workload.ContainerState{Waiting: c.backoffWait}
-		r.schedule(c, c.backoff, (*Runtime).start)
+		r.schedule(c, delay, (*Runtime).start)
 	} else {
 		c.st.State = workload.ContainerState{Terminated: term}
 		c.stopped = true

@@ -82,10 +82,11 @@ func TestCrashLoopBackOff(t *testing.T) {
 	h := newHarness(t, Config{Behaviors: []Behavior{{RunFor: dur(time.Second), ExitCode: 1}}})
 	h.create(newPod("crash", workload.RestartPolicyAlways, nil))
 	got := restartTimes(h, "crash", 9)
-	// Each run lasts 1 s; the delays after the exits are 10, 20, 40, 80,
-	// 160, 300, 300, 300 s.
+	// Each run lasts 1 s; the delays after the exits are 0 (the first
+	// restart is immediate, as the kubelet's doBackOff), 10, 20, 40, 80,
+	// 160, 300, 300 s.
 	want := []time.Duration{0}
-	for _, d := range []time.Duration{10, 20, 40, 80, 160, 300, 300, 300} {
+	for _, d := range []time.Duration{0, 10, 20, 40, 80, 160, 300, 300} {
 		want = append(want, want[len(want)-1]+time.Second+d*time.Second)
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -116,8 +117,12 @@ func TestBackOffResetsAfterTenMinutesOfRunning(t *testing.T) {
 		runFor time.Duration
 		delays []time.Duration // between an exit and the next start
 	}{
-		{10 * time.Minute, []time.Duration{10 * time.Second, 10 * time.Second, 10 * time.Second}},
-		{10*time.Minute - time.Second, []time.Duration{10 * time.Second, 20 * time.Second, 40 * time.Second}},
+		// Runs longer than 10 minutes reset the back-off (the kubelet's
+		// flowcontrol.Backoff expires an entry not updated for more than
+		// twice its 5-minute maximum): every restart is immediate.
+		{10*time.Minute + time.Second, []time.Duration{0, 0, 0}},
+		{10 * time.Minute, []time.Duration{0, 10 * time.Second, 20 * time.Second}},
+		{10*time.Minute - time.Second, []time.Duration{0, 10 * time.Second, 20 * time.Second}},
 	} {
 		t.Run(tc.runFor.String(), func(t *testing.T) {
 			h := newHarness(t, Config{Behaviors: []Behavior{{RunFor: dur(tc.runFor), ExitCode: 2}}})
@@ -146,11 +151,11 @@ func TestRestartPolicies(t *testing.T) {
 		{"Never exit 0", workload.RestartPolicyNever, Behavior{RunFor: dur(time.Second)}, time.Hour, workload.PodSucceeded, 0},
 		{"Never exit 1", workload.RestartPolicyNever, Behavior{RunFor: dur(time.Second), ExitCode: 1}, time.Hour, workload.PodFailed, 0},
 		{"OnFailure exit 0", workload.RestartPolicyOnFailure, Behavior{RunFor: dur(time.Second)}, time.Hour, workload.PodSucceeded, 0},
-		// 1 s run, 10 s back-off, 1 s run, 20 s, 1 s: done at 33 s.
-		{"OnFailure fails twice", workload.RestartPolicyOnFailure, Behavior{RunFor: dur(time.Second), FailFirst: 2}, 33 * time.Second, workload.PodSucceeded, 2},
-		{"OnFailure exit 1 forever", workload.RestartPolicyOnFailure, Behavior{RunFor: dur(time.Second), ExitCode: 1}, 33 * time.Second, workload.PodRunning, 2},
-		{"Always exit 0 restarts", workload.RestartPolicyAlways, Behavior{RunFor: dur(time.Second)}, 33 * time.Second, workload.PodRunning, 2},
-		{"empty policy is Always", "", Behavior{RunFor: dur(time.Second)}, 33 * time.Second, workload.PodRunning, 2},
+		// 1 s run, restart at once, 1 s run, 10 s back-off, 1 s: done at 13 s.
+		{"OnFailure fails twice", workload.RestartPolicyOnFailure, Behavior{RunFor: dur(time.Second), FailFirst: 2}, 13 * time.Second, workload.PodSucceeded, 2},
+		{"OnFailure exit 1 forever", workload.RestartPolicyOnFailure, Behavior{RunFor: dur(time.Second), ExitCode: 1}, 13 * time.Second, workload.PodRunning, 2},
+		{"Always exit 0 restarts", workload.RestartPolicyAlways, Behavior{RunFor: dur(time.Second)}, 13 * time.Second, workload.PodRunning, 2},
+		{"empty policy is Always", "", Behavior{RunFor: dur(time.Second)}, 13 * time.Second, workload.PodRunning, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, Config{Behaviors: []Behavior{tc.b}})

@@ -99,9 +99,10 @@ type Config struct {
 	// Nodes are added at New (see AddNode for the defaults).
 	Nodes []string
 	// BackoffBase, BackoffMax and BackoffReset are the crash-loop back-off:
-	// BackoffBase before the first restart, doubling up to BackoffMax,
-	// from BackoffBase again after a run of BackoffReset. Zero: the
-	// kubelet's 10 s, 5 min, 10 min.
+	// the first restart is immediate, the second waits BackoffBase, each
+	// further one twice the last up to BackoffMax; a run longer than
+	// BackoffReset starts the sequence again. Zero: the kubelet's 10 s,
+	// 5 min, 10 min.
 	BackoffBase, BackoffMax, BackoffReset time.Duration
 	// ProbeSecond is how long one second of a probe's *Seconds fields
 	// lasts; zero means time.Second.

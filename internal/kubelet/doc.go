@@ -8,8 +8,9 @@
 // its own in 127.0.0.0/8: node i has 127.1.i.0/24, pods get .2 upwards;
 // elsewhere a shared 127.0.0.1 with mapped ports, see Addressing), runs
 // the container state machine (init containers in order, restart policies
-// Always, OnFailure and Never, crash-loop back-off from Config.BackoffBase
-// doubling to BackoffMax, reset after BackoffReset of clean running),
+// Always, OnFailure and Never, crash-loop back-off: an immediate first
+// restart, then Config.BackoffBase doubling to BackoffMax, reset after a
+// run longer than BackoffReset),
 // graceful deletion (Stop, then Kill when the grace period ends, the pod
 // gone once every run has ended), startup, readiness and liveness probes
 // (tcpSocket and httpGet against the pod's address; exec through the

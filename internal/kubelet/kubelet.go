@@ -84,10 +84,10 @@ type Config struct {
 	Clock vtime.Clock
 	// Nodes are added at New with AddNode's defaults.
 	Nodes []string
-	// BackoffBase is the crash-loop back-off before a container's first
-	// restart, doubling up to BackoffMax; a run of BackoffReset or longer
-	// starts again from BackoffBase. Zero means the kubelet's 10 s, 5 min
-	// and 10 min.
+	// BackoffBase is the crash-loop back-off before a container's second
+	// restart (the first is immediate, as the kubelet's), doubling up to
+	// BackoffMax; a run longer than BackoffReset starts the sequence
+	// again. Zero means the kubelet's 10 s, 5 min and 10 min.
 	BackoffBase, BackoffMax, BackoffReset time.Duration
 	// ProbeSecond is how long one second of a probe's *Seconds fields
 	// lasts. Zero means time.Second; tests shorten it.

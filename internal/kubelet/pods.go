@@ -360,16 +360,24 @@ func (k *Kubelet) exited(c *container, run *Run, exit Exit) {
 		}
 	}
 	if restart {
-		if now.Sub(c.startedAt) >= k.reset {
+		// The kubelet's doBackOff: the first restart, and the first after
+		// a run longer than the reset, is immediate; each further one
+		// waits the base, doubling up to the maximum.
+		if now.Sub(c.startedAt) > k.reset {
 			c.backoff = 0
 		}
+		delay := c.backoff
 		c.backoff = k.nextBackoff(c.backoff)
 		c.st.LastTerminationState = workload.ContainerState{Terminated: term}
+		if delay == 0 {
+			k.start(c) // reports the pod
+			return
+		}
 		c.st.State = workload.ContainerState{Waiting: &workload.ContainerStateWaiting{
 			Reason:  ReasonCrashLoopBackOff,
-			Message: "back-off " + c.backoff.String() + " restarting failed container=" + c.spec.Name + " pod=" + p.name + "_" + p.ns,
+			Message: "back-off " + delay.String() + " restarting failed container=" + c.spec.Name + " pod=" + p.name + "_" + p.ns,
 		}}
-		k.scheduleStart(c, c.backoff)
+		k.scheduleStart(c, delay)
 	} else {
 		c.st.State = workload.ContainerState{Terminated: term}
 		c.stopped = true
