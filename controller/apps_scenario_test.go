@@ -454,8 +454,10 @@ run: 10m
 		t.Errorf("deadline exceeded at %v, want %v", pr.LastTransitionTime, want)
 	}
 	// maxSurge 1 and maxUnavailable 1 (25% of 4): 2 new pods that never
-	// become ready, 3 old ones still available.
-	if d.Status.UpdatedReplicas != 2 || d.Status.AvailableReplicas != 3 || d.Status.UnavailableReplicas != 1 ||
+	// become ready, 3 old ones still available; unavailable counts against
+	// the ReplicaSets' 5 desired, surge included (Kubernetes'
+	// calculateStatus).
+	if d.Status.UpdatedReplicas != 2 || d.Status.AvailableReplicas != 3 || d.Status.UnavailableReplicas != 2 ||
 		cond(d.Status.Conditions, "Available").Status != "True" {
 		t.Errorf("status = %+v", d.Status)
 	}

@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -351,7 +352,11 @@ func (p *deployPlanner) syncRevision(create bool) (*workload.ReplicaSet, []*work
 	next := maxOld + 1
 	nextStr := strconv.FormatInt(next, 10)
 	if newRS != nil {
-		if revisionOf(newRS) < next {
+		if cur := revisionOf(newRS); cur < next {
+			if old, ok := newRS.Annotations[workload.RevisionAnnotation]; ok {
+				// A rollback: keep the revisions the ReplicaSet had.
+				addRevisionHistory(&newRS.ObjectMeta, old)
+			}
 			setAnnotation(&newRS.ObjectMeta, workload.RevisionAnnotation, nextStr)
 			p.markChanged(newRS)
 		}
@@ -384,6 +389,32 @@ func (p *deployPlanner) syncRevision(create bool) (*workload.ReplicaSet, []*work
 	return newRS, old
 }
 
+// maxRevisionHistoryChars bounds the revision-history annotation, as the
+// deployment controller's maxRevHistoryLengthInChars.
+const maxRevisionHistoryChars = 2000
+
+// addRevisionHistory appends old to the revision-history annotation (a
+// comma-separated list, oldest first), dropping the oldest entries to stay
+// within maxRevisionHistoryChars, as Kubernetes'
+// SetNewReplicaSetAnnotations.
+func addRevisionHistory(m *workload.ObjectMeta, old string) {
+	hist := m.Annotations[workload.RevisionHistoryAnnotation]
+	if hist == "" {
+		setAnnotation(m, workload.RevisionHistoryAnnotation, old)
+		return
+	}
+	revs := strings.Split(hist, ",")
+	total := len(hist) + len(old) + 1
+	start := 0
+	for total > maxRevisionHistoryChars && start < len(revs) {
+		total -= len(revs[start]) + 1
+		start++
+	}
+	if total <= maxRevisionHistoryChars {
+		setAnnotation(m, workload.RevisionHistoryAnnotation, strings.Join(append(revs[start:], old), ","))
+	}
+}
+
 func setAnnotation(m *workload.ObjectMeta, k, v string) {
 	if m.Annotations == nil {
 		m.Annotations = map[string]string{}
@@ -396,7 +427,7 @@ func setAnnotation(m *workload.ObjectMeta, k, v string) {
 var skippedAnnotations = map[string]bool{
 	"kubectl.kubernetes.io/last-applied-configuration": true,
 	workload.RevisionAnnotation:                        true,
-	"deployment.kubernetes.io/revision-history":        true,
+	workload.RevisionHistoryAnnotation:                 true,
 	DesiredReplicasAnnotation:                          true,
 	MaxReplicasAnnotation:                              true,
 	workload.DeprecatedRollbackTo:                      true,
@@ -790,7 +821,9 @@ func (p *deployPlanner) calculateStatus(all []*workload.ReplicaSet, newRS *workl
 		CollisionCount:     p.status.CollisionCount,
 		Conditions:         slices.Clone(p.status.Conditions),
 	}
+	var total int32 // the ReplicaSets' desired replicas
 	for _, rs := range all {
+		total += replicasOf(rs.Spec.Replicas)
 		st.Replicas += rs.Status.Replicas
 		st.ReadyReplicas += rs.Status.ReadyReplicas
 		st.AvailableReplicas += rs.Status.AvailableReplicas
@@ -798,7 +831,9 @@ func (p *deployPlanner) calculateStatus(all []*workload.ReplicaSet, newRS *workl
 	if newRS != nil {
 		st.UpdatedReplicas = newRS.Status.Replicas
 	}
-	st.UnavailableReplicas = max(0, replicasOf(d.Spec.Replicas)-st.AvailableReplicas)
+	// As Kubernetes: the ReplicaSets' desired total, surge included, less
+	// the available; 0 when more are available (scaling down).
+	st.UnavailableReplicas = max(0, total-st.AvailableReplicas)
 	if st.AvailableReplicas >= replicasOf(d.Spec.Replicas)-deploymentMaxUnavailable(d) {
 		setDeployCondition(&st, p.condition(workload.DeploymentAvailable, workload.ConditionTrue,
 			workload.ReasonMinimumReplicasAvailable, "Deployment has minimum availability."))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -349,5 +350,31 @@ func TestTemplateEqualIgnoreHash(t *testing.T) {
 	rs.Spec.Template.Spec.Containers[0].Image = "v2"
 	if templateEqualIgnoreHash(&rs.Spec.Template, &d.Spec.Template) {
 		t.Error("different images are equal")
+	}
+}
+
+// TestAddRevisionHistory: a rollback appends the ReplicaSet's former
+// revision, oldest first, and drops the oldest past 2000 characters
+// (Kubernetes' SetNewReplicaSetAnnotations).
+func TestAddRevisionHistory(t *testing.T) {
+	long := strings.Repeat("1234,", 399) + "1234" // 1999 characters
+	for _, tc := range []struct{ hist, old, want string }{
+		{"", "1", "1"},
+		{"1", "3", "1,3"},
+		{"1,3", "5", "1,3,5"},
+		{long, "7", long[5:] + ",7"},
+	} {
+		m := &workload.ObjectMeta{}
+		if tc.hist != "" {
+			m.Annotations = map[string]string{workload.RevisionHistoryAnnotation: tc.hist}
+		}
+		addRevisionHistory(m, tc.old)
+		got := m.Annotations[workload.RevisionHistoryAnnotation]
+		if got != tc.want {
+			t.Errorf("history %.20q + %s = %.40q (%d chars), want %.40q", tc.hist, tc.old, got, len(got), tc.want)
+		}
+		if len(got) > maxRevisionHistoryChars {
+			t.Errorf("history of %d characters", len(got))
+		}
 	}
 }

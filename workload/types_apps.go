@@ -40,6 +40,7 @@ const (
 	ControllerRevisionHashLabel = "controller-revision-hash"
 	PodTemplateHashLabel        = "pod-template-hash"
 	RevisionAnnotation          = "deployment.kubernetes.io/revision"
+	RevisionHistoryAnnotation   = "deployment.kubernetes.io/revision-history"
 	StatefulSetPodNameLabel     = "statefulset.kubernetes.io/pod-name"
 	PodIndexLabel               = "apps.kubernetes.io/pod-index"
 	DeprecatedRollbackTo        = "deprecated.deployment.rollback.to"
