@@ -37,9 +37,6 @@ type cronJobController struct {
 	// the CronJob's Jobs, and the object a status write goes through.
 	jobBuf    []*workload.Job
 	statusBuf workload.CronJob
-	// newJob is the Job a create goes through (the store copies it in);
-	// only the fields fillJobFromCronTemplate sets are ever set.
-	newJob workload.Job
 }
 
 type cachedCronJob struct {
@@ -353,10 +350,12 @@ func (c *cronJobController) apply(cj *workload.CronJob, plan cronPlan) error {
 		}
 	}
 	for _, cr := range plan.Create {
-		// No copy out: the stored Job is read with Peek (read-only).
-		fillJobFromCronTemplate(&c.newJob, cj, cr.Slot, cr.Name, cr.Loc)
-		_, err := c.deps.Store.Create(&c.newJob, store.NoResult)
-		c.newJob.Labels, c.newJob.Spec = nil, workload.JobSpec{} // keep no template alive
+		// The store adopts the Job, which shares its spec and labels with
+		// the stored CronJob's template: both are never changed. No copy
+		// out: the stored Job is read with Peek (read-only).
+		j := new(workload.Job)
+		fillJobFromCronTemplate(j, cj, cr.Slot, cr.Name, cr.Loc)
+		_, err := c.deps.Store.Create(j, store.Adopt, store.NoResult)
 		var created workload.Object
 		if err == nil {
 			var perr error

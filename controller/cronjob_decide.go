@@ -387,8 +387,8 @@ func jobFromCronTemplate(cj *workload.CronJob, slot time.Time, loc *time.Locatio
 
 // fillJobFromCronTemplate sets in j what jobFromCronTemplate makes, with
 // the given name. j's annotation map and owner slice are reused when it
-// has them, so that a scratch Job serves every create. Shallow: the
-// template is shared, read-only, and the store copies what it is given.
+// has them. Shallow: j shares the template's labels and spec, which
+// neither may change.
 func fillJobFromCronTemplate(j *workload.Job, cj *workload.CronJob, slot time.Time, name string, loc *time.Location) {
 	t := &cj.Spec.JobTemplate
 	ann := j.Annotations

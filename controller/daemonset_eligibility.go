@@ -152,6 +152,9 @@ func compileDaemonSet(ds *workload.DaemonSet) (*dsPlan, error) {
 	t.Labels[workload.ControllerRevisionHashLabel] = p.hash
 	t.Spec.Tolerations = addDaemonTolerations(t.Spec.Tolerations, t.Spec.HostNetwork)
 	p.pod = NewPodFromTemplate(t, ds, "", GenerateNamePrefix(ds.Name))
+	// Admit (default) the pod once here: the store's admission then finds
+	// nothing to change in the memory the daemon pods share with it.
+	workload.DefaultPod(p.pod)
 
 	// The eligibility view: the user's nodeSelector and required affinity,
 	// no nodeName (checked apart), the daemon tolerations.

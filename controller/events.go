@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -37,8 +38,10 @@ type Recorder struct {
 	mu    sync.Mutex
 	seq   uint64
 	byKey map[eventKey]*workload.Event
-	order []eventKey // oldest first (by first record)
-	head  int
+	// ring holds the keys of the kept events, oldest (by first record)
+	// at head; n are in use.
+	ring    []eventKey
+	head, n int
 	agg   map[aggKey]*aggregate
 	// aggQ lists the aggregates oldest first, to expire them in order;
 	// an entry whose aggregate was replaced is skipped.
@@ -93,7 +96,9 @@ func (r *Recorder) Eventf(obj workload.Object, typ, reason, format string, args 
 	m := obj.GetObjectMeta()
 	ref := workload.Ref(obj)
 	now := workload.NewTime(r.clock.Now())
-	r.logger.Debug("event", "object", ref, "type", typ, "reason", reason, "message", msg)
+	if r.logger.Enabled(context.Background(), slog.LevelDebug) {
+		r.logger.Debug("event", "object", ref, "type", typ, "reason", reason, "message", msg)
+	}
 	k := eventKey{ref, typ, reason, msg}
 
 	r.mu.Lock()
@@ -152,16 +157,28 @@ func (r *Recorder) Eventf(obj workload.Object, typ, reason, format string, args 
 		Type:           typ,
 	}
 	r.byKey[k] = ev
-	r.order = append(r.order, k)
-	for len(r.order)-r.head > r.max() {
-		delete(r.byKey, r.order[r.head])
-		r.order[r.head] = eventKey{}
-		r.head++
+	r.push(k)
+}
+
+// push records k as the newest event's key, dropping the oldest events
+// past max.
+func (r *Recorder) push(k eventKey) {
+	limit := r.max()
+	for r.n >= limit {
+		delete(r.byKey, r.ring[r.head])
+		r.ring[r.head] = eventKey{}
+		r.head = (r.head + 1) % len(r.ring)
+		r.n--
 	}
-	if r.head > 4096 && r.head*2 > len(r.order) {
-		r.order = append([]eventKey(nil), r.order[r.head:]...)
-		r.head = 0
+	if r.n == len(r.ring) { // full below the limit: grow, oldest first
+		grown := make([]eventKey, min(max(2*r.n, 64), limit))
+		for i := range r.n {
+			grown[i] = r.ring[(r.head+i)%len(r.ring)]
+		}
+		r.ring, r.head = grown, 0
 	}
+	r.ring[(r.head+r.n)%len(r.ring)] = k
+	r.n++
 }
 
 // expireAggregates forgets the aggregates whose window has passed, and
@@ -200,9 +217,10 @@ func (r *Recorder) Events() []*workload.Event {
 		return nil
 	}
 	r.mu.Lock()
-	out := make([]*workload.Event, 0, len(r.order)-r.head)
-	seqs := make(map[*workload.Event]int, len(r.order)-r.head)
-	for i, k := range r.order[r.head:] {
+	out := make([]*workload.Event, 0, r.n)
+	seqs := make(map[*workload.Event]int, r.n)
+	for i := range r.n {
+		k := r.ring[(r.head+i)%len(r.ring)]
 		if ev, ok := r.byKey[k]; ok {
 			c := ev.DeepCopy()
 			seqs[c] = i

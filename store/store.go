@@ -568,8 +568,9 @@ const (
 	// objects are never modified, an adopted object may share maps,
 	// slices and pointers with other objects the store holds, as long as
 	// nobody changes those either: a controller that stamps out many pods
-	// from one template saves a deep copy of each. Update and
-	// UpdateStatus ignore it.
+	// from one template saves a deep copy of each. Admission
+	// (Config.Admit) sees the adopted object: in shared memory it must
+	// find nothing to change. Update and UpdateStatus ignore Adopt.
 	Adopt WriteOption = 4
 )
 
