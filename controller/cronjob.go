@@ -339,6 +339,7 @@ func (c *cronJobController) apply(cj *workload.CronJob, plan cronPlan) error {
 		_, err := c.deps.Store.Delete("Job", cj.Namespace, d.Name, store.DeleteOptions{
 			Preconditions:     store.Preconditions{UID: d.UID},
 			PropagationPolicy: store.DeleteBackground,
+			NoResult:          true,
 		})
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			ev.Eventf(cj, workload.EventTypeWarning, CronReasonFailedDelete, "Deleted job: %v", err)

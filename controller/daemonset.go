@@ -830,7 +830,7 @@ func (c *daemonSetController) syncRevisions(ds *workload.DaemonSet, p *dsPlan, p
 		return strings.Compare(a.Name, b.Name)
 	})
 	for _, r := range old[:len(old)-p.historyLimit] {
-		if _, err := s.Delete("ControllerRevision", r.Namespace, r.Name, store.DeleteOptions{}); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.Delete("ControllerRevision", r.Namespace, r.Name, store.DeleteOptions{NoResult: true}); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("daemonset %s: delete revision %s: %w", workload.Key(ds), r.Name, err)
 		}
 	}

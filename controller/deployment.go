@@ -253,7 +253,7 @@ func (c *deploymentController) apply(d *workload.Deployment, plan deployPlan) (R
 		ev.Eventf(d, e.Type, e.Reason, "%s", e.Message)
 	}
 	for _, rs := range plan.Delete {
-		_, err := s.Delete("ReplicaSet", rs.Namespace, rs.Name, store.DeleteOptions{Preconditions: store.Preconditions{UID: rs.UID}})
+		_, err := s.Delete("ReplicaSet", rs.Namespace, rs.Name, store.DeleteOptions{Preconditions: store.Preconditions{UID: rs.UID}, NoResult: true})
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return Result{}, fmt.Errorf("%s: deleting %s: %w", workload.Ref(d), workload.Ref(rs), err)
 		}

@@ -42,7 +42,7 @@ type Recorder struct {
 	// at head; n are in use.
 	ring    []eventKey
 	head, n int
-	agg   map[aggKey]*aggregate
+	agg     map[aggKey]*aggregate
 	// aggQ lists the aggregates oldest first, to expire them in order;
 	// an entry whose aggregate was replaced is skipped.
 	aggQ    []aggEntry

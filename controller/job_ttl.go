@@ -83,6 +83,7 @@ func (c *ttlAfterFinished) Reconcile(ctx context.Context, key string) (Result, e
 	_, err = c.deps.Store.Delete("Job", ns, name, store.DeleteOptions{
 		Preconditions:     store.Preconditions{UID: j.UID},
 		PropagationPolicy: store.DeleteBackground,
+		NoResult:          true,
 	})
 	if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
 		return Result{}, fmt.Errorf("ttl-after-finished: deleting job %s: %w", key, err)

@@ -389,7 +389,7 @@ func (c *statefulSetController) truncateHistory(set *workload.StatefulSet, pods 
 	}
 	for i := 0; i < len(old)-limit; i++ {
 		_, err := c.deps.Store.Delete("ControllerRevision", old[i].Namespace, old[i].Name,
-			store.DeleteOptions{Preconditions: store.Preconditions{UID: old[i].UID}})
+			store.DeleteOptions{Preconditions: store.Preconditions{UID: old[i].UID}, NoResult: true})
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}

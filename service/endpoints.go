@@ -839,7 +839,7 @@ func (c *EndpointsController) write(st *svcState, ch *chunk) error {
 		}
 		if _, ok := st.slices[ch.name]; ok {
 			delete(st.slices, ch.name)
-			if _, err := c.store.Delete("EndpointSlice", svc.Namespace, ch.name, store.DeleteOptions{}); err != nil && !errors.Is(err, store.ErrNotFound) {
+			if _, err := c.store.Delete("EndpointSlice", svc.Namespace, ch.name, store.DeleteOptions{NoResult: true}); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
 		}
@@ -924,7 +924,7 @@ func (c *EndpointsController) deleteSlices(ns, name string, keep map[string]bool
 		if keep[n] {
 			continue
 		}
-		if _, err := c.store.Delete("EndpointSlice", ns, n, store.DeleteOptions{}); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if _, err := c.store.Delete("EndpointSlice", ns, n, store.DeleteOptions{NoResult: true}); err != nil && !errors.Is(err, store.ErrNotFound) {
 			errs = append(errs, err)
 		}
 	}

@@ -209,8 +209,12 @@ func TestEndpointsFollowReadiness(t *testing.T) {
 
 	// web-1's container crashes: not ready until it restarts (10 s
 	// back-off) and is ready again (5 s).
-	if err := c.Fake().KillContainer("default", "web-1", "main", 1); err != nil {
-		t.Fatal(err)
+	// Killed twice: the kubelet restarts a container at once after
+	// its first crash, and backs off (not ready) after the second.
+	for range 2 {
+		if err := c.Fake().KillContainer("default", "web-1", "main", 1); err != nil {
+			t.Fatal(err)
+		}
 	}
 	advance(t, c, 0)
 	if got := endpoints(t, c, "web")[1]; got != "web-1 10.244.1.2 [=8080] --- node-b zone-b" {
@@ -427,8 +431,12 @@ func TestEndpointSlicesHoldAtMost100(t *testing.T) {
 	for _, o := range objs {
 		before[o.GetObjectMeta().Name] = o.GetObjectMeta().ResourceVersion
 	}
-	if err := c.Fake().KillContainer("default", "web-007", "main", 1); err != nil {
-		t.Fatal(err)
+	// Killed twice: the kubelet restarts a container at once after
+	// its first crash, and backs off (not ready) after the second.
+	for range 2 {
+		if err := c.Fake().KillContainer("default", "web-007", "main", 1); err != nil {
+			t.Fatal(err)
+		}
 	}
 	advance(t, c, 0)
 	objs, _ = c.List("EndpointSlice", "default", "")

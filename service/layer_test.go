@@ -45,8 +45,12 @@ func TestPickerTrafficPolicyLocal(t *testing.T) {
 	}
 	// b0 stops being ready: node-b's external view has nothing, and does
 	// not fall back to node-a.
-	if err := c.Fake().KillContainer("default", "b0", "main", 1); err != nil {
-		t.Fatal(err)
+	// Killed twice: the kubelet restarts a container at once after
+	// its first crash, and backs off (not ready) after the second.
+	for range 2 {
+		if err := c.Fake().KillContainer("default", "b0", "main", 1); err != nil {
+			t.Fatal(err)
+		}
 	}
 	advance(t, c, 0)
 	if _, err := extB.Pick(); !errors.Is(err, service.ErrNoEndpoints) {
@@ -137,8 +141,12 @@ func TestPickerSessionAffinity(t *testing.T) {
 		}
 	}
 	// The sticky pod stops being ready: the client moves, and stays.
-	if err := c.Fake().KillContainer("default", first.PodName, "main", 1); err != nil {
-		t.Fatal(err)
+	// Killed twice: the kubelet restarts a container at once after
+	// its first crash, and backs off (not ready) after the second.
+	for range 2 {
+		if err := c.Fake().KillContainer("default", first.PodName, "main", 1); err != nil {
+			t.Fatal(err)
+		}
 	}
 	advance(t, c, 0)
 	moved, _ := p.PickFor("192.168.1.7")
