@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -187,7 +188,7 @@ var (
 // object changes nothing and the error (wrapping workload.ErrInvalid)
 // names every bad field. It returns the stored object.
 func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
-	if obj == nil {
+	if obj == nil || reflect.ValueOf(obj).Kind() == reflect.Pointer && reflect.ValueOf(obj).IsNil() {
 		return nil, fmt.Errorf("orchestra: apply: nil object: %w", workload.ErrInvalid)
 	}
 	obj = obj.DeepCopyObject()
@@ -412,6 +413,9 @@ func (c *Cluster) Events() []*workload.Event { return c.rec.Events() }
 // the change happened. fn must not block or write to the cluster. Register
 // observers before driving the cluster.
 func (c *Cluster) OnChange(fn func(ev store.Event)) error {
+	if fn == nil {
+		return fmt.Errorf("orchestra: OnChange: nil function: %w", workload.ErrInvalid)
+	}
 	c.obsMu.Lock()
 	defer c.obsMu.Unlock()
 	if c.obsWatch == nil {

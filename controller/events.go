@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"sort"
 	"strconv"
 	"sync"
@@ -89,7 +90,7 @@ func NewRecorder(_ *store.Store, c vtime.Clock, logger *slog.Logger) *Recorder {
 // Eventf records an event about obj. typ is workload.EventTypeNormal or
 // workload.EventTypeWarning.
 func (r *Recorder) Eventf(obj workload.Object, typ, reason, format string, args ...any) {
-	if r == nil || obj == nil {
+	if r == nil || obj == nil || reflect.ValueOf(obj).Kind() == reflect.Pointer && reflect.ValueOf(obj).IsNil() {
 		return
 	}
 	msg := fmt.Sprintf(format, args...)

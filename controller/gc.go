@@ -25,7 +25,11 @@ import (
 //     references to it are removed from its dependents, which then live on.
 //
 // Dependents live in the owner's namespace (or are cluster-scoped owners'
-// dependents anywhere), as in Kubernetes.
+// dependents anywhere), as in Kubernetes: a reference to a namespaced
+// owner in another namespace is treated as absent (with a Warning event,
+// OwnerRefInvalidNamespace). A dependent that blocks a foreground
+// deletion but has another live owner only loses its reference to the
+// owner being deleted, which then no longer waits for it.
 type GarbageCollector struct {
 	deps Deps
 	// live maps the uid of every object in the store to its kind,
@@ -110,7 +114,7 @@ func (g *GarbageCollector) Handle(ev store.Event, enqueue func(string)) {
 		enqueue("object:" + ref.String())
 	}
 	for _, or := range m.OwnerReferences {
-		if _, ok := g.live[or.UID]; !ok {
+		if !g.ownerAlive(m.Namespace, or) {
 			enqueue("object:" + ref.String())
 			break
 		}
@@ -187,10 +191,17 @@ func (g *GarbageCollector) object(r objRef) error {
 	}
 	var alive, dangling []workload.OwnerReference
 	for _, or := range m.OwnerReferences {
-		if owner, ok := g.live[or.UID]; ok && owner.kind == or.Kind && owner.name == or.Name {
+		if g.ownerAlive(m.Namespace, or) {
 			alive = append(alive, or)
-		} else {
-			dangling = append(dangling, or)
+			continue
+		}
+		dangling = append(dangling, or)
+		if owner, ok := g.live[or.UID]; ok && owner.namespace != "" && owner.namespace != m.Namespace {
+			// Kubernetes' attemptToDeleteItem: a namespaced owner in
+			// another namespace is treated as absent.
+			g.deps.Events.Eventf(o, workload.EventTypeWarning, "OwnerRefInvalidNamespace",
+				"ownerRef [%s/%s, namespace: %s, name: %s, uid: %s] does not exist in namespace %q",
+				or.APIVersion, or.Kind, m.Namespace, or.Name, or.UID, m.Namespace)
 		}
 	}
 	if len(dangling) == 0 {
@@ -212,6 +223,14 @@ func (g *GarbageCollector) object(r objRef) error {
 	}
 	g.deps.Logger.Debug("garbage collecting", "object", workload.Ref(o))
 	return g.deleteDependent(o, "")
+}
+
+// ownerAlive reports whether the owner that or names exists, for a
+// dependent in namespace ns: same uid, kind and name, and, for a
+// namespaced owner, the dependent's namespace.
+func (g *GarbageCollector) ownerAlive(ns string, or workload.OwnerReference) bool {
+	owner, ok := g.live[or.UID]
+	return ok && owner.kind == or.Kind && owner.name == or.Name && (owner.namespace == "" || owner.namespace == ns)
 }
 
 func (g *GarbageCollector) deleteDependent(o workload.Object, policy string) error {
@@ -253,26 +272,23 @@ func (g *GarbageCollector) foreground(o workload.Object) error {
 	var errs []error
 	for _, d := range g.dependents(m.UID, m.Namespace, workload.IsClusterScoped(o.Kind())) {
 		dm := d.GetObjectMeta()
-		for _, or := range dm.OwnerReferences {
-			if or.UID == m.UID && or.BlockOwnerDeletion != nil && *or.BlockOwnerDeletion {
+		if dm.DeletionTimestamp == nil && slices.ContainsFunc(dm.OwnerReferences, func(or workload.OwnerReference) bool {
+			return or.UID != m.UID && g.ownerAlive(dm.Namespace, or)
+		}) {
+			// A dependent with another live owner only loses this
+			// reference, and then no longer blocks (attemptToDeleteItem).
+			if err := g.dropOwnerRef(d, m.UID); err != nil {
+				errs = append(errs, err)
 				blocking++
-				break
 			}
+			continue
+		}
+		if slices.ContainsFunc(dm.OwnerReferences, func(or workload.OwnerReference) bool {
+			return or.UID == m.UID && or.BlockOwnerDeletion != nil && *or.BlockOwnerDeletion
+		}) {
+			blocking++
 		}
 		if dm.DeletionTimestamp == nil {
-			// Dependents with another live owner only lose this reference.
-			others := 0
-			for _, or := range dm.OwnerReferences {
-				if or.UID != m.UID {
-					if _, ok := g.live[or.UID]; ok {
-						others++
-					}
-				}
-			}
-			if others > 0 {
-				errs = append(errs, g.dropOwnerRef(d, m.UID))
-				continue
-			}
 			errs = append(errs, g.deleteDependent(d, store.DeleteForeground))
 		}
 	}

@@ -21,9 +21,10 @@ import (
 //     node.kubernetes.io/unreachable, both effects. The taints go when the
 //     node is Ready again.
 //   - A pod on a node with NoExecute taints is evicted at once if it does
-//     not tolerate one of them, at the earliest timeAdded +
-//     tolerationSeconds if its tolerations are bounded, and never if they
-//     are not. Every pod carries 300 s tolerations of not-ready and
+//     not tolerate one of them, after the shortest tolerationSeconds of
+//     the first tolerations that match them if one is bounded (counted
+//     from when the pod is first seen on the tainted node), and never if
+//     none is (see TolerationTime). Every pod carries 300 s tolerations of not-ready and
 //     unreachable by default, so pods leave a failed node after five
 //     minutes; DaemonSet pods tolerate them forever.
 //   - An evicted pod gets the DisruptionTarget condition (reason
@@ -36,6 +37,24 @@ type NodeLifecycle struct {
 	// tainted holds the nodes with NoExecute taints: only their pods'
 	// changes concern this controller.
 	tainted map[string]bool
+	// evictAt holds the scheduled evictions of the pods on tainted nodes
+	// that tolerate the taints for a while, by pod key.
+	evictAt map[string]scheduledEviction
+}
+
+// scheduledEviction is when a pod (by UID) must leave a node.
+type scheduledEviction struct {
+	uid, node string
+	at        time.Time
+}
+
+// cancelEvictions forgets the scheduled evictions from node.
+func (n *NodeLifecycle) cancelEvictions(node string) {
+	for k, e := range n.evictAt {
+		if e.node == node {
+			delete(n.evictAt, k)
+		}
+	}
 }
 
 // NewNodeLifecycle returns the node lifecycle controller.
@@ -47,6 +66,7 @@ func (n *NodeLifecycle) Name() string { return "node-lifecycle" }
 // Start queues every node.
 func (n *NodeLifecycle) Start(enqueue func(string)) {
 	n.tainted = map[string]bool{}
+	n.evictAt = map[string]scheduledEviction{}
 	for _, o := range n.deps.Store.List("Node", "", nil) {
 		n.track(o.(*workload.Node))
 		enqueue(o.GetObjectMeta().Name)
@@ -69,12 +89,17 @@ func (n *NodeLifecycle) Handle(ev store.Event, enqueue func(string)) {
 	case *workload.Node:
 		if ev.Type == store.Deleted {
 			delete(n.tainted, o.Name)
+			n.cancelEvictions(o.Name)
 			return
 		}
 		n.track(o)
 		enqueue(o.Name)
 	case *workload.Pod:
-		if ev.Type != store.Deleted && o.DeletionTimestamp == nil && n.tainted[o.Spec.NodeName] {
+		if ev.Type == store.Deleted || o.DeletionTimestamp != nil || IsPodTerminal(o) {
+			delete(n.evictAt, workload.Key(o))
+			return
+		}
+		if n.tainted[o.Spec.NodeName] {
 			enqueue(o.Spec.NodeName)
 		}
 	}
@@ -126,6 +151,7 @@ func (n *NodeLifecycle) Reconcile(ctx context.Context, name string) (Result, err
 		}
 	}
 	if len(noExec) == 0 {
+		n.cancelEvictions(name)
 		return Result{}, nil
 	}
 	var next time.Time
@@ -133,9 +159,20 @@ func (n *NodeLifecycle) Reconcile(ctx context.Context, name string) (Result, err
 		if p.DeletionTimestamp != nil || IsPodTerminal(p) {
 			continue
 		}
-		at, evict := EvictionTime(p, noExec)
-		if !evict {
+		key := workload.Key(p)
+		d, forever := TolerationTime(p, noExec)
+		if forever {
+			delete(n.evictAt, key)
 			continue
+		}
+		// The clock starts when the pod is first seen on the tainted
+		// node; a later change keeps the scheduled time (as the taint
+		// manager's processPodOnNode does).
+		at := now.Add(d)
+		if e, ok := n.evictAt[key]; ok && e.uid == p.UID && e.node == name {
+			at = e.at
+		} else {
+			n.evictAt[key] = scheduledEviction{uid: p.UID, node: name, at: at}
 		}
 		if at.After(now) {
 			if next.IsZero() || at.Before(next) {
@@ -192,46 +229,39 @@ func hasTaintKeyEffect(ts []workload.Taint, key, effect string) bool {
 	return false
 }
 
-// EvictionTime returns when a pod must leave a node with the given
-// NoExecute taints: evict is false when it tolerates them all forever;
-// otherwise at is now-or-earlier for an untolerated taint, or the earliest
-// timeAdded + tolerationSeconds among its bounded tolerations.
-func EvictionTime(p *workload.Pod, noExec []workload.Taint) (at time.Time, evict bool) {
-	for _, t := range noExec {
-		var best *workload.Toleration
-		for i := range p.Spec.Tolerations {
-			tol := &p.Spec.Tolerations[i]
-			if !scheduler.ToleratesTaint(tol, &t) {
-				continue
-			}
-			if tol.TolerationSeconds == nil {
-				best = tol
+// TolerationTime returns how long a pod may stay on a node with the given
+// NoExecute taints, as Kubernetes' taint manager reckons it: each taint
+// is matched by the pod's first toleration that tolerates it
+// (GetMatchingTolerations), and the pod may stay for the shortest
+// tolerationSeconds among those (0 for a negative one). forever is true
+// when none of them is bounded; d is 0 when a taint is not tolerated at
+// all. The time counts from when the pod is first seen on the tainted
+// node, not from the taints' timeAdded.
+func TolerationTime(p *workload.Pod, noExec []workload.Taint) (d time.Duration, forever bool) {
+	minSecs := int64(-1)
+	for i := range noExec {
+		var used *workload.Toleration
+		for j := range p.Spec.Tolerations {
+			if scheduler.ToleratesTaint(&p.Spec.Tolerations[j], &noExec[i]) {
+				used = &p.Spec.Tolerations[j]
 				break
 			}
-			if best == nil || *tol.TolerationSeconds > *best.TolerationSeconds {
-				best = tol
-			}
 		}
-		if best == nil {
-			return time.Time{}, true
+		if used == nil {
+			return 0, false
 		}
-		if best.TolerationSeconds == nil {
+		if used.TolerationSeconds == nil {
 			continue
 		}
-		added := time.Time{}
-		if t.TimeAdded != nil {
-			added = t.TimeAdded.Time
-		}
-		secs := *best.TolerationSeconds
-		if secs < 0 {
-			secs = 0
-		}
-		when := added.Add(time.Duration(secs) * time.Second)
-		if !evict || when.Before(at) {
-			at, evict = when, true
+		secs := max(*used.TolerationSeconds, 0)
+		if minSecs < 0 || secs < minSecs {
+			minSecs = secs
 		}
 	}
-	return at, evict
+	if minSecs < 0 {
+		return 0, true
+	}
+	return time.Duration(minSecs) * time.Second, false
 }
 
 func (n *NodeLifecycle) evict(p *workload.Pod) error {

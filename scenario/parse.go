@@ -446,9 +446,11 @@ func (p *parser) objects(n *yaml.Node, where string) ([]workload.Object, []strin
 	if err != nil {
 		return nil, nil, p.errf(n, where, "%v", err)
 	}
-	if len(objs) == 0 {
+	if len(objs) == 0 && len(warns) == 0 {
 		return nil, nil, p.errf(n, where, "no object")
 	}
+	// A kind the library does not model is skipped with a warning, as in
+	// a manifest.
 	if err := validateObjects(objs); err != nil {
 		return nil, nil, p.errf(n, where, "%v", err)
 	}

@@ -81,6 +81,7 @@ const (
 	ReasonContainersNotInitialized = "ContainersNotInitialized"
 	ReasonContainersNotReady       = "ContainersNotReady"
 	ReasonPodCompleted             = "PodCompleted"
+	ReasonPodFailed                = "PodFailed"
 )
 
 // Conditions updates the Initialized, ContainersReady and Ready
@@ -103,14 +104,22 @@ func Conditions(st *workload.PodStatus, now time.Time) {
 			break
 		}
 	}
+	// The kubelet's generate.go: a terminal pod is not ready, with reason
+	// PodCompleted (Succeeded) or PodFailed; a Succeeded pod is
+	// initialized, with reason PodCompleted.
 	notReady := ReasonContainersNotReady
-	if st.Phase == workload.PodSucceeded || st.Phase == workload.PodFailed {
-		notReady = ReasonPodCompleted
-		if st.Phase == workload.PodSucceeded && len(st.InitContainerStatuses) > 0 {
-			initialized = true
-		}
+	initReason := ReasonContainersNotInitialized
+	switch st.Phase {
+	case workload.PodSucceeded:
+		notReady, ready = ReasonPodCompleted, false
+		initialized, initReason = true, ReasonPodCompleted
+	case workload.PodFailed:
+		notReady, ready = ReasonPodFailed, false
 	}
-	SetCondition(st, workload.PodInitialized, initialized, ReasonContainersNotInitialized, now)
+	if initialized && st.Phase != workload.PodSucceeded {
+		initReason = ""
+	}
+	setCondition(st, workload.PodInitialized, initialized, initReason, now)
 	SetCondition(st, workload.ContainersReady, ready, notReady, now)
 	SetCondition(st, workload.PodReady, ready, notReady, now)
 }
@@ -118,9 +127,17 @@ func Conditions(st *workload.PodStatus, now time.Time) {
 // SetCondition sets condition typ of st to status ok (with reason when
 // false), moving lastTransitionTime only when the status changes.
 func SetCondition(st *workload.PodStatus, typ string, ok bool, reason string, now time.Time) {
+	if ok {
+		reason = ""
+	}
+	setCondition(st, typ, ok, reason, now)
+}
+
+// setCondition is SetCondition keeping the reason also when ok.
+func setCondition(st *workload.PodStatus, typ string, ok bool, reason string, now time.Time) {
 	status := workload.ConditionFalse
 	if ok {
-		status, reason = workload.ConditionTrue, ""
+		status = workload.ConditionTrue
 	}
 	for i := range st.Conditions {
 		c := &st.Conditions[i]

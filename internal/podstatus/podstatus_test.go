@@ -62,3 +62,36 @@ func TestSetConditionMovesTransitionTimeOnlyOnChange(t *testing.T) {
 		t.Fatalf("after change: %+v", c)
 	}
 }
+
+// TestConditionsOfTerminalPods: as the kubelet's generate.go, a terminal
+// pod is not ready with reason PodCompleted (Succeeded) or PodFailed
+// (Failed), and a Succeeded pod is Initialized with reason PodCompleted;
+// a running pod's true conditions have no reason.
+func TestConditionsOfTerminalPods(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	done := func(code int32) workload.ContainerStatus {
+		return workload.ContainerStatus{Name: "c", State: workload.ContainerState{Terminated: &workload.ContainerStateTerminated{ExitCode: code}}}
+	}
+	for _, tc := range []struct {
+		phase              string
+		init, ctrs         []workload.ContainerStatus
+		initialized, ready string // "True/reason" or "False/reason"
+	}{
+		{workload.PodSucceeded, nil, []workload.ContainerStatus{done(0)}, "True/PodCompleted", "False/PodCompleted"},
+		{workload.PodSucceeded, []workload.ContainerStatus{done(0)}, []workload.ContainerStatus{done(0)}, "True/PodCompleted", "False/PodCompleted"},
+		{workload.PodFailed, nil, []workload.ContainerStatus{done(1)}, "True/", "False/PodFailed"},
+		{workload.PodFailed, []workload.ContainerStatus{done(1)}, []workload.ContainerStatus{{Name: "c"}}, "False/ContainersNotInitialized", "False/PodFailed"},
+		{workload.PodRunning, []workload.ContainerStatus{done(0)}, []workload.ContainerStatus{{Name: "c", Ready: true}}, "True/", "True/"},
+		{workload.PodRunning, nil, []workload.ContainerStatus{{Name: "c"}}, "True/", "False/ContainersNotReady"},
+	} {
+		st := &workload.PodStatus{Phase: tc.phase, InitContainerStatuses: tc.init, ContainerStatuses: tc.ctrs}
+		Conditions(st, now)
+		got := map[string]string{}
+		for _, c := range st.Conditions {
+			got[c.Type] = c.Status + "/" + c.Reason
+		}
+		if got[workload.PodInitialized] != tc.initialized || got[workload.PodReady] != tc.ready || got[workload.ContainersReady] != tc.ready {
+			t.Errorf("%s pod (init %d): conditions %v, want Initialized %s, Ready and ContainersReady %s", tc.phase, len(tc.init), got, tc.initialized, tc.ready)
+		}
+	}
+}
