@@ -449,8 +449,9 @@ run: 10m
 		t.Fatalf("Progressing = %+v", pr)
 	}
 	// The last progress is the new pods' creation at 1m; the deadline runs
-	// out 120 s later.
-	if want := p.Result().Start.Add(3 * time.Minute); !pr.LastTransitionTime.Equal(want) {
+	// out 120 s later, and the controller checks a second after that
+	// (requeueStuckDeployment).
+	if want := p.Result().Start.Add(3*time.Minute + time.Second); !pr.LastTransitionTime.Equal(want) {
 		t.Errorf("deadline exceeded at %v, want %v", pr.LastTransitionTime, want)
 	}
 	// maxSurge 1 and maxUnavailable 1 (25% of 4): 2 new pods that never

@@ -189,7 +189,7 @@ type deployPlan struct {
 	// Revision is the revision annotation the Deployment should carry, or
 	// "" to leave it.
 	Revision string
-	// RequeueAfter is when the progress deadline runs out, or 0.
+	// RequeueAfter is when to check the progress deadline again, or 0.
 	RequeueAfter time.Duration
 }
 
@@ -910,7 +910,9 @@ func (p *deployPlanner) syncRolloutStatus(all []*workload.ReplicaSet, newRS *wor
 			}
 			setDeployCondition(&st, c)
 		default:
-			if dl := progressDeadline(d, &st); !dl.IsZero() && !p.now.Before(dl) {
+			// Timed out only once the deadline has passed (Kubernetes'
+			// DeploymentTimedOut: from.Add(delta).Before(now)).
+			if dl := progressDeadline(d, &st); !dl.IsZero() && dl.Before(p.now) {
 				setDeployCondition(&st, p.condition(workload.DeploymentProgressing, workload.ConditionFalse,
 					workload.ReasonProgressDeadlineExceeded, name("has timed out progressing")))
 			}
@@ -921,8 +923,15 @@ func (p *deployPlanner) syncRolloutStatus(all []*workload.ReplicaSet, newRS *wor
 	}
 	p.plan.Status = st
 	if !deploymentComplete(d, &st) {
-		if dl := progressDeadline(d, &st); !dl.IsZero() && dl.After(p.now) {
-			p.plan.RequeueAfter = dl.Sub(p.now)
+		// requeueStuckDeployment: a second past the deadline ("to avoid
+		// milliseconds skew"), or, under a second from it, a rate-limited
+		// requeue (the work queue's first delay, 5 ms).
+		if dl := progressDeadline(d, &st); !dl.IsZero() && !dl.Before(p.now) {
+			if after := dl.Sub(p.now); after < time.Second {
+				p.plan.RequeueAfter = after + 5*time.Millisecond
+			} else {
+				p.plan.RequeueAfter = after + time.Second
+			}
 		}
 	}
 }

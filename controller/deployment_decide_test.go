@@ -263,21 +263,28 @@ func TestPlanDeploymentProgress(t *testing.T) {
 		wantUpdate  time.Time
 		wantRequeue time.Duration
 	}{
-		{name: "no progress, before the deadline: requeue at it",
+		// requeueStuckDeployment requeues a second past the deadline.
+		{name: "no progress, before the deadline: requeue a second past it",
 			now: rsNow, available: 1,
 			oldStatus:  workload.DeploymentStatus{Replicas: 3, UpdatedReplicas: 3, ReadyReplicas: 1, AvailableReplicas: 1},
 			wantStatus: workload.ConditionTrue, wantReason: workload.ReasonReplicaSetUpdated,
-			wantUpdate: rsNow.Add(-5 * time.Minute), wantRequeue: deadline - 5*time.Minute},
+			wantUpdate: rsNow.Add(-5 * time.Minute), wantRequeue: deadline - 5*time.Minute + time.Second},
 		{name: "progress moves lastUpdateTime, not lastTransitionTime",
 			now: rsNow, available: 2,
 			oldStatus:  workload.DeploymentStatus{Replicas: 3, UpdatedReplicas: 3, ReadyReplicas: 1, AvailableReplicas: 1},
 			wantStatus: workload.ConditionTrue, wantReason: workload.ReasonReplicaSetUpdated,
-			wantUpdate: rsNow, wantRequeue: deadline},
-		{name: "no progress at the deadline: exceeded",
+			wantUpdate: rsNow, wantRequeue: deadline + time.Second},
+		// DeploymentTimedOut: from.Add(delta).Before(now), strictly.
+		{name: "no progress at the deadline: not yet, requeue just past it",
 			now: rsNow.Add(5 * time.Minute), available: 1,
 			oldStatus:  workload.DeploymentStatus{Replicas: 3, UpdatedReplicas: 3, ReadyReplicas: 1, AvailableReplicas: 1},
+			wantStatus: workload.ConditionTrue, wantReason: workload.ReasonReplicaSetUpdated,
+			wantUpdate: rsNow.Add(-5 * time.Minute), wantRequeue: 5 * time.Millisecond},
+		{name: "no progress past the deadline: exceeded",
+			now: rsNow.Add(5*time.Minute + time.Second), available: 1,
+			oldStatus:  workload.DeploymentStatus{Replicas: 3, UpdatedReplicas: 3, ReadyReplicas: 1, AvailableReplicas: 1},
 			wantStatus: workload.ConditionFalse, wantReason: workload.ReasonProgressDeadlineExceeded,
-			wantUpdate: rsNow.Add(5 * time.Minute)},
+			wantUpdate: rsNow.Add(5*time.Minute + time.Second)},
 		{name: "complete",
 			now: rsNow, available: 3,
 			oldStatus:  workload.DeploymentStatus{Replicas: 3, UpdatedReplicas: 3, ReadyReplicas: 3, AvailableReplicas: 3, ObservedGeneration: 1},
