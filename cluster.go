@@ -177,8 +177,8 @@ func (c *Cluster) Recorder() *controller.Recorder { return c.rec }
 var (
 	ErrNotVirtual = errors.New("orchestra: the cluster does not run on a virtual clock")
 	ErrVirtual    = errors.New("orchestra: the cluster runs on a virtual clock; use Advance or RunUntil")
-	// ErrClosed is returned by Run, Advance and RunUntil on a closed
-	// cluster.
+	// ErrClosed is returned by Run, Advance, RunUntil, Apply, Delete and
+	// DeletePod on a closed cluster.
 	ErrClosed = errors.New("orchestra: the cluster is closed")
 )
 
@@ -188,6 +188,9 @@ var (
 // object changes nothing and the error (wrapping workload.ErrInvalid)
 // names every bad field. It returns the stored object.
 func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
+	if c.isClosed() {
+		return nil, fmt.Errorf("orchestra: apply: %w", ErrClosed)
+	}
 	if obj == nil || reflect.ValueOf(obj).Kind() == reflect.Pointer && reflect.ValueOf(obj).IsNil() {
 		return nil, fmt.Errorf("orchestra: apply: nil object: %w", workload.ErrInvalid)
 	}
@@ -364,6 +367,9 @@ func (c *Cluster) Pods(namespace, selector string) ([]*workload.Pod, error) {
 // the object's dependents, waits for them, or leaves them. Pods are deleted
 // gracefully (their terminationGracePeriodSeconds).
 func (c *Cluster) Delete(kind, namespace, name, propagation string) error {
+	if c.isClosed() {
+		return fmt.Errorf("orchestra: delete: %w", ErrClosed)
+	}
 	kind, err := resolveKind("delete", kind)
 	if err != nil {
 		return err
@@ -395,6 +401,9 @@ func (c *Cluster) Delete(kind, namespace, name, propagation string) error {
 // (restarted in place by its restart policy), use the fake runtime's
 // KillContainer.
 func (c *Cluster) DeletePod(namespace, name string, grace *int64) error {
+	if c.isClosed() {
+		return fmt.Errorf("orchestra: delete pod: %w", ErrClosed)
+	}
 	defer c.wake()
 	if namespace == "" {
 		namespace = "default"
@@ -510,6 +519,13 @@ func (c *Cluster) runPending() bool {
 		fn()
 	}
 	return len(fns) > 0
+}
+
+// isClosed reports whether Close has been called.
+func (c *Cluster) isClosed() bool {
+	c.pendMu.Lock()
+	defer c.pendMu.Unlock()
+	return c.closing
 }
 
 func (c *Cluster) wake() {

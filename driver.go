@@ -192,7 +192,9 @@ func (c *Cluster) Run(ctx context.Context) error {
 // Close stops the control plane and the watches the cluster holds; a Run
 // in progress ends (with context.Canceled) first. A fake runtime the
 // cluster made itself (Config.Runtime nil) is closed too; a runtime the
-// caller passed is the caller's to close. Close is idempotent.
+// caller passed is the caller's to close. Close is idempotent. Afterwards
+// the store can still be read (Get, List, Events), while Apply, Delete,
+// DeletePod, Run, Advance and RunUntil return ErrClosed.
 func (c *Cluster) Close() {
 	c.pendMu.Lock()
 	c.closing = true

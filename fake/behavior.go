@@ -28,6 +28,11 @@ type Match struct {
 // containers it matches behave. The first rule that matches a container
 // wins; the pod's sim.orchestra.dev/* annotations win over the rule's
 // fields, knob by knob.
+//
+// A container no rule matches: an init container succeeds at once (exit
+// 0 after 0 s); a container of a pod with restartPolicy Never or
+// OnFailure runs 10 s and exits 0; any other container starts at once, is
+// ready at once and runs until it is stopped. Probes are never run.
 type Behavior struct {
 	// Match selects the containers the rule applies to.
 	Match Match

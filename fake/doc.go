@@ -33,6 +33,13 @@
 //     faults: Hooks that fail CreatePod, DeletePod, List or Watch,
 //     KillContainer, FailNode. Calls records every call.
 //
+// # Defaults
+//
+// A container that no behaviour rule matches (see Behavior): an init
+// container succeeds at once; a container of a pod with restartPolicy
+// Never or OnFailure runs 10 s and exits 0; any other container starts,
+// and is ready, at once and runs until it is stopped.
+//
 // # What it does not model
 //
 // Images (no pulls, no pull errors; Behavior.StartDelay stands in for

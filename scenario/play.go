@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sort"
 	"time"
 
@@ -76,7 +77,10 @@ func NewPlayer(s *Scenario, opts Options) (*Player, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scenario: %s: %w", s.Source, err)
 	}
-	p := &Player{s: s, c: c, fake: f, opts: opts, timeline: newTimeline(c)}
+	// The player consumes its own copy of the steps: s can be played again.
+	sc := *s
+	sc.Warnings = append(slices.Clip(s.Warnings), probeWarnings(s)...)
+	p := &Player{s: &sc, c: c, fake: f, opts: opts, timeline: newTimeline(c)}
 	if err := c.OnChange(p.timeline.observe); err != nil {
 		c.Close()
 		return nil, err
@@ -341,4 +345,63 @@ func (r *Result) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
+}
+
+// probeWarnings reports, once per object and field, the probes of the
+// scenario's pods and pod templates: the fake runtime does not run them
+// (a container is ready as its behaviour says: readyAfter, neverReady).
+func probeWarnings(s *Scenario) []string {
+	objs := slices.Clone(s.Objects)
+	for _, st := range s.Steps {
+		objs = append(objs, st.Apply...)
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, o := range objs {
+		spec, path := podSpecOf(o)
+		if spec == nil {
+			continue
+		}
+		for _, cs := range []struct {
+			field string
+			list  []workload.Container
+		}{{"initContainers", spec.InitContainers}, {"containers", spec.Containers}} {
+			for _, c := range cs.list {
+				for _, pr := range []struct {
+					name string
+					set  bool
+				}{{"livenessProbe", c.LivenessProbe != nil}, {"readinessProbe", c.ReadinessProbe != nil}, {"startupProbe", c.StartupProbe != nil}} {
+					f := path + "." + cs.field + "[]." + pr.name
+					if k := workload.Ref(o) + " " + f; pr.set && !seen[k] {
+						seen[k] = true
+						out = append(out, fmt.Sprintf("%s: %s is not run by the simulator's fake runtime: "+
+							"a container is ready as its behaviour says (readyAfter, neverReady)", workload.Ref(o), f))
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// podSpecOf returns the pod spec of a pod or of a workload's pod template,
+// with its field path.
+func podSpecOf(o workload.Object) (*workload.PodSpec, string) {
+	switch o := o.(type) {
+	case *workload.Pod:
+		return &o.Spec, "spec"
+	case *workload.Deployment:
+		return &o.Spec.Template.Spec, "spec.template.spec"
+	case *workload.ReplicaSet:
+		return &o.Spec.Template.Spec, "spec.template.spec"
+	case *workload.StatefulSet:
+		return &o.Spec.Template.Spec, "spec.template.spec"
+	case *workload.DaemonSet:
+		return &o.Spec.Template.Spec, "spec.template.spec"
+	case *workload.Job:
+		return &o.Spec.Template.Spec, "spec.template.spec"
+	case *workload.CronJob:
+		return &o.Spec.JobTemplate.Spec.Template.Spec, "spec.jobTemplate.spec.template.spec"
+	}
+	return nil, ""
 }

@@ -163,3 +163,57 @@ func TestStepMatchingNothingWarns(t *testing.T) {
 		t.Fatalf("warnings %q", res.Warnings)
 	}
 }
+
+// TestProbesWarnAndReplay: the fake runtime does not run probes, so the
+// player warns once per object and probe field; and a scenario can be
+// played twice with the same result (the player does not consume it).
+func TestProbesWarnAndReplay(t *testing.T) {
+	src := `
+run: 2m
+nodes: [{name: a}]
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          containers:
+            - name: a
+              image: web
+              readinessProbe: {httpGet: {path: /, port: 80}}
+            - name: b
+              image: web
+              readinessProbe: {tcpSocket: {port: 81}}
+steps:
+  - at: 1m
+    addNode: {name: b}
+`
+	s, err := scenario.Parse([]byte(src), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nodes []int
+	for range 2 {
+		res, err := scenario.Play(s, scenario.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var probes []string
+		for _, w := range res.Warnings {
+			if strings.Contains(w, "Probe") {
+				probes = append(probes, w)
+			}
+		}
+		if len(probes) != 1 || !strings.Contains(probes[0], "spec.template.spec.containers[].readinessProbe is not run") {
+			t.Fatalf("probe warnings %q", probes)
+		}
+		nodes = append(nodes, len(res.Nodes))
+	}
+	if nodes[0] != 2 || nodes[1] != 2 {
+		t.Fatalf("nodes after each play: %v, want 2 and 2 (the addNode step played both times)", nodes)
+	}
+}

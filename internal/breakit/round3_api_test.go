@@ -151,8 +151,11 @@ func TestR3APIUseAfterClose(t *testing.T) {
 			if err != nil && strings.HasPrefix(err.Error(), "PANIC") {
 				t.Errorf("%s after Close: %v", name, err)
 			}
-			if (name == "Advance" || name == "RunUntil") && !errors.Is(err, orchestra.ErrClosed) {
+			if (name == "Advance" || name == "RunUntil" || name == "Apply" || name == "Delete") && !errors.Is(err, orchestra.ErrClosed) {
 				t.Errorf("%s after Close: %v, want ErrClosed", name, err)
+			}
+			if name == "Get" && err != nil {
+				t.Errorf("Get after Close: %v; the store can still be read", err)
 			}
 		case <-time.After(10 * time.Second):
 			t.Errorf("%s after Close hangs", name)
