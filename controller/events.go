@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"reflect"
 	"sort"
@@ -36,12 +37,15 @@ type Recorder struct {
 	// Max bounds the number of events kept (DefaultMaxEvents when zero).
 	Max int
 
-	mu    sync.Mutex
-	seq   uint64
-	byKey map[eventKey]*workload.Event
-	// ring holds the keys of the kept events, oldest (by first record)
-	// at head; n are in use.
-	ring    []eventKey
+	mu   sync.Mutex
+	seq  uint64
+	seed maphash.Seed
+	// byHash indexes the kept events by the hash of their key, each
+	// hashed once per Eventf; entries with the same hash are chained.
+	byHash map[uint64]*eventEntry
+	// ring holds the kept events, oldest (by first record) at head; n
+	// are in use.
+	ring    []*eventEntry
 	head, n int
 	agg     map[aggKey]*aggregate
 	// aggQ lists the aggregates oldest first, to expire them in order;
@@ -78,13 +82,41 @@ type eventKey struct {
 	ref, typ, reason, message string
 }
 
+// eventEntry is a kept event under its key.
+type eventEntry struct {
+	key  eventKey
+	hash uint64
+	ev   *workload.Event
+	next *eventEntry // another key with the same hash
+}
+
+func (r *Recorder) hash(k eventKey) uint64 {
+	var h maphash.Hash
+	h.SetSeed(r.seed)
+	for _, s := range [...]string{k.ref, k.typ, k.reason, k.message} {
+		h.WriteString(s)
+		h.WriteByte(0)
+	}
+	return h.Sum64()
+}
+
+// lookup returns the kept event of key k, which hashes to h, or nil.
+func (r *Recorder) lookup(k eventKey, h uint64) *workload.Event {
+	for e := r.byHash[h]; e != nil; e = e.next {
+		if e.key == k {
+			return e.ev
+		}
+	}
+	return nil
+}
+
 // NewRecorder returns a Recorder stamped by c. The store is not written;
 // the parameter is kept for callers that pass one.
 func NewRecorder(_ *store.Store, c vtime.Clock, logger *slog.Logger) *Recorder {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Recorder{clock: c, logger: logger, byKey: map[eventKey]*workload.Event{}, agg: map[aggKey]*aggregate{}}
+	return &Recorder{clock: c, logger: logger, seed: maphash.MakeSeed(), byHash: map[uint64]*eventEntry{}, agg: map[aggKey]*aggregate{}}
 }
 
 // Eventf records an event about obj. typ is workload.EventTypeNormal or
@@ -104,7 +136,8 @@ func (r *Recorder) Eventf(obj workload.Object, typ, reason, format string, args 
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if ev, ok := r.byKey[k]; ok {
+	h := r.hash(k)
+	if ev := r.lookup(k, h); ev != nil {
 		ev.Count++
 		ev.LastTimestamp = now
 		return
@@ -123,7 +156,8 @@ func (r *Recorder) Eventf(obj workload.Object, typ, reason, format string, args 
 	if a.messages > aggregateMax {
 		msg = combinedPrefix + msg
 		k = eventKey{ref, typ, reason, combinedPrefix}
-		if ev, ok := r.byKey[k]; ok {
+		h = r.hash(k)
+		if ev := r.lookup(k, h); ev != nil {
 			ev.Count++
 			ev.LastTimestamp = now
 			ev.Message = msg
@@ -157,29 +191,54 @@ func (r *Recorder) Eventf(obj workload.Object, typ, reason, format string, args 
 		Count:          1,
 		Type:           typ,
 	}
-	r.byKey[k] = ev
-	r.push(k)
+	r.insert(k, h, ev)
 }
 
-// push records k as the newest event's key, dropping the oldest events
-// past max.
-func (r *Recorder) push(k eventKey) {
+// insert keeps ev under key k, which hashes to h, as the newest event.
+func (r *Recorder) insert(k eventKey, h uint64, ev *workload.Event) {
+	e := &eventEntry{key: k, hash: h, ev: ev, next: r.byHash[h]}
+	r.byHash[h] = e
+	r.push(e)
+}
+
+// push records e as the newest event, dropping the oldest events past
+// max.
+func (r *Recorder) push(e *eventEntry) {
 	limit := r.max()
 	for r.n >= limit {
-		delete(r.byKey, r.ring[r.head])
-		r.ring[r.head] = eventKey{}
+		r.unlink(r.ring[r.head])
+		r.ring[r.head] = nil
 		r.head = (r.head + 1) % len(r.ring)
 		r.n--
 	}
 	if r.n == len(r.ring) { // full below the limit: grow, oldest first
-		grown := make([]eventKey, min(max(2*r.n, 64), limit))
+		grown := make([]*eventEntry, min(max(2*r.n, 64), limit))
 		for i := range r.n {
 			grown[i] = r.ring[(r.head+i)%len(r.ring)]
 		}
 		r.ring, r.head = grown, 0
 	}
-	r.ring[(r.head+r.n)%len(r.ring)] = k
+	r.ring[(r.head+r.n)%len(r.ring)] = e
 	r.n++
+}
+
+// unlink removes e from byHash.
+func (r *Recorder) unlink(e *eventEntry) {
+	p := r.byHash[e.hash]
+	if p == e {
+		if e.next == nil {
+			delete(r.byHash, e.hash)
+		} else {
+			r.byHash[e.hash] = e.next
+		}
+		return
+	}
+	for ; p != nil; p = p.next {
+		if p.next == e {
+			p.next = e.next
+			return
+		}
+	}
 }
 
 // expireAggregates forgets the aggregates whose window has passed, and
@@ -221,12 +280,9 @@ func (r *Recorder) Events() []*workload.Event {
 	out := make([]*workload.Event, 0, r.n)
 	seqs := make(map[*workload.Event]int, r.n)
 	for i := range r.n {
-		k := r.ring[(r.head+i)%len(r.ring)]
-		if ev, ok := r.byKey[k]; ok {
-			c := ev.DeepCopy()
-			seqs[c] = i
-			out = append(out, c)
-		}
+		c := r.ring[(r.head+i)%len(r.ring)].ev.DeepCopy()
+		seqs[c] = i
+		out = append(out, c)
 	}
 	r.mu.Unlock()
 	sort.SliceStable(out, func(i, j int) bool {

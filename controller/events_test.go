@@ -132,3 +132,34 @@ func TestRecorderAggregatesBounded(t *testing.T) {
 		t.Fatalf("%d aggregates after the window, want 1", n)
 	}
 }
+
+// TestRecorderHashCollisions: events whose keys hash alike are chained;
+// lookups find each, and dropping the oldest unlinks only it.
+func TestRecorderHashCollisions(t *testing.T) {
+	r := NewRecorder(nil, vtime.NewVirtual(harnessStart), nil)
+	r.Max = 3
+	key := func(i int) eventKey { return eventKey{"Pod/default/p", "Normal", "R", strconv.Itoa(i)} }
+	for i := range 5 {
+		r.insert(key(i), 42, &workload.Event{Message: strconv.Itoa(i)})
+	}
+	for i := range 5 {
+		ev := r.lookup(key(i), 42)
+		if kept := i >= 2; (ev != nil) != kept || ev != nil && ev.Message != strconv.Itoa(i) {
+			t.Errorf("event %d: %v, kept %v", i, ev, kept)
+		}
+	}
+	n := 0
+	for e := r.byHash[42]; e != nil; e = e.next {
+		n++
+	}
+	if n != 3 || len(r.byHash) != 1 {
+		t.Fatalf("chain of %d in %d buckets, want 3 in 1", n, len(r.byHash))
+	}
+	var msgs []string
+	for _, ev := range r.Events() {
+		msgs = append(msgs, ev.Message)
+	}
+	if got := strings.Join(msgs, ","); got != "2,3,4" {
+		t.Fatalf("events %s, want 2,3,4", got)
+	}
+}
