@@ -244,17 +244,19 @@ func deletionCost(p *workload.Pod) int64 {
 }
 
 // claimPods decides ownership as Kubernetes' ControllerRefManager does for
-// a ReplicaSet that is not being deleted: owned pods whose labels stop
-// matching sel are released, and orphans (no controller) that match and
-// are not being deleted are adopted. Both lists keep the input order.
+// a ReplicaSet that is not being deleted, over its active pods only
+// (syncReplicaSet filters with FilterActivePods first): owned pods whose
+// labels stop matching sel are released, and orphans (no controller) that
+// match are adopted. Finished pods and pods being deleted are neither.
+// Both lists keep the input order.
 func claimPods(sel labels.Selector, owned, orphans []*workload.Pod) (adopt, release []*workload.Pod) {
 	for _, p := range owned {
-		if !sel.Matches(labels.Set(p.Labels)) {
+		if IsPodActive(p) && !sel.Matches(labels.Set(p.Labels)) {
 			release = append(release, p)
 		}
 	}
 	for _, p := range orphans {
-		if p.DeletionTimestamp == nil && sel.Matches(labels.Set(p.Labels)) {
+		if IsPodActive(p) && sel.Matches(labels.Set(p.Labels)) {
 			adopt = append(adopt, p)
 		}
 	}

@@ -218,11 +218,15 @@ func TestClaimPods(t *testing.T) {
 	owned := []*workload.Pod{
 		rsPod(rsPodSpec{name: "keep"}),
 		rsPod(rsPodSpec{name: "relabelled", labels: map[string]string{"app": "debug"}}),
+		// Finished: not released (FilterActivePods comes first).
+		rsPod(rsPodSpec{name: "done-relabelled", phase: workload.PodSucceeded, labels: map[string]string{"app": "debug"}}),
 	}
 	orphans := []*workload.Pod{
 		rsPod(rsPodSpec{name: "match"}),
 		rsPod(rsPodSpec{name: "other", labels: map[string]string{"app": "be"}}),
 		rsPod(rsPodSpec{name: "going", deleting: true}),
+		rsPod(rsPodSpec{name: "succeeded", phase: workload.PodSucceeded}),
+		rsPod(rsPodSpec{name: "failed", phase: workload.PodFailed}),
 	}
 	adopt, release := claimPods(sel, owned, orphans)
 	if got := podNamesOf(adopt); !slices.Equal(got, []string{"match"}) {

@@ -21,7 +21,10 @@ import (
 //     publishNotReadyAddresses); for an ExternalName Service its
 //     externalName (a CNAME: resolve it with the system resolver).
 //   - <hostname>.<svc>.<ns>.svc.<domain>: the pod of a headless Service
-//     whose hostname is <hostname> and subdomain <svc> (StatefulSet pods).
+//     whose hostname is <hostname> and subdomain <svc> (StatefulSet pods);
+//     a ready endpoint without a hostname answers to its address with
+//     dashes ("10-244-0-2.<svc>.<ns>.svc.<domain>"), the name LookupSRV
+//     gives it.
 //   - _<port>._<proto>.<svc>.<ns>.svc.<domain> (LookupSRV): the named
 //     port: the Service's name and port, or for a headless Service one
 //     target per ready endpoint ("<hostname or dashed IP>.<svc>.<ns>.svc.
@@ -160,7 +163,7 @@ func (r *Resolver) host(fq string) ([]string, error) {
 		var out []string
 		for _, es := range r.slices(svc) {
 			for _, ep := range es.Endpoints {
-				if ep.Hostname != nil && *ep.Hostname == parts[0] && readyEndpoint(&ep) {
+				if endpointHost(&ep) == parts[0] && readyEndpoint(&ep) {
 					out = append(out, ep.Addresses...)
 				}
 			}
@@ -213,11 +216,7 @@ func (r *Resolver) srv(fq string) ([]SRV, error) {
 			if !readyEndpoint(&ep) || len(ep.Addresses) == 0 {
 				continue
 			}
-			host := strings.ReplaceAll(ep.Addresses[0], ".", "-")
-			if ep.Hostname != nil {
-				host = *ep.Hostname
-			}
-			out = append(out, SRV{Target: host + "." + base, Port: num})
+			out = append(out, SRV{Target: endpointHost(&ep) + "." + base, Port: num})
 		}
 	}
 	if len(out) == 0 {
@@ -230,6 +229,19 @@ func (r *Resolver) srv(fq string) ([]SRV, error) {
 		return out[i].Port < out[j].Port
 	})
 	return out, nil
+}
+
+// endpointHost is the first label of an endpoint's name under a headless
+// Service, as CoreDNS's endpointHostname: its hostname, or else its first
+// address with dots (and colons) as dashes. "" when it has neither.
+func endpointHost(ep *workload.Endpoint) string {
+	if ep.Hostname != nil && *ep.Hostname != "" {
+		return *ep.Hostname
+	}
+	if len(ep.Addresses) == 0 {
+		return ""
+	}
+	return strings.NewReplacer(".", "-", ":", "-").Replace(ep.Addresses[0])
 }
 
 func (r *Resolver) slices(svc *workload.Service) []*workload.EndpointSlice {

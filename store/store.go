@@ -677,8 +677,9 @@ func (s *Store) updateStatus(obj workload.Object, result bool) (workload.Object,
 //
 // A non-empty Preconditions field that does not match fails with
 // ErrConflict. An object with finalizers (including the one the
-// propagation policy adds) is not removed: it gets a deletionTimestamp and
-// stays until an Update removes its last finalizer; watchers see a
+// propagation policy adds) is not removed: it gets a deletionTimestamp
+// (and its generation, if set, goes up by one, as the API server does)
+// and stays until an Update removes its last finalizer; watchers see a
 // Modified event. Deleting an object already marked changes nothing. An
 // object without finalizers is removed; watchers see a Deleted event
 // carrying its last state with a new resourceVersion.
@@ -717,9 +718,15 @@ func (s *Store) Delete(kind, namespace, name string, opts DeleteOptions) (worklo
 			c.GetObjectMeta().DeletionGracePeriodSeconds = workload.Ptr(*g)
 			s.commit(Modified, kind, ki, e, c)
 			s.mu.Unlock()
+			if opts.NoResult {
+				return nil, nil
+			}
 			return c.DeepCopyObject(), nil
 		}
 		s.mu.Unlock()
+		if opts.NoResult {
+			return nil, nil
+		}
 		return old.DeepCopyObject(), nil
 	}
 	// A shallow copy with its own metadata lists: stored objects are never
@@ -731,6 +738,11 @@ func (s *Store) Delete(kind, namespace, name string, opts DeleteOptions) (worklo
 		m.Finalizers = append(m.Finalizers, policyFinalizer)
 	}
 	if len(m.Finalizers) > 0 {
+		// As the API server (BeforeDelete, markAsDeleting): the deletion
+		// request bumps the generation, so that controllers act on it.
+		if m.Generation > 0 {
+			m.Generation++
+		}
 		m.DeletionTimestamp = workload.NewTimePtr(s.clock.Now())
 		m.DeletionGracePeriodSeconds = new(int64)
 		if opts.GracePeriodSeconds != nil {

@@ -90,3 +90,22 @@ func TestAdoptCreate(t *testing.T) {
 		t.Fatal("Create without Adopt kept the caller's object")
 	}
 }
+
+// TestDeleteBumpsGeneration: marking an object for deletion bumps its
+// generation once (the API server's BeforeDelete / markAsDeleting); a
+// second delete changes nothing.
+func TestDeleteBumpsGeneration(t *testing.T) {
+	s := New(Config{Seed: 1})
+	if _, err := s.Create(&workload.Deployment{ObjectMeta: workload.ObjectMeta{Name: "d"}}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := s.Delete("Deployment", "default", "d", DeleteOptions{PropagationPolicy: DeleteForeground, NoResult: true}); err != nil {
+			t.Fatal(err)
+		}
+		o, _ := s.Peek("Deployment", "default", "d")
+		if m := o.GetObjectMeta(); m.Generation != 2 || m.DeletionTimestamp == nil {
+			t.Fatalf("generation %d deletionTimestamp %v, want 2 and set", m.Generation, m.DeletionTimestamp)
+		}
+	}
+}
