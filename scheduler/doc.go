@@ -6,7 +6,8 @@
 // ties broken by the seed. The filters are spec.nodeName, unschedulable
 // (cordon), the Ready condition, NoSchedule and NoExecute taints against
 // tolerations, spec.nodeSelector, required node affinity, host ports, and
-// cpu, memory and pods-count room against allocatable. The scores spread
+// cpu, memory, extended resources, hugepages and pods-count room against
+// allocatable. The scores spread
 // the pods of one controller, prefer the least allocated node, avoid
 // PreferNoSchedule taints and follow preferred node affinity. Each follows
 // the kube-scheduler plugin of the same purpose; the doc of each type says
@@ -55,7 +56,7 @@
 // share of feasible nodes is found (10% of 5,000 nodes).
 //
 // Not modelled: inter-pod affinity and anti-affinity, topology spread
-// constraints, zones, volumes, extended resources, pod overhead, priority
+// constraints, zones, volumes, ephemeral storage, pod overhead, priority
 // and preemption (so messages have no "preemption:" part), scheduling
 // gates, and several scheduler profiles.
 package scheduler

@@ -1,5 +1,10 @@
 package scheduler
 
+import (
+	"slices"
+	"strings"
+)
+
 // Filter decides whether a pod may run on a node. It returns ok, or the
 // reason the node does not fit in kube-scheduler's words; a reason naming
 // several causes separates them with ", ". Filters are pure: they read the
@@ -169,10 +174,12 @@ func (HostPortsFilter) Filter(p *PodInfo, n *NodeInfo) (bool, string) {
 
 // ResourcesFilter needs room on the node (kube-scheduler's
 // NodeResourcesFit): one more pod within the pods limit (even for a pod
-// that requests nothing), and the pod's cpu and memory requests within
-// allocatable minus what the node's pods request, terminating pods
-// included. A zero request always fits. Every shortfall is named:
-// "Too many pods, Insufficient cpu, Insufficient memory".
+// that requests nothing), and the pod's cpu, memory and scalar
+// (extended, hugepages) requests within allocatable minus what the node's
+// pods request, terminating pods included; a node that does not report a
+// scalar resource has none. A zero request always fits. Every shortfall
+// is named: "Too many pods, Insufficient cpu, Insufficient memory,
+// Insufficient example.com/gpu".
 type ResourcesFilter struct{}
 
 // Filter implements Filter.
@@ -188,10 +195,23 @@ func (ResourcesFilter) Filter(p *PodInfo, n *NodeInfo) (bool, string) {
 	if r.Memory > 0 && r.Memory > n.allocatable.Memory-n.requested.Memory {
 		bits |= 4
 	}
-	if bits == 0 {
+	var scalar []string
+	for name, v := range p.ScalarRequests {
+		if v > 0 && v > n.allocScalar[name]-n.reqScalar[name] {
+			scalar = append(scalar, "Insufficient "+name)
+		}
+	}
+	if bits == 0 && scalar == nil {
 		return true, ""
 	}
-	return false, resourceReasons[bits]
+	if scalar == nil {
+		return false, resourceReasons[bits]
+	}
+	slices.Sort(scalar)
+	if bits != 0 {
+		scalar = append([]string{resourceReasons[bits]}, scalar...)
+	}
+	return false, strings.Join(scalar, ", ")
 }
 
 // resourceReasons holds every combination of the resource reasons, indexed

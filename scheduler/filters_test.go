@@ -1,11 +1,13 @@
 package scheduler
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/orchestra-go/orchestra/workload"
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 type filterCase struct {
@@ -272,5 +274,49 @@ func TestDefaultFitsMatchesFilters(t *testing.T) {
 		if ok1 != ok2 || r1 != r2 {
 			t.Fatalf("case %d: defaultFits = (%v, %q), filters = (%v, %q)", i, ok1, r1, ok2, r2)
 		}
+	}
+}
+
+// TestScalarResources: extended resources and hugepages are counted as
+// NodeResourcesFit counts scalar resources: per name, against the node's
+// allocatable (none when it reports none), init containers by max.
+func TestScalarResources(t *testing.T) {
+	want := func(name string, n int64) podOpt {
+		return func(p *workload.Pod) {
+			if p.Spec.Containers[0].Resources.Requests == nil {
+				p.Spec.Containers[0].Resources.Requests = workload.ResourceList{}
+			}
+			p.Spec.Containers[0].Resources.Requests[name] = *resource.NewQuantity(n, resource.DecimalSI)
+		}
+	}
+	withDongles := func(n *workload.Node) {
+		n.Status.Allocatable["example.com/dongle"] = resource.MustParse("2")
+	}
+	node := mkNode("a", withDongles)
+	snap, err := NewSnapshot([]*workload.Node{node, mkNode("b")}, []*workload.Pod{mkPod("x", onNode("a"), want("example.com/dongle", 1))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(Config{Seed: 1})
+	res, err := s.Schedule(mkPod("one", want("example.com/dongle", 1)), snap)
+	if err != nil || res.Node != "a" {
+		t.Fatalf("one dongle: %v on %q, want node a (b has none)", err, res.Node)
+	}
+	_, err = s.Schedule(mkPod("two", want("example.com/dongle", 2)), snap)
+	var fit *FitError
+	if !errors.As(err, &fit) || fit.Message() != "0/2 nodes are available: 2 Insufficient example.com/dongle." {
+		t.Fatalf("two dongles: %v", err)
+	}
+	_, err = s.Schedule(mkPod("huge", requests("8", ""), want("hugepages-2Mi", 1)), snap)
+	if !errors.As(err, &fit) || fit.Message() != "0/2 nodes are available: 2 Insufficient cpu, 2 Insufficient hugepages-2Mi." {
+		t.Fatalf("cpu and hugepages: %v", err)
+	}
+	// The bound pod leaves: its dongle is free again.
+	snap.RemovePod(mkPod("x"))
+	if res, err := s.Schedule(mkPod("two", want("example.com/dongle", 2)), snap); err != nil || res.Node != "a" {
+		t.Fatalf("two dongles after x left: %v on %q", err, res.Node)
+	}
+	if !IsScalarResource("nvidia.com/gpu") || IsScalarResource("cpu") || IsScalarResource("kubernetes.io/batteries") || IsScalarResource("ephemeral-storage") {
+		t.Fatal("IsScalarResource")
 	}
 }

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/orchestra-go/orchestra/workload"
 )
@@ -38,6 +39,10 @@ type PodInfo struct {
 	NonZeroRequests Resources
 	// HostPorts lists the host ports the pod's containers want.
 	HostPorts []HostPort
+	// ScalarRequests are the pod's effective requests of extended
+	// resources ("example.com/gpu") and hugepages, by name; nil when it
+	// requests none.
+	ScalarRequests map[string]int64
 	// OwnerUID is the uid of the pod's controller owner reference, or "".
 	OwnerUID string
 
@@ -108,6 +113,7 @@ func (p *PodInfo) init(pod *workload.Pod) error {
 	ports, terms, preferred := p.HostPorts[:0], p.required.terms, p.preferred[:0]
 	*p = PodInfo{Pod: pod}
 	p.Requests, p.NonZeroRequests = podRequests(&pod.Spec)
+	p.ScalarRequests = scalarRequests(&pod.Spec)
 	p.HostPorts = appendHostPorts(ports, &pod.Spec)
 	if ref := workload.ControllerOf(pod); ref != nil {
 		p.OwnerUID, p.ownerHash = ref.UID, ownerHash(ref.UID)
@@ -254,6 +260,45 @@ func podRequests(spec *workload.PodSpec) (req, nonZero Resources) {
 		nonZero.Memory = max(nonZero.Memory, nz.Memory)
 	}
 	return req, nonZero
+}
+
+// IsScalarResource reports whether the scheduler counts a resource by
+// name beside cpu, memory and pods, as kube-scheduler's NodeResourcesFit
+// counts its scalar resources: an extended resource (a domain-prefixed
+// name outside kubernetes.io, such as "nvidia.com/gpu") or hugepages-*.
+// Ephemeral storage is not counted.
+func IsScalarResource(name string) bool {
+	if strings.HasPrefix(name, "hugepages-") {
+		return true
+	}
+	return strings.Contains(name, "/") && !strings.Contains(name, "kubernetes.io/") && !strings.HasPrefix(name, "requests.")
+}
+
+// scalarRequests returns the pod's effective scalar requests (see
+// IsScalarResource): per name, max(sum of containers, max of init
+// containers), as for cpu and memory. Nil when there are none.
+func scalarRequests(spec *workload.PodSpec) map[string]int64 {
+	var out map[string]int64
+	add := func(cs []workload.Container, init bool) {
+		for i := range cs {
+			for name, q := range cs[i].Resources.Requests {
+				if !IsScalarResource(name) {
+					continue
+				}
+				if out == nil {
+					out = map[string]int64{}
+				}
+				if v := q.Value(); init {
+					out[name] = max(out[name], v)
+				} else {
+					out[name] += v
+				}
+			}
+		}
+	}
+	add(spec.Containers, false)
+	add(spec.InitContainers, true)
+	return out
 }
 
 func containerRequests(c *workload.Container) (req, nonZero Resources) {

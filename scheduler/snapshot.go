@@ -31,6 +31,8 @@ type NodeInfo struct {
 	hardTaints    []hardTaint      // NoSchedule and NoExecute taints
 	softTaints    []workload.Taint // PreferNoSchedule taints
 	ports         []HostPort
+	allocScalar   map[string]int64 // allocatable scalar resources; nil if none
+	reqScalar     map[string]int64 // sum of pod scalar requests; nil if none
 
 	name    string
 	owners  []ownerCount // per controller with pods here, not terminating
@@ -60,6 +62,7 @@ type podEntry struct {
 	idx     int // index in node.Pods and node.entries
 	req     Resources
 	nonZero Resources
+	scalar  map[string]int64
 	ports   []HostPort
 	owned   bool   // counted for spreading: has a controller, not terminating
 	ownerH  uint64 // ownerHash of the controller uid
@@ -150,6 +153,17 @@ func (n *NodeInfo) setNode(node *workload.Node) {
 		Memory:   quantity(node, workload.ResourceMemory, false),
 	}
 	n.allocPods = quantity(node, workload.ResourcePods, false)
+	n.allocScalar = nil
+	for _, rl := range []workload.ResourceList{node.Status.Capacity, node.Status.Allocatable} {
+		for name := range rl {
+			if IsScalarResource(name) {
+				if n.allocScalar == nil {
+					n.allocScalar = map[string]int64{}
+				}
+				n.allocScalar[name] = quantity(node, name, false)
+			}
+		}
+	}
 	n.hardTaints = n.hardTaints[:0]
 	n.softTaints = n.softTaints[:0]
 	for _, t := range node.Spec.Taints {
@@ -168,6 +182,7 @@ func (n *NodeInfo) clearNode() {
 	n.Node = nil
 	n.ready, n.unschedulable = false, false
 	n.allocatable, n.allocPods = Resources{}, 0
+	n.allocScalar = nil
 	n.hardTaints, n.softTaints = nil, nil
 }
 
@@ -195,6 +210,12 @@ func (n *NodeInfo) addEntry(e *podEntry) {
 	n.requested.Memory += e.req.Memory
 	n.nonZero.MilliCPU += e.nonZero.MilliCPU
 	n.nonZero.Memory += e.nonZero.Memory
+	for name, v := range e.scalar {
+		if n.reqScalar == nil {
+			n.reqScalar = map[string]int64{}
+		}
+		n.reqScalar[name] += v
+	}
 	n.ports = append(n.ports, e.ports...)
 	if e.owned {
 		if i := n.ownerIndex(e.ownerH); i >= 0 {
@@ -219,6 +240,11 @@ func (n *NodeInfo) removeEntry(e *podEntry) {
 	n.requested.Memory -= e.req.Memory
 	n.nonZero.MilliCPU -= e.nonZero.MilliCPU
 	n.nonZero.Memory -= e.nonZero.Memory
+	for name, v := range e.scalar {
+		if n.reqScalar[name] -= v; n.reqScalar[name] == 0 {
+			delete(n.reqScalar, name)
+		}
+	}
 	for _, p := range e.ports {
 		if i := slices.Index(n.ports, p); i >= 0 {
 			n.ports = slices.Delete(n.ports, i, i+1)
@@ -375,6 +401,7 @@ func (s *Snapshot) AddPod(pod *workload.Pod) error {
 	}
 	*e = podEntry{pod: pod, ports: appendHostPorts(e.ports[:0], &pod.Spec)}
 	e.req, e.nonZero = podRequests(&pod.Spec)
+	e.scalar = scalarRequests(&pod.Spec)
 	if ref := workload.ControllerOf(pod); ref != nil && pod.DeletionTimestamp == nil {
 		e.owned, e.ownerH = true, ownerHash(ref.UID)
 		s.owners[e.ownerH]++
