@@ -3,11 +3,14 @@ package orchestra
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/orchestra-go/orchestra/controller"
+	"github.com/orchestra-go/orchestra/scheduler"
 	"github.com/orchestra-go/orchestra/store"
 	"github.com/orchestra-go/orchestra/vtime"
 	"github.com/orchestra-go/orchestra/workload"
@@ -385,6 +388,17 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 	if started || p.Spec.NodeName == "" || controller.IsPodTerminal(p) {
 		return controller.Result{}, nil
 	}
+	if reason, msg := k.admit(p); reason != "" {
+		np := *p // a shallow copy: only the status below is new
+		np.Status = *p.Status.DeepCopy()
+		np.Status.Phase, np.Status.Reason, np.Status.Message = workload.PodFailed, reason, "Pod was rejected: "+msg
+		np.ResourceVersion = ""
+		k.c.rec.Eventf(p, workload.EventTypeWarning, reason, "%s", msg)
+		if err := k.c.store.SetStatus(&np); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return controller.Result{}, err
+		}
+		return controller.Result{}, nil
+	}
 	err = k.c.rt.CreatePod(ctx, p.DeepCopy())
 	switch {
 	case err == nil, errors.Is(err, workload.ErrPodExists):
@@ -408,4 +422,77 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 		return controller.Result{}, err
 	}
 	return controller.Result{}, nil
+}
+
+// admit is the kubelet's admission of a pod bound to its node
+// (pkg/kubelet/lifecycle/predicate.go): the node's pods limit and
+// resources against the pods it has admitted, nodeSelector and required
+// node affinity, host ports, and NoExecute taints. It returns the reason
+// and message of a rejection ("OutOfcpu", "Node didn't have enough
+// resource: cpu, requested: 8000, used: 0, capacity: 1000"), or "". Pods
+// the scheduler placed were checked against the same node already and
+// are admitted as they are.
+func (k *kubelet) admit(p *workload.Pod) (reason, message string) {
+	if c := controller.PodCondition(p, workload.PodScheduled); c != nil && c.Status == workload.ConditionTrue {
+		return "", ""
+	}
+	o, err := k.c.store.Peek("Node", "", p.Spec.NodeName)
+	if err != nil {
+		return "", "" // no such node: the runtime says so
+	}
+	node := o.(*workload.Node)
+	var admitted []*workload.Pod
+	for _, q := range k.c.store.ListPodsOnNode(node.Name) {
+		if q.UID != p.UID && slices.Contains(q.Finalizers, controller.RuntimeFinalizer) && !controller.IsPodTerminal(q) {
+			admitted = append(admitted, q)
+		}
+	}
+	snap, err := scheduler.NewSnapshot([]*workload.Node{node}, admitted)
+	if err != nil {
+		return "", ""
+	}
+	ni := snap.Node(node.Name)
+	pi, err := scheduler.NewPodInfo(p)
+	if err != nil {
+		return "UnexpectedAdmissionError", err.Error()
+	}
+	for _, f := range []scheduler.Filter{scheduler.NodeSelectorFilter{}, scheduler.NodeAffinityFilter{}} {
+		if ok, _ := f.Filter(pi, ni); !ok {
+			return "NodeAffinity", "Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector"
+		}
+	}
+	if ok, _ := (scheduler.HostPortsFilter{}).Filter(pi, ni); !ok {
+		return "NodePorts", "Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports"
+	}
+	// The first resource short, in the order Kubernetes checks them.
+	alloc, pods := ni.Allocatable()
+	used := ni.Requested()
+	short := func(name string, requested, used, capacity int64) (string, string) {
+		return "OutOf" + name, fmt.Sprintf("Node didn't have enough resource: %s, requested: %d, used: %d, capacity: %d", name, requested, used, capacity)
+	}
+	if n := int64(len(ni.Pods)); n+1 > pods {
+		return short(workload.ResourcePods, 1, n, pods)
+	}
+	if r := pi.Requests.MilliCPU; r > 0 && r > alloc.MilliCPU-used.MilliCPU {
+		return short(workload.ResourceCPU, r, used.MilliCPU, alloc.MilliCPU)
+	}
+	if r := pi.Requests.Memory; r > 0 && r > alloc.Memory-used.Memory {
+		return short(workload.ResourceMemory, r, used.Memory, alloc.Memory)
+	}
+	for _, name := range slices.Sorted(maps.Keys(pi.ScalarRequests)) {
+		a, u := ni.Scalar(name)
+		if r := pi.ScalarRequests[name]; r > 0 && r > a-u {
+			return short(name, r, u, a)
+		}
+	}
+	for i := range node.Spec.Taints {
+		t := &node.Spec.Taints[i]
+		if t.Effect != workload.TaintEffectNoExecute {
+			continue
+		}
+		if !slices.ContainsFunc(p.Spec.Tolerations, func(tol workload.Toleration) bool { return scheduler.ToleratesTaint(&tol, t) }) {
+			return "TaintToleration", fmt.Sprintf("Predicate TaintToleration failed: node(s) had untolerated taint {%s: %s}", t.Key, t.Value)
+		}
+	}
+	return "", ""
 }

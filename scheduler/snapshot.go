@@ -93,6 +93,12 @@ func (n *NodeInfo) Allocatable() (r Resources, pods int64) { return n.allocatabl
 // Requested returns the sum of the requests of the pods bound to the node.
 func (n *NodeInfo) Requested() Resources { return n.requested }
 
+// Scalar returns the node's allocatable amount of a scalar resource (see
+// IsScalarResource) and the sum its pods request.
+func (n *NodeInfo) Scalar(name string) (allocatable, requested int64) {
+	return n.allocScalar[name], n.reqScalar[name]
+}
+
 // OwnerCount returns how many pods bound to the node, not terminating, have
 // the controller with uid ownerUID.
 func (n *NodeInfo) OwnerCount(ownerUID string) int {
