@@ -48,8 +48,10 @@ const ManagedBy = "endpointslice-controller.orchestra.dev"
 //   - A pod keeps its slice while it stays; a change of one pod rewrites
 //     only its slice. Unlike Kubernetes, a Service with no endpoints has
 //     no slice (no empty placeholder), and Services without a selector
-//     (or ExternalName ones) are left to their owner: no slices, no
-//     endpoints for their pickers.
+//     (or ExternalName ones) are left to their owner: no slices of ours;
+//     their pickers get the endpoints of the EndpointSlices labelled
+//     kubernetes.io/service-name that someone else writes, as kube-proxy
+//     uses them (a Service port takes the slice port of the same name).
 //   - In the same reconcile, every picker of the Service gets the new
 //     endpoints of its port (in pod order), so once the reconcile that
 //     removes an endpoint returns, no Pick returns it.
@@ -300,6 +302,12 @@ func (c *EndpointsController) Handle(ev store.Event, enqueue func(string)) {
 		}
 	case *workload.EndpointSlice:
 		if o.Labels[workload.LabelManagedBy] != ManagedBy {
+			// A slice someone else manages: the endpoints of a Service
+			// without a selector.
+			key := o.Namespace + "/" + o.Labels[workload.LabelServiceName]
+			if st := c.services[key]; st != nil && st.svc != nil && selectorOf(st.svc) == nil {
+				enqueue(key)
+			}
 			return
 		}
 		key := o.Namespace + "/" + o.Labels[workload.LabelServiceName]
@@ -506,14 +514,16 @@ func (c *EndpointsController) Reconcile(ctx context.Context, key string) (contro
 		p.sync(svc)
 	}
 	if selectorOf(svc) == nil {
-		// Not managed: no slices of ours, no endpoints for the pickers.
+		// Not managed: no slices of ours; the pickers get the endpoints
+		// of the slices its owner writes.
 		if st.built || st.full {
 			if err := c.deleteSlices(ns, name, nil); err != nil {
 				return controller.Result{}, err
 			}
 			st.built, st.full, st.slices, st.entries, st.order, st.groups = false, false, nil, nil, nil, nil
-			c.l.publish(key, svc, portNames(svc), func(int, []Endpoint) ([]Endpoint, []int) { return nil, nil })
 		}
+		st.layout = false
+		c.publishManual(key, svc)
 		return controller.Result{}, nil
 	}
 	var err error
@@ -526,6 +536,62 @@ func (c *EndpointsController) Reconcile(ctx context.Context, key string) (contro
 	}
 	c.publish(key, st)
 	return controller.Result{}, err
+}
+
+// publishManual hands the pickers of a Service without a selector the
+// endpoints of the EndpointSlices labelled with its name that another
+// manager writes, as kube-proxy uses them: per Service port, the slice
+// port of the same name; conditions as EndpointConditions says (ready
+// when unset, serving as ready when unset, not terminating when unset).
+func (c *EndpointsController) publishManual(key string, svc *workload.Service) {
+	var own []*workload.EndpointSlice
+	if svc.Spec.Type != workload.ServiceTypeExternalName { // a CNAME: no endpoints
+		sel := labels.SelectorFromSet(labels.Set{workload.LabelServiceName: svc.Name})
+		for _, o := range c.store.List("EndpointSlice", svc.Namespace, sel) {
+			if es := o.(*workload.EndpointSlice); es.Labels[workload.LabelManagedBy] != ManagedBy {
+				own = append(own, es)
+			}
+		}
+	}
+	c.l.publish(key, svc, portNames(svc), func(i int, dst []Endpoint) ([]Endpoint, []int) {
+		dst = dst[:0]
+		name := svc.Spec.Ports[i].Name
+		for _, es := range own {
+			var port int32
+			for _, ep := range es.Ports {
+				if ep.Port != nil && (ep.Name == nil && name == "" || ep.Name != nil && *ep.Name == name) {
+					port = *ep.Port
+				}
+			}
+			if port == 0 {
+				continue
+			}
+			for _, ep := range es.Endpoints {
+				if len(ep.Addresses) == 0 {
+					continue
+				}
+				ready := ep.Conditions.Ready == nil || *ep.Conditions.Ready
+				e := Endpoint{Address: ep.Addresses[0], Port: port, Namespace: svc.Namespace, Ready: ready, Serving: ready}
+				if ep.Conditions.Serving != nil {
+					e.Serving = *ep.Conditions.Serving
+				}
+				if ep.Conditions.Terminating != nil {
+					e.Terminating = *ep.Conditions.Terminating
+				}
+				if ep.NodeName != nil {
+					e.NodeName = *ep.NodeName
+				}
+				if ep.Zone != nil {
+					e.Zone = *ep.Zone
+				}
+				if ep.TargetRef != nil && ep.TargetRef.Kind == "Pod" {
+					e.PodName = ep.TargetRef.Name
+				}
+				dst = append(dst, e)
+			}
+		}
+		return dst, nil
+	})
 }
 
 func portNames(svc *workload.Service) []string {
