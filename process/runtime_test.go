@@ -154,6 +154,9 @@ func TestSIGTERMToGroup(t *testing.T) {
 	if len(ps) != 2 {
 		t.Fatalf("pids %v", ps)
 	}
+	// Until the grandchild's runtime is up, SIGTERM would be ignored (the
+	// disposition it inherits from the main process).
+	e.waitLog("family", "main", regexp.MustCompile(`grandchild-ready`))
 	if err := e.rt.DeletePod(context.Background(), "default", "family", time.Hour); err != nil {
 		t.Fatal(err)
 	}

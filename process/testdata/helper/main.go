@@ -11,7 +11,7 @@
 //	grandchild         start a child (ignoring SIGTERM, sleeping forever) in
 //	                   the same process group, sharing stdout; print
 //	                   "grandchild <pid>"
-//	polite-grandchild  the same, but it does not ignore SIGTERM
+//	polite-grandchild  the same, but it does not ignore SIGTERM; it prints grandchild-ready once its runtime handles signals
 //	http PORT FILE     serve HTTP on $POD_IP:PORT in the background: 200
 //	                   and the pod's name while FILE exists ("-": always),
 //	                   503 otherwise
@@ -72,7 +72,10 @@ func main() {
 		case "grandchild", "polite-grandchild":
 			args := []string{"ignore-term", "sleep", "forever"}
 			if step == "polite-grandchild" {
-				args = args[1:]
+				// It says when its runtime has set up its signal
+				// handlers: before that it ignores SIGTERM, as the
+				// disposition it inherits from this process.
+				args = []string{"out", "grandchild-ready", "sleep", "forever"}
 			}
 			c := exec.Command(os.Args[0], args...)
 			c.Stdout, c.Stderr = os.Stdout, os.Stderr
