@@ -86,7 +86,8 @@ type Cluster struct {
 	pending   []func()
 	looping   bool
 	closing   bool
-	runCancel context.CancelFunc
+	runCancel context.CancelFunc // of the Run that drives the cluster
+	runSem    chan struct{}      // held by the Run that drives the cluster
 	kick      chan struct{}
 	started   bool
 	closed    bool
@@ -95,7 +96,7 @@ type Cluster struct {
 // New returns a cluster. It lists the runtime's nodes and pods into the
 // store before returning.
 func New(cfg Config) (*Cluster, error) {
-	c := &Cluster{cfg: cfg, kick: make(chan struct{}, 1)}
+	c := &Cluster{cfg: cfg, kick: make(chan struct{}, 1), runSem: make(chan struct{}, 1)}
 	c.clock = cfg.Clock
 	if c.clock == nil {
 		c.clock = vtime.Real()

@@ -144,6 +144,14 @@ func (c *Cluster) Run(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// One Run drives the cluster at a time; another waits its turn, or
+	// for its own context.
+	select {
+	case c.runSem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-c.runSem }()
 	c.pendMu.Lock()
 	if c.closing {
 		c.pendMu.Unlock()

@@ -194,7 +194,8 @@ func (s starter) Start(run *kubelet.Run) (kubelet.Handle, error) {
 	run.WaitReady = f.waitReady
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &handle{done: make(chan struct{}), cancel: cancel}
-	c := &Container{run: run}
+	env := kubelet.ExpandEnv(run.Env)
+	c := &Container{run: run, env: env, args: kubelet.ExpandArgs(run.Container.Command, run.Container.Args, env)}
 	r.live[h] = struct{}{}
 	r.wg.Add(1)
 	go func() {
@@ -304,7 +305,9 @@ func (s starter) Wait(ctx context.Context) error {
 
 // Container is what a Func gets: its pod's view of the world.
 type Container struct {
-	run *kubelet.Run
+	run  *kubelet.Run
+	env  []string // run.Env, $(VAR) expanded
+	args []string // command then args, $(VAR) expanded
 }
 
 // Name returns the container's name.
@@ -322,14 +325,16 @@ func (c *Container) RestartCount() int32 { return c.run.RestartCount }
 
 // Env returns a copy of the container's environment, KEY=VALUE: POD_NAME,
 // POD_NAMESPACE, POD_IP and NODE_NAME, then the spec's env in order (which
-// includes JOB_COMPLETION_INDEX for a pod of an Indexed Job).
-func (c *Container) Env() []string { return slices.Clone(c.run.Env) }
+// includes JOB_COMPLETION_INDEX for a pod of an Indexed Job). As the
+// kubelet does, $(VAR) in a value is replaced by the value of an entry
+// before it, $$ by $; an undefined reference stays as written.
+func (c *Container) Env() []string { return slices.Clone(c.env) }
 
 // LookupEnv returns the value of an environment variable (the last
 // definition wins, as in Kubernetes) and whether it is set.
 func (c *Container) LookupEnv(key string) (string, bool) {
-	for i := len(c.run.Env) - 1; i >= 0; i-- {
-		if k, v, _ := strings.Cut(c.run.Env[i], "="); k == key {
+	for i := len(c.env) - 1; i >= 0; i-- {
+		if k, v, _ := strings.Cut(c.env[i], "="); k == key {
 			return v, true
 		}
 	}
@@ -342,10 +347,9 @@ func (c *Container) Getenv(key string) string {
 	return v
 }
 
-// Args returns the container's command followed by its args.
-func (c *Container) Args() []string {
-	return append(slices.Clone(c.run.Container.Command), c.run.Container.Args...)
-}
+// Args returns the container's command followed by its args, with
+// $(VAR) expanded from the environment as the kubelet does.
+func (c *Container) Args() []string { return slices.Clone(c.args) }
 
 // Listen listens on port of the pod's address ("tcp"; port 0 picks a
 // free port). Under shared addressing it listens on a free port of

@@ -242,39 +242,7 @@ func envMap(env []string) func(string) (string, bool) {
 // Expand expands $(VAR) references in s as Kubernetes does in command,
 // args and env values: $(VAR) becomes lookup(VAR) when it is defined and
 // stays as written otherwise; $$ becomes $; any other $ is kept.
-func Expand(s string, lookup func(string) (string, bool)) string {
-	if !strings.Contains(s, "$") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '$' || i+1 == len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		switch s[i+1] {
-		case '$':
-			b.WriteByte('$')
-			i++
-		case '(':
-			end := strings.IndexByte(s[i+2:], ')')
-			if end < 0 {
-				b.WriteString(s[i:])
-				return b.String()
-			}
-			name := s[i+2 : i+2+end]
-			if v, ok := lookup(name); ok && name != "" {
-				b.WriteString(v)
-			} else {
-				b.WriteString(s[i : i+3+end])
-			}
-			i += 2 + end
-		default:
-			b.WriteByte('$')
-		}
-	}
-	return b.String()
-}
+func Expand(s string, lookup func(string) (string, bool)) string { return kubelet.Expand(s, lookup) }
 
 // containerEnv returns the environment of a run: Config.Env, then the
 // kubelet's (POD_NAME, POD_NAMESPACE, POD_IP, NODE_NAME, the spec's env)

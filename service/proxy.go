@@ -321,6 +321,7 @@ func (p *Proxy) remove(key string) {
 
 func (p *Proxy) accept(pl *proxyListener) {
 	defer p.wg.Done()
+	var delay time.Duration
 	for {
 		c, err := pl.ln.Accept()
 		if err != nil {
@@ -331,8 +332,22 @@ func (p *Proxy) accept(pl *proxyListener) {
 			if errors.As(err, &ne) && ne.Timeout() {
 				continue
 			}
-			return
+			// Out of file descriptors, or another passing failure: the
+			// listener is still open, so keep accepting after a pause (5
+			// ms doubling to 1 s, as net/http's Server). This waits on
+			// the real clock: the proxy serves real sockets.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			p.l.logger.Warn("proxy: accept failed; retrying", "listener", pl.ln.Addr().String(), "err", err, "in", delay)
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-p.ctx.Done():
+				t.Stop()
+				return
+			}
+			continue
 		}
+		delay = 0
 		if !p.track(c) {
 			c.Close()
 			return

@@ -39,9 +39,14 @@
 // probes run on goroutines the kubelet owns, bounded by their timeout, and
 // Shutdown waits for all of them.
 //
+// Run.Env holds the values as written; starters expand $(VAR) in env
+// values, command and args with ExpandEnv and ExpandArgs, as the kubelet
+// does.
+//
 // Not modelled: volumes, resources (nothing is limited or accounted),
-// image pulls (a starter reports a missing image as ErrImagePull),
-// $(VAR) expansion in command and args, env valueFrom, lifecycle hooks,
+// image pulls (a starter reports a missing image as ErrImagePull), env
+// valueFrom, lifecycle hooks, pod-level activeDeadlineSeconds (the Job
+// controller enforces a Job's),
 // sidecar containers, probe-level terminationGracePeriodSeconds (the
 // pod's applies).
 package kubelet
