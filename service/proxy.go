@@ -75,8 +75,11 @@ type ProxyConfig struct {
 // The endpoints controller keeps the listeners in step with the Services:
 // a new Service port gets a listener, a deleted Service's listeners close
 // (connections already proxied go on until either side closes them or
-// the Proxy is closed). Close stops everything and returns after every
-// goroutine of the proxy has returned.
+// the Proxy is closed). A listener that could not listen (its address
+// taken) is logged and tried again on the Service's next change or
+// endpoints change; one whose accept fails for a while (out of file
+// descriptors) keeps accepting after a pause. Close stops everything and
+// returns after every goroutine of the proxy has returned.
 type Proxy struct {
 	l      *Layer
 	cfg    ProxyConfig
@@ -222,7 +225,7 @@ func (p *Proxy) sync(svc *workload.Service) {
 	sig := fmt.Sprint(ws)
 	p.mu.Lock()
 	ps := p.svcs[key]
-	if p.closed || (ps != nil && ps.sig == sig) {
+	if p.closed || (ps != nil && ps.sig == sig && !ps.failed()) {
 		p.mu.Unlock()
 		return
 	}
@@ -299,6 +302,18 @@ func (p *Proxy) listen(w want, pick *PortPicker, key string) *proxyListener {
 	p.wg.Add(1)
 	go p.accept(pl)
 	return pl
+}
+
+// failed reports whether one of the Service's listeners could not
+// listen: sync then tries it again (on the Service's next change or
+// endpoints change), as the port may be free by now.
+func (ps *proxySvc) failed() bool {
+	for _, pl := range ps.listeners {
+		if pl.err != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func (pl *proxyListener) close() {

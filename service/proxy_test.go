@@ -368,3 +368,31 @@ func leakCheck(t *testing.T) {
 	leaks := leakcheck.Take()
 	t.Cleanup(func() { leaks.Check(t, 10*time.Second) })
 }
+
+// TestProxyRetriesAFailedListen: a listener that could not listen (its
+// address taken) is tried again on the Service's next endpoints change,
+// rather than only when its spec changes.
+func TestProxyRetriesAFailedListen(t *testing.T) {
+	leakCheck(t)
+	e := newProxyEnv(t, service.Config{ServiceCIDR: "127.2.0.0/16"})
+	blocker, err := net.Listen("tcp", "127.2.0.50:18080")
+	if err != nil {
+		t.Skipf("cannot listen on 127.2.0.50: %v", err)
+	}
+	svc := webService()
+	svc.Spec.ClusterIP = "127.2.0.50"
+	e.addService(svc)
+	p := e.l.Proxy()
+	if addr, err := p.Addr("default", "web", "http"); err == nil {
+		t.Fatalf("Addr = %s while the address is taken", addr)
+	}
+	blocker.Close()
+	e.addPod("web-a", startBackend(t, "a").port())
+	addr, err := p.Addr("default", "web", "http")
+	if err != nil {
+		t.Fatalf("Addr after the address was freed and the endpoints changed: %v", err)
+	}
+	if greet(t, addr) != "a" {
+		t.Fatal("wrong greeting")
+	}
+}
