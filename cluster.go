@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -192,7 +191,7 @@ func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
 	if c.isClosed() {
 		return nil, fmt.Errorf("orchestra: apply: %w", ErrClosed)
 	}
-	if obj == nil || reflect.ValueOf(obj).Kind() == reflect.Pointer && reflect.ValueOf(obj).IsNil() {
+	if workload.IsNil(obj) {
 		return nil, fmt.Errorf("orchestra: apply: nil object: %w", workload.ErrInvalid)
 	}
 	obj = obj.DeepCopyObject()

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
-	"reflect"
 	"sort"
 	"strconv"
 	"sync"
@@ -122,7 +121,7 @@ func NewRecorder(_ *store.Store, c vtime.Clock, logger *slog.Logger) *Recorder {
 // Eventf records an event about obj. typ is workload.EventTypeNormal or
 // workload.EventTypeWarning.
 func (r *Recorder) Eventf(obj workload.Object, typ, reason, format string, args ...any) {
-	if r == nil || obj == nil || reflect.ValueOf(obj).Kind() == reflect.Pointer && reflect.ValueOf(obj).IsNil() {
+	if r == nil || workload.IsNil(obj) {
 		return
 	}
 	msg := fmt.Sprintf(format, args...)
@@ -133,10 +132,10 @@ func (r *Recorder) Eventf(obj workload.Object, typ, reason, format string, args 
 		r.logger.Debug("event", "object", ref, "type", typ, "reason", reason, "message", msg)
 	}
 	k := eventKey{ref, typ, reason, msg}
+	h := r.hash(k) // the seed never changes: no lock needed
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	h := r.hash(k)
 	if ev := r.lookup(k, h); ev != nil {
 		ev.Count++
 		ev.LastTimestamp = now

@@ -38,23 +38,14 @@ type NodeLifecycle struct {
 	// changes concern this controller.
 	tainted map[string]bool
 	// evictAt holds the scheduled evictions of the pods on tainted nodes
-	// that tolerate the taints for a while, by pod key.
-	evictAt map[string]scheduledEviction
+	// that tolerate the taints for a while, by node, then pod key.
+	evictAt map[string]map[string]scheduledEviction
 }
 
-// scheduledEviction is when a pod (by UID) must leave a node.
+// scheduledEviction is when a pod (by UID) must leave its node.
 type scheduledEviction struct {
-	uid, node string
-	at        time.Time
-}
-
-// cancelEvictions forgets the scheduled evictions from node.
-func (n *NodeLifecycle) cancelEvictions(node string) {
-	for k, e := range n.evictAt {
-		if e.node == node {
-			delete(n.evictAt, k)
-		}
-	}
+	uid string
+	at  time.Time
 }
 
 // NewNodeLifecycle returns the node lifecycle controller.
@@ -66,7 +57,7 @@ func (n *NodeLifecycle) Name() string { return "node-lifecycle" }
 // Start queues every node.
 func (n *NodeLifecycle) Start(enqueue func(string)) {
 	n.tainted = map[string]bool{}
-	n.evictAt = map[string]scheduledEviction{}
+	n.evictAt = map[string]map[string]scheduledEviction{}
 	for _, o := range n.deps.Store.List("Node", "", nil) {
 		n.track(o.(*workload.Node))
 		enqueue(o.GetObjectMeta().Name)
@@ -89,14 +80,14 @@ func (n *NodeLifecycle) Handle(ev store.Event, enqueue func(string)) {
 	case *workload.Node:
 		if ev.Type == store.Deleted {
 			delete(n.tainted, o.Name)
-			n.cancelEvictions(o.Name)
+			delete(n.evictAt, o.Name)
 			return
 		}
 		n.track(o)
 		enqueue(o.Name)
 	case *workload.Pod:
 		if ev.Type == store.Deleted || o.DeletionTimestamp != nil || IsPodTerminal(o) {
-			delete(n.evictAt, workload.Key(o))
+			delete(n.evictAt[o.Spec.NodeName], workload.Key(o))
 			return
 		}
 		if n.tainted[o.Spec.NodeName] {
@@ -151,7 +142,7 @@ func (n *NodeLifecycle) Reconcile(ctx context.Context, name string) (Result, err
 		}
 	}
 	if len(noExec) == 0 {
-		n.cancelEvictions(name)
+		delete(n.evictAt, name)
 		return Result{}, nil
 	}
 	var next time.Time
@@ -162,17 +153,20 @@ func (n *NodeLifecycle) Reconcile(ctx context.Context, name string) (Result, err
 		key := workload.Key(p)
 		d, forever := TolerationTime(p, noExec)
 		if forever {
-			delete(n.evictAt, key)
+			delete(n.evictAt[name], key)
 			continue
 		}
 		// The clock starts when the pod is first seen on the tainted
 		// node; a later change keeps the scheduled time (as the taint
 		// manager's processPodOnNode does).
 		at := now.Add(d)
-		if e, ok := n.evictAt[key]; ok && e.uid == p.UID && e.node == name {
+		if e, ok := n.evictAt[name][key]; ok && e.uid == p.UID {
 			at = e.at
 		} else {
-			n.evictAt[key] = scheduledEviction{uid: p.UID, node: name, at: at}
+			if n.evictAt[name] == nil {
+				n.evictAt[name] = map[string]scheduledEviction{}
+			}
+			n.evictAt[name][key] = scheduledEviction{uid: p.UID, at: at}
 		}
 		if at.After(now) {
 			if next.IsZero() || at.Before(next) {

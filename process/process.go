@@ -215,15 +215,7 @@ func Argv(c *workload.Container, env []string) ([]string, error) {
 	if prog == "" {
 		return nil, fmt.Errorf("%w: container %q: empty program name", ErrNoCommand, c.Name)
 	}
-	lookup := envMap(env)
-	argv := make([]string, 0, len(c.Command)+len(c.Args))
-	for _, s := range c.Command {
-		argv = append(argv, Expand(s, lookup))
-	}
-	for _, s := range c.Args {
-		argv = append(argv, Expand(s, lookup))
-	}
-	return argv, nil
+	return kubelet.ExpandArgs(c.Command, c.Args, env), nil
 }
 
 // envMap maps KEY=VALUE entries, the last definition winning.
@@ -249,17 +241,7 @@ func Expand(s string, lookup func(string) (string, bool)) string { return kubele
 // with $(VAR) in each value expanded from the entries before it, as
 // Kubernetes expands dependent environment variables.
 func (r *Runtime) containerEnv(runEnv []string) []string {
-	env := make([]string, 0, len(r.env)+len(runEnv))
-	env = append(env, r.env...)
-	seen := map[string]string{}
-	lookup := func(k string) (string, bool) { v, ok := seen[k]; return v, ok }
-	for _, e := range runEnv {
-		k, v, _ := strings.Cut(e, "=")
-		v = Expand(v, lookup)
-		seen[k] = v
-		env = append(env, k+"="+v)
-	}
-	return env
+	return append(slices.Clip(r.env), kubelet.ExpandEnv(runEnv)...)
 }
 
 // workDir returns the directory a container runs in.

@@ -287,7 +287,7 @@ func checkObject(obj workload.Object, adopt bool) (*typeInfo, workload.Object, e
 // (nil object, unknown kind, no name nor generateName, resourceVersion set)
 // or ErrAlreadyExists.
 func (s *Store) Create(obj workload.Object, opts ...WriteOption) (workload.Object, error) {
-	_, c, err := checkObject(obj, adopt(opts))
+	_, c, err := checkObject(obj, has(opts, Adopt))
 	if err != nil {
 		return nil, err
 	}
@@ -334,10 +334,10 @@ func (s *Store) Create(obj workload.Object, opts ...WriteOption) (workload.Objec
 	ns[m.Name] = e
 	s.commit(Added, kind, ki, e, c)
 	s.mu.Unlock()
-	if sharedResult(opts) {
+	if has(opts, SharedResult) {
 		return c, nil
 	}
-	if noResult(opts) {
+	if has(opts, NoResult) {
 		return nil, nil
 	}
 	return c.DeepCopyObject(), nil
@@ -524,7 +524,7 @@ func (s *Store) Update(obj workload.Object, opts ...WriteOption) (workload.Objec
 	}
 	if contentSame && semanticEqual(reflect.ValueOf(m).Elem(), reflect.ValueOf(om).Elem()) {
 		s.mu.Unlock()
-		if noResult(opts) {
+		if has(opts, NoResult) {
 			return nil, nil
 		}
 		return old.DeepCopyObject(), nil
@@ -535,7 +535,7 @@ func (s *Store) Update(obj workload.Object, opts ...WriteOption) (workload.Objec
 		s.commit(Modified, kind, ki, e, c)
 	}
 	s.mu.Unlock()
-	if noResult(opts) {
+	if has(opts, NoResult) {
 		return nil, nil
 	}
 	return c.DeepCopyObject(), nil
@@ -547,7 +547,7 @@ func (s *Store) Update(obj workload.Object, opts ...WriteOption) (workload.Objec
 // fails with ErrInvalid for kinds without a Status field. An unchanged
 // status is not written.
 func (s *Store) UpdateStatus(obj workload.Object, opts ...WriteOption) (workload.Object, error) {
-	return s.updateStatus(obj, !noResult(opts))
+	return s.updateStatus(obj, !has(opts, NoResult))
 }
 
 // WriteOption changes how Create, Update and UpdateStatus answer.
@@ -574,32 +574,8 @@ const (
 	Adopt WriteOption = 4
 )
 
-func adopt(opts []WriteOption) bool {
-	for _, o := range opts {
-		if o == Adopt {
-			return true
-		}
-	}
-	return false
-}
-
-func sharedResult(opts []WriteOption) bool {
-	for _, o := range opts {
-		if o == SharedResult {
-			return true
-		}
-	}
-	return false
-}
-
-func noResult(opts []WriteOption) bool {
-	for _, o := range opts {
-		if o == NoResult {
-			return true
-		}
-	}
-	return false
-}
+// has reports whether opts hold o.
+func has(opts []WriteOption, o WriteOption) bool { return slices.Contains(opts, o) }
 
 // SetStatus is UpdateStatus for writers that do not need the stored
 // object back (the runtime's status reports): it saves the copy out.

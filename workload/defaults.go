@@ -43,7 +43,7 @@ const (
 // Decode does not call Default: callers decide when objects are defaulted
 // (the cluster does it on Apply, before Validate).
 func Default(obj Object) {
-	if obj == nil || isNilObject(obj) {
+	if IsNil(obj) {
 		return
 	}
 	m := obj.GetObjectMeta()
@@ -74,9 +74,12 @@ func Default(obj Object) {
 	}
 }
 
-// isNilObject reports whether obj is a typed nil pointer of a known kind.
-func isNilObject(obj Object) bool {
+// IsNil reports whether obj is nil or a nil pointer of a known kind (such
+// as (*Pod)(nil)), which an Object interface does not compare equal to nil.
+func IsNil(obj Object) bool {
 	switch o := obj.(type) {
+	case nil:
+		return true
 	case *Namespace:
 		return o == nil
 	case *Node:

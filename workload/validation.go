@@ -194,7 +194,7 @@ const (
 // checked like a manual one (the controller adds its own labels); status
 // is not validated.
 func Validate(obj Object) error {
-	if obj == nil || isNilObject(obj) {
+	if IsNil(obj) {
 		return &ValidationError{Kind: "<nil>", Errors: ErrorList{{Path: "", Type: ErrorTypeRequired, Detail: "object is nil"}}}
 	}
 	v := &validator{}
@@ -222,12 +222,12 @@ func Validate(obj Object) error {
 // spec except its resources; a ControllerRevision's data and revision; an
 // EndpointSlice's addressType.
 func ValidateUpdate(newObj, oldObj Object) error {
-	if newObj == nil || isNilObject(newObj) {
+	if IsNil(newObj) {
 		return Validate(newObj)
 	}
 	v := &validator{}
 	v.object(newObj)
-	if oldObj == nil || isNilObject(oldObj) {
+	if IsNil(oldObj) {
 		v.add("", ErrorTypeRequired, nil, "old object is nil")
 		return v.result(newObj)
 	}
