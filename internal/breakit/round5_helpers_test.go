@@ -127,6 +127,7 @@ func r5serveName(ctx context.Context, ct *inproc.Container) error {
 	if err != nil {
 		return err
 	}
+	ct.Ready() // for a runtime that waits for it (inproc.WaitForReady)
 	go func() { <-ctx.Done(); l.Close() }()
 	name := ct.Getenv("POD_NAME")
 	for {

@@ -24,7 +24,9 @@ import (
 func r5proxyEnv(t *testing.T, n int, svcExtra string, fn inproc.Func) *r5env {
 	t.Helper()
 	e := r5newInproc(t, inproc.Config{}, &service.ProxyConfig{EphemeralNodePorts: true}, func(rt *inproc.Runtime) {
-		rt.Register("web", fn)
+		// Ready when the function says so (after it listens), as a
+		// readiness probe would have it.
+		rt.Register("web", fn, inproc.WaitForReady())
 	})
 	e.apply(fmt.Sprintf(`
 apiVersion: apps/v1
@@ -218,6 +220,7 @@ func TestR5ProxyHalfCloseAndFailover(t *testing.T) {
 		r := refuse[name]
 		mu.Unlock()
 		if r {
+			ct.Ready()
 			<-ctx.Done()
 			return nil
 		}
@@ -225,6 +228,7 @@ func TestR5ProxyHalfCloseAndFailover(t *testing.T) {
 		if err != nil {
 			return err
 		}
+		ct.Ready()
 		go func() { <-ctx.Done(); l.Close() }()
 		for {
 			conn, err := l.Accept()
@@ -280,6 +284,7 @@ func TestR5ProxyServiceDeletedWithOpenConnection(t *testing.T) {
 		if err != nil {
 			return err
 		}
+		ct.Ready()
 		go func() { <-ctx.Done(); l.Close() }()
 		for {
 			conn, err := l.Accept()
