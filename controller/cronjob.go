@@ -42,6 +42,9 @@ type cronJobController struct {
 type cachedCronJob struct {
 	key string
 	cj  *workload.CronJob
+	// schedChangedAt is when spec.schedule or spec.timeZone last changed
+	// (zero: not since this controller started).
+	schedChangedAt time.Time
 }
 
 type cachedJobs struct {
@@ -69,8 +72,19 @@ const maxCachedSchedules = 4096
 //   - schedule: five fields or a macro (@yearly, @annually, @monthly,
 //     @weekly, @daily, @midnight, @hourly), parsed with robfig/cron v3's
 //     ParseStandard; "@every <duration>" fires every duration of real time
-//     (as in Kubernetes, whose parser accepts it too); TZ= and CRON_TZ=
-//     prefixes are refused with an UnparseableSchedule warning event.
+//     (as in Kubernetes, whose parser accepts it too), counted from the
+//     last slot (or the creation), whenever the controller syncs; TZ= and
+//     CRON_TZ= prefixes are refused with an UnparseableSchedule warning
+//     event. A schedule that parses but never fires ("59 23 31 2 *")
+//     raises Kubernetes' InvalidSchedule warning.
+//   - A change of schedule or timeZone applies from the change: slots of
+//     the new schedule between status.lastScheduleTime and the change are
+//     not missed runs and do not start (users' reports
+//     kubernetes/kubernetes#63371, #65457, #123220; Kubernetes' own
+//     updateCronJob defers the sync to the new schedule's next slot for
+//     this, but an earlier wake-up still starts such a slot late). The
+//     controller remembers the change in memory only: after a
+//     control-plane restart it falls back to Kubernetes' rule.
 //   - timeZone: an IANA name. Unset means UTC (Kubernetes uses the
 //     controller-manager's local zone, which a library cannot assume: a
 //     deliberate difference). An unknown zone creates no Jobs and raises
@@ -85,7 +99,11 @@ const maxCachedSchedules = 4096
 //     steps, not half a million. When every slot since the last one is
 //     past its deadline, nothing starts and a MissSchedule warning names
 //     the latest missed slot (Kubernetes computes the same condition but,
-//     having cut the window at the deadline first, never raises it).
+//     having cut the window at the deadline first, never raises it). For
+//     "@every" the deadline only drops late slots of the chain; Kubernetes
+//     restarts the chain at now - startingDeadlineSeconds, so that a
+//     deadline under the interval never finds a slot and the CronJob never
+//     runs.
 //   - concurrencyPolicy: Allow; Forbid (a slot while a Job is active is
 //     skipped with a JobAlreadyActive event and status.lastScheduleTime
 //     stays, so when the Job ends the latest missed slot still starts if
@@ -202,6 +220,9 @@ func (c *cronJobController) Handle(ev store.Event, enqueue func(string)) {
 		}
 		old := e.cj
 		e.cj = o
+		if old.UID == o.UID && (old.Spec.Schedule != o.Spec.Schedule || deref(old.Spec.TimeZone) != deref(o.Spec.TimeZone)) {
+			e.schedChangedAt = c.deps.Clock.Now()
+		}
 		if old.UID != o.UID || old.Generation != o.Generation ||
 			old.Annotations[MissedRunsAnnotation] != o.Annotations[MissedRunsAnnotation] ||
 			(old.DeletionTimestamp == nil) != (o.DeletionTimestamp == nil) {
@@ -319,7 +340,7 @@ func (c *cronJobController) Reconcile(_ context.Context, key string) (Result, er
 	}
 	slices.SortFunc(jobs, func(a, b *workload.Job) int { return strings.Compare(a.Name, b.Name) })
 	sched, serr := c.schedule(cj)
-	plan := decideCronJob(cronInput{Now: c.deps.Clock.Now(), CronJob: cj, Jobs: jobs, Sched: sched, SchedErr: serr})
+	plan := decideCronJob(cronInput{Now: c.deps.Clock.Now(), CronJob: cj, Jobs: jobs, Sched: sched, SchedErr: serr, ScheduleChangedAt: e.schedChangedAt})
 	clear(jobs) // keep no Job alive through the buffer
 	c.jobBuf = jobs[:0]
 	return Result{RequeueAfter: plan.RequeueAfter}, c.apply(cj, plan)

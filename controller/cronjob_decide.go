@@ -50,6 +50,7 @@ const (
 	CronReasonTooManyMissedTimes  = "TooManyMissedTimes"
 	CronReasonUnknownTimeZone     = "UnknownTimeZone"
 	CronReasonUnparseableSchedule = "UnparseableSchedule"
+	CronReasonInvalidSchedule     = "InvalidSchedule"
 	CronReasonInvalidMissedRuns   = "InvalidMissedRunsPolicy"
 	CronReasonJobAlreadyActive    = "JobAlreadyActive"
 	CronReasonFailedCreate        = "FailedCreate"
@@ -67,6 +68,10 @@ type cronInput struct {
 	// SchedErr (wrapping errUnknownTimeZone or errBadSchedule).
 	Sched    *cronSchedule
 	SchedErr error
+	// ScheduleChangedAt is when this controller saw spec.schedule or
+	// spec.timeZone change (zero if it did not): slots before it are not
+	// missed, they belong to the old schedule.
+	ScheduleChangedAt time.Time
 }
 
 // cronEvent is an event to record about the CronJob.
@@ -205,17 +210,37 @@ func decideCronJob(in cronInput) cronPlan {
 		return plan
 	}
 	sched := in.Sched
-	next := sched.Next(now)
-	if !next.IsZero() {
-		plan.RequeueAfter = next.Sub(now)
-	}
 
 	// The window of slots: after the last scheduled slot (or the
-	// creation), and not older than the deadline.
+	// creation, or a change of the schedule this controller saw), and not
+	// older than the deadline.
 	earliest := cj.CreationTimestamp.Time
 	if st.LastScheduleTime != nil {
 		earliest = st.LastScheduleTime.Time
 	}
+	anchor := earliest // an @every chain counts from the last slot
+	if in.ScheduleChangedAt.After(earliest) {
+		earliest = in.ScheduleChangedAt
+	}
+	slotsIn := func(from, to time.Time, keep int) slotWindow {
+		if sched.every != nil {
+			return everySlots(sched, anchor, from, to, keep)
+		}
+		return missedSlots(sched, from, to, keep)
+	}
+	var next time.Time
+	if sched.every != nil {
+		next = everyNext(sched, anchor, now)
+	} else {
+		next = sched.Next(now)
+	}
+	if next.IsZero() {
+		// Parses, never fires ("59 23 31 2 *"): Kubernetes'
+		// InvalidSchedule.
+		plan.event(workload.EventTypeWarning, CronReasonInvalidSchedule, "invalid schedule: %s : no time within five years matches it", cj.Spec.Schedule)
+		return plan
+	}
+	plan.RequeueAfter = next.Sub(now)
 	windowStart := earliest
 	var deadline time.Duration
 	hasDeadline := cj.Spec.StartingDeadlineSeconds != nil
@@ -229,13 +254,13 @@ func decideCronJob(in cronInput) cronPlan {
 	if policy == MissedRunsRunAll {
 		keep = MaxRunAllJobs
 	}
-	win := missedSlots(sched, windowStart, now, keep)
+	win := slotsIn(windowStart, now, keep)
 	if win.Count == 0 {
 		// Nothing inside the deadline. A slot after the last one that
 		// expired is reported (Kubernetes' MissSchedule), and woken for
 		// never again.
 		if hasDeadline && windowStart.After(earliest) {
-			if l := missedSlots(sched, earliest, windowStart, 0); l.Count > 0 {
+			if l := slotsIn(earliest, windowStart, 0); l.Count > 0 {
 				plan.event(workload.EventTypeWarning, CronReasonMissSchedule, "Missed scheduled time to start a job: %s", l.Latest.UTC().Format(time.RFC1123Z))
 			}
 		}

@@ -40,10 +40,13 @@ import (
 // "@every <duration>" (robfig's constant-delay schedule, which Kubernetes
 // accepts through the same parser) has no wall-clock slots: it fires every
 // duration in real time, counted from the instant asked about, rounded
-// down to the second as robfig does; time zones and DST do not apply.
+// down to the second as robfig does; time zones and DST do not apply. Its
+// slots are a chain counted from an anchor (the CronJob's last slot or
+// creation): see everySlots.
 type cronSchedule struct {
 	spec      *cron.SpecSchedule // Location UTC: matches wall-clock readings
 	every     cron.Schedule      // an @every schedule, instead of spec
+	delay     time.Duration      // every's delay (whole seconds, at least one)
 	loc       *time.Location
 	everyHour bool
 }
@@ -69,7 +72,11 @@ func parseCronSchedule(expr string, loc *time.Location) (*cronSchedule, error) {
 	}
 	spec, ok := s.(*cron.SpecSchedule)
 	if !ok {
-		return &cronSchedule{every: s, loc: loc}, nil
+		cd, ok := s.(cron.ConstantDelaySchedule)
+		if !ok || cd.Delay <= 0 {
+			return nil, fmt.Errorf("%w %q: unsupported schedule type %T", errBadSchedule, expr, s)
+		}
+		return &cronSchedule{every: s, delay: cd.Delay, loc: loc}, nil
 	}
 	spec.Location = time.UTC
 	return &cronSchedule{spec: spec, loc: loc, everyHour: spec.Hour&allHours == allHours}, nil
@@ -134,6 +141,46 @@ func (s *cronSchedule) specNext(w time.Time) time.Time {
 		w = w.Truncate(time.Minute).Add(59 * time.Second)
 	}
 	return s.spec.Next(w)
+}
+
+// everySlots is missedSlots for an @every schedule, whose slots are the
+// chain anchor+d, anchor+2d, ... (the first rounded down to the second, as
+// robfig's Next does): the chain's slots in (from, now], computed, not
+// walked. Kubernetes starts the chain at from (now - startingDeadlineSeconds
+// when the deadline cuts the window), so that a deadline under the interval
+// never finds a slot; anchoring it at the last slot keeps the slots where
+// they were and lets the deadline only drop late ones.
+func everySlots(s *cronSchedule, anchor, from, now time.Time, keep int) slotWindow {
+	var w slotWindow
+	first := s.every.Next(anchor)
+	if first.After(now) || !from.Before(now) {
+		return w
+	}
+	last := int64(now.Sub(first) / s.delay) // index of the latest slot <= now
+	lo := int64(0)                          // index of the first slot > from
+	if !first.After(from) {
+		lo = int64(from.Sub(first)/s.delay) + 1
+	}
+	if lo > last {
+		return w
+	}
+	slot := func(k int64) time.Time { return first.Add(time.Duration(k) * s.delay) }
+	w.Count = int(min(last-lo+1, maxMissedCount))
+	w.Latest = slot(last)
+	for k := max(lo, last-int64(keep)+1); keep > 0 && k <= last; k++ {
+		w.Slots = append(w.Slots, slot(k))
+	}
+	return w
+}
+
+// everyNext is the first slot of an @every schedule's chain from anchor
+// that is after now.
+func everyNext(s *cronSchedule, anchor, now time.Time) time.Time {
+	first := s.every.Next(anchor)
+	if first.After(now) {
+		return first
+	}
+	return first.Add(time.Duration(int64(now.Sub(first)/s.delay)+1) * s.delay)
 }
 
 // wallClock returns the wall-clock reading of t as a UTC time (the same

@@ -388,3 +388,43 @@ func TestSpecNextMatchesRobfig(t *testing.T) {
 		}
 	}
 }
+
+// TestEverySlotsBruteForce compares everySlots and everyNext with walking
+// robfig's chain from the anchor, over windows that the deadline cuts
+// (from after the anchor) or not.
+func TestEverySlotsBruteForce(t *testing.T) {
+	for _, expr := range []string{"@every 1h", "@every 90s", "@every 1m", "@every 2h30m"} {
+		s := mustSchedule(t, expr, "Europe/Berlin")
+		anchor := time.Date(2026, 3, 29, 0, 0, 0, 400, time.UTC) // not on a second
+		for _, cut := range []time.Duration{0, 30 * time.Second, time.Hour, 5 * time.Hour} {
+			for _, span := range []time.Duration{0, time.Minute, 59 * time.Minute, time.Hour, 3*time.Hour + 7*time.Second, 200 * time.Hour} {
+				from, now := anchor.Add(cut), anchor.Add(span)
+				var all []time.Time
+				next := s.every.Next(anchor)
+				for ; !next.After(now); next = s.every.Next(next) {
+					if next.After(from) {
+						all = append(all, next)
+					}
+				}
+				w := everySlots(s, anchor, from, now, 3)
+				if want := min(len(all), maxMissedCount); w.Count != want {
+					t.Errorf("%s cut %v span %v: count %d, want %d", expr, cut, span, w.Count, want)
+				}
+				var latest time.Time
+				var keep []time.Time
+				if len(all) > 0 {
+					latest, keep = all[len(all)-1], all[max(0, len(all)-3):]
+				}
+				if !w.Latest.Equal(latest) {
+					t.Errorf("%s cut %v span %v: latest %v, want %v", expr, cut, span, w.Latest, latest)
+				}
+				if diff := cmp.Diff(fmtTimes(time.UTC, keep), fmtTimes(time.UTC, w.Slots)); diff != "" {
+					t.Errorf("%s cut %v span %v: kept slots (-want +got):\n%s", expr, cut, span, diff)
+				}
+				if got := everyNext(s, anchor, now); !got.Equal(next) {
+					t.Errorf("%s span %v: everyNext %v, want %v", expr, span, got, next)
+				}
+			}
+		}
+	}
+}
