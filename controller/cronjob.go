@@ -353,7 +353,7 @@ func (c *cronJobController) Reconcile(_ context.Context, key string) (Result, er
 func (c *cronJobController) apply(cj *workload.CronJob, plan cronPlan) error {
 	ev := c.deps.Events
 	for _, e := range plan.Events {
-		ev.Eventf(cj, e.Type, e.Reason, "%s", e.Message)
+		ev.Event(cj, e.Type, e.Reason, e.Message)
 	}
 	st := plan.Status
 	for _, d := range plan.Delete {
@@ -368,7 +368,7 @@ func (c *cronJobController) apply(cj *workload.CronJob, plan cronPlan) error {
 		}
 		st.Active = slices.DeleteFunc(st.Active, func(r workload.ObjectReference) bool { return r.UID == d.UID })
 		if err == nil {
-			ev.Eventf(cj, workload.EventTypeNormal, CronReasonSuccessfulDelete, "Deleted job %s", d.Name)
+			ev.Event(cj, workload.EventTypeNormal, CronReasonSuccessfulDelete, "Deleted job "+d.Name)
 		}
 	}
 	for _, cr := range plan.Create {
@@ -402,7 +402,7 @@ func (c *cronJobController) apply(cj *workload.CronJob, plan cronPlan) error {
 			ev.Eventf(cj, workload.EventTypeWarning, CronReasonFailedCreate, "Error creating job: %v", err)
 			return c.writeStatus(cj, st, fmt.Errorf("CronJob %s/%s: creating Job %s: %w", cj.Namespace, cj.Name, cr.Name, err))
 		default:
-			ev.Eventf(cj, workload.EventTypeNormal, CronReasonSuccessfulCreate, "Created job %s", cr.Name)
+			ev.Event(cj, workload.EventTypeNormal, CronReasonSuccessfulCreate, "Created job "+cr.Name)
 		}
 		// created is nil only when the new Job went again before Peek (a
 		// concurrent delete): the slot is recorded, nothing is active.

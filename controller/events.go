@@ -18,14 +18,17 @@ import (
 // DefaultMaxEvents bounds the events a Recorder keeps.
 const DefaultMaxEvents = 10000
 
-// Recorder records Kubernetes-style events (core/v1 Event objects): an
-// event with the same object, type, reason and message as an earlier one
-// bumps its count and lastTimestamp instead of adding another, and past 10
-// different messages of the same object, type and reason within 10
-// minutes they are combined into one event whose message starts with
-// "(combined from similar events): ", as Kubernetes' event correlator
-// does; past Max events the oldest are dropped. It is safe for concurrent
-// use.
+// Recorder records Kubernetes-style events (core/v1 Event objects) and
+// correlates them as Kubernetes' client-go EventCorrelator does: an event
+// with the same object, type, reason and message as an earlier one bumps
+// its count and lastTimestamp instead of adding another; similar events
+// (same object, type and reason, any message) form a group that lasts
+// while they keep coming less than 10 minutes apart, and from the 10th
+// different message of a group on they are combined into one event whose
+// message starts with "(combined from similar events): " and is the
+// latest one. Past Max events the oldest are dropped. Unlike client-go
+// there is no per-object spam filter (its token bucket drops events):
+// every event is counted. It is safe for concurrent use.
 //
 // Events are kept by the recorder, not in the store: they are many,
 // short-lived and of no interest to controllers, so they cost no store
@@ -40,45 +43,65 @@ type Recorder struct {
 	seq  uint64
 	seed maphash.Seed
 	// byHash indexes the kept events by the hash of their key, each
-	// hashed once per Eventf; entries with the same hash are chained.
+	// hashed once per event; entries with the same hash are chained.
 	byHash map[uint64]*eventEntry
 	// ring holds the kept events, oldest (by first record) at head; n
 	// are in use.
 	ring    []*eventEntry
 	head, n int
-	agg     map[aggKey]*aggregate
-	// aggQ lists the aggregates oldest first, to expire them in order;
-	// an entry whose aggregate was replaced is skipped.
-	aggQ    []aggEntry
+	// agg indexes the groups of similar events by the hash of their key
+	// (chained like byHash); nAgg are kept.
+	agg  map[uint64]*aggregate
+	nAgg int
+	// aggQ lists the groups least recently used first (lazily: a group
+	// used since it was queued moves to the end when it reaches the
+	// head), to expire them in order.
+	aggQ    []*aggregate
 	aggHead int
+	// gen numbers the groups' lifetimes (see aggregate.gen).
+	gen uint64
 }
 
-type aggEntry struct {
-	key aggKey
-	a   *aggregate
+// eventObj identifies an event's object.
+type eventObj struct {
+	kind, namespace, name, uid string
 }
 
 // aggKey groups similar events: same object, type and reason, any message.
 type aggKey struct {
-	ref, typ, reason string
+	obj         eventObj
+	typ, reason string
 }
 
-// aggregate counts the distinct messages of similar events in a window.
+// aggregate is a group of similar events: the distinct messages counted
+// since it began, and when the last similar event came.
 type aggregate struct {
-	since    time.Time
+	key      aggKey
+	hash     uint64
+	next     *aggregate // another key with the same hash
+	last     time.Time
+	queued   time.Time // last when it was put at the end of aggQ
 	messages int
+	// gen changes whenever the group begins again: an event counted in
+	// another generation is a new message of this one.
+	gen uint64
 }
 
-// Kubernetes' event aggregator: past aggregateMax distinct messages of
-// similar events within aggregateWindow, they are combined into one event.
+// Kubernetes' event aggregator: from the aggregateMax-th distinct message
+// of similar events, each less than aggregateWindow after the one before,
+// they are combined into one event.
 const (
 	aggregateMax    = 10
 	aggregateWindow = 10 * time.Minute
 	combinedPrefix  = "(combined from similar events): "
 )
 
+// eventKey is an event's identity: a group's key and a message, or the
+// group's combined event (combined, with no message).
 type eventKey struct {
-	ref, typ, reason, message string
+	agg      aggKey
+	message  string
+	combined bool
 }
 
 // eventEntry is a kept event under its key.
@@ -87,23 +110,29 @@ type eventEntry struct {
 	hash uint64
 	ev   *workload.Event
 	next *eventEntry // another key with the same hash
+	// gen is the generation of the group in which the message was last
+	// counted.
+	gen uint64
+	// latest, for a combined event, is the latest message combined into
+	// it, when ev.Message does not show it yet (set by Events).
+	latest string
 }
 
-func (r *Recorder) hash(k eventKey) uint64 {
-	var h maphash.Hash
-	h.SetSeed(r.seed)
-	for _, s := range [...]string{k.ref, k.typ, k.reason, k.message} {
-		h.WriteString(s)
-		h.WriteByte(0)
-	}
-	return h.Sum64()
+// combinedHash stands for the message in the hash of a combined event's
+// key.
+const combinedHash = 0x2545f4914f6cdd1d
+
+// eventHash is the hash of an event key, from the hash of its group's key
+// and that of its message.
+func eventHash(agg, msg uint64) uint64 {
+	return agg ^ (msg*0x9e3779b97f4a7c15 + 0x632be59bd9b4e019)
 }
 
 // lookup returns the kept event of key k, which hashes to h, or nil.
-func (r *Recorder) lookup(k eventKey, h uint64) *workload.Event {
+func (r *Recorder) lookup(k eventKey, h uint64) *eventEntry {
 	for e := r.byHash[h]; e != nil; e = e.next {
 		if e.key == k {
-			return e.ev
+			return e
 		}
 	}
 	return nil
@@ -115,7 +144,7 @@ func NewRecorder(_ *store.Store, c vtime.Clock, logger *slog.Logger) *Recorder {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Recorder{clock: c, logger: logger, seed: maphash.MakeSeed(), byHash: map[uint64]*eventEntry{}, agg: map[aggKey]*aggregate{}}
+	return &Recorder{clock: c, logger: logger, seed: maphash.MakeSeed(), byHash: map[uint64]*eventEntry{}, agg: map[uint64]*aggregate{}}
 }
 
 // Eventf records an event about obj. typ is workload.EventTypeNormal or
@@ -124,51 +153,72 @@ func (r *Recorder) Eventf(obj workload.Object, typ, reason, format string, args 
 	if r == nil || workload.IsNil(obj) {
 		return
 	}
-	msg := fmt.Sprintf(format, args...)
+	r.Event(obj, typ, reason, fmt.Sprintf(format, args...))
+}
+
+// Event records an event about obj with the message msg, as Eventf
+// does.
+func (r *Recorder) Event(obj workload.Object, typ, reason, msg string) {
+	if r == nil || workload.IsNil(obj) {
+		return
+	}
 	m := obj.GetObjectMeta()
-	ref := workload.Ref(obj)
 	now := workload.NewTime(r.clock.Now())
 	if r.logger.Enabled(context.Background(), slog.LevelDebug) {
-		r.logger.Debug("event", "object", ref, "type", typ, "reason", reason, "message", msg)
+		r.logger.Debug("event", "object", workload.Ref(obj), "type", typ, "reason", reason, "message", msg)
 	}
-	k := eventKey{ref, typ, reason, msg}
-	h := r.hash(k) // the seed never changes: no lock needed
+	ak := aggKey{eventObj{obj.Kind(), m.Namespace, m.Name, m.UID}, typ, reason}
+	// The seed never changes: no lock needed.
+	ah := maphash.Comparable(r.seed, ak)
+	k := eventKey{agg: ak, message: msg}
+	h := eventHash(ah, maphash.String(r.seed, msg))
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if ev := r.lookup(k, h); ev != nil {
-		ev.Count++
-		ev.LastTimestamp = now
-		return
-	}
-	// A new message: past aggregateMax similar ones in the window, combine
-	// them into one event, as Kubernetes' EventAggregator does.
-	ak := aggKey{ref, typ, reason}
-	a := r.agg[ak]
-	if a == nil || now.Sub(a.since) > aggregateWindow {
-		a = &aggregate{since: now.Time}
-		r.agg[ak] = a
-		r.aggQ = append(r.aggQ, aggEntry{ak, a})
-		r.expireAggregates(now.Time)
-	}
-	a.messages++
-	if a.messages > aggregateMax {
-		msg = combinedPrefix + msg
-		k = eventKey{ref, typ, reason, combinedPrefix}
-		h = r.hash(k)
-		if ev := r.lookup(k, h); ev != nil {
-			ev.Count++
-			ev.LastTimestamp = now
-			ev.Message = msg
+	a := r.group(ak, ah, now.Time)
+	e := r.lookup(k, h)
+	if e == nil || e.gen != a.gen {
+		// A message new to the group: from the aggregateMax-th on, it is
+		// combined (client-go then forgets one message of the group, so
+		// the group stays one short of the limit).
+		a.messages++
+		if a.messages >= aggregateMax {
+			a.messages = aggregateMax - 1
+			r.combine(ak, ah, msg, m, obj.Kind(), now)
 			return
 		}
 	}
+	if e != nil {
+		e.gen = a.gen
+		e.ev.Count++
+		e.ev.LastTimestamp = now
+		return
+	}
+	ev := r.newEvent(m, obj.Kind(), typ, reason, msg, now)
+	r.insert(k, h, ev).gen = a.gen
+}
+
+// combine records msg in the group's combined event.
+func (r *Recorder) combine(ak aggKey, ah uint64, msg string, m *workload.ObjectMeta, kind string, now workload.Time) {
+	k := eventKey{agg: ak, combined: true}
+	h := eventHash(ah, combinedHash)
+	if e := r.lookup(k, h); e != nil {
+		e.ev.Count++
+		e.ev.LastTimestamp = now
+		e.latest = msg
+		return
+	}
+	r.insert(k, h, r.newEvent(m, kind, ak.typ, ak.reason, combinedPrefix+msg, now))
+}
+
+// newEvent returns a new event about the object m (of kind kind).
+func (r *Recorder) newEvent(m *workload.ObjectMeta, kind, typ, reason, msg string, now workload.Time) *workload.Event {
 	ns := m.Namespace
 	if ns == "" {
 		ns = "default"
 	}
 	r.seq++
-	ev := &workload.Event{
+	return &workload.Event{
 		TypeMeta: workload.TypeMeta{APIVersion: "v1", Kind: "Event"},
 		ObjectMeta: workload.ObjectMeta{
 			Name:              m.Name + "." + strconv.FormatUint(r.seq, 16),
@@ -176,11 +226,11 @@ func (r *Recorder) Eventf(obj workload.Object, typ, reason, format string, args 
 			CreationTimestamp: now,
 		},
 		InvolvedObject: workload.ObjectReference{
-			Kind:       obj.Kind(),
+			Kind:       kind,
 			Namespace:  m.Namespace,
 			Name:       m.Name,
 			UID:        m.UID,
-			APIVersion: workload.APIVersionOf(obj.Kind()),
+			APIVersion: workload.APIVersionOf(kind),
 		},
 		Reason:         reason,
 		Message:        msg,
@@ -190,14 +240,37 @@ func (r *Recorder) Eventf(obj workload.Object, typ, reason, format string, args 
 		Count:          1,
 		Type:           typ,
 	}
-	r.insert(k, h, ev)
+}
+
+// group returns the group of similar events of key k (hashed to h) as of
+// now, which it marks as its last use: a new group when there was none
+// or the last similar event was more than aggregateWindow ago.
+func (r *Recorder) group(k aggKey, h uint64, now time.Time) *aggregate {
+	for a := r.agg[h]; a != nil; a = a.next {
+		if a.key == k {
+			if now.Sub(a.last) > aggregateWindow {
+				r.gen++
+				a.gen, a.messages = r.gen, 0
+			}
+			a.last = now
+			return a
+		}
+	}
+	r.gen++
+	a := &aggregate{key: k, hash: h, next: r.agg[h], last: now, queued: now, gen: r.gen}
+	r.agg[h] = a
+	r.nAgg++
+	r.aggQ = append(r.aggQ, a)
+	r.expireAggregates(now)
+	return a
 }
 
 // insert keeps ev under key k, which hashes to h, as the newest event.
-func (r *Recorder) insert(k eventKey, h uint64, ev *workload.Event) {
+func (r *Recorder) insert(k eventKey, h uint64, ev *workload.Event) *eventEntry {
 	e := &eventEntry{key: k, hash: h, ev: ev, next: r.byHash[h]}
 	r.byHash[h] = e
 	r.push(e)
+	return e
 }
 
 // push records e as the newest event, dropping the oldest events past
@@ -240,25 +313,48 @@ func (r *Recorder) unlink(e *eventEntry) {
 	}
 }
 
-// expireAggregates forgets the aggregates whose window has passed, and
-// the oldest ones past 2*max (Kubernetes bounds its aggregator's cache
-// likewise), oldest first: amortised O(1) per event.
+// expireAggregates forgets the groups whose last similar event is more
+// than aggregateWindow before now, and the least recently used ones past
+// 2*max (client-go bounds its aggregator's cache likewise, as an LRU):
+// amortised O(1) per event.
 func (r *Recorder) expireAggregates(now time.Time) {
 	for r.aggHead < len(r.aggQ) {
-		e := r.aggQ[r.aggHead]
-		cur := r.agg[e.key] == e.a
-		if cur && now.Sub(e.a.since) <= aggregateWindow && len(r.agg) <= 2*r.max() {
+		a := r.aggQ[r.aggHead]
+		if a.last.After(a.queued) {
+			// Used since it was queued: it belongs further back.
+			a.queued = a.last
+			r.aggQ = append(r.aggQ, a)
+		} else if now.Sub(a.last) > aggregateWindow || r.nAgg > 2*r.max() {
+			r.dropAggregate(a)
+		} else {
 			break
 		}
-		if cur {
-			delete(r.agg, e.key)
-		}
-		r.aggQ[r.aggHead] = aggEntry{}
+		r.aggQ[r.aggHead] = nil
 		r.aggHead++
 	}
 	if r.aggHead > 4096 && r.aggHead*2 > len(r.aggQ) {
-		r.aggQ = append([]aggEntry(nil), r.aggQ[r.aggHead:]...)
+		r.aggQ = append([]*aggregate(nil), r.aggQ[r.aggHead:]...)
 		r.aggHead = 0
+	}
+}
+
+// dropAggregate removes a from agg.
+func (r *Recorder) dropAggregate(a *aggregate) {
+	r.nAgg--
+	p := r.agg[a.hash]
+	if p == a {
+		if a.next == nil {
+			delete(r.agg, a.hash)
+		} else {
+			r.agg[a.hash] = a.next
+		}
+		return
+	}
+	for ; p != nil; p = p.next {
+		if p.next == a {
+			p.next = a.next
+			return
+		}
 	}
 }
 
@@ -279,7 +375,11 @@ func (r *Recorder) Events() []*workload.Event {
 	out := make([]*workload.Event, 0, r.n)
 	seqs := make(map[*workload.Event]int, r.n)
 	for i := range r.n {
-		c := r.ring[(r.head+i)%len(r.ring)].ev.DeepCopy()
+		e := r.ring[(r.head+i)%len(r.ring)]
+		if e.latest != "" {
+			e.ev.Message, e.latest = combinedPrefix+e.latest, ""
+		}
+		c := e.ev.DeepCopy()
 		seqs[c] = i
 		out = append(out, c)
 	}

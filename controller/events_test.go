@@ -77,12 +77,13 @@ func TestRecorderCombinesSimilarEvents(t *testing.T) {
 	for i := 0; i < 25; i++ {
 		r.Eventf(job, workload.EventTypeNormal, "SuccessfulCreate", "Created pod: j-%d", i)
 	}
+	// As client-go: the 10th distinct message is the first combined.
 	evs := r.Events()
-	if len(evs) != 11 {
-		t.Fatalf("%d events, want 10 distinct then 1 combined", len(evs))
+	if len(evs) != 10 {
+		t.Fatalf("%d events, want 9 distinct then 1 combined", len(evs))
 	}
-	last := evs[10]
-	if last.Count != 15 || last.Message != "(combined from similar events): Created pod: j-24" {
+	last := evs[9]
+	if last.Count != 16 || last.Message != "(combined from similar events): Created pod: j-24" {
 		t.Fatalf("combined event: count %d message %q", last.Count, last.Message)
 	}
 	// After the window, messages are distinct again.
@@ -90,6 +91,46 @@ func TestRecorderCombinesSimilarEvents(t *testing.T) {
 	r.Eventf(job, workload.EventTypeNormal, "SuccessfulCreate", "Created pod: j-99")
 	if evs := r.Events(); evs[len(evs)-1].Message != "Created pod: j-99" {
 		t.Fatalf("after the window: %q", evs[len(evs)-1].Message)
+	}
+}
+
+// TestRecorderCombinesWhileSimilarEventsKeepComing: as in client-go, a
+// group of similar events lasts while they come less than 10 minutes
+// apart (a rolling window, not a fixed one), and a message seen before the
+// group began is new to it.
+func TestRecorderCombinesWhileSimilarEventsKeepComing(t *testing.T) {
+	c := vtime.NewVirtual(harnessStart)
+	r := NewRecorder(nil, c, nil)
+	cj := &workload.CronJob{ObjectMeta: workload.ObjectMeta{Name: "hello", Namespace: "default", UID: "u"}}
+	for i := range 30 {
+		c.AdvanceTo(harnessStart.Add(time.Duration(i) * time.Minute))
+		r.Eventf(cj, workload.EventTypeNormal, "SuccessfulCreate", "Created job hello-%d", i)
+	}
+	evs := r.Events()
+	if len(evs) != 10 {
+		t.Fatalf("%d events, want 9 distinct then 1 combined", len(evs))
+	}
+	combined := evs[9]
+	if combined.Count != 21 || combined.Message != combinedPrefix+"Created job hello-29" ||
+		!combined.LastTimestamp.Equal(harnessStart.Add(29*time.Minute)) {
+		t.Fatalf("combined event: count %d message %q last %v", combined.Count, combined.Message, combined.LastTimestamp)
+	}
+	// More than 10 minutes later a new group begins: distinct again.
+	c.AdvanceTo(harnessStart.Add(39*time.Minute + time.Second))
+	r.Eventf(cj, workload.EventTypeNormal, "SuccessfulCreate", "Created job hello-99")
+	// hello-0 to hello-7 repeat (de-duplicated), and are 8 more messages
+	// of the new group: hello-8, its 10th, is combined although it has
+	// an event of its own.
+	for i := range 9 {
+		r.Eventf(cj, workload.EventTypeNormal, "SuccessfulCreate", "Created job hello-%d", i)
+	}
+	count := map[string]int32{}
+	for _, e := range r.Events() {
+		count[e.Message] = e.Count
+	}
+	if count["Created job hello-99"] != 1 || count["Created job hello-0"] != 2 || count["Created job hello-7"] != 2 ||
+		count["Created job hello-8"] != 1 || count[combinedPrefix+"Created job hello-8"] != 22 {
+		t.Fatalf("counts %v", count)
 	}
 }
 
@@ -106,12 +147,12 @@ func TestRecorderAggregatesBounded(t *testing.T) {
 	}
 	for i := range 1000 {
 		r.Eventf(pod(i), workload.EventTypeNormal, "Scheduled", "assigned to node-%d", i)
-		if n := len(r.agg); n > 2*r.Max {
+		if n := r.nAgg; n > 2*r.Max {
 			t.Fatalf("after %d objects: %d aggregates kept, want at most %d", i+1, n, 2*r.Max)
 		}
 	}
-	// The newest object still aggregates: its 11th distinct message is
-	// combined.
+	// The newest object still aggregates: its 10th and 11th distinct
+	// messages are combined.
 	last := pod(999)
 	for i := range 10 {
 		r.Eventf(last, workload.EventTypeNormal, "Scheduled", "message %d", i)
@@ -128,8 +169,38 @@ func TestRecorderAggregatesBounded(t *testing.T) {
 	// Past the window, everything but a fresh aggregate expires.
 	c.AdvanceTo(harnessStart.Add(11 * time.Minute))
 	r.Eventf(pod(0), workload.EventTypeNormal, "Scheduled", "again")
-	if n := len(r.agg); n != 1 {
+	if n := r.nAgg; n != 1 {
 		t.Fatalf("%d aggregates after the window, want 1", n)
+	}
+}
+
+// TestRecorderExpiresLeastRecentlyUsedGroups: groups expire by their last
+// use, so a group in use outlives older unused ones queued after it.
+func TestRecorderExpiresLeastRecentlyUsedGroups(t *testing.T) {
+	c := vtime.NewVirtual(harnessStart)
+	r := NewRecorder(nil, c, nil)
+	r.Max = 10
+	pod := func(name string) *workload.Pod {
+		return &workload.Pod{ObjectMeta: workload.ObjectMeta{Name: name, Namespace: "default"}}
+	}
+	a := pod("a")
+	for i := range 8 {
+		r.Eventf(a, workload.EventTypeNormal, "Pulled", "image %d", i)
+	}
+	for i := range 5 {
+		r.Eventf(pod("b"+strconv.Itoa(i)), workload.EventTypeNormal, "Pulled", "image")
+	}
+	c.AdvanceTo(harnessStart.Add(9 * time.Minute))
+	r.Eventf(a, workload.EventTypeNormal, "Pulled", "image 8")
+	c.AdvanceTo(harnessStart.Add(15 * time.Minute))
+	r.Eventf(pod("c"), workload.EventTypeNormal, "Pulled", "image")
+	if r.nAgg != 2 {
+		t.Fatalf("%d groups kept, want 2 (a's, in use 6 minutes ago, and c's)", r.nAgg)
+	}
+	r.Eventf(a, workload.EventTypeNormal, "Pulled", "image 9") // a's 10th message
+	evs := r.Events()
+	if last := evs[len(evs)-1]; last.Message != combinedPrefix+"image 9" {
+		t.Fatalf("a's 10th message: %q, want it combined", last.Message)
 	}
 }
 
@@ -138,14 +209,16 @@ func TestRecorderAggregatesBounded(t *testing.T) {
 func TestRecorderHashCollisions(t *testing.T) {
 	r := NewRecorder(nil, vtime.NewVirtual(harnessStart), nil)
 	r.Max = 3
-	key := func(i int) eventKey { return eventKey{"Pod/default/p", "Normal", "R", strconv.Itoa(i)} }
+	key := func(i int) eventKey {
+		return eventKey{agg: aggKey{eventObj{"Pod", "default", "p", ""}, "Normal", "R"}, message: strconv.Itoa(i)}
+	}
 	for i := range 5 {
 		r.insert(key(i), 42, &workload.Event{Message: strconv.Itoa(i)})
 	}
 	for i := range 5 {
-		ev := r.lookup(key(i), 42)
-		if kept := i >= 2; (ev != nil) != kept || ev != nil && ev.Message != strconv.Itoa(i) {
-			t.Errorf("event %d: %v, kept %v", i, ev, kept)
+		e := r.lookup(key(i), 42)
+		if kept := i >= 2; (e != nil) != kept || e != nil && e.ev.Message != strconv.Itoa(i) {
+			t.Errorf("event %d: %v, kept %v", i, e, kept)
 		}
 	}
 	n := 0
