@@ -134,7 +134,7 @@ func (b *binder) retryUnschedulable(enqueue func(string)) {
 
 func (b *binder) Reconcile(ctx context.Context, key string) (controller.Result, error) {
 	ns, name, _ := strings.Cut(key, "/")
-	o, err := b.c.store.Get("Pod", ns, name)
+	o, err := b.c.store.Peek("Pod", ns, name) // read-only: the stored pod itself
 	if errors.Is(err, store.ErrNotFound) {
 		delete(b.unschedulable, key)
 		return controller.Result{}, nil
@@ -146,7 +146,6 @@ func (b *binder) Reconcile(ctx context.Context, key string) (controller.Result, 
 	if p.Spec.NodeName != "" || p.DeletionTimestamp != nil {
 		return controller.Result{}, nil
 	}
-	now := workload.NewTime(b.c.clock.Now())
 	res, err := b.sched.Schedule(p, b.snap)
 	if err != nil {
 		var fe *scheduler.FitError
@@ -154,41 +153,28 @@ func (b *binder) Reconcile(ctx context.Context, key string) (controller.Result, 
 			return controller.Result{}, err
 		}
 		b.unschedulable[key] = true
-		cond := fe.Condition(now)
+		cond := fe.Condition(workload.NewTime(b.c.clock.Now()))
 		if old := controller.PodCondition(p, workload.PodScheduled); old == nil || old.Status != cond.Status || old.Message != cond.Message {
 			if old != nil && old.Status == cond.Status {
 				cond.LastTransitionTime = old.LastTransitionTime
 			}
-			p.Status.Phase = workload.PodPending
-			p.Status.Conditions = setPodCondition(p.Status.Conditions, cond)
-			if _, err := b.c.store.UpdateStatus(p); err != nil && !errors.Is(err, store.ErrNotFound) {
+			np := *p // a shallow copy: only the status below is new
+			np.Status.Conditions = setPodCondition(slices.Clone(p.Status.Conditions), cond)
+			np.Status.Phase = workload.PodPending
+			if err := b.c.store.SetStatus(&np); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return controller.Result{}, err
 			}
 		}
 		b.c.rec.Eventf(p, workload.EventTypeWarning, "FailedScheduling", "%s", fe.Message())
 		return controller.Result{RequeueAfter: unschedulableRetry}, nil
 	}
-	p.Spec.NodeName = res.Node
-	if _, err := b.c.store.Update(p, store.NoResult); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return controller.Result{}, nil
-		}
-		return controller.Result{}, err
-	}
-	o, err = b.c.store.Peek("Pod", ns, name) // the bound pod, read-only
+	// One write, as Kubernetes' pods/binding: spec.nodeName and the
+	// PodScheduled condition together.
+	sp, err := b.c.store.Bind(ns, name, p.UID, res.Node)
 	if err != nil {
-		return controller.Result{}, nil
-	}
-	sp := o.(*workload.Pod)
-	np := *sp // a shallow copy: only the status below is new
-	np.Status.Conditions = setPodCondition(slices.Clone(sp.Status.Conditions), workload.PodCondition{
-		Type: workload.PodScheduled, Status: workload.ConditionTrue, LastTransitionTime: now,
-	})
-	if np.Status.Phase == "" {
-		np.Status.Phase = workload.PodPending
-	}
-	np.ResourceVersion = ""
-	if err := b.c.store.SetStatus(&np); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
+			return controller.Result{}, nil // gone, replaced, bound or being deleted meanwhile
+		}
 		return controller.Result{}, err
 	}
 	// Account the pod at once, so that the next pod of this drain sees

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/orchestra-go/orchestra"
+	"github.com/orchestra-go/orchestra/store"
 	"github.com/orchestra-go/orchestra/vtime"
 	"github.com/orchestra-go/orchestra/workload"
 )
@@ -210,5 +211,44 @@ func TestWatchKind(t *testing.T) {
 	ev, ok := w.TryNext()
 	if !ok || ev.Type != "ADDED" || ev.Object.GetObjectMeta().Name != "p" {
 		t.Fatalf("first event %v %v", ev.Type, ok)
+	}
+}
+
+// TestBindingIsOneWrite checks that the scheduler binds as Kubernetes'
+// pods/binding does: spec.nodeName and PodScheduled=True arrive in one
+// write, and the pod's generation stays 1 (a binding is no spec update).
+func TestBindingIsOneWrite(t *testing.T) {
+	c := newVirtualCluster(t, "node-a")
+	var bound []*workload.Pod
+	c.OnChange(func(ev store.Event) {
+		if p, ok := ev.Object.(*workload.Pod); ok && p.Spec.NodeName != "" && len(bound) == 0 {
+			bound = append(bound, p.DeepCopy())
+		}
+	})
+	pod := &workload.Pod{
+		ObjectMeta: workload.ObjectMeta{Name: "web"},
+		Spec:       workload.PodSpec{Containers: []workload.Container{{Name: "main", Image: "nginx"}}},
+	}
+	if _, err := c.Apply(pod); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if len(bound) != 1 {
+		t.Fatal("the pod was never bound")
+	}
+	p := bound[0]
+	var sched *workload.PodCondition
+	for i := range p.Status.Conditions {
+		if p.Status.Conditions[i].Type == workload.PodScheduled {
+			sched = &p.Status.Conditions[i]
+		}
+	}
+	if sched == nil || sched.Status != workload.ConditionTrue || !sched.LastTransitionTime.Equal(t0) {
+		t.Errorf("first state with a node has PodScheduled %+v, want True since %v", sched, t0)
+	}
+	if p.Generation != 1 || p.Status.Phase != workload.PodPending {
+		t.Errorf("bound pod: generation %d phase %q, want 1 and Pending", p.Generation, p.Status.Phase)
 	}
 }

@@ -399,7 +399,9 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 		}
 		return controller.Result{}, nil
 	}
-	err = k.c.rt.CreatePod(ctx, p.DeepCopy())
+	// The stored pod itself: a runtime neither changes nor keeps it
+	// (workload.Runtime), so no copy is needed.
+	err = k.c.rt.CreatePod(ctx, p)
 	switch {
 	case err == nil, errors.Is(err, workload.ErrPodExists):
 	case errors.Is(err, workload.ErrNodeNotFound):

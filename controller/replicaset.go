@@ -436,12 +436,17 @@ func (c *replicaSetController) claim(rs *workload.ReplicaSet, owned, adopt, rele
 func (c *replicaSetController) apply(rs *workload.ReplicaSet, d rsDecision) error {
 	s, ev := c.deps.Store, c.deps.Events
 	if d.Create > 0 {
-		prefix := GenerateNamePrefix(rs.Name)
+		// One copy of the template, admitted (defaulted) once, that the
+		// new pods share: each is adopted by the store (stored objects are
+		// never changed, and admission finds nothing left to change).
+		tmpl := NewPodFromTemplate(&rs.Spec.Template, rs, "", GenerateNamePrefix(rs.Name))
+		workload.DefaultPod(tmpl)
 		for _, batch := range slowStartBatches(d.Create) {
 			var firstErr error
 			for range batch {
-				pod := NewPodFromTemplate(&rs.Spec.Template, rs, "", prefix)
-				out, err := s.Create(pod)
+				pod := new(workload.Pod)
+				*pod = *tmpl
+				out, err := s.Create(pod, store.Adopt, store.SharedResult)
 				if err != nil {
 					ev.Eventf(rs, workload.EventTypeWarning, EventFailedCreate, "Error creating: %v", err)
 					if firstErr == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -61,6 +62,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 		{"Errors", testErrors},
 		{"ListThenWatch", testListThenWatch},
 		{"RunToCompletion", testRunToCompletion},
+		{"CreatePodLeavesInputAlone", testCreatePodLeavesInputAlone},
 		{"ExitCode", testExitCode},
 		{"OnFailureSucceeds", testOnFailureSucceeds},
 		{"RestartOnFailureWithBackoff", testRestartBackoff},
@@ -312,6 +314,38 @@ func testRunToCompletion(t *testing.T, s *suite) {
 	}
 	if p := s.pod("done"); p.Status.StartTime == nil {
 		t.Fatal("no startTime")
+	}
+}
+
+// testCreatePodLeavesInputAlone checks the CreatePod contract of
+// workload.Runtime: the runtime neither changes the pod it is given nor
+// keeps it (the cluster passes its stored, shared pod), so changing the
+// caller's pod afterwards changes nothing the runtime reports.
+func testCreatePodLeavesInputAlone(t *testing.T, s *suite) {
+	p := s.create("input", workload.RestartPolicyNever, Behavior{RunFor: 2 * s.h.Tick})
+	before := p.DeepCopy()
+	// The caller may change or reuse its pod once CreatePod returned.
+	p.Labels = map[string]string{"changed": "after-create"}
+	for i := range p.Spec.Containers {
+		p.Spec.Containers[i].Name = "changed"
+	}
+	s.waitFor("pod input Succeeded", 20*s.h.Tick, func() bool { return phase(s.pod("input")) == workload.PodSucceeded })
+	got := s.pod("input")
+	if got.Labels["changed"] != "" {
+		t.Errorf("the runtime reports labels %v that the caller set after CreatePod", got.Labels)
+	}
+	for i, cs := range got.Status.ContainerStatuses {
+		if cs.Name != before.Spec.Containers[i].Name {
+			t.Errorf("container status %d is named %q, want %q as created", i, cs.Name, before.Spec.Containers[i].Name)
+		}
+	}
+	// And the runtime did not change the caller's pod.
+	p.Labels = before.Labels
+	for i := range p.Spec.Containers {
+		p.Spec.Containers[i].Name = before.Spec.Containers[i].Name
+	}
+	if !reflect.DeepEqual(p, before) {
+		t.Errorf("CreatePod changed its input:\nbefore %+v\nafter  %+v", before, p)
 	}
 }
 

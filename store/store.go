@@ -752,6 +752,10 @@ func (s *Store) commit(typ string, kind string, ki *kindIndex, e *entry, obj wor
 	obj.GetObjectMeta().ResourceVersion = strconv.FormatUint(s.rv, 10)
 	if e.obj != nil && sameIndexKeys(e.obj, obj) {
 		e.obj = obj // a status update: the indexes stay as they are
+	} else if e.obj != nil && sameLabelsAndOwners(e.obj, obj) {
+		s.unindexNode(e) // a binding: only the node index changes
+		e.obj = obj
+		s.indexNode(e)
 	} else {
 		s.unindex(kind, ki, e)
 		e.obj = obj
@@ -799,6 +803,11 @@ func (s *Store) index(kind string, ki *kindIndex, e *entry) {
 		}
 		set.add(e)
 	}
+	s.indexNode(e)
+}
+
+// indexNode adds e (a pod with its current object) to the node index.
+func (s *Store) indexNode(e *entry) {
 	if node := nodeNameOf(e.obj); node != "" {
 		set := s.nodes[node]
 		if set == nil {
@@ -839,6 +848,11 @@ func (s *Store) unindex(kind string, ki *kindIndex, e *entry) {
 			delete(s.owners, key)
 		}
 	}
+	s.unindexNode(e)
+}
+
+// unindexNode removes e (with its current object) from the node index.
+func (s *Store) unindexNode(e *entry) {
 	if node := nodeNameOf(e.obj); node != "" {
 		set := s.nodes[node]
 		if set != nil {
@@ -1007,9 +1021,14 @@ func (s *Store) ListPodsOnNode(nodeName string) []*workload.Pod {
 // sameIndexKeys reports whether a and b have the same labels, owner
 // references and node name, the keys of the secondary indexes.
 func sameIndexKeys(a, b workload.Object) bool {
+	return nodeNameOf(a) == nodeNameOf(b) && sameLabelsAndOwners(a, b)
+}
+
+// sameLabelsAndOwners reports whether a and b have the same labels and
+// owner references.
+func sameLabelsAndOwners(a, b workload.Object) bool {
 	am, bm := a.GetObjectMeta(), b.GetObjectMeta()
-	if len(am.Labels) != len(bm.Labels) || len(am.OwnerReferences) != len(bm.OwnerReferences) ||
-		nodeNameOf(a) != nodeNameOf(b) {
+	if len(am.Labels) != len(bm.Labels) || len(am.OwnerReferences) != len(bm.OwnerReferences) {
 		return false
 	}
 	for k, v := range am.Labels {

@@ -71,6 +71,10 @@ type Runtime interface {
 	// metadata (name, namespace, uid, labels, owners) is kept as given. It
 	// fails with an error wrapping ErrNodeNotFound when that node does not
 	// exist and ErrPodExists when a pod of that namespace and name does.
+	//
+	// The runtime must not change pod, nor anything it points to, and must
+	// copy what it keeps: the cluster passes its stored pod, which other
+	// readers share, and a caller may reuse its pod once CreatePod returns.
 	CreatePod(ctx context.Context, pod *Pod) error
 	// DeletePod stops a pod: its containers are asked to stop, are killed
 	// when grace has passed, and the pod is then gone (a Deleted event). A
