@@ -415,12 +415,12 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 		k.c.rec.Eventf(p, workload.EventTypeWarning, "FailedCreatePodSandBox", "starting the pod failed: %v", err)
 		return controller.Result{}, err
 	}
-	// A shallow copy with a new finalizer list: the store copies what it
-	// keeps, and the stored pod is not touched.
+	// A shallow copy with a new finalizer list, adopted by the store: it
+	// shares the rest with the stored pod, which nobody changes.
 	np := *p
 	np.Finalizers = append(slices.Clip(p.Finalizers), controller.RuntimeFinalizer)
 	np.ResourceVersion = ""
-	if _, err := k.c.store.Update(&np, store.NoResult); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if _, err := k.c.store.Update(&np, store.NoResult, store.Adopt); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return controller.Result{}, err
 	}
 	return controller.Result{}, nil

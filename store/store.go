@@ -470,7 +470,7 @@ func checkUID(stored workload.Object, want string) error {
 // the update leaves an object being deleted without finalizers, the object
 // is removed and watchers see a Deleted event.
 func (s *Store) Update(obj workload.Object, opts ...WriteOption) (workload.Object, error) {
-	ti, c, err := checkObject(obj, false)
+	ti, c, err := checkObject(obj, has(opts, Adopt))
 	if err != nil {
 		return nil, err
 	}
@@ -570,7 +570,10 @@ const (
 	// nobody changes those either: a controller that stamps out many pods
 	// from one template saves a deep copy of each. Admission
 	// (Config.Admit) sees the adopted object: in shared memory it must
-	// find nothing to change. Update and UpdateStatus ignore Adopt.
+	// find nothing to change. Update with Adopt keeps obj itself too
+	// (only its metadata and status fields are set, never what they point
+	// to): a writer may pass a shallow copy of a stored object with a few
+	// fields replaced. UpdateStatus ignores Adopt.
 	Adopt WriteOption = 4
 )
 

@@ -91,6 +91,41 @@ func TestAdoptCreate(t *testing.T) {
 	}
 }
 
+// TestAdoptUpdate: Update with Adopt keeps the caller's shallow copy of a
+// stored object, which shares the rest of its memory with it, and the
+// object stored before stays as it was.
+func TestAdoptUpdate(t *testing.T) {
+	s := New(Config{Seed: 1})
+	in := &workload.Pod{ObjectMeta: workload.ObjectMeta{Name: "a", Labels: map[string]string{"app": "web"}},
+		Spec: workload.PodSpec{Containers: []workload.Container{{Name: "main", Image: "nginx"}}}}
+	in.Status.Phase = workload.PodRunning
+	if _, err := s.Create(in); err != nil {
+		t.Fatal(err)
+	}
+	o, _ := s.Peek("Pod", "default", "a")
+	old := o.(*workload.Pod)
+	np := *old
+	np.Finalizers = []string{"example.com/keep"}
+	np.Status = workload.PodStatus{} // ignored: Update keeps the stored status
+	if _, err := s.Update(&np, Adopt, NoResult); err != nil {
+		t.Fatal(err)
+	}
+	now, _ := s.Peek("Pod", "default", "a")
+	if now != workload.Object(&np) {
+		t.Fatal("Update with Adopt stored a copy")
+	}
+	if np.Status.Phase != workload.PodRunning || np.ResourceVersion == old.ResourceVersion || np.Generation != old.Generation {
+		t.Fatalf("adopted update: phase %q rv %s (was %s) generation %d (was %d): want the stored status, a new version, the same generation",
+			np.Status.Phase, np.ResourceVersion, old.ResourceVersion, np.Generation, old.Generation)
+	}
+	if len(old.Finalizers) != 0 || old.Status.Phase != workload.PodRunning {
+		t.Fatalf("the object stored before changed: %+v", old.ObjectMeta)
+	}
+	if got := s.List("Pod", "default", labels.SelectorFromSet(labels.Set{"app": "web"})); len(got) != 1 {
+		t.Fatalf("app=web: %d pods after the update, want 1", len(got))
+	}
+}
+
 // TestDeleteBumpsGeneration: marking an object for deletion bumps its
 // generation once (the API server's BeforeDelete / markAsDeleting); a
 // second delete changes nothing.
