@@ -33,7 +33,16 @@ type accounting struct {
 	node        string
 	terminating bool
 	uid         string
-	generation  int64 // the spec's version: a changed spec is re-accounted
+	generation  int64  // the spec's version: a changed spec is re-accounted
+	controller  string // the controller's uid: spreading counts by it
+}
+
+func accountingOf(p *workload.Pod) accounting {
+	acc := accounting{node: p.Spec.NodeName, terminating: p.DeletionTimestamp != nil, uid: p.UID, generation: p.Generation}
+	if ref := workload.ControllerOf(p); ref != nil {
+		acc.controller = ref.UID
+	}
+	return acc
 }
 
 // unschedulableRetry is how long a pod that fits nowhere waits before it is
@@ -106,9 +115,11 @@ func (b *binder) Handle(ev store.Event, enqueue func(string)) {
 			}
 			return
 		}
-		acc := accounting{node: o.Spec.NodeName, terminating: o.DeletionTimestamp != nil, uid: o.UID, generation: o.Generation}
-		if old, ok := b.accounted[key]; ok && old == acc {
-			return // a status update: nothing the scheduler counts changed
+		acc := accountingOf(o)
+		if old, ok := b.accounted[key]; ok && old == acc && b.snap.RefreshPod(o) {
+			// A status update: nothing the scheduler counts changed. The
+			// snapshot now holds this version, not the one it replaces.
+			return
 		}
 		b.accounted[key] = acc
 		if err := b.snap.UpdatePod(o); err != nil {
@@ -180,7 +191,7 @@ func (b *binder) Reconcile(ctx context.Context, key string) (controller.Result, 
 	// Account the pod at once, so that the next pod of this drain sees
 	// the node's resources taken even before the store event arrives.
 	_ = b.snap.UpdatePod(sp)
-	b.accounted[key] = accounting{node: sp.Spec.NodeName, uid: sp.UID, generation: sp.Generation}
+	b.accounted[key] = accountingOf(sp)
 	b.c.rec.Eventf(sp, workload.EventTypeNormal, "Scheduled", "%s", scheduler.ScheduledMessage(sp, res.Node))
 	return controller.Result{}, nil
 }

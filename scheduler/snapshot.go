@@ -425,6 +425,25 @@ func (s *Snapshot) AddPod(pod *workload.Pod) error {
 // UpdatePod is AddPod: both add or replace.
 func (s *Snapshot) UpdatePod(pod *workload.Pod) error { return s.AddPod(pod) }
 
+// RefreshPod replaces the object recorded for pod's namespace and name with
+// pod, a newer version of the same pod whose scheduling inputs did not
+// change (its node, spec, controller and deletion state: a status update),
+// without accounting it again, so that the snapshot does not keep the
+// older version alive. It reports whether that pod was recorded on pod's
+// node; when it was not, nothing changes (use AddPod).
+func (s *Snapshot) RefreshPod(pod *workload.Pod) bool {
+	if pod == nil {
+		return false
+	}
+	e := s.pods[podID{pod.Namespace, pod.Name}]
+	if e == nil || e.node.name != pod.Spec.NodeName {
+		return false
+	}
+	e.pod = pod
+	e.node.Pods[e.idx] = pod
+	return true
+}
+
 // RemovePod forgets the pod with pod's namespace and name; forgetting an
 // unknown pod does nothing.
 func (s *Snapshot) RemovePod(pod *workload.Pod) {

@@ -238,3 +238,37 @@ func TestNodeInfoAccessors(t *testing.T) {
 		t.Errorf("accessors (-want +got):\n%s", diff)
 	}
 }
+
+// TestSnapshotRefreshPod: RefreshPod swaps in a newer version of a pod
+// (a status update) without accounting it again, and refuses a pod it
+// does not hold on that node.
+func TestSnapshotRefreshPod(t *testing.T) {
+	v1 := mkPod("p", onNode("a"), requests("1", "1Gi"), ownedBy("rs"))
+	snap, err := NewSnapshot([]*workload.Node{mkNode("a"), mkNode("b")}, []*workload.Pod{v1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := summarize(snap)
+	v2 := v1.DeepCopy()
+	v2.Status.Phase = workload.PodRunning
+	if !snap.RefreshPod(v2) {
+		t.Fatal("RefreshPod of a recorded pod reported false")
+	}
+	if got := snap.Node("a").Pods; len(got) != 1 || got[0] != v2 {
+		t.Fatalf("node a holds %v, want the new version only", got)
+	}
+	if diff := cmp.Diff(before, summarize(snap)); diff != "" {
+		t.Errorf("RefreshPod changed the accounting (-before +after):\n%s", diff)
+	}
+	moved := v2.DeepCopy()
+	moved.Spec.NodeName = "b"
+	unknown := mkPod("q", onNode("a"))
+	for _, p := range []*workload.Pod{nil, moved, unknown} {
+		if snap.RefreshPod(p) {
+			t.Errorf("RefreshPod(%v) = true, want false", p)
+		}
+	}
+	if got := snap.Node("a").Pods; len(got) != 1 || got[0] != v2 || len(snap.Node("b").Pods) != 0 {
+		t.Error("a refused RefreshPod changed the snapshot")
+	}
+}
