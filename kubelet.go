@@ -234,9 +234,11 @@ func (m *runtimeMirror) podChanged(ctx context.Context, rp *workload.Pod) {
 		}
 		return
 	}
-	// A shallow copy is enough: UpdateStatus copies what it keeps, and
-	// neither the stored pod nor the runtime's is modified here.
-	np := *p
+	// The store adopts np: it keeps np with the stored metadata and spec,
+	// and the runtime's status memory as it is (the runtime never
+	// modifies a pod it reported, nor does anyone else). Only a merged
+	// condition list is new.
+	np := &workload.Pod{ObjectMeta: workload.ObjectMeta{Namespace: p.Namespace, Name: p.Name, UID: p.UID}}
 	np.Status = rp.Status
 	cloned := false
 	for _, t := range []string{workload.PodScheduled, workload.DisruptionTarget} {
@@ -244,7 +246,7 @@ func (m *runtimeMirror) podChanged(ctx context.Context, rp *workload.Pod) {
 		if c == nil {
 			continue
 		}
-		if rc := controller.PodCondition(&np, t); rc != nil && *rc == *c {
+		if rc := controller.PodCondition(np, t); rc != nil && *rc == *c {
 			continue
 		}
 		if !cloned {
@@ -253,8 +255,7 @@ func (m *runtimeMirror) podChanged(ctx context.Context, rp *workload.Pod) {
 		}
 		np.Status.Conditions = setPodCondition(np.Status.Conditions, *c)
 	}
-	np.ResourceVersion = ""
-	if err := m.c.store.SetStatus(&np); err != nil {
+	if err := m.c.store.SetStatus(np, store.Adopt); err != nil {
 		m.c.logger.Warn("mirroring pod status failed", "pod", p.Namespace+"/"+p.Name, "err", err)
 	}
 }

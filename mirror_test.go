@@ -134,3 +134,81 @@ func TestRuntimeWatchEndsAndListFails(t *testing.T) {
 		t.Fatalf("node-b, added while the runtime was down: %v", err)
 	}
 }
+
+// reportingRuntime is a fake runtime that remembers the last pod each of
+// its watches reported, by name.
+type reportingRuntime struct {
+	*fake.Runtime
+	last map[string]*workload.Pod
+}
+
+type reportingWatch struct {
+	workload.Watcher
+	r *reportingRuntime
+}
+
+func (w reportingWatch) TryNext() (workload.WatchEvent, bool) {
+	ev, ok := w.Watcher.TryNext()
+	if p, isPod := ev.Object.(*workload.Pod); ok && isPod {
+		w.r.last[p.Name] = p
+	}
+	return ev, ok
+}
+
+func (r *reportingRuntime) Watch(ctx context.Context, version uint64) (workload.Watcher, error) {
+	w, err := r.Runtime.Watch(ctx, version)
+	if err != nil {
+		return nil, err
+	}
+	return reportingWatch{Watcher: w, r: r}, nil
+}
+
+// TestMirrorKeepsReportedStatus: the store keeps the status the runtime
+// reported without copying it (runtimes never modify a reported pod), and
+// still hands callers copies they may change freely.
+func TestMirrorKeepsReportedStatus(t *testing.T) {
+	clock := vtime.NewVirtual(t0)
+	f, err := fake.New(fake.Config{Clock: clock, Behaviors: []fake.Behavior{{RunFor: workload.Ptr(time.Minute)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rt := &reportingRuntime{Runtime: f, last: map[string]*workload.Pod{}}
+	c, err := orchestra.New(orchestra.Config{Runtime: rt, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := f.AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: "n"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Apply(&workload.Pod{ObjectMeta: workload.ObjectMeta{Name: "p"},
+		Spec: workload.PodSpec{Containers: []workload.Container{{Name: "main", Image: "x"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(90 * time.Second); err != nil { // started, exited, restarted
+		t.Fatal(err)
+	}
+	o, err := c.Store().Peek("Pod", "default", "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, reported := o.(*workload.Pod), rt.last["p"]
+	if reported == nil || stored.Status.ContainerStatuses[0].RestartCount != 1 {
+		t.Fatalf("reported %v, stored status %+v: want one restart", reported != nil, stored.Status)
+	}
+	if &stored.Status.ContainerStatuses[0] != &reported.Status.ContainerStatuses[0] ||
+		&stored.Status.Conditions[0] != &reported.Status.Conditions[0] {
+		t.Fatal("the store copied the reported status instead of keeping it")
+	}
+	got, err := c.Get("Pod", "default", "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gp := got.(*workload.Pod)
+	gp.Status.ContainerStatuses[0].RestartCount = 99
+	gp.Status.Conditions[0].Status = "Changed"
+	if stored.Status.ContainerStatuses[0].RestartCount != 1 || reported.Status.Conditions[0].Status == "Changed" {
+		t.Fatal("changing what Get returned changed the stored or reported pod")
+	}
+}

@@ -89,12 +89,13 @@ func semanticEqual(a, b reflect.Value) bool {
 		}
 		return qa.Cmp(*qb) == 0
 	case wTimeType:
-		if a.CanInterface() && b.CanInterface() {
-			return a.Interface().(workload.Time).Equal(b.Interface().(workload.Time).Time)
+		// Through pointers when addressable: boxing a time allocates.
+		if ta, tb := timeOf(a), timeOf(b); ta != nil && tb != nil {
+			return ta.Equal(*tb)
 		}
 	case timeType:
-		if a.CanInterface() && b.CanInterface() {
-			return a.Interface().(time.Time).Equal(b.Interface().(time.Time))
+		if ta, tb := timeOf(a), timeOf(b); ta != nil && tb != nil {
+			return ta.Equal(*tb)
 		}
 	}
 	switch a.Kind() {
@@ -170,6 +171,30 @@ func semanticEqual(a, b reflect.Value) bool {
 		return a.Pointer() == b.Pointer()
 	}
 	return false
+}
+
+// timeOf returns a pointer to the time.Time that v (a time.Time or a
+// workload.Time) holds, without copying when v is addressable, or nil when
+// it cannot be read.
+func timeOf(v reflect.Value) *time.Time {
+	if v.CanAddr() && v.Addr().CanInterface() {
+		switch p := v.Addr().Interface().(type) {
+		case *time.Time:
+			return p
+		case *workload.Time:
+			return &p.Time
+		}
+	}
+	if !v.CanInterface() {
+		return nil
+	}
+	switch t := v.Interface().(type) {
+	case time.Time:
+		return &t
+	case workload.Time:
+		return &t.Time
+	}
+	return nil
 }
 
 // quantityOf returns a pointer to the quantity held by v without copying

@@ -70,3 +70,18 @@ func TestSemanticEqual(t *testing.T) {
 		})
 	}
 }
+
+// TestSemanticEqualTimesDoNotAllocate: times are compared through
+// pointers, not boxed into interfaces (an allocation each).
+func TestSemanticEqualTimesDoNotAllocate(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := &workload.JobStatus{StartTime: workload.NewTimePtr(now), Conditions: []workload.Condition{{Type: "Complete", LastTransitionTime: workload.NewTime(now)}}}
+	b := a.DeepCopy()
+	av, bv := reflect.ValueOf(a).Elem(), reflect.ValueOf(b).Elem()
+	if !semanticEqual(av, bv) {
+		t.Fatal("equal statuses compare unequal")
+	}
+	if n := testing.AllocsPerRun(100, func() { semanticEqual(av, bv) }); n != 0 {
+		t.Fatalf("semanticEqual of two job statuses: %v allocations, want 0", n)
+	}
+}

@@ -545,9 +545,10 @@ func (s *Store) Update(obj workload.Object, opts ...WriteOption) (workload.Objec
 // namespace and name with obj's status; everything else in obj is ignored.
 // It returns a copy of what was stored. Preconditions as for Update. It
 // fails with ErrInvalid for kinds without a Status field. An unchanged
-// status is not written.
+// status is not written. With Adopt the store keeps obj itself, its
+// status memory included, as the new stored object (see Adopt).
 func (s *Store) UpdateStatus(obj workload.Object, opts ...WriteOption) (workload.Object, error) {
-	return s.updateStatus(obj, !has(opts, NoResult))
+	return s.updateStatus(obj, !has(opts, NoResult), has(opts, Adopt))
 }
 
 // WriteOption changes how Create, Update and UpdateStatus answer.
@@ -573,7 +574,15 @@ const (
 	// find nothing to change. Update with Adopt keeps obj itself too
 	// (only its metadata and status fields are set, never what they point
 	// to): a writer may pass a shallow copy of a stored object with a few
-	// fields replaced. UpdateStatus ignores Adopt.
+	// fields replaced.
+	//
+	// With UpdateStatus and SetStatus, Adopt makes the store keep obj
+	// itself as the new stored object, after setting everything in it but
+	// the status to the stored object's (sharing that memory): the status
+	// is neither copied nor compared through a copy. The caller gives obj
+	// up as for Create; its status may share memory with objects nobody
+	// changes (a runtime's reported pod, which the runtime never modifies
+	// once reported).
 	Adopt WriteOption = 4
 )
 
@@ -581,13 +590,14 @@ const (
 func has(opts []WriteOption, o WriteOption) bool { return slices.Contains(opts, o) }
 
 // SetStatus is UpdateStatus for writers that do not need the stored
-// object back (the runtime's status reports): it saves the copy out.
-func (s *Store) SetStatus(obj workload.Object) error {
-	_, err := s.updateStatus(obj, false)
+// object back (the runtime's status reports): it saves the copy out. The
+// only option it heeds is Adopt.
+func (s *Store) SetStatus(obj workload.Object, opts ...WriteOption) error {
+	_, err := s.updateStatus(obj, false, has(opts, Adopt))
 	return err
 }
 
-func (s *Store) updateStatus(obj workload.Object, result bool) (workload.Object, error) {
+func (s *Store) updateStatus(obj workload.Object, result, adopt bool) (workload.Object, error) {
 	// Only the status of obj is stored: it is compared in place and
 	// copied alone, never the whole object.
 	if obj == nil {
@@ -628,7 +638,15 @@ func (s *Store) updateStatus(obj workload.Object, result bool) (workload.Object,
 		return nil, err
 	}
 	ov := reflect.ValueOf(old).Elem()
-	if semanticEqual(ovIn.Field(ti.status), ov.Field(ti.status)) {
+	var same bool
+	pin, isPod := obj.(*workload.Pod)
+	po, ok := old.(*workload.Pod)
+	if isPod = isPod && ok; isPod {
+		same = podStatusEqual(&pin.Status, &po.Status)
+	} else {
+		same = semanticEqual(ovIn.Field(ti.status), ov.Field(ti.status))
+	}
+	if same {
 		s.mu.Unlock()
 		if !result {
 			return nil, nil
@@ -637,11 +655,25 @@ func (s *Store) updateStatus(obj workload.Object, result bool) (workload.Object,
 	}
 	// Everything but the status comes from the stored object; sharing
 	// its memory is safe because stored objects are never modified.
-	st := reflect.New(ov.Type()).Elem()
-	st.Set(ov)
-	n := st.Addr().Interface().(workload.Object)
-	if !workload.CopyStatus(n, obj) {
-		st.Field(ti.status).Set(reflect.ValueOf(obj.DeepCopyObject()).Elem().Field(ti.status))
+	var n workload.Object
+	switch {
+	case adopt && isPod:
+		pin.TypeMeta, pin.ObjectMeta, pin.Spec = po.TypeMeta, po.ObjectMeta, po.Spec
+		n = obj
+	case adopt:
+		for i := range ov.NumField() {
+			if i != ti.status {
+				ovIn.Field(i).Set(ov.Field(i))
+			}
+		}
+		n = obj
+	default:
+		st := reflect.New(ov.Type()).Elem()
+		st.Set(ov)
+		n = st.Addr().Interface().(workload.Object)
+		if !workload.CopyStatus(n, obj) {
+			st.Field(ti.status).Set(reflect.ValueOf(obj.DeepCopyObject()).Elem().Field(ti.status))
+		}
 	}
 	s.commit(Modified, kind, ki, e, n)
 	s.mu.Unlock()

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/orchestra-go/orchestra/workload"
@@ -142,5 +143,74 @@ func TestDeleteBumpsGeneration(t *testing.T) {
 		if m := o.GetObjectMeta(); m.Generation != 2 || m.DeletionTimestamp == nil {
 			t.Fatalf("generation %d deletionTimestamp %v, want 2 and set", m.Generation, m.DeletionTimestamp)
 		}
+	}
+}
+
+// TestAdoptStatus: UpdateStatus and SetStatus with Adopt keep the caller's
+// object itself, with the stored metadata and spec and the caller's status
+// memory; what else the caller put in it is ignored. For a kind other than
+// Pod too, which goes through the reflective path.
+func TestAdoptStatus(t *testing.T) {
+	s := New(Config{Seed: 1})
+	if _, err := s.Create(pod("default", "p", map[string]string{"app": "web"})); err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := s.Peek("Pod", "default", "p")
+	conds := []workload.PodCondition{{Type: workload.PodReady, Status: workload.ConditionTrue}}
+	in := &workload.Pod{
+		ObjectMeta: workload.ObjectMeta{Namespace: "default", Name: "p", Labels: map[string]string{"app": "db"}},
+		Spec:       workload.PodSpec{NodeName: "elsewhere"},
+		Status:     workload.PodStatus{Phase: workload.PodRunning, Conditions: conds},
+	}
+	w, err := s.Watch("Pod", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	if err := s.SetStatus(in, Adopt); err != nil {
+		t.Fatal(err)
+	}
+	peek, _ := s.Peek("Pod", "default", "p")
+	p := peek.(*workload.Pod)
+	if p != in {
+		t.Fatal("SetStatus with Adopt stored a copy")
+	}
+	if &p.Status.Conditions[0] != &conds[0] || p.Status.Phase != workload.PodRunning {
+		t.Fatal("the adopted status was copied or lost")
+	}
+	if p.Labels["app"] != "web" || p.Spec.NodeName != "" || p.UID != stored.GetObjectMeta().UID ||
+		len(p.Spec.Containers) != 1 || p.ResourceVersion == stored.GetObjectMeta().ResourceVersion {
+		t.Fatalf("adopted pod has the caller's metadata or spec, or no new version: %+v %+v", p.ObjectMeta, p.Spec)
+	}
+	if got := s.List("Pod", "", labels.SelectorFromSet(labels.Set{"app": "web"})); len(got) != 1 {
+		t.Fatalf("app=web: %d pods, want the pod still indexed by its stored labels", len(got))
+	}
+	if ev, ok := w.TryNext(); !ok || ev.Object != workload.Object(in) {
+		t.Fatalf("watch event %+v, want the adopted object", ev)
+	}
+	// The same status again (another object, equal content) is no write.
+	again := &workload.Pod{ObjectMeta: workload.ObjectMeta{Namespace: "default", Name: "p"},
+		Status: workload.PodStatus{Phase: workload.PodRunning, Conditions: slices.Clone(conds)}}
+	rv := s.ResourceVersion()
+	if out, err := s.UpdateStatus(again, Adopt); err != nil || s.ResourceVersion() != rv || out.(*workload.Pod) == again {
+		t.Fatalf("unchanged status: err %v, version %d -> %d", err, rv, s.ResourceVersion())
+	}
+	// A wrong uid is a conflict, and nothing is stored.
+	bad := &workload.Pod{ObjectMeta: workload.ObjectMeta{Namespace: "default", Name: "p", UID: "other"},
+		Status: workload.PodStatus{Phase: workload.PodFailed}}
+	if err := s.SetStatus(bad, Adopt); !errors.Is(err, ErrConflict) {
+		t.Fatalf("wrong uid: err %v, want ErrConflict", err)
+	}
+
+	// A Deployment: the reflective path.
+	if _, err := s.Create(&workload.Deployment{ObjectMeta: workload.ObjectMeta{Name: "d"}, Spec: workload.DeploymentSpec{Replicas: workload.Ptr(int32(3))}}); err != nil {
+		t.Fatal(err)
+	}
+	d := &workload.Deployment{ObjectMeta: workload.ObjectMeta{Name: "d", Namespace: "default"}, Status: workload.DeploymentStatus{Replicas: 2}}
+	if _, err := s.UpdateStatus(d, Adopt, NoResult); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Peek("Deployment", "default", "d"); got != workload.Object(d) || d.Spec.Replicas == nil || *d.Spec.Replicas != 3 || d.Status.Replicas != 2 {
+		t.Fatalf("adopted deployment: %+v", d)
 	}
 }

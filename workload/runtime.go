@@ -62,7 +62,10 @@ type Runtime interface {
 	// state, to pass to Watch.
 	List(ctx context.Context) (nodes []*Node, pods []*Pod, version uint64, err error)
 	// Watch streams every node and pod change after version: Added,
-	// Modified and Deleted events whose Object is a *Node or a *Pod. When
+	// Modified and Deleted events whose Object is a *Node or a *Pod. An
+	// event's object is a snapshot: the runtime never modifies it (nor
+	// anything it points to) once reported, and receivers treat it as
+	// read-only, so they may keep it, or parts of it, without a copy. When
 	// the runtime can no longer serve changes from that version, Watch (or
 	// the watch later) ends with an error wrapping ErrWatchExpired, and
 	// the caller lists again.
