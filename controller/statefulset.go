@@ -52,8 +52,11 @@ const staleClaimRetry = time.Second
 //     highest ordinal down to partition, at most maxUnavailable (default
 //     1, int or percent of replicas rounded down, at least 1) unavailable
 //     at a time, counting every replica; ordinals below partition keep
-//     (and are recreated at) the current revision. OnDelete: a pod takes
-//     the update revision only when someone deletes it.
+//     (and are recreated at) the current revision. Under Parallel, pods of
+//     an old revision that are unavailable anyway (a broken first
+//     revision) are replaced at once, outside that budget
+//     (kubernetes/kubernetes#137409, fixed by #137666). OnDelete: a pod
+//     takes the update revision only when someone deletes it.
 //   - Revisions: each template is a ControllerRevision named
 //     "<set>-<hash>" (data: the template's JSON; revision number); a
 //     template seen before reuses its revision with a new number.

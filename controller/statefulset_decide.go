@@ -220,22 +220,46 @@ func decideStatefulSet(in stsInput, now time.Time) stsDecision {
 		return d
 	}
 	maxUnavailable := stsMaxUnavailable(set)
-	unavailable := 0
+	// outdated: a pod of an old revision the update may delete.
+	outdated := func(p *workload.Pod) bool {
+		return p != nil && p.DeletionTimestamp == nil && !slices.Contains(d.Delete, p) &&
+			p.Labels[workload.ControllerRevisionHashLabel] != in.UpdateRevision
+	}
+	unavailable, unavailableOutdated := 0, 0
 	for i, p := range replicas {
 		if created[i] || !stsHealthy(p, minReady, now) || slices.Contains(d.Delete, p) {
 			unavailable++
+			if !monotonic && outdated(p) {
+				unavailableOutdated++
+			}
 		}
 	}
-	deleted := 0
-	for i := n - 1; i >= stsPartition(set) && deleted < maxUnavailable-unavailable; i-- {
-		p := replicas[i]
-		if p == nil || p.DeletionTimestamp != nil || slices.Contains(d.Delete, p) ||
-			p.Labels[workload.ControllerRevisionHashLabel] == in.UpdateRevision {
-			continue
-		}
+	if unavailable >= maxUnavailable && unavailableOutdated == 0 {
+		return d
+	}
+	partition := stsPartition(set)
+	del := func(p *workload.Pod) {
 		d.Delete = append(d.Delete, p)
-		deleted++
 		d.Status.CurrentReplicas--
+	}
+	if !monotonic {
+		// Parallel: pods of an old revision that are unavailable anyway
+		// go first and cost no budget, then available ones within it. A
+		// pod that would come back at the current revision (rollingUpdate
+		// unset: ordinals below status.currentReplicas) is left alone,
+		// else it would be deleted and recreated for ever.
+		for i := n - 1; i >= partition; i-- {
+			if p := replicas[i]; outdated(p) && !stsHealthy(p, minReady, now) && !useCurrent(start+i) {
+				del(p)
+			}
+		}
+	}
+	budget := maxUnavailable - unavailable
+	for i := n - 1; i >= partition && budget > 0; i-- {
+		if p := replicas[i]; outdated(p) && (monotonic || stsHealthy(p, minReady, now)) {
+			del(p)
+			budget--
+		}
 	}
 	return d
 }
