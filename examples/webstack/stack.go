@@ -116,15 +116,17 @@ func (s *stack) register() {
 		claim := "data-" + ct.Pod().Name
 		v, _ := s.volumes.LoadOrStore(claim, newVolume())
 		fmt.Fprintf(ct.Stdout(), "mysql listening on %s, data in %s\n", ln.Addr(), claim)
+		ct.Ready() // as a readiness probe would: ready once it listens
 		return serveKV(ctx, ln, v.(*volume), ct.Stdout())
-	}))
+	}, inproc.WaitForReady()))
 	must(s.rt.Register("php-fpm", func(ctx context.Context, ct *inproc.Container) error {
 		ln, err := ct.Listen("tcp", 9000)
 		if err != nil {
 			return err
 		}
+		ct.Ready()
 		return servePHP(ctx, ln, ct.Pod().Name, s.dialMySQL)
-	}))
+	}, inproc.WaitForReady()))
 	must(s.rt.Register("squid", func(ctx context.Context, ct *inproc.Container) error {
 		ln, err := ct.Listen("tcp", 3128)
 		if err != nil {
@@ -136,8 +138,9 @@ func (s *stack) register() {
 		if err != nil {
 			return err
 		}
+		ct.Ready()
 		return serveSquid(ctx, ln, ct.Pod().Name, net.JoinHostPort(addrs[0], "9000"))
-	}))
+	}, inproc.WaitForReady()))
 	must(s.rt.Register("log-collector", func(ctx context.Context, ct *inproc.Container) error {
 		return s.collectLogs(ctx, ct)
 	}))
