@@ -115,6 +115,12 @@ func (p *cronPlan) event(typ, reason, format string, args ...any) {
 	p.Events = append(p.Events, cronEvent{typ, reason, fmt.Sprintf(format, args...)})
 }
 
+// eventMsg adds an event with a message already formatted (for the events
+// of every sync, which a Sprintf would cost more).
+func (p *cronPlan) eventMsg(typ, reason, msg string) {
+	p.Events = append(p.Events, cronEvent{typ, reason, msg})
+}
+
 // cronJobFinished reports whether a Job has finished, and how: a Complete or
 // Failed condition with status True.
 func cronJobFinished(j *workload.Job) (bool, string) {
@@ -130,7 +136,9 @@ func cronJobFinished(j *workload.Job) (bool, string) {
 // the slot in Unix minutes, as Kubernetes names them. The name is the
 // guard against running a slot twice.
 func cronJobName(cronJob string, slot time.Time) string {
-	return cronJob + "-" + strconv.FormatInt(slot.Unix()/60, 10)
+	var buf [64]byte
+	b := append(append(buf[:0], cronJob...), '-')
+	return string(strconv.AppendInt(b, slot.Unix()/60, 10))
 }
 
 // missedRunsPolicy returns the CronJob's missed-run policy.
@@ -172,11 +180,11 @@ func decideCronJob(in cronInput) cronPlan {
 			st.Active = append(st.Active, jobRef(j))
 		case finished && active:
 			st.Active = slices.DeleteFunc(st.Active, func(r workload.ObjectReference) bool { return r.UID == j.UID })
-			plan.event(workload.EventTypeNormal, CronReasonSawCompletedJob, "Saw completed job: %s, condition: %s", j.Name, cond)
+			plan.eventMsg(workload.EventTypeNormal, CronReasonSawCompletedJob, "Saw completed job: "+j.Name+", condition: "+cond)
 		}
 		if finished && cond == workload.JobComplete && j.Status.CompletionTime != nil {
 			if st.LastSuccessfulTime == nil || j.Status.CompletionTime.After(st.LastSuccessfulTime.Time) {
-				st.LastSuccessfulTime = workload.NewTimePtr(j.Status.CompletionTime.Time)
+				st.LastSuccessfulTime = j.Status.CompletionTime // shared, read-only
 			}
 		}
 	}
@@ -357,7 +365,8 @@ func historyDeletes(cj *workload.CronJob, jobs []*workload.Job, plan *cronPlan) 
 	if !over(nOK, cj.Spec.SuccessfulJobsHistoryLimit) && !over(nFailed, cj.Spec.FailedJobsHistoryLimit) {
 		return nil
 	}
-	var ok, failed []*workload.Job
+	ok := make([]*workload.Job, 0, nOK)
+	failed := make([]*workload.Job, 0, nFailed)
 	for _, j := range jobs {
 		if j.DeletionTimestamp != nil {
 			continue
@@ -370,6 +379,9 @@ func historyDeletes(cj *workload.CronJob, jobs []*workload.Job, plan *cronPlan) 
 		}
 	}
 	var out []cronDelete
+	if n := max(0, nOK-int(deref32(cj.Spec.SuccessfulJobsHistoryLimit))) + max(0, nFailed-int(deref32(cj.Spec.FailedJobsHistoryLimit))); n > 0 {
+		out = make([]cronDelete, 0, n)
+	}
 	trim := func(js []*workload.Job, limit *int32) {
 		if limit == nil || len(js) <= int(*limit) {
 			return
@@ -422,8 +434,10 @@ func fillJobFromCronTemplate(j *workload.Job, cj *workload.CronJob, slot time.Ti
 	} else {
 		clear(ann)
 	}
-	for k, v := range t.Annotations {
-		ann[k] = v
+	if len(t.Annotations) > 0 {
+		for k, v := range t.Annotations {
+			ann[k] = v
+		}
 	}
 	ann[workload.CronJobScheduledTimestamp] = slot.In(loc).Format(time.RFC3339)
 	j.TypeMeta = workload.TypeMeta{APIVersion: "batch/v1", Kind: "Job"}
@@ -441,6 +455,13 @@ func jobRef(j *workload.Job) workload.ObjectReference {
 		UID:        j.UID,
 		APIVersion: "batch/v1",
 	}
+}
+
+func deref32(p *int32) int32 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 func deref(s *string) string {
