@@ -45,6 +45,18 @@ type cachedCronJob struct {
 	// schedChangedAt is when spec.schedule or spec.timeZone last changed
 	// (zero: not since this controller started).
 	schedChangedAt time.Time
+	// owners is the owner references of the CronJob's Jobs (a controller
+	// reference to cj), shared by all of them: stored objects are never
+	// changed. Rebuilt when the UID changes.
+	owners []workload.OwnerReference
+}
+
+// jobOwners returns the owner references of the Jobs of e's CronJob.
+func (e *cachedCronJob) jobOwners() []workload.OwnerReference {
+	if len(e.owners) != 1 || e.owners[0].UID != e.cj.UID || e.owners[0].Name != e.cj.Name {
+		e.owners = []workload.OwnerReference{workload.NewControllerRef(e.cj)}
+	}
+	return e.owners
 }
 
 type cachedJobs struct {
@@ -343,14 +355,15 @@ func (c *cronJobController) Reconcile(_ context.Context, key string) (Result, er
 	plan := decideCronJob(cronInput{Now: c.deps.Clock.Now(), CronJob: cj, Jobs: jobs, Sched: sched, SchedErr: serr, ScheduleChangedAt: e.schedChangedAt})
 	clear(jobs) // keep no Job alive through the buffer
 	c.jobBuf = jobs[:0]
-	return Result{RequeueAfter: plan.RequeueAfter}, c.apply(cj, plan)
+	return Result{RequeueAfter: plan.RequeueAfter}, c.apply(e, plan)
 }
 
 // apply carries out a plan: events, deletes, creates, then the status
 // (only when it changed). The Job is created before the status that
 // records it is written, as in Kubernetes: a restart in between finds the
 // Job by its name.
-func (c *cronJobController) apply(cj *workload.CronJob, plan cronPlan) error {
+func (c *cronJobController) apply(ce *cachedCronJob, plan cronPlan) error {
+	cj := ce.cj
 	ev := c.deps.Events
 	for _, e := range plan.Events {
 		ev.Event(cj, e.Type, e.Reason, e.Message)
@@ -373,10 +386,11 @@ func (c *cronJobController) apply(cj *workload.CronJob, plan cronPlan) error {
 	}
 	for _, cr := range plan.Create {
 		// The store adopts the Job, which shares its spec and labels with
-		// the stored CronJob's template: both are never changed. No copy
+		// the stored CronJob's template, and its owner references with
+		// the CronJob's other Jobs: none of them is ever changed. No copy
 		// out: the stored Job is read with Peek (read-only).
 		j := new(workload.Job)
-		fillJobFromCronTemplate(j, cj, cr.Slot, cr.Name, cr.Loc)
+		fillJobFromCronTemplate(j, cj, cr.Slot, cr.Name, cr.Loc, ce.jobOwners())
 		_, err := c.deps.Store.Create(j, store.Adopt, store.NoResult)
 		var created workload.Object
 		if err == nil {

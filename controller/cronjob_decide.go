@@ -418,31 +418,29 @@ func byJobStartTime(a, b *workload.Job) int {
 // CronJob's zone) and a controller reference to the CronJob.
 func jobFromCronTemplate(cj *workload.CronJob, slot time.Time, loc *time.Location) *workload.Job {
 	j := &workload.Job{}
-	fillJobFromCronTemplate(j, cj, slot, cronJobName(cj.Name, slot), loc)
+	fillJobFromCronTemplate(j, cj, slot, cronJobName(cj.Name, slot), loc, nil)
 	return j
 }
 
-// fillJobFromCronTemplate sets in j what jobFromCronTemplate makes, with
-// the given name. j's annotation map and owner slice are reused when it
-// has them. Shallow: j shares the template's labels and spec, which
-// neither may change.
-func fillJobFromCronTemplate(j *workload.Job, cj *workload.CronJob, slot time.Time, name string, loc *time.Location) {
+// fillJobFromCronTemplate sets in j (a new Job) what jobFromCronTemplate
+// makes, with the given name, and the owner references owners (nil: a
+// controller reference to cj). Shallow: j shares the template's labels
+// and spec, and owners, which none may change.
+func fillJobFromCronTemplate(j *workload.Job, cj *workload.CronJob, slot time.Time, name string, loc *time.Location, owners []workload.OwnerReference) {
 	t := &cj.Spec.JobTemplate
-	ann := j.Annotations
-	if ann == nil {
-		ann = make(map[string]string, len(t.Annotations)+1)
-	} else {
-		clear(ann)
-	}
+	ann := make(map[string]string, len(t.Annotations)+1)
 	if len(t.Annotations) > 0 {
 		for k, v := range t.Annotations {
 			ann[k] = v
 		}
 	}
 	ann[workload.CronJobScheduledTimestamp] = slot.In(loc).Format(time.RFC3339)
+	if owners == nil {
+		owners = []workload.OwnerReference{workload.NewControllerRef(cj)}
+	}
 	j.TypeMeta = workload.TypeMeta{APIVersion: "batch/v1", Kind: "Job"}
 	j.Name, j.Namespace, j.Labels, j.Annotations = name, cj.Namespace, t.Labels, ann
-	j.OwnerReferences = append(j.OwnerReferences[:0], workload.NewControllerRef(cj))
+	j.OwnerReferences = owners
 	j.Spec = t.Spec
 }
 

@@ -304,6 +304,33 @@ func TestCronJobEveryMinute(t *testing.T) {
 	}
 }
 
+// TestCronJobRecreatedControlsItsNewJobs: a CronJob deleted and created
+// again under the same name (a new UID) gives its new Jobs a controller
+// reference to the new CronJob, not the old one.
+func TestCronJobRecreatedControlsItsNewJobs(t *testing.T) {
+	ch := newCronHarness(t, func(*workload.Job) (time.Duration, bool) { return 10 * time.Second, false })
+	ch.create(newCronJob("hello", "* * * * *"))
+	ch.step(time.Minute + 30*time.Second)
+	old := ch.cronJob("hello")
+	if _, err := ch.store.Delete("CronJob", "default", "hello", store.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ch.settle()
+	ch.create(newCronJob("hello", "* * * * *"))
+	ch.step(time.Minute)
+	cj := ch.cronJob("hello")
+	if cj.UID == old.UID {
+		t.Fatalf("recreated CronJob kept UID %s", cj.UID)
+	}
+	j := ch.get("Job", "default", slotName("hello", harnessStart.Add(2*time.Minute))).(*workload.Job)
+	if ref := workload.ControllerOf(j); ref == nil || ref.UID != cj.UID || !IsControlledBy(j, cj.UID) {
+		t.Fatalf("Job %s controller %+v, want the new CronJob %s", j.Name, ref, cj.UID)
+	}
+	if len(cj.Status.Active) != 0 || cj.Status.LastSuccessfulTime == nil {
+		t.Fatalf("new CronJob status %+v: want its Job seen to completion", cj.Status)
+	}
+}
+
 // TestCronJobControllerDownTwoHours: after two hours down on an
 // every-minute schedule, exactly one Job starts, for the latest slot, with
 // TooManyMissedTimes.
