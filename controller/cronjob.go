@@ -34,9 +34,8 @@ type cronJobController struct {
 	// yet seen appear: their appearance needs no sync.
 	created map[string]struct{}
 	// Scratch space of Reconcile (the Manager runs it on one goroutine):
-	// the CronJob's Jobs, and the object a status write goes through.
-	jobBuf    []*workload.Job
-	statusBuf workload.CronJob
+	// the CronJob's Jobs.
+	jobBuf []*workload.Job
 }
 
 type cachedCronJob struct {
@@ -433,18 +432,18 @@ func (c *cronJobController) apply(ce *cachedCronJob, plan cronPlan) error {
 }
 
 // writeStatus writes st as the CronJob's status when it differs, and
-// returns cause (or the write's error). cj is the cache's, read-only: the
-// write goes through a scratch object holding what SetStatus reads (the
-// store copies the status in and returns nothing).
+// returns cause (or the write's error). cj is the cache's, read-only. The
+// store adopts the object written (a new one holding st, which the plan
+// owns: its active list is decideCronJob's copy, its times are new or
+// shared read-only with stored objects), so the status is not copied.
 func (c *cronJobController) writeStatus(cj *workload.CronJob, st workload.CronJobStatus, cause error) error {
 	if cronStatusEqual(&cj.Status, &st) {
 		return cause
 	}
-	w := &c.statusBuf
+	w := new(workload.CronJob)
 	w.Namespace, w.Name, w.UID, w.ResourceVersion = cj.Namespace, cj.Name, cj.UID, cj.ResourceVersion
 	w.Status = st
-	err := c.deps.Store.SetStatus(w)
-	w.Status = workload.CronJobStatus{} // only these fields are ever set
+	err := c.deps.Store.SetStatus(w, store.Adopt)
 	if err != nil && cause == nil {
 		return fmt.Errorf("CronJob %s/%s: writing status: %w", cj.Namespace, cj.Name, err)
 	}
