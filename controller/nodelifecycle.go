@@ -20,6 +20,7 @@ import (
 //     NoExecute; Ready Unknown (the kubelet stopped reporting):
 //     node.kubernetes.io/unreachable, both effects. The taints go when the
 //     node is Ready again.
+//
 //   - A pod on a node with NoExecute taints is evicted at once if it does
 //     not tolerate one of them, after the shortest tolerationSeconds of
 //     the first tolerations that match them if one is bounded (counted
@@ -27,8 +28,14 @@ import (
 //     none is (see TolerationTime). Every pod carries 300 s tolerations of not-ready and
 //     unreachable by default, so pods leave a failed node after five
 //     minutes; DaemonSet pods tolerate them forever.
+//
 //   - An evicted pod gets the DisruptionTarget condition (reason
 //     DeletionByTaintManager) and is deleted gracefully.
+//
+//   - While a node's Ready condition is not True, every pod on it has its
+//     Ready condition set to False (MarkPodsNotReady), with a NodeNotReady
+//     warning on the pod, so Services stop routing to it at once; the
+//     runtime reports the pods' own status again when the node is Ready.
 //
 // Unlike Kubernetes, the Ready condition is taken as the runtime reports
 // it: there is no node-monitor grace period.
@@ -96,15 +103,21 @@ func (n *NodeLifecycle) Handle(ev store.Event, enqueue func(string)) {
 	}
 }
 
-// conditionTaints returns the taints a node's Ready condition calls for.
-func conditionTaints(node *workload.Node) []string {
+// nodeReadyStatus is the status of the node's Ready condition, Unknown
+// when it has none.
+func nodeReadyStatus(node *workload.Node) string {
 	status := workload.ConditionUnknown
 	for _, c := range node.Status.Conditions {
 		if c.Type == workload.NodeReady {
 			status = c.Status
 		}
 	}
-	switch status {
+	return status
+}
+
+// conditionTaints returns the taints a node's Ready condition calls for.
+func conditionTaints(node *workload.Node) []string {
+	switch nodeReadyStatus(node) {
 	case workload.ConditionTrue:
 		return nil
 	case workload.ConditionFalse:
@@ -134,6 +147,11 @@ func (n *NodeLifecycle) Reconcile(ctx context.Context, name string) (Result, err
 			return Result{}, err
 		}
 		node = out.(*workload.Node)
+	}
+	if nodeReadyStatus(node) != workload.ConditionTrue {
+		if err := n.markPodsNotReady(name); err != nil {
+			return Result{}, err
+		}
 	}
 	var noExec []workload.Taint
 	for _, t := range node.Spec.Taints {
@@ -256,6 +274,30 @@ func TolerationTime(p *workload.Pod, noExec []workload.Taint) (d time.Duration, 
 		return 0, true
 	}
 	return time.Duration(minSecs) * time.Second, false
+}
+
+// markPodsNotReady sets the Ready condition of every pod on the node to
+// False, as Kubernetes' MarkPodsNotReady does for the pods of a node whose
+// Ready condition is not True: the condition keeps its reason and message,
+// its transition time is now, and the pod gets a NodeNotReady warning.
+func (n *NodeLifecycle) markPodsNotReady(node string) error {
+	now := workload.NewTime(n.deps.Clock.Now())
+	for _, p := range n.deps.Store.ListPodsOnNode(node) {
+		i := slices.IndexFunc(p.Status.Conditions, func(c workload.PodCondition) bool { return c.Type == workload.PodReady })
+		if i < 0 || p.Status.Conditions[i].Status == workload.ConditionFalse {
+			continue
+		}
+		p.Status.Conditions[i].Status = workload.ConditionFalse
+		p.Status.Conditions[i].LastTransitionTime = now
+		if _, err := n.deps.Store.UpdateStatus(p); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			return err
+		}
+		n.deps.Events.Eventf(p, workload.EventTypeWarning, "NodeNotReady", "Node is not ready")
+	}
+	return nil
 }
 
 func (n *NodeLifecycle) evict(p *workload.Pod) error {

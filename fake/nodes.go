@@ -323,11 +323,15 @@ func (r *Runtime) Uncordon(name string) error {
 // kubelet reports it. The node's pods keep running either way: evicting
 // them is the control plane's job. On a node that FailNode failed, the
 // kubelet reports again: the pod statuses that changed meanwhile are
-// reported (in namespace/name order) after the node's.
+// reported (in namespace/name order) after the node's. A node that becomes
+// Ready reports every pod's status again, as a kubelet reconciles the
+// statuses the control plane changed meanwhile (the node lifecycle
+// controller marks the pods of a node that is not ready NotReady).
 func (r *Runtime) SetNodeReady(name string, ready bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var flush *nodeState
+	all := false
 	err := r.nodeOpLocked(name, func(n *nodeState, obj *workload.Node) bool {
 		status, reason, msg := workload.ConditionFalse, reasonKubeletNotReady, "kubelet is not ready"
 		if ready {
@@ -338,11 +342,14 @@ func (r *Runtime) SetNodeReady(name string, ready bool) error {
 			n.failed = false
 			flush = n
 		}
+		if ready && changed {
+			flush, all = n, true
+		}
 		return changed
 	})
 	if flush != nil {
 		for _, p := range flush.sortedPods() {
-			if p.dirty {
+			if all || p.dirty {
 				r.publish(p)
 			}
 		}

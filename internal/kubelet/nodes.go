@@ -162,7 +162,11 @@ func (k *Kubelet) RemoveNode(name string) error {
 }
 
 // SetNodeReady sets the node's Ready condition True or False, as its
-// kubelet reports it. Its pods keep running either way.
+// kubelet reports it. Its pods keep running either way. A node that
+// becomes Ready reports every pod's status again (in key order), as a
+// kubelet reconciles the statuses the control plane changed meanwhile
+// (the node lifecycle controller marks the pods of a node that is not
+// ready NotReady).
 func (k *Kubelet) SetNodeReady(name string, ready bool) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -194,6 +198,18 @@ func (k *Kubelet) SetNodeReady(name string, ready bool) error {
 	}
 	k.events.Emit(workload.Modified, obj)
 	n.snap = obj
+	if ready {
+		pods := make([]*podState, 0, len(n.pods))
+		for p := range n.pods {
+			pods = append(pods, p)
+		}
+		slices.SortFunc(pods, func(a, b *podState) int { return strings.Compare(a.key, b.key) })
+		for _, p := range pods {
+			again := *p.snap // snapshots are never modified: a shallow copy is a new one
+			k.events.Emit(workload.Modified, &again)
+			p.snap = &again
+		}
+	}
 	k.logInfo("node ready changed", "node", name, "ready", ready)
 	return nil
 }

@@ -1,0 +1,146 @@
+package breakit_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orchestra-go/orchestra"
+	"github.com/orchestra-go/orchestra/inproc"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+const r7webPods = `
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-a, labels: {app: web}}
+spec:
+  nodeName: a
+  containers: [{name: c, image: nginx}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-b, labels: {app: web}}
+spec:
+  nodeName: b
+  containers: [{name: c, image: nginx}]
+`
+
+func r7pod(t *testing.T, c *orchestra.Cluster, name string) *workload.Pod {
+	t.Helper()
+	o, err := c.Get("Pod", "default", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.(*workload.Pod)
+}
+
+func r7endpointReady(t *testing.T, c *orchestra.Cluster, pod string) string {
+	t.Helper()
+	ep, _ := endpointOf(t, c, "web", pod)
+	if ep == nil {
+		return "absent"
+	}
+	return b(ep.Conditions.Ready)
+}
+
+// A node whose Ready condition is not True (the kubelet stopped reporting:
+// Unknown; or it reports False) has every pod on it marked Ready=False by
+// the node lifecycle controller, with a NodeNotReady warning on the pod, so
+// Services stop sending traffic there at once instead of after the 300 s
+// eviction. Once the kubelet reports Ready again it reconciles its pods'
+// statuses and they are Ready again.
+// Source: pkg/controller/nodelifecycle/node_lifecycle_controller.go
+// monitorNodeHealth and processPod (MarkPodsNotReady when the node's Ready
+// condition is not True); pkg/controller/util/node/controller_utils.go
+// MarkPodsNotReady (Ready condition False, event NodeNotReady "Node is not
+// ready"); pkg/kubelet/status/status_manager.go needsReconcile.
+func TestR7NodeNotReadyMarksPodsNotReady(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		fail func(c *orchestra.Cluster) error
+	}{
+		{"unreachable", func(c *orchestra.Cluster) error { return c.Fake().FailNode("a") }},
+		{"not-ready", func(c *orchestra.Cluster) error { return c.Fake().SetNodeReady("a", false) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCluster(t, "a", "b")
+			applyYAML(t, c, r7webPods)
+			advance(t, c, time.Second)
+			if !r5ready(r7pod(t, c, "web-a")) || r7endpointReady(t, c, "web-a") != "true" {
+				t.Fatalf("web-a not ready before the node failed")
+			}
+			if err := tc.fail(c); err != nil {
+				t.Fatal(err)
+			}
+			advance(t, c, time.Second)
+			p := r7pod(t, c, "web-a")
+			if r5ready(p) {
+				t.Errorf("pod on a node that is not ready still Ready: %+v", p.Status.Conditions)
+			}
+			if p.Status.Phase != workload.PodRunning {
+				t.Errorf("phase %s, want Running (only the Ready condition changes)", p.Status.Phase)
+			}
+			if got := r7endpointReady(t, c, "web-a"); got == "true" {
+				t.Errorf("endpoint of web-a still ready")
+			}
+			if !r5ready(r7pod(t, c, "web-b")) || r7endpointReady(t, c, "web-b") != "true" {
+				t.Errorf("web-b on a healthy node lost its readiness")
+			}
+			var ev string
+			for _, e := range eventsFor(c, "web-a") {
+				if strings.HasPrefix(e, "NodeNotReady: ") {
+					ev = e
+				}
+			}
+			if ev != "NodeNotReady: Node is not ready" {
+				t.Errorf("events of web-a %q, want a NodeNotReady event", eventsFor(c, "web-a"))
+			}
+			// The kubelet is back: it reconciles its pods' statuses.
+			if err := c.Fake().SetNodeReady("a", true); err != nil {
+				t.Fatal(err)
+			}
+			advance(t, c, time.Second)
+			if p := r7pod(t, c, "web-a"); !r5ready(p) || r7endpointReady(t, c, "web-a") != "true" {
+				t.Errorf("web-a not ready again after its node recovered: %+v", p.Status.Conditions)
+			}
+		})
+	}
+}
+
+// The same with a real runtime (inproc): a node whose kubelet reports
+// Ready=False has its pods marked NotReady, and they are Ready again once
+// it reports Ready.
+func TestR7InprocNodeNotReadyMarksPodsNotReady(t *testing.T) {
+	e := r5newInproc(t, inproc.Config{}, nil, func(rt *inproc.Runtime) {
+		rt.Register("wait", func(ctx context.Context, ct *inproc.Container) error {
+			<-ctx.Done()
+			return nil
+		})
+	})
+	e.apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: w}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers: [{name: c, image: func://wait}]
+`)
+	e.wait("pod ready", func() bool { return r5ready(e.pod("w")) })
+	if err := e.rt.SetNodeReady("n1", false); err != nil {
+		t.Fatal(err)
+	}
+	e.wait("pod marked not ready", func() bool { p := e.pod("w"); return p != nil && !r5ready(p) })
+	if err := e.rt.SetNodeReady("n1", true); err != nil {
+		t.Fatal(err)
+	}
+	e.wait("pod ready again", func() bool { return r5ready(e.pod("w")) })
+}
