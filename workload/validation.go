@@ -901,8 +901,18 @@ func (v *validator) service(s *Service) {
 	}
 	names := map[string]bool{}
 	nodePorts := map[string]bool{}
+	ports := map[string]bool{} // protocol/port: at most one Service port each
 	for i, port := range sp.Ports {
 		pp := index("spec.ports", i)
+		proto := port.Protocol
+		if proto == "" {
+			proto = ProtocolTCP
+		}
+		if k := proto + "/" + strconv.Itoa(int(port.Port)); ports[k] {
+			v.add(pp, ErrorTypeDuplicate, k, "")
+		} else {
+			ports[k] = true
+		}
 		if len(sp.Ports) > 1 && port.Name == "" {
 			v.required(child(pp, "name"), "must be specified when there is more than one port")
 		} else if port.Name != "" {
@@ -927,7 +937,7 @@ func (v *validator) service(s *Service) {
 			} else {
 				v.msgs(child(pp, "nodePort"), port.NodePort, validation.IsValidPortNum(int(port.NodePort)))
 			}
-			k := port.Protocol + "/" + strconv.Itoa(int(port.NodePort))
+			k := proto + "/" + strconv.Itoa(int(port.NodePort))
 			if nodePorts[k] {
 				v.add(child(pp, "nodePort"), ErrorTypeDuplicate, port.NodePort, "")
 			}
