@@ -207,6 +207,17 @@ func KeepAllocated(svc, old *workload.Service) {
 	}
 }
 
+// nodePortOfPort returns the node port of the first of ports whose port
+// number is port and that has one, or 0.
+func nodePortOfPort(ports []workload.ServicePort, port int32) int32 {
+	for _, p := range ports {
+		if p.Port == port && p.NodePort != 0 {
+			return p.NodePort
+		}
+	}
+	return 0
+}
+
 func needsClusterIP(s *workload.Service) bool {
 	return s.Spec.Type != workload.ServiceTypeExternalName && s.Spec.ClusterIP != workload.ClusterIPNone
 }
@@ -225,7 +236,8 @@ type allocation struct {
 // requested one, which must be in range and free, or the next free one;
 // none for headless and ExternalName Services) and, for NodePort and
 // LoadBalancer Services, a node port per port (the requested one exactly,
-// or the next free one). It sets them on svc, then calls write (the
+// or the next free one; ports with the same port number, such as 53/TCP
+// and 53/UDP, share one, as in Kubernetes). It sets them on svc, then calls write (the
 // store's Create of svc). If allocation fails, nothing changes and the
 // error names the field; an allocation conflict or an address out of
 // range is a *workload.ValidationError (errors.Is(err,
@@ -339,8 +351,16 @@ func (l *Layer) allocate(svc, old *workload.Service) (got, drop allocation, err 
 	}
 	kept := map[int32]bool{}
 	if needsNodePorts(svc) {
+		// A Service that starts needing node ports gives the ports of one
+		// port number (53/TCP and 53/UDP) one node port, as Kubernetes'
+		// initNodePorts: one asked for by a port of the group, else the
+		// one allocated for its first port.
+		share := old == nil || !needsNodePorts(old)
 		for i := range sp.Ports {
 			p := &sp.Ports[i]
+			if share && p.NodePort == 0 {
+				p.NodePort = nodePortOfPort(sp.Ports, p.Port)
+			}
 			switch {
 			case p.NodePort == 0:
 				v, err := l.ports.AllocateNext()
