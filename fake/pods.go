@@ -30,15 +30,21 @@ type podState struct {
 	node          *nodeState
 	ip            uint32 // 0 for hostNetwork pods
 	restartPolicy string
-	snap          *workload.Pod      // as last reported; never modified
-	status        workload.PodStatus // the truth; snap.Status lags while the node is failed
-	init, ctrs    []*container
-	all           []*container // init then ctrs
-	terminating   bool
-	deleteAt      time.Time
-	deleteTimer   vtime.Timer
-	done          bool // Succeeded or Failed: nothing runs any more
-	dirty         bool // status changed while the node was failed
+	snap          *workload.Pod // as last reported; never modified
+	// status is the truth (snap.Status lags while the node is failed).
+	// It shares its memory with snap's: its Conditions list is never
+	// changed in place (a change makes a new list), and its container
+	// status lists are snap's own while shared is set, copied by own
+	// before a change. So a pod holds its status once, not twice.
+	status      workload.PodStatus
+	shared      bool
+	init, ctrs  []*container
+	all         []*container // init then ctrs
+	terminating bool
+	deleteAt    time.Time
+	deleteTimer vtime.Timer
+	done        bool // Succeeded or Failed: nothing runs any more
+	dirty       bool // status changed while the node was failed
 }
 
 // container is one (init or app) container of a pod.
@@ -46,8 +52,8 @@ type container struct {
 	p          *podState
 	init       bool
 	b          Behavior
-	rule       *rule // the rule b came from, for ExitCodes; nil if none
-	st         *workload.ContainerStatus
+	rule       *rule                     // the rule b came from, for ExitCodes; nil if none
+	st         *workload.ContainerStatus // in p.status; read-only, write through status()
 	running    bool
 	stopped    bool // will not run again
 	runs       int  // runs started
@@ -178,8 +184,8 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	if obj.CreationTimestamp.IsZero() {
 		obj.CreationTimestamp = workload.NewTime(now)
 	}
-	obj.Status = workload.PodStatus{}
-	st.DeepCopyInto(&obj.Status)
+	obj.Status = *st // shared: see podState.status
+	p.shared = true
 	r.emit(workload.Added, obj)
 	p.snap = obj
 	r.pods[key] = p
@@ -234,6 +240,7 @@ func (r *Runtime) start(c *container) {
 	}
 	now := r.clock.Now()
 	c.stopTimers()
+	st := c.status()
 	c.runs++
 	code := c.b.ExitCode
 	if c.rule != nil {
@@ -257,16 +264,16 @@ func (r *Runtime) start(c *container) {
 	}
 	c.exitCode, c.exitReason = code, exitReason(code)
 	if c.runs > 1 {
-		c.st.RestartCount++
+		st.RestartCount++
 	}
 	c.running = true
 	c.startedAt = now
-	c.st.State = workload.ContainerState{Running: &workload.ContainerStateRunning{StartedAt: workload.NewTime(now)}}
-	c.st.Started = &trueVal
-	c.st.Ready = false
+	st.State = workload.ContainerState{Running: &workload.ContainerStateRunning{StartedAt: workload.NewTime(now)}}
+	st.Started = &trueVal
+	st.Ready = false
 	if !c.init && !c.b.NeverReady {
 		if c.b.ReadyAfter == 0 {
-			c.st.Ready = true
+			st.Ready = true
 		} else {
 			c.readyTimer = r.after(c, c.b.ReadyAfter, (*Runtime).becomeReady)
 		}
@@ -294,7 +301,7 @@ func (r *Runtime) becomeReady(c *container) {
 	if !c.running || c.p.done {
 		return
 	}
-	c.st.Ready = true
+	c.status().Ready = true
 	r.update(c.p)
 }
 
@@ -311,12 +318,13 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 	now := r.clock.Now()
 	c.stopTimers()
 	c.running = false
+	st := c.status()
 	term := &workload.ContainerStateTerminated{
 		ExitCode: code, Reason: reason,
 		StartedAt: workload.NewTime(c.startedAt), FinishedAt: workload.NewTime(now),
 	}
-	c.st.Started = &falseVal
-	c.st.Ready = c.init && code == 0
+	st.Started = &falseVal
+	st.Ready = c.init && code == 0
 	r.ctrEvents++
 	if r.debugOn() {
 		r.log.Debug("container exited", "pod", p.key, "container", c.st.Name, "exitCode", code)
@@ -341,7 +349,7 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 		}
 		delay := c.backoff
 		c.backoff = backoffDelay(c.backoff)
-		c.st.LastTerminationState = workload.ContainerState{Terminated: term}
+		st.LastTerminationState = workload.ContainerState{Terminated: term}
 		if delay == 0 {
 			r.start(c) // reports the pod
 			return
@@ -353,10 +361,10 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 				Message: "back-off " + delay.String() + " restarting failed container=" + c.st.Name + " pod=" + p.name + "_" + p.ns,
 			}
 		}
-		c.st.State = workload.ContainerState{Waiting: c.backoffWait}
+		st.State = workload.ContainerState{Waiting: c.backoffWait}
 		r.schedule(c, delay, (*Runtime).start)
 	} else {
-		c.st.State = workload.ContainerState{Terminated: term}
+		st.State = workload.ContainerState{Terminated: term}
 		c.stopped = true
 		if c.init && code == 0 && !p.terminating {
 			r.startNextInit(p)
@@ -372,12 +380,12 @@ func (r *Runtime) startNextInit(p *podState) {
 		if t := c.st.State.Terminated; t != nil && t.ExitCode == 0 {
 			continue
 		}
-		c.st.State = workload.ContainerState{Waiting: &workload.ContainerStateWaiting{Reason: ReasonContainerCreating}}
+		c.status().State = workload.ContainerState{Waiting: &workload.ContainerStateWaiting{Reason: ReasonContainerCreating}}
 		r.schedule(c, c.b.StartDelay, (*Runtime).start)
 		return
 	}
 	for _, c := range p.ctrs {
-		c.st.State = workload.ContainerState{Waiting: &workload.ContainerStateWaiting{Reason: ReasonContainerCreating}}
+		c.status().State = workload.ContainerState{Waiting: &workload.ContainerStateWaiting{Reason: ReasonContainerCreating}}
 		r.schedule(c, c.b.StartDelay, (*Runtime).start)
 	}
 }
@@ -397,7 +405,11 @@ func (r *Runtime) update(p *podState) {
 		}
 		r.logInfo("pod finished", "pod", p.key, "phase", st.Phase)
 	}
-	podstatus.Conditions(st, now)
+	// The conditions list is shared with the snapshots: replaced when it
+	// changes, never changed in place.
+	if conds := podstatus.UpdatedConditions(st, now); conds != nil {
+		st.Conditions = conds
+	}
 	r.publish(p)
 	if p.terminating && !p.anyRunning() {
 		r.removePod(p)
@@ -416,12 +428,13 @@ func (p *podState) anyRunning() bool {
 // publish reports the pod's status (one Modified event), or, while its
 // node is failed, remembers to. Caller holds mu.
 //
-// The new snapshot shares with the previous one everything that did not
-// change: metadata, spec, the conditions when equal, and what container
-// statuses point to. This is safe because snapshots are never modified and
-// the runtime never modifies a value a status points to (a ContainerState's
-// Waiting, Running or Terminated, StartTime, Started): it only replaces
-// pointers. Only the container status slices and the pod are new.
+// The new snapshot shares with the previous one its metadata and spec, and
+// with the pod's status (podState.status) all of its memory: the lists
+// that changed were copied when they changed (own, update). This is safe
+// because snapshots are never modified and the runtime never modifies a
+// value a status points to (a ContainerState's Waiting, Running or
+// Terminated, StartTime, Started): it only replaces pointers. Only the pod
+// is new.
 func (r *Runtime) publish(p *podState) {
 	if p.node.failed {
 		p.dirty = true
@@ -432,30 +445,33 @@ func (r *Runtime) publish(p *podState) {
 	n := new(workload.Pod)
 	n.TypeMeta, n.ObjectMeta, n.Spec = prev.TypeMeta, prev.ObjectMeta, prev.Spec
 	n.Status = p.status
-	if conditionsEqual(p.status.Conditions, prev.Status.Conditions) {
-		n.Status.Conditions = prev.Status.Conditions
-	} else {
-		n.Status.Conditions = slices.Clone(p.status.Conditions)
-	}
-	n.Status.PodIPs = prev.Status.PodIPs
-	n.Status.InitContainerStatuses = slices.Clone(p.status.InitContainerStatuses)
-	n.Status.ContainerStatuses = slices.Clone(p.status.ContainerStatuses)
+	p.shared = true
 	r.emit(workload.Modified, n)
 	p.snap = n
 }
 
-func conditionsEqual(a, b []workload.PodCondition) bool {
-	if len(a) != len(b) {
-		return false
+// status returns c's status for writing: the pod's container statuses
+// are copied first when the last snapshot shares them.
+func (c *container) status() *workload.ContainerStatus {
+	c.p.own()
+	return c.st
+}
+
+// own gives the pod container status lists of its own, copies of the
+// last snapshot's, before a change. Caller holds mu.
+func (p *podState) own() {
+	if !p.shared {
+		return
 	}
-	for i := range a {
-		x, y := &a[i], &b[i]
-		if x.Type != y.Type || x.Status != y.Status || x.Reason != y.Reason || x.Message != y.Message ||
-			!x.LastTransitionTime.Equal(y.LastTransitionTime.Time) || !x.LastProbeTime.Equal(y.LastProbeTime.Time) {
-			return false
-		}
+	p.shared = false
+	p.status.InitContainerStatuses = slices.Clone(p.status.InitContainerStatuses)
+	p.status.ContainerStatuses = slices.Clone(p.status.ContainerStatuses)
+	for i, c := range p.init {
+		c.st = &p.status.InitContainerStatuses[i]
 	}
-	return true
+	for i, c := range p.ctrs {
+		c.st = &p.status.ContainerStatuses[i]
+	}
 }
 
 // removePod makes the pod gone: its containers are killed, its IP is

@@ -89,6 +89,46 @@ const (
 // creation and never changes. A condition's lastTransitionTime moves only
 // when its status does.
 func Conditions(st *workload.PodStatus, now time.Time) {
+	for _, w := range wanted(st) {
+		setCondition(st, w.typ, w.ok, w.reason, now)
+	}
+}
+
+// UpdatedConditions returns the conditions Conditions would leave in st,
+// in a new list, or nil when Conditions would change nothing. It does not
+// modify st: for runtimes whose conditions list is shared with the
+// snapshots they reported.
+func UpdatedConditions(st *workload.PodStatus, now time.Time) []workload.PodCondition {
+	want := wanted(st)
+	same, missing := true, 0
+	for _, w := range want {
+		found, set := lookup(st.Conditions, w)
+		same = same && set
+		if !found {
+			missing++
+		}
+	}
+	if same {
+		return nil
+	}
+	next := workload.PodStatus{Conditions: make([]workload.PodCondition, len(st.Conditions), len(st.Conditions)+missing)}
+	copy(next.Conditions, st.Conditions)
+	for _, w := range want {
+		setCondition(&next, w.typ, w.ok, w.reason, now)
+	}
+	return next.Conditions
+}
+
+// condition is a condition's wanted status and reason.
+type condition struct {
+	typ    string
+	ok     bool
+	reason string
+}
+
+// wanted returns the Initialized, ContainersReady and Ready conditions st's
+// container statuses call for.
+func wanted(st *workload.PodStatus) [3]condition {
 	initialized := true
 	for i := range st.InitContainerStatuses {
 		t := st.InitContainerStatuses[i].State.Terminated
@@ -119,9 +159,29 @@ func Conditions(st *workload.PodStatus, now time.Time) {
 	if initialized && st.Phase != workload.PodSucceeded {
 		initReason = ""
 	}
-	setCondition(st, workload.PodInitialized, initialized, initReason, now)
-	SetCondition(st, workload.ContainersReady, ready, notReady, now)
-	SetCondition(st, workload.PodReady, ready, notReady, now)
+	if ready {
+		notReady = "" // SetCondition's rule: no reason when true
+	}
+	return [3]condition{
+		{workload.PodInitialized, initialized, initReason},
+		{workload.ContainersReady, ready, notReady},
+		{workload.PodReady, ready, notReady},
+	}
+}
+
+// lookup reports whether conds hold a condition of w's type, and whether
+// it is as w wants it (setCondition would change nothing).
+func lookup(conds []workload.PodCondition, w condition) (found, set bool) {
+	status := workload.ConditionFalse
+	if w.ok {
+		status = workload.ConditionTrue
+	}
+	for i := range conds {
+		if conds[i].Type == w.typ {
+			return true, conds[i].Status == status && conds[i].Reason == w.reason
+		}
+	}
+	return false, false
 }
 
 // SetCondition sets condition typ of st to status ok (with reason when

@@ -95,3 +95,96 @@ func TestConditionsOfTerminalPods(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdatedConditionsAgreesWithConditions: for pods in every state, from
+// no conditions, from the ones Conditions leaves and from stale ones,
+// UpdatedConditions returns what Conditions would set (nil when that is
+// nothing new) and leaves its input alone.
+func TestUpdatedConditionsAgreesWithConditions(t *testing.T) {
+	ready := workload.ContainerStatus{Ready: true, State: workload.ContainerState{Running: &workload.ContainerStateRunning{}}}
+	notReady := workload.ContainerStatus{State: workload.ContainerState{Running: &workload.ContainerStateRunning{}}}
+	initDone := workload.ContainerStatus{State: workload.ContainerState{Terminated: &workload.ContainerStateTerminated{}}}
+	initRunning := notReady
+	type cs = []workload.ContainerStatus
+	for _, st := range []workload.PodStatus{
+		{Phase: workload.PodRunning, ContainerStatuses: cs{ready}},
+		{Phase: workload.PodRunning, ContainerStatuses: cs{ready, notReady}},
+		{Phase: workload.PodPending, InitContainerStatuses: cs{initRunning}, ContainerStatuses: cs{notReady}},
+		{Phase: workload.PodRunning, InitContainerStatuses: cs{initDone}, ContainerStatuses: cs{ready}},
+		{Phase: workload.PodSucceeded, ContainerStatuses: cs{initDone}},
+		{Phase: workload.PodFailed, ContainerStatuses: cs{ready}},
+	} {
+		for _, from := range []string{"none", "settled", "stale"} {
+			in := st
+			switch from {
+			case "settled":
+				Conditions(&in, t0)
+			case "stale":
+				stale := st
+				stale.Phase, stale.ContainerStatuses = workload.PodRunning, cs{notReady}
+				if st.Phase == workload.PodRunning && len(st.InitContainerStatuses) == 0 && !st.ContainerStatuses[0].Ready {
+					stale.ContainerStatuses = cs{ready}
+				}
+				Conditions(&stale, t0)
+				in.Conditions = stale.Conditions
+			}
+			before := append([]workload.PodCondition(nil), in.Conditions...)
+			want := in
+			want.Conditions = append([]workload.PodCondition(nil), in.Conditions...)
+			Conditions(&want, t0.Add(time.Second))
+			got := UpdatedConditions(&in, t0.Add(time.Second))
+			changed := len(want.Conditions) != len(before)
+			for i := 0; !changed && i < len(before); i++ {
+				changed = want.Conditions[i] != before[i]
+			}
+			switch {
+			case !changed && got != nil:
+				t.Errorf("%s from %s: %v, want nil (nothing changes)", st.Phase, from, got)
+			case changed && len(got) != len(want.Conditions):
+				t.Errorf("%s from %s: %v, want %v", st.Phase, from, got, want.Conditions)
+			case changed:
+				for i := range got {
+					if got[i] != want.Conditions[i] {
+						t.Errorf("%s from %s: condition %d = %+v, want %+v", st.Phase, from, i, got[i], want.Conditions[i])
+					}
+				}
+			}
+			for i := range before {
+				if in.Conditions[i] != before[i] {
+					t.Fatalf("%s from %s: UpdatedConditions changed its input", st.Phase, from)
+				}
+			}
+		}
+	}
+}
+
+// TestReadyConditionsHaveNoReason: a true Ready, ContainersReady or
+// Initialized condition carries no reason, as the kubelet writes them.
+func TestReadyConditionsHaveNoReason(t *testing.T) {
+	st := workload.PodStatus{Phase: workload.PodRunning, ContainerStatuses: []workload.ContainerStatus{{Ready: true}}}
+	Conditions(&st, t0)
+	for _, c := range st.Conditions {
+		if c.Status != workload.ConditionTrue || c.Reason != "" {
+			t.Errorf("%s: status %s, reason %q; want True, no reason", c.Type, c.Status, c.Reason)
+		}
+	}
+	if len(st.Conditions) != 3 {
+		t.Fatalf("%d conditions, want Initialized, ContainersReady and Ready", len(st.Conditions))
+	}
+}
+
+// TestUpdatedConditionsExactSize: the new list has room for exactly the
+// conditions it holds, since it is kept (not appended to) until the next
+// change.
+func TestUpdatedConditionsExactSize(t *testing.T) {
+	st := workload.PodStatus{Phase: workload.PodRunning, ContainerStatuses: []workload.ContainerStatus{{Ready: false}}}
+	got := UpdatedConditions(&st, t0)
+	if len(got) != 3 || cap(got) != 3 {
+		t.Fatalf("from none: len %d cap %d, want 3 and 3", len(got), cap(got))
+	}
+	st.Conditions = append(got, workload.PodCondition{Type: workload.PodScheduled, Status: workload.ConditionTrue})
+	st.ContainerStatuses[0].Ready = true
+	if got = UpdatedConditions(&st, t0); len(got) != 4 || cap(got) != 4 {
+		t.Fatalf("a change: len %d cap %d, want 4 and 4", len(got), cap(got))
+	}
+}

@@ -1,0 +1,83 @@
+package fake
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// TestSnapshotsNeverChange: every pod the runtime reports stays as it was
+// reported while the runtime carries on (starts, exits, back-off,
+// readiness, init containers, kills, a failed node, deletion), and each
+// pod holds its status once: the truth shares its memory with the last
+// snapshot.
+func TestSnapshotsNeverChange(t *testing.T) {
+	h := newHarness(t, Config{Behaviors: []Behavior{
+		{Match: Match{Container: "setup"}, RunFor: dur(time.Second)},
+		{Match: Match{Container: "slow"}, ReadyAfter: 3 * time.Second},
+		{RunFor: dur(2 * time.Second), ExitCode: 1},
+	}})
+	w, err := h.r.Watch(context.Background(), 0)
+	h.must(err)
+	defer w.Stop()
+	type seen struct {
+		got  *workload.Pod
+		copy *workload.Pod
+	}
+	var reports []seen
+	take := func() {
+		for _, ev := range drain(w) {
+			if p, ok := ev.Object.(*workload.Pod); ok {
+				reports = append(reports, seen{p, p.DeepCopy()})
+			}
+		}
+	}
+	two := newPod("two", workload.RestartPolicyAlways, nil, "a", "b")
+	two.Spec.Containers[1].Name = "slow"
+	withInit := newPod("init", workload.RestartPolicyOnFailure, nil)
+	withInit.Spec.InitContainers = []workload.Container{{Name: "setup", Image: "x"}}
+	for _, p := range []*workload.Pod{two, withInit, newPod("never", workload.RestartPolicyNever, nil)} {
+		h.create(p)
+	}
+	for i := range 80 {
+		h.at(time.Duration(i) * 500 * time.Millisecond)
+		take()
+		switch i {
+		case 7:
+			_ = h.r.KillContainer("default", "two", "slow", 137)
+		case 11:
+			h.must(h.r.FailNode("node-a"))
+		case 15:
+			h.must(h.r.SetNodeReady("node-a", true))
+		}
+		take()
+		h.r.mu.Lock()
+		for _, p := range h.r.pods {
+			if p.dirty {
+				continue // the node was failed: the truth is ahead of the snapshot
+			}
+			if len(p.status.ContainerStatuses) > 0 && !p.shared {
+				t.Fatalf("at %d: pod %s has container statuses of its own after reporting them", i, p.name)
+			}
+			if &p.status.ContainerStatuses[0] != &p.snap.Status.ContainerStatuses[0] ||
+				&p.status.Conditions[0] != &p.snap.Status.Conditions[0] {
+				t.Fatalf("at %d: pod %s holds its status twice", i, p.name)
+			}
+		}
+		h.r.mu.Unlock()
+	}
+	h.must(h.r.DeletePod(context.Background(), "default", "two", time.Second))
+	h.at(2 * time.Minute)
+	take()
+	if len(reports) < 20 {
+		t.Fatalf("only %d reports", len(reports))
+	}
+	for i, s := range reports {
+		if d := cmp.Diff(s.copy, s.got); d != "" {
+			t.Fatalf("report %d (%s) changed after it was reported (-then +now):\n%s", i, s.got.Name, d)
+		}
+	}
+}
