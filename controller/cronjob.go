@@ -34,8 +34,9 @@ type cronJobController struct {
 	// yet seen appear: their appearance needs no sync.
 	created map[string]struct{}
 	// Scratch space of Reconcile (the Manager runs it on one goroutine):
-	// the CronJob's Jobs.
-	jobBuf []*workload.Job
+	// the CronJob's Jobs, and the arrays of a plan's lists.
+	jobBuf  []*workload.Job
+	planBuf cronPlan
 }
 
 type cachedCronJob struct {
@@ -351,10 +352,16 @@ func (c *cronJobController) Reconcile(_ context.Context, key string) (Result, er
 	}
 	slices.SortFunc(jobs, func(a, b *workload.Job) int { return strings.Compare(a.Name, b.Name) })
 	sched, serr := c.schedule(cj)
-	plan := decideCronJob(cronInput{Now: c.deps.Clock.Now(), CronJob: cj, Jobs: jobs, Sched: sched, SchedErr: serr, ScheduleChangedAt: e.schedChangedAt})
+	plan := decideCronJob(cronInput{Now: c.deps.Clock.Now(), CronJob: cj, Jobs: jobs, Sched: sched, SchedErr: serr, ScheduleChangedAt: e.schedChangedAt, Scratch: &c.planBuf})
 	clear(jobs) // keep no Job alive through the buffer
 	c.jobBuf = jobs[:0]
-	return Result{RequeueAfter: plan.RequeueAfter}, c.apply(e, plan)
+	err := c.apply(e, plan)
+	// Keep the lists' arrays, not what they hold.
+	clear(plan.Events)
+	clear(plan.Delete)
+	clear(plan.Create)
+	c.planBuf = cronPlan{Events: plan.Events[:0], Delete: plan.Delete[:0], Create: plan.Create[:0]}
+	return Result{RequeueAfter: plan.RequeueAfter}, err
 }
 
 // apply carries out a plan: events, deletes, creates, then the status

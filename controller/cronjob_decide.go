@@ -72,6 +72,9 @@ type cronInput struct {
 	// spec.timeZone change (zero if it did not): slots before it are not
 	// missed, they belong to the old schedule.
 	ScheduleChangedAt time.Time
+	// Scratch, when set, lends the plan the arrays of its Events, Delete
+	// and Create slices (emptied) to append to.
+	Scratch *cronPlan
 }
 
 // cronEvent is an event to record about the CronJob.
@@ -161,6 +164,9 @@ func decideCronJob(in cronInput) cronPlan {
 	cj := in.CronJob
 	now := in.Now
 	var plan cronPlan
+	if b := in.Scratch; b != nil {
+		plan.Events, plan.Delete, plan.Create = b.Events[:0], b.Delete[:0], b.Create[:0]
+	}
 	// A shallow copy: the times are replaced, never written through, and
 	// the active list is cloned (it is edited in place).
 	st := &workload.CronJobStatus{}
@@ -197,7 +203,7 @@ func decideCronJob(in cronInput) cronPlan {
 	})
 
 	plan.Status = *st
-	plan.Delete = historyDeletes(cj, in.Jobs, &plan)
+	plan.Delete = historyDeletes(cj, in.Jobs, plan.Delete)
 	if cj.DeletionTimestamp != nil {
 		return plan
 	}
@@ -302,7 +308,7 @@ func decideCronJob(in cronInput) cronPlan {
 
 	// A slot whose Job exists was started already (maybe just before a
 	// control-plane restart, its status never written): record it.
-	var todo []cronCreate
+	todo := plan.Create[:0]
 	for _, s := range slots {
 		name := cronJobName(cj.Name, s)
 		if slices.ContainsFunc(in.Jobs, func(j *workload.Job) bool { return j.Name == name }) {
@@ -346,8 +352,8 @@ func decideCronJob(in cronInput) cronPlan {
 
 // historyDeletes returns the finished Jobs past the history limits, oldest
 // (by start time, then name; Jobs that never started last) first, as
-// Kubernetes' cleanupFinishedJobs.
-func historyDeletes(cj *workload.CronJob, jobs []*workload.Job, plan *cronPlan) []cronDelete {
+// Kubernetes' cleanupFinishedJobs, appended to out.
+func historyDeletes(cj *workload.CronJob, jobs []*workload.Job, out []cronDelete) []cronDelete {
 	// Count first: most syncs are within the limits and need no lists.
 	var nOK, nFailed int
 	for _, j := range jobs {
@@ -363,7 +369,7 @@ func historyDeletes(cj *workload.CronJob, jobs []*workload.Job, plan *cronPlan) 
 	}
 	over := func(n int, limit *int32) bool { return limit != nil && n > int(*limit) }
 	if !over(nOK, cj.Spec.SuccessfulJobsHistoryLimit) && !over(nFailed, cj.Spec.FailedJobsHistoryLimit) {
-		return nil
+		return out
 	}
 	ok := make([]*workload.Job, 0, nOK)
 	failed := make([]*workload.Job, 0, nFailed)
@@ -377,10 +383,6 @@ func historyDeletes(cj *workload.CronJob, jobs []*workload.Job, plan *cronPlan) 
 		case workload.JobFailed:
 			failed = append(failed, j)
 		}
-	}
-	var out []cronDelete
-	if n := max(0, nOK-int(deref32(cj.Spec.SuccessfulJobsHistoryLimit))) + max(0, nFailed-int(deref32(cj.Spec.FailedJobsHistoryLimit))); n > 0 {
-		out = make([]cronDelete, 0, n)
 	}
 	trim := func(js []*workload.Job, limit *int32) {
 		if limit == nil || len(js) <= int(*limit) {
@@ -453,13 +455,6 @@ func jobRef(j *workload.Job) workload.ObjectReference {
 		UID:        j.UID,
 		APIVersion: "batch/v1",
 	}
-}
-
-func deref32(p *int32) int32 {
-	if p == nil {
-		return 0
-	}
-	return *p
 }
 
 func deref(s *string) string {
