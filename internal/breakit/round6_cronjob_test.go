@@ -22,8 +22,10 @@ func r6hasEvent(evs []string, reason string) bool {
 // validation accepts) fires every hour counted from the last scheduled
 // slot: Kubernetes requeues at schedule.Next(mostRecentTime), so a sync at
 // any other instant (here a control-plane restart at 1h31m) does not shift
-// the slots. Source: pkg/controller/cronjob/utils.go
-// nextScheduleTimeDuration, mostRecentScheduleTime.
+// the slots. Source: kubernetes/kubernetes#104012 (a user's report:
+// "@every 6h" Jobs drift after a kube-controller-manager restart), fixed by
+// #109250; pkg/controller/cronjob/utils.go nextScheduleTimeDuration,
+// mostRecentScheduleTime.
 func TestR6CronEveryKeepsItsSlotsAfterRestart(t *testing.T) {
 	c := newCluster(t, "a")
 	applyYAML(t, c, cronYAML("cj", "  schedule: '@every 1h'\n  successfulJobsHistoryLimit: 10", ""))
