@@ -28,7 +28,11 @@ import (
 //     revision annotation deployment.kubernetes.io/revision = 1 + the
 //     highest revision of the others, so an old ReplicaSet brought back
 //     by applying its template again (a rollback) gets a new revision.
-//     The Deployment carries its new ReplicaSet's revision too. A name
+//     The Deployment carries its new ReplicaSet's revision too. The new
+//     ReplicaSet carries the Deployment's annotations (but kubectl's
+//     last-applied-configuration and the revision and replica ones),
+//     copied again on every sync when added or changed, so that a
+//     kubernetes.io/change-cause set later still reaches it. A name
 //     taken by a ReplicaSet of another template bumps collisionCount.
 //     ReplicaSets without a controller that match the selector are
 //     adopted.

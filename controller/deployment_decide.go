@@ -352,6 +352,16 @@ func (p *deployPlanner) syncRevision(create bool) (*workload.ReplicaSet, []*work
 	next := maxOld + 1
 	nextStr := strconv.FormatInt(next, 10)
 	if newRS != nil {
+		// The Deployment's annotations follow to its new ReplicaSet on
+		// every sync (added or changed ones; Kubernetes'
+		// copyDeploymentAnnotationsToReplicaSet), so that a change-cause
+		// set after the ReplicaSet was made still reaches it.
+		for k, v := range d.Annotations {
+			if have, ok := newRS.Annotations[k]; !skippedAnnotations[k] && (!ok || have != v) {
+				setAnnotation(&newRS.ObjectMeta, k, v)
+				p.markChanged(newRS)
+			}
+		}
 		if cur := revisionOf(newRS); cur < next {
 			if old, ok := newRS.Annotations[workload.RevisionAnnotation]; ok {
 				// A rollback: keep the revisions the ReplicaSet had.
