@@ -188,7 +188,9 @@ const RuntimeFinalizer = "orchestra.dev/runtime"
 // runs on the runtime becomes terminating (deletionTimestamp set, with
 // grace seconds, or its terminationGracePeriodSeconds when grace is nil)
 // and goes once the runtime has stopped it; a pod that never started goes
-// at once. Deleting a pod that is gone is not an error.
+// at once. As the API server's pod strategy (CheckGracefulDelete), a pod
+// that is not scheduled or has finished gets a grace period of 0. Deleting
+// a pod that is gone is not an error.
 func DeletePod(s *store.Store, namespace, name string, grace *int64) error {
 	o, err := s.Get("Pod", namespace, name)
 	if errors.Is(err, store.ErrNotFound) {
@@ -205,7 +207,7 @@ func DeletePod(s *store.Store, namespace, name string, grace *int64) error {
 	if grace != nil {
 		g = *grace
 	}
-	if g < 0 {
+	if g < 0 || p.Spec.NodeName == "" || IsPodTerminal(p) {
 		g = 0
 	}
 	_, err = s.Delete("Pod", namespace, name, store.DeleteOptions{

@@ -35,7 +35,9 @@
 //     policies Foreground and Orphan add the "foregroundDeletion" and
 //     "orphan" finalizers for the garbage collector to honour.
 //     DeleteOptions.GracePeriodSeconds is recorded on a marked object
-//     (deletionGracePeriodSeconds) and a later, shorter one shortens it.
+//     (deletionGracePeriodSeconds), whose deletionTimestamp is then the
+//     time it is due to be gone, now + the grace period, as the API
+//     server's; a later, shorter one shortens both.
 //   - Errors wrap sentinel errors (ErrNotFound, ErrConflict, ...) in an
 //     *Error naming the object; test them with errors.Is.
 //

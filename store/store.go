@@ -93,8 +93,10 @@ type DeleteOptions struct {
 	NoResult bool
 	// GracePeriodSeconds, when set, is recorded as the object's
 	// deletionGracePeriodSeconds when the delete only marks it (it has
-	// finalizers), as the API server does for pods; nil records 0. A
-	// later delete with a shorter grace period shortens it.
+	// finalizers), as the API server does for pods; nil records 0. The
+	// deletionTimestamp is now + the grace period (the time the object is
+	// due to be gone). A later delete with a shorter grace period
+	// shortens both, never moving deletionTimestamp into the past.
 	GracePeriodSeconds *int64
 }
 
@@ -726,7 +728,18 @@ func (s *Store) Delete(kind, namespace, name string, opts DeleteOptions) (worklo
 		g := opts.GracePeriodSeconds
 		if g != nil && (om.DeletionGracePeriodSeconds == nil || *g < *om.DeletionGracePeriodSeconds) {
 			c := old.DeepCopyObject()
-			c.GetObjectMeta().DeletionGracePeriodSeconds = workload.Ptr(*g)
+			cm := c.GetObjectMeta()
+			// The due time moves back by the difference, never into
+			// the past (BeforeDelete).
+			due := om.DeletionTimestamp.Add(time.Duration(*g) * time.Second)
+			if om.DeletionGracePeriodSeconds != nil {
+				due = due.Add(-time.Duration(*om.DeletionGracePeriodSeconds) * time.Second)
+			}
+			if now := s.clock.Now(); due.Before(now) {
+				due = now
+			}
+			cm.DeletionTimestamp = workload.NewTimePtr(due)
+			cm.DeletionGracePeriodSeconds = workload.Ptr(*g)
 			s.commit(Modified, kind, ki, e, c)
 			s.mu.Unlock()
 			if opts.NoResult {
@@ -754,11 +767,13 @@ func (s *Store) Delete(kind, namespace, name string, opts DeleteOptions) (worklo
 		if m.Generation > 0 {
 			m.Generation++
 		}
-		m.DeletionTimestamp = workload.NewTimePtr(s.clock.Now())
+		// As the API server's BeforeDelete: deletionTimestamp is when
+		// the object is due to be gone, now + the grace period.
 		m.DeletionGracePeriodSeconds = new(int64)
 		if opts.GracePeriodSeconds != nil {
-			*m.DeletionGracePeriodSeconds = *opts.GracePeriodSeconds
+			*m.DeletionGracePeriodSeconds = max(*opts.GracePeriodSeconds, 0)
 		}
+		m.DeletionTimestamp = workload.NewTimePtr(s.clock.Now().Add(time.Duration(*m.DeletionGracePeriodSeconds) * time.Second))
 		s.commit(Modified, kind, ki, e, c)
 	} else {
 		s.remove(kind, ki, e, c)

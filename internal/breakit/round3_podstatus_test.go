@@ -185,7 +185,8 @@ spec:
 	}
 }
 
-// Deleting a pod sets deletionTimestamp and deletionGracePeriodSeconds
+// Deleting a pod sets deletionTimestamp (now + the grace period: see
+// TestR7PodDeletionTimestampIsDueTime) and deletionGracePeriodSeconds
 // (its terminationGracePeriodSeconds); a container that ignores SIGTERM
 // is killed when the grace period ends, and the pod goes.
 // https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination
@@ -203,8 +204,8 @@ spec:
 		t.Fatal(err)
 	}
 	p := r3getPod(t, c, "p")
-	if p.DeletionTimestamp == nil || !p.DeletionTimestamp.Equal(c.Now()) {
-		t.Errorf("deletionTimestamp %v, want now", since(p.DeletionTimestamp))
+	if p.DeletionTimestamp == nil || !p.DeletionTimestamp.Equal(c.Now().Add(45*time.Second)) {
+		t.Errorf("deletionTimestamp %v, want now + 45s", since(p.DeletionTimestamp))
 	}
 	if p.DeletionGracePeriodSeconds == nil || *p.DeletionGracePeriodSeconds != 45 {
 		t.Errorf("deletionGracePeriodSeconds %v, want 45", p.DeletionGracePeriodSeconds)
