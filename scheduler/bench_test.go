@@ -2,6 +2,8 @@ package scheduler
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"runtime"
 	"testing"
 	"time"
 
@@ -61,6 +63,60 @@ func BenchmarkSchedule5000Nodes(b *testing.B) {
 		pending[i] = *mkPod(fmt.Sprintf("web-%d", i), requests("100m", "128Mi"), ownedBy(fmt.Sprintf("rs-web-%d", i%50)))
 	}
 	s := New(Config{Seed: 1})
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := startCPU()
+	for i := 0; b.Loop(); i++ {
+		p := &pending[i%ring]
+		res, err := s.Schedule(p, snap)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.Spec.NodeName = res.Node
+		if err := snap.AddPod(p); err != nil {
+			b.Fatal(err)
+		}
+		if i >= window {
+			old := &pending[(i-window)%ring]
+			snap.RemovePod(old)
+			old.Spec.NodeName = ""
+		}
+	}
+	cpu.report(b)
+}
+
+// deploymentsCluster returns 5,000 nodes shaped like
+// controller.BenchmarkDeployments150kPods' (4 cpu, 16Gi, 110 pods, no
+// labels beyond the hostname, no taints) already running 150,000 pods that
+// request nothing, 150 for each of 1,000 controllers, each pod on a random
+// node: about 30 pods of about 30 controllers a node.
+func deploymentsCluster(b testing.TB) *Snapshot {
+	b.Helper()
+	nodes := manyNodes(5000, alloc("4", "16Gi", "110"))
+	rng := rand.New(rand.NewPCG(1, 2))
+	pods := make([]*workload.Pod, 0, 150000)
+	for o := range 1000 {
+		for k := range 150 {
+			pods = append(pods, mkPod(fmt.Sprintf("old-%d-%d", o, k), onNode(nodes[rng.IntN(len(nodes))].Name),
+				ownedBy(fmt.Sprintf("rs-old-%d", o))))
+		}
+	}
+	return snapshot(b, nodes, pods...)
+}
+
+// BenchmarkSchedule5000NodesDeployments is BenchmarkSchedule5000Nodes'
+// loop on deploymentsCluster: each pod belongs to one of the 1,000
+// controllers already running, so spreading counts a controller among ~30
+// on every node scored.
+func BenchmarkSchedule5000NodesDeployments(b *testing.B) {
+	snap := deploymentsCluster(b)
+	const ring, window = 1 << 16, 20000
+	pending := make([]workload.Pod, ring)
+	for i := range pending {
+		pending[i] = *mkPod(fmt.Sprintf("web-%d", i), ownedBy(fmt.Sprintf("rs-old-%d", i%1000)))
+	}
+	s := New(Config{Seed: 1})
+	runtime.GC() // do not bill building the 150,000 pods to the loop
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu := startCPU()
