@@ -46,6 +46,16 @@ func taint(key, value, effect string) nodeOpt {
 
 func cordoned(n *workload.Node) { n.Spec.Unschedulable = true }
 
+// scalar adds n of a scalar resource to the node's allocatable.
+func scalar(name string, n int64) nodeOpt {
+	return func(node *workload.Node) {
+		if node.Status.Allocatable == nil {
+			node.Status.Allocatable = workload.ResourceList{}
+		}
+		node.Status.Allocatable[name] = *resource.NewQuantity(n, resource.DecimalSI)
+	}
+}
+
 func readyStatus(status string) nodeOpt {
 	return func(n *workload.Node) {
 		if status == "" {
@@ -94,6 +104,17 @@ func mkPod(name string, opts ...podOpt) *workload.Pod {
 
 func requests(cpu, mem string) podOpt {
 	return func(p *workload.Pod) { p.Spec.Containers[0].Resources.Requests = rl(cpu, mem) }
+}
+
+// scalarRequest makes the first container request n of a scalar resource.
+func scalarRequest(name string, n int64) podOpt {
+	return func(p *workload.Pod) {
+		c := &p.Spec.Containers[0]
+		if c.Resources.Requests == nil {
+			c.Resources.Requests = workload.ResourceList{}
+		}
+		c.Resources.Requests[name] = *resource.NewQuantity(n, resource.DecimalSI)
+	}
 }
 
 func container(cpu, mem string) podOpt {

@@ -38,17 +38,19 @@ type Scheduler struct {
 	normalizers []Normalizer // parallel to scorers; nil entries for plain scorers
 	pct         int
 	record      bool
-	fused       bool // filters are the defaults: call defaultFits
+	fused       bool // filters are the defaults: call defaultFits, read hotNodes
+	fusedScores bool // scorers are the defaults: score from hotNodes
 
 	pod      PodInfo
-	feasible []*NodeInfo
+	feasible []int32 // indexes in the snapshot's node list
 	failed   []failure
 	raw      [][]int64 // per scorer, per feasible node
 	total    []int64
+	counts   []int32 // by index in the node list: pods of the pod's controller
 }
 
 type failure struct {
-	node   *NodeInfo
+	pos    int32
 	reason string
 }
 
@@ -88,7 +90,7 @@ func New(cfg Config) *Scheduler {
 		s.filters, s.fused = DefaultFilters(), true
 	}
 	if s.scorers == nil {
-		s.scorers = DefaultScorers()
+		s.scorers, s.fusedScores = DefaultScorers(), true
 	}
 	s.normalizers = make([]Normalizer, len(s.scorers))
 	s.raw = make([][]int64, len(s.scorers))
@@ -132,44 +134,121 @@ func (s *Scheduler) Schedule(pod *workload.Pod, snap *Snapshot) (Result, error) 
 	if p.pinKind != pinNone {
 		return s.schedulePinned(p, snap)
 	}
-	if p.OwnerUID != "" && snap.owners[p.ownerHash] == 0 {
+	if p.OwnerUID != "" && snap.owners[p.ownerHash] == nil {
 		p.ownerAbsent = true
 	}
-	nodes := snap.list
-	n := len(nodes)
+	n := len(snap.list)
 	base := mix(s.seed ^ p.hash)
 	want := numFeasibleNodesToFind(n, s.pct)
 	s.feasible, s.failed = s.feasible[:0], s.failed[:0]
 	evaluated := 0
 	if n > 0 {
 		start := int(base % uint64(n))
-		for i := 0; i < n && len(s.feasible) < want; i++ {
-			j := start + i
-			if j >= n {
-				j -= n
-			}
-			ni := nodes[j]
-			evaluated++
-			if ok, reason := s.fits(p, ni); ok {
-				s.feasible = append(s.feasible, ni)
-			} else {
-				s.failed = append(s.failed, failure{ni, reason})
-			}
+		if s.fused {
+			evaluated = s.scanFused(p, snap, start, want)
+		} else {
+			evaluated = s.scan(p, snap, start, want)
 		}
 	}
 	if len(s.feasible) == 0 {
 		fe := &FitError{Pod: podKey(pod), NumAllNodes: n, Reasons: make(map[string]string, len(s.failed))}
 		for _, f := range s.failed {
-			fe.Reasons[f.node.name] = f.reason
+			fe.Reasons[snap.list[f.pos].name] = f.reason
 		}
 		clear(s.failed)
 		return Result{Evaluated: evaluated}, fe
 	}
 	clear(s.failed)
-	res := s.pick(p, base)
+	res := s.pick(p, snap, base)
 	res.Evaluated = evaluated
-	clear(s.feasible)
 	return res, nil
+}
+
+// scan runs s.filters on the nodes from start on, wrapping around, until
+// want of them fit or all were seen, and returns how many it saw.
+func (s *Scheduler) scan(p *PodInfo, snap *Snapshot, start, want int) int {
+	nodes := snap.list
+	n := len(nodes)
+	evaluated := 0
+	for i := 0; i < n && len(s.feasible) < want; i++ {
+		j := start + i
+		if j >= n {
+			j -= n
+		}
+		evaluated++
+		if ok, reason := s.fits(p, nodes[j]); ok {
+			s.feasible = append(s.feasible, int32(j))
+		} else {
+			s.failed = append(s.failed, failure{int32(j), reason})
+		}
+	}
+	return evaluated
+}
+
+// scanFused is scan with the default filters. It reads each node's
+// hotNode, and the NodeInfo only when the pod or the node needs one of
+// the rarer filters (taints, node selector, node affinity, host ports,
+// scalar resources), in which case defaultFits decides. It must agree with
+// scan (TestFusedMatchesGeneric).
+func (s *Scheduler) scanFused(p *PodInfo, snap *Snapshot, start, want int) int {
+	nodes, hot := snap.list, snap.hot
+	n := len(nodes)
+	// With any of these the pod needs the NodeInfo of every node.
+	slow := p.Pod.Spec.NodeName != "" || len(p.Pod.Spec.NodeSelector) > 0 || p.hasRequired || len(p.ScalarRequests) > 0
+	mask := hotHardTaints // nodes that need their NodeInfo for this pod
+	if len(p.HostPorts) > 0 {
+		mask |= hotPorts
+	}
+	evaluated := 0
+	for i := 0; i < n && len(s.feasible) < want; i++ {
+		j := start + i
+		if j >= n {
+			j -= n
+		}
+		evaluated++
+		h := &hot[j]
+		var ok bool
+		var reason string
+		if slow || h.flags&mask != 0 {
+			ok, reason = defaultFits(p, nodes[j])
+		} else {
+			ok, reason = hotFits(p, h)
+		}
+		if ok {
+			s.feasible = append(s.feasible, int32(j))
+		} else {
+			s.failed = append(s.failed, failure{int32(j), reason})
+		}
+	}
+	return evaluated
+}
+
+// hotFits is defaultFits for a pod with no spec.nodeName, node selector,
+// required node affinity or scalar requests, on a node with no hard taint
+// and, if the pod has host ports, no host port in use: only the cordon,
+// readiness and resource checks remain, and h has what they read.
+func hotFits(p *PodInfo, h *hotNode) (bool, string) {
+	if h.flags&hotUnschedulable != 0 && !p.tolerates.unschedulable {
+		return false, ReasonUnschedulable
+	}
+	if h.flags&hotReady == 0 && !p.tolerates.notReady {
+		return false, ReasonNotReady
+	}
+	var bits int
+	if int64(h.numPods)+1 > h.allocPods {
+		bits |= 1
+	}
+	r := p.Requests
+	if r.MilliCPU > 0 && r.MilliCPU > h.free.MilliCPU {
+		bits |= 2
+	}
+	if r.Memory > 0 && r.Memory > h.free.Memory {
+		bits |= 4
+	}
+	if bits == 0 {
+		return true, ""
+	}
+	return false, resourceReasons[bits]
 }
 
 func (s *Scheduler) fits(p *PodInfo, n *NodeInfo) (bool, string) {
@@ -206,11 +285,11 @@ func (s *Scheduler) pinnedFitError(p *PodInfo, total int, reasons map[string]str
 }
 
 // pick scores s.feasible and returns the best.
-func (s *Scheduler) pick(p *PodInfo, base uint64) Result {
+func (s *Scheduler) pick(p *PodInfo, snap *Snapshot, base uint64) Result {
 	nf := len(s.feasible)
 	res := Result{Feasible: nf}
 	if nf == 1 && !s.record {
-		res.Node = s.feasible[0].name
+		res.Node = snap.list[s.feasible[0]].name
 		return res
 	}
 	s.total = grow(s.total, nf)
@@ -227,8 +306,12 @@ func (s *Scheduler) pick(p *PodInfo, base uint64) Result {
 				continue
 			}
 		}
-		for i, ni := range s.feasible {
-			raw[i] = ws.Scorer.Score(p, ni)
+		if s.fusedScores {
+			s.scoreFused(j, p, snap, raw)
+		} else {
+			for i, pos := range s.feasible {
+				raw[i] = ws.Scorer.Score(p, snap.list[pos])
+			}
 		}
 		if norm := s.normalizers[j]; norm != nil {
 			norm.Normalize(p, raw)
@@ -238,28 +321,85 @@ func (s *Scheduler) pick(p *PodInfo, base uint64) Result {
 		}
 	}
 	best, bestTie := -1, uint64(0)
-	for i, ni := range s.feasible {
+	for i, pos := range s.feasible {
 		t := s.total[i]
 		if best >= 0 && t < s.total[best] {
 			continue
 		}
-		tie := mix(base ^ ni.nameHash)
+		tie := mix(base ^ snap.hot[pos].nameHash)
 		if best < 0 || t > s.total[best] || tie < bestTie {
 			best, bestTie = i, tie
 		}
 	}
-	res.Node, res.Score = s.feasible[best].name, s.total[best]
+	res.Node, res.Score = snap.list[s.feasible[best]].name, s.total[best]
 	if s.record {
 		res.Scores = make([]NodeScore, nf)
-		for i, ni := range s.feasible {
+		for i, pos := range s.feasible {
 			parts := make([]int64, len(s.scorers))
 			for j := range s.scorers {
 				parts[j] = s.raw[j][i]
 			}
-			res.Scores[i] = NodeScore{Node: ni.name, Total: s.total[i], Parts: parts}
+			res.Scores[i] = NodeScore{Node: snap.list[pos].name, Total: s.total[i], Parts: parts}
 		}
 	}
 	return res
+}
+
+// scoreFused fills raw with the raw scores of DefaultScorers()[j] for the
+// feasible nodes, from their hotNodes where it can. It must agree with the
+// scorers' Score methods (TestFusedMatchesGeneric).
+func (s *Scheduler) scoreFused(j int, p *PodInfo, snap *Snapshot, raw []int64) {
+	switch j {
+	case 0: // SpreadScorer: the controller's counts, one pass over its nodes
+		counts := s.controllerCounts(p, snap)
+		for i, pos := range s.feasible {
+			raw[i] = int64(counts[pos])
+		}
+		s.clearCounts(p, snap)
+	case 1: // LeastAllocatedScorer
+		nz := p.NonZeroRequests
+		for i, pos := range s.feasible {
+			h := &snap.hot[pos]
+			cpu := leastRequested(h.nonZero.MilliCPU+nz.MilliCPU, h.allocatable.MilliCPU)
+			mem := leastRequested(h.nonZero.Memory+nz.Memory, h.allocatable.Memory)
+			raw[i] = (cpu + mem) / 2
+		}
+	case 2: // TaintScorer: only nodes with PreferNoSchedule taints score
+		for i, pos := range s.feasible {
+			raw[i] = 0
+			if snap.hot[pos].flags&hotSoftTaints != 0 {
+				raw[i] = TaintScorer{}.Score(p, snap.list[pos])
+			}
+		}
+	case 3: // NodeAffinityScorer
+		for i, pos := range s.feasible {
+			raw[i] = NodeAffinityScorer{}.Score(p, snap.list[pos])
+		}
+	}
+}
+
+// controllerCounts returns, by index in the node list, how many pods of
+// p's controller each node holds, filled from the controller's ownerSet;
+// clearCounts zeroes it again.
+func (s *Scheduler) controllerCounts(p *PodInfo, snap *Snapshot) []int32 {
+	if cap(s.counts) < len(snap.list) {
+		s.counts = make([]int32, len(snap.list), len(snap.list)+len(snap.list)/4)
+	}
+	s.counts = s.counts[:len(snap.list)]
+	if set := snap.owners[p.ownerHash]; set != nil && p.OwnerUID != "" {
+		for _, o := range set.nodes {
+			s.counts[snap.posOf[o.slot]] = o.n
+		}
+	}
+	return s.counts
+}
+
+func (s *Scheduler) clearCounts(p *PodInfo, snap *Snapshot) {
+	if set := snap.owners[p.ownerHash]; set != nil && p.OwnerUID != "" {
+		for _, o := range set.nodes {
+			s.counts[snap.posOf[o.slot]] = 0
+		}
+	}
 }
 
 func grow(b []int64, n int) []int64 {

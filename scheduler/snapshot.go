@@ -18,8 +18,9 @@ type NodeInfo struct {
 	// particular order.
 	Pods []*workload.Pod
 
-	// What every Schedule reads for every node comes first, to share cache
-	// lines with Node and Pods.
+	// A Snapshot mirrors what Schedule reads of every node into a hotNode
+	// (see there); these fields stay the truth that custom filters and
+	// scorers, and the fused path's rarer checks, read.
 	ready         bool
 	unschedulable bool
 	ownerBloom    uint64 // bit hash>>58 set for the hash of each owner
@@ -37,6 +38,7 @@ type NodeInfo struct {
 	name    string
 	owners  []ownerCount // per controller with pods here, not terminating
 	entries []*podEntry  // parallel to Pods
+	slot    int32        // index in Snapshot.slots while listed
 }
 
 // ownerCount counts the pods of one controller on a node. The controller
@@ -44,7 +46,76 @@ type NodeInfo struct {
 // bits (odds about 1 in 10^19 per pair) would only bend a soft score.
 type ownerCount struct {
 	hash uint64
-	n    int64
+	n    int32
+	at   int32 // index of this node in the Snapshot's ownerSet.nodes while listed
+}
+
+// hotNode is what Schedule with the default filters and scorers reads of
+// every node it visits, kept by the Snapshot in a dense array in the order
+// of its node list, so that a scan reads consecutive memory rather than a
+// heap object per node. Flags say when a node needs one of the rarer
+// checks, which then read the NodeInfo. Snapshot.sync rebuilds it from the
+// NodeInfo after every change.
+type hotNode struct {
+	free        Resources // allocatable - requested, as ResourcesFilter computes it
+	allocatable Resources
+	nonZero     Resources
+	allocPods   int64
+	nameHash    uint64
+	numPods     int32 // len(NodeInfo.Pods)
+	flags       hotFlags
+}
+
+type hotFlags uint8
+
+const (
+	hotReady hotFlags = 1 << iota
+	hotUnschedulable
+	hotHardTaints // NoSchedule or NoExecute taints: TaintFilter reads the NodeInfo
+	hotSoftTaints // PreferNoSchedule taints: TaintScorer reads the NodeInfo
+	hotPorts      // host ports in use: HostPortsFilter reads the NodeInfo
+)
+
+// hot returns n's hotNode.
+func (n *NodeInfo) hot() hotNode {
+	h := hotNode{
+		free:        Resources{MilliCPU: n.allocatable.MilliCPU - n.requested.MilliCPU, Memory: n.allocatable.Memory - n.requested.Memory},
+		allocatable: n.allocatable,
+		nonZero:     n.nonZero,
+		allocPods:   n.allocPods,
+		nameHash:    n.nameHash,
+		numPods:     int32(len(n.Pods)),
+	}
+	if n.ready {
+		h.flags |= hotReady
+	}
+	if n.unschedulable {
+		h.flags |= hotUnschedulable
+	}
+	if len(n.hardTaints) > 0 {
+		h.flags |= hotHardTaints
+	}
+	if len(n.softTaints) > 0 {
+		h.flags |= hotSoftTaints
+	}
+	if len(n.ports) > 0 {
+		h.flags |= hotPorts
+	}
+	return h
+}
+
+// ownerSet is what a Snapshot knows of one controller: how many of its
+// pods it counts, on any node, and how many on each listed node holding
+// some, so that SpreadScorer's counts come from one short list per pod
+// rather than a lookup per scored node.
+type ownerSet struct {
+	pods  int
+	nodes []ownerNode
+}
+
+type ownerNode struct {
+	slot int32 // Snapshot.slots index of the node
+	n    int32
 }
 
 // hardTaint is a NoSchedule or NoExecute taint with its failure reason
@@ -113,7 +184,7 @@ func (n *NodeInfo) ownerCount(hash uint64) int64 {
 		return 0
 	}
 	if i := n.ownerIndex(hash); i >= 0 {
-		return n.owners[i].n
+		return int64(n.owners[i].n)
 	}
 	return 0
 }
@@ -223,14 +294,6 @@ func (n *NodeInfo) addEntry(e *podEntry) {
 		n.reqScalar[name] += v
 	}
 	n.ports = append(n.ports, e.ports...)
-	if e.owned {
-		if i := n.ownerIndex(e.ownerH); i >= 0 {
-			n.owners[i].n++
-		} else {
-			n.owners = append(n.owners, ownerCount{hash: e.ownerH, n: 1})
-			n.ownerBloom |= 1 << (e.ownerH >> 58)
-		}
-	}
 }
 
 func (n *NodeInfo) removeEntry(e *podEntry) {
@@ -256,19 +319,6 @@ func (n *NodeInfo) removeEntry(e *podEntry) {
 			n.ports = slices.Delete(n.ports, i, i+1)
 		}
 	}
-	if e.owned {
-		if i := n.ownerIndex(e.ownerH); i >= 0 {
-			if n.owners[i].n--; n.owners[i].n == 0 {
-				last := len(n.owners) - 1
-				n.owners[i] = n.owners[last]
-				n.owners = n.owners[:last]
-				n.ownerBloom = 0
-				for _, o := range n.owners {
-					n.ownerBloom |= 1 << (o.hash >> 58)
-				}
-			}
-		}
-	}
 	e.node = nil
 }
 
@@ -283,9 +333,17 @@ func (n *NodeInfo) removeEntry(e *podEntry) {
 // safe for concurrent use.
 type Snapshot struct {
 	list   []*NodeInfo          // nodes with a Node object, sorted by name
+	hot    []hotNode            // parallel to list
 	byName map[string]*NodeInfo // every node, and placeholders for pods on unknown nodes
 	pods   map[podID]*podEntry
-	owners map[uint64]int // ownerHash -> pods counted for spreading
+	owners map[uint64]*ownerSet // by ownerHash, controllers with pods counted for spreading
+
+	// A listed node has a slot that stays while it is listed, for the
+	// ownerSets to name it by; positions in list shift as nodes come and go.
+	slots     []*NodeInfo // by slot; nil when free
+	posOf     []int32     // by slot: index in list and hot
+	slotAt    []int32     // parallel to list: the node's slot
+	freeSlots []int32
 }
 
 // NewSnapshot returns a snapshot of nodes and pods. Pods that are not bound
@@ -297,7 +355,7 @@ func NewSnapshot(nodes []*workload.Node, pods []*workload.Pod) (*Snapshot, error
 		list:   make([]*NodeInfo, 0, len(nodes)),
 		byName: make(map[string]*NodeInfo, len(nodes)),
 		pods:   make(map[podID]*podEntry, len(pods)),
-		owners: make(map[uint64]int),
+		owners: make(map[uint64]*ownerSet),
 	}
 	for _, n := range nodes {
 		if err := s.AddNode(n); err != nil {
@@ -316,7 +374,7 @@ func (s *Snapshot) init() {
 	if s.byName == nil {
 		s.byName = make(map[string]*NodeInfo)
 		s.pods = make(map[podID]*podEntry)
-		s.owners = make(map[uint64]int)
+		s.owners = make(map[uint64]*ownerSet)
 	}
 }
 
@@ -351,11 +409,46 @@ func (s *Snapshot) AddNode(node *workload.Node) error {
 	}
 	wasListed := n.Node != nil
 	n.setNode(node)
-	if !wasListed {
-		i, _ := slices.BinarySearchFunc(s.list, node.Name, cmpName)
-		s.list = slices.Insert(s.list, i, n)
+	if wasListed {
+		s.sync(n)
+		return nil
+	}
+	slot := int32(len(s.slots))
+	if k := len(s.freeSlots); k > 0 {
+		slot, s.freeSlots = s.freeSlots[k-1], s.freeSlots[:k-1]
+		s.slots[slot] = n
+	} else {
+		s.slots = append(s.slots, n)
+		s.posOf = append(s.posOf, 0)
+	}
+	n.slot = slot
+	i, _ := slices.BinarySearchFunc(s.list, node.Name, cmpName)
+	s.list = slices.Insert(s.list, i, n)
+	s.hot = slices.Insert(s.hot, i, n.hot())
+	s.slotAt = slices.Insert(s.slotAt, i, slot)
+	s.renumber(i)
+	for k := range n.owners {
+		o := &n.owners[k]
+		set := s.owners[o.hash]
+		o.at = int32(len(set.nodes))
+		set.nodes = append(set.nodes, ownerNode{slot: slot, n: o.n})
 	}
 	return nil
+}
+
+// renumber updates posOf for the nodes listed from index i on.
+func (s *Snapshot) renumber(i int) {
+	for k := i; k < len(s.slotAt); k++ {
+		s.posOf[s.slotAt[k]] = int32(k)
+	}
+}
+
+// sync copies what the fused Schedule reads of n into its hotNode, after
+// any change to n.
+func (s *Snapshot) sync(n *NodeInfo) {
+	if n.Node != nil {
+		s.hot[s.posOf[n.slot]] = n.hot()
+	}
 }
 
 // UpdateNode is AddNode: both add or replace.
@@ -369,9 +462,18 @@ func (s *Snapshot) RemoveNode(name string) {
 	if n == nil || n.Node == nil {
 		return
 	}
-	if i, ok := slices.BinarySearchFunc(s.list, name, cmpName); ok {
-		s.list = slices.Delete(s.list, i, i+1)
+	i := int(s.posOf[n.slot])
+	s.list = slices.Delete(s.list, i, i+1)
+	s.hot = slices.Delete(s.hot, i, i+1)
+	s.slotAt = slices.Delete(s.slotAt, i, i+1)
+	s.renumber(i)
+	for k := range n.owners {
+		o := &n.owners[k]
+		s.dropOwnerNode(o.hash, s.owners[o.hash], o.at)
+		o.at = -1
 	}
+	s.slots[n.slot] = nil
+	s.freeSlots = append(s.freeSlots, n.slot)
 	n.clearNode()
 	if len(n.Pods) == 0 {
 		delete(s.byName, name)
@@ -410,7 +512,6 @@ func (s *Snapshot) AddPod(pod *workload.Pod) error {
 	e.scalar = scalarRequests(&pod.Spec)
 	if ref := workload.ControllerOf(pod); ref != nil && pod.DeletionTimestamp == nil {
 		e.owned, e.ownerH = true, ownerHash(ref.UID)
-		s.owners[e.ownerH]++
 	}
 	n := s.byName[pod.Spec.NodeName]
 	if n == nil {
@@ -418,8 +519,78 @@ func (s *Snapshot) AddPod(pod *workload.Pod) error {
 		s.byName[pod.Spec.NodeName] = n
 	}
 	n.addEntry(e)
+	if e.owned {
+		s.addOwner(n, e.ownerH)
+	}
+	s.sync(n)
 	s.pods[id] = e
 	return nil
+}
+
+// addOwner counts one more pod of the controller with hash h on n.
+func (s *Snapshot) addOwner(n *NodeInfo, h uint64) {
+	set := s.owners[h]
+	if set == nil {
+		set = &ownerSet{}
+		s.owners[h] = set
+	}
+	set.pods++
+	listed := n.Node != nil
+	if i := n.ownerIndex(h); i >= 0 {
+		o := &n.owners[i]
+		o.n++
+		if listed {
+			set.nodes[o.at].n++
+		}
+		return
+	}
+	o := ownerCount{hash: h, n: 1, at: -1}
+	if listed {
+		o.at = int32(len(set.nodes))
+		set.nodes = append(set.nodes, ownerNode{slot: n.slot, n: 1})
+	}
+	n.owners = append(n.owners, o)
+	n.ownerBloom |= 1 << (h >> 58)
+}
+
+// removeOwner counts one pod fewer of the controller with hash h on n.
+func (s *Snapshot) removeOwner(n *NodeInfo, h uint64) {
+	set := s.owners[h]
+	i := n.ownerIndex(h)
+	o := &n.owners[i]
+	o.n--
+	listed := n.Node != nil
+	if listed {
+		set.nodes[o.at].n--
+	}
+	if o.n == 0 {
+		if listed {
+			s.dropOwnerNode(h, set, o.at)
+		}
+		last := len(n.owners) - 1
+		n.owners[i] = n.owners[last]
+		n.owners = n.owners[:last]
+		n.ownerBloom = 0
+		for _, o := range n.owners {
+			n.ownerBloom |= 1 << (o.hash >> 58)
+		}
+	}
+	if set.pods--; set.pods == 0 {
+		delete(s.owners, h)
+	}
+}
+
+// dropOwnerNode removes entry at from set.nodes, the controller with hash
+// h's, by moving the last entry there.
+func (s *Snapshot) dropOwnerNode(h uint64, set *ownerSet, at int32) {
+	last := int32(len(set.nodes) - 1)
+	if at != last {
+		moved := set.nodes[last]
+		set.nodes[at] = moved
+		m := s.slots[moved.slot]
+		m.owners[m.ownerIndex(h)].at = at
+	}
+	set.nodes = set.nodes[:last]
 }
 
 // UpdatePod is AddPod: both add or replace.
@@ -460,10 +631,9 @@ func (s *Snapshot) removeEntry(id podID, e *podEntry) {
 	n := e.node
 	n.removeEntry(e)
 	if e.owned {
-		if s.owners[e.ownerH]--; s.owners[e.ownerH] == 0 {
-			delete(s.owners, e.ownerH)
-		}
+		s.removeOwner(n, e.ownerH)
 	}
+	s.sync(n)
 	delete(s.pods, id)
 	if n.Node == nil && len(n.Pods) == 0 {
 		delete(s.byName, n.name)

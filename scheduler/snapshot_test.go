@@ -68,9 +68,68 @@ func summarize(s *Snapshot) []nodeSummary {
 	return out
 }
 
+// checkIndexes checks what a Snapshot keeps beside its NodeInfos for the
+// fused Schedule against the NodeInfos: the hotNodes, the slots, and the
+// per-controller node counts.
+func checkIndexes(s *Snapshot) error {
+	if len(s.hot) != len(s.list) || len(s.slotAt) != len(s.list) {
+		return fmt.Errorf("%d hot records, %d slotAt entries for %d listed nodes", len(s.hot), len(s.slotAt), len(s.list))
+	}
+	used := 0
+	for _, n := range s.slots {
+		if n != nil {
+			used++
+		}
+	}
+	if used != len(s.list) || len(s.freeSlots) != len(s.slots)-used || len(s.posOf) != len(s.slots) {
+		return fmt.Errorf("%d slots (%d free, %d positions) in use by %d listed nodes", used, len(s.freeSlots), len(s.posOf), len(s.list))
+	}
+	for _, f := range s.freeSlots {
+		if s.slots[f] != nil {
+			return fmt.Errorf("free slot %d holds node %s", f, s.slots[f].name)
+		}
+	}
+	for i, n := range s.list {
+		if got, want := s.hot[i], n.hot(); got != want {
+			return fmt.Errorf("node %s: hot record %+v, want %+v", n.name, got, want)
+		}
+		if s.slotAt[i] != n.slot || s.slots[n.slot] != n || s.posOf[n.slot] != int32(i) {
+			return fmt.Errorf("node %s at %d: slot %d, slotAt %d, slots[slot] %p (want %p), posOf %d", n.name, i, n.slot, s.slotAt[i], s.slots[n.slot], n, s.posOf[n.slot])
+		}
+	}
+	entries := map[uint64]int{}
+	pods := map[uint64]int{}
+	for name, n := range s.byName {
+		for _, o := range n.owners {
+			pods[o.hash] += int(o.n)
+			if n.Node == nil {
+				if o.at != -1 {
+					return fmt.Errorf("placeholder %s: owner entry at %d, want -1", name, o.at)
+				}
+				continue
+			}
+			entries[o.hash]++
+			set := s.owners[o.hash]
+			if set == nil || o.at < 0 || int(o.at) >= len(set.nodes) || set.nodes[o.at] != (ownerNode{slot: n.slot, n: o.n}) {
+				return fmt.Errorf("node %s: owner %x count %d at %d not in its ownerSet %+v", name, o.hash, o.n, o.at, set)
+			}
+		}
+	}
+	for h, set := range s.owners {
+		if set.pods != pods[h] || len(set.nodes) != entries[h] {
+			return fmt.Errorf("owner %x: ownerSet counts %d pods on %d nodes, the nodes say %d on %d", h, set.pods, len(set.nodes), pods[h], entries[h])
+		}
+	}
+	if len(s.owners) != len(pods) {
+		return fmt.Errorf("%d ownerSets for %d owners", len(s.owners), len(pods))
+	}
+	return nil
+}
+
 // TestSnapshotIncrementalMatchesRebuild applies random updates to one
 // snapshot and checks after each that it equals a snapshot built from
-// scratch from the same objects, and that its node list stays sorted.
+// scratch from the same objects, that its node list stays sorted, and that
+// the records the fused Schedule reads stay in step (checkIndexes).
 func TestSnapshotIncrementalMatchesRebuild(t *testing.T) {
 	for seed := uint64(1); seed <= 8; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 0))
@@ -80,9 +139,9 @@ func TestSnapshotIncrementalMatchesRebuild(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		names := []string{"n0", "n1", "n2", "n3", "n4"}
-		for step := 0; step < 200; step++ {
-			switch op := rng.IntN(10); {
+		names := []string{"n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7"}
+		for step := 0; step < 300; step++ {
+			switch op := rng.IntN(11); {
 			case op < 2: // add or update a node
 				name := names[rng.IntN(len(names))]
 				opts := []nodeOpt{alloc(fmt.Sprint(1+rng.IntN(8)), fmt.Sprintf("%dGi", 1+rng.IntN(8)), fmt.Sprint(rng.IntN(20)))}
@@ -91,6 +150,12 @@ func TestSnapshotIncrementalMatchesRebuild(t *testing.T) {
 				}
 				if rng.IntN(4) == 0 {
 					opts = append(opts, readyStatus(workload.ConditionFalse))
+				}
+				if rng.IntN(4) == 0 {
+					opts = append(opts, cordoned)
+				}
+				if rng.IntN(4) == 0 {
+					opts = append(opts, scalar("example.com/gpu", int64(rng.IntN(3))))
 				}
 				n := mkNode(name, opts...)
 				nodes[name] = n
@@ -117,18 +182,32 @@ func TestSnapshotIncrementalMatchesRebuild(t *testing.T) {
 					opts = append(opts, onNode(""))
 				case 3, 4:
 					opts = append(opts, hostPort(int32(80+rng.IntN(3)), "TCP", ""))
+				case 5:
+					opts = append(opts, scalarRequest("example.com/gpu", 1))
 				}
 				p := mkPod(name, opts...)
 				pods[name] = p
 				if err := snap.AddPod(p); err != nil {
 					t.Fatal(err)
 				}
-			default: // remove a pod
+			case op < 10: // remove a pod
 				name := fmt.Sprintf("p%d", rng.IntN(30))
 				if p := pods[name]; p != nil {
 					delete(pods, name)
 					snap.RemovePod(p)
 				}
+			default: // a status update of a pod
+				name := fmt.Sprintf("p%d", rng.IntN(30))
+				if p := pods[name]; p != nil {
+					q := p.DeepCopy()
+					q.Status.Phase = workload.PodRunning
+					if snap.RefreshPod(q) {
+						pods[name] = q
+					}
+				}
+			}
+			if err := checkIndexes(snap); err != nil {
+				t.Fatalf("seed %d step %d: %v", seed, step, err)
 			}
 			var nl []*workload.Node
 			for _, n := range nodes {
@@ -141,6 +220,9 @@ func TestSnapshotIncrementalMatchesRebuild(t *testing.T) {
 			fresh, err := NewSnapshot(nl, pl)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if err := checkIndexes(fresh); err != nil {
+				t.Fatalf("seed %d step %d: rebuilt snapshot: %v", seed, step, err)
 			}
 			if want, got := summarize(fresh), summarize(snap); !reflect.DeepEqual(want, got) {
 				t.Fatalf("seed %d step %d: incremental snapshot differs from rebuild (-rebuild +incremental):\n%s", seed, step, cmp.Diff(want, got))

@@ -1,0 +1,172 @@
+package scheduler
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// randomNode returns a node with a random mix of what the filters and
+// scorers look at: size, zone and disk labels, taints of every effect,
+// cordon, readiness, a scalar resource.
+func randomNode(rng *rand.Rand, name string) *workload.Node {
+	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
+	opts := []nodeOpt{
+		alloc(pick("1", "2", "4", "500m"), pick("1Gi", "4Gi", "16Gi"), pick("3", "10", "110", "")),
+		labels(workload.LabelZone, pick("z0", "z1", "z2"), "disk", pick("ssd", "hdd"), "rank", fmt.Sprint(rng.IntN(10))),
+	}
+	if rng.IntN(8) == 0 {
+		opts = append(opts, taint(pick("dedicated", "gpu"), pick("", "db", "ml"), pick(noSch, noExe)))
+	}
+	if rng.IntN(5) == 0 {
+		opts = append(opts, taint(pick("spot", "old"), pick("", "yes"), prefer))
+	}
+	if rng.IntN(15) == 0 {
+		opts = append(opts, cordoned)
+	}
+	if rng.IntN(15) == 0 {
+		opts = append(opts, readyStatus(pick(workload.ConditionFalse, workload.ConditionUnknown, "")))
+	}
+	if rng.IntN(6) == 0 {
+		opts = append(opts, scalar("example.com/gpu", int64(rng.IntN(4))))
+	}
+	return mkNode(name, opts...)
+}
+
+// randomPod returns a pod with a random mix of requests, controllers,
+// tolerations, selectors, node affinity, host ports and scalar requests.
+func randomPod(rng *rand.Rand, name string, nodes []string) *workload.Pod {
+	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
+	opts := []podOpt{requests(pick("", "100m", "250m", "1"), pick("", "128Mi", "1Gi"))}
+	if rng.IntN(6) != 0 {
+		opts = append(opts, ownedBy(fmt.Sprintf("rs%d", rng.IntN(40))))
+	}
+	if rng.IntN(5) == 0 {
+		opts = append(opts, tol(pick("", "dedicated", "spot", workload.TaintNodeUnschedulable, workload.TaintNodeNotReady),
+			pick(exists, equal), pick("", "db", "yes"), pick("", noSch, noExe, prefer)))
+	}
+	if rng.IntN(10) == 0 {
+		opts = append(opts, selector("disk", pick("ssd", "hdd")))
+	}
+	if rng.IntN(10) == 0 {
+		opts = append(opts, required(term(expr("rank", pick("Gt", "Lt"), fmt.Sprint(rng.IntN(10)))), term(expr(workload.LabelZone, "In", pick("z0", "z1")))))
+	}
+	if rng.IntN(6) == 0 {
+		opts = append(opts, preferred(int32(1+rng.IntN(100)), term(expr(workload.LabelZone, pick("In", "NotIn"), pick("z0", "z2")))))
+	}
+	if rng.IntN(8) == 0 {
+		opts = append(opts, hostPort(int32(8080+rng.IntN(3)), "", ""))
+	}
+	if rng.IntN(12) == 0 {
+		opts = append(opts, scalarRequest("example.com/gpu", int64(rng.IntN(3))))
+	}
+	if rng.IntN(40) == 0 {
+		opts = append(opts, onNode(nodes[rng.IntN(len(nodes))]))
+	}
+	return mkPod(name, opts...)
+}
+
+// TestFusedMatchesGeneric schedules thousands of random pods on a random
+// cluster of 300 nodes, binding each where it goes and changing nodes and
+// pods on the way, with the fused default Scheduler and with schedulers
+// given DefaultFilters() and DefaultScorers() explicitly (the generic
+// path, fully or in part), and checks that every result, score and
+// failure reason is the same.
+func TestFusedMatchesGeneric(t *testing.T) {
+	for _, pct := range []int{0, 30, 100} {
+		t.Run(fmt.Sprintf("pct%d", pct), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(pct), 7))
+			names := make([]string, 300)
+			var nodes []*workload.Node
+			for i := range names {
+				names[i] = fmt.Sprintf("node-%03d", i)
+				if i%10 != 9 { // a tenth come later
+					nodes = append(nodes, randomNode(rng, names[i]))
+				}
+			}
+			snap := snapshot(t, nodes)
+			cfg := Config{Seed: 5, PercentageOfNodesToScore: pct, RecordScores: true}
+			fused := New(cfg)
+			if !fused.fused || !fused.fusedScores {
+				t.Fatal("the default Config does not take the fused path")
+			}
+			generic := []*Scheduler{
+				New(Config{Seed: cfg.Seed, PercentageOfNodesToScore: pct, RecordScores: true, Filters: DefaultFilters(), Scorers: DefaultScorers()}),
+				New(Config{Seed: cfg.Seed, PercentageOfNodesToScore: pct, RecordScores: true, Filters: DefaultFilters()}),
+				New(Config{Seed: cfg.Seed, PercentageOfNodesToScore: pct, RecordScores: true, Scorers: DefaultScorers()}),
+			}
+			if generic[0].fused || generic[0].fusedScores || generic[1].fused || generic[2].fusedScores {
+				t.Fatal("explicit filters or scorers took the fused path")
+			}
+			var bound []*workload.Pod
+			placed, failed := 0, 0
+			for i := range 3000 {
+				p := randomPod(rng, fmt.Sprintf("p%d", i), names)
+				want, wantErr := fused.Schedule(p, snap)
+				for k, g := range generic {
+					got, gotErr := g.Schedule(p, snap)
+					if !reflect.DeepEqual(want, got) {
+						t.Fatalf("pod %d: generic scheduler %d differs (-fused +generic):\n%s", i, k, cmp.Diff(want, got))
+					}
+					if (wantErr == nil) != (gotErr == nil) {
+						t.Fatalf("pod %d: generic scheduler %d error %v, fused %v", i, k, gotErr, wantErr)
+					}
+					if fe, ge := fitErrorOf(wantErr), fitErrorOf(gotErr); !reflect.DeepEqual(fe, ge) {
+						t.Fatalf("pod %d: generic scheduler %d FitError differs (-fused +generic):\n%s", i, k, cmp.Diff(fe, ge))
+					}
+				}
+				if wantErr != nil {
+					failed++
+				} else {
+					placed++
+					p.Spec.NodeName = want.Node
+					if rng.IntN(20) == 0 {
+						p.DeletionTimestamp = &workload.Time{}
+					}
+					if err := snap.AddPod(p); err != nil {
+						t.Fatal(err)
+					}
+					bound = append(bound, p)
+				}
+				switch r := rng.IntN(100); {
+				case r < 40 && len(bound) > 0: // a pod leaves
+					k := rng.IntN(len(bound))
+					snap.RemovePod(bound[k])
+					bound[k] = bound[len(bound)-1]
+					bound = bound[:len(bound)-1]
+				case r < 42: // a node comes, changes or goes
+					name := names[rng.IntN(len(names))]
+					if rng.IntN(3) == 0 {
+						snap.RemoveNode(name)
+					} else if err := snap.AddNode(randomNode(rng, name)); err != nil {
+						t.Fatal(err)
+					}
+				case r < 44 && len(bound) > 0: // a status update
+					k := rng.IntN(len(bound))
+					q := bound[k].DeepCopy()
+					q.Status.Phase = workload.PodRunning
+					if snap.RefreshPod(q) {
+						bound[k] = q
+					}
+				}
+			}
+			if err := checkIndexes(snap); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%d pods placed, %d failed, %d bound at the end", placed, failed, len(bound))
+			// The mix must exercise both outcomes.
+			if placed < 1000 || failed < 50 {
+				t.Fatalf("%d pods placed, %d failed: the random cluster does not exercise both", placed, failed)
+			}
+		})
+	}
+}
+
+func fitErrorOf(err error) *FitError {
+	fe, _ := err.(*FitError)
+	return fe
+}
