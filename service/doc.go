@@ -85,7 +85,8 @@
 // # Costs
 //
 // Pick is one atomic load, one atomic add (the shared counter) and an
-// index; with every core picking, the counter's cache line is the limit,
+// index, and [RoundRobin.Pick] is small enough to be inlined where it is
+// called; with every core picking, the counter's cache line is the limit,
 // as for any shared round robin; the index is computed with two
 // multiplications (fastmod), not a division. [RoundRobin] keeps its
 // endpoints in an add-only array shared by successive snapshots, with a

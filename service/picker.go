@@ -291,12 +291,9 @@ func below(h, n uint64) uint64 {
 // incrementing it do not evict the snapshot pointer every pick reads.
 type pad [64]byte
 
-// fastmodM returns the multiplier of fastmod for divisor n (0 < n < 2^32).
+// fastmodM returns the multiplier m of fastmod for divisor n (0 < n < 2^32):
+// for a < 2^32, a mod n is the high word of (m*a) × n, two multiplications
+// instead of a division (Lemire, Kaser and Kurz, "Faster remainder by
+// direct computation", 2019). RoundRobin.Pick writes it out as
+// bits.Mul64(m*a, n).
 func fastmodM(n uint64) uint64 { return ^uint64(0)/n + 1 }
-
-// fastmod returns a mod n for a < 2^32, n < 2^32, with m = fastmodM(n)
-// (Lemire, Kaser and Kurz, "Faster remainder by direct computation", 2019).
-func fastmod(a, m, n uint64) uint64 {
-	hi, _ := bits.Mul64(m*a, n)
-	return hi
-}

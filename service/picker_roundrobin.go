@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"fmt"
 	"hash/maphash"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -17,7 +18,8 @@ import (
 // goroutines.
 //
 // Pick is one atomic load of an immutable snapshot, one atomic add on a
-// counter and an index: it never locks, never allocates and never blocks.
+// counter and an index: it never locks, never allocates and never blocks,
+// and it is small enough for the compiler to inline at the call site.
 // Update builds a new snapshot and publishes it with one atomic store.
 //
 // A snapshot is a packed list of positions in an array of endpoints that
@@ -26,8 +28,9 @@ import (
 // publishes a new list of positions. So an Update that changes a few
 // endpoints of a list as long as the last one (a readiness change) costs a
 // comparison per endpoint and a copy of the positions (4 bytes per usable
-// endpoint), not a copy of every endpoint, and [RoundRobin.UpdateAt], which
-// is told what changed, costs only the copy of the positions.
+// endpoint, no pointers for the garbage collector to trace), not a copy of
+// every endpoint, and [RoundRobin.UpdateAt], which is told what changed,
+// costs only the copy of the positions.
 //
 // The first cycle starts at a random endpoint drawn from the seed, so many
 // clients do not all start with the same endpoint. The counter belongs to
@@ -45,7 +48,12 @@ import (
 //
 // The zero value is a round-robin picker with seed 0 and no endpoints.
 type RoundRobin struct {
-	snap atomic.Pointer[rrSnapshot]
+	// snap is the published *rrSnapshot, nil while no endpoint is usable;
+	// it is only accessed through load and store. It is an unsafe.Pointer
+	// rather than an atomic.Pointer[rrSnapshot] because the generic
+	// method costs Pick 3 more of its 80-point inlining budget, which it
+	// does not have (see Pick).
+	snap unsafe.Pointer
 	_    pad
 	next atomic.Uint64
 	_    pad
@@ -69,15 +77,16 @@ type RoundRobin struct {
 	nReady  int
 	idx     []uint32 // the positions of the usable endpoints last published
 	changes []change // scratch
-
-	direct int // tests lower directMax through this; 0 = default
 }
 
-func (p *RoundRobin) directMax() int {
-	if p.direct > 0 {
-		return p.direct
-	}
-	return directMax
+// load returns the published snapshot, nil if there is none.
+func (p *RoundRobin) load() *rrSnapshot {
+	return (*rrSnapshot)(atomic.LoadPointer(&p.snap))
+}
+
+// store publishes s (nil for no usable endpoint).
+func (p *RoundRobin) store(s *rrSnapshot) {
+	atomic.StorePointer(&p.snap, unsafe.Pointer(s))
 }
 
 // change is one endpoint of the list that an update replaces.
@@ -115,29 +124,20 @@ func wantClass(nReady int) uint8 {
 	return clsFallback
 }
 
-// rrSnapshot is what Pick reads. A short list is published as a copy of
-// the usable endpoints themselves (eps, idx nil), so that Pick computes
-// the address; a long one as positions in the shared arena (idx over eps).
+// rrSnapshot is what Pick reads: the positions of the usable endpoints, at
+// least one (an empty set is published as a nil snapshot), in the arena,
+// and the constants of the index computation. It is never modified once
+// published, nor is the arena below len(arena).
 type rrSnapshot struct {
-	n   int        // number of usable endpoints
-	idx []uint32   // nil, or positions in eps of the usable endpoints, in order
-	eps []Endpoint // the usable endpoints (idx nil) or the arena; never modified
-	off uint64     // index = (counter + off) mod n
-	m   uint64     // fastmodM(n)
+	idx   []uint32   // positions in arena of the usable endpoints, in order
+	arena []Endpoint // the picker's arena when the snapshot was published
+	off   uint64     // index = (counter + off) mod n
+	m     uint64     // fastmodM(n)
+	n     uint64     // len(idx)
 }
 
 // at returns the usable endpoint k (k < s.n).
-func (s *rrSnapshot) at(k uint64) *Endpoint {
-	if s.idx != nil {
-		return &s.eps[s.idx[k]]
-	}
-	return &s.eps[k]
-}
-
-// directMax is the longest list of usable endpoints published as a copy
-// (96 bytes an endpoint); longer ones are published as positions (4 bytes
-// an endpoint), at the cost of one more load in Pick.
-const directMax = 512
+func (s *rrSnapshot) at(k uint64) *Endpoint { return &s.arena[s.idx[k]] }
 
 var _ Picker = (*RoundRobin)(nil)
 
@@ -145,30 +145,35 @@ var _ Picker = (*RoundRobin)(nil)
 // decides where the rotation starts: pickers built with the same seed and
 // given the same calls pick the same endpoints.
 func NewRoundRobin(seed uint64, opts ...Option) *RoundRobin {
-	p := &RoundRobin{seed: seed, opts: buildOptions(opts)}
-	p.snap.Store(&rrSnapshot{})
-	return p
+	return &RoundRobin{seed: seed, opts: buildOptions(opts)}
 }
 
 // Pick returns the next endpoint in the rotation, or ErrNoEndpoints.
 // The endpoint is shared and read-only (see [Picker]).
 func (p *RoundRobin) Pick() (*Endpoint, error) {
-	s := p.snap.Load()
-	if s == nil || s.n == 0 {
-		return nil, ErrNoEndpoints
+	// This body fits the compiler's inlining budget (cost 77 of 80; see
+	// go build -gcflags=-m=2), and TestRoundRobinPickInlines keeps it so:
+	// the call of a Pick that is not inlined costs as much as the rest of
+	// it (BenchmarkPick). Hence the nil snapshot for an empty set (no
+	// length check), the unsafe.Pointer snap, no local copies of fields,
+	// and the rebase written out here, one CompareAndSwap, rather than a
+	// call to rebase.
+	if s := (*rrSnapshot)(atomic.LoadPointer(&p.snap)); s != nil {
+		c := p.next.Add(1)
+		if c >= rebaseAt {
+			// Replace the counter by its remainder (see rebaseAt), and
+			// pick with the remainder: c%n is exact for any c. If
+			// another pick moved the counter since the add, the
+			// CompareAndSwap fails and changes nothing; the counter
+			// stays above rebaseAt until the CompareAndSwap of a pick
+			// that no other overlaps, so it never comes near 2^64.
+			p.next.CompareAndSwap(c, c%s.n)
+			c %= s.n
+		}
+		k, _ := bits.Mul64(s.m*(c+s.off), s.n) // (c + s.off) mod s.n: see fastmodM
+		return &s.arena[s.idx[k]], nil
 	}
-	n := uint64(s.n)
-	c := p.next.Add(1)
-	var k uint64
-	if c >= rebaseAt {
-		k = slowIndex(&p.next, c, s.off, n)
-	} else {
-		k = fastmod(c+s.off, s.m, n)
-	}
-	if s.idx != nil {
-		k = uint64(s.idx[k])
-	}
-	return &s.eps[k], nil
+	return nil, ErrNoEndpoints
 }
 
 // Update replaces the endpoint set with a copy of the usable endpoints among
@@ -187,8 +192,8 @@ func (p *RoundRobin) Update(eps []Endpoint) error {
 	if err := p.opts.check(); err != nil {
 		return err
 	}
-	old, track := p.begin()
-	if old != nil && len(eps) == len(p.all) && len(eps) > 0 {
+	track := p.begin()
+	if len(eps) == len(p.all) && len(eps) > 0 {
 		chs, ok := p.diff(eps)
 		if ok {
 			for _, ch := range chs {
@@ -247,7 +252,7 @@ func (p *RoundRobin) UpdateAt(at []int, eps []Endpoint) error {
 	}
 	chs = out
 	p.changes = chs[:0]
-	_, track := p.begin()
+	track := p.begin()
 	if idx, ok := p.apply(chs); ok {
 		p.publish(idx, track)
 		return nil
@@ -268,52 +273,46 @@ func (p *RoundRobin) UpdateAt(at []int, eps []Endpoint) error {
 	return nil
 }
 
-// begin prepares an update: it returns the published snapshot and the
-// keys of the endpoint picked last and of the one due next.
-func (p *RoundRobin) begin() (*rrSnapshot, [2]*key) {
+// begin prepares an update: it returns the keys of the endpoint picked
+// last and of the one due next (nil if none is published).
+func (p *RoundRobin) begin() [2]*key {
 	if p.rng == nil {
 		p.rng = newRand(p.seed)
 	}
-	old := p.snap.Load()
+	old := p.load()
 	var track [2]*key
-	if old != nil && old.n > 0 {
+	if old != nil {
 		c := p.next.Load()
-		n := uint64(old.n)
-		i := lastIndex(c, old.off, n)
-		last, due := keyOf(old.at(i)), keyOf(old.at((i+1)%n))
+		i := lastIndex(c, old.off, old.n)
+		last, due := keyOf(old.at(i)), keyOf(old.at((i+1)%old.n))
 		track = [2]*key{&last, &due}
 	}
-	return old, track
+	return track
 }
 
-// publish stores the snapshot of idx over the arena, with the rotation
-// going on after the endpoint with key track[0], else at the one with key
-// track[1], else at a random one.
+// publish stores the snapshot of idx, the positions of the usable
+// endpoints in the arena, with the rotation going on after the endpoint
+// with key track[0], else at the one with key track[1], else at a random
+// one.
 func (p *RoundRobin) publish(idx []uint32, track [2]*key) {
 	p.idx = idx
-	s := &rrSnapshot{n: len(idx), idx: idx, eps: p.arena}
-	if len(idx) <= p.directMax() {
-		s.idx, s.eps = nil, make([]Endpoint, len(idx))
-		for k, j := range idx {
-			s.eps[k] = p.arena[j]
-		}
+	n := uint64(len(idx))
+	if n == 0 {
+		p.store(nil)
+		return
 	}
-	if n := uint64(len(idx)); n > 0 {
-		c := p.next.Load()
-		pos := p.positions(track, wantClass(p.nReady))
-		var j uint64
-		switch {
-		case pos[0] >= 0:
-			j = uint64(pos[0]+1) % n
-		case pos[1] >= 0:
-			j = uint64(pos[1])
-		default:
-			j = p.rng.Uint64N(n)
-		}
-		s.off = offsetFor(c, j, n)
-		s.m = fastmodM(n)
+	c := p.next.Load()
+	pos := p.positions(track, wantClass(p.nReady))
+	var j uint64
+	switch {
+	case pos[0] >= 0:
+		j = uint64(pos[0]+1) % n
+	case pos[1] >= 0:
+		j = uint64(pos[1])
+	default:
+		j = p.rng.Uint64N(n)
 	}
-	p.snap.Store(s)
+	p.store(&rrSnapshot{idx: idx, arena: p.arena, off: offsetFor(c, j, n), m: fastmodM(n), n: n})
 }
 
 // keySeed seeds the key hashes, which only speed up searches by key.
@@ -418,10 +417,11 @@ func (p *RoundRobin) diff(eps []Endpoint) (chs []change, ok bool) {
 }
 
 // apply replaces the (validated) endpoints chs, sorted by index with no
-// index twice, appending their values to the arena, and returns the new
-// positions of the usable endpoints, spliced from old's. It changes nothing
-// and returns false when the usable class flips or the arena is full; the
-// caller then rebuilds.
+// index twice, appending their values to the arena (within its capacity,
+// so that published snapshots keep sharing it), and returns the new
+// positions of the usable endpoints, spliced from the last ones. It
+// changes nothing and returns false when the usable class flips or the
+// arena is full; the caller then rebuilds.
 func (p *RoundRobin) apply(chs []change) ([]uint32, bool) {
 	old := p.idx
 	if len(chs) > cap(p.arena)-len(p.arena) {
@@ -506,25 +506,25 @@ func sameEndpoint(a, b *Endpoint) bool {
 }
 
 func (p *RoundRobin) current() []Endpoint {
-	s := p.snap.Load()
-	if s == nil || s.n == 0 {
+	s := p.load()
+	if s == nil {
 		return nil
 	}
-	out := make([]Endpoint, s.n)
-	for k := range out {
-		out[k] = *s.at(uint64(k))
+	out := make([]Endpoint, len(s.idx))
+	for k, j := range s.idx {
+		out[k] = s.arena[j]
 	}
 	return out
 }
 
 func (p *RoundRobin) currentPtrs() []*Endpoint {
-	s := p.snap.Load()
-	if s == nil || s.n == 0 {
+	s := p.load()
+	if s == nil {
 		return nil
 	}
-	out := make([]*Endpoint, s.n)
-	for k := range out {
-		out[k] = s.at(uint64(k))
+	out := make([]*Endpoint, len(s.idx))
+	for k, j := range s.idx {
+		out[k] = &s.arena[j]
 	}
 	return out
 }

@@ -44,17 +44,13 @@ func randomEndpoint(r *rand.Rand, i int) Endpoint {
 // paths keep the rebuild's rotation, fallback, Local view and duplicates.
 func TestRoundRobinIncrementalUpdatesMatchRebuild(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
-		n      int
-		direct int // publish lists longer than this as positions
-		opts   []Option
+		name string
+		n    int
+		opts []Option
 	}{
-		{"small", 5, 0, nil},
-		{"large", 60, 0, nil},
-		{"local", 40, 0, []Option{Local("node-a")}},
-		{"small positions", 5, 1, nil},
-		{"large positions", 60, 8, nil},
-		{"local positions", 40, 8, []Option{Local("node-a")}},
+		{"small", 5, nil},
+		{"large", 60, nil},
+		{"local", 40, []Option{Local("node-a")}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(7, uint64(tc.n)))
@@ -64,7 +60,6 @@ func TestRoundRobinIncrementalUpdatesMatchRebuild(t *testing.T) {
 				list[i] = randomEndpoint(r, i)
 			}
 			for _, p := range []*RoundRobin{at, diff, ref} {
-				p.direct = tc.direct
 				if err := p.Update(list); err != nil {
 					t.Fatal(err)
 				}
