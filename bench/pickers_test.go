@@ -3,11 +3,14 @@ package bench
 import (
 	"context"
 	"fmt"
+	"io"
+	"sync"
 	"testing"
 
 	"github.com/go-kit/kit/endpoint"
 	"github.com/go-kit/kit/sd"
 	"github.com/go-kit/kit/sd/lb"
+	"github.com/go-kit/log"
 	"google.golang.org/grpc/balancer"
 	"google.golang.org/grpc/balancer/roundrobin"
 	"google.golang.org/grpc/connectivity"
@@ -52,54 +55,102 @@ func (s *fakeSC) Connect()                                             {}
 func (s *fakeSC) Shutdown()                                            {}
 func (s *fakeSC) RegisterHealthListener(f func(balancer.SubConnState)) { s.health = f }
 
-// grpcPicker builds grpc-go's real round_robin policy over n addresses,
-// drives every SubConn to Ready and returns the picker it published.
-func grpcPicker(tb testing.TB, n int) balancer.Picker {
+// grpcBalancer is grpc-go's real round_robin policy on a fake ClientConn.
+// Its picker is what a grpc ClientConn calls once per RPC (through its
+// pickerWrapper, which this benchmark leaves out, as it leaves out
+// orchestra's callers): an atomic add, a remainder and a call of the
+// ready endpoint's pick_first picker.
+type grpcBalancer struct {
+	b  balancer.Balancer
+	cc *fakeCC
+}
+
+// newGRPC builds grpc's round_robin over n addresses and drives every
+// SubConn to READY.
+func newGRPC(tb testing.TB, n int) *grpcBalancer {
 	tb.Helper()
-	cc := &fakeCC{}
-	b := balancer.Get(roundrobin.Name).Build(cc, balancer.BuildOptions{})
-	tb.Cleanup(b.Close)
-	eps := make([]resolver.Endpoint, n)
-	for i := range eps {
-		eps[i] = resolver.Endpoint{Addresses: []resolver.Address{{Addr: addr(i)}}}
+	g := &grpcBalancer{cc: &fakeCC{}}
+	g.b = balancer.Get(roundrobin.Name).Build(g.cc, balancer.BuildOptions{})
+	tb.Cleanup(g.b.Close)
+	g.update(tb, addrs(0, n))
+	return g
+}
+
+// update gives the policy the addresses as the resolver's endpoints and
+// drives the new SubConns to READY; once it returns, cc.picker picks
+// among exactly those addresses.
+func (g *grpcBalancer) update(tb testing.TB, as []string) {
+	tb.Helper()
+	eps := make([]resolver.Endpoint, len(as))
+	for i, a := range as {
+		eps[i] = resolver.Endpoint{Addresses: []resolver.Address{{Addr: a}}}
 	}
-	if err := b.UpdateClientConnState(balancer.ClientConnState{ResolverState: resolver.State{Endpoints: eps}}); err != nil {
+	seen := len(g.cc.subConns)
+	if err := g.b.UpdateClientConnState(balancer.ClientConnState{ResolverState: resolver.State{Endpoints: eps}}); err != nil {
 		tb.Fatal(err)
 	}
-	for _, sc := range cc.subConns {
+	fresh := g.cc.subConns[seen:]
+	for _, sc := range fresh {
 		sc.listener(balancer.SubConnState{ConnectivityState: connectivity.Connecting})
 		sc.listener(balancer.SubConnState{ConnectivityState: connectivity.Ready})
 	}
-	for _, sc := range cc.subConns {
+	for _, sc := range fresh {
 		if sc.health != nil {
 			sc.health(balancer.SubConnState{ConnectivityState: connectivity.Ready})
 		}
 	}
-	if cc.state != connectivity.Ready || len(cc.subConns) != n {
-		tb.Fatalf("grpc round_robin: state %v with %d SubConns, want READY with %d", cc.state, len(cc.subConns), n)
+	if g.cc.state != connectivity.Ready {
+		tb.Fatalf("grpc round_robin: state %v, want READY", g.cc.state)
 	}
-	return cc.picker
+}
+
+// grpcPicker returns the picker grpc's round_robin publishes over n READY
+// addresses.
+func grpcPicker(tb testing.TB, n int) balancer.Picker {
+	tb.Helper()
+	g := newGRPC(tb, n)
+	if len(g.cc.subConns) != n {
+		tb.Fatalf("grpc round_robin: %d SubConns, want %d", len(g.cc.subConns), n)
+	}
+	return g.cc.picker
+}
+
+// addrs returns the addresses of endpoints from to to-1.
+func addrs(from, to int) []string {
+	as := make([]string, 0, to-from)
+	for i := from; i < to; i++ {
+		as = append(as, addr(i))
+	}
+	return as
 }
 
 func addr(i int) string { return fmt.Sprintf("10.0.%d.%d:8080", i/250, i%250+1) }
 
+// orchestraEndpoints returns ready endpoints from to to-1.
+func orchestraEndpoints(from, to int) []service.Endpoint {
+	eps := make([]service.Endpoint, 0, to-from)
+	for i := from; i < to; i++ {
+		eps = append(eps, service.Endpoint{Address: fmt.Sprintf("10.0.%d.%d", i/250, i%250+1), Port: 8080, PodName: fmt.Sprint("pod-", i), Ready: true, Serving: true})
+	}
+	return eps
+}
+
 // orchestraPicker returns orchestra's round robin over n ready endpoints.
 func orchestraPicker(tb testing.TB, n int) *service.RoundRobin {
 	tb.Helper()
-	eps := make([]service.Endpoint, n)
-	for i := range eps {
-		eps[i] = service.Endpoint{Address: fmt.Sprintf("10.0.%d.%d", i/250, i%250+1), Port: 8080, PodName: fmt.Sprint("pod-", i), Ready: true, Serving: true}
-	}
 	p := service.NewRoundRobin(1)
-	if err := p.Update(eps); err != nil {
+	if err := p.Update(orchestraEndpoints(0, n)); err != nil {
 		tb.Fatal(err)
 	}
 	return p
 }
 
-// gokitPicker returns go-kit's lb.RoundRobin over a FixedEndpointer of n
-// endpoints (the bare counter, no cache lock), each returning its index.
-func gokitPicker(n int) lb.Balancer {
+// gokitFixedPicker returns go-kit's lb.RoundRobin over an
+// sd.FixedEndpointer of n endpoints, each returning its index: a static
+// slice, no service discovery, so Endpoints() is a bare return. It is
+// go-kit's cheapest round robin, but it cannot change its endpoints, which
+// orchestra's picker and grpc's can; gokitSDPicker is the comparable one.
+func gokitFixedPicker(n int) lb.Balancer {
 	eps := make(sd.FixedEndpointer, n)
 	for i := range eps {
 		eps[i] = func(context.Context, any) (any, error) { return i, nil }
@@ -107,46 +158,213 @@ func gokitPicker(n int) lb.Balancer {
 	return lb.NewRoundRobin(eps)
 }
 
+// gokitSD is go-kit's set-up for a discovered, changing endpoint set:
+// lb.NewRoundRobin over sd.NewEndpointer(instancer, factory, logger), an
+// sd.DefaultEndpointer whose Endpoints() reads its endpoint cache under a
+// read lock. The instancer is a minimal one that pushes the whole set to
+// its subscribers on every change, as go-kit's own (consul, etcd, dnssrv,
+// through sd/internal/instance) do.
+type gokitSD struct {
+	inst *setInstancer
+	ep   *sd.DefaultEndpointer
+	lb   lb.Balancer
+}
+
+// newGokitSD returns go-kit's sd round robin over the instances addr(0) to
+// addr(n-1); each endpoint returns its instance string.
+func newGokitSD(tb testing.TB, n int) *gokitSD {
+	tb.Helper()
+	g := &gokitSD{inst: &setInstancer{}}
+	factory := func(instance string) (endpoint.Endpoint, io.Closer, error) {
+		return func(context.Context, any) (any, error) { return instance, nil }, nil, nil
+	}
+	g.inst.set(addrs(0, n))
+	g.ep = sd.NewEndpointer(g.inst, factory, log.NewNopLogger())
+	tb.Cleanup(g.ep.Close)
+	g.inst.sync()
+	g.lb = lb.NewRoundRobin(g.ep)
+	if eps, err := g.ep.Endpoints(); err != nil || len(eps) != n {
+		tb.Fatalf("go-kit sd: %d endpoints (%v), want %d", len(eps), err, n)
+	}
+	return g
+}
+
+// update changes the instances; once it returns, the round robin picks
+// among exactly those.
+func (g *gokitSD) update(instances []string) {
+	g.inst.set(instances)
+	g.inst.sync()
+}
+
+// gokitSDPicker returns go-kit's sd round robin over n instances.
+func gokitSDPicker(tb testing.TB, n int) lb.Balancer {
+	return newGokitSD(tb, n).lb
+}
+
+// setInstancer is an sd.Instancer of a set of instances that the test
+// changes: it sends the whole set to every subscriber on Register and on
+// every set.
+type setInstancer struct {
+	mu        sync.Mutex
+	instances []string
+	subs      []chan<- sd.Event
+}
+
+func (s *setInstancer) Register(ch chan<- sd.Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.subs = append(s.subs, ch)
+	ch <- sd.Event{Instances: append([]string(nil), s.instances...)}
+}
+
+func (s *setInstancer) Deregister(ch chan<- sd.Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, c := range s.subs {
+		if c == ch {
+			s.subs = append(s.subs[:i], s.subs[i+1:]...)
+			return
+		}
+	}
+}
+
+func (s *setInstancer) Stop() {}
+
+// set replaces the instances and notifies the subscribers.
+func (s *setInstancer) set(instances []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.instances = append([]string(nil), instances...)
+	s.notify()
+}
+
+// sync returns once every subscriber has applied the last event: a
+// DefaultEndpointer applies an event before it receives the next, so a
+// second send of the same set returns only after the first is applied
+// (and applying it again changes nothing).
+func (s *setInstancer) sync() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.notify()
+}
+
+func (s *setInstancer) notify() {
+	for _, ch := range s.subs {
+		ch <- sd.Event{Instances: append([]string(nil), s.instances...)}
+	}
+}
+
 var sizes = []int{3, 16, 256}
+
+// A picker under test, as the benchmark calls it: pick returns the
+// endpoint's name.
+type namedPicker struct {
+	name string
+	pick func() (string, error)
+}
+
+// pickers returns the pickers compared, each over n endpoints.
+func pickers(tb testing.TB, n int) []namedPicker {
+	o, g := orchestraPicker(tb, n), grpcPicker(tb, n)
+	kf, ks := gokitFixedPicker(n), gokitSDPicker(tb, n)
+	var oi service.Picker = orchestraPicker(tb, n)
+	return []namedPicker{
+		{"orchestra", func() (string, error) { e, err := o.Pick(); return endpointName(e), err }},
+		{"orchestra-iface", func() (string, error) { e, err := oi.Pick(); return endpointName(e), err }},
+		{"grpc", func() (string, error) { return grpcPick(g) }},
+		{"gokit-fixed", func() (string, error) { return gokitPick(kf) }},
+		{"gokit-sd", func() (string, error) { return gokitPick(ks) }},
+	}
+}
+
+func endpointName(e *service.Endpoint) string {
+	if e == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d", e.Address, e.Port)
+}
+
+func grpcPick(g balancer.Picker) (string, error) {
+	r, err := g.Pick(pickInfo)
+	if err != nil {
+		return "", err
+	}
+	return r.SubConn.(*fakeSC).addr, nil
+}
+
+func gokitPick(k lb.Balancer) (string, error) {
+	e, err := k.Endpoint()
+	if err != nil {
+		return "", err
+	}
+	v, err := e(context.Background(), nil)
+	return fmt.Sprint(v), err
+}
+
+// exactCycles checks that 4 cycles of pick over the n endpoints of want
+// give each exactly 4 picks.
+func exactCycles(t *testing.T, name string, pick func() (string, error), want []string) {
+	t.Helper()
+	count := map[string]int{}
+	for range 4 * len(want) {
+		e, err := pick()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		count[e]++
+	}
+	for _, w := range want {
+		if count[w] != 4 {
+			t.Errorf("%s: %s picked %d times in 4 cycles, want 4", name, w, count[w])
+		}
+		delete(count, w)
+	}
+	for e, c := range count {
+		t.Errorf("%s: picked %s, not in the set, %d times", name, e, c)
+	}
+}
 
 // TestPickersAreFair checks that each picker, as built here, is a real
 // round robin over all n endpoints: 4 cycles give exactly 4 picks each.
 func TestPickersAreFair(t *testing.T) {
 	for _, n := range sizes {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			count := map[string]int{}
+			as, idx := addrs(0, n), make([]string, n)
+			for i := range idx {
+				idx[i] = fmt.Sprint(i)
+			}
+			for _, p := range pickers(t, n) {
+				want := as
+				if p.name == "gokit-fixed" {
+					want = idx // its endpoints return their index
+				}
+				exactCycles(t, p.name, p.pick, want)
+			}
+		})
+	}
+}
+
+// TestPickersFollowChanges checks that the pickers benchmarked as dynamic
+// (orchestra's, grpc's and go-kit's over sd.NewEndpointer) take a change
+// of their endpoint set: with the first endpoint removed, 4 cycles give
+// the others exactly 4 picks each and the removed one none; with it back,
+// all n again.
+func TestPickersFollowChanges(t *testing.T) {
+	for _, n := range sizes {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			o := orchestraPicker(t, n)
-			for range 4 * n {
-				e, err := o.Pick()
-				if err != nil {
+			g := newGRPC(t, n)
+			k := newGokitSD(t, n)
+			for _, from := range []int{1, 0} {
+				want := addrs(from, n)
+				if err := o.Update(orchestraEndpoints(from, n)); err != nil {
 					t.Fatal(err)
 				}
-				count["orchestra/"+e.Address]++
-			}
-			g := grpcPicker(t, n)
-			for range 4 * n {
-				r, err := g.Pick(balancer.PickInfo{FullMethodName: "/bench/Pick", Ctx: context.Background()})
-				if err != nil {
-					t.Fatal(err)
-				}
-				count["grpc/"+r.SubConn.(*fakeSC).addr]++
-			}
-			k := gokitPicker(n)
-			for range 4 * n {
-				e, err := k.Endpoint()
-				if err != nil {
-					t.Fatal(err)
-				}
-				i, _ := e(context.Background(), nil)
-				count[fmt.Sprint("gokit/", i)]++
-			}
-			if len(count) != 3*n {
-				t.Fatalf("%d distinct picks, want %d", len(count), 3*n)
-			}
-			for k, c := range count {
-				if c != 4 {
-					t.Errorf("%s picked %d times in 4 cycles, want 4", k, c)
-				}
+				g.update(t, want)
+				k.update(want)
+				exactCycles(t, "orchestra", func() (string, error) { e, err := o.Pick(); return endpointName(e), err }, want)
+				exactCycles(t, "grpc", func() (string, error) { return grpcPick(g.cc.picker) }, want)
+				exactCycles(t, "gokit-sd", func() (string, error) { return gokitPick(k.lb) }, want)
 			}
 		})
 	}
@@ -159,17 +377,41 @@ var (
 	pickInfo = balancer.PickInfo{FullMethodName: "/bench/Pick", Ctx: context.Background()}
 )
 
-// BenchmarkPickers runs the three round-robin pickers side by side over 3,
-// 16 and 256 endpoints, from one goroutine and from every P
-// (b.RunParallel). Compare the ns/op of the sub-benchmarks of one size.
+// BenchmarkPickers runs the round-robin pickers side by side over 3, 16
+// and 256 endpoints, from one goroutine and from every P (b.RunParallel).
+// Compare the ns/op of the sub-benchmarks of one size and mode:
+//
+//   - orchestra: service.RoundRobin.Pick, called on the concrete type, as
+//     a caller holding a *service.RoundRobin does (Pick is inlined).
+//   - orchestra-iface: the same picker called through the service.Picker
+//     interface, as service.PortPicker (the Layer's picker) calls it: no
+//     inlining, a dynamic call.
+//   - grpc: the picker of grpc-go's round_robin policy (a balancer.Picker
+//     interface, as a grpc ClientConn calls it).
+//   - gokit-fixed: go-kit's lb.RoundRobin over sd.FixedEndpointer, a static
+//     slice with no discovery: the endpoints can never change.
+//   - gokit-sd: go-kit's lb.RoundRobin over sd.NewEndpointer, go-kit's
+//     set-up for a discovered, changing endpoint set (its Endpoints() reads
+//     the cache under a read lock): the one comparable with orchestra's and
+//     grpc's pickers, which take updates.
 func BenchmarkPickers(b *testing.B) {
 	for _, n := range sizes {
-		o, g, k := orchestraPicker(b, n), grpcPicker(b, n), gokitPicker(n)
+		o, g := orchestraPicker(b, n), grpcPicker(b, n)
+		var oi service.Picker = orchestraPicker(b, n)
+		kf, ks := gokitFixedPicker(n), gokitSDPicker(b, n)
 		b.Run(fmt.Sprintf("n=%d/single/orchestra", n), func(b *testing.B) {
 			b.ReportAllocs()
 			var e *service.Endpoint
 			for b.Loop() {
 				e, _ = o.Pick()
+			}
+			sinkEP = e
+		})
+		b.Run(fmt.Sprintf("n=%d/single/orchestra-iface", n), func(b *testing.B) {
+			b.ReportAllocs()
+			var e *service.Endpoint
+			for b.Loop() {
+				e, _ = oi.Pick()
 			}
 			sinkEP = e
 		})
@@ -181,37 +423,63 @@ func BenchmarkPickers(b *testing.B) {
 			}
 			sinkRes = r
 		})
-		b.Run(fmt.Sprintf("n=%d/single/gokit", n), func(b *testing.B) {
-			b.ReportAllocs()
-			var e endpoint.Endpoint
-			for b.Loop() {
-				e, _ = k.Endpoint()
-			}
-			sinkKit = e
-		})
+		for _, k := range []struct {
+			name string
+			lb   lb.Balancer
+		}{{"gokit-fixed", kf}, {"gokit-sd", ks}} {
+			b.Run(fmt.Sprintf("n=%d/single/%s", n, k.name), func(b *testing.B) {
+				b.ReportAllocs()
+				var e endpoint.Endpoint
+				for b.Loop() {
+					e, _ = k.lb.Endpoint()
+				}
+				sinkKit = e
+			})
+		}
 		b.Run(fmt.Sprintf("n=%d/parallel/orchestra", n), func(b *testing.B) {
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
+				var e *service.Endpoint
 				for pb.Next() {
-					o.Pick()
+					e, _ = o.Pick()
 				}
+				_ = e
+			})
+		})
+		b.Run(fmt.Sprintf("n=%d/parallel/orchestra-iface", n), func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				var e *service.Endpoint
+				for pb.Next() {
+					e, _ = oi.Pick()
+				}
+				_ = e
 			})
 		})
 		b.Run(fmt.Sprintf("n=%d/parallel/grpc", n), func(b *testing.B) {
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
+				var r balancer.PickResult
 				for pb.Next() {
-					g.Pick(pickInfo)
+					r, _ = g.Pick(pickInfo)
 				}
+				_ = r
 			})
 		})
-		b.Run(fmt.Sprintf("n=%d/parallel/gokit", n), func(b *testing.B) {
-			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					k.Endpoint()
-				}
+		for _, k := range []struct {
+			name string
+			lb   lb.Balancer
+		}{{"gokit-fixed", kf}, {"gokit-sd", ks}} {
+			b.Run(fmt.Sprintf("n=%d/parallel/%s", n, k.name), func(b *testing.B) {
+				b.ReportAllocs()
+				b.RunParallel(func(pb *testing.PB) {
+					var e endpoint.Endpoint
+					for pb.Next() {
+						e, _ = k.lb.Endpoint()
+					}
+					_ = e
+				})
 			})
-		})
+		}
 	}
 }

@@ -63,9 +63,7 @@ func BenchmarkAtomicAddParallel(b *testing.B) {
 		for pb.Next() {
 			v = c.n.Add(1)
 		}
-		if v == 0 {
-			b.Error("no add")
-		}
+		_ = v
 	})
 }
 
@@ -96,9 +94,7 @@ func BenchmarkPickParallel(b *testing.B) {
 		for pb.Next() {
 			e, _ = p.Pick()
 		}
-		if e == nil {
-			b.Error("no pick")
-		}
+		_ = e
 	})
 }
 
