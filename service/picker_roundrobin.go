@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"fmt"
 	"hash/maphash"
+	"math"
 	"math/bits"
 	"math/rand/v2"
 	"slices"
@@ -22,15 +23,15 @@ import (
 // and it is small enough for the compiler to inline at the call site.
 // Update builds a new snapshot and publishes it with one atomic store.
 //
-// A snapshot is a packed list of positions in an array of endpoints that
-// successive snapshots share: an endpoint stored there is never modified,
-// and an Update that changes some endpoints appends their new values and
-// publishes a new list of positions. So an Update that changes a few
-// endpoints of a list as long as the last one (a readiness change) costs a
-// comparison per endpoint and a copy of the positions (4 bytes per usable
-// endpoint, no pointers for the garbage collector to trace), not a copy of
-// every endpoint, and [RoundRobin.UpdateAt], which is told what changed,
-// costs only the copy of the positions.
+// A snapshot is a packed list of positions (byte offsets) in an array of
+// endpoints that successive snapshots share: an endpoint stored there is
+// never modified, and an Update that changes some endpoints appends their
+// new values and publishes a new list of positions. So an Update that
+// changes a few endpoints of a list as long as the last one (a readiness
+// change) costs a comparison per endpoint and a copy of the positions (4
+// bytes per usable endpoint, no pointers for the garbage collector to
+// trace), not a copy of every endpoint, and [RoundRobin.UpdateAt], which is
+// told what changed, costs only the copy of the positions.
 //
 // The first cycle starts at a random endpoint drawn from the seed, so many
 // clients do not all start with the same endpoint. The counter belongs to
@@ -75,7 +76,7 @@ type RoundRobin struct {
 	cls     []uint8
 	kh      []uint64
 	nReady  int
-	idx     []uint32 // the positions of the usable endpoints last published
+	offs    []uint32 // the positions (offsets) of the usable endpoints last published
 	changes []change // scratch
 }
 
@@ -125,19 +126,34 @@ func wantClass(nReady int) uint8 {
 }
 
 // rrSnapshot is what Pick reads: the positions of the usable endpoints, at
-// least one (an empty set is published as a nil snapshot), in the arena,
+// least one (an empty set is published as a nil snapshot), in an arena,
 // and the constants of the index computation. It is never modified once
-// published, nor is the arena below len(arena).
+// published, nor are the endpoints it points to.
 type rrSnapshot struct {
-	idx   []uint32   // positions in arena of the usable endpoints, in order
-	arena []Endpoint // the picker's arena when the snapshot was published
-	off   uint64     // index = (counter + off) mod n
-	m     uint64     // fastmodM(n)
-	n     uint64     // len(idx)
+	offs []uint32       // byte offsets from arena of the usable endpoints, in order
+	base unsafe.Pointer // the arena's first endpoint (and what keeps it alive)
+	off  uint64         // index = (counter + off) mod n
+	m    uint64         // fastmodM(n)
+	n    uint64         // len(offs)
 }
 
 // at returns the usable endpoint k (k < s.n).
-func (s *rrSnapshot) at(k uint64) *Endpoint { return &s.arena[s.idx[k]] }
+func (s *rrSnapshot) at(k uint64) *Endpoint {
+	return (*Endpoint)(unsafe.Add(s.base, s.offs[k]))
+}
+
+// endpointSize is the size of an Endpoint, the step between the offsets of
+// an arena.
+const endpointSize = uint32(unsafe.Sizeof(Endpoint{}))
+
+// maxEndpoints is the longest list an Update of a RoundRobin accepts
+// (35,791,390): its arena, with room for a quarter more, must stay within
+// 4 GiB, so that 32-bit offsets address it.
+const maxEndpoints = (math.MaxUint32/int(endpointSize) - 4) * 4 / 5
+
+// arenaCap is the capacity of the arena rebuild allocates for n endpoints:
+// room for a quarter of them to change before the next rebuild.
+func arenaCap(n int) int { return n + n/4 + 4 }
 
 var _ Picker = (*RoundRobin)(nil)
 
@@ -151,13 +167,15 @@ func NewRoundRobin(seed uint64, opts ...Option) *RoundRobin {
 // Pick returns the next endpoint in the rotation, or ErrNoEndpoints.
 // The endpoint is shared and read-only (see [Picker]).
 func (p *RoundRobin) Pick() (*Endpoint, error) {
-	// This body fits the compiler's inlining budget (cost 77 of 80; see
+	// This body fits the compiler's inlining budget (cost 76 of 80; see
 	// go build -gcflags=-m=2), and TestRoundRobinPickInlines keeps it so:
 	// the call of a Pick that is not inlined costs as much as the rest of
 	// it (BenchmarkPick). Hence the nil snapshot for an empty set (no
 	// length check), the unsafe.Pointer snap, no local copies of fields,
 	// and the rebase written out here, one CompareAndSwap, rather than a
-	// call to rebase.
+	// call to rebase. The endpoint is at a byte offset from the arena's
+	// start, which every update keeps below the arena's size (arenaCap,
+	// maxEndpoints): no multiplication and no second bounds check.
 	if s := (*rrSnapshot)(atomic.LoadPointer(&p.snap)); s != nil {
 		c := p.next.Add(1)
 		if c >= rebaseAt {
@@ -171,7 +189,7 @@ func (p *RoundRobin) Pick() (*Endpoint, error) {
 			c %= s.n
 		}
 		k, _ := bits.Mul64(s.m*(c+s.off), s.n) // (c + s.off) mod s.n: see fastmodM
-		return &s.arena[s.idx[k]], nil
+		return (*Endpoint)(unsafe.Add(s.base, s.offs[k])), nil
 	}
 	return nil, ErrNoEndpoints
 }
@@ -181,7 +199,8 @@ func (p *RoundRobin) Pick() (*Endpoint, error) {
 // (on the Local node only, with [Local]). Once Update returns, no Pick that
 // starts afterwards returns an endpoint it removed.
 //
-// An endpoint listed twice gets two turns per cycle.
+// An endpoint listed twice gets two turns per cycle. A list of more than
+// 35,791,390 endpoints is an error.
 //
 // When eps has as many endpoints as the last update and few of them differ,
 // Update copies only those: it costs one comparison per endpoint and a copy
@@ -290,13 +309,13 @@ func (p *RoundRobin) begin() [2]*key {
 	return track
 }
 
-// publish stores the snapshot of idx, the positions of the usable
+// publish stores the snapshot of offs, the positions of the usable
 // endpoints in the arena, with the rotation going on after the endpoint
 // with key track[0], else at the one with key track[1], else at a random
 // one.
-func (p *RoundRobin) publish(idx []uint32, track [2]*key) {
-	p.idx = idx
-	n := uint64(len(idx))
+func (p *RoundRobin) publish(offs []uint32, track [2]*key) {
+	p.offs = offs
+	n := uint64(len(offs))
 	if n == 0 {
 		p.store(nil)
 		return
@@ -312,7 +331,7 @@ func (p *RoundRobin) publish(idx []uint32, track [2]*key) {
 	default:
 		j = p.rng.Uint64N(n)
 	}
-	p.store(&rrSnapshot{idx: idx, arena: p.arena, off: offsetFor(c, j, n), m: fastmodM(n), n: n})
+	p.store(&rrSnapshot{offs: offs, base: unsafe.Pointer(unsafe.SliceData(p.arena)), off: offsetFor(c, j, n), m: fastmodM(n), n: n})
 }
 
 // keySeed seeds the key hashes, which only speed up searches by key.
@@ -356,6 +375,9 @@ func (p *RoundRobin) positions(track [2]*key, w uint8) [2]int {
 // rebuild validates eps and replaces the picker's endpoints with a copy of
 // all of them in a new arena; it returns the positions of the usable ones.
 func (p *RoundRobin) rebuild(eps []Endpoint) ([]uint32, error) {
+	if len(eps) > maxEndpoints {
+		return nil, fmt.Errorf("service: %d endpoints: a round-robin picker holds at most %d", len(eps), maxEndpoints)
+	}
 	nReady, nFallback := 0, 0
 	for i := range eps {
 		e := &eps[i]
@@ -369,9 +391,7 @@ func (p *RoundRobin) rebuild(eps []Endpoint) ([]uint32, error) {
 			nFallback++
 		}
 	}
-	// Room for a quarter of the endpoints to change before the next
-	// rebuild.
-	arena := make([]Endpoint, len(eps), len(eps)+len(eps)/4+4)
+	arena := make([]Endpoint, len(eps), arenaCap(len(eps)))
 	copy(arena, eps)
 	all := make([]uint32, len(eps))
 	cls := make([]uint8, len(eps))
@@ -389,13 +409,13 @@ func (p *RoundRobin) rebuild(eps []Endpoint) ([]uint32, error) {
 	if count == 0 {
 		return nil, nil
 	}
-	idx := make([]uint32, 0, count)
+	offs := make([]uint32, 0, count)
 	for i, k := range cls {
 		if k == w {
-			idx = append(idx, all[i])
+			offs = append(offs, all[i]*endpointSize)
 		}
 	}
-	return idx, nil
+	return offs, nil
 }
 
 // diff compares eps with the picker's endpoints (as many) and returns the
@@ -423,7 +443,7 @@ func (p *RoundRobin) diff(eps []Endpoint) (chs []change, ok bool) {
 // changes nothing and returns false when the usable class flips or the
 // arena is full; the caller then rebuilds.
 func (p *RoundRobin) apply(chs []change) ([]uint32, bool) {
-	old := p.idx
+	old := p.offs
 	if len(chs) > cap(p.arena)-len(p.arena) {
 		return nil, false
 	}
@@ -451,7 +471,7 @@ func (p *RoundRobin) apply(chs []change) ([]uint32, bool) {
 	if len(chs) == 0 {
 		return old, true
 	}
-	// old lists, in order, p.all[i] for each i of class w.
+	// old lists, in order, p.all[i]*endpointSize for each i of class w.
 	var (
 		idx     []uint32
 		from    int // old[from:] not yet copied
@@ -477,7 +497,7 @@ func (p *RoundRobin) apply(chs []change) ([]uint32, bool) {
 		cl := classOf(e, &p.opts)
 		p.all[i], p.cls[i], p.kh[i] = j, cl, keyHash(e.Address, e.Port)
 		if cl == w {
-			idx = append(idx, j)
+			idx = append(idx, j*endpointSize)
 		}
 	}
 	idx = append(idx, old[from:]...)
@@ -510,9 +530,9 @@ func (p *RoundRobin) current() []Endpoint {
 	if s == nil {
 		return nil
 	}
-	out := make([]Endpoint, len(s.idx))
-	for k, j := range s.idx {
-		out[k] = s.arena[j]
+	out := make([]Endpoint, s.n)
+	for k := range out {
+		out[k] = *s.at(uint64(k))
 	}
 	return out
 }
@@ -522,9 +542,9 @@ func (p *RoundRobin) currentPtrs() []*Endpoint {
 	if s == nil {
 		return nil
 	}
-	out := make([]*Endpoint, len(s.idx))
-	for k, j := range s.idx {
-		out[k] = &s.arena[j]
+	out := make([]*Endpoint, s.n)
+	for k := range out {
+		out[k] = s.at(uint64(k))
 	}
 	return out
 }

@@ -3,8 +3,11 @@ package service
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -201,5 +204,34 @@ func TestRoundRobinZeroValueUpdateAt(t *testing.T) {
 	}
 	if err := p.UpdateAt([]int{0}, eps3()[:1]); err == nil {
 		t.Fatal("UpdateAt of index 0 with no endpoints succeeded")
+	}
+}
+
+// TestRoundRobinMaxEndpoints checks the bound that keeps every position of
+// an arena within a 32-bit byte offset, and that a longer list is refused
+// before any of it is read, changing nothing.
+func TestRoundRobinMaxEndpoints(t *testing.T) {
+	if last := uint64(arenaCap(maxEndpoints)-1) * uint64(endpointSize); last > math.MaxUint32-uint64(endpointSize)+1 {
+		t.Fatalf("the last endpoint of an arena for %d endpoints is at offset %d: past 32 bits", maxEndpoints, last)
+	}
+	if next := uint64(arenaCap(maxEndpoints+5)-1) * uint64(endpointSize); next <= math.MaxUint32-uint64(endpointSize)+1 {
+		t.Errorf("maxEndpoints %d is more than 5 below the longest list that fits", maxEndpoints)
+	}
+	if raceEnabled {
+		t.Skip("the list below claims more endpoints than it holds, which checkptr (on with -race) refuses")
+	}
+	p := NewRoundRobin(1)
+	mustUpdate(t, p, eps3())
+	before := p.current()
+	// A list too long to allocate here: its header claims maxEndpoints+1
+	// endpoints over one, which Update must refuse without reading.
+	var one Endpoint
+	huge := unsafe.Slice(&one, maxEndpoints+1)
+	err := p.Update(huge)
+	if err == nil || !strings.Contains(err.Error(), "at most 35791390") {
+		t.Fatalf("Update of %d endpoints = %v, want an error naming the bound", len(huge), err)
+	}
+	if d := cmp.Diff(before, p.current()); d != "" {
+		t.Errorf("a refused Update changed the endpoints (-before +after):\n%s", d)
 	}
 }
