@@ -379,7 +379,9 @@ var (
 
 // BenchmarkPickers runs the round-robin pickers side by side over 3, 16
 // and 256 endpoints, from one goroutine and from every P (b.RunParallel).
-// Compare the ns/op of the sub-benchmarks of one size and mode:
+// Compare the ns/op of the sub-benchmarks of one size and mode, or on a
+// machine shared with other work their cpu-ns/op (Linux: the benchmark
+// thread's CPU time per pick, single; the process's, parallel):
 //
 //   - orchestra: service.RoundRobin.Pick, called on the concrete type, as
 //     a caller holding a *service.RoundRobin does (Pick is inlined).
@@ -402,25 +404,31 @@ func BenchmarkPickers(b *testing.B) {
 		b.Run(fmt.Sprintf("n=%d/single/orchestra", n), func(b *testing.B) {
 			b.ReportAllocs()
 			var e *service.Endpoint
+			clock := startCPUClock()
 			for b.Loop() {
 				e, _ = o.Pick()
 			}
+			clock.report(b)
 			sinkEP = e
 		})
 		b.Run(fmt.Sprintf("n=%d/single/orchestra-iface", n), func(b *testing.B) {
 			b.ReportAllocs()
 			var e *service.Endpoint
+			clock := startCPUClock()
 			for b.Loop() {
 				e, _ = oi.Pick()
 			}
+			clock.report(b)
 			sinkEP = e
 		})
 		b.Run(fmt.Sprintf("n=%d/single/grpc", n), func(b *testing.B) {
 			b.ReportAllocs()
 			var r balancer.PickResult
+			clock := startCPUClock()
 			for b.Loop() {
 				r, _ = g.Pick(pickInfo)
 			}
+			clock.report(b)
 			sinkRes = r
 		})
 		for _, k := range []struct {
@@ -430,14 +438,17 @@ func BenchmarkPickers(b *testing.B) {
 			b.Run(fmt.Sprintf("n=%d/single/%s", n, k.name), func(b *testing.B) {
 				b.ReportAllocs()
 				var e endpoint.Endpoint
+				clock := startCPUClock()
 				for b.Loop() {
 					e, _ = k.lb.Endpoint()
 				}
+				clock.report(b)
 				sinkKit = e
 			})
 		}
 		b.Run(fmt.Sprintf("n=%d/parallel/orchestra", n), func(b *testing.B) {
 			b.ReportAllocs()
+			clock := startProcessCPUClock()
 			b.RunParallel(func(pb *testing.PB) {
 				var e *service.Endpoint
 				for pb.Next() {
@@ -445,9 +456,11 @@ func BenchmarkPickers(b *testing.B) {
 				}
 				_ = e
 			})
+			clock.report(b)
 		})
 		b.Run(fmt.Sprintf("n=%d/parallel/orchestra-iface", n), func(b *testing.B) {
 			b.ReportAllocs()
+			clock := startProcessCPUClock()
 			b.RunParallel(func(pb *testing.PB) {
 				var e *service.Endpoint
 				for pb.Next() {
@@ -455,9 +468,11 @@ func BenchmarkPickers(b *testing.B) {
 				}
 				_ = e
 			})
+			clock.report(b)
 		})
 		b.Run(fmt.Sprintf("n=%d/parallel/grpc", n), func(b *testing.B) {
 			b.ReportAllocs()
+			clock := startProcessCPUClock()
 			b.RunParallel(func(pb *testing.PB) {
 				var r balancer.PickResult
 				for pb.Next() {
@@ -465,6 +480,7 @@ func BenchmarkPickers(b *testing.B) {
 				}
 				_ = r
 			})
+			clock.report(b)
 		})
 		for _, k := range []struct {
 			name string
@@ -472,6 +488,7 @@ func BenchmarkPickers(b *testing.B) {
 		}{{"gokit-fixed", kf}, {"gokit-sd", ks}} {
 			b.Run(fmt.Sprintf("n=%d/parallel/%s", n, k.name), func(b *testing.B) {
 				b.ReportAllocs()
+				clock := startProcessCPUClock()
 				b.RunParallel(func(pb *testing.PB) {
 					var e endpoint.Endpoint
 					for pb.Next() {
@@ -479,6 +496,7 @@ func BenchmarkPickers(b *testing.B) {
 					}
 					_ = e
 				})
+				clock.report(b)
 			})
 		}
 	}
