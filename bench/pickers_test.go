@@ -267,7 +267,7 @@ type namedPicker struct {
 func pickers(tb testing.TB, n int) []namedPicker {
 	o, g := orchestraPicker(tb, n), grpcPicker(tb, n)
 	kf, ks := gokitFixedPicker(n), gokitSDPicker(tb, n)
-	var oi service.Picker = orchestraPicker(tb, n)
+	oi := asPicker(orchestraPicker(tb, n))
 	return []namedPicker{
 		{"orchestra", func() (string, error) { e, err := o.Pick(); return endpointName(e), err }},
 		{"orchestra-iface", func() (string, error) { e, err := oi.Pick(); return endpointName(e), err }},
@@ -276,6 +276,13 @@ func pickers(tb testing.TB, n int) []namedPicker {
 		{"gokit-sd", func() (string, error) { return gokitPick(ks) }},
 	}
 }
+
+// asPicker returns p as a service.Picker whose dynamic type the compiler
+// cannot see, so that calls through it stay dynamic (not devirtualized and
+// inlined), as they are in service.PortPicker.
+//
+//go:noinline
+func asPicker(p *service.RoundRobin) service.Picker { return p }
 
 func endpointName(e *service.Endpoint) string {
 	if e == nil {
@@ -399,7 +406,7 @@ var (
 func BenchmarkPickers(b *testing.B) {
 	for _, n := range sizes {
 		o, g := orchestraPicker(b, n), grpcPicker(b, n)
-		var oi service.Picker = orchestraPicker(b, n)
+		oi := asPicker(orchestraPicker(b, n))
 		kf, ks := gokitFixedPicker(n), gokitSDPicker(b, n)
 		b.Run(fmt.Sprintf("n=%d/single/orchestra", n), func(b *testing.B) {
 			b.ReportAllocs()
