@@ -74,8 +74,8 @@ func randomPod(rng *rand.Rand, name string, nodes []string) *workload.Pod {
 // cluster of 300 nodes, binding each where it goes and changing nodes and
 // pods on the way, with the fused default Scheduler and with schedulers
 // given DefaultFilters() and DefaultScorers() explicitly (the generic
-// path, fully or in part), and checks that every result, score and
-// failure reason is the same.
+// path, fully or in part), with and without RecordScores, and checks that
+// every result, score and failure reason is the same.
 func TestFusedMatchesGeneric(t *testing.T) {
 	for _, pct := range []int{0, 30, 100} {
 		t.Run(fmt.Sprintf("pct%d", pct), func(t *testing.T) {
@@ -91,7 +91,8 @@ func TestFusedMatchesGeneric(t *testing.T) {
 			snap := snapshot(t, nodes)
 			cfg := Config{Seed: 5, PercentageOfNodesToScore: pct, RecordScores: true}
 			fused := New(cfg)
-			if !fused.fused || !fused.fusedScores {
+			unrecorded := New(Config{Seed: cfg.Seed, PercentageOfNodesToScore: pct})
+			if !fused.fused || !fused.fusedScores || !unrecorded.fused || !unrecorded.fusedScores {
 				t.Fatal("the default Config does not take the fused path")
 			}
 			generic := []*Scheduler{
@@ -107,6 +108,16 @@ func TestFusedMatchesGeneric(t *testing.T) {
 			for i := range 3000 {
 				p := randomPod(rng, fmt.Sprintf("p%d", i), names)
 				want, wantErr := fused.Schedule(p, snap)
+				// Without RecordScores, pickFused scores in one pass.
+				got, gotErr := unrecorded.Schedule(p, snap)
+				bare := Result{Node: want.Node, Score: want.Score, Evaluated: want.Evaluated, Feasible: want.Feasible}
+				if bare.Feasible == 1 {
+					bare.Score = 0 // a lone feasible node is scored only to record it
+				}
+				if !reflect.DeepEqual(got, bare) ||
+					!reflect.DeepEqual(fitErrorOf(wantErr), fitErrorOf(gotErr)) || (wantErr == nil) != (gotErr == nil) {
+					t.Fatalf("pod %d: without RecordScores (%+v, %v), with (%+v, %v)", i, got, gotErr, bare, wantErr)
+				}
 				for k, g := range generic {
 					got, gotErr := g.Schedule(p, snap)
 					if !reflect.DeepEqual(want, got) {

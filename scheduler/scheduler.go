@@ -159,7 +159,12 @@ func (s *Scheduler) Schedule(pod *workload.Pod, snap *Snapshot) (Result, error) 
 		return Result{Evaluated: evaluated}, fe
 	}
 	clear(s.failed)
-	res := s.pick(p, snap, base)
+	var res Result
+	if s.fusedScores && !s.record {
+		res = s.pickFused(p, snap, base)
+	} else {
+		res = s.pick(p, snap, base)
+	}
 	res.Evaluated = evaluated
 	return res, nil
 }
@@ -342,6 +347,89 @@ func (s *Scheduler) pick(p *PodInfo, snap *Snapshot, base uint64) Result {
 			res.Scores[i] = NodeScore{Node: snap.list[pos].name, Total: s.total[i], Parts: parts}
 		}
 	}
+	return res
+}
+
+// pickFused is pick for the default scorers without RecordScores: one pass
+// over the feasible nodes' hotNodes gathers the raw scores and their
+// maxima, a second normalizes, totals and picks, with no call per node but
+// for the rarer scores (PreferNoSchedule taints, preferred node affinity).
+// It must agree with pick (TestFusedMatchesGeneric).
+func (s *Scheduler) pickFused(p *PodInfo, snap *Snapshot, base uint64) Result {
+	nf := len(s.feasible)
+	res := Result{Feasible: nf}
+	if nf == 1 {
+		res.Node = snap.list[s.feasible[0]].name
+		return res
+	}
+	// The weights of DefaultScorers, in its order.
+	wSpread, wLeast, wTaint, wAff := s.scorers[0].Weight, s.scorers[1].Weight, s.scorers[2].Weight, s.scorers[3].Weight
+	spreadRaw, taintRaw, affRaw := grow(s.raw[0], nf), grow(s.raw[2], nf), grow(s.raw[3], nf)
+	s.raw[0], s.raw[2], s.raw[3] = spreadRaw, taintRaw, affRaw
+	total := grow(s.total, nf)
+	s.total = total
+	_, skipSpread := SpreadScorer{}.skip(p)
+	_, skipAff := NodeAffinityScorer{}.skip(p)
+	var counts []int32
+	if !skipSpread {
+		counts = s.controllerCounts(p, snap)
+	}
+	nz := p.NonZeroRequests
+	var hiSpread, hiTaint, hiAff int64
+	for i, pos := range s.feasible {
+		h := &snap.hot[pos]
+		cpu := leastRequested(h.nonZero.MilliCPU+nz.MilliCPU, h.allocatable.MilliCPU)
+		mem := leastRequested(h.nonZero.Memory+nz.Memory, h.allocatable.Memory)
+		total[i] = wLeast * ((cpu + mem) / 2)
+		if !skipSpread {
+			c := int64(counts[pos])
+			spreadRaw[i], hiSpread = c, max(hiSpread, c)
+		}
+		taintRaw[i] = 0
+		if h.flags&hotSoftTaints != 0 {
+			c := TaintScorer{}.Score(p, snap.list[pos])
+			taintRaw[i], hiTaint = c, max(hiTaint, c)
+		}
+		if !skipAff {
+			c := NodeAffinityScorer{}.Score(p, snap.list[pos])
+			affRaw[i], hiAff = c, max(hiAff, c)
+		}
+	}
+	if !skipSpread {
+		s.clearCounts(p, snap)
+	}
+	// What every node gets from the scores that are the same everywhere.
+	var common int64
+	spreadN, taintN, affN := makeNorm(hiSpread, true), makeNorm(hiTaint, true), makeNorm(hiAff, false)
+	varSpread, varTaint, varAff := !skipSpread && hiSpread > 0, hiTaint > 0, !skipAff && hiAff > 0
+	if !varSpread {
+		common += wSpread * MaxNodeScore // skipped, or no count anywhere
+	}
+	if !varTaint {
+		common += wTaint * MaxNodeScore
+	}
+	// Node affinity without preferred terms, or matching none, scores 0.
+	best, bestTie, bestT := -1, uint64(0), int64(0)
+	for i, pos := range s.feasible {
+		t := total[i] + common
+		if varSpread {
+			t += wSpread * spreadN.of(spreadRaw[i])
+		}
+		if varTaint {
+			t += wTaint * taintN.of(taintRaw[i])
+		}
+		if varAff {
+			t += wAff * affN.of(affRaw[i])
+		}
+		if best >= 0 && t < bestT {
+			continue
+		}
+		tie := mix(base ^ snap.hot[pos].nameHash)
+		if best < 0 || t > bestT || tie < bestTie {
+			best, bestTie, bestT = i, tie, t
+		}
+	}
+	res.Node, res.Score = snap.list[s.feasible[best]].name, bestT
 	return res
 }
 

@@ -159,32 +159,44 @@ func normalize(scores []int64, reverse bool) {
 	for _, s := range scores {
 		hi = max(hi, s)
 	}
-	if hi == 0 {
-		v := int64(0)
-		if reverse {
-			v = MaxNodeScore
-		}
-		for i := range scores {
-			scores[i] = v
-		}
-		return
+	n := makeNorm(hi, reverse)
+	for i, s := range scores {
+		scores[i] = n.of(s)
 	}
+}
+
+// norm maps raw scores to normalized ones for one maximum.
+type norm struct {
+	hi      int64
+	reverse bool
 	// Raw values are small counts; when they are, divide once per value
 	// rather than once per node.
-	var table [33]int64
-	small := hi < int64(len(table))
-	if small {
+	small bool
+	table [33]int64
+}
+
+func makeNorm(hi int64, reverse bool) norm {
+	n := norm{hi: hi, reverse: reverse, small: hi < 33}
+	if n.small && hi > 0 {
 		for s := int64(0); s <= hi; s++ {
-			table[s] = scaled(s, hi, reverse)
+			n.table[s] = scaled(s, hi, reverse)
 		}
 	}
-	for i, s := range scores {
-		if small && s >= 0 {
-			scores[i] = table[s]
-		} else {
-			scores[i] = scaled(s, hi, reverse)
+	return n
+}
+
+// of returns the normalized score of raw score s.
+func (n *norm) of(s int64) int64 {
+	switch {
+	case n.hi == 0:
+		if n.reverse {
+			return MaxNodeScore
 		}
+		return 0
+	case n.small && s >= 0:
+		return n.table[s]
 	}
+	return scaled(s, n.hi, n.reverse)
 }
 
 func scaled(s, hi int64, reverse bool) int64 {
