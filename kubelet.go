@@ -227,19 +227,35 @@ func (m *runtimeMirror) storePod(rp *workload.Pod) *workload.Pod {
 // does not know is an orphan and is stopped, as a kubelet stops pods the
 // API server no longer has.
 func (m *runtimeMirror) podChanged(ctx context.Context, rp *workload.Pod) {
-	p := m.storePod(rp)
-	if p == nil {
+	err := m.c.store.MergeStatus(rp, mergeReported)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, errOrphan) {
 		if err := m.c.rt.DeletePod(ctx, rp.Namespace, rp.Name, 0); err != nil && !errors.Is(err, workload.ErrPodNotFound) {
 			m.c.logger.Warn("stopping orphan pod failed", "pod", rp.Namespace+"/"+rp.Name, "err", err)
 		}
 		return
 	}
-	// The store adopts np: it keeps np with the stored metadata and spec,
-	// and the runtime's status memory as it is (the runtime never
-	// modifies a pod it reported, nor does anyone else). Only a merged
-	// condition list is new.
-	np := &workload.Pod{ObjectMeta: workload.ObjectMeta{Namespace: p.Namespace, Name: p.Name, UID: p.UID}}
-	np.Status = rp.Status
+	if err != nil {
+		m.c.logger.Warn("mirroring pod status failed", "pod", rp.Namespace+"/"+rp.Name, "err", err)
+	}
+}
+
+// errOrphan: the store's pod of that name is another pod (another uid)
+// than the runtime's.
+var errOrphan = errors.New("orchestra: the runtime's pod is not the store's")
+
+// mergeReported is the store.MergeStatus merge of a pod status the
+// runtime reported (in) into the stored pod: the runtime's status, with
+// the conditions the control plane owns (PodScheduled, DisruptionTarget)
+// kept from the stored pod. The store adopts the result: it keeps the
+// stored metadata and spec, and the runtime's status memory as it is (the
+// runtime never modifies a pod it reported, nor does anyone else). Only a
+// merged condition list is new.
+func mergeReported(stored, in workload.Object) (workload.Object, error) {
+	p, rp := stored.(*workload.Pod), in.(*workload.Pod)
+	if rp.UID != "" && p.UID != rp.UID {
+		return nil, errOrphan
+	}
+	np := &workload.Pod{Status: rp.Status}
 	cloned := false
 	for _, t := range []string{workload.PodScheduled, workload.DisruptionTarget} {
 		c := controller.PodCondition(p, t)
@@ -255,9 +271,7 @@ func (m *runtimeMirror) podChanged(ctx context.Context, rp *workload.Pod) {
 		}
 		np.Status.Conditions = setPodCondition(np.Status.Conditions, *c)
 	}
-	if err := m.c.store.SetStatus(np, store.Adopt); err != nil {
-		m.c.logger.Warn("mirroring pod status failed", "pod", p.Namespace+"/"+p.Name, "err", err)
-	}
+	return np, nil
 }
 
 func setPodCondition(conds []workload.PodCondition, c workload.PodCondition) []workload.PodCondition {

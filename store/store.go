@@ -602,28 +602,11 @@ func (s *Store) SetStatus(obj workload.Object, opts ...WriteOption) error {
 func (s *Store) updateStatus(obj workload.Object, result, adopt bool) (workload.Object, error) {
 	// Only the status of obj is stored: it is compared in place and
 	// copied alone, never the whole object.
-	if obj == nil {
-		return nil, newError(ErrInvalid, "<nil>", "object is nil")
-	}
-	ti, ovIn := infoOf(obj)
-	if ti == nil {
-		return nil, newError(ErrInvalid, "<nil>", "object must be a non-nil pointer to a struct")
-	}
-	kind := obj.Kind()
-	if workload.APIVersionOf(kind) == "" {
-		return nil, newError(ErrInvalid, workload.Ref(obj), "unknown kind "+strconv.Quote(kind))
-	}
-	if tk := obj.GetTypeMeta().Kind; tk != "" && tk != kind {
-		return nil, newError(ErrInvalid, workload.Ref(obj), "kind: "+strconv.Quote(tk)+" does not match the object's type "+kind)
-	}
-	if ti.status < 0 {
-		return nil, newError(ErrInvalid, workload.Ref(obj), "kind "+kind+" has no status")
+	ti, ovIn, kind, namespace, err := checkStatusWrite(obj)
+	if err != nil {
+		return nil, err
 	}
 	m := obj.GetObjectMeta()
-	namespace := normNamespace(kind, m.Namespace)
-	if m.Name == "" {
-		return nil, newError(ErrInvalid, ref(kind, namespace, ""), "metadata.name: required")
-	}
 	s.mu.Lock()
 	ki, e := s.lookup(kind, namespace, m.Name)
 	if e == nil {
@@ -639,6 +622,51 @@ func (s *Store) updateStatus(obj workload.Object, result, adopt bool) (workload.
 		s.mu.Unlock()
 		return nil, err
 	}
+	n := s.writeStatusLocked(ti, kind, ki, e, obj, ovIn, adopt)
+	s.mu.Unlock()
+	switch {
+	case !result:
+		return nil, nil
+	case n == nil:
+		return old.DeepCopyObject(), nil
+	}
+	return n.DeepCopyObject(), nil
+}
+
+// checkStatusWrite validates the object of a status write and returns its
+// type info, value, kind and namespace.
+func checkStatusWrite(obj workload.Object) (*typeInfo, reflect.Value, string, string, error) {
+	if obj == nil {
+		return nil, reflect.Value{}, "", "", newError(ErrInvalid, "<nil>", "object is nil")
+	}
+	ti, ov := infoOf(obj)
+	if ti == nil {
+		return nil, ov, "", "", newError(ErrInvalid, "<nil>", "object must be a non-nil pointer to a struct")
+	}
+	kind := obj.Kind()
+	if workload.APIVersionOf(kind) == "" {
+		return nil, ov, "", "", newError(ErrInvalid, workload.Ref(obj), "unknown kind "+strconv.Quote(kind))
+	}
+	if tk := obj.GetTypeMeta().Kind; tk != "" && tk != kind {
+		return nil, ov, "", "", newError(ErrInvalid, workload.Ref(obj), "kind: "+strconv.Quote(tk)+" does not match the object's type "+kind)
+	}
+	if ti.status < 0 {
+		return nil, ov, "", "", newError(ErrInvalid, workload.Ref(obj), "kind "+kind+" has no status")
+	}
+	m := obj.GetObjectMeta()
+	namespace := normNamespace(kind, m.Namespace)
+	if m.Name == "" {
+		return nil, ov, "", "", newError(ErrInvalid, ref(kind, namespace, ""), "metadata.name: required")
+	}
+	return ti, ov, kind, namespace, nil
+}
+
+// writeStatusLocked stores obj's status (obj itself with adopt) as the new
+// state of e, everything else coming from the stored object, and returns
+// the new stored object; or, when the status is unchanged, writes nothing
+// and returns nil. Caller holds mu for writing.
+func (s *Store) writeStatusLocked(ti *typeInfo, kind string, ki *kindIndex, e *entry, obj workload.Object, ovIn reflect.Value, adopt bool) workload.Object {
+	old := e.obj
 	ov := reflect.ValueOf(old).Elem()
 	var same bool
 	pin, isPod := obj.(*workload.Pod)
@@ -649,11 +677,7 @@ func (s *Store) updateStatus(obj workload.Object, result, adopt bool) (workload.
 		same = semanticEqual(ovIn.Field(ti.status), ov.Field(ti.status))
 	}
 	if same {
-		s.mu.Unlock()
-		if !result {
-			return nil, nil
-		}
-		return old.DeepCopyObject(), nil
+		return nil
 	}
 	// Everything but the status comes from the stored object; sharing
 	// its memory is safe because stored objects are never modified.
@@ -678,11 +702,46 @@ func (s *Store) updateStatus(obj workload.Object, result, adopt bool) (workload.
 		}
 	}
 	s.commit(Modified, kind, ki, e, n)
-	s.mu.Unlock()
-	if !result {
-		return nil, nil
+	return n
+}
+
+// MergeStatus is a status write worked out from the stored object under
+// the store's lock, so that nothing written in between is lost. It calls
+// merge with the stored object of in's kind, namespace and name
+// (read-only, as Peek's) and in itself. merge returns the object to store,
+// which the store adopts as UpdateStatus with Adopt does (its status;
+// everything else comes from the stored object), or nil to write nothing,
+// or an error, which MergeStatus returns. An unchanged status is not
+// written. merge runs with the store locked: it must be quick and must not
+// call the store. MergeStatus fails with ErrInvalid as UpdateStatus does
+// (in is checked, not its resourceVersion or uid: merge decides), with
+// ErrNotFound, and with ErrInvalid when merge returns an object of another
+// type.
+//
+// The runtime mirror merges each pod status a runtime reports with the
+// conditions the control plane owns, in one lookup.
+func (s *Store) MergeStatus(in workload.Object, merge func(stored, in workload.Object) (workload.Object, error)) error {
+	_, _, kind, namespace, err := checkStatusWrite(in)
+	if err != nil {
+		return err
 	}
-	return n.DeepCopyObject(), nil
+	name := in.GetObjectMeta().Name
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ki, e := s.lookup(kind, namespace, name)
+	if e == nil {
+		return newError(ErrNotFound, ref(kind, namespace, name), "")
+	}
+	out, err := merge(e.obj, in)
+	if err != nil || out == nil {
+		return err
+	}
+	ti, ov := infoOf(out)
+	if ti == nil || reflect.TypeOf(out) != reflect.TypeOf(e.obj) {
+		return newError(ErrInvalid, ref(kind, namespace, name), "MergeStatus: merge returned a "+reflect.TypeOf(out).String()+" for a "+reflect.TypeOf(e.obj).String())
+	}
+	s.writeStatusLocked(ti, kind, ki, e, out, ov, true)
+	return nil
 }
 
 // Delete deletes the object of that kind, namespace and name and returns

@@ -214,3 +214,59 @@ func TestAdoptStatus(t *testing.T) {
 		t.Fatalf("adopted deployment: %+v", d)
 	}
 }
+
+// TestMergeStatus: the merge sees the stored object and what the caller
+// passed, its result is adopted (status only), nil writes nothing, its
+// error comes back, and a result of another type is refused.
+func TestMergeStatus(t *testing.T) {
+	s := New(Config{Seed: 1})
+	p := pod("default", "p", map[string]string{"app": "web"})
+	p.Status.Conditions = []workload.PodCondition{{Type: workload.PodScheduled, Status: workload.ConditionTrue}}
+	if _, err := s.Create(p); err != nil {
+		t.Fatal(err)
+	}
+	keepScheduled := func(stored, in workload.Object) (workload.Object, error) {
+		sp, ip := stored.(*workload.Pod), in.(*workload.Pod)
+		out := &workload.Pod{Status: ip.Status}
+		for _, c := range sp.Status.Conditions {
+			if c.Type == workload.PodScheduled {
+				out.Status.Conditions = append(slices.Clone(ip.Status.Conditions), c)
+			}
+		}
+		return out, nil
+	}
+	in := &workload.Pod{ObjectMeta: workload.ObjectMeta{Name: "p", Labels: map[string]string{"x": "y"}},
+		Status: workload.PodStatus{Phase: workload.PodRunning, Conditions: []workload.PodCondition{{Type: workload.PodReady, Status: workload.ConditionTrue}}}}
+	if err := s.MergeStatus(in, keepScheduled); err != nil {
+		t.Fatal(err)
+	}
+	o, _ := s.Peek("Pod", "default", "p")
+	got := o.(*workload.Pod)
+	if got.Status.Phase != workload.PodRunning || len(got.Status.Conditions) != 2 || got.Labels["app"] != "web" || got.Labels["x"] != "" {
+		t.Fatalf("merged pod: %+v %+v", got.ObjectMeta, got.Status)
+	}
+	rv := s.ResourceVersion()
+	if err := s.MergeStatus(in, keepScheduled); err != nil || s.ResourceVersion() != rv {
+		t.Fatalf("the same merge again: err %v, version %d -> %d; want no write", err, rv, s.ResourceVersion())
+	}
+	if err := s.MergeStatus(in, func(_, _ workload.Object) (workload.Object, error) { return nil, nil }); err != nil || s.ResourceVersion() != rv {
+		t.Fatalf("nil merge: err %v, version %d -> %d; want no write", err, rv, s.ResourceVersion())
+	}
+	boom := errors.New("boom")
+	if err := s.MergeStatus(in, func(_, _ workload.Object) (workload.Object, error) { return nil, boom }); !errors.Is(err, boom) {
+		t.Fatalf("failing merge: %v", err)
+	}
+	if err := s.MergeStatus(in, func(_, _ workload.Object) (workload.Object, error) { return &workload.Node{}, nil }); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("merge returning a Node for a Pod: %v, want ErrInvalid", err)
+	}
+	missing := &workload.Pod{ObjectMeta: workload.ObjectMeta{Name: "missing"}}
+	if err := s.MergeStatus(missing, keepScheduled); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing pod: %v, want ErrNotFound", err)
+	}
+	if err := s.MergeStatus(&workload.Event{ObjectMeta: workload.ObjectMeta{Name: "e"}}, keepScheduled); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("kind without status: %v, want ErrInvalid", err)
+	}
+	if s.ResourceVersion() != rv {
+		t.Fatal("a failed merge wrote")
+	}
+}
