@@ -111,7 +111,7 @@ func (c *replicaSetController) Start(enqueue func(string)) {
 		c.setRS(o.(*workload.ReplicaSet))
 	}
 	for _, o := range s.List("Pod", "", nil) {
-		c.setPod(o.(*workload.Pod))
+		c.setPod(o.(*workload.Pod), workload.Key(o))
 	}
 	keys := make([]string, 0, len(c.sets))
 	for k := range c.sets {
@@ -149,7 +149,7 @@ func (c *replicaSetController) Handle(ev store.Event, enqueue func(string)) {
 			c.deletePod(key)
 			return
 		}
-		c.setPod(o)
+		c.setPod(o, key)
 		if ref := workload.ControllerOf(o); ref != nil {
 			c.enqueueOwner(o, enqueue)
 			return
@@ -247,11 +247,26 @@ func (c *replicaSetController) deleteRS(key string) {
 	}
 }
 
-func (c *replicaSetController) setPod(p *workload.Pod) {
-	key := workload.Key(p)
+// setPod caches p, whose key is key.
+func (c *replicaSetController) setPod(p *workload.Pod, key string) {
+	ref := workload.ControllerOf(p)
+	if old := c.pods[key]; old != nil {
+		// The same controller (or none) as the cached version, as on a
+		// status update: the pod stays in its set, only the version
+		// changes. Key holds the namespace, so that is the same too.
+		if or := workload.ControllerOf(old); (or == nil) == (ref == nil) && (ref == nil || or.UID == ref.UID) {
+			c.pods[key] = p
+			if ref != nil {
+				c.byOwner[ref.UID][key] = p
+			} else {
+				c.orphans[p.Namespace][key] = p
+			}
+			return
+		}
+	}
 	c.deletePod(key)
 	c.pods[key] = p
-	if ref := workload.ControllerOf(p); ref != nil {
+	if ref != nil {
 		set := c.byOwner[ref.UID]
 		if set == nil {
 			set = map[string]*workload.Pod{}
