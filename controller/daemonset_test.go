@@ -247,7 +247,7 @@ func TestCompileDaemonSetErrors(t *testing.T) {
 			ds.Spec.UpdateStrategy.RollingUpdate = &workload.RollingUpdateDaemonSet{MaxSurge: workload.Ptr(intstr.FromString("x%"))}
 		}, "spec.updateStrategy.rollingUpdate.maxSurge"},
 		{"bad strategy", func(ds *workload.DaemonSet) { ds.Spec.UpdateStrategy.Type = "Recreate" }, "spec.updateStrategy.type"},
-		{"bad affinity", dsRequiredAffinity(workload.NodeSelectorRequirement{Key: "a", Operator: "Gt", Values: []string{"x"}}), "spec.template.spec.affinity"},
+		{"bad affinity", dsRequiredAffinity(workload.NodeSelectorRequirement{Key: "a", Operator: "Like", Values: []string{"x"}}), "spec.template.spec.affinity"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -144,7 +144,7 @@ func (NodeSelectorFilter) Filter(p *PodInfo, n *NodeInfo) (bool, string) {
 // metadata.name (In, NotIn). A term with no requirements matches nothing,
 // so an empty list of terms matches no node, as in Kubernetes. NotIn and
 // DoesNotExist match a node without the label; Gt and Lt compare the label
-// as an integer and fail when it is not one.
+// as an integer and fail when it, or the requirement's value, is not one.
 type NodeAffinityFilter struct{}
 
 // Filter implements Filter.

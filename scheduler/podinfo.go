@@ -94,8 +94,10 @@ const wildcardIP = "0.0.0.0"
 // NewPodInfo computes the scheduling view of pod. It fails, with an error
 // wrapping ErrInvalidPod that names the pod and the field, when the pod is
 // nil or its node affinity cannot be evaluated (an unknown operator, a
-// wrong number of values, a Gt/Lt value that is not an integer, a
-// matchFields key other than metadata.name).
+// wrong number of values, a Gt/Lt value that is not an integer in a
+// preferred term, a matchFields key other than metadata.name). In a
+// required term such a Gt/Lt value is no error: the term matches no node,
+// as in kube-scheduler.
 func NewPodInfo(pod *workload.Pod) (*PodInfo, error) {
 	p := &PodInfo{}
 	if err := p.init(pod); err != nil {
@@ -141,7 +143,7 @@ func (p *PodInfo) init(pod *workload.Pod) error {
 				if i < cap(terms) {
 					reqs = terms[:cap(terms)][i].reqs[:0]
 				}
-				t, err := compileTerm(&req.NodeSelectorTerms[i], reqs)
+				t, err := compileTerm(&req.NodeSelectorTerms[i], reqs, true)
 				if err != nil {
 					return invalidAffinity(pod, err.in(fmt.Sprintf("requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[%d]", i)))
 				}
@@ -158,7 +160,7 @@ func (p *PodInfo) init(pod *workload.Pod) error {
 			if i < cap(preferred) {
 				reqs = preferred[:cap(preferred)][i].term.reqs[:0]
 			}
-			t, err := compileTerm(&pt.Preference, reqs)
+			t, err := compileTerm(&pt.Preference, reqs, false)
 			if err != nil {
 				return invalidAffinity(pod, err.in("preference").in(fmt.Sprintf("preferredDuringSchedulingIgnoredDuringExecution[%d]", i)))
 			}
@@ -397,6 +399,9 @@ const (
 	opDoesNotExist
 	opGt
 	opLt
+	// opNever is a Gt or Lt requirement whose value is not an integer:
+	// it matches no node.
+	opNever
 )
 
 // nodeReq is one compiled requirement on a node label, or on the node's
@@ -472,12 +477,16 @@ func contains(vs []string, v string) bool {
 	return false
 }
 
-// compileTerm compiles term, appending its requirements to reqs.
-func compileTerm(term *workload.NodeSelectorTerm, reqs []nodeReq) (nodeTerm, *fieldError) {
+// compileTerm compiles term, appending its requirements to reqs. With
+// lenient (required terms), a Gt or Lt value that is not an integer is no
+// error: the requirement matches no node, as kube-scheduler's NodeAffinity
+// filter ignores such parse errors; a preferred term fails, as its
+// PreScore does.
+func compileTerm(term *workload.NodeSelectorTerm, reqs []nodeReq, lenient bool) (nodeTerm, *fieldError) {
 	t := nodeTerm{reqs: reqs}
 	for i := range term.MatchExpressions {
 		r, err := compileReq(&term.MatchExpressions[i], false)
-		if err != nil {
+		if err != nil && !(lenient && r.op == opNever) {
 			return t, err.in(fmt.Sprintf("matchExpressions[%d]", i))
 		}
 		t.reqs = append(t.reqs, r)
@@ -546,6 +555,7 @@ func compileReq(e *workload.NodeSelectorRequirement, field bool) (nodeReq, *fiel
 		}
 		n, err := strconv.ParseInt(e.Values[0], 10, 64)
 		if err != nil {
+			r.op = opNever
 			return bad("values[0]", "%q is not an integer", e.Values[0])
 		}
 		r.num = n

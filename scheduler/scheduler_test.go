@@ -408,7 +408,8 @@ func TestScheduleInvalid(t *testing.T) {
 		{"In without values", mkPod("p", required(term(expr("a", "In")))), req + "matchExpressions[0].values: must be non-empty"},
 		{"Exists with values", mkPod("p", required(term(expr("a", "Exists", "x")))), req + "matchExpressions[0].values: must be empty"},
 		{"Gt with two values", mkPod("p", required(term(expr("a", "Gt", "1", "2")))), req + "matchExpressions[0].values: must have one element"},
-		{"Lt not an integer", mkPod("p", required(term(expr("a", "Lt", "x")))), req + `matchExpressions[0].values[0]: "x" is not an integer`},
+		{"preferred Lt not an integer", mkPod("p", preferred(1, term(expr("a", "Lt", "x")))),
+			`spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].preference.matchExpressions[0].values[0]: "x" is not an integer`},
 		{"empty key", mkPod("p", required(term(expr("", "Exists")))), req + "matchExpressions[0].key: required"},
 		{"matchFields key", mkPod("p", required(workload.NodeSelectorTerm{MatchFields: []workload.NodeSelectorRequirement{expr("metadata.uid", "In", "x")}})),
 			req + `matchFields[0].key: unsupported value "metadata.uid"`},
@@ -427,6 +428,22 @@ func TestScheduleInvalid(t *testing.T) {
 				t.Errorf("error %v\nwant ErrInvalidPod naming pod default/p and %q", err, tc.text)
 			}
 		})
+	}
+}
+
+// A required Gt or Lt whose value is not an integer matches no node (no
+// error), as kube-scheduler's NodeAffinity filter ignores the parse error;
+// another term still matches.
+func TestScheduleRequiredGtLtNotAnInteger(t *testing.T) {
+	snap := snapshot(t, manyNodes(3))
+	s := New(Config{})
+	_, err := s.Schedule(mkPod("p", required(term(expr("a", "Lt", "x")))), snap)
+	var fit *FitError
+	if !errors.As(err, &fit) || !strings.Contains(err.Error(), "3 node(s) didn't match Pod's node affinity/selector") {
+		t.Errorf("error %v, want a FitError: no node matches the node affinity", err)
+	}
+	if _, err := s.Schedule(mkPod("p", required(term(expr("a", "Lt", "x")), term(expr("kubernetes.io/hostname", "Exists")))), snap); err != nil {
+		t.Errorf("with a second term that matches: %v", err)
 	}
 }
 

@@ -790,10 +790,11 @@ func (v *validator) nodeSelectorTerm(p string, t *NodeSelectorTerm) {
 				v.forbidden(child(rp, "values"), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")
 			}
 		case NodeSelectorOpGt, NodeSelectorOpLt:
+			// As the API server, only the count is checked: a value
+			// that is not an integer is accepted, and the scheduler's
+			// term then matches no node (kubernetes/kubernetes#86488).
 			if len(r.Values) != 1 {
 				v.required(child(rp, "values"), "must be specified single value when `operator` is 'Lt' or 'Gt'")
-			} else if _, err := strconv.ParseInt(r.Values[0], 10, 64); err != nil {
-				v.invalid(index(child(rp, "values"), 0), r.Values[0], "must be an integer when `operator` is 'Lt' or 'Gt'")
 			}
 		default:
 			v.notSupported(child(rp, "operator"), r.Operator, NodeSelectorOpIn, NodeSelectorOpNotIn, NodeSelectorOpExists, NodeSelectorOpDoesNotExist, NodeSelectorOpGt, NodeSelectorOpLt)

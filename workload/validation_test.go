@@ -138,6 +138,17 @@ func TestValidateAcceptsValidObjects(t *testing.T) {
 	}
 }
 
+// A Gt or Lt value that is not an integer passes, as the API server's
+// ValidateNodeSelectorRequirement checks only that there is one value
+// (the scheduler's term then matches no node).
+func TestValidateAcceptsGtLtValueThatIsNotAnInteger(t *testing.T) {
+	p := vPod()
+	p.Spec.Affinity = reqAffinity(NodeSelectorRequirement{Key: "cores", Operator: NodeSelectorOpLt, Values: []string{"150.1"}})
+	if err := Validate(p); err != nil {
+		t.Errorf("Validate = %v, want nil", err)
+	}
+}
+
 func TestValidateDoesNotChangeTheObject(t *testing.T) {
 	for _, o := range validObjects() {
 		before := o.DeepCopyObject()
@@ -286,9 +297,6 @@ func badObjects() []badCase {
 		{"affinity Gt with two values", with(vPod(), func(p *Pod) {
 			p.Spec.Affinity = reqAffinity(NodeSelectorRequirement{Key: "cores", Operator: NodeSelectorOpGt, Values: []string{"1", "2"}})
 		}), []string{"spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values"}},
-		{"affinity Lt not an integer", with(vPod(), func(p *Pod) {
-			p.Spec.Affinity = reqAffinity(NodeSelectorRequirement{Key: "cores", Operator: NodeSelectorOpLt, Values: []string{"many"}})
-		}), []string{"spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values[0]"}},
 		{"affinity Exists with values", with(vPod(), func(p *Pod) {
 			p.Spec.Affinity = reqAffinity(NodeSelectorRequirement{Key: "ssd", Operator: NodeSelectorOpExists, Values: []string{"x"}})
 		}), []string{"spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values"}},
