@@ -352,7 +352,7 @@ run: 3m
 		}
 	}
 	rs := getObj[*workload.ReplicaSet](t, c, "ReplicaSet", "fe")
-	want := workload.ReplicaSetStatus{Replicas: 3, FullyLabeledReplicas: 3, ReadyReplicas: 3, AvailableReplicas: 3, ObservedGeneration: 3}
+	want := workload.ReplicaSetStatus{Replicas: 3, FullyLabeledReplicas: 3, ReadyReplicas: 3, AvailableReplicas: 3, TerminatingReplicas: workload.Ptr[int32](0), ObservedGeneration: 3}
 	rs.Status.Conditions = nil
 	if !reflect.DeepEqual(rs.Status, want) {
 		t.Errorf("status = %+v, want %+v", rs.Status, want)

@@ -59,7 +59,8 @@ import (
 //     revision first.
 //   - Status: observedGeneration, replicas, updatedReplicas,
 //     readyReplicas, availableReplicas, unavailableReplicas,
-//     collisionCount, and the Available (MinimumReplicasAvailable when
+//     terminatingReplicas (the sum of the ReplicaSets'), collisionCount,
+//     and the Available (MinimumReplicasAvailable when
 //     replicas - maxUnavailable pods are available) and Progressing
 //     conditions. Events: ScalingReplicaSet ("Scaled up replica set
 //     web-5d8f from 0 to 3").

@@ -841,6 +841,7 @@ func (p *deployPlanner) calculateStatus(all []*workload.ReplicaSet, newRS *workl
 	if newRS != nil {
 		st.UpdatedReplicas = newRS.Status.Replicas
 	}
+	st.TerminatingReplicas = terminatingReplicas(all)
 	// As Kubernetes: the ReplicaSets' desired total, surge included, less
 	// the available; 0 when more are available (scaling down).
 	st.UnavailableReplicas = max(0, total-st.AvailableReplicas)
@@ -852,6 +853,23 @@ func (p *deployPlanner) calculateStatus(all []*workload.ReplicaSet, newRS *workl
 			workload.ReasonMinimumReplicasUnavailable, "Deployment does not have minimum availability."))
 	}
 	return st
+}
+
+// terminatingReplicas sums the ReplicaSets' status.terminatingReplicas, as
+// Kubernetes' GetTerminatingReplicaCountForReplicaSets: a ReplicaSet never
+// synced (observedGeneration 0) without the count adds nothing; a synced
+// one without it makes the sum unknown (nil).
+func terminatingReplicas(rss []*workload.ReplicaSet) *int32 {
+	var n int32
+	for _, rs := range rss {
+		switch t := rs.Status.TerminatingReplicas; {
+		case t != nil:
+			n += *t
+		case rs.Status.ObservedGeneration != 0:
+			return nil
+		}
+	}
+	return &n
 }
 
 // deploymentComplete: every replica updated and available, and the

@@ -385,3 +385,27 @@ func TestAddRevisionHistory(t *testing.T) {
 		}
 	}
 }
+
+// TestTerminatingReplicas: the Deployment's sum of its ReplicaSets'
+// terminatingReplicas is unknown (nil) when a synced ReplicaSet does not
+// report it; a ReplicaSet never synced adds nothing.
+func TestTerminatingReplicas(t *testing.T) {
+	rs := func(gen int64, term *int32) *workload.ReplicaSet {
+		return &workload.ReplicaSet{Status: workload.ReplicaSetStatus{ObservedGeneration: gen, TerminatingReplicas: term}}
+	}
+	for _, tc := range []struct {
+		name string
+		rss  []*workload.ReplicaSet
+		want *int32
+	}{
+		{"none", nil, workload.Ptr[int32](0)},
+		{"sum", []*workload.ReplicaSet{rs(1, workload.Ptr[int32](2)), rs(3, workload.Ptr[int32](1))}, workload.Ptr[int32](3)},
+		{"never synced adds nothing", []*workload.ReplicaSet{rs(1, workload.Ptr[int32](2)), rs(0, nil)}, workload.Ptr[int32](2)},
+		{"synced without a count", []*workload.ReplicaSet{rs(1, workload.Ptr[int32](2)), rs(2, nil)}, nil},
+	} {
+		got := terminatingReplicas(tc.rss)
+		if (got == nil) != (tc.want == nil) || (got != nil && *got != *tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

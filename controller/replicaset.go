@@ -44,7 +44,9 @@ const (
 //     ready first; more container restarts first; newer first.
 //   - Status: replicas, fullyLabeledReplicas (pods carrying every
 //     template label), readyReplicas, availableReplicas (Ready for
-//     minReadySeconds), observedGeneration, and the ReplicaFailure
+//     minReadySeconds), terminatingReplicas (pods being deleted that have
+//     not finished; Kubernetes 1.35 reports it by default),
+//     observedGeneration, and the ReplicaFailure
 //     condition (FailedCreate, FailedDelete) while creations or deletions
 //     fail. When minReadySeconds holds a ready pod back, the ReplicaSet is
 //     requeued at the instant that pod becomes available.

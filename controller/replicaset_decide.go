@@ -41,9 +41,13 @@ type rsDecision struct {
 func decideReplicaSet(rs *workload.ReplicaSet, pods, related []*workload.Pod, now time.Time) rsDecision {
 	var d rsDecision
 	active := make([]*workload.Pod, 0, len(pods))
+	var terminating int32
 	for _, p := range pods {
-		if IsPodActive(p) {
+		switch {
+		case IsPodActive(p):
 			active = append(active, p)
+		case p.DeletionTimestamp != nil && !IsPodTerminal(p):
+			terminating++
 		}
 	}
 	want := int(replicasOf(rs.Spec.Replicas))
@@ -59,6 +63,11 @@ func decideReplicaSet(rs *workload.ReplicaSet, pods, related []*workload.Pod, no
 		}
 	}
 	d.Status, d.RequeueAfter = replicaSetStatus(rs, active, now)
+	if t := rs.Status.TerminatingReplicas; t != nil && *t == terminating {
+		d.Status.TerminatingReplicas = t // unchanged: no allocation (read-only)
+	} else {
+		d.Status.TerminatingReplicas = &terminating
+	}
 	return d
 }
 

@@ -151,6 +151,7 @@ func TestDecideReplicaSet(t *testing.T) {
 		}
 		return out
 	}
+	zero := workload.Ptr[int32](0)
 	for _, tc := range []struct {
 		name     string
 		replicas int32
@@ -163,29 +164,29 @@ func TestDecideReplicaSet(t *testing.T) {
 		requeue  time.Duration
 	}{
 		{name: "creates the missing pods", replicas: 3, pods: []rsPodSpec{{name: "a", node: "n", readyAgo: time.Minute, labels: map[string]string{"app": "fe", "tier": "web"}}},
-			create: 2, status: workload.ReplicaSetStatus{Replicas: 1, FullyLabeledReplicas: 1, ReadyReplicas: 1, AvailableReplicas: 1, ObservedGeneration: 4}},
-		{name: "at most 500 per sync", replicas: 1000, create: 500, status: workload.ReplicaSetStatus{ObservedGeneration: 4}},
+			create: 2, status: workload.ReplicaSetStatus{TerminatingReplicas: zero, Replicas: 1, FullyLabeledReplicas: 1, ReadyReplicas: 1, AvailableReplicas: 1, ObservedGeneration: 4}},
+		{name: "at most 500 per sync", replicas: 1000, create: 500, status: workload.ReplicaSetStatus{TerminatingReplicas: zero, ObservedGeneration: 4}},
 		{name: "terminating and finished pods do not count", replicas: 2, pods: []rsPodSpec{
 			{name: "a", node: "n", readyAgo: time.Minute, deleting: true},
 			{name: "b", node: "n", phase: workload.PodFailed, readyAgo: -1},
 			{name: "c", node: "n", phase: workload.PodSucceeded, readyAgo: -1},
 			{name: "d", node: "n", readyAgo: -1},
-		}, create: 1, status: workload.ReplicaSetStatus{Replicas: 1, ObservedGeneration: 4}},
+		}, create: 1, status: workload.ReplicaSetStatus{TerminatingReplicas: workload.Ptr[int32](1), Replicas: 1, ObservedGeneration: 4}},
 		{name: "deletes the extra pods in order", replicas: 1, pods: []rsPodSpec{
 			{name: "a", node: "n1", readyAgo: time.Hour},
 			{name: "b", node: "n2", readyAgo: -1},
 			{name: "c", node: "n3", readyAgo: time.Minute},
-		}, delete: []string{"b", "c"}, status: workload.ReplicaSetStatus{Replicas: 3, ReadyReplicas: 2, AvailableReplicas: 2, ObservedGeneration: 4}},
+		}, delete: []string{"b", "c"}, status: workload.ReplicaSetStatus{TerminatingReplicas: zero, Replicas: 3, ReadyReplicas: 2, AvailableReplicas: 2, ObservedGeneration: 4}},
 		{name: "minReadySeconds holds availability and requeues at the instant", replicas: 2, minReady: 30, pods: []rsPodSpec{
 			{name: "a", node: "n", readyAgo: time.Minute},
 			{name: "b", node: "n", readyAgo: 20 * time.Second},
 			{name: "c", node: "n", readyAgo: 10 * time.Second},
-		}, delete: []string{"c"}, status: workload.ReplicaSetStatus{Replicas: 3, ReadyReplicas: 3, AvailableReplicas: 1, ObservedGeneration: 4},
+		}, delete: []string{"c"}, status: workload.ReplicaSetStatus{TerminatingReplicas: zero, Replicas: 3, ReadyReplicas: 3, AvailableReplicas: 1, ObservedGeneration: 4},
 			requeue: 10 * time.Second},
 		{name: "a ReplicaSet being deleted only reports", replicas: 0, deleting: true, pods: []rsPodSpec{{name: "a", node: "n", readyAgo: -1}},
-			status: workload.ReplicaSetStatus{Replicas: 1, ObservedGeneration: 4}},
+			status: workload.ReplicaSetStatus{TerminatingReplicas: zero, Replicas: 1, ObservedGeneration: 4}},
 		{name: "nothing to do", replicas: 30, pods: many(30),
-			status: workload.ReplicaSetStatus{Replicas: 30, ReadyReplicas: 30, AvailableReplicas: 30, ObservedGeneration: 4}},
+			status: workload.ReplicaSetStatus{TerminatingReplicas: zero, Replicas: 30, ReadyReplicas: 30, AvailableReplicas: 30, ObservedGeneration: 4}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rs := testRS(tc.replicas, tc.minReady)

@@ -61,3 +61,66 @@ func TestR6DeployAnnotationsFollowToNewReplicaSet(t *testing.T) {
 			rss, changeCause(rss[0]), changeCause(rss[1]))
 	}
 }
+
+// status.terminatingReplicas (apps/v1, beta and on by default since
+// Kubernetes 1.35, feature DeploymentReplicaSetTerminatingReplicas): a
+// ReplicaSet counts its pods that are being deleted and have not finished
+// (status.replicas counts only the others), and a Deployment sums its
+// ReplicaSets'. During a rolling update whose old pods take their grace
+// period to stop, both show them; once they are gone, 0.
+// Source: k8s.io/api apps/v1 ReplicaSetStatus and DeploymentStatus
+// terminatingReplicas; pkg/controller/deployment/util/deployment_util.go
+// GetTerminatingReplicaCountForReplicaSets; KEP-3973.
+func TestR6DeployTerminatingReplicas(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  strategy: {rollingUpdate: {maxSurge: 0, maxUnavailable: 1}}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 30
+      containers: [{name: c, image: nginx:1}]`)
+	advance(t, c, time.Minute)
+	d := getDeploy(t, c, "web")
+	if d.Status.TerminatingReplicas == nil || *d.Status.TerminatingReplicas != 0 {
+		t.Fatalf("steady state: terminatingReplicas %v, want 0", d.Status.TerminatingReplicas)
+	}
+	setImage(t, c, "web", "nginx:2", nil)
+	advance(t, c, 5*time.Second) // the first old pod is in its grace period
+	var terminating int32
+	for _, p := range pods(t, c, "app=web") {
+		if p.DeletionTimestamp != nil {
+			terminating++
+		}
+	}
+	if terminating == 0 {
+		t.Fatal("no old pod is terminating 5 s into the rollout")
+	}
+	var rsSum int32
+	objs, err := c.List("ReplicaSet", "default", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		rs := o.(*workload.ReplicaSet)
+		if rs.Status.TerminatingReplicas == nil {
+			t.Fatalf("ReplicaSet %s: terminatingReplicas unset", rs.Name)
+		}
+		rsSum += *rs.Status.TerminatingReplicas
+	}
+	d = getDeploy(t, c, "web")
+	if rsSum != terminating || d.Status.TerminatingReplicas == nil || *d.Status.TerminatingReplicas != terminating {
+		t.Errorf("%d pods terminating: ReplicaSets report %d, Deployment %v", terminating, rsSum, d.Status.TerminatingReplicas)
+	}
+	advance(t, c, 5*time.Minute)
+	d = getDeploy(t, c, "web")
+	if d.Status.TerminatingReplicas == nil || *d.Status.TerminatingReplicas != 0 || d.Status.UpdatedReplicas != 3 {
+		t.Errorf("after the rollout: status %+v, want 3 updated and terminatingReplicas 0", d.Status)
+	}
+}
