@@ -21,8 +21,6 @@ import (
 type jobFinisher struct {
 	deps Deps
 	run  func(j *workload.Job) (d time.Duration, fail bool)
-	// scratch carries a status write (Reconcile runs on one goroutine).
-	scratch workload.Job
 }
 
 func (f *jobFinisher) Name() string { return "finisher" }
@@ -38,8 +36,7 @@ func (f *jobFinisher) Handle(ev store.Event, enqueue func(string)) {
 }
 func (f *jobFinisher) Reconcile(_ context.Context, key string) (Result, error) {
 	ns, name, _ := strings.Cut(key, "/")
-	// Peek: the stored Job is read, never modified; the status is written
-	// through a small object holding only what SetStatus reads.
+	// Peek: the stored Job is read, never modified.
 	o, err := f.deps.Store.Peek("Job", ns, name)
 	if err != nil {
 		return Result{}, nil
@@ -67,10 +64,12 @@ func (f *jobFinisher) Reconcile(_ context.Context, key string) (Result, error) {
 	case d >= 0 && end.After(now):
 		return Result{RequeueAfter: end.Sub(now)}, nil
 	}
-	// Only these fields of the scratch Job are ever set.
-	w := &f.scratch
+	// A new Job holding the new status, which the store adopts: its
+	// conditions are a new list, the rest is shared read-only with the
+	// stored Job or new.
+	w := new(workload.Job)
 	w.Namespace, w.Name, w.UID, w.ResourceVersion = j.Namespace, j.Name, j.UID, j.ResourceVersion
-	w.Status = j.Status // shared read-only; the store copies the status in
+	w.Status = j.Status
 	if d >= 0 {
 		typ := workload.JobComplete
 		if fail {
@@ -82,9 +81,7 @@ func (f *jobFinisher) Reconcile(_ context.Context, key string) (Result, error) {
 		w.Status.Conditions = append(slices.Clip(j.Status.Conditions), workload.Condition{Type: typ, Status: workload.ConditionTrue, LastTransitionTime: workload.NewTime(now)})
 	}
 	w.Status.StartTime = workload.NewTimePtr(start)
-	err = f.deps.Store.SetStatus(w)
-	w.Status = workload.JobStatus{}
-	return Result{}, err
+	return Result{}, f.deps.Store.SetStatus(w, store.Adopt)
 }
 
 // cronHarness is the harness with the CronJob controller and a finisher.
