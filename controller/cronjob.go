@@ -372,7 +372,7 @@ func (c *cronJobController) apply(ce *cachedCronJob, plan cronPlan) error {
 	cj := ce.cj
 	ev := c.deps.Events
 	for _, e := range plan.Events {
-		ev.Event(cj, e.Type, e.Reason, e.Message)
+		ev.event(cj, e.Type, e.Reason, e.Msg)
 	}
 	st := plan.Status
 	for _, d := range plan.Delete {
@@ -387,7 +387,7 @@ func (c *cronJobController) apply(ce *cachedCronJob, plan cronPlan) error {
 		}
 		st.Active = slices.DeleteFunc(st.Active, func(r workload.ObjectReference) bool { return r.UID == d.UID })
 		if err == nil {
-			ev.Event(cj, workload.EventTypeNormal, CronReasonSuccessfulDelete, "Deleted job "+d.Name)
+			ev.event(cj, workload.EventTypeNormal, CronReasonSuccessfulDelete, eventMsg{a: "Deleted job ", b: d.Name})
 		}
 	}
 	for _, cr := range plan.Create {
@@ -422,7 +422,7 @@ func (c *cronJobController) apply(ce *cachedCronJob, plan cronPlan) error {
 			ev.Eventf(cj, workload.EventTypeWarning, CronReasonFailedCreate, "Error creating job: %v", err)
 			return c.writeStatus(cj, st, fmt.Errorf("CronJob %s/%s: creating Job %s: %w", cj.Namespace, cj.Name, cr.Name, err))
 		default:
-			ev.Event(cj, workload.EventTypeNormal, CronReasonSuccessfulCreate, "Created job "+cr.Name)
+			ev.event(cj, workload.EventTypeNormal, CronReasonSuccessfulCreate, eventMsg{a: "Created job ", b: cr.Name})
 		}
 		// created is nil only when the new Job went again before Peek (a
 		// concurrent delete): the slot is recorded, nothing is active.

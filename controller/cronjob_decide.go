@@ -79,8 +79,12 @@ type cronInput struct {
 
 // cronEvent is an event to record about the CronJob.
 type cronEvent struct {
-	Type, Reason, Message string
+	Type, Reason string
+	Msg          eventMsg
 }
+
+// Message returns the event's message.
+func (e cronEvent) Message() string { return e.Msg.String() }
 
 // cronCreate is a Job to create for a slot: the Job jobFromCronTemplate
 // makes, named Name, with the slot's timestamp in the zone Loc.
@@ -115,12 +119,12 @@ type cronPlan struct {
 }
 
 func (p *cronPlan) event(typ, reason, format string, args ...any) {
-	p.Events = append(p.Events, cronEvent{typ, reason, fmt.Sprintf(format, args...)})
+	p.Events = append(p.Events, cronEvent{typ, reason, eventMsg{a: fmt.Sprintf(format, args...)}})
 }
 
-// eventMsg adds an event with a message already formatted (for the events
+// eventParts adds an event whose message is msg's parts (for the events
 // of every sync, which a Sprintf would cost more).
-func (p *cronPlan) eventMsg(typ, reason, msg string) {
+func (p *cronPlan) eventParts(typ, reason string, msg eventMsg) {
 	p.Events = append(p.Events, cronEvent{typ, reason, msg})
 }
 
@@ -133,6 +137,17 @@ func cronJobFinished(j *workload.Job) (bool, string) {
 		}
 	}
 	return false, ""
+}
+
+// conditionSuffix ends the SawCompletedJob message.
+func conditionSuffix(cond string) string {
+	switch cond {
+	case workload.JobComplete:
+		return ", condition: " + workload.JobComplete
+	case workload.JobFailed:
+		return ", condition: " + workload.JobFailed
+	}
+	return ", condition: " + cond
 }
 
 // cronJobName is the name of the Job for a slot: the CronJob's name and
@@ -186,7 +201,7 @@ func decideCronJob(in cronInput) cronPlan {
 			st.Active = append(st.Active, jobRef(j))
 		case finished && active:
 			st.Active = slices.DeleteFunc(st.Active, func(r workload.ObjectReference) bool { return r.UID == j.UID })
-			plan.eventMsg(workload.EventTypeNormal, CronReasonSawCompletedJob, "Saw completed job: "+j.Name+", condition: "+cond)
+			plan.eventParts(workload.EventTypeNormal, CronReasonSawCompletedJob, eventMsg{"Saw completed job: ", j.Name, conditionSuffix(cond)})
 		}
 		if finished && cond == workload.JobComplete && j.Status.CompletionTime != nil {
 			if st.LastSuccessfulTime == nil || j.Status.CompletionTime.After(st.LastSuccessfulTime.Time) {

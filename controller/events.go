@@ -114,8 +114,31 @@ type eventEntry struct {
 	// counted.
 	gen uint64
 	// latest, for a combined event, is the latest message combined into
-	// it, when ev.Message does not show it yet (set by Events).
-	latest string
+	// it, when pending: ev.Message does not show it yet (set by Events).
+	latest  eventMsg
+	pending bool
+}
+
+// eventMsg is a message in parts, a+b+c, so that a message made of a
+// fixed text and a name is looked up with no string built for it.
+type eventMsg struct{ a, b, c string }
+
+func (m eventMsg) String() string { return m.a + m.b + m.c }
+
+// is reports whether the message is s.
+func (m eventMsg) is(s string) bool {
+	return len(s) == len(m.a)+len(m.b)+len(m.c) && s[:len(m.a)] == m.a &&
+		s[len(m.a):len(m.a)+len(m.b)] == m.b && s[len(m.a)+len(m.b):] == m.c
+}
+
+// hash hashes the message's bytes: the same for any split into parts.
+func (m eventMsg) hash(seed maphash.Seed) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	h.WriteString(m.a)
+	h.WriteString(m.b)
+	h.WriteString(m.c)
+	return h.Sum64()
 }
 
 // combinedHash stands for the message in the hash of a combined event's
@@ -132,6 +155,17 @@ func eventHash(agg, msg uint64) uint64 {
 func (r *Recorder) lookup(k eventKey, h uint64) *eventEntry {
 	for e := r.byHash[h]; e != nil; e = e.next {
 		if e.key == k {
+			return e
+		}
+	}
+	return nil
+}
+
+// lookupMsg returns the kept event of the group ak with the message msg,
+// which hashes to h, or nil.
+func (r *Recorder) lookupMsg(ak aggKey, msg eventMsg, h uint64) *eventEntry {
+	for e := r.byHash[h]; e != nil; e = e.next {
+		if !e.key.combined && e.key.agg == ak && msg.is(e.key.message) {
 			return e
 		}
 	}
@@ -159,24 +193,29 @@ func (r *Recorder) Eventf(obj workload.Object, typ, reason, format string, args 
 // Event records an event about obj with the message msg, as Eventf
 // does.
 func (r *Recorder) Event(obj workload.Object, typ, reason, msg string) {
+	r.event(obj, typ, reason, eventMsg{a: msg})
+}
+
+// event is Event with the message in parts; the message is only built
+// when a new event holds it.
+func (r *Recorder) event(obj workload.Object, typ, reason string, msg eventMsg) {
 	if r == nil || workload.IsNil(obj) {
 		return
 	}
 	m := obj.GetObjectMeta()
 	now := workload.NewTime(r.clock.Now())
 	if r.logger.Enabled(context.Background(), slog.LevelDebug) {
-		r.logger.Debug("event", "object", workload.Ref(obj), "type", typ, "reason", reason, "message", msg)
+		r.logger.Debug("event", "object", workload.Ref(obj), "type", typ, "reason", reason, "message", msg.String())
 	}
 	ak := aggKey{eventObj{obj.Kind(), m.Namespace, m.Name, m.UID}, typ, reason}
 	// The seed never changes: no lock needed.
 	ah := maphash.Comparable(r.seed, ak)
-	k := eventKey{agg: ak, message: msg}
-	h := eventHash(ah, maphash.String(r.seed, msg))
+	h := eventHash(ah, msg.hash(r.seed))
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	a := r.group(ak, ah, now.Time)
-	e := r.lookup(k, h)
+	e := r.lookupMsg(ak, msg, h)
 	if e == nil || e.gen != a.gen {
 		// A message new to the group: from the aggregateMax-th on, it is
 		// combined (client-go then forgets one message of the group, so
@@ -194,21 +233,22 @@ func (r *Recorder) Event(obj workload.Object, typ, reason, msg string) {
 		e.ev.LastTimestamp = now
 		return
 	}
-	ev := r.newEvent(m, obj.Kind(), typ, reason, msg, now)
-	r.insert(k, h, ev).gen = a.gen
+	s := msg.String()
+	ev := r.newEvent(m, obj.Kind(), typ, reason, s, now)
+	r.insert(eventKey{agg: ak, message: s}, h, ev).gen = a.gen
 }
 
 // combine records msg in the group's combined event.
-func (r *Recorder) combine(ak aggKey, ah uint64, msg string, m *workload.ObjectMeta, kind string, now workload.Time) {
+func (r *Recorder) combine(ak aggKey, ah uint64, msg eventMsg, m *workload.ObjectMeta, kind string, now workload.Time) {
 	k := eventKey{agg: ak, combined: true}
 	h := eventHash(ah, combinedHash)
 	if e := r.lookup(k, h); e != nil {
 		e.ev.Count++
 		e.ev.LastTimestamp = now
-		e.latest = msg
+		e.latest, e.pending = msg, true
 		return
 	}
-	r.insert(k, h, r.newEvent(m, kind, ak.typ, ak.reason, combinedPrefix+msg, now))
+	r.insert(k, h, r.newEvent(m, kind, ak.typ, ak.reason, combinedPrefix+msg.String(), now))
 }
 
 // newEvent returns a new event about the object m (of kind kind).
@@ -376,8 +416,8 @@ func (r *Recorder) Events() []*workload.Event {
 	seqs := make(map[*workload.Event]int, r.n)
 	for i := range r.n {
 		e := r.ring[(r.head+i)%len(r.ring)]
-		if e.latest != "" {
-			e.ev.Message, e.latest = combinedPrefix+e.latest, ""
+		if e.pending {
+			e.ev.Message, e.latest, e.pending = combinedPrefix+e.latest.String(), eventMsg{}, false
 		}
 		c := e.ev.DeepCopy()
 		seqs[c] = i

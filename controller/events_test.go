@@ -134,6 +134,30 @@ func TestRecorderCombinesWhileSimilarEventsKeepComing(t *testing.T) {
 	}
 }
 
+// TestRecorderMessageInParts: a message given in parts is the same event
+// as the whole message, however it is split, and a combined event shows
+// the latest message in full.
+func TestRecorderMessageInParts(t *testing.T) {
+	c := vtime.NewVirtual(harnessStart)
+	r := NewRecorder(nil, c, nil)
+	cj := &workload.CronJob{ObjectMeta: workload.ObjectMeta{Name: "hello", Namespace: "default", UID: "u"}}
+	r.Event(cj, workload.EventTypeNormal, "SuccessfulCreate", "Created job hello-1")
+	r.event(cj, workload.EventTypeNormal, "SuccessfulCreate", eventMsg{a: "Created job ", b: "hello-1"})
+	r.event(cj, workload.EventTypeNormal, "SuccessfulCreate", eventMsg{"Created", " job hel", "lo-1"})
+	r.event(cj, workload.EventTypeNormal, "SuccessfulCreate", eventMsg{a: "Created job ", b: "hello-11"})
+	evs := r.Events()
+	if len(evs) != 2 || evs[0].Message != "Created job hello-1" || evs[0].Count != 3 || evs[1].Message != "Created job hello-11" {
+		t.Fatalf("events %v", evs)
+	}
+	for i := 2; i <= 12; i++ {
+		r.event(cj, workload.EventTypeNormal, "SuccessfulCreate", eventMsg{a: "Created job ", b: "hello-" + strconv.Itoa(100+i)})
+	}
+	evs = r.Events()
+	if last := evs[len(evs)-1]; last.Message != combinedPrefix+"Created job hello-112" || last.Count != 4 {
+		t.Fatalf("combined event: count %d message %q", last.Count, last.Message)
+	}
+}
+
 // TestRecorderAggregatesBounded: the aggregation state is bounded by
 // 2*Max objects even when every event of a burst is within the window
 // (one event each for many pods at one instant), and expires windows
