@@ -325,8 +325,10 @@ func (n *NodeInfo) removeEntry(e *podEntry) {
 // Snapshot is the scheduler's view of the cluster: every node with the pods
 // bound to it. The caller keeps one live snapshot and updates it per watch
 // event (AddNode, UpdateNode, RemoveNode, AddPod, UpdatePod, RemovePod);
-// each update costs O(1) amortised, plus O(log nodes) to keep the node
-// list sorted by name, so that scheduling never rebuilds it.
+// a pod update, or a change to a known node, costs O(1) amortised (plus a
+// scan of the controllers on that node); adding or removing a node shifts
+// the node list, kept sorted by name, and the dense arrays beside it
+// (O(nodes) word copies). Scheduling never rebuilds any of it.
 //
 // The snapshot keeps the pointers it is given: the objects must not change
 // afterwards (give it copies, as the store hands out). A Snapshot is not
@@ -356,8 +358,20 @@ func NewSnapshot(nodes []*workload.Node, pods []*workload.Pod) (*Snapshot, error
 		byName: make(map[string]*NodeInfo, len(nodes)),
 		pods:   make(map[podID]*podEntry, len(pods)),
 		owners: make(map[uint64]*ownerSet),
+		hot:    make([]hotNode, 0, len(nodes)),
+		slotAt: make([]int32, 0, len(nodes)),
 	}
 	for _, n := range nodes {
+		if err := checkNode(n); err != nil {
+			return nil, err
+		}
+	}
+	// Added in name order, each node goes at the end of the list: nothing
+	// shifts. The sort is stable, so of two nodes of one name the later
+	// still replaces the earlier.
+	sorted := slices.Clone(nodes)
+	slices.SortStableFunc(sorted, func(a, b *workload.Node) int { return strings.Compare(a.Name, b.Name) })
+	for _, n := range sorted {
 		if err := s.AddNode(n); err != nil {
 			return nil, err
 		}

@@ -354,3 +354,27 @@ func TestSnapshotRefreshPod(t *testing.T) {
 		t.Error("a refused RefreshPod changed the snapshot")
 	}
 }
+
+// TestNewSnapshotOrder: NewSnapshot lists nodes by name whatever their
+// order, and of two nodes with one name the later replaces the earlier,
+// as AddNode would.
+func TestNewSnapshotOrder(t *testing.T) {
+	snap := snapshot(t, []*workload.Node{mkNode("c"), mkNode("a", alloc("1", "1Gi", "10")), mkNode("b"), mkNode("a", alloc("2", "1Gi", "10"))},
+		mkPod("p", onNode("a"), ownedBy("rs")))
+	var names []string
+	for _, n := range snap.Nodes() {
+		names = append(names, n.Name())
+	}
+	if want := []string{"a", "b", "c"}; !slices.Equal(names, want) {
+		t.Errorf("nodes listed %v, want %v", names, want)
+	}
+	if r, _ := snap.Node("a").Allocatable(); r.MilliCPU != 2000 {
+		t.Errorf("node a has %dm cpu, want the later node's 2000m", r.MilliCPU)
+	}
+	if err := checkIndexes(snap); err != nil {
+		t.Error(err)
+	}
+	if _, err := NewSnapshot([]*workload.Node{mkNode("a"), nil}, nil); !errors.Is(err, ErrInvalidNode) {
+		t.Errorf("a nil node among others: error %v, want ErrInvalidNode", err)
+	}
+}
