@@ -143,11 +143,11 @@ func cronJobFinished(j *workload.Job) (bool, string) {
 func conditionSuffix(cond string) string {
 	switch cond {
 	case workload.JobComplete:
-		return ", condition: " + workload.JobComplete
+		return ", status: " + workload.JobComplete
 	case workload.JobFailed:
-		return ", condition: " + workload.JobFailed
+		return ", status: " + workload.JobFailed
 	}
-	return ", condition: " + cond
+	return ", status: " + cond
 }
 
 // cronJobName is the name of the Job for a slot: the CronJob's name and
@@ -318,7 +318,7 @@ func decideCronJob(in cronInput) cronPlan {
 		}
 	}
 	if win.Count >= maxMissedCount && policy != MissedRunsSkip {
-		plan.event(workload.EventTypeWarning, CronReasonTooManyMissedTimes, "too many missed start times: more than %d. Set or decrease .spec.startingDeadlineSeconds or check clock skew", maxMissedCount-1)
+		plan.eventParts(workload.EventTypeWarning, CronReasonTooManyMissedTimes, eventMsg{a: "too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew"})
 	}
 
 	// A slot whose Job exists was started already (maybe just before a

@@ -113,3 +113,35 @@ func TestR6CronScheduleThatNeverFires(t *testing.T) {
 		t.Errorf("events %v, want InvalidSchedule", evs)
 	}
 }
+
+// Event messages are Kubernetes' word for word, for tools that match them:
+// "Saw completed job: <job>, status: Complete" and "too many missed start
+// times. Set or decrease .spec.startingDeadlineSeconds or check clock
+// skew". Source: pkg/controller/cronjob/cronjob_controllerv2.go
+// syncCronJob, utils.go nextScheduleTime.
+func TestR6CronEventMessages(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, cronYAML("cj", "  schedule: '*/1 * * * *'\n  suspend: true", ""))
+	advance(t, c, 3*time.Hour)
+	cj := getCron(t, c, "cj")
+	cj.Spec.Suspend = workload.Ptr(false)
+	if _, err := c.Apply(cj); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, 30*time.Second)
+	want := map[string]bool{
+		"TooManyMissedTimes: too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew": false,
+		"SawCompletedJob: Saw completed job: " + minutesName("cj", t0.Add(3*time.Hour)) + ", status: Complete":               false,
+	}
+	evs := eventsFor(c, "cj")
+	for _, e := range evs {
+		if _, ok := want[e]; ok {
+			want[e] = true
+		}
+	}
+	for m, seen := range want {
+		if !seen {
+			t.Errorf("no event %q in %v", m, evs)
+		}
+	}
+}
