@@ -29,6 +29,10 @@
 //     immediate, the second waits 10 s, each further one twice the last
 //     up to 5 minutes, and a run of more than 10 minutes starts over;
 //     Waiting reason CrashLoopBackOff meanwhile.
+//   - spec.activeDeadlineSeconds: a pod active that long (from its
+//     startTime) is Failed with reason DeadlineExceeded and its containers
+//     are killed (exit code 137) when its grace period has passed; nothing
+//     restarts and the pod stays, as the kubelet's active deadline handler.
 //   - Graceful deletion (DeletePod with a grace period: see there) and
 //     faults: Hooks that fail CreatePod, DeletePod, List or Watch,
 //     KillContainer, FailNode. Calls records every call.
@@ -49,8 +53,7 @@
 // nothing listens, nothing routes), resource requests and limits (nothing
 // is enforced or accounted; the pods limit is not checked), OOM kills,
 // node pressure and eviction by pressure, eviction of pods from not-ready
-// nodes (the control plane's job), pod-level activeDeadlineSeconds,
-// sidecar (restartable init) containers, ephemeral containers, container
+// nodes (the control plane's job), sidecar (restartable init) containers, ephemeral containers, container
 // SIGTERM handling (a container runs on through its grace period until it
 // exits by itself or is killed at the end), the kubelet's own pod
 // deletion of finished pods, and logs beyond a synthetic line per start

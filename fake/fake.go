@@ -231,9 +231,7 @@ func (r *Runtime) Close() {
 		for _, c := range p.all {
 			c.stopTimers()
 		}
-		if p.deleteTimer != nil {
-			p.deleteTimer.Stop()
-		}
+		p.stopPodTimers()
 	}
 }
 

@@ -24,6 +24,13 @@ const (
 // crashes (SIGKILL).
 const CrashExitCode = 137
 
+// The status reason and message of a pod past its activeDeadlineSeconds,
+// as the kubelet's active deadline handler words them.
+const (
+	ReasonDeadlineExceeded  = "DeadlineExceeded"
+	MessageDeadlineExceeded = "Pod was active on the node longer than the specified deadline"
+)
+
 // podState is the fake kubelet's view of one pod.
 type podState struct {
 	key, ns, name string
@@ -45,6 +52,15 @@ type podState struct {
 	deleteTimer vtime.Timer
 	done        bool // Succeeded or Failed: nothing runs any more
 	dirty       bool // status changed while the node was failed
+	// grace is terminationGracePeriodSeconds, for the kill of a pod
+	// past its activeDeadlineSeconds.
+	grace time.Duration
+	// deadlineTimer fires at startTime + activeDeadlineSeconds, and
+	// killTimer at the end of the grace period that follows; once
+	// pastDeadline the pod is Failed (DeadlineExceeded) and nothing
+	// restarts.
+	deadlineTimer, killTimer vtime.Timer
+	pastDeadline             bool
 }
 
 // container is one (init or app) container of a pod.
@@ -119,9 +135,13 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	if r.pods[key] != nil {
 		return fmt.Errorf("fake: %s: %w", ref, workload.ErrPodExists)
 	}
-	p := &podState{key: key, ns: ns, name: in.Name, node: node, restartPolicy: in.Spec.RestartPolicy}
+	p := &podState{key: key, ns: ns, name: in.Name, node: node, restartPolicy: in.Spec.RestartPolicy,
+		grace: time.Duration(workload.DefaultTerminationGracePeriodSeconds) * time.Second}
 	if p.restartPolicy == "" {
 		p.restartPolicy = workload.RestartPolicyAlways
+	}
+	if g := in.Spec.TerminationGracePeriodSeconds; g != nil {
+		p.grace = time.Duration(max(*g, 0)) * time.Second
 	}
 	podIP := node.hostIP
 	if !in.Spec.HostNetwork {
@@ -191,6 +211,9 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	r.pods[key] = p
 	node.pods[p] = struct{}{}
 	r.logInfo("pod created", "pod", key, "node", node.name, "podIP", podIP)
+	if ads := in.Spec.ActiveDeadlineSeconds; ads != nil && *ads > 0 {
+		p.deadlineTimer = r.clock.AfterFunc(time.Duration(*ads)*time.Second, func() { r.deadlinePassed(p) })
+	}
 	if len(p.init) > 0 {
 		r.schedule(p.init[0], p.init[0].b.StartDelay, (*Runtime).start)
 	} else {
@@ -330,7 +353,7 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 		r.log.Debug("container exited", "pod", p.key, "container", c.st.Name, "exitCode", code)
 	}
 	restart := false
-	if !p.terminating {
+	if !p.terminating && !p.pastDeadline {
 		switch {
 		case c.init:
 			restart = code != 0 && p.restartPolicy != workload.RestartPolicyNever
@@ -366,7 +389,7 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 	} else {
 		st.State = workload.ContainerState{Terminated: term}
 		c.stopped = true
-		if c.init && code == 0 && !p.terminating {
+		if c.init && code == 0 && !p.terminating && !p.pastDeadline {
 			r.startNextInit(p)
 		}
 	}
@@ -397,11 +420,18 @@ func (r *Runtime) update(p *podState) {
 	now := r.clock.Now()
 	st := &p.status
 	st.Phase = podstatus.Phase(p.restartPolicy, st.InitContainerStatuses, st.ContainerStatuses)
-	if !p.done && (st.Phase == workload.PodSucceeded || st.Phase == workload.PodFailed) {
+	if p.pastDeadline {
+		st.Phase = workload.PodFailed
+	}
+	if !p.done && (st.Phase == workload.PodSucceeded || st.Phase == workload.PodFailed) && !(p.pastDeadline && p.anyRunning()) {
 		p.done = true
 		for _, c := range p.all {
 			c.stopTimers()
 			c.stopped = true
+		}
+		if p.deadlineTimer != nil {
+			p.deadlineTimer.Stop()
+			p.deadlineTimer = nil
 		}
 		r.logInfo("pod finished", "pod", p.key, "phase", st.Phase)
 	}
@@ -482,10 +512,7 @@ func (r *Runtime) removePod(p *podState) {
 		c.running = false
 		c.stopped = true
 	}
-	if p.deleteTimer != nil {
-		p.deleteTimer.Stop()
-		p.deleteTimer = nil
-	}
+	p.stopPodTimers()
 	if p.ip != 0 {
 		p.node.releaseIP(p.ip)
 		p.ip = 0
@@ -556,6 +583,59 @@ func (r *Runtime) DeletePod(ctx context.Context, namespace, name string, grace t
 	p.deleteTimer = r.clock.AfterFunc(grace, func() { r.graceOver(p) })
 	r.logInfo("pod terminating", "pod", p.key, "grace", grace)
 	return nil
+}
+
+// stopPodTimers stops the pod's own timers (deletion, deadline, kill).
+func (p *podState) stopPodTimers() {
+	for _, t := range []*vtime.Timer{&p.deleteTimer, &p.deadlineTimer, &p.killTimer} {
+		if *t != nil {
+			(*t).Stop()
+			*t = nil
+		}
+	}
+}
+
+// deadlinePassed fails a pod that has been active for its
+// activeDeadlineSeconds, as the kubelet's active deadline handler: phase
+// Failed with reason DeadlineExceeded; containers waiting to start or
+// restart never will, running ones are asked to stop and (the fake's
+// containers ignoring SIGTERM) killed with exit code 137 when the grace
+// period has passed, unless they exit by themselves first. The pod stays.
+func (r *Runtime) deadlinePassed(p *podState) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p.deadlineTimer = nil
+	if r.closed || r.pods[p.key] != p || p.done || p.terminating {
+		return
+	}
+	p.pastDeadline = true
+	p.status.Reason, p.status.Message = ReasonDeadlineExceeded, MessageDeadlineExceeded
+	for _, c := range p.all {
+		if !c.running {
+			c.stopTimers()
+			c.stopped = true
+		}
+	}
+	r.logInfo("pod past its active deadline", "pod", p.key)
+	if p.anyRunning() {
+		p.killTimer = r.clock.AfterFunc(p.grace, func() { r.killPastDeadline(p) })
+	}
+	r.update(p)
+}
+
+// killPastDeadline kills what still runs of a pod past its deadline.
+func (r *Runtime) killPastDeadline(p *podState) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p.killTimer = nil
+	if r.closed || r.pods[p.key] != p {
+		return
+	}
+	for _, c := range p.all {
+		if c.running {
+			r.exit(c, CrashExitCode, ReasonError)
+		}
+	}
 }
 
 // graceOver kills what still runs of a terminating pod.

@@ -1,9 +1,11 @@
 package breakit_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"github.com/orchestra-go/orchestra/inproc"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -83,5 +85,95 @@ func TestR7TerminalPodDeletedWithoutGrace(t *testing.T) {
 	}
 	if !p.DeletionTimestamp.Equal(c.Now()) {
 		t.Errorf("finished pod's deletionTimestamp %s, want now (%s)", since(p.DeletionTimestamp), c.Now().Sub(t0))
+	}
+}
+
+// spec.activeDeadlineSeconds of a pod: once the pod has been active that
+// long (from status.startTime) the kubelet fails it, phase Failed with
+// reason DeadlineExceeded and message "Pod was active on the node longer
+// than the specified deadline", and kills its containers (with the pod's
+// grace period); nothing restarts, and the pod object stays. A Job whose
+// pods hit their deadline counts them failed and retries.
+// Source: pkg/kubelet/active_deadline.go (reason "DeadlineExceeded");
+// pkg/kubelet/kubelet_pods.go generateAPIPodStatus (ShouldEvict: phase
+// Failed); https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/
+// ("activeDeadlineSeconds").
+func TestR7PodActiveDeadlineSeconds(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  activeDeadlineSeconds: 30
+  terminationGracePeriodSeconds: 5
+  containers: [{name: c, image: x}]
+`)
+	advance(t, c, 29*time.Second)
+	if p := r7pod(t, c, "p"); p.Status.Phase != workload.PodRunning {
+		t.Fatalf("phase %s at 29s, want Running", p.Status.Phase)
+	}
+	advance(t, c, time.Second)
+	p := r7pod(t, c, "p")
+	if p.Status.Phase != workload.PodFailed || p.Status.Reason != "DeadlineExceeded" ||
+		p.Status.Message != "Pod was active on the node longer than the specified deadline" {
+		t.Errorf("at 30s: phase %s reason %q message %q, want Failed DeadlineExceeded", p.Status.Phase, p.Status.Reason, p.Status.Message)
+	}
+	if r5ready(p) {
+		t.Errorf("a pod past its deadline is Ready")
+	}
+	advance(t, c, 10*time.Second)
+	p = r7pod(t, c, "p")
+	cs := p.Status.ContainerStatuses[0]
+	if cs.State.Terminated == nil || cs.State.Terminated.ExitCode != 137 || !cs.State.Terminated.FinishedAt.Equal(t0.Add(35*time.Second)) {
+		t.Errorf("container %+v, want terminated with 137 at 35s (killed after the 5s grace)", cs.State)
+	}
+	if cs.RestartCount != 0 || p.Status.Phase != workload.PodFailed || p.DeletionTimestamp != nil {
+		t.Errorf("restarts %d phase %s deleted %v, want 0, Failed, not deleted", cs.RestartCount, p.Status.Phase, p.DeletionTimestamp != nil)
+	}
+
+	applyYAML(t, c, jobYAML("j", "  backoffLimit: 1", `      activeDeadlineSeconds: 10
+      terminationGracePeriodSeconds: 0
+      restartPolicy: Never
+      containers: [{name: c, image: busybox}]`, `{sim.orchestra.dev/run-for: "1h"}`))
+	runUntil(t, c, time.Hour, "job failed", func() bool { return jobCond(getJob(t, c, "j"), workload.JobFailed) != nil })
+	j := getJob(t, c, "j")
+	if f := jobCond(j, workload.JobFailed); f.Reason != "BackoffLimitExceeded" || j.Status.Failed != 2 {
+		t.Errorf("job: failed %d, conditions %s; want 2 failed pods, BackoffLimitExceeded", j.Status.Failed, condSummary(j.Status.Conditions))
+	}
+	// Pod 1 runs 40-50s, its replacement after the 10s back-off 60-70s.
+	if got := jobCond(j, workload.JobFailed).LastTransitionTime.Sub(t0); got != 70*time.Second {
+		t.Errorf("job failed at %v, want 70s", got)
+	}
+}
+
+// The same on a real runtime (inproc): the pod fails with
+// DeadlineExceeded, its container is stopped and not restarted.
+func TestR7InprocPodActiveDeadlineSeconds(t *testing.T) {
+	e := r5newInproc(t, inproc.Config{}, nil, func(rt *inproc.Runtime) {
+		rt.Register("wait", func(ctx context.Context, ct *inproc.Container) error {
+			<-ctx.Done()
+			return nil
+		})
+	})
+	e.apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: w}
+spec:
+  activeDeadlineSeconds: 1
+  terminationGracePeriodSeconds: 1
+  containers: [{name: c, image: func://wait}]
+`)
+	e.wait("pod failed past its deadline", func() bool {
+		p := e.pod("w")
+		return p != nil && p.Status.Phase == workload.PodFailed && p.Status.Reason == "DeadlineExceeded"
+	})
+	e.wait("container stopped", func() bool {
+		p := e.pod("w")
+		return p != nil && p.Status.ContainerStatuses[0].State.Terminated != nil
+	})
+	if p := e.pod("w"); p.Status.ContainerStatuses[0].RestartCount != 0 || p.Status.Phase != workload.PodFailed {
+		t.Errorf("restarts %d phase %s, want 0 and Failed", p.Status.ContainerStatuses[0].RestartCount, p.Status.Phase)
 	}
 }

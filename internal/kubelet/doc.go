@@ -12,7 +12,9 @@
 // restart, then Config.BackoffBase doubling to BackoffMax, reset after a
 // run longer than BackoffReset),
 // graceful deletion (Stop, then Kill when the grace period ends, the pod
-// gone once every run has ended), startup, readiness and liveness probes
+// gone once every run has ended), spec.activeDeadlineSeconds (the pod
+// Failed with reason DeadlineExceeded, its runs stopped, then killed when
+// the grace period ends), startup, readiness and liveness probes
 // (tcpSocket and httpGet against the pod's address; exec through the
 // handle's Execer when Config.ExecProbes), and bounded logs of the
 // current and previous run of each container. It reports pods exactly as
@@ -45,8 +47,6 @@
 //
 // Not modelled: volumes, resources (nothing is limited or accounted),
 // image pulls (a starter reports a missing image as ErrImagePull), env
-// valueFrom, lifecycle hooks, pod-level activeDeadlineSeconds (the Job
-// controller enforces a Job's),
-// sidecar containers, probe-level terminationGracePeriodSeconds (the
+// valueFrom, lifecycle hooks, sidecar containers, probe-level terminationGracePeriodSeconds (the
 // pod's applies).
 package kubelet

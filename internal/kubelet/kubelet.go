@@ -350,9 +350,7 @@ func (k *Kubelet) Shutdown(ctx context.Context) error {
 		k.closed = true
 		k.cancel()
 		for _, p := range k.pods {
-			if p.deleteTimer != nil {
-				p.deleteTimer.Stop()
-			}
+			p.stopPodTimers()
 			for _, c := range p.all {
 				c.stopTimers()
 				if c.h != nil {

@@ -25,6 +25,29 @@ type podState struct {
 	deleteAt      time.Time
 	deleteTimer   vtime.Timer
 	done          bool // Succeeded or Failed: nothing runs any more
+	// deadlineTimer fires at startTime + activeDeadlineSeconds, and
+	// killTimer at the end of the grace period that follows; once
+	// pastDeadline the pod is Failed (DeadlineExceeded) and nothing
+	// restarts.
+	deadlineTimer, killTimer vtime.Timer
+	pastDeadline             bool
+}
+
+// The status reason and message of a pod past its activeDeadlineSeconds,
+// as the kubelet's active deadline handler words them.
+const (
+	ReasonDeadlineExceeded  = "DeadlineExceeded"
+	MessageDeadlineExceeded = "Pod was active on the node longer than the specified deadline"
+)
+
+// stopPodTimers stops the pod's own timers (deletion, deadline, kill).
+func (p *podState) stopPodTimers() {
+	for _, t := range []*vtime.Timer{&p.deleteTimer, &p.deadlineTimer, &p.killTimer} {
+		if *t != nil {
+			(*t).Stop()
+			*t = nil
+		}
+	}
 }
 
 // container is one (init or app) container of a pod.
@@ -171,6 +194,9 @@ func (k *Kubelet) CreatePod(ctx context.Context, in *workload.Pod) error {
 	k.pods[key] = p
 	node.pods[p] = struct{}{}
 	k.logInfo("pod created", "pod", key, "node", node.name, "podIP", podIP)
+	if ads := obj.Spec.ActiveDeadlineSeconds; ads != nil && *ads > 0 {
+		p.deadlineTimer = k.after(time.Duration(*ads)*time.Second, func() { k.deadlinePassed(p) })
+	}
 	if len(p.init) > 0 {
 		k.scheduleStart(p.init[0], 0)
 	} else {
@@ -349,7 +375,7 @@ func (k *Kubelet) exited(c *container, run *Run, exit Exit) {
 	c.st.Ready = c.init && exit.ExitCode == 0
 	k.logDebug("container exited", "pod", p.key, "container", c.spec.Name, "exitCode", exit.ExitCode, "signal", exit.Signal)
 	restart := false
-	if !p.terminating {
+	if !p.terminating && !p.pastDeadline {
 		switch {
 		case c.init:
 			restart = exit.ExitCode != 0 && p.restartPolicy != workload.RestartPolicyNever
@@ -381,7 +407,7 @@ func (k *Kubelet) exited(c *container, run *Run, exit Exit) {
 	} else {
 		c.st.State = workload.ContainerState{Terminated: term}
 		c.stopped = true
-		if c.init && exit.ExitCode == 0 && !p.terminating {
+		if c.init && exit.ExitCode == 0 && !p.terminating && !p.pastDeadline {
 			k.startNextInit(p)
 		}
 	}
@@ -415,11 +441,18 @@ func (k *Kubelet) update(p *podState) {
 	now := k.clock.Now()
 	st := &p.status
 	st.Phase = podstatus.Phase(p.restartPolicy, st.InitContainerStatuses, st.ContainerStatuses)
-	if !p.done && (st.Phase == workload.PodSucceeded || st.Phase == workload.PodFailed) {
+	if p.pastDeadline {
+		st.Phase = workload.PodFailed
+	}
+	if !p.done && (st.Phase == workload.PodSucceeded || st.Phase == workload.PodFailed) && !(p.pastDeadline && p.anyRunning()) {
 		p.done = true
 		for _, c := range p.all {
 			c.stopTimers()
 			c.stopped = true
+		}
+		if p.deadlineTimer != nil {
+			p.deadlineTimer.Stop()
+			p.deadlineTimer = nil
 		}
 		k.logInfo("pod finished", "pod", p.key, "phase", st.Phase)
 	}
@@ -453,10 +486,7 @@ func (k *Kubelet) removePod(p *podState) {
 		}
 		c.running, c.h, c.run, c.stopped = false, nil, nil, true
 	}
-	if p.deleteTimer != nil {
-		p.deleteTimer.Stop()
-		p.deleteTimer = nil
-	}
+	p.stopPodTimers()
 	if p.ip != 0 {
 		p.node.releaseIP(p.ip)
 		p.ip = 0
@@ -529,6 +559,38 @@ func (k *Kubelet) DeletePod(ctx context.Context, namespace, name string, grace t
 	})
 	p.deleteTimer = t
 	return nil
+}
+
+// deadlinePassed fails a pod that has been active for its
+// activeDeadlineSeconds, as the kubelet's active deadline handler: phase
+// Failed with reason DeadlineExceeded; containers waiting to start or
+// restart never will, running ones are asked to stop and killed when the
+// pod's grace period has passed. The pod stays. Caller holds mu.
+func (k *Kubelet) deadlinePassed(p *podState) {
+	p.deadlineTimer = nil
+	if k.pods[p.key] != p || p.done || p.terminating {
+		return
+	}
+	p.pastDeadline = true
+	p.status.Reason, p.status.Message = ReasonDeadlineExceeded, MessageDeadlineExceeded
+	for _, c := range p.all {
+		if c.running {
+			c.h.Stop()
+		} else {
+			c.stopTimers()
+			c.stopped = true
+		}
+	}
+	k.logInfo("pod past its active deadline", "pod", p.key)
+	if p.anyRunning() {
+		p.killTimer = k.after(p.grace, func() {
+			p.killTimer = nil
+			if k.pods[p.key] == p {
+				k.killAll(p)
+			}
+		})
+	}
+	k.update(p)
 }
 
 // killAll kills every running container of p; their exits finish it.
