@@ -89,7 +89,7 @@ func (b *binder) Handle(ev store.Event, enqueue func(string)) {
 		}
 		b.retryUnschedulable(enqueue)
 	case *workload.Pod:
-		key := workload.Key(o)
+		key := ev.ObjectKey()
 		if ev.Type == store.Deleted {
 			b.snap.RemovePod(o)
 			delete(b.unschedulable, key)

@@ -352,14 +352,14 @@ func (k *kubelet) Handle(ev store.Event, enqueue func(string)) {
 		return
 	}
 	if ev.Type == store.Deleted {
-		delete(k.requested, workload.Key(p))
+		delete(k.requested, ev.ObjectKey())
 		return
 	}
 	// Only a bound pod that is not started yet, or a started one being
 	// deleted, needs the kubelet; status updates of running pods do not.
 	started := slices.Contains(p.Finalizers, controller.RuntimeFinalizer)
 	if p.Spec.NodeName != "" && (started == (p.DeletionTimestamp != nil)) {
-		enqueue(workload.Key(p))
+		enqueue(ev.ObjectKey())
 	}
 }
 

@@ -140,7 +140,7 @@ func (c *replicaSetController) Handle(ev store.Event, enqueue func(string)) {
 		}
 		enqueue(key)
 	case *workload.Pod:
-		key := workload.Key(o)
+		key := ev.ObjectKey()
 		old := c.pods[key]
 		if old != nil {
 			c.enqueueOwner(old, enqueue)

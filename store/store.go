@@ -123,6 +123,7 @@ type Store struct {
 // after the lock is released.
 type entry struct {
 	namespace, name string
+	key             string // workload.Key of obj, made once: every event carries it
 	obj             workload.Object
 }
 
@@ -332,7 +333,7 @@ func (s *Store) Create(obj workload.Object, opts ...WriteOption) (workload.Objec
 	}
 	m.UID = s.newUID()
 	m.CreationTimestamp = workload.NewTime(s.clock.Now())
-	e := &entry{namespace: m.Namespace, name: m.Name}
+	e := &entry{namespace: m.Namespace, name: m.Name, key: workload.Key(c)}
 	ns[m.Name] = e
 	s.commit(Added, kind, ki, e, c)
 	s.mu.Unlock()
@@ -870,7 +871,7 @@ func (s *Store) commit(typ string, kind string, ki *kindIndex, e *entry, obj wor
 		e.obj = obj
 		s.index(kind, ki, e)
 	}
-	s.emit(Event{Type: typ, Object: obj, Version: s.rv}, kind)
+	s.emit(Event{Type: typ, Object: obj, Version: s.rv, Key: e.key}, kind)
 }
 
 // remove deletes e from the store; obj is its last state (a private copy).
@@ -884,7 +885,7 @@ func (s *Store) remove(kind string, ki *kindIndex, e *entry, obj workload.Object
 		delete(ki.byNS, e.namespace)
 	}
 	e.obj = nil
-	s.emit(Event{Type: Deleted, Object: obj, Version: s.rv}, kind)
+	s.emit(Event{Type: Deleted, Object: obj, Version: s.rv, Key: e.key}, kind)
 }
 
 // index adds e (with its current object) to the secondary indexes.

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/orchestra-go/orchestra/workload"
@@ -481,5 +482,74 @@ func TestConcurrentWritersAndWatchers(t *testing.T) {
 	}
 	if n != 6 {
 		t.Errorf("%d readers reported, want 6", n)
+	}
+}
+
+// TestEventsCarryTheKey: every event, live or replayed from the history,
+// carries the object's key, the same string for every event of one object.
+func TestEventsCarryTheKey(t *testing.T) {
+	s := New(Config{Seed: 1})
+	w, err := s.Watch("", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	if _, err := s.Create(pod("ns", "p", nil)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Create(&workload.Pod{ObjectMeta: workload.ObjectMeta{GenerateName: "g-"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Create(node("n")); err != nil {
+		t.Fatal(err)
+	}
+	cur, _ := s.Get("Pod", "ns", "p")
+	cur.(*workload.Pod).Status.Phase = workload.PodRunning
+	if _, err := s.UpdateStatus(cur); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Delete("Pod", "ns", "p", DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(evs []Event) {
+		t.Helper()
+		if len(evs) != 5 {
+			t.Fatalf("%d events, want 5", len(evs))
+		}
+		for _, ev := range evs {
+			if want := workload.Key(ev.Object); ev.Key != want || ev.ObjectKey() != want {
+				t.Errorf("%s %s: key %q, want %q", ev.Type, workload.Ref(ev.Object), ev.Key, want)
+			}
+		}
+		if unsafe.StringData(evs[0].Key) != unsafe.StringData(evs[3].Key) {
+			t.Error("two events of one pod carry two copies of its key")
+		}
+	}
+	var live []Event
+	for ev, ok := w.TryNext(); ok; ev, ok = w.TryNext() {
+		live = append(live, ev)
+	}
+	check(live)
+	from, err := s.Watch("", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer from.Stop()
+	var replayed []Event
+	for ev, ok := from.TryNext(); ok; ev, ok = from.TryNext() {
+		replayed = append(replayed, ev)
+	}
+	if len(replayed) != 4 {
+		t.Fatalf("replayed %d events from version 1, want 4", len(replayed))
+	}
+	for _, ev := range replayed {
+		if ev.Key != workload.Key(ev.Object) {
+			t.Errorf("replayed %s: key %q", workload.Ref(ev.Object), ev.Key)
+		}
+	}
+	var none workload.WatchEvent
+	none.Object = pod("ns", "q", nil)
+	if none.ObjectKey() != "ns/q" {
+		t.Errorf("ObjectKey of an event without a key: %q", none.ObjectKey())
 	}
 }

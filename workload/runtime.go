@@ -21,6 +21,21 @@ type WatchEvent struct {
 	Type    string
 	Object  Object
 	Version uint64
+	// Key is Key(Object) when the source knows it without building it:
+	// the store sets it on every event, one string per stored object
+	// that every watcher shares, so that handlers keying caches and
+	// queues by it allocate nothing. Runtimes may leave it empty; read it
+	// with ObjectKey.
+	Key string
+}
+
+// ObjectKey returns ev.Key, or Key(ev.Object) when the source left it
+// empty.
+func (ev *WatchEvent) ObjectKey() string {
+	if ev.Key != "" {
+		return ev.Key
+	}
+	return Key(ev.Object)
 }
 
 // Watcher is a stream of changes, delivered in version order with no gap
