@@ -272,12 +272,12 @@ func (c *daemonSetController) Handle(ev store.Event, enqueue func(string)) {
 			enqueue(k + "@" + o.Name)
 		}
 	case *workload.Pod:
-		k := workload.Key(o)
+		k := ev.ObjectKey()
 		old, had := c.podLoc[k]
 		if had && ev.Type == store.Added && old.created != "" && old.created == o.ResourceVersion {
 			return
 		}
-		c.indexPod(o, ev.Type == store.Deleted)
+		c.indexPodKey(o, k, ev.Type == store.Deleted)
 		loc, ok := c.podLoc[k]
 		if had && old.node != "" && (!ok || old.podLoc != loc.podLoc) {
 			enqueue(old.dsKey + "@" + old.node)
@@ -305,7 +305,11 @@ func (c *daemonSetController) Handle(ev store.Event, enqueue func(string)) {
 
 // indexPod files pod (or forgets it, when gone) in the daemon pod index.
 func (c *daemonSetController) indexPod(pod *workload.Pod, gone bool) {
-	k := workload.Key(pod)
+	c.indexPodKey(pod, workload.Key(pod), gone)
+}
+
+// indexPodKey is indexPod for a pod whose key k the caller has.
+func (c *daemonSetController) indexPodKey(pod *workload.Pod, k string, gone bool) {
 	old, had := c.podLoc[k]
 	var loc podLoc
 	ok := false

@@ -280,7 +280,7 @@ func (c *EndpointsController) nodeIndex(key, from, to string) {
 func (c *EndpointsController) Handle(ev store.Event, enqueue func(string)) {
 	switch o := ev.Object.(type) {
 	case *workload.Pod:
-		c.podEvent(ev.Type == store.Deleted, o, enqueue)
+		c.podEvent(ev.Type == store.Deleted, o, ev.ObjectKey(), enqueue)
 	case *workload.Service:
 		c.serviceEvent(ev.Type == store.Deleted, o, enqueue)
 	case *workload.Node:
@@ -347,8 +347,7 @@ func (c *EndpointsController) touchPod(pk string, svcs []string, enqueue func(st
 	}
 }
 
-func (c *EndpointsController) podEvent(deleted bool, p *workload.Pod, enqueue func(string)) {
-	key := workload.Key(p)
+func (c *EndpointsController) podEvent(deleted bool, p *workload.Pod, key string, enqueue func(string)) {
 	ps := c.pods[key]
 	if deleted {
 		if ps == nil {
