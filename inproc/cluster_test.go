@@ -36,7 +36,7 @@ type clusterEnv struct {
 func newCluster(t *testing.T, nodes ...string) *clusterEnv {
 	t.Helper()
 	snap := leakcheck.Take()
-	rt, err := inproc.New(inproc.Config{Nodes: nodes, BackoffBase: 50 * time.Millisecond})
+	rt, err := inproc.New(inproc.Config{Nodes: nodes, BackoffBase: 50 * time.Millisecond, FirstPodCIDR: testPodCIDR})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func behave(release <-chan struct{}) inproc.Func {
 func TestConformance(t *testing.T) {
 	runtimetest.Run(t, func(t *testing.T) *runtimetest.Harness {
 		snap := leakcheck.Take()
-		rt, err := inproc.New(inproc.Config{Nodes: []string{"node-a"}, BackoffBase: 100 * time.Millisecond})
+		rt, err := inproc.New(inproc.Config{Nodes: []string{"node-a"}, FirstPodCIDR: testPodCIDR, BackoffBase: 100 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -113,6 +113,12 @@ type Config struct {
 	// Addressing: per-pod loopback addresses (the default on Linux) or a
 	// shared 127.0.0.1 with mapped ports (the default elsewhere).
 	Addressing kubelet.Addressing
+	// FirstPodCIDR is the pod CIDR of the first node (a 127.x.y.0
+	// address; the i-th node gets the i-th /24 from it). Zero means
+	// 127.1.0.0. Runtimes running at once on one machine (two programs,
+	// test packages run in parallel) need ranges apart, or their pods'
+	// listeners collide.
+	FirstPodCIDR netip.Addr
 	// Logger receives a structured log. Nil: silent.
 	Logger *slog.Logger
 	// WatchBuffer and History bound the watch queues and history (zero:
@@ -138,7 +144,7 @@ func New(cfg Config) (*Runtime, error) {
 	k, err := kubelet.New(kubelet.Config{
 		Name: "inproc", Starter: starter{r}, Clock: cfg.Clock, Nodes: cfg.Nodes,
 		BackoffBase: cfg.BackoffBase, BackoffMax: cfg.BackoffMax, BackoffReset: cfg.BackoffReset,
-		ProbeSecond: cfg.ProbeSecond, LogLimit: cfg.LogLimit, Addressing: cfg.Addressing,
+		ProbeSecond: cfg.ProbeSecond, LogLimit: cfg.LogLimit, Addressing: cfg.Addressing, FirstPodCIDR: cfg.FirstPodCIDR,
 		Logger: cfg.Logger, WatchBuffer: cfg.WatchBuffer, History: cfg.History,
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,6 +17,11 @@ import (
 	"github.com/orchestra-go/orchestra/workload"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
+
+// testPodCIDR keeps this package's pods apart from those of other test
+// packages that run at the same time (go test ./... runs packages in
+// parallel, and their pods listen on loopback addresses).
+var testPodCIDR = netip.MustParseAddr("127.20.0.0")
 
 // env is an inproc runtime with a watch on it.
 type env struct {
@@ -35,6 +41,9 @@ func newEnv(t *testing.T, cfg inproc.Config) *env {
 	}
 	if cfg.BackoffBase == 0 {
 		cfg.BackoffBase = 20 * time.Millisecond
+	}
+	if !cfg.FirstPodCIDR.IsValid() {
+		cfg.FirstPodCIDR = testPodCIDR
 	}
 	rt, err := inproc.New(cfg)
 	if err != nil {
@@ -267,13 +276,14 @@ func TestEnvAndArgs(t *testing.T) {
 	}
 }
 
-// TestPodAddresses: node i has 127.1.i.0/24; pods get .2 upwards, and an
+// TestPodAddresses: node i has the i-th /24 from FirstPodCIDR (here
+// 127.20.0.0); pods get .2 upwards, and an
 // address is given again once its pod is gone.
 func TestPodAddresses(t *testing.T) {
 	e := newEnv(t, inproc.Config{Nodes: []string{"node-a", "node-b"}, Addressing: kubelet.AddressingPerPod})
 	e.register("idle", func(ctx context.Context, _ *inproc.Container) error { <-ctx.Done(); return nil })
 	n, _ := e.rt.GetNode("node-b")
-	if n.Spec.PodCIDR != "127.1.1.0/24" || n.Status.Addresses[0].Address != "127.1.1.1" || n.Labels[workload.LabelHostname] != "node-b" {
+	if n.Spec.PodCIDR != "127.20.1.0/24" || n.Status.Addresses[0].Address != "127.20.1.1" || n.Labels[workload.LabelHostname] != "node-b" {
 		t.Fatalf("node-b: podCIDR %s, addresses %v, labels %v", n.Spec.PodCIDR, n.Status.Addresses, n.Labels)
 	}
 	for _, name := range []string{"a1", "a2"} {
@@ -282,7 +292,7 @@ func TestPodAddresses(t *testing.T) {
 	b := pod("b1", "", workload.Container{Image: "func://idle"})
 	b.Spec.NodeName = "node-b"
 	e.create(b)
-	for name, ip := range map[string]string{"a1": "127.1.0.2", "a2": "127.1.0.3", "b1": "127.1.1.2"} {
+	for name, ip := range map[string]string{"a1": "127.20.0.2", "a2": "127.20.0.3", "b1": "127.20.1.2"} {
 		if p := e.waitPod(name, "running", running); p.Status.PodIP != ip || p.Status.HostIP != strings.TrimSuffix(ip, ip[strings.LastIndex(ip, "."):])+".1" {
 			t.Errorf("pod %s: IP %s host %s, want %s", name, p.Status.PodIP, p.Status.HostIP, ip)
 		}
@@ -290,8 +300,8 @@ func TestPodAddresses(t *testing.T) {
 	_ = e.rt.DeletePod(context.Background(), "default", "a1", time.Second)
 	e.waitPod("a1", "gone", gone)
 	e.create(pod("a3", "", workload.Container{Image: "func://idle"}))
-	if p := e.waitPod("a3", "reported", func(p *workload.Pod) bool { return p != nil }); p.Status.PodIP != "127.1.0.2" {
-		t.Errorf("a3 got %s, want the freed 127.1.0.2", p.Status.PodIP)
+	if p := e.waitPod("a3", "reported", func(p *workload.Pod) bool { return p != nil }); p.Status.PodIP != "127.20.0.2" {
+		t.Errorf("a3 got %s, want the freed 127.20.0.2", p.Status.PodIP)
 	}
 }
 

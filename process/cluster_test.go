@@ -26,7 +26,7 @@ import (
 // After Run and Close no goroutine and no process is left.
 func TestClusterServiceProxy(t *testing.T) {
 	snap := leakcheck.Take()
-	rt, err := process.New(process.Config{Nodes: []string{"node-a"}, BackoffBase: 50 * time.Millisecond, ProbeSecond: 50 * time.Millisecond})
+	rt, err := process.New(process.Config{Nodes: []string{"node-a"}, FirstPodCIDR: testPodCIDR, BackoffBase: 50 * time.Millisecond, ProbeSecond: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 func TestConformance(t *testing.T) {
 	runtimetest.Run(t, func(t *testing.T) *runtimetest.Harness {
 		snap := leakcheck.Take()
-		rt, err := process.New(process.Config{Nodes: []string{"node-a"}, BackoffBase: 100 * time.Millisecond,
+		rt, err := process.New(process.Config{Nodes: []string{"node-a"}, FirstPodCIDR: testPodCIDR, BackoffBase: 100 * time.Millisecond,
 			ProbeSecond: 10 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +22,10 @@ import (
 	"github.com/orchestra-go/orchestra/process"
 	"github.com/orchestra-go/orchestra/workload"
 )
+
+// testPodCIDR keeps this package's pods apart from those of other test
+// packages that run at the same time.
+var testPodCIDR = netip.MustParseAddr("127.30.0.0")
 
 // helper is the path of the test container program, testdata/helper,
 // built by TestMain.
@@ -118,6 +123,9 @@ func newEnv(t *testing.T, cfg process.Config) *env {
 	}
 	if cfg.BackoffBase == 0 {
 		cfg.BackoffBase = 20 * time.Millisecond
+	}
+	if !cfg.FirstPodCIDR.IsValid() {
+		cfg.FirstPodCIDR = testPodCIDR
 	}
 	if cfg.ProbeSecond == 0 {
 		cfg.ProbeSecond = 50 * time.Millisecond

@@ -125,6 +125,12 @@ type Config struct {
 	// shared 127.0.0.1 (the default elsewhere), where pods listening on
 	// the same port collide.
 	Addressing kubelet.Addressing
+	// FirstPodCIDR is the pod CIDR of the first node (a 127.x.y.0
+	// address; the i-th node gets the i-th /24 from it). Zero means
+	// 127.1.0.0. Runtimes running at once on one machine (two programs,
+	// test packages run in parallel) need ranges apart, or their pods'
+	// listeners collide.
+	FirstPodCIDR netip.Addr
 	// Logger receives a structured log. Nil: silent.
 	Logger *slog.Logger
 	// WatchBuffer and History bound the watch queues and history (zero:
@@ -185,7 +191,7 @@ func New(cfg Config) (*Runtime, error) {
 	k, err := kubelet.New(kubelet.Config{
 		Name: "process", Starter: starter{r}, Clock: cfg.Clock, Nodes: cfg.Nodes,
 		BackoffBase: cfg.BackoffBase, BackoffMax: cfg.BackoffMax, BackoffReset: cfg.BackoffReset,
-		ProbeSecond: cfg.ProbeSecond, LogLimit: cfg.LogLimit, Addressing: cfg.Addressing, ExecProbes: true,
+		ProbeSecond: cfg.ProbeSecond, LogLimit: cfg.LogLimit, Addressing: cfg.Addressing, ExecProbes: true, FirstPodCIDR: cfg.FirstPodCIDR,
 		Logger: cfg.Logger, WatchBuffer: cfg.WatchBuffer, History: cfg.History,
 	})
 	if err != nil {

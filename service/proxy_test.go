@@ -283,7 +283,7 @@ func TestProxyAllEndpointsRefuse(t *testing.T) {
 
 func TestProxyListenersFollowTheService(t *testing.T) {
 	leakCheck(t)
-	e := newProxyEnv(t, service.Config{ServiceCIDR: "127.2.0.0/16", Proxy: &service.ProxyConfig{EphemeralNodePorts: true}})
+	e := newProxyEnv(t, service.Config{ServiceCIDR: "127.62.0.0/16", Proxy: &service.ProxyConfig{EphemeralNodePorts: true}})
 	svc := webService()
 	svc.Spec.Type = workload.ServiceTypeNodePort
 	e.addService(svc)
@@ -374,13 +374,13 @@ func leakCheck(t *testing.T) {
 // rather than only when its spec changes.
 func TestProxyRetriesAFailedListen(t *testing.T) {
 	leakCheck(t)
-	e := newProxyEnv(t, service.Config{ServiceCIDR: "127.2.0.0/16"})
-	blocker, err := net.Listen("tcp", "127.2.0.50:18080")
+	e := newProxyEnv(t, service.Config{ServiceCIDR: "127.62.0.0/16"})
+	blocker, err := net.Listen("tcp", "127.62.0.50:18080")
 	if err != nil {
-		t.Skipf("cannot listen on 127.2.0.50: %v", err)
+		t.Skipf("cannot listen on 127.62.0.50: %v", err)
 	}
 	svc := webService()
-	svc.Spec.ClusterIP = "127.2.0.50"
+	svc.Spec.ClusterIP = "127.62.0.50"
 	e.addService(svc)
 	p := e.l.Proxy()
 	if addr, err := p.Addr("default", "web", "http"); err == nil {

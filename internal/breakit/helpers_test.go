@@ -1,6 +1,7 @@
 package breakit_test
 
 import (
+	"net/netip"
 	"testing"
 	"time"
 
@@ -8,6 +9,10 @@ import (
 	"github.com/orchestra-go/orchestra/vtime"
 	"github.com/orchestra-go/orchestra/workload"
 )
+
+// testPodCIDR keeps this package's real-runtime pods apart from those of
+// other test packages that run at the same time.
+var testPodCIDR = netip.MustParseAddr("127.40.0.0")
 
 var t0 = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 

@@ -29,7 +29,7 @@ func TestR3InprocReadinessGatesProxy(t *testing.T) {
 	snap := leakcheck.Take()
 	var mu sync.Mutex
 	unready := map[string]bool{}
-	rt, err := inproc.New(inproc.Config{Nodes: []string{"n1"}, ProbeSecond: 50 * time.Millisecond})
+	rt, err := inproc.New(inproc.Config{Nodes: []string{"n1"}, ProbeSecond: 50 * time.Millisecond, FirstPodCIDR: testPodCIDR})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,9 @@ func r5newInproc(t *testing.T, cfg inproc.Config, proxy *service.ProxyConfig, re
 	if cfg.ProbeSecond == 0 {
 		cfg.ProbeSecond = 50 * time.Millisecond
 	}
+	if !cfg.FirstPodCIDR.IsValid() {
+		cfg.FirstPodCIDR = testPodCIDR
+	}
 	rt, err := inproc.New(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@ import (
 // waiting for the loop (its goroutine is in Cluster.enterLoop).
 func r5twoRuns(t *testing.T) (c *orchestra.Cluster, rt *inproc.Runtime, cancel1, cancel2 context.CancelFunc, ran1, ran2 chan error) {
 	t.Helper()
-	rt, err := inproc.New(inproc.Config{Nodes: []string{"n1"}})
+	rt, err := inproc.New(inproc.Config{Nodes: []string{"n1"}, FirstPodCIDR: testPodCIDR})
 	if err != nil {
 		t.Fatal(err)
 	}

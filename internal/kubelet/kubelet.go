@@ -97,6 +97,12 @@ type Config struct {
 	LogLimit int
 	// Addressing says how pods get addresses (default AddressingAuto).
 	Addressing Addressing
+	// FirstPodCIDR is the pod CIDR of the first node added, a /24 in
+	// 127.0.0.0/8 (its address ends in .0); the i-th node gets the i-th
+	// /24 from it. Invalid: zero means 127.1.0.0. Two runtimes on one
+	// machine at once (two programs, test packages run in parallel) need
+	// ranges apart, or their pods' listeners collide.
+	FirstPodCIDR netip.Addr
 	// ExecProbes says that the starter's handles implement Execer. Without
 	// it a container with an exec probe does not start: it waits with
 	// reason CreateContainerConfigError.
@@ -131,6 +137,8 @@ type Kubelet struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // goroutines the kubelet owns
 
+	cidr0 uint32 // FirstPodCIDR
+
 	mu      sync.Mutex
 	closed  bool
 	nodeSeq uint32
@@ -157,6 +165,17 @@ func New(cfg Config) (*Kubelet, error) {
 	if cfg.LogLimit < 0 {
 		return nil, fmt.Errorf("%s: %w: Config.LogLimit: negative %d", cfg.Name, ErrInvalid, cfg.LogLimit)
 	}
+	cidr0 := uint32(loopbackNodes)
+	if a := cfg.FirstPodCIDR; a.IsValid() {
+		var b [4]byte
+		if a.Is4() {
+			b = a.As4()
+		}
+		if b[0] != 127 || b[3] != 0 || b == [4]byte{127, 0, 0, 0} {
+			return nil, fmt.Errorf("%s: %w: Config.FirstPodCIDR: %s is not the start of a /24 in 127.0.0.0/8 other than 127.0.0.0", cfg.Name, ErrInvalid, a)
+		}
+		cidr0 = uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8
+	}
 	k := &Kubelet{
 		name:    cfg.Name,
 		starter: cfg.Starter,
@@ -168,6 +187,7 @@ func New(cfg Config) (*Kubelet, error) {
 		reset:   cmp.Or(cfg.BackoffReset, DefaultBackoffReset),
 		probeS:  cmp.Or(cfg.ProbeSecond, time.Second),
 		logMax:  cmp.Or(cfg.LogLimit, DefaultLogLimit),
+		cidr0:   cidr0,
 		nodes:   map[string]*nodeState{},
 		pods:    map[string]*podState{},
 		ports:   map[string]map[int32]int32{},

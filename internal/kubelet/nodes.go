@@ -60,7 +60,8 @@ func (n *nodeState) sortedPods() []*podState {
 // key), allocatable = capacity where unset, a Ready condition True, the
 // labels kubernetes.io/hostname, kubernetes.io/os and kubernetes.io/arch
 // (this machine's GOOS and GOARCH) where absent, spec.podCIDR
-// 127.1.i.0/24 for the i-th node added (from 0; any given podCIDR is
+// 127.1.i.0/24 for the i-th node added (from 0, or from
+// Config.FirstPodCIDR; any given podCIDR is
 // replaced: addresses are the runtime's), and the addresses InternalIP
 // (127.1.i.1, or 127.0.0.1 under AddressingShared) and Hostname.
 func (k *Kubelet) AddNode(in *workload.Node) error {
@@ -78,8 +79,8 @@ func (k *Kubelet) AddNode(in *workload.Node) error {
 	if k.nodes[in.Name] != nil {
 		return fmt.Errorf("%s: Node/%s: %w", k.name, in.Name, ErrNodeExists)
 	}
-	cidr := uint32(loopbackNodes) + k.nodeSeq<<8
-	if k.nodeSeq >= (0x7FFFFF00-loopbackNodes)>>8 {
+	cidr := k.cidr0 + k.nodeSeq<<8
+	if k.nodeSeq >= (0x7FFFFF00-k.cidr0)>>8 {
 		return fmt.Errorf("%s: Node/%s: no /24 left in 127.0.0.0/8: %w", k.name, in.Name, ErrNoPodIP)
 	}
 	n := in.DeepCopy()
