@@ -158,6 +158,8 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	st.PodIP = podIP
 	st.PodIPs = []workload.PodIP{{IP: podIP}}
 	st.StartTime = workload.NewTimePtr(now)
+	// The sandbox (its network: the pod's address) is ready at once.
+	st.Conditions = append(st.Conditions, workload.PodCondition{Type: workload.PodReadyToStartCtrs, Status: workload.ConditionTrue, LastTransitionTime: workload.NewTime(now)})
 	for _, t := range []string{workload.PodInitialized, workload.PodReady, workload.ContainersReady} {
 		st.Conditions = append(st.Conditions, workload.PodCondition{Type: t, Status: workload.ConditionFalse, LastTransitionTime: workload.NewTime(now)})
 	}

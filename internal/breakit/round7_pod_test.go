@@ -2,6 +2,7 @@ package breakit_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -175,5 +176,45 @@ spec:
 	})
 	if p := e.pod("w"); p.Status.ContainerStatuses[0].RestartCount != 0 || p.Status.Phase != workload.PodFailed {
 		t.Errorf("restarts %d phase %s, want 0 and Failed", p.Status.ContainerStatuses[0].RestartCount, p.Status.Phase)
+	}
+}
+
+// A pod on a node has the PodReadyToStartContainers condition, first in
+// the kubelet's order (PodReadyToStartContainers, Initialized, Ready,
+// ContainersReady, PodScheduled): True once its sandbox and network are
+// up, False once the pod has finished and its sandbox is gone.
+// Source: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-has-network
+// (beta, on by default since 1.29); pkg/kubelet/kubelet_pods.go
+// generateAPIPodStatus; pkg/kubelet/status/generate.go
+// GeneratePodReadyToStartContainersCondition.
+func TestR7PodReadyToStartContainers(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: run}
+spec:
+  containers: [{name: c, image: x}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: done, annotations: {sim.orchestra.dev/run-for: "5s"}}
+spec:
+  restartPolicy: Never
+  containers: [{name: c, image: x}]
+`)
+	advance(t, c, 10*time.Second)
+	var types []string
+	for _, cd := range r7pod(t, c, "run").Status.Conditions {
+		types = append(types, cd.Type+"="+cd.Status)
+	}
+	want := "[PodReadyToStartContainers=True Initialized=True Ready=True ContainersReady=True PodScheduled=True]"
+	if got := fmt.Sprint(types); got != want {
+		t.Errorf("running pod's conditions %s, want %s", got, want)
+	}
+	done := r7pod(t, c, "done")
+	cd := r3cond(done, "PodReadyToStartContainers")
+	if done.Status.Phase != workload.PodSucceeded || cd == nil || cd.Status != "False" || !cd.LastTransitionTime.Equal(t0.Add(5*time.Second)) {
+		t.Errorf("finished pod: phase %s PodReadyToStartContainers %+v, want Succeeded and False since 5s", done.Status.Phase, cd)
 	}
 }

@@ -85,11 +85,14 @@ const (
 )
 
 // Conditions updates the Initialized, ContainersReady and Ready
-// conditions of st from its container statuses; PodScheduled is set at
-// creation and never changes. A condition's lastTransitionTime moves only
-// when its status does.
+// conditions of st from its container statuses, and
+// PodReadyToStartContainers (when the runtime set it at creation, True
+// then) from its phase: a pod that has finished has its sandbox torn
+// down, False. PodScheduled is set at creation and never changes. A
+// condition's lastTransitionTime moves only when its status does.
 func Conditions(st *workload.PodStatus, now time.Time) {
-	for _, w := range wanted(st) {
+	want, n := wanted(st)
+	for _, w := range want[:n] {
 		setCondition(st, w.typ, w.ok, w.reason, now)
 	}
 }
@@ -99,7 +102,8 @@ func Conditions(st *workload.PodStatus, now time.Time) {
 // modify st: for runtimes whose conditions list is shared with the
 // snapshots they reported.
 func UpdatedConditions(st *workload.PodStatus, now time.Time) []workload.PodCondition {
-	want := wanted(st)
+	all, n := wanted(st)
+	want := all[:n]
 	same, missing := true, 0
 	for _, w := range want {
 		found, set := lookup(st.Conditions, w)
@@ -127,8 +131,11 @@ type condition struct {
 }
 
 // wanted returns the Initialized, ContainersReady and Ready conditions st's
-// container statuses call for.
-func wanted(st *workload.PodStatus) [3]condition {
+// container statuses call for, then, when st has it,
+// PodReadyToStartContainers (the sandbox goes once the pod has finished:
+// the kubelet's GeneratePodReadyToStartContainersCondition); n says how
+// many of them apply.
+func wanted(st *workload.PodStatus) (want [4]condition, n int) {
 	initialized := true
 	for i := range st.InitContainerStatuses {
 		t := st.InitContainerStatuses[i].State.Terminated
@@ -162,11 +169,20 @@ func wanted(st *workload.PodStatus) [3]condition {
 	if ready {
 		notReady = "" // SetCondition's rule: no reason when true
 	}
-	return [3]condition{
+	want = [4]condition{
 		{workload.PodInitialized, initialized, initReason},
 		{workload.ContainersReady, ready, notReady},
 		{workload.PodReady, ready, notReady},
+		{workload.PodReadyToStartCtrs, st.Phase != workload.PodSucceeded && st.Phase != workload.PodFailed, ""},
 	}
+	n = 3
+	for i := range st.Conditions {
+		if st.Conditions[i].Type == workload.PodReadyToStartCtrs {
+			n = 4
+			break
+		}
+	}
+	return want, n
 }
 
 // lookup reports whether conds hold a condition of w's type, and whether
