@@ -60,6 +60,10 @@ type Recorder struct {
 	aggHead int
 	// gen numbers the groups' lifetimes (see aggregate.gen).
 	gen uint64
+	// recent holds the groups used last (a controller records several
+	// events about one object in a row), found with no hashing.
+	recent     [4]*aggregate
+	recentNext int
 }
 
 // eventObj identifies an event's object.
@@ -85,6 +89,8 @@ type aggregate struct {
 	// gen changes whenever the group begins again: an event counted in
 	// another generation is a new message of this one.
 	gen uint64
+	// dropped is set when the group is forgotten.
+	dropped bool
 }
 
 // Kubernetes' event aggregator: from the aggregateMax-th distinct message
@@ -208,13 +214,13 @@ func (r *Recorder) event(obj workload.Object, typ, reason string, msg eventMsg) 
 		r.logger.Debug("event", "object", workload.Ref(obj), "type", typ, "reason", reason, "message", msg.String())
 	}
 	ak := aggKey{eventObj{obj.Kind(), m.Namespace, m.Name, m.UID}, typ, reason}
-	// The seed never changes: no lock needed.
-	ah := maphash.Comparable(r.seed, ak)
-	h := eventHash(ah, msg.hash(r.seed))
+	mh := msg.hash(r.seed) // the seed never changes: no lock needed
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	a := r.group(ak, ah, now.Time)
+	a := r.group(ak, now.Time)
+	ah := a.hash
+	h := eventHash(ah, mh)
 	e := r.lookupMsg(ak, msg, h)
 	if e == nil || e.gen != a.gen {
 		// A message new to the group: from the aggregateMax-th on, it is
@@ -282,27 +288,42 @@ func (r *Recorder) newEvent(m *workload.ObjectMeta, kind, typ, reason, msg strin
 	}
 }
 
-// group returns the group of similar events of key k (hashed to h) as of
+// group returns the group of similar events of key k as of
 // now, which it marks as its last use: a new group when there was none
 // or the last similar event was more than aggregateWindow ago.
-func (r *Recorder) group(k aggKey, h uint64, now time.Time) *aggregate {
-	for a := r.agg[h]; a != nil; a = a.next {
-		if a.key == k {
-			if now.Sub(a.last) > aggregateWindow {
-				r.gen++
-				a.gen, a.messages = r.gen, 0
-			}
-			a.last = now
+func (r *Recorder) group(k aggKey, now time.Time) *aggregate {
+	a := r.recentGroup(k)
+	if a == nil {
+		h := maphash.Comparable(r.seed, k)
+		for a = r.agg[h]; a != nil && a.key != k; a = a.next {
+		}
+		if a == nil {
+			r.gen++
+			a = &aggregate{key: k, hash: h, next: r.agg[h], last: now, queued: now, gen: r.gen}
+			r.agg[h] = a
+			r.nAgg++
+			r.aggQ = append(r.aggQ, a)
+			r.expireAggregates(now)
+		}
+		r.recent[r.recentNext] = a
+		r.recentNext = (r.recentNext + 1) % len(r.recent)
+	}
+	if now.Sub(a.last) > aggregateWindow {
+		r.gen++
+		a.gen, a.messages = r.gen, 0
+	}
+	a.last = now
+	return a
+}
+
+// recentGroup returns the group of key k if it is among those used last.
+func (r *Recorder) recentGroup(k aggKey) *aggregate {
+	for _, a := range r.recent {
+		if a != nil && !a.dropped && a.key == k {
 			return a
 		}
 	}
-	r.gen++
-	a := &aggregate{key: k, hash: h, next: r.agg[h], last: now, queued: now, gen: r.gen}
-	r.agg[h] = a
-	r.nAgg++
-	r.aggQ = append(r.aggQ, a)
-	r.expireAggregates(now)
-	return a
+	return nil
 }
 
 // insert keeps ev under key k, which hashes to h, as the newest event.
@@ -358,16 +379,20 @@ func (r *Recorder) unlink(e *eventEntry) {
 // 2*max (client-go bounds its aggregator's cache likewise, as an LRU):
 // amortised O(1) per event.
 func (r *Recorder) expireAggregates(now time.Time) {
+loop:
 	for r.aggHead < len(r.aggQ) {
 		a := r.aggQ[r.aggHead]
-		if a.last.After(a.queued) {
+		switch {
+		case now.Sub(a.last) > aggregateWindow:
+			r.dropAggregate(a)
+		case a.last.After(a.queued):
 			// Used since it was queued: it belongs further back.
 			a.queued = a.last
 			r.aggQ = append(r.aggQ, a)
-		} else if now.Sub(a.last) > aggregateWindow || r.nAgg > 2*r.max() {
+		case r.nAgg > 2*r.max():
 			r.dropAggregate(a)
-		} else {
-			break
+		default:
+			break loop
 		}
 		r.aggQ[r.aggHead] = nil
 		r.aggHead++
@@ -381,6 +406,7 @@ func (r *Recorder) expireAggregates(now time.Time) {
 // dropAggregate removes a from agg.
 func (r *Recorder) dropAggregate(a *aggregate) {
 	r.nAgg--
+	a.dropped = true
 	p := r.agg[a.hash]
 	if p == a {
 		if a.next == nil {

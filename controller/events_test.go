@@ -226,6 +226,14 @@ func TestRecorderExpiresLeastRecentlyUsedGroups(t *testing.T) {
 	if last := evs[len(evs)-1]; last.Message != combinedPrefix+"image 9" {
 		t.Fatalf("a's 10th message: %q, want it combined", last.Message)
 	}
+	// A group forgotten just after its last use begins again: c's is
+	// among the groups used last when d's expires it.
+	c.AdvanceTo(harnessStart.Add(30 * time.Minute))
+	r.Eventf(pod("d"), workload.EventTypeNormal, "Pulled", "image")
+	r.Eventf(pod("c"), workload.EventTypeNormal, "Pulled", "image 2")
+	if r.nAgg != 2 {
+		t.Fatalf("%d groups kept, want d's and c's new one", r.nAgg)
+	}
 }
 
 // TestRecorderHashCollisions: events whose keys hash alike are chained;
