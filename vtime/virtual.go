@@ -3,6 +3,7 @@ package vtime
 import (
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,11 +18,11 @@ import (
 // stop timers). Use [NewVirtual] to create one; the zero value is not usable.
 type Virtual struct {
 	mu    sync.Mutex
-	start time.Time // time at offset 0; all offsets are nanoseconds from here
-	now   int64     // current time as an offset from start
-	seq   uint64    // creation counter; breaks ties between equal deadlines
-	heap  []entry   // min-heap by (when, seq); may hold stopped timers
-	live  int       // timers in heap that are neither stopped nor fired
+	start time.Time    // time at offset 0; all offsets are nanoseconds from here
+	now   atomic.Int64 // current time as an offset from start; written under mu, read without it
+	seq   uint64       // creation counter; breaks ties between equal deadlines
+	heap  []entry      // min-heap by (when, seq); may hold stopped timers
+	live  int          // timers in heap that are neither stopped nor fired
 }
 
 var _ Clock = (*Virtual)(nil)
@@ -33,9 +34,7 @@ func NewVirtual(start time.Time) *Virtual {
 
 // Now returns the clock's current virtual time.
 func (v *Virtual) Now() time.Time {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.start.Add(time.Duration(v.now))
+	return v.start.Add(time.Duration(v.now.Load()))
 }
 
 // Since returns the virtual time elapsed since t.
@@ -55,7 +54,7 @@ func (v *Virtual) AfterFunc(d time.Duration, f func()) Timer {
 	t := &virtualTimer{v: v, f: f}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	when := v.now
+	when := v.now.Load()
 	if d > 0 {
 		if when > math.MaxInt64-int64(d) {
 			when = math.MaxInt64 // saturate: "never" in practice
@@ -102,15 +101,15 @@ func (v *Virtual) AdvanceTo(t time.Time) int {
 	for {
 		v.mu.Lock()
 		if !v.dropStoppedTop() || v.heap[0].when > target {
-			if target > v.now {
-				v.now = target
+			if target > v.now.Load() {
+				v.now.Store(target)
 			}
 			v.mu.Unlock()
 			return fired
 		}
 		e := v.pop()
-		if e.when > v.now {
-			v.now = e.when
+		if e.when > v.now.Load() {
+			v.now.Store(e.when)
 		}
 		f := e.t.f
 		e.t.f = nil // marks the timer fired and releases the callback
