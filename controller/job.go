@@ -140,7 +140,7 @@ func (c *jobController) Start(enqueue func(string)) {
 	pods, rv := c.deps.Store.ListWithVersion("Pod", "", nil)
 	c.listedAt = rv
 	for _, o := range pods {
-		c.observePod(o.(*workload.Pod), false, enqueue)
+		c.observePod(o.(*workload.Pod), workload.Key(o), false, enqueue)
 	}
 	for _, o := range c.deps.Store.List("Job", "", nil) {
 		enqueue(workload.Key(o))
@@ -156,14 +156,14 @@ func (c *jobController) Handle(ev store.Event, enqueue func(string)) {
 		if ev.Version <= c.listedAt {
 			return
 		}
-		c.observePod(o, ev.Type == store.Deleted, enqueue)
+		c.observePod(o, ev.ObjectKey(), ev.Type == store.Deleted, enqueue)
 	}
 }
 
 // observePod files p (shared, read-only) in the cache, or drops it, and
 // enqueues what it concerns.
-func (c *jobController) observePod(p *workload.Pod, deleted bool, enqueue func(string)) {
-	pk := p.Namespace + "/" + p.Name
+// observePod caches p, whose key is pk, with its Job.
+func (c *jobController) observePod(p *workload.Pod, pk string, deleted bool, enqueue func(string)) {
 	ref := workload.ControllerOf(p)
 	jk := ""
 	if ref != nil && ref.Kind == "Job" {
