@@ -159,7 +159,12 @@ func (w *Watcher) push(ev Event) bool {
 		w.head = 0
 	}
 	w.queue = append(w.queue, ev)
-	w.signal()
+	if n == 0 {
+		// A reader drains until the queue is empty before it waits
+		// again (see Ready), so only the first event of a batch needs to
+		// wake it.
+		w.signal()
+	}
 	return true
 }
 

@@ -190,7 +190,11 @@ func (w *watcher) push(ev workload.WatchEvent) bool {
 		w.queue, w.head = w.queue[:n], 0
 	}
 	w.queue = append(w.queue, ev)
-	w.signal()
+	if n == 0 {
+		// A reader drains until the queue is empty before it waits
+		// again, so only the first event of a batch needs to wake it.
+		w.signal()
+	}
 	return true
 }
 
