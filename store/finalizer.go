@@ -39,6 +39,6 @@ func (s *Store) RemoveFinalizer(kind, namespace, name, uid, finalizer string) er
 			return nil
 		}
 	}
-	s.commit(Modified, kind, ki, e, n)
+	s.commitSameKeys(kind, e, n) // finalizers are not index keys
 	return nil
 }

@@ -609,7 +609,7 @@ func (s *Store) updateStatus(obj workload.Object, result, adopt bool) (workload.
 	}
 	m := obj.GetObjectMeta()
 	s.mu.Lock()
-	ki, e := s.lookup(kind, namespace, m.Name)
+	_, e := s.lookup(kind, namespace, m.Name)
 	if e == nil {
 		s.mu.Unlock()
 		return nil, newError(ErrNotFound, ref(kind, namespace, m.Name), "")
@@ -623,7 +623,7 @@ func (s *Store) updateStatus(obj workload.Object, result, adopt bool) (workload.
 		s.mu.Unlock()
 		return nil, err
 	}
-	n := s.writeStatusLocked(ti, kind, ki, e, obj, ovIn, adopt)
+	n := s.writeStatusLocked(ti, kind, e, obj, ovIn, adopt)
 	s.mu.Unlock()
 	switch {
 	case !result:
@@ -666,7 +666,7 @@ func checkStatusWrite(obj workload.Object) (*typeInfo, reflect.Value, string, st
 // state of e, everything else coming from the stored object, and returns
 // the new stored object; or, when the status is unchanged, writes nothing
 // and returns nil. Caller holds mu for writing.
-func (s *Store) writeStatusLocked(ti *typeInfo, kind string, ki *kindIndex, e *entry, obj workload.Object, ovIn reflect.Value, adopt bool) workload.Object {
+func (s *Store) writeStatusLocked(ti *typeInfo, kind string, e *entry, obj workload.Object, ovIn reflect.Value, adopt bool) workload.Object {
 	old := e.obj
 	ov := reflect.ValueOf(old).Elem()
 	var same bool
@@ -702,7 +702,7 @@ func (s *Store) writeStatusLocked(ti *typeInfo, kind string, ki *kindIndex, e *e
 			st.Field(ti.status).Set(reflect.ValueOf(obj.DeepCopyObject()).Elem().Field(ti.status))
 		}
 	}
-	s.commit(Modified, kind, ki, e, n)
+	s.commitSameKeys(kind, e, n)
 	return n
 }
 
@@ -729,7 +729,7 @@ func (s *Store) MergeStatus(in workload.Object, merge func(stored, in workload.O
 	name := in.GetObjectMeta().Name
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ki, e := s.lookup(kind, namespace, name)
+	_, e := s.lookup(kind, namespace, name)
 	if e == nil {
 		return newError(ErrNotFound, ref(kind, namespace, name), "")
 	}
@@ -741,7 +741,7 @@ func (s *Store) MergeStatus(in workload.Object, merge func(stored, in workload.O
 	if ti == nil || reflect.TypeOf(out) != reflect.TypeOf(e.obj) {
 		return newError(ErrInvalid, ref(kind, namespace, name), "MergeStatus: merge returned a "+reflect.TypeOf(out).String()+" for a "+reflect.TypeOf(e.obj).String())
 	}
-	s.writeStatusLocked(ti, kind, ki, e, out, ov, true)
+	s.writeStatusLocked(ti, kind, e, out, ov, true)
 	return nil
 }
 
@@ -872,6 +872,16 @@ func (s *Store) commit(typ string, kind string, ki *kindIndex, e *entry, obj wor
 		s.index(kind, ki, e)
 	}
 	s.emit(Event{Type: typ, Object: obj, Version: s.rv, Key: e.key}, kind)
+}
+
+// commitSameKeys is commit for a write that cannot change the index keys
+// (labels, owner references, node name), such as a status update: it
+// skips comparing them.
+func (s *Store) commitSameKeys(kind string, e *entry, obj workload.Object) {
+	s.rv++
+	obj.GetObjectMeta().ResourceVersion = strconv.FormatUint(s.rv, 10)
+	e.obj = obj
+	s.emit(Event{Type: Modified, Object: obj, Version: s.rv, Key: e.key}, kind)
 }
 
 // remove deletes e from the store; obj is its last state (a private copy).
