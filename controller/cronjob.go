@@ -217,7 +217,8 @@ func (c *cronJobController) Start(enqueue func(string)) {
 func (c *cronJobController) Handle(ev store.Event, enqueue func(string)) {
 	switch o := ev.Object.(type) {
 	case *workload.CronJob:
-		e := c.cronJobs[o.Namespace+"/"+o.Name]
+		k := ev.ObjectKey()
+		e := c.cronJobs[k]
 		if ev.Type == store.Deleted {
 			if e != nil {
 				delete(c.cronJobs, e.key)
@@ -225,7 +226,6 @@ func (c *cronJobController) Handle(ev store.Event, enqueue func(string)) {
 			return
 		}
 		if e == nil {
-			k := workload.Key(o)
 			c.cronJobs[k] = &cachedCronJob{key: k, cj: o}
 			enqueue(k)
 			return

@@ -30,8 +30,8 @@ func (f *jobFinisher) Start(enqueue func(string)) {
 	}
 }
 func (f *jobFinisher) Handle(ev store.Event, enqueue func(string)) {
-	if j, ok := ev.Object.(*workload.Job); ok && ev.Type == store.Added {
-		enqueue(workload.Key(j))
+	if _, ok := ev.Object.(*workload.Job); ok && ev.Type == store.Added {
+		enqueue(ev.ObjectKey())
 	}
 }
 func (f *jobFinisher) Reconcile(_ context.Context, key string) (Result, error) {
