@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/labels"
+
 	"github.com/orchestra-go/orchestra/store"
 	"github.com/orchestra-go/orchestra/workload"
 )
@@ -40,6 +42,10 @@ type jobController struct {
 	// backoff: Job UID -> failure back-off state (memory only, as in
 	// Kubernetes).
 	backoff map[string]jobBackoffRecord
+	// manual: namespace -> Job name -> selector of the Jobs with
+	// spec.manualSelector, which adopt the orphans their selector
+	// matches; an orphan pod's change wakes them.
+	manual map[string]map[string]labels.Selector
 }
 
 // NewJob returns the Job controller (batch/v1 Job), which runs pods until
@@ -52,7 +58,12 @@ type jobController struct {
 //     batch.kubernetes.io/job-name, controller-uid and job-name to the pod
 //     template (Kubernetes' API server does this on create; here the
 //     controller does it with one Update). Pods belong to the Job by their
-//     controller reference; orphans matching the selector are not adopted.
+//     controller reference, claimed as Kubernetes' ClaimPods does: a pod
+//     whose labels stop matching the selector is released (its owner
+//     reference removed), and a Job with manualSelector adopts the pods
+//     without a controller that its selector matches (adding its controller
+//     reference and the tracking finalizer). A generated selector names
+//     the Job's own uid, so such a Job has no orphans to adopt.
 //   - Pods: generateName "<job>-" ("<job>-<i>-" for Indexed Jobs), a
 //     controller reference, and the finalizer batch.kubernetes.io/job-tracking.
 //   - completions and parallelism: at most min(parallelism, completions -
@@ -126,6 +137,7 @@ func NewJob(deps Deps) Controller {
 		pods:    map[string]map[string]*workload.Pod{},
 		podJob:  map[string]string{},
 		backoff: map[string]jobBackoffRecord{},
+		manual:  map[string]map[string]labels.Selector{},
 	}
 }
 
@@ -137,20 +149,49 @@ func (c *jobController) Name() string { return "job" }
 func (c *jobController) Start(enqueue func(string)) {
 	clear(c.pods)
 	clear(c.podJob)
+	clear(c.manual)
+	jobs := c.deps.Store.List("Job", "", nil)
+	for _, o := range jobs {
+		c.trackManual(o.(*workload.Job), false)
+	}
 	pods, rv := c.deps.Store.ListWithVersion("Pod", "", nil)
 	c.listedAt = rv
 	for _, o := range pods {
 		c.observePod(o.(*workload.Pod), workload.Key(o), false, enqueue)
 	}
-	for _, o := range c.deps.Store.List("Job", "", nil) {
+	for _, o := range jobs {
 		enqueue(workload.Key(o))
 	}
+}
+
+// trackManual keeps the selector of a Job with spec.manualSelector.
+func (c *jobController) trackManual(j *workload.Job, deleted bool) {
+	byName := c.manual[j.Namespace]
+	if deleted || j.Spec.ManualSelector == nil || !*j.Spec.ManualSelector || j.Spec.Selector == nil {
+		if byName != nil {
+			delete(byName, j.Name)
+			if len(byName) == 0 {
+				delete(c.manual, j.Namespace)
+			}
+		}
+		return
+	}
+	sel, err := j.Spec.Selector.AsSelector()
+	if err != nil || sel.Empty() {
+		return
+	}
+	if byName == nil {
+		byName = map[string]labels.Selector{}
+		c.manual[j.Namespace] = byName
+	}
+	byName[j.Name] = sel
 }
 
 // Handle keeps the pod cache and maps Job and pod changes to Job keys.
 func (c *jobController) Handle(ev store.Event, enqueue func(string)) {
 	switch o := ev.Object.(type) {
 	case *workload.Job:
+		c.trackManual(o, ev.Type == store.Deleted)
 		enqueue(workload.Key(o))
 	case *workload.Pod:
 		if ev.Version <= c.listedAt {
@@ -176,6 +217,13 @@ func (c *jobController) observePod(p *workload.Pod, pk string, deleted bool, enq
 	if jk == "" {
 		if !deleted && jobHasFinalizer(&p.ObjectMeta, workload.JobTrackingFinalizer) {
 			enqueue(orphanPodKeyPrefix + pk)
+		}
+		if !deleted && ref == nil && p.DeletionTimestamp == nil {
+			for name, sel := range c.manual[p.Namespace] {
+				if sel.Matches(labels.Set(p.Labels)) {
+					enqueue(p.Namespace + "/" + name)
+				}
+			}
 		}
 		return
 	}
@@ -260,8 +308,68 @@ func (c *jobController) Reconcile(ctx context.Context, key string) (Result, erro
 	if job, err = c.ensureSelector(job); err != nil {
 		return Result{}, err
 	}
+	if changed, err := c.claim(job, own); changed || err != nil {
+		// The claimed pods come back through the watch, and with them
+		// another sync that counts them.
+		return Result{}, err
+	}
 	plan := decideJob(jobInput{Job: job, Pods: own, Backoff: c.backoff[job.UID], Now: c.deps.Clock.Now()})
 	return c.apply(job, plan)
+}
+
+// claim does what Kubernetes' ClaimPods does for a Job that is not being
+// deleted: it releases the Job's pods whose labels no longer match its
+// selector, and a Job with manualSelector adopts the pods without a
+// controller that match it (controller reference and tracking finalizer
+// added; pods being deleted are left alone). It reports whether it
+// changed a pod.
+func (c *jobController) claim(job *workload.Job, own []*workload.Pod) (bool, error) {
+	if job.DeletionTimestamp != nil || job.Spec.Selector == nil {
+		return false, nil
+	}
+	manual := job.Spec.ManualSelector != nil && *job.Spec.ManualSelector
+	var sel labels.Selector
+	matches := func(p *workload.Pod) bool { return p.Labels[workload.ControllerUIDLabel] == job.UID }
+	if manual || len(job.Spec.Selector.MatchExpressions) > 0 || len(job.Spec.Selector.MatchLabels) != 1 {
+		var err error
+		if sel, err = job.Spec.Selector.AsSelector(); err != nil {
+			return false, fmt.Errorf("job %s: spec.selector: %w: %w", workload.Key(job), err, ErrPermanent)
+		}
+		matches = func(p *workload.Pod) bool { return sel.Matches(labels.Set(p.Labels)) }
+	}
+	s := c.deps.Store
+	changed := false
+	var errs []error
+	for _, p := range own {
+		if matches(p) {
+			continue
+		}
+		cp := p.DeepCopy()
+		cp.OwnerReferences = slices.DeleteFunc(cp.OwnerReferences, func(r workload.OwnerReference) bool { return r.UID == job.UID })
+		if _, err := s.Update(cp, store.NoResult); err != nil && !errors.Is(err, store.ErrNotFound) {
+			errs = append(errs, fmt.Errorf("job %s: releasing pod %s: %w", workload.Key(job), p.Name, err))
+			continue
+		}
+		changed = true
+	}
+	if manual {
+		for _, o := range s.List("Pod", job.Namespace, sel) {
+			p := o.(*workload.Pod)
+			if workload.ControllerOf(p) != nil || p.DeletionTimestamp != nil {
+				continue
+			}
+			p.OwnerReferences = append(p.OwnerReferences, workload.NewControllerRef(job))
+			if !jobHasFinalizer(&p.ObjectMeta, workload.JobTrackingFinalizer) {
+				p.Finalizers = append(p.Finalizers, workload.JobTrackingFinalizer)
+			}
+			if _, err := s.Update(p, store.NoResult); err != nil && !errors.Is(err, store.ErrNotFound) {
+				errs = append(errs, fmt.Errorf("job %s: adopting pod %s: %w", workload.Key(job), p.Name, err))
+				continue
+			}
+			changed = true
+		}
+	}
+	return changed, errors.Join(errs...)
 }
 
 // ensureSelector sets the generated selector and labels once, unless
