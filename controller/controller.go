@@ -169,11 +169,7 @@ func (m *Manager) Step(ctx context.Context) bool {
 				if err != nil {
 					m.deps.Logger.Warn("reconcile failed permanently", "controller", c.Name(), "key", key, "err", err)
 				}
-				q.Forget(key)
-				q.Done(key)
-				if res.RequeueAfter > 0 {
-					q.AddAfter(key, res.RequeueAfter)
-				}
+				q.Finish(key, res.RequeueAfter) // Forget, Done, AddAfter
 			}
 		}
 	}

@@ -295,6 +295,36 @@ func (q *Queue) Done(key string) {
 	q.release(key, it)
 }
 
+// Finish is Forget, Done and, when requeueAfter > 0, AddAfter of key, in
+// one step: how a worker ends a successful pass over key.
+func (q *Queue) Finish(key string, requeueAfter time.Duration) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	it := q.items[key]
+	if it != nil {
+		it.failures = 0
+		if it.processing {
+			it.processing = false
+			if it.dirty {
+				if q.shutDown {
+					it.dirty = false
+				} else {
+					q.push(key)
+				}
+			}
+		}
+	}
+	if requeueAfter > 0 && !q.shutDown {
+		if it == nil {
+			it = q.get(key)
+		}
+		q.addAfter(key, it, requeueAfter)
+	}
+	if it != nil {
+		q.release(key, it)
+	}
+}
+
 // Len returns the number of keys ready to Get now.
 func (q *Queue) Len() int {
 	q.mu.Lock()

@@ -679,3 +679,56 @@ func TestQueueRealClockAddAfter(t *testing.T) {
 		t.Errorf("Get() = %q, %v; want a, true", k, ok)
 	}
 }
+
+// TestFinishIsForgetDoneAddAfter: Finish(k, d) behaves as Forget(k),
+// Done(k) and, for d > 0, AddAfter(k, d): two queues driven by the same
+// random calls, one with Finish and one with the three, hand out the same
+// keys at the same times and hold the same back-offs and timers.
+func TestFinishIsForgetDoneAddAfter(t *testing.T) {
+	for seed := uint64(1); seed <= 30; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		type side struct {
+			clk *vtime.Virtual
+			q   *workqueue.Queue
+			out []string
+		}
+		var sides [2]*side
+		for i := range sides {
+			clk := vtime.NewVirtual(t0)
+			sides[i] = &side{clk: clk, q: workqueue.New(clk, workqueue.WithBackoff(time.Millisecond, 50*time.Millisecond))}
+		}
+		keys := []string{"a", "b", "c"}
+		for step := 0; step < 1500; step++ {
+			k := keys[rng.IntN(len(keys))]
+			op := rng.IntN(7)
+			d := time.Duration(rng.IntN(4)) * time.Millisecond // 0: no requeue
+			for i, s := range sides {
+				switch op {
+				case 0:
+					s.q.Add(k)
+				case 1:
+					s.q.AddRateLimited(k)
+				case 2, 3:
+					got, ok := s.q.Get()
+					s.out = append(s.out, fmt.Sprint(got, ok, s.clk.Since(t0)))
+				case 4, 5:
+					if i == 0 {
+						s.q.Finish(k, d)
+					} else {
+						s.q.Forget(k)
+						s.q.Done(k)
+						if d > 0 {
+							s.q.AddAfter(k, d)
+						}
+					}
+				case 6:
+					s.clk.Advance(time.Millisecond)
+				}
+				s.out = append(s.out, fmt.Sprint(s.q.Len(), s.q.NumRequeues(k), s.clk.Pending()))
+			}
+		}
+		if diff := cmp.Diff(sides[1].out, sides[0].out); diff != "" {
+			t.Fatalf("seed %d: Finish differs from Forget, Done, AddAfter (-three +Finish):\n%s", seed, diff)
+		}
+	}
+}
