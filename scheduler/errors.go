@@ -29,13 +29,17 @@ var ErrInvalidNode = errors.New("scheduler: invalid node")
 // Reasons a node does not fit, worded as kube-scheduler's plugins word
 // them so that messages read the same.
 const (
-	ReasonNodeName           = "node(s) didn't match the requested node name"
-	ReasonUnschedulable      = "node(s) were unschedulable"
-	ReasonNodeAffinity       = "node(s) didn't match Pod's node affinity/selector"
-	ReasonHostPorts          = "node(s) didn't have free ports for the requested pod ports"
-	ReasonTooManyPods        = "Too many pods"
-	ReasonInsufficientCPU    = "Insufficient cpu"
-	ReasonInsufficientMemory = "Insufficient memory"
+	ReasonNodeName      = "node(s) didn't match the requested node name"
+	ReasonUnschedulable = "node(s) were unschedulable"
+	ReasonNodeAffinity  = "node(s) didn't match Pod's node affinity/selector"
+	// ReasonPreFilterNodeAffinity is the reason of the nodes a required
+	// matchFields metadata.name In [x] term leaves out before filtering
+	// (kube-scheduler's NodeAffinity PreFilter result: DaemonSet pods).
+	ReasonPreFilterNodeAffinity = "node(s) didn't satisfy plugin(s) [NodeAffinity]"
+	ReasonHostPorts             = "node(s) didn't have free ports for the requested pod ports"
+	ReasonTooManyPods           = "Too many pods"
+	ReasonInsufficientCPU       = "Insufficient cpu"
+	ReasonInsufficientMemory    = "Insufficient memory"
 )
 
 // ReasonNotReady is the reason for a node whose Ready condition is not

@@ -284,7 +284,7 @@ func (s *Scheduler) pinnedFitError(p *PodInfo, total int, reasons map[string]str
 	fe := &FitError{Pod: podKey(p.Pod), NumAllNodes: total, Reasons: reasons,
 		Unconsidered: unconsidered, UnconsideredReason: ReasonNodeName}
 	if p.pinKind == pinAffinity {
-		fe.UnconsideredReason = ReasonNodeAffinity
+		fe.UnconsideredReason = ReasonPreFilterNodeAffinity
 	}
 	return fe
 }

@@ -83,8 +83,8 @@ func TestFitErrorMessage(t *testing.T) {
 			"f": ReasonHostPorts, "g": ReasonHostPorts, "h": ReasonHostPorts, "i": ReasonHostPorts, "j": ReasonHostPorts, "k": ReasonHostPorts, "l": ReasonHostPorts,
 		}}, "0/12 nodes are available: 1 Too many pods, 11 node(s) didn't have free ports for the requested pod ports."},
 		{"unconsidered nodes of a pinned pod", FitError{NumAllNodes: 5000, Reasons: map[string]string{"x": ReasonInsufficientCPU},
-			Unconsidered: 4999, UnconsideredReason: ReasonNodeAffinity},
-			"0/5000 nodes are available: 1 Insufficient cpu, 4999 node(s) didn't match Pod's node affinity/selector."},
+			Unconsidered: 4999, UnconsideredReason: ReasonPreFilterNodeAffinity},
+			"0/5000 nodes are available: 1 Insufficient cpu, 4999 node(s) didn't satisfy plugin(s) [NodeAffinity]."},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -123,9 +123,9 @@ func TestSchedulePinned(t *testing.T) {
 				MatchExpressions: []workload.NodeSelectorRequirement{expr("gpu", "Exists")},
 				MatchFields:      fieldTerm("In", "node-00007").MatchFields,
 			})),
-			message: "0/5000 nodes are available: 5000 node(s) didn't match Pod's node affinity/selector."},
+			message: "0/5000 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 4999 node(s) didn't satisfy plugin(s) [NodeAffinity]."},
 		{name: "pinned node does not fit", pod: daemon("node-01234"), evaluated: 1,
-			message: "0/5000 nodes are available: 1 node(s) had untolerated taint {k: v}, 4999 node(s) didn't match Pod's node affinity/selector."},
+			message: "0/5000 nodes are available: 1 node(s) had untolerated taint {k: v}, 4999 node(s) didn't satisfy plugin(s) [NodeAffinity]."},
 		{name: "pinned node tolerated", pod: daemon("node-01234", tol("k", exists, "", "")), node: "node-01234", evaluated: 1},
 		{name: "nodeName of a missing node", pod: mkPod("p", onNode("gone")),
 			message: "0/5000 nodes are available: 5000 node(s) didn't match the requested node name."},

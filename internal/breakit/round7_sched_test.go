@@ -3,6 +3,8 @@ package breakit_test
 import (
 	"testing"
 	"time"
+
+	"github.com/orchestra-go/orchestra/workload"
 )
 
 // Gt and Lt take an integer, but the API server does not check it
@@ -58,5 +60,52 @@ spec:
 	}
 	if n := r4podNode(t, c, "either"); n != "a" {
 		t.Errorf("either: node %q, want a (its second term matches)", n)
+	}
+}
+
+// A DaemonSet pod is pinned to its node by a required matchFields
+// metadata.name term; kube-scheduler's NodeAffinity PreFilter leaves every
+// other node out, and the FailedScheduling message counts those as
+// "node(s) didn't satisfy plugin(s) [NodeAffinity]": "0/3 nodes are
+// available: 1 Insufficient cpu, 2 node(s) didn't satisfy plugin(s)
+// [NodeAffinity]." (as users report it for DaemonSet pods and EKS add-ons).
+// Source: pkg/scheduler/schedule_one.go findNodesThatFitPod
+// (SetAbsentNodesStatus "node(s) didn't satisfy plugin(s) %v");
+// pkg/scheduler/framework/plugins/nodeaffinity PreFilter.
+func TestR7SchedDaemonPodMessage(t *testing.T) {
+	c := newCluster(t, "a", "b", "c")
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: hog}
+spec:
+  nodeName: b
+  containers: [{name: c, image: x, resources: {requests: {cpu: "3"}}}]
+`)
+	advance(t, c, time.Second)
+	applyYAML(t, c, `
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers: [{name: c, image: agent:1, resources: {requests: {cpu: "2"}}}]
+`)
+	advance(t, c, time.Minute)
+	var pending *workload.Pod
+	for _, p := range pods(t, c, "app=agent") {
+		if p.Spec.NodeName == "" {
+			pending = p
+		}
+	}
+	if pending == nil {
+		t.Fatalf("no pending daemon pod; nodes %v", dsNodes(t, c))
+	}
+	want := "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't satisfy plugin(s) [NodeAffinity]."
+	if got := r4schedMsg(c, pending.Name); got != want {
+		t.Errorf("FailedScheduling %q\nwant             %q", got, want)
 	}
 }
