@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -152,15 +153,12 @@ func (r *Result) WriteTable(w io.Writer) error {
 	}
 	section("PODS", "NAMESPACE\tNAME\tREADY\tSTATUS\tRESTARTS\tAGE\tIP\tNODE")
 	for _, p := range r.Pods {
-		ready, total := 0, len(p.Spec.Containers)
-		var restarts int32
-		for _, cs := range p.Status.ContainerStatuses {
-			if cs.Ready {
-				ready++
-			}
-			restarts += cs.RestartCount
+		row := podRowOf(p)
+		restarts := strconv.Itoa(row.restarts)
+		if row.restarts != 0 && !row.lastRestart.IsZero() {
+			restarts += " (" + age(row.lastRestart) + " ago)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\t%d\t%s\t%s\t%s\n", p.Namespace, p.Name, ready, total, podStatus(p), restarts,
+		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\t%s\n", p.Namespace, p.Name, row.ready, len(p.Spec.Containers), row.status, restarts,
 			age(p.CreationTimestamp), orDefault(p.Status.PodIP, "<none>"), orDefault(p.Spec.NodeName, "<none>"))
 	}
 	section("EVENTS", "LAST SEEN\tTYPE\tREASON\tOBJECT\tCOUNT\tMESSAGE")
@@ -172,29 +170,108 @@ func (r *Result) WriteTable(w io.Writer) error {
 	return tw.Flush()
 }
 
-// podStatus is the STATUS column of kubectl get pods.
-func podStatus(p *workload.Pod) string {
-	if p.DeletionTimestamp != nil {
-		return "Terminating"
+// podRow is what kubectl get pods shows of a pod: READY, STATUS and
+// RESTARTS.
+type podRow struct {
+	ready       int
+	status      string
+	restarts    int
+	lastRestart workload.Time // of the restarts counted; zero if none
+}
+
+// podRowOf computes the columns as kubectl's printPod does
+// (pkg/printers/internalversion/printers.go): STATUS is the pod's reason,
+// else its phase; while an init container has not succeeded, "Init:" and
+// its terminated or waiting reason, or "Init:i/n"; after that the last
+// waiting or terminated reason among the containers, scanned from the
+// last ("Completed" reads "Running", or "NotReady", while another container
+// still runs); "Terminating" for a deleted pod that has not finished
+// ("Unknown" if its node was lost). READY counts running, ready
+// containers; RESTARTS sums the init containers' restarts while
+// initializing, else the containers', with the time of the last one.
+func podRowOf(p *workload.Pod) podRow {
+	st := &p.Status
+	row := podRow{status: orDefault(st.Phase, "Pending")}
+	if st.Reason != "" {
+		row.status = st.Reason
 	}
-	for _, cs := range p.Status.ContainerStatuses {
-		if cs.State.Waiting != nil && cs.State.Waiting.Reason != "" && cs.State.Waiting.Reason != "ContainerCreating" {
-			return cs.State.Waiting.Reason
+	later := func(t *workload.ContainerStateTerminated) {
+		if t != nil && row.lastRestart.Before(t.FinishedAt.Time) {
+			row.lastRestart = t.FinishedAt
 		}
 	}
-	if p.Status.Phase == workload.PodSucceeded {
-		return "Completed"
+	initializing := false
+	for i := range st.InitContainerStatuses {
+		cs := &st.InitContainerStatuses[i]
+		row.restarts += int(cs.RestartCount)
+		later(cs.LastTerminationState.Terminated)
+		t, w := cs.State.Terminated, cs.State.Waiting
+		switch {
+		case t != nil && t.ExitCode == 0:
+			continue
+		case t != nil:
+			switch {
+			case t.Reason != "":
+				row.status = "Init:" + t.Reason
+			case t.Signal != 0:
+				row.status = fmt.Sprintf("Init:Signal:%d", t.Signal)
+			default:
+				row.status = fmt.Sprintf("Init:ExitCode:%d", t.ExitCode)
+			}
+		case w != nil && w.Reason != "" && w.Reason != "PodInitializing":
+			row.status = "Init:" + w.Reason
+		default:
+			row.status = fmt.Sprintf("Init:%d/%d", i, len(p.Spec.InitContainers))
+		}
+		initializing = true
+		break
 	}
-	if p.Status.Phase == workload.PodFailed && p.Status.Reason != "" {
-		return p.Status.Reason
+	if !initializing || condTrue(st.Conditions, workload.PodInitialized) {
+		row.restarts, row.lastRestart = 0, workload.Time{}
+		hasRunning := false
+		for i := len(st.ContainerStatuses) - 1; i >= 0; i-- {
+			cs := &st.ContainerStatuses[i]
+			row.restarts += int(cs.RestartCount)
+			later(cs.LastTerminationState.Terminated)
+			t, w := cs.State.Terminated, cs.State.Waiting
+			switch {
+			case w != nil && w.Reason != "":
+				row.status = w.Reason
+			case t != nil && t.Reason != "":
+				row.status = t.Reason
+			case t != nil && t.Signal != 0:
+				row.status = fmt.Sprintf("Signal:%d", t.Signal)
+			case t != nil:
+				row.status = fmt.Sprintf("ExitCode:%d", t.ExitCode)
+			case cs.Ready && cs.State.Running != nil:
+				hasRunning = true
+				row.ready++
+			}
+		}
+		if row.status == "Completed" && hasRunning {
+			row.status = "NotReady"
+			if condTrue(st.Conditions, workload.PodReady) {
+				row.status = "Running"
+			}
+		}
 	}
-	if p.Status.Phase == workload.PodFailed {
-		return "Error"
+	terminal := st.Phase == workload.PodSucceeded || st.Phase == workload.PodFailed
+	switch {
+	case p.DeletionTimestamp != nil && st.Reason == "NodeLost":
+		row.status = "Unknown"
+	case p.DeletionTimestamp != nil && !terminal:
+		row.status = "Terminating"
 	}
-	if p.Status.Phase == workload.PodPending && p.Spec.NodeName != "" {
-		return "ContainerCreating"
+	return row
+}
+
+func condTrue(conds []workload.PodCondition, typ string) bool {
+	for _, c := range conds {
+		if c.Type == typ {
+			return c.Status == workload.ConditionTrue
+		}
 	}
-	return orDefault(p.Status.Phase, "Pending")
+	return false
 }
 
 func deref32(p *int32, def int32) int32 {
