@@ -58,6 +58,15 @@ func TestWebStack(t *testing.T) {
 			t.Errorf("narrative lacks %q:\n%s", want, narrative.String())
 		}
 	}
+	// After node-1 leaves, each Deployment is back to 3 live pods on the
+	// nodes that are left.
+	for _, app := range []string{"php-fpm", "squid"} {
+		_, line, ok := strings.Cut(narrative.String(), "  "+app+" now: ")
+		line, _, _ = strings.Cut(line, "\n")
+		if n := len(strings.Split(line, ", ")); !ok || n != 3 {
+			t.Errorf("after the node loss %s has %d pods (%q), want 3\n%s", app, n, line, narrative.String())
+		}
+	}
 	snap.Check(t, 10*time.Second)
 	_ = io.Discard
 }

@@ -500,6 +500,18 @@ func (s *stack) podsOn(node string) []*workload.Pod {
 	return out
 }
 
+// live returns the number of pods of app that are not terminating.
+func (s *stack) live(app string) int {
+	pods, _ := s.c.Pods(ns, "app="+app)
+	n := 0
+	for _, p := range pods {
+		if p.DeletionTimestamp == nil {
+			n++
+		}
+	}
+	return n
+}
+
 // addNode adds a node: its log collector appears.
 func (s *stack) addNode(ctx context.Context) error {
 	s.say("\n== node-4 joins")
@@ -551,7 +563,11 @@ func (s *stack) removeNode(ctx context.Context) error {
 		return err
 	}
 	err := s.waitFor(ctx, "the stack to recover from the node's loss", 30*time.Second, func() bool {
-		return s.available("php-fpm", 3) && s.available("squid", 3) && s.daemonReady() && len(s.podsOn(victim)) == 0
+		// A Deployment's status lags its pods: right after the node's pods
+		// are gone it still says 3 available until the ReplicaSet has made
+		// the replacements, so count the live pods too.
+		return s.available("php-fpm", 3) && s.available("squid", 3) && s.daemonReady() && len(s.podsOn(victim)) == 0 &&
+			s.live("php-fpm") == 3 && s.live("squid") == 3
 	})
 	if err != nil {
 		return err
