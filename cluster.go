@@ -397,9 +397,11 @@ func (c *Cluster) Delete(kind, namespace, name, propagation string) error {
 // DeletePod deletes a pod as `kubectl delete pod` does: it becomes
 // terminating and goes once the runtime has stopped it, grace seconds later
 // at the most (nil: the pod's terminationGracePeriodSeconds; 0: at once).
-// Its controller, if any, replaces it. To make a container die instead
-// (restarted in place by its restart policy), use the fake runtime's
-// KillContainer.
+// Its controller, if any, replaces it, and its Services stop picking it,
+// once the cluster is driven (see the package documentation). A pod that
+// does not exist is an error wrapping store.ErrNotFound. To make a
+// container die instead (restarted in place by its restart policy), use the
+// fake runtime's KillContainer.
 func (c *Cluster) DeletePod(namespace, name string, grace *int64) error {
 	if c.isClosed() {
 		return fmt.Errorf("orchestra: delete pod: %w", ErrClosed)

@@ -45,4 +45,11 @@
 // Time is either real (Run drives the cluster until its context ends) or
 // virtual (Advance and RunUntil do all ready work, then jump the clock to
 // the next deadline, and never sleep): same inputs and seed, same events.
+//
+// Apply, Delete and DeletePod only write to the store, as a kubectl call
+// writes to the API server: the scheduler, the controllers and the
+// Services' pickers act on the change when the cluster is next driven.
+// On a virtual clock nothing happens between calls, so a pod just deleted
+// is still picked until Advance(0) (the work ready now, with no time
+// passing) or a later Advance or RunUntil has run.
 package orchestra
