@@ -83,23 +83,36 @@ func (r *Result) WriteTable(w io.Writer) error {
 		section("JOBS", "NAMESPACE\tNAME\tSTATUS\tCOMPLETIONS\tDURATION\tAGE")
 		for _, o := range objs {
 			j := o.(*workload.Job)
+			// As kubectl's printJob: the first of these that holds.
+			jobCond := func(typ string) bool {
+				for _, c := range j.Status.Conditions {
+					if c.Type == typ && c.Status == workload.ConditionTrue {
+						return true
+					}
+				}
+				return false
+			}
 			status := "Running"
-			for _, c := range j.Status.Conditions {
-				if c.Status != workload.ConditionTrue {
-					continue
-				}
-				switch c.Type {
-				case workload.JobComplete:
-					status = "Complete"
-				case workload.JobFailed:
-					status = "Failed"
-				case workload.JobSuspended:
-					status = "Suspended"
-				}
+			switch {
+			case jobCond(workload.JobComplete):
+				status = "Complete"
+			case jobCond(workload.JobFailed):
+				status = "Failed"
+			case j.DeletionTimestamp != nil:
+				status = "Terminating"
+			case jobCond(workload.JobSuspended):
+				status = "Suspended"
+			case jobCond(workload.JobFailureTarget):
+				status = "FailureTarget"
+			case jobCond(workload.JobSuccessCriteriaMet):
+				status = "SuccessCriteriaMet"
 			}
 			completions := fmt.Sprintf("%d/%d", j.Status.Succeeded, deref32(j.Spec.Completions, 1))
 			if j.Spec.Completions == nil {
-				completions = fmt.Sprintf("%d/1 of %d", j.Status.Succeeded, deref32(j.Spec.Parallelism, 1))
+				completions = fmt.Sprintf("%d/1", j.Status.Succeeded)
+				if par := deref32(j.Spec.Parallelism, 0); par > 1 {
+					completions = fmt.Sprintf("%d/1 of %d", j.Status.Succeeded, par)
+				}
 			}
 			dur := ""
 			if j.Status.StartTime != nil {
@@ -124,8 +137,15 @@ func (r *Result) WriteTable(w io.Writer) error {
 			if cj.Status.LastScheduleTime != nil {
 				last = age(*cj.Status.LastScheduleTime)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%d\t%s\t%s\n", cj.Namespace, cj.Name, cj.Spec.Schedule, tz,
-				cj.Spec.Suspend != nil && *cj.Spec.Suspend, len(cj.Status.Active), last, age(cj.CreationTimestamp))
+			suspend := "<unset>" // kubectl's printBoolPtr
+			if cj.Spec.Suspend != nil {
+				suspend = "False"
+				if *cj.Spec.Suspend {
+					suspend = "True"
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", cj.Namespace, cj.Name, cj.Spec.Schedule, tz,
+				suspend, len(cj.Status.Active), last, age(cj.CreationTimestamp))
 		}
 	}
 	if objs := byKind["Service"]; len(objs) > 0 {

@@ -73,3 +73,57 @@ run: 5m
 		}
 	}
 }
+
+// JOBS and CRONJOBS rows as kubectl's printJob and printCronJob: STATUS
+// takes the first of Complete, Failed, Terminating, Suspended,
+// FailureTarget, SuccessCriteriaMet that holds (else Running): a Job past
+// its backoff limit whose other pod still terminates reads FailureTarget;
+// a work-queue Job of parallelism 1 completes "1/1" (not "1/1 of 1");
+// SUSPEND reads True/False.
+func TestR7ScenarioTableJobColumns(t *testing.T) {
+	s, err := scenario.Parse([]byte(`
+nodes: [{name: a}]
+objects:
+  - {apiVersion: batch/v1, kind: Job, metadata: {name: wq}, spec: {parallelism: 1, template: {spec: {restartPolicy: Never, containers: [{name: c, image: app}]}}}}
+  - apiVersion: batch/v1
+    kind: Job
+    metadata: {name: failing}
+    spec:
+      backoffLimit: 0
+      parallelism: 2
+      completions: 2
+      template:
+        metadata: {annotations: {sim.orchestra.dev/run-for: "1h"}}
+        spec: {restartPolicy: Never, terminationGracePeriodSeconds: 600, containers: [{name: c, image: app}]}
+  - {apiVersion: batch/v1, kind: CronJob, metadata: {name: cj}, spec: {schedule: "0 0 1 1 *", jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: app}]}}}}}}
+steps:
+  - {at: 4m, failPods: {selector: "job-name=failing", count: 1, exitCode: 1}}
+run: 5m
+`), "jobs.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := scenario.Play(s, scenario.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := res.WriteTable(&buf); err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, line := range strings.Split(buf.String(), "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[0] == "default" {
+			rows[f[1]] = strings.Join(f[2:], " ")
+		}
+	}
+	for name, want := range map[string]string{
+		"wq":      "Complete 1/1 10s ",
+		"failing": "FailureTarget 0/2 ",
+		"cj":      "0 0 1 1 * <none> False ",
+	} {
+		if !strings.HasPrefix(rows[name], want) {
+			t.Errorf("%s: row %q, want it to start %q", name, rows[name], want)
+		}
+	}
+}
