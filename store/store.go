@@ -21,10 +21,13 @@ type Clock interface {
 	Now() time.Time
 }
 
-// Defaults for the zero Config.
+// Defaults for the zero Config. DefaultHistory is Kubernetes' order of
+// magnitude (kube-apiserver keeps 100 events per resource in its watch
+// cache by default): every event it holds keeps an old version of an
+// object alive, which the garbage collector marks on every cycle.
 const (
 	DefaultWatchBuffer = 1 << 17
-	DefaultHistory     = 1 << 10
+	DefaultHistory     = 1 << 8
 )
 
 // Config configures a Store. The zero value works.

@@ -96,6 +96,27 @@ func TestWatchErrors(t *testing.T) {
 	}
 }
 
+// TestWatchDefaultHistory: a store with the zero Config replays the last
+// DefaultHistory (256) changes and no more.
+func TestWatchDefaultHistory(t *testing.T) {
+	s := New(Config{})
+	for i := range 300 {
+		mustCreate(t, s, pod("", strconv.Itoa(i), nil))
+	}
+	rv := s.ResourceVersion()
+	w, err := s.Watch("Pod", rv-256)
+	if err != nil {
+		t.Fatalf("Watch(rv-256): %v", err)
+	}
+	if n := len(drain(w)); n != 256 {
+		t.Errorf("Watch(rv-256) replayed %d changes, want 256", n)
+	}
+	w.Stop()
+	if _, err := s.Watch("Pod", rv-257); !errors.Is(err, ErrExpired) {
+		t.Errorf("Watch(rv-257): err = %v, want ErrExpired: the history keeps 256 changes", err)
+	}
+}
+
 func TestWatchOverflow(t *testing.T) {
 	s := New(Config{WatchBuffer: 3})
 	slow, _ := s.Watch("Pod", 0)
