@@ -398,6 +398,15 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 			return controller.Result{}, err
 		}
 		k.requested[key] = grace
+		if grace <= 0 {
+			// A force deletion (grace 0) removes the pod from the API at
+			// once, without waiting for the kubelet to confirm, as
+			// `kubectl delete --force --grace-period=0` does: the only
+			// way to free the name of a pod on an unreachable node.
+			if err := k.c.store.RemoveFinalizer("Pod", ns, name, p.UID, controller.RuntimeFinalizer); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return controller.Result{}, err
+			}
+		}
 		return controller.Result{}, nil
 	}
 	if started || p.Spec.NodeName == "" || controller.IsPodTerminal(p) {

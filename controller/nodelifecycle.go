@@ -36,6 +36,11 @@ import (
 //     Ready condition set to False (MarkPodsNotReady), with a NodeNotReady
 //     warning on the pod, so Services stop routing to it at once; the
 //     runtime reports the pods' own status again when the node is Ready.
+//     An evicted pod of such a node stays Terminating until its kubelet
+//     confirms (or it is force-deleted); with the taint
+//     node.kubernetes.io/out-of-service as well, its terminating pods are
+//     marked Failed and force-deleted (pod GC's gcTerminating, at once
+//     rather than on its 20 s cycle).
 //
 // Unlike Kubernetes, the Ready condition is taken as the runtime reports
 // it: there is no node-monitor grace period.
@@ -151,6 +156,11 @@ func (n *NodeLifecycle) Reconcile(ctx context.Context, name string) (Result, err
 	if nodeReadyStatus(node) != workload.ConditionTrue {
 		if err := n.markPodsNotReady(name); err != nil {
 			return Result{}, err
+		}
+		if slices.ContainsFunc(node.Spec.Taints, func(t workload.Taint) bool { return t.Key == workload.TaintNodeOutOfService }) {
+			if err := n.forceDeleteTerminating(name); err != nil {
+				return Result{}, err
+			}
 		}
 	}
 	var noExec []workload.Taint
@@ -296,6 +306,32 @@ func (n *NodeLifecycle) markPodsNotReady(node string) error {
 			return err
 		}
 		n.deps.Events.Eventf(p, workload.EventTypeWarning, "NodeNotReady", "Node is not ready")
+	}
+	return nil
+}
+
+// forceDeleteTerminating does what Kubernetes' pod GC does on a node that
+// is not ready and has the out-of-service taint (gcTerminating,
+// markFailedAndDeletePod): every pod on it that is terminating is marked
+// Failed (unless it has finished) and deleted with a grace period of 0.
+func (n *NodeLifecycle) forceDeleteTerminating(node string) error {
+	zero := int64(0)
+	for _, p := range n.deps.Store.ListPodsOnNode(node) {
+		if p.DeletionTimestamp == nil {
+			continue
+		}
+		if !IsPodTerminal(p) {
+			p.Status.Phase = workload.PodFailed
+			if _, err := n.deps.Store.UpdateStatus(p); err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					continue
+				}
+				return err
+			}
+		}
+		if err := DeletePod(n.deps.Store, p.Namespace, p.Name, &zero); err != nil {
+			return err
+		}
 	}
 	return nil
 }

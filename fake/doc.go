@@ -10,7 +10,8 @@
 //
 //   - Nodes you add, remove, relabel, taint, cordon, set Ready or not, or
 //     fail (the kubelet stops reporting: Ready=Unknown, pod statuses
-//     frozen at their last report until SetNodeReady). Defaults as a
+//     frozen at their last report, and deleted pods not confirmed gone,
+//     until SetNodeReady). Defaults as a
 //     kubelet registers them (cpu 4, memory 16Gi, pods 110, the
 //     kubernetes.io/hostname, os and arch labels). Node i gets the i-th /24
 //     of Config.PodCIDRBase (default 10.244.0.0/16); pod IPs come from it,

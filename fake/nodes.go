@@ -247,7 +247,7 @@ func (r *Runtime) removeNode(name string) error {
 		return err
 	}
 	for _, p := range n.sortedPods() {
-		r.removePod(p)
+		r.dropPod(p)
 	}
 	delete(r.nodes, name)
 	last := *n.snap // shares the immutable rest; only the version differs
@@ -323,7 +323,8 @@ func (r *Runtime) Uncordon(name string) error {
 // kubelet reports it. The node's pods keep running either way: evicting
 // them is the control plane's job. On a node that FailNode failed, the
 // kubelet reports again: the pod statuses that changed meanwhile are
-// reported (in namespace/name order) after the node's. A node that becomes
+// reported (in namespace/name order) after the node's, and the pods whose
+// deletion finished meanwhile are gone. A node that becomes
 // Ready reports every pod's status again, as a kubelet reconciles the
 // statuses the control plane changed meanwhile (the node lifecycle
 // controller marks the pods of a node that is not ready NotReady).
@@ -349,7 +350,11 @@ func (r *Runtime) SetNodeReady(name string, ready bool) error {
 	})
 	if flush != nil {
 		for _, p := range flush.sortedPods() {
-			if all || p.dirty {
+			switch {
+			case p.removeWhenBack:
+				// Gone: its name may already belong to another pod.
+				r.dropPod(p)
+			case all || p.dirty:
 				r.publish(p)
 			}
 		}
@@ -364,7 +369,10 @@ func (r *Runtime) SetNodeReady(name string, ready bool) error {
 // becomes Unknown (as the node lifecycle controller sets it) and the
 // statuses of its pods stay as last reported, although their containers
 // go on running in the fake. SetNodeReady brings the kubelet back.
-// DeletePod and RemoveNode still work on the node's pods.
+// DeletePod still runs its course on the node's pods, but a pod whose
+// deletion finishes stays (no Deleted event) until the kubelet reports
+// again, as a pod on an unreachable node stays Terminating in Kubernetes;
+// RemoveNode removes the node and its pods at once.
 func (r *Runtime) FailNode(name string) error {
 	return r.nodeOp("FailNode", name, func(n *nodeState, obj *workload.Node) bool {
 		n.failed = true

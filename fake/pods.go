@@ -61,6 +61,9 @@ type podState struct {
 	// restarts.
 	deadlineTimer, killTimer vtime.Timer
 	pastDeadline             bool
+	// removeWhenBack: the pod was removed (its deletion finished) while
+	// its node was failed; it goes when the kubelet reports again.
+	removeWhenBack bool
 }
 
 // container is one (init or app) container of a pod.
@@ -507,8 +510,29 @@ func (p *podState) own() {
 }
 
 // removePod makes the pod gone: its containers are killed, its IP is
-// released and watchers see a Deleted event. Caller holds mu.
+// released and watchers see a Deleted event. On a failed node the kubelet
+// reports nothing, so the pod is only stopped: it stays, as last
+// reported, until SetNodeReady (or RemoveNode) removes it. Caller holds
+// mu.
 func (r *Runtime) removePod(p *podState) {
+	if p.node.failed {
+		for _, c := range p.all {
+			c.stopTimers()
+			c.running = false
+			c.stopped = true
+		}
+		p.stopPodTimers()
+		p.removeWhenBack = true
+		// The name is free at once: a successor of a force-deleted
+		// pod may start elsewhere.
+		delete(r.pods, p.key)
+		return
+	}
+	r.dropPod(p)
+}
+
+// dropPod removes the pod whatever its node's state. Caller holds mu.
+func (r *Runtime) dropPod(p *podState) {
 	for _, c := range p.all {
 		c.stopTimers()
 		c.running = false
@@ -519,7 +543,9 @@ func (r *Runtime) removePod(p *podState) {
 		p.node.releaseIP(p.ip)
 		p.ip = 0
 	}
-	delete(r.pods, p.key)
+	if r.pods[p.key] == p {
+		delete(r.pods, p.key)
+	}
 	delete(p.node.pods, p)
 	last := *p.snap // shares the immutable rest; only the version differs
 	r.emit(workload.Deleted, &last)

@@ -63,6 +63,10 @@ const (
 	TaintNodePIDPressure        = "node.kubernetes.io/pid-pressure"
 	TaintNodeNetworkUnavailable = "node.kubernetes.io/network-unavailable"
 	TaintControlPlane           = "node-role.kubernetes.io/control-plane"
+	// TaintNodeOutOfService is the taint an administrator puts on a node
+	// that is shut down for good (non-graceful node shutdown): its
+	// terminating pods are force-deleted.
+	TaintNodeOutOfService = "node.kubernetes.io/out-of-service"
 )
 
 // Well-known node labels.

@@ -144,3 +144,91 @@ spec:
 	}
 	e.wait("pod ready again", func() bool { return r5ready(e.pod("w")) })
 }
+
+const r7dbSet = `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 1
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: c, image: mysql}]
+`
+
+// r7failDBNode runs the StatefulSet db, fails the node of db-0 and waits
+// past its eviction (300 s toleration + 30 s grace); it returns the nodes
+// (failed, healthy).
+func r7failDBNode(t *testing.T, c *orchestra.Cluster) (string, string) {
+	t.Helper()
+	applyYAML(t, c, r7dbSet)
+	advance(t, c, 10*time.Second)
+	dead := r7pod(t, c, "db-0").Spec.NodeName
+	other := "a"
+	if dead == "a" {
+		other = "b"
+	}
+	if err := c.Fake().FailNode(dead); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, 10*time.Minute)
+	return dead, other
+}
+
+// A pod on an unreachable node is evicted after its 300 s toleration but
+// stays Terminating: only its kubelet can confirm that it stopped. So the
+// StatefulSet does not start a second db-0 (at most one pod per
+// identity). A force deletion (grace 0) removes it from the API at once,
+// and the StatefulSet recreates db-0 on a healthy node.
+// Source: https://kubernetes.io/docs/tasks/run-application/force-delete-stateful-set-pod/
+// ("a Pod is not deleted automatically when a Node is unreachable ...
+// The only ways in which a Pod in such a state can be removed from the
+// apiserver are: the Node object is deleted, the kubelet on the
+// unresponsive Node starts responding ..., force deletion of the Pod by
+// the user"); https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination-forced
+func TestR7PodOnUnreachableNodeStaysTerminating(t *testing.T) {
+	c := newCluster(t, "a", "b")
+	dead, other := r7failDBNode(t, c)
+	p := r7pod(t, c, "db-0")
+	if p.DeletionTimestamp == nil || p.Spec.NodeName != dead {
+		t.Fatalf("db-0 at 10m: node %s deleting %v; want the evicted pod, Terminating on %s", p.Spec.NodeName, p.DeletionTimestamp != nil, dead)
+	}
+	if err := c.DeletePod("default", "db-0", workload.Ptr[int64](0)); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Minute)
+	p = r7pod(t, c, "db-0")
+	if p.DeletionTimestamp != nil || p.Spec.NodeName != other || p.Status.Phase != workload.PodRunning {
+		t.Errorf("db-0 after the force delete: node %q deleting %v phase %s; want a new db-0 running on %s", p.Spec.NodeName, p.DeletionTimestamp != nil, p.Status.Phase, other)
+	}
+	// The kubelet comes back: it stops the old pod; the new one is not touched.
+	if err := c.Fake().SetNodeReady(dead, true); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Minute)
+	if p2 := r7pod(t, c, "db-0"); p2.UID != p.UID || p2.Status.Phase != workload.PodRunning {
+		t.Errorf("db-0 after the node came back: uid changed %v, phase %s", p2.UID != p.UID, p2.Status.Phase)
+	}
+}
+
+// The out-of-service taint (non-graceful node shutdown): on a node that is
+// not ready, pod GC force-deletes the pods that are terminating, marking
+// them Failed, so the StatefulSet recreates db-0 elsewhere.
+// Source: https://kubernetes.io/docs/concepts/cluster-administration/node-shutdown/#non-graceful-node-shutdown ;
+// pkg/controller/podgc/gc_controller.go gcTerminating (node not ready and
+// tainted node.kubernetes.io/out-of-service: markFailedAndDeletePod).
+func TestR7OutOfServiceTaintForceDeletesTerminatingPods(t *testing.T) {
+	c := newCluster(t, "a", "b")
+	dead, other := r7failDBNode(t, c)
+	if err := c.Fake().SetNodeTaints(dead, []workload.Taint{{Key: "node.kubernetes.io/out-of-service", Value: "nodeshutdown", Effect: "NoExecute"}}); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Minute)
+	p := r7pod(t, c, "db-0")
+	if p.DeletionTimestamp != nil || p.Spec.NodeName != other || p.Status.Phase != workload.PodRunning {
+		t.Errorf("db-0 after the out-of-service taint: node %q deleting %v phase %s; want a new db-0 running on %s", p.Spec.NodeName, p.DeletionTimestamp != nil, p.Status.Phase, other)
+	}
+}

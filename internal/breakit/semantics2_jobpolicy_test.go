@@ -88,8 +88,12 @@ spec:
 
 // podFailurePolicy Ignore on DisruptionTarget, when the node fails and the
 // taint manager evicts the pod after its 300 s toleration (DisruptionTarget
-// reason DeletionByTaintManager).
-// Source: https://kubernetes.io/docs/concepts/workloads/pods/disruptions/#pod-disruption-conditions
+// reason DeletionByTaintManager). The evicted pod stays Terminating while
+// its node is unreachable, and a podFailurePolicy implies
+// podReplacementPolicy Failed: no replacement until the kubelet comes back
+// and the pod is gone; the eviction is never counted.
+// Source: https://kubernetes.io/docs/concepts/workloads/pods/disruptions/#pod-disruption-conditions ;
+// https://kubernetes.io/docs/concepts/workloads/controllers/job/#pod-replacement-policy
 func TestJobPodFailurePolicyIgnoreTaintEviction(t *testing.T) {
 	c := newCluster(t, "a", "b")
 	applyYAML(t, c, `
@@ -117,6 +121,14 @@ spec:
 	}
 	advance(t, c, 15*time.Minute)
 	j := getJob(t, c, "j")
+	if j.Status.Active != 0 || j.Status.Terminating == nil || *j.Status.Terminating != 1 {
+		t.Errorf("while the node is down: active %d terminating %v, want 0 and 1 (the evicted pod)", j.Status.Active, j.Status.Terminating)
+	}
+	if err := c.Fake().SetNodeReady(ps[0].Spec.NodeName, true); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Minute)
+	j = getJob(t, c, "j")
 	if jobCond(j, workload.JobFailed) != nil {
 		t.Errorf("conditions %s: the eviction was counted", condSummary(j.Status.Conditions))
 	}
