@@ -705,9 +705,10 @@ steps:
 run: 4m
 `, 4*time.Minute)
 	got := changesOf(p.Result(), "db-1")
-	// created, scheduled, running, ready at 10s; deleted at 2m05s (grace);
-	// then the same name again.
-	want := []string{"10s created", "10s scheduled", "10s running", "20s ready", "2m5s deleted",
+	// created, scheduled, running, ready at 10s; at 2m05s (grace) killed,
+	// reported Failed (a deleted pod ends in a terminal phase) and
+	// deleted; then the same name again.
+	want := []string{"10s created", "10s scheduled", "10s running", "20s ready", "2m5s failed", "2m5s unready", "2m5s deleted",
 		"2m5s created", "2m5s scheduled", "2m5s running", "2m15s ready"}
 	if !slices.Equal(got, want) {
 		t.Errorf("db-1 timeline = %q, want %q", got, want)

@@ -528,7 +528,69 @@ func (r *Runtime) removePod(p *podState) {
 		delete(r.pods, p.key)
 		return
 	}
+	r.terminalBeforeDelete(p)
 	r.dropPod(p)
+}
+
+// Reason and message of a container status the kubelet makes up for a
+// container it could not observe when the pod was terminated.
+const (
+	ReasonContainerStatusUnknown  = "ContainerStatusUnknown"
+	MessageContainerStatusUnknown = "The container could not be located when the pod was terminated"
+)
+
+// terminalBeforeDelete reports the last status of a deleted pod, as the
+// kubelet does before the pod goes (status manager TerminatePod; a deleted
+// pod ends in a terminal phase since Kubernetes 1.27): containers still
+// running are killed (exit code 137); once the pod has initialized, app
+// containers without a terminated state are ContainerStatusUnknown (137);
+// the phase is Succeeded if every app container exited 0, else Failed.
+// Caller holds mu.
+func (r *Runtime) terminalBeforeDelete(p *podState) {
+	if p.done || !p.terminating {
+		return
+	}
+	now := r.clock.Now()
+	p.own()
+	killed := func(c *container) *workload.ContainerStateTerminated {
+		return &workload.ContainerStateTerminated{ExitCode: CrashExitCode, Reason: ReasonError,
+			StartedAt: workload.NewTime(c.startedAt), FinishedAt: workload.NewTime(now)}
+	}
+	initialized := true
+	for _, c := range p.init {
+		if c.running {
+			c.st.State = workload.ContainerState{Terminated: killed(c)}
+			c.st.Started, c.st.Ready = &falseVal, false
+		}
+		if t := c.st.State.Terminated; t == nil || t.ExitCode != 0 {
+			initialized = false
+		}
+	}
+	succeeded := initialized
+	for _, c := range p.ctrs {
+		st := c.st
+		switch {
+		case c.running:
+			st.State = workload.ContainerState{Terminated: killed(c)}
+		case st.State.Terminated == nil && (initialized || c.runs > 0):
+			st.State = workload.ContainerState{Terminated: &workload.ContainerStateTerminated{
+				ExitCode: CrashExitCode, Reason: ReasonContainerStatusUnknown, Message: MessageContainerStatusUnknown}}
+		}
+		st.Started, st.Ready = &falseVal, false
+		if t := st.State.Terminated; t == nil || t.ExitCode != 0 {
+			succeeded = false
+		}
+		c.running = false
+	}
+	p.done = true
+	p.status.Phase = workload.PodFailed
+	if succeeded {
+		p.status.Phase = workload.PodSucceeded
+	}
+	if conds := podstatus.UpdatedConditions(&p.status, now); conds != nil {
+		p.status.Conditions = conds
+	}
+	r.publish(p)
 }
 
 // dropPod removes the pod whatever its node's state. Caller holds mu.
@@ -563,8 +625,10 @@ func (r *Runtime) dropPod(p *podState) {
 // event): its phase and conditions stay, Ready included, until a
 // container exits by itself. The fake's containers do not react to
 // SIGTERM, so a container that would run on is killed at the end of the
-// grace period. A second DeletePod with a shorter grace shortens it; a
-// longer one changes nothing.
+// grace period (exit code 137). Before the Deleted event the pod is
+// reported in a terminal phase, Failed unless every container exited 0,
+// as the kubelet does (see terminalBeforeDelete). A second DeletePod with
+// a shorter grace shortens it; a longer one changes nothing.
 func (r *Runtime) DeletePod(ctx context.Context, namespace, name string, grace time.Duration) error {
 	ns := normNS(namespace)
 	ref := podRef(ns, name)

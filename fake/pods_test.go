@@ -193,9 +193,15 @@ func TestGracefulDeletion(t *testing.T) {
 	if !h.gone("web") {
 		t.Fatal("pod still there when its grace period ended")
 	}
+	// At the end the kubelet reports the pod terminal (its container
+	// killed: 137, phase Failed), then it is gone.
 	evs := drain(w)
-	if len(evs) != 1 || evs[0].Type != workload.Deleted || evs[0].Object.GetObjectMeta().Name != "web" {
+	if len(evs) != 2 || evs[0].Type != workload.Modified || evs[1].Type != workload.Deleted || evs[1].Object.GetObjectMeta().Name != "web" {
 		t.Fatalf("events during deletion: %+v", evs)
+	}
+	last := evs[0].Object.(*workload.Pod)
+	if ts := last.Status.ContainerStatuses[0].State.Terminated; last.Status.Phase != workload.PodFailed || ts == nil || ts.ExitCode != CrashExitCode {
+		t.Fatalf("last status: phase %s, container %+v; want Failed, killed with 137", last.Status.Phase, last.Status.ContainerStatuses[0].State)
 	}
 	if err := h.r.DeletePod(context.Background(), "default", "web", 0); !errors.Is(err, workload.ErrPodNotFound) {
 		t.Fatalf("second delete: %v", err)

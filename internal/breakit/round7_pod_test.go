@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/orchestra-go/orchestra/inproc"
+	"github.com/orchestra-go/orchestra/store"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -216,5 +217,68 @@ spec:
 	cd := r3cond(done, "PodReadyToStartContainers")
 	if done.Status.Phase != workload.PodSucceeded || cd == nil || cd.Status != "False" || !cd.LastTransitionTime.Equal(t0.Add(5*time.Second)) {
 		t.Errorf("finished pod: phase %s PodReadyToStartContainers %+v, want Succeeded and False since 5s", done.Status.Phase, cd)
+	}
+}
+
+// A deleted pod ends in a terminal phase before it goes: its kubelet kills
+// what still runs when the grace period ends (exit code 137: the fake's
+// containers ignore SIGTERM) and reports the pod Failed, then removes it.
+// So a Job whose podFailurePolicy fails the Job on exit code 137 fails when
+// someone deletes its pod.
+// Source: kubernetes/kubernetes#115331 ("Give terminal phase correctly to
+// all pods that will not be restarted", 1.27); pkg/kubelet/status
+// status_manager.go TerminatePod ("pods are transitioned to a terminal
+// phase (Failed or Succeeded) before their deletion").
+func TestR7DeletedPodEndsInTerminalPhase(t *testing.T) {
+	c := newCluster(t, "a")
+	var last *workload.Pod
+	if err := c.OnChange(func(ev store.Event) {
+		if p, ok := ev.Object.(*workload.Pod); ok && p.Name == "web" && ev.Type == store.Modified {
+			last = p
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  terminationGracePeriodSeconds: 5
+  containers: [{name: c, image: nginx}]
+`)
+	advance(t, c, time.Second)
+	if err := c.Delete("Pod", "default", "web", ""); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, 10*time.Second)
+	if _, err := c.Get("Pod", "default", "web"); err == nil {
+		t.Fatalf("pod still there after its grace period")
+	}
+	if last == nil || last.Status.Phase != workload.PodFailed {
+		t.Fatalf("last reported status before the pod went: %+v, want phase Failed", last)
+	}
+	if ts := last.Status.ContainerStatuses[0].State.Terminated; ts == nil || ts.ExitCode != 137 {
+		t.Errorf("container at the end %+v, want terminated with 137", last.Status.ContainerStatuses[0].State)
+	}
+
+	applyYAML(t, c, jobYAML("j", `  podFailurePolicy:
+    rules:
+    - action: FailJob
+      onExitCodes: {operator: In, values: [137]}`, `      restartPolicy: Never
+      terminationGracePeriodSeconds: 5
+      containers: [{name: c, image: busybox}]`, `{sim.orchestra.dev/run-for: "1h"}`))
+	advance(t, c, time.Second)
+	ps := pods(t, c, "job-name=j")
+	if len(ps) != 1 {
+		t.Fatalf("%d job pods", len(ps))
+	}
+	if err := c.Delete("Pod", "default", ps[0].Name, ""); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Minute)
+	j := getJob(t, c, "j")
+	if f := jobCond(j, workload.JobFailed); f == nil || f.Reason != "PodFailurePolicy" {
+		t.Errorf("job conditions %s, want Failed (PodFailurePolicy): the deleted pod was killed with 137", condSummary(j.Status.Conditions))
 	}
 }

@@ -446,6 +446,9 @@ func (k *Kubelet) update(p *podState) {
 	if p.pastDeadline {
 		st.Phase = workload.PodFailed
 	}
+	if p.terminating && !p.done && !p.anyRunning() {
+		terminalBeforeDelete(p)
+	}
 	if !p.done && (st.Phase == workload.PodSucceeded || st.Phase == workload.PodFailed) && !(p.pastDeadline && p.anyRunning()) {
 		p.done = true
 		for _, c := range p.all {
@@ -505,8 +508,9 @@ func (k *Kubelet) removePod(p *podState) {
 // of whose containers runs, goes at once. Otherwise the pod terminates:
 // containers waiting to start never will, running ones are asked to stop
 // (Handle.Stop) and are killed when grace has passed (at once for a grace
-// of 0 or less); their exits are reported, then the pod is gone (Deleted
-// event, address released). A second DeletePod with a shorter grace
+// of 0 or less); their exits are reported, the last report in a terminal
+// phase (Failed unless every container exited 0, as the kubelet's
+// TerminatePod), then the pod is gone (Deleted event, address released). A second DeletePod with a shorter grace
 // shortens it; a longer one changes nothing.
 func (k *Kubelet) DeletePod(ctx context.Context, namespace, name string, grace time.Duration) error {
 	ns := normNS(namespace)
@@ -536,7 +540,7 @@ func (k *Kubelet) DeletePod(ctx context.Context, namespace, name string, grace t
 			}
 		}
 		if !p.anyRunning() {
-			k.removePod(p)
+			k.update(p) // reports it terminal, then removes it
 			return nil
 		}
 		k.logInfo("pod terminating", "pod", p.key, "grace", grace)
@@ -561,6 +565,43 @@ func (k *Kubelet) DeletePod(ctx context.Context, namespace, name string, grace t
 	})
 	p.deleteTimer = t
 	return nil
+}
+
+// Reason and message of a container status the kubelet makes up for a
+// container it could not observe when the pod was terminated.
+const (
+	ReasonContainerStatusUnknown  = "ContainerStatusUnknown"
+	MessageContainerStatusUnknown = "The container could not be located when the pod was terminated"
+)
+
+// terminalBeforeDelete gives a deleted pod whose runs have all ended its
+// terminal status, as the kubelet's status manager TerminatePod does
+// before the pod goes (a deleted pod ends in a terminal phase since
+// Kubernetes 1.27): once the pod has initialized, app containers without
+// a terminated state are ContainerStatusUnknown (exit code 137); the phase
+// is Succeeded if every app container exited 0, else Failed. Caller holds
+// mu.
+func terminalBeforeDelete(p *podState) {
+	initialized := true
+	for _, c := range p.init {
+		if t := c.st.State.Terminated; t == nil || t.ExitCode != 0 {
+			initialized = false
+		}
+	}
+	succeeded := initialized
+	for _, c := range p.ctrs {
+		if c.st.State.Terminated == nil && (initialized || c.runs > 0) {
+			c.st.State = workload.ContainerState{Terminated: &workload.ContainerStateTerminated{
+				ExitCode: 137, Reason: ReasonContainerStatusUnknown, Message: MessageContainerStatusUnknown}}
+		}
+		if t := c.st.State.Terminated; t == nil || t.ExitCode != 0 {
+			succeeded = false
+		}
+	}
+	p.status.Phase = workload.PodFailed
+	if succeeded {
+		p.status.Phase = workload.PodSucceeded
+	}
 }
 
 // deadlinePassed fails a pod that has been active for its
