@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"github.com/orchestra-go/orchestra/internal/cputime"
 	"io"
 	"sync"
 	"testing"
@@ -411,31 +412,31 @@ func BenchmarkPickers(b *testing.B) {
 		b.Run(fmt.Sprintf("n=%d/single/orchestra", n), func(b *testing.B) {
 			b.ReportAllocs()
 			var e *service.Endpoint
-			clock := startCPUClock()
+			clock := cputime.StartThread()
 			for b.Loop() {
 				e, _ = o.Pick()
 			}
-			clock.report(b)
+			clock.Report(b)
 			sinkEP = e
 		})
 		b.Run(fmt.Sprintf("n=%d/single/orchestra-iface", n), func(b *testing.B) {
 			b.ReportAllocs()
 			var e *service.Endpoint
-			clock := startCPUClock()
+			clock := cputime.StartThread()
 			for b.Loop() {
 				e, _ = oi.Pick()
 			}
-			clock.report(b)
+			clock.Report(b)
 			sinkEP = e
 		})
 		b.Run(fmt.Sprintf("n=%d/single/grpc", n), func(b *testing.B) {
 			b.ReportAllocs()
 			var r balancer.PickResult
-			clock := startCPUClock()
+			clock := cputime.StartThread()
 			for b.Loop() {
 				r, _ = g.Pick(pickInfo)
 			}
-			clock.report(b)
+			clock.Report(b)
 			sinkRes = r
 		})
 		for _, k := range []struct {
@@ -445,17 +446,17 @@ func BenchmarkPickers(b *testing.B) {
 			b.Run(fmt.Sprintf("n=%d/single/%s", n, k.name), func(b *testing.B) {
 				b.ReportAllocs()
 				var e endpoint.Endpoint
-				clock := startCPUClock()
+				clock := cputime.StartThread()
 				for b.Loop() {
 					e, _ = k.lb.Endpoint()
 				}
-				clock.report(b)
+				clock.Report(b)
 				sinkKit = e
 			})
 		}
 		b.Run(fmt.Sprintf("n=%d/parallel/orchestra", n), func(b *testing.B) {
 			b.ReportAllocs()
-			clock := startProcessCPUClock()
+			clock := cputime.StartProcess()
 			b.RunParallel(func(pb *testing.PB) {
 				var e *service.Endpoint
 				for pb.Next() {
@@ -463,11 +464,11 @@ func BenchmarkPickers(b *testing.B) {
 				}
 				_ = e
 			})
-			clock.report(b)
+			clock.Report(b)
 		})
 		b.Run(fmt.Sprintf("n=%d/parallel/orchestra-iface", n), func(b *testing.B) {
 			b.ReportAllocs()
-			clock := startProcessCPUClock()
+			clock := cputime.StartProcess()
 			b.RunParallel(func(pb *testing.PB) {
 				var e *service.Endpoint
 				for pb.Next() {
@@ -475,11 +476,11 @@ func BenchmarkPickers(b *testing.B) {
 				}
 				_ = e
 			})
-			clock.report(b)
+			clock.Report(b)
 		})
 		b.Run(fmt.Sprintf("n=%d/parallel/grpc", n), func(b *testing.B) {
 			b.ReportAllocs()
-			clock := startProcessCPUClock()
+			clock := cputime.StartProcess()
 			b.RunParallel(func(pb *testing.PB) {
 				var r balancer.PickResult
 				for pb.Next() {
@@ -487,7 +488,7 @@ func BenchmarkPickers(b *testing.B) {
 				}
 				_ = r
 			})
-			clock.report(b)
+			clock.Report(b)
 		})
 		for _, k := range []struct {
 			name string
@@ -495,7 +496,7 @@ func BenchmarkPickers(b *testing.B) {
 		}{{"gokit-fixed", kf}, {"gokit-sd", ks}} {
 			b.Run(fmt.Sprintf("n=%d/parallel/%s", n, k.name), func(b *testing.B) {
 				b.ReportAllocs()
-				clock := startProcessCPUClock()
+				clock := cputime.StartProcess()
 				b.RunParallel(func(pb *testing.PB) {
 					var e endpoint.Endpoint
 					for pb.Next() {
@@ -503,7 +504,7 @@ func BenchmarkPickers(b *testing.B) {
 					}
 					_ = e
 				})
-				clock.report(b)
+				clock.Report(b)
 			})
 		}
 	}

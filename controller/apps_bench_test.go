@@ -3,9 +3,9 @@ package controller_test
 import (
 	"context"
 	"fmt"
+	"github.com/orchestra-go/orchestra/internal/cputime"
 	"log/slog"
 	"runtime"
-	"syscall"
 	"testing"
 	"time"
 
@@ -53,7 +53,7 @@ func benchDeployments(b *testing.B, deployments, replicas, nodes int) {
 		if err := c.Advance(0); err != nil {
 			b.Fatal(err)
 		}
-		cpu0 := cpuTime()
+		cpu0 := cputime.Process()
 		b.StartTimer()
 		for i := range deployments {
 			name := fmt.Sprintf("app-%04d", i)
@@ -86,7 +86,7 @@ func benchDeployments(b *testing.B, deployments, replicas, nodes int) {
 			b.Fatalf("not all ready: %v", err)
 		}
 		b.StopTimer()
-		cpu += cpuTime() - cpu0
+		cpu += cputime.Process() - cpu0
 		for i := range deployments {
 			o, err := c.Get("Deployment", "default", fmt.Sprintf("app-%04d", i))
 			if err != nil {
@@ -106,16 +106,6 @@ func benchDeployments(b *testing.B, deployments, replicas, nodes int) {
 	b.ReportMetric(float64(heap)/(1<<20), "heap-MiB")
 	b.ReportMetric(float64(warnings)/float64(b.N), "warnings/op")
 	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
-}
-
-// cpuTime is the CPU time (user + system) the process has used: on a
-// shared machine it says more than the wall time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // countWarnings is a slog handler that counts warnings (the cluster logs

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"fmt"
+	"github.com/orchestra-go/orchestra/internal/cputime"
 	"math/rand/v2"
 	"runtime"
 	"testing"
@@ -37,7 +38,7 @@ func benchCluster(b testing.TB) *Snapshot {
 // cpuClock measures the process CPU time a benchmark loop uses.
 type cpuClock struct{ start time.Duration }
 
-func startCPU() cpuClock { return cpuClock{processCPUTime()} }
+func startCPU() cpuClock { return cpuClock{cputime.Process()} }
 
 // report adds pods/s (wall time, the goal's figure) and pods/cpu-s (CPU
 // time of the whole process, GC included, which tells more on a shared
@@ -46,7 +47,7 @@ func (c cpuClock) report(b *testing.B) {
 	if s := b.Elapsed().Seconds(); s > 0 {
 		b.ReportMetric(float64(b.N)/s, "pods/s")
 	}
-	if d := processCPUTime() - c.start; c.start > 0 && d > 0 {
+	if d := cputime.Process() - c.start; c.start > 0 && d > 0 {
 		b.ReportMetric(float64(b.N)/d.Seconds(), "pods/cpu-s")
 	}
 }

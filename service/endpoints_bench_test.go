@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"fmt"
+	"github.com/orchestra-go/orchestra/internal/cputime"
 	"io"
 	"net"
 	"sync"
@@ -65,7 +66,7 @@ func BenchmarkReadinessChange10000(b *testing.B) {
 			ready := true
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu0 := cpuTime()
+			cpu0 := cputime.Process()
 			for b.Loop() {
 				ready = !ready
 				st := workload.ConditionFalse
@@ -80,7 +81,7 @@ func BenchmarkReadinessChange10000(b *testing.B) {
 				e.settle()
 			}
 			b.StopTimer()
-			if cpu := cpuTime() - cpu0; cpu > 0 {
+			if cpu := cputime.Process() - cpu0; cpu > 0 {
 				b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
 			}
 			if pk != nil {
@@ -152,7 +153,7 @@ func BenchmarkProxyThroughput(b *testing.B) {
 			}
 			b.SetBytes(int64(len(buf)))
 			b.ReportAllocs()
-			cpu0 := cpuTime()
+			cpu0 := cputime.Process()
 			for b.Loop() {
 				if _, err := c.Write(buf); err != nil {
 					b.Fatal(err)
@@ -161,7 +162,7 @@ func BenchmarkProxyThroughput(b *testing.B) {
 			c.(*net.TCPConn).CloseWrite()
 			io.Copy(io.Discard, c) // until the sink has read everything
 			b.StopTimer()
-			if cpu := cpuTime() - cpu0; cpu > 0 {
+			if cpu := cputime.Process() - cpu0; cpu > 0 {
 				b.ReportMetric(float64(cpu)/float64(b.N*len(buf)), "cpu-ns/B")
 			}
 			c.Close()

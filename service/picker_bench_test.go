@@ -2,6 +2,7 @@ package service
 
 import (
 	"fmt"
+	"github.com/orchestra-go/orchestra/internal/cputime"
 	"sync/atomic"
 	"testing"
 )
@@ -47,11 +48,11 @@ func BenchmarkAtomicAdd(b *testing.B) {
 	sinkCounter = c // on the heap
 	b.ReportAllocs()
 	var v uint64
-	clock := startCPUClock()
+	clock := cputime.StartThread()
 	for b.Loop() {
 		v = c.n.Add(1)
 	}
-	clock.report(b)
+	clock.Report(b)
 	sinkCount = v
 }
 
@@ -61,7 +62,7 @@ func BenchmarkAtomicAddParallel(b *testing.B) {
 	c := new(counter)
 	sinkCounter = c // on the heap
 	b.ReportAllocs()
-	clock := startProcessCPUClock()
+	clock := cputime.StartProcess()
 	b.RunParallel(func(pb *testing.PB) {
 		var v uint64
 		for pb.Next() {
@@ -69,7 +70,7 @@ func BenchmarkAtomicAddParallel(b *testing.B) {
 		}
 		_ = v
 	})
-	clock.report(b)
+	clock.Report(b)
 }
 
 // BenchmarkPick measures RoundRobin.Pick over 16 endpoints (goal: at most
@@ -84,11 +85,11 @@ func BenchmarkPick(b *testing.B) {
 	}
 	b.ReportAllocs()
 	var e *Endpoint
-	clock := startCPUClock()
+	clock := cputime.StartThread()
 	for b.Loop() {
 		e, _ = p.Pick()
 	}
-	clock.report(b)
+	clock.Report(b)
 	sinkEndpoint = e
 }
 
@@ -101,7 +102,7 @@ func BenchmarkPickParallel(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
-	clock := startProcessCPUClock()
+	clock := cputime.StartProcess()
 	b.RunParallel(func(pb *testing.PB) {
 		var e *Endpoint
 		for pb.Next() {
@@ -109,7 +110,7 @@ func BenchmarkPickParallel(b *testing.B) {
 		}
 		_ = e
 	})
-	clock.report(b)
+	clock.Report(b)
 }
 
 // BenchmarkUpdate10000 publishes one readiness change in a 10,000-endpoint
@@ -124,7 +125,7 @@ func BenchmarkUpdate10000(b *testing.B) {
 	}
 	b.ReportAllocs()
 	i := 0
-	clock := startCPUClock()
+	clock := cputime.StartThread()
 	for b.Loop() {
 		eps := a
 		if i&1 == 1 {
@@ -135,7 +136,7 @@ func BenchmarkUpdate10000(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	clock.report(b)
+	clock.Report(b)
 }
 
 // BenchmarkUpdateAt10000 publishes one readiness change in a
@@ -152,7 +153,7 @@ func BenchmarkUpdateAt10000(b *testing.B) {
 	at := []int{5000}
 	b.ReportAllocs()
 	i := 0
-	clock := startCPUClock()
+	clock := cputime.StartThread()
 	for b.Loop() {
 		e := on
 		if i&1 == 0 {
@@ -163,5 +164,5 @@ func BenchmarkUpdateAt10000(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	clock.report(b)
+	clock.Report(b)
 }
