@@ -58,11 +58,21 @@ func (c cpuClock) report(b *testing.B) {
 // state however long the benchmark runs.
 func BenchmarkSchedule5000Nodes(b *testing.B) {
 	snap := benchCluster(b)
-	const ring, window = 1 << 16, 20000
-	pending := make([]workload.Pod, ring)
+	pending := make([]workload.Pod, benchRing)
 	for i := range pending {
 		pending[i] = *mkPod(fmt.Sprintf("web-%d", i), requests("100m", "128Mi"), ownedBy(fmt.Sprintf("rs-web-%d", i%50)))
 	}
+	benchSteadyState(b, snap, pending)
+}
+
+// benchRing is how many pending pods the steady-state loop cycles through.
+const benchRing = 1 << 16
+
+// benchSteadyState is the caller's loop: schedule the next of pending,
+// assume it into snap, and remove the pod bound 20,000 pods earlier.
+func benchSteadyState(b *testing.B, snap *Snapshot, pending []workload.Pod) {
+	const window = 20000
+	ring := len(pending)
 	s := New(Config{Seed: 1})
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -111,33 +121,12 @@ func deploymentsCluster(b testing.TB) *Snapshot {
 // on every node scored.
 func BenchmarkSchedule5000NodesDeployments(b *testing.B) {
 	snap := deploymentsCluster(b)
-	const ring, window = 1 << 16, 20000
-	pending := make([]workload.Pod, ring)
+	pending := make([]workload.Pod, benchRing)
 	for i := range pending {
 		pending[i] = *mkPod(fmt.Sprintf("web-%d", i), ownedBy(fmt.Sprintf("rs-old-%d", i%1000)))
 	}
-	s := New(Config{Seed: 1})
 	runtime.GC() // do not bill building the 150,000 pods to the loop
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu := startCPU()
-	for i := 0; b.Loop(); i++ {
-		p := &pending[i%ring]
-		res, err := s.Schedule(p, snap)
-		if err != nil {
-			b.Fatal(err)
-		}
-		p.Spec.NodeName = res.Node
-		if err := snap.AddPod(p); err != nil {
-			b.Fatal(err)
-		}
-		if i >= window {
-			old := &pending[(i-window)%ring]
-			snap.RemovePod(old)
-			old.Spec.NodeName = ""
-		}
-	}
-	cpu.report(b)
+	benchSteadyState(b, snap, pending)
 }
 
 // BenchmarkSchedule5000NodesPinned schedules DaemonSet pods (required
