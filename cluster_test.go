@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/orchestra-go/orchestra"
+	"github.com/orchestra-go/orchestra/fake"
 	"github.com/orchestra-go/orchestra/store"
 	"github.com/orchestra-go/orchestra/vtime"
 	"github.com/orchestra-go/orchestra/workload"
@@ -250,5 +251,78 @@ func TestBindingIsOneWrite(t *testing.T) {
 	}
 	if p.Generation != 1 || p.Status.Phase != workload.PodPending {
 		t.Errorf("bound pod: generation %d phase %q, want 1 and Pending", p.Generation, p.Status.Phase)
+	}
+}
+
+// TestKubeletEvents: the cluster records the kubelet's container events,
+// with Kubernetes' reasons and messages: Created and Started for every run,
+// a BackOff warning for every crash-loop back-off, Killing when a running
+// container is stopped for a deletion.
+func TestKubeletEvents(t *testing.T) {
+	clock := vtime.NewVirtual(t0)
+	f, err := fake.New(fake.Config{Clock: clock, Behaviors: []fake.Behavior{
+		{Match: fake.Match{Image: "crasher"}, RunFor: workload.Ptr(time.Second), ExitCode: 1},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := orchestra.New(orchestra.Config{Runtime: f, Clock: clock, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	if err := f.AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: "node-a"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []*workload.Pod{
+		{ObjectMeta: workload.ObjectMeta{Name: "crash"}, Spec: workload.PodSpec{Containers: []workload.Container{{Name: "app", Image: "crasher"}}}},
+		{ObjectMeta: workload.ObjectMeta{Name: "web"}, Spec: workload.PodSpec{Containers: []workload.Container{{Name: "nginx", Image: "nginx"}}}},
+	} {
+		if _, err := c.Apply(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeletePod("default", "web", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	o, err := c.Get("Pod", "default", "crash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	crash := o.(*workload.Pod)
+	runs := crash.Status.ContainerStatuses[0].RestartCount + 1
+	if cs := crash.Status.ContainerStatuses[0]; cs.State.Running != nil {
+		runs = cs.RestartCount + 1
+	}
+	type key struct{ pod, typ, reason, message string }
+	got := map[key]int32{}
+	for _, e := range c.Events() {
+		if e.InvolvedObject.Kind == "Pod" {
+			got[key{e.InvolvedObject.Name, e.Type, e.Reason, e.Message}] += e.Count
+		}
+	}
+	backOff := key{"crash", workload.EventTypeWarning, "BackOff",
+		"Back-off restarting failed container app in pod crash_default(" + crash.UID + ")"}
+	want := map[key]int32{
+		{"crash", workload.EventTypeNormal, "Created", "Created container: app"}: runs,
+		{"crash", workload.EventTypeNormal, "Started", "Started container app"}:  runs,
+		{"web", workload.EventTypeNormal, "Created", "Created container: nginx"}: 1,
+		{"web", workload.EventTypeNormal, "Started", "Started container nginx"}:  1,
+		{"web", workload.EventTypeNormal, "Killing", "Stopping container nginx"}: 1,
+	}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("%+v: count %d, want %d", k, got[k], n)
+		}
+	}
+	// Every exit but a final one still in back-off waits out a back-off.
+	if n := got[backOff]; n < runs-1 || n > runs || n == 0 {
+		t.Errorf("%+v: count %d, want %d or %d", backOff, n, runs-1, runs)
 	}
 }

@@ -52,4 +52,11 @@
 // On a virtual clock nothing happens between calls, so a pod just deleted
 // is still picked until Advance(0) (the work ready now, with no time
 // passing) or a later Advance or RunUntil has run.
+//
+// Events (Cluster.Events) are Kubernetes': the controllers' and the
+// scheduler's, and the kubelet's container events, which the cluster reads
+// off the runtime's status reports: Created and Started for every run of a
+// container, a BackOff warning for every crash-loop back-off, Killing when
+// a running container is stopped for a deletion. Image pulls and probes
+// leave no event (no Pulling, Pulled or Unhealthy).
 package orchestra

@@ -25,13 +25,37 @@ type runtimeMirror struct {
 	// retry is the pending relist after a failed one.
 	retry vtime.Timer
 	due   bool // the retry's time has come
+	// merge is mergeReported bound once; events are the kubelet events
+	// it found, recorded once the store is unlocked.
+	merge  func(stored, in workload.Object) (workload.Object, error)
+	events []containerEvent
 }
+
+// containerEvent is a kubelet event about one container of a pod.
+type containerEvent struct {
+	pod       *workload.Pod
+	container string
+	kind      uint8 // evStarted or evBackOff
+}
+
+const (
+	evStarted = iota
+	evBackOff
+)
+
+// reasonCrashLoopBackOff is the waiting reason of a container in back-off
+// (every runtime reports the kubelet's).
+const reasonCrashLoopBackOff = "CrashLoopBackOff"
 
 // relistBackoff is how long the mirror waits to list the runtime again
 // after a failed list.
 const relistBackoff = time.Second
 
-func newRuntimeMirror(c *Cluster) *runtimeMirror { return &runtimeMirror{c: c} }
+func newRuntimeMirror(c *Cluster) *runtimeMirror {
+	m := &runtimeMirror{c: c}
+	m.merge = m.mergeReported
+	return m
+}
 
 // controlPlaneTaints are the taint keys the control plane (node lifecycle)
 // puts on nodes; the mirror keeps them when it copies a node's spec.
@@ -227,7 +251,9 @@ func (m *runtimeMirror) storePod(rp *workload.Pod) *workload.Pod {
 // does not know is an orphan and is stopped, as a kubelet stops pods the
 // API server no longer has.
 func (m *runtimeMirror) podChanged(ctx context.Context, rp *workload.Pod) {
-	err := m.c.store.MergeStatus(rp, mergeReported)
+	m.events = m.events[:0]
+	err := m.c.store.MergeStatus(rp, m.merge)
+	m.recordEvents()
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, errOrphan) {
 		if err := m.c.rt.DeletePod(ctx, rp.Namespace, rp.Name, 0); err != nil && !errors.Is(err, workload.ErrPodNotFound) {
 			m.c.logger.Warn("stopping orphan pod failed", "pod", rp.Namespace+"/"+rp.Name, "err", err)
@@ -250,11 +276,16 @@ var errOrphan = errors.New("orchestra: the runtime's pod is not the store's")
 // stored metadata and spec, and the runtime's status memory as it is (the
 // runtime never modifies a pod it reported, nor does anyone else). Only a
 // merged condition list is new.
-func mergeReported(stored, in workload.Object) (workload.Object, error) {
+//
+// It also notes the kubelet's container events the change shows (see
+// recordEvents).
+func (m *runtimeMirror) mergeReported(stored, in workload.Object) (workload.Object, error) {
 	p, rp := stored.(*workload.Pod), in.(*workload.Pod)
 	if rp.UID != "" && p.UID != rp.UID {
 		return nil, errOrphan
 	}
+	m.noteContainerEvents(p, p.Status.InitContainerStatuses, rp.Status.InitContainerStatuses)
+	m.noteContainerEvents(p, p.Status.ContainerStatuses, rp.Status.ContainerStatuses)
 	np := &workload.Pod{Status: rp.Status}
 	cloned := false
 	for _, t := range []string{workload.PodScheduled, workload.DisruptionTarget} {
@@ -272,6 +303,52 @@ func mergeReported(stored, in workload.Object) (workload.Object, error) {
 		np.Status.Conditions = setPodCondition(np.Status.Conditions, *c)
 	}
 	return np, nil
+}
+
+// noteContainerEvents notes the kubelet events of the change from the
+// container statuses old (stored) to now (reported): a container that
+// started (a new run) was created and started; one that entered
+// CrashLoopBackOff waits out a back-off.
+func (m *runtimeMirror) noteContainerEvents(p *workload.Pod, old, now []workload.ContainerStatus) {
+	for i := range now {
+		n := &now[i]
+		var o *workload.ContainerStatus
+		if i < len(old) && old[i].Name == n.Name {
+			o = &old[i]
+		}
+		switch {
+		case n.State.Running != nil:
+			if o == nil || o.State.Running == nil || !o.State.Running.StartedAt.Time.Equal(n.State.Running.StartedAt.Time) {
+				m.events = append(m.events, containerEvent{p, n.Name, evStarted})
+			}
+		case n.State.Waiting != nil && n.State.Waiting.Reason == reasonCrashLoopBackOff:
+			if o == nil || o.State.Waiting == nil || o.State.Waiting.Reason != reasonCrashLoopBackOff || o.RestartCount != n.RestartCount {
+				m.events = append(m.events, containerEvent{p, n.Name, evBackOff})
+			}
+		}
+	}
+}
+
+// recordEvents records the container events noted by the last merge, as
+// the kubelet does (pkg/kubelet/kuberuntime, pkg/kubelet/events): Created
+// "Created container: <name>" and Started "Started container <name>" for
+// every run, BackOff "Back-off restarting failed container <name> in pod
+// <pod>_<namespace>(<uid>)" (a warning) for every back-off. Image pulls are
+// not modelled, so there is no Pulling or Pulled event.
+func (m *runtimeMirror) recordEvents() {
+	rec := m.c.rec
+	for i, e := range m.events {
+		switch e.kind {
+		case evStarted:
+			rec.EventJoin(e.pod, workload.EventTypeNormal, "Created", "Created container: ", e.container, "")
+			rec.EventJoin(e.pod, workload.EventTypeNormal, "Started", "Started container ", e.container, "")
+		case evBackOff:
+			rec.EventJoin(e.pod, workload.EventTypeWarning, "BackOff", "Back-off restarting failed container ", e.container,
+				" in pod "+e.pod.Name+"_"+e.pod.Namespace+"("+e.pod.UID+")")
+		}
+		m.events[i] = containerEvent{}
+	}
+	m.events = m.events[:0]
 }
 
 func setPodCondition(conds []workload.PodCondition, c workload.PodCondition) []workload.PodCondition {
@@ -388,6 +465,14 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 		}
 		if last, ok := k.requested[key]; ok && last <= grace {
 			return controller.Result{}, nil
+		}
+		if _, again := k.requested[key]; !again {
+			// As the kubelet's killContainer: one event a running container.
+			for i := range p.Status.ContainerStatuses {
+				if cs := &p.Status.ContainerStatuses[i]; cs.State.Running != nil {
+					k.c.rec.EventJoin(p, workload.EventTypeNormal, "Killing", "Stopping container ", cs.Name, "")
+				}
+			}
 		}
 		err := k.c.rt.DeletePod(ctx, ns, name, secondsToDuration(grace))
 		if errors.Is(err, workload.ErrPodNotFound) {

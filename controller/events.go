@@ -202,6 +202,13 @@ func (r *Recorder) Event(obj workload.Object, typ, reason, msg string) {
 	r.event(obj, typ, reason, eventMsg{a: msg})
 }
 
+// EventJoin records an event about obj whose message is a+b+c, as Event
+// does; the message is built only when a new event holds it, so a repeated
+// event costs no string (the kubelet bridge's per-container events).
+func (r *Recorder) EventJoin(obj workload.Object, typ, reason, a, b, c string) {
+	r.event(obj, typ, reason, eventMsg{a: a, b: b, c: c})
+}
+
 // event is Event with the message in parts; the message is only built
 // when a new event holds it.
 func (r *Recorder) event(obj workload.Object, typ, reason string, msg eventMsg) {
