@@ -65,6 +65,14 @@ type Behavior struct {
 	CrashAfter time.Duration
 	// NeverReady makes the container run without ever becoming ready.
 	NeverReady bool
+	// StopAfter is how long a running container takes to exit once it is
+	// asked to stop (SIGTERM: its pod is deleted or passes its active
+	// deadline); it then exits with code 0, having handled the signal,
+	// unless its run ends earlier by itself. Nil means it ignores SIGTERM
+	// (as a PID 1 without a handler does) and is killed with exit code 137
+	// when the grace period ends. Use workload.Ptr(2*time.Second) to set
+	// it.
+	StopAfter *time.Duration
 }
 
 // Annotations on a pod that set the behaviour of its (non-init) containers
@@ -79,6 +87,7 @@ const (
 	AnnotationReadyAfter   = "sim.orchestra.dev/ready-after"
 	AnnotationCrashAfter   = "sim.orchestra.dev/crash-after"
 	AnnotationNeverReady   = "sim.orchestra.dev/never-ready"
+	AnnotationStopAfter    = "sim.orchestra.dev/stop-after"
 )
 
 // defaultRunFor is how long a container of a Never or OnFailure pod runs
@@ -159,7 +168,7 @@ func (r *rule) matches(pod *workload.Pod, c *workload.Container) bool {
 // overrides are the behaviour knobs a pod's annotations set.
 type overrides struct {
 	startDelay, runFor, exitCode, failFirst, failExitCode bool
-	readyAfter, crashAfter, neverReady                    bool
+	readyAfter, crashAfter, neverReady, stopAfter         bool
 	b                                                     Behavior
 }
 
@@ -205,7 +214,7 @@ func parseAnnotations(a map[string]string) (overrides, error) {
 		*set, *dst = true, int32(n)
 		return nil
 	}
-	var runFor time.Duration
+	var runFor, stopAfter time.Duration
 	var failFirst int32
 	for _, err := range []error{
 		dur(AnnotationStartDelay, &o.startDelay, &o.b.StartDelay),
@@ -215,6 +224,7 @@ func parseAnnotations(a map[string]string) (overrides, error) {
 		i32(AnnotationFailExitCode, &o.failExitCode, &o.b.FailExitCode),
 		dur(AnnotationReadyAfter, &o.readyAfter, &o.b.ReadyAfter),
 		dur(AnnotationCrashAfter, &o.crashAfter, &o.b.CrashAfter),
+		dur(AnnotationStopAfter, &o.stopAfter, &stopAfter),
 	} {
 		if err != nil {
 			return o, err
@@ -226,6 +236,9 @@ func parseAnnotations(a map[string]string) (overrides, error) {
 	o.b.FailFirst = int(failFirst)
 	if o.runFor {
 		o.b.RunFor = &runFor
+	}
+	if o.stopAfter {
+		o.b.StopAfter = &stopAfter
 	}
 	if v, ok := a[AnnotationNeverReady]; ok {
 		b, err := strconv.ParseBool(v)
@@ -263,6 +276,9 @@ func (o *overrides) apply(b *Behavior) {
 	}
 	if o.neverReady {
 		b.NeverReady = o.b.NeverReady
+	}
+	if o.stopAfter {
+		b.StopAfter = o.b.StopAfter
 	}
 }
 

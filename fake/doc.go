@@ -34,8 +34,13 @@
 //     startTime) is Failed with reason DeadlineExceeded and its containers
 //     are killed (exit code 137) when its grace period has passed; nothing
 //     restarts and the pod stays, as the kubelet's active deadline handler.
-//   - Graceful deletion (DeletePod with a grace period: see there) and
-//     faults: Hooks that fail CreatePod, DeletePod, List or Watch,
+//   - Graceful deletion (DeletePod with a grace period: see there): by
+//     default a container ignores SIGTERM and runs on until it exits by
+//     itself or is killed (137) when the grace period ends; with
+//     Behavior.StopAfter (annotation sim.orchestra.dev/stop-after) it exits
+//     0 that long after it is asked to stop, as a server that handles
+//     SIGTERM. The same goes for a pod past its active deadline.
+//   - Faults: Hooks that fail CreatePod, DeletePod, List or Watch,
 //     KillContainer, FailNode. Calls records every call.
 //
 // # Defaults
@@ -54,10 +59,10 @@
 // nothing listens, nothing routes), resource requests and limits (nothing
 // is enforced or accounted; the pods limit is not checked), OOM kills,
 // node pressure and eviction by pressure, eviction of pods from not-ready
-// nodes (the control plane's job), sidecar (restartable init) containers, ephemeral containers, container
-// SIGTERM handling (a container runs on through its grace period until it
-// exits by itself or is killed at the end), the kubelet's own pod
-// deletion of finished pods, and logs beyond a synthetic line per start
+// nodes (the control plane's job), sidecar (restartable init) containers,
+// ephemeral containers, exit code 143 (a container killed by SIGTERM's
+// default action: StopAfter exits 0), the kubelet's own pod deletion of
+// finished pods, and logs beyond a synthetic line per start
 // and exit. A pod that names a node is started there whatever its
 // nodeSelector, affinity, taints or resources say: placement is the
 // scheduler's job. Annotations apply to a pod's app containers, not its

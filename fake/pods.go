@@ -80,7 +80,8 @@ type container struct {
 	startedAt  time.Time
 	exitCode   int32 // of the current run, when it ends by itself
 	exitReason string
-	gen        uint64 // bumped on every start, exit and stop: stale timers do nothing
+	exitAt     time.Time // when the current run ends by itself; zero: never
+	gen        uint64    // bumped on every start, exit and stop: stale timers do nothing
 	timer      vtime.Timer
 	readyTimer vtime.Timer
 	// The Waiting state of the current back-off, reused (it is never
@@ -306,7 +307,9 @@ func (r *Runtime) start(c *container) {
 			c.readyTimer = r.after(c, c.b.ReadyAfter, (*Runtime).becomeReady)
 		}
 	}
+	c.exitAt = time.Time{}
 	if run >= 0 {
+		c.exitAt = now.Add(run)
 		c.timer = r.after(c, run, (*Runtime).exitPlanned)
 	}
 	r.ctrEvents++
@@ -623,9 +626,10 @@ func (r *Runtime) dropPod(p *podState) {
 //
 // While it terminates the pod's reported status does not change (no
 // event): its phase and conditions stay, Ready included, until a
-// container exits by itself. The fake's containers do not react to
-// SIGTERM, so a container that would run on is killed at the end of the
-// grace period (exit code 137). Before the Deleted event the pod is
+// container exits. A container whose behaviour has a StopAfter exits 0
+// that long after the request (it handled SIGTERM); one without ignores
+// SIGTERM and, if it would run on, is killed at the end of the grace
+// period (exit code 137). Before the Deleted event the pod is
 // reported in a terminal phase, Failed unless every container exited 0,
 // as the kubelet does (see terminalBeforeDelete). A second DeletePod with
 // a shorter grace shortens it; a longer one changes nothing.
@@ -673,8 +677,30 @@ func (r *Runtime) DeletePod(ctx context.Context, namespace, name string, grace t
 	}
 	p.deleteAt = now.Add(grace)
 	p.deleteTimer = r.clock.AfterFunc(grace, func() { r.graceOver(p) })
+	r.askStop(p)
 	r.logInfo("pod terminating", "pod", p.key, "grace", grace)
 	return nil
+}
+
+// askStop asks the running containers of p to stop (SIGTERM): those with
+// a StopAfter exit 0 that long after, unless their run ends earlier by
+// itself; the others run on until they are killed.
+func (r *Runtime) askStop(p *podState) {
+	now := r.clock.Now()
+	for _, c := range p.all {
+		if !c.running || c.b.StopAfter == nil {
+			continue
+		}
+		d := *c.b.StopAfter
+		if !c.exitAt.IsZero() && !now.Add(d).Before(c.exitAt) {
+			continue
+		}
+		if c.timer != nil {
+			c.timer.Stop()
+		}
+		c.exitCode, c.exitReason, c.exitAt = 0, ReasonCompleted, now.Add(d)
+		c.timer = r.after(c, d, (*Runtime).exitPlanned)
+	}
 }
 
 // stopPodTimers stops the pod's own timers (deletion, deadline, kill).
@@ -711,6 +737,7 @@ func (r *Runtime) deadlinePassed(p *podState) {
 	r.logInfo("pod past its active deadline", "pod", p.key)
 	if p.anyRunning() {
 		p.killTimer = r.clock.AfterFunc(p.grace, func() { r.killPastDeadline(p) })
+		r.askStop(p)
 	}
 	r.update(p)
 }

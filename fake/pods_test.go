@@ -412,3 +412,52 @@ func TestInitContainers(t *testing.T) {
 		t.Fatalf("failed init, Always: %s %+v", p.Status.Phase, p.Status.InitContainerStatuses[1])
 	}
 }
+
+// TestStopAfter: a container with StopAfter (here by annotation) handles
+// SIGTERM: it exits 0 that long after its pod is deleted, and the pod,
+// Succeeded, is gone then; a run that would end sooner ends as planned.
+// A bad value is refused, naming the annotation.
+func TestStopAfter(t *testing.T) {
+	h := newHarness(t, Config{Behaviors: []Behavior{{Match: Match{PodName: "soon"}, RunFor: dur(12 * time.Second), ExitCode: 3, StopAfter: dur(5 * time.Second)}}})
+	ctx := context.Background()
+	h.create(newPod("web", workload.RestartPolicyAlways, map[string]string{AnnotationStopAfter: "2s"}))
+	h.create(newPod("soon", workload.RestartPolicyAlways, nil))
+	h.at(10 * time.Second)
+	w, err := h.r.Watch(ctx, 0)
+	h.must(err)
+	defer w.Stop()
+	h.must(h.r.DeletePod(ctx, "default", "web", 30*time.Second))
+	h.must(h.r.DeletePod(ctx, "default", "soon", 30*time.Second))
+	h.at(12*time.Second - 1)
+	if h.gone("web") || h.gone("soon") {
+		t.Fatal("a pod went before its container stopped")
+	}
+	h.at(12 * time.Second)
+	if !h.gone("web") || !h.gone("soon") {
+		t.Fatalf("web gone %v, soon gone %v at 12 s: want both gone", h.gone("web"), h.gone("soon"))
+	}
+	last := map[string]*workload.Pod{}
+	for _, ev := range drain(w) {
+		if ev.Type == workload.Modified {
+			p := ev.Object.(*workload.Pod)
+			last[p.Name] = p
+		}
+	}
+	for name, want := range map[string]struct {
+		phase string
+		code  int32
+	}{"web": {workload.PodSucceeded, 0}, "soon": {workload.PodFailed, 3}} {
+		p := last[name]
+		if p == nil {
+			t.Fatalf("%s: no terminal report before it went", name)
+		}
+		ts := p.Status.ContainerStatuses[0].State.Terminated
+		if p.Status.Phase != want.phase || ts == nil || ts.ExitCode != want.code || !ts.FinishedAt.Equal(t0.Add(12*time.Second)) {
+			t.Errorf("%s: phase %s, terminated %+v; want %s, exit %d at 12 s", name, p.Status.Phase, ts, want.phase, want.code)
+		}
+	}
+	err = h.r.CreatePod(ctx, newPod("bad", "", map[string]string{AnnotationStopAfter: "soon"}))
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), AnnotationStopAfter) {
+		t.Errorf("bad stop-after: %v, want ErrInvalid naming %s", err, AnnotationStopAfter)
+	}
+}
