@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/go-kit/kit v0.13.0
+	github.com/go-kit/log v0.2.0
 	github.com/orchestra-go/orchestra v0.0.0
 	google.golang.org/grpc v1.85.0
 )
@@ -11,7 +12,6 @@ require (
 require (
 	github.com/benbjohnson/clock v1.3.5 // indirect
 	github.com/fxamacker/cbor/v2 v2.9.1 // indirect
-	github.com/go-kit/log v0.2.0 // indirect
 	github.com/go-logfmt/logfmt v0.5.1 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
 	github.com/robfig/cron/v3 v3.0.1 // indirect
