@@ -116,6 +116,11 @@ type eventEntry struct {
 	hash uint64
 	ev   *workload.Event
 	next *eventEntry // another key with the same hash
+	// count and last are the event's count and lastTimestamp, kept here
+	// (set in the copies Events returns) so that counting a repeat does
+	// not touch the Event.
+	count int32
+	last  workload.Time
 	// gen is the generation of the group in which the message was last
 	// counted.
 	gen uint64
@@ -242,8 +247,8 @@ func (r *Recorder) event(obj workload.Object, typ, reason string, msg eventMsg) 
 	}
 	if e != nil {
 		e.gen = a.gen
-		e.ev.Count++
-		e.ev.LastTimestamp = now
+		e.count++
+		e.last = now
 		return
 	}
 	s := msg.String()
@@ -256,8 +261,8 @@ func (r *Recorder) combine(ak aggKey, ah uint64, msg eventMsg, m *workload.Objec
 	k := eventKey{agg: ak, combined: true}
 	h := eventHash(ah, combinedHash)
 	if e := r.lookup(k, h); e != nil {
-		e.ev.Count++
-		e.ev.LastTimestamp = now
+		e.count++
+		e.last = now
 		e.latest, e.pending = msg, true
 		return
 	}
@@ -335,7 +340,7 @@ func (r *Recorder) recentGroup(k aggKey) *aggregate {
 
 // insert keeps ev under key k, which hashes to h, as the newest event.
 func (r *Recorder) insert(k eventKey, h uint64, ev *workload.Event) *eventEntry {
-	e := &eventEntry{key: k, hash: h, ev: ev, next: r.byHash[h]}
+	e := &eventEntry{key: k, hash: h, ev: ev, next: r.byHash[h], count: ev.Count, last: ev.LastTimestamp}
 	r.byHash[h] = e
 	r.push(e)
 	return e
@@ -453,6 +458,7 @@ func (r *Recorder) Events() []*workload.Event {
 			e.ev.Message, e.latest, e.pending = combinedPrefix+e.latest.String(), eventMsg{}, false
 		}
 		c := e.ev.DeepCopy()
+		c.Count, c.LastTimestamp = e.count, e.last
 		seqs[c] = i
 		out = append(out, c)
 	}
