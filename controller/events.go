@@ -91,6 +91,9 @@ type aggregate struct {
 	gen uint64
 	// dropped is set when the group is forgotten.
 	dropped bool
+	// one is the group's event counted last, to be found again without
+	// hashing (most groups hold one message: "Started container app").
+	one *eventEntry
 }
 
 // Kubernetes' event aggregator: from the aggregateMax-th distinct message
@@ -128,6 +131,8 @@ type eventEntry struct {
 	// it, when pending: ev.Message does not show it yet (set by Events).
 	latest  eventMsg
 	pending bool
+	// gone is set when the event is dropped (past Max).
+	gone bool
 }
 
 // eventMsg is a message in parts, a+b+c, so that a message made of a
@@ -233,7 +238,10 @@ func (r *Recorder) event(obj workload.Object, typ, reason string, msg eventMsg) 
 	a := r.group(ak, now.Time)
 	ah := a.hash
 	h := eventHash(ah, mh)
-	e := r.lookupMsg(ak, msg, h)
+	e := a.one
+	if e == nil || e.gone || e.key.combined || !msg.is(e.key.message) {
+		e = r.lookupMsg(ak, msg, h)
+	}
 	if e == nil || e.gen != a.gen {
 		// A message new to the group: from the aggregateMax-th on, it is
 		// combined (client-go then forgets one message of the group, so
@@ -249,11 +257,13 @@ func (r *Recorder) event(obj workload.Object, typ, reason string, msg eventMsg) 
 		e.gen = a.gen
 		e.count++
 		e.last = now
+		a.one = e
 		return
 	}
 	s := msg.String()
 	ev := r.newEvent(m, obj.Kind(), typ, reason, s, now)
-	r.insert(eventKey{agg: ak, message: s}, h, ev).gen = a.gen
+	e = r.insert(eventKey{agg: ak, message: s}, h, ev)
+	e.gen, a.one = a.gen, e
 }
 
 // combine records msg in the group's combined event.
@@ -369,6 +379,7 @@ func (r *Recorder) push(e *eventEntry) {
 
 // unlink removes e from byHash.
 func (r *Recorder) unlink(e *eventEntry) {
+	e.gone = true
 	p := r.byHash[e.hash]
 	if p == e {
 		if e.next == nil {

@@ -268,3 +268,27 @@ func TestRecorderHashCollisions(t *testing.T) {
 		t.Fatalf("events %s, want 2,3,4", got)
 	}
 }
+
+// TestRecorderRepeatAfterEviction: an event dropped past Max and recorded
+// again is a new event with count 1, not a count bump of the dropped one
+// (the group remembers the event it counted last).
+func TestRecorderRepeatAfterEviction(t *testing.T) {
+	c := vtime.NewVirtual(harnessStart)
+	r := NewRecorder(store.New(store.Config{Clock: c}), c, nil)
+	r.Max = 2
+	pod := func(name string) *workload.Pod {
+		return &workload.Pod{ObjectMeta: workload.ObjectMeta{Name: name, Namespace: "default", UID: "u-" + name}}
+	}
+	r.Event(pod("a"), workload.EventTypeNormal, "Started", "Started container app")
+	r.Event(pod("a"), workload.EventTypeNormal, "Started", "Started container app")
+	r.Event(pod("b"), workload.EventTypeNormal, "Started", "Started container app")
+	r.Event(pod("c"), workload.EventTypeNormal, "Started", "Started container app") // drops a's
+	r.Event(pod("a"), workload.EventTypeNormal, "Started", "Started container app")
+	got := map[string]int32{}
+	for _, e := range r.Events() {
+		got[e.InvolvedObject.Name] = e.Count
+	}
+	if len(got) != 2 || got["c"] != 1 || got["a"] != 1 {
+		t.Fatalf("kept %v, want c and a new a, each counted once", got)
+	}
+}
