@@ -460,7 +460,7 @@ func (p *parser) objects(n *yaml.Node, where string) ([]workload.Object, []strin
 func (p *parser) behavior(n *yaml.Node, where string) (fake.Behavior, error) {
 	var b fake.Behavior
 	f, err := p.fields(n, where, "match", "startDelay", "runFor", "exitCode", "exitCodes", "failFirst",
-		"failExitCode", "readyAfter", "crashAfter", "neverReady")
+		"failExitCode", "readyAfter", "crashAfter", "neverReady", "stopAfter")
 	if err != nil {
 		return b, err
 	}
@@ -508,6 +508,13 @@ func (p *parser) behavior(n *yaml.Node, where string) (fake.Behavior, error) {
 			return b, err
 		}
 		b.RunFor = &d
+	}
+	if v := f["stopAfter"]; v != nil {
+		d, err := p.duration(v, where+".stopAfter")
+		if err != nil {
+			return b, err
+		}
+		b.StopAfter = &d
 	}
 	for _, k := range []string{"exitCode", "failExitCode", "failFirst"} {
 		if v := f[k]; v != nil {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
@@ -215,5 +216,44 @@ steps:
 	}
 	if nodes[0] != 2 || nodes[1] != 2 {
 		t.Fatalf("nodes after each play: %v, want 2 and 2 (the addNode step played both times)", nodes)
+	}
+}
+
+// TestBehaviorStopAfter: a behaviour's stopAfter (orchestra's extension)
+// makes a deleted pod's container exit 0 that long after SIGTERM, so the
+// pod goes then instead of at the end of its grace period.
+func TestBehaviorStopAfter(t *testing.T) {
+	src := `
+run: 5m
+nodes: [{name: a}]
+behaviors:
+  - match: {podName: "quick"}
+    stopAfter: 2s
+objects:
+  - {apiVersion: v1, kind: Pod, metadata: {name: quick, labels: {app: x}}, spec: {containers: [{name: c, image: i}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: slow, labels: {app: x}}, spec: {containers: [{name: c, image: i}]}}
+steps:
+  - at: 1m
+    deletePods: {selector: "app=x", gracePeriod: 30s}
+`
+	s, err := scenario.Parse([]byte(src), "stop.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := scenario.Play(s, scenario.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := map[string]time.Duration{}
+	for _, c := range res.Timeline {
+		if c.Change == "deleted" {
+			gone[c.Object] = c.Time.Sub(res.Start)
+		}
+	}
+	if gone["Pod/default/quick"] != time.Minute+2*time.Second || gone["Pod/default/slow"] != time.Minute+30*time.Second {
+		t.Fatalf("pods deleted at %v, want quick at 1m2s and slow at 1m30s", gone)
+	}
+	if _, err := scenario.Parse([]byte("behaviors:\n  - stopAfter: soon\n"), "b.yaml"); err == nil || !strings.Contains(err.Error(), ":2: behaviors[0].stopAfter: bad duration") {
+		t.Fatalf("bad stopAfter: %v", err)
 	}
 }
