@@ -665,12 +665,7 @@ func (r *Runtime) DeletePod(ctx context.Context, namespace, name string, grace t
 		return nil
 	}
 	p.terminating = true
-	for _, c := range p.all {
-		if !c.running {
-			c.stopTimers()
-			c.stopped = true
-		}
-	}
+	r.stopWaiting(p)
 	if !p.anyRunning() {
 		r.removePod(p)
 		return nil
@@ -680,6 +675,17 @@ func (r *Runtime) DeletePod(ctx context.Context, namespace, name string, grace t
 	r.askStop(p)
 	r.logInfo("pod terminating", "pod", p.key, "grace", grace)
 	return nil
+}
+
+// stopWaiting makes the containers of p that wait to start or restart
+// never run again: the pod is stopping.
+func (r *Runtime) stopWaiting(p *podState) {
+	for _, c := range p.all {
+		if !c.running {
+			c.stopTimers()
+			c.stopped = true
+		}
+	}
 }
 
 // askStop asks the running containers of p to stop (SIGTERM): those with
@@ -728,12 +734,7 @@ func (r *Runtime) deadlinePassed(p *podState) {
 	}
 	p.pastDeadline = true
 	p.status.Reason, p.status.Message = ReasonDeadlineExceeded, MessageDeadlineExceeded
-	for _, c := range p.all {
-		if !c.running {
-			c.stopTimers()
-			c.stopped = true
-		}
-	}
+	r.stopWaiting(p)
 	r.logInfo("pod past its active deadline", "pod", p.key)
 	if p.anyRunning() {
 		p.killTimer = r.clock.AfterFunc(p.grace, func() { r.killPastDeadline(p) })

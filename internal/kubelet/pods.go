@@ -531,14 +531,7 @@ func (k *Kubelet) DeletePod(ctx context.Context, namespace, name string, grace t
 	}
 	if !p.terminating {
 		p.terminating = true
-		for _, c := range p.all {
-			if c.running {
-				c.h.Stop()
-			} else {
-				c.stopTimers()
-				c.stopped = true
-			}
-		}
+		k.askStop(p)
 		if !p.anyRunning() {
 			k.update(p) // reports it terminal, then removes it
 			return nil
@@ -604,6 +597,19 @@ func terminalBeforeDelete(p *podState) {
 	}
 }
 
+// askStop asks the running containers of p to stop (SIGTERM) and makes
+// those waiting to start or restart never run again. Caller holds mu.
+func (k *Kubelet) askStop(p *podState) {
+	for _, c := range p.all {
+		if c.running {
+			c.h.Stop()
+		} else {
+			c.stopTimers()
+			c.stopped = true
+		}
+	}
+}
+
 // deadlinePassed fails a pod that has been active for its
 // activeDeadlineSeconds, as the kubelet's active deadline handler: phase
 // Failed with reason DeadlineExceeded; containers waiting to start or
@@ -616,14 +622,7 @@ func (k *Kubelet) deadlinePassed(p *podState) {
 	}
 	p.pastDeadline = true
 	p.status.Reason, p.status.Message = ReasonDeadlineExceeded, MessageDeadlineExceeded
-	for _, c := range p.all {
-		if c.running {
-			c.h.Stop()
-		} else {
-			c.stopTimers()
-			c.stopped = true
-		}
-	}
+	k.askStop(p)
 	k.logInfo("pod past its active deadline", "pod", p.key)
 	if p.anyRunning() {
 		p.killTimer = k.after(p.grace, func() {

@@ -284,6 +284,13 @@ func (q *Queue) Done(key string) {
 	if it == nil || !it.processing {
 		return
 	}
+	q.endProcessing(key, it)
+	q.release(key, it)
+}
+
+// endProcessing ends the processing of key: a key added meanwhile (dirty)
+// is queued again, unless the queue is shut down. Caller holds mu.
+func (q *Queue) endProcessing(key string, it *item) {
 	it.processing = false
 	if it.dirty {
 		if q.shutDown {
@@ -292,7 +299,6 @@ func (q *Queue) Done(key string) {
 			q.push(key)
 		}
 	}
-	q.release(key, it)
 }
 
 // Finish is Forget, Done and, when requeueAfter > 0, AddAfter of key, in
@@ -304,14 +310,7 @@ func (q *Queue) Finish(key string, requeueAfter time.Duration) {
 	if it != nil {
 		it.failures = 0
 		if it.processing {
-			it.processing = false
-			if it.dirty {
-				if q.shutDown {
-					it.dirty = false
-				} else {
-					q.push(key)
-				}
-			}
+			q.endProcessing(key, it)
 		}
 	}
 	if requeueAfter > 0 && !q.shutDown {
