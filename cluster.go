@@ -186,7 +186,10 @@ var (
 // name: the applied spec, labels and annotations replace the stored ones
 // (the status is kept). obj is defaulted and validated first; an invalid
 // object changes nothing and the error (wrapping workload.ErrInvalid)
-// names every bad field. It returns the stored object.
+// names every bad field. A Service whose type changes loses the fields of
+// its old type that it keeps unchanged (node ports, clusterIP,
+// externalTrafficPolicy), as the API server clears them
+// (service.DropTypeDependentFields). It returns the stored object.
 func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
 	if c.isClosed() {
 		return nil, fmt.Errorf("orchestra: apply: %w", ErrClosed)
@@ -201,6 +204,7 @@ func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
 		workload.CopyStatus(obj, fresh)
 	}
 	workload.Default(obj)
+	c.dropServiceFields(obj)
 	if err := workload.Validate(obj); err != nil {
 		return nil, err
 	}

@@ -56,6 +56,19 @@ func keepServiceFields(obj, old workload.Object) {
 	}
 }
 
+// dropServiceFields clears what an applied Service that changes the
+// stored one's type keeps over from the old type (see
+// service.DropTypeDependentFields), before it is validated.
+func (c *Cluster) dropServiceFields(obj workload.Object) {
+	s, ok := obj.(*workload.Service)
+	if !ok || s.Name == "" {
+		return
+	}
+	if old, err := c.store.Peek("Service", s.Namespace, s.Name); err == nil {
+		service.DropTypeDependentFields(s, old.(*workload.Service))
+	}
+}
+
 // closeServices stops the proxy, if any.
 func (c *Cluster) closeServices() {
 	if c.services != nil {

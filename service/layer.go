@@ -207,6 +207,48 @@ func KeepAllocated(svc, old *workload.Service) {
 	}
 }
 
+// DropTypeDependentFields clears what an update of old to svc that
+// changes the Service's type leaves over from the old type, as the API
+// server's dropTypeDependentFields (pkg/registry/core/service/strategy.go)
+// does before it validates: so that a Service read back, given a new type
+// and applied (kubectl edit) is accepted. Only fields the update kept as
+// they were are cleared: the clusterIP and clusterIPs when the new type is
+// ExternalName, every nodePort when the new type has none (and no port
+// asks for a node port old did not have), externalTrafficPolicy when the
+// new type is neither NodePort nor LoadBalancer. A field the update
+// changed is left for validation to judge. Call it before
+// workload.Validate.
+func DropTypeDependentFields(svc, old *workload.Service) {
+	if svc == nil || old == nil {
+		return
+	}
+	sp, op := &svc.Spec, &old.Spec
+	if op.Type != workload.ServiceTypeExternalName && sp.Type == workload.ServiceTypeExternalName &&
+		sp.ClusterIP == op.ClusterIP && slices.Equal(sp.ClusterIPs, op.ClusterIPs) {
+		sp.ClusterIP, sp.ClusterIPs = "", nil
+	}
+	if needsNodePorts(old) && !needsNodePorts(svc) {
+		had := map[int32]bool{}
+		for _, p := range op.Ports {
+			had[p.NodePort] = true
+		}
+		same := true
+		for _, p := range sp.Ports {
+			if p.NodePort != 0 && !had[p.NodePort] {
+				same = false
+			}
+		}
+		if same {
+			for i := range sp.Ports {
+				sp.Ports[i].NodePort = 0
+			}
+		}
+	}
+	if needsNodePorts(old) && !needsNodePorts(svc) && sp.ExternalTrafficPolicy == op.ExternalTrafficPolicy {
+		sp.ExternalTrafficPolicy = ""
+	}
+}
+
 // nodePortOfPort returns the node port of the first of ports whose port
 // number is port and that has one, or 0.
 func nodePortOfPort(ports []workload.ServicePort, port int32) int32 {
