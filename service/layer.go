@@ -349,6 +349,9 @@ func (l *Layer) allocate(svc, old *workload.Service) (got, drop allocation, err 
 		oldIP, _ = netip.ParseAddr(old.Spec.ClusterIP)
 	}
 	sp := &svc.Spec
+	if needsClusterIP(svc) && len(sp.ClusterIPs) > 1 {
+		return got, drop, invalid(svc, "spec.clusterIPs", sp.ClusterIPs, "this cluster is not configured for dual-stack services")
+	}
 	if needsClusterIP(svc) {
 		req := sp.ClusterIP
 		if req == "" && len(sp.ClusterIPs) > 0 {

@@ -894,6 +894,7 @@ func (v *validator) service(s *Service) {
 	case sp.ClusterIP != "" && !headless && net.ParseIP(sp.ClusterIP) == nil:
 		v.invalid("spec.clusterIP", sp.ClusterIP, "must be empty, 'None', or a valid IP address")
 	}
+	v.clusterIPs(sp, typ)
 	if headless && (typ == ServiceTypeNodePort || typ == ServiceTypeLoadBalancer) {
 		v.invalid("spec.clusterIP", sp.ClusterIP, "may not be 'None' for "+typ+" services")
 	}
@@ -968,6 +969,41 @@ func (v *validator) service(s *Service) {
 	}
 	if sp.InternalTrafficPolicy != nil {
 		v.oneOf("spec.internalTrafficPolicy", *sp.InternalTrafficPolicy, TrafficPolicyCluster, TrafficPolicyLocal)
+	}
+}
+
+// clusterIPs checks spec.clusterIPs against spec.clusterIP, as
+// ValidateServiceClusterIPsRelatedFields: its first value is clusterIP
+// (DefaultService sets it so when only clusterIP is given), it is empty
+// when clusterIP is, it holds valid IPs ('None' only as its one value) and
+// at most two; an ExternalName Service has none.
+func (v *validator) clusterIPs(sp *ServiceSpec, typ string) {
+	ips := sp.ClusterIPs
+	if typ == ServiceTypeExternalName {
+		if len(ips) > 0 && sp.ClusterIP == "" { // a clusterIP is refused already
+			v.forbidden("spec.clusterIPs", "may not be set for ExternalName services")
+		}
+		return
+	}
+	switch {
+	case sp.ClusterIP != "" && len(ips) > 0 && ips[0] != sp.ClusterIP:
+		v.invalid("spec.clusterIPs", ips, "first value must match `clusterIP`")
+	case sp.ClusterIP == "" && len(ips) > 0:
+		v.invalid("spec.clusterIPs", ips, "must be empty when `clusterIP` is not specified")
+	}
+	for i, ip := range ips {
+		if i == 0 && ip == ClusterIPNone {
+			if len(ips) > 1 {
+				v.invalid("spec.clusterIPs", ips, "'None' must be the first and only value")
+			}
+			continue
+		}
+		if net.ParseIP(ip) == nil {
+			v.invalid(index("spec.clusterIPs", i), ip, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)")
+		}
+	}
+	if len(ips) > 2 {
+		v.invalid("spec.clusterIPs", ips, "may only hold up to 2 values")
 	}
 }
 

@@ -72,3 +72,51 @@ spec: {type: NodePort, externalTrafficPolicy: Local, selector: {app: web}, ports
 		t.Errorf("web resolves to %v, %v; want its externalName", addrs, err)
 	}
 }
+
+// spec.clusterIPs follows spec.clusterIP: a create or update whose
+// clusterIPs disagree with its clusterIP, hold a bad address, hold more
+// than two, or a second one on this single-stack cluster, is refused
+// naming spec.clusterIPs, and changes nothing (an update used to store
+// clusterIP 10.96.0.30 with clusterIPs [10.96.0.31]). Kubernetes:
+// pkg/apis/core/validation/validation.go
+// ValidateServiceClusterIPsRelatedFields ("first value must match
+// `clusterIP`", "must be empty when `clusterIP` is not specified", "may
+// only hold up to 2 values"); pkg/registry/core/service/storage/alloc.go
+// ("this cluster is not configured for dual-stack services").
+func TestR8bSvcClusterIPsFollowClusterIP(t *testing.T) {
+	c := newCluster(t, "a")
+	for name, y := range map[string]string{
+		"mismatch":    `{apiVersion: v1, kind: Service, metadata: {name: two}, spec: {clusterIP: 10.96.0.10, clusterIPs: [10.96.0.20], ports: [{port: 80}]}}`,
+		"plural only": `{apiVersion: v1, kind: Service, metadata: {name: two}, spec: {clusterIPs: [10.96.0.21], ports: [{port: 80}]}}`,
+		"three":       `{apiVersion: v1, kind: Service, metadata: {name: two}, spec: {clusterIP: 10.96.0.22, clusterIPs: [10.96.0.22, "fd00::1", "fd00::2"], ports: [{port: 80}]}}`,
+		"bad ip":      `{apiVersion: v1, kind: Service, metadata: {name: two}, spec: {clusterIP: 10.96.0.25, clusterIPs: [10.96.0.25, banana], ports: [{port: 80}]}}`,
+		"dual stack":  `{apiVersion: v1, kind: Service, metadata: {name: two}, spec: {clusterIP: 10.96.0.26, clusterIPs: [10.96.0.26, "fd00::1"], ports: [{port: 80}]}}`,
+		"None plural": `{apiVersion: v1, kind: Service, metadata: {name: two}, spec: {clusterIPs: [None], ports: [{port: 80}]}}`,
+	} {
+		objs, _, err := workload.Decode([]byte(y), name+".yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Apply(objs[0])
+		if err == nil || !strings.Contains(err.Error(), "spec.clusterIPs") || !strings.Contains(err.Error(), "two") {
+			t.Errorf("%s: err %v, want one naming Service two and spec.clusterIPs", name, err)
+		}
+		if r3get(t, c, "Service", "default", "two") != nil {
+			t.Fatalf("%s: the refused Apply left Service two behind", name)
+		}
+		for _, ip := range []string{"10.96.0.10", "10.96.0.20", "10.96.0.21", "10.96.0.22", "10.96.0.25", "10.96.0.26"} {
+			if taken, _ := c.Services().Allocated(ip, 0); taken {
+				t.Fatalf("%s: the refused Apply left %s allocated", name, ip)
+			}
+		}
+	}
+	applyYAML(t, c, `{apiVersion: v1, kind: Service, metadata: {name: one}, spec: {clusterIP: 10.96.0.30, ports: [{port: 80}]}}`)
+	s := r8bsvc(t, c, "one")
+	s.Spec.ClusterIPs = []string{"10.96.0.31"}
+	if _, err := c.Apply(s); err == nil || !strings.Contains(err.Error(), "spec.clusterIPs") {
+		t.Errorf("update of clusterIPs alone: err %v, want one naming spec.clusterIPs", err)
+	}
+	if s := r8bsvc(t, c, "one"); s.Spec.ClusterIP != "10.96.0.30" || len(s.Spec.ClusterIPs) != 1 || s.Spec.ClusterIPs[0] != "10.96.0.30" {
+		t.Errorf("after the refused update: clusterIP %s, clusterIPs %q", s.Spec.ClusterIP, s.Spec.ClusterIPs)
+	}
+}
