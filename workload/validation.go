@@ -927,6 +927,9 @@ func (v *validator) service(s *Service) {
 		}
 		v.msgs(child(pp, "port"), port.Port, validation.IsValidPortNum(int(port.Port)))
 		v.protocol(child(pp, "protocol"), port.Protocol)
+		if port.AppProtocol != nil {
+			v.msgs(child(pp, "appProtocol"), *port.AppProtocol, validation.IsQualifiedName(*port.AppProtocol))
+		}
 		switch tp := port.TargetPort; {
 		case tp.Type == intstr.String && tp.StrVal != "":
 			v.msgs(child(pp, "targetPort"), tp.StrVal, validation.IsValidPortName(tp.StrVal))

@@ -120,3 +120,26 @@ func TestR8bSvcClusterIPsFollowClusterIP(t *testing.T) {
 		t.Errorf("after the refused update: clusterIP %s, clusterIPs %q", s.Spec.ClusterIP, s.Spec.ClusterIPs)
 	}
 }
+
+// A Service port's appProtocol is a qualified name ("http",
+// "kubernetes.io/h2c"); anything else is refused naming
+// spec.ports[i].appProtocol. Kubernetes: pkg/apis/core/validation
+// validateServicePort (ValidateQualifiedName of appProtocol).
+func TestR8bSvcAppProtocolValidated(t *testing.T) {
+	c := newCluster(t, "a")
+	objs, _, err := workload.Decode([]byte(`
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {ports: [{name: a, port: 80, appProtocol: kubernetes.io/h2c}, {name: b, port: 81, appProtocol: "not valid!"}]}`), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Apply(objs[0])
+	if err == nil || !strings.Contains(err.Error(), "spec.ports[1].appProtocol") || strings.Contains(err.Error(), "spec.ports[0]") {
+		t.Fatalf("err %v, want one naming spec.ports[1].appProtocol only", err)
+	}
+	if r3get(t, c, "Service", "default", "web") != nil {
+		t.Fatal("the refused Apply left Service web behind")
+	}
+}
