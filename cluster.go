@@ -292,6 +292,7 @@ func keepSystemFields(obj, old workload.Object) {
 				}
 			}
 		}
+		workload.JobLabelsFromTemplate(o)
 	}
 }
 

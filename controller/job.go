@@ -57,7 +57,9 @@ type jobController struct {
 //     and adds batch.kubernetes.io/controller-uid,
 //     batch.kubernetes.io/job-name, controller-uid and job-name to the pod
 //     template (Kubernetes' API server does this on create; here the
-//     controller does it with one Update). Pods belong to the Job by their
+//     controller does it with one Update); a Job without labels gets its
+//     template's, generated ones included, as the API server's defaulting
+//     shows them (a CronJob's Jobs get their pod template's). Pods belong to the Job by their
 //     controller reference, claimed as Kubernetes' ClaimPods does: a pod
 //     whose labels stop matching the selector is released (its owner
 //     reference removed), and a Job with manualSelector adopts the pods
@@ -373,35 +375,38 @@ func (c *jobController) claim(job *workload.Job, own []*workload.Pod) (bool, err
 }
 
 // ensureSelector sets the generated selector and labels once, unless
-// spec.manualSelector is true.
+// spec.manualSelector is true, and gives a Job without labels its
+// template's (see jobLabelsFromTemplate).
 func (c *jobController) ensureSelector(job *workload.Job) (*workload.Job, error) {
-	if job.Spec.ManualSelector != nil && *job.Spec.ManualSelector {
-		if job.Spec.Selector == nil {
-			err := fmt.Errorf("spec.selector: required when spec.manualSelector is true")
-			c.deps.Events.Eventf(job, workload.EventTypeWarning, "InvalidJob", "%v", err)
-			return nil, fmt.Errorf("job %s: %w: %w", workload.Key(job), err, ErrPermanent)
-		}
-		return job, nil
-	}
+	manual := job.Spec.ManualSelector != nil && *job.Spec.ManualSelector
 	want := map[string]string{workload.ControllerUIDLabel: job.UID}
-	if sel := job.Spec.Selector; sel != nil {
-		if len(sel.MatchExpressions) == 0 && reflect.DeepEqual(sel.MatchLabels, want) {
-			return job, nil
-		}
+	switch sel := job.Spec.Selector; {
+	case manual && sel == nil:
+		err := fmt.Errorf("spec.selector: required when spec.manualSelector is true")
+		c.deps.Events.Eventf(job, workload.EventTypeWarning, "InvalidJob", "%v", err)
+		return nil, fmt.Errorf("job %s: %w: %w", workload.Key(job), err, ErrPermanent)
+	case !manual && sel != nil && (len(sel.MatchExpressions) != 0 || !reflect.DeepEqual(sel.MatchLabels, want)):
 		err := fmt.Errorf("spec.selector: set without spec.manualSelector true (the controller generates it)")
 		c.deps.Events.Eventf(job, workload.EventTypeWarning, "InvalidJob", "%v", err)
 		return nil, fmt.Errorf("job %s: %w: %w", workload.Key(job), err, ErrPermanent)
 	}
-	j := job.DeepCopy()
-	j.Spec.Selector = &workload.LabelSelector{MatchLabels: want}
-	if j.Spec.Template.Labels == nil {
-		j.Spec.Template.Labels = map[string]string{}
+	generate := !manual && job.Spec.Selector == nil
+	if !generate && (len(job.Labels) > 0 || len(job.Spec.Template.Labels) == 0) {
+		return job, nil
 	}
-	l := j.Spec.Template.Labels
-	l[workload.ControllerUIDLabel] = job.UID
-	l[workload.JobNameLabel] = job.Name
-	l[workload.LegacyControllerUIDLabel] = job.UID
-	l[workload.LegacyJobNameLabel] = job.Name
+	j := job.DeepCopy()
+	if generate {
+		j.Spec.Selector = &workload.LabelSelector{MatchLabels: want}
+		if j.Spec.Template.Labels == nil {
+			j.Spec.Template.Labels = map[string]string{}
+		}
+		l := j.Spec.Template.Labels
+		l[workload.ControllerUIDLabel] = job.UID
+		l[workload.JobNameLabel] = job.Name
+		l[workload.LegacyControllerUIDLabel] = job.UID
+		l[workload.LegacyJobNameLabel] = job.Name
+	}
+	workload.JobLabelsFromTemplate(j)
 	out, err := c.deps.Store.Update(j)
 	if err != nil {
 		return nil, fmt.Errorf("job %s: setting spec.selector: %w", workload.Key(job), err)

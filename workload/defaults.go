@@ -463,7 +463,18 @@ func DefaultJob(j *Job) {
 		return
 	}
 	DefaultJobSpec(&j.Spec)
-	if len(j.Labels) == 0 && j.Spec.Template.Labels != nil {
+	JobLabelsFromTemplate(j)
+}
+
+// JobLabelsFromTemplate gives a Job without labels a copy of its pod
+// template's, as SetDefaults_Job does. Kubernetes' API server defaults an
+// object whenever it decodes one, from storage too, so a Job created without
+// labels shows its template's labels as they are after the selector was
+// generated (job-name and controller-uid among them); the Job controller
+// calls this once it has generated them, and a CronJob's Jobs get their pod
+// template's labels this way.
+func JobLabelsFromTemplate(j *Job) {
+	if len(j.Labels) == 0 && len(j.Spec.Template.Labels) > 0 {
 		j.Labels = copyMap(j.Spec.Template.Labels)
 	}
 }

@@ -1,0 +1,82 @@
+package breakit_test
+
+import (
+	"maps"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// A Job with no labels of its own carries its pod template's labels, as
+// batch/v1 SetDefaults_Job sets them ("if len(obj.Labels) == 0 { obj.Labels
+// = obj.Spec.Template.Labels }"). The API server defaults every object it
+// decodes, from a request and from storage, so the labels it shows are the
+// template's as they are after the selector was generated: a Job with no
+// labels anywhere shows job-name and controller-uid (`kubectl get job pi -o
+// yaml`), and a CronJob's Job, which the controller creates with the
+// jobTemplate's labels only, gets the labels of its pod template (`kubectl
+// get jobs -l app=backup` lists them). A Job's own labels are left alone.
+// Source: pkg/apis/batch/v1/defaults.go SetDefaults_Job;
+// pkg/controller/cronjob/utils.go getJobFromTemplate2 (Labels: the
+// jobTemplate's).
+func TestR8JobLabelsDefaultFromTemplate(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, jobYAML("plain", "", neverPod, ""))
+	applyYAML(t, c, `
+apiVersion: batch/v1
+kind: Job
+metadata: {name: own, labels: {team: a}}
+spec:
+  template:
+    metadata: {labels: {app: own}}
+    spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}`)
+	applyYAML(t, c, `
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: backup}
+spec:
+  schedule: "* * * * *"
+  jobTemplate:
+    spec:
+      template:
+        metadata: {labels: {app: backup}}
+        spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}`)
+	advance(t, c, 61*time.Second)
+
+	plain := getJob(t, c, "plain")
+	want := map[string]string{
+		workload.ControllerUIDLabel: plain.UID, workload.JobNameLabel: "plain",
+		workload.LegacyControllerUIDLabel: plain.UID, workload.LegacyJobNameLabel: "plain",
+	}
+	if !maps.Equal(plain.Labels, want) {
+		t.Errorf("Job plain labels %v, want its template's %v", plain.Labels, want)
+	}
+	if own := getJob(t, c, "own"); !maps.Equal(own.Labels, map[string]string{"team": "a"}) {
+		t.Errorf("Job own labels %v, want its own {team: a}", own.Labels)
+	}
+	jobs, err := c.List("Job", "default", "app=backup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != 1 {
+		var all []string
+		objs, _ := c.List("Job", "default", "")
+		for _, o := range objs {
+			all = append(all, o.GetObjectMeta().Name+":"+labelString(o.GetObjectMeta().Labels))
+		}
+		t.Errorf("Jobs labelled app=backup: %d, want the CronJob's one; Jobs %v", len(jobs), all)
+	}
+
+	// Applying the manifest again keeps the labels.
+	applyYAML(t, c, jobYAML("plain", "", neverPod, ""))
+	if got := getJob(t, c, "plain").Labels; !maps.Equal(got, want) {
+		t.Errorf("after re-apply: Job plain labels %v, want %v", got, want)
+	}
+}
+
+func labelString(m map[string]string) string {
+	return labels.Set(m).String()
+}
