@@ -7,8 +7,11 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/orchestra-go/orchestra/store"
 	"github.com/orchestra-go/orchestra/workload"
@@ -26,7 +29,8 @@ type Config struct {
 	// empty).
 	NodePortRange string
 	// ClusterDomain is the DNS domain of the resolver ("cluster.local"
-	// when empty).
+	// when empty), a DNS subdomain; it is used in lower case and without
+	// a trailing dot, as DNS compares names case-insensitively.
 	ClusterDomain string
 	// Proxy, when not nil, runs the userspace TCP proxy: only for
 	// runtimes whose pods have real, dialable addresses (never the fake).
@@ -90,13 +94,20 @@ func NewLayer(cfg Config, d LayerDeps) (*Layer, error) {
 		}
 	}
 	ports, _ := NewPortAllocator(pr)
+	// DNS names are case-insensitive and the domain may be written fully
+	// qualified ("Cluster.Local."): the resolver compares lower-case names
+	// without the root's dot.
+	domain := strings.ToLower(strings.TrimSuffix(cfg.ClusterDomain, "."))
+	if domain == "" {
+		domain = DefaultClusterDomain
+	}
+	if msgs := validation.IsDNS1123Subdomain(domain); len(msgs) > 0 {
+		return nil, fmt.Errorf("service: Config.ClusterDomain %q: %s: %w", cfg.ClusterDomain, strings.Join(msgs, "; "), workload.ErrInvalid)
+	}
 	l := &Layer{
-		cfg: cfg, domain: cfg.ClusterDomain, store: d.Store, clock: d.Clock, logger: d.Logger, seed: uint64(d.Seed),
+		cfg: cfg, domain: domain, store: d.Store, clock: d.Clock, logger: d.Logger, seed: uint64(d.Seed),
 		ips: ips, ports: ports, ipOwner: map[netip.Addr]string{}, portOwner: map[int32]string{},
 		svcs: map[string]*svcPickers{},
-	}
-	if l.domain == "" {
-		l.domain = DefaultClusterDomain
 	}
 	if l.clock == nil {
 		l.clock = realClock{}
