@@ -25,6 +25,9 @@ import (
 //     a ready endpoint without a hostname answers to its address with
 //     dashes ("10-244-0-2.<svc>.<ns>.svc.<domain>"), the name LookupSRV
 //     gives it.
+//   - <a-b-c-d>.<ns>.pod.<domain>: the address a.b.c.d, when a pod of
+//     namespace ns that has not finished has it (CoreDNS's "pods
+//     verified"; kubeadm's default "pods insecure" answers any address).
 //   - _<port>._<proto>.<svc>.<ns>.svc.<domain> (LookupSRV): the named
 //     port: the Service's name and port, or for a headless Service one
 //     target per ready endpoint ("<hostname or dashed IP>.<svc>.<ns>.svc.
@@ -122,6 +125,9 @@ func (r *Resolver) service(name, ns string) (*workload.Service, error) {
 }
 
 func (r *Resolver) host(fq string) ([]string, error) {
+	if rest, ok := strings.CutSuffix(fq, ".pod."+r.l.domain); ok {
+		return r.podHost(fq, rest)
+	}
 	parts := r.split(fq)
 	switch len(parts) {
 	case 2:
@@ -175,6 +181,44 @@ func (r *Resolver) host(fq string) ([]string, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("%w: %s", ErrNotFound, fq)
+}
+
+// podHost answers "<dashed IP>.<ns>.pod.<domain>" (rest is the part
+// before ".pod.<domain>") with the IP, when a pod of the namespace that
+// has not finished has it, as CoreDNS's "pods verified".
+func (r *Resolver) podHost(fq, rest string) ([]string, error) {
+	label, ns, ok := strings.Cut(rest, ".")
+	if !ok || ns == "" || strings.Contains(ns, ".") {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, fq)
+	}
+	ip, err := netip.ParseAddr(strings.ReplaceAll(label, "-", "."))
+	if err != nil {
+		if ip, err = netip.ParseAddr(strings.ReplaceAll(label, "-", ":")); err != nil {
+			return nil, fmt.Errorf("%w: %s", ErrNotFound, fq)
+		}
+	}
+	for _, o := range r.l.store.List("Pod", ns, nil) {
+		p := o.(*workload.Pod)
+		if p.Status.Phase == workload.PodSucceeded || p.Status.Phase == workload.PodFailed {
+			continue
+		}
+		if podHasIP(p, ip) {
+			return []string{ip.String()}, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %s (no pod in namespace %s has address %s)", ErrNotFound, fq, ns, ip)
+}
+
+func podHasIP(p *workload.Pod, ip netip.Addr) bool {
+	if a, err := netip.ParseAddr(p.Status.PodIP); err == nil && a == ip {
+		return true
+	}
+	for _, x := range p.Status.PodIPs {
+		if a, err := netip.ParseAddr(x.IP); err == nil && a == ip {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Resolver) srv(fq string) ([]SRV, error) {

@@ -77,3 +77,44 @@ spec: {clusterIP: 10.96.0.80, selector: {app: db}, ports: [{name: http, port: 80
 		}
 	}
 }
+
+// A pod answers to its address with dashes under its namespace's pod
+// subdomain: "10-244-0-2.default.pod.cluster.local" (and "10-244-0-2.
+// default.pod" from the search list) resolve to 10.244.0.2 while a pod of
+// that namespace has it; another namespace, or no such pod, is not found.
+// Kubernetes: docs "DNS for Services and Pods" (Pods: A/AAAA records,
+// pod-ip-address.my-namespace.pod.cluster-domain.example); CoreDNS's
+// kubernetes plugin "pods verified".
+func TestR8bDNSPodARecords(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: shop}
+spec: {containers: [{name: c, image: x}]}`)
+	advance(t, c, time.Minute)
+	ps, err := c.Pods("shop", "")
+	if err != nil || len(ps) != 1 || ps[0].Status.PodIP == "" {
+		t.Fatalf("pods %v, %v: want one with an address", ps, err)
+	}
+	ip := ps[0].Status.PodIP
+	name := strings.ReplaceAll(ip, ".", "-")
+	r := c.Resolver()
+	for _, n := range []string{name + ".shop.pod.cluster.local", name + ".shop.pod.cluster.local.", name + ".shop.pod", strings.ToUpper(name + ".SHOP.POD.cluster.local")} {
+		if a, err := r.LookupHost("default", n); err != nil || len(a) != 1 || a[0] != ip {
+			t.Errorf("LookupHost(%q) = %v, %v; want [%s]", n, a, err, ip)
+		}
+	}
+	for _, n := range []string{name + ".default.pod.cluster.local", "10-244-99-99.shop.pod.cluster.local", "banana.shop.pod.cluster.local"} {
+		if a, err := r.LookupHost("default", n); !errors.Is(err, service.ErrNotFound) {
+			t.Errorf("LookupHost(%q) = %v, %v; want ErrNotFound", n, a, err)
+		}
+	}
+	if err := c.Delete("Pod", "shop", "p", ""); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Minute)
+	if a, err := r.LookupHost("default", name+".shop.pod.cluster.local"); !errors.Is(err, service.ErrNotFound) {
+		t.Errorf("after the pod is gone: %v, %v; want ErrNotFound", a, err)
+	}
+}
