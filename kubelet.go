@@ -508,8 +508,8 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 		}
 		return controller.Result{}, nil
 	}
-	// The stored pod itself: a runtime neither changes nor keeps it
-	// (workload.Runtime), so no copy is needed.
+	// The stored pod itself: a runtime never changes it and may keep it
+	// (workload.Runtime), and stored pods are never changed: no copy.
 	err = k.c.rt.CreatePod(ctx, p)
 	switch {
 	case err == nil, errors.Is(err, workload.ErrPodExists):

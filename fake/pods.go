@@ -97,7 +97,10 @@ var (
 
 // CreatePod starts pod on the node spec.nodeName names. The pod's metadata
 // is kept as given (resourceVersion aside, which is the runtime's); its
-// status is the runtime's. Watchers see an Added event with phase Pending,
+// status is the runtime's. As workload.Runtime allows, the runtime keeps
+// the pod's metadata and spec without a copy (it shares their maps, lists
+// and pointers, and never changes them): the caller must not change them
+// afterwards. Watchers see an Added event with phase Pending,
 // then the containers run as the behaviour rules and annotations say.
 //
 // It fails with an error wrapping workload.ErrNodeNotFound (no such node),
@@ -201,7 +204,12 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	st.Phase = podstatus.Phase(p.restartPolicy, st.InitContainerStatuses, st.ContainerStatuses)
 	podstatus.Conditions(st, now)
 
-	obj := in.DeepCopy()
+	// The snapshot shares the caller's metadata and spec (their maps,
+	// lists and pointers): workload.Runtime lets a runtime keep the pod
+	// it is given, which nobody changes, and the fake never changes a
+	// snapshot. Only the scalar fields set here are its own.
+	obj := new(workload.Pod)
+	obj.ObjectMeta, obj.Spec = in.ObjectMeta, in.Spec
 	obj.APIVersion, obj.TypeMeta.Kind = "v1", "Pod"
 	obj.Namespace = ns
 	if obj.UID == "" {

@@ -2,6 +2,7 @@ package fake
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -79,5 +80,41 @@ func TestSnapshotsNeverChange(t *testing.T) {
 		if d := cmp.Diff(s.copy, s.got); d != "" {
 			t.Fatalf("report %d (%s) changed after it was reported (-then +now):\n%s", i, s.got.Name, d)
 		}
+	}
+}
+
+// TestCreatePodSharesMetadataAndSpec: the runtime keeps the pod it is
+// given without a copy (workload.Runtime lets it): every snapshot shares
+// the input's metadata and spec memory, and the input is left as it was.
+func TestCreatePodSharesMetadataAndSpec(t *testing.T) {
+	h := newHarness(t, Config{Behaviors: []Behavior{{RunFor: dur(time.Second)}}})
+	w, err := h.r.Watch(context.Background(), 0)
+	h.must(err)
+	defer w.Stop()
+	in := newPod("shared", workload.RestartPolicyAlways, map[string]string{"note": "x"})
+	in.OwnerReferences = []workload.OwnerReference{{Kind: "ReplicaSet", Name: "rs", UID: "rs-uid"}}
+	before := in.DeepCopy()
+	h.create(in)
+	h.at(3 * time.Second)
+	var pods []*workload.Pod
+	for _, ev := range drain(w) {
+		if p, ok := ev.Object.(*workload.Pod); ok {
+			pods = append(pods, p)
+		}
+	}
+	if len(pods) < 3 {
+		t.Fatalf("got %d pod events, want an Added and a few Modified", len(pods))
+	}
+	for i, p := range pods {
+		if &p.Spec.Containers[0] != &in.Spec.Containers[0] || &p.OwnerReferences[0] != &in.OwnerReferences[0] ||
+			reflect.ValueOf(p.Labels).UnsafePointer() != reflect.ValueOf(in.Labels).UnsafePointer() {
+			t.Fatalf("report %d copied the pod's metadata or spec instead of sharing them", i)
+		}
+		if p.ResourceVersion == "" || p.UID == "" {
+			t.Fatalf("report %d: resourceVersion %q, uid %q: want both set", i, p.ResourceVersion, p.UID)
+		}
+	}
+	if d := cmp.Diff(before, in); d != "" {
+		t.Fatalf("CreatePod changed its input (-before +after):\n%s", d)
 	}
 }

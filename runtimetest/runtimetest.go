@@ -318,31 +318,19 @@ func testRunToCompletion(t *testing.T, s *suite) {
 }
 
 // testCreatePodLeavesInputAlone checks the CreatePod contract of
-// workload.Runtime: the runtime neither changes the pod it is given nor
-// keeps it (the cluster passes its stored, shared pod), so changing the
-// caller's pod afterwards changes nothing the runtime reports.
+// workload.Runtime: the runtime does not change the pod it is given, nor
+// anything it points to (the cluster passes its stored pod, which other
+// readers share), however the pod runs. The runtime may keep the pod (the
+// caller gives it up), so the caller does not change it either.
 func testCreatePodLeavesInputAlone(t *testing.T, s *suite) {
 	p := s.create("input", workload.RestartPolicyNever, Behavior{RunFor: 2 * s.h.Tick})
 	before := p.DeepCopy()
-	// The caller may change or reuse its pod once CreatePod returned.
-	p.Labels = map[string]string{"changed": "after-create"}
-	for i := range p.Spec.Containers {
-		p.Spec.Containers[i].Name = "changed"
-	}
 	s.waitFor("pod input Succeeded", 20*s.h.Tick, func() bool { return phase(s.pod("input")) == workload.PodSucceeded })
 	got := s.pod("input")
-	if got.Labels["changed"] != "" {
-		t.Errorf("the runtime reports labels %v that the caller set after CreatePod", got.Labels)
-	}
 	for i, cs := range got.Status.ContainerStatuses {
 		if cs.Name != before.Spec.Containers[i].Name {
 			t.Errorf("container status %d is named %q, want %q as created", i, cs.Name, before.Spec.Containers[i].Name)
 		}
-	}
-	// And the runtime did not change the caller's pod.
-	p.Labels = before.Labels
-	for i := range p.Spec.Containers {
-		p.Spec.Containers[i].Name = before.Spec.Containers[i].Name
 	}
 	if !reflect.DeepEqual(p, before) {
 		t.Errorf("CreatePod changed its input:\nbefore %+v\nafter  %+v", before, p)

@@ -90,9 +90,11 @@ type Runtime interface {
 	// fails with an error wrapping ErrNodeNotFound when that node does not
 	// exist and ErrPodExists when a pod of that namespace and name does.
 	//
-	// The runtime must not change pod, nor anything it points to, and must
-	// copy what it keeps: the cluster passes its stored pod, which other
-	// readers share, and a caller may reuse its pod once CreatePod returns.
+	// The runtime must not change pod, nor anything it points to, but it
+	// may keep them (the fake shares the pod's metadata and spec with its
+	// snapshots rather than copy them): the caller gives the pod up and
+	// must not change it, nor anything it points to, once CreatePod is
+	// called. The cluster passes its stored pod, which nobody changes.
 	CreatePod(ctx context.Context, pod *Pod) error
 	// DeletePod stops a pod: its containers are asked to stop, are killed
 	// when grace has passed, and the pod is then gone (a Deleted event). A
