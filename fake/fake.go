@@ -347,7 +347,9 @@ func normNS(ns string) string {
 
 func podRef(ns, name string) string { return "Pod/" + ns + "/" + name }
 
-// logInfo logs at Info when a logger is set.
+// logInfo logs at Info when a logger is set. The pod paths check r.log
+// themselves before they build the arguments, so that a silent runtime
+// boxes none.
 func (r *Runtime) logInfo(msg string, args ...any) {
 	if r.log != nil {
 		r.log.Info(msg, args...)

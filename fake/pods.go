@@ -165,12 +165,16 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	st.PodIP = podIP
 	st.PodIPs = []workload.PodIP{{IP: podIP}}
 	st.StartTime = workload.NewTimePtr(now)
-	// The sandbox (its network: the pod's address) is ready at once.
-	st.Conditions = append(st.Conditions, workload.PodCondition{Type: workload.PodReadyToStartCtrs, Status: workload.ConditionTrue, LastTransitionTime: workload.NewTime(now)})
-	for _, t := range []string{workload.PodInitialized, workload.PodReady, workload.ContainersReady} {
-		st.Conditions = append(st.Conditions, workload.PodCondition{Type: t, Status: workload.ConditionFalse, LastTransitionTime: workload.NewTime(now)})
+	// The sandbox (its network: the pod's address) is ready at once. The
+	// list is made at its final size: Conditions below only sets these.
+	at := workload.NewTime(now)
+	st.Conditions = []workload.PodCondition{
+		{Type: workload.PodReadyToStartCtrs, Status: workload.ConditionTrue, LastTransitionTime: at},
+		{Type: workload.PodInitialized, Status: workload.ConditionFalse, LastTransitionTime: at},
+		{Type: workload.PodReady, Status: workload.ConditionFalse, LastTransitionTime: at},
+		{Type: workload.ContainersReady, Status: workload.ConditionFalse, LastTransitionTime: at},
+		{Type: workload.PodScheduled, Status: workload.ConditionTrue, LastTransitionTime: at},
 	}
-	st.Conditions = append(st.Conditions, workload.PodCondition{Type: workload.PodScheduled, Status: workload.ConditionTrue, LastTransitionTime: workload.NewTime(now)})
 	st.InitContainerStatuses = make([]workload.ContainerStatus, len(in.Spec.InitContainers))
 	st.ContainerStatuses = make([]workload.ContainerStatus, len(in.Spec.Containers))
 	if len(st.InitContainerStatuses) == 0 {
@@ -224,7 +228,9 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	p.snap = obj
 	r.pods[key] = p
 	node.pods[p] = struct{}{}
-	r.logInfo("pod created", "pod", key, "node", node.name, "podIP", podIP)
+	if r.log != nil {
+		r.log.Info("pod created", "pod", key, "node", node.name, "podIP", podIP)
+	}
 	if ads := in.Spec.ActiveDeadlineSeconds; ads != nil && *ads > 0 {
 		p.deadlineTimer = r.clock.AfterFunc(time.Duration(*ads)*time.Second, func() { r.deadlinePassed(p) })
 	}
@@ -449,7 +455,9 @@ func (r *Runtime) update(p *podState) {
 			p.deadlineTimer.Stop()
 			p.deadlineTimer = nil
 		}
-		r.logInfo("pod finished", "pod", p.key, "phase", st.Phase)
+		if r.log != nil {
+			r.log.Info("pod finished", "pod", p.key, "phase", st.Phase)
+		}
 	}
 	// The conditions list is shared with the snapshots: replaced when it
 	// changes, never changed in place.
@@ -622,7 +630,9 @@ func (r *Runtime) dropPod(p *podState) {
 	delete(p.node.pods, p)
 	last := *p.snap // shares the immutable rest; only the version differs
 	r.emit(workload.Deleted, &last)
-	r.logInfo("pod deleted", "pod", p.key)
+	if r.log != nil {
+		r.log.Info("pod deleted", "pod", p.key)
+	}
 }
 
 // DeletePod stops a pod. A pod that has finished (Succeeded or Failed), a
@@ -681,7 +691,9 @@ func (r *Runtime) DeletePod(ctx context.Context, namespace, name string, grace t
 	p.deleteAt = now.Add(grace)
 	p.deleteTimer = r.clock.AfterFunc(grace, func() { r.graceOver(p) })
 	r.askStop(p)
-	r.logInfo("pod terminating", "pod", p.key, "grace", grace)
+	if r.log != nil {
+		r.log.Info("pod terminating", "pod", p.key, "grace", grace)
+	}
 	return nil
 }
 
