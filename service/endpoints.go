@@ -540,8 +540,9 @@ func (c *EndpointsController) Reconcile(ctx context.Context, key string) (contro
 // publishManual hands the pickers of a Service without a selector the
 // endpoints of the EndpointSlices labelled with its name that another
 // manager writes, as kube-proxy uses them: per Service port, the slice
-// port of the same name; conditions as EndpointConditions says (ready
-// when unset, serving as ready when unset, not terminating when unset).
+// port of the same name; conditions as EndpointConditions says and
+// kube-proxy reads them (ready and serving when unset, not terminating
+// when unset).
 func (c *EndpointsController) publishManual(key string, svc *workload.Service) {
 	var own []*workload.EndpointSlice
 	if svc.Spec.Type != workload.ServiceTypeExternalName { // a CNAME: no endpoints
@@ -570,7 +571,7 @@ func (c *EndpointsController) publishManual(key string, svc *workload.Service) {
 					continue
 				}
 				ready := ep.Conditions.Ready == nil || *ep.Conditions.Ready
-				e := Endpoint{Address: ep.Addresses[0], Port: port, Namespace: svc.Namespace, Ready: ready, Serving: ready}
+				e := Endpoint{Address: ep.Addresses[0], Port: port, Namespace: svc.Namespace, Ready: ready, Serving: true}
 				if ep.Conditions.Serving != nil {
 					e.Serving = *ep.Conditions.Serving
 				}

@@ -3,6 +3,7 @@ package breakit_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orchestra-go/orchestra"
 	"github.com/orchestra-go/orchestra/workload"
@@ -141,5 +142,38 @@ spec: {ports: [{name: a, port: 80, appProtocol: kubernetes.io/h2c}, {name: b, po
 	}
 	if r3get(t, c, "Service", "default", "web") != nil {
 		t.Fatal("the refused Apply left Service web behind")
+	}
+}
+
+// A hand-written EndpointSlice of a Service without a selector whose
+// endpoint says ready: false, terminating: true and leaves serving unset
+// is a draining endpoint that still serves: with nothing ready, the
+// picker falls back to it. EndpointConditions: "serving ... A nil value
+// should be interpreted as 'true'" (k8s.io/api discovery/v1 types.go);
+// kube-proxy reads it so (pkg/proxy/endpointslicecache.go: serving :=
+// Conditions.Serving == nil || *Conditions.Serving).
+func TestR8bSvcManualSliceServingUnsetMeansTrue(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Service
+metadata: {name: ext}
+spec: {ports: [{name: http, port: 80}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: ext-1, labels: {kubernetes.io/service-name: ext}}
+addressType: IPv4
+ports: [{name: http, port: 8080}]
+endpoints:
+- addresses: ["10.1.2.3"]
+  conditions: {ready: false, terminating: true}`)
+	advance(t, c, time.Second)
+	pk, err := c.Services().Picker("default", "ext", "http")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ep, err := pk.Pick(); err != nil || ep.Address != "10.1.2.3" {
+		t.Errorf("Pick = %v, %v; want the terminating endpoint whose serving is unset (nil means true)", ep, err)
 	}
 }
