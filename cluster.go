@@ -1,11 +1,14 @@
 package orchestra
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -211,10 +214,12 @@ func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
 	m := obj.GetObjectMeta()
 	defer c.wake()
 	if m.Name == "" {
+		stampTemplateGeneration(obj, nil)
 		return c.createObject(obj)
 	}
 	old, err := c.store.Get(obj.Kind(), m.Namespace, m.Name)
 	if errors.Is(err, store.ErrNotFound) {
+		stampTemplateGeneration(obj, nil)
 		out, err := c.createObject(obj)
 		if errors.Is(err, store.ErrAlreadyExists) {
 			return c.Apply(obj)
@@ -268,7 +273,8 @@ func admit(obj workload.Object) error {
 }
 
 // keepSystemFields carries over what the system set on an object and an
-// applied manifest leaves unset: a Job's generated selector and labels.
+// applied manifest leaves unset: a Job's generated selector and labels, a
+// DaemonSet's template generation.
 func keepSystemFields(obj, old workload.Object) {
 	switch o := obj.(type) {
 	case *workload.Pod:
@@ -293,7 +299,43 @@ func keepSystemFields(obj, old workload.Object) {
 			}
 		}
 		workload.JobLabelsFromTemplate(o)
+	case *workload.DaemonSet:
+		stampTemplateGeneration(o, old.(*workload.DaemonSet))
 	}
+}
+
+// stampTemplateGeneration sets a DaemonSet's template generation
+// annotation as Kubernetes' API server keeps spec.templateGeneration: on
+// creation the applied value if it is a positive number, else 1; on an
+// update the stored value, one more when spec.template changed. Other
+// objects are left alone.
+func stampTemplateGeneration(obj workload.Object, old *workload.DaemonSet) {
+	ds, ok := obj.(*workload.DaemonSet)
+	if !ok {
+		return
+	}
+	gen := func(d *workload.DaemonSet) int64 {
+		n, err := strconv.ParseInt(d.Annotations[workload.DeprecatedTemplateGeneration], 10, 64)
+		if err != nil || n < 1 {
+			return 0
+		}
+		return n
+	}
+	var n int64
+	if old == nil {
+		n = max(1, gen(ds))
+	} else {
+		n = max(1, gen(old))
+		a, _ := json.Marshal(&ds.Spec.Template)
+		b, _ := json.Marshal(&old.Spec.Template)
+		if !bytes.Equal(a, b) {
+			n++
+		}
+	}
+	if ds.Annotations == nil {
+		ds.Annotations = map[string]string{}
+	}
+	ds.Annotations[workload.DeprecatedTemplateGeneration] = strconv.FormatInt(n, 10)
 }
 
 // resolveKind turns a kind as a user writes it ("Job", "jobs", "deploy")

@@ -54,7 +54,10 @@ const (
 //   - Updates: RollingUpdate (maxUnavailable, default 1, and maxSurge,
 //     default 0, each an int or a percentage of desiredNumberScheduled
 //     rounded up; both 0 means maxUnavailable 1), minReadySeconds, and
-//     OnDelete. Pods carry the controller-revision-hash label; each
+//     OnDelete. Pods carry the controller-revision-hash label, and
+//     pod-template-generation from the DaemonSet's annotation
+//     deprecated.daemonset.template.generation (which Cluster.Apply keeps
+//     as Kubernetes' API server keeps spec.templateGeneration); each
 //     template is kept as a ControllerRevision (data: the template JSON),
 //     and revisions no pod uses beyond revisionHistoryLimit (default 10)
 //     are deleted, oldest first.

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
@@ -150,6 +151,11 @@ func compileDaemonSet(ds *workload.DaemonSet) (*dsPlan, error) {
 		t.Labels = map[string]string{}
 	}
 	t.Labels[workload.ControllerRevisionHashLabel] = p.hash
+	// Kubernetes' CreatePodTemplate: the template generation the API
+	// server keeps in the annotation, when it has one.
+	if g, err := strconv.ParseInt(ds.Annotations[workload.DeprecatedTemplateGeneration], 10, 64); err == nil {
+		t.Labels[workload.DaemonSetTemplateGenerationLabel] = strconv.FormatInt(g, 10)
+	}
 	t.Spec.Tolerations = addDaemonTolerations(t.Spec.Tolerations, t.Spec.HostNetwork)
 	p.pod = NewPodFromTemplate(t, ds, "", GenerateNamePrefix(ds.Name))
 	// Admit (default) the pod once here: the store's admission then finds

@@ -44,6 +44,13 @@ const (
 	StatefulSetPodNameLabel     = "statefulset.kubernetes.io/pod-name"
 	PodIndexLabel               = "apps.kubernetes.io/pod-index"
 	DeprecatedRollbackTo        = "deprecated.deployment.rollback.to"
+	// DeprecatedTemplateGeneration is the annotation that holds a
+	// DaemonSet's template generation (1 at creation, one more on each
+	// change of spec.template), as apps/v1 shows spec.templateGeneration.
+	DeprecatedTemplateGeneration = "deprecated.daemonset.template.generation"
+	// DaemonSetTemplateGenerationLabel is the label of a daemon pod that
+	// holds its DaemonSet's template generation when it was made.
+	DaemonSetTemplateGenerationLabel = "pod-template-generation"
 )
 
 // DaemonSet is an apps/v1 DaemonSet.
