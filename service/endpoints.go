@@ -540,7 +540,7 @@ func (c *EndpointsController) Reconcile(ctx context.Context, key string) (contro
 // publishManual hands the pickers of a Service without a selector the
 // endpoints of the EndpointSlices labelled with its name that another
 // manager writes, as kube-proxy uses them: per Service port, the slice
-// port of the same name; conditions as EndpointConditions says and
+// port of the same name and protocol (FQDN slices ignored); conditions as EndpointConditions says and
 // kube-proxy reads them (ready and serving when unset, not terminating
 // when unset).
 func (c *EndpointsController) publishManual(key string, svc *workload.Service) {
@@ -555,11 +555,22 @@ func (c *EndpointsController) publishManual(key string, svc *workload.Service) {
 	}
 	c.l.publish(key, svc, portNames(svc), func(i int, dst []Endpoint) ([]Endpoint, []int) {
 		dst = dst[:0]
-		name := svc.Spec.Ports[i].Name
+		name, proto := svc.Spec.Ports[i].Name, protocolOr(svc.Spec.Ports[i].Protocol)
 		for _, es := range own {
+			if es.AddressType == workload.AddressTypeFQDN {
+				continue // names, not addresses: kube-proxy ignores them
+			}
 			var port int32
 			for _, ep := range es.Ports {
-				if ep.Port != nil && (ep.Name == nil && name == "" || ep.Name != nil && *ep.Name == name) {
+				epName := ""
+				if ep.Name != nil {
+					epName = *ep.Name
+				}
+				epProto := ""
+				if ep.Protocol != nil {
+					epProto = *ep.Protocol
+				}
+				if ep.Port != nil && epName == name && protocolOr(epProto) == proto {
 					port = *ep.Port
 				}
 			}
@@ -592,6 +603,14 @@ func (c *EndpointsController) publishManual(key string, svc *workload.Service) {
 		}
 		return dst, nil
 	})
+}
+
+// protocolOr returns p, or TCP when it is empty (the default).
+func protocolOr(p string) string {
+	if p == "" {
+		return workload.ProtocolTCP
+	}
+	return p
 }
 
 func portNames(svc *workload.Service) []string {

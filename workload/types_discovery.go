@@ -3,6 +3,8 @@ package workload
 // EndpointSlice address types and the label that names a slice's Service.
 const (
 	AddressTypeIPv4     = "IPv4"
+	AddressTypeIPv6     = "IPv6"
+	AddressTypeFQDN     = "FQDN"
 	LabelServiceName    = "kubernetes.io/service-name"
 	LabelManagedBy      = "endpointslice.kubernetes.io/managed-by"
 	EndpointSliceMaxLen = 100

@@ -177,3 +177,44 @@ endpoints:
 		t.Errorf("Pick = %v, %v; want the terminating endpoint whose serving is unset (nil means true)", ep, err)
 	}
 }
+
+// For a Service without a selector, kube-proxy takes a port's endpoints
+// from the slice port of the same name and protocol, and ignores FQDN
+// slices: a slice port "dns" of protocol TCP does not feed the Service's
+// UDP port "dns", and an FQDN slice gives no endpoint (its addresses are
+// names, nothing to dial). Kubernetes: pkg/proxy/endpointschangetracker.go
+// (EndpointSliceUpdate: "EndpointSlice address type not supported by
+// kube-proxy"), pkg/proxy/endpointslicecache.go (ServicePortName keyed by
+// port name and protocol).
+func TestR8bSvcManualSliceProtocolAndFQDN(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Service
+metadata: {name: ext}
+spec: {ports: [{name: dns, port: 53, protocol: UDP}, {name: web, port: 80}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: ext-1, labels: {kubernetes.io/service-name: ext}}
+addressType: IPv4
+ports: [{name: dns, port: 5353, protocol: TCP}]
+endpoints: [{addresses: ["10.1.2.3"]}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: ext-2, labels: {kubernetes.io/service-name: ext}}
+addressType: FQDN
+ports: [{name: web, port: 8080}]
+endpoints: [{addresses: ["db.example.com"]}]`)
+	advance(t, c, time.Second)
+	for _, port := range []string{"dns", "web"} {
+		pk, err := c.Services().Picker("default", "ext", port)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ep, err := pk.Pick(); err == nil {
+			t.Errorf("port %s picked %s:%d, want ErrNoEndpoints", port, ep.Address, ep.Port)
+		}
+	}
+}
