@@ -422,7 +422,6 @@ func (c *statefulSetController) apply(set *workload.StatefulSet, pods []*workloa
 		ord := stsOrdinal(set.Name, p.Name)
 		stale, err := c.ensureClaims(set, ord, claims)
 		if err != nil {
-			ev.Eventf(set, workload.EventTypeWarning, EventFailedCreate, "create Claim for Pod %s in StatefulSet %s failed error: %v", p.Name, set.Name, err)
 			return false, err
 		}
 		if stale {
@@ -463,9 +462,11 @@ func (c *statefulSetController) apply(set *workload.StatefulSet, pods []*workloa
 	return wait, nil
 }
 
-// ensureClaims creates the missing claims of ordinal ord; it reports
-// stale when one still belongs to a scaled-down pod.
+// ensureClaims creates the missing claims of ordinal ord, with an event
+// for each as Kubernetes' recordClaimEvent; it reports stale when one
+// still belongs to a scaled-down pod.
 func (c *statefulSetController) ensureClaims(set *workload.StatefulSet, ord int, claims map[string]*workload.PersistentVolumeClaim) (stale bool, err error) {
+	pod := stsPodName(set, ord)
 	for i := range set.Spec.VolumeClaimTemplates {
 		t := &set.Spec.VolumeClaimTemplates[i]
 		name := claimName(set, t, ord)
@@ -493,10 +494,12 @@ func (c *statefulSetController) ensureClaims(set *workload.StatefulSet, ord int,
 		pvc.Status.Phase = ClaimBound
 		out, err := c.deps.Store.Create(pvc)
 		if err != nil && !errors.Is(err, store.ErrAlreadyExists) {
+			c.deps.Events.Eventf(set, workload.EventTypeWarning, EventFailedCreate, "create Claim %s for Pod %s in StatefulSet %s failed error: %v", name, pod, set.Name, err)
 			return false, fmt.Errorf("%s: creating %s: %w", workload.Ref(set), workload.Ref(pvc), err)
 		}
 		if err == nil {
 			claims[name] = out.(*workload.PersistentVolumeClaim)
+			c.deps.Events.Eventf(set, workload.EventTypeNormal, EventSuccessfulCreate, "create Claim %s Pod %s in StatefulSet %s success", name, pod, set.Name)
 		}
 	}
 	return stale, nil
