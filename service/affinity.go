@@ -119,6 +119,26 @@ func (a *Affinity) PickFor(clientIP string) (*Endpoint, error) {
 	return ep, nil
 }
 
+// Repick is PickFor for a client whose endpoint did not answer: it takes
+// the inner picker's next choice and makes it the client's endpoint, as
+// kube-proxy's userspace proxy resets a client's affinity after a failed
+// dial. An empty clientIP picks without affinity.
+func (a *Affinity) Repick(clientIP string) (*Endpoint, error) {
+	if clientIP == "" {
+		return a.inner.Pick()
+	}
+	now := a.clock.Now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ep, err := a.inner.Pick()
+	if err != nil {
+		delete(a.table, clientIP)
+		return nil, err
+	}
+	a.table[clientIP] = affinityEntry{ep: keyOf(ep), last: now}
+	return ep, nil
+}
+
 // Pick returns the inner picker's choice, without affinity.
 func (a *Affinity) Pick() (*Endpoint, error) { return a.inner.Pick() }
 

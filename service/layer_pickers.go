@@ -130,6 +130,18 @@ func (p *PortPicker) PickFor(clientIP string) (*Endpoint, error) {
 	return b.p.Pick()
 }
 
+// RepickFor is PickFor for a request from clientIP whose endpoint did not
+// answer (a failed dial): with sessionAffinity ClientIP the client gets
+// the next endpoint and keeps that one (see [Affinity.Repick]); otherwise
+// it is Pick.
+func (p *PortPicker) RepickFor(clientIP string) (*Endpoint, error) {
+	b := p.box.Load()
+	if b.aff != nil {
+		return b.aff.Repick(clientIP)
+	}
+	return b.p.Pick()
+}
+
 // Start is Pick for a request whose end the caller reports with
 // Request.Done: the least-request policy counts it in flight; other
 // policies just pick.

@@ -69,8 +69,10 @@ type ProxyConfig struct {
 // listener per TCP Service port (and node port); each accepted connection
 // goes to the next endpoint from the port's picker (PickFor the client's
 // IP, so ClientIP affinity holds), and to another one when a dial fails,
-// up to MaxDialAttempts; then bytes are copied both ways (io.Copy between
-// TCP connections, which splices on Linux) with half-close.
+// up to MaxDialAttempts (the client's affinity then moves to the endpoint
+// tried next, as kube-proxy's userspace mode resets it); then bytes are
+// copied both ways (io.Copy between TCP connections, which splices on
+// Linux) with half-close.
 //
 // The endpoints controller keeps the listeners in step with the Services:
 // a new Service port gets a listener, a deleted Service's listeners close
@@ -406,7 +408,7 @@ func (p *Proxy) serve(client net.Conn, pick *PortPicker) {
 		if attempt == 0 {
 			ep, err = pick.PickFor(clientIP)
 		} else {
-			ep, err = pick.Pick()
+			ep, err = pick.RepickFor(clientIP) // the client's affinity moves too
 		}
 		if err != nil {
 			p.l.logger.Debug("proxy: no endpoint", "picker", pick.String(), "err", err)

@@ -1,0 +1,214 @@
+package breakit_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orchestra-go/orchestra/inproc"
+	"github.com/orchestra-go/orchestra/service"
+
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// Apply, Delete and DeletePod from many goroutines while Run runs, the
+// proxy serves clients and the endpoints controller opens and closes
+// listeners, race with nothing (go test -race) and leave no goroutine
+// behind once Run's context ends, the cluster is closed and the runtime
+// shut down (r5newInproc's cleanup checks). DESIGN.md, Reliability: "Every
+// goroutine is owned and stopped. The suites run under the race
+// detector."
+func TestR8bRaceApplyDeleteWhileServing(t *testing.T) {
+	e := r5proxyEnv(t, 3, "", r5serveName)
+	addr := e.r5proxyAddr(false)
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for w := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 20 {
+				name := fmt.Sprintf("s%d-%d", w, i%4)
+				typ := []string{"ClusterIP", "NodePort", "ClusterIP", "LoadBalancer"}[i%4]
+				svc := &workload.Service{
+					ObjectMeta: workload.ObjectMeta{Name: name},
+					Spec: workload.ServiceSpec{Type: typ, Selector: map[string]string{"app": "web"},
+						Ports: []workload.ServicePort{{Name: "tcp", Port: 80}}},
+				}
+				if _, err := e.c.Apply(svc); err != nil {
+					errs <- fmt.Errorf("apply %s: %w", name, err)
+					return
+				}
+				if i%3 == 0 {
+					if err := e.c.Delete("Service", "default", name, ""); err != nil {
+						errs <- fmt.Errorf("delete %s: %w", name, err)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for range 2 {
+			ps, err := e.c.Pods("default", "app=web")
+			if err != nil || len(ps) == 0 {
+				continue
+			}
+			_ = e.c.DeletePod("default", ps[0].Name, workload.Ptr(int64(0)))
+		}
+	}()
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 25 {
+				r5fetch(addr) // failures are fine while pods come and go
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// r8bEcho is an inproc function: a TCP server on 8080 that echoes each
+// connection until the client closes it.
+func r8bEcho(ctx context.Context, ct *inproc.Container) error {
+	l, err := ct.Listen("tcp", 8080)
+	if err != nil {
+		return err
+	}
+	ct.Ready()
+	go func() { <-ctx.Done(); l.Close() }()
+	for {
+		conn, err := l.Accept()
+		if err != nil {
+			return nil
+		}
+		go func() {
+			defer conn.Close()
+			go func() { <-ctx.Done(); conn.Close() }()
+			io.Copy(conn, conn)
+		}()
+	}
+}
+
+// Connections held open through the proxy (clients that never hang up,
+// backends that never do either) do not keep Close from returning, and
+// leave no goroutine behind.
+func TestR8bRaceCloseWithOpenConnections(t *testing.T) {
+	var conns []net.Conn
+	// Registered first, so it runs last: after r5newInproc's cleanup has
+	// closed the cluster and checked for leaks with the connections open.
+	t.Cleanup(func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	e := r5proxyEnv(t, 2, "", r8bEcho)
+	addr := e.r5proxyAddr(false)
+	for i := range 20 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		msg := fmt.Sprintf("hello %d\n", i)
+		c.Write([]byte(msg))
+		buf := make([]byte, len(msg))
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.ReadFull(c, buf); err != nil || string(buf) != msg {
+			t.Fatalf("echo %d: %q, %v", i, buf, err)
+		}
+	}
+	// The cluster is closed by r5newInproc's cleanup, with the 20
+	// connections open; it checks for leaks.
+}
+
+// With sessionAffinity ClientIP, a connection whose sticky endpoint does
+// not answer fails over to another endpoint, and the client's affinity
+// moves with it: its next connection goes straight to the endpoint that
+// answered, not to the dead one again (one failed dial, not one per
+// connection). kube-proxy's userspace proxy, which this proxy follows:
+// pkg/proxy/userspace/proxysocket.go TryConnectEndpoints sets
+// sessionAffinityReset after a failed dial, and
+// roundrobin.go NextEndpoint then replaces the client's affinity.
+func TestR8bProxyAffinityMovesOnFailover(t *testing.T) {
+	var mu sync.Mutex
+	dead := ""
+	dials := map[string]int{}
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	e := r5newInproc(t, inproc.Config{}, &service.ProxyConfig{Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		mu.Lock()
+		dials[addr]++
+		isDead := addr == dead
+		mu.Unlock()
+		if isDead {
+			return nil, fmt.Errorf("connection refused (test)")
+		}
+		return d.DialContext(ctx, network, addr)
+	}}, func(rt *inproc.Runtime) {
+		rt.Register("web", r5serveName, inproc.WaitForReady())
+	})
+	e.apply(`
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers: [{name: web, image: "func://web", ports: [{name: tcp, containerPort: 8080}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {selector: {app: web}, sessionAffinity: ClientIP, ports: [{name: tcp, port: 80, targetPort: tcp}]}`)
+	e.wait("2 endpoints", func() bool {
+		pk, err := e.c.Services().Picker("default", "web", "tcp")
+		if err != nil {
+			return false
+		}
+		seen := map[string]bool{}
+		for range 4 {
+			if ep, err := pk.Pick(); err == nil {
+				seen[ep.Address] = true
+			}
+		}
+		return len(seen) == 2
+	})
+	addr := e.r5proxyAddr(false)
+	first, err := r5fetch(addr)
+	if err != nil || e.pod(first) == nil {
+		t.Fatalf("first connection: %q, %v", first, err)
+	}
+	mu.Lock()
+	dead = e.pod(first).Status.PodIP + ":8080"
+	dials[dead] = 0 // the first connection's dial went through
+	mu.Unlock()
+	second, err := r5fetch(addr)
+	if err != nil || second == first || e.pod(second) == nil {
+		t.Fatalf("second connection (sticky endpoint %s refuses): %q, %v; want the other pod", dead, second, err)
+	}
+	for i := range 3 {
+		if got, err := r5fetch(addr); err != nil || got != second {
+			t.Errorf("connection %d after the failover: %q, %v; want %s", i+3, got, err, second)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if n := dials[dead]; n != 1 {
+		t.Errorf("%d dials to the refusing endpoint %s; want 1 (the client's affinity should move to %s)", n, dead, second)
+	}
+}
