@@ -40,9 +40,10 @@ const ManagedBy = "endpointslice-controller.orchestra.dev"
 //     may serve it on different numbers); a pod without the named port is
 //     left out of that port's endpoints. Endpoints with the same resolved
 //     ports share slices of at most 100 endpoints, named
-//     "<service>-<hash of the ports>-<n>", labelled
-//     kubernetes.io/service-name and endpointslice.kubernetes.io/managed-by
-//     (ManagedBy), owned by the Service. Each endpoint carries nodeName,
+//     "<service>-<hash of the ports>-<n>", labelled with the Service's
+//     labels, kubernetes.io/service-name,
+//     endpointslice.kubernetes.io/managed-by (ManagedBy) and for a
+//     headless Service LabelHeadless, owned by the Service. Each endpoint carries nodeName,
 //     zone (the node's topology.kubernetes.io/zone), targetRef, and for a
 //     pod whose subdomain is the Service's name its hostname.
 //   - A pod keeps its slice while it stays; a change of one pod rewrites
@@ -964,7 +965,7 @@ func (c *EndpointsController) desired(svc *workload.Service, ch *chunk) *workloa
 	es := &workload.EndpointSlice{
 		ObjectMeta: workload.ObjectMeta{
 			Name: ch.name, Namespace: svc.Namespace,
-			Labels: map[string]string{workload.LabelServiceName: svc.Name, workload.LabelManagedBy: ManagedBy},
+			Labels: sliceLabels(svc),
 			OwnerReferences: []workload.OwnerReference{{
 				APIVersion: "v1", Kind: "Service", Name: svc.Name, UID: svc.UID,
 				Controller: workload.Ptr(true), BlockOwnerDeletion: workload.Ptr(true),
@@ -992,6 +993,29 @@ func (c *EndpointsController) desired(svc *workload.Service, ch *chunk) *workloa
 		es.Endpoints = append(es.Endpoints, ch.members[k].ep)
 	}
 	return es
+}
+
+// LabelHeadless marks the EndpointSlices of a headless Service, as
+// Kubernetes' service.kubernetes.io/headless (v1.IsHeadlessService).
+const LabelHeadless = "service.kubernetes.io/headless"
+
+// sliceLabels returns the labels of the Service's slices: the Service's
+// own, except the reserved keys, which are the controller's (service
+// name, managed-by and, for a headless Service, LabelHeadless), as
+// Kubernetes' setEndpointSliceLabels.
+func sliceLabels(svc *workload.Service) map[string]string {
+	out := make(map[string]string, len(svc.Labels)+3)
+	for k, v := range svc.Labels {
+		if k != workload.LabelServiceName && k != workload.LabelManagedBy && k != LabelHeadless {
+			out[k] = v
+		}
+	}
+	out[workload.LabelServiceName] = svc.Name
+	out[workload.LabelManagedBy] = ManagedBy
+	if svc.Spec.ClusterIP == workload.ClusterIPNone || svc.Spec.ClusterIP == "" {
+		out[LabelHeadless] = ""
+	}
+	return out
 }
 
 func sameSlice(a, b *workload.EndpointSlice) bool {

@@ -218,3 +218,57 @@ endpoints: [{addresses: ["db.example.com"]}]`)
 		}
 	}
 }
+
+// The EndpointSlices of a Service carry the Service's labels (tools
+// select a Service's slices by its app labels) and, for a headless
+// Service, service.kubernetes.io/headless; a change of the Service's
+// labels reaches its slices. The reserved keys stay the controller's.
+// Kubernetes: pkg/controller/endpointslice (staging
+// endpointslice/utils.go setEndpointSliceLabels: "Slices labels must be
+// equivalent to the Service labels except for the reserved
+// IsHeadlessService, LabelServiceName and LabelManagedBy labels").
+func TestR8bSvcSliceLabelsFollowService(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: db-0, labels: {app: db}}
+spec: {containers: [{name: c, image: x}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, labels: {app: db, tier: data, kubernetes.io/service-name: evil}}
+spec: {clusterIP: None, selector: {app: db}, ports: [{port: 3306}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, labels: {app: web}}
+spec: {selector: {app: db}, ports: [{port: 80}]}`)
+	advance(t, c, time.Minute)
+	check := func(svc string, want map[string]string) {
+		t.Helper()
+		ss := slices(t, c, svc)
+		if len(ss) != 1 {
+			t.Fatalf("%s: %d slices, want 1", svc, len(ss))
+		}
+		for k, v := range want {
+			if got, ok := ss[0].Labels[k]; !ok || got != v {
+				t.Errorf("%s: slice label %s = %q (set %v), want %q", svc, k, got, ok, v)
+			}
+		}
+		if _, ok := want["service.kubernetes.io/headless"]; !ok {
+			if _, ok := ss[0].Labels["service.kubernetes.io/headless"]; ok {
+				t.Errorf("%s: a ClusterIP Service's slice is labelled headless", svc)
+			}
+		}
+	}
+	check("db", map[string]string{"app": "db", "tier": "data", "kubernetes.io/service-name": "db", "service.kubernetes.io/headless": ""})
+	check("web", map[string]string{"app": "web", "kubernetes.io/service-name": "web"})
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Service
+metadata: {name: web, labels: {app: web, version: v2}}
+spec: {selector: {app: db}, ports: [{port: 80}]}`)
+	advance(t, c, time.Second)
+	check("web", map[string]string{"app": "web", "version": "v2"})
+}
