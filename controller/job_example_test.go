@@ -73,13 +73,14 @@ func ExampleNewJob() {
 }
 
 // A finished Job with ttlSecondsAfterFinished is deleted that long after
-// it finished.
+// it finished, with Foreground propagation: the garbage collector deletes
+// its pods, then the Job.
 func ExampleNewTTLAfterFinished() {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clk := vtime.NewVirtual(start)
 	s := store.New(store.Config{Clock: clk, Seed: 1})
 	deps := controller.Deps{Store: s, Clock: clk}
-	m := controller.NewManager(deps, controller.NewTTLAfterFinished(deps))
+	m := controller.NewManager(deps, controller.NewTTLAfterFinished(deps), controller.NewGarbageCollector(deps))
 	if err := m.Start(); err != nil {
 		panic(err)
 	}

@@ -17,7 +17,7 @@ import (
 // where it matters, the runtime's finalizer) with the helpers below.
 
 func newJobHarness(t *testing.T) *harness {
-	return newHarness(t, NewJob, NewTTLAfterFinished)
+	return newHarness(t, NewJob, NewTTLAfterFinished, NewGarbageCollector)
 }
 
 // newTestJob returns a Job with one container "main" and restartPolicy Never,

@@ -17,8 +17,9 @@ type ttlAfterFinished struct{ deps Deps }
 
 // NewTTLAfterFinished returns the TTL-after-finished controller, as
 // Kubernetes' pkg/controller/ttlafterfinished: a Job with
-// spec.ttlSecondsAfterFinished is deleted, with Background propagation
-// (the garbage collector then deletes its pods), that many seconds after
+// spec.ttlSecondsAfterFinished is deleted, with Foreground propagation
+// as Kubernetes' processJob (the Job stays, marked for deletion, until the
+// garbage collector has deleted its pods), that many seconds after
 // its Complete or Failed condition became True (0: at once; unset: never).
 // Changing the TTL of a finished Job moves the deadline. A Job being
 // deleted is left alone. The deletion carries the Job's UID as a
@@ -82,7 +83,7 @@ func (c *ttlAfterFinished) Reconcile(ctx context.Context, key string) (Result, e
 	}
 	_, err = c.deps.Store.Delete("Job", ns, name, store.DeleteOptions{
 		Preconditions:     store.Preconditions{UID: j.UID},
-		PropagationPolicy: store.DeleteBackground,
+		PropagationPolicy: store.DeleteForeground,
 		NoResult:          true,
 	})
 	if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {

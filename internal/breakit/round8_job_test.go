@@ -2,11 +2,13 @@ package breakit_test
 
 import (
 	"maps"
+	stdslices "slices"
 	"testing"
 	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/orchestra-go/orchestra/store"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -79,4 +81,40 @@ spec:
 
 func labelString(m map[string]string) string {
 	return labels.Set(m).String()
+}
+
+// The TTL-after-finished controller deletes an expired Job with Foreground
+// propagation: the Job stays, with a deletionTimestamp and the
+// foregroundDeletion finalizer, until the garbage collector has deleted its
+// pods, so no pod of it is ever left without its Job. (Background would
+// delete the Job first and leave the pods to follow.)
+// Source: pkg/controller/ttlafterfinished/ttlafterfinished_controller.go
+// processJob ("Cascade deletes the Jobs if TTL truly expires", policy
+// DeletePropagationForeground).
+func TestR8JobTTLDeletesForeground(t *testing.T) {
+	c := newCluster(t, "a")
+	var order []string
+	var sawForeground bool
+	if err := c.OnChange(func(ev store.Event) {
+		m := ev.Object.GetObjectMeta()
+		if ev.Object.Kind() == "Job" && m.DeletionTimestamp != nil && stdslices.Contains(m.Finalizers, store.FinalizerForeground) {
+			sawForeground = true
+		}
+		if ev.Type == store.Deleted {
+			order = append(order, ev.Object.Kind())
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	applyYAML(t, c, jobYAML("j", "  completions: 2\n  parallelism: 2\n  ttlSecondsAfterFinished: 30", neverPod, ""))
+	advance(t, c, 2*time.Minute)
+	if _, err := c.Get("Job", "default", "j"); err == nil {
+		t.Fatalf("Job still there 2m after finishing with ttlSecondsAfterFinished 30")
+	}
+	if !sawForeground {
+		t.Errorf("the Job was never marked for deletion with the %s finalizer (Foreground propagation)", store.FinalizerForeground)
+	}
+	if want := []string{"Pod", "Pod", "Job"}; !stdslices.Equal(order, want) {
+		t.Errorf("deleted in the order %v, want %v (the pods before their Job)", order, want)
+	}
 }
