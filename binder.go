@@ -176,7 +176,7 @@ func (b *binder) Reconcile(ctx context.Context, key string) (controller.Result, 
 				return controller.Result{}, err
 			}
 		}
-		b.c.rec.Eventf(p, workload.EventTypeWarning, "FailedScheduling", "%s", fe.Message())
+		b.c.rec.Event(p, workload.EventTypeWarning, "FailedScheduling", fe.Message())
 		return controller.Result{RequeueAfter: unschedulableRetry}, nil
 	}
 	// One write, as Kubernetes' pods/binding: spec.nodeName and the
@@ -192,7 +192,12 @@ func (b *binder) Reconcile(ctx context.Context, key string) (controller.Result, 
 	// the node's resources taken even before the store event arrives.
 	_ = b.snap.UpdatePod(sp)
 	b.accounted[key] = accountingOf(sp)
-	b.c.rec.Eventf(sp, workload.EventTypeNormal, "Scheduled", "%s", scheduler.ScheduledMessage(sp, res.Node))
+	// scheduler.ScheduledMessage in parts: no string unless it is shown.
+	ref := key // "namespace/name", as the message names the pod
+	if sp.Namespace == "" {
+		ref = sp.Name
+	}
+	b.c.rec.EventJoin(sp, workload.EventTypeNormal, "Scheduled", "Successfully assigned ", ref, " to ", res.Node)
 	return controller.Result{}, nil
 }
 

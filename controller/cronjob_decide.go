@@ -201,7 +201,7 @@ func decideCronJob(in cronInput) cronPlan {
 			st.Active = append(st.Active, jobRef(j))
 		case finished && active:
 			st.Active = slices.DeleteFunc(st.Active, func(r workload.ObjectReference) bool { return r.UID == j.UID })
-			plan.eventParts(workload.EventTypeNormal, CronReasonSawCompletedJob, eventMsg{"Saw completed job: ", j.Name, conditionSuffix(cond)})
+			plan.eventParts(workload.EventTypeNormal, CronReasonSawCompletedJob, eventMsg{a: "Saw completed job: ", b: j.Name, c: conditionSuffix(cond)})
 		}
 		if finished && cond == workload.JobComplete && j.Status.CompletionTime != nil {
 			if st.LastSuccessfulTime == nil || j.Status.CompletionTime.After(st.LastSuccessfulTime.Time) {

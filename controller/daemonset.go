@@ -677,7 +677,7 @@ func (c *daemonSetController) apply(ds *workload.DaemonSet, st *dsState, v *node
 			out.pods = append(out.pods, pod)
 			continue
 		}
-		c.deps.Events.Eventf(ds, workload.EventTypeNormal, EventSuccessfulDelete, "Deleted pod: %s", pod.Name)
+		c.deps.Events.EventJoin(ds, workload.EventTypeNormal, EventSuccessfulDelete, "Deleted pod: ", pod.Name)
 		o, err := s.Peek("Pod", pod.Namespace, pod.Name)
 		if err == nil && o.GetObjectMeta().UID == pod.UID {
 			if p := o.(*workload.Pod); !(IsPodTerminal(p) && p.DeletionTimestamp != nil) {
@@ -697,7 +697,7 @@ func (c *daemonSetController) apply(ds *workload.DaemonSet, st *dsState, v *node
 			k := workload.Key(pod)
 			old, had := c.podLoc[k]
 			c.file(k, old, had, podLoc{uid: st.plan.uid, dsKey: st.plan.key, node: targetNodeName(pod), name: pod.Name}, true, pod.ResourceVersion)
-			c.deps.Events.Eventf(ds, workload.EventTypeNormal, EventSuccessfulCreate, "Created pod: %s", pod.Name)
+			c.deps.Events.EventJoin(ds, workload.EventTypeNormal, EventSuccessfulCreate, "Created pod: ", pod.Name)
 			out.pods = append(out.pods, pod)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -94,6 +95,10 @@ type aggregate struct {
 	// one is the group's event counted last, to be found again without
 	// hashing (most groups hold one message: "Started container app").
 	one *eventEntry
+	// first holds the group's first event, so that a new object's event
+	// costs one allocation, not two (used tells whether it is taken).
+	first eventEntry
+	used  bool
 }
 
 // Kubernetes' event aggregator: from the aggregateMax-th distinct message
@@ -105,46 +110,84 @@ const (
 	combinedPrefix  = "(combined from similar events): "
 )
 
-// eventKey is an event's identity: a group's key and a message, or the
-// group's combined event (combined, with no message).
-type eventKey struct {
-	agg      aggKey
-	message  string
-	combined bool
-}
-
-// eventEntry is a kept event under its key.
+// eventEntry is a kept event. The Event object itself is made only when
+// Events is called: a recorder that keeps the last Max of a stream of
+// events about new objects (a Scheduled event per pod) builds neither an
+// Event nor its name and message for the events it drops unread.
 type eventEntry struct {
-	key  eventKey
-	hash uint64
-	ev   *workload.Event
-	next *eventEntry // another key with the same hash
-	// count and last are the event's count and lastTimestamp, kept here
-	// (set in the copies Events returns) so that counting a repeat does
-	// not touch the Event.
-	count int32
-	last  workload.Time
+	// agg is the group the event belongs to: its key is the event's
+	// object, type and reason (the group may since have been forgotten
+	// or begun again: the key is what counts).
+	agg *aggregate
+	// msg is the message, or for a combined event (combined) the latest
+	// message combined into it.
+	msg      eventMsg
+	combined bool
+	hash     uint64
+	next     *eventEntry // another key with the same hash
+	seq      uint64      // names the Event (<object>.<seq in hex>)
+	count    int32
+	first    workload.Time
+	last     workload.Time
 	// gen is the generation of the group in which the message was last
 	// counted.
 	gen uint64
-	// latest, for a combined event, is the latest message combined into
-	// it, when pending: ev.Message does not show it yet (set by Events).
-	latest  eventMsg
-	pending bool
 	// gone is set when the event is dropped (past Max).
 	gone bool
 }
 
-// eventMsg is a message in parts, a+b+c, so that a message made of a
-// fixed text and a name is looked up with no string built for it.
-type eventMsg struct{ a, b, c string }
+// eventMsg is a message in parts, a+b+c+d, so that a message made of
+// fixed texts and names is looked up, and kept, with no string built for
+// it.
+type eventMsg struct{ a, b, c, d string }
 
-func (m eventMsg) String() string { return m.a + m.b + m.c }
+func (m eventMsg) String() string { return m.a + m.b + m.c + m.d }
 
-// is reports whether the message is s.
-func (m eventMsg) is(s string) bool {
-	return len(s) == len(m.a)+len(m.b)+len(m.c) && s[:len(m.a)] == m.a &&
-		s[len(m.a):len(m.a)+len(m.b)] == m.b && s[len(m.a)+len(m.b):] == m.c
+func (m eventMsg) len() int { return len(m.a) + len(m.b) + len(m.c) + len(m.d) }
+
+// part returns the i-th part.
+func (m *eventMsg) part(i int) string {
+	switch i {
+	case 0:
+		return m.a
+	case 1:
+		return m.b
+	case 2:
+		return m.c
+	}
+	return m.d
+}
+
+// equal reports whether m and o are the same message, however each is
+// split into parts.
+func (m eventMsg) equal(o eventMsg) bool {
+	if m == o {
+		return true
+	}
+	if m.len() != o.len() {
+		return false
+	}
+	// Walk both in step: x and y are what is left of the current parts.
+	i, j := 0, 0
+	x, y := m.a, o.a
+	for {
+		for x == "" && i < 3 {
+			i++
+			x = m.part(i)
+		}
+		for y == "" && j < 3 {
+			j++
+			y = o.part(j)
+		}
+		if x == "" || y == "" {
+			return x == y
+		}
+		n := min(len(x), len(y))
+		if x[:n] != y[:n] {
+			return false
+		}
+		x, y = x[n:], y[n:]
+	}
 }
 
 // hash hashes the message's bytes: the same for any split into parts.
@@ -154,6 +197,7 @@ func (m eventMsg) hash(seed maphash.Seed) uint64 {
 	h.WriteString(m.a)
 	h.WriteString(m.b)
 	h.WriteString(m.c)
+	h.WriteString(m.d)
 	return h.Sum64()
 }
 
@@ -167,10 +211,11 @@ func eventHash(agg, msg uint64) uint64 {
 	return agg ^ (msg*0x9e3779b97f4a7c15 + 0x632be59bd9b4e019)
 }
 
-// lookup returns the kept event of key k, which hashes to h, or nil.
-func (r *Recorder) lookup(k eventKey, h uint64) *eventEntry {
+// lookupCombined returns the kept combined event of the group ak, whose
+// key hashes to h, or nil.
+func (r *Recorder) lookupCombined(ak aggKey, h uint64) *eventEntry {
 	for e := r.byHash[h]; e != nil; e = e.next {
-		if e.key == k {
+		if e.combined && e.agg.key == ak {
 			return e
 		}
 	}
@@ -181,7 +226,7 @@ func (r *Recorder) lookup(k eventKey, h uint64) *eventEntry {
 // which hashes to h, or nil.
 func (r *Recorder) lookupMsg(ak aggKey, msg eventMsg, h uint64) *eventEntry {
 	for e := r.byHash[h]; e != nil; e = e.next {
-		if !e.key.combined && e.key.agg == ak && msg.is(e.key.message) {
+		if !e.combined && e.agg.key == ak && msg.equal(e.msg) {
 			return e
 		}
 	}
@@ -212,15 +257,28 @@ func (r *Recorder) Event(obj workload.Object, typ, reason, msg string) {
 	r.event(obj, typ, reason, eventMsg{a: msg})
 }
 
-// EventJoin records an event about obj whose message is a+b+c, as Event
-// does; the message is built only when a new event holds it, so a repeated
-// event costs no string (the kubelet bridge's per-container events).
-func (r *Recorder) EventJoin(obj workload.Object, typ, reason, a, b, c string) {
-	r.event(obj, typ, reason, eventMsg{a: a, b: b, c: c})
+// EventJoin records an event about obj whose message is its parts joined,
+// as Event does; the message is built only when Events shows it, so the
+// event costs no string (the scheduler's Scheduled event, the kubelet
+// bridge's per-container events). Up to four parts are kept apart.
+func (r *Recorder) EventJoin(obj workload.Object, typ, reason string, parts ...string) {
+	var m eventMsg
+	switch len(parts) {
+	case 0:
+	case 1:
+		m.a = parts[0]
+	case 2:
+		m.a, m.b = parts[0], parts[1]
+	case 3:
+		m.a, m.b, m.c = parts[0], parts[1], parts[2]
+	default:
+		m.a, m.b, m.c, m.d = parts[0], parts[1], parts[2], strings.Join(parts[3:], "")
+	}
+	r.event(obj, typ, reason, m)
 }
 
 // event is Event with the message in parts; the message is only built
-// when a new event holds it.
+// when Events shows it.
 func (r *Recorder) event(obj workload.Object, typ, reason string, msg eventMsg) {
 	if r == nil || workload.IsNil(obj) {
 		return
@@ -239,7 +297,7 @@ func (r *Recorder) event(obj workload.Object, typ, reason string, msg eventMsg) 
 	ah := a.hash
 	h := eventHash(ah, mh)
 	e := a.one
-	if e == nil || e.gone || e.key.combined || !msg.is(e.key.message) {
+	if e == nil || e.gone || e.combined || !msg.equal(e.msg) {
 		e = r.lookupMsg(ak, msg, h)
 	}
 	if e == nil || e.gen != a.gen {
@@ -249,7 +307,7 @@ func (r *Recorder) event(obj workload.Object, typ, reason string, msg eventMsg) 
 		a.messages++
 		if a.messages >= aggregateMax {
 			a.messages = aggregateMax - 1
-			r.combine(ak, ah, msg, m, obj.Kind(), now)
+			r.combine(a, msg, now)
 			return
 		}
 	}
@@ -260,53 +318,71 @@ func (r *Recorder) event(obj workload.Object, typ, reason string, msg eventMsg) 
 		a.one = e
 		return
 	}
-	s := msg.String()
-	ev := r.newEvent(m, obj.Kind(), typ, reason, s, now)
-	e = r.insert(eventKey{agg: ak, message: s}, h, ev)
+	e = r.newEntry(a, msg, h, now)
 	e.gen, a.one = a.gen, e
 }
 
 // combine records msg in the group's combined event.
-func (r *Recorder) combine(ak aggKey, ah uint64, msg eventMsg, m *workload.ObjectMeta, kind string, now workload.Time) {
-	k := eventKey{agg: ak, combined: true}
-	h := eventHash(ah, combinedHash)
-	if e := r.lookup(k, h); e != nil {
+func (r *Recorder) combine(a *aggregate, msg eventMsg, now workload.Time) {
+	h := eventHash(a.hash, combinedHash)
+	if e := r.lookupCombined(a.key, h); e != nil {
 		e.count++
 		e.last = now
-		e.latest, e.pending = msg, true
+		e.msg = msg
 		return
 	}
-	r.insert(k, h, r.newEvent(m, kind, ak.typ, ak.reason, combinedPrefix+msg.String(), now))
+	e := r.newEntry(a, msg, h, now)
+	e.combined = true
 }
 
-// newEvent returns a new event about the object m (of kind kind).
-func (r *Recorder) newEvent(m *workload.ObjectMeta, kind, typ, reason, msg string, now workload.Time) *workload.Event {
-	ns := m.Namespace
+// newEntry keeps a new event of group a with the message msg (its key
+// hashing to h), recorded now, as the newest event.
+func (r *Recorder) newEntry(a *aggregate, msg eventMsg, h uint64, now workload.Time) *eventEntry {
+	var e *eventEntry
+	if !a.used {
+		a.used = true
+		e = &a.first
+	} else {
+		e = new(eventEntry)
+	}
+	r.seq++
+	*e = eventEntry{agg: a, msg: msg, hash: h, seq: r.seq, count: 1, first: now, last: now}
+	r.insert(e)
+	return e
+}
+
+// materialize returns the Event that e stands for, as of now.
+func (e *eventEntry) materialize() *workload.Event {
+	k := &e.agg.key
+	ns := k.obj.namespace
 	if ns == "" {
 		ns = "default"
 	}
-	r.seq++
+	msg := e.msg.String()
+	if e.combined {
+		msg = combinedPrefix + msg
+	}
 	return &workload.Event{
 		TypeMeta: workload.TypeMeta{APIVersion: "v1", Kind: "Event"},
 		ObjectMeta: workload.ObjectMeta{
-			Name:              m.Name + "." + strconv.FormatUint(r.seq, 16),
+			Name:              k.obj.name + "." + strconv.FormatUint(e.seq, 16),
 			Namespace:         ns,
-			CreationTimestamp: now,
+			CreationTimestamp: e.first,
 		},
 		InvolvedObject: workload.ObjectReference{
-			Kind:       kind,
-			Namespace:  m.Namespace,
-			Name:       m.Name,
-			UID:        m.UID,
-			APIVersion: workload.APIVersionOf(kind),
+			Kind:       k.obj.kind,
+			Namespace:  k.obj.namespace,
+			Name:       k.obj.name,
+			UID:        k.obj.uid,
+			APIVersion: workload.APIVersionOf(k.obj.kind),
 		},
-		Reason:         reason,
+		Reason:         k.reason,
 		Message:        msg,
 		Source:         workload.EventSource{Component: "orchestra"},
-		FirstTimestamp: now,
-		LastTimestamp:  now,
-		Count:          1,
-		Type:           typ,
+		FirstTimestamp: e.first,
+		LastTimestamp:  e.last,
+		Count:          e.count,
+		Type:           k.typ,
 	}
 }
 
@@ -348,12 +424,11 @@ func (r *Recorder) recentGroup(k aggKey) *aggregate {
 	return nil
 }
 
-// insert keeps ev under key k, which hashes to h, as the newest event.
-func (r *Recorder) insert(k eventKey, h uint64, ev *workload.Event) *eventEntry {
-	e := &eventEntry{key: k, hash: h, ev: ev, next: r.byHash[h], count: ev.Count, last: ev.LastTimestamp}
-	r.byHash[h] = e
+// insert keeps e, whose hash is set, as the newest event.
+func (r *Recorder) insert(e *eventEntry) {
+	e.next = r.byHash[e.hash]
+	r.byHash[e.hash] = e
 	r.push(e)
-	return e
 }
 
 // push records e as the newest event, dropping the oldest events past
@@ -464,12 +539,7 @@ func (r *Recorder) Events() []*workload.Event {
 	out := make([]*workload.Event, 0, r.n)
 	seqs := make(map[*workload.Event]int, r.n)
 	for i := range r.n {
-		e := r.ring[(r.head+i)%len(r.ring)]
-		if e.pending {
-			e.ev.Message, e.latest, e.pending = combinedPrefix+e.latest.String(), eventMsg{}, false
-		}
-		c := e.ev.DeepCopy()
-		c.Count, c.LastTimestamp = e.count, e.last
+		c := r.ring[(r.head+i)%len(r.ring)].materialize()
 		seqs[c] = i
 		out = append(out, c)
 	}

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"bytes"
+	"hash/maphash"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -143,7 +144,7 @@ func TestRecorderMessageInParts(t *testing.T) {
 	cj := &workload.CronJob{ObjectMeta: workload.ObjectMeta{Name: "hello", Namespace: "default", UID: "u"}}
 	r.Event(cj, workload.EventTypeNormal, "SuccessfulCreate", "Created job hello-1")
 	r.event(cj, workload.EventTypeNormal, "SuccessfulCreate", eventMsg{a: "Created job ", b: "hello-1"})
-	r.event(cj, workload.EventTypeNormal, "SuccessfulCreate", eventMsg{"Created", " job hel", "lo-1"})
+	r.event(cj, workload.EventTypeNormal, "SuccessfulCreate", eventMsg{a: "Created", b: " job hel", c: "lo-", d: "1"})
 	r.event(cj, workload.EventTypeNormal, "SuccessfulCreate", eventMsg{a: "Created job ", b: "hello-11"})
 	evs := r.Events()
 	if len(evs) != 2 || evs[0].Message != "Created job hello-1" || evs[0].Count != 3 || evs[1].Message != "Created job hello-11" {
@@ -241,15 +242,14 @@ func TestRecorderExpiresLeastRecentlyUsedGroups(t *testing.T) {
 func TestRecorderHashCollisions(t *testing.T) {
 	r := NewRecorder(nil, vtime.NewVirtual(harnessStart), nil)
 	r.Max = 3
-	key := func(i int) eventKey {
-		return eventKey{agg: aggKey{eventObj{"Pod", "default", "p", ""}, "Normal", "R"}, message: strconv.Itoa(i)}
+	a := &aggregate{key: aggKey{eventObj{"Pod", "default", "p", ""}, "Normal", "R"}}
+	msg := func(i int) eventMsg { return eventMsg{a: strconv.Itoa(i)} }
+	for i := range 5 {
+		r.insert(&eventEntry{agg: a, msg: msg(i), hash: 42, seq: uint64(i + 1), count: 1})
 	}
 	for i := range 5 {
-		r.insert(key(i), 42, &workload.Event{Message: strconv.Itoa(i)})
-	}
-	for i := range 5 {
-		e := r.lookup(key(i), 42)
-		if kept := i >= 2; (e != nil) != kept || e != nil && e.ev.Message != strconv.Itoa(i) {
+		e := r.lookupMsg(a.key, msg(i), 42)
+		if kept := i >= 2; (e != nil) != kept || e != nil && e.msg != msg(i) {
 			t.Errorf("event %d: %v, kept %v", i, e, kept)
 		}
 	}
@@ -290,5 +290,34 @@ func TestRecorderRepeatAfterEviction(t *testing.T) {
 	}
 	if len(got) != 2 || got["c"] != 1 || got["a"] != 1 {
 		t.Fatalf("kept %v, want c and a new a, each counted once", got)
+	}
+}
+
+// TestEventMsgEqual: messages in parts are equal when their bytes are,
+// however they are split.
+func TestEventMsgEqual(t *testing.T) {
+	for _, tc := range []struct {
+		x, y eventMsg
+		want bool
+	}{
+		{eventMsg{a: "abc"}, eventMsg{a: "abc"}, true},
+		{eventMsg{a: "abc"}, eventMsg{a: "a", b: "bc"}, true},
+		{eventMsg{a: "ab", b: "", c: "c"}, eventMsg{b: "a", c: "b", d: "c"}, true},
+		{eventMsg{a: "Successfully assigned ", b: "ns/p", c: " to ", d: "n1"}, eventMsg{a: "Successfully assigned ns/p to n1"}, true},
+		{eventMsg{}, eventMsg{a: "", d: ""}, true},
+		{eventMsg{a: "abc"}, eventMsg{a: "abd"}, false},
+		{eventMsg{a: "ab", b: "c"}, eventMsg{a: "a", b: "bd"}, false},
+		{eventMsg{a: "abc"}, eventMsg{a: "ab"}, false},
+		{eventMsg{a: "x"}, eventMsg{}, false},
+	} {
+		if got := tc.x.equal(tc.y); got != tc.want {
+			t.Errorf("%q equal %q: %v, want %v", tc.x.String(), tc.y.String(), got, tc.want)
+		}
+		if got := tc.y.equal(tc.x); got != tc.want {
+			t.Errorf("%q equal %q: %v, want %v", tc.y.String(), tc.x.String(), got, tc.want)
+		}
+		if seed := maphash.MakeSeed(); tc.want && tc.x.hash(seed) != tc.y.hash(seed) {
+			t.Errorf("%q: hashes differ with the split", tc.x.String())
+		}
 	}
 }

@@ -304,7 +304,7 @@ func (c *jobController) Reconcile(ctx context.Context, key string) (Result, erro
 		return Result{}, c.releaseAll(own)
 	}
 	if err := validateJobForController(job); err != nil {
-		c.deps.Events.Eventf(job, workload.EventTypeWarning, "InvalidJob", "%v", err)
+		c.deps.Events.Event(job, workload.EventTypeWarning, "InvalidJob", err.Error())
 		return Result{}, fmt.Errorf("job %s: %w: %w", key, err, ErrPermanent)
 	}
 	if job, err = c.ensureSelector(job); err != nil {
@@ -387,7 +387,7 @@ func (c *jobController) ensureSelector(job *workload.Job) (*workload.Job, error)
 		return nil, fmt.Errorf("job %s: %w: %w", workload.Key(job), err, ErrPermanent)
 	case !manual && sel != nil && (len(sel.MatchExpressions) != 0 || !reflect.DeepEqual(sel.MatchLabels, want)):
 		err := fmt.Errorf("spec.selector: set without spec.manualSelector true (the controller generates it)")
-		c.deps.Events.Eventf(job, workload.EventTypeWarning, "InvalidJob", "%v", err)
+		c.deps.Events.Event(job, workload.EventTypeWarning, "InvalidJob", err.Error())
 		return nil, fmt.Errorf("job %s: %w: %w", workload.Key(job), err, ErrPermanent)
 	}
 	generate := !manual && job.Spec.Selector == nil
@@ -446,7 +446,7 @@ func (c *jobController) apply(job *workload.Job, plan jobPlan) (Result, error) {
 			c.deps.Events.Eventf(cur, workload.EventTypeWarning, "FailedDelete", "Error deleting: %v", err)
 			continue
 		}
-		c.deps.Events.Eventf(cur, workload.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %s", p.Name)
+		c.deps.Events.EventJoin(cur, workload.EventTypeNormal, "SuccessfulDelete", "Deleted pod: ", p.Name)
 	}
 	for _, p := range plan.Remove {
 		err := c.releaseFinalizer(p)
@@ -460,7 +460,7 @@ func (c *jobController) apply(job *workload.Job, plan jobPlan) (Result, error) {
 			c.deps.Events.Eventf(cur, workload.EventTypeWarning, "FailedDelete", "Error deleting: %v", err)
 			continue
 		}
-		c.deps.Events.Eventf(cur, workload.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %s", p.Name)
+		c.deps.Events.EventJoin(cur, workload.EventTypeNormal, "SuccessfulDelete", "Deleted pod: ", p.Name)
 	}
 	pods := jobPodMaker{job: cur}
 	for _, pc := range plan.Create {
@@ -471,7 +471,7 @@ func (c *jobController) apply(job *workload.Job, plan jobPlan) (Result, error) {
 			c.deps.Events.Eventf(cur, workload.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
 			continue
 		}
-		c.deps.Events.Eventf(cur, workload.EventTypeNormal, "SuccessfulCreate", "Created pod: %s", out.GetObjectMeta().Name)
+		c.deps.Events.EventJoin(cur, workload.EventTypeNormal, "SuccessfulCreate", "Created pod: ", out.GetObjectMeta().Name)
 	}
 	for _, p := range plan.Release {
 		if err := c.releaseFinalizer(p); err != nil {

@@ -472,7 +472,7 @@ func (c *replicaSetController) apply(rs *workload.ReplicaSet, d rsDecision) erro
 					continue
 				}
 				c.expectWrite(rs, out.GetObjectMeta().Name)
-				ev.Eventf(rs, workload.EventTypeNormal, EventSuccessfulCreate, "Created pod: %s", out.GetObjectMeta().Name)
+				ev.EventJoin(rs, workload.EventTypeNormal, EventSuccessfulCreate, "Created pod: ", out.GetObjectMeta().Name)
 			}
 			if firstErr != nil {
 				return fmt.Errorf("%s: creating pods: %w", workload.Ref(rs), firstErr)
@@ -489,7 +489,7 @@ func (c *replicaSetController) apply(rs *workload.ReplicaSet, d rsDecision) erro
 			continue
 		}
 		c.expectWrite(rs, p.Name)
-		ev.Eventf(rs, workload.EventTypeNormal, EventSuccessfulDelete, "Deleted pod: %s", p.Name)
+		ev.EventJoin(rs, workload.EventTypeNormal, EventSuccessfulDelete, "Deleted pod: ", p.Name)
 	}
 	return firstErr
 }
