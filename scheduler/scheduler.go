@@ -375,12 +375,15 @@ func (s *Scheduler) pickFused(p *PodInfo, snap *Snapshot, base uint64) Result {
 		counts = s.controllerCounts(p, snap)
 	}
 	nz := p.NonZeroRequests
+	dflt := nz == defaultNonZero // the score is in the hotNode
 	var hiSpread, hiTaint, hiAff int64
 	for i, pos := range s.feasible {
 		h := &snap.hot[pos]
-		cpu := leastRequested(h.nonZero.MilliCPU+nz.MilliCPU, h.allocatable.MilliCPU)
-		mem := leastRequested(h.nonZero.Memory+nz.Memory, h.allocatable.Memory)
-		total[i] = wLeast * ((cpu + mem) / 2)
+		if dflt {
+			total[i] = wLeast * h.leastDefault
+		} else {
+			total[i] = wLeast * leastAllocated(nz, h)
+		}
 		if !skipSpread {
 			c := int64(counts[pos])
 			spreadRaw[i], hiSpread = c, max(hiSpread, c)
@@ -447,10 +450,7 @@ func (s *Scheduler) scoreFused(j int, p *PodInfo, snap *Snapshot, raw []int64) {
 	case 1: // LeastAllocatedScorer
 		nz := p.NonZeroRequests
 		for i, pos := range s.feasible {
-			h := &snap.hot[pos]
-			cpu := leastRequested(h.nonZero.MilliCPU+nz.MilliCPU, h.allocatable.MilliCPU)
-			mem := leastRequested(h.nonZero.Memory+nz.Memory, h.allocatable.Memory)
-			raw[i] = (cpu + mem) / 2
+			raw[i] = leastAllocated(nz, &snap.hot[pos])
 		}
 	case 2: // TaintScorer: only nodes with PreferNoSchedule taints score
 		for i, pos := range s.feasible {
@@ -488,6 +488,17 @@ func (s *Scheduler) clearCounts(p *PodInfo, snap *Snapshot) {
 			s.counts[snap.posOf[o.slot]] = 0
 		}
 	}
+}
+
+// defaultNonZero is the non-zero requests of a pod without requests.
+var defaultNonZero = Resources{MilliCPU: DefaultMilliCPURequest, Memory: DefaultMemoryRequest}
+
+// leastAllocated is LeastAllocatedScorer's score of a pod with the
+// non-zero requests nz on the node h.
+func leastAllocated(nz Resources, h *hotNode) int64 {
+	cpu := leastRequested(h.nonZero.MilliCPU+nz.MilliCPU, h.allocatable.MilliCPU)
+	mem := leastRequested(h.nonZero.Memory+nz.Memory, h.allocatable.Memory)
+	return (cpu + mem) / 2
 }
 
 func grow(b []int64, n int) []int64 {

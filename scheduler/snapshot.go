@@ -62,8 +62,13 @@ type hotNode struct {
 	nonZero     Resources
 	allocPods   int64
 	nameHash    uint64
-	numPods     int32 // len(NodeInfo.Pods)
-	flags       hotFlags
+	// leastDefault is the LeastAllocatedScorer score of a pod whose
+	// non-zero requests are the defaults (DefaultMilliCPURequest and
+	// DefaultMemoryRequest: any pod without requests), so that scoring
+	// such a pod divides nothing.
+	leastDefault int64
+	numPods      int32 // len(NodeInfo.Pods)
+	flags        hotFlags
 }
 
 type hotFlags uint8
@@ -86,6 +91,7 @@ func (n *NodeInfo) hot() hotNode {
 		nameHash:    n.nameHash,
 		numPods:     int32(len(n.Pods)),
 	}
+	h.leastDefault = leastAllocated(defaultNonZero, &h)
 	if n.ready {
 		h.flags |= hotReady
 	}
