@@ -109,7 +109,11 @@ func (g *GarbageCollector) Handle(ev store.Event, enqueue func(string)) {
 		}
 		return
 	}
-	g.live[m.UID] = ref
+	if ev.Type == store.Added {
+		// An update keeps the uid, kind, namespace and name: the object
+		// is indexed since its Added event (or Start's list).
+		g.live[m.UID] = ref
+	}
 	if m.DeletionTimestamp != nil && (slices.Contains(m.Finalizers, store.FinalizerForeground) || slices.Contains(m.Finalizers, store.FinalizerOrphan)) {
 		enqueue("object:" + ref.String())
 	}
