@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"k8s.io/apimachinery/pkg/labels"
 
@@ -74,12 +76,13 @@ func NewReplicaSet(deps Deps) Controller {
 type replicaSetController struct {
 	deps Deps
 
-	pods    map[string]*workload.Pod            // "ns/name" -> stored pod (shared, read-only)
-	byOwner map[string]map[string]*workload.Pod // controller uid -> "ns/name" -> pod
-	orphans map[string]map[string]*workload.Pod // namespace -> "ns/name" -> pod without controller
-	sets    map[string]*rsMeta                  // "ns/name" -> ReplicaSet
-	byNS    map[string]map[string]*rsMeta       // namespace -> "ns/name" -> ReplicaSet
+	pods    map[string]*rsCached            // "ns/name" -> pod
+	byOwner map[string]map[string]*rsCached // controller uid -> "ns/name" -> pod
+	orphans map[string]map[string]*rsCached // namespace -> "ns/name" -> pod without controller
+	sets    map[string]*rsMeta              // "ns/name" -> ReplicaSet
+	byNS    map[string]map[string]*rsMeta   // namespace -> "ns/name" -> ReplicaSet
 	byUID   map[string]*rsMeta
+	byCtl   map[string]map[string]*rsMeta // the ReplicaSets' controller uid -> "ns/name" -> ReplicaSet
 	// expect holds, per ReplicaSet uid, the pods ("ns/name") this
 	// controller created or deleted whose watch event has not arrived yet
 	// (Kubernetes' expectations): until it has, the cache may not show
@@ -87,6 +90,14 @@ type replicaSetController struct {
 	// Manager step events always arrive before the next sync; this guards
 	// a requeue that fires during a step in real time.
 	expect map[string]map[string]bool
+}
+
+// rsCached is the cache's entry of one pod, shared by its indexes, so that a
+// newer version of the pod with the same controller (a status update)
+// replaces it in all of them at once.
+type rsCached struct {
+	pod   *workload.Pod // the stored pod (shared, read-only)
+	owner string        // its controller's uid, or "" for an orphan
 }
 
 // rsMeta is what the cache keeps of a ReplicaSet.
@@ -101,19 +112,24 @@ func (c *replicaSetController) Name() string { return "replicaset" }
 
 // Start rebuilds the cache from the store and enqueues every ReplicaSet.
 func (c *replicaSetController) Start(enqueue func(string)) {
-	c.pods = map[string]*workload.Pod{}
-	c.byOwner = map[string]map[string]*workload.Pod{}
-	c.orphans = map[string]map[string]*workload.Pod{}
+	c.pods = map[string]*rsCached{}
+	c.byOwner = map[string]map[string]*rsCached{}
+	c.orphans = map[string]map[string]*rsCached{}
 	c.sets = map[string]*rsMeta{}
 	c.byNS = map[string]map[string]*rsMeta{}
 	c.byUID = map[string]*rsMeta{}
+	c.byCtl = map[string]map[string]*rsMeta{}
 	c.expect = map[string]map[string]bool{}
 	s := c.deps.Store
 	for _, o := range s.List("ReplicaSet", "", nil) {
 		c.setRS(o.(*workload.ReplicaSet))
 	}
 	for _, o := range s.List("Pod", "", nil) {
-		c.setPod(o.(*workload.Pod), workload.Key(o))
+		owner := ""
+		if ref := workload.ControllerOf(o); ref != nil {
+			owner = ref.UID
+		}
+		c.setPod(o.(*workload.Pod), workload.Key(o), owner)
 	}
 	keys := make([]string, 0, len(c.sets))
 	for k := range c.sets {
@@ -128,7 +144,11 @@ func (c *replicaSetController) Start(enqueue func(string)) {
 // Handle keeps the cache and enqueues the ReplicaSets a change concerns:
 // the ReplicaSet itself; for a pod, its controller before and after, and,
 // for a pod without a controller, every ReplicaSet of its namespace whose
-// selector matches it (adoption).
+// selector matches it (adoption). As Kubernetes' ReplicaSet controller
+// with its expectations, an update that keeps the pod's controller only
+// wakes it when it changes what a sync reads (rsPodChanged) or is a write
+// it waits for; an orphan's update only looks for a ReplicaSet to adopt
+// it when its labels change.
 func (c *replicaSetController) Handle(ev store.Event, enqueue func(string)) {
 	switch o := ev.Object.(type) {
 	case *workload.ReplicaSet:
@@ -141,23 +161,47 @@ func (c *replicaSetController) Handle(ev store.Event, enqueue func(string)) {
 		enqueue(key)
 	case *workload.Pod:
 		key := ev.ObjectKey()
-		old := c.pods[key]
-		if old != nil {
-			c.enqueueOwner(old, enqueue)
-			c.observed(old, key)
-		}
-		c.observed(o, key)
+		e := c.pods[key]
+		expected := c.observed(o, key)
 		if ev.Type == store.Deleted {
-			c.deletePod(key)
-			return
-		}
-		c.setPod(o, key)
-		if ref := workload.ControllerOf(o); ref != nil {
+			if e != nil {
+				expected = c.observed(e.pod, key) || expected
+				c.enqueueOwner(e.pod, enqueue)
+				c.deletePod(key)
+			}
 			c.enqueueOwner(o, enqueue)
 			return
 		}
-		if o.DeletionTimestamp != nil {
-			return
+		ref := workload.ControllerOf(o)
+		owner := ""
+		if ref != nil {
+			owner = ref.UID
+		}
+		if e != nil && e.owner == owner {
+			old := e.pod
+			e.pod = o
+			switch {
+			case ref != nil:
+				if expected || rsPodChanged(old, o) {
+					c.enqueueOwner(o, enqueue)
+				}
+				return
+			case o.DeletionTimestamp != nil || sameLabels(old.Labels, o.Labels):
+				return
+			}
+		} else {
+			if e != nil {
+				c.observed(e.pod, key)
+				c.enqueueOwner(e.pod, enqueue)
+			}
+			c.setPod(o, key, owner)
+			if ref != nil {
+				c.enqueueOwner(o, enqueue)
+				return
+			}
+			if o.DeletionTimestamp != nil {
+				return
+			}
 		}
 		set := labels.Set(o.Labels)
 		var keys []string
@@ -173,18 +217,55 @@ func (c *replicaSetController) Handle(ev store.Event, enqueue func(string)) {
 	}
 }
 
-// observed clears the expectation of the pod's controller for key.
-func (c *replicaSetController) observed(p *workload.Pod, key string) {
+// rsPodChanged reports whether the update of a pod from a to b (same
+// controller) changes what its ReplicaSet's sync reads to decide and to
+// report: whether it is active, being deleted or finished, its labels,
+// and its readiness and since when. (Its node, phase and restarts only
+// rank pods for a scale-down, which a sync does when it finds one due,
+// whatever woke it.)
+func rsPodChanged(a, b *workload.Pod) bool {
+	if (a.DeletionTimestamp == nil) != (b.DeletionTimestamp == nil) || IsPodTerminal(a) != IsPodTerminal(b) ||
+		!sameLabels(a.Labels, b.Labels) {
+		return true
+	}
+	ra, rb := PodCondition(a, workload.PodReady), PodCondition(b, workload.PodReady)
+	if (ra == nil) != (rb == nil) {
+		return true
+	}
+	return ra != nil && (ra.Status != rb.Status || !ra.LastTransitionTime.Equal(rb.LastTransitionTime.Time))
+}
+
+// sameLabels reports whether two label maps are equal; updates that keep
+// an object's labels usually share the map, which answers at once.
+func sameLabels(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 || *(*unsafe.Pointer)(unsafe.Pointer(&a)) == *(*unsafe.Pointer)(unsafe.Pointer(&b)) {
+		return true
+	}
+	return maps.Equal(a, b)
+}
+
+// observed clears the expectation of the pod's controller for key and
+// reports whether there was one.
+func (c *replicaSetController) observed(p *workload.Pod, key string) bool {
+	if len(c.expect) == 0 {
+		return false
+	}
 	ref := workload.ControllerOf(p)
 	if ref == nil {
-		return
+		return false
 	}
-	if set := c.expect[ref.UID]; set != nil {
-		delete(set, key)
-		if len(set) == 0 {
-			delete(c.expect, ref.UID)
-		}
+	set := c.expect[ref.UID]
+	if set == nil || !set[key] {
+		return false
 	}
+	delete(set, key)
+	if len(set) == 0 {
+		delete(c.expect, ref.UID)
+	}
+	return true
 }
 
 func (c *replicaSetController) expectWrite(rs *workload.ReplicaSet, name string) {
@@ -227,9 +308,31 @@ func (c *replicaSetController) setRS(rs *workload.ReplicaSet) {
 	if sel, err := rs.Spec.Selector.AsSelector(); err == nil {
 		m.selector = sel
 	}
-	m.ownerUID = ""
+	owner := ""
 	if ref := workload.ControllerOf(rs); ref != nil {
-		m.ownerUID = ref.UID
+		owner = ref.UID
+	}
+	if owner != m.ownerUID {
+		c.unindexCtl(m)
+		m.ownerUID = owner
+		if owner != "" {
+			set := c.byCtl[owner]
+			if set == nil {
+				set = map[string]*rsMeta{}
+				c.byCtl[owner] = set
+			}
+			set[key] = m
+		}
+	}
+}
+
+// unindexCtl removes m from byCtl.
+func (c *replicaSetController) unindexCtl(m *rsMeta) {
+	if set := c.byCtl[m.ownerUID]; set != nil {
+		delete(set, m.key)
+		if len(set) == 0 {
+			delete(c.byCtl, m.ownerUID)
+		}
 	}
 }
 
@@ -240,6 +343,7 @@ func (c *replicaSetController) deleteRS(key string) {
 	}
 	delete(c.sets, key)
 	delete(c.byUID, m.uid)
+	c.unindexCtl(m)
 	delete(c.expect, m.uid)
 	if ns := c.byNS[m.namespace]; ns != nil {
 		delete(ns, key)
@@ -249,73 +353,54 @@ func (c *replicaSetController) deleteRS(key string) {
 	}
 }
 
-// setPod caches p, whose key is key.
-func (c *replicaSetController) setPod(p *workload.Pod, key string) {
-	ref := workload.ControllerOf(p)
-	if old := c.pods[key]; old != nil {
-		// The same controller (or none) as the cached version, as on a
-		// status update: the pod stays in its set, only the version
-		// changes. Key holds the namespace, so that is the same too.
-		if or := workload.ControllerOf(old); (or == nil) == (ref == nil) && (ref == nil || or.UID == ref.UID) {
-			c.pods[key] = p
-			if ref != nil {
-				c.byOwner[ref.UID][key] = p
-			} else {
-				c.orphans[p.Namespace][key] = p
-			}
-			return
-		}
-	}
+// setPod caches p, whose key is key and whose controller's uid is owner
+// ("" for none), replacing what the cache had under key.
+func (c *replicaSetController) setPod(p *workload.Pod, key, owner string) {
 	c.deletePod(key)
-	c.pods[key] = p
-	if ref != nil {
-		set := c.byOwner[ref.UID]
-		if set == nil {
-			set = map[string]*workload.Pod{}
-			c.byOwner[ref.UID] = set
-		}
-		set[key] = p
-		return
+	e := &rsCached{pod: p, owner: owner}
+	c.pods[key] = e
+	index, k := c.byOwner, owner
+	if owner == "" {
+		index, k = c.orphans, p.Namespace
 	}
-	set := c.orphans[p.Namespace]
+	set := index[k]
 	if set == nil {
-		set = map[string]*workload.Pod{}
-		c.orphans[p.Namespace] = set
+		set = map[string]*rsCached{}
+		index[k] = set
 	}
-	set[key] = p
+	set[key] = e
 }
 
 func (c *replicaSetController) deletePod(key string) {
-	p := c.pods[key]
-	if p == nil {
+	e := c.pods[key]
+	if e == nil {
 		return
 	}
 	delete(c.pods, key)
-	if ref := workload.ControllerOf(p); ref != nil {
-		if set := c.byOwner[ref.UID]; set != nil {
-			delete(set, key)
-			if len(set) == 0 {
-				delete(c.byOwner, ref.UID)
-			}
-		}
-		return
+	index, k := c.byOwner, e.owner
+	if e.owner == "" {
+		index, k = c.orphans, e.pod.Namespace
 	}
-	if set := c.orphans[p.Namespace]; set != nil {
+	if set := index[k]; set != nil {
 		delete(set, key)
 		if len(set) == 0 {
-			delete(c.orphans, p.Namespace)
+			delete(index, k)
 		}
 	}
 }
 
-// sortedPods returns the pods of a set sorted by name.
-func sortedPods(set map[string]*workload.Pod) []*workload.Pod {
+// podsOf returns the pods of a set, in no particular order.
+func podsOf(set map[string]*rsCached) []*workload.Pod {
 	out := make([]*workload.Pod, 0, len(set))
-	for _, p := range set {
-		out = append(out, p)
+	for _, e := range set {
+		out = append(out, e.pod)
 	}
-	slices.SortFunc(out, func(a, b *workload.Pod) int { return strings.Compare(a.Name, b.Name) })
 	return out
+}
+
+// sortPods sorts pods by name.
+func sortPods(pods []*workload.Pod) {
+	slices.SortFunc(pods, func(a, b *workload.Pod) int { return strings.Compare(a.Name, b.Name) })
 }
 
 // Reconcile syncs one ReplicaSet: ownership, scaling, status.
@@ -333,10 +418,17 @@ func (c *replicaSetController) Reconcile(ctx context.Context, key string) (Resul
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: spec.selector: %v: %w", workload.Ref(rs), err, ErrPermanent)
 	}
-	owned := sortedPods(c.byOwner[rs.UID])
+	// The decision does not depend on the order of the pods (deletions
+	// are ranked, ties broken by name); only adoptions and releases, rare,
+	// are made in name order.
+	owned := podsOf(c.byOwner[rs.UID])
 	if rs.DeletionTimestamp == nil && !sel.Empty() {
-		adopt, release := claimPods(sel, owned, sortedPods(c.orphans[ns]))
+		orphans := podsOf(c.orphans[ns])
+		adopt, release := claimPods(sel, owned, orphans)
 		if len(adopt)+len(release) > 0 {
+			sortPods(owned)
+			sortPods(orphans)
+			adopt, release = claimPods(sel, owned, orphans)
 			owned, err = c.claim(rs, owned, adopt, release)
 			if err != nil {
 				return Result{}, err
@@ -344,7 +436,8 @@ func (c *replicaSetController) Reconcile(ctx context.Context, key string) (Resul
 		}
 	}
 	var related []*workload.Pod
-	if m := c.sets[key]; m != nil && m.ownerUID != "" {
+	if m := c.sets[key]; m != nil && m.ownerUID != "" && rs.DeletionTimestamp == nil && activePods(owned) > int(replicasOf(rs.Spec.Replicas)) {
+		// Only a scale-down ranks pods by their siblings.
 		related = c.siblingPods(m)
 	}
 	d := decideReplicaSet(rs, owned, related, c.deps.Clock.Now())
@@ -405,14 +498,26 @@ func rsStatusEqual(a, b workload.ReplicaSetStatus) bool {
 // controller as m (m's own included), for the colocation ranks.
 func (c *replicaSetController) siblingPods(m *rsMeta) []*workload.Pod {
 	var out []*workload.Pod
-	for _, o := range c.byNS[m.namespace] {
-		if o.ownerUID == m.ownerUID {
-			for _, p := range c.byOwner[o.uid] {
-				out = append(out, p)
-			}
+	for _, o := range c.byCtl[m.ownerUID] {
+		if o.namespace != m.namespace {
+			continue
+		}
+		for _, e := range c.byOwner[o.uid] {
+			out = append(out, e.pod)
 		}
 	}
 	return out
+}
+
+// activePods counts the active pods of pods.
+func activePods(pods []*workload.Pod) int {
+	n := 0
+	for _, p := range pods {
+		if IsPodActive(p) {
+			n++
+		}
+	}
+	return n
 }
 
 // claim adopts and releases pods and returns the owned pods after it.

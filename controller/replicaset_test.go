@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orchestra-go/orchestra/store"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -108,5 +109,100 @@ func TestReplicaSetExpectations(t *testing.T) {
 	}
 	if n := len(h.pods("default")); n != 3 {
 		t.Fatalf("%d pods after two syncs, want 3", n)
+	}
+}
+
+// TestReplicaSetScaleDownRanksBySiblings: a scale-down deletes first the
+// pods on nodes that hold more pods of the ReplicaSet and of its siblings
+// (ReplicaSets with the same controller), as Kubernetes' colocation rank,
+// also for a ReplicaSet that got its controller after it was created.
+func TestReplicaSetScaleDownRanksBySiblings(t *testing.T) {
+	h := newHarness(t, NewReplicaSet)
+	owner := workload.OwnerReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "web", UID: "dep-uid", Controller: workload.Ptr(true)}
+	a := harnessRS("a", 2)
+	a.OwnerReferences = []workload.OwnerReference{owner}
+	ra := h.create(a).(*workload.ReplicaSet)
+	rb := h.create(harnessRS("b", 1)).(*workload.ReplicaSet) // no controller yet
+	pod := func(name, node string, rs *workload.ReplicaSet) {
+		h.create(&workload.Pod{
+			ObjectMeta: workload.ObjectMeta{Name: name, Namespace: "default", Labels: rs.Spec.Template.Labels,
+				OwnerReferences: []workload.OwnerReference{workload.NewControllerRef(rs)}},
+			Spec: workload.PodSpec{NodeName: node, Containers: []workload.Container{{Name: "main", Image: "nginx"}}},
+		})
+	}
+	pod("a-1", "n2", ra)
+	pod("a-2", "n1", ra)
+	pod("b-1", "n1", rb)
+	h.settle()
+	rb = h.get("ReplicaSet", "default", "b").(*workload.ReplicaSet)
+	rb.OwnerReferences = []workload.OwnerReference{owner}
+	if _, err := h.store.Update(rb); err != nil {
+		t.Fatal(err)
+	}
+	ra = h.get("ReplicaSet", "default", "a").(*workload.ReplicaSet)
+	ra.Spec.Replicas = workload.Ptr(int32(1))
+	if _, err := h.store.Update(ra); err != nil {
+		t.Fatal(err)
+	}
+	h.settle()
+	// Without the sibling, both pods of a rank alike and a-1 goes by name.
+	deleted := func(name string) bool {
+		o, err := h.store.Get("Pod", "default", name)
+		return err != nil || o.GetObjectMeta().DeletionTimestamp != nil
+	}
+	if !deleted("a-2") || deleted("a-1") || deleted("b-1") {
+		t.Fatalf("deleted a-1 %v, a-2 %v, b-1 %v; want only a-2 (on n1 with its sibling's b-1)", deleted("a-1"), deleted("a-2"), deleted("b-1"))
+	}
+}
+
+// TestReplicaSetWakesOnlyForWhatItReads: an update of an owned pod that
+// keeps what a sync reads (a phase change without readiness, a new
+// node) does not queue the ReplicaSet; readiness, labels and deletion
+// do. An orphan's update looks for a ReplicaSet to adopt it only when
+// its labels change.
+func TestReplicaSetWakesOnlyForWhatItReads(t *testing.T) {
+	h := newHarness(t, NewReplicaSet)
+	rs := h.create(harnessRS("fe", 1)).(*workload.ReplicaSet)
+	h.settle()
+	c := h.mgr.Controllers()[0]
+	var queued []string
+	enqueue := func(k string) { queued = append(queued, k) }
+	pod := h.pods("default")[0]
+	update := func(mutate func(p *workload.Pod)) []string {
+		t.Helper()
+		p := pod.DeepCopy()
+		mutate(p)
+		queued = nil
+		c.Handle(store.Event{Type: store.Modified, Object: p, Key: workload.Key(p)}, enqueue)
+		pod = p
+		return queued
+	}
+	want := []string{workload.Key(rs)}
+	if got := update(func(p *workload.Pod) { p.Spec.NodeName = "n1" }); len(got) != 0 {
+		t.Errorf("binding queued %v, want nothing", got)
+	}
+	if got := update(func(p *workload.Pod) { p.Status.Phase = workload.PodRunning }); len(got) != 0 {
+		t.Errorf("Running without readiness queued %v, want nothing", got)
+	}
+	now := workload.NewTime(h.clock.Now())
+	if got := update(func(p *workload.Pod) {
+		p.Status.Conditions = []workload.PodCondition{{Type: workload.PodReady, Status: workload.ConditionTrue, LastTransitionTime: now}}
+	}); !slices.Equal(got, want) {
+		t.Errorf("readiness queued %v, want %v", got, want)
+	}
+	if got := update(func(p *workload.Pod) { p.Labels = map[string]string{"app": "fe", "tier": "web"} }); !slices.Equal(got, want) {
+		t.Errorf("a label change queued %v, want %v", got, want)
+	}
+	if got := update(func(p *workload.Pod) { p.DeletionTimestamp = &now }); !slices.Equal(got, want) {
+		t.Errorf("deletion queued %v, want %v", got, want)
+	}
+	// An orphan in the ReplicaSet's namespace.
+	pod = &workload.Pod{ObjectMeta: workload.ObjectMeta{Name: "stray", Namespace: "default", Labels: map[string]string{"app": "other"}}}
+	c.Handle(store.Event{Type: store.Added, Object: pod, Key: workload.Key(pod)}, enqueue)
+	if got := update(func(p *workload.Pod) { p.Status.Phase = workload.PodRunning }); len(got) != 0 {
+		t.Errorf("an orphan's status update queued %v, want nothing", got)
+	}
+	if got := update(func(p *workload.Pod) { p.Labels = map[string]string{"app": "fe"} }); !slices.Equal(got, want) {
+		t.Errorf("an orphan's relabel to the selector queued %v, want %v", got, want)
 	}
 }
