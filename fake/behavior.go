@@ -311,3 +311,40 @@ func resolve(rules []*rule, o *overrides, pod *workload.Pod, c *workload.Contain
 	}
 	return b, from
 }
+
+// any reports whether the annotations set any knob.
+func (o *overrides) any() bool {
+	return o.startDelay || o.runFor || o.exitCode || o.failFirst || o.failExitCode ||
+		o.readyAfter || o.crashAfter || o.neverReady || o.stopAfter
+}
+
+// behaviorKey says what a behaviour depends on when no annotation applies
+// to it: the rule it came from and the kind of container.
+type behaviorKey struct {
+	rule *rule
+	// init: an init container; toCompletion: an app container of a Never
+	// or OnFailure pod that no rule matched.
+	init, toCompletion bool
+}
+
+// behavior is resolve for a container about to run: it returns the
+// behaviour (read-only), shared with every container that behaves alike
+// unless the pod's annotations make it the container's own. Caller holds
+// r.mu.
+func (r *Runtime) behavior(o *overrides, pod *workload.Pod, c *workload.Container, init bool) (*Behavior, *rule) {
+	b, from := resolve(r.rules, o, pod, c, init)
+	if !init && o.any() {
+		return &b, from
+	}
+	rp := pod.Spec.RestartPolicy
+	key := behaviorKey{rule: from, init: init,
+		toCompletion: from == nil && !init && (rp == workload.RestartPolicyNever || rp == workload.RestartPolicyOnFailure)}
+	if shared := r.behaviors[key]; shared != nil {
+		return shared, from
+	}
+	if r.behaviors == nil {
+		r.behaviors = map[behaviorKey]*Behavior{}
+	}
+	r.behaviors[key] = &b
+	return &b, from
+}

@@ -121,6 +121,7 @@ type Runtime struct {
 	closed    bool
 	hooks     Hooks
 	rules     []*rule
+	behaviors map[behaviorKey]*Behavior // the shared behaviours (behavior)
 	cidrBase  uint32
 	nodeSeq   uint32
 	nodes     map[string]*nodeState

@@ -45,32 +45,53 @@ type podState struct {
 	// before a change. So a pod holds its status once, not twice.
 	status      workload.PodStatus
 	shared      bool
-	init, ctrs  []*container
+	init, ctrs  []*container // views of all
 	all         []*container // init then ctrs
 	terminating bool
-	deleteAt    time.Time
-	deleteTimer vtime.Timer
 	done        bool // Succeeded or Failed: nothing runs any more
 	dirty       bool // status changed while the node was failed
-	// grace is terminationGracePeriodSeconds, for the kill of a pod
-	// past its activeDeadlineSeconds.
-	grace time.Duration
-	// deadlineTimer fires at startTime + activeDeadlineSeconds, and
-	// killTimer at the end of the grace period that follows; once
-	// pastDeadline the pod is Failed (DeadlineExceeded) and nothing
+	// once pastDeadline the pod is Failed (DeadlineExceeded) and nothing
 	// restarts.
-	deadlineTimer, killTimer vtime.Timer
-	pastDeadline             bool
+	pastDeadline bool
 	// removeWhenBack: the pod was removed (its deletion finished) while
 	// its node was failed; it goes when the kubelet reports again.
 	removeWhenBack bool
+	// timers are the pod's own timers, made for the few pods that have
+	// one (a deadline, a graceful deletion): nil for the others.
+	timers *podTimers
+}
+
+// podTimers are a pod's deletion and deadline timers.
+type podTimers struct {
+	deleteAt    time.Time
+	deleteTimer vtime.Timer
+	// deadlineTimer fires at startTime + activeDeadlineSeconds, and
+	// killTimer at the end of the grace period that follows.
+	deadlineTimer, killTimer vtime.Timer
+}
+
+// podTimers returns the pod's timers, making them on first use.
+func (p *podState) podTimers() *podTimers {
+	if p.timers == nil {
+		p.timers = new(podTimers)
+	}
+	return p.timers
+}
+
+// grace is terminationGracePeriodSeconds, for the kill of a pod past its
+// activeDeadlineSeconds.
+func (p *podState) grace() time.Duration {
+	if g := p.snap.Spec.TerminationGracePeriodSeconds; g != nil {
+		return time.Duration(max(*g, 0)) * time.Second
+	}
+	return time.Duration(workload.DefaultTerminationGracePeriodSeconds) * time.Second
 }
 
 // container is one (init or app) container of a pod.
 type container struct {
 	p          *podState
 	init       bool
-	b          Behavior
+	b          *Behavior                 // read-only: shared by the containers that behave alike
 	rule       *rule                     // the rule b came from, for ExitCodes; nil if none
 	st         *workload.ContainerStatus // in p.status; read-only, write through status()
 	running    bool
@@ -93,7 +114,21 @@ type container struct {
 var (
 	trueVal  = true
 	falseVal = false
+	// The Waiting states of containers about to start, shared by every
+	// status that has one: the runtime never modifies a value a status
+	// points to.
+	waitingCreating     = workload.ContainerStateWaiting{Reason: ReasonContainerCreating}
+	waitingInitializing = workload.ContainerStateWaiting{Reason: ReasonPodInitializing}
 )
+
+// waitingFor returns the shared Waiting state of reason, which is
+// ReasonContainerCreating or ReasonPodInitializing.
+func waitingFor(reason string) *workload.ContainerStateWaiting {
+	if reason == ReasonPodInitializing {
+		return &waitingInitializing
+	}
+	return &waitingCreating
+}
 
 // CreatePod starts pod on the node spec.nodeName names. The pod's metadata
 // is kept as given (resourceVersion aside, which is the runtime's); its
@@ -142,13 +177,9 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	if r.pods[key] != nil {
 		return fmt.Errorf("fake: %s: %w", ref, workload.ErrPodExists)
 	}
-	p := &podState{key: key, ns: ns, name: in.Name, node: node, restartPolicy: in.Spec.RestartPolicy,
-		grace: time.Duration(workload.DefaultTerminationGracePeriodSeconds) * time.Second}
+	p := &podState{key: key, ns: ns, name: in.Name, node: node, restartPolicy: in.Spec.RestartPolicy}
 	if p.restartPolicy == "" {
 		p.restartPolicy = workload.RestartPolicyAlways
-	}
-	if g := in.Spec.TerminationGracePeriodSeconds; g != nil {
-		p.grace = time.Duration(max(*g, 0)) * time.Second
 	}
 	podIP := node.hostIP
 	if !in.Spec.HostNetwork {
@@ -184,27 +215,30 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	if len(in.Spec.InitContainers) > 0 {
 		firstWait = ReasonPodInitializing
 	}
-	add := func(specs []workload.Container, sts []workload.ContainerStatus, init bool) []*container {
-		cs := make([]*container, len(specs))
+	// One list of pointers and one array of containers for the pod.
+	ni, nc := len(in.Spec.InitContainers), len(in.Spec.Containers)
+	p.all = make([]*container, ni+nc)
+	p.init, p.ctrs = p.all[:ni:ni], p.all[ni:]
+	ctrs := make([]container, ni+nc)
+	add := func(specs []workload.Container, sts []workload.ContainerStatus, cs []*container, mem []container, init bool) {
 		for i := range specs {
-			b, from := resolve(r.rules, &o, in, &specs[i], init)
-			reason := firstWait
+			b, from := r.behavior(&o, in, &specs[i], init)
+			wait := waitingFor(firstWait)
 			if init && i == 0 {
-				reason = ReasonContainerCreating
+				wait = &waitingCreating
 			} else if init {
-				reason = ReasonPodInitializing
+				wait = &waitingInitializing
 			}
 			sts[i] = workload.ContainerStatus{
 				Name: specs[i].Name, Image: specs[i].Image, Started: &falseVal,
-				State: workload.ContainerState{Waiting: &workload.ContainerStateWaiting{Reason: reason}},
+				State: workload.ContainerState{Waiting: wait},
 			}
-			cs[i] = &container{p: p, init: init, b: b, rule: from, st: &sts[i]}
+			mem[i] = container{p: p, init: init, b: b, rule: from, st: &sts[i]}
+			cs[i] = &mem[i]
 		}
-		return cs
 	}
-	p.init = add(in.Spec.InitContainers, st.InitContainerStatuses, true)
-	p.ctrs = add(in.Spec.Containers, st.ContainerStatuses, false)
-	p.all = append(append([]*container(nil), p.init...), p.ctrs...)
+	add(in.Spec.InitContainers, st.InitContainerStatuses, p.init, ctrs[:ni], true)
+	add(in.Spec.Containers, st.ContainerStatuses, p.ctrs, ctrs[ni:], false)
 	st.Phase = podstatus.Phase(p.restartPolicy, st.InitContainerStatuses, st.ContainerStatuses)
 	podstatus.Conditions(st, now)
 
@@ -232,7 +266,7 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 		r.log.Info("pod created", "pod", key, "node", node.name, "podIP", podIP)
 	}
 	if ads := in.Spec.ActiveDeadlineSeconds; ads != nil && *ads > 0 {
-		p.deadlineTimer = r.clock.AfterFunc(time.Duration(*ads)*time.Second, func() { r.deadlinePassed(p) })
+		p.podTimers().deadlineTimer = r.clock.AfterFunc(time.Duration(*ads)*time.Second, func() { r.deadlinePassed(p) })
 	}
 	if len(p.init) > 0 {
 		r.schedule(p.init[0], p.init[0].b.StartDelay, (*Runtime).start)
@@ -425,12 +459,12 @@ func (r *Runtime) startNextInit(p *podState) {
 		if t := c.st.State.Terminated; t != nil && t.ExitCode == 0 {
 			continue
 		}
-		c.status().State = workload.ContainerState{Waiting: &workload.ContainerStateWaiting{Reason: ReasonContainerCreating}}
+		c.status().State = workload.ContainerState{Waiting: &waitingCreating}
 		r.schedule(c, c.b.StartDelay, (*Runtime).start)
 		return
 	}
 	for _, c := range p.ctrs {
-		c.status().State = workload.ContainerState{Waiting: &workload.ContainerStateWaiting{Reason: ReasonContainerCreating}}
+		c.status().State = workload.ContainerState{Waiting: &waitingCreating}
 		r.schedule(c, c.b.StartDelay, (*Runtime).start)
 	}
 }
@@ -451,9 +485,9 @@ func (r *Runtime) update(p *podState) {
 			c.stopTimers()
 			c.stopped = true
 		}
-		if p.deadlineTimer != nil {
-			p.deadlineTimer.Stop()
-			p.deadlineTimer = nil
+		if t := p.timers; t != nil && t.deadlineTimer != nil {
+			t.deadlineTimer.Stop()
+			t.deadlineTimer = nil
 		}
 		if r.log != nil {
 			r.log.Info("pod finished", "pod", p.key, "phase", st.Phase)
@@ -675,10 +709,12 @@ func (r *Runtime) DeletePod(ctx context.Context, namespace, name string, grace t
 		return nil
 	}
 	if p.terminating {
-		if at := now.Add(grace); at.Before(p.deleteAt) {
-			p.deleteTimer.Stop()
-			p.deleteAt = at
-			p.deleteTimer = r.clock.AfterFunc(grace, func() { r.graceOver(p) })
+		if t := p.podTimers(); now.Add(grace).Before(t.deleteAt) {
+			if t.deleteTimer != nil {
+				t.deleteTimer.Stop()
+			}
+			t.deleteAt = now.Add(grace)
+			t.deleteTimer = r.clock.AfterFunc(grace, func() { r.graceOver(p) })
 		}
 		return nil
 	}
@@ -688,8 +724,9 @@ func (r *Runtime) DeletePod(ctx context.Context, namespace, name string, grace t
 		r.removePod(p)
 		return nil
 	}
-	p.deleteAt = now.Add(grace)
-	p.deleteTimer = r.clock.AfterFunc(grace, func() { r.graceOver(p) })
+	t := p.podTimers()
+	t.deleteAt = now.Add(grace)
+	t.deleteTimer = r.clock.AfterFunc(grace, func() { r.graceOver(p) })
 	r.askStop(p)
 	if r.log != nil {
 		r.log.Info("pod terminating", "pod", p.key, "grace", grace)
@@ -731,7 +768,11 @@ func (r *Runtime) askStop(p *podState) {
 
 // stopPodTimers stops the pod's own timers (deletion, deadline, kill).
 func (p *podState) stopPodTimers() {
-	for _, t := range []*vtime.Timer{&p.deleteTimer, &p.deadlineTimer, &p.killTimer} {
+	pt := p.timers
+	if pt == nil {
+		return
+	}
+	for _, t := range []*vtime.Timer{&pt.deleteTimer, &pt.deadlineTimer, &pt.killTimer} {
 		if *t != nil {
 			(*t).Stop()
 			*t = nil
@@ -748,7 +789,7 @@ func (p *podState) stopPodTimers() {
 func (r *Runtime) deadlinePassed(p *podState) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	p.deadlineTimer = nil
+	p.podTimers().deadlineTimer = nil
 	if r.closed || r.pods[p.key] != p || p.done || p.terminating {
 		return
 	}
@@ -757,7 +798,7 @@ func (r *Runtime) deadlinePassed(p *podState) {
 	r.stopWaiting(p)
 	r.logInfo("pod past its active deadline", "pod", p.key)
 	if p.anyRunning() {
-		p.killTimer = r.clock.AfterFunc(p.grace, func() { r.killPastDeadline(p) })
+		p.podTimers().killTimer = r.clock.AfterFunc(p.grace(), func() { r.killPastDeadline(p) })
 		r.askStop(p)
 	}
 	r.update(p)
@@ -767,7 +808,7 @@ func (r *Runtime) deadlinePassed(p *podState) {
 func (r *Runtime) killPastDeadline(p *podState) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	p.killTimer = nil
+	p.podTimers().killTimer = nil
 	if r.closed || r.pods[p.key] != p {
 		return
 	}
@@ -782,7 +823,7 @@ func (r *Runtime) killPastDeadline(p *podState) {
 func (r *Runtime) graceOver(p *podState) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.closed || r.pods[p.key] != p || r.clock.Now().Before(p.deleteAt) {
+	if r.closed || r.pods[p.key] != p || r.clock.Now().Before(p.podTimers().deleteAt) {
 		return
 	}
 	r.removePod(p)
