@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/orchestra-go/orchestra/internal/evqueue"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -34,7 +35,9 @@ var _ workload.Watcher = (*Watcher)(nil)
 // Watcher delivers the events of one watch, in version order, with no gap
 // and no duplicate, until the watch ends. It is meant for one reader.
 //
-// A watcher never blocks the store's writers: events queue in a slice. When
+// A watcher never blocks the store's writers: events queue (in blocks of
+// internal/evqueue, so that a burst costs no copies and a drained queue
+// keeps next to nothing). When
 // more than Config.WatchBuffer events are waiting, the watch ends with
 // ErrWatchOverflow and its queue is dropped; the reader must then list
 // again (ListWithVersion) and watch from the list's version.
@@ -46,8 +49,7 @@ type Watcher struct {
 	done  chan struct{} // closed when the watch ends
 
 	mu    sync.Mutex
-	queue []Event
-	head  int
+	queue evqueue.Queue
 	err   error
 }
 
@@ -145,20 +147,13 @@ func (w *Watcher) push(ev Event) bool {
 	if w.err != nil {
 		return false
 	}
-	n := len(w.queue) - w.head
+	n := w.queue.Len()
 	if n >= w.limit {
 		w.endLocked(newError(ErrWatchOverflow, watchRef(w.kind),
 			"more than "+strconv.Itoa(w.limit)+" events unread; list again and watch from the list's version"))
 		return false
 	}
-	if len(w.queue) == cap(w.queue) && w.head >= n {
-		// Reuse the consumed front rather than grow.
-		copy(w.queue, w.queue[w.head:])
-		clear(w.queue[n:])
-		w.queue = w.queue[:n]
-		w.head = 0
-	}
-	w.queue = append(w.queue, ev)
+	w.queue.Push(ev)
 	if n == 0 {
 		// A reader drains until the queue is empty before it waits
 		// again (see Ready), so only the first event of a batch needs to
@@ -181,23 +176,14 @@ func (w *Watcher) endLocked(err error) {
 		return
 	}
 	w.err = err
-	w.queue, w.head = nil, 0
+	w.queue.Reset()
 	close(w.done)
 	w.signal()
 }
 
 // popLocked returns the next queued event. Caller holds w.mu.
 func (w *Watcher) popLocked() (Event, bool) {
-	if w.head >= len(w.queue) {
-		return Event{}, false
-	}
-	ev := w.queue[w.head]
-	w.queue[w.head] = Event{}
-	w.head++
-	if w.head == len(w.queue) {
-		w.queue, w.head = w.queue[:0], 0
-	}
-	return ev, true
+	return w.queue.Pop()
 }
 
 // TryNext returns the next event without blocking. It returns false when
@@ -216,7 +202,7 @@ func (w *Watcher) Next(ctx context.Context) (Event, error) {
 	for {
 		w.mu.Lock()
 		ev, ok := w.popLocked()
-		more := w.head < len(w.queue)
+		more := w.queue.Len() > 0
 		err := w.err
 		w.mu.Unlock()
 		if ok {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/orchestra-go/orchestra/internal/evqueue"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -158,7 +159,7 @@ func (l *Log) Close(err error) {
 	}
 }
 
-// watcher is one Watch of the log. Its queue is a slice bounded by
+// watcher is one Watch of the log. Its queue (internal/evqueue) is bounded by
 // Config.WatchBuffer; writers never wait for it.
 type watcher struct {
 	l     *Log
@@ -166,8 +167,7 @@ type watcher struct {
 	done  chan struct{} // closed when the watch ends
 
 	mu    sync.Mutex
-	queue []workload.WatchEvent
-	head  int
+	queue evqueue.Queue
 	err   error
 }
 
@@ -179,17 +179,12 @@ func (w *watcher) push(ev workload.WatchEvent) bool {
 	if w.err != nil {
 		return false
 	}
-	n := len(w.queue) - w.head
+	n := w.queue.Len()
 	if n >= w.l.limit {
 		w.endLocked(fmt.Errorf("%s: watch: more than %d events unread: %w", w.l.name, w.l.limit, workload.ErrWatchExpired))
 		return false
 	}
-	if w.head > 0 && len(w.queue) == cap(w.queue) {
-		copy(w.queue, w.queue[w.head:])
-		clear(w.queue[n:])
-		w.queue, w.head = w.queue[:n], 0
-	}
-	w.queue = append(w.queue, ev)
+	w.queue.Push(ev)
 	if n == 0 {
 		// A reader drains until the queue is empty before it waits
 		// again, so only the first event of a batch needs to wake it.
@@ -210,22 +205,13 @@ func (w *watcher) endLocked(err error) {
 		return
 	}
 	w.err = err
-	w.queue, w.head = nil, 0
+	w.queue.Reset()
 	close(w.done)
 	w.signal()
 }
 
 func (w *watcher) popLocked() (workload.WatchEvent, bool) {
-	if w.head >= len(w.queue) {
-		return workload.WatchEvent{}, false
-	}
-	ev := w.queue[w.head]
-	w.queue[w.head] = workload.WatchEvent{}
-	w.head++
-	if w.head == len(w.queue) {
-		w.queue, w.head = w.queue[:0], 0
-	}
-	return ev, true
+	return w.queue.Pop()
 }
 
 // TryNext returns the next change without blocking; false when none is
@@ -241,7 +227,7 @@ func (w *watcher) Next(ctx context.Context) (workload.WatchEvent, error) {
 	for {
 		w.mu.Lock()
 		ev, ok := w.popLocked()
-		more := w.head < len(w.queue)
+		more := w.queue.Len() > 0
 		err := w.err
 		w.mu.Unlock()
 		if ok {
