@@ -60,8 +60,9 @@ func newRuntimeMirror(c *Cluster) *runtimeMirror {
 // controlPlaneTaints are the taint keys the control plane (node lifecycle)
 // puts on nodes; the mirror keeps them when it copies a node's spec.
 var controlPlaneTaints = map[string]bool{
-	workload.TaintNodeNotReady:    true,
-	workload.TaintNodeUnreachable: true,
+	workload.TaintNodeNotReady:      true,
+	workload.TaintNodeUnreachable:   true,
+	workload.TaintNodeUnschedulable: true,
 }
 
 // start lists the runtime into the store and watches it from there.

@@ -19,7 +19,8 @@ import (
 //   - Ready False: node.kubernetes.io/not-ready, with effects NoSchedule and
 //     NoExecute; Ready Unknown (the kubelet stopped reporting):
 //     node.kubernetes.io/unreachable, both effects. The taints go when the
-//     node is Ready again.
+//     node is Ready again. A cordoned node (spec.unschedulable) gets
+//     node.kubernetes.io/unschedulable:NoSchedule until it is uncordoned.
 //
 //   - A pod on a node with NoExecute taints is evicted at once if it does
 //     not tolerate one of them, after the shortest tolerationSeconds of
@@ -120,16 +121,42 @@ func nodeReadyStatus(node *workload.Node) string {
 	return status
 }
 
-// conditionTaints returns the taints a node's Ready condition calls for.
-func conditionTaints(node *workload.Node) []string {
+// managedTaint is a taint the node lifecycle controller keeps: a key and
+// an effect.
+type managedTaint struct{ key, effect string }
+
+// conditionTaints returns the taints a node's Ready condition and
+// spec.unschedulable call for: not-ready or unreachable with both effects,
+// and unschedulable:NoSchedule on a cordoned node (Kubernetes'
+// doNoScheduleTaintingPass and doNoExecuteTaintingPass).
+func conditionTaints(node *workload.Node) []managedTaint {
+	var out []managedTaint
+	both := func(key string) {
+		out = append(out, managedTaint{key, workload.TaintEffectNoSchedule}, managedTaint{key, workload.TaintEffectNoExecute})
+	}
 	switch nodeReadyStatus(node) {
 	case workload.ConditionTrue:
-		return nil
 	case workload.ConditionFalse:
-		return []string{workload.TaintNodeNotReady}
+		both(workload.TaintNodeNotReady)
 	default:
-		return []string{workload.TaintNodeUnreachable}
+		both(workload.TaintNodeUnreachable)
 	}
+	if node.Spec.Unschedulable {
+		out = append(out, managedTaint{workload.TaintNodeUnschedulable, workload.TaintEffectNoSchedule})
+	}
+	return out
+}
+
+// isManagedTaint reports whether the controller owns a taint: not-ready
+// and unreachable of any effect, unschedulable:NoSchedule.
+func isManagedTaint(t *workload.Taint) bool {
+	switch t.Key {
+	case workload.TaintNodeNotReady, workload.TaintNodeUnreachable:
+		return true
+	case workload.TaintNodeUnschedulable:
+		return t.Effect == workload.TaintEffectNoSchedule
+	}
+	return false
 }
 
 // Reconcile sets the node's condition taints and evicts what must go.
@@ -212,25 +239,22 @@ func (n *NodeLifecycle) Reconcile(ctx context.Context, name string) (Result, err
 	return Result{RequeueAfter: next.Sub(now)}, nil
 }
 
-// reconcileConditionTaints returns taints with exactly the condition taints
-// in want (both effects), keeping timeAdded of those already there.
-func reconcileConditionTaints(taints []workload.Taint, want []string, now time.Time) ([]workload.Taint, bool) {
-	managed := func(k string) bool { return k == workload.TaintNodeNotReady || k == workload.TaintNodeUnreachable }
+// reconcileConditionTaints returns taints with exactly the managed taints
+// in want, keeping timeAdded of those already there.
+func reconcileConditionTaints(taints []workload.Taint, want []managedTaint, now time.Time) ([]workload.Taint, bool) {
 	var out []workload.Taint
 	changed := false
 	for _, t := range taints {
-		if managed(t.Key) && !slices.Contains(want, t.Key) {
+		if isManagedTaint(&t) && !slices.Contains(want, managedTaint{t.Key, t.Effect}) {
 			changed = true
 			continue
 		}
 		out = append(out, t)
 	}
-	for _, k := range want {
-		for _, eff := range []string{workload.TaintEffectNoSchedule, workload.TaintEffectNoExecute} {
-			if !hasTaintKeyEffect(out, k, eff) {
-				out = append(out, workload.Taint{Key: k, Effect: eff, TimeAdded: workload.NewTimePtr(now)})
-				changed = true
-			}
+	for _, w := range want {
+		if !hasTaintKeyEffect(out, w.key, w.effect) {
+			out = append(out, workload.Taint{Key: w.key, Effect: w.effect, TimeAdded: workload.NewTimePtr(now)})
+			changed = true
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
