@@ -334,17 +334,21 @@ type behaviorKey struct {
 func (r *Runtime) behavior(o *overrides, pod *workload.Pod, c *workload.Container, init bool) (*Behavior, *rule) {
 	b, from := resolve(r.rules, o, pod, c, init)
 	if !init && o.any() {
-		return &b, from
+		own := new(Behavior)
+		*own = b
+		return own, from
 	}
 	rp := pod.Spec.RestartPolicy
 	key := behaviorKey{rule: from, init: init,
 		toCompletion: from == nil && !init && (rp == workload.RestartPolicyNever || rp == workload.RestartPolicyOnFailure)}
 	if shared := r.behaviors[key]; shared != nil {
-		return shared, from
+		return shared, from // b stays on the stack
 	}
 	if r.behaviors == nil {
 		r.behaviors = map[behaviorKey]*Behavior{}
 	}
-	r.behaviors[key] = &b
-	return &b, from
+	shared := new(Behavior)
+	*shared = b
+	r.behaviors[key] = shared
+	return shared, from
 }
