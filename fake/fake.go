@@ -126,7 +126,7 @@ type Runtime struct {
 	nodeSeq   uint32
 	nodes     map[string]*nodeState
 	pods      map[string]*podState // by namespace/name
-	calls     [][]Call // the record in chunks (record)
+	calls     [][]Call             // the record in chunks (record)
 	ctrEvents uint64
 
 	// The versioned log (watch.go).
