@@ -81,7 +81,11 @@ func (n *nodeState) sortedPods() []*podState {
 // kubernetes.io/hostname, kubernetes.io/os=linux and
 // kubernetes.io/arch=amd64 where absent; spec.podCIDR(s) from
 // Config.PodCIDRBase when unset; an InternalIP and Hostname address when
-// there are none. Watchers see an Added event.
+// there are none. Watchers see an Added event. A node Kubernetes would
+// refuse (workload.Validate: its name, labels, taints, a negative or
+// fractional capacity) is refused with an error wrapping ErrInvalid and
+// workload.ErrInvalid that names the field, and changes nothing; so is a
+// SetNodeLabels or SetNodeTaints that would make the node so.
 func (r *Runtime) AddNode(node *workload.Node) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -167,6 +171,9 @@ func (r *Runtime) addNode(in *workload.Node) error {
 			}
 		}
 	}
+	if err := workload.Validate(n); err != nil {
+		return fmt.Errorf("%w: AddNode: %w", ErrInvalid, err)
+	}
 	if n.UID == "" {
 		n.UID = r.newUID()
 	}
@@ -227,6 +234,9 @@ func (r *Runtime) nodeOpLocked(name string, f func(n *nodeState, obj *workload.N
 	}
 	obj := n.snap.DeepCopy()
 	if f(n, obj) {
+		if err := workload.Validate(obj); err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalid, err) // the node stays as it was
+		}
 		r.emit(workload.Modified, obj)
 		n.snap = obj
 	}

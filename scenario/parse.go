@@ -416,6 +416,11 @@ func (p *parser) nodeSpec(n *yaml.Node, where string, allowCount bool) ([]*workl
 			if errs := validation.IsDNS1123Subdomain(nd.Name); len(errs) > 0 {
 				return nil, p.errf(c, where+".prefix", "%q is not a valid node name: %s", nd.Name, strings.Join(errs, "; "))
 			}
+			if i == 1 {
+				if err := p.validNode(n, where, nd, f); err != nil {
+					return nil, err
+				}
+			}
 			out = append(out, nd)
 		}
 		return out, nil
@@ -431,7 +436,34 @@ func (p *parser) nodeSpec(n *yaml.Node, where string, allowCount bool) ([]*workl
 		return nil, p.errf(nn, where+".name", "%q is not a valid node name: %s", nn.Value, strings.Join(errs, "; "))
 	}
 	base.Name = nn.Value
+	if err := p.validNode(n, where, base, f); err != nil {
+		return nil, err
+	}
 	return []*workload.Node{base}, nil
+}
+
+// validNode checks a node's labels, taints and capacity as the API
+// server validates a Node, and names the first bad field's key and line.
+func (p *parser) validNode(n *yaml.Node, where string, nd *workload.Node, f map[string]*yaml.Node) error {
+	err := workload.Validate(nd)
+	var ve *workload.ValidationError
+	if err == nil || !errors.As(err, &ve) || len(ve.Errors) == 0 {
+		return err
+	}
+	fe := ve.Errors[0]
+	at, k := n, where
+	switch {
+	case strings.HasPrefix(fe.Path, "metadata.labels"):
+		at, k = f["labels"], where+".labels"
+	case strings.HasPrefix(fe.Path, "spec.taints"):
+		at, k = f["taints"], where+strings.TrimPrefix(fe.Path, "spec")
+	case strings.HasPrefix(fe.Path, "status.capacity"):
+		at, k = f["capacity"], where+strings.TrimPrefix(fe.Path, "status")
+	}
+	if at == nil {
+		at = n
+	}
+	return p.errf(at, k, "%s", fe.Error())
 }
 
 // objects decodes an inline object (a YAML subtree) with the manifest
@@ -662,10 +694,16 @@ func (p *parser) step(n *yaml.Node, where string) (Step, []string, error) {
 			}
 			for i := 0; i+1 < len(l.Content); i += 2 {
 				k, lv := l.Content[i], l.Content[i+1]
+				if msgs := validation.IsQualifiedName(k.Value); len(msgs) > 0 {
+					return st, nil, p.errf(k, key+".labels", "key %q: %s", k.Value, strings.Join(msgs, "; "))
+				}
 				if lv.Tag == "!!null" {
 					st.SetNodeLabels.Labels[k.Value] = nil
 				} else {
 					val := lv.Value
+					if msgs := validation.IsValidLabelValue(val); len(msgs) > 0 {
+						return st, nil, p.errf(lv, key+".labels["+k.Value+"]", "value %q: %s", val, strings.Join(msgs, "; "))
+					}
 					st.SetNodeLabels.Labels[k.Value] = &val
 				}
 			}
@@ -685,6 +723,10 @@ func (p *parser) step(n *yaml.Node, where string) (Step, []string, error) {
 		st.SetNodeTaints = &SetNodeTaints{Name: name}
 		if t := sf["taints"]; t != nil {
 			if err := p.decodeInto(t, key+".taints", &st.SetNodeTaints.Taints); err != nil {
+				return st, nil, err
+			}
+			nd := &workload.Node{ObjectMeta: workload.ObjectMeta{Name: name}, Spec: workload.NodeSpec{Taints: st.SetNodeTaints.Taints}}
+			if err := p.validNode(t, key, nd, map[string]*yaml.Node{"taints": t}); err != nil {
 				return st, nil, err
 			}
 		}

@@ -192,7 +192,9 @@ const (
 // Differences from Kubernetes: Service names are DNS-1035 labels as in
 // Kubernetes; a Job selector given without manualSelector is accepted and
 // checked like a manual one (the controller adds its own labels); status
-// is not validated.
+// is not validated, except a Node's capacity and allocatable (each
+// quantity non-negative, pods and extended resources whole), as
+// ValidateNode does.
 func Validate(obj Object) error {
 	if IsNil(obj) {
 		return &ValidationError{Kind: "<nil>", Errors: ErrorList{{Path: "", Type: ErrorTypeRequired, Detail: "object is nil"}}}
@@ -851,6 +853,25 @@ func (v *validator) tolerations(p string, ts []Toleration) {
 }
 
 func (v *validator) node(n *Node) {
+	for _, l := range []struct {
+		path string
+		rl   ResourceList
+	}{{"status.capacity", n.Status.Capacity}, {"status.allocatable", n.Status.Allocatable}} {
+		names := make([]string, 0, len(l.rl))
+		for k := range l.rl {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			q := l.rl[k]
+			switch {
+			case q.Sign() < 0:
+				v.invalid(key(l.path, k), q.String(), "must be greater than or equal to 0")
+			case integerResource(k) && q.MilliValue()%1000 != 0:
+				v.invalid(key(l.path, k), q.String(), "must be an integer")
+			}
+		}
+	}
 	seen := map[string]bool{}
 	for i, t := range n.Spec.Taints {
 		tp := index("spec.taints", i)
@@ -1008,6 +1029,17 @@ func (v *validator) clusterIPs(sp *ServiceSpec, typ string) {
 	if len(ips) > 2 {
 		v.invalid("spec.clusterIPs", ips, "may only hold up to 2 values")
 	}
+}
+
+// integerResource reports whether quantities of resource name must be
+// whole: pods, and extended resources (a domain other than kubernetes.io,
+// such as nvidia.com/gpu), as Kubernetes' IsIntegerResourceName.
+func integerResource(name string) bool {
+	if name == ResourcePods {
+		return true
+	}
+	domain, _, ok := strings.Cut(name, "/")
+	return ok && domain != "kubernetes.io" && !strings.HasSuffix(domain, ".kubernetes.io") && !strings.HasPrefix(name, "requests.")
 }
 
 var accessModes = []string{"ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"}

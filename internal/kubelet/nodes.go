@@ -63,7 +63,9 @@ func (n *nodeState) sortedPods() []*podState {
 // 127.1.i.0/24 for the i-th node added (from 0, or from
 // Config.FirstPodCIDR; any given podCIDR is
 // replaced: addresses are the runtime's), and the addresses InternalIP
-// (127.1.i.1, or 127.0.0.1 under AddressingShared) and Hostname.
+// (127.1.i.1, or 127.0.0.1 under AddressingShared) and Hostname. A node
+// that workload.Validate refuses is refused, naming the field (ErrInvalid,
+// and workload.ErrInvalid), and changes nothing.
 func (k *Kubelet) AddNode(in *workload.Node) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -124,6 +126,9 @@ func (k *Kubelet) AddNode(in *workload.Node) error {
 		})
 	}
 	n.Status.Addresses = []workload.NodeAddress{{Type: "InternalIP", Address: hostIP}, {Type: "Hostname", Address: n.Name}}
+	if err := workload.Validate(n); err != nil {
+		return fmt.Errorf("%s: %w: AddNode: %w", k.name, ErrInvalid, err)
+	}
 	if n.UID == "" {
 		n.UID = newUID()
 	}
