@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"reflect"
 	"sort"
 	"strconv"
@@ -1535,7 +1536,7 @@ func checkTimeZone(tz string) string {
 }
 
 func (v *validator) endpointSlice(e *EndpointSlice) {
-	v.oneOf("addressType", e.AddressType, AddressTypeIPv4, "IPv6", "FQDN")
+	v.oneOf("addressType", e.AddressType, AddressTypeIPv4, AddressTypeIPv6, AddressTypeFQDN)
 	if len(e.Endpoints) > 1000 {
 		v.add("endpoints", ErrorTypeTooMany, len(e.Endpoints), "must have at most 1000 items")
 	}
@@ -1545,9 +1546,33 @@ func (v *validator) endpointSlice(e *EndpointSlice) {
 			v.invalid(child(p, "addresses"), len(ep.Addresses), "must have between 1 and 100 addresses")
 		}
 		for j, a := range ep.Addresses {
-			if e.AddressType != "FQDN" && net.ParseIP(a) == nil {
-				v.invalid(index(child(p, "addresses"), j), a, "must be a valid IP address")
+			ap := index(child(p, "addresses"), j)
+			ip, err := netip.ParseAddr(a)
+			switch e.AddressType {
+			case AddressTypeIPv4:
+				if err != nil || !ip.Is4() {
+					v.invalid(ap, a, "must be a valid IPv4 address")
+				}
+			case AddressTypeIPv6:
+				if err != nil || !ip.Is6() || ip.Is4In6() {
+					v.invalid(ap, a, "must be a valid IPv6 address")
+				}
+			case AddressTypeFQDN:
+				// IsFullyQualifiedDomainName: a DNS subdomain of at
+				// least two labels, a trailing dot allowed.
+				n := strings.TrimSuffix(a, ".")
+				if msgs := validation.IsDNS1123Subdomain(n); len(msgs) > 0 {
+					v.msgs(ap, a, msgs)
+				} else if !strings.Contains(n, ".") {
+					v.invalid(ap, a, "should be a domain with at least two segments separated by dots")
+				}
 			}
+		}
+		if ep.Hostname != nil {
+			v.msgs(child(p, "hostname"), *ep.Hostname, validation.IsDNS1123Label(*ep.Hostname))
+		}
+		if ep.NodeName != nil {
+			v.msgs(child(p, "nodeName"), *ep.NodeName, validation.IsDNS1123Subdomain(*ep.NodeName))
 		}
 	}
 	names := map[string]bool{}

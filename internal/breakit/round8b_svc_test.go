@@ -272,3 +272,35 @@ spec: {selector: {app: db}, ports: [{port: 80}]}`)
 	advance(t, c, time.Second)
 	check("web", map[string]string{"app": "web", "version": "v2"})
 }
+
+// A hand-written EndpointSlice is validated as the API server does: its
+// addresses are of its addressType (an IPv6 address in an IPv4 slice is
+// refused; an FQDN slice holds fully qualified names), an endpoint's
+// hostname is a DNS label and its nodeName a node name. Each refusal names
+// the field and stores nothing. Kubernetes:
+// pkg/apis/discovery/validation/validation.go validateEndpoints
+// (IsValidIPv4Address / IsValidIPv6Address / IsFullyQualifiedDomainName per
+// addressType, ValidateNodeName, ValidateDNS1123Label of hostname).
+func TestR8bSvcEndpointSliceValidated(t *testing.T) {
+	c := newCluster(t, "a")
+	for name, tc := range map[string]struct{ y, field string }{
+		"v6 in v4":  {`{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: s}, addressType: IPv4, endpoints: [{addresses: ["10.0.0.1", "fd00::1"]}]}`, "endpoints[0].addresses[1]"},
+		"v4 in v6":  {`{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: s}, addressType: IPv6, endpoints: [{addresses: ["10.0.0.1"]}]}`, "endpoints[0].addresses[0]"},
+		"fqdn":      {`{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: s}, addressType: FQDN, endpoints: [{addresses: ["not a name!"]}]}`, "endpoints[0].addresses[0]"},
+		"hostname":  {`{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: s}, addressType: IPv4, endpoints: [{addresses: ["10.0.0.1"], hostname: "Bad_Host"}]}`, "endpoints[0].hostname"},
+		"node name": {`{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: s}, addressType: IPv4, endpoints: [{addresses: ["10.0.0.1"], nodeName: "Bad_Node"}]}`, "endpoints[0].nodeName"},
+	} {
+		objs, _, err := workload.Decode([]byte(tc.y), name+".yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Apply(objs[0])
+		if err == nil || !strings.Contains(err.Error(), tc.field) || !strings.Contains(err.Error(), "EndpointSlice/default/s") {
+			t.Errorf("%s: err %v, want one naming EndpointSlice/default/s and %s", name, err, tc.field)
+		}
+		if r3get(t, c, "EndpointSlice", "default", "s") != nil {
+			t.Fatalf("%s: the refused Apply stored the slice", name)
+		}
+	}
+	applyYAML(t, c, `{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: ok}, addressType: FQDN, endpoints: [{addresses: ["db.example.com"], hostname: db-0, nodeName: a}]}`)
+}
