@@ -2,6 +2,7 @@ package breakit_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -9,8 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orchestra-go/orchestra"
 	"github.com/orchestra-go/orchestra/inproc"
+	"github.com/orchestra-go/orchestra/internal/leakcheck"
 	"github.com/orchestra-go/orchestra/service"
+	"github.com/orchestra-go/orchestra/store"
 
 	"github.com/orchestra-go/orchestra/workload"
 )
@@ -211,4 +215,123 @@ spec: {selector: {app: web}, sessionAffinity: ClientIP, ports: [{name: tcp, port
 	if n := dials[dead]; n != 1 {
 		t.Errorf("%d dials to the refusing endpoint %s; want 1 (the client's affinity should move to %s)", n, dead, second)
 	}
+}
+
+// Run's context ends while other goroutines Apply and Delete: Run
+// returns, the calls that come after it still succeed or fail cleanly
+// (the store takes them; nothing reconciles), a second Run picks the work
+// up, and Close then Shutdown leave no goroutine.
+func TestR8bRaceRunCancelledWhileApplying(t *testing.T) {
+	snap := leakcheck.Take()
+	rt, err := inproc.New(inproc.Config{Nodes: []string{"n1"}, FirstPodCIDR: testPodCIDR})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt.Register("web", r5serveName)
+	c, err := orchestra.New(orchestra.Config{Runtime: rt, Seed: 1, Services: service.Config{Proxy: &service.ProxyConfig{EphemeralNodePorts: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel() // a worker cancels it midway; this is for a failed test
+	ran := make(chan error, 1)
+	go func() { ran <- c.Run(ctx) }()
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 30 {
+				if w == 0 && i == 10 {
+					cancel()
+				}
+				name := fmt.Sprintf("w%d-%d", w, i%3)
+				y := fmt.Sprintf(`
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: %[1]s}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: %[1]s}}
+  template:
+    metadata: {labels: {app: %[1]s}}
+    spec: {terminationGracePeriodSeconds: 0, containers: [{name: web, image: "func://web", ports: [{containerPort: 8080}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: %[1]s}
+spec: {type: NodePort, selector: {app: %[1]s}, ports: [{port: 80, targetPort: 8080}]}`, name)
+				objs, _, err := workload.Decode([]byte(y), "x.yaml")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for _, o := range objs {
+					if _, err := c.Apply(o); err != nil {
+						t.Errorf("apply %s %s: %v", o.Kind(), name, err)
+					}
+				}
+				if i%2 == 1 {
+					for _, k := range []string{"Deployment", "Service"} {
+						if err := c.Delete(k, "default", name, ""); err != nil && !errors.Is(err, store.ErrNotFound) {
+							t.Errorf("delete %s %s: %v", k, name, err)
+						}
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	select {
+	case err := <-ran:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("Run: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+	// A second Run reconciles what the first left.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	go func() { ran <- c.Run(ctx2) }()
+	w, err := c.Watch("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(30 * time.Second)
+	for {
+		ps, err := c.Pods("default", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds, _ := c.List("Deployment", "default", "")
+		running := 0
+		for _, p := range ps {
+			if p.Status.Phase == workload.PodRunning && p.DeletionTimestamp == nil {
+				running++
+			}
+		}
+		if running == len(ds) && len(ps) == len(ds) {
+			break
+		}
+		select {
+		case <-w.Ready():
+			for {
+				if _, ok := w.TryNext(); !ok {
+					break
+				}
+			}
+		case <-deadline:
+			t.Fatalf("after the second Run: %d pods for %d Deployments", len(ps), len(ds))
+		}
+	}
+	w.Stop()
+	cancel2()
+	<-ran
+	c.Close()
+	sctx, stop := context.WithTimeout(context.Background(), 20*time.Second)
+	defer stop()
+	if err := rt.Shutdown(sctx); err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	snap.Check(t, 20*time.Second)
 }
