@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -365,6 +366,11 @@ func (c *EndpointsController) podEvent(deleted bool, p *workload.Pod, key string
 		return
 	}
 	if ps == nil {
+		if len(c.postings[p.Namespace]) == 0 {
+			// No Service of the namespace selects pods: nothing to do
+			// until one does (reselect then finds this pod in the store).
+			return
+		}
 		ps = &podState{}
 		c.pods[key] = ps
 	}
@@ -375,7 +381,7 @@ func (c *EndpointsController) podEvent(deleted bool, p *workload.Pod, key string
 		oldNode = old.Spec.NodeName
 	}
 	c.nodeIndex(key, oldNode, p.Spec.NodeName)
-	if old == nil || !maps2Equal(old.Labels, p.Labels) {
+	if old == nil || !sameLabels(old.Labels, p.Labels) {
 		now := c.match(p)
 		for _, s := range ps.svcs {
 			if !slices.Contains(now, s) {
@@ -389,7 +395,7 @@ func (c *EndpointsController) podEvent(deleted bool, p *workload.Pod, key string
 		ps.svcs = now
 		return
 	}
-	if endpointChanged(old, p) {
+	if len(ps.svcs) > 0 && endpointChanged(old, p) {
 		c.touchPod(key, ps.svcs, enqueue)
 	}
 }
@@ -402,6 +408,18 @@ func union(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// sameLabels is maps2Equal for the labels of two versions of an object,
+// which an update that keeps them shares: the same map answers at once.
+func sameLabels(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 || *(*unsafe.Pointer)(unsafe.Pointer(&a)) == *(*unsafe.Pointer)(unsafe.Pointer(&b)) {
+		return true
+	}
+	return maps2Equal(a, b)
 }
 
 func maps2Equal(a, b map[string]string) bool {
@@ -469,7 +487,16 @@ func (c *EndpointsController) reselect(key string, st *svcState) {
 	if sel := selectorOf(st.svc); sel != nil {
 		for _, o := range c.store.List("Pod", st.svc.Namespace, labels.SelectorFromSet(sel)) {
 			pk := workload.Key(o)
-			if ps := c.pods[pk]; ps != nil && selects(sel, ps.pod.Labels) {
+			ps := c.pods[pk]
+			if ps == nil {
+				// A pod of a namespace where no Service selected pods
+				// (podEvent keeps none of those): its latest version.
+				p := o.(*workload.Pod)
+				ps = &podState{pod: p}
+				c.pods[pk] = ps
+				c.nodeIndex(pk, "", p.Spec.NodeName)
+			}
+			if selects(sel, ps.pod.Labels) {
 				now[pk] = struct{}{}
 			}
 		}

@@ -450,3 +450,41 @@ func TestEndpointSlicesHoldAtMost100(t *testing.T) {
 		t.Fatalf("%d slices rewritten for one readiness change, want 1", changed)
 	}
 }
+
+// TestEndpointsServiceAfterPods: a Service made after its pods, in a
+// namespace where no Service selected pods before, gets them, and follows
+// their readiness from then on.
+func TestEndpointsServiceAfterPods(t *testing.T) {
+	c := newCluster(t, "node-a@zone-a", "node-b@zone-b")
+	for i, n := range []string{"node-a", "node-b"} {
+		apply(t, c, newPod(fmt.Sprintf("web-%d", i), "web", onNode(n)))
+	}
+	apply(t, c, newPod("other", "db", onNode("node-a")))
+	advance(t, c, time.Second)
+	apply(t, c, newService("web", "web"))
+	advance(t, c, 0)
+	want := []string{
+		"web-0 10.244.0.2 [=8080] RS- node-a zone-a",
+		"web-1 10.244.1.2 [=8080] RS- node-b zone-b",
+	}
+	if diff := cmp.Diff(want, endpoints(t, c, "web")); diff != "" {
+		t.Fatalf("a Service after its pods (-want +got):\n%s", diff)
+	}
+	// Killed twice: back-off, not ready.
+	for range 2 {
+		if err := c.Fake().KillContainer("default", "web-1", "main", 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	advance(t, c, 0)
+	want[1] = "web-1 10.244.1.2 [=8080] --- node-b zone-b"
+	if diff := cmp.Diff(want, endpoints(t, c, "web")); diff != "" {
+		t.Fatalf("after web-1 crashed (-want +got):\n%s", diff)
+	}
+	// A pod made later joins too.
+	apply(t, c, newPod("web-2", "web", onNode("node-b")))
+	advance(t, c, time.Second)
+	if got := len(endpoints(t, c, "web")); got != 3 {
+		t.Fatalf("%d endpoints after web-2, want 3", got)
+	}
+}
