@@ -23,26 +23,6 @@ type binder struct {
 	sched         *scheduler.Scheduler
 	snap          *scheduler.Snapshot
 	unschedulable map[string]bool
-	// accounted records, per bound pod in the snapshot, what the
-	// snapshot's accounting depends on, so that status updates of running
-	// pods (most of the traffic) skip the snapshot.
-	accounted map[string]accounting
-}
-
-type accounting struct {
-	node        string
-	terminating bool
-	uid         string
-	generation  int64  // the spec's version: a changed spec is re-accounted
-	controller  string // the controller's uid: spreading counts by it
-}
-
-func accountingOf(p *workload.Pod) accounting {
-	acc := accounting{node: p.Spec.NodeName, terminating: p.DeletionTimestamp != nil, uid: p.UID, generation: p.Generation}
-	if ref := workload.ControllerOf(p); ref != nil {
-		acc.controller = ref.UID
-	}
-	return acc
 }
 
 // unschedulableRetry is how long a pod that fits nowhere waits before it is
@@ -76,7 +56,6 @@ func (b *binder) Start(enqueue func(string)) {
 	}
 	b.snap = snap
 	b.unschedulable = map[string]bool{}
-	b.accounted = map[string]accounting{}
 }
 
 func (b *binder) Handle(ev store.Event, enqueue func(string)) {
@@ -93,7 +72,6 @@ func (b *binder) Handle(ev store.Event, enqueue func(string)) {
 		if ev.Type == store.Deleted {
 			b.snap.RemovePod(o)
 			delete(b.unschedulable, key)
-			delete(b.accounted, key)
 			if o.Spec.NodeName != "" {
 				b.retryUnschedulable(enqueue)
 			}
@@ -108,20 +86,17 @@ func (b *binder) Handle(ev store.Event, enqueue func(string)) {
 		delete(b.unschedulable, key)
 		if controller.IsPodTerminal(o) {
 			// A finished pod no longer uses its node's resources.
-			if _, ok := b.accounted[key]; ok {
-				delete(b.accounted, key)
+			if b.snap.HasPod(o.Namespace, o.Name) {
 				b.snap.RemovePod(o)
 				b.retryUnschedulable(enqueue)
 			}
 			return
 		}
-		acc := accountingOf(o)
-		if old, ok := b.accounted[key]; ok && old == acc && b.snap.RefreshPod(o) {
+		if b.snap.RefreshStatus(o) {
 			// A status update: nothing the scheduler counts changed. The
 			// snapshot now holds this version, not the one it replaces.
 			return
 		}
-		b.accounted[key] = acc
 		if err := b.snap.UpdatePod(o); err != nil {
 			b.c.logger.Warn("pod not accounted by the scheduler", "pod", key, "err", err)
 		}
@@ -191,7 +166,6 @@ func (b *binder) Reconcile(ctx context.Context, key string) (controller.Result, 
 	// Account the pod at once, so that the next pod of this drain sees
 	// the node's resources taken even before the store event arrives.
 	_ = b.snap.UpdatePod(sp)
-	b.accounted[key] = accountingOf(sp)
 	// scheduler.ScheduledMessage in parts: no string unless it is shown.
 	ref := key // "namespace/name", as the message names the pod
 	if sp.Namespace == "" {

@@ -143,6 +143,13 @@ type podEntry struct {
 	ports   []HostPort
 	owned   bool   // counted for spreading: has a controller, not terminating
 	ownerH  uint64 // ownerHash of the controller uid
+	// What the accounting depends on besides the node (see
+	// RefreshStatus): the pod's uid, spec version, deletion state and
+	// controller.
+	uid        string
+	generation int64
+	deleting   bool
+	ctrl       string
 }
 
 type podID struct{ namespace, name string }
@@ -530,8 +537,12 @@ func (s *Snapshot) AddPod(pod *workload.Pod) error {
 	*e = podEntry{pod: pod, ports: appendHostPorts(e.ports[:0], &pod.Spec)}
 	e.req, e.nonZero = podRequests(&pod.Spec)
 	e.scalar = scalarRequests(&pod.Spec)
-	if ref := workload.ControllerOf(pod); ref != nil && pod.DeletionTimestamp == nil {
-		e.owned, e.ownerH = true, ownerHash(ref.UID)
+	e.uid, e.generation, e.deleting = pod.UID, pod.Generation, pod.DeletionTimestamp != nil
+	if ref := workload.ControllerOf(pod); ref != nil {
+		e.ctrl = ref.UID
+		if pod.DeletionTimestamp == nil {
+			e.owned, e.ownerH = true, ownerHash(ref.UID)
+		}
 	}
 	n := s.byName[pod.Spec.NodeName]
 	if n == nil {
@@ -633,6 +644,41 @@ func (s *Snapshot) RefreshPod(pod *workload.Pod) bool {
 	e.pod = pod
 	e.node.Pods[e.idx] = pod
 	return true
+}
+
+// RefreshStatus is RefreshPod for a caller that does not know whether the
+// scheduling inputs changed: when pod is recorded on its node with the
+// same uid, generation (spec version), deletion state and controller, as
+// for a status update, it replaces the recorded object without
+// accounting it again and reports true; otherwise it changes nothing and
+// reports false (use UpdatePod). One lookup, for the watch loop's most
+// common event.
+func (s *Snapshot) RefreshStatus(pod *workload.Pod) bool {
+	if pod == nil {
+		return false
+	}
+	e := s.pods[podID{pod.Namespace, pod.Name}]
+	if e == nil || e.node.name != pod.Spec.NodeName || e.uid != pod.UID || e.generation != pod.Generation ||
+		e.deleting != (pod.DeletionTimestamp != nil) {
+		return false
+	}
+	ctrl := ""
+	if ref := workload.ControllerOf(pod); ref != nil {
+		ctrl = ref.UID
+	}
+	if e.ctrl != ctrl {
+		return false
+	}
+	e.pod = pod
+	e.node.Pods[e.idx] = pod
+	return true
+}
+
+// HasPod reports whether the snapshot counts the pod of that namespace
+// and name.
+func (s *Snapshot) HasPod(namespace, name string) bool {
+	_, ok := s.pods[podID{namespace, name}]
+	return ok
 }
 
 // RemovePod forgets the pod with pod's namespace and name; forgetting an

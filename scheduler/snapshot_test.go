@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/orchestra-go/orchestra/workload"
@@ -352,6 +353,57 @@ func TestSnapshotRefreshPod(t *testing.T) {
 	}
 	if got := snap.Node("a").Pods; len(got) != 1 || got[0] != v2 || len(snap.Node("b").Pods) != 0 {
 		t.Error("a refused RefreshPod changed the snapshot")
+	}
+}
+
+// TestSnapshotRefreshStatus: RefreshStatus swaps in a status update of a
+// recorded pod without accounting it again, and refuses (changing
+// nothing) a version whose node, uid, spec version, deletion state or
+// controller differ, or a pod it does not hold.
+func TestSnapshotRefreshStatus(t *testing.T) {
+	v1 := mkPod("p", onNode("a"), requests("1", "1Gi"), ownedBy("rs"))
+	v1.UID, v1.Generation = "u1", 1
+	snap, err := NewSnapshot([]*workload.Node{mkNode("a"), mkNode("b")}, []*workload.Pod{v1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := summarize(snap)
+	v2 := v1.DeepCopy()
+	v2.Status.Phase = workload.PodRunning
+	if !snap.RefreshStatus(v2) {
+		t.Fatal("RefreshStatus of a status update reported false")
+	}
+	if got := snap.Node("a").Pods; len(got) != 1 || got[0] != v2 {
+		t.Fatalf("node a holds %v, want the new version only", got)
+	}
+	if diff := cmp.Diff(before, summarize(snap)); diff != "" {
+		t.Errorf("RefreshStatus changed the accounting (-before +after):\n%s", diff)
+	}
+	now := workload.NewTime(time.Unix(0, 0))
+	for name, change := range map[string]func(p *workload.Pod){
+		"node":       func(p *workload.Pod) { p.Spec.NodeName = "b" },
+		"uid":        func(p *workload.Pod) { p.UID = "u2" },
+		"generation": func(p *workload.Pod) { p.Generation = 2 },
+		"deletion":   func(p *workload.Pod) { p.DeletionTimestamp = &now },
+		"controller": func(p *workload.Pod) { p.OwnerReferences[0].UID = "other" },
+		"orphaned":   func(p *workload.Pod) { p.OwnerReferences = nil },
+	} {
+		p := v2.DeepCopy()
+		change(p)
+		if snap.RefreshStatus(p) {
+			t.Errorf("RefreshStatus with another %s = true, want false", name)
+		}
+	}
+	for _, p := range []*workload.Pod{nil, mkPod("q", onNode("a"))} {
+		if snap.RefreshStatus(p) {
+			t.Errorf("RefreshStatus(%v) = true, want false", p)
+		}
+	}
+	if got := snap.Node("a").Pods; len(got) != 1 || got[0] != v2 || len(snap.Node("b").Pods) != 0 {
+		t.Error("a refused RefreshStatus changed the snapshot")
+	}
+	if !snap.HasPod("default", "p") || snap.HasPod("default", "q") {
+		t.Error("HasPod disagrees with the pods recorded")
 	}
 }
 
