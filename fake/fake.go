@@ -127,6 +127,7 @@ type Runtime struct {
 	nodes     map[string]*nodeState
 	pods      map[string]*podState // by namespace/name
 	calls     [][]Call             // the record in chunks (record)
+	first     [2]firstStatus       // without and with init containers
 	ctrEvents uint64
 
 	// The versioned log (watch.go).

@@ -118,3 +118,67 @@ func TestCreatePodSharesMetadataAndSpec(t *testing.T) {
 		t.Fatalf("CreatePod changed its input (-before +after):\n%s", d)
 	}
 }
+
+// TestFirstStatusSharedAtOneInstant: pods created at one instant share
+// their first start time and conditions list (with or without init
+// containers); each is as the pod's own would be, and a later change of
+// one pod leaves the others' alone.
+func TestFirstStatusSharedAtOneInstant(t *testing.T) {
+	h := newHarness(t, Config{Behaviors: []Behavior{{StartDelay: time.Second}}})
+	w, err := h.r.Watch(context.Background(), 0)
+	h.must(err)
+	defer w.Stop()
+	withInit := func(name string) *workload.Pod {
+		p := newPod(name, workload.RestartPolicyAlways, nil)
+		p.Spec.InitContainers = []workload.Container{{Name: "setup", Image: "x"}}
+		return p
+	}
+	h.create(newPod("a", workload.RestartPolicyAlways, nil))
+	h.create(newPod("b", workload.RestartPolicyAlways, nil))
+	h.create(withInit("ia"))
+	h.create(withInit("ib"))
+	h.at(time.Millisecond)
+	h.create(newPod("later", workload.RestartPolicyAlways, nil))
+	added := map[string]*workload.Pod{}
+	for _, ev := range drain(w) {
+		if p, ok := ev.Object.(*workload.Pod); ok && ev.Type == workload.Added {
+			added[p.Name] = p
+		}
+	}
+	same := func(x, y *workload.Pod) bool {
+		return &x.Status.Conditions[0] == &y.Status.Conditions[0] && x.Status.StartTime == y.Status.StartTime
+	}
+	if !same(added["a"], added["b"]) || !same(added["ia"], added["ib"]) {
+		t.Fatal("pods created at one instant do not share their first conditions and start time")
+	}
+	if same(added["a"], added["ia"]) || same(added["a"], added["later"]) {
+		t.Fatal("pods with and without init containers, or created at other instants, share their first status")
+	}
+	for name, p := range added {
+		at := t0
+		if name == "later" {
+			at = t0.Add(time.Millisecond)
+		}
+		init := workload.ConditionTrue
+		if name == "ia" || name == "ib" {
+			init = workload.ConditionFalse
+		}
+		if !p.Status.StartTime.Equal(at) || cond(p, workload.PodInitialized).Status != init ||
+			cond(p, workload.PodReady).Status != workload.ConditionFalse || cond(p, workload.PodScheduled).Status != workload.ConditionTrue {
+			t.Errorf("%s: start time %v, conditions %+v", name, p.Status.StartTime, p.Status.Conditions)
+		}
+		for _, c := range p.Status.Conditions {
+			if !c.LastTransitionTime.Equal(at) {
+				t.Errorf("%s: condition %s moved at %v, want %v", name, c.Type, c.LastTransitionTime, at)
+			}
+		}
+	}
+	before := added["b"].DeepCopy()
+	h.at(2 * time.Second) // a and b start and become ready
+	if cond(h.pod("a"), workload.PodReady).Status != workload.ConditionTrue {
+		t.Fatalf("pod a is not ready: %+v", h.pod("a").Status.Conditions)
+	}
+	if d := cmp.Diff(before, added["b"]); d != "" {
+		t.Fatalf("pod b's first report changed (-then +now):\n%s", d)
+	}
+}
