@@ -16,9 +16,9 @@ import (
 )
 
 // ErrNotListening is wrapped by Proxy.Addr and Proxy.NodePortAddr when the
-// proxy has no listener for the port: no such Service or port, a headless
-// or ExternalName Service, a UDP port, or a listen that failed (the error
-// says which).
+// proxy has no listener for the port: no proxy at all (a nil *Proxy), no
+// such Service or port, a headless or ExternalName Service, a UDP port, or
+// a listen that failed (the error says which).
 var ErrNotListening = errors.New("service: proxy not listening")
 
 // ProxyConfig configures the userspace TCP proxy. The zero value works:
@@ -82,6 +82,10 @@ type ProxyConfig struct {
 // endpoints change; one whose accept fails for a while (out of file
 // descriptors) keeps accepting after a pause. Close stops everything and
 // returns after every goroutine of the proxy has returned.
+//
+// A nil *Proxy (Layer.Proxy of a layer configured without one) listens
+// nowhere: Addr and NodePortAddr fail with ErrNotListening, Listeners is
+// empty and Close does nothing.
 type Proxy struct {
 	l      *Layer
 	cfg    ProxyConfig
@@ -155,6 +159,9 @@ func (p *Proxy) NodePortAddr(namespace, name, portName string) (string, error) {
 }
 
 func (p *Proxy) addr(kind, namespace, name, portName string) (string, error) {
+	if p == nil {
+		return "", fmt.Errorf("%w: no proxy runs (Config.Proxy is nil): Service %s/%s", ErrNotListening, nsOr(namespace), name)
+	}
 	if namespace == "" {
 		namespace = "default"
 	}
@@ -458,6 +465,9 @@ func closeWrite(c net.Conn) {
 // Service and port of each ("default/web:http 127.0.0.1:40123", node
 // ports marked "nodePort"): for diagnostics.
 func (p *Proxy) Listeners() []string {
+	if p == nil {
+		return nil
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var out []string
@@ -481,6 +491,9 @@ func (p *Proxy) Listeners() []string {
 // Close closes every listener and connection and returns after every
 // goroutine of the proxy has returned. Closing twice is harmless.
 func (p *Proxy) Close() error {
+	if p == nil {
+		return nil
+	}
 	p.mu.Lock()
 	if !p.closed {
 		p.closed = true

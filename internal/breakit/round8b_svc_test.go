@@ -1,11 +1,14 @@
 package breakit_test
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/orchestra-go/orchestra"
+	"github.com/orchestra-go/orchestra/service"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -303,4 +306,29 @@ func TestR8bSvcEndpointSliceValidated(t *testing.T) {
 		}
 	}
 	applyYAML(t, c, `{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: ok}, addressType: FQDN, endpoints: [{addresses: ["db.example.com"], hostname: db-0, nodeName: a}]}`)
+}
+
+// A cluster without Config.Services.Proxy has no proxy: asking it for a
+// Service's address is an error wrapping service.ErrNotListening that
+// says why, never a nil-pointer panic (c.Services().Proxy() is nil).
+func TestR8bSvcNoProxyNoPanic(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `{apiVersion: v1, kind: Service, metadata: {name: web}, spec: {type: NodePort, ports: [{port: 80}]}}`)
+	p := c.Services().Proxy()
+	for name, f := range map[string]func() error{
+		"Addr":         func() error { _, err := p.Addr("default", "web", ""); return err },
+		"NodePortAddr": func() error { _, err := p.NodePortAddr("default", "web", ""); return err },
+		"Listeners": func() error {
+			if l := p.Listeners(); len(l) != 0 {
+				return fmt.Errorf("listeners %v", l)
+			}
+			return service.ErrNotListening
+		},
+		"Close": func() error { p.Close(); return service.ErrNotListening },
+	} {
+		err := r3safe(f)
+		if !errors.Is(err, service.ErrNotListening) {
+			t.Errorf("%s on the nil proxy: %v, want an error wrapping ErrNotListening", name, err)
+		}
+	}
 }
