@@ -1514,6 +1514,14 @@ func (v *validator) cronJob(c *CronJob) {
 	v.nonNegative32("spec.failedJobsHistoryLimit", sp.FailedJobsHistoryLimit)
 	v.templateMeta("spec.jobTemplate.metadata", &sp.JobTemplate.ObjectMeta)
 	v.jobSpec("spec.jobTemplate.spec", &sp.JobTemplate.Spec)
+	// The selector of every Job made from the template is generated
+	// (Kubernetes' ValidateJobTemplateSpec).
+	if js := &sp.JobTemplate.Spec; js.Selector != nil {
+		v.invalid("spec.jobTemplate.spec.selector", selectorString(js.Selector), "`selector` will be auto-generated")
+	}
+	if ms := sp.JobTemplate.Spec.ManualSelector; ms != nil && *ms {
+		v.notSupported("spec.jobTemplate.spec.manualSelector", true, "nil", "false")
+	}
 }
 
 // checkTimeZone returns why tz is not a usable CronJob timeZone, or "".

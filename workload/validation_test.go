@@ -452,6 +452,9 @@ func badObjects() []badCase {
 
 		// cronjobs
 		{"cronjob schedule missing", with(vCronJob(), func(c *CronJob) { c.Spec.Schedule = "" }), []string{"spec.schedule"}},
+		{"cronjob jobTemplate selector", with(vCronJob(), func(c *CronJob) {
+			c.Spec.JobTemplate.Spec.Selector = &LabelSelector{MatchLabels: map[string]string{"app": "web"}}
+		}), []string{"spec.jobTemplate.spec.selector"}},
 		{"cronjob schedule six fields", with(vCronJob(), func(c *CronJob) { c.Spec.Schedule = "0 */5 * * * *" }), []string{"spec.schedule"}},
 		{"cronjob schedule garbage", with(vCronJob(), func(c *CronJob) { c.Spec.Schedule = "every minute" }), []string{"spec.schedule"}},
 		{"cronjob schedule minute 60", with(vCronJob(), func(c *CronJob) { c.Spec.Schedule = "60 * * * *" }), []string{"spec.schedule"}},
