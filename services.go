@@ -58,7 +58,8 @@ func keepServiceFields(obj, old workload.Object) {
 
 // dropServiceFields clears what an applied Service that changes the
 // stored one's type keeps over from the old type (see
-// service.DropTypeDependentFields), before it is validated.
+// service.DropTypeDependentFields) and carries over the addresses it
+// leaves unset (service.KeepAllocated), before it is validated.
 func (c *Cluster) dropServiceFields(obj workload.Object) {
 	s, ok := obj.(*workload.Service)
 	if !ok || s.Name == "" {
@@ -66,6 +67,7 @@ func (c *Cluster) dropServiceFields(obj workload.Object) {
 	}
 	if old, err := c.store.Peek("Service", s.Namespace, s.Name); err == nil {
 		service.DropTypeDependentFields(s, old.(*workload.Service))
+		service.KeepAllocated(s, old.(*workload.Service))
 	}
 }
 

@@ -192,11 +192,15 @@ func (l *Layer) Close() error {
 // svc that leaves it unset, as the API server does for an applied
 // manifest: the ClusterIP when both need one, and each port's node port,
 // matched by port name, when both need node ports and the value is not
-// used by another port of svc. Call it before workload.ValidateUpdate.
+// used by another port of svc. Call it before workload.Validate, as the
+// API server patches the allocated values in before it validates
+// (patchAllocatedValues).
 func KeepAllocated(svc, old *workload.Service) {
 	if needsClusterIP(svc) && needsClusterIP(old) && svc.Spec.ClusterIP == "" {
 		svc.Spec.ClusterIP = old.Spec.ClusterIP
-		svc.Spec.ClusterIPs = append([]string(nil), old.Spec.ClusterIPs...)
+		if len(svc.Spec.ClusterIPs) == 0 { // one given is left to validation
+			svc.Spec.ClusterIPs = append([]string(nil), old.Spec.ClusterIPs...)
+		}
 	}
 	if !needsNodePorts(svc) || !needsNodePorts(old) {
 		return

@@ -332,3 +332,28 @@ func TestR8bSvcNoProxyNoPanic(t *testing.T) {
 		}
 	}
 }
+
+// An update that gives clusterIPs and leaves clusterIP empty keeps the
+// allocated clusterIP, as the API server fills in the allocated values an
+// update leaves unset before it validates (patchAllocatedValues); a
+// clusterIPs that then disagrees with the kept clusterIP is refused.
+// Kubernetes: pkg/registry/core/service/storage/storage.go
+// patchAllocatedValues, then ValidateServiceClusterIPsRelatedFields.
+func TestR8bSvcUpdateWithClusterIPsOnly(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `{apiVersion: v1, kind: Service, metadata: {name: web}, spec: {clusterIP: 10.96.0.40, ports: [{port: 80}]}}`)
+	applyYAML(t, c, `{apiVersion: v1, kind: Service, metadata: {name: web}, spec: {clusterIPs: [10.96.0.40], ports: [{port: 81}]}}`)
+	if s := r8bsvc(t, c, "web"); s.Spec.ClusterIP != "10.96.0.40" || s.Spec.Ports[0].Port != 81 {
+		t.Errorf("after the update: clusterIP %s, port %d", s.Spec.ClusterIP, s.Spec.Ports[0].Port)
+	}
+	objs, _, err := workload.Decode([]byte(`{apiVersion: v1, kind: Service, metadata: {name: web}, spec: {clusterIPs: [10.96.0.41], ports: [{port: 82}]}}`), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Apply(objs[0]); err == nil || !strings.Contains(err.Error(), "spec.clusterIPs") {
+		t.Errorf("clusterIPs [10.96.0.41] over clusterIP 10.96.0.40: err %v, want one naming spec.clusterIPs", err)
+	}
+	if s := r8bsvc(t, c, "web"); s.Spec.ClusterIP != "10.96.0.40" || len(s.Spec.ClusterIPs) != 1 || s.Spec.ClusterIPs[0] != "10.96.0.40" || s.Spec.Ports[0].Port != 81 {
+		t.Errorf("after the refused update: clusterIP %s, clusterIPs %q, port %d", s.Spec.ClusterIP, s.Spec.ClusterIPs, s.Spec.Ports[0].Port)
+	}
+}
