@@ -190,13 +190,16 @@ func (l *Layer) Close() error {
 
 // KeepAllocated carries what the layer allocated to old over to an update
 // svc that leaves it unset, as the API server does for an applied
-// manifest: the ClusterIP when both need one, and each port's node port,
-// matched by port name, when both need node ports and the value is not
-// used by another port of svc. Call it before workload.Validate, as the
-// API server patches the allocated values in before it validates
-// (patchAllocatedValues).
+// manifest: the ClusterIP (or "None") when neither is ExternalName, and
+// each port's node port, matched by port name, when both need node ports
+// and the value is not used by another port of svc. Call it before
+// workload.Validate, as the API server patches the allocated values in
+// before it validates (patchAllocatedValues).
 func KeepAllocated(svc, old *workload.Service) {
-	if needsClusterIP(svc) && needsClusterIP(old) && svc.Spec.ClusterIP == "" {
+	// As the API server's needsClusterIP, "None" counts: a headless
+	// Service applied without clusterIP stays headless.
+	hasClusterIP := func(s *workload.Service) bool { return s.Spec.Type != workload.ServiceTypeExternalName }
+	if hasClusterIP(svc) && hasClusterIP(old) && svc.Spec.ClusterIP == "" {
 		svc.Spec.ClusterIP = old.Spec.ClusterIP
 		if len(svc.Spec.ClusterIPs) == 0 { // one given is left to validation
 			svc.Spec.ClusterIPs = append([]string(nil), old.Spec.ClusterIPs...)

@@ -357,3 +357,29 @@ func TestR8bSvcUpdateWithClusterIPsOnly(t *testing.T) {
 		t.Errorf("after the refused update: clusterIP %s, clusterIPs %q, port %d", s.Spec.ClusterIP, s.Spec.ClusterIPs, s.Spec.Ports[0].Port)
 	}
 }
+
+// A headless Service's manifest applied again without clusterIP (the
+// line dropped) keeps the Service headless, as the API server fills the
+// unset clusterIP from the stored one, "None" included; asking for an
+// address is refused (clusterIP is immutable). Kubernetes:
+// pkg/registry/core/service/storage/storage.go patchAllocatedValues
+// (needsClusterIP is "type is not ExternalName", so "None" is patched
+// in), validateUpgradeDowngradeClusterIPs.
+func TestR8bSvcHeadlessManifestWithoutClusterIP(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `{apiVersion: v1, kind: Service, metadata: {name: db}, spec: {clusterIP: None, selector: {app: db}, ports: [{port: 3306}]}}`)
+	applyYAML(t, c, `{apiVersion: v1, kind: Service, metadata: {name: db}, spec: {selector: {app: db}, ports: [{port: 3307}]}}`)
+	if s := r8bsvc(t, c, "db"); s.Spec.ClusterIP != workload.ClusterIPNone || s.Spec.Ports[0].Port != 3307 {
+		t.Errorf("after the update: clusterIP %q, port %d; want None, 3307", s.Spec.ClusterIP, s.Spec.Ports[0].Port)
+	}
+	objs, _, err := workload.Decode([]byte(`{apiVersion: v1, kind: Service, metadata: {name: db}, spec: {clusterIP: 10.96.0.60, selector: {app: db}, ports: [{port: 3307}]}}`), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Apply(objs[0]); err == nil || !strings.Contains(err.Error(), "spec.clusterIP") {
+		t.Errorf("headless -> clusterIP 10.96.0.60: err %v, want one naming spec.clusterIP", err)
+	}
+	if taken, _ := c.Services().Allocated("10.96.0.60", 0); taken {
+		t.Error("the refused update left 10.96.0.60 allocated")
+	}
+}
