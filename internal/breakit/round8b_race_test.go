@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/intstr"
+
 	"github.com/orchestra-go/orchestra"
 	"github.com/orchestra-go/orchestra/inproc"
 	"github.com/orchestra-go/orchestra/internal/leakcheck"
@@ -334,4 +336,90 @@ spec: {type: NodePort, selector: {app: %[1]s}, ports: [{port: 80, targetPort: 80
 		t.Errorf("Shutdown: %v", err)
 	}
 	snap.Check(t, 20*time.Second)
+}
+
+// On the virtual clock, Apply, Delete, Get and the resolver from other
+// goroutines while one goroutine drives the cluster with Advance race with
+// nothing, and every Service the writers leave ends with its slices.
+func TestR8bRaceVirtualApplyWhileAdvancing(t *testing.T) {
+	c := newCluster(t, "a", "b")
+	applyYAML(t, c, `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 4
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: web, ports: [{name: http, containerPort: 8080}]}]}`)
+	stop := make(chan struct{})
+	drove := make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				drove <- nil
+				return
+			default:
+			}
+			if err := c.Advance(time.Second); err != nil {
+				drove <- err
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for w := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 40 {
+				name := fmt.Sprintf("s%d-%d", w, i%5)
+				svc := &workload.Service{ObjectMeta: workload.ObjectMeta{Name: name},
+					Spec: workload.ServiceSpec{Type: []string{"ClusterIP", "NodePort"}[i%2], Selector: map[string]string{"app": "web"},
+						Ports: []workload.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromString("http")}}}}
+				if _, err := c.Apply(svc); err != nil {
+					t.Errorf("apply %s: %v", name, err)
+					return
+				}
+				c.Resolver().LookupHost("default", name)
+				if pk, err := c.Services().Picker("default", name, "http"); err == nil {
+					pk.Pick()
+				}
+				if i%4 == 3 {
+					if err := c.Delete("Service", "default", name, ""); err != nil && !errors.Is(err, store.ErrNotFound) {
+						t.Errorf("delete %s: %v", name, err)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	if err := <-drove; err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Minute)
+	svcs, err := c.List("Service", "default", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range svcs {
+		name := o.GetObjectMeta().Name
+		n := 0
+		for _, s := range slices(t, c, name) {
+			n += len(s.Endpoints)
+		}
+		if n != 4 {
+			t.Errorf("Service %s: %d endpoints in its slices, want 4", name, n)
+		}
+		pk, err := c.Services().Picker("default", name, "http")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pk.Pick(); err != nil {
+			t.Errorf("Service %s: Pick: %v", name, err)
+		}
+	}
 }
