@@ -366,6 +366,10 @@ func nameRule(kind string) func(string) []string {
 		return validation.IsDNS1035Label
 	case "Namespace":
 		return validation.IsDNS1123Label
+	case "StatefulSet":
+		// Its pods are "<name>-<ordinal>", hostname included
+		// (ValidateStatefulSetName: NameIsDNSLabel).
+		return validation.IsDNS1123Label
 	}
 	return validation.IsDNS1123Subdomain
 }

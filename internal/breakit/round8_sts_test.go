@@ -1,9 +1,13 @@
 package breakit_test
 
 import (
+	"errors"
 	stdslices "slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/orchestra-go/orchestra/workload"
 )
 
 // The StatefulSet controller records an event for each claim it creates
@@ -40,4 +44,45 @@ spec:
 	if !stdslices.Equal(got, want) {
 		t.Errorf("StatefulSet events:\n got %q\nwant %q", got, want)
 	}
+}
+
+// A StatefulSet's name must be a DNS-1123 label (no dots, at most 63
+// characters), not merely a subdomain as other kinds' names: its pods are
+// named "<set>-<ordinal>" and take that name as their hostname. Kubernetes
+// rejects "web.v1" ("must not contain dots") and a 64-character name ("must
+// be no more than 63 characters"); nothing is stored and no pod is made.
+// Source: pkg/apis/apps/validation/validation.go ValidateStatefulSetName
+// (apimachineryvalidation.NameIsDNSLabel).
+func TestR8StatefulSetNameIsDNSLabel(t *testing.T) {
+	for _, name := range []string{"web.v1", strings.Repeat("a", 64)} {
+		c := newCluster(t, "a")
+		objs, _, err := workload.Decode([]byte(`
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: `+name+`}
+spec:
+  selector: {matchLabels: {app: s}}
+  template: {metadata: {labels: {app: s}}, spec: {containers: [{name: c, image: x}]}}`), "sts.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Apply(objs[0])
+		if err == nil || !errors.Is(err, workload.ErrInvalid) || !strings.Contains(err.Error(), "StatefulSet/default/"+name+": metadata.name: Invalid value") {
+			t.Errorf("Apply StatefulSet %q: %v, want an invalid metadata.name", name, err)
+		}
+		advance(t, c, time.Minute)
+		if ps := pods(t, c, ""); len(ps) != 0 {
+			t.Errorf("StatefulSet %q: %d pods made", name, len(ps))
+		}
+	}
+	// 63 characters is a label.
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: `+strings.Repeat("b", 63)+`}
+spec:
+  replicas: 0
+  selector: {matchLabels: {app: s}}
+  template: {metadata: {labels: {app: s}}, spec: {containers: [{name: c, image: x}]}}`)
 }
