@@ -55,10 +55,11 @@ type ProxyConfig struct {
 	// listeners the node's external view (externalTrafficPolicy Local).
 	// Empty: the cluster-wide pickers.
 	Node string
-	// DialTimeout bounds each dial of an endpoint (5 s when zero).
+	// DialTimeout bounds each dial of an endpoint (5 s when zero; negative
+	// is refused).
 	DialTimeout time.Duration
 	// MaxDialAttempts is how many endpoints a connection tries before it
-	// is closed (3 when zero).
+	// is closed (3 when zero; negative is refused).
 	MaxDialAttempts int
 	// Dial dials an endpoint; nil means a net.Dialer. Tests use it to
 	// count or fail dials.
@@ -119,9 +120,15 @@ func NewProxy(l *Layer, cfg ProxyConfig) (*Proxy, error) {
 	for _, a := range []string{cfg.Address, cfg.NodePortAddress} {
 		if a != "" {
 			if _, err := netip.ParseAddr(a); err != nil {
-				return nil, fmt.Errorf("service: proxy address %q: %w", a, err)
+				return nil, fmt.Errorf("service: proxy address %q: %w: %w", a, err, workload.ErrInvalid)
 			}
 		}
+	}
+	if cfg.DialTimeout < 0 {
+		return nil, fmt.Errorf("service: ProxyConfig.DialTimeout: negative duration %v: %w", cfg.DialTimeout, workload.ErrInvalid)
+	}
+	if cfg.MaxDialAttempts < 0 {
+		return nil, fmt.Errorf("service: ProxyConfig.MaxDialAttempts: negative %d: %w", cfg.MaxDialAttempts, workload.ErrInvalid)
 	}
 	if cfg.Address == "" {
 		cfg.Address = "127.0.0.1"
@@ -129,10 +136,10 @@ func NewProxy(l *Layer, cfg ProxyConfig) (*Proxy, error) {
 	if cfg.NodePortAddress == "" {
 		cfg.NodePortAddress = "127.0.0.1"
 	}
-	if cfg.DialTimeout <= 0 {
+	if cfg.DialTimeout == 0 {
 		cfg.DialTimeout = 5 * time.Second
 	}
-	if cfg.MaxDialAttempts <= 0 {
+	if cfg.MaxDialAttempts == 0 {
 		cfg.MaxDialAttempts = 3
 	}
 	p := &Proxy{l: l, cfg: cfg, svcs: map[string]*proxySvc{}, conns: map[net.Conn]struct{}{}}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/orchestra-go/orchestra"
+	"github.com/orchestra-go/orchestra/inproc"
 	"github.com/orchestra-go/orchestra/service"
 	"github.com/orchestra-go/orchestra/workload"
 )
@@ -381,5 +382,29 @@ func TestR8bSvcHeadlessManifestWithoutClusterIP(t *testing.T) {
 	}
 	if taken, _ := c.Services().Allocated("10.96.0.60", 0); taken {
 		t.Error("the refused update left 10.96.0.60 allocated")
+	}
+}
+
+// A ProxyConfig with a negative DialTimeout or MaxDialAttempts is refused
+// at New, naming the field, as the runtimes refuse negative durations in
+// their Config (inproc, process: "Config.BackoffBase: negative
+// duration"); it used to be replaced by the default silently.
+func TestR8bSvcProxyConfigNegative(t *testing.T) {
+	for name, pc := range map[string]*service.ProxyConfig{
+		"DialTimeout":     {DialTimeout: -time.Second},
+		"MaxDialAttempts": {MaxDialAttempts: -1},
+	} {
+		rt, err := inproc.New(inproc.Config{FirstPodCIDR: testPodCIDR})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := orchestra.New(orchestra.Config{Runtime: rt, Services: service.Config{Proxy: pc}})
+		if err == nil {
+			c.Close()
+			t.Errorf("ProxyConfig.%s negative: accepted", name)
+		} else if !strings.Contains(err.Error(), name) || !errors.Is(err, workload.ErrInvalid) {
+			t.Errorf("ProxyConfig.%s negative: %v, want an error naming it, wrapping workload.ErrInvalid", name, err)
+		}
+		rt.Close()
 	}
 }
