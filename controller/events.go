@@ -65,6 +65,10 @@ type Recorder struct {
 	// events about one object in a row), found with no hashing.
 	recent     [4]*aggregate
 	recentNext int
+	// free holds forgotten groups that no kept event refers to, for
+	// reuse: a stream of events about new objects (a Scheduled event per
+	// pod) forgets a group for every one it begins.
+	free []*aggregate
 }
 
 // eventObj identifies an event's object.
@@ -99,6 +103,9 @@ type aggregate struct {
 	// costs one allocation, not two (used tells whether it is taken).
 	first eventEntry
 	used  bool
+	// refs counts the kept events of the group; a forgotten group that
+	// none refers to is reused.
+	refs int32
 }
 
 // Kubernetes' event aggregator: from the aggregateMax-th distinct message
@@ -347,6 +354,7 @@ func (r *Recorder) newEntry(a *aggregate, msg eventMsg, h uint64, now workload.T
 	}
 	r.seq++
 	*e = eventEntry{agg: a, msg: msg, hash: h, seq: r.seq, count: 1, first: now, last: now}
+	a.refs++
 	r.insert(e)
 	return e
 }
@@ -397,7 +405,14 @@ func (r *Recorder) group(k aggKey, now time.Time) *aggregate {
 		}
 		if a == nil {
 			r.gen++
-			a = &aggregate{key: k, hash: h, next: r.agg[h], last: now, queued: now, gen: r.gen}
+			if n := len(r.free); n > 0 {
+				a = r.free[n-1]
+				r.free[n-1] = nil
+				r.free = r.free[:n-1]
+			} else {
+				a = new(aggregate)
+			}
+			*a = aggregate{key: k, hash: h, next: r.agg[h], last: now, queued: now, gen: r.gen}
 			r.agg[h] = a
 			r.nAgg++
 			r.aggQ = append(r.aggQ, a)
@@ -455,6 +470,11 @@ func (r *Recorder) push(e *eventEntry) {
 // unlink removes e from byHash.
 func (r *Recorder) unlink(e *eventEntry) {
 	e.gone = true
+	if a := e.agg; a != nil {
+		if a.refs--; a.refs == 0 && a.dropped {
+			r.free = append(r.free, a)
+		}
+	}
 	p := r.byHash[e.hash]
 	if p == e {
 		if e.next == nil {
@@ -501,24 +521,31 @@ loop:
 	}
 }
 
-// dropAggregate removes a from agg.
+// dropAggregate removes a from agg (and from recent), and reuses it when
+// no kept event refers to it.
 func (r *Recorder) dropAggregate(a *aggregate) {
 	r.nAgg--
 	a.dropped = true
-	p := r.agg[a.hash]
-	if p == a {
+	for i := range r.recent {
+		if r.recent[i] == a {
+			r.recent[i] = nil
+		}
+	}
+	if p := r.agg[a.hash]; p == a {
 		if a.next == nil {
 			delete(r.agg, a.hash)
 		} else {
 			r.agg[a.hash] = a.next
 		}
-		return
-	}
-	for ; p != nil; p = p.next {
-		if p.next == a {
-			p.next = a.next
-			return
+	} else {
+		for ; p != nil && p.next != a; p = p.next {
 		}
+		if p != nil {
+			p.next = a.next
+		}
+	}
+	if a.refs == 0 {
+		r.free = append(r.free, a)
 	}
 }
 

@@ -321,3 +321,60 @@ func TestEventMsgEqual(t *testing.T) {
 		}
 	}
 }
+
+// TestRecorderReusesForgottenGroups: a long stream of events about new
+// objects reuses the groups it forgets, and what is kept stays right:
+// the newest events, each with its own object, message and count.
+func TestRecorderReusesForgottenGroups(t *testing.T) {
+	c := vtime.NewVirtual(harnessStart)
+	r := NewRecorder(nil, c, nil)
+	r.Max = 8
+	pods := make([]*workload.Pod, 300)
+	for i := range pods {
+		pods[i] = &workload.Pod{ObjectMeta: workload.ObjectMeta{Name: "p" + strconv.Itoa(i), Namespace: "default", UID: "u" + strconv.Itoa(i)}}
+	}
+	next := 0
+	record := func() {
+		i := next
+		next++
+		r.EventJoin(pods[i], workload.EventTypeNormal, "Scheduled", "Successfully assigned default/", pods[i].Name, " to ", "n"+strconv.Itoa(i%3))
+		r.EventJoin(pods[i], workload.EventTypeNormal, "Started", "Started container ", "main")
+		if i%2 == 0 { // a repeat: counted, not kept twice
+			r.EventJoin(pods[i], workload.EventTypeNormal, "Started", "Started container ", "main")
+		}
+	}
+	for range 100 {
+		record()
+	}
+	// 100 more objects, 200 new events: the forgotten groups are reused
+	// (the node names are the only strings made).
+	allocs := testing.AllocsPerRun(1, func() {
+		for range 50 {
+			record()
+		}
+	}) / 50
+	for next < len(pods) {
+		record()
+	}
+	if allocs > 1.5 {
+		t.Errorf("%.1f allocations per new object, want at most 1 (its node name)", allocs)
+	}
+	evs := r.Events()
+	if len(evs) != 8 {
+		t.Fatalf("%d events kept, want 8", len(evs))
+	}
+	for j, e := range evs {
+		i := len(pods) - 4 + j/2
+		p := pods[i]
+		wantReason, wantMsg, wantCount := "Scheduled", "Successfully assigned default/"+p.Name+" to n"+strconv.Itoa(i%3), int32(1)
+		if j%2 == 1 {
+			wantReason, wantMsg = "Started", "Started container main"
+			if i%2 == 0 {
+				wantCount = 2
+			}
+		}
+		if e.InvolvedObject.Name != p.Name || e.InvolvedObject.UID != p.UID || e.Reason != wantReason || e.Message != wantMsg || e.Count != wantCount {
+			t.Errorf("event %d: %s %s %q count %d, want %s %s %q count %d", j, e.InvolvedObject.Name, e.Reason, e.Message, e.Count, p.Name, wantReason, wantMsg, wantCount)
+		}
+	}
+}
