@@ -437,6 +437,15 @@ func (c *Cluster) Delete(kind, namespace, name, propagation string) error {
 		}
 		return controller.DeletePod(c.store, namespace, name, nil)
 	}
+	if kind == "Service" {
+		// Its ClusterIP and node ports are free once it is gone, as the
+		// API server releases them in the delete call.
+		out, err := c.store.Delete(kind, namespace, name, store.DeleteOptions{PropagationPolicy: propagation})
+		if s, ok := out.(*workload.Service); ok && err == nil {
+			c.services.ReleaseDeleted(s)
+		}
+		return err
+	}
 	_, err = c.store.Delete(kind, namespace, name, store.DeleteOptions{PropagationPolicy: propagation, NoResult: true})
 	return err
 }

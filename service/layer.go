@@ -378,6 +378,9 @@ func (l *Layer) allocate(svc, old *workload.Service) (got, drop allocation, err 
 		switch {
 		case req == "":
 			ip, err := l.ips.AllocateNext()
+			if errors.Is(err, ErrRangeFull) && l.reclaim() {
+				ip, err = l.ips.AllocateNext()
+			}
 			if err != nil {
 				return got, drop, fmt.Errorf("service: Service/%s/%s: spec.clusterIP: %w", svc.Namespace, svc.Name, err)
 			}
@@ -427,6 +430,9 @@ func (l *Layer) allocate(svc, old *workload.Service) (got, drop allocation, err 
 			switch {
 			case p.NodePort == 0:
 				v, err := l.ports.AllocateNext()
+				if errors.Is(err, ErrRangeFull) && l.reclaim() {
+					v, err = l.ports.AllocateNext()
+				}
 				if err != nil {
 					return got, drop, fmt.Errorf("service: Service/%s/%s: spec.ports[%d].nodePort: %w", svc.Namespace, svc.Name, i, err)
 				}
@@ -585,6 +591,42 @@ func (l *Layer) release(svc *workload.Service) {
 			delete(l.portOwner, p.NodePort)
 		}
 	}
+}
+
+// ReleaseDeleted gives back at once what a Service just deleted from the
+// store held, as the API server releases a Service's ClusterIP and node
+// ports in the delete call itself (its REST storage's afterDelete), not
+// when a controller later sees the deletion. A Service the store still
+// has (terminating, or created again) keeps what it holds. The cluster's
+// Delete calls it; the endpoints controller does the same for deletions
+// it sees.
+func (l *Layer) ReleaseDeleted(svc *workload.Service) {
+	if svc != nil {
+		l.release(svc)
+	}
+}
+
+// reclaim releases every ClusterIP and node port whose owner the store no
+// longer has (deleted while the control plane was not there to see it),
+// and reports whether it freed any. Dynamic allocation calls it before it
+// gives up on a full range. Caller holds amu.
+func (l *Layer) reclaim() bool {
+	freed := false
+	for ip, owner := range l.ipOwner {
+		if !l.holdsIP(owner, ip) {
+			l.ips.Release(ip)
+			delete(l.ipOwner, ip)
+			freed = true
+		}
+	}
+	for port, owner := range l.portOwner {
+		if !l.holdsPort(owner, port) {
+			l.ports.Release(port)
+			delete(l.portOwner, port)
+			freed = true
+		}
+	}
+	return freed
 }
 
 // Allocated reports whether the ClusterIP ip (an address) or the node port

@@ -10,6 +10,8 @@ import (
 	"github.com/orchestra-go/orchestra"
 	"github.com/orchestra-go/orchestra/inproc"
 	"github.com/orchestra-go/orchestra/service"
+	"github.com/orchestra-go/orchestra/store"
+	"github.com/orchestra-go/orchestra/vtime"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -406,5 +408,59 @@ func TestR8bSvcProxyConfigNegative(t *testing.T) {
 			t.Errorf("ProxyConfig.%s negative: %v, want an error naming it, wrapping workload.ErrInvalid", name, err)
 		}
 		rt.Close()
+	}
+}
+
+// Deleting a Service frees its ClusterIP and node ports at once: with a
+// one-port range, a Service created right after the delete (before the
+// cluster is driven, or while the control plane is stopped) gets the port
+// instead of "range is full"; so does one created after a Service was
+// removed from the store behind the cluster's back. Kubernetes releases
+// them in the delete call itself: pkg/registry/core/service/storage/
+// storage.go afterDelete -> alloc.releaseAllocatedResources.
+func TestR8bSvcDeleteReleasesAtOnce(t *testing.T) {
+	c, err := orchestra.New(orchestra.Config{Clock: vtime.NewVirtual(t0), Seed: 1, Services: service.Config{NodePortRange: "30000-30000", ServiceCIDR: "10.0.0.0/30"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	svc := func(n string) *workload.Service {
+		return &workload.Service{ObjectMeta: workload.ObjectMeta{Name: n}, Spec: workload.ServiceSpec{Type: "NodePort", Ports: []workload.ServicePort{{Port: 80}}}}
+	}
+	if _, err := c.Apply(svc("a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete("Service", "default", "a", ""); err != nil {
+		t.Fatal(err)
+	}
+	if ip, port := c.Services().Allocated("10.0.0.1", 30000); ip || port {
+		t.Errorf("right after Delete: ClusterIP allocated %v, node port allocated %v; want both free", ip, port)
+	}
+	if _, err := c.Apply(svc("b")); err != nil {
+		t.Errorf("a Service right after the delete: %v", err)
+	}
+	c.StopControlPlane()
+	if err := c.Delete("Service", "default", "b", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Apply(svc("c")); err != nil {
+		t.Errorf("a Service after a delete with the control plane stopped: %v", err)
+	}
+	if _, err := c.Store().Delete("Service", "default", "c", store.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Apply(svc("d")); err != nil {
+		t.Errorf("a Service after one was removed from the store directly: %v", err)
+	}
+	d := r8bsvc(t, c, "d")
+	if d.Spec.Ports[0].NodePort != 30000 {
+		t.Errorf("d: nodePort %d, want 30000", d.Spec.Ports[0].NodePort)
+	}
+	if err := c.StartControlPlane(); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Second)
+	if ip, port := c.Services().Allocated(d.Spec.ClusterIP, 30000); !ip || !port {
+		t.Errorf("d's ClusterIP and node port not allocated after the control plane restarts: %v %v", ip, port)
 	}
 }
