@@ -1256,6 +1256,12 @@ func (v *validator) statefulSet(s *StatefulSet) {
 func (v *validator) job(j *Job) {
 	v.jobSpec("spec", &j.Spec)
 	s := &j.Spec
+	if (s.ManualSelector == nil || !*s.ManualSelector) && j.Name != "" {
+		// The generated selector puts job-name=<name> on the pod template
+		// (Kubernetes' generateSelector), and a label value is at most 63
+		// characters: the API server's template check refuses a longer name.
+		v.msgs("spec.template.labels", j.Name, validation.IsValidLabelValue(j.Name))
+	}
 	if s.CompletionMode != nil && *s.CompletionMode == IndexedCompletion && s.Completions != nil && *s.Completions > 0 && j.Name != "" {
 		// Pods of an Indexed Job are named "<job>-<index>" as hostname.
 		host := fmt.Sprintf("%s-%d", j.Name, *s.Completions-1)

@@ -1,8 +1,10 @@
 package breakit_test
 
 import (
+	"errors"
 	"maps"
 	stdslices "slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,4 +119,45 @@ func TestR8JobTTLDeletesForeground(t *testing.T) {
 	if want := []string{"Pod", "Pod", "Job"}; !stdslices.Equal(order, want) {
 		t.Errorf("deleted in the order %v, want %v (the pods before their Job)", order, want)
 	}
+}
+
+// A Job whose selector is generated gets the labels job-name=<its name> on
+// its pod template, and a label value is at most 63 characters: Kubernetes
+// refuses a longer name ("Job.batch \"...\" is invalid: spec.template.labels:
+// Invalid value: \"...\": must be no more than 63 ...", a common report from
+// operators that derive Job names). Nothing is stored and no pod runs. With
+// manualSelector the name is only a subdomain.
+// Source: pkg/registry/batch/job/strategy.go generateSelector, then
+// ValidatePodTemplateSpec's label check; users' reports such as
+// aquasecurity/starboard#518, stashed/stash#1012.
+func TestR8JobNameLongerThanALabelValue(t *testing.T) {
+	c := newCluster(t, "a")
+	name := strings.Repeat("j", 64)
+	objs, _, err := workload.Decode([]byte(jobYAML(name, "", neverPod, "")), "job.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Apply(objs[0])
+	if err == nil || !errors.Is(err, workload.ErrInvalid) || !strings.Contains(err.Error(), "Job/default/"+name+": spec.template.labels: Invalid value: \""+name+"\": must be no more than 63") {
+		t.Errorf("Apply: %v, want spec.template.labels: Invalid value ... must be no more than 63", err)
+	}
+	advance(t, c, time.Minute)
+	if _, err := c.Get("Job", "default", name); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Get: %v, want not found", err)
+	}
+	if ps := pods(t, c, ""); len(ps) != 0 {
+		t.Errorf("%d pods made", len(ps))
+	}
+	// 63 characters, and a longer name with manualSelector, are fine.
+	applyYAML(t, c, jobYAML(strings.Repeat("k", 63), "", neverPod, ""))
+	applyYAML(t, c, `
+apiVersion: batch/v1
+kind: Job
+metadata: {name: `+strings.Repeat("m", 70)+`}
+spec:
+  manualSelector: true
+  selector: {matchLabels: {app: m}}
+  template:
+    metadata: {labels: {app: m}}
+    spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}`)
 }
