@@ -76,8 +76,10 @@ type LayerDeps struct {
 	Seed   int64
 }
 
-// NewLayer returns the service layer over a store. It fails if the
-// configured ranges do not parse.
+// NewLayer returns the service layer over a store. It fails, with an
+// error naming the field and wrapping workload.ErrInvalid, if the
+// configuration is bad: a range that does not parse, a cluster domain that
+// is no DNS name, a bad proxy configuration.
 func NewLayer(cfg Config, d LayerDeps) (*Layer, error) {
 	cidr := cfg.ServiceCIDR
 	if cidr == "" {
@@ -85,12 +87,12 @@ func NewLayer(cfg Config, d LayerDeps) (*Layer, error) {
 	}
 	ips, err := NewIPAllocator(cidr)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("Config.ServiceCIDR: %w: %w", err, workload.ErrInvalid)
 	}
 	pr := DefaultNodePortRange
 	if cfg.NodePortRange != "" {
 		if pr, err = ParsePortRange(cfg.NodePortRange); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("Config.NodePortRange: %w: %w", err, workload.ErrInvalid)
 		}
 	}
 	ports, _ := NewPortAllocator(pr)

@@ -464,3 +464,20 @@ func TestR8bSvcDeleteReleasesAtOnce(t *testing.T) {
 		t.Errorf("d's ClusterIP and node port not allocated after the control plane restarts: %v %v", ip, port)
 	}
 }
+
+// Every bad service configuration is refused at New with an error that
+// names the field and wraps workload.ErrInvalid, as the proxy's and the
+// runtimes' configurations are (errors.Is(err, workload.ErrInvalid) is how
+// a caller tells bad input from a failure).
+func TestR8bSvcConfigErrorsAreInvalid(t *testing.T) {
+	for field, cfg := range map[string]service.Config{
+		"ServiceCIDR":   {ServiceCIDR: "banana"},
+		"NodePortRange": {NodePortRange: "5-1"},
+		"ClusterDomain": {ClusterDomain: "bad domain!"},
+	} {
+		_, err := orchestra.New(orchestra.Config{Clock: vtime.NewVirtual(t0), Services: cfg})
+		if err == nil || !errors.Is(err, workload.ErrInvalid) || !strings.Contains(err.Error(), field) {
+			t.Errorf("Config.Services.%s bad: %v, want an error naming it and wrapping workload.ErrInvalid", field, err)
+		}
+	}
+}
