@@ -132,63 +132,97 @@ type entry struct {
 
 // entrySet is a set of entries. Most posting sets of the label, owner and
 // node indexes hold one entry (a label value per pod, such as a Job's
-// completion index), so the first entry is kept inline and a map is made
-// only for the second.
+// completion index), so the first entry is kept inline; many more hold a
+// few hundred at most (the pods of a ReplicaSet, of a node), kept in a
+// list, which costs a third of a map's memory and is scanned faster than
+// a map is hashed; only a set that grows past smallSet becomes a map.
 type entrySet struct {
 	one  *entry
+	list []*entry // 2 to smallSet entries, when many is nil
 	many map[*entry]struct{}
 }
+
+// smallSet is the most entries an entrySet keeps in its list.
+const smallSet = 256
 
 func (s *entrySet) add(e *entry) {
 	switch {
 	case s.many != nil:
 		s.many[e] = struct{}{}
+	case s.list != nil:
+		if slices.Contains(s.list, e) {
+			return
+		}
+		if len(s.list) < smallSet {
+			s.list = append(s.list, e)
+			return
+		}
+		s.many = make(map[*entry]struct{}, 2*smallSet)
+		for _, x := range s.list {
+			s.many[x] = struct{}{}
+		}
+		s.many[e] = struct{}{}
+		s.list = nil
 	case s.one == nil || s.one == e:
 		s.one = e
 	default:
-		s.many = map[*entry]struct{}{s.one: {}, e: {}}
+		s.list = []*entry{s.one, e}
 		s.one = nil
 	}
 }
 
 func (s *entrySet) remove(e *entry) {
-	if s.many != nil {
+	switch {
+	case s.many != nil:
 		delete(s.many, e)
-		return
-	}
-	if s.one == e {
+	case s.list != nil:
+		if i := slices.Index(s.list, e); i >= 0 {
+			last := len(s.list) - 1
+			s.list[i] = s.list[last]
+			s.list[last] = nil
+			s.list = s.list[:last]
+		}
+		if len(s.list) == 0 {
+			s.list = nil
+		}
+	case s.one == e:
 		s.one = nil
 	}
 }
 
 func (s *entrySet) size() int {
-	if s == nil {
+	switch {
+	case s == nil:
 		return 0
-	}
-	if s.many != nil {
+	case s.many != nil:
 		return len(s.many)
-	}
-	if s.one != nil {
+	case s.list != nil:
+		return len(s.list)
+	case s.one != nil:
 		return 1
 	}
 	return 0
 }
 
-// all yields the entries of the set (in no particular order).
+// all yields the entries of the set (in no particular order). The set must
+// not change while it yields.
 func (s *entrySet) all(yield func(*entry) bool) {
-	if s == nil {
-		return
-	}
-	if s.many == nil {
-		if s.one != nil {
-			yield(s.one)
+	switch {
+	case s == nil:
+	case s.many != nil:
+		for e := range s.many {
+			if !yield(e) {
+				return
+			}
 		}
-		return
-	}
-	for e := range s.many {
-		if !yield(e) {
-			return
+	case s.list != nil:
+		for _, e := range s.list {
+			if !yield(e) {
+				return
+			}
 		}
+	case s.one != nil:
+		yield(s.one)
 	}
 }
 
