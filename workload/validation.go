@@ -1090,6 +1090,32 @@ func (v *validator) intOrPercent(p string, x *intstr.IntOrString, max100 bool) {
 	}
 }
 
+// intOrPercentValue is Kubernetes' getIntOrPercentValue: a percentage's
+// number, else the integer (a string that is neither reads as its integer
+// value, 0 if none).
+func intOrPercentValue(x *intstr.IntOrString) int {
+	if x == nil {
+		return 0
+	}
+	if x.Type != intstr.String {
+		return int(x.IntVal)
+	}
+	if len(validation.IsValidPercent(x.StrVal)) == 0 {
+		n, _ := strconv.Atoi(strings.TrimSuffix(x.StrVal, "%"))
+		return n
+	}
+	n, _ := strconv.Atoi(x.StrVal)
+	return n
+}
+
+// intOrPercentBadValue is how an error shows an int-or-percent value.
+func intOrPercentBadValue(x *intstr.IntOrString) any {
+	if x.Type == intstr.String {
+		return x.StrVal
+	}
+	return x.IntVal
+}
+
 func isZero(x *intstr.IntOrString) bool {
 	if x == nil {
 		return false
@@ -1133,7 +1159,18 @@ func (v *validator) daemonSet(d *DaemonSet) {
 			if ms == nil && ru.MaxUnavailable != nil {
 				ms = Ptr(intstr.FromInt32(0))
 			}
-			v.surgeAndUnavailable("spec.updateStrategy.rollingUpdate", mu, ms)
+			// Kubernetes' ValidateRollingUpdateDaemonSet: neither above
+			// 100%, and exactly one of them non-zero.
+			const p = "spec.updateStrategy.rollingUpdate"
+			v.intOrPercent(child(p, "maxUnavailable"), mu, true)
+			v.intOrPercent(child(p, "maxSurge"), ms, true)
+			hasUnavailable, hasSurge := intOrPercentValue(mu) != 0, intOrPercentValue(ms) != 0
+			switch {
+			case hasUnavailable && hasSurge:
+				v.invalid(child(p, "maxSurge"), intOrPercentBadValue(ms), "may not be set when maxUnavailable is non-zero")
+			case !hasUnavailable && !hasSurge:
+				v.required(child(p, "maxUnavailable"), "cannot be 0 when maxSurge is 0")
+			}
 		}
 	}
 	if sp.MinReadySeconds < 0 {

@@ -324,6 +324,12 @@ func badObjects() []badCase {
 		{"daemonset maxUnavailable 0 with default surge", with(vDaemonSet(), func(d *DaemonSet) {
 			d.Spec.UpdateStrategy.RollingUpdate = &RollingUpdateDaemonSet{MaxUnavailable: Ptr(intstr.FromInt32(0))}
 		}), []string{"spec.updateStrategy.rollingUpdate.maxUnavailable"}},
+		{"daemonset maxSurge with the default maxUnavailable", with(vDaemonSet(), func(d *DaemonSet) {
+			d.Spec.UpdateStrategy.RollingUpdate = &RollingUpdateDaemonSet{MaxSurge: Ptr(intstr.FromInt32(1))}
+		}), []string{"spec.updateStrategy.rollingUpdate.maxSurge"}},
+		{"daemonset maxSurge over 100%", with(vDaemonSet(), func(d *DaemonSet) {
+			d.Spec.UpdateStrategy.RollingUpdate = &RollingUpdateDaemonSet{MaxSurge: Ptr(intstr.FromString("101%")), MaxUnavailable: Ptr(intstr.FromInt32(0))}
+		}), []string{"spec.updateStrategy.rollingUpdate.maxSurge"}},
 		{"deployment maxUnavailable over 100%", with(vDeployment(), func(d *Deployment) {
 			d.Spec.Strategy.RollingUpdate = &RollingUpdateDeployment{MaxUnavailable: Ptr(intstr.FromString("120%"))}
 		}), []string{"spec.strategy.rollingUpdate.maxUnavailable"}},

@@ -1,6 +1,7 @@
 package breakit_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -81,4 +82,51 @@ func getDS(t *testing.T, c interface {
 		t.Fatal(err)
 	}
 	return o.(*workload.DaemonSet)
+}
+
+// A DaemonSet's rolling update takes exactly one of maxSurge and
+// maxUnavailable non-zero (after defaulting: maxUnavailable 1, maxSurge 0),
+// and neither may be more than 100%. `maxSurge: 1` alone is refused, as
+// users meet it: "spec.updateStrategy.rollingUpdate.maxSurge: Invalid
+// value: 1: may not be set when maxUnavailable is non-zero"; both zero is
+// "maxUnavailable: Required value: cannot be 0 when maxSurge is 0". The
+// Deployment's rules differ (both may be set; maxSurge may pass 100%).
+// Source: pkg/apis/apps/validation/validation.go ValidateRollingUpdateDaemonSet.
+func TestR8DaemonSetSurgeValidation(t *testing.T) {
+	for _, tc := range []struct {
+		rollingUpdate string
+		want          string // "" = valid
+	}{
+		{"{maxSurge: 1}", "spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: 1: may not be set when maxUnavailable is non-zero"},
+		{"{maxSurge: '10%', maxUnavailable: '10%'}", "spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: \"10%\": may not be set when maxUnavailable is non-zero"},
+		{"{maxSurge: 0, maxUnavailable: 0}", "spec.updateStrategy.rollingUpdate.maxUnavailable: Required value: cannot be 0 when maxSurge is 0"},
+		{"{maxSurge: '0%', maxUnavailable: '0%'}", "spec.updateStrategy.rollingUpdate.maxUnavailable: Required value: cannot be 0 when maxSurge is 0"},
+		{"{maxSurge: '150%', maxUnavailable: 0}", "spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: \"150%\": must not be greater than 100%"},
+		{"{maxSurge: 1, maxUnavailable: 0}", ""},
+		{"{maxSurge: '100%', maxUnavailable: 0}", ""},
+		{"{maxUnavailable: 2}", ""},
+		{"{maxUnavailable: '50%', maxSurge: 0}", ""},
+	} {
+		c := newCluster(t, "a")
+		objs, _, err := workload.Decode([]byte(`
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  updateStrategy: {type: RollingUpdate, rollingUpdate: `+tc.rollingUpdate+`}
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: c, image: agent}]}`), "ds.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Apply(objs[0])
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("rollingUpdate %s: %v, want it accepted", tc.rollingUpdate, err)
+		case tc.want != "" && (err == nil || !errors.Is(err, workload.ErrInvalid) || !strings.Contains(err.Error(), "DaemonSet/default/agent: "+tc.want)):
+			t.Errorf("rollingUpdate %s: %v, want %q", tc.rollingUpdate, err, tc.want)
+		}
+	}
 }
