@@ -27,11 +27,31 @@ type nodeState struct {
 	name   string
 	snap   *workload.Node // as last reported; never modified
 	hostIP string
-	cidr   uint32   // first address of the pod CIDR
-	size   uint32   // addresses in the pod CIDR
-	used   []uint64 // bit i: address cidr+i is taken (or reserved)
-	failed bool     // FailNode: the kubelet stopped reporting
-	pods   map[*podState]struct{}
+	cidr   uint32      // first address of the pod CIDR
+	size   uint32      // addresses in the pod CIDR
+	used   []uint64    // bit i: address cidr+i is taken (or reserved)
+	failed bool        // FailNode: the kubelet stopped reporting
+	pods   []*podState // in no order; podState.nodeIdx is a pod's place
+}
+
+// addPod adds p to the node's pods.
+func (n *nodeState) addPod(p *podState) {
+	p.nodeIdx = len(n.pods)
+	n.pods = append(n.pods, p)
+}
+
+// removePod removes p from the node's pods, if it is there.
+func (n *nodeState) removePod(p *podState) {
+	i := p.nodeIdx
+	if i < 0 || i >= len(n.pods) || n.pods[i] != p {
+		return
+	}
+	last := len(n.pods) - 1
+	n.pods[i] = n.pods[last]
+	n.pods[i].nodeIdx = i
+	n.pods[last] = nil
+	n.pods = n.pods[:last]
+	p.nodeIdx = -1
 }
 
 func ip4(a netip.Addr) uint32 {
@@ -66,10 +86,7 @@ func (n *nodeState) releaseIP(ip uint32) {
 }
 
 func (n *nodeState) sortedPods() []*podState {
-	ps := make([]*podState, 0, len(n.pods))
-	for p := range n.pods {
-		ps = append(ps, p)
-	}
+	ps := slices.Clone(n.pods)
 	slices.SortFunc(ps, func(a, b *podState) int { return strings.Compare(a.key, b.key) })
 	return ps
 }
@@ -190,7 +207,6 @@ func (r *Runtime) addNode(in *workload.Node) error {
 		cidr:   ip4(cidr.Addr()),
 		size:   size,
 		used:   make([]uint64, (size+63)/64),
-		pods:   map[*podState]struct{}{},
 	}
 	// Reserve the network address, the gateway (.1) and the broadcast
 	// address.

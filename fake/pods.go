@@ -35,6 +35,7 @@ const (
 type podState struct {
 	key, ns, name string
 	node          *nodeState
+	nodeIdx       int    // place in node.pods
 	ip            uint32 // 0 for hostNetwork pods
 	restartPolicy string
 	snap          *workload.Pod // as last reported; never modified
@@ -250,7 +251,7 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	r.emit(workload.Added, obj)
 	p.snap = obj
 	r.pods[key] = p
-	node.pods[p] = struct{}{}
+	node.addPod(p)
 	if r.log != nil {
 		r.log.Info("pod created", "pod", key, "node", node.name, "podIP", podIP)
 	}
@@ -690,7 +691,7 @@ func (r *Runtime) dropPod(p *podState) {
 	if r.pods[p.key] == p {
 		delete(r.pods, p.key)
 	}
-	delete(p.node.pods, p)
+	p.node.removePod(p)
 	last := *p.snap // shares the immutable rest; only the version differs
 	r.emit(workload.Deleted, &last)
 	if r.log != nil {
