@@ -296,15 +296,17 @@ func (r *Recorder) event(obj workload.Object, typ, reason string, msg eventMsg) 
 		r.logger.Debug("event", "object", workload.Ref(obj), "type", typ, "reason", reason, "message", msg.String())
 	}
 	ak := aggKey{eventObj{obj.Kind(), m.Namespace, m.Name, m.UID}, typ, reason}
-	mh := msg.hash(r.seed) // the seed never changes: no lock needed
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	a := r.group(ak, now.Time)
-	ah := a.hash
-	h := eventHash(ah, mh)
+	// The event's key is hashed only when the group's last event is not
+	// this one (a repeat, the common case, needs no hash); a new entry is
+	// made only after that lookup.
+	h := uint64(0)
 	e := a.one
 	if e == nil || e.gone || e.combined || !msg.equal(e.msg) {
+		h = eventHash(a.hash, msg.hash(r.seed))
 		e = r.lookupMsg(ak, msg, h)
 	}
 	if e == nil || e.gen != a.gen {
@@ -394,13 +396,24 @@ func (e *eventEntry) materialize() *workload.Event {
 	}
 }
 
+// aggHash hashes a group's key by its object's uid (or name, for objects
+// without one) and its reason: enough to tell groups apart, and cheaper
+// than hashing all six strings; keys that hash alike are chained.
+func aggHash(seed maphash.Seed, k *aggKey) uint64 {
+	id := k.obj.uid
+	if id == "" {
+		id = k.obj.name
+	}
+	return maphash.String(seed, id) ^ (maphash.String(seed, k.reason) * 0x9e3779b97f4a7c15)
+}
+
 // group returns the group of similar events of key k as of
 // now, which it marks as its last use: a new group when there was none
 // or the last similar event was more than aggregateWindow ago.
 func (r *Recorder) group(k aggKey, now time.Time) *aggregate {
 	a := r.recentGroup(k)
 	if a == nil {
-		h := maphash.Comparable(r.seed, k)
+		h := aggHash(r.seed, &k)
 		for a = r.agg[h]; a != nil && a.key != k; a = a.next {
 		}
 		if a == nil {

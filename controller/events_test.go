@@ -378,3 +378,30 @@ func TestRecorderReusesForgottenGroups(t *testing.T) {
 		}
 	}
 }
+
+// TestRecorderGroupsThatHashAlike: groups whose keys share the uid (or,
+// without one, the name) and the reason are still told apart by kind,
+// namespace and type.
+func TestRecorderGroupsThatHashAlike(t *testing.T) {
+	r := NewRecorder(nil, vtime.NewVirtual(harnessStart), nil)
+	objs := []workload.Object{
+		&workload.Deployment{ObjectMeta: workload.ObjectMeta{Name: "web", Namespace: "default"}},
+		&workload.ReplicaSet{ObjectMeta: workload.ObjectMeta{Name: "web", Namespace: "default"}},
+		&workload.ReplicaSet{ObjectMeta: workload.ObjectMeta{Name: "web", Namespace: "other"}},
+	}
+	for range 2 {
+		for _, o := range objs {
+			r.Event(o, workload.EventTypeNormal, "Scaled", "scaled")
+			r.Event(o, workload.EventTypeWarning, "Scaled", "scaled")
+		}
+	}
+	evs := r.Events()
+	if len(evs) != 6 {
+		t.Fatalf("%d events, want 6 (3 objects, 2 types)", len(evs))
+	}
+	for _, e := range evs {
+		if e.Count != 2 {
+			t.Errorf("%s %s/%s %s: count %d, want 2", e.InvolvedObject.Kind, e.InvolvedObject.Namespace, e.InvolvedObject.Name, e.Type, e.Count)
+		}
+	}
+}
