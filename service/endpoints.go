@@ -74,6 +74,7 @@ type EndpointsController struct {
 	postings   map[string]map[string]map[string]struct{} // ns -> "k=v" -> Service keys
 	podsOnNode map[string]map[string]struct{}
 	zones      map[string]string // node -> topology.kubernetes.io/zone
+	foreign    map[string]string // slices of other managers: slice key -> its Service's key
 	at         []int             // scratch of publish: the indexes patched in place
 }
 
@@ -174,6 +175,12 @@ func (c *EndpointsController) Start(enqueue func(string)) {
 		for _, s := range ps.svcs {
 			c.services[s].pods[key] = struct{}{}
 		}
+	}
+	c.foreign = map[string]string{}
+	notOurs, _ := labels.Parse(workload.LabelManagedBy + "!=" + ManagedBy)
+	for _, o := range c.store.List("EndpointSlice", "", notOurs) {
+		m := o.GetObjectMeta()
+		c.foreign[workload.Key(o)] = m.Namespace + "/" + m.Labels[workload.LabelServiceName]
 	}
 	sel := labels.SelectorFromSet(labels.Set{workload.LabelManagedBy: ManagedBy})
 	for _, o := range c.store.List("EndpointSlice", "", sel) {
@@ -305,12 +312,24 @@ func (c *EndpointsController) Handle(ev store.Event, enqueue func(string)) {
 	case *workload.EndpointSlice:
 		if o.Labels[workload.LabelManagedBy] != ManagedBy {
 			// A slice someone else manages: the endpoints of a Service
-			// without a selector.
-			key := o.Namespace + "/" + o.Labels[workload.LabelServiceName]
-			if st := c.services[key]; st != nil && st.svc != nil && selectorOf(st.svc) == nil {
-				enqueue(key)
+			// without a selector. A slice relabelled to another Service
+			// (or to another manager) leaves the one it named before.
+			sk, key := ev.ObjectKey(), o.Namespace+"/"+o.Labels[workload.LabelServiceName]
+			if prev, ok := c.foreign[sk]; ok && prev != key {
+				c.enqueueManual(prev, enqueue)
 			}
+			if ev.Type == store.Deleted {
+				delete(c.foreign, sk)
+			} else {
+				c.foreign[sk] = key
+			}
+			c.enqueueManual(key, enqueue)
 			return
+		}
+		if prev, ok := c.foreign[ev.ObjectKey()]; ok {
+			// Taken over by this controller (relabelled managed-by).
+			delete(c.foreign, ev.ObjectKey())
+			c.enqueueManual(prev, enqueue)
 		}
 		key := o.Namespace + "/" + o.Labels[workload.LabelServiceName]
 		st := c.services[key]
@@ -330,6 +349,14 @@ func (c *EndpointsController) Handle(ev store.Event, enqueue func(string)) {
 			st.full = true
 			enqueue(key)
 		}
+	}
+}
+
+// enqueueManual enqueues the Service key if it is one without a selector,
+// whose endpoints come from other managers' slices.
+func (c *EndpointsController) enqueueManual(key string, enqueue func(string)) {
+	if st := c.services[key]; st != nil && st.svc != nil && selectorOf(st.svc) == nil {
+		enqueue(key)
 	}
 }
 

@@ -481,3 +481,64 @@ func TestR8bSvcConfigErrorsAreInvalid(t *testing.T) {
 		}
 	}
 }
+
+// A hand-written EndpointSlice relabelled from Service a to Service b
+// (kubernetes.io/service-name changed) moves its endpoints: a's picker
+// loses them in the same step b's gains them. kube-proxy's
+// EndpointSliceCache (pkg/proxy/endpointslicecache.go) keys slices by
+// their service-name label and, on an update that changes it, removes the
+// slice from the old Service (EndpointSliceUpdate on the old object's
+// Service in pkg/proxy/config: OnEndpointSliceUpdate(old, new)).
+func TestR8bSvcManualSliceRelabelled(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Service
+metadata: {name: a}
+spec: {ports: [{name: http, port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: b}
+spec: {ports: [{name: http, port: 80}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: ext, labels: {kubernetes.io/service-name: a}}
+addressType: IPv4
+ports: [{name: http, port: 8080}]
+endpoints: [{addresses: ["10.1.2.3"]}]`)
+	advance(t, c, time.Second)
+	pick := func(svc string) error {
+		pk, err := c.Services().Picker("default", svc, "http")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = pk.Pick()
+		return err
+	}
+	if err := pick("a"); err != nil {
+		t.Fatalf("a before the relabel: %v", err)
+	}
+	// The controller restarts in between: it learns the slice from the
+	// store, not from having seen it created.
+	c.StopControlPlane()
+	if err := c.StartControlPlane(); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Second)
+	applyYAML(t, c, `
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: ext, labels: {kubernetes.io/service-name: b}}
+addressType: IPv4
+ports: [{name: http, port: 8080}]
+endpoints: [{addresses: ["10.1.2.3"]}]`)
+	advance(t, c, time.Second)
+	if err := pick("a"); err == nil {
+		t.Error("a still picks the endpoint of the slice relabelled to b")
+	}
+	if err := pick("b"); err != nil {
+		t.Errorf("b after the relabel: %v", err)
+	}
+}
