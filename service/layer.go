@@ -210,9 +210,14 @@ func KeepAllocated(svc, old *workload.Service) {
 	if !needsNodePorts(svc) || !needsNodePorts(old) {
 		return
 	}
+	// The node ports svc asks for itself are not handed to other ports;
+	// fixed before patching, so that two ports of old that shared one
+	// (53/TCP and 53/UDP) both get it back, as patchAllocatedValues does.
 	used := map[int32]bool{}
 	for _, p := range svc.Spec.Ports {
-		used[p.NodePort] = true
+		if p.NodePort != 0 {
+			used[p.NodePort] = true
+		}
 	}
 	byName := map[string]int32{}
 	for _, p := range old.Spec.Ports {
@@ -222,7 +227,6 @@ func KeepAllocated(svc, old *workload.Service) {
 		p := &svc.Spec.Ports[i]
 		if v := byName[p.Name]; p.NodePort == 0 && v != 0 && !used[v] {
 			p.NodePort = v
-			used[v] = true
 		}
 	}
 }

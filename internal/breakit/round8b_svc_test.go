@@ -542,3 +542,25 @@ endpoints: [{addresses: ["10.1.2.3"]}]`)
 		t.Errorf("b after the relabel: %v", err)
 	}
 }
+
+// Re-applying a NodePort Service whose TCP and UDP ports of one number
+// share a node port (53/TCP and 53/UDP, as Kubernetes gives them on
+// create) keeps that node port on both: an unchanged manifest changes
+// nothing. Kubernetes: pkg/registry/core/service/storage/storage.go
+// patchAllocatedValues (the node ports "used" are fixed before the loop,
+// so both ports get the old value back).
+func TestR8bSvcReapplySharedNodePort(t *testing.T) {
+	c := newCluster(t, "a")
+	y := `{apiVersion: v1, kind: Service, metadata: {name: dns}, spec: {type: NodePort, ports: [{name: dns-tcp, port: 53, protocol: TCP}, {name: dns-udp, port: 53, protocol: UDP}]}}`
+	applyYAML(t, c, y)
+	s := r8bsvc(t, c, "dns")
+	np := s.Spec.Ports[0].NodePort
+	if np == 0 || s.Spec.Ports[1].NodePort != np {
+		t.Fatalf("created with node ports %d and %d; want one shared", np, s.Spec.Ports[1].NodePort)
+	}
+	applyYAML(t, c, y)
+	s = r8bsvc(t, c, "dns")
+	if s.Spec.Ports[0].NodePort != np || s.Spec.Ports[1].NodePort != np {
+		t.Errorf("re-applied: node ports %d and %d; want both %d", s.Spec.Ports[0].NodePort, s.Spec.Ports[1].NodePort, np)
+	}
+}
