@@ -86,3 +86,48 @@ spec:
   selector: {matchLabels: {app: s}}
   template: {metadata: {labels: {app: s}}, spec: {containers: [{name: c, image: x}]}}`)
 }
+
+// A StatefulSet update may change only replicas, ordinals, template,
+// updateStrategy, persistentVolumeClaimRetentionPolicy and minReadySeconds:
+// revisionHistoryLimit is not among them (a Helm chart that changes it
+// meets the famous "updates to statefulset spec for fields other than
+// 'replicas', 'ordinals', 'template', 'updateStrategy',
+// 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are
+// forbidden"). The refused update changes nothing.
+// Source: pkg/apis/apps/validation/validation.go ValidateStatefulSetUpdate.
+func TestR8StatefulSetUpdateForbiddenFields(t *testing.T) {
+	const detail = "Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"
+	for _, tc := range []struct {
+		field string
+		edit  func(*workload.StatefulSet)
+	}{
+		{"spec.revisionHistoryLimit", func(s *workload.StatefulSet) { s.Spec.RevisionHistoryLimit = workload.Ptr[int32](3) }},
+		{"spec.serviceName", func(s *workload.StatefulSet) { s.Spec.ServiceName = "db2" }},
+		{"spec.podManagementPolicy", func(s *workload.StatefulSet) { s.Spec.PodManagementPolicy = workload.ParallelPodManagement }},
+	} {
+		c := newCluster(t, "a")
+		applyYAML(t, c, `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template: {metadata: {labels: {app: db}}, spec: {containers: [{name: c, image: mysql}]}}`)
+		o, err := c.Get("StatefulSet", "default", "db")
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := o.(*workload.StatefulSet)
+		s := before.DeepCopy()
+		tc.edit(s)
+		_, err = c.Apply(s)
+		if err == nil || !errors.Is(err, workload.ErrInvalid) || !strings.Contains(err.Error(), "StatefulSet/default/db: "+tc.field+": "+detail) {
+			t.Errorf("changing %s: %v, want %q", tc.field, err, tc.field+": "+detail)
+		}
+		after, _ := c.Get("StatefulSet", "default", "db")
+		if after.GetObjectMeta().ResourceVersion != before.ResourceVersion {
+			t.Errorf("changing %s: the refused update changed the stored StatefulSet", tc.field)
+		}
+	}
+}
