@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -1369,8 +1370,38 @@ func (v *validator) jobSpec(p string, s *JobSpec) {
 			v.oneOf(child(p, "podReplacementPolicy"), *rp, TerminatingOrFailed, Failed)
 		}
 	}
-	if mb := s.ManagedBy; mb != nil && (*mb == "" || len(*mb) > 63) {
-		v.invalid(child(p, "managedBy"), *mb, "must be 1 to 63 characters")
+	if mb := s.ManagedBy; mb != nil {
+		v.domainPrefixedPath(child(p, "managedBy"), *mb)
+		if len(*mb) > maxManagedByLength {
+			v.add(child(p, "managedBy"), ErrorTypeTooLong, nil, fmt.Sprintf("may not be more than %d bytes", maxManagedByLength))
+		}
+	}
+}
+
+// maxManagedByLength bounds a Job's spec.managedBy, as Kubernetes'.
+const maxManagedByLength = 63
+
+// httpPath is what the path part of a domain-prefixed path may hold
+// (apimachinery's httpPathFmt).
+var httpPath = regexp.MustCompile(`^[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$`)
+
+// domainPrefixedPath checks a "<DNS subdomain>/<path>" value, as
+// apimachinery's IsDomainPrefixedPath.
+func (v *validator) domainPrefixedPath(p, s string) {
+	if s == "" {
+		v.required(p, "")
+		return
+	}
+	host, path, ok := strings.Cut(s, "/")
+	if !ok || host == "" || path == "" {
+		v.invalid(p, s, "must be a domain-prefixed path (such as \"acme.io/foo\")")
+		return
+	}
+	for _, m := range validation.IsDNS1123Subdomain(host) {
+		v.invalid(p, host, m)
+	}
+	if !httpPath.MatchString(path) {
+		v.invalid(p, path, "Invalid path: must match the regex [A-Za-z0-9/\\-._~%!$&'()*+,;=:]+")
 	}
 }
 

@@ -178,6 +178,7 @@ func badObjects() []badCase {
 		{"service name with a dot", with(vService(), func(s *Service) { s.Name = "web.a" }), []string{"metadata.name"}},
 		{"cronjob name over 52", with(vCronJob(), func(c *CronJob) { c.Name = long }), []string{"metadata.name"}},
 		{"statefulset name with a dot", with(vStatefulSet(), func(s *StatefulSet) { s.Name = "db.v1" }), []string{"metadata.name"}},
+		{"job managedBy without a domain", with(vJob(), func(j *Job) { j.Spec.ManagedBy = Ptr("kueue") }), []string{"spec.managedBy"}},
 		{"job name over 63 (job-name label)", with(vJob(), func(j *Job) { j.Name = strings.Repeat("j", 64) }), []string{"spec.template.labels"}},
 		{"namespace invalid", with(vPod(), func(p *Pod) { p.Namespace = "Team.A" }), []string{"metadata.namespace"}},
 		{"namespace on a node", with(vNode(), func(n *Node) { n.Namespace = "default" }), []string{"metadata.namespace"}},

@@ -161,3 +161,32 @@ spec:
     metadata: {labels: {app: m}}
     spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}`)
 }
+
+// spec.managedBy must be a domain-prefixed path ("acme.io/foo"), at most
+// 63 characters: a Job naming some other controller loosely ("kueue") is
+// refused rather than stored and left alone by every controller.
+// Source: pkg/apis/batch/validation/validation.go validateJobSpec
+// (IsDomainPrefixedPath, maxManagedByLength 63).
+func TestR8JobManagedByDomainPrefixedPath(t *testing.T) {
+	for _, tc := range []struct{ value, want string }{
+		{"kueue", `spec.managedBy: Invalid value: "kueue": must be a domain-prefixed path (such as "acme.io/foo")`},
+		{"/foo", `spec.managedBy: Invalid value: "/foo": must be a domain-prefixed path (such as "acme.io/foo")`},
+		{"Acme.io/foo", `spec.managedBy: Invalid value: "Acme.io"`},
+		{"acme.io/" + strings.Repeat("x", 60), "spec.managedBy: Too long"},
+		{"kueue.x-k8s.io/multikueue", ""},
+		{"kubernetes.io/job-controller", ""},
+	} {
+		c := newCluster(t, "a")
+		objs, _, err := workload.Decode([]byte(jobYAML("j", "  managedBy: "+tc.value, neverPod, "")), "job.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Apply(objs[0])
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("managedBy %q: %v, want it accepted", tc.value, err)
+		case tc.want != "" && (err == nil || !errors.Is(err, workload.ErrInvalid) || !strings.Contains(err.Error(), "Job/default/j: "+tc.want)):
+			t.Errorf("managedBy %q: %v, want %q", tc.value, err, tc.want)
+		}
+	}
+}
