@@ -149,7 +149,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 		}
 	}
 	if objs := byKind["Service"]; len(objs) > 0 {
-		section("SERVICES", "NAMESPACE\tNAME\tTYPE\tCLUSTER-IP\tPORT(S)\tAGE")
+		// As kubectl's printService: EXTERNAL-IP from getServiceExternalIP,
+		// PORT(S) from makePortString, "<none>" for what is empty.
+		section("SERVICES", "NAMESPACE\tNAME\tTYPE\tCLUSTER-IP\tEXTERNAL-IP\tPORT(S)\tAGE")
 		for _, o := range objs {
 			s := o.(*workload.Service)
 			var ports []string
@@ -160,8 +162,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 				}
 				ports = append(ports, pp+"/"+orDefault(p.Protocol, "TCP"))
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Namespace, s.Name, orDefault(s.Spec.Type, "ClusterIP"),
-				orDefault(s.Spec.ClusterIP, "<none>"), strings.Join(ports, ","), age(s.CreationTimestamp))
+			typ := orDefault(s.Spec.Type, workload.ServiceTypeClusterIP)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Namespace, s.Name, typ,
+				orDefault(s.Spec.ClusterIP, "<none>"), serviceExternalIP(s, typ), orDefault(strings.Join(ports, ","), "<none>"), age(s.CreationTimestamp))
 		}
 	}
 	if objs := byKind["PersistentVolumeClaim"]; len(objs) > 0 {
@@ -355,4 +358,25 @@ func shortDuration(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%dd", hour/24)
 	}
+}
+
+// serviceExternalIP is kubectl's EXTERNAL-IP of a Service (printers.go
+// getServiceExternalIP): the load balancer's addresses or "<pending>",
+// the externalName, or "<none>".
+func serviceExternalIP(s *workload.Service, typ string) string {
+	switch typ {
+	case workload.ServiceTypeLoadBalancer:
+		var ips []string
+		for _, in := range s.Status.LoadBalancer.Ingress {
+			if in.IP != "" {
+				ips = append(ips, in.IP)
+			} else if in.Hostname != "" {
+				ips = append(ips, in.Hostname)
+			}
+		}
+		return orDefault(strings.Join(ips, ","), "<pending>")
+	case workload.ServiceTypeExternalName:
+		return s.Spec.ExternalName
+	}
+	return "<none>"
 }
