@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/orchestra-go/orchestra/internal/eventlog"
+	"github.com/orchestra-go/orchestra/internal/podstatus"
 	"github.com/orchestra-go/orchestra/vtime"
 	"github.com/orchestra-go/orchestra/workload"
 )
@@ -128,6 +129,7 @@ type Runtime struct {
 	pods      map[string]*podState // by namespace/name
 	calls     [][]Call             // the record in chunks (record)
 	first     [2]firstStatus       // without and with init containers
+	conds     podstatus.Memo       // pods in lockstep share their conditions
 	ctrEvents uint64
 
 	// The versioned log (watch.go).

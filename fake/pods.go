@@ -523,9 +523,10 @@ func (r *Runtime) update(p *podState) {
 			r.log.Info("pod finished", "pod", p.key, "phase", st.Phase)
 		}
 	}
-	// The conditions list is shared with the snapshots: replaced when it
-	// changes, never changed in place.
-	if conds := podstatus.UpdatedConditions(st, now); conds != nil {
+	// The conditions list is shared with the snapshots, and with the pods
+	// in lockstep with this one (r.conds): replaced when it changes, never
+	// changed in place.
+	if conds := r.conds.UpdatedConditions(st, now); conds != nil {
 		st.Conditions = conds
 	}
 	r.publish(p)
@@ -670,7 +671,7 @@ func (r *Runtime) terminalBeforeDelete(p *podState) {
 	if succeeded {
 		p.status.Phase = workload.PodSucceeded
 	}
-	if conds := podstatus.UpdatedConditions(&p.status, now); conds != nil {
+	if conds := r.conds.UpdatedConditions(&p.status, now); conds != nil {
 		p.status.Conditions = conds
 	}
 	r.publish(p)

@@ -122,7 +122,8 @@ func TestCreatePodSharesMetadataAndSpec(t *testing.T) {
 // TestFirstStatusSharedAtOneInstant: pods created at one instant share
 // their first start time and conditions list (with or without init
 // containers); each is as the pod's own would be, and a later change of
-// one pod leaves the others' alone.
+// one pod leaves the others' alone. Pods in lockstep go on sharing their
+// conditions (podstatus.Memo).
 func TestFirstStatusSharedAtOneInstant(t *testing.T) {
 	h := newHarness(t, Config{Behaviors: []Behavior{{StartDelay: time.Second}}})
 	w, err := h.r.Watch(context.Background(), 0)
@@ -180,5 +181,12 @@ func TestFirstStatusSharedAtOneInstant(t *testing.T) {
 	}
 	if d := cmp.Diff(before, added["b"]); d != "" {
 		t.Fatalf("pod b's first report changed (-then +now):\n%s", d)
+	}
+	// In lockstep, a and b share their next conditions too.
+	h.r.mu.Lock()
+	ca, cb := h.r.pods["default/a"].snap.Status.Conditions, h.r.pods["default/b"].snap.Status.Conditions
+	h.r.mu.Unlock()
+	if &ca[0] == &added["a"].Status.Conditions[0] || &ca[0] != &cb[0] {
+		t.Fatal("pods a and b, in lockstep, do not share their conditions once started")
 	}
 }

@@ -103,6 +103,10 @@ func Conditions(st *workload.PodStatus, now time.Time) {
 // snapshots they reported.
 func UpdatedConditions(st *workload.PodStatus, now time.Time) []workload.PodCondition {
 	all, n := wanted(st)
+	return updatedConditions(st, now, all, n)
+}
+
+func updatedConditions(st *workload.PodStatus, now time.Time, all [4]condition, n int) []workload.PodCondition {
 	want := all[:n]
 	same, missing := true, 0
 	for _, w := range want {
@@ -121,6 +125,38 @@ func UpdatedConditions(st *workload.PodStatus, now time.Time) []workload.PodCond
 		setCondition(&next, w.typ, w.ok, w.reason, now)
 	}
 	return next.Conditions
+}
+
+// A Memo remembers the last list its UpdatedConditions made, so that pods
+// updated at one instant from the same conditions list to the same
+// wanted conditions share the new list rather than each making its own.
+// Pods created together run in lockstep in virtual time (a Deployment's
+// replicas start, crash and restart at the same instants), and condition
+// lists are never changed in place, so sharing them is safe. The zero
+// value is ready; a Memo is not safe for concurrent use.
+type Memo struct {
+	from *workload.PodCondition // the old list's first element
+	n    int                    // and length
+	at   time.Time
+	want [4]condition
+	nw   int
+	out  []workload.PodCondition
+}
+
+// UpdatedConditions is the package's UpdatedConditions, sharing its result
+// with the last call's when that call had the same conditions list (the
+// same memory), the same wanted conditions and the same now.
+func (m *Memo) UpdatedConditions(st *workload.PodStatus, now time.Time) []workload.PodCondition {
+	want, nw := wanted(st)
+	if len(st.Conditions) > 0 && m.out != nil && &st.Conditions[0] == m.from && len(st.Conditions) == m.n &&
+		nw == m.nw && want == m.want && now == m.at {
+		return m.out
+	}
+	out := updatedConditions(st, now, want, nw)
+	if out != nil && len(st.Conditions) > 0 {
+		*m = Memo{from: &st.Conditions[0], n: len(st.Conditions), at: now, want: want, nw: nw, out: out}
+	}
+	return out
 }
 
 // condition is a condition's wanted status and reason.

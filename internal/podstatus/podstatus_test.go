@@ -188,3 +188,57 @@ func TestUpdatedConditionsExactSize(t *testing.T) {
 		t.Fatalf("a change: len %d cap %d, want 4 and 4", len(got), cap(got))
 	}
 }
+
+// TestMemoSharesOnlyWhatIsTheSame: a Memo gives the same list to statuses
+// with the same conditions list that want the same conditions at the same
+// instant, gives what UpdatedConditions gives, and makes a new list when
+// the list, the wanted conditions or the time differ.
+func TestMemoSharesOnlyWhatIsTheSame(t *testing.T) {
+	running := func(ready bool) []workload.ContainerStatus {
+		return []workload.ContainerStatus{{Ready: ready, State: workload.ContainerState{Running: &workload.ContainerStateRunning{}}}}
+	}
+	base := workload.PodStatus{Phase: workload.PodRunning, ContainerStatuses: running(false)}
+	Conditions(&base, t0)
+	var m Memo
+	at := t0.Add(time.Second)
+	a := workload.PodStatus{Phase: workload.PodRunning, ContainerStatuses: running(true), Conditions: base.Conditions}
+	b := a // another pod in lockstep: the same list, the same containers
+	b.ContainerStatuses = running(true)
+	ga, gb := m.UpdatedConditions(&a, at), m.UpdatedConditions(&b, at)
+	if ga == nil || &ga[0] != &gb[0] {
+		t.Fatal("two statuses in lockstep do not share their new conditions")
+	}
+	want := UpdatedConditions(&a, at)
+	if len(ga) != len(want) {
+		t.Fatalf("Memo gives %v, want %v", ga, want)
+	}
+	for i := range want {
+		if ga[i] != want[i] {
+			t.Fatalf("Memo gives %v, want %v", ga, want)
+		}
+	}
+	other := base.Conditions[:len(base.Conditions):len(base.Conditions)]
+	copied := append([]workload.PodCondition(nil), other...)
+	for name, st := range map[string]workload.PodStatus{
+		"another list": {Phase: workload.PodRunning, ContainerStatuses: running(true), Conditions: copied},
+		"not ready":    {Phase: workload.PodFailed, ContainerStatuses: running(false), Conditions: base.Conditions},
+	} {
+		if got := m.UpdatedConditions(&st, at); got == nil || &got[0] == &ga[0] {
+			t.Errorf("%s: shares the list made for another status", name)
+		}
+		m.UpdatedConditions(&a, at) // remember a's again
+	}
+	later := at.Add(time.Second)
+	got := m.UpdatedConditions(&b, later)
+	if got == nil || &got[0] == &ga[0] {
+		t.Fatalf("a later instant shares the list made at %v", at)
+	}
+	for _, c := range got {
+		if c.Type == workload.PodReady && !c.LastTransitionTime.Equal(later) {
+			t.Errorf("a later instant: Ready moved at %v, want %v", c.LastTransitionTime, later)
+		}
+	}
+	if got := m.UpdatedConditions(&base, at); got != nil {
+		t.Errorf("nothing to change: %v, want nil", got)
+	}
+}
