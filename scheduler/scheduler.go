@@ -47,6 +47,15 @@ type Scheduler struct {
 	raw      [][]int64 // per scorer, per feasible node
 	total    []int64
 	counts   []int32 // by index in the node list: pods of the pod's controller
+	buckets  []bucket
+}
+
+// bucket is scanPick's best node among the feasible ones that hold a
+// given number of pods of the pod's controller.
+type bucket struct {
+	least int64  // its LeastAllocated score
+	tie   uint64 // its tie-break hash
+	pos   int32  // its index in the node list, -1 for none yet
 }
 
 type failure struct {
@@ -141,6 +150,12 @@ func (s *Scheduler) Schedule(pod *workload.Pod, snap *Snapshot) (Result, error) 
 	base := mix(s.seed ^ p.hash)
 	want := numFeasibleNodesToFind(n, s.pct)
 	s.feasible, s.failed = s.feasible[:0], s.failed[:0]
+	if n > 0 && s.fused && s.fusedScores && !s.record {
+		if res, ok := s.scanPick(p, snap, int(base%uint64(n)), want, base); ok {
+			return res, nil
+		}
+		s.feasible, s.failed = s.feasible[:0], s.failed[:0]
+	}
 	evaluated := 0
 	if n > 0 {
 		start := int(base % uint64(n))
@@ -167,6 +182,121 @@ func (s *Scheduler) Schedule(pod *workload.Pod, snap *Snapshot) (Result, error) 
 	}
 	res.Evaluated = evaluated
 	return res, nil
+}
+
+// scanPick is scanFused then pickFused in one pass over the nodes, with
+// no list of the feasible ones, for the common pod: no spec.nodeName,
+// node selector, required or preferred node affinity or scalar requests.
+// Of the feasible nodes that hold the same number c of the pod's
+// controller's pods, the one with the highest LeastAllocated score (ties:
+// lowest hash) is the only one that can win, whatever the highest c turns
+// out to be (the weights are positive), so it keeps one per c and picks
+// among those at the end, as pickFused would. It reports false, having
+// decided nothing, for another pod, when no node fits (scanFused then
+// gathers the reasons), or when a feasible node has PreferNoSchedule
+// taints (a score it does not compute). It must agree with scan and pick
+// (TestFusedMatchesGeneric).
+func (s *Scheduler) scanPick(p *PodInfo, snap *Snapshot, start, want int, base uint64) (Result, bool) {
+	if p.Pod.Spec.NodeName != "" || len(p.Pod.Spec.NodeSelector) > 0 || p.hasRequired || len(p.ScalarRequests) > 0 {
+		return Result{}, false
+	}
+	if _, skipAff := (NodeAffinityScorer{}).skip(p); !skipAff {
+		return Result{}, false
+	}
+	wSpread, wLeast, wTaint := s.scorers[0].Weight, s.scorers[1].Weight, s.scorers[2].Weight
+	_, skipSpread := SpreadScorer{}.skip(p)
+	var counts []int32
+	top := int32(0) // the highest count on any node
+	if !skipSpread {
+		counts = s.controllerCounts(p, snap)
+		for _, o := range snap.owners[p.ownerHash].nodes {
+			top = max(top, o.n)
+		}
+		defer s.clearCounts(p, snap)
+	}
+	if cap(s.buckets) < int(top)+1 {
+		s.buckets = make([]bucket, int(top)+1)
+	}
+	bs := s.buckets[:top+1]
+	for i := range bs {
+		bs[i] = bucket{pos: -1}
+	}
+	nz := p.NonZeroRequests
+	dflt := nz == defaultNonZero
+	mask := hotHardTaints // nodes that need their NodeInfo for this pod
+	if len(p.HostPorts) > 0 {
+		mask |= hotPorts
+	}
+	nodes, hot := snap.list, snap.hot
+	n := len(nodes)
+	evaluated, feasible, hi := 0, 0, int32(0)
+	for i := 0; i < n && feasible < want; i++ {
+		j := start + i
+		if j >= n {
+			j -= n
+		}
+		evaluated++
+		h := &hot[j]
+		var ok bool
+		if h.flags&mask != 0 {
+			ok, _ = defaultFits(p, nodes[j])
+		} else {
+			ok, _ = hotFits(p, h)
+		}
+		if !ok {
+			continue
+		}
+		if h.flags&hotSoftTaints != 0 {
+			return Result{}, false
+		}
+		feasible++
+		c := int32(0)
+		if counts != nil {
+			c = counts[j]
+			hi = max(hi, c)
+		}
+		least := h.leastDefault
+		if !dflt {
+			least = leastAllocated(nz, h)
+		}
+		b := &bs[c]
+		if b.pos >= 0 && least < b.least {
+			continue
+		}
+		tie := mix(base ^ h.nameHash)
+		if b.pos < 0 || least > b.least || tie < b.tie {
+			*b = bucket{least: least, tie: tie, pos: int32(j)}
+		}
+	}
+	if feasible == 0 {
+		return Result{}, false
+	}
+	res := Result{Evaluated: evaluated, Feasible: feasible}
+	common := wTaint * MaxNodeScore // no feasible node has soft taints
+	varSpread := !skipSpread && hi > 0
+	if !varSpread {
+		common += wSpread * MaxNodeScore
+	}
+	spreadN := makeNorm(int64(hi), true)
+	best, bestTie, bestT := int32(-1), uint64(0), int64(0)
+	for c := range bs[:hi+1] {
+		b := &bs[c]
+		if b.pos < 0 {
+			continue
+		}
+		t := common + wLeast*b.least
+		if varSpread {
+			t += wSpread * spreadN.of(int64(c))
+		}
+		if best < 0 || t > bestT || (t == bestT && b.tie < bestTie) {
+			best, bestTie, bestT = b.pos, b.tie, t
+		}
+	}
+	res.Node = nodes[best].name
+	if feasible > 1 {
+		res.Score = bestT // a single feasible node is not scored
+	}
+	return res, true
 }
 
 // scan runs s.filters on the nodes from start on, wrapping around, until
