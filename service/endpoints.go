@@ -53,7 +53,11 @@ const ManagedBy = "endpointslice-controller.orchestra.dev"
 //     (or ExternalName ones) are left to their owner: no slices of ours;
 //     their pickers get the endpoints of the EndpointSlices labelled
 //     kubernetes.io/service-name that someone else writes, as kube-proxy
-//     uses them (a Service port takes the slice port of the same name).
+//     uses them (a Service port takes the slice port of the same name and
+//     protocol; FQDN slices are ignored). Unlike kube-proxy, the pickers
+//     of a Service with a selector use only this controller's slices:
+//     slices another manager adds for it are not merged in (the resolver
+//     does read them, as CoreDNS does).
 //   - In the same reconcile, every picker of the Service gets the new
 //     endpoints of its port (in pod order), so once the reconcile that
 //     removes an endpoint returns, no Pick returns it.
