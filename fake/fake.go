@@ -130,7 +130,11 @@ type Runtime struct {
 	calls     [][]Call             // the record in chunks (record)
 	first     [2]firstStatus       // without and with init containers
 	conds     podstatus.Memo       // pods in lockstep share their conditions
-	ctrEvents uint64
+	// The last Running and Terminated states made, shared by the
+	// containers in lockstep (running, terminated).
+	lastRunning    *workload.ContainerStateRunning
+	lastTerminated *workload.ContainerStateTerminated
+	ctrEvents      uint64
 
 	// The versioned log (watch.go).
 	events *eventlog.Log

@@ -375,7 +375,7 @@ func (r *Runtime) start(c *container) {
 	}
 	c.running = true
 	c.startedAt = now
-	st.State = workload.ContainerState{Running: &workload.ContainerStateRunning{StartedAt: workload.NewTime(now)}}
+	st.State = workload.ContainerState{Running: r.running(now)}
 	st.Started = &trueVal
 	st.Ready = false
 	if !c.init && !c.b.NeverReady {
@@ -404,6 +404,30 @@ func exitReason(code int32) string {
 	return ReasonError
 }
 
+// running returns a Running state started at now, the same one for every
+// container that starts at that instant (pods in lockstep): the runtime
+// never modifies a value a status points to. Caller holds mu.
+func (r *Runtime) running(now time.Time) *workload.ContainerStateRunning {
+	if s := r.lastRunning; s != nil && s.StartedAt.Time == now {
+		return s
+	}
+	r.lastRunning = &workload.ContainerStateRunning{StartedAt: workload.NewTime(now)}
+	return r.lastRunning
+}
+
+// terminated returns t as a Terminated state, the same one as the last
+// call's when that was equal (containers of pods in lockstep exit alike).
+// Caller holds mu.
+func (r *Runtime) terminated(t workload.ContainerStateTerminated) *workload.ContainerStateTerminated {
+	if l := r.lastTerminated; l != nil && *l == t {
+		return l
+	}
+	n := new(workload.ContainerStateTerminated) // only here: t stays on the stack
+	*n = t
+	r.lastTerminated = n
+	return n
+}
+
 // becomeReady marks a running container ready (readyAfter has passed).
 func (r *Runtime) becomeReady(c *container) {
 	c.readyTimer = nil
@@ -428,10 +452,10 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 	c.stopTimers()
 	c.running = false
 	st := c.status()
-	term := &workload.ContainerStateTerminated{
+	term := r.terminated(workload.ContainerStateTerminated{
 		ExitCode: code, Reason: reason,
 		StartedAt: workload.NewTime(c.startedAt), FinishedAt: workload.NewTime(now),
-	}
+	})
 	st.Started = &falseVal
 	st.Ready = c.init && code == 0
 	r.ctrEvents++

@@ -190,3 +190,31 @@ func TestFirstStatusSharedAtOneInstant(t *testing.T) {
 		t.Fatal("pods a and b, in lockstep, do not share their conditions once started")
 	}
 }
+
+// TestLockstepContainersShareStates: containers that start and exit at
+// the same instants, alike, share their Running and Terminated states;
+// one that runs at other times has its own.
+func TestLockstepContainersShareStates(t *testing.T) {
+	h := newHarness(t, Config{Behaviors: []Behavior{{RunFor: dur(time.Second), ExitCode: 2}}})
+	h.create(newPod("a", workload.RestartPolicyNever, nil))
+	h.create(newPod("b", workload.RestartPolicyNever, nil))
+	h.at(time.Millisecond)
+	h.create(newPod("later", workload.RestartPolicyNever, nil))
+	state := func(name string) workload.ContainerState {
+		h.r.mu.Lock()
+		defer h.r.mu.Unlock()
+		return h.r.pods["default/"+name].snap.Status.ContainerStatuses[0].State
+	}
+	h.at(500 * time.Millisecond)
+	if a, b, l := state("a"), state("b"), state("later"); a.Running == nil || a.Running != b.Running || a.Running == l.Running {
+		t.Fatalf("Running states: a %p, b %p, later %p; want a and b alike, later its own", a.Running, b.Running, l.Running)
+	}
+	h.at(2 * time.Second)
+	a, b, l := state("a"), state("b"), state("later")
+	if a.Terminated == nil || a.Terminated != b.Terminated || a.Terminated == l.Terminated {
+		t.Fatalf("Terminated states: a %p, b %p, later %p; want a and b alike, later its own", a.Terminated, b.Terminated, l.Terminated)
+	}
+	if tm := l.Terminated; tm.ExitCode != 2 || !tm.StartedAt.Equal(t0.Add(time.Millisecond)) || !tm.FinishedAt.Equal(t0.Add(time.Second+time.Millisecond)) {
+		t.Fatalf("pod later: terminated %+v", tm)
+	}
+}
