@@ -824,8 +824,8 @@ func validateJobForController(j *workload.Job) error {
 			return fmt.Errorf("%s: must be >= 0, got %d", f.name, *f.v)
 		}
 	}
-	if s.ActiveDeadlineSeconds != nil && *s.ActiveDeadlineSeconds <= 0 {
-		return fmt.Errorf("spec.activeDeadlineSeconds: must be > 0, got %d", *s.ActiveDeadlineSeconds)
+	if s.ActiveDeadlineSeconds != nil && *s.ActiveDeadlineSeconds < 0 {
+		return fmt.Errorf("spec.activeDeadlineSeconds: must be >= 0, got %d", *s.ActiveDeadlineSeconds)
 	}
 	if isIndexedJob(j) && s.Completions == nil {
 		return fmt.Errorf("spec.completions: required when spec.completionMode is Indexed")

@@ -1316,9 +1316,9 @@ func (v *validator) jobSpec(p string, s *JobSpec) {
 	v.nonNegative32(child(p, "backoffLimitPerIndex"), s.BackoffLimitPerIndex)
 	v.nonNegative32(child(p, "maxFailedIndexes"), s.MaxFailedIndexes)
 	v.nonNegative32(child(p, "ttlSecondsAfterFinished"), s.TTLSecondsAfterFinished)
-	if s.ActiveDeadlineSeconds != nil && *s.ActiveDeadlineSeconds <= 0 {
-		v.invalid(child(p, "activeDeadlineSeconds"), *s.ActiveDeadlineSeconds, "must be greater than 0")
-	}
+	// 0 is allowed (ValidateNonnegativeField): the Job is past its
+	// deadline at once.
+	v.nonNegative64(child(p, "activeDeadlineSeconds"), s.ActiveDeadlineSeconds)
 	manual := s.ManualSelector != nil && *s.ManualSelector
 	if manual || s.Selector != nil {
 		v.workloadSelector(p, s.Selector, &s.Template)

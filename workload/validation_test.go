@@ -379,7 +379,7 @@ func badObjects() []badCase {
 		{"job negative completions", with(vJob(), func(j *Job) { j.Spec.Completions = Ptr[int32](-1) }), []string{"spec.completions"}},
 		{"job negative parallelism", with(vJob(), func(j *Job) { j.Spec.Parallelism = Ptr[int32](-1) }), []string{"spec.parallelism"}},
 		{"job negative backoffLimit", with(vJob(), func(j *Job) { j.Spec.BackoffLimit = Ptr[int32](-1) }), []string{"spec.backoffLimit"}},
-		{"job activeDeadlineSeconds zero", with(vJob(), func(j *Job) { j.Spec.ActiveDeadlineSeconds = Ptr[int64](0) }), []string{"spec.activeDeadlineSeconds"}},
+		{"job activeDeadlineSeconds negative", with(vJob(), func(j *Job) { j.Spec.ActiveDeadlineSeconds = Ptr[int64](-1) }), []string{"spec.activeDeadlineSeconds"}},
 		{"job negative ttl", with(vJob(), func(j *Job) { j.Spec.TTLSecondsAfterFinished = Ptr[int32](-1) }), []string{"spec.ttlSecondsAfterFinished"}},
 		{"job completionMode unknown", with(vJob(), func(j *Job) { j.Spec.CompletionMode = Ptr("Ordered") }), []string{"spec.completionMode"}},
 		{"indexed job without completions", with(vIndexedJob(), func(j *Job) { j.Spec.Completions = nil }), []string{"spec.completions"}},

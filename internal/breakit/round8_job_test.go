@@ -190,3 +190,29 @@ func TestR8JobManagedByDomainPrefixedPath(t *testing.T) {
 		}
 	}
 }
+
+// spec.activeDeadlineSeconds may be 0 (the API checks it is not negative):
+// such a Job is past its deadline at its first sync, so it fails at once
+// with DeadlineExceeded and starts no pod. A negative value is refused.
+// Source: pkg/apis/batch/validation/validation.go validateJobSpec
+// (ValidateNonnegativeField); pkg/controller/job/job_controller.go
+// pastActiveDeadline (duration >= allowed).
+func TestR8JobActiveDeadlineZero(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, jobYAML("j", "  activeDeadlineSeconds: 0", neverPod, ""))
+	advance(t, c, time.Minute)
+	j := getJob(t, c, "j")
+	if f := jobCond(j, workload.JobFailed); f == nil || f.Reason != "DeadlineExceeded" || f.LastTransitionTime.Sub(t0) != 0 {
+		t.Errorf("conditions %s, want Failed DeadlineExceeded at 0s", condSummary(j.Status.Conditions))
+	}
+	if ps := pods(t, c, ""); len(ps) != 0 || j.Status.Failed != 0 {
+		t.Errorf("%d pods made, status.failed %d; want none", len(ps), j.Status.Failed)
+	}
+	objs, _, err := workload.Decode([]byte(jobYAML("k", "  activeDeadlineSeconds: -1", neverPod, "")), "job.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Apply(objs[0]); err == nil || !strings.Contains(err.Error(), "spec.activeDeadlineSeconds") {
+		t.Errorf("activeDeadlineSeconds -1: %v, want an error naming spec.activeDeadlineSeconds", err)
+	}
+}
