@@ -1681,6 +1681,9 @@ func (v *validator) endpointSlice(e *EndpointSlice) {
 		if port.Protocol != nil {
 			v.protocol(child(p, "protocol"), *port.Protocol)
 		}
+		if port.AppProtocol != nil {
+			v.msgs(child(p, "appProtocol"), *port.AppProtocol, validation.IsQualifiedName(*port.AppProtocol))
+		}
 	}
 }
 

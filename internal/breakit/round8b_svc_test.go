@@ -282,19 +282,22 @@ spec: {selector: {app: db}, ports: [{port: 80}]}`)
 // A hand-written EndpointSlice is validated as the API server does: its
 // addresses are of its addressType (an IPv6 address in an IPv4 slice is
 // refused; an FQDN slice holds fully qualified names), an endpoint's
-// hostname is a DNS label and its nodeName a node name. Each refusal names
+// hostname is a DNS label and its nodeName a node name, a port's
+// appProtocol is a qualified name. Each refusal names
 // the field and stores nothing. Kubernetes:
 // pkg/apis/discovery/validation/validation.go validateEndpoints
 // (IsValidIPv4Address / IsValidIPv6Address / IsFullyQualifiedDomainName per
-// addressType, ValidateNodeName, ValidateDNS1123Label of hostname).
+// addressType, ValidateNodeName, ValidateDNS1123Label of hostname) and
+// validateEndpointPorts (ValidateQualifiedName of appProtocol).
 func TestR8bSvcEndpointSliceValidated(t *testing.T) {
 	c := newCluster(t, "a")
 	for name, tc := range map[string]struct{ y, field string }{
-		"v6 in v4":  {`{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: s}, addressType: IPv4, endpoints: [{addresses: ["10.0.0.1", "fd00::1"]}]}`, "endpoints[0].addresses[1]"},
-		"v4 in v6":  {`{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: s}, addressType: IPv6, endpoints: [{addresses: ["10.0.0.1"]}]}`, "endpoints[0].addresses[0]"},
-		"fqdn":      {`{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: s}, addressType: FQDN, endpoints: [{addresses: ["not a name!"]}]}`, "endpoints[0].addresses[0]"},
-		"hostname":  {`{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: s}, addressType: IPv4, endpoints: [{addresses: ["10.0.0.1"], hostname: "Bad_Host"}]}`, "endpoints[0].hostname"},
-		"node name": {`{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: s}, addressType: IPv4, endpoints: [{addresses: ["10.0.0.1"], nodeName: "Bad_Node"}]}`, "endpoints[0].nodeName"},
+		"v6 in v4":    {`{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: s}, addressType: IPv4, endpoints: [{addresses: ["10.0.0.1", "fd00::1"]}]}`, "endpoints[0].addresses[1]"},
+		"v4 in v6":    {`{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: s}, addressType: IPv6, endpoints: [{addresses: ["10.0.0.1"]}]}`, "endpoints[0].addresses[0]"},
+		"fqdn":        {`{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: s}, addressType: FQDN, endpoints: [{addresses: ["not a name!"]}]}`, "endpoints[0].addresses[0]"},
+		"hostname":    {`{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: s}, addressType: IPv4, endpoints: [{addresses: ["10.0.0.1"], hostname: "Bad_Host"}]}`, "endpoints[0].hostname"},
+		"node name":   {`{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: s}, addressType: IPv4, endpoints: [{addresses: ["10.0.0.1"], nodeName: "Bad_Node"}]}`, "endpoints[0].nodeName"},
+		"appProtocol": {`{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: s}, addressType: IPv4, ports: [{name: http, port: 80, appProtocol: "not valid!"}], endpoints: [{addresses: ["10.0.0.1"]}]}`, "ports[0].appProtocol"},
 	} {
 		objs, _, err := workload.Decode([]byte(tc.y), name+".yaml")
 		if err != nil {
