@@ -1747,18 +1747,13 @@ func (v *validator) immutableSelector(p string, n, o *LabelSelector) {
 }
 
 func (v *validator) statefulSetUpdate(n, o *StatefulSet) {
-	// Kubernetes' ValidateStatefulSetUpdate reports these under "spec";
-	// here each names its field, with the same words.
-	const detail = "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"
+	const detail = "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds' and 'revisionHistoryLimit' are forbidden"
 	v.immutableSelector("spec.selector", n.Spec.Selector, o.Spec.Selector)
 	if n.Spec.ServiceName != o.Spec.ServiceName {
 		v.forbidden("spec.serviceName", detail)
 	}
 	if n.Spec.PodManagementPolicy != o.Spec.PodManagementPolicy {
 		v.forbidden("spec.podManagementPolicy", detail)
-	}
-	if !equalPtr(n.Spec.RevisionHistoryLimit, o.Spec.RevisionHistoryLimit) {
-		v.forbidden("spec.revisionHistoryLimit", detail)
 	}
 	if !reflect.DeepEqual(n.Spec.VolumeClaimTemplates, o.Spec.VolumeClaimTemplates) &&
 		!(len(n.Spec.VolumeClaimTemplates) == 0 && len(o.Spec.VolumeClaimTemplates) == 0) {

@@ -683,8 +683,6 @@ func updateCases() []updateCase {
 	add(c("statefulset volumeClaimTemplates", []string{"spec.volumeClaimTemplates"}, o, n))
 	o, n = update(vStatefulSet(), func(s *StatefulSet) { s.Spec.PodManagementPolicy = ParallelPodManagement })
 	add(c("statefulset podManagementPolicy", []string{"spec.podManagementPolicy"}, o, n))
-	o, n = update(vStatefulSet(), func(s *StatefulSet) { s.Spec.RevisionHistoryLimit = Ptr[int32](2) })
-	add(c("statefulset revisionHistoryLimit", []string{"spec.revisionHistoryLimit"}, o, n))
 	o, n = update(vStatefulSet(), func(s *StatefulSet) { s.Spec.Selector.MatchLabels["x"] = "y"; s.Spec.Template.Labels["x"] = "y" })
 	add(c("statefulset selector", []string{"spec.selector"}, o, n))
 	o, n = update(vStatefulSet(), func(s *StatefulSet) {
@@ -693,6 +691,7 @@ func updateCases() []updateCase {
 		s.Spec.Template.Spec.Containers[0].Image = "v2"
 		s.Spec.UpdateStrategy = StatefulSetUpdateStrategy{Type: OnDeleteStrategy}
 		s.Spec.MinReadySeconds = 5
+		s.Spec.RevisionHistoryLimit = Ptr[int32](2)
 		s.Spec.PersistentVolumeClaimRetentionPolicy = &StatefulSetPersistentVolumeClaimRetentionPolicy{WhenDeleted: "Delete"}
 	})
 	add(c("statefulset mutable fields", nil, o, n))
