@@ -1747,7 +1747,9 @@ func (v *validator) immutableSelector(p string, n, o *LabelSelector) {
 }
 
 func (v *validator) statefulSetUpdate(n, o *StatefulSet) {
-	const detail = "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds' and 'revisionHistoryLimit' are forbidden"
+	// Kubernetes' ValidateStatefulSetUpdate reports these under "spec";
+	// here each names its field, with the same words.
+	const detail = "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"
 	v.immutableSelector("spec.selector", n.Spec.Selector, o.Spec.Selector)
 	if n.Spec.ServiceName != o.Spec.ServiceName {
 		v.forbidden("spec.serviceName", detail)

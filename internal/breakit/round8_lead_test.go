@@ -1,0 +1,62 @@
+package breakit_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// A StatefulSet update may change replicas, ordinals, template,
+// updateStrategy, revisionHistoryLimit, persistentVolumeClaimRetentionPolicy
+// and minReadySeconds, and nothing else. The refusal uses the API server's
+// words, as kubectl prints them:
+//
+//	spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden
+//
+// and a refused update changes nothing.
+// Source: pkg/apis/apps/validation/validation.go ValidateStatefulSetUpdate.
+func TestR8StatefulSetUpdateMutableFields(t *testing.T) {
+	const detail = "Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"
+	for _, tc := range []struct {
+		field string // "" when the update is allowed
+		edit  func(*workload.StatefulSet)
+	}{
+		{"", func(s *workload.StatefulSet) { s.Spec.RevisionHistoryLimit = workload.Ptr[int32](3) }},
+		{"", func(s *workload.StatefulSet) { s.Spec.MinReadySeconds = 5 }},
+		{"spec.serviceName", func(s *workload.StatefulSet) { s.Spec.ServiceName = "db2" }},
+		{"spec.podManagementPolicy", func(s *workload.StatefulSet) { s.Spec.PodManagementPolicy = workload.ParallelPodManagement }},
+	} {
+		c := newCluster(t, "a")
+		applyYAML(t, c, `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template: {metadata: {labels: {app: db}}, spec: {containers: [{name: c, image: mysql}]}}`)
+		o, err := c.Get("StatefulSet", "default", "db")
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := o.(*workload.StatefulSet)
+		s := before.DeepCopy()
+		tc.edit(s)
+		_, err = c.Apply(s)
+		if tc.field == "" {
+			if err != nil {
+				t.Errorf("an allowed update was refused: %v", err)
+			}
+			continue
+		}
+		if err == nil || !errors.Is(err, workload.ErrInvalid) || !strings.Contains(err.Error(), "StatefulSet/default/db: "+tc.field+": "+detail) {
+			t.Errorf("changing %s: %v, want %q", tc.field, err, tc.field+": "+detail)
+		}
+		after, _ := c.Get("StatefulSet", "default", "db")
+		if after.GetObjectMeta().ResourceVersion != before.ResourceVersion {
+			t.Errorf("changing %s: the refused update changed the stored StatefulSet", tc.field)
+		}
+	}
+}
