@@ -196,7 +196,9 @@ const (
 // checked like a manual one (the controller adds its own labels); status
 // is not validated, except a Node's capacity and allocatable (each
 // quantity non-negative, pods and extended resources whole), as
-// ValidateNode does.
+// ValidateNode does; an EndpointSlice may hold loopback addresses, which
+// Kubernetes' ValidateEndpointIP refuses, as the real runtimes' pods have
+// them.
 func Validate(obj Object) error {
 	if IsNil(obj) {
 		return &ValidationError{Kind: "<nil>", Errors: ErrorList{{Path: "", Type: ErrorTypeRequired, Detail: "object is nil"}}}
