@@ -134,7 +134,10 @@ type Runtime struct {
 	// containers in lockstep (running, terminated).
 	lastRunning    *workload.ContainerStateRunning
 	lastTerminated *workload.ContainerStateTerminated
-	ctrEvents      uint64
+	// The last app container statuses reported, which pods in lockstep
+	// share, and a list never reported, for the next copy (internStatuses).
+	lastStatuses, spareStatuses []workload.ContainerStatus
+	ctrEvents                   uint64
 
 	// The versioned log (watch.go).
 	events *eventlog.Log

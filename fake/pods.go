@@ -33,6 +33,7 @@ const (
 
 // podState is the fake kubelet's view of one pod.
 type podState struct {
+	rt            *Runtime
 	key, ns, name string
 	node          *nodeState
 	nodeIdx       int    // place in node.pods
@@ -178,7 +179,7 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	if r.pods[key] != nil {
 		return fmt.Errorf("fake: %s: %w", ref, workload.ErrPodExists)
 	}
-	p := &podState{key: key, ns: ns, name: in.Name, node: node, restartPolicy: in.Spec.RestartPolicy}
+	p := &podState{rt: r, key: key, ns: ns, name: in.Name, node: node, restartPolicy: in.Spec.RestartPolicy}
 	if p.restartPolicy == "" {
 		p.restartPolicy = workload.RestartPolicyAlways
 	}
@@ -584,6 +585,9 @@ func (r *Runtime) publish(p *podState) {
 		return
 	}
 	p.dirty = false
+	if !p.shared {
+		r.internStatuses(p)
+	}
 	prev := p.snap
 	n := new(workload.Pod)
 	n.TypeMeta, n.ObjectMeta, n.Spec = prev.TypeMeta, prev.ObjectMeta, prev.Spec
@@ -591,6 +595,27 @@ func (r *Runtime) publish(p *podState) {
 	p.shared = true
 	r.emit(workload.Modified, n)
 	p.snap = n
+}
+
+// internStatuses makes the pod share its app container statuses, which
+// changed since the last report, with the last list reported that holds
+// the same (pods in lockstep change alike, and the states their statuses
+// point to are shared: running, terminated); the pod's own list, never
+// reported, is kept for the next copy (own). Caller holds mu.
+func (r *Runtime) internStatuses(p *podState) {
+	l, m := p.status.ContainerStatuses, r.lastStatuses
+	if len(l) == 0 {
+		return
+	}
+	if len(m) != len(l) || &m[0] == &l[0] || !slices.Equal(m, l) {
+		r.lastStatuses = l
+		return
+	}
+	r.spareStatuses = l
+	p.status.ContainerStatuses = m
+	for i, c := range p.ctrs {
+		c.st = &m[i]
+	}
 }
 
 // status returns c's status for writing: the pod's container statuses
@@ -608,7 +633,13 @@ func (p *podState) own() {
 	}
 	p.shared = false
 	p.status.InitContainerStatuses = slices.Clone(p.status.InitContainerStatuses)
-	p.status.ContainerStatuses = slices.Clone(p.status.ContainerStatuses)
+	if s := p.rt.spareStatuses; len(s) == len(p.status.ContainerStatuses) && len(s) > 0 {
+		p.rt.spareStatuses = nil
+		copy(s, p.status.ContainerStatuses)
+		p.status.ContainerStatuses = s
+	} else {
+		p.status.ContainerStatuses = slices.Clone(p.status.ContainerStatuses)
+	}
 	for i, c := range p.init {
 		c.st = &p.status.InitContainerStatuses[i]
 	}

@@ -192,8 +192,9 @@ func TestFirstStatusSharedAtOneInstant(t *testing.T) {
 }
 
 // TestLockstepContainersShareStates: containers that start and exit at
-// the same instants, alike, share their Running and Terminated states;
-// one that runs at other times has its own.
+// the same instants, alike, share their Running and Terminated states,
+// and their pods their container status lists; one that runs at other
+// times has its own.
 func TestLockstepContainersShareStates(t *testing.T) {
 	h := newHarness(t, Config{Behaviors: []Behavior{{RunFor: dur(time.Second), ExitCode: 2}}})
 	h.create(newPod("a", workload.RestartPolicyNever, nil))
@@ -208,6 +209,14 @@ func TestLockstepContainersShareStates(t *testing.T) {
 	h.at(500 * time.Millisecond)
 	if a, b, l := state("a"), state("b"), state("later"); a.Running == nil || a.Running != b.Running || a.Running == l.Running {
 		t.Fatalf("Running states: a %p, b %p, later %p; want a and b alike, later its own", a.Running, b.Running, l.Running)
+	}
+	statuses := func(name string) *workload.ContainerStatus {
+		h.r.mu.Lock()
+		defer h.r.mu.Unlock()
+		return &h.r.pods["default/"+name].snap.Status.ContainerStatuses[0]
+	}
+	if statuses("a") != statuses("b") || statuses("a") == statuses("later") {
+		t.Fatal("pods a and b, in lockstep, do not share their container statuses, or pod later shares theirs")
 	}
 	h.at(2 * time.Second)
 	a, b, l := state("a"), state("b"), state("later")
