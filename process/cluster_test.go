@@ -126,6 +126,32 @@ spec:
 	if !strings.HasPrefix(addr, "127.3.") {
 		t.Errorf("Service address %s, want its loopback ClusterIP", addr)
 	}
+	// The pods are ready in the store; the endpoints controller puts them
+	// in the picker in its next reconcile, which may come after.
+	pk, err := c.Services().Picker("default", "web", "http")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Not a store change: the picker is published right after the slice
+	// is written, so poll it (with a generous deadline).
+	deadline := time.Now().Add(20 * time.Second)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		seen := map[string]bool{}
+		for range 4 {
+			if ep, err := pk.Pick(); err == nil {
+				seen[ep.PodName] = true
+			}
+		}
+		if len(seen) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("both pods not in the Service's picker within 20s (%v)", seen)
+		}
+		<-tick.C
+	}
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
 	answers := map[string]int{}
 	for range 6 {
