@@ -87,7 +87,7 @@ spec:
       - name: web
         image: func://web
         ports: [{name: http, containerPort: 8080}]
-        readinessProbe: {httpGet: {path: /healthz, port: 8080}, periodSeconds: 1, failureThreshold: 1}
+        readinessProbe: {httpGet: {path: /healthz, port: 8080}, periodSeconds: 1, failureThreshold: 1, timeoutSeconds: 100}
 ---
 apiVersion: v1
 kind: Service
