@@ -32,7 +32,12 @@ var (
 
 // infoOf returns the cached typeInfo of obj's type, or nil when obj is not
 // a non-nil pointer to a struct.
+// Pods, the kind written most (every status a runtime reports), skip the
+// cache.
 func infoOf(obj workload.Object) (*typeInfo, reflect.Value) {
+	if p, ok := obj.(*workload.Pod); ok && p != nil {
+		return podInfo, reflect.ValueOf(p).Elem()
+	}
 	v := reflect.ValueOf(obj)
 	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
 		return nil, reflect.Value{}
@@ -41,6 +46,16 @@ func infoOf(obj workload.Object) (*typeInfo, reflect.Value) {
 	if ti, ok := typeInfos.Load(t); ok {
 		return ti.(*typeInfo), v.Elem()
 	}
+	ti := buildInfo(t)
+	typeInfos.Store(t, ti)
+	return ti, v.Elem()
+}
+
+// podInfo is the typeInfo of *workload.Pod.
+var podInfo = buildInfo(reflect.TypeFor[*workload.Pod]())
+
+// buildInfo finds the typeInfo of t, a pointer to a struct.
+func buildInfo(t reflect.Type) *typeInfo {
 	st := t.Elem()
 	ti := &typeInfo{status: -1}
 	for i := range st.NumField() {
@@ -53,8 +68,7 @@ func infoOf(obj workload.Object) (*typeInfo, reflect.Value) {
 			ti.content = append(ti.content, i)
 		}
 	}
-	typeInfos.Store(t, ti)
-	return ti, v.Elem()
+	return ti
 }
 
 // nodeNameOf returns spec.nodeName of a Pod, or "" for any other object.
