@@ -63,6 +63,6 @@ func ExampleCluster_Apply() {
 	jobs, _ := c.List("Job", "", "")
 	fmt.Println(len(jobs), "jobs stored")
 	// Output:
-	// workload: invalid object Job/default/Backup: metadata.name: Invalid value: "Backup": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*'); spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"
+	// workload: invalid object Job/default/Backup: metadata.name: Invalid value: "Backup": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*'); spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"
 	// 0 jobs stored
 }

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -593,7 +594,17 @@ func (v *validator) podSpec(p string, s *PodSpec, r podRules) {
 	if allowed == nil {
 		allowed = []string{RestartPolicyAlways, RestartPolicyOnFailure, RestartPolicyNever}
 	}
-	v.oneOf(child(p, "restartPolicy"), rp, allowed...)
+	if r.allowed != nil && rp == RestartPolicyAlways && !slices.Contains(r.allowed, rp) {
+		// A Job's template: Kubernetes' validateJobSpec reports the
+		// defaulted Always (or an unset policy) as missing.
+		q := make([]string, len(r.allowed))
+		for i, a := range r.allowed {
+			q[i] = strconv.Quote(a)
+		}
+		v.required(child(p, "restartPolicy"), "valid values: "+strings.Join(q, ", "))
+	} else {
+		v.oneOf(child(p, "restartPolicy"), rp, allowed...)
+	}
 	if len(s.Containers) == 0 {
 		v.required(child(p, "containers"), "at least one container is required")
 	}

@@ -216,3 +216,31 @@ func TestR8JobActiveDeadlineZero(t *testing.T) {
 		t.Errorf("activeDeadlineSeconds -1: %v, want an error naming spec.activeDeadlineSeconds", err)
 	}
 }
+
+// A Job (or a CronJob's jobTemplate) whose pod template leaves
+// restartPolicy out, or says Always, is refused with Kubernetes' words,
+// which every user who forgets the field has seen: `The Job "pi" is
+// invalid: spec.template.spec.restartPolicy: Required value: valid values:
+// "OnFailure", "Never"`. Another unknown value is "Unsupported value".
+// Source: pkg/apis/batch/validation/validation.go validateJobSpec.
+func TestR8JobRestartPolicyMessage(t *testing.T) {
+	for _, tc := range []struct{ manifest, want string }{
+		{jobYAML("pi", "", "      containers: [{name: c, image: perl}]", ""),
+			`Job/default/pi: spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"`},
+		{jobYAML("pi", "", "      restartPolicy: Always\n      containers: [{name: c, image: perl}]", ""),
+			`Job/default/pi: spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"`},
+		{jobYAML("pi", "", "      restartPolicy: Sometimes\n      containers: [{name: c, image: perl}]", ""),
+			`Job/default/pi: spec.template.spec.restartPolicy: Unsupported value: "Sometimes": supported values: "OnFailure", "Never"`},
+		{"apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: cj}\nspec:\n  schedule: '* * * * *'\n  jobTemplate: {spec: {template: {spec: {containers: [{name: c, image: x}]}}}}\n",
+			`CronJob/default/cj: spec.jobTemplate.spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"`},
+	} {
+		c := newCluster(t, "a")
+		objs, _, err := workload.Decode([]byte(tc.manifest), "job.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Apply(objs[0]); err == nil || !errors.Is(err, workload.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Apply: %v, want %q", err, tc.want)
+		}
+	}
+}
