@@ -198,6 +198,9 @@ func (l *Layer) Close() error {
 // workload.Validate, as the API server patches the allocated values in
 // before it validates (patchAllocatedValues).
 func KeepAllocated(svc, old *workload.Service) {
+	if svc == nil || old == nil {
+		return
+	}
 	// As the API server's needsClusterIP, "None" counts: a headless
 	// Service applied without clusterIP stays headless.
 	hasClusterIP := func(s *workload.Service) bool { return s.Spec.Type != workload.ServiceTypeExternalName }
@@ -321,6 +324,9 @@ func (l *Layer) Update(svc, old *workload.Service, write func() (workload.Object
 }
 
 func (l *Layer) admit(svc, old *workload.Service, write func() (workload.Object, error)) (workload.Object, error) {
+	if svc == nil || write == nil {
+		return nil, fmt.Errorf("service: admitting a Service: nil Service or write function: %w", workload.ErrInvalid)
+	}
 	l.amu.Lock()
 	defer l.amu.Unlock()
 	got, drop, err := l.allocate(svc, old)

@@ -567,3 +567,31 @@ func TestR8bSvcReapplySharedNodePort(t *testing.T) {
 		t.Errorf("re-applied: node ports %d and %d; want both %d", s.Spec.Ports[0].NodePort, s.Spec.Ports[1].NodePort, np)
 	}
 }
+
+// The service layer's exported calls take nil without panicking: Create
+// and Update of a nil Service fail naming it, KeepAllocated and
+// DropTypeDependentFields with a nil side do nothing.
+func TestR8bSvcLayerNilNoPanic(t *testing.T) {
+	c := newCluster(t, "a")
+	l := c.Services()
+	write := func() (workload.Object, error) { return nil, errors.New("not called") }
+	s := &workload.Service{ObjectMeta: workload.ObjectMeta{Name: "x", Namespace: "default"}}
+	for name, f := range map[string]func() error{
+		"Create(nil)":    func() error { _, err := l.Create(nil, write); return err },
+		"Update(nil, s)": func() error { _, err := l.Update(nil, s, write); return err },
+		"KeepAllocated": func() error {
+			service.KeepAllocated(nil, s)
+			service.KeepAllocated(s, nil)
+			return errors.New("ok")
+		},
+		"DropTypeDependentFields": func() error {
+			service.DropTypeDependentFields(nil, s)
+			service.DropTypeDependentFields(s, nil)
+			return errors.New("ok")
+		},
+	} {
+		if err := r3safe(f); err == nil || strings.HasPrefix(err.Error(), "PANIC") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
