@@ -64,6 +64,9 @@ type Player struct {
 // NewPlayer builds the cluster of a scenario at its start: nodes added,
 // objects applied, nothing played yet.
 func NewPlayer(s *Scenario, opts Options) (*Player, error) {
+	if s == nil {
+		return nil, fmt.Errorf("%w: nil scenario (use Parse or Load)", ErrInvalid)
+	}
 	clock := vtime.NewVirtual(s.Start)
 	f, err := fake.New(fake.Config{Clock: clock, Seed: s.Seed, Behaviors: s.Behaviors, Logger: opts.Logger, WatchBuffer: 1 << 21})
 	if err != nil {

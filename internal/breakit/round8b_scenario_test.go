@@ -2,6 +2,7 @@ package breakit_test
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 
@@ -64,6 +65,20 @@ run: 1m
 	} {
 		if rows[name] != want {
 			t.Errorf("%s: %q, want %q", name, rows[name], want)
+		}
+	}
+}
+
+// Play and NewPlayer of a nil *Scenario fail with scenario.ErrInvalid;
+// they used to panic with a nil-pointer dereference. DESIGN.md,
+// Reliability: bad input gets an error, never a panic.
+func TestR8bScenarioNilNoPanic(t *testing.T) {
+	for name, f := range map[string]func() error{
+		"Play":      func() error { _, err := scenario.Play(nil, scenario.Options{}); return err },
+		"NewPlayer": func() error { _, err := scenario.NewPlayer(nil, scenario.Options{}); return err },
+	} {
+		if err := r3safe(f); !errors.Is(err, scenario.ErrInvalid) {
+			t.Errorf("%s(nil): %v, want an error wrapping scenario.ErrInvalid", name, err)
 		}
 	}
 }
