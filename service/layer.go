@@ -64,9 +64,14 @@ type Layer struct {
 
 	proxy *Proxy
 
-	pmu   sync.Mutex
-	extra []*Proxy // started with StartProxy
+	pmu    sync.Mutex
+	extra  []*Proxy // started with StartProxy
+	closed bool     // Close was called: StartProxy refuses
 }
+
+// ErrLayerClosed is returned by Layer.StartProxy after Layer.Close (the
+// cluster's Close): a proxy started then would outlive its cluster.
+var ErrLayerClosed = errors.New("service: the service layer is closed")
 
 // LayerDeps is what a Layer needs from its cluster.
 type LayerDeps struct {
@@ -143,13 +148,18 @@ func (l *Layer) Domain() string { return l.domain }
 // node's node ports listen on its own address and use its external view
 // (externalTrafficPolicy Local). It opens the listeners of every Service
 // now and follows them from then on. Stop it with StopProxy; Close stops
-// it too.
+// it too. After Close it fails with ErrLayerClosed.
 func (l *Layer) StartProxy(cfg ProxyConfig) (*Proxy, error) {
 	p, err := NewProxy(l, cfg)
 	if err != nil {
 		return nil, err
 	}
 	l.pmu.Lock()
+	if l.closed {
+		l.pmu.Unlock()
+		p.Close()
+		return nil, fmt.Errorf("service: StartProxy: %w", ErrLayerClosed)
+	}
 	l.extra = append(l.extra, p)
 	l.pmu.Unlock()
 	for _, o := range l.store.List("Service", "", nil) {
@@ -185,8 +195,13 @@ func (l *Layer) Close() error {
 		errs = append(errs, p.Close())
 	}
 	l.pmu.Lock()
+	l.closed = true
+	extra := l.extra
 	l.extra = nil
 	l.pmu.Unlock()
+	for _, p := range extra { // started while the others were closing
+		errs = append(errs, p.Close())
+	}
 	return errors.Join(errs...)
 }
 

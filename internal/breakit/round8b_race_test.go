@@ -423,3 +423,37 @@ spec:
 		}
 	}
 }
+
+// StartProxy on a closed cluster's service layer fails instead of
+// starting a proxy nobody will stop (its listeners and accept loops would
+// outlive the cluster); one started before Close is stopped by Close.
+func TestR8bRaceStartProxyAfterClose(t *testing.T) {
+	snap := leakcheck.Take()
+	rt, err := inproc.New(inproc.Config{Nodes: []string{"n1"}, FirstPodCIDR: testPodCIDR})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := orchestra.New(orchestra.Config{Runtime: rt, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	applyYAML(t, c, `{apiVersion: v1, kind: Service, metadata: {name: web}, spec: {type: NodePort, ports: [{port: 80}]}}`)
+	before, err := c.Services().StartProxy(service.ProxyConfig{NodePortsOnly: true, EphemeralNodePorts: true, Node: "n1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(before.Listeners()) != 1 {
+		t.Fatalf("listeners %v, want the node port", before.Listeners())
+	}
+	c.Close()
+	if l := before.Listeners(); len(l) != 0 {
+		t.Errorf("after Close the per-node proxy still listens: %v", l)
+	}
+	p, err := c.Services().StartProxy(service.ProxyConfig{NodePortsOnly: true, EphemeralNodePorts: true, Node: "n1"})
+	if err == nil {
+		t.Errorf("StartProxy after Close: accepted (listeners %v)", p.Listeners())
+		p.Close()
+	}
+	rt.Close()
+	snap.Check(t, 20*time.Second)
+}
