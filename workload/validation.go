@@ -288,6 +288,7 @@ func ValidateUpdate(newObj, oldObj Object) error {
 // validator accumulates the errors of one object.
 type validator struct {
 	errs ErrorList
+	kind string // the kind of the object being validated
 }
 
 func (v *validator) result(obj Object) error {
@@ -380,6 +381,7 @@ func nameRule(kind string) func(string) []string {
 
 func (v *validator) object(obj Object) {
 	kind := obj.Kind()
+	v.kind = kind
 	m := obj.GetObjectMeta()
 	v.objectMeta(kind, m)
 	switch o := obj.(type) {
@@ -553,12 +555,25 @@ func (v *validator) workloadSelector(specPath string, s *LabelSelector, t *PodTe
 		return
 	}
 	if sel.Empty() {
-		v.invalid(sp, "", "empty selector is invalid for this kind")
+		v.invalid(sp, "", "empty selector is invalid for "+kindWords[v.kind].selector)
 		return
 	}
 	if !sel.Matches(labels.Set(t.Labels)) {
 		v.invalid(child(specPath, "template.metadata.labels"), labels.Set(t.Labels).String(), "`selector` does not match template `labels`")
 	}
+}
+
+// kindWords are the words Kubernetes' messages use for a workload kind:
+// its empty-selector error ("invalid for deployment"; a ReplicaSet's says
+// deployment too) and its template's activeDeadlineSeconds error ("in
+// ReplicaSet", a Deployment's template being checked as a ReplicaSet's).
+var kindWords = map[string]struct{ selector, template string }{
+	"Deployment":  {"deployment", "ReplicaSet"},
+	"ReplicaSet":  {"deployment", "ReplicaSet"},
+	"DaemonSet":   {"daemonset", "DaemonSet"},
+	"StatefulSet": {"statefulset", "StatefulSet"},
+	"Job":         {"job", "Job"},
+	"CronJob":     {"cronjob", "CronJob"},
 }
 
 // podRules says which restart policies a pod spec may have and whether it
@@ -577,7 +592,7 @@ func (v *validator) podTemplate(p string, t *PodTemplateSpec, r podRules) {
 	v.templateMeta(child(p, "metadata"), &t.ObjectMeta)
 	v.podSpec(child(p, "spec"), &t.Spec, r)
 	if len(r.allowed) == 1 && r.allowed[0] == RestartPolicyAlways && t.Spec.ActiveDeadlineSeconds != nil {
-		v.forbidden(child(p, "spec.activeDeadlineSeconds"), "activeDeadlineSeconds is not supported in the pods of this kind")
+		v.forbidden(child(p, "spec.activeDeadlineSeconds"), "activeDeadlineSeconds in "+kindWords[v.kind].template+" is not Supported")
 	}
 }
 

@@ -130,3 +130,37 @@ spec:
 		}
 	}
 }
+
+// Bad workload specs get Kubernetes' kind-specific words: an empty
+// selector "is invalid for deployment" (a ReplicaSet's says "deployment"
+// too, as Kubernetes' does), "for daemonset", "for statefulset"; a pod
+// template's activeDeadlineSeconds is "not Supported" "in ReplicaSet" (a
+// Deployment's template is checked as a ReplicaSet's), "in DaemonSet", "in
+// StatefulSet".
+// Source: pkg/apis/apps/validation/validation.go ValidateDeploymentSpec,
+// ValidateReplicaSetSpec, ValidateDaemonSetSpec, ValidateStatefulSetSpec,
+// ValidatePodTemplateSpecForReplicaSet.
+func TestR8WorkloadValidationWords(t *testing.T) {
+	for _, kind := range []struct{ kind, apiVersion, selectorWord, deadlineWord string }{
+		{"Deployment", "apps/v1", "deployment", "ReplicaSet"},
+		{"ReplicaSet", "apps/v1", "deployment", "ReplicaSet"},
+		{"DaemonSet", "apps/v1", "daemonset", "DaemonSet"},
+		{"StatefulSet", "apps/v1", "statefulset", "StatefulSet"},
+	} {
+		c := newCluster(t, "a")
+		for _, tc := range []struct{ spec, want string }{
+			{"  selector: {}\n  template: {metadata: {labels: {app: x}}, spec: {containers: [{name: c, image: x}]}}",
+				"spec.selector: Invalid value: \"\": empty selector is invalid for " + kind.selectorWord},
+			{"  selector: {matchLabels: {app: x}}\n  template: {metadata: {labels: {app: x}}, spec: {activeDeadlineSeconds: 5, containers: [{name: c, image: x}]}}",
+				"spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in " + kind.deadlineWord + " is not Supported"},
+		} {
+			objs, _, err := workload.Decode([]byte("apiVersion: "+kind.apiVersion+"\nkind: "+kind.kind+"\nmetadata: {name: w}\nspec:\n"+tc.spec), "w.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Apply(objs[0]); err == nil || !strings.Contains(err.Error(), kind.kind+"/default/w: "+tc.want) {
+				t.Errorf("%s: %v, want %q", kind.kind, err, tc.want)
+			}
+		}
+	}
+}
