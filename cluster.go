@@ -180,8 +180,8 @@ func (c *Cluster) Recorder() *controller.Recorder { return c.rec }
 var (
 	ErrNotVirtual = errors.New("orchestra: the cluster does not run on a virtual clock")
 	ErrVirtual    = errors.New("orchestra: the cluster runs on a virtual clock; use Advance or RunUntil")
-	// ErrClosed is returned by Run, Advance, RunUntil, Apply, Delete and
-	// DeletePod on a closed cluster.
+	// ErrClosed is returned by Run, Advance, RunUntil, Apply, Delete,
+	// DeletePod and StartControlPlane on a closed cluster.
 	ErrClosed = errors.New("orchestra: the cluster is closed")
 )
 
@@ -507,6 +507,9 @@ func (c *Cluster) StopControlPlane() {
 // StartControlPlane starts the scheduler and the controllers again; they
 // rebuild their view from the store. It may be called while Run runs.
 func (c *Cluster) StartControlPlane() error {
+	if c.isClosed() {
+		return fmt.Errorf("orchestra: start control plane: %w", ErrClosed)
+	}
 	var err error
 	c.onLoop(func() { err = c.plane.Start() })
 	c.wake()

@@ -457,3 +457,17 @@ func TestR8bRaceStartProxyAfterClose(t *testing.T) {
 	rt.Close()
 	snap.Check(t, 20*time.Second)
 }
+
+// StartControlPlane on a closed cluster fails with ErrClosed, as Run,
+// Advance, Apply and Delete do; it used to start the controllers again
+// (ControlPlaneRunning true) on a cluster nothing could drive.
+func TestR8bRaceStartControlPlaneAfterClose(t *testing.T) {
+	c := newCluster(t, "a")
+	c.Close()
+	if err := c.StartControlPlane(); !errors.Is(err, orchestra.ErrClosed) {
+		t.Errorf("StartControlPlane after Close: %v, want ErrClosed", err)
+	}
+	if c.ControlPlaneRunning() {
+		t.Error("the control plane of a closed cluster runs")
+	}
+}
