@@ -40,10 +40,18 @@ func (c *Cluster) createObject(obj workload.Object) (workload.Object, error) {
 }
 
 // updateObject stores an update; a Service's addresses follow its type
-// and ports (new ones allocated, dropped ones released).
+// and ports (new ones allocated, dropped ones released), and a Service
+// that is no longer a LoadBalancer loses its load balancer status.
 func (c *Cluster) updateObject(obj, old workload.Object) (workload.Object, error) {
 	if s, ok := obj.(*workload.Service); ok {
-		return c.services.Update(s, old.(*workload.Service), func() (workload.Object, error) { return c.store.Update(s) })
+		out, err := c.services.Update(s, old.(*workload.Service), func() (workload.Object, error) { return c.store.Update(s) })
+		if st, ok := out.(*workload.Service); ok && err == nil && st.Spec.Type != workload.ServiceTypeLoadBalancer && len(st.Status.LoadBalancer.Ingress) > 0 {
+			// No load balancer serves it any more: its status goes, as
+			// the API server's dropTypeDependentFields clears it.
+			st.Status.LoadBalancer = workload.LoadBalancerStatus{}
+			return c.store.UpdateStatus(st)
+		}
+		return out, err
 	}
 	return c.store.Update(obj)
 }

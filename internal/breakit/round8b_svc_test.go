@@ -595,3 +595,22 @@ func TestR8bSvcLayerNilNoPanic(t *testing.T) {
 		}
 	}
 }
+
+// A LoadBalancer Service whose load balancer got an address (a cloud
+// controller wrote status.loadBalancer.ingress) that changes to another
+// type loses that status: no load balancer serves it any more. Kubernetes:
+// pkg/registry/core/service/strategy.go dropTypeDependentFields ("Clear
+// the load-balancer status if it is no longer appropriate").
+func TestR8bSvcTypeChangeClearsLoadBalancerStatus(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `{apiVersion: v1, kind: Service, metadata: {name: web}, spec: {type: LoadBalancer, ports: [{port: 80}]}}`)
+	s := r8bsvc(t, c, "web")
+	s.Status.LoadBalancer.Ingress = []workload.LoadBalancerIngress{{IP: "203.0.113.7"}}
+	if _, err := c.Store().UpdateStatus(s); err != nil {
+		t.Fatal(err)
+	}
+	applyYAML(t, c, `{apiVersion: v1, kind: Service, metadata: {name: web}, spec: {type: NodePort, ports: [{port: 80}]}}`)
+	if s := r8bsvc(t, c, "web"); len(s.Status.LoadBalancer.Ingress) != 0 {
+		t.Errorf("NodePort Service keeps status.loadBalancer.ingress %v", s.Status.LoadBalancer.Ingress)
+	}
+}
