@@ -42,11 +42,18 @@ type Queue struct {
 	ready     chan struct{}
 
 	mu       sync.Mutex
-	queue    []string         // FIFO of keys ready to Get: queue[head:]
+	queue    []queued         // FIFO of keys ready to Get: queue[head:]
 	head     int              //
 	items    map[string]*item // every key that is not idle
 	free     []*item          // idle items for reuse, at most maxFree
 	shutDown bool
+}
+
+// queued is a key in the FIFO with its item, so that Get needs no lookup
+// (a queued key is dirty, so its item is never released meanwhile).
+type queued struct {
+	key string
+	it  *item
 }
 
 // item is the state of one key. It is dropped from Queue.items as soon as it
@@ -138,13 +145,13 @@ func (q *Queue) add(key string, it *item) {
 	}
 	it.dirty = true
 	if !it.processing {
-		q.push(key) // else Done queues it
+		q.push(key, it) // else Done queues it
 	}
 }
 
 // push appends key to the FIFO and signals Ready. q.mu must be held.
-func (q *Queue) push(key string) {
-	q.queue = append(q.queue, key)
+func (q *Queue) push(key string, it *item) {
+	q.queue = append(q.queue, queued{key, it})
 	select {
 	case q.ready <- struct{}{}:
 	default: // a signal is already pending
@@ -255,8 +262,8 @@ func (q *Queue) Get() (key string, ok bool) {
 	if q.head == len(q.queue) {
 		return "", false
 	}
-	key = q.queue[q.head]
-	q.queue[q.head] = ""
+	e := q.queue[q.head]
+	q.queue[q.head] = queued{}
 	q.head++
 	switch {
 	case q.head == len(q.queue): // drained: reuse the array from its start
@@ -268,10 +275,9 @@ func (q *Queue) Get() (key string, ok bool) {
 		q.queue = q.queue[:n]
 		q.head = 0
 	}
-	it := q.items[key] // a queued key always has an item
-	it.dirty = false
-	it.processing = true
-	return key, true
+	e.it.dirty = false
+	e.it.processing = true
+	return e.key, true
 }
 
 // Done marks key as processed. If key was added while it was being processed,
@@ -296,7 +302,7 @@ func (q *Queue) endProcessing(key string, it *item) {
 		if q.shutDown {
 			it.dirty = false
 		} else {
-			q.push(key)
+			q.push(key, it)
 		}
 	}
 }
