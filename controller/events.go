@@ -106,6 +106,12 @@ type aggregate struct {
 	// refs counts the kept events of the group; a forgotten group that
 	// none refers to is reused.
 	refs int32
+	// sib links the groups of one object in a ring (the kubelet's
+	// Created and Started come one after the other), so that from one
+	// among those used last the next is found with no hashing. A group
+	// joins the ring of a group of its object used last when it begins;
+	// one alone is its own sibling.
+	sib *aggregate
 }
 
 // Kubernetes' event aggregator: from the aggregateMax-th distinct message
@@ -411,7 +417,7 @@ func aggHash(seed maphash.Seed, k *aggKey) uint64 {
 // now, which it marks as its last use: a new group when there was none
 // or the last similar event was more than aggregateWindow ago.
 func (r *Recorder) group(k aggKey, now time.Time) *aggregate {
-	a := r.recentGroup(k)
+	a, sib := r.recentGroup(k)
 	if a == nil {
 		h := aggHash(r.seed, &k)
 		for a = r.agg[h]; a != nil && a.key != k; a = a.next {
@@ -430,6 +436,10 @@ func (r *Recorder) group(k aggKey, now time.Time) *aggregate {
 			r.nAgg++
 			r.aggQ = append(r.aggQ, a)
 			r.expireAggregates(now)
+			a.sib = a
+			if sib != nil && !sib.dropped {
+				a.sib, sib.sib = sib.sib, a
+			}
 		}
 		r.recent[r.recentNext] = a
 		r.recentNext = (r.recentNext + 1) % len(r.recent)
@@ -442,14 +452,27 @@ func (r *Recorder) group(k aggKey, now time.Time) *aggregate {
 	return a
 }
 
-// recentGroup returns the group of key k if it is among those used last.
-func (r *Recorder) recentGroup(k aggKey) *aggregate {
-	for _, a := range r.recent {
-		if a != nil && !a.dropped && a.key == k {
-			return a
+// recentGroup returns the group of key k if it is among those used last
+// or their siblings; otherwise a group of k's object among those used
+// last, if any (sib).
+func (r *Recorder) recentGroup(k aggKey) (a, sib *aggregate) {
+	for _, g := range r.recent {
+		if g == nil || g.dropped {
+			continue
+		}
+		if g.key == k {
+			return g, nil
+		}
+		if g.key.obj == k.obj {
+			for s := g.sib; s != nil && s != g; s = s.sib {
+				if s.key == k {
+					return s, nil
+				}
+			}
+			sib = g
 		}
 	}
-	return nil
+	return nil, sib
 }
 
 // insert keeps e, whose hash is set, as the newest event.
@@ -544,6 +567,14 @@ func (r *Recorder) dropAggregate(a *aggregate) {
 			r.recent[i] = nil
 		}
 	}
+	if a.sib != nil && a.sib != a { // leave the ring of its object
+		p := a.sib
+		for p.sib != a {
+			p = p.sib
+		}
+		p.sib = a.sib
+	}
+	a.sib = nil
 	if p := r.agg[a.hash]; p == a {
 		if a.next == nil {
 			delete(r.agg, a.hash)

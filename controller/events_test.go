@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"hash/maphash"
 	"log/slog"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -402,6 +403,52 @@ func TestRecorderGroupsThatHashAlike(t *testing.T) {
 	for _, e := range evs {
 		if e.Count != 2 {
 			t.Errorf("%s %s/%s %s: count %d, want 2", e.InvolvedObject.Kind, e.InvolvedObject.Namespace, e.InvolvedObject.Name, e.Type, e.Count)
+		}
+	}
+}
+
+// TestRecorderObjectRings: seeded random streams of events about a few
+// objects, several reasons each: every kept event counts exactly the
+// calls for it, and the rings of an object's groups (found from a group
+// used last) stay rings of live groups of that object while groups are
+// forgotten and reused.
+func TestRecorderObjectRings(t *testing.T) {
+	reasons := []string{"Created", "Started", "BackOff", "Killing"}
+	for _, max := range []int{1000, 6} {
+		c := vtime.NewVirtual(harnessStart)
+		r := NewRecorder(nil, c, nil)
+		r.Max = max
+		rng := rand.New(rand.NewPCG(1, uint64(max)))
+		pods := make([]*workload.Pod, 12)
+		for i := range pods {
+			pods[i] = &workload.Pod{ObjectMeta: workload.ObjectMeta{Name: "p" + strconv.Itoa(i), Namespace: "default", UID: "u" + strconv.Itoa(i)}}
+		}
+		calls := map[string]int32{}
+		for range 5000 {
+			p, reason := pods[rng.IntN(len(pods))], reasons[rng.IntN(len(reasons))]
+			r.EventJoin(p, workload.EventTypeNormal, reason, reason+" container ", "main")
+			calls[p.Name+"/"+reason]++
+			for _, g := range r.recent {
+				if g == nil {
+					continue
+				}
+				n := 0
+				for s := g.sib; s != g; s = s.sib {
+					if s == nil || s.dropped || s.key.obj != g.key.obj || n > len(reasons) {
+						t.Fatalf("max %d: the ring of %v is broken at %v", max, g.key, s)
+					}
+					n++
+				}
+			}
+		}
+		for _, e := range r.Events() {
+			k := e.InvolvedObject.Name + "/" + e.Reason
+			if max == 1000 && e.Count != calls[k] {
+				t.Errorf("max %d: %s counted %d, called %d", max, k, e.Count, calls[k])
+			}
+			if e.Count > calls[k] {
+				t.Errorf("max %d: %s counted %d, more than its %d calls", max, k, e.Count, calls[k])
+			}
 		}
 	}
 }
