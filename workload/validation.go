@@ -173,6 +173,9 @@ const (
 	// at MaxParallelismForHighCompletions.
 	MaxFailedIndexes                 = 100000
 	MaxParallelismForHighCompletions = 10000
+	// MaxFailedIndexesForHighCompletions bounds maxFailedIndexes of such a
+	// Job (more than MaxFailedIndexes completions, backoffLimitPerIndex).
+	MaxFailedIndexesForHighCompletions = 10000
 	// MaxPodFailurePolicyRules, MaxPodFailurePolicyExitCodes,
 	// MaxPodFailurePolicyConditions and MaxSuccessPolicyRules are the list
 	// sizes batch/v1 allows.
@@ -1371,8 +1374,18 @@ func (v *validator) jobSpec(p string, s *JobSpec) {
 		if !indexed {
 			v.invalid(child(p, "backoffLimitPerIndex"), *s.BackoffLimitPerIndex, "requires indexed completion mode")
 		}
-		if s.Completions != nil && *s.Completions > MaxFailedIndexes && s.Parallelism != nil && *s.Parallelism > MaxParallelismForHighCompletions {
-			v.invalid(child(p, "parallelism"), *s.Parallelism, fmt.Sprintf("must be less than or equal to %d when completions are above %d and used with backoff limit per index", MaxParallelismForHighCompletions, MaxFailedIndexes))
+		if indexed && s.Completions != nil && *s.Completions > MaxFailedIndexes {
+			// Kubernetes' completionsSoftLimit: the failed indexes must fit
+			// in the status.
+			if s.MaxFailedIndexes == nil {
+				v.required(child(p, "maxFailedIndexes"), fmt.Sprintf("must be specified when completions is above %d", MaxFailedIndexes))
+			}
+			if s.Parallelism != nil && *s.Parallelism > MaxParallelismForHighCompletions {
+				v.invalid(child(p, "parallelism"), *s.Parallelism, fmt.Sprintf("must be less than or equal to %d when completions are above %d and used with backoff limit per index", MaxParallelismForHighCompletions, MaxFailedIndexes))
+			}
+			if mfi := s.MaxFailedIndexes; mfi != nil && *mfi > MaxFailedIndexesForHighCompletions {
+				v.invalid(child(p, "maxFailedIndexes"), *mfi, fmt.Sprintf("must be less than or equal to %d when completions are above %d and used with backoff limit per index", MaxFailedIndexesForHighCompletions, MaxFailedIndexes))
+			}
 		}
 	}
 	if mfi := s.MaxFailedIndexes; mfi != nil {

@@ -244,3 +244,32 @@ func TestR8JobRestartPolicyMessage(t *testing.T) {
 		}
 	}
 }
+
+// An Indexed Job with backoffLimitPerIndex and more than 100000
+// completions must set maxFailedIndexes, and at most 10000 of them (the
+// failed-indexes list has to fit in the status); parallelism is capped at
+// 10000 too.
+// Source: pkg/apis/batch/validation/validation.go validateJobSpec
+// (completionsSoftLimit, maxFailedIndexesLimitForHighCompletions,
+// parallelismLimitForHighCompletions).
+func TestR8JobHighCompletionsNeedMaxFailedIndexes(t *testing.T) {
+	const base = "  completionMode: Indexed\n  completions: 100001\n  parallelism: 10\n  backoffLimitPerIndex: 1\n"
+	for _, tc := range []struct{ extra, want string }{
+		{"", "spec.maxFailedIndexes: Required value: must be specified when completions is above 100000"},
+		{"  maxFailedIndexes: 10001\n", "spec.maxFailedIndexes: Invalid value: 10001: must be less than or equal to 10000 when completions are above 100000 and used with backoff limit per index"},
+		{"  maxFailedIndexes: 10000\n", ""},
+	} {
+		c := newCluster(t, "a")
+		objs, _, err := workload.Decode([]byte(jobYAML("j", base+strings.TrimSuffix(tc.extra, "\n"), neverPod, "")), "job.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Apply(objs[0])
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: %v, want it accepted", tc.extra, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), "Job/default/j: "+tc.want)):
+			t.Errorf("%q: %v, want %q", tc.extra, err, tc.want)
+		}
+	}
+}
