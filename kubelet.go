@@ -29,7 +29,15 @@ type runtimeMirror struct {
 	// it found, recorded once the store is unlocked.
 	merge  func(stored, in workload.Object) (workload.Object, error)
 	events []containerEvent
+	// backOffIn holds, by pod uid, the end of the BackOff message of the
+	// pods that back off (" in pod <pod>_<namespace>(<uid>)"), made once
+	// rather than on every back-off of a crash loop; at most
+	// maxBackOffIn, emptied when full.
+	backOffIn map[string]string
 }
+
+// maxBackOffIn bounds runtimeMirror.backOffIn.
+const maxBackOffIn = 1 << 14
 
 // containerEvent is a kubelet event about one container of a pod.
 type containerEvent struct {
@@ -345,11 +353,28 @@ func (m *runtimeMirror) recordEvents() {
 			rec.EventJoin(e.pod, workload.EventTypeNormal, "Started", "Started container ", e.container, "")
 		case evBackOff:
 			rec.EventJoin(e.pod, workload.EventTypeWarning, "BackOff", "Back-off restarting failed container ", e.container,
-				" in pod "+e.pod.Name+"_"+e.pod.Namespace+"("+e.pod.UID+")")
+				m.backOffSuffix(e.pod))
 		}
 		m.events[i] = containerEvent{}
 	}
 	m.events = m.events[:0]
+}
+
+// backOffSuffix returns " in pod <pod>_<namespace>(<uid>)" for p, the end
+// of its BackOff events' message.
+func (m *runtimeMirror) backOffSuffix(p *workload.Pod) string {
+	if s, ok := m.backOffIn[p.UID]; ok && p.UID != "" {
+		return s
+	}
+	s := " in pod " + p.Name + "_" + p.Namespace + "(" + p.UID + ")"
+	if p.UID == "" {
+		return s
+	}
+	if m.backOffIn == nil || len(m.backOffIn) >= maxBackOffIn {
+		m.backOffIn = map[string]string{}
+	}
+	m.backOffIn[p.UID] = s
+	return s
 }
 
 func setPodCondition(conds []workload.PodCondition, c workload.PodCondition) []workload.PodCondition {
@@ -367,6 +392,7 @@ func setPodCondition(conds []workload.PodCondition, c workload.PodCondition) []w
 // removed) is marked Failed with a DisruptionTarget condition, as
 // Kubernetes' pod garbage collector does, then deleted.
 func (m *runtimeMirror) podGone(p *workload.Pod) {
+	delete(m.backOffIn, p.UID)
 	s := m.c.store
 	now := workload.NewTime(m.c.clock.Now())
 	if p.DeletionTimestamp == nil && !controller.IsPodTerminal(p) {
