@@ -16,13 +16,17 @@ import (
 
 // binder is the scheduler's loop: it keeps a live scheduler.Snapshot from
 // store changes, places every unbound pod, and retries the pods that fit
-// nowhere when nodes change (or every five minutes, as kube-scheduler
-// flushes its unschedulable queue).
+// nowhere when nodes change, when the pod itself changes (or every five
+// minutes, as kube-scheduler flushes its unschedulable queue).
 type binder struct {
-	c             *Cluster
-	sched         *scheduler.Scheduler
-	snap          *scheduler.Snapshot
-	unschedulable map[string]bool
+	c     *Cluster
+	sched *scheduler.Scheduler
+	snap  *scheduler.Snapshot
+	// unschedulable holds the pods that fit nowhere, with the
+	// metadata.generation that was tried: a pod whose spec changed since
+	// is tried again at once, as kube-scheduler's queue moves an updated
+	// unschedulable pod back to its active queue (isPodUpdated).
+	unschedulable map[string]int64
 }
 
 // unschedulableRetry is how long a pod that fits nowhere waits before it is
@@ -55,7 +59,7 @@ func (b *binder) Start(enqueue func(string)) {
 		snap, _ = scheduler.NewSnapshot(nil, nil)
 	}
 	b.snap = snap
-	b.unschedulable = map[string]bool{}
+	b.unschedulable = map[string]int64{}
 }
 
 func (b *binder) Handle(ev store.Event, enqueue func(string)) {
@@ -78,7 +82,11 @@ func (b *binder) Handle(ev store.Event, enqueue func(string)) {
 			return
 		}
 		if o.Spec.NodeName == "" {
-			if o.DeletionTimestamp == nil && !b.unschedulable[key] {
+			if o.DeletionTimestamp != nil {
+				return
+			}
+			if gen, parked := b.unschedulable[key]; !parked || gen != o.Generation {
+				delete(b.unschedulable, key)
 				enqueue(key)
 			}
 			return
@@ -138,7 +146,7 @@ func (b *binder) Reconcile(ctx context.Context, key string) (controller.Result, 
 		if !errors.As(err, &fe) {
 			return controller.Result{}, err
 		}
-		b.unschedulable[key] = true
+		b.unschedulable[key] = p.Generation
 		cond := fe.Condition(workload.NewTime(b.c.clock.Now()))
 		if old := controller.PodCondition(p, workload.PodScheduled); old == nil || old.Status != cond.Status || old.Message != cond.Message {
 			if old != nil && old.Status == cond.Status {
