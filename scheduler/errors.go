@@ -73,9 +73,10 @@ type FitError struct {
 	// A reason naming several causes separates them with ", ".
 	Reasons map[string]string
 	// Unconsidered counts the nodes that were not evaluated one by one
-	// because the pod is pinned to another node (spec.nodeName, or a
-	// required matchFields metadata.name In [x] term); UnconsideredReason
-	// is the reason that counts for each of them.
+	// because the pod is pinned to other nodes (spec.nodeName, or
+	// required terms that each name a node with matchFields metadata.name
+	// In [x]); UnconsideredReason is the reason that counts for each of
+	// them.
 	Unconsidered       int
 	UnconsideredReason string
 }

@@ -54,6 +54,11 @@ type PodInfo struct {
 	preferred   []preferredTerm
 	pin         string // node the pod is pinned to, when pinKind != pinNone
 	pinKind     pinKind
+	// pinTerms: the pod is not pinned to one node, but every one of its
+	// several required terms names its node (matchFields metadata.name
+	// In): kube-scheduler's NodeAffinity PreFilter leaves out every other
+	// node, and a FitError counts those apart (see inPinTerms).
+	pinTerms bool
 	hash        uint64 // FNV-1a of the pod's uid (or namespace/name)
 }
 
@@ -151,6 +156,15 @@ func (p *PodInfo) init(pod *workload.Pod) error {
 			}
 			if p.pinKind == pinNone && len(p.required.terms) == 1 && p.required.terms[0].pin != "" {
 				p.pin, p.pinKind = p.required.terms[0].pin, pinAffinity
+			}
+			if p.pinKind == pinNone && len(p.required.terms) > 1 {
+				p.pinTerms = true
+				for i := range p.required.terms {
+					if p.required.terms[i].pin == "" {
+						p.pinTerms = false
+						break
+					}
+				}
 			}
 		}
 		p.preferred = preferred
@@ -412,6 +426,19 @@ type nodeReq struct {
 	field  bool
 	values []string
 	num    int64 // Gt, Lt
+}
+
+// inPinTerms reports whether one of the pod's required terms names the
+// node (matchFields metadata.name In), so that kube-scheduler's
+// NodeAffinity PreFilter, which keeps the union of the nodes the terms
+// name, lets it through to the filters. Only meaningful when pinTerms.
+func (p *PodInfo) inPinTerms(name string) bool {
+	for i := range p.required.terms {
+		if p.required.terms[i].pin == name {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *nodeSelector) matches(n *NodeInfo) bool {

@@ -168,7 +168,15 @@ func (s *Scheduler) Schedule(pod *workload.Pod, snap *Snapshot) (Result, error) 
 	if len(s.feasible) == 0 {
 		fe := &FitError{Pod: podKey(pod), NumAllNodes: n, Reasons: make(map[string]string, len(s.failed))}
 		for _, f := range s.failed {
-			fe.Reasons[snap.list[f.pos].name] = f.reason
+			name := snap.list[f.pos].name
+			if p.pinTerms && !p.inPinTerms(name) {
+				fe.Unconsidered++ // left out by the PreFilter: not evaluated
+				continue
+			}
+			fe.Reasons[name] = f.reason
+		}
+		if fe.Unconsidered > 0 {
+			fe.UnconsideredReason = ReasonPreFilterNodeAffinity
 		}
 		clear(s.failed)
 		return Result{Evaluated: evaluated}, fe

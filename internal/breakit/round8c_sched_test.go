@@ -40,3 +40,57 @@ spec:
 		t.Errorf("10s after the toleration was added: node %q, want a", n)
 	}
 }
+
+// Required node affinity whose terms each name a node (matchFields
+// metadata.name In [x], ORed) is kube-scheduler's NodeAffinity PreFilter
+// case: only the union of the named nodes goes through the filters, and
+// every other node counts as "node(s) didn't satisfy plugin(s)
+// [NodeAffinity]", whatever else it lacks. Here node a (tainted) is not
+// named: "0/3 nodes are available: 1 node(s) didn't satisfy plugin(s)
+// [NodeAffinity], 2 Insufficient cpu.", not "1 node(s) had untolerated
+// taint".
+// Source: pkg/scheduler/framework/plugins/nodeaffinity/node_affinity.go
+// PreFilter (nodeNames = union of each term's metadata.name In values);
+// pkg/scheduler/schedule_one.go findNodesThatFitPod (SetAbsentNodesStatus).
+func TestR8cSchedTermsNamingNodesPreFilter(t *testing.T) {
+	c := newCluster(t)
+	r4node(t, c, "a", nil, nil, workload.Taint{Key: "dedicated", Value: "db", Effect: workload.TaintEffectNoSchedule})
+	r4node(t, c, "b", map[string]string{"cpu": "1"}, nil)
+	r4node(t, c, "c", map[string]string{"cpu": "1"}, nil)
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: q}
+spec:
+  affinity:
+    nodeAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+        nodeSelectorTerms:
+        - matchFields: [{key: metadata.name, operator: In, values: [b]}]
+        - matchFields: [{key: metadata.name, operator: In, values: [c]}]
+        - matchFields: [{key: metadata.name, operator: In, values: [gone]}]
+  containers: [{name: c, image: x, resources: {requests: {cpu: "2"}}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: mixed}
+spec:
+  affinity:
+    nodeAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+        nodeSelectorTerms:
+        - matchFields: [{key: metadata.name, operator: In, values: [b]}]
+        - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [c]}]
+  containers: [{name: c, image: x, resources: {requests: {cpu: "2"}}}]
+`)
+	advance(t, c, time.Minute)
+	want := "0/3 nodes are available: 1 node(s) didn't satisfy plugin(s) [NodeAffinity], 2 Insufficient cpu."
+	if got := r4schedMsg(c, "q"); got != want {
+		t.Errorf("q: FailedScheduling %q\nwant                %q", got, want)
+	}
+	// A term without a node name makes every node eligible: no PreFilter.
+	want = "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 2 Insufficient cpu."
+	if got := r4schedMsg(c, "mixed"); got != want {
+		t.Errorf("mixed: FailedScheduling %q\nwant                    %q", got, want)
+	}
+}
