@@ -100,10 +100,12 @@ func (n *NodeLifecycle) Handle(ev store.Event, enqueue func(string)) {
 		enqueue(o.Name)
 	case *workload.Pod:
 		if ev.Type == store.Deleted || o.DeletionTimestamp != nil || IsPodTerminal(o) {
-			delete(n.evictAt[o.Spec.NodeName], workload.Key(o))
+			if at := n.evictAt[o.Spec.NodeName]; len(at) > 0 {
+				delete(at, ev.ObjectKey())
+			}
 			return
 		}
-		if n.tainted[o.Spec.NodeName] {
+		if len(n.tainted) > 0 && n.tainted[o.Spec.NodeName] {
 			enqueue(o.Spec.NodeName)
 		}
 	}
