@@ -59,7 +59,7 @@ type PodInfo struct {
 	// In): kube-scheduler's NodeAffinity PreFilter leaves out every other
 	// node, and a FitError counts those apart (see inPinTerms).
 	pinTerms bool
-	hash        uint64 // FNV-1a of the pod's uid (or namespace/name)
+	hash     uint64 // FNV-1a of the pod's uid (or namespace/name)
 }
 
 type pinKind uint8
