@@ -90,6 +90,25 @@ type fn struct {
 	waitReady bool
 }
 
+// Addressing says how the runtime gives pods their addresses
+// (Config.Addressing).
+type Addressing = kubelet.Addressing
+
+// The values of Config.Addressing.
+const (
+	// AddressingAuto, the zero value, is AddressingPerPod on Linux and
+	// AddressingShared elsewhere.
+	AddressingAuto = kubelet.AddressingAuto
+	// AddressingPerPod gives every pod its own address in 127.0.0.0/8:
+	// node i (from 0) has the i-th /24 from Config.FirstPodCIDR, its pods
+	// get .2 upwards. Linux routes all of 127.0.0.0/8 to the loopback
+	// interface with no setup.
+	AddressingPerPod = kubelet.AddressingPerPod
+	// AddressingShared gives every pod the address 127.0.0.1, for
+	// platforms where only 127.0.0.1 answers (macOS, Windows).
+	AddressingShared = kubelet.AddressingShared
+)
+
 // Config configures a Runtime. The zero value works: a runtime with no
 // nodes on the real clock.
 type Config struct {
@@ -112,7 +131,7 @@ type Config struct {
 	LogLimit int
 	// Addressing: per-pod loopback addresses (the default on Linux) or a
 	// shared 127.0.0.1 with mapped ports (the default elsewhere).
-	Addressing kubelet.Addressing
+	Addressing Addressing
 	// FirstPodCIDR is the pod CIDR of the first node (a 127.x.y.0
 	// address; the i-th node gets the i-th /24 from it). Zero means
 	// 127.1.0.0. Runtimes running at once on one machine (two programs,

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/orchestra-go/orchestra/inproc"
-	"github.com/orchestra-go/orchestra/internal/kubelet"
 	"github.com/orchestra-go/orchestra/internal/leakcheck"
 	"github.com/orchestra-go/orchestra/workload"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -280,7 +279,7 @@ func TestEnvAndArgs(t *testing.T) {
 // 127.20.0.0); pods get .2 upwards, and an
 // address is given again once its pod is gone.
 func TestPodAddresses(t *testing.T) {
-	e := newEnv(t, inproc.Config{Nodes: []string{"node-a", "node-b"}, Addressing: kubelet.AddressingPerPod})
+	e := newEnv(t, inproc.Config{Nodes: []string{"node-a", "node-b"}, Addressing: inproc.AddressingPerPod})
 	e.register("idle", func(ctx context.Context, _ *inproc.Container) error { <-ctx.Done(); return nil })
 	n, _ := e.rt.GetNode("node-b")
 	if n.Spec.PodCIDR != "127.20.1.0/24" || n.Status.Addresses[0].Address != "127.20.1.1" || n.Labels[workload.LabelHostname] != "node-b" {
@@ -424,7 +423,7 @@ func TestLogs(t *testing.T) {
 // TestSharedAddressing: where pods share 127.0.0.1, Listen takes a free
 // port, and probes and PodAddr map the container port to it.
 func TestSharedAddressing(t *testing.T) {
-	e := newEnv(t, inproc.Config{Addressing: kubelet.AddressingShared, ProbeSecond: 10 * time.Millisecond})
+	e := newEnv(t, inproc.Config{Addressing: inproc.AddressingShared, ProbeSecond: 10 * time.Millisecond})
 	e.register("listener", func(ctx context.Context, c *inproc.Container) error {
 		l, err := c.Listen("tcp", 8080)
 		if err != nil {
