@@ -350,9 +350,10 @@ func (r *Result) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
-// probeWarnings reports, once per object and field, the probes of the
-// scenario's pods and pod templates: the fake runtime does not run them
-// (a container is ready as its behaviour says: readyAfter, neverReady).
+// probeWarnings reports, once per object and field, the probes, commands
+// and args of the scenario's pods and pod templates: the fake runtime does
+// not run them (a container is ready as its behaviour says: readyAfter,
+// neverReady; and runs and exits as it says: runFor, exitCode, ...).
 func probeWarnings(s *Scenario) []string {
 	objs := slices.Clone(s.Objects)
 	for _, st := range s.Steps {
@@ -365,6 +366,10 @@ func probeWarnings(s *Scenario) []string {
 		if spec == nil {
 			continue
 		}
+		ref := workload.Ref(o)
+		if m := o.GetObjectMeta(); m.Namespace == "" && !workload.IsClusterScoped(o.Kind()) {
+			ref = o.Kind() + "/" + workload.DefaultNamespace + "/" + m.Name // as Apply defaults it
+		}
 		for _, cs := range []struct {
 			field string
 			list  []workload.Container
@@ -375,10 +380,21 @@ func probeWarnings(s *Scenario) []string {
 					set  bool
 				}{{"livenessProbe", c.LivenessProbe != nil}, {"readinessProbe", c.ReadinessProbe != nil}, {"startupProbe", c.StartupProbe != nil}} {
 					f := path + "." + cs.field + "[]." + pr.name
-					if k := workload.Ref(o) + " " + f; pr.set && !seen[k] {
+					if k := ref + " " + f; pr.set && !seen[k] {
 						seen[k] = true
 						out = append(out, fmt.Sprintf("%s: %s is not run by the simulator's fake runtime: "+
-							"a container is ready as its behaviour says (readyAfter, neverReady)", workload.Ref(o), f))
+							"a container is ready as its behaviour says (readyAfter, neverReady)", ref, f))
+					}
+				}
+				for _, cmd := range []struct {
+					name string
+					set  bool
+				}{{"command", len(c.Command) > 0}, {"args", len(c.Args) > 0}} {
+					f := path + "." + cs.field + "[]." + cmd.name
+					if k := ref + " " + f; cmd.set && !seen[k] {
+						seen[k] = true
+						out = append(out, fmt.Sprintf("%s: %s is not run by the simulator's fake runtime: "+
+							"a container runs and exits as its behaviour says (runFor, exitCode, exitCodes, failFirst)", ref, f))
 					}
 				}
 			}

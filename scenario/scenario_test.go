@@ -219,6 +219,53 @@ steps:
 	}
 }
 
+// TestCommandWarns: the fake runtime does not run commands, so a Job
+// whose command would exit 42 (Kubernetes' pod failure policy example)
+// completes unless a behaviour rule says otherwise; the player warns once
+// per object for command and for args, for init and app containers.
+func TestCommandWarns(t *testing.T) {
+	src := `
+run: 2m
+nodes: [{name: a}]
+objects:
+  - apiVersion: batch/v1
+    kind: Job
+    metadata: {name: fail42}
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          initContainers:
+            - {name: init, image: bash, command: [sh]}
+          containers:
+            - {name: main, image: bash, command: [bash], args: [-c, "exit 42"]}
+            - {name: side, image: bash, command: [bash]}
+`
+	s, err := scenario.Parse([]byte(src), "c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := scenario.Play(s, scenario.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range res.Warnings {
+		if strings.Contains(w, "is not run by the simulator") {
+			got = append(got, w)
+		}
+	}
+	const why = " is not run by the simulator's fake runtime: a container runs and exits as its behaviour says (runFor, exitCode, exitCodes, failFirst)"
+	want := []string{
+		"Job/default/fail42: spec.template.spec.initContainers[].command" + why,
+		"Job/default/fail42: spec.template.spec.containers[].command" + why,
+		"Job/default/fail42: spec.template.spec.containers[].args" + why,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("warnings (-want +got):\n%s", diff)
+	}
+}
+
 // TestBehaviorStopAfter: a behaviour's stopAfter (orchestra's extension)
 // makes a deleted pod's container exit 0 that long after SIGTERM, so the
 // pod goes then instead of at the end of its grace period.
