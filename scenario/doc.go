@@ -16,4 +16,13 @@
 //	for _, ch := range res.Timeline { ... }
 //
 // Or step by step with a Player, inspecting the cluster between steps.
+//
+// Load and Parse take scenarios only: a Kubernetes manifest is an error
+// (its apiVersion is no scenario key). To play a manifest as it is, as
+// examples/simulate -f does, wrap it in a scenario that lists it under
+// manifests (paths are relative to the source's directory):
+//
+//	s, err := scenario.Parse([]byte(
+//		"nodes: [{count: 3, prefix: node-}]\nmanifests: [web.yaml]\nrun: 2h\n"),
+//		"testdata/wrapper.yaml") // web.yaml is testdata/web.yaml
 package scenario

@@ -162,6 +162,10 @@ func (p *parser) fields(n *yaml.Node, where string, allowed ...string) (map[stri
 		k, v := n.Content[i], n.Content[i+1]
 		key := k.Value
 		if !ok[key] {
+			if where == "" && (key == "apiVersion" || key == "kind") {
+				return nil, p.errf(k, key, "unknown key: this is a Kubernetes manifest, not a scenario; "+
+					"list the file under a scenario's manifests (examples/simulate -f plays a manifest as it is)")
+			}
 			return nil, p.errf(k, joinKey(where, key), "unknown key")
 		}
 		if _, dup := out[key]; dup {
