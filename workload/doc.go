@@ -5,4 +5,12 @@
 // real manifests decode straight into them), their defaulting and
 // validation, label selectors, manifest decoding, and the Runtime seam that
 // every backend implements.
+//
+// Decode and LoadFile read manifests (multi-document YAML or JSON) into
+// objects, with a warning for each field orchestra does not model; Default
+// and Validate are what Cluster.Apply runs on each; Ptr makes the pointers
+// that optional fields take:
+//
+//	objs, warnings, err := workload.LoadFile("deploy.yaml")
+//	d := &workload.Deployment{Spec: workload.DeploymentSpec{Replicas: workload.Ptr[int32](3)}}
 package workload
