@@ -92,8 +92,15 @@ func (c *Cluster) AdvanceTo(end time.Time) error {
 }
 
 // RunUntil plays the cluster forward in virtual time until cond holds
-// (checked whenever the cluster is idle at an instant) or limit has
-// passed. It reports whether cond held.
+// or limit has passed. It reports whether cond held.
+//
+// cond is checked each time the cluster has done all the work that is
+// ready, before the clock's next timers fire, and those may be due at the
+// same instant (on the fake runtime, a container that starts at once
+// starts on a timer due at the instant its pod is created). So cond can
+// hold in a state that the same instant then moves past (three pods
+// scheduled, all Pending, no endpoint to pick yet); ask for the state you
+// need, such as pods that are ready.
 func (c *Cluster) RunUntil(cond func() bool, limit time.Duration) (bool, error) {
 	if c.virtual == nil {
 		return false, ErrNotVirtual
