@@ -394,7 +394,12 @@ func (r *Runtime) SetNodeReady(name string, ready bool) error {
 // FailNode makes the node's kubelet stop reporting: its Ready condition
 // becomes Unknown (as the node lifecycle controller sets it) and the
 // statuses of its pods stay as last reported, although their containers
-// go on running in the fake. SetNodeReady brings the kubelet back.
+// go on running in the fake. The condition changes at once: the fake
+// skips the node monitor grace period (40 s; 50 s since Kubernetes 1.32)
+// that the node lifecycle controller waits for a silent kubelet, so the
+// unreachable taints, the pods' Ready=False and, 300 s later (their
+// default tolerations), their eviction all come that much earlier than in
+// Kubernetes. SetNodeReady brings the kubelet back.
 // DeletePod still runs its course on the node's pods, but a pod whose
 // deletion finishes stays (no Deleted event) until the kubelet reports
 // again, as a pod on an unreachable node stays Terminating in Kubernetes;
