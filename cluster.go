@@ -396,7 +396,9 @@ func (c *Cluster) Watch(kind string) (*store.Watcher, error) {
 }
 
 // Pods returns copies of the pods in namespace ("" for all) that match
-// selector ("" for all).
+// selector ("" for all), sorted by namespace and name, as List returns
+// them. Pods being deleted (DeletionTimestamp set) are among them until
+// they are gone.
 func (c *Cluster) Pods(namespace, selector string) ([]*workload.Pod, error) {
 	objs, err := c.List("Pod", namespace, selector)
 	if err != nil {
@@ -409,7 +411,8 @@ func (c *Cluster) Pods(namespace, selector string) ([]*workload.Pod, error) {
 	return out, nil
 }
 
-// Delete deletes an object. propagation is "Background" (""), "Foreground"
+// Delete deletes an object (namespace "" means "default" for namespaced
+// kinds, as for Get). propagation is "Background" (""), "Foreground"
 // or "Orphan", as kubectl's --cascade: the garbage collector then deletes
 // the object's dependents, waits for them, or leaves them. Pods are deleted
 // gracefully (their terminationGracePeriodSeconds).
