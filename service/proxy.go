@@ -17,8 +17,11 @@ import (
 
 // ErrNotListening is wrapped by Proxy.Addr and Proxy.NodePortAddr when the
 // proxy has no listener for the port: no proxy at all (a nil *Proxy), no
-// such Service or port, a headless or ExternalName Service, a UDP port, or
-// a listen that failed (the error says which).
+// such Service or port, a Service not processed yet (Cluster.Apply only
+// writes to the store; the listener opens when the cluster is next
+// driven, so under Cluster.Run retry a moment later), a headless or
+// ExternalName Service, a UDP port, or a listen that failed (the error
+// says which).
 var ErrNotListening = errors.New("service: proxy not listening")
 
 // ProxyConfig configures the userspace TCP proxy. The zero value works:
@@ -176,7 +179,9 @@ func (p *Proxy) addr(kind, namespace, name, portName string) (string, error) {
 	defer p.mu.Unlock()
 	ps := p.svcs[namespace+"/"+name]
 	if ps == nil {
-		return "", fmt.Errorf("%w: Service %s/%s", ErrNotListening, namespace, name)
+		return "", fmt.Errorf("%w: Service %s/%s: no listener (no such Service, "+
+			"or one the endpoints controller has not processed yet: the cluster opens it when next driven)",
+			ErrNotListening, namespace, name)
 	}
 	pl := ps.listeners[kind+"/"+portName]
 	if pl == nil && portName == "" && len(ps.listeners) > 0 {

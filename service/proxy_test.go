@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -357,8 +358,13 @@ func TestProxyConfigErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if _, err := l.Proxy().Addr("", "nope", strconv.Itoa(1)); !errors.Is(err, service.ErrNotListening) {
+	_, err = l.Proxy().Addr("", "nope", strconv.Itoa(1))
+	if !errors.Is(err, service.ErrNotListening) {
 		t.Fatalf("Addr of an unknown Service: %v", err)
+	}
+	// The error names the Service and says it may not be processed yet.
+	if want := "Service default/nope: no listener (no such Service, or one the endpoints controller has not processed yet"; !strings.Contains(err.Error(), want) {
+		t.Fatalf("Addr of an unknown Service: %q, want it to contain %q", err, want)
 	}
 }
 
