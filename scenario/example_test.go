@@ -2,6 +2,7 @@ package scenario_test
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/orchestra-go/orchestra/scenario"
 )
@@ -36,4 +37,53 @@ run: 1m
 	// 00:00:00 Pod/default/once ready
 	// 00:00:45 Pod/default/once succeeded
 	// 00:00:45 Pod/default/once unready
+}
+
+// A Player plays a scenario step by step, so that a test can inspect the
+// cluster between steps: here, a Deployment's pods before and after their
+// node is removed.
+func ExampleNewPlayer() {
+	s, err := scenario.Parse([]byte(`
+nodes: [{name: node-a}, {name: node-b}]
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec: {containers: [{name: web, image: nginx}]}
+steps:
+  - at: 10m
+    removeNode: node-a
+`), "example.yaml")
+	if err != nil {
+		panic(err)
+	}
+	p, err := scenario.NewPlayer(s, scenario.Options{})
+	if err != nil {
+		panic(err)
+	}
+	defer p.Close()
+	show := func() {
+		pods, _ := p.Cluster().Pods("default", "app=web")
+		for _, pod := range pods {
+			fmt.Printf("%s  %s on %s: %s\n", p.Cluster().Now().Format("15:04"), pod.Name, pod.Spec.NodeName, pod.Status.Phase)
+		}
+	}
+	if err := p.PlayTo(5 * time.Minute); err != nil {
+		panic(err)
+	}
+	show()
+	if err := p.PlayTo(15 * time.Minute); err != nil {
+		panic(err)
+	}
+	show()
+	// Output:
+	// 00:05  web-74456c49cd-6ctr2 on node-b: Running
+	// 00:05  web-74456c49cd-7rsvx on node-a: Running
+	// 00:15  web-74456c49cd-6ctr2 on node-b: Running
+	// 00:15  web-74456c49cd-vp9df on node-b: Running
 }
