@@ -492,7 +492,7 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 			c.backoffWaitFor = delay
 			c.backoffWait = &workload.ContainerStateWaiting{
 				Reason:  ReasonCrashLoopBackOff,
-				Message: "back-off " + delay.String() + " restarting failed container=" + c.st.Name + " pod=" + p.name + "_" + p.ns,
+				Message: "back-off " + delay.String() + " restarting failed container=" + c.st.Name + " pod=" + p.name + "_" + p.ns + "(" + p.snap.UID + ")",
 			}
 		}
 		st.State = workload.ContainerState{Waiting: c.backoffWait}

@@ -403,7 +403,7 @@ func (k *Kubelet) exited(c *container, run *Run, exit Exit) {
 		}
 		c.st.State = workload.ContainerState{Waiting: &workload.ContainerStateWaiting{
 			Reason:  ReasonCrashLoopBackOff,
-			Message: "back-off " + delay.String() + " restarting failed container=" + c.spec.Name + " pod=" + p.name + "_" + p.ns,
+			Message: "back-off " + delay.String() + " restarting failed container=" + c.spec.Name + " pod=" + p.name + "_" + p.ns + "(" + p.snap.UID + ")",
 		}}
 		k.scheduleStart(c, delay)
 	} else {
