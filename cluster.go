@@ -46,7 +46,12 @@ type Config struct {
 	Controllers []func(controller.Deps) controller.Controller
 	// Services configures the service layer: the ClusterIP and node port
 	// ranges, the resolver's domain and the optional TCP proxy (see
-	// service.Config). The zero value works.
+	// service.Config). The zero value works. On a real runtime with the
+	// proxy, a loopback ServiceCIDR (service.Config{ServiceCIDR:
+	// "127.2.0.0/16", Proxy: &service.ProxyConfig{}}) makes the proxy
+	// listen on each ClusterIP:port, so that clients dial the address the
+	// resolver gives them; with the default 10.96.0.0/12 the proxy listens
+	// on ports of 127.0.0.1 that Proxy.Addr tells.
 	Services service.Config
 }
 
