@@ -76,6 +76,7 @@ type Cluster struct {
 	// runtime) and never stops; plane runs the control plane (scheduler,
 	// controllers), which StopControlPlane stops.
 	kubelet *controller.Manager
+	bridge  *kubelet // the kubelet Manager's controller
 	plane   *controller.Manager
 	mirror  *runtimeMirror
 
@@ -141,7 +142,8 @@ func New(cfg Config) (*Cluster, error) {
 	if err := c.mirror.start(context.Background()); err != nil {
 		return nil, fmt.Errorf("orchestra: listing the runtime: %w", err)
 	}
-	c.kubelet = controller.NewManager(c.deps, newKubelet(c))
+	c.bridge = newKubelet(c)
+	c.kubelet = controller.NewManager(c.deps, c.bridge)
 	if err := c.kubelet.Start(); err != nil {
 		return nil, err
 	}

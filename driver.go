@@ -26,6 +26,12 @@ func (c *Cluster) drain(ctx context.Context) error {
 		progress = c.mirror.step(ctx) || progress
 		progress = c.notify() || progress
 		progress = c.kubelet.Step(ctx) || progress
+		if len(c.bridge.started) > 0 {
+			// The pods just started: their first reports carry their
+			// finalizer (kubelet.unconfirmed).
+			progress = c.mirror.step(ctx) || progress
+			c.bridge.confirm()
+		}
 		progress = c.notify() || progress
 		progress = c.plane.Step(ctx) || progress
 		progress = c.notify() || progress

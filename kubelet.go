@@ -261,7 +261,13 @@ func (m *runtimeMirror) storePod(rp *workload.Pod) *workload.Pod {
 // API server no longer has.
 func (m *runtimeMirror) podChanged(ctx context.Context, rp *workload.Pod) {
 	m.events = m.events[:0]
-	err := m.c.store.MergeStatus(rp, m.merge)
+	// A pod the kubelet bridge just started gets the runtime finalizer
+	// with its first reported status, in one write.
+	fin := ""
+	if b := m.c.bridge; b != nil && len(b.unconfirmed) > 0 && rp.UID != "" && b.unconfirmed[workload.Key(rp)] == rp.UID {
+		fin = controller.RuntimeFinalizer
+	}
+	err := m.c.store.MergeStatusFinalizer(rp, fin, m.merge)
 	m.recordEvents()
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, errOrphan) {
 		if err := m.c.rt.DeletePod(ctx, rp.Namespace, rp.Name, 0); err != nil && !errors.Is(err, workload.ErrPodNotFound) {
@@ -436,9 +442,51 @@ func (m *runtimeMirror) podGone(p *workload.Pod) {
 type kubelet struct {
 	c         *Cluster
 	requested map[string]int64 // pod key -> grace asked of the runtime
+	// unconfirmed holds, by key, the uid of the pods started on the
+	// runtime in this step whose runtime finalizer is not written yet;
+	// started lists their keys in the order they started. The drain
+	// mirrors the runtime's reports right after the bridge's step, so
+	// that a started pod's first status and its finalizer are one write,
+	// and then writes the finalizer of those not reported (confirm),
+	// before any controller runs.
+	unconfirmed map[string]string
+	started     []string
 }
 
-func newKubelet(c *Cluster) *kubelet { return &kubelet{c: c, requested: map[string]int64{}} }
+func newKubelet(c *Cluster) *kubelet {
+	return &kubelet{c: c, requested: map[string]int64{}, unconfirmed: map[string]string{}}
+}
+
+// confirm puts the runtime finalizer on the pods started in the last step
+// that do not have it yet (the runtime has not reported them), as one
+// update each that shares the rest with the stored pod.
+func (k *kubelet) confirm() {
+	for _, key := range k.started {
+		uid, ok := k.unconfirmed[key]
+		if !ok {
+			continue
+		}
+		delete(k.unconfirmed, key)
+		ns, name, _ := strings.Cut(key, "/")
+		o, err := k.c.store.Peek("Pod", ns, name)
+		if err != nil {
+			continue
+		}
+		p := o.(*workload.Pod)
+		if p.UID != uid || slices.Contains(p.Finalizers, controller.RuntimeFinalizer) {
+			continue
+		}
+		np := *p
+		np.Finalizers = append(slices.Clip(p.Finalizers), controller.RuntimeFinalizer)
+		np.ResourceVersion = ""
+		if _, err := k.c.store.Update(&np, store.NoResult, store.Adopt); err != nil && !errors.Is(err, store.ErrNotFound) {
+			k.c.logger.Warn("marking pod started failed", "pod", key, "err", err)
+		}
+	}
+	clear(k.unconfirmed)
+	clear(k.started)
+	k.started = k.started[:0]
+}
 
 func (k *kubelet) Name() string { return "kubelet" }
 
@@ -551,6 +599,15 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 		k.c.rec.Eventf(p, workload.EventTypeWarning, "FailedCreatePodSandBox", "starting the pod failed: %v", err)
 		return controller.Result{}, err
 	}
+	if p.UID != "" {
+		// The finalizer comes with the runtime's first report, or from
+		// confirm: both before any controller runs.
+		if _, ok := k.unconfirmed[key]; !ok {
+			k.unconfirmed[key] = p.UID
+			k.started = append(k.started, key)
+		}
+		return controller.Result{}, nil
+	}
 	// A shallow copy with a new finalizer list, adopted by the store: it
 	// shares the rest with the stored pod, which nobody changes.
 	np := *p
@@ -560,6 +617,15 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 		return controller.Result{}, err
 	}
 	return controller.Result{}, nil
+}
+
+// isStarted reports whether the bridge started q on the runtime: q has the
+// runtime finalizer, or is about to get it (unconfirmed).
+func (k *kubelet) isStarted(q *workload.Pod) bool {
+	if slices.Contains(q.Finalizers, controller.RuntimeFinalizer) {
+		return true
+	}
+	return len(k.unconfirmed) > 0 && q.UID != "" && k.unconfirmed[workload.Key(q)] == q.UID
 }
 
 // admit is the kubelet's admission of a pod bound to its node
@@ -581,7 +647,7 @@ func (k *kubelet) admit(p *workload.Pod) (reason, message string) {
 	node := o.(*workload.Node)
 	var admitted []*workload.Pod
 	for _, q := range k.c.store.ListPodsOnNode(node.Name) {
-		if q.UID != p.UID && slices.Contains(q.Finalizers, controller.RuntimeFinalizer) && !controller.IsPodTerminal(q) {
+		if q.UID != p.UID && k.isStarted(q) && !controller.IsPodTerminal(q) {
 			admitted = append(admitted, q)
 		}
 	}

@@ -660,7 +660,7 @@ func (s *Store) updateStatus(obj workload.Object, result, adopt bool) (workload.
 		s.mu.Unlock()
 		return nil, err
 	}
-	n := s.writeStatusLocked(ti, kind, e, obj, ovIn, adopt)
+	n := s.writeStatusLocked(ti, kind, e, obj, ovIn, adopt, "")
 	s.mu.Unlock()
 	switch {
 	case !result:
@@ -701,11 +701,16 @@ func checkStatusWrite(obj workload.Object) (*typeInfo, reflect.Value, string, st
 
 // writeStatusLocked stores obj's status (obj itself with adopt) as the new
 // state of e, everything else coming from the stored object, and returns
-// the new stored object; or, when the status is unchanged, writes nothing
-// and returns nil. Caller holds mu for writing.
-func (s *Store) writeStatusLocked(ti *typeInfo, kind string, e *entry, obj workload.Object, ovIn reflect.Value, adopt bool) workload.Object {
+// the new stored object; or, when the status is unchanged (and no
+// finalizer is added), writes nothing and returns nil. A non-empty
+// finalizer the stored object lacks is added to its finalizers in the same
+// write. Caller holds mu for writing.
+func (s *Store) writeStatusLocked(ti *typeInfo, kind string, e *entry, obj workload.Object, ovIn reflect.Value, adopt bool, finalizer string) workload.Object {
 	old := e.obj
 	ov := reflect.ValueOf(old).Elem()
+	if finalizer != "" && slices.Contains(old.GetObjectMeta().Finalizers, finalizer) {
+		finalizer = ""
+	}
 	var same bool
 	pin, isPod := obj.(*workload.Pod)
 	po, ok := old.(*workload.Pod)
@@ -714,7 +719,7 @@ func (s *Store) writeStatusLocked(ti *typeInfo, kind string, e *entry, obj workl
 	} else {
 		same = semanticEqual(ovIn.Field(ti.status), ov.Field(ti.status))
 	}
-	if same {
+	if same && finalizer == "" {
 		return nil
 	}
 	// Everything but the status comes from the stored object; sharing
@@ -739,6 +744,11 @@ func (s *Store) writeStatusLocked(ti *typeInfo, kind string, e *entry, obj workl
 			st.Field(ti.status).Set(reflect.ValueOf(obj.DeepCopyObject()).Elem().Field(ti.status))
 		}
 	}
+	if finalizer != "" {
+		// A new list: the old one is the stored object's.
+		m := n.GetObjectMeta()
+		m.Finalizers = append(slices.Clip(m.Finalizers), finalizer)
+	}
 	s.commitSameKeys(kind, e, n)
 	return n
 }
@@ -759,6 +769,18 @@ func (s *Store) writeStatusLocked(ti *typeInfo, kind string, e *entry, obj workl
 // The runtime mirror merges each pod status a runtime reports with the
 // conditions the control plane owns, in one lookup.
 func (s *Store) MergeStatus(in workload.Object, merge func(stored, in workload.Object) (workload.Object, error)) error {
+	return s.MergeStatusFinalizer(in, "", merge)
+}
+
+// MergeStatusFinalizer is MergeStatus that also adds finalizer (when not
+// empty) to the stored object's finalizers in the same write, unless the
+// object has it already or is being deleted (a deleted object gets no new
+// finalizers, as in Kubernetes). Adding it is a write even when the status
+// is unchanged; merge returning nil writes nothing. It is not a status
+// write then, strictly: the runtime mirror uses it to put the runtime
+// finalizer on a pod the runtime started together with the pod's first
+// reported status, one write where there would be two.
+func (s *Store) MergeStatusFinalizer(in workload.Object, finalizer string, merge func(stored, in workload.Object) (workload.Object, error)) error {
 	_, _, kind, namespace, err := checkStatusWrite(in)
 	if err != nil {
 		return err
@@ -778,7 +800,10 @@ func (s *Store) MergeStatus(in workload.Object, merge func(stored, in workload.O
 	if ti == nil || reflect.TypeOf(out) != reflect.TypeOf(e.obj) {
 		return newError(ErrInvalid, ref(kind, namespace, name), "MergeStatus: merge returned a "+reflect.TypeOf(out).String()+" for a "+reflect.TypeOf(e.obj).String())
 	}
-	s.writeStatusLocked(ti, kind, e, out, ov, true)
+	if e.obj.GetObjectMeta().DeletionTimestamp != nil {
+		finalizer = ""
+	}
+	s.writeStatusLocked(ti, kind, e, out, ov, true, finalizer)
 	return nil
 }
 
