@@ -423,6 +423,10 @@ func (r *Recorder) group(k aggKey, now time.Time) *aggregate {
 		for a = r.agg[h]; a != nil && a.key != k; a = a.next {
 		}
 		if a == nil {
+			// Make room first, so that the new group is never the one
+			// forgotten (its struct would be reused while its event is
+			// kept).
+			r.expireAggregates(now)
 			r.gen++
 			if n := len(r.free); n > 0 {
 				a = r.free[n-1]
@@ -435,7 +439,6 @@ func (r *Recorder) group(k aggKey, now time.Time) *aggregate {
 			r.agg[h] = a
 			r.nAgg++
 			r.aggQ = append(r.aggQ, a)
-			r.expireAggregates(now)
 			a.sib = a
 			if sib != nil && !sib.dropped {
 				a.sib, sib.sib = sib.sib, a
@@ -530,7 +533,7 @@ func (r *Recorder) unlink(e *eventEntry) {
 
 // expireAggregates forgets the groups whose last similar event is more
 // than aggregateWindow before now, and the least recently used ones past
-// 2*max (client-go bounds its aggregator's cache likewise, as an LRU):
+// 2*max-1, to make room for a group about to begin (client-go bounds its aggregator's cache likewise, as an LRU):
 // amortised O(1) per event.
 func (r *Recorder) expireAggregates(now time.Time) {
 loop:
@@ -543,7 +546,7 @@ loop:
 			// Used since it was queued: it belongs further back.
 			a.queued = a.last
 			r.aggQ = append(r.aggQ, a)
-		case r.nAgg > 2*r.max():
+		case r.nAgg >= 2*r.max(): // one more is about to begin
 			r.dropAggregate(a)
 		default:
 			break loop
