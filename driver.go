@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"reflect"
 	"time"
+
+	"github.com/orchestra-go/orchestra/workload"
 )
 
 // maxDrainRounds bounds the rounds of one drain: more means a hot loop (two
@@ -82,17 +84,32 @@ func (c *Cluster) notify() bool {
 // Advance plays the cluster forward by d in virtual time: it does all the
 // work that is ready, then jumps the clock to the next deadline (a
 // container finishing, a requeue, a cron slot) and repeats, until d has
-// passed. It never sleeps. It returns ErrNotVirtual when the cluster's
-// clock is not a *vtime.Virtual.
+// passed. It never sleeps. Advance(0) does all the work of the current
+// instant. It returns ErrNotVirtual when the cluster's clock is not a
+// *vtime.Virtual, and an error wrapping workload.ErrInvalid, changing
+// nothing, for a negative d: virtual time only moves forward.
 func (c *Cluster) Advance(d time.Duration) error {
 	if c.virtual == nil {
 		return ErrNotVirtual
 	}
+	if d < 0 {
+		return fmt.Errorf("orchestra: advance by %v: negative (virtual time only moves forward): %w", d, workload.ErrInvalid)
+	}
 	return c.AdvanceTo(c.virtual.Now().Add(d))
 }
 
-// AdvanceTo plays the cluster forward to the virtual time end.
+// AdvanceTo plays the cluster forward to the virtual time end, as Advance
+// does. It returns ErrNotVirtual when the cluster's clock is not a
+// *vtime.Virtual, and an error wrapping workload.ErrInvalid, changing
+// nothing, when end is before the cluster's time.
 func (c *Cluster) AdvanceTo(end time.Time) error {
+	if c.virtual == nil {
+		return ErrNotVirtual
+	}
+	if now := c.virtual.Now(); end.Before(now) {
+		return fmt.Errorf("orchestra: advance to %s: before the cluster's time %s (virtual time only moves forward): %w",
+			end.Format(time.RFC3339Nano), now.Format(time.RFC3339Nano), workload.ErrInvalid)
+	}
 	_, err := c.runUntil(end, nil)
 	return err
 }
@@ -107,9 +124,15 @@ func (c *Cluster) AdvanceTo(end time.Time) error {
 // hold in a state that the same instant then moves past (three pods
 // scheduled, all Pending, no endpoint to pick yet); ask for the state you
 // need, such as pods that are ready.
+//
+// A negative limit is an error wrapping workload.ErrInvalid, as for
+// Advance.
 func (c *Cluster) RunUntil(cond func() bool, limit time.Duration) (bool, error) {
 	if c.virtual == nil {
 		return false, ErrNotVirtual
+	}
+	if limit < 0 {
+		return false, fmt.Errorf("orchestra: run until: limit %v is negative (virtual time only moves forward): %w", limit, workload.ErrInvalid)
 	}
 	return c.runUntil(c.virtual.Now().Add(limit), cond)
 }

@@ -3,6 +3,7 @@ package orchestra_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,6 +86,13 @@ func TestAdvanceNeedsVirtualClock(t *testing.T) {
 	if err := c.Advance(time.Second); !errors.Is(err, orchestra.ErrNotVirtual) {
 		t.Fatalf("Advance on a real clock: %v", err)
 	}
+	// AdvanceTo used to dereference the missing virtual clock and panic.
+	if err := c.AdvanceTo(time.Now().Add(time.Second)); !errors.Is(err, orchestra.ErrNotVirtual) {
+		t.Fatalf("AdvanceTo on a real clock: %v", err)
+	}
+	if _, err := c.RunUntil(func() bool { return true }, time.Second); !errors.Is(err, orchestra.ErrNotVirtual) {
+		t.Fatalf("RunUntil on a real clock: %v", err)
+	}
 	v, err := orchestra.New(orchestra.Config{Clock: vtime.NewVirtual(t0)})
 	if err != nil {
 		t.Fatal(err)
@@ -92,6 +100,55 @@ func TestAdvanceNeedsVirtualClock(t *testing.T) {
 	defer v.Close()
 	if err := v.Run(context.Background()); !errors.Is(err, orchestra.ErrVirtual) {
 		t.Fatalf("Run on a virtual clock: %v", err)
+	}
+}
+
+// TestAdvanceBackwards: virtual time only moves forward. A negative
+// Advance or RunUntil limit, or an AdvanceTo before now, is an error and
+// does nothing; it used to do part of the instant's work (the work queued,
+// not the timers due now) and return nil.
+func TestAdvanceBackwards(t *testing.T) {
+	clock := vtime.NewVirtual(t0)
+	c, err := orchestra.New(orchestra.Config{Clock: clock, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Fake().AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: "node-a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Apply(&workload.Pod{
+		ObjectMeta: workload.ObjectMeta{Name: "p"},
+		Spec:       workload.PodSpec{Containers: []workload.Container{{Name: "c", Image: "busybox"}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for name, call := range map[string]func() error{
+		"Advance(-1s)":            func() error { return c.Advance(-time.Second) },
+		"AdvanceTo(a minute ago)": func() error { return c.AdvanceTo(t0) },
+		"RunUntil(limit -1s)": func() error {
+			_, err := c.RunUntil(func() bool { return true }, -time.Second)
+			return err
+		},
+	} {
+		if err := call(); !errors.Is(err, workload.ErrInvalid) || !strings.Contains(err.Error(), "virtual time only moves forward") {
+			t.Errorf("%s: %v, want an error wrapping workload.ErrInvalid saying time only moves forward", name, err)
+		}
+	}
+	if got, want := c.Now(), t0.Add(time.Minute); !got.Equal(want) {
+		t.Errorf("clock at %v, want %v", got, want)
+	}
+	if p, err := c.Get("Pod", "", "p"); err != nil || p.(*workload.Pod).Spec.NodeName != "" {
+		t.Errorf("the pod was scheduled (%v, %v): the bad calls did some work", p, err)
+	}
+	if err := c.AdvanceTo(c.Now()); err != nil { // now is not before now
+		t.Fatal(err)
+	}
+	if p, _ := c.Get("Pod", "", "p"); p.(*workload.Pod).Status.Phase != workload.PodRunning {
+		t.Errorf("after AdvanceTo(now): pod %s, want Running", p.(*workload.Pod).Status.Phase)
 	}
 }
 
