@@ -181,7 +181,7 @@ func (c *Cluster) Now() time.Time { return c.clock.Now() }
 // Recorder returns the cluster's event recorder.
 func (c *Cluster) Recorder() *controller.Recorder { return c.rec }
 
-// ErrNotVirtual is returned by Advance and RunUntil on a cluster whose
+// ErrNotVirtual is returned by Advance, AdvanceTo and RunUntil on a cluster whose
 // clock is not a *vtime.Virtual, and ErrVirtual by Run on one whose clock
 // is.
 var (
