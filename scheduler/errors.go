@@ -42,10 +42,14 @@ const (
 	ReasonInsufficientMemory    = "Insufficient memory"
 )
 
-// ReasonNotReady is the reason for a node whose Ready condition is not
-// True: the words Kubernetes uses for the not-ready taint such a node
-// carries.
-const ReasonNotReady = "node(s) had untolerated taint {" + workload.TaintNodeNotReady + ": }"
+// ReasonNotReady is the reason for a node whose Ready condition is False,
+// and ReasonUnreachable for one whose Ready condition is Unknown or
+// missing: the words Kubernetes uses for the not-ready and unreachable
+// taints such a node carries.
+const (
+	ReasonNotReady    = "node(s) had untolerated taint {" + workload.TaintNodeNotReady + ": }"
+	ReasonUnreachable = "node(s) had untolerated taint {" + workload.TaintNodeUnreachable + ": }"
+)
 
 func taintReason(key, value string) string {
 	return "node(s) had untolerated taint {" + key + ": " + value + "}"

@@ -84,8 +84,11 @@ func (UnschedulableFilter) Filter(p *PodInfo, n *NodeInfo) (bool, string) {
 }
 
 // ReadyFilter keeps pods off a node whose Ready condition is not True
-// (False, Unknown or missing) unless the pod tolerates the
-// node.kubernetes.io/not-ready taint with effect NoSchedule or NoExecute.
+// unless the pod tolerates the taints the node lifecycle gives such a
+// node, with both effects NoSchedule and NoExecute:
+// node.kubernetes.io/not-ready when the condition is False,
+// node.kubernetes.io/unreachable when it is Unknown or missing. The 300 s
+// NoExecute tolerations every pod gets by default are not enough.
 //
 // Kubernetes has no such filter: it taints a node that is not ready and the
 // taint filter does the rest. Checking the condition as well keeps pods off
@@ -96,8 +99,14 @@ type ReadyFilter struct{}
 
 // Filter implements Filter.
 func (ReadyFilter) Filter(p *PodInfo, n *NodeInfo) (bool, string) {
-	if !n.ready && !p.tolerates.notReady {
-		return false, ReasonNotReady
+	if !n.ready {
+		if n.unreachable {
+			if !p.tolerates.unreachable {
+				return false, ReasonUnreachable
+			}
+		} else if !p.tolerates.notReady {
+			return false, ReasonNotReady
+		}
 	}
 	return true, ""
 }

@@ -62,19 +62,28 @@ func TestUnschedulableFilter(t *testing.T) {
 }
 
 func TestReadyFilter(t *testing.T) {
-	const key = workload.TaintNodeNotReady
+	const key, unreach = workload.TaintNodeNotReady, workload.TaintNodeUnreachable
 	want := "node(s) had untolerated taint {node.kubernetes.io/not-ready: }"
+	wantU := "node(s) had untolerated taint {node.kubernetes.io/unreachable: }"
+	notReady, unknown := readyStatus(workload.ConditionFalse), readyStatus(workload.ConditionUnknown)
 	runFilterCases(t, ReadyFilter{}, []filterCase{
 		{name: "ready", node: mkNode("a"), pod: mkPod("p")},
-		{name: "not ready", node: mkNode("a", readyStatus(workload.ConditionFalse)), pod: mkPod("p"), reason: want},
-		{name: "unknown", node: mkNode("a", readyStatus(workload.ConditionUnknown)), pod: mkPod("p"), reason: want},
-		{name: "no Ready condition", node: mkNode("a", readyStatus("")), pod: mkPod("p"), reason: want},
-		{name: "tolerates not-ready NoExecute", node: mkNode("a", readyStatus(workload.ConditionFalse)), pod: mkPod("p", tol(key, exists, "", noExe))},
-		{name: "tolerates not-ready NoSchedule", node: mkNode("a", readyStatus(workload.ConditionFalse)), pod: mkPod("p", tol(key, exists, "", noSch))},
-		{name: "tolerates not-ready any effect", node: mkNode("a", readyStatus(workload.ConditionUnknown)), pod: mkPod("p", tol(key, exists, "", ""))},
+		{name: "not ready", node: mkNode("a", notReady), pod: mkPod("p"), reason: want},
+		{name: "unknown", node: mkNode("a", unknown), pod: mkPod("p"), reason: wantU},
+		{name: "no Ready condition", node: mkNode("a", readyStatus("")), pod: mkPod("p"), reason: wantU},
+		// DefaultTolerationSeconds gives every pod these two: not enough,
+		// the node also gets the NoSchedule taint.
+		{name: "default 300 s NoExecute tolerations", node: mkNode("a", notReady), pod: mkPod("p",
+			tolSecs(key, noExe, 300), tolSecs(unreach, noExe, 300)), reason: want},
+		{name: "tolerates not-ready NoExecute only", node: mkNode("a", notReady), pod: mkPod("p", tol(key, exists, "", noExe)), reason: want},
+		{name: "tolerates not-ready NoSchedule only", node: mkNode("a", notReady), pod: mkPod("p", tol(key, exists, "", noSch)), reason: want},
+		{name: "tolerates not-ready both effects", node: mkNode("a", notReady), pod: mkPod("p", tol(key, exists, "", noSch), tol(key, exists, "", noExe))},
+		{name: "tolerates not-ready any effect", node: mkNode("a", notReady), pod: mkPod("p", tol(key, exists, "", ""))},
+		{name: "not-ready toleration on an unknown node", node: mkNode("a", unknown), pod: mkPod("p", tol(key, exists, "", "")), reason: wantU},
+		{name: "tolerates unreachable any effect", node: mkNode("a", unknown), pod: mkPod("p", tol(unreach, exists, "", ""))},
 		{name: "tolerates everything", node: mkNode("a", readyStatus("")), pod: mkPod("p", tol("", exists, "", ""))},
-		{name: "PreferNoSchedule toleration does not count", node: mkNode("a", readyStatus(workload.ConditionFalse)), pod: mkPod("p", tol(key, exists, "", prefer)), reason: want},
-		{name: "other key does not count", node: mkNode("a", readyStatus(workload.ConditionFalse)), pod: mkPod("p", tol(workload.TaintNodeUnreachable, exists, "", noExe)), reason: want},
+		{name: "PreferNoSchedule toleration does not count", node: mkNode("a", notReady), pod: mkPod("p", tol(key, exists, "", prefer)), reason: want},
+		{name: "other key does not count", node: mkNode("a", notReady), pod: mkPod("p", tol(unreach, exists, "", "")), reason: want},
 	})
 }
 

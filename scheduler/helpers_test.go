@@ -147,6 +147,13 @@ func tol(key, op, value, effect string) podOpt {
 	}
 }
 
+// tolSecs is an Exists toleration of key with effect for secs seconds.
+func tolSecs(key, effect string, secs int64) podOpt {
+	return func(p *workload.Pod) {
+		p.Spec.Tolerations = append(p.Spec.Tolerations, workload.Toleration{Key: key, Operator: workload.TolerationOpExists, Effect: effect, TolerationSeconds: &secs})
+	}
+}
+
 func hostPort(port int32, proto, ip string) podOpt {
 	return func(p *workload.Pod) {
 		c := &p.Spec.Containers[0]

@@ -73,7 +73,11 @@ const (
 // tolerated records which well-known taints the pod tolerates.
 type tolerated struct {
 	unschedulable bool // node.kubernetes.io/unschedulable:NoSchedule
-	notReady      bool // node.kubernetes.io/not-ready with NoSchedule or NoExecute
+	// notReady and unreachable: node.kubernetes.io/not-ready (a node whose
+	// Ready condition is False), node.kubernetes.io/unreachable (Unknown),
+	// each with both NoSchedule and NoExecute, the taints the node
+	// lifecycle puts on such a node.
+	notReady, unreachable bool
 }
 
 // HostPort is one host port a pod uses: the host IP ("0.0.0.0" when the
@@ -125,15 +129,17 @@ func (p *PodInfo) init(pod *workload.Pod) error {
 	if ref := workload.ControllerOf(pod); ref != nil {
 		p.OwnerUID, p.ownerHash = ref.UID, ownerHash(ref.UID)
 	}
+	var notReadyNS, notReadyNE, unreachNS, unreachNE bool
 	for i := range pod.Spec.Tolerations {
 		t := &pod.Spec.Tolerations[i]
-		if ToleratesTaint(t, &taintUnschedulable) {
-			p.tolerates.unschedulable = true
-		}
-		if ToleratesTaint(t, &taintNotReadyNoSchedule) || ToleratesTaint(t, &taintNotReadyNoExecute) {
-			p.tolerates.notReady = true
-		}
+		p.tolerates.unschedulable = p.tolerates.unschedulable || ToleratesTaint(t, &taintUnschedulable)
+		notReadyNS = notReadyNS || ToleratesTaint(t, &taintNotReadyNoSchedule)
+		notReadyNE = notReadyNE || ToleratesTaint(t, &taintNotReadyNoExecute)
+		unreachNS = unreachNS || ToleratesTaint(t, &taintUnreachableNoSchedule)
+		unreachNE = unreachNE || ToleratesTaint(t, &taintUnreachableNoExecute)
 	}
+	p.tolerates.notReady = notReadyNS && notReadyNE
+	p.tolerates.unreachable = unreachNS && unreachNE
 	p.hash = podHash(pod)
 	if pod.Spec.NodeName != "" {
 		p.pin, p.pinKind = pod.Spec.NodeName, pinNodeName
@@ -213,6 +219,9 @@ var (
 	taintUnschedulable      = workload.Taint{Key: workload.TaintNodeUnschedulable, Effect: workload.TaintEffectNoSchedule}
 	taintNotReadyNoSchedule = workload.Taint{Key: workload.TaintNodeNotReady, Effect: workload.TaintEffectNoSchedule}
 	taintNotReadyNoExecute  = workload.Taint{Key: workload.TaintNodeNotReady, Effect: workload.TaintEffectNoExecute}
+
+	taintUnreachableNoSchedule = workload.Taint{Key: workload.TaintNodeUnreachable, Effect: workload.TaintEffectNoSchedule}
+	taintUnreachableNoExecute  = workload.Taint{Key: workload.TaintNodeUnreachable, Effect: workload.TaintEffectNoExecute}
 )
 
 // podKey returns "namespace/name" for messages.

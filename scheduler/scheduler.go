@@ -374,8 +374,14 @@ func hotFits(p *PodInfo, h *hotNode) (bool, string) {
 	if h.flags&hotUnschedulable != 0 && !p.tolerates.unschedulable {
 		return false, ReasonUnschedulable
 	}
-	if h.flags&hotReady == 0 && !p.tolerates.notReady {
-		return false, ReasonNotReady
+	if h.flags&hotReady == 0 {
+		if h.flags&hotUnreachable != 0 {
+			if !p.tolerates.unreachable {
+				return false, ReasonUnreachable
+			}
+		} else if !p.tolerates.notReady {
+			return false, ReasonNotReady
+		}
 	}
 	var bits int
 	if int64(h.numPods)+1 > h.allocPods {

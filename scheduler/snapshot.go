@@ -22,6 +22,7 @@ type NodeInfo struct {
 	// (see there); these fields stay the truth that custom filters and
 	// scorers, and the fused path's rarer checks, read.
 	ready         bool
+	unreachable   bool // not ready, and the condition is Unknown or missing (not False)
 	unschedulable bool
 	ownerBloom    uint64 // bit hash>>58 set for the hash of each owner
 	allocatable   Resources
@@ -79,6 +80,7 @@ const (
 	hotHardTaints // NoSchedule or NoExecute taints: TaintFilter reads the NodeInfo
 	hotSoftTaints // PreferNoSchedule taints: TaintScorer reads the NodeInfo
 	hotPorts      // host ports in use: HostPortsFilter reads the NodeInfo
+	hotUnreachable
 )
 
 // hot returns n's hotNode.
@@ -94,6 +96,9 @@ func (n *NodeInfo) hot() hotNode {
 	h.leastDefault = leastAllocated(defaultNonZero, &h)
 	if n.ready {
 		h.flags |= hotReady
+	}
+	if n.unreachable {
+		h.flags |= hotUnreachable
 	}
 	if n.unschedulable {
 		h.flags |= hotUnschedulable
@@ -231,10 +236,11 @@ func (n *NodeInfo) setNode(node *workload.Node) {
 	n.name = node.Name
 	n.nameHash = fnvString(fnvOffset, node.Name)
 	n.unschedulable = node.Spec.Unschedulable
-	n.ready = false
+	n.ready, n.unreachable = false, true
 	for _, c := range node.Status.Conditions {
 		if c.Type == workload.NodeReady {
 			n.ready = c.Status == workload.ConditionTrue
+			n.unreachable = c.Status != workload.ConditionTrue && c.Status != workload.ConditionFalse
 			break
 		}
 	}
@@ -270,7 +276,7 @@ func (n *NodeInfo) setNode(node *workload.Node) {
 // a placeholder that only counts pods.
 func (n *NodeInfo) clearNode() {
 	n.Node = nil
-	n.ready, n.unschedulable = false, false
+	n.ready, n.unreachable, n.unschedulable = false, false, false
 	n.allocatable, n.allocPods = Resources{}, 0
 	n.allocScalar = nil
 	n.hardTaints, n.softTaints = nil, nil

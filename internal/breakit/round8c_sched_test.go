@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orchestra-go/orchestra"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -92,5 +93,64 @@ spec:
 	want = "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 2 Insufficient cpu."
 	if got := r4schedMsg(c, "mixed"); got != want {
 		t.Errorf("mixed: FailedScheduling %q\nwant                    %q", got, want)
+	}
+}
+
+// A node whose Ready condition is False is tainted not-ready with effects
+// NoSchedule and NoExecute (Unknown: unreachable), and only a pod that
+// tolerates both may go there. Every pod tolerates the NoExecute ones for
+// 300 s (DefaultTolerationSeconds admission), so the scheduler's own
+// readiness check, meant to keep pods off a node that is not ready before
+// the node lifecycle has tainted it, let every pod through: a pod created
+// at the instant the only node went not ready (or stopped reporting) was
+// bound to it. It now needs both effects tolerated, as TaintToleration on
+// the tainted node does, and an unreachable node's reason names the
+// unreachable taint. A pod that tolerates everything still goes there.
+// Source: pkg/controller/nodelifecycle/node_lifecycle_controller.go
+// (nodeConditionToTaintKeyStatusMap, doNoScheduleTaintingPass);
+// plugin/pkg/admission/defaulttolerationseconds (NoExecute only);
+// pkg/scheduler/framework/plugins/tainttoleration Filter (NoSchedule and
+// NoExecute).
+func TestR8cSchedNotReadyBeforeTainted(t *testing.T) {
+	for _, tc := range []struct {
+		name, want string
+		fail       func(c *orchestra.Cluster) error
+	}{
+		{"not ready", "0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }.",
+			func(c *orchestra.Cluster) error { return c.Fake().SetNodeReady("a", false) }},
+		{"unreachable", "0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }.",
+			func(c *orchestra.Cluster) error { return c.Fake().FailNode("a") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCluster(t, "a")
+			advance(t, c, time.Second)
+			if err := tc.fail(c); err != nil {
+				t.Fatal(err)
+			}
+			applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers: [{name: c, image: x}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: all}
+spec:
+  tolerations: [{operator: Exists}]
+  containers: [{name: c, image: x}]
+`)
+			advance(t, c, time.Minute)
+			if n := r4podNode(t, c, "p"); n != "" {
+				t.Errorf("p: bound to %q, which is not ready", n)
+			}
+			if got := r4schedMsg(c, "p"); got != tc.want {
+				t.Errorf("p: FailedScheduling %q\nwant                %q", got, tc.want)
+			}
+			if n := r4podNode(t, c, "all"); n != "a" {
+				t.Errorf("all (tolerates every taint): node %q, want a", n)
+			}
+		})
 	}
 }
