@@ -107,6 +107,11 @@ type container struct {
 	gen        uint64    // bumped on every start, exit and stop: stale timers do nothing
 	timer      vtime.Timer
 	readyTimer vtime.Timer
+	// On the virtual clock, the main timer (timer) calls fire, made once,
+	// which runs timerFn if gen is still timerGen (arm).
+	fire     func()
+	timerFn  func(*Runtime, *container)
+	timerGen uint64
 	// The Waiting state of the current back-off, reused (it is never
 	// modified) while the delay stays the same.
 	backoffWait    *workload.ContainerStateWaiting
@@ -312,7 +317,37 @@ func (r *Runtime) firstConditions(st *workload.PodStatus, now time.Time, hasInit
 // schedule runs f(c) after d on the clock, unless c starts, exits or stops
 // before. It sets c.timer.
 func (r *Runtime) schedule(c *container, d time.Duration, f func(*Runtime, *container)) {
-	c.timer = r.after(c, d, f)
+	r.arm(c, d, f)
+}
+
+// arm sets c's main timer (c.timer) to run f(c) after d, unless c starts,
+// exits or stops before. On the virtual clock every main timer of c calls
+// the same callback (c.fire, made once): a stopped virtual timer never
+// fires and timers fire on the goroutine that advances the clock, so with
+// the last main timer stopped first, the callback's f and generation are
+// always those of the one timer pending. On a real clock a stopped timer
+// may be firing already, so each timer gets a closure of its own (after).
+// Caller holds mu.
+func (r *Runtime) arm(c *container, d time.Duration, f func(*Runtime, *container)) {
+	if !r.virtual {
+		c.timer = r.after(c, d, f)
+		return
+	}
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	if c.fire == nil {
+		c.fire = func() {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if r.closed || c.gen != c.timerGen {
+				return
+			}
+			c.timerFn(r, c)
+		}
+	}
+	c.timerFn, c.timerGen = f, c.gen
+	c.timer = r.clock.AfterFunc(d, c.fire)
 }
 
 func (r *Runtime) after(c *container, d time.Duration, f func(*Runtime, *container)) vtime.Timer {
@@ -389,7 +424,7 @@ func (r *Runtime) start(c *container) {
 	c.exitAt = time.Time{}
 	if run >= 0 {
 		c.exitAt = now.Add(run)
-		c.timer = r.after(c, run, (*Runtime).exitPlanned)
+		r.arm(c, run, (*Runtime).exitPlanned)
 	}
 	r.ctrEvents++
 	if r.debugOn() {
@@ -848,7 +883,7 @@ func (r *Runtime) askStop(p *podState) {
 			c.timer.Stop()
 		}
 		c.exitCode, c.exitReason, c.exitAt = 0, ReasonCompleted, now.Add(d)
-		c.timer = r.after(c, d, (*Runtime).exitPlanned)
+		r.arm(c, d, (*Runtime).exitPlanned)
 	}
 }
 
