@@ -168,8 +168,8 @@ func New(cfg Config) (*Runtime, error) {
 	return &Runtime{
 		clock:   clk,
 		virtual: virtual,
-		log:   cfg.Logger,
-		rng:   rand.New(rand.NewPCG(seed, seed^0x6a09e667f3bcc908)),
+		log:     cfg.Logger,
+		rng:     rand.New(rand.NewPCG(seed, seed^0x6a09e667f3bcc908)),
 		events: eventlog.New(eventlog.Config{
 			Name: "fake", WatchBuffer: cfg.WatchBuffer, History: cfg.History,
 			Stopped: ErrWatchStopped, Invalid: ErrInvalid,
