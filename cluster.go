@@ -201,11 +201,13 @@ var (
 // externalTrafficPolicy), as the API server clears them
 // (service.DropTypeDependentFields). It returns the stored object.
 func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
-	if c.isClosed() {
-		return nil, fmt.Errorf("orchestra: apply: %w", ErrClosed)
-	}
 	if workload.IsNil(obj) {
 		return nil, fmt.Errorf("orchestra: apply: nil object: %w", workload.ErrInvalid)
+	}
+	if c.isClosed() {
+		o := obj.DeepCopyObject()
+		workload.Default(o) // the namespace the error names
+		return nil, fmt.Errorf("apply %s: %w", workload.Ref(o), ErrClosed)
 	}
 	obj = obj.DeepCopyObject()
 	// The status is the system's: an applied manifest's status (say, one
@@ -425,7 +427,7 @@ func (c *Cluster) Pods(namespace, selector string) ([]*workload.Pod, error) {
 // gracefully (their terminationGracePeriodSeconds).
 func (c *Cluster) Delete(kind, namespace, name, propagation string) error {
 	if c.isClosed() {
-		return fmt.Errorf("orchestra: delete: %w", ErrClosed)
+		return fmt.Errorf("delete %s: %w", closedRef(kind, namespace, name), ErrClosed)
 	}
 	kind, err := resolveKind("delete", kind)
 	if err != nil {
@@ -470,7 +472,7 @@ func (c *Cluster) Delete(kind, namespace, name, propagation string) error {
 // fake runtime's KillContainer.
 func (c *Cluster) DeletePod(namespace, name string, grace *int64) error {
 	if c.isClosed() {
-		return fmt.Errorf("orchestra: delete pod: %w", ErrClosed)
+		return fmt.Errorf("delete %s: %w", closedRef("Pod", namespace, name), ErrClosed)
 	}
 	defer c.wake()
 	if namespace == "" {
@@ -518,7 +520,7 @@ func (c *Cluster) StopControlPlane() {
 // rebuild their view from the store. It may be called while Run runs.
 func (c *Cluster) StartControlPlane() error {
 	if c.isClosed() {
-		return fmt.Errorf("orchestra: start control plane: %w", ErrClosed)
+		return fmt.Errorf("start control plane: %w", ErrClosed)
 	}
 	var err error
 	c.onLoop(func() { err = c.plane.Start() })
@@ -604,4 +606,13 @@ func (c *Cluster) wake() {
 	case c.kick <- struct{}{}:
 	default:
 	}
+}
+
+// closedRef names the object a call on a closed cluster was about, in
+// workload.Ref's form, its kind and namespace as the caller gave them.
+func closedRef(kind, namespace, name string) string {
+	if namespace == "" {
+		return kind + "/" + name
+	}
+	return kind + "/" + namespace + "/" + name
 }

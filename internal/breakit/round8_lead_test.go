@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/orchestra-go/orchestra"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -57,6 +58,28 @@ spec:
 		after, _ := c.Get("StatefulSet", "default", "db")
 		if after.GetObjectMeta().ResourceVersion != before.ResourceVersion {
 			t.Errorf("changing %s: the refused update changed the stored StatefulSet", tc.field)
+		}
+	}
+}
+
+// A write to a closed cluster fails with ErrClosed and names the object it
+// was about, once: "apply Pod/default/q: orchestra: the cluster is closed",
+// not "orchestra: apply: orchestra: the cluster is closed".
+func TestR8ClosedClusterErrorsNameTheObject(t *testing.T) {
+	c := newCluster(t, "a")
+	c.Close()
+	_, applyErr := c.Apply(r3pod("q"))
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{applyErr, "apply Pod/default/q: orchestra: the cluster is closed"},
+		{c.Delete("Deployment", "shop", "web", ""), "delete Deployment/shop/web: orchestra: the cluster is closed"},
+		{c.Delete("Node", "", "a", ""), "delete Node/a: orchestra: the cluster is closed"},
+		{c.DeletePod("default", "p", nil), "delete Pod/default/p: orchestra: the cluster is closed"},
+	} {
+		if !errors.Is(tc.err, orchestra.ErrClosed) || tc.err.Error() != tc.want {
+			t.Errorf("got %v, want %q wrapping ErrClosed", tc.err, tc.want)
 		}
 	}
 }
