@@ -99,6 +99,8 @@ type rule struct {
 	b     Behavior
 	sel   labels.Selector // nil: any labels
 	count int             // runs matched so far, for ExitCodes
+	// matched: some container has matched the rule (UnmatchedBehaviors).
+	matched bool
 }
 
 // compileRules checks and compiles the behaviours, naming the bad field.
@@ -333,6 +335,9 @@ type behaviorKey struct {
 // r.mu.
 func (r *Runtime) behavior(o *overrides, pod *workload.Pod, c *workload.Container, init bool) (*Behavior, *rule) {
 	b, from := resolve(r.rules, o, pod, c, init)
+	if from != nil {
+		from.matched = true
+	}
 	if !init && o.any() {
 		own := new(Behavior)
 		*own = b
@@ -351,4 +356,20 @@ func (r *Runtime) behavior(o *overrides, pod *workload.Pod, c *workload.Containe
 	*shared = b
 	r.behaviors[key] = shared
 	return shared, from
+}
+
+// UnmatchedBehaviors returns the indexes in Config.Behaviors of the rules
+// that no container has matched so far, in order: a rule whose selector
+// or glob has a typo is otherwise silent. A rule that only ever lost to an
+// earlier one counts as unmatched.
+func (r *Runtime) UnmatchedBehaviors() []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []int
+	for i, rl := range r.rules {
+		if !rl.matched {
+			out = append(out, i)
+		}
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"github.com/orchestra-go/orchestra/internal/podstatus"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -459,5 +460,24 @@ func TestStopAfter(t *testing.T) {
 	err = h.r.CreatePod(ctx, newPod("bad", "", map[string]string{AnnotationStopAfter: "soon"}))
 	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), AnnotationStopAfter) {
 		t.Errorf("bad stop-after: %v, want ErrInvalid naming %s", err, AnnotationStopAfter)
+	}
+}
+
+// UnmatchedBehaviors names the rules no container has matched yet: here
+// the typo "app=wbe" and the rule shadowed by the catch-all before it.
+func TestUnmatchedBehaviors(t *testing.T) {
+	h := newHarness(t, Config{Behaviors: []Behavior{
+		{Match: Match{Labels: "app=wbe"}, RunFor: dur(time.Second)},
+		{Match: Match{Image: "busy*"}, RunFor: dur(time.Second)},
+		{RunFor: dur(2 * time.Second)},
+		{Match: Match{Labels: "app=web"}, RunFor: dur(time.Second)},
+	}})
+	if got, want := h.r.UnmatchedBehaviors(), []int{0, 1, 2, 3}; !slices.Equal(got, want) {
+		t.Errorf("before any pod: %v, want %v", got, want)
+	}
+	h.create(newPod("web", workload.RestartPolicyNever, nil, "busybox"))
+	h.create(newPod("db", workload.RestartPolicyNever, nil, "mysql"))
+	if got, want := h.r.UnmatchedBehaviors(), []int{0, 3}; !slices.Equal(got, want) {
+		t.Errorf("after web and db: %v, want %v", got, want)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
@@ -299,6 +300,7 @@ type Change struct {
 func (p *Player) Result() *Result {
 	s := p.c.Store()
 	r := &Result{Start: p.s.Start, End: p.c.Now().UTC(), Warnings: append([]string{}, p.s.Warnings...)}
+	r.Warnings = append(r.Warnings, p.unmatchedWarnings()...)
 	for _, o := range s.List("Node", "", nil) {
 		r.Nodes = append(r.Nodes, o.(*workload.Node))
 	}
@@ -423,4 +425,26 @@ func podSpecOf(o workload.Object) (*workload.PodSpec, string) {
 		return &o.Spec.JobTemplate.Spec.Template.Spec, "spec.jobTemplate.spec.template.spec"
 	}
 	return nil, ""
+}
+
+// unmatchedWarnings reports the behaviour rules that no container has
+// matched so far: a typo in a selector or glob is otherwise silent.
+func (p *Player) unmatchedWarnings() []string {
+	var out []string
+	for _, i := range p.fake.UnmatchedBehaviors() {
+		m := p.s.Behaviors[i].Match
+		var what []string
+		for _, f := range []struct{ key, val string }{
+			{"image", m.Image}, {"labels", m.Labels}, {"podName", m.PodName}, {"container", m.Container},
+		} {
+			if f.val != "" {
+				what = append(what, fmt.Sprintf("%s %q", f.key, f.val))
+			}
+		}
+		if len(what) == 0 {
+			what = append(what, "any container")
+		}
+		out = append(out, fmt.Sprintf("%s: behaviors[%d] (match %s) has matched no container", p.s.Source, i, strings.Join(what, ", ")))
+	}
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -164,6 +165,36 @@ func TestStepMatchingNothingWarns(t *testing.T) {
 	}
 	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], `w.yaml:3: at 1m0s: deletePods: selector "app=nope" matches no running pod`) {
 		t.Fatalf("warnings %q", res.Warnings)
+	}
+}
+
+// A behaviour rule that no container matched by the end warns, naming the
+// rule and its match; the rule that matched does not.
+func TestBehaviorMatchingNothingWarns(t *testing.T) {
+	src := `run: 1m
+nodes: [{name: a}]
+behaviors:
+  - match: {labels: "app=wbe"}
+    crashAfter: 5s
+  - match: {image: "nginx*"}
+    readyAfter: 1s
+objects:
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: web, labels: {app: web}}
+    spec: {containers: [{name: c, image: nginx}]}
+`
+	s, err := scenario.Parse([]byte(src), "b.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := scenario.Play(s, scenario.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`b.yaml: behaviors[0] (match labels "app=wbe") has matched no container`}
+	if !slices.Equal(res.Warnings, want) {
+		t.Errorf("warnings %q, want %q", res.Warnings, want)
 	}
 }
 
