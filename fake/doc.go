@@ -20,7 +20,8 @@
 //     them: phase (Pending, Running, Succeeded, Failed, computed as the
 //     kubelet's getPhase), podIP(s), hostIP, startTime, the conditions
 //     PodScheduled, Initialized, ContainersReady and Ready with their
-//     transition times, and per container state, lastState, ready,
+//     transition times, reasons and the kubelet's messages ("containers
+//     with unready status: [b]"), and per container state, lastState, ready,
 //     started, restartCount and image.
 //   - Init containers, in order, before the app containers; a failed init
 //     container fails the pod under restartPolicy Never and is restarted

@@ -3,6 +3,8 @@ package breakit_test
 import (
 	"testing"
 	"time"
+
+	"github.com/orchestra-go/orchestra/fake"
 )
 
 // The Waiting message of a container in crash-loop back-off names the pod
@@ -31,3 +33,63 @@ spec:
 		t.Fatalf("waiting %+v, want CrashLoopBackOff %q", w, want)
 	}
 }
+
+// The kubelet writes why a pod is not ready or not initialized in the
+// conditions' messages: ContainersReady and Ready False with reason
+// ContainersNotReady say "containers with unready status: [b]" (the app
+// containers not ready, in spec order), Initialized False with reason
+// ContainersNotInitialized says "containers with incomplete status: [i2
+// i3]" (the init containers that have not succeeded). A finished pod's
+// PodCompleted / PodFailed reasons have no message. The messages were
+// always empty.
+// Source: pkg/kubelet/status/generate.go GenerateContainersReadyCondition,
+// GeneratePodReadyCondition, GeneratePodInitializedCondition.
+func TestR8cPodConditionMessages(t *testing.T) {
+	c := newClusterB(t, []fake.Behavior{
+		{Match: fake.Match{Image: "slow"}, ReadyAfter: time.Minute},
+		{Match: fake.Match{Image: "bad"}, ExitCode: 2, RunFor: r8cDur(time.Second)},
+	}, "a")
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers: [{name: a, image: x}, {name: b, image: slow}, {name: c, image: slow}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: init}
+spec:
+  restartPolicy: Never
+  initContainers: [{name: i1, image: ok}, {name: i2, image: bad}, {name: i3, image: ok}]
+  containers: [{name: c, image: x}]
+`)
+	advance(t, c, 30*time.Second)
+	msg := func(pod, typ string) string {
+		t.Helper()
+		cd := r3cond(r3getPod(t, c, pod), typ)
+		if cd == nil {
+			t.Fatalf("%s: no %s condition", pod, typ)
+		}
+		return cd.Status + " " + cd.Reason + " " + cd.Message
+	}
+	for _, typ := range []string{"ContainersReady", "Ready"} {
+		if got, want := msg("web", typ), "False ContainersNotReady containers with unready status: [b c]"; got != want {
+			t.Errorf("web %s: %q, want %q", typ, got, want)
+		}
+	}
+	if got, want := msg("init", "Initialized"), "False ContainersNotInitialized containers with incomplete status: [i2 i3]"; got != want {
+		t.Errorf("init Initialized: %q, want %q", got, want)
+	}
+	if got, want := msg("init", "Ready"), "False PodFailed "; got != want {
+		t.Errorf("init Ready: %q, want %q", got, want)
+	}
+	advance(t, c, time.Minute)
+	for _, typ := range []string{"ContainersReady", "Ready", "Initialized"} {
+		if got, want := msg("web", typ), "True  "; got != want {
+			t.Errorf("web %s once ready: %q, want %q", typ, got, want)
+		}
+	}
+}
+
+func r8cDur(d time.Duration) *time.Duration { return &d }

@@ -91,9 +91,9 @@ const (
 // down, False. PodScheduled is set at creation and never changes. A
 // condition's lastTransitionTime moves only when its status does.
 func Conditions(st *workload.PodStatus, now time.Time) {
-	want, n := wanted(st)
+	want, n := wanted(st, nil)
 	for _, w := range want[:n] {
-		setCondition(st, w.typ, w.ok, w.reason, now)
+		setCondition(st, w.typ, w.ok, w.reason, w.msg, now)
 	}
 }
 
@@ -102,7 +102,7 @@ func Conditions(st *workload.PodStatus, now time.Time) {
 // modify st: for runtimes whose conditions list is shared with the
 // snapshots they reported.
 func UpdatedConditions(st *workload.PodStatus, now time.Time) []workload.PodCondition {
-	all, n := wanted(st)
+	all, n := wanted(st, nil)
 	return updatedConditions(st, now, all, n)
 }
 
@@ -122,7 +122,7 @@ func updatedConditions(st *workload.PodStatus, now time.Time, all [4]condition, 
 	next := workload.PodStatus{Conditions: make([]workload.PodCondition, len(st.Conditions), len(st.Conditions)+missing)}
 	copy(next.Conditions, st.Conditions)
 	for _, w := range want {
-		setCondition(&next, w.typ, w.ok, w.reason, now)
+		setCondition(&next, w.typ, w.ok, w.reason, w.msg, now)
 	}
 	return next.Conditions
 }
@@ -141,29 +141,100 @@ type Memo struct {
 	want [4]condition
 	nw   int
 	out  []workload.PodCondition
+	// The last messages made, kept so that pods alike share them.
+	unready, incomplete msgCache
 }
 
 // UpdatedConditions is the package's UpdatedConditions, sharing its result
 // with the last call's when that call had the same conditions list (the
 // same memory), the same wanted conditions and the same now.
 func (m *Memo) UpdatedConditions(st *workload.PodStatus, now time.Time) []workload.PodCondition {
-	want, nw := wanted(st)
+	want, nw := wanted(st, m)
 	if len(st.Conditions) > 0 && m.out != nil && &st.Conditions[0] == m.from && len(st.Conditions) == m.n &&
 		nw == m.nw && want == m.want && now == m.at {
 		return m.out
 	}
 	out := updatedConditions(st, now, want, nw)
 	if out != nil && len(st.Conditions) > 0 {
-		*m = Memo{from: &st.Conditions[0], n: len(st.Conditions), at: now, want: want, nw: nw, out: out}
+		m.from, m.n, m.at, m.want, m.nw, m.out = &st.Conditions[0], len(st.Conditions), now, want, nw, out
 	}
 	return out
 }
 
-// condition is a condition's wanted status and reason.
+// condition is a condition's wanted status, reason and message.
 type condition struct {
 	typ    string
 	ok     bool
 	reason string
+	msg    string
+}
+
+// The kubelet's condition messages (pkg/kubelet/status/generate.go), each
+// followed by the container names in brackets, space-separated.
+const (
+	msgUnready    = "containers with unready status: "
+	msgIncomplete = "containers with incomplete status: "
+)
+
+// msgCache is the last message made for a list of container names.
+type msgCache struct {
+	names []string
+	msg   string
+}
+
+// bad reports whether the message of kind init (init containers not
+// terminated with exit code 0) or not (app containers not ready) names s.
+func bad(s *workload.ContainerStatus, init bool) bool {
+	if init {
+		t := s.State.Terminated
+		return t == nil || t.ExitCode != 0
+	}
+	return !s.Ready
+}
+
+// message returns prefix followed by the names of the statuses that bad
+// picks, "[a b]", as the kubelet's fmt.Sprintf("%s", names); the same
+// string as c's last one when the names are the same, so that pods alike
+// make it once. c may be nil.
+func message(c *msgCache, prefix string, sts []workload.ContainerStatus, init bool) string {
+	if c != nil && c.msg != "" {
+		i, same := 0, true
+		for k := range sts {
+			if bad(&sts[k], init) {
+				if i >= len(c.names) || c.names[i] != sts[k].Name {
+					same = false
+					break
+				}
+				i++
+			}
+		}
+		if same && i == len(c.names) {
+			return c.msg
+		}
+	}
+	var names []string
+	n := len(prefix) + 2
+	for k := range sts {
+		if bad(&sts[k], init) {
+			names = append(names, sts[k].Name)
+			n += len(sts[k].Name) + 1
+		}
+	}
+	b := make([]byte, 0, n)
+	b = append(b, prefix...)
+	b = append(b, '[')
+	for i, name := range names {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, name...)
+	}
+	b = append(b, ']')
+	msg := string(b)
+	if c != nil {
+		c.names, c.msg = names, msg
+	}
+	return msg
 }
 
 // wanted returns the Initialized, ContainersReady and Ready conditions st's
@@ -171,7 +242,7 @@ type condition struct {
 // PodReadyToStartContainers (the sandbox goes once the pod has finished:
 // the kubelet's GeneratePodReadyToStartContainersCondition); n says how
 // many of them apply.
-func wanted(st *workload.PodStatus) (want [4]condition, n int) {
+func wanted(st *workload.PodStatus, m *Memo) (want [4]condition, n int) {
 	initialized := true
 	for i := range st.InitContainerStatuses {
 		t := st.InitContainerStatuses[i].State.Terminated
@@ -205,11 +276,25 @@ func wanted(st *workload.PodStatus) (want [4]condition, n int) {
 	if ready {
 		notReady = "" // SetCondition's rule: no reason when true
 	}
+	// The kubelet's messages: the unready app containers while the pod
+	// runs (none once it has finished), the init containers that have not
+	// succeeded unless the pod has.
+	var readyMsg, initMsg string
+	var unreadyC, incompleteC *msgCache
+	if m != nil {
+		unreadyC, incompleteC = &m.unready, &m.incomplete
+	}
+	if !ready && notReady == ReasonContainersNotReady && len(st.ContainerStatuses) > 0 {
+		readyMsg = message(unreadyC, msgUnready, st.ContainerStatuses, false)
+	}
+	if !initialized {
+		initMsg = message(incompleteC, msgIncomplete, st.InitContainerStatuses, true)
+	}
 	want = [4]condition{
-		{workload.PodInitialized, initialized, initReason},
-		{workload.ContainersReady, ready, notReady},
-		{workload.PodReady, ready, notReady},
-		{workload.PodReadyToStartCtrs, st.Phase != workload.PodSucceeded && st.Phase != workload.PodFailed, ""},
+		{workload.PodInitialized, initialized, initReason, initMsg},
+		{workload.ContainersReady, ready, notReady, readyMsg},
+		{workload.PodReady, ready, notReady, readyMsg},
+		{workload.PodReadyToStartCtrs, st.Phase != workload.PodSucceeded && st.Phase != workload.PodFailed, "", ""},
 	}
 	n = 3
 	for i := range st.Conditions {
@@ -230,7 +315,7 @@ func lookup(conds []workload.PodCondition, w condition) (found, set bool) {
 	}
 	for i := range conds {
 		if conds[i].Type == w.typ {
-			return true, conds[i].Status == status && conds[i].Reason == w.reason
+			return true, conds[i].Status == status && conds[i].Reason == w.reason && conds[i].Message == w.msg
 		}
 	}
 	return false, false
@@ -242,11 +327,12 @@ func SetCondition(st *workload.PodStatus, typ string, ok bool, reason string, no
 	if ok {
 		reason = ""
 	}
-	setCondition(st, typ, ok, reason, now)
+	setCondition(st, typ, ok, reason, "", now)
 }
 
-// setCondition is SetCondition keeping the reason also when ok.
-func setCondition(st *workload.PodStatus, typ string, ok bool, reason string, now time.Time) {
+// setCondition is SetCondition keeping the reason also when ok, with a
+// message.
+func setCondition(st *workload.PodStatus, typ string, ok bool, reason, msg string, now time.Time) {
 	status := workload.ConditionFalse
 	if ok {
 		status = workload.ConditionTrue
@@ -260,10 +346,10 @@ func setCondition(st *workload.PodStatus, typ string, ok bool, reason string, no
 			c.Status = status
 			c.LastTransitionTime = workload.NewTime(now)
 		}
-		c.Reason = reason
+		c.Reason, c.Message = reason, msg
 		return
 	}
 	st.Conditions = append(st.Conditions, workload.PodCondition{
-		Type: typ, Status: status, Reason: reason, LastTransitionTime: workload.NewTime(now),
+		Type: typ, Status: status, Reason: reason, Message: msg, LastTransitionTime: workload.NewTime(now),
 	})
 }
