@@ -42,7 +42,8 @@
 //     0 that long after it is asked to stop, as a server that handles
 //     SIGTERM. The same goes for a pod past its active deadline.
 //   - Faults: Hooks that fail CreatePod, DeletePod, List or Watch,
-//     KillContainer, FailNode. Calls records every call.
+//     KillContainer, FailNode, and SetContainerReady for a readiness probe
+//     that fails (and succeeds again). Calls records every call.
 //
 // # Defaults
 //
@@ -55,8 +56,8 @@
 //
 // Images (no pulls, no pull errors; Behavior.StartDelay stands in for
 // them), volumes and PersistentVolumeClaims, real probes (liveness,
-// readiness and startup probes are ignored; Behavior.ReadyAfter and
-// NeverReady stand in for readiness), networking (pod IPs are labels:
+// readiness and startup probes are ignored; Behavior.ReadyAfter,
+// NeverReady and SetContainerReady stand in for readiness), networking (pod IPs are labels:
 // nothing listens, nothing routes), resource requests and limits (nothing
 // is enforced or accounted; the pods limit is not checked), OOM kills,
 // node pressure and eviction by pressure, eviction of pods from not-ready

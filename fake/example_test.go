@@ -130,3 +130,33 @@ func ExampleRuntime_KillContainer() {
 	// KillContainer Pod/default/web <nil>
 	// KillContainer Pod/default/web <nil>
 }
+
+// SetContainerReady plays a readiness probe's result: the container keeps
+// running, but is not ready until the probe succeeds again.
+func ExampleRuntime_SetContainerReady() {
+	clk := vtime.NewVirtual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	rt, _ := fake.New(fake.Config{Clock: clk})
+	defer rt.Close()
+	ctx := context.Background()
+	_ = rt.AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: "n"}})
+	_ = rt.CreatePod(ctx, &workload.Pod{
+		ObjectMeta: workload.ObjectMeta{Name: "web"},
+		Spec:       workload.PodSpec{NodeName: "n", Containers: []workload.Container{{Name: "nginx", Image: "nginx"}}},
+	})
+	show := func() {
+		p, _ := rt.GetPod("default", "web")
+		c := p.Status.ContainerStatuses[0]
+		fmt.Println(p.Status.Phase, "ready:", c.Ready, "restarts:", c.RestartCount)
+	}
+	clk.Advance(time.Second)
+	show()
+	_ = rt.SetContainerReady("default", "web", "nginx", false)
+	clk.Advance(time.Minute)
+	show()
+	_ = rt.SetContainerReady("default", "web", "nginx", true)
+	show()
+	// Output:
+	// Running ready: true restarts: 0
+	// Running ready: false restarts: 0
+	// Running ready: true restarts: 0
+}

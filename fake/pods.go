@@ -116,6 +116,10 @@ type container struct {
 	// modified) while the delay stays the same.
 	backoffWait    *workload.ContainerStateWaiting
 	backoffWaitFor time.Duration
+	// readyDue: the current run has passed its ReadyAfter. probeFails:
+	// SetContainerReady(false) made its readiness probe fail. Ready is
+	// readyDue && !probeFails while it runs.
+	readyDue, probeFails bool
 }
 
 var (
@@ -414,9 +418,11 @@ func (r *Runtime) start(c *container) {
 	st.State = workload.ContainerState{Running: r.running(now)}
 	st.Started = &trueVal
 	st.Ready = false
+	c.readyDue = false
 	if !c.init && !c.b.NeverReady {
 		if c.b.ReadyAfter == 0 {
-			st.Ready = true
+			c.readyDue = true
+			st.Ready = !c.probeFails
 		} else {
 			c.readyTimer = r.after(c, c.b.ReadyAfter, (*Runtime).becomeReady)
 		}
@@ -470,8 +476,48 @@ func (r *Runtime) becomeReady(c *container) {
 	if !c.running || c.p.done {
 		return
 	}
+	c.readyDue = true
+	if c.probeFails {
+		return
+	}
 	c.status().Ready = true
 	r.update(c.p)
+}
+
+// SetContainerReady sets the result of a container's readiness probe, as
+// if it had one: false makes it fail from now on, so the running container
+// is not ready (the pod leaves its Services' endpoints) but is not
+// restarted, and stays not ready across restarts; true lets it succeed
+// again, so the container is ready as its behaviour says (once ReadyAfter
+// has passed in its current run; never under NeverReady). Init containers
+// have no readiness probe: naming one is an error wrapping ErrInvalid, as
+// is a pod or container that does not exist (workload.ErrPodNotFound,
+// ErrContainerNotFound).
+func (r *Runtime) SetContainerReady(namespace, pod, container string, ready bool) error {
+	ns := normNS(namespace)
+	ref := podRef(ns, pod)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.begin(nil); err != nil {
+		return r.record("SetContainerReady", ref, err)
+	}
+	c, err := r.container(ns, pod, container)
+	if err != nil {
+		return r.record("SetContainerReady", ref, err)
+	}
+	if c.init {
+		return r.record("SetContainerReady", ref, fmt.Errorf("%w: fake: %s: container %q is an init container, which has no readiness probe", ErrInvalid, ref, container))
+	}
+	r.record("SetContainerReady", ref, nil)
+	c.probeFails = !ready
+	if !c.running || c.p.done {
+		return nil
+	}
+	if want := c.readyDue && !c.probeFails; c.st.Ready != want {
+		c.status().Ready = want
+		r.update(c.p)
+	}
+	return nil
 }
 
 // exitPlanned ends the current run as its behaviour planned.

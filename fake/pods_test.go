@@ -481,3 +481,78 @@ func TestUnmatchedBehaviors(t *testing.T) {
 		t.Errorf("after web and db: %v, want %v", got, want)
 	}
 }
+
+// SetContainerReady plays a readiness probe: false makes a running
+// container not ready without restarting it, and it stays not ready
+// across restarts; true makes it ready again, but not before its
+// ReadyAfter in the current run.
+func TestSetContainerReady(t *testing.T) {
+	h := newHarness(t, Config{Behaviors: []Behavior{
+		{Match: Match{Labels: "app=slow"}, ReadyAfter: 5 * time.Second},
+	}})
+	h.create(newPod("web", workload.RestartPolicyAlways, nil))
+	h.at(time.Second)
+	if !h.ctr("web").Ready || cond(h.pod("web"), workload.PodReady).Status != workload.ConditionTrue {
+		t.Fatal("web is not ready at 1s")
+	}
+	h.must(h.r.SetContainerReady("default", "web", "c0", false))
+	p := h.pod("web")
+	if c := h.ctr("web"); c.Ready || c.State.Running == nil || c.RestartCount != 0 || p.Status.Phase != workload.PodRunning {
+		t.Errorf("after a failing probe: ready=%v running=%v restarts=%d phase=%s, want not ready, running, 0 restarts, Running", c.Ready, c.State.Running != nil, c.RestartCount, p.Status.Phase)
+	}
+	for _, typ := range []string{workload.PodReady, workload.ContainersReady} {
+		if got := cond(p, typ).Status; got != workload.ConditionFalse {
+			t.Errorf("%s is %s, want False", typ, got)
+		}
+	}
+	h.must(h.r.KillContainer("default", "web", "c0", 1))
+	h.at(2 * time.Second)
+	if c := h.ctr("web"); c.RestartCount != 1 || c.State.Running == nil || c.Ready {
+		t.Errorf("after a restart: restarts=%d running=%v ready=%v, want 1, running, not ready (the probe still fails)", c.RestartCount, c.State.Running != nil, c.Ready)
+	}
+	h.must(h.r.SetContainerReady("default", "web", "c0", true))
+	if !h.ctr("web").Ready || cond(h.pod("web"), workload.PodReady).Status != workload.ConditionTrue {
+		t.Error("web is not ready after the probe succeeds again")
+	}
+
+	// ReadyAfter still holds: a probe that succeeds does not make a
+	// container ready before its behaviour does.
+	slow := newPod("slow", workload.RestartPolicyAlways, nil)
+	slow.Labels = map[string]string{"app": "slow"}
+	h.create(slow)
+	h.at(3 * time.Second)
+	h.must(h.r.SetContainerReady("default", "slow", "c0", false))
+	h.must(h.r.SetContainerReady("default", "slow", "c0", true))
+	if h.ctr("slow").Ready {
+		t.Error("slow is ready before its ReadyAfter")
+	}
+	h.at(10 * time.Second)
+	if !h.ctr("slow").Ready {
+		t.Error("slow is not ready after its ReadyAfter")
+	}
+	h.must(h.r.SetContainerReady("default", "slow", "c0", false))
+	h.at(20 * time.Second)
+	if h.ctr("slow").Ready {
+		t.Error("slow became ready again while its probe fails")
+	}
+
+	// Bad input is refused and changes nothing.
+	withInit := newPod("init", workload.RestartPolicyAlways, nil)
+	withInit.Spec.InitContainers = []workload.Container{{Name: "setup", Image: "busybox"}}
+	h.create(withInit)
+	for _, tc := range []struct {
+		pod, ctr string
+		want     error
+	}{
+		{"nope", "c0", workload.ErrPodNotFound},
+		{"web", "nope", ErrContainerNotFound},
+		{"init", "setup", ErrInvalid},
+	} {
+		if err := h.r.SetContainerReady("default", tc.pod, tc.ctr, false); !errors.Is(err, tc.want) {
+			t.Errorf("SetContainerReady(%s, %s): %v, want %v", tc.pod, tc.ctr, err, tc.want)
+		}
+	}
+	if !h.ctr("web").Ready {
+		t.Error("a refused call changed web")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orchestra-go/orchestra"
 	"github.com/orchestra-go/orchestra/workload"
@@ -81,5 +82,78 @@ func TestR8ClosedClusterErrorsNameTheObject(t *testing.T) {
 		if !errors.Is(tc.err, orchestra.ErrClosed) || tc.err.Error() != tc.want {
 			t.Errorf("got %v, want %q wrapping ErrClosed", tc.err, tc.want)
 		}
+	}
+}
+
+// A readiness probe that fails (fake SetContainerReady) takes the pod out
+// of its Service's picker without a restart, as the kubelet's prober and
+// the EndpointSlice controller do; when it succeeds again, the pod is back.
+func TestR8FailingReadinessProbeLeavesThePicker(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: nginx, ports: [{name: http, containerPort: 80}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {selector: {app: web}, ports: [{name: http, port: 80, targetPort: http}]}`)
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	pk, err := c.Services().Picker("default", "web", "http")
+	if err != nil {
+		t.Fatal(err)
+	}
+	picked := func() map[string]int {
+		seen := map[string]int{}
+		for i := 0; i < 4; i++ {
+			ep, err := pk.Pick()
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen[ep.PodName]++
+		}
+		return seen
+	}
+	pods, err := c.Pods("default", "app=web")
+	if err != nil || len(pods) != 2 {
+		t.Fatalf("pods %v, %v", pods, err)
+	}
+	if seen := picked(); len(seen) != 2 {
+		t.Fatalf("picked %v, want both pods", seen)
+	}
+	bad := pods[0].Name
+	if err := c.Fake().SetContainerReady("default", bad, "c", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(0); err != nil {
+		t.Fatal(err)
+	}
+	if seen := picked(); seen[bad] != 0 || len(seen) != 1 {
+		t.Errorf("picked %v after %s's probe failed, want only the other pod", seen, bad)
+	}
+	p, err := c.Get("Pod", "default", bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs := p.(*workload.Pod).Status.ContainerStatuses[0]; cs.RestartCount != 0 || cs.State.Running == nil {
+		t.Errorf("%s: restarts %d, running %v: a failing readiness probe restarts nothing", bad, cs.RestartCount, cs.State.Running != nil)
+	}
+	if err := c.Fake().SetContainerReady("default", bad, "c", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(0); err != nil {
+		t.Fatal(err)
+	}
+	if seen := picked(); len(seen) != 2 {
+		t.Errorf("picked %v after the probe succeeded again, want both pods", seen)
 	}
 }
