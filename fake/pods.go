@@ -91,27 +91,28 @@ func (p *podState) grace() time.Duration {
 
 // container is one (init or app) container of a pod.
 type container struct {
-	p          *podState
-	init       bool
-	b          *Behavior                 // read-only: shared by the containers that behave alike
-	rule       *rule                     // the rule b came from, for ExitCodes; nil if none
-	st         *workload.ContainerStatus // in p.status; read-only, write through status()
-	running    bool
-	stopped    bool // will not run again
-	runs       int  // runs started
+	p       *podState
+	b       *Behavior                 // read-only: shared by the containers that behave alike
+	rule    *rule                     // the rule b came from, for ExitCodes; nil if none
+	st      *workload.ContainerStatus // in p.status; read-only, write through status()
+	init    bool
+	running bool
+	stopped bool // will not run again
+	// armed: a main timer was armed once; timerKind is what the pending
+	// one does (arm).
+	armed      bool
+	timerKind  timerKind
+	runs       int // runs started
 	backoff    time.Duration
 	startedAt  time.Time
-	exitCode   int32 // of the current run, when it ends by itself
+	exitCode   int32  // of the current run, when it ends by itself
+	timerGen   uint32 // the low bits of gen when the main timer was armed (arm)
 	exitReason string
 	exitAt     time.Time // when the current run ends by itself; zero: never
 	gen        uint64    // bumped on every start, exit and stop: stale timers do nothing
 	timer      vtime.Timer
 	readyTimer vtime.Timer
-	// On the virtual clock, the main timer (timer) calls fire, made once,
-	// which runs timerFn if gen is still timerGen (arm).
-	fire     func()
-	timerFn  func(*Runtime, *container)
-	timerGen uint64
+	fire       func() // the main timer's callback on the virtual clock (arm)
 	// The Waiting state of the current back-off, reused (it is never
 	// modified) while the delay stays the same.
 	backoffWait    *workload.ContainerStateWaiting
@@ -120,6 +121,21 @@ type container struct {
 	// SetContainerReady(false) made its readiness probe fail. Ready is
 	// readyDue && !probeFails while it runs.
 	readyDue, probeFails bool
+}
+
+// timerKind is what a container's main timer does.
+type timerKind uint8
+
+const (
+	timerStart timerKind = iota // start a run
+	timerExit                   // end the run as planned
+)
+
+func (k timerKind) fn() func(*Runtime, *container) {
+	if k == timerExit {
+		return (*Runtime).exitPlanned
+	}
+	return (*Runtime).start
 }
 
 var (
@@ -269,10 +285,10 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 		p.podTimers().deadlineTimer = r.clock.AfterFunc(time.Duration(*ads)*time.Second, func() { r.deadlinePassed(p) })
 	}
 	if len(p.init) > 0 {
-		r.schedule(p.init[0], p.init[0].b.StartDelay, (*Runtime).start)
+		r.arm(p.init[0], p.init[0].b.StartDelay, timerStart)
 	} else {
 		for _, c := range p.ctrs {
-			r.schedule(c, c.b.StartDelay, (*Runtime).start)
+			r.arm(c, c.b.StartDelay, timerStart)
 		}
 	}
 	return nil
@@ -318,23 +334,19 @@ func (r *Runtime) firstConditions(st *workload.PodStatus, now time.Time, hasInit
 	}
 }
 
-// schedule runs f(c) after d on the clock, unless c starts, exits or stops
-// before. It sets c.timer.
-func (r *Runtime) schedule(c *container, d time.Duration, f func(*Runtime, *container)) {
-	r.arm(c, d, f)
-}
-
-// arm sets c's main timer (c.timer) to run f(c) after d, unless c starts,
-// exits or stops before. On the virtual clock every main timer of c calls
-// the same callback (c.fire, made once): a stopped virtual timer never
-// fires and timers fire on the goroutine that advances the clock, so with
-// the last main timer stopped first, the callback's f and generation are
-// always those of the one timer pending. On a real clock a stopped timer
-// may be firing already, so each timer gets a closure of its own (after).
-// Caller holds mu.
-func (r *Runtime) arm(c *container, d time.Duration, f func(*Runtime, *container)) {
-	if !r.virtual {
-		c.timer = r.after(c, d, f)
+// arm sets c's main timer (c.timer) to do k after d, unless c starts,
+// exits or stops before. On the virtual clock, from its second main timer
+// on, a container's main timers all call one callback (c.fire, made then,
+// so that a container that starts once and runs on never makes it): a
+// stopped virtual timer never fires and timers fire on the goroutine that
+// advances the clock, so with the last main timer stopped first, the
+// callback's kind and generation are those of the one timer pending. On a
+// real clock a stopped timer may be firing already, so each timer gets a
+// closure of its own (after). Caller holds mu.
+func (r *Runtime) arm(c *container, d time.Duration, k timerKind) {
+	if !r.virtual || !c.armed {
+		c.armed = true
+		c.timer = r.after(c, d, k.fn())
 		return
 	}
 	if c.timer != nil {
@@ -344,13 +356,13 @@ func (r *Runtime) arm(c *container, d time.Duration, f func(*Runtime, *container
 		c.fire = func() {
 			r.mu.Lock()
 			defer r.mu.Unlock()
-			if r.closed || c.gen != c.timerGen {
+			if r.closed || uint32(c.gen) != c.timerGen {
 				return
 			}
-			c.timerFn(r, c)
+			c.timerKind.fn()(r, c)
 		}
 	}
-	c.timerFn, c.timerGen = f, c.gen
+	c.timerKind, c.timerGen = k, uint32(c.gen)
 	c.timer = r.clock.AfterFunc(d, c.fire)
 }
 
@@ -430,7 +442,7 @@ func (r *Runtime) start(c *container) {
 	c.exitAt = time.Time{}
 	if run >= 0 {
 		c.exitAt = now.Add(run)
-		r.arm(c, run, (*Runtime).exitPlanned)
+		r.arm(c, run, timerExit)
 	}
 	r.ctrEvents++
 	if r.debugOn() {
@@ -577,7 +589,7 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 			}
 		}
 		st.State = workload.ContainerState{Waiting: c.backoffWait}
-		r.schedule(c, delay, (*Runtime).start)
+		r.arm(c, delay, timerStart)
 	} else {
 		st.State = workload.ContainerState{Terminated: term}
 		c.stopped = true
@@ -596,12 +608,12 @@ func (r *Runtime) startNextInit(p *podState) {
 			continue
 		}
 		c.status().State = workload.ContainerState{Waiting: &waitingCreating}
-		r.schedule(c, c.b.StartDelay, (*Runtime).start)
+		r.arm(c, c.b.StartDelay, timerStart)
 		return
 	}
 	for _, c := range p.ctrs {
 		c.status().State = workload.ContainerState{Waiting: &waitingCreating}
-		r.schedule(c, c.b.StartDelay, (*Runtime).start)
+		r.arm(c, c.b.StartDelay, timerStart)
 	}
 }
 
@@ -929,7 +941,7 @@ func (r *Runtime) askStop(p *podState) {
 			c.timer.Stop()
 		}
 		c.exitCode, c.exitReason, c.exitAt = 0, ReasonCompleted, now.Add(d)
-		r.arm(c, d, (*Runtime).exitPlanned)
+		r.arm(c, d, timerExit)
 	}
 }
 
