@@ -189,8 +189,8 @@ const RuntimeFinalizer = "orchestra.dev/runtime"
 // grace seconds, or its terminationGracePeriodSeconds when grace is nil)
 // and goes once the runtime has stopped it; a pod that never started goes
 // at once. As the API server's pod strategy (CheckGracefulDelete), a pod
-// that is not scheduled or has finished gets a grace period of 0. Deleting
-// a pod that is gone is not an error.
+// that is not scheduled or has finished gets a grace period of 0, and a
+// negative grace period is 1. Deleting a pod that is gone is not an error.
 func DeletePod(s *store.Store, namespace, name string, grace *int64) error {
 	o, err := s.Get("Pod", namespace, name)
 	if errors.Is(err, store.ErrNotFound) {
@@ -207,8 +207,11 @@ func DeletePod(s *store.Store, namespace, name string, grace *int64) error {
 	if grace != nil {
 		g = *grace
 	}
-	if g < 0 || p.Spec.NodeName == "" || IsPodTerminal(p) {
+	switch {
+	case p.Spec.NodeName == "" || IsPodTerminal(p):
 		g = 0
+	case g < 0:
+		g = 1 // as CheckGracefulDelete: a negative period is one second
 	}
 	_, err = s.Delete("Pod", namespace, name, store.DeleteOptions{
 		Preconditions:      store.Preconditions{UID: p.UID},

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/orchestra-go/orchestra/fake"
+	"github.com/orchestra-go/orchestra/workload"
 )
 
 // The Waiting message of a container in crash-loop back-off names the pod
@@ -93,3 +94,36 @@ spec:
 }
 
 func r8cDur(d time.Duration) *time.Duration { return &d }
+
+// A negative grace period in a pod's delete call is one second, not a
+// forced deletion: the API server's pod strategy (CheckGracefulDelete)
+// turns period < 0 into 1, so the pod is terminating for a second (the
+// kubelet kills its container when the second is over), while an
+// unscheduled pod still goes at once.
+// Source: pkg/registry/core/pod/strategy.go CheckGracefulDelete
+// ("if period < 0 { period = 1 }").
+func TestR8cPodNegativeGraceIsOneSecond(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers: [{name: c, image: x}]
+`)
+	advance(t, c, time.Minute)
+	now := c.Now()
+	if err := c.DeletePod("default", "p", workload.Ptr[int64](-5)); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, 0)
+	p := r3getPod(t, c, "p")
+	if p.DeletionTimestamp == nil || !p.DeletionTimestamp.Equal(now.Add(time.Second)) ||
+		p.DeletionGracePeriodSeconds == nil || *p.DeletionGracePeriodSeconds != 1 {
+		t.Fatalf("deletionTimestamp %v grace %v, want %v and 1", p.DeletionTimestamp, p.DeletionGracePeriodSeconds, now.Add(time.Second))
+	}
+	advance(t, c, 1500*time.Millisecond)
+	if ps := pods(t, c, ""); len(ps) != 0 {
+		t.Errorf("1.5 s later: %d pods, want the pod gone", len(ps))
+	}
+}
