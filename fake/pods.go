@@ -256,7 +256,7 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	add(in.Spec.InitContainers, st.InitContainerStatuses, p.init, ctrs[:ni], true)
 	add(in.Spec.Containers, st.ContainerStatuses, p.ctrs, ctrs[ni:], false)
 	st.Phase = podstatus.Phase(p.restartPolicy, st.InitContainerStatuses, st.ContainerStatuses)
-	r.firstConditions(st, now, ni > 0)
+	r.firstConditions(st, now, &in.Spec)
 
 	// The snapshot shares the caller's metadata and spec (their maps,
 	// lists and pointers): workload.Runtime lets a runtime keep the pod
@@ -303,17 +303,37 @@ type firstStatus struct {
 	at        time.Time
 	startTime *workload.Time
 	conds     []workload.PodCondition
+	// The containers of the spec they were made for (the spec the fake
+	// keeps): the conditions' messages name them ("containers with
+	// unready status: [a b]"), so only pods whose containers have the
+	// same names share them.
+	inits, ctrs []workload.Container
+}
+
+// sameNames reports whether a and b are containers of the same names, in
+// the same order.
+func sameNames(a, b []workload.Container) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name {
+			return false
+		}
+	}
+	return true
 }
 
 // firstConditions sets the start time and conditions of st, the status of
 // a pod being created at now (phase Pending, no container started).
 // Caller holds mu.
-func (r *Runtime) firstConditions(st *workload.PodStatus, now time.Time, hasInit bool) {
+func (r *Runtime) firstConditions(st *workload.PodStatus, now time.Time, spec *workload.PodSpec) {
 	c := &r.first[0]
-	if hasInit {
+	if len(spec.InitContainers) > 0 {
 		c = &r.first[1]
 	}
-	if c.conds != nil && c.at == now && st.Phase == workload.PodPending {
+	if c.conds != nil && c.at == now && st.Phase == workload.PodPending &&
+		sameNames(c.ctrs, spec.Containers) && sameNames(c.inits, spec.InitContainers) {
 		st.StartTime, st.Conditions = c.startTime, c.conds
 		return
 	}
@@ -330,7 +350,7 @@ func (r *Runtime) firstConditions(st *workload.PodStatus, now time.Time, hasInit
 	}
 	podstatus.Conditions(st, now)
 	if st.Phase == workload.PodPending {
-		*c = firstStatus{at: now, startTime: st.StartTime, conds: st.Conditions}
+		*c = firstStatus{at: now, startTime: st.StartTime, conds: st.Conditions, inits: spec.InitContainers, ctrs: spec.Containers}
 	}
 }
 
