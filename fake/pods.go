@@ -200,7 +200,7 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	if node == nil {
 		return fmt.Errorf("fake: %s: spec.nodeName %q: %w", ref, in.Spec.NodeName, workload.ErrNodeNotFound)
 	}
-	key := ns + "/" + in.Name
+	key := ref[len("Pod/"):] // ns/name, sharing ref's memory (the call record keeps it)
 	if r.pods[key] != nil {
 		return fmt.Errorf("fake: %s: %w", ref, workload.ErrPodExists)
 	}
