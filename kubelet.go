@@ -451,10 +451,20 @@ type kubelet struct {
 	// before any controller runs.
 	unconfirmed map[string]string
 	started     []string
+	// orphans holds, by key, when each pod bound to a node that does not
+	// exist was first seen: it is quarantined for orphanQuarantine (its
+	// node may yet join) before it goes, as the pod GC's gcOrphaned.
+	orphans map[string]time.Time
 }
 
+// orphanQuarantine is how long a pod bound to a node that does not exist
+// waits for the node before it is deleted: Kubernetes' pod GC quarantine
+// (quarantineTime, 40 s; it then deletes on its next 20 s pass, here at
+// once).
+const orphanQuarantine = 40 * time.Second
+
 func newKubelet(c *Cluster) *kubelet {
-	return &kubelet{c: c, requested: map[string]int64{}, unconfirmed: map[string]string{}}
+	return &kubelet{c: c, requested: map[string]int64{}, unconfirmed: map[string]string{}, orphans: map[string]time.Time{}}
 }
 
 // confirm puts the runtime finalizer on the pods started in the last step
@@ -499,12 +509,30 @@ func (k *kubelet) Start(enqueue func(string)) {
 }
 
 func (k *kubelet) Handle(ev store.Event, enqueue func(string)) {
+	if n, ok := ev.Object.(*workload.Node); ok {
+		if ev.Type == store.Added && len(k.orphans) > 0 {
+			// A quarantined pod's node joined: it starts there now.
+			keys := make([]string, 0, len(k.orphans))
+			for key := range k.orphans {
+				keys = append(keys, key)
+			}
+			slices.Sort(keys)
+			for _, key := range keys {
+				ns, name, _ := strings.Cut(key, "/")
+				if o, err := k.c.store.Peek("Pod", ns, name); err == nil && o.(*workload.Pod).Spec.NodeName == n.Name {
+					enqueue(key)
+				}
+			}
+		}
+		return
+	}
 	p, ok := ev.Object.(*workload.Pod)
 	if !ok {
 		return
 	}
 	if ev.Type == store.Deleted {
 		delete(k.requested, ev.ObjectKey())
+		delete(k.orphans, ev.ObjectKey())
 		return
 	}
 	// Only a bound pod that is not started yet, or a started one being
@@ -588,12 +616,27 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 	err = k.c.rt.CreatePod(ctx, p)
 	switch {
 	case err == nil, errors.Is(err, workload.ErrPodExists):
+		if len(k.orphans) > 0 {
+			delete(k.orphans, key)
+		}
 	case errors.Is(err, workload.ErrNodeNotFound):
-		// Bound to a node that does not exist: the pod can never start.
-		// Like Kubernetes' pod GC of orphaned pods, delete it; its
-		// controller makes another.
-		k.c.rec.Eventf(p, workload.EventTypeWarning, "FailedCreatePodSandBox", "node %s not found", p.Spec.NodeName)
-		_, _ = k.c.store.Delete("Pod", ns, name, store.DeleteOptions{Preconditions: store.Preconditions{UID: p.UID}, NoResult: true})
+		// Bound to a node that does not exist: the pod cannot start. As
+		// Kubernetes' pod GC of orphaned pods (gcOrphaned), it waits
+		// orphanQuarantine for the node to join, then is marked Failed
+		// (DisruptionTarget DeletionByPodGC) and deleted; its controller
+		// makes another.
+		now := k.c.clock.Now()
+		since, seen := k.orphans[key]
+		if !seen {
+			since = now
+			k.orphans[key] = now
+			k.c.rec.Eventf(p, workload.EventTypeWarning, "FailedCreatePodSandBox", "node %s not found", p.Spec.NodeName)
+		}
+		if wait := since.Add(orphanQuarantine).Sub(now); wait > 0 {
+			return controller.Result{RequeueAfter: wait}, nil
+		}
+		delete(k.orphans, key)
+		k.c.mirror.podGone(p.DeepCopy())
 		return controller.Result{}, nil
 	default:
 		k.c.rec.Eventf(p, workload.EventTypeWarning, "FailedCreatePodSandBox", "starting the pod failed: %v", err)

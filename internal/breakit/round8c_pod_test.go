@@ -127,3 +127,57 @@ spec:
 		t.Errorf("1.5 s later: %d pods, want the pod gone", len(ps))
 	}
 }
+
+// A pod bound to a node that does not exist is not deleted at once: the
+// pod GC quarantines the missing node for 40 s (it may be joining), then
+// marks the pod Failed with DisruptionTarget DeletionByPodGC and deletes
+// it. A pod whose node joins within the quarantine starts there. Both
+// were deleted the instant they were seen.
+// Source: pkg/controller/podgc/gc_controller.go gcOrphaned
+// (quarantineTime = 40 s, markFailedAndDeletePodWithCondition,
+// "PodGC: node no longer exists").
+func TestR8cPodOrphanQuarantine(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: ghost}
+spec:
+  nodeName: ghost
+  containers: [{name: c, image: x}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: late}
+spec:
+  nodeName: late
+  containers: [{name: c, image: x}]
+`)
+	advance(t, c, 30*time.Second)
+	if p := r3getPod(t, c, "ghost"); p.DeletionTimestamp != nil || p.Status.Phase == workload.PodFailed {
+		t.Errorf("ghost at 30 s: phase %s, deletion %v; want it waiting, not deleted", p.Status.Phase, p.DeletionTimestamp)
+	}
+	if err := c.Fake().AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: "late"}}); err != nil {
+		t.Fatal(err)
+	}
+	var phases []string
+	if err := c.OnChange(func(ev workload.WatchEvent) {
+		if p, ok := ev.Object.(*workload.Pod); ok && p.Name == "ghost" {
+			if cd := r3cond(p, workload.DisruptionTarget); cd != nil {
+				phases = append(phases, ev.Type+" "+p.Status.Phase+" "+cd.Reason+" "+cd.Message)
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, 11*time.Second)
+	if _, err := c.Get("Pod", "default", "ghost"); err == nil {
+		t.Errorf("ghost at 41 s: still there")
+	}
+	if len(phases) == 0 || phases[0] != "MODIFIED Failed DeletionByPodGC PodGC: node no longer exists" {
+		t.Errorf("ghost's last changes %q, want it Failed with DisruptionTarget DeletionByPodGC first", phases)
+	}
+	if p := r3getPod(t, c, "late"); p.Status.Phase != workload.PodRunning {
+		t.Errorf("late, whose node joined at 30 s: phase %s, want Running", p.Status.Phase)
+	}
+}
