@@ -277,6 +277,10 @@ const clusterWatchBuffer = 1 << 21
 func admit(obj workload.Object) error {
 	if p, ok := obj.(*workload.Pod); ok {
 		workload.DefaultPod(p)
+		if p.Status.Phase == "" {
+			// As the API server's pod strategy (PrepareForCreate).
+			p.Status.Phase = workload.PodPending
+		}
 	}
 	return nil
 }

@@ -42,7 +42,7 @@ func ExampleCluster() {
 	}
 	c.Advance(time.Minute)
 	// Output:
-	// 0s hello on node-a: Pending
+	// 0s hello on : Pending
 	// 0s hello on node-a: Running
 	// 10s hello on node-a: Succeeded
 }

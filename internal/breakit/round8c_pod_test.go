@@ -181,3 +181,28 @@ spec:
 		t.Errorf("late, whose node joined at 30 s: phase %s, want Running", p.Status.Phase)
 	}
 }
+
+// A pod is Pending from the moment it is created: the API server's pod
+// strategy (PrepareForCreate) sets status.phase Pending, so a pod the
+// scheduler has not seen yet (its control plane is stopped) or whose node
+// has not joined shows Pending, not an empty phase.
+// Source: pkg/registry/core/pod/strategy.go PrepareForCreate
+// (pod.Status = api.PodStatus{Phase: api.PodPending, ...}).
+func TestR8cPodCreatedPending(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: waiting}
+spec:
+  nodeName: later
+  containers: [{name: c, image: x}]
+`)
+	if p := r3getPod(t, c, "waiting"); p.Status.Phase != workload.PodPending {
+		t.Errorf("just created: phase %q, want Pending", p.Status.Phase)
+	}
+	advance(t, c, 10*time.Second)
+	if p := r3getPod(t, c, "waiting"); p.Status.Phase != workload.PodPending {
+		t.Errorf("10 s later, its node not there yet: phase %q, want Pending", p.Status.Phase)
+	}
+}
