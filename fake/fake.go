@@ -114,9 +114,9 @@ type Call struct {
 // workload.Runtime and workload.LogReader. It is safe for concurrent use
 // and starts no goroutine of its own. Create one with New.
 type Runtime struct {
-	clock   vtime.Clock
-	virtual bool // clock is a *vtime.Virtual (container.fire)
-	log     *slog.Logger
+	clock  vtime.Clock
+	vclock *vtime.Virtual // clock, when it is virtual (arm)
+	log    *slog.Logger
 
 	mu        sync.Mutex
 	rng       *rand.Rand
@@ -164,12 +164,12 @@ func New(cfg Config) (*Runtime, error) {
 		clk = vtime.Real()
 	}
 	seed := uint64(cfg.Seed)
-	_, virtual := clk.(*vtime.Virtual)
+	vclock, _ := clk.(*vtime.Virtual)
 	return &Runtime{
-		clock:   clk,
-		virtual: virtual,
-		log:     cfg.Logger,
-		rng:     rand.New(rand.NewPCG(seed, seed^0x6a09e667f3bcc908)),
+		clock:  clk,
+		vclock: vclock,
+		log:    cfg.Logger,
+		rng:    rand.New(rand.NewPCG(seed, seed^0x6a09e667f3bcc908)),
 		events: eventlog.New(eventlog.Config{
 			Name: "fake", WatchBuffer: cfg.WatchBuffer, History: cfg.History,
 			Stopped: ErrWatchStopped, Invalid: ErrInvalid,

@@ -360,11 +360,14 @@ func (r *Runtime) firstConditions(st *workload.PodStatus, now time.Time, spec *w
 // so that a container that starts once and runs on never makes it): a
 // stopped virtual timer never fires and timers fire on the goroutine that
 // advances the clock, so with the last main timer stopped first, the
-// callback's kind and generation are those of the one timer pending. On a
-// real clock a stopped timer may be firing already, so each timer gets a
-// closure of its own (after). Caller holds mu.
+// callback's kind and generation are those of the one timer pending. Such
+// a container keeps its last main timer after it fired or stopped, and
+// the clock reuses it once it fired (vtime.Virtual.Again): a crash loop
+// arms its timers without allocating. On a real clock a stopped timer may
+// be firing already, so each timer gets a closure of its own (after).
+// Caller holds mu.
 func (r *Runtime) arm(c *container, d time.Duration, k timerKind) {
-	if !r.virtual || !c.armed {
+	if r.vclock == nil || !c.armed {
 		c.armed = true
 		c.timer = r.after(c, d, k.fn())
 		return
@@ -383,7 +386,7 @@ func (r *Runtime) arm(c *container, d time.Duration, k timerKind) {
 		}
 	}
 	c.timerKind, c.timerGen = k, uint32(c.gen)
-	c.timer = r.clock.AfterFunc(d, c.fire)
+	c.timer = r.vclock.Again(c.timer, d, c.fire)
 }
 
 func (r *Runtime) after(c *container, d time.Duration, f func(*Runtime, *container)) vtime.Timer {
@@ -403,7 +406,9 @@ func (c *container) stopTimers() {
 	c.gen++
 	if c.timer != nil {
 		c.timer.Stop()
-		c.timer = nil
+		if c.fire == nil { // else kept for arm to reuse
+			c.timer = nil
+		}
 	}
 	if c.readyTimer != nil {
 		c.readyTimer.Stop()
@@ -554,7 +559,9 @@ func (r *Runtime) SetContainerReady(namespace, pod, container string, ready bool
 
 // exitPlanned ends the current run as its behaviour planned.
 func (r *Runtime) exitPlanned(c *container) {
-	c.timer = nil
+	if c.fire == nil { // else kept for arm to reuse
+		c.timer = nil
+	}
 	r.exit(c, c.exitCode, c.exitReason)
 }
 

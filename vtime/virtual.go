@@ -54,6 +54,12 @@ func (v *Virtual) AfterFunc(d time.Duration, f func()) Timer {
 	t := &virtualTimer{v: v, f: f}
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	v.pushLocked(d, t)
+	return t
+}
+
+// pushLocked adds the pending timer t, due d from now. v.mu must be held.
+func (v *Virtual) pushLocked(d time.Duration, t *virtualTimer) {
 	when := v.now.Load()
 	if d > 0 {
 		if when > math.MaxInt64-int64(d) {
@@ -65,7 +71,6 @@ func (v *Virtual) AfterFunc(d time.Duration, f func()) Timer {
 	v.push(entry{when: when, seq: v.seq, t: t})
 	v.seq++
 	v.live++
-	return t
 }
 
 // Next returns the earliest deadline of the pending timers, and false if no
@@ -113,6 +118,7 @@ func (v *Virtual) AdvanceTo(t time.Time) int {
 		}
 		f := e.t.f
 		e.t.f = nil // marks the timer fired and releases the callback
+		e.t.fired = true
 		v.live--
 		v.mu.Unlock()
 		f()
@@ -141,10 +147,39 @@ func (v *Virtual) Step() bool {
 func nop() {}
 
 // virtualTimer is one AfterFunc call of a Virtual clock. f is nil once the
-// timer has fired or been stopped.
+// timer has fired or been stopped; fired is set when it fires (it is then
+// out of the heap, so Again may use it again).
 type virtualTimer struct {
-	v *Virtual
-	f func()
+	v     *Virtual
+	f     func()
+	fired bool
+}
+
+// Again is AfterFunc that may reuse t's memory: when t is a timer of v
+// that has fired (its callback has run or is running), t itself is set to
+// run f d from now and returned; otherwise (t nil, pending, stopped, or not
+// v's) Again returns a new timer, as AfterFunc. Either way the callers
+// must no longer use t as the timer it was. The order of firing is
+// AfterFunc's: a reused timer sorts as one created now. A timer that
+// re-arms itself from its own callback (a container's start, run, exit)
+// so costs no allocation.
+func (v *Virtual) Again(t Timer, d time.Duration, f func()) Timer {
+	vt, ok := t.(*virtualTimer)
+	if !ok || vt == nil || vt.v != v {
+		return v.AfterFunc(d, f)
+	}
+	if f == nil {
+		f = nop
+	}
+	v.mu.Lock()
+	if !vt.fired {
+		v.mu.Unlock()
+		return v.AfterFunc(d, f)
+	}
+	defer v.mu.Unlock()
+	vt.fired, vt.f = false, f
+	v.pushLocked(d, vt)
+	return vt
 }
 
 // Stop cancels the timer. It reports whether the timer was still pending.

@@ -429,3 +429,52 @@ func TestVirtualManyStops(t *testing.T) {
 		t.Errorf("firing order (-want +got):\n%s", diff)
 	}
 }
+
+// TestVirtualAgain: Again reuses a timer that fired (the same timer, at
+// its new deadline, in the order of a timer made then, and stoppable),
+// even from its own callback, and makes a new one for a timer that is
+// pending or was stopped, which then never fires.
+func TestVirtualAgain(t *testing.T) {
+	v := vtime.NewVirtual(t0)
+	var got []string
+	rec := func(s string) func() { return func() { got = append(got, s+"@"+v.Now().Sub(t0).String()) } }
+	var a vtime.Timer
+	n := 0
+	var self func()
+	self = func() {
+		n++
+		got = append(got, "a@"+v.Now().Sub(t0).String())
+		if n < 3 {
+			if b := v.Again(a, time.Second, self); b != a {
+				t.Errorf("Again of the firing timer made a new one")
+			}
+		}
+	}
+	a = v.AfterFunc(time.Second, self)
+	v.AfterFunc(2*time.Second, rec("b")) // created before a's re-arm at 1s: fires first at 2s
+	v.AdvanceTo(t0.Add(5 * time.Second))
+	if want := []string{"a@1s", "b@2s", "a@2s", "a@3s"}; !slices.Equal(got, want) {
+		t.Fatalf("fired %q, want %q", got, want)
+	}
+	// A fired timer reused from outside its callback, then stopped.
+	if b := v.Again(a, time.Second, rec("c")); b != a || !b.Stop() {
+		t.Fatalf("reused timer: same %v, want the same one, pending", b == a)
+	}
+	// A pending timer is not reused; nor a stopped one.
+	p := v.AfterFunc(time.Second, rec("p"))
+	if q := v.Again(p, time.Second, rec("q")); q == p {
+		t.Fatal("Again reused a pending timer")
+	}
+	p.Stop()
+	if r := v.Again(p, 2*time.Second, rec("r")); r == p {
+		t.Fatal("Again reused a stopped timer")
+	}
+	if v.Again(nil, 3*time.Second, rec("s")) == nil {
+		t.Fatal("Again(nil) made no timer")
+	}
+	got = nil
+	v.AdvanceTo(t0.Add(10 * time.Second))
+	if want := []string{"q@6s", "r@7s", "s@8s"}; !slices.Equal(got, want) {
+		t.Fatalf("fired %q, want %q", got, want)
+	}
+}
