@@ -100,8 +100,14 @@ type container struct {
 	stopped bool // will not run again
 	// armed: a main timer was armed once; timerKind is what the pending
 	// one does (arm).
-	armed      bool
-	timerKind  timerKind
+	armed     bool
+	timerKind timerKind
+	// shared: the main timer is armed and calls fire. unfired counts the
+	// timers that call fire and have neither run it nor been stopped: one
+	// that fired while another caller held mu is still to run it, and
+	// until it has, new main timers get closures of their own (arm).
+	shared     bool
+	unfired    uint8
 	runs       int // runs started
 	backoff    time.Duration
 	startedAt  time.Time
@@ -372,13 +378,19 @@ func (r *Runtime) arm(c *container, d time.Duration, k timerKind) {
 		c.timer = r.after(c, d, k.fn())
 		return
 	}
-	if c.timer != nil {
-		c.timer.Stop()
+	c.stopMain()
+	if c.unfired > 0 {
+		// A timer that fired while the caller held mu is still to run
+		// fire: it must find its own kind and generation, not these.
+		c.timer = r.after(c, d, k.fn())
+		return
 	}
 	if c.fire == nil {
 		c.fire = func() {
 			r.mu.Lock()
 			defer r.mu.Unlock()
+			c.unfired--
+			c.shared = false
 			if r.closed || uint32(c.gen) != c.timerGen {
 				return
 			}
@@ -387,6 +399,23 @@ func (r *Runtime) arm(c *container, d time.Duration, k timerKind) {
 	}
 	c.timerKind, c.timerGen = k, uint32(c.gen)
 	c.timer = r.vclock.Again(c.timer, d, c.fire)
+	c.shared = true
+	c.unfired++
+}
+
+// stopMain stops c's main timer, and keeps it for arm to reuse when it
+// calls fire. Caller holds mu.
+func (c *container) stopMain() {
+	if c.timer == nil {
+		return
+	}
+	if c.timer.Stop() && c.shared {
+		c.unfired-- // it will never run fire
+	}
+	c.shared = false
+	if c.fire == nil {
+		c.timer = nil
+	}
 }
 
 func (r *Runtime) after(c *container, d time.Duration, f func(*Runtime, *container)) vtime.Timer {
@@ -404,12 +433,7 @@ func (r *Runtime) after(c *container, d time.Duration, f func(*Runtime, *contain
 // stopTimers cancels c's timers and makes any already firing do nothing.
 func (c *container) stopTimers() {
 	c.gen++
-	if c.timer != nil {
-		c.timer.Stop()
-		if c.fire == nil { // else kept for arm to reuse
-			c.timer = nil
-		}
-	}
+	c.stopMain()
 	if c.readyTimer != nil {
 		c.readyTimer.Stop()
 		c.readyTimer = nil
@@ -964,9 +988,7 @@ func (r *Runtime) askStop(p *podState) {
 		if !c.exitAt.IsZero() && !now.Add(d).Before(c.exitAt) {
 			continue
 		}
-		if c.timer != nil {
-			c.timer.Stop()
-		}
+		c.stopMain()
 		c.exitCode, c.exitReason, c.exitAt = 0, ReasonCompleted, now.Add(d)
 		r.arm(c, d, timerExit)
 	}
