@@ -40,6 +40,10 @@ const (
 	ReasonTooManyPods           = "Too many pods"
 	ReasonInsufficientCPU       = "Insufficient cpu"
 	ReasonInsufficientMemory    = "Insufficient memory"
+	// ReasonTermsConflict is the PreFilterMsg of a pod whose required
+	// terms each name two different nodes (matchFields metadata.name In),
+	// as kube-scheduler's NodeAffinity PreFilter words it.
+	ReasonTermsConflict = "pod affinity terms conflict"
 )
 
 // ReasonNotReady is the reason for a node whose Ready condition is False,
@@ -83,6 +87,10 @@ type FitError struct {
 	// them.
 	Unconsidered       int
 	UnconsideredReason string
+	// PreFilterMsg, when set, is why the pod fits no node before any node
+	// is looked at (kube-scheduler's PreFilter): ReasonTermsConflict. The
+	// message is then "0/3 nodes are available: " and it.
+	PreFilterMsg string
 }
 
 // Error returns "scheduler: no node fits: pod ns/name: " and Message.
@@ -104,6 +112,9 @@ func (e *FitError) Unwrap() error { return ErrNoNodeFits }
 func (e *FitError) Message() string {
 	if e.NumAllNodes == 0 {
 		return "no nodes available to schedule pods"
+	}
+	if e.PreFilterMsg != "" {
+		return fmt.Sprintf("0/%d nodes are available: %s.", e.NumAllNodes, e.PreFilterMsg)
 	}
 	counts := make(map[string]int)
 	for _, r := range e.Reasons {

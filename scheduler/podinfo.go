@@ -59,7 +59,10 @@ type PodInfo struct {
 	// In): kube-scheduler's NodeAffinity PreFilter leaves out every other
 	// node, and a FitError counts those apart (see inPinTerms).
 	pinTerms bool
-	hash     uint64 // FNV-1a of the pod's uid (or namespace/name)
+	// termsConflict: every required term names nodes, and each one two
+	// different nodes: the PreFilter fails, "pod affinity terms conflict".
+	termsConflict bool
+	hash          uint64 // FNV-1a of the pod's uid (or namespace/name)
 }
 
 type pinKind uint8
@@ -168,6 +171,15 @@ func (p *PodInfo) init(pod *workload.Pod) error {
 				for i := range p.required.terms {
 					if p.required.terms[i].pin == "" {
 						p.pinTerms = false
+						break
+					}
+				}
+			}
+			if p.pinKind != pinNodeName && (p.pinTerms || p.pinKind == pinAffinity) {
+				p.termsConflict = true
+				for i := range p.required.terms {
+					if !p.required.terms[i].conflict {
+						p.termsConflict = false
 						break
 					}
 				}
@@ -406,6 +418,9 @@ type nodeSelector struct {
 type nodeTerm struct {
 	reqs []nodeReq
 	pin  string // the value of a metadata.name In [x] field requirement
+	// conflict: two metadata.name In requirements name different nodes,
+	// so the term names no node (an empty intersection).
+	conflict bool
 }
 
 type preferredTerm struct {
@@ -443,7 +458,7 @@ type nodeReq struct {
 // name, lets it through to the filters. Only meaningful when pinTerms.
 func (p *PodInfo) inPinTerms(name string) bool {
 	for i := range p.required.terms {
-		if p.required.terms[i].pin == name {
+		if t := &p.required.terms[i]; t.pin == name && !t.conflict {
 			return true
 		}
 	}
@@ -532,8 +547,12 @@ func compileTerm(term *workload.NodeSelectorTerm, reqs []nodeReq, lenient bool) 
 		if err != nil {
 			return t, err.in(fmt.Sprintf("matchFields[%d]", i))
 		}
-		if r.op == opIn && t.pin == "" {
-			t.pin = r.values[0]
+		if r.op == opIn {
+			if t.pin == "" {
+				t.pin = r.values[0]
+			} else if t.pin != r.values[0] {
+				t.conflict = true
+			}
 		}
 		t.reqs = append(t.reqs, r)
 	}

@@ -140,6 +140,9 @@ func (s *Scheduler) Schedule(pod *workload.Pod, snap *Snapshot) (Result, error) 
 		return Result{}, err
 	}
 	defer func() { p.Pod = nil }() // do not keep the pod alive
+	if p.termsConflict && len(snap.list) > 0 {
+		return Result{}, &FitError{Pod: podKey(pod), NumAllNodes: len(snap.list), Reasons: map[string]string{}, PreFilterMsg: ReasonTermsConflict}
+	}
 	if p.pinKind != pinNone {
 		return s.schedulePinned(p, snap)
 	}

@@ -154,3 +154,49 @@ spec:
 		})
 	}
 }
+
+// A required term whose matchFields name two different nodes
+// (metadata.name In [a] and In [b], ANDed) names no node; when every term
+// is such, kube-scheduler's NodeAffinity PreFilter fails before any node
+// is looked at, and the message is its own: "0/3 nodes are available: pod
+// affinity terms conflict." A conflicting term beside one that names a
+// node leaves only that node.
+// Source: pkg/scheduler/framework/plugins/nodeaffinity/node_affinity.go
+// PreFilter (errReasonConflict); pkg/scheduler/framework/types.go
+// FitError.Error (PreFilterMsg).
+func TestR8cSchedTermsConflict(t *testing.T) {
+	c := newCluster(t, "a", "b", "c")
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: conflict}
+spec:
+  affinity:
+    nodeAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+        nodeSelectorTerms:
+        - matchFields: [{key: metadata.name, operator: In, values: [a]}, {key: metadata.name, operator: In, values: [b]}]
+  containers: [{name: c, image: x}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: half}
+spec:
+  affinity:
+    nodeAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+        nodeSelectorTerms:
+        - matchFields: [{key: metadata.name, operator: In, values: [a]}, {key: metadata.name, operator: In, values: [b]}]
+        - matchFields: [{key: metadata.name, operator: In, values: [c]}]
+  containers: [{name: c, image: x, resources: {requests: {cpu: "8"}}}]
+`)
+	advance(t, c, time.Minute)
+	want := "0/3 nodes are available: pod affinity terms conflict."
+	if got := r4schedMsg(c, "conflict"); got != want {
+		t.Errorf("conflict: FailedScheduling %q\nwant                       %q", got, want)
+	}
+	want = "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't satisfy plugin(s) [NodeAffinity]."
+	if got := r4schedMsg(c, "half"); got != want {
+		t.Errorf("half: FailedScheduling %q\nwant                   %q", got, want)
+	}
+}
