@@ -420,7 +420,7 @@ func (r *Recorder) group(k aggKey, now time.Time) *aggregate {
 	a, sib := r.recentGroup(k)
 	if a == nil {
 		h := aggHash(r.seed, &k)
-		for a = r.agg[h]; a != nil && a.key != k; a = a.next {
+		for a = r.agg[h]; a != nil && !(a.key.reason == k.reason && a.key.obj.same(&k.obj) && a.key.typ == k.typ); a = a.next {
 		}
 		if a == nil {
 			// Make room first, so that the new group is never the one
@@ -463,19 +463,29 @@ func (r *Recorder) recentGroup(k aggKey) (a, sib *aggregate) {
 		if g == nil || g.dropped {
 			continue
 		}
-		if g.key == k {
+		// The object first, and once: in a stream of events about
+		// many objects (pods in lockstep) most of these miss, and each
+		// string compared costs a call.
+		if !g.key.obj.same(&k.obj) {
+			continue
+		}
+		if g.key.reason == k.reason && g.key.typ == k.typ {
 			return g, nil
 		}
-		if g.key.obj == k.obj {
-			for s := g.sib; s != nil && s != g; s = s.sib {
-				if s.key == k {
-					return s, nil
-				}
+		for s := g.sib; s != nil && s != g; s = s.sib {
+			if s.key.reason == k.reason && s.key.typ == k.typ {
+				return s, nil
 			}
-			sib = g
 		}
+		sib = g
 	}
 	return nil, sib
+}
+
+// same reports whether o and p are the same object, comparing first what
+// tells objects apart (their names and uids), then the rest.
+func (o *eventObj) same(p *eventObj) bool {
+	return o.name == p.name && o.uid == p.uid && o.namespace == p.namespace && o.kind == p.kind
 }
 
 // insert keeps e, whose hash is set, as the newest event.
