@@ -451,6 +451,9 @@ type kubelet struct {
 	// before any controller runs.
 	unconfirmed map[string]string
 	started     []string
+	// promised: the store holds finalizers promised to pods about to
+	// start (store.PromiseFinalizer), forgotten by confirm.
+	promised bool
 	// orphans holds, by key, when each pod bound to a node that does not
 	// exist was first seen: it is quarantined for orphanQuarantine (its
 	// node may yet join) before it goes, as the pod GC's gcOrphaned.
@@ -496,6 +499,10 @@ func (k *kubelet) confirm() {
 	clear(k.unconfirmed)
 	clear(k.started)
 	k.started = k.started[:0]
+	if k.promised {
+		k.c.store.ForgetPromisedFinalizers()
+		k.promised = false
+	}
 }
 
 func (k *kubelet) Name() string { return "kubelet" }
@@ -610,6 +617,13 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 			return controller.Result{}, err
 		}
 		return controller.Result{}, nil
+	}
+	if p.UID != "" {
+		// Its finalizer is written after the start (with the first
+		// report, or by confirm); a Delete in between is graceful all
+		// the same.
+		k.c.store.PromiseFinalizer(p.UID, controller.RuntimeFinalizer)
+		k.promised = true
 	}
 	// The stored pod itself: a runtime never changes it and may keep it
 	// (workload.Runtime), and stored pods are never changed: no copy.

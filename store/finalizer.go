@@ -42,3 +42,27 @@ func (s *Store) RemoveFinalizer(kind, namespace, name, uid, finalizer string) er
 	s.commitSameKeys(kind, e, n) // finalizers are not index keys
 	return nil
 }
+
+// PromiseFinalizer promises finalizer to the object of uid: until
+// ForgetPromisedFinalizers, a Delete of that object treats it as present
+// (the object is marked deleted and keeps it, and a Deleted event waits
+// for its removal), though no write has put it there yet. The kubelet
+// bridge promises the runtime finalizer to a pod before it starts it on
+// the runtime and writes it with the pod's first reported status, so that
+// a Delete landing in between (from another goroutine) is still graceful.
+func (s *Store) PromiseFinalizer(uid, finalizer string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pendingFin == nil {
+		s.pendingFin = map[string]string{}
+	}
+	s.pendingFin[uid] = finalizer
+}
+
+// ForgetPromisedFinalizers ends every PromiseFinalizer: by then each
+// promised finalizer is written, or its object is gone.
+func (s *Store) ForgetPromisedFinalizers() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.pendingFin)
+}

@@ -44,3 +44,42 @@ func TestRemoveFinalizer(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A promised finalizer makes a Delete graceful as if it were there: the
+// object is marked deleted and keeps it; other objects, and the object
+// once the promises are forgotten, are removed at once.
+func TestPromiseFinalizer(t *testing.T) {
+	s := New(Config{})
+	mk := func(name string) string {
+		o, err := s.Create(&workload.Pod{ObjectMeta: workload.ObjectMeta{Name: name, Namespace: "default"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o.GetObjectMeta().UID
+	}
+	grace := int64(20)
+	del := func(name string) workload.Object {
+		if _, err := s.Delete("Pod", "default", name, DeleteOptions{GracePeriodSeconds: &grace}); err != nil {
+			t.Fatal(err)
+		}
+		o, _ := s.Get("Pod", "default", name)
+		return o
+	}
+	s.PromiseFinalizer(mk("promised"), "x/runtime")
+	mk("other")
+	if o := del("promised"); o == nil || o.GetObjectMeta().DeletionTimestamp == nil ||
+		len(o.GetObjectMeta().Finalizers) != 1 || o.GetObjectMeta().Finalizers[0] != "x/runtime" ||
+		*o.GetObjectMeta().DeletionGracePeriodSeconds != 20 {
+		t.Errorf("the promised pod after Delete: %+v, want it terminating with its promised finalizer and grace 20", o)
+	}
+	if o := del("other"); o != nil {
+		t.Errorf("a pod with no finalizer, promised or not, is still there: %+v", o)
+	}
+	s.ForgetPromisedFinalizers()
+	s.PromiseFinalizer("gone-uid", "x/runtime")
+	s.ForgetPromisedFinalizers()
+	mk("later")
+	if o := del("later"); o != nil {
+		t.Errorf("a pod deleted after the promises were forgotten is still there: %+v", o)
+	}
+}

@@ -119,6 +119,9 @@ type Store struct {
 	history  []Event              // ring of the last len(history) events
 	histCap  int
 	watchers map[string][]*Watcher // by kind; "" holds the all-kinds watchers
+	// pendingFin holds the finalizers promised to objects by uid
+	// (PromiseFinalizer) that Delete treats as present.
+	pendingFin map[string]string
 }
 
 // entry is one stored object. obj is never modified once stored: a write
@@ -882,6 +885,11 @@ func (s *Store) Delete(kind, namespace, name string, opts DeleteOptions) (worklo
 	m.Finalizers = slices.Clone(m.Finalizers)
 	if policyFinalizer != "" && !slices.Contains(m.Finalizers, policyFinalizer) {
 		m.Finalizers = append(m.Finalizers, policyFinalizer)
+	}
+	if len(s.pendingFin) > 0 && m.UID != "" {
+		if f, ok := s.pendingFin[m.UID]; ok && !slices.Contains(m.Finalizers, f) {
+			m.Finalizers = append(m.Finalizers, f)
+		}
 	}
 	if len(m.Finalizers) > 0 {
 		// As the API server (BeforeDelete, markAsDeleting): the deletion

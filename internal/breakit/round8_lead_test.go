@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/orchestra-go/orchestra"
+	"github.com/orchestra-go/orchestra/fake"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -155,5 +156,59 @@ spec: {selector: {app: web}, ports: [{name: http, port: 80, targetPort: http}]}`
 	}
 	if seen := picked(); len(seen) != 2 {
 		t.Errorf("picked %v after the probe succeeded again, want both pods", seen)
+	}
+}
+
+// A pod deleted after the kubelet bridge started it on the runtime but
+// before its runtime finalizer was written (a Delete from another
+// goroutine landing in that step) is deleted gracefully all the same: it
+// is Terminating in the API, and the runtime is asked to stop it with its
+// grace period, as for any bound pod (the API server's graceful pod
+// deletion, then the kubelet's kill with the pod's grace), not at once as
+// an orphan.
+func TestR8PodDeletedWhileStartingGetsItsGrace(t *testing.T) {
+	c := newCluster(t, "a")
+	fired := false
+	var graces []time.Duration
+	c.Fake().SetHooks(fake.Hooks{
+		FailCreate: func(p *workload.Pod) error {
+			if p.Name == "p" && !fired {
+				fired = true
+				// Deleted in the store while the runtime starts it.
+				if err := c.DeletePod("default", "p", nil); err != nil {
+					t.Error(err)
+				}
+			}
+			return nil
+		},
+		FailDelete: func(ns, name string, grace time.Duration) error {
+			graces = append(graces, grace)
+			return nil
+		},
+	})
+	if _, err := c.Apply(&workload.Pod{
+		ObjectMeta: workload.ObjectMeta{Name: "p"},
+		Spec: workload.PodSpec{TerminationGracePeriodSeconds: workload.Ptr[int64](20),
+			Containers: []workload.Container{{Name: "c", Image: "nginx"}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.RunUntil(func() bool { return fired }, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if !fired {
+		t.Fatal("the pod was never started")
+	}
+	if len(graces) == 0 || graces[0] != 20*time.Second {
+		t.Errorf("the runtime was asked to stop the pod with grace %v, want 20s first", graces)
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Get("Pod", "default", "p"); err == nil {
+		t.Error("the pod is still in the store a minute later")
+	}
+	if _, err := c.Fake().GetPod("default", "p"); err == nil {
+		t.Error("the runtime's pod is still there a minute later")
 	}
 }
