@@ -32,6 +32,8 @@ func (c *Cluster) drain(ctx context.Context) error {
 			// The pods just started: their first reports carry their
 			// finalizer (kubelet.unconfirmed).
 			progress = c.mirror.step(ctx) || progress
+		}
+		if len(c.bridge.started) > 0 || c.bridge.promised {
 			c.bridge.confirm()
 		}
 		progress = c.notify() || progress
