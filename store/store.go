@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orchestra-go/orchestra/internal/rvstring"
 	"github.com/orchestra-go/orchestra/workload"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
@@ -113,6 +114,7 @@ type Store struct {
 	mu       sync.RWMutex
 	rng      *rand.Rand
 	rv       uint64
+	rvs      rvstring.Formatter // formats rv
 	kinds    map[string]*kindIndex
 	owners   map[ownerKey]*entrySet
 	nodes    map[string]*entrySet // pods by spec.nodeName
@@ -929,7 +931,7 @@ func shallowCopy(obj workload.Object) workload.Object {
 // event. Caller holds mu for writing.
 func (s *Store) commit(typ string, kind string, ki *kindIndex, e *entry, obj workload.Object) {
 	s.rv++
-	obj.GetObjectMeta().ResourceVersion = strconv.FormatUint(s.rv, 10)
+	obj.GetObjectMeta().ResourceVersion = s.rvs.Format(s.rv)
 	if e.obj != nil && sameIndexKeys(e.obj, obj) {
 		e.obj = obj // a status update: the indexes stay as they are
 	} else if e.obj != nil && sameLabelsAndOwners(e.obj, obj) {
@@ -949,7 +951,7 @@ func (s *Store) commit(typ string, kind string, ki *kindIndex, e *entry, obj wor
 // skips comparing them.
 func (s *Store) commitSameKeys(kind string, e *entry, obj workload.Object) {
 	s.rv++
-	obj.GetObjectMeta().ResourceVersion = strconv.FormatUint(s.rv, 10)
+	obj.GetObjectMeta().ResourceVersion = s.rvs.Format(s.rv)
 	e.obj = obj
 	s.emit(Event{Type: Modified, Object: obj, Version: s.rv, Key: e.key}, kind)
 }
@@ -957,7 +959,7 @@ func (s *Store) commitSameKeys(kind string, e *entry, obj workload.Object) {
 // remove deletes e from the store; obj is its last state (a private copy).
 func (s *Store) remove(kind string, ki *kindIndex, e *entry, obj workload.Object) {
 	s.rv++
-	obj.GetObjectMeta().ResourceVersion = strconv.FormatUint(s.rv, 10)
+	obj.GetObjectMeta().ResourceVersion = s.rvs.Format(s.rv)
 	s.unindex(kind, ki, e)
 	ns := ki.byNS[e.namespace]
 	delete(ns, e.name)

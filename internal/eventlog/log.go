@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 
 	"github.com/orchestra-go/orchestra/internal/evqueue"
+	"github.com/orchestra-go/orchestra/internal/rvstring"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -55,6 +55,7 @@ type Log struct {
 
 	mu       sync.Mutex
 	rv       uint64
+	rvs      rvstring.Formatter    // formats rv
 	history  []workload.WatchEvent // ring of the last histCap events
 	histCap  int
 	watchers []*watcher
@@ -94,7 +95,7 @@ func (l *Log) Emit(typ string, obj workload.Object) uint64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.rv++
-	obj.GetObjectMeta().ResourceVersion = strconv.FormatUint(l.rv, 10)
+	obj.GetObjectMeta().ResourceVersion = l.rvs.Format(l.rv)
 	ev := workload.WatchEvent{Type: typ, Object: obj, Version: l.rv}
 	if len(l.history) < l.histCap {
 		l.history = append(l.history, ev)
