@@ -554,31 +554,22 @@ func (r *Runtime) becomeReady(c *container) {
 // have no readiness probe: naming one is an error wrapping ErrInvalid, as
 // is a pod or container that does not exist (workload.ErrPodNotFound,
 // ErrContainerNotFound).
-func (r *Runtime) SetContainerReady(namespace, pod, container string, ready bool) error {
-	ns := normNS(namespace)
-	ref := podRef(ns, pod)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err := r.begin(nil); err != nil {
-		return r.record("SetContainerReady", ref, err)
-	}
-	c, err := r.container(ns, pod, container)
-	if err != nil {
-		return r.record("SetContainerReady", ref, err)
-	}
-	if c.init {
-		return r.record("SetContainerReady", ref, fmt.Errorf("%w: fake: %s: container %q is an init container, which has no readiness probe", ErrInvalid, ref, container))
-	}
-	r.record("SetContainerReady", ref, nil)
-	c.probeFails = !ready
-	if !c.running || c.p.done {
+func (r *Runtime) SetContainerReady(namespace, pod, containerName string, ready bool) error {
+	return r.containerOp("SetContainerReady", namespace, pod, containerName, func(c *container, ref string) error {
+		if c.init {
+			return fmt.Errorf("%w: fake: %s: container %q is an init container, which has no readiness probe", ErrInvalid, ref, containerName)
+		}
 		return nil
-	}
-	if want := c.readyDue && !c.probeFails; c.st.Ready != want {
-		c.status().Ready = want
-		r.update(c.p)
-	}
-	return nil
+	}, func(c *container) {
+		c.probeFails = !ready
+		if !c.running || c.p.done {
+			return
+		}
+		if want := c.readyDue && !c.probeFails; c.st.Ready != want {
+			c.status().Ready = want
+			r.update(c.p)
+		}
+	})
 }
 
 // exitPlanned ends the current run as its behaviour planned.
@@ -1062,23 +1053,35 @@ func (r *Runtime) graceOver(p *podState) {
 // crashed or been killed; the restart policy applies. It fails with an
 // error wrapping workload.ErrPodNotFound, ErrContainerNotFound or
 // ErrContainerNotRunning.
-func (r *Runtime) KillContainer(namespace, pod, container string, exitCode int32) error {
+func (r *Runtime) KillContainer(namespace, pod, containerName string, exitCode int32) error {
+	return r.containerOp("KillContainer", namespace, pod, containerName, func(c *container, ref string) error {
+		if !c.running {
+			return fmt.Errorf("fake: %s: container %q: %w", ref, containerName, ErrContainerNotRunning)
+		}
+		return nil
+	}, func(c *container) { r.exit(c, exitCode, exitReason(exitCode)) })
+}
+
+// containerOp is a call on one container of a pod: it finds the
+// container, refuses the call if check says so, else records it and acts.
+// Every refusal is recorded, and changes nothing.
+func (r *Runtime) containerOp(method, namespace, pod, name string, check func(c *container, ref string) error, act func(c *container)) error {
 	ns := normNS(namespace)
 	ref := podRef(ns, pod)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := r.begin(nil); err != nil {
-		return r.record("KillContainer", ref, err)
+		return r.record(method, ref, err)
 	}
-	c, err := r.container(ns, pod, container)
+	c, err := r.container(ns, pod, name)
+	if err == nil {
+		err = check(c, ref)
+	}
 	if err != nil {
-		return r.record("KillContainer", ref, err)
+		return r.record(method, ref, err)
 	}
-	if !c.running {
-		return r.record("KillContainer", ref, fmt.Errorf("fake: %s: container %q: %w", ref, container, ErrContainerNotRunning))
-	}
-	r.record("KillContainer", ref, nil)
-	r.exit(c, exitCode, exitReason(exitCode))
+	r.record(method, ref, nil)
+	act(c)
 	return nil
 }
 
