@@ -489,10 +489,7 @@ func (k *kubelet) confirm() {
 		if p.UID != uid || slices.Contains(p.Finalizers, controller.RuntimeFinalizer) {
 			continue
 		}
-		np := *p
-		np.Finalizers = append(slices.Clip(p.Finalizers), controller.RuntimeFinalizer)
-		np.ResourceVersion = ""
-		if _, err := k.c.store.Update(&np, store.NoResult, store.Adopt); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := k.markStarted(p); err != nil {
 			k.c.logger.Warn("marking pod started failed", "pod", key, "err", err)
 		}
 	}
@@ -665,15 +662,21 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 		}
 		return controller.Result{}, nil
 	}
-	// A shallow copy with a new finalizer list, adopted by the store: it
-	// shares the rest with the stored pod, which nobody changes.
+	return controller.Result{}, k.markStarted(p)
+}
+
+// markStarted puts the runtime finalizer on the stored pod p, in an update
+// of a shallow copy with a new finalizer list that the store adopts: it
+// shares the rest with the stored pod, which nobody changes. A pod gone
+// meanwhile is not an error.
+func (k *kubelet) markStarted(p *workload.Pod) error {
 	np := *p
 	np.Finalizers = append(slices.Clip(p.Finalizers), controller.RuntimeFinalizer)
 	np.ResourceVersion = ""
 	if _, err := k.c.store.Update(&np, store.NoResult, store.Adopt); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return controller.Result{}, err
+		return err
 	}
-	return controller.Result{}, nil
+	return nil
 }
 
 // isStarted reports whether the bridge started q on the runtime: q has the
