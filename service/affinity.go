@@ -107,6 +107,14 @@ func (a *Affinity) PickFor(clientIP string) (*Endpoint, error) {
 		delete(a.table, clientIP)
 		return nil, err
 	}
+	a.keep(clientIP, ep, now)
+	return ep, nil
+}
+
+// keep makes ep the endpoint of clientIP from now, and drops the entries
+// past their timeout once the table has doubled since the last sweep.
+// Caller holds mu.
+func (a *Affinity) keep(clientIP string, ep *Endpoint, now time.Time) {
 	a.table[clientIP] = affinityEntry{ep: keyOf(ep), last: now}
 	if len(a.table) >= a.sweepAt {
 		for ip, e := range a.table {
@@ -116,7 +124,6 @@ func (a *Affinity) PickFor(clientIP string) (*Endpoint, error) {
 		}
 		a.sweepAt = max(64, 2*len(a.table))
 	}
-	return ep, nil
 }
 
 // Repick is PickFor for a client whose endpoint did not answer: it takes
@@ -135,7 +142,7 @@ func (a *Affinity) Repick(clientIP string) (*Endpoint, error) {
 		delete(a.table, clientIP)
 		return nil, err
 	}
-	a.table[clientIP] = affinityEntry{ep: keyOf(ep), last: now}
+	a.keep(clientIP, ep, now)
 	return ep, nil
 }
 
