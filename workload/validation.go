@@ -894,12 +894,7 @@ func (v *validator) node(n *Node) {
 		path string
 		rl   ResourceList
 	}{{"status.capacity", n.Status.Capacity}, {"status.allocatable", n.Status.Allocatable}} {
-		names := make([]string, 0, len(l.rl))
-		for k := range l.rl {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		for _, k := range names {
+		for _, k := range sortedKeys(l.rl) {
 			q := l.rl[k]
 			switch {
 			case q.Sign() < 0:
