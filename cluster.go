@@ -199,7 +199,11 @@ var (
 // names every bad field. A Service whose type changes loses the fields of
 // its old type that it keeps unchanged (node ports, clusterIP,
 // externalTrafficPolicy), as the API server clears them
-// (service.DropTypeDependentFields). It returns the stored object.
+// (service.DropTypeDependentFields). A Node that the runtime does not
+// report is a Node object without a kubelet: it is marked Unknown and
+// tainted unreachable and runs no pods (see DESIGN.md, the runtime seam);
+// nodes that run pods come from the runtime (fake.Runtime.AddNode). It
+// returns the stored object.
 func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
 	if workload.IsNil(obj) {
 		return nil, fmt.Errorf("orchestra: apply: nil object: %w", workload.ErrInvalid)

@@ -34,6 +34,11 @@ type runtimeMirror struct {
 	// rather than on every back-off of a crash loop; at most
 	// maxBackOffIn, emptied when full.
 	backOffIn map[string]string
+	// nodes holds the names of the nodes the runtime reports. A Node in
+	// the store that is not among them was applied (a Node object without
+	// a kubelet): the mirror never deletes it, and the kubelet bridge
+	// starts nothing on it.
+	nodes map[string]bool
 }
 
 // maxBackOffIn bounds runtimeMirror.backOffIn.
@@ -60,7 +65,7 @@ const reasonCrashLoopBackOff = "CrashLoopBackOff"
 const relistBackoff = time.Second
 
 func newRuntimeMirror(c *Cluster) *runtimeMirror {
-	m := &runtimeMirror{c: c}
+	m := &runtimeMirror{c: c, nodes: map[string]bool{}}
 	m.merge = m.mergeReported
 	return m
 }
@@ -79,14 +84,17 @@ func (m *runtimeMirror) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(nodes))
 	for _, n := range nodes {
 		seen[n.Name] = true
 		m.upsertNode(n)
 	}
-	for _, o := range m.c.store.List("Node", "", nil) {
-		if !seen[o.GetObjectMeta().Name] {
-			_, _ = m.c.store.Delete("Node", "", o.GetObjectMeta().Name, store.DeleteOptions{NoResult: true})
+	// The runtime's nodes that went while the mirror was not watching go;
+	// applied Nodes (never reported) stay, as Node objects without a
+	// kubelet stay in Kubernetes.
+	for name := range m.nodes {
+		if !seen[name] {
+			m.deleteNode(name)
 		}
 	}
 	running := map[string]bool{}
@@ -163,7 +171,7 @@ func (m *runtimeMirror) step(ctx context.Context) bool {
 		switch o := ev.Object.(type) {
 		case *workload.Node:
 			if ev.Type == workload.Deleted {
-				_, _ = m.c.store.Delete("Node", "", o.Name, store.DeleteOptions{NoResult: true})
+				m.deleteNode(o.Name)
 			} else {
 				m.upsertNode(o)
 			}
@@ -189,7 +197,15 @@ func (m *runtimeMirror) step(ctx context.Context) bool {
 	return progress
 }
 
+// deleteNode deletes a node the runtime no longer reports.
+func (m *runtimeMirror) deleteNode(name string) {
+	delete(m.nodes, name)
+	_, _ = m.c.store.Delete("Node", "", name, store.DeleteOptions{NoResult: true})
+}
+
+// upsertNode copies a node the runtime reports into the store.
 func (m *runtimeMirror) upsertNode(n *workload.Node) {
+	m.nodes[n.Name] = true
 	s := m.c.store
 	n = n.DeepCopy()
 	n.ResourceVersion = ""
@@ -456,7 +472,9 @@ type kubelet struct {
 	promised bool
 	// orphans holds, by key, when each pod bound to a node that does not
 	// exist was first seen: it is quarantined for orphanQuarantine (its
-	// node may yet join) before it goes, as the pod GC's gcOrphaned.
+	// node may yet join) before it goes, as the pod GC's gcOrphaned. A
+	// pod bound to a Node object that no runtime reports waits here with
+	// a zero time, for as long as the Node object exists.
 	orphans map[string]time.Time
 }
 
@@ -514,8 +532,10 @@ func (k *kubelet) Start(enqueue func(string)) {
 
 func (k *kubelet) Handle(ev store.Event, enqueue func(string)) {
 	if n, ok := ev.Object.(*workload.Node); ok {
-		if ev.Type == store.Added && len(k.orphans) > 0 {
-			// A quarantined pod's node joined: it starts there now.
+		if len(k.orphans) > 0 {
+			// A quarantined pod's node joined: it starts there now; a
+			// waiting pod's Node object was reported by the runtime (it
+			// starts) or deleted (it is an orphan now).
 			keys := make([]string, 0, len(k.orphans))
 			for key := range k.orphans {
 				keys = append(keys, key)
@@ -604,6 +624,16 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 	if started || p.Spec.NodeName == "" || controller.IsPodTerminal(p) {
 		return controller.Result{}, nil
 	}
+	if !k.c.mirror.nodes[p.Spec.NodeName] {
+		if _, err := k.c.store.Peek("Node", "", p.Spec.NodeName); err == nil {
+			// A Node object that no runtime reports (applied): no kubelet
+			// admits or runs the pod. It stays Pending, as in Kubernetes,
+			// until the runtime reports the node or the Node object is
+			// deleted (then it is an orphan).
+			k.orphans[key] = time.Time{}
+			return controller.Result{}, nil
+		}
+	}
 	if reason, msg := k.admit(p); reason != "" {
 		np := *p // a shallow copy: only the status below is new
 		np.Status = *p.Status.DeepCopy()
@@ -638,7 +668,7 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 		// makes another.
 		now := k.c.clock.Now()
 		since, seen := k.orphans[key]
-		if !seen {
+		if !seen || since.IsZero() {
 			since = now
 			k.orphans[key] = now
 			k.c.rec.Eventf(p, workload.EventTypeWarning, "FailedCreatePodSandBox", "node %s not found", p.Spec.NodeName)

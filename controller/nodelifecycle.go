@@ -43,8 +43,18 @@ import (
 //     marked Failed and force-deleted (pod GC's gcTerminating, at once
 //     rather than on its 20 s cycle).
 //
+//   - A node with no Ready condition (a Node object applied to the store
+//     that no runtime reports: a node without a kubelet) gets the
+//     conditions Kubernetes gives a node whose kubelet never posted its
+//     status: Ready, MemoryPressure, DiskPressure and PIDPressure Unknown,
+//     reason NodeStatusNeverUpdated, message "Kubelet never posted node
+//     status.", lastHeartbeatTime its creation (tryUpdateNodeHealth). Ready
+//     Unknown then taints it unreachable, as above.
+//
 // Unlike Kubernetes, the Ready condition is taken as the runtime reports
-// it: there is no node-monitor grace period.
+// it: there is no node-monitor grace period, and no node startup grace
+// period either (Kubernetes gives a new node 60 s to post its status
+// before it marks it Unknown; orchestra does at once).
 type NodeLifecycle struct {
 	deps Deps
 	// tainted holds the nodes with NoExecute taints: only their pods'
@@ -172,6 +182,14 @@ func (n *NodeLifecycle) Reconcile(ctx context.Context, name string) (Result, err
 	}
 	node := o.(*workload.Node)
 	now := n.deps.Clock.Now()
+	if !slices.ContainsFunc(node.Status.Conditions, func(c workload.NodeCondition) bool { return c.Type == workload.NodeReady }) {
+		node.Status.Conditions = neverPostedConditions(node, now)
+		out, err := n.deps.Store.UpdateStatus(node)
+		if err != nil {
+			return Result{}, err
+		}
+		node = out.(*workload.Node)
+	}
 	want := conditionTaints(node)
 	taints, changed := reconcileConditionTaints(node.Spec.Taints, want, now)
 	if changed {
@@ -239,6 +257,26 @@ func (n *NodeLifecycle) Reconcile(ctx context.Context, name string) (Result, err
 		return Result{}, nil
 	}
 	return Result{RequeueAfter: next.Sub(now)}, nil
+}
+
+// neverPostedConditions returns node's conditions with each of Ready,
+// MemoryPressure, DiskPressure and PIDPressure that it lacks added as
+// Unknown, as Kubernetes' tryUpdateNodeHealth does for a node whose kubelet
+// never posted status: reason NodeStatusNeverUpdated, lastHeartbeatTime
+// the node's creation, lastTransitionTime now.
+func neverPostedConditions(node *workload.Node, now time.Time) []workload.NodeCondition {
+	conds := slices.Clone(node.Status.Conditions)
+	for _, typ := range []string{workload.NodeReady, workload.NodeMemoryPressure, workload.NodeDiskPressure, workload.NodePIDPressure} {
+		if slices.ContainsFunc(conds, func(c workload.NodeCondition) bool { return c.Type == typ }) {
+			continue
+		}
+		conds = append(conds, workload.NodeCondition{
+			Type: typ, Status: workload.ConditionUnknown,
+			Reason: "NodeStatusNeverUpdated", Message: "Kubelet never posted node status.",
+			LastHeartbeatTime: node.CreationTimestamp, LastTransitionTime: workload.NewTime(now),
+		})
+	}
+	return conds
 }
 
 // reconcileConditionTaints returns taints with exactly the managed taints

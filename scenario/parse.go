@@ -257,6 +257,7 @@ func (p *parser) parse(data []byte) (*Scenario, error) {
 			}
 			s.Objects = append(s.Objects, objs...)
 			s.Warnings = append(s.Warnings, warns...)
+			s.Warnings = append(s.Warnings, nodeObjectWarnings(objs)...)
 		}
 	}
 	if n := f["objects"]; n != nil {
@@ -491,7 +492,22 @@ func (p *parser) objects(n *yaml.Node, where string) ([]workload.Object, []strin
 	if err := validateObjects(objs); err != nil {
 		return nil, nil, p.errf(n, where, "%v", err)
 	}
-	return objs, warns, nil
+	return objs, append(warns, nodeObjectWarnings(objs)...), nil
+}
+
+// nodeObjectWarnings warns about each Node among objs: applied, it is a
+// Node object without a kubelet (the fake runtime runs the nodes of nodes:
+// and addNode), which the node lifecycle marks Unknown and taints
+// unreachable, as Kubernetes does a node whose kubelet never posted its
+// status; the steps cannot refer to it.
+func nodeObjectWarnings(objs []workload.Object) []string {
+	var out []string
+	for _, o := range objs {
+		if o.Kind() == "Node" {
+			out = append(out, workload.Ref(o)+": a Node object has no kubelet here: it stays Unknown, tainted unreachable, and runs no pods (declare nodes under nodes: or with addNode)")
+		}
+	}
+	return out
 }
 
 func (p *parser) behavior(n *yaml.Node, where string) (fake.Behavior, error) {
@@ -899,7 +915,7 @@ func (p *parser) step(n *yaml.Node, where string) (Step, []string, error) {
 		if err != nil {
 			return st, nil, p.errf(v, key, "%v", err)
 		}
-		st.Apply, warns = objs, w
+		st.Apply, warns = objs, append(w, nodeObjectWarnings(objs)...)
 	case "delete":
 		sf, err := p.fields(v, key, "kind", "namespace", "name", "propagation")
 		if err != nil {

@@ -93,9 +93,14 @@ type NodeStatus struct {
 	Addresses   []NodeAddress   `json:"addresses,omitempty"`
 }
 
-// Node condition types.
+// Node condition types. orchestra's runtimes report Ready only; the node
+// lifecycle controller sets the pressure conditions Unknown on a node
+// whose kubelet never posted its status, as Kubernetes does.
 const (
-	NodeReady = "Ready"
+	NodeReady          = "Ready"
+	NodeMemoryPressure = "MemoryPressure"
+	NodeDiskPressure   = "DiskPressure"
+	NodePIDPressure    = "PIDPressure"
 )
 
 // Condition statuses.
