@@ -118,7 +118,7 @@ func (v *Virtual) AdvanceTo(t time.Time) int {
 		}
 		f := e.t.f
 		e.t.f = nil // marks the timer fired and releases the callback
-		e.t.fired = true
+		e.t.fired.Store(true)
 		v.live--
 		v.mu.Unlock()
 		f()
@@ -152,7 +152,7 @@ func nop() {}
 type virtualTimer struct {
 	v     *Virtual
 	f     func()
-	fired bool
+	fired atomic.Bool // written with v.mu held; Stop reads it without
 }
 
 // Again is AfterFunc that may reuse t's memory: when t is a timer of v
@@ -172,20 +172,25 @@ func (v *Virtual) Again(t Timer, d time.Duration, f func()) Timer {
 		f = nop
 	}
 	v.mu.Lock()
-	if !vt.fired {
+	if !vt.fired.Load() {
 		v.mu.Unlock()
 		return v.AfterFunc(d, f)
 	}
 	defer v.mu.Unlock()
-	vt.fired, vt.f = false, f
+	vt.fired.Store(false)
+	vt.f = f
 	v.pushLocked(d, vt)
 	return vt
 }
 
 // Stop cancels the timer. It reports whether the timer was still pending.
 // The heap entry is removed lazily, when it reaches the top of the heap or
-// when stopped entries make up most of the heap.
+// when stopped entries make up most of the heap. Stopping a timer that has
+// fired takes no lock (a container's own timer, stopped from its callback).
 func (t *virtualTimer) Stop() bool {
+	if t.fired.Load() {
+		return false
+	}
 	v := t.v
 	v.mu.Lock()
 	defer v.mu.Unlock()

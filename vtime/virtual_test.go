@@ -478,3 +478,27 @@ func TestVirtualAgain(t *testing.T) {
 		t.Fatalf("fired %q, want %q", got, want)
 	}
 }
+
+// TestVirtualStopFromOwnCallback: a timer stopped from its own callback has
+// fired: Stop reports false, and a timer Again re-arms is pending again.
+func TestVirtualStopFromOwnCallback(t *testing.T) {
+	v := vtime.NewVirtual(t0)
+	var a vtime.Timer
+	runs := 0
+	a = v.AfterFunc(time.Second, func() {
+		runs++
+		if a.Stop() {
+			t.Error("Stop from the timer's own callback = true, want false")
+		}
+		if runs == 1 {
+			a = v.Again(a, time.Second, func() { runs++ })
+			if !a.Stop() {
+				t.Error("Stop of the timer Again re-armed = false, want true")
+			}
+		}
+	})
+	v.AdvanceTo(t0.Add(time.Hour))
+	if runs != 1 {
+		t.Errorf("callbacks ran %d times, want 1", runs)
+	}
+}
