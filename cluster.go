@@ -85,6 +85,7 @@ type Cluster struct {
 	obsMu     sync.Mutex
 	observers []func(store.Event)
 	obsWatch  *store.Watcher
+	obsBatch  []store.Event // notify's buffer, empty between calls; only the driving loop uses it
 
 	loopMu sync.Mutex // held while the loop runs (Advance/RunUntil/Run)
 

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/orchestra-go/orchestra/store"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -45,6 +46,10 @@ func (c *Cluster) drain(ctx context.Context) error {
 	}
 }
 
+// notifyBatch is how many store changes notify takes from the watch at a
+// time.
+const notifyBatch = 256
+
 // notify delivers store changes to the observers.
 func (c *Cluster) notify() bool {
 	c.obsMu.Lock()
@@ -53,16 +58,22 @@ func (c *Cluster) notify() bool {
 	if w == nil {
 		return false
 	}
+	if c.obsBatch == nil {
+		c.obsBatch = make([]store.Event, 0, notifyBatch)
+	}
 	progress := false
 	for {
-		ev, ok := w.TryNext()
-		if !ok {
+		evs := w.TryNextBatch(c.obsBatch)
+		if len(evs) == 0 {
 			break
 		}
 		progress = true
-		for _, fn := range obs {
-			fn(ev)
+		for k := range evs {
+			for _, fn := range obs {
+				fn(evs[k])
+			}
 		}
+		clear(evs) // keep no object alive
 	}
 	if err := w.Err(); err != nil {
 		// The observers fell more than a watch buffer behind: the changes

@@ -29,6 +29,9 @@ type runtimeMirror struct {
 	// it found, recorded once the store is unlocked.
 	merge  func(stored, in workload.Object) (workload.Object, error)
 	events []containerEvent
+	// batch is step's buffer for a BatchWatcher's changes, empty between
+	// calls.
+	batch []workload.WatchEvent
 	// backOffIn holds, by pod uid, the end of the BackOff message of the
 	// pods that back off (" in pod <pod>_<namespace>(<uid>)"), made once
 	// rather than on every back-off of a crash loop; at most
@@ -162,27 +165,29 @@ func (m *runtimeMirror) step(ctx context.Context) bool {
 		return m.relist(ctx)
 	}
 	progress := false
-	for {
-		ev, ok := m.w.TryNext()
-		if !ok {
-			break
+	if bw, ok := m.w.(workload.BatchWatcher); ok {
+		if m.batch == nil {
+			m.batch = make([]workload.WatchEvent, 0, mirrorBatch)
 		}
-		progress = true
-		switch o := ev.Object.(type) {
-		case *workload.Node:
-			if ev.Type == workload.Deleted {
-				m.deleteNode(o.Name)
-			} else {
-				m.upsertNode(o)
+		for {
+			evs := bw.TryNextBatch(m.batch)
+			if len(evs) == 0 {
+				break
 			}
-		case *workload.Pod:
-			if ev.Type == workload.Deleted {
-				if sp := m.storePod(o); sp != nil {
-					m.podGone(sp.DeepCopy())
-				}
-			} else {
-				m.podChanged(ctx, o)
+			progress = true
+			for k := range evs {
+				m.apply(ctx, &evs[k])
 			}
+			clear(evs) // keep no object alive
+		}
+	} else {
+		for {
+			ev, ok := m.w.TryNext()
+			if !ok {
+				break
+			}
+			progress = true
+			m.apply(ctx, &ev)
 		}
 	}
 	if err := m.w.Err(); err != nil {
@@ -195,6 +200,30 @@ func (m *runtimeMirror) step(ctx context.Context) bool {
 		progress = m.relist(ctx) || progress
 	}
 	return progress
+}
+
+// mirrorBatch is how many runtime changes step takes from a BatchWatcher
+// at a time.
+const mirrorBatch = 256
+
+// apply copies one runtime change into the store.
+func (m *runtimeMirror) apply(ctx context.Context, ev *workload.WatchEvent) {
+	switch o := ev.Object.(type) {
+	case *workload.Node:
+		if ev.Type == workload.Deleted {
+			m.deleteNode(o.Name)
+		} else {
+			m.upsertNode(o)
+		}
+	case *workload.Pod:
+		if ev.Type == workload.Deleted {
+			if sp := m.storePod(o); sp != nil {
+				m.podGone(sp.DeepCopy())
+			}
+		} else {
+			m.podChanged(ctx, o)
+		}
+	}
 }
 
 // deleteNode deletes a node the runtime no longer reports.

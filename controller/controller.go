@@ -69,6 +69,7 @@ type Manager struct {
 	ctrls   []Controller
 	queues  []*workqueue.Queue
 	watcher *store.Watcher
+	batch   []store.Event  // deliver's buffer, empty between calls
 	adds    []func(string) // each queue's Add, made once per Start
 	wake    chan struct{}
 	running bool
@@ -179,18 +180,28 @@ func (m *Manager) Step(ctx context.Context) bool {
 // deliver hands every store change that is ready to the controllers and
 // reports whether there was one.
 func (m *Manager) deliver() bool {
+	if m.batch == nil {
+		m.batch = make([]store.Event, 0, deliverBatch)
+	}
 	progress := false
 	for {
-		ev, ok := m.watcher.TryNext()
-		if !ok {
+		evs := m.watcher.TryNextBatch(m.batch)
+		if len(evs) == 0 {
 			return progress
 		}
 		progress = true
-		for i, c := range m.ctrls {
-			c.Handle(ev, m.adds[i])
+		for k := range evs {
+			for i, c := range m.ctrls {
+				c.Handle(evs[k], m.adds[i])
+			}
 		}
+		clear(evs) // keep no object alive
 	}
 }
+
+// deliverBatch is how many store changes deliver takes from the watch at
+// a time.
+const deliverBatch = 256
 
 // maxKeysPerStep bounds the keys one controller reconciles in one Step, so
 // that a burst (thousands of pods to create) leaves room between Steps for

@@ -30,7 +30,7 @@ const (
 	Deleted  = workload.Deleted
 )
 
-var _ workload.Watcher = (*Watcher)(nil)
+var _ workload.BatchWatcher = (*Watcher)(nil)
 
 // Watcher delivers the events of one watch, in version order, with no gap
 // and no duplicate, until the watch ends. It is meant for one reader.
@@ -193,6 +193,15 @@ func (w *Watcher) TryNext() (Event, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.popLocked()
+}
+
+// TryNextBatch is TryNext for every event waiting, up to cap(buf) of them,
+// in one call: it fills buf[:0] and returns it (empty when none is
+// waiting or the watch has ended). It implements workload.BatchWatcher.
+func (w *Watcher) TryNextBatch(buf []Event) []Event {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.queue.PopBatch(buf)
 }
 
 // Next returns the next event, waiting for one. It returns an error when

@@ -574,3 +574,34 @@ func TestEventsCarryTheKey(t *testing.T) {
 		t.Errorf("ObjectKey of an event without a key: %q", none.ObjectKey())
 	}
 }
+
+// TestWatcherTryNextBatch: TryNextBatch hands over the waiting events in
+// order, at most cap(buf) at a time, and nothing once the watch is stopped.
+func TestWatcherTryNextBatch(t *testing.T) {
+	s, _ := newTestStore(t)
+	w, err := s.Watch("", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		mustCreate(t, s, pod("", "p"+strconv.Itoa(i), nil))
+	}
+	buf := make([]Event, 0, 3)
+	got := evStrings(w.TryNextBatch(buf))
+	got = append(got, evStrings(w.TryNextBatch(buf))...)
+	if rest := w.TryNextBatch(buf); len(rest) != 0 {
+		t.Errorf("a third batch returned %d events, want none", len(rest))
+	}
+	var want []string
+	for i := range 5 {
+		want = append(want, fmt.Sprintf("ADDED Pod/default/p%d %d", i, i+1))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("batches (-want +got):\n%s", diff)
+	}
+	mustCreate(t, s, pod("", "late", nil))
+	w.Stop()
+	if evs := w.TryNextBatch(buf); len(evs) != 0 || !errors.Is(w.Err(), ErrStopped) {
+		t.Errorf("after Stop: %d events, Err %v; want none and ErrStopped", len(evs), w.Err())
+	}
+}

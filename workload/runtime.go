@@ -56,6 +56,20 @@ type Watcher interface {
 	Err() error
 }
 
+// BatchWatcher is a Watcher that also hands over the changes that are ready
+// several at a time, for loops that drain a watch: one call (one lock)
+// where TryNext takes one per change. store.Watcher and the watches of
+// orchestra's runtimes implement it; readers of a Watcher use it when it
+// is there (a type assertion) and TryNext otherwise.
+type BatchWatcher interface {
+	Watcher
+	// TryNextBatch fills buf[:0] with the changes that are ready, in
+	// order, as many as fit in cap(buf), and returns it; it returns an
+	// empty slice when none is ready or the watch has ended (see Err). It
+	// never blocks. The caller owns buf and its contents.
+	TryNextBatch(buf []WatchEvent) []WatchEvent
+}
+
 // Runtime is the seam between orchestra's control plane and whatever runs
 // pods: the fake in-memory runtime (package fake), Go functions (package
 // inproc), OS processes (package process), or, later, a Kubernetes cluster.

@@ -160,6 +160,8 @@ func (l *Log) Close(err error) {
 	}
 }
 
+var _ workload.BatchWatcher = (*watcher)(nil)
+
 // watcher is one Watch of the log. Its queue (internal/evqueue) is bounded by
 // Config.WatchBuffer; writers never wait for it.
 type watcher struct {
@@ -221,6 +223,14 @@ func (w *watcher) TryNext() (workload.WatchEvent, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.popLocked()
+}
+
+// TryNextBatch fills buf[:0] with the queued changes, up to cap(buf), and
+// returns it; empty when none is queued or the watch has ended.
+func (w *watcher) TryNextBatch(buf []workload.WatchEvent) []workload.WatchEvent {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.queue.PopBatch(buf)
 }
 
 // Next waits for the next change, the end of the watch or ctx.

@@ -114,3 +114,35 @@ func TestNextWaitsAndClose(t *testing.T) {
 		t.Fatalf("Next with a cancelled context: %v", err)
 	}
 }
+
+// TestTryNextBatch: the log's watches are workload.BatchWatchers that hand
+// over queued changes in order, at most cap(buf) at a time.
+func TestTryNextBatch(t *testing.T) {
+	l := eventlog.New(eventlog.Config{})
+	w, err := l.Watch(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	bw, ok := w.(workload.BatchWatcher)
+	if !ok {
+		t.Fatal("the log's watch is not a workload.BatchWatcher")
+	}
+	for _, n := range []string{"a", "b", "c"} {
+		l.Emit(workload.Added, node(n))
+	}
+	buf := make([]workload.WatchEvent, 0, 2)
+	var got []string
+	for evs := bw.TryNextBatch(buf); len(evs) > 0; evs = bw.TryNextBatch(buf) {
+		if len(evs) > cap(buf) {
+			t.Fatalf("a batch of %d events in a buffer of %d", len(evs), cap(buf))
+		}
+		for _, ev := range evs {
+			got = append(got, fmt.Sprintf("%s %s %d", ev.Type, ev.Object.GetObjectMeta().Name, ev.Version))
+		}
+	}
+	want := []string{"ADDED a 1", "ADDED b 2", "ADDED c 3"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}

@@ -60,8 +60,15 @@ func (q *Queue) Pop() (workload.WatchEvent, bool) {
 	b := q.head
 	ev := b.ev[q.hi]
 	b.ev[q.hi] = workload.WatchEvent{}
-	q.hi++
-	q.n--
+	q.popped(b, 1)
+	return ev, true
+}
+
+// popped accounts for the k events just taken (and cleared) from the front
+// of the head block b.
+func (q *Queue) popped(b *block, k int) {
+	q.hi += k
+	q.n -= k
 	switch {
 	case q.n == 0:
 		// Empty: start over at the front of the block, and let the
@@ -77,7 +84,25 @@ func (q *Queue) Pop() (workload.WatchEvent, bool) {
 			q.spares++
 		}
 	}
-	return ev, true
+}
+
+// PopBatch moves the events at the front into buf[:0], as many as are
+// queued and fit in cap(buf), and returns the filled slice: Pop for each,
+// in one call. The slots they leave are cleared.
+func (q *Queue) PopBatch(buf []workload.WatchEvent) []workload.WatchEvent {
+	buf = buf[:0]
+	for len(buf) < cap(buf) && q.n > 0 {
+		b := q.head
+		end := q.ti
+		if b != q.tail {
+			end = blockSize
+		}
+		k := min(end-q.hi, cap(buf)-len(buf))
+		buf = append(buf, b.ev[q.hi:q.hi+k]...)
+		clear(b.ev[q.hi : q.hi+k])
+		q.popped(b, k)
+	}
+	return buf
 }
 
 // Reset empties the queue and drops its blocks.

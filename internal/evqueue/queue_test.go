@@ -95,3 +95,52 @@ func BenchmarkPushPopSmall(b *testing.B) {
 		}
 	}
 }
+
+// TestPopBatchIsFIFO mixes PopBatch with buffers of every size, Pop and
+// Push, and checks the order, the lengths and that taken slots are cleared.
+func TestPopBatchIsFIFO(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var q Queue
+	var want []uint64
+	next := uint64(1)
+	obj := &workload.Pod{}
+	for range 2000 {
+		for range rng.IntN(3 * blockSize) {
+			q.Push(workload.WatchEvent{Version: next, Object: obj})
+			want = append(want, next)
+			next++
+		}
+		if rng.IntN(4) == 0 {
+			if ev, ok := q.Pop(); ok != (len(want) > 0) || ok && ev.Version != want[0] {
+				t.Fatalf("Pop = %v, %v; want %v", ev.Version, ok, want)
+			} else if ok {
+				want = want[1:]
+			}
+		}
+		buf := make([]workload.WatchEvent, rng.IntN(3), rng.IntN(2*blockSize+2)+3)
+		got := q.PopBatch(buf)
+		n := min(cap(buf), len(want))
+		if len(got) != n {
+			t.Fatalf("PopBatch returned %d events, want %d (cap %d, queued %d)", len(got), n, cap(buf), len(want))
+		}
+		for i, ev := range got {
+			if ev.Version != want[i] {
+				t.Fatalf("PopBatch[%d] = %d, want %d", i, ev.Version, want[i])
+			}
+		}
+		want = want[n:]
+		if q.Len() != len(want) {
+			t.Fatalf("Len = %d, want %d", q.Len(), len(want))
+		}
+	}
+	for q.Len() > 0 {
+		q.PopBatch(make([]workload.WatchEvent, 0, 100))
+	}
+	for b := q.head; b != nil; b = b.next {
+		for i := range b.ev {
+			if b.ev[i].Object != nil {
+				t.Fatalf("a taken slot still holds its object")
+			}
+		}
+	}
+}
