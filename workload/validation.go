@@ -629,6 +629,7 @@ func (v *validator) podSpec(p string, s *PodSpec, r podRules) {
 	names := map[string]bool{}
 	v.containers(child(p, "initContainers"), s.InitContainers, names)
 	v.containers(child(p, "containers"), s.Containers, names)
+	v.hostPorts(child(p, "containers"), s, r.pod)
 	v.nonNegative64(child(p, "terminationGracePeriodSeconds"), s.TerminationGracePeriodSeconds)
 	if s.ActiveDeadlineSeconds != nil && *s.ActiveDeadlineSeconds <= 0 {
 		v.invalid(child(p, "activeDeadlineSeconds"), *s.ActiveDeadlineSeconds, "must be between 1 and 2147483647, inclusive")
@@ -717,6 +718,32 @@ func (v *validator) containerPorts(p string, ports []ContainerPort) {
 		v.protocol(child(pp, "protocol"), port.Protocol)
 		if port.HostIP != "" && net.ParseIP(port.HostIP) == nil {
 			v.invalid(child(pp, "hostIP"), port.HostIP, "must be a valid IP address")
+		}
+	}
+}
+
+// hostPorts checks the host ports of a pod's containers as Kubernetes'
+// checkHostPortConflicts and validateHostNetwork do: no two ports with the
+// same protocol, host IP and host port ("TCP//8080" is the duplicate
+// value), and with hostNetwork every hostPort equal to its containerPort
+// (in a template an unset hostPort may stay 0: the pod's defaulting sets
+// it).
+func (v *validator) hostPorts(p string, s *PodSpec, pod bool) {
+	seen := map[string]bool{}
+	for i := range s.Containers {
+		for j, port := range s.Containers[i].Ports {
+			pp := child(index(child(index(p, i), "ports"), j), "hostPort")
+			if s.HostNetwork && (pod || port.HostPort != 0) && port.HostPort != port.ContainerPort {
+				v.invalid(pp, port.HostPort, "must match `containerPort` when `hostNetwork` is true")
+			}
+			if port.HostPort == 0 {
+				continue
+			}
+			k := port.Protocol + "/" + port.HostIP + "/" + strconv.Itoa(int(port.HostPort))
+			if seen[k] {
+				v.add(pp, ErrorTypeDuplicate, k, "")
+			}
+			seen[k] = true
 		}
 	}
 }

@@ -1,0 +1,101 @@
+package breakit_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// r9cApplyErr applies a manifest's one object and returns the error.
+func r9cApplyErr(t *testing.T, y string) error {
+	t.Helper()
+	c := newCluster(t, "a")
+	objs, _, err := workload.Decode([]byte(y), t.Name()+".yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Apply(objs[0])
+	if err != nil && !errors.Is(err, workload.ErrInvalid) {
+		t.Errorf("error %v does not wrap workload.ErrInvalid", err)
+	}
+	if err != nil && len(c.Store().List(objs[0].Kind(), "", nil)) != 0 {
+		t.Errorf("a rejected %s was stored", objs[0].Kind())
+	}
+	return err
+}
+
+// Kubernetes' pod validation rejects two container ports with the same
+// protocol, hostIP and hostPort (checkHostPortConflicts,
+// AccumulateUniqueHostPorts: field.Duplicate on the second one's hostPort,
+// value "TCP//8080"), and with hostNetwork a hostPort that is not the
+// containerPort (validateHostNetwork; in a template an unset hostPort
+// passes, the pod's defaulting sets it). orchestra accepted both.
+func TestR9cPodHostPortValidation(t *testing.T) {
+	for _, tc := range []struct{ name, spec, want string }{
+		{"two containers", `
+  containers:
+  - {name: a, image: x, ports: [{containerPort: 80, hostPort: 8080}]}
+  - {name: b, image: x, ports: [{containerPort: 81, hostPort: 8080}]}`,
+			`workload: invalid object Pod/default/p: spec.containers[1].ports[0].hostPort: Duplicate value: "TCP//8080"`},
+		{"one container", `
+  containers:
+  - {name: a, image: x, ports: [{containerPort: 80, hostPort: 8080, protocol: UDP}, {containerPort: 81, hostPort: 8080, protocol: UDP}]}`,
+			`workload: invalid object Pod/default/p: spec.containers[0].ports[1].hostPort: Duplicate value: "UDP//8080"`},
+		{"other protocol", `
+  containers:
+  - {name: a, image: x, ports: [{containerPort: 80, hostPort: 8080}, {containerPort: 81, hostPort: 8080, protocol: UDP}]}`, ""},
+		{"other host IP", `
+  containers:
+  - {name: a, image: x, ports: [{containerPort: 80, hostPort: 8080, hostIP: 127.0.0.1}, {containerPort: 81, hostPort: 8080, hostIP: 127.0.0.2}]}`, ""},
+		{"hostNetwork", `
+  hostNetwork: true
+  containers:
+  - {name: a, image: x, ports: [{containerPort: 80, hostPort: 8080}, {containerPort: 90}]}`,
+			"workload: invalid object Pod/default/p: spec.containers[0].ports[0].hostPort: Invalid value: 8080: must match `containerPort` when `hostNetwork` is true"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := r9cApplyErr(t, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:"+tc.spec+"\n")
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+	// A template with hostNetwork and an unset hostPort is valid; its pods
+	// get hostPort = containerPort.
+	err := r9cApplyErr(t, `
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: d}
+spec:
+  selector: {matchLabels: {app: d}}
+  template:
+    metadata: {labels: {app: d}}
+    spec:
+      hostNetwork: true
+      containers: [{name: a, image: x, ports: [{containerPort: 9100}]}]
+`)
+	if err != nil {
+		t.Errorf("DaemonSet with hostNetwork and no hostPort: %v", err)
+	}
+	err = r9cApplyErr(t, `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d}
+spec:
+  selector: {matchLabels: {app: d}}
+  template:
+    metadata: {labels: {app: d}}
+    spec:
+      hostNetwork: true
+      containers: [{name: a, image: x, ports: [{containerPort: 9100, hostPort: 9101}]}]
+`)
+	want := "workload: invalid object Deployment/default/d: spec.template.spec.containers[0].ports[0].hostPort: Invalid value: 9101: must match `containerPort` when `hostNetwork` is true"
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+}
