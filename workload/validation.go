@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -230,7 +229,9 @@ func Validate(obj Object) error {
 // container images, activeDeadlineSeconds (set or lowered), added
 // tolerations and a nodeName set for the first time (binding); a claim's
 // spec except its resources; a ControllerRevision's data and revision; an
-// EndpointSlice's addressType.
+// EndpointSlice's addressType. Fields compare as the API server's
+// equality.Semantic does: quantities by value ("1000m" is "1"), a nil and
+// an empty map or slice alike.
 func ValidateUpdate(newObj, oldObj Object) error {
 	if IsNil(newObj) {
 		return Validate(newObj)
@@ -268,7 +269,7 @@ func ValidateUpdate(newObj, oldObj Object) error {
 		o := oldObj.(*PersistentVolumeClaim)
 		ns, os := n.Spec, o.Spec
 		ns.Resources, os.Resources = ResourceRequirements{}, ResourceRequirements{}
-		if !reflect.DeepEqual(ns, os) {
+		if !semanticEqual(ns, os) {
 			v.add("spec", ErrorTypeForbidden, nil, "spec is immutable after creation except resources")
 		}
 	case *ControllerRevision:
@@ -1820,8 +1821,7 @@ func (v *validator) statefulSetUpdate(n, o *StatefulSet) {
 	if n.Spec.PodManagementPolicy != o.Spec.PodManagementPolicy {
 		v.forbidden("spec.podManagementPolicy", detail)
 	}
-	if !reflect.DeepEqual(n.Spec.VolumeClaimTemplates, o.Spec.VolumeClaimTemplates) &&
-		!(len(n.Spec.VolumeClaimTemplates) == 0 && len(o.Spec.VolumeClaimTemplates) == 0) {
+	if !semanticEqual(n.Spec.VolumeClaimTemplates, o.Spec.VolumeClaimTemplates) {
 		v.forbidden("spec.volumeClaimTemplates", detail)
 	}
 }
@@ -1844,10 +1844,10 @@ func (v *validator) jobUpdate(n, o *Job) {
 	if !equalPtr(ns.BackoffLimitPerIndex, os.BackoffLimitPerIndex) {
 		v.immutable("spec.backoffLimitPerIndex", ns.BackoffLimitPerIndex)
 	}
-	if !reflect.DeepEqual(ns.PodFailurePolicy, os.PodFailurePolicy) {
+	if !semanticEqual(ns.PodFailurePolicy, os.PodFailurePolicy) {
 		v.immutable("spec.podFailurePolicy", nil)
 	}
-	if !reflect.DeepEqual(ns.SuccessPolicy, os.SuccessPolicy) {
+	if !semanticEqual(ns.SuccessPolicy, os.SuccessPolicy) {
 		v.immutable("spec.successPolicy", nil)
 	}
 	if !equalPtr(ns.ManagedBy, os.ManagedBy) {
@@ -1878,7 +1878,7 @@ func (v *validator) jobUpdate(n, o *Job) {
 			t.Spec.NodeSelector, t.Spec.Tolerations, t.Spec.Affinity = nil, nil, nil
 		}
 	}
-	if !reflect.DeepEqual(nt, ot) {
+	if !semanticEqual(nt, ot) {
 		v.immutable("spec.template", nil)
 	}
 }
@@ -1925,7 +1925,7 @@ func (v *validator) podUpdate(n, o *Pod) {
 	for i, ot := range os.Tolerations {
 		found := false
 		for _, nt := range ns.Tolerations {
-			if reflect.DeepEqual(ot, nt) {
+			if semanticEqual(ot, nt) {
 				found = true
 				break
 			}
@@ -1935,7 +1935,7 @@ func (v *validator) podUpdate(n, o *Pod) {
 		}
 	}
 	ns.Tolerations, os.Tolerations = nil, nil
-	if !reflect.DeepEqual(ns, os) {
+	if !semanticEqual(ns, os) {
 		v.forbidden("spec", "pod updates may not change fields other than `spec.containers[*].image`, `spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, `spec.tolerations` (only additions to existing tolerations) and `spec.nodeName` (only to bind an unbound pod)")
 	}
 }
