@@ -245,6 +245,7 @@ func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
 	}
 	keepSystemFields(obj, old)
 	keepServiceFields(obj, old)
+	c.keepNodeFields(obj, old)
 	om := old.GetObjectMeta()
 	if m.UID == "" { // an applied manifest has none: it names the stored object
 		m.UID, m.CreationTimestamp = om.UID, om.CreationTimestamp
@@ -319,6 +320,37 @@ func keepSystemFields(obj, old workload.Object) {
 		workload.JobLabelsFromTemplate(o)
 	case *workload.DaemonSet:
 		stampTemplateGeneration(o, old.(*workload.DaemonSet))
+	}
+}
+
+// keepNodeFields keeps, on an applied Node, what an applied manifest does
+// not own: the labels and taints the runtime reports for it (as kubectl
+// apply leaves a kubelet's labels alone; the runtime's values win, as a
+// kubelet reconciles its labels) and the taints the node lifecycle set.
+// The manifest's other labels and taints, and spec.unschedulable, are the
+// API's, and later runtime reports keep them.
+func (c *Cluster) keepNodeFields(obj, old workload.Object) {
+	n, ok := obj.(*workload.Node)
+	if !ok {
+		return
+	}
+	if r := c.mirror.reportedNode(n.Name); r != nil {
+		for k, v := range r.Labels {
+			if n.Labels == nil {
+				n.Labels = map[string]string{}
+			}
+			n.Labels[k] = v
+		}
+		for _, t := range r.Spec.Taints {
+			if !hasTaint(n.Spec.Taints, t.Key, t.Effect) {
+				n.Spec.Taints = append(n.Spec.Taints, t)
+			}
+		}
+	}
+	for _, t := range old.(*workload.Node).Spec.Taints {
+		if controlPlaneTaints[t.Key] && !hasTaint(n.Spec.Taints, t.Key, t.Effect) {
+			n.Spec.Taints = append(n.Spec.Taints, t)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/orchestra-go/orchestra/controller"
@@ -37,11 +38,25 @@ type runtimeMirror struct {
 	// rather than on every back-off of a crash loop; at most
 	// maxBackOffIn, emptied when full.
 	backOffIn map[string]string
-	// nodes holds the names of the nodes the runtime reports. A Node in
-	// the store that is not among them was applied (a Node object without
-	// a kubelet): the mirror never deletes it, and the kubelet bridge
-	// starts nothing on it.
-	nodes map[string]bool
+	// reported holds, by name, the last report of each node the runtime
+	// reports (read-only snapshots). A Node in the store that is not among
+	// them was applied (a Node object without a kubelet): the mirror never
+	// deletes it, and the kubelet bridge starts nothing on it. What the
+	// runtime reported is its own (as a kubelet's labels, registration
+	// taints and status are); the rest of a stored node's labels, taints
+	// and spec.unschedulable was set through the API and is kept. The
+	// loop goroutine writes it under nodesMu and reads it without;
+	// other goroutines read it under nodesMu (reportedNode).
+	reported map[string]*workload.Node
+	nodesMu  sync.Mutex
+}
+
+// reportedNode returns the runtime's last report of a node, or nil; it
+// may be called from any goroutine.
+func (m *runtimeMirror) reportedNode(name string) *workload.Node {
+	m.nodesMu.Lock()
+	defer m.nodesMu.Unlock()
+	return m.reported[name]
 }
 
 // maxBackOffIn bounds runtimeMirror.backOffIn.
@@ -68,7 +83,7 @@ const reasonCrashLoopBackOff = "CrashLoopBackOff"
 const relistBackoff = time.Second
 
 func newRuntimeMirror(c *Cluster) *runtimeMirror {
-	m := &runtimeMirror{c: c, nodes: map[string]bool{}}
+	m := &runtimeMirror{c: c, reported: map[string]*workload.Node{}}
 	m.merge = m.mergeReported
 	return m
 }
@@ -95,7 +110,7 @@ func (m *runtimeMirror) start(ctx context.Context) error {
 	// The runtime's nodes that went while the mirror was not watching go;
 	// applied Nodes (never reported) stay, as Node objects without a
 	// kubelet stay in Kubernetes.
-	for name := range m.nodes {
+	for name := range m.reported {
 		if !seen[name] {
 			m.deleteNode(name)
 		}
@@ -228,13 +243,18 @@ func (m *runtimeMirror) apply(ctx context.Context, ev *workload.WatchEvent) {
 
 // deleteNode deletes a node the runtime no longer reports.
 func (m *runtimeMirror) deleteNode(name string) {
-	delete(m.nodes, name)
+	m.nodesMu.Lock()
+	delete(m.reported, name)
+	m.nodesMu.Unlock()
 	_, _ = m.c.store.Delete("Node", "", name, store.DeleteOptions{NoResult: true})
 }
 
 // upsertNode copies a node the runtime reports into the store.
 func (m *runtimeMirror) upsertNode(n *workload.Node) {
-	m.nodes[n.Name] = true
+	m.nodesMu.Lock()
+	prev := m.reported[n.Name]
+	m.reported[n.Name] = n
+	m.nodesMu.Unlock()
 	s := m.c.store
 	n = n.DeepCopy()
 	n.ResourceVersion = ""
@@ -249,11 +269,7 @@ func (m *runtimeMirror) upsertNode(n *workload.Node) {
 		return
 	}
 	on := old.(*workload.Node)
-	for _, t := range on.Spec.Taints {
-		if controlPlaneTaints[t.Key] && !hasTaint(n.Spec.Taints, t.Key, t.Effect) {
-			n.Spec.Taints = append(n.Spec.Taints, t)
-		}
-	}
+	mergeAPINodeFields(n, on, prev)
 	n.UID, n.CreationTimestamp = on.UID, on.CreationTimestamp
 	n.Annotations = mergeMaps(on.Annotations, n.Annotations)
 	if _, err := s.Update(n); err != nil {
@@ -261,6 +277,47 @@ func (m *runtimeMirror) upsertNode(n *workload.Node) {
 	}
 	if _, err := s.UpdateStatus(n); err != nil {
 		m.c.logger.Warn("mirroring node status failed", "node", n.Name, "err", err)
+	}
+}
+
+// mergeAPINodeFields keeps in n, the runtime's new report of a node, what
+// was set through the API on the stored node on: labels and taints the
+// runtime did not report (a label the runtime reported before, prev, and
+// no longer does is gone; the runtime's own values win, as a kubelet
+// reconciles its labels), and spec.unschedulable unless the runtime
+// changed its own (a cordon through the runtime). prev is nil for a node
+// not reported before (a kubelet registering against a Node object).
+func mergeAPINodeFields(n, on, prev *workload.Node) {
+	var prevLabels map[string]string
+	var prevTaints []workload.Taint
+	if prev != nil {
+		prevLabels, prevTaints = prev.Labels, prev.Spec.Taints
+		if n.Spec.Unschedulable == prev.Spec.Unschedulable {
+			n.Spec.Unschedulable = on.Spec.Unschedulable
+		}
+	} else {
+		n.Spec.Unschedulable = n.Spec.Unschedulable || on.Spec.Unschedulable
+	}
+	for k, v := range on.Labels {
+		if _, ok := n.Labels[k]; ok {
+			continue
+		}
+		if _, was := prevLabels[k]; was {
+			continue // the runtime removed it
+		}
+		if n.Labels == nil {
+			n.Labels = map[string]string{}
+		}
+		n.Labels[k] = v
+	}
+	for _, t := range on.Spec.Taints {
+		if hasTaint(n.Spec.Taints, t.Key, t.Effect) {
+			continue
+		}
+		if !controlPlaneTaints[t.Key] && hasTaint(prevTaints, t.Key, t.Effect) {
+			continue // the runtime removed it
+		}
+		n.Spec.Taints = append(n.Spec.Taints, t)
 	}
 }
 
@@ -653,7 +710,7 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 	if started || p.Spec.NodeName == "" || controller.IsPodTerminal(p) {
 		return controller.Result{}, nil
 	}
-	if !k.c.mirror.nodes[p.Spec.NodeName] {
+	if k.c.mirror.reported[p.Spec.NodeName] == nil {
 		if _, err := k.c.store.Peek("Node", "", p.Spec.NodeName); err == nil {
 			// A Node object that no runtime reports (applied): no kubelet
 			// admits or runs the pod. It stays Pending, as in Kubernetes,

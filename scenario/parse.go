@@ -257,7 +257,7 @@ func (p *parser) parse(data []byte) (*Scenario, error) {
 			}
 			s.Objects = append(s.Objects, objs...)
 			s.Warnings = append(s.Warnings, warns...)
-			s.Warnings = append(s.Warnings, nodeObjectWarnings(objs)...)
+			s.Warnings = append(s.Warnings, p.nodeObjectWarnings(objs)...)
 		}
 	}
 	if n := f["objects"]; n != nil {
@@ -492,18 +492,20 @@ func (p *parser) objects(n *yaml.Node, where string) ([]workload.Object, []strin
 	if err := validateObjects(objs); err != nil {
 		return nil, nil, p.errf(n, where, "%v", err)
 	}
-	return objs, append(warns, nodeObjectWarnings(objs)...), nil
+	return objs, append(warns, p.nodeObjectWarnings(objs)...), nil
 }
 
-// nodeObjectWarnings warns about each Node among objs: applied, it is a
-// Node object without a kubelet (the fake runtime runs the nodes of nodes:
-// and addNode), which the node lifecycle marks Unknown and taints
-// unreachable, as Kubernetes does a node whose kubelet never posted its
-// status; the steps cannot refer to it.
-func nodeObjectWarnings(objs []workload.Object) []string {
+// nodeObjectWarnings warns about each Node among objs that is not a node
+// of the scenario at that point: applied, it is a Node object without a
+// kubelet (the fake runtime runs the nodes of nodes: and addNode), which
+// the node lifecycle marks Unknown and taints unreachable, as Kubernetes
+// does a node whose kubelet never posted its status; the steps cannot
+// refer to it. (A Node of the scenario applied changes its labels, taints
+// and spec.unschedulable through the API.)
+func (p *parser) nodeObjectWarnings(objs []workload.Object) []string {
 	var out []string
 	for _, o := range objs {
-		if o.Kind() == "Node" {
+		if o.Kind() == "Node" && !p.nodes[o.GetObjectMeta().Name] {
 			out = append(out, workload.Ref(o)+": a Node object has no kubelet here: it stays Unknown, tainted unreachable, and runs no pods (declare nodes under nodes: or with addNode)")
 		}
 	}
@@ -915,7 +917,7 @@ func (p *parser) step(n *yaml.Node, where string) (Step, []string, error) {
 		if err != nil {
 			return st, nil, p.errf(v, key, "%v", err)
 		}
-		st.Apply, warns = objs, append(w, nodeObjectWarnings(objs)...)
+		st.Apply, warns = objs, append(w, p.nodeObjectWarnings(objs)...)
 	case "delete":
 		sf, err := p.fields(v, key, "kind", "namespace", "name", "propagation")
 		if err != nil {

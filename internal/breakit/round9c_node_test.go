@@ -350,3 +350,97 @@ run: 10m
 		t.Errorf("%d pods, want the daemon pod of a", len(r.Pods))
 	}
 }
+
+// A Node the runtime reports, changed through the API (Apply), keeps the
+// change across the runtime's later reports, as a Node labelled or
+// cordoned with kubectl keeps it while its kubelet posts status: the
+// kubelet owns the labels it sets (and reconciles them), the API the
+// rest. orchestra's mirror replaced the stored node's labels and
+// spec.unschedulable with the runtime's on every report, so an applied
+// label or cordon vanished at the node's next status change, and Apply
+// itself dropped the runtime's labels (kubernetes.io/hostname, os, arch)
+// until then.
+func TestR9cAppliedChangeToRuntimeNodeSticks(t *testing.T) {
+	c := newCluster(t, "a", "b")
+	ssd := "ssd"
+	if err := c.Fake().SetNodeLabels("a", map[string]*string{"disk": &ssd}); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Second)
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Node
+metadata: {name: a, labels: {team: blue}}
+spec: {unschedulable: true}
+`)
+	n := r9cNode(t, c, "a")
+	for _, k := range []string{"team", "disk", workload.LabelHostname, workload.LabelOS} {
+		if _, ok := n.Labels[k]; !ok {
+			t.Errorf("label %s missing right after Apply: %v", k, n.Labels)
+		}
+	}
+	advance(t, c, time.Second)
+	// The runtime reports the node again: a label of its own changes, one
+	// goes.
+	gold := "gold"
+	if err := c.Fake().SetNodeLabels("a", map[string]*string{"tier": &gold, "disk": nil}); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Second)
+	n = r9cNode(t, c, "a")
+	if n.Labels["team"] != "blue" || n.Labels["tier"] != "gold" || n.Labels[workload.LabelHostname] != "a" {
+		t.Errorf("labels after a runtime report %v, want team=blue (API), tier=gold and hostname (runtime)", n.Labels)
+	}
+	if _, ok := n.Labels["disk"]; ok {
+		t.Errorf("labels %v: the runtime removed disk", n.Labels)
+	}
+	if !n.Spec.Unschedulable || !strings.Contains(r9cTaints(n), workload.TaintNodeUnschedulable) {
+		t.Errorf("cordon through the API undone by a runtime report: unschedulable %v taints %s", n.Spec.Unschedulable, r9cTaints(n))
+	}
+	applyYAML(t, c, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: x}]}\n")
+	advance(t, c, time.Second)
+	if p := r9cPod(t, c, "p"); p == nil || p.Spec.NodeName != "b" {
+		t.Errorf("pod on %v, want b (a is cordoned)", p)
+	}
+	// The runtime's own cordon and uncordon still count.
+	if err := c.Fake().Cordon("b"); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Second)
+	if err := c.Fake().Uncordon("b"); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Second)
+	if n := r9cNode(t, c, "b"); n.Spec.Unschedulable {
+		t.Errorf("b cordoned and uncordoned through the runtime: unschedulable")
+	}
+}
+
+// In a scenario, applying a Node of the scenario relabels or cordons it
+// through the API (no warning), and a later setNodeLabels keeps it.
+func TestR9cScenarioApplyDeclaredNode(t *testing.T) {
+	s, err := scenario.Parse([]byte(`
+nodes: [{name: a}, {name: b}]
+steps:
+  - at: 1m
+    apply: {apiVersion: v1, kind: Node, metadata: {name: a, labels: {team: blue}}}
+  - at: 2m
+    setNodeLabels: {name: a, labels: {tier: gold}}
+run: 3m
+`), "apply-node.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Warnings) != 0 {
+		t.Errorf("warnings %q for applying a node of the scenario", s.Warnings)
+	}
+	r, err := scenario.Play(s, scenario.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range r.Nodes {
+		if n.Name == "a" && (n.Labels["team"] != "blue" || n.Labels["tier"] != "gold") {
+			t.Errorf("labels of a at the end: %v, want team=blue and tier=gold", n.Labels)
+		}
+	}
+}
