@@ -77,6 +77,11 @@ type Step struct {
 	Delete            *Delete
 	StopControlPlane  bool
 	StartControlPlane bool
+
+	// key and keyLine name the step's action ("steps[3].delete") and its
+	// line, for the errors of playing it; empty in a Step made by hand.
+	key     string
+	keyLine int
 }
 
 // SetNodeLabels merges labels into a node's; a nil value deletes the label.
@@ -307,6 +312,11 @@ func (p *parser) parse(data []byte) (*Scenario, error) {
 		s.Run = time.Hour
 		if len(s.Steps) > 0 {
 			s.Run = s.Steps[len(s.Steps)-1].At + time.Hour
+		}
+	}
+	for _, st := range s.Steps {
+		if st.At > s.Run {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("%s:%d: at %v: after the end of the run (%v): never played", s.Source, st.Line, st.At, s.Run))
 		}
 	}
 	return s, nil
@@ -742,6 +752,7 @@ func (p *parser) step(n *yaml.Node, where string) (Step, []string, error) {
 	}
 	v := f[action]
 	key := where + "." + action
+	st.key, st.keyLine = key, v.Line
 	var warns []string
 	switch action {
 	case "addNode":

@@ -134,6 +134,9 @@ func (p *Player) PlayTo(offset time.Duration) error {
 			return err
 		}
 		if err := p.do(st); err != nil {
+			if st.key != "" {
+				return fmt.Errorf("scenario: %s:%d: %s: %w", p.s.Source, st.keyLine, st.key, err)
+			}
 			return fmt.Errorf("scenario: %s:%d: %w", p.s.Source, st.Line, err)
 		}
 		p.s.Steps = p.s.Steps[1:]
