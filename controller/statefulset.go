@@ -45,8 +45,9 @@ const staleClaimRetry = time.Second
 //     pod of ordinal i is created only when every lower ordinal is
 //     Running and Ready (for minReadySeconds); scale-down removes the
 //     highest ordinal first, one at a time, waiting until the previous one
-//     is gone, and only while the others are healthy (an unhealthy pod may
-//     go if it is the first unhealthy one). Parallel: all at once.
+//     is gone, and only while it and the others are Running and Ready for
+//     minReadySeconds (a pod may go before that if it is the first that is
+//     not Running and Ready, or terminating). Parallel: all at once.
 //   - updateStrategy RollingUpdate: pods whose revision is not the update
 //     revision are deleted (and recreated at the update revision) from the
 //     highest ordinal down to partition, at most maxUnavailable (default

@@ -72,6 +72,13 @@ func stsHealthy(p *workload.Pod, minReady int32, now time.Time) bool {
 	return p != nil && p.DeletionTimestamp == nil && p.Status.Phase == workload.PodRunning && IsPodAvailable(p, minReady, now)
 }
 
+// stsRunningAndReady is Kubernetes' isHealthy, which picks the first
+// unhealthy pod: Running and Ready, not being deleted; minReadySeconds
+// plays no part.
+func stsRunningAndReady(p *workload.Pod) bool {
+	return p != nil && p.DeletionTimestamp == nil && isRunningAndReady(p)
+}
+
 // stsMaxUnavailable resolves rollingUpdate.maxUnavailable (default 1)
 // against replicas, rounding down, at least 1, as Kubernetes'
 // getStatefulSetMaxUnavailable.
@@ -147,14 +154,14 @@ func decideStatefulSet(in stsInput, now time.Time) stsDecision {
 	var firstUnhealthy *workload.Pod
 	unhealthyFound := false
 	for _, p := range replicas {
-		if !stsHealthy(p, minReady, now) {
+		if !stsRunningAndReady(p) {
 			firstUnhealthy, unhealthyFound = p, true
 			break
 		}
 	}
 	if !unhealthyFound {
 		for i := len(condemned) - 1; i >= 0; i-- {
-			if !stsHealthy(condemned[i], minReady, now) {
+			if !stsRunningAndReady(condemned[i]) {
 				firstUnhealthy = condemned[i]
 				break
 			}
