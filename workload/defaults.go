@@ -120,12 +120,18 @@ func IsNil(obj Object) bool {
 // Exists, tolerationSeconds 300, each added only when no toleration of the
 // pod already covers that taint. The tolerations are added to Pods only,
 // never to the templates of controllers (as in Kubernetes, where admission
-// sees only pods).
+// sees only pods). A negative terminationGracePeriodSeconds becomes 1, as
+// Kubernetes converts it in a Pod (a template keeps it).
 func DefaultPod(p *Pod) {
 	if p == nil {
 		return
 	}
 	DefaultPodSpec(&p.Spec)
+	if g := p.Spec.TerminationGracePeriodSeconds; g != nil && *g < 0 {
+		// As Kubernetes' conversion of a Pod (kubernetes/kubernetes#115606):
+		// a negative grace period is 1 s.
+		p.Spec.TerminationGracePeriodSeconds = Ptr(int64(1))
+	}
 	for _, cs := range [][]Container{p.Spec.InitContainers, p.Spec.Containers} {
 		for i := range cs {
 			defaultRequestsFromLimits(&cs[i].Resources)

@@ -314,7 +314,33 @@ func (d *document) decodeObject(m map[string]any, prefix string) (Object, []stri
 	tm := obj.GetTypeMeta()
 	tm.Kind = kind
 	tm.APIVersion = r.apiVersion
+	if path, spec := podSpecOf(obj); spec != nil && spec.TerminationGracePeriodSeconds != nil && *spec.TerminationGracePeriodSeconds < 0 {
+		// Kubernetes' warningsForPodSpecAndMeta.
+		warn(path + "terminationGracePeriodSeconds: must be >= 0; negative values are invalid and will be treated as 1")
+	}
 	return obj, warns, nil
+}
+
+// podSpecOf returns the pod spec of a Pod or of a workload's pod template,
+// with its path ("spec.template.spec."), or nil.
+func podSpecOf(obj Object) (string, *PodSpec) {
+	switch o := obj.(type) {
+	case *Pod:
+		return "spec.", &o.Spec
+	case *Deployment:
+		return "spec.template.spec.", &o.Spec.Template.Spec
+	case *ReplicaSet:
+		return "spec.template.spec.", &o.Spec.Template.Spec
+	case *StatefulSet:
+		return "spec.template.spec.", &o.Spec.Template.Spec
+	case *DaemonSet:
+		return "spec.template.spec.", &o.Spec.Template.Spec
+	case *Job:
+		return "spec.template.spec.", &o.Spec.Template.Spec
+	case *CronJob:
+		return "spec.jobTemplate.spec.template.spec.", &o.Spec.JobTemplate.Spec.Template.Spec
+	}
+	return "", nil
 }
 
 // mapRef builds "Kind/namespace/name" from an undecoded object, with the

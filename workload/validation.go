@@ -631,7 +631,9 @@ func (v *validator) podSpec(p string, s *PodSpec, r podRules) {
 	v.containers(child(p, "initContainers"), s.InitContainers, names)
 	v.containers(child(p, "containers"), s.Containers, names)
 	v.hostPorts(child(p, "containers"), s, r.pod)
-	v.nonNegative64(child(p, "terminationGracePeriodSeconds"), s.TerminationGracePeriodSeconds)
+	// A negative terminationGracePeriodSeconds is accepted, as Kubernetes
+	// accepts it (with a warning, see Decode) and treats it as 1 in a pod
+	// (DefaultPod).
 	if s.ActiveDeadlineSeconds != nil && *s.ActiveDeadlineSeconds <= 0 {
 		v.invalid(child(p, "activeDeadlineSeconds"), *s.ActiveDeadlineSeconds, "must be between 1 and 2147483647, inclusive")
 	}

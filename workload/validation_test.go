@@ -272,7 +272,6 @@ func badObjects() []badCase {
 		{"probe port name invalid", with(vPod(), func(p *Pod) {
 			p.Spec.Containers[0].ReadinessProbe = &Probe{ProbeHandler: ProbeHandler{HTTPGet: &HTTPGetAction{Port: intstr.FromString("Http")}}}
 		}), []string{"spec.containers[0].readinessProbe.httpGet.port"}},
-		{"negative grace period", with(vPod(), func(p *Pod) { p.Spec.TerminationGracePeriodSeconds = Ptr[int64](-1) }), []string{"spec.terminationGracePeriodSeconds"}},
 		{"pod activeDeadlineSeconds zero", with(vPod(), func(p *Pod) { p.Spec.ActiveDeadlineSeconds = Ptr[int64](0) }), []string{"spec.activeDeadlineSeconds"}},
 		{"nodeSelector value invalid", with(vPod(), func(p *Pod) { p.Spec.NodeSelector = map[string]string{"ssd": "yes please"} }), []string{"spec.nodeSelector[ssd]"}},
 

@@ -3,6 +3,7 @@ package breakit_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/orchestra-go/orchestra/workload"
 )
@@ -97,5 +98,65 @@ spec:
 	want := "workload: invalid object Deployment/default/d: spec.template.spec.containers[0].ports[0].hostPort: Invalid value: 9101: must match `containerPort` when `hostNetwork` is true"
 	if err == nil || err.Error() != want {
 		t.Errorf("got  %v\nwant %s", err, want)
+	}
+}
+
+// Kubernetes accepts a negative spec.terminationGracePeriodSeconds with a
+// warning ("spec.terminationGracePeriodSeconds: must be >= 0; negative
+// values are invalid and will be treated as 1", warningsForPodSpecAndMeta)
+// and converts it to 1 in a Pod (kubernetes/kubernetes#115606; a
+// template keeps its value, its pods get 1). orchestra rejected such
+// manifests, which load in Kubernetes.
+func TestR9cPodNegativeGracePeriodIsOne(t *testing.T) {
+	c := newCluster(t, "a")
+	y := `
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  terminationGracePeriodSeconds: -5
+  containers: [{name: c, image: x}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: d}}
+  template:
+    metadata: {labels: {app: d}}
+    spec:
+      terminationGracePeriodSeconds: -2
+      containers: [{name: c, image: x}]
+`
+	objs, warns, err := workload.Decode([]byte(y), "neg.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"document 1 (neg.yaml): Pod/default/p: spec.terminationGracePeriodSeconds: must be >= 0; negative values are invalid and will be treated as 1",
+		"document 2 (neg.yaml): Deployment/default/d: spec.template.spec.terminationGracePeriodSeconds: must be >= 0; negative values are invalid and will be treated as 1",
+	}
+	if len(warns) != 2 || warns[0] != want[0] || warns[1] != want[1] {
+		t.Errorf("warnings\n got %q\nwant %q", warns, want)
+	}
+	for _, o := range objs {
+		if _, err := c.Apply(o); err != nil {
+			t.Fatalf("apply %s: %v", o.Kind(), err)
+		}
+	}
+	advance(t, c, time.Second)
+	for _, p := range pods(t, c, "") {
+		if g := p.Spec.TerminationGracePeriodSeconds; g == nil || *g != 1 {
+			t.Errorf("pod %s: terminationGracePeriodSeconds %v, want 1", p.Name, g)
+		}
+	}
+	// Deleted, the pod goes after its 1 s of grace.
+	if err := c.DeletePod("default", "p", nil); err != nil {
+		t.Fatal(err)
+	}
+	p := r9cPod(t, c, "p")
+	if p == nil || p.DeletionGracePeriodSeconds == nil || *p.DeletionGracePeriodSeconds != 1 {
+		t.Fatalf("deleted pod: %+v, want deletionGracePeriodSeconds 1", p)
 	}
 }
