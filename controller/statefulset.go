@@ -77,8 +77,10 @@ const staleClaimRetry = time.Second
 //     it). Retain keeps them. A pod whose claim still belongs to a
 //     scaled-down pod waits until that claim is gone.
 //   - Ownership: pods named as members of the set that match its selector
-//     and have no controller are adopted; owned pods that stop matching
-//     are released.
+//     and have no controller are adopted, and so are the ControllerRevisions
+//     without a controller that it matches (a set deleted with orphan
+//     propagation and created again finds its template among them and
+//     rolls nothing); owned pods that stop matching are released.
 //   - Status: observedGeneration, replicas (pods that exist, terminating
 //     ones included), readyReplicas, availableReplicas, currentReplicas,
 //     updatedReplicas, currentRevision, updateRevision, collisionCount.
@@ -184,7 +186,7 @@ func (c *statefulSetController) Reconcile(ctx context.Context, key string) (Resu
 	if err != nil {
 		return Result{}, err
 	}
-	revs, err := c.revisions(set)
+	revs, err := c.revisions(set, sel)
 	if err != nil {
 		return Result{}, err
 	}
@@ -289,14 +291,33 @@ func sortRevisions(revs []*workload.ControllerRevision) {
 	})
 }
 
-// revisions finds or makes the update revision (the set's template) and
+// revisions adopts the orphaned ControllerRevisions the set's selector
+// matches (a set deleted with orphan propagation and created again keeps
+// its history), finds or makes the update revision (the set's template) and
 // finds the current one (status.currentRevision, else the update one).
-func (c *statefulSetController) revisions(set *workload.StatefulSet) (stsRevisions, error) {
+func (c *statefulSetController) revisions(set *workload.StatefulSet, sel labels.Selector) (stsRevisions, error) {
 	s := c.deps.Store
 	var r stsRevisions
 	for _, o := range s.ListByOwner("ControllerRevision", set.UID) {
 		if IsControlledBy(o, set.UID) {
 			r.all = append(r.all, o.(*workload.ControllerRevision))
+		}
+	}
+	if set.DeletionTimestamp == nil && !sel.Empty() {
+		for _, o := range s.List("ControllerRevision", set.Namespace, sel) {
+			if workload.ControllerOf(o) != nil || o.GetObjectMeta().DeletionTimestamp != nil {
+				continue
+			}
+			cr := o.(*workload.ControllerRevision)
+			cr.OwnerReferences = append(cr.OwnerReferences, workload.NewControllerRef(set))
+			n, err := s.Update(cr)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return r, fmt.Errorf("%s: adopting %s: %w", workload.Ref(set), workload.Ref(cr), err)
+			}
+			r.all = append(r.all, n.(*workload.ControllerRevision))
 		}
 	}
 	sortRevisions(r.all)
