@@ -1923,17 +1923,21 @@ func (v *validator) podUpdate(n, o *Pod) {
 	if os.NodeName == "" {
 		ns.NodeName = ""
 	}
-	// Tolerations may only be added.
-	for i, ot := range os.Tolerations {
+	// Tolerations may only be added, and existing ones change only their
+	// tolerationSeconds (ValidateTolerationsInPodUpdate, which stops at the
+	// first one missing).
+	for _, ot := range os.Tolerations {
 		found := false
 		for _, nt := range ns.Tolerations {
+			ot.TolerationSeconds = nt.TolerationSeconds
 			if semanticEqual(ot, nt) {
 				found = true
 				break
 			}
 		}
 		if !found {
-			v.forbidden(index("spec.tolerations", i), "existing toleration can not be modified or removed")
+			v.forbidden("spec.tolerations", "existing toleration can not be modified except its tolerationSeconds")
+			break
 		}
 	}
 	ns.Tolerations, os.Tolerations = nil, nil

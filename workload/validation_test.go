@@ -657,7 +657,7 @@ func updateCases() []updateCase {
 	})
 	add(c("pod toleration may be added", nil, o, n))
 	o, n = update(with(vPod(), func(p *Pod) { p.Spec.Tolerations = []Toleration{{Key: "k", Operator: TolerationOpExists}} }), func(p *Pod) { p.Spec.Tolerations = nil })
-	add(c("pod toleration may not be removed", []string{"spec.tolerations[0]"}, o, n))
+	add(c("pod toleration may not be removed", []string{"spec.tolerations"}, o, n))
 	o, n = update(vPod(), func(p *Pod) { p.Spec.NodeName = "node-1" })
 	add(c("pod may be bound", nil, o, n))
 	o, n = update(with(vPod(), func(p *Pod) { p.Spec.NodeName = "node-1" }), func(p *Pod) { p.Spec.NodeName = "node-2" })

@@ -160,3 +160,46 @@ spec:
 		t.Fatalf("deleted pod: %+v, want deletionGracePeriodSeconds 1", p)
 	}
 }
+
+// A pod update may change an existing toleration's tolerationSeconds
+// (ValidateTolerationsInPodUpdate compares the tolerations without it);
+// any other change to one is refused with "existing toleration can not be
+// modified except its tolerationSeconds" on spec.tolerations. orchestra
+// refused the tolerationSeconds change too. The taint manager keeps an
+// eviction it has scheduled when the time changes (processPodOnNode keeps
+// the earlier trigger) and cancels it when the toleration becomes
+// unbounded.
+func TestR9cPodUpdateTolerationSeconds(t *testing.T) {
+	c := newCluster(t, "a")
+	if err := c.Fake().SetNodeTaints("a", []workload.Taint{{Key: "k", Effect: workload.TaintEffectNoExecute}}); err != nil {
+		t.Fatal(err)
+	}
+	pod := func(name, tol string) string {
+		return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name + "}\nspec:\n  nodeName: a\n  tolerations: [" + tol + "]\n  containers: [{name: c, image: x}]\n"
+	}
+	applyYAML(t, c, pod("p", "{key: k, operator: Exists, effect: NoExecute, tolerationSeconds: 60}"))
+	applyYAML(t, c, pod("q", "{key: k, operator: Exists, effect: NoExecute, tolerationSeconds: 60}"))
+	advance(t, c, 30*time.Second)
+	applyYAML(t, c, pod("p", "{key: k, operator: Exists, effect: NoExecute, tolerationSeconds: 600}"))
+	applyYAML(t, c, pod("q", "{key: k, operator: Exists, effect: NoExecute}"))
+	if got := *r9cPod(t, c, "p").Spec.Tolerations[0].TolerationSeconds; got != 600 {
+		t.Errorf("tolerationSeconds after the update: %d, want 600", got)
+	}
+	objs, _, err := workload.Decode([]byte(pod("p", "{key: k, operator: Exists, effect: NoSchedule}")), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Apply(objs[0])
+	want := "workload: invalid object Pod/default/p: spec.tolerations: Forbidden: existing toleration can not be modified except its tolerationSeconds"
+	if err == nil || err.Error() != want {
+		t.Errorf("changing a toleration's effect: %v, want %s", err, want)
+	}
+	advance(t, c, 31*time.Second)
+	if p := r9cPod(t, c, "p"); p != nil && p.DeletionTimestamp == nil {
+		t.Errorf("p not evicted at 61 s: its eviction was scheduled for 60 s before the update")
+	}
+	advance(t, c, time.Hour)
+	if q := r9cPod(t, c, "q"); q == nil || q.DeletionTimestamp != nil {
+		t.Errorf("q evicted although it now tolerates the taint forever")
+	}
+}
