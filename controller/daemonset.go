@@ -63,10 +63,12 @@ const (
 //     are deleted, oldest first.
 //   - Ownership: pods matching the selector without a controller are
 //     adopted (and then replaced by the update strategy if their template
-//     differs); owned pods that stop matching are released. Deleting a
-//     DaemonSet is the garbage collector's business (Background,
-//     Foreground, Orphan): the controller leaves a DaemonSet being deleted
-//     alone.
+//     differs), and so are ControllerRevisions without a controller that
+//     the selector matches (a DaemonSet created again after an orphan
+//     delete keeps its history); owned pods that stop matching are
+//     released. Deleting a DaemonSet is the garbage collector's business
+//     (Background, Foreground, Orphan): the controller leaves a DaemonSet
+//     being deleted alone.
 //   - Status: desiredNumberScheduled, currentNumberScheduled,
 //     numberMisscheduled, numberReady, updatedNumberScheduled,
 //     numberAvailable, numberUnavailable, observedGeneration,
@@ -759,25 +761,57 @@ func (c *daemonSetController) syncRevisions(ds *workload.DaemonSet, p *dsPlan, p
 	var revs []*workload.ControllerRevision
 	var cur *workload.ControllerRevision
 	var maxRev int64
-	for _, o := range s.ListByOwner("ControllerRevision", ds.UID) {
-		r := o.(*workload.ControllerRevision)
-		if !IsControlledBy(r, ds.UID) {
-			continue
-		}
+	keep := func(r *workload.ControllerRevision) {
 		revs = append(revs, r)
 		maxRev = max(maxRev, r.Revision)
 		if r.Name == name {
 			cur = r
 		}
 	}
+	// adopt makes an orphaned revision the DaemonSet's (Kubernetes'
+	// controlledHistories claims them), reporting false when it is gone.
+	adopt := func(r *workload.ControllerRevision) (*workload.ControllerRevision, bool, error) {
+		r.OwnerReferences = append(r.OwnerReferences, workload.NewControllerRef(ds))
+		o, err := s.Update(r)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("daemonset %s: adopt revision %s: %w", workload.Key(ds), r.Name, err)
+		}
+		return o.(*workload.ControllerRevision), true, nil
+	}
+	for _, o := range s.ListByOwner("ControllerRevision", ds.UID) {
+		if r := o.(*workload.ControllerRevision); IsControlledBy(r, ds.UID) {
+			keep(r)
+		}
+	}
+	if ds.DeletionTimestamp == nil {
+		for _, o := range s.List("ControllerRevision", ds.Namespace, p.selector) {
+			if workload.ControllerOf(o) != nil || o.GetObjectMeta().DeletionTimestamp != nil {
+				continue
+			}
+			r, ok, err := adopt(o.(*workload.ControllerRevision))
+			if err != nil {
+				return err
+			}
+			if ok {
+				keep(r)
+			}
+		}
+	}
 	if cur == nil {
 		if o, err := s.Get("ControllerRevision", ds.Namespace, name); err == nil {
-			cur = o.(*workload.ControllerRevision) // someone else's, or an orphan
-			if workload.ControllerOf(cur) != nil || !bytes.Equal(cur.Data, data) {
+			r := o.(*workload.ControllerRevision) // someone else's, or an orphan
+			if workload.ControllerOf(r) != nil || !bytes.Equal(r.Data, data) {
 				return c.collision(ds)
 			}
-			cur.OwnerReferences = append(cur.OwnerReferences, workload.NewControllerRef(ds))
-			revs = append(revs, cur)
+			if r, ok, err := adopt(r); err != nil {
+				return err
+			} else if ok {
+				revs = append(revs, r)
+				cur = r
+			}
 		}
 	} else if !bytes.Equal(cur.Data, data) {
 		return c.collision(ds)
@@ -805,10 +839,8 @@ func (c *daemonSetController) syncRevisions(ds *workload.DaemonSet, p *dsPlan, p
 			return fmt.Errorf("daemonset %s: create revision %s: %w", workload.Key(ds), name, err)
 		}
 		revs = append(revs, o.(*workload.ControllerRevision))
-	case cur.Revision < maxRev || workload.ControllerOf(cur) == nil || !IsControlledBy(cur, ds.UID):
-		if cur.Revision < maxRev {
-			cur.Revision = maxRev + 1 // a roll back to an earlier template
-		}
+	case cur.Revision < maxRev:
+		cur.Revision = maxRev + 1 // a roll back to an earlier template
 		if _, err := s.Update(cur); err != nil {
 			return fmt.Errorf("daemonset %s: update revision %s: %w", workload.Key(ds), name, err)
 		}
