@@ -51,6 +51,14 @@ import (
 //     status.", lastHeartbeatTime its creation (tryUpdateNodeHealth). Ready
 //     Unknown then taints it unreachable, as above.
 //
+//   - The pods bound to a node whose Node object is gone (deleted through
+//     the API while the runtime still runs it) are, after the pod GC's 40 s
+//     quarantine (gcOrphaned), marked Failed with the DisruptionTarget
+//     condition (reason DeletionByPodGC, "PodGC: node no longer exists")
+//     and force-deleted (grace 0): the runtime stops them, their
+//     controllers replace them elsewhere. A node the runtime reports again
+//     within the quarantine (its Node object comes back) keeps its pods.
+//
 // Unlike Kubernetes, the Ready condition is taken as the runtime reports
 // it: there is no node-monitor grace period, and no node startup grace
 // period either (Kubernetes gives a new node 60 s to post its status
@@ -63,7 +71,16 @@ type NodeLifecycle struct {
 	// evictAt holds the scheduled evictions of the pods on tainted nodes
 	// that tolerate the taints for a while, by node, then pod key.
 	evictAt map[string]map[string]scheduledEviction
+	// goneAt holds when each node seen gone with pods still bound to it
+	// was first seen gone (the start of its pods' quarantine).
+	goneAt map[string]time.Time
 }
+
+// OrphanQuarantine is how long the pods of a node whose Node object is gone
+// wait for it to come back before they are deleted: Kubernetes' pod GC
+// quarantine (quarantineTime; it deletes on its next 20 s pass, here at
+// once).
+const OrphanQuarantine = 40 * time.Second
 
 // scheduledEviction is when a pod (by UID) must leave its node.
 type scheduledEviction struct {
@@ -81,9 +98,20 @@ func (n *NodeLifecycle) Name() string { return "node-lifecycle" }
 func (n *NodeLifecycle) Start(enqueue func(string)) {
 	n.tainted = map[string]bool{}
 	n.evictAt = map[string]map[string]scheduledEviction{}
+	n.goneAt = map[string]time.Time{}
+	nodes := map[string]bool{}
 	for _, o := range n.deps.Store.List("Node", "", nil) {
 		n.track(o.(*workload.Node))
+		nodes[o.GetObjectMeta().Name] = true
 		enqueue(o.GetObjectMeta().Name)
+	}
+	// Nodes that went while the control plane was down, with pods still
+	// bound to them.
+	for _, o := range n.deps.Store.List("Pod", "", nil) {
+		if name := o.(*workload.Pod).Spec.NodeName; name != "" && !nodes[name] {
+			nodes[name] = true
+			enqueue(name)
+		}
 	}
 }
 
@@ -104,6 +132,7 @@ func (n *NodeLifecycle) Handle(ev store.Event, enqueue func(string)) {
 		if ev.Type == store.Deleted {
 			delete(n.tainted, o.Name)
 			delete(n.evictAt, o.Name)
+			enqueue(o.Name) // its pods, if any, are orphans
 			return
 		}
 		n.track(o)
@@ -175,11 +204,12 @@ func isManagedTaint(t *workload.Taint) bool {
 func (n *NodeLifecycle) Reconcile(ctx context.Context, name string) (Result, error) {
 	o, err := n.deps.Store.Get("Node", "", name)
 	if errors.Is(err, store.ErrNotFound) {
-		return Result{}, nil
+		return n.gcOrphans(name)
 	}
 	if err != nil {
 		return Result{}, err
 	}
+	delete(n.goneAt, name)
 	node := o.(*workload.Node)
 	now := n.deps.Clock.Now()
 	if !slices.ContainsFunc(node.Status.Conditions, func(c workload.NodeCondition) bool { return c.Type == workload.NodeReady }) {
@@ -277,6 +307,49 @@ func neverPostedConditions(node *workload.Node, now time.Time) []workload.NodeCo
 		})
 	}
 	return conds
+}
+
+// gcOrphans deletes the pods bound to a node that is gone, once they have
+// waited OrphanQuarantine for it, as Kubernetes' pod GC (gcOrphaned,
+// markFailedAndDeletePodWithCondition): a pod that has not finished is
+// marked Failed with the DisruptionTarget condition first; every one is
+// deleted with a grace period of 0.
+func (n *NodeLifecycle) gcOrphans(node string) (Result, error) {
+	pods := n.deps.Store.ListPodsOnNode(node)
+	if len(pods) == 0 {
+		delete(n.goneAt, node)
+		return Result{}, nil
+	}
+	now := n.deps.Clock.Now()
+	since, ok := n.goneAt[node]
+	if !ok {
+		since = now
+		n.goneAt[node] = now
+	}
+	if wait := since.Add(OrphanQuarantine).Sub(now); wait > 0 {
+		return Result{RequeueAfter: wait}, nil
+	}
+	delete(n.goneAt, node)
+	zero := int64(0)
+	for _, p := range pods {
+		if !IsPodTerminal(p) {
+			p.Status.Phase = workload.PodFailed
+			p.Status.Conditions = setPodCond(p.Status.Conditions, workload.PodCondition{
+				Type: workload.DisruptionTarget, Status: workload.ConditionTrue, LastTransitionTime: workload.NewTime(now),
+				Reason: "DeletionByPodGC", Message: "PodGC: node no longer exists",
+			})
+			if _, err := n.deps.Store.UpdateStatus(p); err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					continue
+				}
+				return Result{}, err
+			}
+		}
+		if err := DeletePod(n.deps.Store, p.Namespace, p.Name, &zero); err != nil {
+			return Result{}, err
+		}
+	}
+	return Result{}, nil
 }
 
 // reconcileConditionTaints returns taints with exactly the managed taints

@@ -13,6 +13,7 @@ import (
 	"github.com/orchestra-go/orchestra/controller"
 	"github.com/orchestra-go/orchestra/fake"
 	"github.com/orchestra-go/orchestra/scenario"
+	"github.com/orchestra-go/orchestra/store"
 	"github.com/orchestra-go/orchestra/vtime"
 	"github.com/orchestra-go/orchestra/workload"
 )
@@ -442,5 +443,69 @@ run: 3m
 		if n.Name == "a" && (n.Labels["team"] != "blue" || n.Labels["tier"] != "gold") {
 			t.Errorf("labels of a at the end: %v, want team=blue and tier=gold", n.Labels)
 		}
+	}
+}
+
+// A Node object deleted through the API while its runtime runs it leaves
+// pods bound to a node that does not exist. Kubernetes' pod GC
+// (gcOrphaned) quarantines them 40 s, then marks each Failed with
+// DisruptionTarget DeletionByPodGC ("PodGC: node no longer exists") and
+// force-deletes it; the ReplicaSet replaces it on a node that exists.
+// orchestra left them Running, bound to no node, for ever.
+func TestR9cDeletedNodeObjectOrphansItsPods(t *testing.T) {
+	c := newCluster(t, "a", "b")
+	if err := c.Fake().Cordon("b"); err != nil {
+		t.Fatal(err)
+	}
+	applyYAML(t, c, `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: w}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: w}}
+  template:
+    metadata: {labels: {app: w}}
+    spec: {containers: [{name: c, image: x}]}
+`)
+	advance(t, c, 10*time.Second)
+	old := pods(t, c, "app=w")
+	if len(old) != 1 || old[0].Spec.NodeName != "a" {
+		t.Fatalf("pods %v, want one on a", old)
+	}
+	if err := c.Fake().Uncordon("b"); err != nil {
+		t.Fatal(err)
+	}
+	var gone *workload.Pod
+	if err := c.OnChange(func(ev store.Event) {
+		if p, ok := ev.Object.(*workload.Pod); ok && p.Name == old[0].Name && p.Status.Phase == workload.PodFailed && gone == nil {
+			gone = p.DeepCopy()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete("Node", "", "a", ""); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, 39*time.Second)
+	if p := r9cPod(t, c, old[0].Name); p == nil || p.Status.Phase != workload.PodRunning {
+		t.Fatalf("pod before the quarantine's end: %v, want Running", p)
+	}
+	advance(t, c, 2*time.Second)
+	if p := r9cPod(t, c, old[0].Name); p != nil {
+		t.Errorf("pod of the deleted node after 41 s: phase %s deleting %v, want gone", p.Status.Phase, p.DeletionTimestamp != nil)
+	}
+	if gone == nil {
+		t.Fatal("the pod was never Failed")
+	}
+	if cond := controller.PodCondition(gone, workload.DisruptionTarget); cond == nil || cond.Reason != "DeletionByPodGC" || cond.Message != "PodGC: node no longer exists" {
+		t.Errorf("DisruptionTarget %+v, want DeletionByPodGC", cond)
+	}
+	if _, err := c.Fake().GetPod("default", old[0].Name); err == nil {
+		t.Errorf("the runtime still runs the deleted pod")
+	}
+	now := pods(t, c, "app=w")
+	if len(now) != 1 || now[0].Spec.NodeName != "b" {
+		t.Errorf("pods %v, want the replacement on b", now)
 	}
 }
