@@ -28,8 +28,9 @@ type runtimeMirror struct {
 	due   bool // the retry's time has come
 	// merge is mergeReported bound once; events are the kubelet events
 	// it found, recorded once the store is unlocked.
-	merge  func(stored, in workload.Object) (workload.Object, error)
-	events []containerEvent
+	merge    func(stored, in workload.Object) (workload.Object, error)
+	mergeOwn func(stored, in workload.Object) (workload.Object, error) // mergeOwnReport bound once
+	events   []containerEvent
 	// batch is step's buffer for a BatchWatcher's changes, empty between
 	// calls.
 	batch []workload.WatchEvent
@@ -84,7 +85,7 @@ const relistBackoff = time.Second
 
 func newRuntimeMirror(c *Cluster) *runtimeMirror {
 	m := &runtimeMirror{c: c, reported: map[string]*workload.Node{}}
-	m.merge = m.mergeReported
+	m.merge, m.mergeOwn = m.mergeReported, m.mergeOwnReport
 	return m
 }
 
@@ -184,8 +185,12 @@ func (m *runtimeMirror) step(ctx context.Context) bool {
 		if m.batch == nil {
 			m.batch = make([]workload.WatchEvent, 0, mirrorBatch)
 		}
+		next := bw.TryNextBatch
+		if sw, ok := bw.(workload.StatusWatcher); ok {
+			next = sw.TryNextReports
+		}
 		for {
-			evs := bw.TryNextBatch(m.batch)
+			evs := next(m.batch)
 			if len(evs) == 0 {
 				break
 			}
@@ -223,6 +228,10 @@ const mirrorBatch = 256
 
 // apply copies one runtime change into the store.
 func (m *runtimeMirror) apply(ctx context.Context, ev *workload.WatchEvent) {
+	if ev.Report != nil {
+		m.statusReported(ctx, ev.Report)
+		return
+	}
 	switch o := ev.Object.(type) {
 	case *workload.Node:
 		if ev.Type == workload.Deleted {
@@ -362,6 +371,22 @@ func (m *runtimeMirror) storePod(rp *workload.Pod) *workload.Pod {
 // does not know is an orphan and is stopped, as a kubelet stops pods the
 // API server no longer has.
 func (m *runtimeMirror) podChanged(ctx context.Context, rp *workload.Pod) {
+	m.mirrorStatus(ctx, rp, m.merge)
+}
+
+// statusReported copies a runtime's status report into the store, as
+// podChanged does a pod: the pod it merges is the mirror's own, made here
+// from the report, so the store adopts it as it is (mergeOwnReport).
+func (m *runtimeMirror) statusReported(ctx context.Context, rep *workload.PodStatusReport) {
+	np := &workload.Pod{Status: rep.Status}
+	np.Namespace, np.Name, np.UID = rep.Namespace, rep.Name, rep.UID
+	np.APIVersion, np.TypeMeta.Kind = "v1", "Pod"
+	m.mirrorStatus(ctx, np, m.mergeOwn)
+}
+
+// mirrorStatus merges the status of rp, a pod the runtime reported (or
+// one made from its report), into the store with merge.
+func (m *runtimeMirror) mirrorStatus(ctx context.Context, rp *workload.Pod, merge func(stored, in workload.Object) (workload.Object, error)) {
 	m.events = m.events[:0]
 	// A pod the kubelet bridge just started gets the runtime finalizer
 	// with its first reported status, in one write.
@@ -369,7 +394,7 @@ func (m *runtimeMirror) podChanged(ctx context.Context, rp *workload.Pod) {
 	if b := m.c.bridge; b != nil && len(b.unconfirmed) > 0 && rp.UID != "" && b.unconfirmed[workload.Key(rp)] == rp.UID {
 		fin = controller.RuntimeFinalizer
 	}
-	err := m.c.store.MergeStatusFinalizer(rp, fin, m.merge)
+	err := m.c.store.MergeStatusFinalizer(rp, fin, merge)
 	m.recordEvents()
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, errOrphan) {
 		if err := m.c.rt.DeletePod(ctx, rp.Namespace, rp.Name, 0); err != nil && !errors.Is(err, workload.ErrPodNotFound) {
@@ -401,9 +426,29 @@ func (m *runtimeMirror) mergeReported(stored, in workload.Object) (workload.Obje
 	if rp.UID != "" && p.UID != rp.UID {
 		return nil, errOrphan
 	}
-	m.noteContainerEvents(p, p.Status.InitContainerStatuses, rp.Status.InitContainerStatuses)
-	m.noteContainerEvents(p, p.Status.ContainerStatuses, rp.Status.ContainerStatuses)
 	np := &workload.Pod{Status: rp.Status}
+	m.mergeInto(p, np)
+	return np, nil
+}
+
+// mergeOwnReport is mergeReported for a pod the mirror made from a
+// status report (statusReported): nobody else has it, so it is merged in
+// place and adopted.
+func (m *runtimeMirror) mergeOwnReport(stored, in workload.Object) (workload.Object, error) {
+	p, np := stored.(*workload.Pod), in.(*workload.Pod)
+	if np.UID != "" && p.UID != np.UID {
+		return nil, errOrphan
+	}
+	m.mergeInto(p, np)
+	return np, nil
+}
+
+// mergeInto notes the container events of the change from the stored pod
+// p to the reported status in np, and gives np's status p's conditions
+// that the control plane owns.
+func (m *runtimeMirror) mergeInto(p, np *workload.Pod) {
+	m.noteContainerEvents(p, p.Status.InitContainerStatuses, np.Status.InitContainerStatuses)
+	m.noteContainerEvents(p, p.Status.ContainerStatuses, np.Status.ContainerStatuses)
 	cloned := false
 	for _, t := range []string{workload.PodScheduled, workload.DisruptionTarget} {
 		c := controller.PodCondition(p, t)
@@ -419,7 +464,6 @@ func (m *runtimeMirror) mergeReported(stored, in workload.Object) (workload.Obje
 		}
 		np.Status.Conditions = setPodCondition(np.Status.Conditions, *c)
 	}
-	return np, nil
 }
 
 // noteContainerEvents notes the kubelet events of the change from the

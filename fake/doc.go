@@ -103,8 +103,11 @@
 //
 // # Cost
 //
-// Every status change makes one new immutable snapshot of the pod that
-// shares its metadata and spec with the previous one; watchers and the
-// history share it. BenchmarkContainerEvents measures a container start
-// or exit.
+// Every status change makes one immutable status report
+// (workload.PodStatusReport), shared by the history and every watcher. A
+// watcher that reads whole objects (TryNext, Next, TryNextBatch) gets, per
+// event, a pod built from the report and the pod's snapshot as created
+// (whose metadata and spec never change); the cluster reads the reports
+// themselves (workload.StatusWatcher). BenchmarkContainerEvents measures a
+// container start or exit.
 package fake

@@ -310,7 +310,7 @@ func (r *Runtime) List(ctx context.Context) ([]*workload.Node, []*workload.Pod, 
 	slices.SortFunc(nodes, func(a, b *workload.Node) int { return strings.Compare(a.Name, b.Name) })
 	pods := make([]*workload.Pod, 0, len(r.pods))
 	for _, p := range r.pods {
-		pods = append(pods, p.snap.DeepCopy())
+		pods = append(pods, p.current().DeepCopy())
 	}
 	slices.SortFunc(pods, func(a, b *workload.Pod) int {
 		return cmp.Or(strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Name, b.Name))
@@ -352,7 +352,7 @@ func (r *Runtime) GetPod(namespace, name string) (*workload.Pod, error) {
 	if p == nil {
 		return nil, fmt.Errorf("fake: %s: %w", podRef(ns, name), workload.ErrPodNotFound)
 	}
-	return p.snap.DeepCopy(), nil
+	return p.current().DeepCopy(), nil
 }
 
 // GetNode returns a copy of the node as the runtime reports it now.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/orchestra-go/orchestra/internal/podstatus"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/orchestra-go/orchestra/vtime"
@@ -39,7 +40,12 @@ type podState struct {
 	nodeIdx       int    // place in node.pods
 	ip            uint32 // 0 for hostNetwork pods
 	restartPolicy string
-	snap          *workload.Pod // as last reported; never modified
+	// snap is the pod as created (its metadata and spec, which never
+	// change) and reported then; rep, when set, is its last status report
+	// (at version repVersion): see current. Neither is ever modified.
+	snap       *workload.Pod
+	rep        *workload.PodStatusReport
+	repVersion uint64
 	// status is the truth (snap.Status lags while the node is failed).
 	// It shares its memory with snap's: its Conditions list is never
 	// changed in place (a change makes a new list), and its container
@@ -723,13 +729,24 @@ func (r *Runtime) publish(p *podState) {
 	if !p.shared {
 		r.internStatuses(p)
 	}
-	prev := p.snap
-	n := new(workload.Pod)
-	n.TypeMeta, n.ObjectMeta, n.Spec = prev.TypeMeta, prev.ObjectMeta, prev.Spec
-	n.Status = p.status
+	rep := &workload.PodStatusReport{Namespace: p.ns, Name: p.name, UID: p.snap.UID, Status: p.status}
 	p.shared = true
-	r.emit(workload.Modified, n)
-	p.snap = n
+	p.rep, p.repVersion = rep, r.events.EmitStatus(p.snap, rep)
+}
+
+// current returns the pod as last reported: the snapshot it was created
+// with, with the status and version of its last status report. It is a
+// new pod when there was a report since, else the snapshot itself:
+// read-only either way. Caller holds mu.
+func (p *podState) current() *workload.Pod {
+	if p.rep == nil {
+		return p.snap
+	}
+	n := new(workload.Pod)
+	n.TypeMeta, n.ObjectMeta, n.Spec = p.snap.TypeMeta, p.snap.ObjectMeta, p.snap.Spec
+	n.ResourceVersion = strconv.FormatUint(p.repVersion, 10)
+	n.Status = p.rep.Status
+	return n
 }
 
 // internStatuses makes the pod share its app container statuses, which
@@ -883,7 +900,7 @@ func (r *Runtime) dropPod(p *podState) {
 		delete(r.pods, p.key)
 	}
 	p.node.removePod(p)
-	last := *p.snap // shares the immutable rest; only the version differs
+	last := *p.current() // shares the immutable rest; only the version differs
 	r.emit(workload.Deleted, &last)
 	if r.log != nil {
 		r.log.Info("pod deleted", "pod", p.key)

@@ -63,8 +63,12 @@ func TestSnapshotsNeverChange(t *testing.T) {
 			if len(p.status.ContainerStatuses) > 0 && !p.shared {
 				t.Fatalf("at %d: pod %s has container statuses of its own after reporting them", i, p.name)
 			}
-			if &p.status.ContainerStatuses[0] != &p.snap.Status.ContainerStatuses[0] ||
-				&p.status.Conditions[0] != &p.snap.Status.Conditions[0] {
+			reported := &p.snap.Status
+			if p.rep != nil {
+				reported = &p.rep.Status
+			}
+			if &p.status.ContainerStatuses[0] != &reported.ContainerStatuses[0] ||
+				&p.status.Conditions[0] != &reported.Conditions[0] {
 				t.Fatalf("at %d: pod %s holds its status twice", i, p.name)
 			}
 		}
@@ -184,7 +188,7 @@ func TestFirstStatusSharedAtOneInstant(t *testing.T) {
 	}
 	// In lockstep, a and b share their next conditions too.
 	h.r.mu.Lock()
-	ca, cb := h.r.pods["default/a"].snap.Status.Conditions, h.r.pods["default/b"].snap.Status.Conditions
+	ca, cb := h.r.pods["default/a"].current().Status.Conditions, h.r.pods["default/b"].current().Status.Conditions
 	h.r.mu.Unlock()
 	if &ca[0] == &added["a"].Status.Conditions[0] || &ca[0] != &cb[0] {
 		t.Fatal("pods a and b, in lockstep, do not share their conditions once started")
@@ -204,7 +208,7 @@ func TestLockstepContainersShareStates(t *testing.T) {
 	state := func(name string) workload.ContainerState {
 		h.r.mu.Lock()
 		defer h.r.mu.Unlock()
-		return h.r.pods["default/"+name].snap.Status.ContainerStatuses[0].State
+		return h.r.pods["default/"+name].current().Status.ContainerStatuses[0].State
 	}
 	h.at(500 * time.Millisecond)
 	if a, b, l := state("a"), state("b"), state("later"); a.Running == nil || a.Running != b.Running || a.Running == l.Running {
@@ -213,7 +217,7 @@ func TestLockstepContainersShareStates(t *testing.T) {
 	statuses := func(name string) *workload.ContainerStatus {
 		h.r.mu.Lock()
 		defer h.r.mu.Unlock()
-		return &h.r.pods["default/"+name].snap.Status.ContainerStatuses[0]
+		return &h.r.pods["default/"+name].current().Status.ContainerStatuses[0]
 	}
 	if statuses("a") != statuses("b") || statuses("a") == statuses("later") {
 		t.Fatal("pods a and b, in lockstep, do not share their container statuses, or pod later shares theirs")

@@ -27,6 +27,20 @@ type WatchEvent struct {
 	// queues by it allocate nothing. Runtimes may leave it empty; read it
 	// with ObjectKey.
 	Key string
+	// Report is set, and Object nil, only in the events of
+	// StatusWatcher.TryNextReports: a pod's new status as its runtime
+	// reported it.
+	Report *PodStatusReport
+}
+
+// PodStatusReport is a pod's status as its runtime reports it, the way a
+// kubelet writes a pod's status subresource: which pod (namespace, name,
+// uid) and its whole new status. Like an event's object, it is shared and
+// read-only: the runtime never modifies it, nor anything it points to,
+// once reported.
+type PodStatusReport struct {
+	Namespace, Name, UID string
+	Status               PodStatus
 }
 
 // ObjectKey returns ev.Key, or Key(ev.Object) when the source left it
@@ -68,6 +82,21 @@ type BatchWatcher interface {
 	// empty slice when none is ready or the watch has ended (see Err). It
 	// never blocks. The caller owns buf and its contents.
 	TryNextBatch(buf []WatchEvent) []WatchEvent
+}
+
+// StatusWatcher is a BatchWatcher that can hand over a pod's status
+// change as a PodStatusReport instead of a whole pod: a runtime reports
+// status changes that way (as a kubelet writes the status subresource),
+// and a reader that needs only the status (the cluster's runtime mirror)
+// saves building a pod per change. The fake runtime's watches implement
+// it.
+type StatusWatcher interface {
+	BatchWatcher
+	// TryNextReports is TryNextBatch, except that a Modified event of a
+	// pod whose status alone changed may come with its Report set and its
+	// Object nil. The pod's metadata and spec are those of its last event
+	// with an Object; its resourceVersion is the event's Version.
+	TryNextReports(buf []WatchEvent) []WatchEvent
 }
 
 // Runtime is the seam between orchestra's control plane and whatever runs

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 
 	"github.com/orchestra-go/orchestra/internal/evqueue"
@@ -96,14 +97,20 @@ func (l *Log) Emit(typ string, obj workload.Object) uint64 {
 	defer l.mu.Unlock()
 	l.rv++
 	obj.GetObjectMeta().ResourceVersion = l.rvs.Format(l.rv)
-	ev := workload.WatchEvent{Type: typ, Object: obj, Version: l.rv}
+	l.record(workload.WatchEvent{Type: typ, Object: obj, Version: l.rv})
+	return l.rv
+}
+
+// record keeps ev in the history and queues it for every watcher. Caller
+// holds l.mu.
+func (l *Log) record(ev workload.WatchEvent) {
 	if len(l.history) < l.histCap {
 		l.history = append(l.history, ev)
 	} else {
 		l.history[(l.rv-1)%uint64(l.histCap)] = ev
 	}
 	if len(l.watchers) == 0 {
-		return l.rv
+		return
 	}
 	live := l.watchers[:0]
 	for _, w := range l.watchers {
@@ -113,6 +120,34 @@ func (l *Log) Emit(typ string, obj workload.Object) uint64 {
 	}
 	clear(l.watchers[len(live):])
 	l.watchers = live
+}
+
+// podOf turns a queued status report (Object the base pod, Report set)
+// into the pod it reports, for readers of whole objects.
+func podOf(ev *workload.WatchEvent) {
+	if ev.Report == nil {
+		return
+	}
+	base := ev.Object.(*workload.Pod)
+	p := new(workload.Pod)
+	p.TypeMeta, p.ObjectMeta, p.Spec = base.TypeMeta, base.ObjectMeta, base.Spec
+	p.ResourceVersion = strconv.FormatUint(ev.Version, 10)
+	p.Status = ev.Report.Status
+	ev.Object, ev.Report = p, nil
+}
+
+// EmitStatus records a status change of the pod base as rep (a new report
+// that nobody modifies from now on): the next version, a Modified event.
+// base is the pod's last snapshot given to Emit, whose metadata and spec
+// still hold. Watchers see the event as a pod built from base and rep
+// with that resourceVersion (one per watcher, when it reads the event),
+// except through TryNextReports, which hands over rep itself. It returns
+// the version.
+func (l *Log) EmitStatus(base *workload.Pod, rep *workload.PodStatusReport) uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.rv++
+	l.record(workload.WatchEvent{Type: workload.Modified, Object: base, Version: l.rv, Report: rep})
 	return l.rv
 }
 
@@ -160,7 +195,7 @@ func (l *Log) Close(err error) {
 	}
 }
 
-var _ workload.BatchWatcher = (*watcher)(nil)
+var _ workload.StatusWatcher = (*watcher)(nil)
 
 // watcher is one Watch of the log. Its queue (internal/evqueue) is bounded by
 // Config.WatchBuffer; writers never wait for it.
@@ -214,7 +249,9 @@ func (w *watcher) endLocked(err error) {
 }
 
 func (w *watcher) popLocked() (workload.WatchEvent, bool) {
-	return w.queue.Pop()
+	ev, ok := w.queue.Pop()
+	podOf(&ev)
+	return ev, ok
 }
 
 // TryNext returns the next change without blocking; false when none is
@@ -229,8 +266,26 @@ func (w *watcher) TryNext() (workload.WatchEvent, bool) {
 // returns it; empty when none is queued or the watch has ended.
 func (w *watcher) TryNextBatch(buf []workload.WatchEvent) []workload.WatchEvent {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.queue.PopBatch(buf)
+	buf = w.queue.PopBatch(buf)
+	w.mu.Unlock()
+	for i := range buf {
+		podOf(&buf[i])
+	}
+	return buf
+}
+
+// TryNextReports is TryNextBatch with status reports as they were
+// emitted (workload.StatusWatcher).
+func (w *watcher) TryNextReports(buf []workload.WatchEvent) []workload.WatchEvent {
+	w.mu.Lock()
+	buf = w.queue.PopBatch(buf)
+	w.mu.Unlock()
+	for i := range buf {
+		if buf[i].Report != nil {
+			buf[i].Object = nil
+		}
+	}
+	return buf
 }
 
 // Next waits for the next change, the end of the watch or ctx.

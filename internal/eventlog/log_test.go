@@ -146,3 +146,61 @@ func TestTryNextBatch(t *testing.T) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
 }
+
+// TestEmitStatus: a status report reaches readers of objects as the pod
+// (the base's metadata and spec, the report's status, the event's
+// version), live and replayed, and readers of reports as the report.
+func TestEmitStatus(t *testing.T) {
+	l := eventlog.New(eventlog.Config{})
+	base := &workload.Pod{ObjectMeta: workload.ObjectMeta{Name: "p", Namespace: "ns", UID: "u1", Labels: map[string]string{"a": "b"}}}
+	objs, err := l.Watch(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer objs.Stop()
+	l.Emit(workload.Added, base)
+	reps, err := l.Watch(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reps.Stop()
+	rep := &workload.PodStatusReport{Namespace: "ns", Name: "p", UID: "u1", Status: workload.PodStatus{Phase: workload.PodRunning}}
+	if v := l.EmitStatus(base, rep); v != 2 {
+		t.Fatalf("EmitStatus = version %d, want 2", v)
+	}
+	check := func(ev workload.WatchEvent) {
+		t.Helper()
+		p, ok := ev.Object.(*workload.Pod)
+		if !ok || ev.Report != nil || ev.Type != workload.Modified || ev.Version != 2 {
+			t.Fatalf("event %+v, want a Modified pod at version 2 without a report", ev)
+		}
+		if p == base || p.Status.Phase != workload.PodRunning || p.ResourceVersion != "2" || p.UID != "u1" || p.Labels["a"] != "b" {
+			t.Errorf("pod %+v, want base's metadata with the report's status and resourceVersion 2", p)
+		}
+		if base.Status.Phase != "" || base.ResourceVersion != "1" {
+			t.Errorf("the base pod changed: %+v", base)
+		}
+	}
+	if ev, ok := objs.TryNext(); !ok || ev.Type != workload.Added {
+		t.Fatalf("first event %+v, %v; want the Added one", ev, ok)
+	}
+	ev, ok := objs.TryNext()
+	if !ok {
+		t.Fatal("no event for the report")
+	}
+	check(ev)
+	replay, err := l.Watch(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer replay.Stop()
+	got := replay.(workload.BatchWatcher).TryNextBatch(make([]workload.WatchEvent, 0, 4))
+	if len(got) != 1 {
+		t.Fatalf("replay from 1: %d events, want 1", len(got))
+	}
+	check(got[0])
+	evs := reps.(workload.StatusWatcher).TryNextReports(make([]workload.WatchEvent, 0, 4))
+	if len(evs) != 1 || evs[0].Report != rep || evs[0].Object != nil || evs[0].Version != 2 || evs[0].Type != workload.Modified {
+		t.Fatalf("TryNextReports = %+v, want the report itself at version 2 with no object", evs)
+	}
+}
