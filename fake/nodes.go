@@ -383,6 +383,7 @@ func (r *Runtime) SetNodeReady(name string, ready bool) error {
 			case all || p.dirty:
 				r.publish(p)
 			}
+			p.frozen = nil
 		}
 	}
 	if err == nil {
@@ -406,6 +407,17 @@ func (r *Runtime) SetNodeReady(name string, ready bool) error {
 // RemoveNode removes the node and its pods at once.
 func (r *Runtime) FailNode(name string) error {
 	return r.nodeOp("FailNode", name, func(n *nodeState, obj *workload.Node) bool {
+		if !n.failed {
+			// What GetPod and List say while the node is failed: the
+			// statuses as last reported (shared: a pod's status lists are
+			// copied before they change once reported).
+			for _, p := range n.pods {
+				if p.repVersion != 0 {
+					st := p.status
+					p.frozen = &st
+				}
+			}
+		}
 		n.failed = true
 		r.logInfo("node failed", "node", name)
 		return setNodeReady(obj, workload.ConditionUnknown, reasonNodeUnknown, messageNodeUnknown, r.clock.Now(), false)

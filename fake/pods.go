@@ -41,11 +41,13 @@ type podState struct {
 	ip            uint32 // 0 for hostNetwork pods
 	restartPolicy string
 	// snap is the pod as created (its metadata and spec, which never
-	// change) and reported then; rep, when set, is its last status report
-	// (at version repVersion): see current. Neither is ever modified.
+	// change) and reported then, never modified; repVersion is the
+	// version of its last status report, 0 before the first: see current.
+	// frozen is the status last reported when its node failed (status,
+	// while the node is failed, goes on without being reported).
 	snap       *workload.Pod
-	rep        *workload.PodStatusReport
 	repVersion uint64
+	frozen     *workload.PodStatus
 	// status is the truth (snap.Status lags while the node is failed).
 	// It shares its memory with snap's: its Conditions list is never
 	// changed in place (a change makes a new list), and its container
@@ -731,21 +733,26 @@ func (r *Runtime) publish(p *podState) {
 	}
 	rep := &workload.PodStatusReport{Namespace: p.ns, Name: p.name, UID: p.snap.UID, Status: p.status}
 	p.shared = true
-	p.rep, p.repVersion = rep, r.events.EmitStatus(p.snap, rep)
+	p.repVersion = r.events.EmitStatus(p.snap, rep)
 }
 
 // current returns the pod as last reported: the snapshot it was created
 // with, with the status and version of its last status report. It is a
 // new pod when there was a report since, else the snapshot itself:
-// read-only either way. Caller holds mu.
+// read-only either way. The pod's status is reported whenever it changes
+// (publish), so outside mu it is the last report's, unless its node has
+// failed (frozen). Caller holds mu.
 func (p *podState) current() *workload.Pod {
-	if p.rep == nil {
+	if p.repVersion == 0 {
 		return p.snap
 	}
 	n := new(workload.Pod)
 	n.TypeMeta, n.ObjectMeta, n.Spec = p.snap.TypeMeta, p.snap.ObjectMeta, p.snap.Spec
 	n.ResourceVersion = strconv.FormatUint(p.repVersion, 10)
-	n.Status = p.rep.Status
+	n.Status = p.status
+	if p.frozen != nil {
+		n.Status = *p.frozen
+	}
 	return n
 }
 

@@ -79,3 +79,28 @@ func TestStatusReports(t *testing.T) {
 		t.Errorf("List = %v, %v; want the pod with the last report's status", pods, err)
 	}
 }
+
+// TestGetPodOnFailedNodeIsLastReport: while its node is failed, a pod's
+// containers go on, but GetPod and List say what was last reported; once
+// the node is back they say the truth, reported then.
+func TestGetPodOnFailedNodeIsLastReport(t *testing.T) {
+	h := newHarness(t, Config{Behaviors: []Behavior{{RunFor: workload.Ptr(10 * time.Second)}}})
+	h.create(newPod("p", workload.RestartPolicyNever, nil))
+	h.at(5 * time.Second)
+	before := h.pod("p")
+	if before.Status.Phase != workload.PodRunning {
+		t.Fatalf("phase at 5s = %s, want Running", before.Status.Phase)
+	}
+	h.must(h.r.FailNode("node-a"))
+	h.at(time.Minute) // the container exits unreported
+	if got := h.pod("p"); !cmp.Equal(got, before) {
+		t.Errorf("GetPod on a failed node changed (-before +now):\n%s", cmp.Diff(before, got))
+	}
+	if _, pods, _, _ := h.r.List(context.Background()); len(pods) != 1 || !cmp.Equal(pods[0], before) {
+		t.Errorf("List on a failed node: %v, want the pod as last reported", pods)
+	}
+	h.must(h.r.SetNodeReady("node-a", true))
+	if got := h.pod("p"); got.Status.Phase != workload.PodSucceeded || got.ResourceVersion == before.ResourceVersion {
+		t.Errorf("after the node is back: phase %s at %q, want Succeeded reported anew", got.Status.Phase, got.ResourceVersion)
+	}
+}

@@ -63,10 +63,7 @@ func TestSnapshotsNeverChange(t *testing.T) {
 			if len(p.status.ContainerStatuses) > 0 && !p.shared {
 				t.Fatalf("at %d: pod %s has container statuses of its own after reporting them", i, p.name)
 			}
-			reported := &p.snap.Status
-			if p.rep != nil {
-				reported = &p.rep.Status
-			}
+			reported := &p.current().Status
 			if &p.status.ContainerStatuses[0] != &reported.ContainerStatuses[0] ||
 				&p.status.Conditions[0] != &reported.Conditions[0] {
 				t.Fatalf("at %d: pod %s holds its status twice", i, p.name)
