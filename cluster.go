@@ -228,11 +228,17 @@ func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
 	m := obj.GetObjectMeta()
 	defer c.wake()
 	if m.Name == "" {
+		if err := validateNew(obj); err != nil {
+			return nil, err
+		}
 		stampTemplateGeneration(obj, nil)
 		return c.createObject(obj)
 	}
 	old, err := c.store.Get(obj.Kind(), m.Namespace, m.Name)
 	if errors.Is(err, store.ErrNotFound) {
+		if err := validateNew(obj); err != nil {
+			return nil, err
+		}
 		stampTemplateGeneration(obj, nil)
 		out, err := c.createObject(obj)
 		if errors.Is(err, store.ErrAlreadyExists) {
@@ -270,6 +276,18 @@ func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
 		return c.Apply(obj)
 	}
 	return out, err
+}
+
+// validateNew validates an object Apply creates as it will be stored: a new
+// object gets a new uid (a manifest's, a dump's say, is not kept), and a
+// Job's generated selector depends on it.
+func validateNew(obj workload.Object) error {
+	m := obj.GetObjectMeta()
+	if m.UID == "" {
+		return nil
+	}
+	m.UID = ""
+	return workload.Validate(obj)
 }
 
 // clusterWatchBuffer bounds each of the cluster's watches (see New).

@@ -195,8 +195,9 @@ const (
 // empty restartPolicy is Always). It never panics and never changes obj.
 //
 // Differences from Kubernetes: Service names are DNS-1035 labels as in
-// Kubernetes; a Job selector given without manualSelector is accepted and
-// checked like a manual one (the controller adds its own labels); status
+// Kubernetes; a Job without manualSelector may have no selector yet (the
+// Job controller generates it, where Kubernetes' API server does), and a
+// selector it has must be the generated one; status
 // is not validated, except a Node's capacity and allocatable (each
 // quantity non-negative, pods and extended resources whole), as
 // ValidateNode does; an EndpointSlice may hold loopback addresses, which
@@ -1350,17 +1351,47 @@ func (v *validator) statefulSet(s *StatefulSet) {
 func (v *validator) job(j *Job) {
 	v.jobSpec("spec", &j.Spec)
 	s := &j.Spec
-	if (s.ManualSelector == nil || !*s.ManualSelector) && j.Name != "" {
-		// The generated selector puts job-name=<name> on the pod template
-		// (Kubernetes' generateSelector), and a label value is at most 63
-		// characters: the API server's template check refuses a longer name.
-		v.msgs("spec.template.labels", j.Name, validation.IsValidLabelValue(j.Name))
+	if s.ManualSelector == nil || !*s.ManualSelector {
+		if j.Name != "" {
+			// The generated selector puts job-name=<name> on the pod
+			// template (Kubernetes' generateSelector), and a label value
+			// is at most 63 characters: the API server's template check
+			// refuses a longer name.
+			v.msgs("spec.template.labels", j.Name, validation.IsValidLabelValue(j.Name))
+		}
+		v.generatedSelector(j)
 	}
 	if s.CompletionMode != nil && *s.CompletionMode == IndexedCompletion && s.Completions != nil && *s.Completions > 0 && j.Name != "" {
 		// Pods of an Indexed Job are named "<job>-<index>" as hostname.
 		host := fmt.Sprintf("%s-%d", j.Name, *s.Completions-1)
 		if msgs := validation.IsDNS1123Label(host); len(msgs) > 0 {
 			v.invalid("metadata.name", j.Name, "will not be able to create pod with invalid DNS label: "+host)
+		}
+	}
+}
+
+// generatedSelector is Kubernetes' ValidateGeneratedSelector for a Job
+// without manualSelector: the selector, when set, is the generated one
+// (controller-uid=<uid>; a Job not yet created has no uid, so none is),
+// and the template's job-name and controller-uid labels, in either
+// spelling, when set, are the Job's name and uid.
+func (v *validator) generatedSelector(j *Job) {
+	s := &j.Spec
+	if sel := s.Selector; sel != nil {
+		if j.UID == "" || len(sel.MatchExpressions) > 0 || len(sel.MatchLabels) != 1 || sel.MatchLabels[ControllerUIDLabel] != j.UID {
+			v.invalid("spec.selector", selectorString(sel), "`selector` not auto-generated")
+		}
+	}
+	for _, l := range []struct{ key, want, what string }{
+		{LegacyControllerUIDLabel, j.UID, "uid"}, {LegacyJobNameLabel, j.Name, "name"},
+		{ControllerUIDLabel, j.UID, "uid"}, {JobNameLabel, j.Name, "name"},
+	} {
+		if have, ok := s.Template.Labels[l.key]; ok && have != l.want {
+			detail := "must be '" + l.want + "'"
+			if l.want == "" {
+				detail = "must be the Job's " + l.what + ", which it gets when it is created"
+			}
+			v.invalid(key("spec.template.metadata.labels", l.key), have, detail)
 		}
 	}
 }

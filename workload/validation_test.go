@@ -215,6 +215,17 @@ func badObjects() []badCase {
 			d.Spec.Selector.MatchExpressions = []LabelSelectorRequirement{{Key: "tier", Operator: "Has"}}
 		}), []string{"spec.selector.matchExpressions[0].operator"}},
 		{"manual job selector missing", with(vJob(), func(j *Job) { j.Spec.ManualSelector = Ptr(true) }), []string{"spec.selector"}},
+		{"job selector without manualSelector", with(vJob(), func(j *Job) {
+			j.Spec.Selector = &LabelSelector{MatchLabels: map[string]string{"app": "web"}}
+		}), []string{"spec.selector"}},
+		{"job generated selector of another uid", with(vJob(), func(j *Job) {
+			j.UID = "u1"
+			j.Spec.Selector = &LabelSelector{MatchLabels: map[string]string{ControllerUIDLabel: "u2"}}
+			j.Spec.Template.Labels = map[string]string{"app": "web", ControllerUIDLabel: "u2"}
+		}), []string{"spec.selector", "spec.template.metadata.labels[batch.kubernetes.io/controller-uid]"}},
+		{"job-name label of another Job", with(vJob(), func(j *Job) {
+			j.Spec.Template.Labels = map[string]string{"app": "web", LegacyJobNameLabel: "other"}
+		}), []string{"spec.template.metadata.labels[job-name]"}},
 		{"template label value invalid", with(vReplicaSet(), func(r *ReplicaSet) {
 			r.Spec.Template.Labels["x"] = "not valid!"
 		}), []string{"spec.template.metadata.labels[x]"}},
@@ -729,12 +740,13 @@ func updateCases() []updateCase {
 	})
 	add(c("job selector", []string{"spec.selector"}, o, n))
 
-	o, n = update(vJob(), func(j *Job) {
+	storedJob := func() *Job { return with(vJob(), func(j *Job) { j.UID = "u1" }) }
+	o, n = update(storedJob(), func(j *Job) {
 		j.Spec.Selector = &LabelSelector{MatchLabels: map[string]string{ControllerUIDLabel: "u1"}}
 		j.Spec.Template.Labels = map[string]string{"app": "web", ControllerUIDLabel: "u1", JobNameLabel: "backup"}
 	})
 	add(c("job controller generates its selector", nil, o, n))
-	o, n = update(vJob(), func(j *Job) {
+	o, n = update(storedJob(), func(j *Job) {
 		j.Spec.Selector = &LabelSelector{MatchLabels: map[string]string{ControllerUIDLabel: "u1"}}
 		j.Spec.Template.Labels = map[string]string{"app": "api", ControllerUIDLabel: "u1"}
 	})
