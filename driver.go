@@ -61,10 +61,11 @@ func (c *Cluster) notify() bool {
 	if c.obsBatch == nil {
 		c.obsBatch = make([]store.Event, 0, notifyBatch)
 	}
-	progress := false
+	progress, used := false, 0
 	for {
 		evs := w.TryNextBatch(c.obsBatch)
 		if len(evs) == 0 {
+			clear(c.obsBatch[:used]) // keep no object alive past this call
 			break
 		}
 		progress = true
@@ -73,7 +74,7 @@ func (c *Cluster) notify() bool {
 				fn(evs[k])
 			}
 		}
-		clear(evs) // keep no object alive
+		used = max(used, len(evs))
 	}
 	if err := w.Err(); err != nil {
 		// The observers fell more than a watch buffer behind: the changes

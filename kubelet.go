@@ -189,16 +189,18 @@ func (m *runtimeMirror) step(ctx context.Context) bool {
 		if sw, ok := bw.(workload.StatusWatcher); ok {
 			next = sw.TryNextReports
 		}
+		used := 0
 		for {
 			evs := next(m.batch)
 			if len(evs) == 0 {
+				clear(m.batch[:used]) // keep no object alive past this call
 				break
 			}
 			progress = true
 			for k := range evs {
 				m.apply(ctx, &evs[k])
 			}
-			clear(evs) // keep no object alive
+			used = max(used, len(evs))
 		}
 	} else {
 		for {

@@ -183,10 +183,13 @@ func (m *Manager) deliver() bool {
 	if m.batch == nil {
 		m.batch = make([]store.Event, 0, deliverBatch)
 	}
-	progress := false
+	progress, used := false, 0
 	for {
 		evs := m.watcher.TryNextBatch(m.batch)
 		if len(evs) == 0 {
+			// Each batch overwrites the last; keep no object alive
+			// past this call.
+			clear(m.batch[:used])
 			return progress
 		}
 		progress = true
@@ -195,7 +198,7 @@ func (m *Manager) deliver() bool {
 				c.Handle(evs[k], m.adds[i])
 			}
 		}
-		clear(evs) // keep no object alive
+		used = max(used, len(evs))
 	}
 }
 
