@@ -2,6 +2,7 @@ package controller
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -129,11 +130,14 @@ func slowStartBatches(n int) []int {
 }
 
 // podsToDelete picks n of the active pods to delete, in Kubernetes' order
-// (controller.ActivePodsWithRanks): unscheduled before scheduled; Pending
-// before Unknown before Running; not ready before ready; lower
-// pod-deletion-cost first; pods on nodes with more related pods first
-// (colocation rank); the more recently ready first; more restarts first;
-// newer first; then by name.
+// (controller.ActivePodsWithRanks with LogarithmicScaleDown, on by default
+// since 1.22): unscheduled before scheduled; Pending before Unknown before
+// Running; not ready before ready; lower pod-deletion-cost first; pods on
+// nodes with more related pods first (colocation rank); the more recently
+// ready first; more restarts first; newer first; then by name. Ready and
+// creation times compare by their age's power of two (the floor of log2
+// of the age in nanoseconds at now): two times in the same bucket order
+// by pod UID, a random order among equivalent pods.
 func podsToDelete(active, related []*workload.Pod, n int, now time.Time) []*workload.Pod {
 	if n <= 0 {
 		return nil
@@ -152,7 +156,7 @@ func podsToDelete(active, related []*workload.Pod, n int, now time.Time) []*work
 	for i, p := range active {
 		rs[i] = ranked{p, onNode[p.Spec.NodeName]}
 	}
-	slices.SortFunc(rs, func(a, b ranked) int { return compareForDeletion(a.p, b.p, a.rank, b.rank) })
+	slices.SortFunc(rs, func(a, b ranked) int { return compareForDeletion(a.p, b.p, a.rank, b.rank, now) })
 	n = min(n, len(rs))
 	out := make([]*workload.Pod, n)
 	for i := range out {
@@ -161,9 +165,9 @@ func podsToDelete(active, related []*workload.Pod, n int, now time.Time) []*work
 	return out
 }
 
-// compareForDeletion orders two pods for scale-down: negative when a goes
-// before b. ra and rb are their colocation ranks.
-func compareForDeletion(a, b *workload.Pod, ra, rb int) int {
+// compareForDeletion orders two pods for scale-down at now: negative when
+// a goes before b. ra and rb are their colocation ranks.
+func compareForDeletion(a, b *workload.Pod, ra, rb int, now time.Time) int {
 	if (a.Spec.NodeName == "") != (b.Spec.NodeName == "") {
 		if a.Spec.NodeName == "" {
 			return -1
@@ -187,17 +191,45 @@ func compareForDeletion(a, b *workload.Pod, ra, rb int) int {
 		return cmp.Compare(rb, ra)
 	}
 	if ar && br {
-		if c := afterOrZero(readyTime(a), readyTime(b)); c != 0 {
-			return c
+		// Different ready times decide here, even in the same bucket
+		// (then by UID): restarts and creation are not looked at.
+		if ta, tb := readyTime(a), readyTime(b); !ta.Equal(tb) {
+			return compareAges(a, b, ta, tb, now)
 		}
 	}
 	if c := cmp.Compare(maxRestarts(b), maxRestarts(a)); c != 0 {
 		return c
 	}
-	if c := afterOrZero(a.CreationTimestamp.Time, b.CreationTimestamp.Time); c != 0 {
+	if ta, tb := a.CreationTimestamp.Time, b.CreationTimestamp.Time; !ta.Equal(tb) {
+		return compareAges(a, b, ta, tb, now)
+	}
+	return cmp.Compare(a.Name, b.Name)
+}
+
+// compareAges orders two different times of pods a and b, as Kubernetes'
+// ActivePodsWithRanks: a zero time first, else the younger bucket
+// (logAgeBucket) first, else by pod UID (then name).
+func compareAges(a, b *workload.Pod, ta, tb, now time.Time) int {
+	if now.IsZero() || ta.IsZero() || tb.IsZero() {
+		return afterOrZero(ta, tb)
+	}
+	if c := cmp.Compare(logAgeBucket(ta, now), logAgeBucket(tb, now)); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.UID, b.UID); c != 0 {
 		return c
 	}
 	return cmp.Compare(a.Name, b.Name)
+}
+
+// logAgeBucket is the rank of Kubernetes' logarithmicRankDiff: the floor
+// of log2 of t's age at now in nanoseconds, -1 when t is not in the past.
+func logAgeBucket(t, now time.Time) int64 {
+	d := now.Sub(t)
+	if d <= 0 {
+		return -1
+	}
+	return int64(math.Log2(float64(d)))
 }
 
 // afterOrZero orders zero times first, then later times before earlier.

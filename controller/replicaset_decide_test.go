@@ -22,11 +22,12 @@ type rsPodSpec struct {
 	restarts          int32
 	deleting          bool
 	cost              string
+	uid               string
 	labels            map[string]string
 }
 
 func rsPod(s rsPodSpec) *workload.Pod {
-	p := &workload.Pod{ObjectMeta: workload.ObjectMeta{Name: s.name, Namespace: "default",
+	p := &workload.Pod{ObjectMeta: workload.ObjectMeta{Name: s.name, Namespace: "default", UID: s.uid,
 		CreationTimestamp: workload.NewTime(rsNow.Add(-s.createdAgo)), Labels: s.labels}}
 	if p.Labels == nil {
 		p.Labels = map[string]string{"app": "fe"}
@@ -116,6 +117,16 @@ func TestPodsToDeleteOrder(t *testing.T) {
 			{name: "calm", node: "n1", readyAgo: time.Minute},
 			{name: "flappy", node: "n2", readyAgo: time.Minute, restarts: 3},
 		}, []string{"flappy", "calm"}},
+		{"ready times in one log2 bucket: by UID, restarts aside", []rsPodSpec{
+			{name: "newer", node: "n1", readyAgo: 90 * time.Second, uid: "b"},
+			{name: "flappy", node: "n2", readyAgo: 100 * time.Second, uid: "c", restarts: 5},
+			{name: "older", node: "n3", readyAgo: 110 * time.Second, uid: "a"},
+		}, []string{"older", "newer", "flappy"}},
+		{"creation times in one log2 bucket: by UID", []rsPodSpec{
+			{name: "newer", node: "n1", readyAgo: -1, createdAgo: 70 * time.Second, uid: "b"},
+			{name: "older", node: "n2", readyAgo: -1, createdAgo: 130 * time.Second, uid: "a"},
+			{name: "oldest", node: "n3", readyAgo: -1, createdAgo: 140 * time.Second, uid: "0"},
+		}, []string{"older", "newer", "oldest"}},
 		{"newer first, then by name", []rsPodSpec{
 			{name: "b", node: "n1", readyAgo: -1, createdAgo: time.Hour},
 			{name: "c", node: "n2", readyAgo: -1, createdAgo: time.Minute},
