@@ -105,11 +105,14 @@ func (b *bitmap) reset() {
 
 // IPAllocator hands out ClusterIPs from an IPv4 CIDR. The network and
 // broadcast addresses are never handed out. Dynamic allocation takes the
-// lowest free address of the upper band; the lower band (its size is
-// min(max(16, size/16), 256), as Kubernetes') is used by dynamic allocation
-// only when the upper band is full, so Services asking for a fixed address
-// there rarely collide. It is not safe for concurrent use; the service
-// layer serialises it.
+// lowest free address of the upper band; the lower ("static") band, the
+// first min(max(16, size/16), 256) addresses after the network address
+// (none when the CIDR has fewer than 16 addresses), is used by dynamic
+// allocation only when the upper band is full, so Services asking for a
+// fixed address there rarely collide. As Kubernetes' allocator (KEP-3070),
+// the band is counted from the first usable address: in 10.96.0.0/24 it
+// is 10.96.0.1-10.96.0.16 and dynamic allocation starts at 10.96.0.17. It
+// is not safe for concurrent use; the service layer serialises it.
 type IPAllocator struct {
 	prefix netip.Prefix
 	base   uint32
@@ -131,9 +134,15 @@ func NewIPAllocator(cidr string) (*IPAllocator, error) {
 	}
 	p = p.Masked()
 	size := 1 << (32 - p.Bits())
-	band := min(max(16, size/16), 256)
+	// calculateRangeOffset (pkg/registry/core/service/ipallocator): no
+	// band below 16 addresses; the band starts after the network address
+	// (offset 0 of the bitmap), so the upper band starts at 1+band.
+	band := 0
+	if size >= 16 {
+		band = min(max(16, size/16), 256)
+	}
 	a4 := p.Addr().As4()
-	a := &IPAllocator{prefix: p, base: uint32(a4[0])<<24 | uint32(a4[1])<<16 | uint32(a4[2])<<8 | uint32(a4[3]), bm: newBitmap(size, band)}
+	a := &IPAllocator{prefix: p, base: uint32(a4[0])<<24 | uint32(a4[1])<<16 | uint32(a4[2])<<8 | uint32(a4[3]), bm: newBitmap(size, 1+band)}
 	a.reserve()
 	return a, nil
 }

@@ -36,8 +36,8 @@ func wantInvalid(t *testing.T, err error, name, field string) {
 func TestClusterIPAllocation(t *testing.T) {
 	c := newCluster(t)
 	apply(t, c, newService("a", "a"))
-	if ip := getService(t, c, "a").Spec.ClusterIP; ip != "10.96.1.0" {
-		t.Fatalf("first dynamic ClusterIP %s, want 10.96.1.0 (lowest of the upper band)", ip)
+	if ip := getService(t, c, "a").Spec.ClusterIP; ip != "10.96.1.1" {
+		t.Fatalf("first dynamic ClusterIP %s, want 10.96.1.1 (lowest of the upper band, which starts after the 256 static addresses .0.1-.1.0)", ip)
 	}
 	fixed := newService("b", "b")
 	fixed.Spec.ClusterIP = "10.96.0.10"
@@ -69,7 +69,7 @@ func TestClusterIPAllocation(t *testing.T) {
 
 	// Re-applying a manifest without clusterIP keeps the address.
 	apply(t, c, newService("a", "a"))
-	if ip := getService(t, c, "a").Spec.ClusterIP; ip != "10.96.1.0" {
+	if ip := getService(t, c, "a").Spec.ClusterIP; ip != "10.96.1.1" {
 		t.Fatalf("ClusterIP after re-apply: %s", ip)
 	}
 	// Changing it is refused (immutable).
@@ -132,8 +132,8 @@ func TestNodePortAllocation(t *testing.T) {
 	// A failed Apply takes nothing: its ClusterIP is still free.
 	next := newService("next", "x")
 	apply(t, c, next)
-	if ip := getService(t, c, "next").Spec.ClusterIP; ip != "10.96.1.2" {
-		t.Fatalf("ClusterIP after a failed Apply: %s, want 10.96.1.2", ip)
+	if ip := getService(t, c, "next").Spec.ClusterIP; ip != "10.96.1.3" {
+		t.Fatalf("ClusterIP after a failed Apply: %s, want 10.96.1.3", ip)
 	}
 	outside := newService("outside", "x")
 	outside.Spec.Type = workload.ServiceTypeNodePort
@@ -179,7 +179,7 @@ func TestAllocationsRebuiltWhenTheControlPlaneStarts(t *testing.T) {
 	if err := c.Advance(time.Second); err != nil {
 		t.Fatal(err)
 	}
-	ipTaken, portTaken := c.Services().Allocated("10.96.1.0", 30086)
+	ipTaken, portTaken := c.Services().Allocated("10.96.1.1", 30086)
 	if ipTaken || portTaken {
 		t.Fatalf("a's addresses still allocated after the rebuild: ip %v port %v", ipTaken, portTaken)
 	}
@@ -211,7 +211,7 @@ func TestServiceCIDRConfig(t *testing.T) {
 	got := getService(t, c, "a")
 	// /16: lower band 256; range 10 ports: lower band 16 > size, so the
 	// lowest free port.
-	if got.Spec.ClusterIP != "127.2.1.0" || got.Spec.Ports[0].NodePort != 40000 {
+	if got.Spec.ClusterIP != "127.2.1.1" || got.Spec.Ports[0].NodePort != 40000 {
 		t.Fatalf("ClusterIP %s node port %d", got.Spec.ClusterIP, got.Spec.Ports[0].NodePort)
 	}
 }

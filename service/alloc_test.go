@@ -11,12 +11,13 @@ func TestIPAllocatorDynamicPrefersUpperBand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 256 addresses: the lower band is 16 (min(max(16, 16), 256)).
+	// 256 addresses: the lower band is 16 (min(max(16, 16), 256))
+	// addresses after the network address, .1-.16.
 	ip, err := a.AllocateNext()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := netip.MustParseAddr("10.96.0.16"); ip != want {
+	if want := netip.MustParseAddr("10.96.0.17"); ip != want {
 		t.Fatalf("first dynamic address %s, want %s", ip, want)
 	}
 	if err := a.Allocate(netip.MustParseAddr("10.96.0.10")); err != nil {
@@ -31,7 +32,7 @@ func TestIPAllocatorDynamicPrefersUpperBand(t *testing.T) {
 		}
 	}
 	// Fill the upper band (.17-.254), then dynamic allocation goes low.
-	for i := 17; i <= 254; i++ {
+	for i := 18; i <= 254; i++ {
 		if _, err := a.AllocateNext(); err != nil {
 			t.Fatal(err)
 		}
@@ -54,7 +55,7 @@ func TestIPAllocatorDynamicPrefersUpperBand(t *testing.T) {
 		t.Fatalf("full range: %v, want ErrRangeFull", err)
 	}
 	a.Reset()
-	if a.Used() != 0 || a.Has(netip.MustParseAddr("10.96.0.16")) {
+	if a.Used() != 0 || a.Has(netip.MustParseAddr("10.96.0.17")) {
 		t.Fatalf("after Reset: used %d", a.Used())
 	}
 }
@@ -65,8 +66,9 @@ func TestIPAllocatorDefaultRange(t *testing.T) {
 		t.Fatal(err)
 	}
 	ip, _ := a.AllocateNext()
-	// 2^20 addresses: the lower band is 256 (.0.0 - .0.255).
-	if want := netip.MustParseAddr("10.96.1.0"); ip != want {
+	// 2^20 addresses: the lower band is the 256 addresses after the
+	// network address (.0.1 - .1.0).
+	if want := netip.MustParseAddr("10.96.1.1"); ip != want {
 		t.Fatalf("first dynamic address %s, want %s", ip, want)
 	}
 	if !a.Contains(netip.MustParseAddr("10.111.255.254")) || a.Contains(netip.MustParseAddr("10.112.0.1")) {

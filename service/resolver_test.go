@@ -150,7 +150,7 @@ func ExampleResolver() {
 	_, err := r.LookupHost("default", "redis")
 	fmt.Println(errors.Is(err, service.ErrNotFound))
 	// Output:
-	// [10.96.1.0] <nil>
+	// [10.96.1.1] <nil>
 	// [10.244.0.2] <nil>
 	// [{mysql-0.mysql.default.svc.cluster.local 3306}] <nil>
 	// true

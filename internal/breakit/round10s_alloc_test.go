@@ -1,0 +1,66 @@
+package breakit_test
+
+import (
+	"fmt"
+	"net/netip"
+	"testing"
+
+	"github.com/orchestra-go/orchestra"
+	"github.com/orchestra-go/orchestra/service"
+	"github.com/orchestra-go/orchestra/vtime"
+)
+
+func r10sCluster(t *testing.T, cfg service.Config) *orchestra.Cluster {
+	t.Helper()
+	c, err := orchestra.New(orchestra.Config{Clock: vtime.NewVirtual(t0), Seed: 1, Services: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// The static band of the ClusterIP range is counted from the first usable
+// address, not from the network address: in 10.96.0.0/27 (32 addresses,
+// band min(max(16, 32/16), 256) = 16) it is 10.96.0.1-10.96.0.16, and
+// dynamic allocation takes 10.96.0.17-10.96.0.30 before it touches it.
+// orchestra counted the band from the network address, so its upper band
+// began at 10.96.0.16 and the first dynamic Service took the last static
+// address (in the default 10.96.0.0/12, 10.96.1.0, which the docs list as
+// the static band's end). Kubernetes:
+// pkg/registry/core/service/ipallocator/ipallocator.go NewIPAllocator
+// (offsetAddress = first address + calculateRangeOffset);
+// https://kubernetes.io/docs/concepts/services-networking/cluster-ip-allocation/
+// ("10.96.0.0/24 ... static band 10.96.0.1 to 10.96.0.16").
+func TestR10sSvcClusterIPStaticBandFromFirstAddress(t *testing.T) {
+	c := r10sCluster(t, service.Config{ServiceCIDR: "10.96.0.0/27"})
+	static := netip.MustParsePrefix("10.96.0.0/27")
+	inStatic := func(a netip.Addr) bool {
+		return static.Contains(a) && a.As4()[3] >= 1 && a.As4()[3] <= 16
+	}
+	for i := 0; i < 14; i++ {
+		name := fmt.Sprintf("dyn%d", i)
+		applyYAML(t, c, `{apiVersion: v1, kind: Service, metadata: {name: `+name+`}, spec: {ports: [{port: 80}]}}`)
+		ip := netip.MustParseAddr(r8bsvc(t, c, name).Spec.ClusterIP)
+		if inStatic(ip) {
+			t.Fatalf("dynamic Service %d got %s, in the static band 10.96.0.1-10.96.0.16 while the upper band has room", i, ip)
+		}
+	}
+	// Every address of the static band is still free for a fixed request.
+	for _, s := range []string{"10.96.0.16", "10.96.0.1"} {
+		if taken, _ := c.Services().Allocated(s, 0); taken {
+			t.Errorf("static-band address %s was taken by dynamic allocation", s)
+		}
+	}
+	// The upper band (.17-.30) is full: the next dynamic one goes low.
+	applyYAML(t, c, `{apiVersion: v1, kind: Service, metadata: {name: low}, spec: {ports: [{port: 80}]}}`)
+	if ip := netip.MustParseAddr(r8bsvc(t, c, "low").Spec.ClusterIP); !inStatic(ip) {
+		t.Errorf("with the upper band full, the dynamic Service got %s, want one of the static band", ip)
+	}
+
+	d := r10sCluster(t, service.Config{})
+	applyYAML(t, d, `{apiVersion: v1, kind: Service, metadata: {name: web}, spec: {ports: [{port: 80}]}}`)
+	if ip := r8bsvc(t, d, "web").Spec.ClusterIP; ip == "10.96.1.0" {
+		t.Errorf("default range: the first dynamic ClusterIP is %s, the last address of the static band 10.96.0.1-10.96.1.0", ip)
+	}
+}
