@@ -31,7 +31,8 @@ type Config struct {
 	Runtime workload.Runtime
 	// Clock is the cluster's time source. Nil means the real clock, driven
 	// by Run. A *vtime.Virtual makes a virtual-time cluster, driven by
-	// Advance and RunUntil.
+	// Advance and RunUntil. A fake runtime passed as Runtime must have
+	// been made on the same clock (fake.Config.Clock).
 	Clock vtime.Clock
 	// Seed seeds every random choice: UIDs, name suffixes, scheduler tie
 	// breaks, picker offsets. Same inputs and seed, same event log.
@@ -103,7 +104,10 @@ type Cluster struct {
 }
 
 // New returns a cluster. It lists the runtime's nodes and pods into the
-// store before returning.
+// store before returning. A runtime that tells its clock (fake.Runtime.Clock)
+// must run on the cluster's: a *vtime.Virtual that is not Config.Clock, or
+// one under a Config.Clock that is not virtual, is an error wrapping
+// workload.ErrInvalid that names Config.Clock.
 func New(cfg Config) (*Cluster, error) {
 	c := &Cluster{cfg: cfg, kick: make(chan struct{}, 1), runSem: make(chan struct{}, 1)}
 	c.clock = cfg.Clock
@@ -123,6 +127,9 @@ func New(cfg Config) (*Cluster, error) {
 	// force every controller to list everything again.
 	c.store = store.New(store.Config{Clock: c.clock, Seed: cfg.Seed, Admit: admit, WatchBuffer: clusterWatchBuffer})
 	c.rt = cfg.Runtime
+	if err := checkRuntimeClock(c.rt, c.virtual); err != nil {
+		return nil, err
+	}
 	if c.rt == nil {
 		f, err := fake.New(fake.Config{Clock: c.clock, Seed: cfg.Seed, Logger: c.logger, WatchBuffer: clusterWatchBuffer})
 		if err != nil {
@@ -161,6 +168,36 @@ func New(cfg Config) (*Cluster, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// checkRuntimeClock refuses a runtime that tells its clock (the fake
+// runtime does) when that clock and the cluster's are not the same virtual
+// clock, or not both real: playing the cluster's virtual time would then
+// never move the runtime's containers (or the runtime's virtual time would
+// never move at all).
+func checkRuntimeClock(rt workload.Runtime, virtual *vtime.Virtual) error {
+	rc, ok := rt.(interface{ Clock() vtime.Clock })
+	if !ok {
+		return nil
+	}
+	clk := rc.Clock()
+	if clk == nil {
+		return nil
+	}
+	rv, _ := clk.(*vtime.Virtual)
+	if rv == virtual {
+		return nil
+	}
+	var what string
+	switch {
+	case virtual == nil:
+		what = "Config.Clock is the real clock (nil or not a *vtime.Virtual) but the runtime runs on a *vtime.Virtual: pass the runtime's clock as Config.Clock"
+	case rv == nil:
+		what = "Config.Clock is a *vtime.Virtual but the runtime runs on the real clock: give the runtime the same clock (fake.Config.Clock)"
+	default:
+		what = "Config.Clock and the runtime's clock are two different *vtime.Virtual: give both the same clock"
+	}
+	return fmt.Errorf("orchestra: new: %s: %w", what, workload.ErrInvalid)
 }
 
 // Store returns the cluster's object store (the API server). Writing to it

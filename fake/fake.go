@@ -182,6 +182,16 @@ func New(cfg Config) (*Runtime, error) {
 	}, nil
 }
 
+// Clock returns the clock the runtime's containers run on (Config.Clock,
+// or the real clock). A cluster over the runtime must use the same one:
+// orchestra.New refuses a fake runtime on another virtual clock.
+func (r *Runtime) Clock() vtime.Clock {
+	if r == nil {
+		return nil
+	}
+	return r.clock
+}
+
 // SetHooks replaces the fault hooks.
 func (r *Runtime) SetHooks(h Hooks) {
 	r.mu.Lock()
