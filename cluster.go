@@ -580,7 +580,13 @@ func (c *Cluster) DeletePod(namespace, name string, grace *int64) error {
 	return controller.DeletePod(c.store, namespace, name, grace)
 }
 
-// Events returns the recorded events, oldest first.
+// Events returns the recorded events, oldest first, correlated as
+// Kubernetes' client-go does (see controller.Recorder): a repeated event is
+// one Event whose Count says how many times it happened, and from the 10th
+// different message of one object and reason within 10 minutes of each
+// other on, they are combined into one event ("(combined from similar
+// events): ..."). To count occurrences, add up Count; to follow each
+// change as it happens, use OnChange or Watch.
 func (c *Cluster) Events() []*workload.Event { return c.rec.Events() }
 
 // OnChange registers fn to be called for every store change, in version
