@@ -86,6 +86,14 @@ func load(path string, nodes int, runFor time.Duration) (*scenario.Scenario, err
 		return nil, err
 	}
 	if looksLikeManifest(data) {
+		// The wrapper's keys come from the flags: check them here, so that
+		// an error names the flag rather than a line of the manifest.
+		if nodes < 1 || nodes > 100000 {
+			return nil, fmt.Errorf("-nodes %d: want 1 to 100000 nodes", nodes)
+		}
+		if runFor < 0 {
+			return nil, fmt.Errorf("-run %s: want a duration of 0 or more", runFor)
+		}
 		abs, err := filepath.Abs(path)
 		if err != nil {
 			return nil, err

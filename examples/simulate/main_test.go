@@ -99,3 +99,22 @@ func TestBadInputExitsWithError(t *testing.T) {
 		t.Fatal("no -f: want an error")
 	}
 }
+
+// The flags that shape a manifest's play are checked as flags: the error
+// names the flag, not a line of the manifest (which has no such key).
+func TestBadManifestFlagsNameTheFlag(t *testing.T) {
+	manifest := filepath.Join("..", "manifests", "k8s-pi-job.yaml")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-nodes", "0"}, `-nodes 0: want 1 to 100000 nodes`},
+		{[]string{"-nodes", "100001"}, `-nodes 100001: want 1 to 100000 nodes`},
+		{[]string{"-run", "-5m"}, `-run -5m0s: want a duration of 0 or more`},
+	} {
+		err := run(append([]string{"-f", manifest}, tc.args...), io.Discard, io.Discard)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%v: error %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}
