@@ -14,6 +14,7 @@ import (
 	_ "time/tzdata" // CronJob timeZone must validate the same on every machine.
 
 	"github.com/robfig/cron/v3"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -752,25 +753,116 @@ func (v *validator) hostPorts(p string, s *PodSpec, pod bool) {
 	}
 }
 
+// resources checks a container's requests and limits as Kubernetes'
+// validateResourceRequirements and validateContainerResourceName
+// (pkg/apis/core/validation/validation.go) do: every name a container
+// resource (cpu, memory, ephemeral-storage, hugepages-*) or a
+// domain-prefixed one, every quantity non-negative and whole for an
+// extended resource, a request no more than its limit (reported on the
+// requests field itself), and an extended or hugepages resource, which
+// cannot be overcommitted, with a limit its request equals.
 func (v *validator) resources(p string, r *ResourceRequirements) {
-	for _, part := range []struct {
-		name string
-		list ResourceList
-	}{{"limits", r.Limits}, {"requests", r.Requests}} {
-		for _, k := range sortedKeys(part.list) {
-			q := part.list[k]
-			if q.Sign() < 0 {
-				v.invalid(key(child(p, part.name), k), q.String(), "must be greater than or equal to 0")
-			}
-			v.msgs(key(child(p, part.name), k), k, validation.IsQualifiedName(k))
-		}
+	limPath, reqPath := child(p, "limits"), child(p, "requests")
+	cpuOrMemory, hugePages := false, false
+	for _, k := range sortedKeys(r.Limits) {
+		fp := key(limPath, k)
+		v.containerResourceName(fp, k)
+		v.resourceQuantity(fp, k, r.Limits[k])
+		hugePages = hugePages || strings.HasPrefix(k, hugePagesPrefix)
+		cpuOrMemory = cpuOrMemory || k == ResourceCPU || k == ResourceMemory
 	}
 	for _, k := range sortedKeys(r.Requests) {
+		fp := key(reqPath, k)
 		req := r.Requests[k]
-		if lim, ok := r.Limits[k]; ok && req.Cmp(lim) > 0 {
-			v.invalid(key(child(p, "requests"), k), req.String(), "must be less than or equal to "+k+" limit of "+lim.String())
+		v.containerResourceName(fp, k)
+		v.resourceQuantity(fp, k, req)
+		if lim, ok := r.Limits[k]; ok {
+			if req.Cmp(lim) != 0 && !overcommitAllowed(k) {
+				v.invalid(reqPath, req.String(), "must be equal to "+k+" limit of "+lim.String())
+			} else if req.Cmp(lim) > 0 {
+				v.invalid(reqPath, req.String(), "must be less than or equal to "+k+" limit of "+lim.String())
+			}
+		} else if !overcommitAllowed(k) {
+			v.required(limPath, "Limit must be set for non overcommitable resources")
 		}
+		hugePages = hugePages || strings.HasPrefix(k, hugePagesPrefix)
+		cpuOrMemory = cpuOrMemory || k == ResourceCPU || k == ResourceMemory
 	}
+	if hugePages && !cpuOrMemory {
+		v.forbidden(p, "HugePages require cpu or memory")
+	}
+}
+
+// resourceQuantity checks a quantity of resource name as Kubernetes'
+// ValidateResourceQuantityValue: not negative, and whole for an integer
+// resource.
+func (v *validator) resourceQuantity(p, name string, q resource.Quantity) {
+	if q.Sign() < 0 {
+		v.invalid(p, q.String(), "must be greater than or equal to 0")
+	}
+	if integerResource(name) && q.MilliValue()%1000 != 0 {
+		v.invalid(p, q.String(), "must be an integer")
+	}
+}
+
+// containerResourceName checks a resource name in a container's requests
+// or limits as Kubernetes' validateContainerResourceName: a qualified name;
+// without a domain, a standard resource (validateResourceName) and one a
+// container may ask for; with one, a native (kubernetes.io) or extended
+// resource.
+func (v *validator) containerResourceName(p, name string) {
+	if msgs := validation.IsQualifiedName(name); len(msgs) > 0 {
+		v.msgs(p, name, msgs)
+		return
+	}
+	if !strings.Contains(name, "/") {
+		if !standardResourceNames[name] && !strings.HasPrefix(name, hugePagesPrefix) && !strings.HasPrefix(name, "requests."+hugePagesPrefix) {
+			v.invalid(p, name, "must be a standard resource type or fully qualified")
+		}
+		if name != ResourceCPU && name != ResourceMemory && name != "ephemeral-storage" && !strings.HasPrefix(name, hugePagesPrefix) {
+			v.invalid(p, name, "must be a standard resource for containers")
+		}
+		return
+	}
+	if !nativeResource(name) && !extendedResource(name) {
+		v.invalid(p, name, "doesn't follow extended resource name standard")
+	}
+}
+
+const hugePagesPrefix = "hugepages-"
+
+// standardResourceNames are the resource names without a domain that
+// Kubernetes knows (helper.IsStandardResourceName, hugepages aside).
+var standardResourceNames = map[string]bool{
+	"cpu": true, "memory": true, "ephemeral-storage": true, "requests.cpu": true,
+	"requests.memory": true, "requests.ephemeral-storage": true, "limits.cpu": true,
+	"limits.memory": true, "limits.ephemeral-storage": true, "pods": true,
+	"resourcequotas": true, "services": true, "replicationcontrollers": true, "secrets": true,
+	"configmaps": true, "persistentvolumeclaims": true, "storage": true,
+	"requests.storage": true, "services.nodeports": true, "services.loadbalancers": true,
+}
+
+// nativeResource reports whether a resource name is Kubernetes' own
+// (helper.IsNativeResource): no domain, or a kubernetes.io one.
+func nativeResource(name string) bool {
+	return !strings.Contains(name, "/") || strings.Contains(name, "kubernetes.io/")
+}
+
+// extendedResource reports whether a resource name is an extended
+// resource (helper.IsExtendedResourceName): not native, not a quota's
+// "requests." name, and a qualified name with "requests." before it.
+func extendedResource(name string) bool {
+	if nativeResource(name) || strings.HasPrefix(name, "requests.") {
+		return false
+	}
+	return len(validation.IsQualifiedName("requests."+name)) == 0
+}
+
+// overcommitAllowed reports whether a resource's request may be below its
+// limit (helper.IsOvercommitAllowed): a native resource other than
+// hugepages.
+func overcommitAllowed(name string) bool {
+	return nativeResource(name) && !strings.HasPrefix(name, hugePagesPrefix)
 }
 
 func (v *validator) probe(p string, pr *Probe, oneSuccess bool) {
@@ -1095,14 +1187,16 @@ func (v *validator) clusterIPs(sp *ServiceSpec, typ string) {
 }
 
 // integerResource reports whether quantities of resource name must be
-// whole: pods, and extended resources (a domain other than kubernetes.io,
-// such as nvidia.com/gpu), as Kubernetes' IsIntegerResourceName.
+// whole, as Kubernetes' IsIntegerResourceName: pods and the quota's object
+// counts, and extended resources (a domain other than kubernetes.io, such
+// as nvidia.com/gpu).
 func integerResource(name string) bool {
-	if name == ResourcePods {
+	switch name {
+	case ResourcePods, "resourcequotas", "services", "replicationcontrollers", "secrets", "configmaps",
+		"persistentvolumeclaims", "services.nodeports", "services.loadbalancers":
 		return true
 	}
-	domain, _, ok := strings.Cut(name, "/")
-	return ok && domain != "kubernetes.io" && !strings.HasSuffix(domain, ".kubernetes.io") && !strings.HasPrefix(name, "requests.")
+	return extendedResource(name)
 }
 
 var accessModes = []string{"ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"}

@@ -267,7 +267,7 @@ func badObjects() []badCase {
 				Limits:   ResourceList{ResourceCPU: resource.MustParse("100m")},
 				Requests: ResourceList{ResourceCPU: resource.MustParse("200m")},
 			}
-		}), []string{"spec.containers[0].resources.requests[cpu]"}},
+		}), []string{"spec.containers[0].resources.requests"}},
 		{"negative request", with(vPod(), func(p *Pod) {
 			p.Spec.Containers[0].Resources.Requests = ResourceList{ResourceMemory: resource.MustParse("-1Mi")}
 		}), []string{"spec.containers[0].resources.requests[memory]"}},
