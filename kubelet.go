@@ -267,26 +267,40 @@ func (m *runtimeMirror) upsertNode(n *workload.Node) {
 	m.reported[n.Name] = n
 	m.nodesMu.Unlock()
 	s := m.c.store
-	n = n.DeepCopy()
-	n.ResourceVersion = ""
-	old, err := s.Get("Node", "", n.Name)
-	if errors.Is(err, store.ErrNotFound) {
-		if _, err := s.Create(n); err != nil {
+	report := n
+	// The merge is written at the version it read: an Apply of the node
+	// from another goroutine between the read and the write makes it
+	// conflict, and it merges again with what the Apply stored rather
+	// than overwriting it with the labels and taints it read before.
+	for {
+		n = report.DeepCopy()
+		n.ResourceVersion = ""
+		old, err := s.Get("Node", "", n.Name)
+		if errors.Is(err, store.ErrNotFound) {
+			if _, err := s.Create(n); errors.Is(err, store.ErrAlreadyExists) {
+				continue
+			} else if err != nil {
+				m.c.logger.Warn("mirroring node failed", "node", n.Name, "err", err)
+			}
+			return
+		}
+		if err != nil {
+			return
+		}
+		on := old.(*workload.Node)
+		mergeAPINodeFields(n, on, prev)
+		n.UID, n.CreationTimestamp = on.UID, on.CreationTimestamp
+		n.ResourceVersion = on.ResourceVersion
+		n.Annotations = mergeMaps(on.Annotations, n.Annotations)
+		if _, err := s.Update(n, store.NoResult); errors.Is(err, store.ErrConflict) {
+			continue
+		} else if err != nil {
 			m.c.logger.Warn("mirroring node failed", "node", n.Name, "err", err)
 		}
-		return
+		break
 	}
-	if err != nil {
-		return
-	}
-	on := old.(*workload.Node)
-	mergeAPINodeFields(n, on, prev)
-	n.UID, n.CreationTimestamp = on.UID, on.CreationTimestamp
-	n.Annotations = mergeMaps(on.Annotations, n.Annotations)
-	if _, err := s.Update(n); err != nil {
-		m.c.logger.Warn("mirroring node failed", "node", n.Name, "err", err)
-	}
-	if _, err := s.UpdateStatus(n); err != nil {
+	n.ResourceVersion = ""
+	if _, err := s.UpdateStatus(n, store.NoResult); err != nil {
 		m.c.logger.Warn("mirroring node status failed", "node", n.Name, "err", err)
 	}
 }
