@@ -257,9 +257,10 @@ func KeepAllocated(svc, old *workload.Service) {
 // they were are cleared: the clusterIP and clusterIPs when the new type is
 // ExternalName, every nodePort when the new type has none (and no port
 // asks for a node port old did not have), externalTrafficPolicy when the
-// new type is neither NodePort nor LoadBalancer. A field the update
-// changed is left for validation to judge. Call it before
-// workload.Validate.
+// new type is neither NodePort nor LoadBalancer,
+// allocateLoadBalancerNodePorts when the new type is not LoadBalancer. A
+// field the update changed is left for validation to judge. Call it
+// before workload.Validate.
 func DropTypeDependentFields(svc, old *workload.Service) {
 	if svc == nil || old == nil {
 		return
@@ -289,6 +290,11 @@ func DropTypeDependentFields(svc, old *workload.Service) {
 	if needsNodePorts(old) && !needsNodePorts(svc) && sp.ExternalTrafficPolicy == op.ExternalTrafficPolicy {
 		sp.ExternalTrafficPolicy = ""
 	}
+	if op.Type == workload.ServiceTypeLoadBalancer && sp.Type != workload.ServiceTypeLoadBalancer &&
+		sp.AllocateLoadBalancerNodePorts != nil && op.AllocateLoadBalancerNodePorts != nil &&
+		*sp.AllocateLoadBalancerNodePorts == *op.AllocateLoadBalancerNodePorts {
+		sp.AllocateLoadBalancerNodePorts = nil
+	}
 }
 
 // nodePortOfPort returns the node port of the first of ports whose port
@@ -310,6 +316,20 @@ func needsNodePorts(s *workload.Service) bool {
 	return s.Spec.Type == workload.ServiceTypeNodePort || s.Spec.Type == workload.ServiceTypeLoadBalancer
 }
 
+// allocatesNodePorts reports whether the ports of s that ask for no node
+// port get one, as Kubernetes' shouldAllocateNodePorts: NodePort
+// Services, and LoadBalancer Services unless allocateLoadBalancerNodePorts
+// is false.
+func allocatesNodePorts(s *workload.Service) bool {
+	switch s.Spec.Type {
+	case workload.ServiceTypeNodePort:
+		return true
+	case workload.ServiceTypeLoadBalancer:
+		return s.Spec.AllocateLoadBalancerNodePorts == nil || *s.Spec.AllocateLoadBalancerNodePorts
+	}
+	return false
+}
+
 // allocation is what one admission took or gives back.
 type allocation struct {
 	ip    netip.Addr
@@ -321,7 +341,8 @@ type allocation struct {
 // none for headless and ExternalName Services) and, for NodePort and
 // LoadBalancer Services, a node port per port (the requested one exactly,
 // or the next free one; ports with the same port number, such as 53/TCP
-// and 53/UDP, share one, as in Kubernetes). It sets them on svc, then calls write (the
+// and 53/UDP, share one, as in Kubernetes; with
+// allocateLoadBalancerNodePorts false only the requested ones). It sets them on svc, then calls write (the
 // store's Create of svc). If allocation fails, nothing changes and the
 // error names the field; an allocation conflict or an address out of
 // range is a *workload.ValidationError (errors.Is(err,
@@ -449,8 +470,14 @@ func (l *Layer) allocate(svc, old *workload.Service) (got, drop allocation, err 
 		// initNodePorts: one asked for by a port of the group, else the
 		// one allocated for its first port.
 		share := old == nil || !needsNodePorts(old)
+		alloc := allocatesNodePorts(svc)
 		for i := range sp.Ports {
 			p := &sp.Ports[i]
+			if p.NodePort == 0 && !alloc {
+				// allocateLoadBalancerNodePorts false: no new node
+				// port, but a requested one is taken (initNodePorts).
+				continue
+			}
 			if share && p.NodePort == 0 {
 				p.NodePort = nodePortOfPort(sp.Ports, p.Port)
 			}

@@ -274,7 +274,8 @@ func DefaultNode(n *Node) {
 // sessionAffinity None (and a ClientIP timeout of 10800 s under ClientIP),
 // port protocol TCP, targetPort = port when unset, internalTrafficPolicy
 // Cluster (except for ExternalName), externalTrafficPolicy Cluster for
-// NodePort and LoadBalancer, and clusterIPs = [clusterIP] when only
+// NodePort and LoadBalancer, allocateLoadBalancerNodePorts true for
+// LoadBalancer, and clusterIPs = [clusterIP] when only
 // clusterIP is given (as the API server does).
 func DefaultService(s *Service) {
 	if s == nil {
@@ -312,6 +313,9 @@ func DefaultService(s *Service) {
 	}
 	if (sp.Type == ServiceTypeNodePort || sp.Type == ServiceTypeLoadBalancer) && sp.ExternalTrafficPolicy == "" {
 		sp.ExternalTrafficPolicy = TrafficPolicyCluster
+	}
+	if sp.Type == ServiceTypeLoadBalancer && sp.AllocateLoadBalancerNodePorts == nil {
+		sp.AllocateLoadBalancerNodePorts = Ptr(true)
 	}
 	if sp.ClusterIP != "" && len(sp.ClusterIPs) == 0 {
 		sp.ClusterIPs = []string{sp.ClusterIP}

@@ -237,6 +237,7 @@ func TestDefault(t *testing.T) {
 				Type: ServiceTypeLoadBalancer, SessionAffinity: SessionAffinityClientIP,
 				SessionAffinityConfig: &SessionAffinityConfig{ClientIP: &ClientIPConfig{TimeoutSeconds: Ptr[int32](10800)}},
 				InternalTrafficPolicy: Ptr(TrafficPolicyCluster), ExternalTrafficPolicy: TrafficPolicyCluster,
+				AllocateLoadBalancerNodePorts: Ptr(true),
 				Ports: []ServicePort{{Port: 80, Protocol: ProtocolTCP, TargetPort: intstr.FromInt32(80)}},
 			}}},
 		{"service headless",

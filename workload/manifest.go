@@ -623,7 +623,7 @@ var notModelled = map[reflect.Type][]string{
 	reflect.TypeFor[Affinity]():             {"podAffinity", "podAntiAffinity"},
 	reflect.TypeFor[ServiceSpec](): {
 		"loadBalancerIP", "loadBalancerSourceRanges", "loadBalancerClass", "externalIPs",
-		"healthCheckNodePort", "ipFamilies", "ipFamilyPolicy", "allocateLoadBalancerNodePorts",
+		"healthCheckNodePort", "ipFamilies", "ipFamilyPolicy",
 		"trafficDistribution", "topologyKeys",
 	},
 	reflect.TypeFor[ServiceStatus]():       {"conditions"},

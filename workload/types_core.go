@@ -450,6 +450,9 @@ type ServiceSpec struct {
 	ExternalName             string                 `json:"externalName,omitempty"`
 	ExternalTrafficPolicy    string                 `json:"externalTrafficPolicy,omitempty"`
 	InternalTrafficPolicy    *string                `json:"internalTrafficPolicy,omitempty"`
+	// AllocateLoadBalancerNodePorts (LoadBalancer only; defaults to true):
+	// false gives node ports only to the ports that ask for a specific one.
+	AllocateLoadBalancerNodePorts *bool `json:"allocateLoadBalancerNodePorts,omitempty"`
 	SessionAffinity          string                 `json:"sessionAffinity,omitempty"`
 	SessionAffinityConfig    *SessionAffinityConfig `json:"sessionAffinityConfig,omitempty"`
 	PublishNotReadyAddresses bool                   `json:"publishNotReadyAddresses,omitempty"`

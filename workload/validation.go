@@ -1149,6 +1149,9 @@ func (v *validator) service(s *Service) {
 	if sp.InternalTrafficPolicy != nil {
 		v.oneOf("spec.internalTrafficPolicy", *sp.InternalTrafficPolicy, TrafficPolicyCluster, TrafficPolicyLocal)
 	}
+	if sp.AllocateLoadBalancerNodePorts != nil && typ != ServiceTypeLoadBalancer {
+		v.forbidden("spec.allocateLoadBalancerNodePorts", "may only be used when `type` is 'LoadBalancer'")
+	}
 }
 
 // clusterIPs checks spec.clusterIPs against spec.clusterIP, as
