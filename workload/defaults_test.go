@@ -238,7 +238,7 @@ func TestDefault(t *testing.T) {
 				SessionAffinityConfig: &SessionAffinityConfig{ClientIP: &ClientIPConfig{TimeoutSeconds: Ptr[int32](10800)}},
 				InternalTrafficPolicy: Ptr(TrafficPolicyCluster), ExternalTrafficPolicy: TrafficPolicyCluster,
 				AllocateLoadBalancerNodePorts: Ptr(true),
-				Ports: []ServicePort{{Port: 80, Protocol: ProtocolTCP, TargetPort: intstr.FromInt32(80)}},
+				Ports:                         []ServicePort{{Port: 80, Protocol: ProtocolTCP, TargetPort: intstr.FromInt32(80)}},
 			}}},
 		{"service headless",
 			&Service{ObjectMeta: meta, Spec: ServiceSpec{ClusterIP: ClusterIPNone}},

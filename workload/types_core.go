@@ -442,20 +442,20 @@ func (*Service) Kind() string { return "Service" }
 
 // ServiceSpec is core/v1 ServiceSpec (the parts orchestra models).
 type ServiceSpec struct {
-	Ports                    []ServicePort          `json:"ports,omitempty"`
-	Selector                 map[string]string      `json:"selector,omitempty"`
-	ClusterIP                string                 `json:"clusterIP,omitempty"`
-	ClusterIPs               []string               `json:"clusterIPs,omitempty"`
-	Type                     string                 `json:"type,omitempty"`
-	ExternalName             string                 `json:"externalName,omitempty"`
-	ExternalTrafficPolicy    string                 `json:"externalTrafficPolicy,omitempty"`
-	InternalTrafficPolicy    *string                `json:"internalTrafficPolicy,omitempty"`
+	Ports                 []ServicePort     `json:"ports,omitempty"`
+	Selector              map[string]string `json:"selector,omitempty"`
+	ClusterIP             string            `json:"clusterIP,omitempty"`
+	ClusterIPs            []string          `json:"clusterIPs,omitempty"`
+	Type                  string            `json:"type,omitempty"`
+	ExternalName          string            `json:"externalName,omitempty"`
+	ExternalTrafficPolicy string            `json:"externalTrafficPolicy,omitempty"`
+	InternalTrafficPolicy *string           `json:"internalTrafficPolicy,omitempty"`
 	// AllocateLoadBalancerNodePorts (LoadBalancer only; defaults to true):
 	// false gives node ports only to the ports that ask for a specific one.
-	AllocateLoadBalancerNodePorts *bool `json:"allocateLoadBalancerNodePorts,omitempty"`
-	SessionAffinity          string                 `json:"sessionAffinity,omitempty"`
-	SessionAffinityConfig    *SessionAffinityConfig `json:"sessionAffinityConfig,omitempty"`
-	PublishNotReadyAddresses bool                   `json:"publishNotReadyAddresses,omitempty"`
+	AllocateLoadBalancerNodePorts *bool                  `json:"allocateLoadBalancerNodePorts,omitempty"`
+	SessionAffinity               string                 `json:"sessionAffinity,omitempty"`
+	SessionAffinityConfig         *SessionAffinityConfig `json:"sessionAffinityConfig,omitempty"`
+	PublishNotReadyAddresses      bool                   `json:"publishNotReadyAddresses,omitempty"`
 }
 
 // ServicePort is core/v1 ServicePort.
