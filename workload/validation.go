@@ -1072,7 +1072,9 @@ func (v *validator) service(s *Service) {
 	}
 	v.clusterIPs(sp, typ)
 	if headless && (typ == ServiceTypeNodePort || typ == ServiceTypeLoadBalancer) {
-		v.invalid("spec.clusterIP", sp.ClusterIP, "may not be 'None' for "+typ+" services")
+		// As ValidateService, which reads it from clusterIPs (the
+		// strategy copies clusterIP there).
+		v.invalid("spec.clusterIPs[0]", sp.ClusterIP, "may not be set to 'None' for "+typ+" services")
 	}
 	if len(sp.Ports) == 0 && typ != ServiceTypeExternalName && !headless {
 		v.required("spec.ports", "")

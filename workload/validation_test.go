@@ -506,7 +506,7 @@ func badObjects() []badCase {
 		{"service headless NodePort", with(vService(), func(s *Service) {
 			s.Spec.Type = ServiceTypeNodePort
 			s.Spec.ClusterIP = ClusterIPNone
-		}), []string{"spec.clusterIP"}},
+		}), []string{"spec.clusterIPs[0]"}},
 		{"service clusterIP not an IP", with(vService(), func(s *Service) { s.Spec.ClusterIP = "10.0.0.300" }), []string{"spec.clusterIP"}},
 		{"service type unknown", with(vService(), func(s *Service) { s.Spec.Type = "Internal" }), []string{"spec.type"}},
 		{"service affinity timeout", with(vService(), func(s *Service) {

@@ -3,11 +3,13 @@ package breakit_test
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/orchestra-go/orchestra"
 	"github.com/orchestra-go/orchestra/service"
 	"github.com/orchestra-go/orchestra/vtime"
+	"github.com/orchestra-go/orchestra/workload"
 )
 
 func r10sCluster(t *testing.T, cfg service.Config) *orchestra.Cluster {
@@ -62,5 +64,24 @@ func TestR10sSvcClusterIPStaticBandFromFirstAddress(t *testing.T) {
 	applyYAML(t, d, `{apiVersion: v1, kind: Service, metadata: {name: web}, spec: {ports: [{port: 80}]}}`)
 	if ip := r8bsvc(t, d, "web").Spec.ClusterIP; ip == "10.96.1.0" {
 		t.Errorf("default range: the first dynamic ClusterIP is %s, the last address of the static band 10.96.0.1-10.96.1.0", ip)
+	}
+}
+
+// A headless NodePort or LoadBalancer Service is refused as the API
+// server words it: "spec.clusterIPs[0]: Invalid value: \"None\": may not
+// be set to 'None' for NodePort services". Kubernetes:
+// pkg/apis/core/validation/validation.go ValidateService.
+func TestR10sSvcHeadlessNodePortMessage(t *testing.T) {
+	c := newCluster(t, "a")
+	for _, typ := range []string{"NodePort", "LoadBalancer"} {
+		objs, _, err := workload.Decode([]byte(`{apiVersion: v1, kind: Service, metadata: {name: h}, spec: {type: `+typ+`, clusterIP: None, ports: [{port: 80}]}}`), "h.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Apply(objs[0])
+		want := `spec.clusterIPs[0]: Invalid value: "None": may not be set to 'None' for ` + typ + ` services`
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("headless %s: err %v, want %q", typ, err, want)
+		}
 	}
 }
