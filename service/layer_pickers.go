@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -175,7 +176,7 @@ func (p *PortPicker) String() string {
 // traffic policies Local do not apply (a caller of the library is on no
 // node). portName may be empty when the Service has one port. It fails
 // with an error wrapping ErrNotFound when the store has no such Service or
-// port.
+// port (the error lists the Service's port names).
 func (l *Layer) Picker(namespace, name, portName string) (*PortPicker, error) {
 	return l.view(namespace, name, portName, viewKey{})
 }
@@ -211,7 +212,7 @@ func (l *Layer) view(namespace, name, portName string, vk viewKey) (*PortPicker,
 	svc := o.(*workload.Service)
 	port, ok := servicePortName(svc, portName)
 	if !ok {
-		return nil, fmt.Errorf("%w: Service %s/%s has no port %q", ErrNotFound, namespace, name, portName)
+		return nil, fmt.Errorf("%w: Service %s/%s has no port %q (its ports: %s)", ErrNotFound, namespace, name, portName, quotedPortNames(svc))
 	}
 	key := namespace + "/" + name
 	l.mu.Lock()
@@ -237,6 +238,21 @@ func (l *Layer) view(namespace, name, portName string, vk viewKey) (*PortPicker,
 	}
 	ps.views[vk] = v
 	return v, nil
+}
+
+// quotedPortNames lists the names of svc's ports, quoted, for an error.
+func quotedPortNames(svc *workload.Service) string {
+	if len(svc.Spec.Ports) == 0 {
+		return "none"
+	}
+	var b strings.Builder
+	for i, p := range svc.Spec.Ports {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(p.Name))
+	}
+	return b.String()
 }
 
 // servicePortName resolves a port name of svc ("" for its only port).

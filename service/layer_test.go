@@ -180,3 +180,19 @@ func TestPickerErrors(t *testing.T) {
 		t.Fatalf("String() = %q", p.String())
 	}
 }
+
+// A Picker call that names no port, or a port the Service does not have,
+// is told the Service's port names, so that the caller can name one.
+func TestPickerErrorListsThePorts(t *testing.T) {
+	c := newCluster(t)
+	apply(t, c, newService("two", "two",
+		workload.ServicePort{Name: "http", Port: 80},
+		workload.ServicePort{Name: "grpc", Port: 9000}))
+	for _, port := range []string{"", "web", "80"} {
+		_, err := c.Services().Picker("", "two", port)
+		want := fmt.Sprintf(`service: not found: Service default/two has no port %q (its ports: "http", "grpc")`, port)
+		if !errors.Is(err, service.ErrNotFound) || err.Error() != want {
+			t.Errorf("Picker(%q): %v, want %s", port, err, want)
+		}
+	}
+}
