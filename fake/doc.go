@@ -45,6 +45,10 @@
 //     KillContainer, FailNode, and SetContainerReady for a readiness probe
 //     that fails (and succeeds again). Calls records every call.
 //
+// Wherever a call names a pod by namespace and name (CreatePod, GetPod,
+// DeletePod, KillContainer, SetContainerReady, Logs), the namespace ""
+// means "default", as it does for the cluster's Get and DeletePod.
+//
 // # Defaults
 //
 // A container that no behaviour rule matches (see Behavior): an init
