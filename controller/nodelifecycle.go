@@ -31,7 +31,12 @@ import (
 //     minutes; DaemonSet pods tolerate them forever.
 //
 //   - An evicted pod gets the DisruptionTarget condition (reason
-//     DeletionByTaintManager) and is deleted gracefully.
+//     DeletionByTaintManager) and is deleted gracefully. A scheduled
+//     eviction is cancelled, with a Normal TaintManagerEviction event
+//     "Cancelling deletion of Pod ns/name", when the node loses its
+//     NoExecute taints (Ready again), the pod goes, the pod tolerates the
+//     taints for ever, or a new taint is not tolerated (the pod is then
+//     evicted at once, not at the time scheduled before).
 //
 //   - While a node's Ready condition is not True, every pod on it has its
 //     Ready condition set to False (MarkPodsNotReady), with a NodeNotReady
@@ -138,11 +143,25 @@ func (n *NodeLifecycle) Handle(ev store.Event, enqueue func(string)) {
 		n.track(o)
 		enqueue(o.Name)
 	case *workload.Pod:
-		if ev.Type == store.Deleted || o.DeletionTimestamp != nil || IsPodTerminal(o) {
+		if ev.Type == store.Deleted {
+			// A pod gone while its eviction is scheduled: the taint
+			// manager cancels it with an event (handlePodUpdate).
+			if e, ok := n.evictAt[o.Spec.NodeName][ev.ObjectKey()]; ok {
+				delete(n.evictAt[o.Spec.NodeName], ev.ObjectKey())
+				if e.uid == o.UID && e.at.After(n.deps.Clock.Now()) {
+					n.cancelled(o)
+				}
+			}
+			return
+		}
+		if IsPodTerminal(o) {
 			if at := n.evictAt[o.Spec.NodeName]; len(at) > 0 {
 				delete(at, ev.ObjectKey())
 			}
 			return
+		}
+		if o.DeletionTimestamp != nil {
+			return // its scheduled eviction, if any, is cancelled when it is gone
 		}
 		if len(n.tainted) > 0 && n.tainted[o.Spec.NodeName] {
 			enqueue(o.Spec.NodeName)
@@ -247,6 +266,15 @@ func (n *NodeLifecycle) Reconcile(ctx context.Context, name string) (Result, err
 		}
 	}
 	if len(noExec) == 0 {
+		// No NoExecute taint left: every scheduled eviction is cancelled,
+		// each with its event (handleNodeUpdate).
+		if len(n.evictAt[name]) > 0 {
+			for _, p := range n.deps.Store.ListPodsOnNode(name) {
+				if e, ok := n.evictAt[name][workload.Key(p)]; ok && e.uid == p.UID {
+					n.cancelled(p)
+				}
+			}
+		}
 		delete(n.evictAt, name)
 		return Result{}, nil
 	}
@@ -256,16 +284,26 @@ func (n *NodeLifecycle) Reconcile(ctx context.Context, name string) (Result, err
 			continue
 		}
 		key := workload.Key(p)
-		d, forever := TolerationTime(p, noExec)
-		if forever {
+		e, scheduled := n.evictAt[name][key]
+		scheduled = scheduled && e.uid == p.UID
+		d, forever, tolerated := tolerationTime(p, noExec)
+		if forever || !tolerated {
+			// A pod that now tolerates the taints for ever, or no longer
+			// tolerates one of them (then it goes at once), has its
+			// scheduled eviction cancelled (processPodOnNode).
 			delete(n.evictAt[name], key)
-			continue
+			if scheduled {
+				n.cancelled(p)
+			}
+			if forever {
+				continue
+			}
 		}
 		// The clock starts when the pod is first seen on the tainted
 		// node; a later change keeps the scheduled time (as the taint
 		// manager's processPodOnNode does).
 		at := now.Add(d)
-		if e, ok := n.evictAt[name][key]; ok && e.uid == p.UID {
+		if scheduled && tolerated {
 			at = e.at
 		} else {
 			if n.evictAt[name] == nil {
@@ -279,6 +317,7 @@ func (n *NodeLifecycle) Reconcile(ctx context.Context, name string) (Result, err
 			}
 			continue
 		}
+		delete(n.evictAt[name], key) // evicted, not cancelled
 		if err := n.evict(p); err != nil {
 			return Result{}, err
 		}
@@ -397,6 +436,13 @@ func hasTaintKeyEffect(ts []workload.Taint, key, effect string) bool {
 // all. The time counts from when the pod is first seen on the tainted
 // node, not from the taints' timeAdded.
 func TolerationTime(p *workload.Pod, noExec []workload.Taint) (d time.Duration, forever bool) {
+	d, forever, _ = tolerationTime(p, noExec)
+	return d, forever
+}
+
+// tolerationTime is TolerationTime, also saying whether every taint is
+// tolerated.
+func tolerationTime(p *workload.Pod, noExec []workload.Taint) (d time.Duration, forever, tolerated bool) {
 	minSecs := int64(-1)
 	for i := range noExec {
 		var used *workload.Toleration
@@ -407,7 +453,7 @@ func TolerationTime(p *workload.Pod, noExec []workload.Taint) (d time.Duration, 
 			}
 		}
 		if used == nil {
-			return 0, false
+			return 0, false, false
 		}
 		if used.TolerationSeconds == nil {
 			continue
@@ -418,9 +464,15 @@ func TolerationTime(p *workload.Pod, noExec []workload.Taint) (d time.Duration, 
 		}
 	}
 	if minSecs < 0 {
-		return 0, true
+		return 0, true, true
 	}
-	return time.Duration(minSecs) * time.Second, false
+	return time.Duration(minSecs) * time.Second, false, true
+}
+
+// cancelled records the event of a pod whose scheduled eviction is
+// cancelled, as the taint manager's emitCancelPodDeletionEvent.
+func (n *NodeLifecycle) cancelled(p *workload.Pod) {
+	n.deps.Events.Eventf(p, workload.EventTypeNormal, "TaintManagerEviction", "Cancelling deletion of Pod %s", workload.Key(p))
 }
 
 // markPodsNotReady sets the Ready condition of every pod on the node to

@@ -1,0 +1,107 @@
+package breakit_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orchestra-go/orchestra"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+const r10cCancelled = "TaintManagerEviction: Cancelling deletion of Pod default/p"
+
+// r10cNotReadyPod is a pod running on node a, with a scheduled eviction:
+// node a has been NotReady for a minute (its not-ready:NoExecute taint
+// tolerated for the default 300 s).
+func r10cNotReadyPod(t *testing.T) *orchestra.Cluster {
+	t.Helper()
+	c := newCluster(t, "a")
+	r3apply(t, c, r3pod("p"))
+	advance(t, c, time.Minute)
+	if err := c.Fake().SetNodeReady("a", false); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Minute)
+	if r3terminating(t, c, "p") {
+		t.Fatal("pod evicted within a minute of its node going NotReady; it tolerates that for 300 s")
+	}
+	return c
+}
+
+// A NoExecute taint the pod does not tolerate evicts it at once, even when
+// an eviction is already scheduled for later: the taint manager cancels the
+// scheduled one and deletes the pod now (processPodOnNode: !allTolerated ->
+// cancelWorkWithEvent, AddWork(now, now)).
+// pkg/controller/tainteviction/taint_eviction.go.
+func TestR10cUntoleratedTaintEvictsDespiteScheduledEviction(t *testing.T) {
+	c := r10cNotReadyPod(t)
+	if err := c.Fake().SetNodeTaints("a", []workload.Taint{{Key: "maint", Effect: workload.TaintEffectNoExecute}}); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Second)
+	if !r3terminating(t, c, "p") {
+		t.Fatalf("pod not evicted a second after an untolerated NoExecute taint (events %q)", eventsFor(c, "p"))
+	}
+	ev := eventsFor(c, "p")
+	i, j := r10cIndex(ev, r10cCancelled), r10cIndex(ev, "TaintManagerEviction: Marking for deletion Pod default/p")
+	if i < 0 || j < i {
+		t.Errorf("events %q: want the scheduled eviction cancelled, then the pod marked for deletion", ev)
+	}
+}
+
+// A node that is Ready again before the pods' toleration runs out keeps
+// them, and each pod whose eviction was scheduled gets a Normal
+// TaintManagerEviction event "Cancelling deletion of Pod ns/name"
+// (handleNodeUpdate: no NoExecute taints left -> cancelWorkWithEvent for
+// every pod; emitCancelPodDeletionEvent).
+func TestR10cNodeReadyAgainCancelsEvictionWithEvent(t *testing.T) {
+	c := r10cNotReadyPod(t)
+	if err := c.Fake().SetNodeReady("a", true); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, 10*time.Minute)
+	if r3terminating(t, c, "p") {
+		t.Fatal("pod evicted although its node was Ready again within the toleration")
+	}
+	if ev := eventsFor(c, "p"); r10cIndex(ev, r10cCancelled) < 0 {
+		t.Errorf("events %q: want %q", ev, r10cCancelled)
+	}
+	for _, e := range c.Events() {
+		if e.Reason == "TaintManagerEviction" && strings.HasPrefix(e.Message, "Cancelling") && e.Type != workload.EventTypeNormal {
+			t.Errorf("cancel event of type %s, want Normal", e.Type)
+		}
+	}
+}
+
+// A pod deleted while its eviction is scheduled has the eviction cancelled,
+// with the event (handlePodUpdate: pod not found -> cancelWorkWithEvent). A
+// pod the taint manager evicts itself gets no such event.
+func TestR10cPodDeletedCancelsScheduledEviction(t *testing.T) {
+	c := r10cNotReadyPod(t)
+	if err := c.DeletePod("default", "p", workload.Ptr(int64(0))); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Minute)
+	if ev := eventsFor(c, "p"); r10cIndex(ev, r10cCancelled) < 0 {
+		t.Errorf("events %q: want %q", ev, r10cCancelled)
+	}
+
+	c = r10cNotReadyPod(t)
+	advance(t, c, 5*time.Minute)
+	if !r3terminating(t, c, "p") {
+		t.Fatal("pod not evicted 6 minutes after its node went NotReady")
+	}
+	if ev := eventsFor(c, "p"); r10cIndex(ev, r10cCancelled) >= 0 {
+		t.Errorf("events %q: an evicted pod's eviction was not cancelled", ev)
+	}
+}
+
+func r10cIndex(ss []string, s string) int {
+	for i := range ss {
+		if ss[i] == s {
+			return i
+		}
+	}
+	return -1
+}
