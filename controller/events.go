@@ -394,7 +394,7 @@ func (e *eventEntry) materialize() *workload.Event {
 		},
 		Reason:         k.reason,
 		Message:        msg,
-		Source:         workload.EventSource{Component: "orchestra"},
+		Source:         workload.EventSource{Component: EventSourceComponent(k.obj.kind, k.reason)},
 		FirstTimestamp: e.first,
 		LastTimestamp:  e.last,
 		Count:          e.count,
@@ -635,4 +635,49 @@ func (r *Recorder) Events() []*workload.Event {
 		return seqs[out[i]] < seqs[out[j]]
 	})
 	return out
+}
+
+// EventSourceComponent returns the component that records an event of
+// reason about an object of kind in Kubernetes, which kubectl describe
+// shows in its From column: the scheduler (default-scheduler) for a pod's
+// Scheduled and FailedScheduling, the taint eviction and node lifecycle
+// controllers for their pod events, the kubelet for a pod's other events
+// (its containers'), the garbage collector for an invalid owner reference,
+// and the controller of the object's kind for the others
+// (replicaset-controller, deployment-controller, job-controller, ...);
+// "orchestra" for anything else.
+func EventSourceComponent(kind, reason string) string {
+	switch reason {
+	case "OwnerRefInvalidNamespace":
+		return "garbage-collector-controller"
+	}
+	switch kind {
+	case "Pod":
+		switch reason {
+		case "Scheduled", "FailedScheduling":
+			return "default-scheduler"
+		case "TaintManagerEviction":
+			return "taint-eviction-controller"
+		case "NodeNotReady":
+			return "node-controller"
+		}
+		return "kubelet"
+	case "ReplicaSet":
+		return "replicaset-controller"
+	case "Deployment":
+		return "deployment-controller"
+	case "StatefulSet":
+		return "statefulset-controller"
+	case "DaemonSet":
+		return "daemonset-controller"
+	case "Job":
+		return "job-controller"
+	case "CronJob":
+		return "cronjob-controller"
+	case "Node":
+		return "node-controller"
+	case "Service", "EndpointSlice":
+		return "endpoint-slice-controller"
+	}
+	return "orchestra"
 }

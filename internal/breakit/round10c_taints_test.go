@@ -105,3 +105,48 @@ func r10cIndex(ss []string, s string) int {
 	}
 	return -1
 }
+
+// Events name the component that records them in Kubernetes (source.
+// component, kubectl describe's From column): default-scheduler for
+// Scheduled (pkg/scheduler: the profile's scheduler name), kubelet for the
+// container events, the controller for its object's events
+// (replicaset-controller, deployment-controller: their
+// NewBroadcaster(...).NewRecorder(scheme, EventSource{Component: ...})),
+// taint-eviction-controller and node-controller for theirs.
+func TestR10cEventSourceComponents(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: nginx}]}
+`)
+	advance(t, c, time.Minute)
+	if err := c.Fake().SetNodeReady("a", false); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, 6*time.Minute)
+	want := map[string]string{
+		"ScalingReplicaSet": "deployment-controller", "SuccessfulCreate": "replicaset-controller",
+		"Scheduled": "default-scheduler", "Created": "kubelet", "Started": "kubelet",
+		"NodeNotReady": "node-controller", "TaintManagerEviction": "taint-eviction-controller",
+	}
+	for _, e := range c.Events() {
+		w, ok := want[e.Reason]
+		if !ok {
+			continue
+		}
+		delete(want, e.Reason)
+		if e.Source.Component != w {
+			t.Errorf("%s event on %s/%s: source.component %q, want %q", e.Reason, e.InvolvedObject.Kind, e.InvolvedObject.Name, e.Source.Component, w)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("no events of reasons %v", want)
+	}
+}
