@@ -223,3 +223,25 @@ func DeletePod(s *store.Store, namespace, name string, grace *int64) error {
 	}
 	return err
 }
+
+// DeploymentComplete reports whether a Deployment's rollout is complete,
+// as Kubernetes' deploymentutil.DeploymentComplete judges it and `kubectl
+// rollout status` waits for it: the latest generation observed
+// (status.observedGeneration >= metadata.generation), and spec.replicas
+// replicas updated and available with no old one left. It reads the
+// Deployment's stored status, so it holds only once the controller has
+// written it. A nil Deployment is not complete.
+func DeploymentComplete(d *workload.Deployment) bool {
+	return d != nil && deploymentComplete(d, &d.Status)
+}
+
+// JobFinished returns the Job's Complete or Failed condition when it is
+// True (the Job has finished, as Kubernetes' IsJobFinished says), else nil.
+// Its Reason tells why (CompletionsReached, BackoffLimitExceeded,
+// DeadlineExceeded, PodFailurePolicy, ...).
+func JobFinished(j *workload.Job) *workload.Condition {
+	if j == nil {
+		return nil
+	}
+	return jobFinished(j)
+}
