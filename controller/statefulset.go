@@ -24,6 +24,14 @@ const (
 	ClaimPending = "Pending"
 )
 
+// Event reasons of the StatefulSet controller when a replica that
+// finished (Failed, or Succeeded) is deleted to be made again
+// (stateful_set_control.go processReplica).
+const (
+	EventRecreatingFailedPod     = "RecreatingFailedPod"
+	EventRecreatingTerminatedPod = "RecreatingTerminatedPod"
+)
+
 // staleClaimRetry is how soon a sync that waits for a stale claim (one a
 // scaled-down pod owned, which the garbage collector is about to delete)
 // looks again.
@@ -85,7 +93,11 @@ const staleClaimRetry = time.Second
 //     ones included), readyReplicas, availableReplicas, currentReplicas,
 //     updatedReplicas, currentRevision, updateRevision, collisionCount.
 //     Events: SuccessfulCreate ("create Pod web-0 in StatefulSet web
-//     successful"), SuccessfulDelete, FailedCreate, FailedDelete.
+//     successful"), SuccessfulDelete, FailedCreate, FailedDelete, and
+//     before a replica that finished is deleted to be made again
+//     RecreatingFailedPod (Warning, "StatefulSet default/web is
+//     recreating failed Pod web-0") or RecreatingTerminatedPod (Normal,
+//     "... is recreating terminated Pod web-0") for a Succeeded one.
 //
 // Where orchestra differs, deliberately:
 //
@@ -475,6 +487,14 @@ func (c *statefulSetController) apply(set *workload.StatefulSet, pods []*workloa
 		}
 	}
 	for _, p := range d.Delete {
+		if inRange(p) && IsPodTerminal(p) {
+			// A replica that finished is deleted to be made again.
+			if p.Status.Phase == workload.PodFailed {
+				ev.Eventf(set, workload.EventTypeWarning, EventRecreatingFailedPod, "StatefulSet %s/%s is recreating failed Pod %s", set.Namespace, set.Name, p.Name)
+			} else {
+				ev.Eventf(set, workload.EventTypeNormal, EventRecreatingTerminatedPod, "StatefulSet %s/%s is recreating terminated Pod %s", set.Namespace, set.Name, p.Name)
+			}
+		}
 		if err := DeletePod(s, p.Namespace, p.Name, nil); err != nil {
 			ev.Eventf(set, workload.EventTypeWarning, EventFailedDelete, "delete Pod %s in StatefulSet %s failed error: %v", p.Name, set.Name, err)
 			return false, fmt.Errorf("%s: deleting %s: %w", workload.Ref(set), workload.Ref(p), err)

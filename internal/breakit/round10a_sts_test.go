@@ -1,0 +1,63 @@
+package breakit_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// A StatefulSet replica that fails is deleted and made again, and the set
+// says so: a Warning RecreatingFailedPod event "StatefulSet <ns>/<set> is
+// recreating failed Pod <pod>" before the SuccessfulDelete. Users find
+// the event in `kubectl describe statefulset` when a pod is evicted (the
+// kubelet's eviction manager marks it Failed, reason Evicted, as here) or
+// rejected by the kubelet (OutOfcpu). Source: pkg/controller/statefulset/stateful_set_control.go
+// processReplica (RecreatingFailedPod, RecreatingTerminatedPod for a
+// Succeeded pod).
+func TestR10aStatefulSetRecreatingFailedPodEvent(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 1
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: c, image: db}]}`)
+	advance(t, c, time.Minute)
+	p := r3getPod(t, c, "db-0").DeepCopy()
+	firstUID := p.UID
+	p.Status.Phase, p.Status.Reason, p.Status.Message = workload.PodFailed, "Evicted", "The node was low on resource: memory."
+	if _, err := c.Store().UpdateStatus(p); err != nil {
+		t.Fatal(err)
+	}
+	runUntil(t, c, 2*time.Minute, "db-0 made again", func() bool {
+		p := r3get(t, c, "Pod", "default", "db-0")
+		return p != nil && p.GetObjectMeta().UID != firstUID
+	})
+	var recreate, del int
+	for i, e := range eventsFor(c, "db") {
+		switch {
+		case strings.HasPrefix(e, "RecreatingFailedPod: ") && recreate == 0:
+			recreate = i + 1
+			if want := "RecreatingFailedPod: StatefulSet default/db is recreating failed Pod db-0"; e != want {
+				t.Errorf("event %q, want %q", e, want)
+			}
+		case strings.HasPrefix(e, "SuccessfulDelete: ") && del == 0:
+			del = i + 1
+		}
+	}
+	if recreate == 0 || del == 0 || recreate > del {
+		t.Errorf("events %q: want RecreatingFailedPod, then SuccessfulDelete", eventsFor(c, "db"))
+	}
+	for _, e := range c.Events() {
+		if e.Reason == "RecreatingFailedPod" && e.Type != workload.EventTypeWarning {
+			t.Errorf("RecreatingFailedPod is %s, want Warning", e.Type)
+		}
+	}
+}
