@@ -46,7 +46,13 @@ const ManagedBy = "endpointslice-controller.orchestra.dev"
 //     endpointslice.kubernetes.io/managed-by (ManagedBy) and for a
 //     headless Service LabelHeadless, owned by the Service. Each endpoint carries nodeName,
 //     zone (the node's topology.kubernetes.io/zone), targetRef, and for a
-//     pod whose subdomain is the Service's name its hostname.
+//     pod whose subdomain is the Service's name its hostname. Under
+//     spec.trafficDistribution PreferClose or PreferSameZone a ready
+//     endpoint is hinted for its zone, under PreferSameNode for its node
+//     and zone (hints.forZones, hints.forNodes, as trafficdist's
+//     preferCloseHeuristic); the node-side pickers follow the hints of
+//     every slice of the Service (see Topology). The annotation
+//     service.kubernetes.io/topology-mode is not implemented.
 //   - A pod keeps its slice while it stays; a change of one pod rewrites
 //     only its slice. Unlike Kubernetes, a Service with no endpoints has
 //     no slice (no empty placeholder), and Services without a selector
@@ -310,6 +316,7 @@ func (c *EndpointsController) Handle(ev store.Event, enqueue func(string)) {
 		if old == zone {
 			return
 		}
+		c.l.rezone(o.Name)
 		for pk := range c.podsOnNode[o.Name] {
 			c.touchPod(pk, c.pods[pk].svcs, enqueue)
 		}
@@ -657,11 +664,35 @@ func (c *EndpointsController) publishManual(key string, svc *workload.Service) {
 				if ep.TargetRef != nil && ep.TargetRef.Kind == "Pod" {
 					e.PodName = ep.TargetRef.Name
 				}
+				if h := ep.Hints; h != nil {
+					e.ForZones, e.ForNodes = hintNames(h)
+				}
 				dst = append(dst, e)
 			}
 		}
 		return dst, nil
 	})
+}
+
+// hintNames returns an EndpointSlice endpoint's zone and node hints as
+// the comma-separated lists of Endpoint.ForZones and Endpoint.ForNodes.
+func hintNames(h *workload.EndpointHints) (zones, nodes string) {
+	var b strings.Builder
+	for i, z := range h.ForZones {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(z.Name)
+	}
+	zones = b.String()
+	b.Reset()
+	for i, n := range h.ForNodes {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(n.Name)
+	}
+	return zones, b.String()
 }
 
 // protocolOr returns p, or TCP when it is empty (the default).
@@ -761,6 +792,22 @@ func (c *EndpointsController) compute(svc *workload.Service, p *workload.Pod) *e
 	e.pe = Endpoint{
 		Address: p.Status.PodIP, PodName: p.Name, Namespace: p.Namespace, NodeName: p.Spec.NodeName, Zone: zone,
 		Ready: ready, Serving: serving, Terminating: terminating,
+	}
+	if td := svc.Spec.TrafficDistribution; td != nil && ready {
+		// trafficdist's preferCloseHeuristic: a ready endpoint is hinted
+		// for its zone, and under PreferSameNode for its node too.
+		var h workload.EndpointHints
+		if zone != "" {
+			h.ForZones = []workload.ForZone{{Name: zone}}
+			e.pe.ForZones = zone
+		}
+		if *td == workload.TrafficDistributionPreferSameNode && p.Spec.NodeName != "" {
+			h.ForNodes = []workload.ForNode{{Name: p.Spec.NodeName}}
+			e.pe.ForNodes = p.Spec.NodeName
+		}
+		if h.ForZones != nil || h.ForNodes != nil {
+			e.ep.Hints = &h
+		}
 	}
 	if w, ok := p.Annotations[AnnotationWeight]; ok {
 		n, err := strconv.Atoi(w)

@@ -108,10 +108,11 @@ type PortPicker struct {
 }
 
 type pickerBox struct {
-	p   Picker
-	aff *Affinity
-	lr  *LeastRequest
-	pol policy
+	p    Picker
+	aff  *Affinity
+	lr   *LeastRequest
+	pol  policy
+	zone string // the zone of the view's node when the box was built
 }
 
 // Pick returns the endpoint for the next request, or ErrNoEndpoints. The
@@ -268,14 +269,23 @@ func servicePortName(svc *workload.Service, name string) (string, bool) {
 	return "", false
 }
 
-// newBox builds the picker of a view under pol and fills it with eps.
+// newBox builds the picker of a view under pol and fills it with eps. A
+// view on a node follows the endpoints' topology hints
+// (trafficDistribution) unless its traffic policy is Local, as
+// kube-proxy's cluster endpoints do.
 func (l *Layer) newBox(v *PortPicker, pol policy, eps []Endpoint) *pickerBox {
 	var opts []Option
-	if v.node != "" && ((!v.external && pol.internalLocal) || (v.external && pol.externalLocal)) {
-		opts = append(opts, Local(v.node))
+	zone := ""
+	if v.node != "" {
+		zone = l.nodeZone(v.node)
+		if (!v.external && pol.internalLocal) || (v.external && pol.externalLocal) {
+			opts = append(opts, Local(v.node))
+		} else {
+			opts = append(opts, Topology(v.node, zone))
+		}
 	}
 	seed := l.seedFor(v)
-	b := &pickerBox{pol: pol}
+	b := &pickerBox{pol: pol, zone: zone}
 	switch pol.lb {
 	case PolicyRandom:
 		b.p = NewRandom(seed, opts...)
@@ -298,6 +308,33 @@ func (l *Layer) newBox(v *PortPicker, pol policy, eps []Endpoint) *pickerBox {
 		l.logger.Warn("picker update failed", "picker", v.String(), "err", err)
 	}
 	return b
+}
+
+// rezone rebuilds the pickers of the views on node after its zone label
+// changed, so that they read the topology hints for the new zone.
+func (l *Layer) rezone(node string) {
+	zone := l.nodeZone(node)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, sp := range l.svcs {
+		for _, ps := range sp.ports {
+			for vk, v := range ps.views {
+				if vk.node == node && v.box.Load().zone != zone {
+					v.box.Store(l.newBox(v, sp.pol, ps.eps))
+				}
+			}
+		}
+	}
+}
+
+// nodeZone returns the topology.kubernetes.io/zone label of the stored
+// Node, or "".
+func (l *Layer) nodeZone(node string) string {
+	o, err := l.store.Peek("Node", "", node)
+	if err != nil {
+		return ""
+	}
+	return o.GetObjectMeta().Labels[workload.LabelZone]
 }
 
 func (l *Layer) seedFor(v *PortPicker) uint64 {

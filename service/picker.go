@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/bits"
 	"math/rand/v2"
+	"strings"
 	"sync/atomic"
 )
 
@@ -58,6 +59,12 @@ type Endpoint struct {
 	// Weight is the relative share of traffic for [Weighted]; 0 means 1.
 	// It must be between 0 and [MaxWeight]. Other policies ignore it.
 	Weight int32
+	// ForZones and ForNodes are the endpoint's topology hints (its
+	// EndpointSlice hints.forZones and hints.forNodes), names separated by
+	// commas; empty means no hint. A picker built with [Topology] follows
+	// them as kube-proxy does.
+	ForZones string
+	ForNodes string
 }
 
 // Picker chooses the endpoint for each request of one Service.
@@ -85,7 +92,92 @@ type Option func(*options)
 type options struct {
 	local      bool
 	node       string
+	topo       bool   // follow topology hints (Topology)
+	tnode      string // the node and zone of Topology
+	zone       string
+	mode       uint8 // the topology mode of the current endpoints (RoundRobin)
 	swrrBudget int64 // tests lower the exact-SWRR budget through this; 0 = default
+}
+
+// Topology modes, as kube-proxy's topologyModeFromHints.
+const (
+	topoNone uint8 = iota // every ready endpoint
+	topoNode              // the ready endpoints hinted for the node
+	topoZone              // the ready endpoints hinted for the zone
+)
+
+// Topology makes the picker follow the endpoints' topology hints
+// (Endpoint.ForNodes, Endpoint.ForZones) as kube-proxy on node, in zone,
+// does: when every ready endpoint has a node hint and one names node, it
+// uses only the ready endpoints hinted for node; else when every ready
+// endpoint has a zone hint and one names zone, only those hinted for
+// zone; else every ready endpoint. The fallback to serving and
+// terminating endpoints ignores hints. [Local] takes precedence: a Local
+// picker ignores hints, as kube-proxy's local endpoints do.
+func Topology(node, zone string) Option {
+	return func(o *options) { o.topo, o.tnode, o.zone = true, node, zone }
+}
+
+// hasName reports whether the comma-separated list names name.
+func hasName(list, name string) bool {
+	if name == "" {
+		return false
+	}
+	for list != "" {
+		var n string
+		n, list, _ = strings.Cut(list, ",")
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// topoMode returns the topology mode of eps for o (topoNone without
+// Topology, or with Local), as kube-proxy's topologyModeFromHints: it
+// looks at the ready endpoints only.
+func topoMode(eps []Endpoint, o *options) uint8 {
+	if !o.topo || o.local {
+		return topoNone
+	}
+	ready, allNode, forNode, allZone, forZone := false, true, false, true, false
+	for i := range eps {
+		e := &eps[i]
+		if !e.Ready {
+			continue
+		}
+		ready = true
+		if e.ForNodes == "" {
+			allNode = false
+		} else if hasName(e.ForNodes, o.tnode) {
+			forNode = true
+		}
+		if e.ForZones == "" {
+			allZone = false
+		} else if hasName(e.ForZones, o.zone) {
+			forZone = true
+		}
+	}
+	switch {
+	case !ready:
+		return topoNone
+	case allNode && forNode:
+		return topoNode
+	case allZone && forZone:
+		return topoZone
+	}
+	return topoNone
+}
+
+// topoOK reports whether a ready endpoint may be used in mode.
+func topoOK(e *Endpoint, o *options, mode uint8) bool {
+	switch mode {
+	case topoNode:
+		return hasName(e.ForNodes, o.tnode)
+	case topoZone:
+		return hasName(e.ForZones, o.zone)
+	}
+	return true
 }
 
 // Local applies the traffic policy Local: the picker uses only the endpoints
@@ -167,15 +259,18 @@ func usable(in []Endpoint, o *options, track [2]*key) ([]Endpoint, [2]int, error
 	if err := o.check(); err != nil {
 		return nil, pos, err
 	}
+	for i := range in {
+		if err := validate(i, &in[i]); err != nil {
+			return nil, pos, err
+		}
+	}
+	mode := topoMode(in, o)
 	var out []Endpoint
 	fallback := false
 	run := 0 // in[run:i] are usable and not yet copied
 	for i := range in {
 		e := &in[i]
-		if err := validate(i, e); err != nil {
-			return nil, pos, err
-		}
-		if e.Ready && (!o.local || e.NodeName == o.node) {
+		if e.Ready && (!o.local || e.NodeName == o.node) && (mode == topoNone || topoOK(e, o, mode)) {
 			track1(track, &pos, e, len(out)+i-run)
 			continue
 		}

@@ -108,6 +108,8 @@ func classOf(e *Endpoint, o *options) uint8 {
 		return clsNone
 	}
 	switch {
+	case e.Ready && o.mode != topoNone && !topoOK(e, o, o.mode):
+		return clsNone // a ready endpoint the topology hints leave out
 	case e.Ready:
 		return clsReady
 	case e.Serving && e.Terminating:
@@ -147,7 +149,7 @@ func (s *rrSnapshot) at(k uint64) *Endpoint {
 const endpointSize = uint32(unsafe.Sizeof(Endpoint{}))
 
 // maxEndpoints is the longest list an Update of a RoundRobin accepts
-// (35,791,390): its arena, with room for a quarter more, must stay within
+// (26,843,541): its arena, with room for a quarter more, must stay within
 // 4 GiB, so that 32-bit offsets address it.
 const maxEndpoints = (math.MaxUint32/int(endpointSize) - 4) * 4 / 5
 
@@ -202,7 +204,7 @@ func (p *RoundRobin) Pick() (*Endpoint, error) {
 // starts afterwards returns an endpoint it removed.
 //
 // An endpoint listed twice gets two turns per cycle. A list of more than
-// 35,791,390 endpoints is an error.
+// 26,843,541 endpoints is an error.
 //
 // When eps has as many endpoints as the last update and few of them differ,
 // Update copies only those: it costs one comparison per endpoint and a copy
@@ -214,6 +216,10 @@ func (p *RoundRobin) Update(eps []Endpoint) error {
 		return err
 	}
 	track := p.begin()
+	if p.opts.topo {
+		// The topology mode depends on every endpoint: rebuild.
+		return p.rebuildTopo(eps, track)
+	}
 	if len(eps) == len(p.all) && len(eps) > 0 {
 		chs, ok := p.diff(eps)
 		if ok {
@@ -274,6 +280,16 @@ func (p *RoundRobin) UpdateAt(at []int, eps []Endpoint) error {
 	chs = out
 	p.changes = chs[:0]
 	track := p.begin()
+	if p.opts.topo {
+		eps2 := make([]Endpoint, len(p.all))
+		for i, j := range p.all {
+			eps2[i] = p.arena[j]
+		}
+		for _, ch := range chs {
+			eps2[ch.i] = *ch.e
+		}
+		return p.rebuildTopo(eps2, track)
+	}
 	if idx, ok := p.apply(chs); ok {
 		p.publish(idx, track)
 		return nil
@@ -288,6 +304,20 @@ func (p *RoundRobin) UpdateAt(at []int, eps []Endpoint) error {
 	}
 	idx, err := p.rebuild(eps2)
 	if err != nil {
+		return err
+	}
+	p.publish(idx, track)
+	return nil
+}
+
+// rebuildTopo is the update of a picker with Topology: the topology mode
+// of eps first, then a rebuild. Caller holds mu.
+func (p *RoundRobin) rebuildTopo(eps []Endpoint, track [2]*key) error {
+	was := p.opts.mode
+	p.opts.mode = topoMode(eps, &p.opts)
+	idx, err := p.rebuild(eps)
+	if err != nil {
+		p.opts.mode = was
 		return err
 	}
 	p.publish(idx, track)

@@ -228,7 +228,7 @@ func TestRoundRobinMaxEndpoints(t *testing.T) {
 	var one Endpoint
 	huge := unsafe.Slice(&one, maxEndpoints+1)
 	err := p.Update(huge)
-	if err == nil || !strings.Contains(err.Error(), "at most 35791390") {
+	if err == nil || !strings.Contains(err.Error(), "at most 26843541") {
 		t.Fatalf("Update of %d endpoints = %v, want an error naming the bound", len(huge), err)
 	}
 	if d := cmp.Diff(before, p.current()); d != "" {

@@ -624,7 +624,7 @@ var notModelled = map[reflect.Type][]string{
 	reflect.TypeFor[ServiceSpec](): {
 		"loadBalancerIP", "loadBalancerSourceRanges", "loadBalancerClass", "externalIPs",
 		"healthCheckNodePort", "ipFamilies", "ipFamilyPolicy",
-		"trafficDistribution", "topologyKeys",
+		"topologyKeys",
 	},
 	reflect.TypeFor[ServiceStatus]():       {"conditions"},
 	reflect.TypeFor[LoadBalancerIngress](): {"ports", "ipMode"},
@@ -652,7 +652,7 @@ var notModelled = map[reflect.Type][]string{
 	reflect.TypeFor[Event](): {
 		"action", "related", "reportingComponent", "reportingInstance", "series", "eventTime",
 	},
-	reflect.TypeFor[Endpoint](): {"deprecatedTopology", "hints"},
+	reflect.TypeFor[Endpoint](): {"deprecatedTopology"},
 }
 
 var (

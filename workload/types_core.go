@@ -425,6 +425,13 @@ const (
 	TrafficPolicyLocal      = "Local"
 )
 
+// Values of ServiceSpec.TrafficDistribution.
+const (
+	TrafficDistributionPreferClose    = "PreferClose"
+	TrafficDistributionPreferSameZone = "PreferSameZone"
+	TrafficDistributionPreferSameNode = "PreferSameNode"
+)
+
 // DefaultClientIPServiceAffinitySeconds is the default ClientIP affinity
 // timeout (3 hours).
 const DefaultClientIPServiceAffinitySeconds int32 = 10800
@@ -452,10 +459,15 @@ type ServiceSpec struct {
 	InternalTrafficPolicy *string           `json:"internalTrafficPolicy,omitempty"`
 	// AllocateLoadBalancerNodePorts (LoadBalancer only; defaults to true):
 	// false gives node ports only to the ports that ask for a specific one.
-	AllocateLoadBalancerNodePorts *bool                  `json:"allocateLoadBalancerNodePorts,omitempty"`
-	SessionAffinity               string                 `json:"sessionAffinity,omitempty"`
-	SessionAffinityConfig         *SessionAffinityConfig `json:"sessionAffinityConfig,omitempty"`
-	PublishNotReadyAddresses      bool                   `json:"publishNotReadyAddresses,omitempty"`
+	AllocateLoadBalancerNodePorts *bool `json:"allocateLoadBalancerNodePorts,omitempty"`
+	// TrafficDistribution: PreferClose (PreferSameZone) or PreferSameNode
+	// hint each ready endpoint for its zone (and node), and node-side
+	// pickers keep to the endpoints hinted for them (see the service
+	// package).
+	TrafficDistribution      *string                `json:"trafficDistribution,omitempty"`
+	SessionAffinity          string                 `json:"sessionAffinity,omitempty"`
+	SessionAffinityConfig    *SessionAffinityConfig `json:"sessionAffinityConfig,omitempty"`
+	PublishNotReadyAddresses bool                   `json:"publishNotReadyAddresses,omitempty"`
 }
 
 // ServicePort is core/v1 ServicePort.

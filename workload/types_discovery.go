@@ -30,6 +30,24 @@ type Endpoint struct {
 	TargetRef  *ObjectReference   `json:"targetRef,omitempty"`
 	NodeName   *string            `json:"nodeName,omitempty"`
 	Zone       *string            `json:"zone,omitempty"`
+	Hints      *EndpointHints     `json:"hints,omitempty"`
+}
+
+// EndpointHints is discovery/v1 EndpointHints: where the endpoint should
+// be used from (topology-aware routing, trafficDistribution).
+type EndpointHints struct {
+	ForZones []ForZone `json:"forZones,omitempty"`
+	ForNodes []ForNode `json:"forNodes,omitempty"`
+}
+
+// ForZone is discovery/v1 ForZone.
+type ForZone struct {
+	Name string `json:"name"`
+}
+
+// ForNode is discovery/v1 ForNode.
+type ForNode struct {
+	Name string `json:"name"`
 }
 
 // EndpointConditions is discovery/v1 EndpointConditions. A nil Ready means

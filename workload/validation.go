@@ -1151,6 +1151,9 @@ func (v *validator) service(s *Service) {
 	if sp.InternalTrafficPolicy != nil {
 		v.oneOf("spec.internalTrafficPolicy", *sp.InternalTrafficPolicy, TrafficPolicyCluster, TrafficPolicyLocal)
 	}
+	if td := sp.TrafficDistribution; td != nil {
+		v.oneOf("spec.trafficDistribution", *td, TrafficDistributionPreferClose, TrafficDistributionPreferSameZone, TrafficDistributionPreferSameNode)
+	}
 	if sp.AllocateLoadBalancerNodePorts != nil && typ != ServiceTypeLoadBalancer {
 		v.forbidden("spec.allocateLoadBalancerNodePorts", "may only be used when `type` is 'LoadBalancer'")
 	}
@@ -1856,6 +1859,9 @@ func (v *validator) endpointSlice(e *EndpointSlice) {
 		if ep.NodeName != nil {
 			v.msgs(child(p, "nodeName"), *ep.NodeName, validation.IsDNS1123Subdomain(*ep.NodeName))
 		}
+		if h := ep.Hints; h != nil {
+			v.endpointHints(child(p, "hints"), h)
+		}
 	}
 	names := map[string]bool{}
 	for i, port := range e.Ports {
@@ -1879,6 +1885,39 @@ func (v *validator) endpointSlice(e *EndpointSlice) {
 		}
 		if port.AppProtocol != nil {
 			v.msgs(child(p, "appProtocol"), *port.AppProtocol, validation.IsQualifiedName(*port.AppProtocol))
+		}
+	}
+}
+
+// endpointHints checks an endpoint's hints as discovery's validateHints:
+// at most 8 zones and 8 nodes, no name twice, zones valid label values,
+// nodes valid node names.
+func (v *validator) endpointHints(p string, h *EndpointHints) {
+	const maxHints = 8
+	if len(h.ForZones) > maxHints {
+		v.add(child(p, "forZones"), ErrorTypeTooMany, len(h.ForZones), "must have at most 8 items")
+	} else {
+		seen := map[string]bool{}
+		for i, z := range h.ForZones {
+			zp := child(index(child(p, "forZones"), i), "name")
+			if seen[z.Name] {
+				v.add(zp, ErrorTypeDuplicate, z.Name, "")
+			}
+			seen[z.Name] = true
+			v.msgs(zp, z.Name, validation.IsValidLabelValue(z.Name))
+		}
+	}
+	if len(h.ForNodes) > maxHints {
+		v.add(child(p, "forNodes"), ErrorTypeTooMany, len(h.ForNodes), "must have at most 8 items")
+	} else {
+		seen := map[string]bool{}
+		for i, n := range h.ForNodes {
+			np := child(index(child(p, "forNodes"), i), "name")
+			if seen[n.Name] {
+				v.add(np, ErrorTypeDuplicate, n.Name, "")
+			}
+			seen[n.Name] = true
+			v.msgs(np, n.Name, validation.IsDNS1123Subdomain(n.Name))
 		}
 	}
 }
