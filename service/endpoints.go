@@ -22,9 +22,11 @@ import (
 )
 
 // ManagedBy is the value of the endpointslice.kubernetes.io/managed-by
-// label on the EndpointSlices the endpoints controller writes. Slices with
-// another value are left alone.
-const ManagedBy = "endpointslice-controller.orchestra.dev"
+// label on the EndpointSlices the endpoints controller writes: Kubernetes'
+// EndpointSlice controller's, as the controller stands for it, so that
+// the slices that controller wrote (in a manifest dumped from a cluster)
+// are this one's to replace. Slices with another value are left alone.
+const ManagedBy = "endpointslice-controller.k8s.io"
 
 // EndpointsController keeps, for each Service with a selector, the
 // EndpointSlices of the pods the selector matches and the Service's

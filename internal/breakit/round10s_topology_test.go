@@ -237,3 +237,58 @@ endpoints:
 		t.Errorf("from node a, now in zone zy: picks %s, want e2", got)
 	}
 }
+
+// The endpoints controller stands for Kubernetes' EndpointSlice
+// controller, so its slices carry that controller's
+// endpointslice.kubernetes.io/managed-by value,
+// endpointslice-controller.k8s.io, and the slices of a manifest dumped
+// from a real cluster (kubectl get endpointslices -o yaml) are its own to
+// replace: their stale addresses leave DNS and the pickers once the
+// Service's pods are known. orchestra used a value of its own, so an
+// imported slice stayed beside its slices and the resolver kept
+// answering with the dead pod's address. Kubernetes:
+// staging/src/k8s.io/endpointslice (ControllerName
+// "endpointslice-controller.k8s.io"; the reconciler deletes the slices it
+// manages that it no longer wants);
+// https://kubernetes.io/docs/concepts/services-networking/endpoint-slices/#management
+func TestR10sSvcImportedControllerSlicesReplaced(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec: {clusterIP: None, selector: {app: db}, ports: [{port: 5432}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: db-x7k2p
+  labels: {kubernetes.io/service-name: db, endpointslice.kubernetes.io/managed-by: endpointslice-controller.k8s.io}
+addressType: IPv4
+ports: [{name: "", port: 5432, protocol: TCP}]
+endpoints:
+- {addresses: [10.9.9.9], conditions: {ready: true}, targetRef: {kind: Pod, namespace: default, name: db-old}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db-0, labels: {app: db}}
+spec: {containers: [{name: c, image: i}]}`)
+	advance(t, c, time.Minute)
+	addrs, err := c.Resolver().LookupHost("default", "db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if a == "10.9.9.9" {
+			t.Errorf("db resolves to %v: the imported slice's dead address is still served", addrs)
+		}
+	}
+	for _, s := range slices(t, c, "db") {
+		if s.Name == "db-x7k2p" {
+			t.Errorf("the imported controller slice db-x7k2p is still there")
+		}
+		if got := s.Labels["endpointslice.kubernetes.io/managed-by"]; got != "endpointslice-controller.k8s.io" {
+			t.Errorf("slice %s managed-by %q, want endpointslice-controller.k8s.io", s.Name, got)
+		}
+	}
+}

@@ -208,8 +208,7 @@ spec: {hostname: db-0, subdomain: db, containers: [{name: c, image: slow}]}`)
 	if e.Hostname == nil || *e.Hostname != "db-0" {
 		t.Errorf("hostname %v", e.Hostname)
 	}
-	// managed-by is orchestra's own controller name (endpointslice-controller.orchestra.dev),
-	// as a non-Kubernetes controller should use; not checked.
+	// managed-by: see TestR10sSvcImportedControllerSlicesReplaced.
 	if s.Labels["kubernetes.io/service-name"] != "db" || s.AddressType != "IPv4" {
 		t.Errorf("slice labels %v addressType %s", s.Labels, s.AddressType)
 	}
