@@ -234,7 +234,9 @@ var (
 // name: the applied spec, labels and annotations replace the stored ones
 // (the status is kept). obj is defaulted and validated first; an invalid
 // object changes nothing and the error (wrapping workload.ErrInvalid)
-// names every bad field. A Service whose type changes loses the fields of
+// names every bad field. On a fake runtime, the fake's sim.orchestra.dev/*
+// behaviour annotations of a pod or pod template are checked too
+// (fake.ValidateObject). A Service whose type changes loses the fields of
 // its old type that it keeps unchanged (node ports, clusterIP,
 // externalTrafficPolicy), as the API server clears them
 // (service.DropTypeDependentFields). A Node that the runtime does not
@@ -261,6 +263,14 @@ func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
 	c.dropServiceFields(obj)
 	if err := workload.Validate(obj); err != nil {
 		return nil, err
+	}
+	if c.fake != nil {
+		// The fake runtime's behaviour annotations: refused here, with the
+		// object and the field, rather than ignored (a typo in the key) or
+		// refused by the runtime at every pod creation (a bad value).
+		if err := fake.ValidateObject(obj); err != nil {
+			return nil, err
+		}
 	}
 	m := obj.GetObjectMeta()
 	defer c.wake()

@@ -174,9 +174,12 @@ type overrides struct {
 	b                                                     Behavior
 }
 
-// ValidateAnnotations checks the sim.orchestra.dev/* annotations of a pod
-// (or pod template) and returns an error naming the first bad one. Other
-// annotations are ignored. CreatePod fails with the same error.
+// ValidateAnnotations checks the values of the sim.orchestra.dev/*
+// annotations of a pod (or pod template) and returns an error naming the
+// first bad one. Other annotations, and sim.orchestra.dev/* keys the runtime
+// does not know, are ignored. CreatePod fails with the same error.
+// ValidateObject checks an object's annotations as SCENARIO.md defines
+// them, unknown keys included.
 func ValidateAnnotations(annotations map[string]string) error {
 	_, err := parseAnnotations(annotations)
 	return err

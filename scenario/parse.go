@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"time"
 
@@ -642,74 +641,14 @@ func validateObjects(objs []workload.Object) error {
 	return nil
 }
 
-// simAnnotationPrefix is the prefix of SCENARIO.md's behaviour
-// annotations; simAnnotations are the keys it defines.
-const simAnnotationPrefix = "sim.orchestra.dev/"
-
-var simAnnotations = map[string]bool{
-	fake.AnnotationStartDelay: true, fake.AnnotationRunFor: true, fake.AnnotationExitCode: true,
-	fake.AnnotationFailFirst: true, fake.AnnotationFailExitCode: true, fake.AnnotationReadyAfter: true,
-	fake.AnnotationCrashAfter: true, fake.AnnotationNeverReady: true, fake.AnnotationStopAfter: true,
-}
-
 // checkSimAnnotations checks the sim.orchestra.dev/* annotations of a pod,
-// or of a workload's pod template, as SCENARIO.md defines them: a key it
-// does not define, a value the fake runtime would refuse (it would not
-// create the pod) or an exit code outside 0-255 (refused as a rule's
-// exitCode too) is an error naming the object and the field. Other
-// annotations are not looked at.
+// or of a workload's pod template, as SCENARIO.md defines them (see
+// fake.ValidateObject): the error names the object and the field.
 func checkSimAnnotations(o workload.Object) error {
-	ann, path := podAnnotationsOf(o)
-	if len(ann) == 0 {
-		return nil
-	}
-	field := func(key string) string { return path + "annotations[" + key + "]" }
-	keys := make([]string, 0, len(ann))
-	for k := range ann {
-		if strings.HasPrefix(k, simAnnotationPrefix) {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if !simAnnotations[k] {
-			return fmt.Errorf("%s: %s: unknown key", workload.Ref(o), field(k))
-		}
-	}
-	if err := fake.ValidateAnnotations(ann); err != nil {
-		msg := strings.TrimPrefix(err.Error(), fake.ErrInvalid.Error()+": ")
-		return fmt.Errorf("%s: %s%s", workload.Ref(o), path, strings.TrimPrefix(msg, "metadata."))
-	}
-	for _, k := range []string{fake.AnnotationExitCode, fake.AnnotationFailExitCode} {
-		if v, ok := ann[k]; ok {
-			if n, _ := strconv.ParseInt(v, 10, 32); n < 0 || n > 255 {
-				return fmt.Errorf("%s: %s: want 0 to 255, got %d", workload.Ref(o), field(k), n)
-			}
-		}
+	if err := fake.ValidateObject(o); err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), fake.ErrInvalid.Error()+": "))
 	}
 	return nil
-}
-
-// podAnnotationsOf returns the annotations of a pod or of a workload's pod
-// template, and the path of the metadata that holds them.
-func podAnnotationsOf(o workload.Object) (map[string]string, string) {
-	switch o := o.(type) {
-	case *workload.Pod:
-		return o.Annotations, "metadata."
-	case *workload.Deployment:
-		return o.Spec.Template.Annotations, "spec.template.metadata."
-	case *workload.ReplicaSet:
-		return o.Spec.Template.Annotations, "spec.template.metadata."
-	case *workload.StatefulSet:
-		return o.Spec.Template.Annotations, "spec.template.metadata."
-	case *workload.DaemonSet:
-		return o.Spec.Template.Annotations, "spec.template.metadata."
-	case *workload.Job:
-		return o.Spec.Template.Annotations, "spec.template.metadata."
-	case *workload.CronJob:
-		return o.Spec.JobTemplate.Spec.Template.Annotations, "spec.jobTemplate.spec.template.metadata."
-	}
-	return nil, ""
 }
 
 func (p *parser) nodeRef(n *yaml.Node, key string) (string, error) {
