@@ -57,7 +57,8 @@ import (
 //     Unknown then taints it unreachable, as above.
 //
 //   - The pods bound to a node whose Node object is gone (deleted through
-//     the API while the runtime still runs it) are, after the pod GC's 40 s
+//     the API while the runtime still runs it), those that were there and
+//     those bound to it afterwards, are, after the pod GC's 40 s
 //     quarantine (gcOrphaned), marked Failed with the DisruptionTarget
 //     condition (reason DeletionByPodGC, "PodGC: node no longer exists")
 //     and force-deleted (grace 0): the runtime stops them, their
@@ -79,6 +80,10 @@ type NodeLifecycle struct {
 	// goneAt holds when each node seen gone with pods still bound to it
 	// was first seen gone (the start of its pods' quarantine).
 	goneAt map[string]time.Time
+	// nodes holds the names of the Node objects that exist, so that a pod
+	// a runtime runs on a node whose Node object is gone (bound to it
+	// after it went) is found without a store read per pod change.
+	nodes map[string]bool
 }
 
 // OrphanQuarantine is how long the pods of a node whose Node object is gone
@@ -104,17 +109,18 @@ func (n *NodeLifecycle) Start(enqueue func(string)) {
 	n.tainted = map[string]bool{}
 	n.evictAt = map[string]map[string]scheduledEviction{}
 	n.goneAt = map[string]time.Time{}
-	nodes := map[string]bool{}
+	n.nodes = map[string]bool{}
 	for _, o := range n.deps.Store.List("Node", "", nil) {
 		n.track(o.(*workload.Node))
-		nodes[o.GetObjectMeta().Name] = true
+		n.nodes[o.GetObjectMeta().Name] = true
 		enqueue(o.GetObjectMeta().Name)
 	}
 	// Nodes that went while the control plane was down, with pods still
 	// bound to them.
+	gone := map[string]bool{}
 	for _, o := range n.deps.Store.List("Pod", "", nil) {
-		if name := o.(*workload.Pod).Spec.NodeName; name != "" && !nodes[name] {
-			nodes[name] = true
+		if name := o.(*workload.Pod).Spec.NodeName; name != "" && !n.nodes[name] && !gone[name] {
+			gone[name] = true
 			enqueue(name)
 		}
 	}
@@ -137,9 +143,11 @@ func (n *NodeLifecycle) Handle(ev store.Event, enqueue func(string)) {
 		if ev.Type == store.Deleted {
 			delete(n.tainted, o.Name)
 			delete(n.evictAt, o.Name)
+			delete(n.nodes, o.Name)
 			enqueue(o.Name) // its pods, if any, are orphans
 			return
 		}
+		n.nodes[o.Name] = true
 		n.track(o)
 		enqueue(o.Name)
 	case *workload.Pod:
@@ -153,6 +161,13 @@ func (n *NodeLifecycle) Handle(ev store.Event, enqueue func(string)) {
 				}
 			}
 			return
+		}
+		if name := o.Spec.NodeName; name != "" && !n.nodes[name] && slices.Contains(o.Finalizers, RuntimeFinalizer) {
+			// A runtime runs a pod bound to a node whose Node object is
+			// gone (bound to it after the Node went): an orphan, as those
+			// that were there (gcOrphaned looks at every pod). Pods no
+			// runtime started are the kubelet bridge's orphans.
+			enqueue(name)
 		}
 		if IsPodTerminal(o) {
 			if at := n.evictAt[o.Spec.NodeName]; len(at) > 0 {
