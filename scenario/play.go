@@ -125,7 +125,10 @@ func Play(s *Scenario, opts Options) (*Result, error) {
 }
 
 // PlayTo plays the steps due up to offset (from the start) and advances
-// the cluster to start + offset.
+// the cluster to start + offset. Offsets only go forward: one before the
+// offset already reached is an error wrapping workload.ErrInvalid that
+// changes nothing. An offset past the scenario's Run plays on, as far as
+// asked (Play stops at Run).
 func (p *Player) PlayTo(offset time.Duration) error {
 	end := p.s.Start.Add(offset)
 	for len(p.s.Steps) > 0 && p.s.Steps[0].At <= offset {
