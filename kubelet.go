@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/orchestra-go/orchestra/controller"
+	"github.com/orchestra-go/orchestra/internal/podstatus"
 	"github.com/orchestra-go/orchestra/scheduler"
 	"github.com/orchestra-go/orchestra/store"
 	"github.com/orchestra-go/orchestra/vtime"
@@ -429,8 +430,9 @@ var errOrphan = errors.New("orchestra: the runtime's pod is not the store's")
 
 // mergeReported is the store.MergeStatus merge of a pod status the
 // runtime reported (in) into the stored pod: the runtime's status, with
-// the conditions the control plane owns (PodScheduled, DisruptionTarget)
-// kept from the stored pod. The store adopts the result: it keeps the
+// the conditions the kubelet does not own (PodScheduled, DisruptionTarget,
+// a readiness gate's) kept from the stored pod, and, for a pod with
+// readiness gates, its Ready condition held False until they are True. The store adopts the result: it keeps the
 // stored metadata and spec, and the runtime's status memory as it is (the
 // runtime never modifies a pod it reported, nor does anyone else). Only a
 // merged condition list is new.
@@ -460,18 +462,19 @@ func (m *runtimeMirror) mergeOwnReport(stored, in workload.Object) (workload.Obj
 }
 
 // mergeInto notes the container events of the change from the stored pod
-// p to the reported status in np, and gives np's status p's conditions
-// that the control plane owns.
+// p to the reported status in np, gives np's status p's conditions that
+// the kubelet does not own (podstatus.KubeletOwned), and applies p's
+// readiness gates to its Ready condition (gatedReady).
 func (m *runtimeMirror) mergeInto(p, np *workload.Pod) {
 	m.noteContainerEvents(p, p.Status.InitContainerStatuses, np.Status.InitContainerStatuses)
 	m.noteContainerEvents(p, p.Status.ContainerStatuses, np.Status.ContainerStatuses)
 	cloned := false
-	for _, t := range []string{workload.PodScheduled, workload.DisruptionTarget} {
-		c := controller.PodCondition(p, t)
-		if c == nil {
+	for i := range p.Status.Conditions {
+		c := &p.Status.Conditions[i]
+		if podstatus.KubeletOwned(c.Type) {
 			continue
 		}
-		if rc := controller.PodCondition(np, t); rc != nil && *rc == *c {
+		if rc := findPodCondition(np.Status.Conditions, c.Type); rc != nil && *rc == *c {
 			continue
 		}
 		if !cloned {
@@ -480,6 +483,49 @@ func (m *runtimeMirror) mergeInto(p, np *workload.Pod) {
 		}
 		np.Status.Conditions = setPodCondition(np.Status.Conditions, *c)
 	}
+	if len(p.Spec.ReadinessGates) > 0 {
+		if c, change := gatedReady(p, np.Status.Conditions, m.c.clock.Now()); change {
+			if !cloned {
+				np.Status.Conditions = slices.Clone(np.Status.Conditions)
+			}
+			np.Status.Conditions = setPodCondition(np.Status.Conditions, c)
+		}
+	}
+}
+
+func findPodCondition(conds []workload.PodCondition, typ string) *workload.PodCondition {
+	for i := range conds {
+		if conds[i].Type == typ {
+			return &conds[i]
+		}
+	}
+	return nil
+}
+
+// gatedReady returns the Ready condition that conds, the conditions of
+// pod p (whose stored status is p's), call for when p has readiness gates,
+// and whether conds' Ready differs from it: as the kubelet's
+// GeneratePodReadyCondition, a pod whose containers are ready is Ready
+// only when every gate's condition is True, else not, with reason
+// ReadinessGatesNotReady; a pod whose containers are not ready has the
+// runtime's Ready (that of ContainersReady), unchanged. The transition
+// time is the stored condition's when its status stays.
+func gatedReady(p *workload.Pod, conds []workload.PodCondition, now time.Time) (workload.PodCondition, bool) {
+	if cr := findPodCondition(conds, workload.ContainersReady); cr == nil || cr.Status != workload.ConditionTrue {
+		return workload.PodCondition{}, false
+	}
+	want := workload.PodCondition{Type: workload.PodReady, Status: workload.ConditionTrue}
+	if ok, msg := podstatus.GatesReady(p.Spec.ReadinessGates, conds); !ok {
+		want.Status, want.Reason, want.Message = workload.ConditionFalse, podstatus.ReasonReadinessGatesNotReady, msg
+	}
+	want.LastTransitionTime = workload.NewTime(now)
+	if old := findPodCondition(p.Status.Conditions, workload.PodReady); old != nil && old.Status == want.Status {
+		want.LastTransitionTime = old.LastTransitionTime
+	}
+	if cur := findPodCondition(conds, workload.PodReady); cur != nil && *cur == want {
+		return want, false
+	}
+	return want, true
 }
 
 // noteContainerEvents notes the kubelet events of the change from the
@@ -706,10 +752,15 @@ func (k *kubelet) Handle(ev store.Event, enqueue func(string)) {
 		return
 	}
 	// Only a bound pod that is not started yet, or a started one being
-	// deleted, needs the kubelet; status updates of running pods do not.
+	// deleted, needs the kubelet; status updates of running pods do not,
+	// unless they change a readiness gate's condition.
 	started := slices.Contains(p.Finalizers, controller.RuntimeFinalizer)
 	if p.Spec.NodeName != "" && (started == (p.DeletionTimestamp != nil)) {
 		enqueue(ev.ObjectKey())
+	} else if started && len(p.Spec.ReadinessGates) > 0 {
+		if _, change := gatedReady(p, p.Status.Conditions, k.c.clock.Now()); change {
+			enqueue(ev.ObjectKey())
+		}
 	}
 }
 
@@ -762,6 +813,19 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 			// `kubectl delete --force --grace-period=0` does: the only
 			// way to free the name of a pod on an unreachable node.
 			if err := k.c.store.RemoveFinalizer("Pod", ns, name, p.UID, controller.RuntimeFinalizer); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return controller.Result{}, err
+			}
+		}
+		return controller.Result{}, nil
+	}
+	if started && len(p.Spec.ReadinessGates) > 0 {
+		// A readiness gate's condition changed (set through the API):
+		// the kubelet updates the pod's Ready condition.
+		if c, change := gatedReady(p, p.Status.Conditions, k.c.clock.Now()); change {
+			np := *p // a shallow copy: only the status below is new
+			np.Status = *p.Status.DeepCopy()
+			np.Status.Conditions = setPodCondition(np.Status.Conditions, c)
+			if err := k.c.store.SetStatus(&np); err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
 				return controller.Result{}, err
 			}
 		}

@@ -609,7 +609,7 @@ var notModelled = map[reflect.Type][]string{
 		"securityContext", "imagePullSecrets", "dnsPolicy", "dnsConfig", "hostPID", "hostIPC",
 		"hostUsers", "shareProcessNamespace", "priorityClassName", "preemptionPolicy",
 		"runtimeClassName", "enableServiceLinks", "overhead", "topologySpreadConstraints",
-		"setHostnameAsFQDN", "os", "hostAliases", "readinessGates", "ephemeralContainers",
+		"setHostnameAsFQDN", "os", "hostAliases", "ephemeralContainers",
 		"schedulingGates", "resourceClaims", "resources", "hostnameOverride",
 	},
 	reflect.TypeFor[Container](): {

@@ -167,6 +167,16 @@ type PodSpec struct {
 	SchedulerName                 string            `json:"schedulerName,omitempty"`
 	Tolerations                   []Toleration      `json:"tolerations,omitempty"`
 	Priority                      *int32            `json:"priority,omitempty"`
+	// ReadinessGates name pod conditions that must be True, besides its
+	// containers being ready, for the pod to be Ready.
+	ReadinessGates []PodReadinessGate `json:"readinessGates,omitempty"`
+}
+
+// PodReadinessGate is core/v1 PodReadinessGate: a pod condition type that
+// must be True for the pod to be Ready (set by someone else than the
+// kubelet, through the status subresource).
+type PodReadinessGate struct {
+	ConditionType string `json:"conditionType"`
 }
 
 // Container is core/v1 Container (the parts orchestra models).

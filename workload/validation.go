@@ -656,6 +656,9 @@ func (v *validator) podSpec(p string, s *PodSpec, r podRules) {
 		v.nodeAffinity(child(p, "affinity.nodeAffinity"), s.Affinity.NodeAffinity)
 	}
 	v.tolerations(child(p, "tolerations"), s.Tolerations)
+	for i, g := range s.ReadinessGates {
+		v.msgs(child(index(child(p, "readinessGates"), i), "conditionType"), g.ConditionType, validation.IsQualifiedName(g.ConditionType))
+	}
 }
 
 func (v *validator) containers(p string, cs []Container, names map[string]bool) {

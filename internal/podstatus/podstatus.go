@@ -1,6 +1,7 @@
 package podstatus
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/orchestra-go/orchestra/workload"
@@ -352,4 +353,58 @@ func setCondition(st *workload.PodStatus, typ string, ok bool, reason, msg strin
 	st.Conditions = append(st.Conditions, workload.PodCondition{
 		Type: typ, Status: status, Reason: reason, Message: msg, LastTransitionTime: workload.NewTime(now),
 	})
+}
+
+// ReasonReadinessGatesNotReady is the reason of a pod's Ready condition
+// when its containers are ready but one of its readiness gates is not.
+const ReasonReadinessGatesNotReady = "ReadinessGatesNotReady"
+
+// GatesReady reports whether every readiness gate's condition is True in
+// conds, and otherwise the message of the pod's Ready condition, as the
+// kubelet's GeneratePodReadyCondition words it: for each gate not
+// satisfied, `corresponding condition of pod readiness gate "x" does not
+// exist.` or `the status of pod readiness gate "x" is not "True", but
+// False`, joined with ", ".
+func GatesReady(gates []workload.PodReadinessGate, conds []workload.PodCondition) (bool, string) {
+	var msg []byte
+	for _, g := range gates {
+		status := ""
+		for i := range conds {
+			if conds[i].Type == g.ConditionType {
+				status = conds[i].Status
+				break
+			}
+		}
+		if status == workload.ConditionTrue {
+			continue
+		}
+		if len(msg) > 0 {
+			msg = append(msg, ", "...)
+		}
+		if status == "" {
+			msg = append(msg, "corresponding condition of pod readiness gate "...)
+			msg = strconv.AppendQuote(msg, g.ConditionType)
+			msg = append(msg, " does not exist."...)
+		} else {
+			msg = append(msg, "the status of pod readiness gate "...)
+			msg = strconv.AppendQuote(msg, g.ConditionType)
+			msg = append(msg, ` is not "True", but `...)
+			msg = append(msg, status...)
+		}
+	}
+	return msg == nil, string(msg)
+}
+
+// KubeletOwned reports whether the kubelet owns a pod condition type: it
+// sets Initialized, ContainersReady, Ready and PodReadyToStartContainers
+// from the pod's containers; every other condition (PodScheduled,
+// DisruptionTarget, a readiness gate's) is someone else's, and its status
+// updates keep it (pkg/kubelet/types PodConditionByKubelet, and
+// generateAPIPodStatus, which keeps the conditions it does not own).
+func KubeletOwned(typ string) bool {
+	switch typ {
+	case workload.PodInitialized, workload.ContainersReady, workload.PodReady, workload.PodReadyToStartCtrs:
+		return true
+	}
+	return false
 }
