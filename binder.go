@@ -15,7 +15,8 @@ import (
 )
 
 // binder is the scheduler's loop: it keeps a live scheduler.Snapshot from
-// store changes, places every unbound pod, and retries the pods that fit
+// store changes, places every unbound pod that names no other scheduler
+// than default-scheduler, and retries the pods that fit
 // nowhere when nodes change, when the pod itself changes (or every five
 // minutes, as kube-scheduler flushes its unschedulable queue).
 type binder struct {
@@ -49,7 +50,7 @@ func (b *binder) Start(enqueue func(string)) {
 		p := o.(*workload.Pod)
 		if p.Spec.NodeName != "" {
 			pods = append(pods, p)
-		} else if p.DeletionTimestamp == nil {
+		} else if p.DeletionTimestamp == nil && responsibleFor(p) {
 			enqueue(workload.Key(p))
 		}
 	}
@@ -82,7 +83,7 @@ func (b *binder) Handle(ev store.Event, enqueue func(string)) {
 			return
 		}
 		if o.Spec.NodeName == "" {
-			if o.DeletionTimestamp != nil {
+			if o.DeletionTimestamp != nil || !responsibleFor(o) {
 				return
 			}
 			if gen, parked := b.unschedulable[key]; !parked || gen != o.Generation {
@@ -137,7 +138,7 @@ func (b *binder) Reconcile(ctx context.Context, key string) (controller.Result, 
 		return controller.Result{}, err
 	}
 	p := o.(*workload.Pod)
-	if p.Spec.NodeName != "" || p.DeletionTimestamp != nil {
+	if p.Spec.NodeName != "" || p.DeletionTimestamp != nil || !responsibleFor(p) {
 		return controller.Result{}, nil
 	}
 	res, err := b.sched.Schedule(p, b.snap)
@@ -181,6 +182,14 @@ func (b *binder) Reconcile(ctx context.Context, key string) (controller.Result, 
 	}
 	b.c.rec.EventJoin(sp, workload.EventTypeNormal, "Scheduled", "Successfully assigned ", ref, " to ", res.Node)
 	return controller.Result{}, nil
+}
+
+// responsibleFor reports whether the cluster's scheduler places a pod: one
+// that names no scheduler or the default one, as kube-scheduler places
+// only the pods of its profiles' schedulerName (responsibleForPod); a pod
+// that names another scheduler waits for it to bind the pod.
+func responsibleFor(p *workload.Pod) bool {
+	return p.Spec.SchedulerName == "" || p.Spec.SchedulerName == workload.DefaultSchedulerName
 }
 
 func secondsToDuration(s int64) time.Duration { return time.Duration(s) * time.Second }
