@@ -74,7 +74,12 @@ type containerEvent struct {
 const (
 	evStarted = iota
 	evBackOff
+	evDeadline // the pod passed its activeDeadlineSeconds
 )
+
+// reasonDeadlineExceeded is the reason of a pod the kubelet failed for
+// passing its activeDeadlineSeconds (every runtime reports the kubelet's).
+const reasonDeadlineExceeded = "DeadlineExceeded"
 
 // reasonCrashLoopBackOff is the waiting reason of a container in back-off
 // (every runtime reports the kubelet's).
@@ -468,6 +473,9 @@ func (m *runtimeMirror) mergeOwnReport(stored, in workload.Object) (workload.Obj
 func (m *runtimeMirror) mergeInto(p, np *workload.Pod) {
 	m.noteContainerEvents(p, p.Status.InitContainerStatuses, np.Status.InitContainerStatuses)
 	m.noteContainerEvents(p, p.Status.ContainerStatuses, np.Status.ContainerStatuses)
+	if np.Status.Reason != p.Status.Reason && np.Status.Reason == reasonDeadlineExceeded {
+		m.events = append(m.events, containerEvent{pod: p, kind: evDeadline})
+	}
 	cloned := false
 	for i := range p.Status.Conditions {
 		c := &p.Status.Conditions[i]
@@ -553,7 +561,8 @@ func (m *runtimeMirror) noteContainerEvents(p *workload.Pod, old, now []workload
 }
 
 // recordEvents records the container events noted by the last merge, as
-// the kubelet does (pkg/kubelet/kuberuntime, pkg/kubelet/events): Created
+// the kubelet does (pkg/kubelet/kuberuntime, pkg/kubelet/events), and the
+// Normal DeadlineExceeded event of a pod past its active deadline: Created
 // "Created container: <name>" and Started "Started container <name>" for
 // every run, BackOff "Back-off restarting failed container <name> in pod
 // <pod>_<namespace>(<uid>)" (a warning) for every back-off. Image pulls are
@@ -568,6 +577,9 @@ func (m *runtimeMirror) recordEvents() {
 		case evBackOff:
 			rec.EventJoin(e.pod, workload.EventTypeWarning, "BackOff", "Back-off restarting failed container ", e.container,
 				m.backOffSuffix(e.pod))
+		case evDeadline:
+			// The kubelet's activeDeadlineHandler (ShouldEvict).
+			rec.Event(e.pod, workload.EventTypeNormal, reasonDeadlineExceeded, "Pod was active on the node longer than the specified deadline")
 		}
 		m.events[i] = containerEvent{}
 	}

@@ -128,3 +128,27 @@ func TestR10cReadinessGateValidated(t *testing.T) {
 		t.Errorf("Apply: %v, want spec.readinessGates[0].conditionType invalid", err)
 	}
 }
+
+// A pod past its activeDeadlineSeconds gets the kubelet's Normal event
+// DeadlineExceeded "Pod was active on the node longer than the specified
+// deadline" (pkg/kubelet/active_deadline.go ShouldEvict), from the kubelet.
+func TestR10cActiveDeadlineEvent(t *testing.T) {
+	c := newCluster(t, "a")
+	p := r3pod("p")
+	p.Spec.ActiveDeadlineSeconds = workload.Ptr(int64(30))
+	r3apply(t, c, p)
+	advance(t, c, 29*time.Second)
+	const want = "DeadlineExceeded: Pod was active on the node longer than the specified deadline"
+	if r10cIndex(eventsFor(c, "p"), want) >= 0 {
+		t.Fatal("DeadlineExceeded event before the deadline")
+	}
+	advance(t, c, time.Minute)
+	if r10cIndex(eventsFor(c, "p"), want) < 0 {
+		t.Fatalf("events %q, want %q", eventsFor(c, "p"), want)
+	}
+	for _, e := range c.Events() {
+		if e.Reason == "DeadlineExceeded" && (e.Type != workload.EventTypeNormal || e.Source.Component != "kubelet") {
+			t.Errorf("event %s %s from %s, want Normal from kubelet", e.Reason, e.Type, e.Source.Component)
+		}
+	}
+}
