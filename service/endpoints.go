@@ -52,9 +52,12 @@ const ManagedBy = "endpointslice-controller.k8s.io"
 //     spec.trafficDistribution PreferClose or PreferSameZone a ready
 //     endpoint is hinted for its zone, under PreferSameNode for its node
 //     and zone (hints.forZones, hints.forNodes, as trafficdist's
-//     preferCloseHeuristic); the node-side pickers follow the hints of
-//     every slice of the Service (see Topology). The annotation
-//     service.kubernetes.io/topology-mode is not implemented.
+//     preferCloseHeuristic); under the annotation
+//     service.kubernetes.io/topology-mode: Auto the ready endpoints are
+//     hinted for zones in proportion to the zones' allocatable CPU, as
+//     Kubernetes' topology cache (with its events), and the annotation
+//     takes precedence. The node-side pickers follow the hints of every
+//     slice of the Service (see Topology).
 //   - A pod keeps its slice while it stays; a change of one pod rewrites
 //     only its slice. Unlike Kubernetes, a Service with no endpoints has
 //     no slice (no empty placeholder), and Services without a selector
@@ -79,15 +82,17 @@ type EndpointsController struct {
 	l        *Layer
 	store    *store.Store
 	logger   *slog.Logger
+	rec      *controller.Recorder
 	maxSlice int
 
 	services   map[string]*svcState
 	pods       map[string]*podState
 	postings   map[string]map[string]map[string]struct{} // ns -> "k=v" -> Service keys
 	podsOnNode map[string]map[string]struct{}
-	zones      map[string]string // node -> topology.kubernetes.io/zone
-	foreign    map[string]string // slices of other managers: slice key -> its Service's key
-	at         []int             // scratch of publish: the indexes patched in place
+	zones      map[string]string   // node -> topology.kubernetes.io/zone
+	foreign    map[string]string   // slices of other managers: slice key -> its Service's key
+	hinted     map[string]struct{} // Services whose topology-aware hints are populated
+	at         []int               // scratch of publish: the indexes patched in place
 }
 
 var _ controller.Controller = (*EndpointsController)(nil)
@@ -116,6 +121,8 @@ type svcState struct {
 	layout  bool
 	portLen []int
 	changed []*entry
+
+	hintsOn bool // topology-aware hints are populated (TopologyCache's hintsPopulatedByService)
 }
 
 // entry is one pod's endpoint in a Service.
@@ -150,7 +157,7 @@ func NewEndpointsController(l *Layer, d controller.Deps) *EndpointsController {
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
-	return &EndpointsController{l: l, store: d.Store, logger: lg, maxSlice: workload.EndpointSliceMaxLen}
+	return &EndpointsController{l: l, store: d.Store, logger: lg, rec: d.Events, maxSlice: workload.EndpointSliceMaxLen}
 }
 
 // Name returns "endpointslice".
@@ -189,6 +196,7 @@ func (c *EndpointsController) Start(enqueue func(string)) {
 		}
 	}
 	c.foreign = map[string]string{}
+	c.hinted = map[string]struct{}{}
 	notOurs, _ := labels.Parse(workload.LabelManagedBy + "!=" + ManagedBy)
 	for _, o := range c.store.List("EndpointSlice", "", notOurs) {
 		m := o.GetObjectMeta()
@@ -305,6 +313,14 @@ func (c *EndpointsController) Handle(ev store.Event, enqueue func(string)) {
 	case *workload.Service:
 		c.serviceEvent(ev.Type == store.Deleted, o, enqueue)
 	case *workload.Node:
+		// The zones' CPU shares may have moved: the Services whose hints
+		// are populated are reconciled again (checkNodeTopologyDistribution).
+		for key := range c.hinted {
+			if st := c.services[key]; st != nil {
+				st.full = true
+				enqueue(key)
+			}
+		}
 		zone := ""
 		if ev.Type != store.Deleted {
 			zone = o.Labels[workload.LabelZone]
@@ -574,6 +590,7 @@ func (c *EndpointsController) Reconcile(ctx context.Context, key string) (contro
 			p.remove(key)
 		}
 		delete(c.services, key)
+		delete(c.hinted, key)
 		return controller.Result{}, nil
 	}
 	svc := st.svc
@@ -594,7 +611,8 @@ func (c *EndpointsController) Reconcile(ctx context.Context, key string) (contro
 		return controller.Result{}, nil
 	}
 	var err error
-	if !st.built || st.full {
+	if !st.built || st.full || autoHints(svc) {
+		// Topology-aware hints depend on every endpoint: rebuild.
 		err = c.rebuild(key, st)
 	} else if len(st.dirty) > 0 {
 		err = c.update(st)
@@ -795,7 +813,7 @@ func (c *EndpointsController) compute(svc *workload.Service, p *workload.Pod) *e
 		Address: p.Status.PodIP, PodName: p.Name, Namespace: p.Namespace, NodeName: p.Spec.NodeName, Zone: zone,
 		Ready: ready, Serving: serving, Terminating: terminating,
 	}
-	if td := svc.Spec.TrafficDistribution; td != nil && ready {
+	if td := svc.Spec.TrafficDistribution; td != nil && ready && !autoHints(svc) {
 		// trafficdist's preferCloseHeuristic: a ready endpoint is hinted
 		// for its zone, and under PreferSameNode for its node too.
 		var h workload.EndpointHints
@@ -878,6 +896,14 @@ func (c *EndpointsController) rebuild(key string, st *svcState) error {
 		}
 	}
 	st.dirty, st.full, st.built, st.layout = nil, false, true, false
+	if autoHints(svc) {
+		c.setAutoHints(st)
+	} else if st.hintsOn {
+		// The annotation went: the hints go (the reconciler's
+		// RemoveHints), which compute already left out.
+		c.event(svc, workload.EventTypeWarning, "TopologyAwareHintsDisabled", hintsDisabled)
+		c.setHintsOn(st, false)
+	}
 	// What the store has now.
 	existing := map[string]*workload.EndpointSlice{}
 	sel := labels.SelectorFromSet(labels.Set{workload.LabelServiceName: svc.Name, workload.LabelManagedBy: ManagedBy})
