@@ -2,13 +2,10 @@ package breakit_test
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"testing"
 	"time"
 
-	"github.com/orchestra-go/orchestra"
 	"github.com/orchestra-go/orchestra/store"
-	"github.com/orchestra-go/orchestra/vtime"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -42,29 +39,17 @@ type r10bJobSeen struct {
 
 type r10bWorld struct {
 	r10lWorld
-	jobs      map[string]*r10bJobSeen
-	created   map[string]int // Job name -> times created (ADDED)
-	forbid    map[string]bool
-	deadNodes map[string]bool
+	jobs    map[string]*r10bJobSeen
+	created map[string]int // Job name -> times created (ADDED)
+	forbid  map[string]bool
 }
 
 func r10bPlay(t *testing.T, seed uint64) {
-	c, err := orchestra.New(orchestra.Config{Clock: vtime.NewVirtual(t0), Seed: int64(seed)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	w := &r10bWorld{
-		r10lWorld: r10lWorld{t: t, c: c, rng: rand.New(rand.NewPCG(seed, 20)), nodes: map[string]bool{}, ssd: map[string]bool{}, applied: map[string]bool{}},
-		jobs:      map[string]*r10bJobSeen{}, created: map[string]int{}, forbid: map[string]bool{}, deadNodes: map[string]bool{},
+		r10lWorld: *newR10lWorld(t, seed, 20, "n0", "n1", "n2"),
+		jobs:      map[string]*r10bJobSeen{}, created: map[string]int{}, forbid: map[string]bool{},
 	}
-	names := []string{"n0", "n1", "n2"}
-	for _, n := range names {
-		if err := c.Fake().AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: n}}); err != nil {
-			t.Fatal(err)
-		}
-		w.nodes[n] = true
-	}
+	c := w.c
 	if err := c.OnChange(func(ev store.Event) {
 		if j, ok := ev.Object.(*workload.Job); ok && ev.Type == store.Added {
 			w.created[j.Name]++
@@ -107,55 +92,15 @@ spec:
 		case 0:
 			w.job(fmt.Sprintf("job%d", 3+step))
 		case 1, 2:
-			if ps := w.livePods(""); len(ps) > 0 {
-				p := ps[w.rng.IntN(len(ps))]
-				code := int32(w.rng.IntN(2))
-				w.note("kill %s exit %d", p.Name, code)
-				_ = c.Fake().KillContainer("default", p.Name, "main", code)
-			}
+			w.killRandomPod(int32(w.rng.IntN(2)))
 		case 3:
-			if ps := w.livePods(""); len(ps) > 0 {
-				p := ps[w.rng.IntN(len(ps))]
-				g := int64(w.rng.IntN(20))
-				w.note("delete pod %s grace %d", p.Name, g)
-				_ = c.DeletePod("default", p.Name, &g)
-			}
+			w.deleteRandomPod(20)
 		case 4:
-			n := names[w.rng.IntN(len(names))]
-			if w.nodes[n] {
-				w.deadNodes[n] = !w.deadNodes[n]
-				w.note("node %s ready=%v", n, !w.deadNodes[n])
-				if w.deadNodes[n] {
-					_ = c.Fake().FailNode(n)
-				} else {
-					_ = c.Fake().SetNodeReady(n, true)
-				}
-			}
+			w.setRandomNodeReady()
 		case 5:
-			n := names[w.rng.IntN(len(names))]
-			if w.nodes[n] {
-				w.note("remove node %s", n)
-				if err := c.Fake().RemoveNode(n); err != nil {
-					t.Fatal(err)
-				}
-				w.nodes[n], w.deadNodes[n] = false, false
-			} else {
-				w.note("add node %s", n)
-				if err := c.Fake().AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: n}}); err != nil {
-					t.Fatal(err)
-				}
-				w.nodes[n] = true
-			}
+			w.removeOrAddRandomNode()
 		case 6, 7:
-			if c.ControlPlaneRunning() {
-				w.note("stop control plane")
-				c.StopControlPlane()
-			} else {
-				w.note("start control plane")
-				if err := c.StartControlPlane(); err != nil {
-					t.Fatal(err)
-				}
-			}
+			w.toggleControlPlane()
 		case 8:
 			name := fmt.Sprintf("cron%d", w.rng.IntN(3))
 			cj := w.get("CronJob", name).(*workload.CronJob).DeepCopy()
@@ -183,21 +128,7 @@ spec:
 		}
 	}
 
-	w.note("settle")
-	for _, n := range names {
-		if !w.nodes[n] {
-			if err := c.Fake().AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: n}}); err != nil {
-				t.Fatal(err)
-			}
-			w.nodes[n] = true
-		}
-		_ = c.Fake().SetNodeReady(n, true)
-	}
-	if !c.ControlPlaneRunning() {
-		if err := c.StartControlPlane(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	w.heal()
 	for i := range 3 {
 		cj := w.get("CronJob", fmt.Sprintf("cron%d", i)).(*workload.CronJob).DeepCopy()
 		cj.Spec.Suspend = workload.Ptr(true)

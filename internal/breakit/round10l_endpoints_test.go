@@ -3,15 +3,12 @@ package breakit_test
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/orchestra-go/orchestra"
 	"github.com/orchestra-go/orchestra/service"
-	"github.com/orchestra-go/orchestra/vtime"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -47,19 +44,8 @@ type r10eWorld struct {
 }
 
 func r10ePlay(t *testing.T, seed uint64) {
-	c, err := orchestra.New(orchestra.Config{Clock: vtime.NewVirtual(t0), Seed: int64(seed)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	w := &r10eWorld{r10lWorld: r10lWorld{t: t, c: c, rng: rand.New(rand.NewPCG(seed, 30)), nodes: map[string]bool{}, ssd: map[string]bool{}, applied: map[string]bool{}}}
-	names := []string{"n0", "n1", "n2"}
-	for _, n := range names {
-		if err := c.Fake().AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: n}}); err != nil {
-			t.Fatal(err)
-		}
-		w.nodes[n] = true
-	}
+	w := &r10eWorld{r10lWorld: *newR10lWorld(t, seed, 30, "n0", "n1", "n2")}
+	c := w.c
 	w.dep("web")
 	w.dep("api")
 	w.service()
@@ -87,54 +73,15 @@ func r10ePlay(t *testing.T, seed uint64) {
 				_ = c.Fake().SetContainerReady("default", p.Name, "main", ready)
 			}
 		case 5:
-			if ps := w.livePods(""); len(ps) > 0 {
-				p := ps[w.rng.IntN(len(ps))]
-				w.note("kill %s", p.Name)
-				_ = c.Fake().KillContainer("default", p.Name, "main", 1)
-			}
+			w.killRandomPod(1)
 		case 6, 7:
-			if ps := w.livePods(""); len(ps) > 0 {
-				p := ps[w.rng.IntN(len(ps))]
-				g := int64(w.rng.IntN(60))
-				w.note("delete pod %s grace %d", p.Name, g)
-				_ = c.DeletePod("default", p.Name, &g)
-			}
+			w.deleteRandomPod(60)
 		case 8:
-			n := names[w.rng.IntN(len(names))]
-			if w.nodes[n] {
-				ready := w.rng.IntN(2) == 0
-				w.note("node %s ready=%v", n, ready)
-				if ready {
-					_ = c.Fake().SetNodeReady(n, true)
-				} else {
-					_ = c.Fake().FailNode(n)
-				}
-			}
+			w.setRandomNodeReady()
 		case 9:
-			n := names[w.rng.IntN(len(names))]
-			if w.nodes[n] {
-				w.note("remove node %s", n)
-				if err := c.Fake().RemoveNode(n); err != nil {
-					t.Fatal(err)
-				}
-				w.nodes[n] = false
-			} else {
-				w.note("add node %s", n)
-				if err := c.Fake().AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: n}}); err != nil {
-					t.Fatal(err)
-				}
-				w.nodes[n] = true
-			}
+			w.removeOrAddRandomNode()
 		case 10:
-			if c.ControlPlaneRunning() {
-				w.note("stop control plane")
-				c.StopControlPlane()
-			} else {
-				w.note("start control plane")
-				if err := c.StartControlPlane(); err != nil {
-					t.Fatal(err)
-				}
-			}
+			w.toggleControlPlane()
 		}
 		for range w.rng.IntN(3) + 1 {
 			if err := c.Advance(time.Duration(w.rng.IntN(40)) * time.Second); err != nil {

@@ -26,7 +26,7 @@ import (
 // node its selector picks, the Service's endpoints its ready pods, and no
 // pod left on a node that is gone.
 func TestR10lRandomOpsSettle(t *testing.T) {
-	seeds := uint64(24)
+	seeds := uint64(16)
 	if testing.Short() {
 		seeds = 6
 	}
@@ -35,16 +35,125 @@ func TestR10lRandomOpsSettle(t *testing.T) {
 	}
 }
 
+// r10lWorld is a cluster that the round-10 random tests play faults on,
+// with what they did so far (log), for the failure message.
 type r10lWorld struct {
-	t       *testing.T
-	c       *orchestra.Cluster
-	rng     *rand.Rand
-	nodes   map[string]bool // name -> present
-	ssd     map[string]bool // nodes labelled disk=ssd
-	log     []string
-	policy  string // the StatefulSet's podManagementPolicy
-	dsSel   bool   // the DaemonSet selects disk=ssd nodes only
-	applied map[string]bool
+	t      *testing.T
+	c      *orchestra.Cluster
+	rng    *rand.Rand
+	names  []string        // the nodes that may exist
+	nodes  map[string]bool // name -> present
+	ssd    map[string]bool // nodes labelled disk=ssd
+	log    []string
+	policy string // the StatefulSet's podManagementPolicy
+	dsSel  bool   // the DaemonSet selects disk=ssd nodes only
+}
+
+// newR10lWorld returns a virtual-time cluster, closed when the test ends,
+// with the named nodes (the even ones labelled disk=ssd) and a random
+// stream of its own for the seed.
+func newR10lWorld(t *testing.T, seed, stream uint64, names ...string) *r10lWorld {
+	c, err := orchestra.New(orchestra.Config{Clock: vtime.NewVirtual(t0), Seed: int64(seed)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	w := &r10lWorld{t: t, c: c, rng: rand.New(rand.NewPCG(seed, stream)), names: names, nodes: map[string]bool{}, ssd: map[string]bool{}}
+	for i, n := range names {
+		w.ssd[n] = i%2 == 0
+		w.addNode(n)
+	}
+	return w
+}
+
+func (w *r10lWorld) addNode(n string) {
+	w.t.Helper()
+	node := &workload.Node{ObjectMeta: workload.ObjectMeta{Name: n}}
+	if w.ssd[n] {
+		node.Labels = map[string]string{"disk": "ssd"}
+	}
+	if err := w.c.Fake().AddNode(node); err != nil {
+		w.t.Fatal(err)
+	}
+	w.nodes[n] = true
+}
+
+// The faults every random test plays.
+
+func (w *r10lWorld) killRandomPod(exitCode int32) {
+	if ps := w.livePods(""); len(ps) > 0 {
+		p := ps[w.rng.IntN(len(ps))]
+		w.note("kill %s exit %d", p.Name, exitCode)
+		_ = w.c.Fake().KillContainer("default", p.Name, "main", exitCode)
+	}
+}
+
+func (w *r10lWorld) deleteRandomPod(maxGrace int) {
+	if ps := w.livePods(""); len(ps) > 0 {
+		p := ps[w.rng.IntN(len(ps))]
+		g := int64(w.rng.IntN(maxGrace))
+		w.note("delete pod %s grace %d", p.Name, g)
+		_ = w.c.DeletePod("default", p.Name, &g)
+	}
+}
+
+func (w *r10lWorld) setRandomNodeReady() {
+	if n := w.names[w.rng.IntN(len(w.names))]; w.nodes[n] {
+		ready := w.rng.IntN(2) == 0
+		w.note("node %s ready=%v", n, ready)
+		if ready {
+			_ = w.c.Fake().SetNodeReady(n, true)
+		} else {
+			_ = w.c.Fake().FailNode(n)
+		}
+	}
+}
+
+func (w *r10lWorld) removeOrAddRandomNode() {
+	w.t.Helper()
+	if n := w.names[w.rng.IntN(len(w.names))]; w.nodes[n] {
+		w.note("remove node %s", n)
+		if err := w.c.Fake().RemoveNode(n); err != nil {
+			w.t.Fatal(err)
+		}
+		w.nodes[n] = false
+	} else {
+		w.note("add node %s ssd=%v", n, w.ssd[n])
+		w.addNode(n)
+	}
+}
+
+func (w *r10lWorld) toggleControlPlane() {
+	w.t.Helper()
+	if w.c.ControlPlaneRunning() {
+		w.note("stop control plane")
+		w.c.StopControlPlane()
+		return
+	}
+	w.startControlPlane()
+}
+
+func (w *r10lWorld) startControlPlane() {
+	w.t.Helper()
+	if !w.c.ControlPlaneRunning() {
+		w.note("start control plane")
+		if err := w.c.StartControlPlane(); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+}
+
+// heal brings every node back, ready, and the control plane up.
+func (w *r10lWorld) heal() {
+	w.t.Helper()
+	w.note("settle")
+	for _, n := range w.names {
+		if !w.nodes[n] {
+			w.addNode(n)
+		}
+		_ = w.c.Fake().SetNodeReady(n, true)
+	}
+	w.startControlPlane()
 }
 
 func (w *r10lWorld) note(format string, args ...any) {
@@ -66,7 +175,6 @@ func (w *r10lWorld) apply(y string) {
 		if _, err := w.c.Apply(o); err != nil {
 			w.fatalf("apply %s: %v", o.Kind(), err)
 		}
-		w.applied[o.Kind()+"/"+o.GetObjectMeta().Name] = true
 	}
 }
 
@@ -188,28 +296,9 @@ func r10lReady(p *workload.Pod) bool {
 }
 
 func r10lPlay(t *testing.T, seed uint64) {
-	c, err := orchestra.New(orchestra.Config{Clock: vtime.NewVirtual(t0), Seed: int64(seed)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	w := &r10lWorld{t: t, c: c, rng: rand.New(rand.NewPCG(seed, 10)), nodes: map[string]bool{}, ssd: map[string]bool{}, applied: map[string]bool{}}
+	w := newR10lWorld(t, seed, 10, "n0", "n1", "n2", "n3", "n4")
+	c := w.c
 	w.policy = []string{"OrderedReady", "Parallel"}[w.rng.IntN(2)]
-	names := []string{"n0", "n1", "n2", "n3", "n4"}
-	addNode := func(n string) {
-		node := &workload.Node{ObjectMeta: workload.ObjectMeta{Name: n}}
-		if w.ssd[n] {
-			node.Labels = map[string]string{"disk": "ssd"}
-		}
-		if err := c.Fake().AddNode(node); err != nil {
-			t.Fatal(err)
-		}
-		w.nodes[n] = true
-	}
-	for i, n := range names {
-		w.ssd[n] = i%2 == 0
-		addNode(n)
-	}
 	w.apply(`
 apiVersion: v1
 kind: Service
@@ -232,43 +321,15 @@ spec: {selector: {app: web}, ports: [{name: http, port: 80}]}
 		case 4:
 			w.daemonSet()
 		case 5, 6:
-			if ps := w.livePods(""); len(ps) > 0 {
-				p := ps[w.rng.IntN(len(ps))]
-				w.note("kill %s", p.Name)
-				_ = c.Fake().KillContainer("default", p.Name, "main", 1)
-			}
+			w.killRandomPod(1)
 		case 7:
-			if ps := w.livePods(""); len(ps) > 0 {
-				p := ps[w.rng.IntN(len(ps))]
-				g := int64(w.rng.IntN(30))
-				w.note("delete pod %s grace %d", p.Name, g)
-				_ = c.DeletePod("default", p.Name, &g)
-			}
+			w.deleteRandomPod(30)
 		case 8:
-			n := names[w.rng.IntN(len(names))]
-			if w.nodes[n] {
-				ready := w.rng.IntN(2) == 0
-				w.note("node %s ready=%v", n, ready)
-				if ready {
-					_ = c.Fake().SetNodeReady(n, true)
-				} else {
-					_ = c.Fake().FailNode(n)
-				}
-			}
+			w.setRandomNodeReady()
 		case 9:
-			n := names[w.rng.IntN(len(names))]
-			if w.nodes[n] {
-				w.note("remove node %s", n)
-				if err := c.Fake().RemoveNode(n); err != nil {
-					t.Fatal(err)
-				}
-				w.nodes[n] = false
-			} else {
-				w.note("add node %s ssd=%v", n, w.ssd[n])
-				addNode(n)
-			}
+			w.removeOrAddRandomNode()
 		case 10:
-			n := names[w.rng.IntN(len(names))]
+			n := w.names[w.rng.IntN(len(w.names))]
 			if w.nodes[n] {
 				w.ssd[n] = !w.ssd[n]
 				w.note("node %s ssd=%v", n, w.ssd[n])
@@ -282,7 +343,7 @@ spec: {selector: {app: web}, ports: [{name: http, port: 80}]}
 				}
 			}
 		case 11:
-			n := names[w.rng.IntN(len(names))]
+			n := w.names[w.rng.IntN(len(w.names))]
 			if w.nodes[n] {
 				w.note("cordon/uncordon %s", n)
 				if w.rng.IntN(2) == 0 {
@@ -292,15 +353,7 @@ spec: {selector: {app: web}, ports: [{name: http, port: 80}]}
 				}
 			}
 		case 12:
-			if c.ControlPlaneRunning() {
-				w.note("stop control plane")
-				c.StopControlPlane()
-			} else {
-				w.note("start control plane")
-				if err := c.StartControlPlane(); err != nil {
-					t.Fatal(err)
-				}
-			}
+			w.toggleControlPlane()
 		case 13:
 			// Orphan a pod, or take a Deployment's pod out of its
 			// selector (a StatefulSet pod taken out would keep its name
@@ -356,12 +409,7 @@ spec: {selector: {app: web}, ports: [{name: http, port: 80}]}
 					gone = true
 					break
 				}
-				if !c.ControlPlaneRunning() {
-					w.note("start control plane")
-					if err := c.StartControlPlane(); err != nil {
-						t.Fatal(err)
-					}
-				}
+				w.startControlPlane()
 			}
 			if !gone {
 				w.fatalf("%s/%s deleted with propagation %q is still there after 20 minutes", kind, name, prop)
@@ -397,18 +445,9 @@ spec: {selector: {app: web}, ports: [{name: http, port: 80}]}
 
 	// Settle: every node back, healthy and schedulable, the control plane
 	// running, no more faults.
-	w.note("settle")
-	for _, n := range names {
-		if !w.nodes[n] {
-			addNode(n)
-		}
-		_ = c.Fake().SetNodeReady(n, true)
+	w.heal()
+	for _, n := range w.names {
 		_ = c.Fake().Uncordon(n)
-	}
-	if !c.ControlPlaneRunning() {
-		if err := c.StartControlPlane(); err != nil {
-			t.Fatal(err)
-		}
 	}
 	for _, name := range []string{"web", "api"} {
 		if d := w.get("Deployment", name).(*workload.Deployment).DeepCopy(); d.Spec.Paused {
