@@ -62,7 +62,8 @@ import (
 //     terminatingReplicas (the sum of the ReplicaSets'), collisionCount,
 //     and the Available (MinimumReplicasAvailable when
 //     replicas - maxUnavailable pods are available) and Progressing
-//     conditions. Events: ScalingReplicaSet ("Scaled up replica set
+//     conditions, and ReplicaFailure copied from a ReplicaSet that has it
+//     (the new one first) while it has it. Events: ScalingReplicaSet ("Scaled up replica set
 //     web-5d8f from 0 to 3").
 //
 // Where orchestra differs, deliberately:

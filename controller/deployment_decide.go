@@ -946,6 +946,13 @@ func (p *deployPlanner) syncRolloutStatus(all []*workload.ReplicaSet, newRS *wor
 			}
 		}
 	}
+	// The ReplicaSets' ReplicaFailure (pods they cannot create or
+	// delete) shows on the Deployment: the new one's first.
+	if c := replicaFailure(all, newRS); c != nil {
+		setDeployCondition(&st, *c)
+	} else {
+		st.Conditions = RemoveCondition(st.Conditions, workload.DeploymentReplicaFailure)
+	}
 	if len(st.Conditions) == 0 {
 		st.Conditions = nil
 	}
@@ -962,6 +969,24 @@ func (p *deployPlanner) syncRolloutStatus(all []*workload.ReplicaSet, newRS *wor
 			}
 		}
 	}
+}
+
+// replicaFailure is Kubernetes' getReplicaFailures: the ReplicaFailure
+// condition of the new ReplicaSet, else of the first ReplicaSet (oldest
+// first) that has one, as a Deployment condition (lastUpdateTime its
+// lastTransitionTime); nil when none has one.
+func replicaFailure(all []*workload.ReplicaSet, newRS *workload.ReplicaSet) *workload.Condition {
+	for _, rs := range append([]*workload.ReplicaSet{newRS}, all...) {
+		if rs == nil {
+			continue
+		}
+		if c := FindCondition(rs.Status.Conditions, ReplicaSetReplicaFailure); c != nil {
+			out := *c
+			out.LastUpdateTime = c.LastTransitionTime
+			return &out
+		}
+	}
+	return nil
 }
 
 // syncStatus writes the status only (a Deployment being deleted).
