@@ -352,6 +352,9 @@ func admit(obj workload.Object) error {
 			// As the API server's pod strategy (PrepareForCreate).
 			p.Status.Phase = workload.PodPending
 		}
+		if p.Status.QOSClass == "" {
+			p.Status.QOSClass = workload.PodQOSClass(p)
+		}
 	}
 	return nil
 }

@@ -473,6 +473,9 @@ func (m *runtimeMirror) mergeOwnReport(stored, in workload.Object) (workload.Obj
 func (m *runtimeMirror) mergeInto(p, np *workload.Pod) {
 	m.noteContainerEvents(p, p.Status.InitContainerStatuses, np.Status.InitContainerStatuses)
 	m.noteContainerEvents(p, p.Status.ContainerStatuses, np.Status.ContainerStatuses)
+	if np.Status.QOSClass == "" {
+		np.Status.QOSClass = p.Status.QOSClass // the API server's
+	}
 	if np.Status.Reason != p.Status.Reason && np.Status.Reason == reasonDeadlineExceeded {
 		m.events = append(m.events, containerEvent{pod: p, kind: evDeadline})
 	}

@@ -11,7 +11,8 @@ import "github.com/orchestra-go/orchestra/workload"
 // which change most often.
 func podStatusEqual(a, b *workload.PodStatus) bool {
 	if a.Phase != b.Phase || a.Reason != b.Reason || a.Message != b.Message ||
-		a.HostIP != b.HostIP || a.PodIP != b.PodIP || !timePtrEqual(a.StartTime, b.StartTime) {
+		a.HostIP != b.HostIP || a.PodIP != b.PodIP || !timePtrEqual(a.StartTime, b.StartTime) ||
+		a.QOSClass != b.QOSClass {
 		return false
 	}
 	if !containerStatusesEqual(a.ContainerStatuses, b.ContainerStatuses) ||

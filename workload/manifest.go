@@ -641,7 +641,7 @@ var notModelled = map[reflect.Type][]string{
 		"config", "runtimeHandlers", "features", "declaredFeatures",
 	},
 	reflect.TypeFor[PodStatus](): {
-		"nominatedNodeName", "qosClass", "ephemeralContainerStatuses", "resize",
+		"nominatedNodeName", "ephemeralContainerStatuses", "resize",
 		"resourceClaimStatuses", "hostIPs", "observedGeneration", "extendedResourceClaimStatus",
 	},
 	reflect.TypeFor[PodCondition](): {"observedGeneration"},

@@ -358,6 +358,9 @@ type PodStatus struct {
 	StartTime             *Time             `json:"startTime,omitempty"`
 	InitContainerStatuses []ContainerStatus `json:"initContainerStatuses,omitempty"`
 	ContainerStatuses     []ContainerStatus `json:"containerStatuses,omitempty"`
+	// QOSClass is the pod's quality of service class (PodQOSClass), set
+	// when it is created.
+	QOSClass string `json:"qosClass,omitempty"`
 }
 
 // PodIP is core/v1 PodIP.
