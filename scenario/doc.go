@@ -18,11 +18,12 @@
 // Or step by step with a Player, inspecting the cluster between steps.
 //
 // Load and Parse take scenarios only: a Kubernetes manifest is an error
-// (its apiVersion is no scenario key). To play a manifest as it is, as
-// examples/simulate -f does, wrap it in a scenario that lists it under
-// manifests (paths are relative to the source's directory):
+// (its apiVersion is no scenario key). To play manifests as they are, as
+// examples/simulate -f does, load them with LoadManifests, which wraps them
+// in a scenario on so many nodes for so long:
 //
-//	s, err := scenario.Parse([]byte(
-//		"nodes: [{count: 3, prefix: node-}]\nmanifests: [web.yaml]\nrun: 2h\n"),
-//		"testdata/wrapper.yaml") // web.yaml is testdata/web.yaml
+//	s, err := scenario.LoadManifests(3, 2*time.Hour, "testdata/web.yaml")
+//
+// or list them under manifests in a scenario of your own (paths are
+// relative to the scenario's directory), with behaviour rules and steps.
 package scenario

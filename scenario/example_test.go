@@ -87,3 +87,28 @@ steps:
 	// 00:15  web-74456c49cd-6ctr2 on node-b: Running
 	// 00:15  web-74456c49cd-vp9df on node-b: Running
 }
+
+// Real Kubernetes manifests played as they are, from a Go test: the pi Job
+// of the Kubernetes docs on three nodes. The fake runtime runs no
+// commands: a Job's container runs 10 s and exits 0 unless a behaviour
+// rule says otherwise.
+func ExampleLoadManifests() {
+	s, err := scenario.LoadManifests(3, time.Minute, "../examples/manifests/k8s-pi-job.yaml")
+	if err != nil {
+		panic(err)
+	}
+	res, err := scenario.Play(s, scenario.Options{})
+	if err != nil {
+		panic(err)
+	}
+	for _, ch := range res.Timeline {
+		if ch.Object == "Job/default/pi" {
+			fmt.Println(ch.Time.Sub(res.Start), ch.Object, ch.Change)
+		}
+	}
+	fmt.Println(len(res.Nodes), "nodes,", len(res.Warnings) > 0, "warnings (the command it does not run)")
+	// Output:
+	// 0s Job/default/pi created
+	// 10s Job/default/pi complete
+	// 3 nodes, true warnings (the command it does not run)
+}

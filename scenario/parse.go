@@ -131,6 +131,47 @@ func Load(path string) (*Scenario, error) {
 	return Parse(data, path)
 }
 
+// LoadManifests returns a scenario that plays Kubernetes manifest files as
+// they are: their objects applied at the start on nodes nodes named
+// node-1, node-2, ..., for run, with the default start, seed and
+// behaviours. It is what examples/simulate -f does with a manifest, and
+// spares a Go test the wrapper scenario that Load and Parse would need
+// (see the package doc). nodes must be 1 to 100000 and run 0 or more;
+// errors wrap ErrInvalid and name the argument or the manifest's line.
+func LoadManifests(nodes int, run time.Duration, paths ...string) (*Scenario, error) {
+	switch {
+	case len(paths) == 0:
+		return nil, fmt.Errorf("%w: LoadManifests: no manifest path", ErrInvalid)
+	case nodes < 1 || nodes > 100000:
+		return nil, fmt.Errorf("%w: LoadManifests: nodes %d: want 1 to 100000", ErrInvalid, nodes)
+	case run < 0:
+		return nil, fmt.Errorf("%w: LoadManifests: run %s: want 0 or more", ErrInvalid, run)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "nodes:\n  - count: %d\n    prefix: node-\nrun: %s\nmanifests:\n", nodes, run)
+	for _, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err == nil {
+			// Load each manifest first, so that an error names it
+			// rather than a line of the wrapper.
+			var objs []workload.Object
+			if objs, _, err = workload.LoadFile(abs); err == nil {
+				err = validateObjects(objs)
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, p, err)
+		}
+		fmt.Fprintf(&b, "  - %q\n", abs)
+	}
+	s, err := Parse([]byte(b.String()), "LoadManifests")
+	if err != nil {
+		return nil, err
+	}
+	s.Source, s.Dir = strings.Join(paths, ", "), filepath.Dir(paths[0])
+	return s, nil
+}
+
 // Parse parses a scenario; source is its path (relative paths inside it
 // are resolved against source's directory).
 func Parse(data []byte, source string) (*Scenario, error) {
@@ -169,7 +210,7 @@ func (p *parser) fields(n *yaml.Node, where string, allowed ...string) (map[stri
 		if !ok[key] {
 			if where == "" && (key == "apiVersion" || key == "kind") {
 				return nil, p.errf(k, key, "unknown key: this is a Kubernetes manifest, not a scenario; "+
-					"list the file under a scenario's manifests (examples/simulate -f plays a manifest as it is)")
+					"load it with LoadManifests, or list it under a scenario's manifests (examples/simulate -f plays a manifest as it is)")
 			}
 			return nil, p.errf(k, joinKey(where, key), "unknown key")
 		}

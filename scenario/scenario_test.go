@@ -107,7 +107,7 @@ func TestErrorsNameLineAndKey(t *testing.T) {
 		{"bad kind", "objects:\n  - {apiVersion: apps/v1, kind: Deploymnet, metadata: {name: x}}\n", ":2: objects[0]"},
 		{"bad propagation", "steps:\n  - at: 1m\n    delete: {kind: Job, name: x, propagation: Sideways}\n", ":3: steps[0].delete.propagation"},
 		{"bad behavior", "behaviors:\n  - match: {image: nginx}\n    runFor: 1 minute\n", ":3: behaviors[0].runFor: bad duration"},
-		{"a manifest", "apiVersion: apps/v1\nkind: Deployment\n", ":1: apiVersion: unknown key: this is a Kubernetes manifest, not a scenario; list the file under a scenario's manifests"},
+		{"a manifest", "apiVersion: apps/v1\nkind: Deployment\n", ":1: apiVersion: unknown key: this is a Kubernetes manifest, not a scenario; load it with LoadManifests, or list it under a scenario's manifests"},
 		{"a manifest, kind first", "kind: Job\n", ":1: kind: unknown key: this is a Kubernetes manifest"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
@@ -94,12 +93,7 @@ func load(path string, nodes int, runFor time.Duration) (*scenario.Scenario, err
 		if runFor < 0 {
 			return nil, fmt.Errorf("-run %s: want a duration of 0 or more", runFor)
 		}
-		abs, err := filepath.Abs(path)
-		if err != nil {
-			return nil, err
-		}
-		wrapper := fmt.Sprintf("nodes:\n  - count: %d\n    prefix: node-\nmanifests:\n  - %q\nrun: %s\n", nodes, abs, runFor)
-		return scenario.Parse([]byte(wrapper), path)
+		return scenario.LoadManifests(nodes, runFor, path)
 	}
 	return scenario.Parse(data, path)
 }
