@@ -16,6 +16,7 @@
 //	c.Apply(job)              // defaulted, validated, stored
 //	c.Advance(time.Hour)      // play an hour forward, without sleeping
 //	pods, _ := c.Pods("default", "job-name=backup")
+//	j, _ := orchestra.GetAs[*workload.Job](c, "default", "backup") // typed Get
 //
 // The packages:
 //
