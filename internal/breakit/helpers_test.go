@@ -2,6 +2,7 @@ package breakit_test
 
 import (
 	"net/netip"
+	"os"
 	"testing"
 	"time"
 
@@ -11,8 +12,13 @@ import (
 )
 
 // testPodCIDR keeps this package's real-runtime pods apart from those of
-// other test packages that run at the same time.
-var testPodCIDR = netip.MustParseAddr("127.40.0.0")
+// other test packages that run at the same time (they use 127.1-127.62),
+// and from this package's tests run at the same time from another
+// checkout: each test process takes one of 127.100.0.0/16 to
+// 127.199.0.0/16 by its process id. (A fixed range made two checkouts'
+// runs bind the same pod addresses and crash-loop on "address already in
+// use".)
+var testPodCIDR = netip.AddrFrom4([4]byte{127, byte(100 + os.Getpid()%100), 0, 0})
 
 var t0 = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 
