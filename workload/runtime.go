@@ -150,8 +150,9 @@ type Runtime interface {
 // `kubectl logs`.
 type LogReader interface {
 	// Logs returns what the named container of the pod wrote (stdout and
-	// stderr interleaved); previous asks for the run before the last
-	// restart.
+	// stderr interleaved); previous asks for the run its lastState
+	// describes (while it waits in CrashLoopBackOff, the run that just
+	// ended), as kubectl logs --previous.
 	Logs(ctx context.Context, namespace, pod, container string, previous bool) ([]byte, error)
 }
 

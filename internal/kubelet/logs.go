@@ -43,7 +43,10 @@ func (r *ring) bytes() []byte {
 
 // Logs returns what the named (init or app) container wrote, stdout and
 // stderr interleaved, as kubectl logs: the current run, or while it waits
-// to restart the last one; previous asks for the run before that. At most
+// to restart the last one; previous asks for the run the container's
+// lastState describes, as the kubelet's validateContainerLogStatus does:
+// the run before the current one, or while the container waits to
+// restart (CrashLoopBackOff) the run that just ended. At most
 // Config.LogLimit bytes per run are kept, the last ones. It fails with an
 // error wrapping workload.ErrPodNotFound or ErrContainerNotFound (no such
 // container, or no such run yet).
@@ -66,8 +69,11 @@ func (k *Kubelet) Logs(ctx context.Context, namespace, pod, container string, pr
 		if c.spec.Name == container {
 			found = true
 			r = c.cur
-			if previous {
+			if previous && (c.running || c.st.State.Waiting == nil) {
 				r = c.prev
+			}
+			if previous && c.st.LastTerminationState.Terminated == nil {
+				r = nil
 			}
 		}
 	}
