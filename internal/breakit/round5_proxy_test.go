@@ -16,6 +16,7 @@ import (
 
 	"github.com/orchestra-go/orchestra/inproc"
 	"github.com/orchestra-go/orchestra/service"
+	"github.com/orchestra-go/orchestra/workload"
 )
 
 // r5proxyEnv runs a Deployment "web" of n pods of fn (image func://web,
@@ -54,6 +55,25 @@ spec: {selector: {app: web}, ports: [{name: tcp, port: 80, targetPort: tcp}]%s}`
 		for _, p := range ps {
 			if r5ready(p) && p.DeletionTimestamp == nil {
 				k++
+			}
+		}
+		if k != n {
+			return false
+		}
+		// The store has the pods ready before the endpoints controller
+		// (on Run's goroutine) has put them in the Service's slices and
+		// picker, in the same reconcile: wait for that too, or the first
+		// connections go to the pods that were ready first.
+		eps, err := e.c.List("EndpointSlice", "default", workload.LabelServiceName+"=web")
+		if err != nil {
+			t.Fatal(err)
+		}
+		k = 0
+		for _, o := range eps {
+			for _, ep := range o.(*workload.EndpointSlice).Endpoints {
+				if ep.Conditions.Ready == nil || *ep.Conditions.Ready {
+					k++
+				}
 			}
 		}
 		return k == n
