@@ -3,6 +3,7 @@ package kubelet
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -163,15 +164,51 @@ func resolvePort(port intstr.IntOrString, c *workload.Container) (int32, error) 
 	return 0, fmt.Errorf("port %q: no container port of that name", port.StrVal)
 }
 
-// probeClient does httpGet probes: no keep-alive (no idle connection
-// outlives a probe), no redirects followed (3xx is success, as in
-// Kubernetes), certificates not checked (as Kubernetes).
+// probeClient does httpGet probes as the kubelet's (pkg/probe/http): no
+// keep-alive (no idle connection outlives a probe), certificates not
+// checked, redirects followed only to the same host and at most 10 (a
+// redirect to another host ends the probe with its 3xx, a success).
 var probeClient = &http.Client{
 	Transport: &http.Transport{
 		DisableKeepAlives: true,
 		TLSClientConfig:   &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // the kubelet does not verify probe certificates
 	},
-	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if req.URL.Hostname() != via[0].URL.Hostname() {
+			return http.ErrUseLastResponse
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	},
+}
+
+// probeRequest makes an httpGet probe's request as the kubelet's
+// NewRequestForHTTPGetAction: every header of httpHeaders (several of one
+// name all sent), Accept */* and User-Agent kube-probe/... unless given
+// (an empty Accept sends none), and the Host header as the request's
+// host.
+func probeRequest(ctx context.Context, url string, headers []workload.HTTPHeader) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	h := make(http.Header, len(headers)+2)
+	for _, hd := range headers {
+		h.Add(hd.Name, hd.Value)
+	}
+	if _, ok := h["User-Agent"]; !ok {
+		h.Set("User-Agent", "kube-probe/orchestra")
+	}
+	if _, ok := h["Accept"]; !ok {
+		h.Set("Accept", "*/*")
+	} else if h.Get("Accept") == "" {
+		h.Del("Accept")
+	}
+	req.Header = h
+	req.Host = h.Get("Host")
+	return req, nil
 }
 
 // runProbe runs one probe, without the lock, bounded by timeoutSeconds.
@@ -215,13 +252,9 @@ func (k *Kubelet) runProbe(pr *prober, target string) (bool, string) {
 		if !strings.HasPrefix(path, "/") {
 			path = "/" + path
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, scheme+"://"+target+path, nil)
+		req, err := probeRequest(ctx, scheme+"://"+target+path, g.HTTPHeaders)
 		if err != nil {
 			return false, "httpGet probe: " + err.Error()
-		}
-		req.Header.Set("User-Agent", "kube-probe/orchestra")
-		for _, hd := range g.HTTPHeaders {
-			req.Header.Set(hd.Name, hd.Value)
 		}
 		resp, err := probeClient.Do(req)
 		if err != nil {
@@ -229,7 +262,7 @@ func (k *Kubelet) runProbe(pr *prober, target string) (bool, string) {
 		}
 		_ = resp.Body.Close()
 		if resp.StatusCode < 200 || resp.StatusCode >= 400 {
-			return false, "httpGet probe: HTTP " + strconv.Itoa(resp.StatusCode)
+			return false, "HTTP probe failed with statuscode: " + strconv.Itoa(resp.StatusCode)
 		}
 		return true, ""
 	}

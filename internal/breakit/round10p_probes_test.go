@@ -1,0 +1,119 @@
+package breakit_test
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/orchestra-go/orchestra/inproc"
+	"github.com/orchestra-go/orchestra/workload"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// TestR10pHTTPGetProbeRequest: an httpGet probe is made as the kubelet's
+// (pkg/probe/http: NewRequestForHTTPGetAction, RedirectChecker,
+// DoHTTPProbe): a redirect to the same host is followed and the answer at
+// its end decides (a 500 there fails the probe); a redirect to another
+// host is not followed and passes (a Warning, which is success); the Host
+// header of httpHeaders sets the request's host; headers of one name are
+// all sent; Accept is */* and User-Agent kube-probe/... unless given.
+func TestR10pHTTPGetProbeRequest(t *testing.T) {
+	e := r10pNewInproc(t, inproc.Config{})
+	var badHits atomic.Int32
+	e.rt.Register("probed", func(ctx context.Context, c *inproc.Container) error {
+		port, _ := strconv.Atoi(c.Getenv("PORT"))
+		l, err := c.Listen("tcp", port)
+		if err != nil {
+			return err
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) {})
+		mux.HandleFunc("/bad", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) })
+		mux.HandleFunc("/redir-bad", func(w http.ResponseWriter, r *http.Request) {
+			badHits.Add(1)
+			http.Redirect(w, r, "/bad", http.StatusFound)
+		})
+		mux.HandleFunc("/redir-ok", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/ok", http.StatusMovedPermanently) })
+		mux.HandleFunc("/offhost", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "http://elsewhere.invalid:1/bad", http.StatusFound)
+		})
+		mux.HandleFunc("/host", func(w http.ResponseWriter, r *http.Request) {
+			if r.Host != "probe.example" {
+				w.WriteHeader(400)
+			}
+		})
+		mux.HandleFunc("/headers", func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Accept") != "*/*" || !strings.HasPrefix(r.UserAgent(), "kube-probe/") ||
+				strings.Join(r.Header.Values("X-Probe"), ",") != "a,b" {
+				w.WriteHeader(400)
+			}
+		})
+		srv := &http.Server{Handler: mux}
+		go func() { <-ctx.Done(); srv.Close() }()
+		srv.Serve(l)
+		return ctx.Err()
+	})
+	type tc struct {
+		name, path string
+		headers    []workload.HTTPHeader
+		ready      bool
+	}
+	cases := []tc{
+		{name: "redir-bad", path: "/redir-bad", ready: false},
+		{name: "redir-ok", path: "/redir-ok", ready: true},
+		{name: "offhost", path: "/offhost", ready: true},
+		{name: "host", path: "/host", headers: []workload.HTTPHeader{{Name: "Host", Value: "probe.example"}}, ready: true},
+		{name: "headers", path: "/headers", headers: []workload.HTTPHeader{{Name: "X-Probe", Value: "a"}, {Name: "X-Probe", Value: "b"}}, ready: true},
+	}
+	var cs []workload.Container
+	for i, c := range cases {
+		port := 8001 + i
+		cs = append(cs, workload.Container{Name: c.name, Image: inproc.Image("probed"),
+			Env: []workload.EnvVar{{Name: "PORT", Value: strconv.Itoa(port)}},
+			ReadinessProbe: &workload.Probe{PeriodSeconds: 1, TimeoutSeconds: 100,
+				ProbeHandler: workload.ProbeHandler{HTTPGet: &workload.HTTPGetAction{Path: c.path, Port: intstr.FromInt32(int32(port)), HTTPHeaders: c.headers}}}})
+	}
+	e.create(r10pPod("hp", workload.RestartPolicyAlways, cs...))
+	readyOf := func(p *workload.Pod) map[string]bool {
+		m := map[string]bool{}
+		if p != nil {
+			for _, s := range p.Status.ContainerStatuses {
+				m[s.Name] = s.Ready
+			}
+		}
+		return m
+	}
+	e.waitPod("hp", "the probes that pass passed", func(p *workload.Pod) bool {
+		m := readyOf(p)
+		for _, c := range cases {
+			if c.ready && !m[c.name] {
+				return false
+			}
+		}
+		return true
+	})
+	// The third request of the redirecting probe means that the first two
+	// results are in.
+	deadline := time.Now().Add(30 * time.Second)
+	for badHits.Load() < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the redir-bad probe ran %d times in 30s", badHits.Load())
+		}
+		time.Sleep(5 * time.Millisecond) // the server's counter has no notification
+	}
+	p, err := e.rt.GetPod("default", "hp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, r := range readyOf(p) {
+		for _, c := range cases {
+			if c.name == name && c.ready != r {
+				t.Errorf("container %s (probe %s): ready %v, want %v", name, c.path, r, c.ready)
+			}
+		}
+	}
+}
