@@ -3,6 +3,7 @@ package breakit_test
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/orchestra-go/orchestra/inproc"
+	"github.com/orchestra-go/orchestra/vtime"
 	"github.com/orchestra-go/orchestra/workload"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -116,4 +118,55 @@ func TestR10pHTTPGetProbeRequest(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestR10pInitialDelayFromContainerStart: initialDelaySeconds counts from
+// the container's start for every probe, as the kubelet's prober worker
+// checks it (pkg/kubelet/prober/worker.go doProbe: time since
+// State.Running.StartedAt), so a readiness probe whose initial delay ends
+// while the startup probe still runs probes as soon as it may once the
+// startup probe passed, not initialDelaySeconds after that. On a virtual
+// clock: the startup probe passes at 20 s; the readiness probe
+// (initialDelaySeconds 30) runs at 30 s, not at 50 s.
+func TestR10pInitialDelayFromContainerStart(t *testing.T) {
+	clock := vtime.NewVirtual(t0)
+	e := r10pNewInproc(t, inproc.Config{Clock: clock, ProbeSecond: time.Second, FirstPodCIDR: netip.MustParseAddr("127.40.101.0")})
+	listening := make(chan struct{})
+	var readyHits atomic.Int32
+	e.rt.Register("srv", func(ctx context.Context, c *inproc.Container) error {
+		l, err := c.Listen("tcp", 8080)
+		if err != nil {
+			return err
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/startup", func(w http.ResponseWriter, r *http.Request) {})
+		mux.HandleFunc("/ready", func(w http.ResponseWriter, r *http.Request) { readyHits.Add(1) })
+		srv := &http.Server{Handler: mux}
+		go func() { <-ctx.Done(); srv.Close() }()
+		close(listening)
+		srv.Serve(l)
+		return ctx.Err()
+	})
+	get := func(path string) workload.ProbeHandler {
+		return workload.ProbeHandler{HTTPGet: &workload.HTTPGetAction{Path: path, Port: intstr.FromInt32(8080)}}
+	}
+	e.create(r10pPod("sd", workload.RestartPolicyAlways, workload.Container{Name: "c", Image: inproc.Image("srv"),
+		StartupProbe:   &workload.Probe{ProbeHandler: get("/startup"), InitialDelaySeconds: 20, PeriodSeconds: 10, TimeoutSeconds: 100},
+		ReadinessProbe: &workload.Probe{ProbeHandler: get("/ready"), InitialDelaySeconds: 30, PeriodSeconds: 100, TimeoutSeconds: 100}}))
+	clock.Advance(0) // the container starts at t0
+	select {
+	case <-listening:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the container did not listen within 30s")
+	}
+	clock.Advance(20 * time.Second) // the startup probe runs and passes
+	p := e.waitPod("sd", "started", func(p *workload.Pod) bool {
+		s := r10pCS(p).Started
+		return s != nil && *s
+	})
+	if r10pCS(p).Ready || readyHits.Load() != 0 {
+		t.Fatalf("at 20s: ready %v after %d readiness probes; want not ready before the first", r10pCS(p).Ready, readyHits.Load())
+	}
+	clock.Advance(10 * time.Second) // 30 s after the start: the readiness probe runs
+	e.waitPod("sd", "ready at 30s", func(p *workload.Pod) bool { return r10pCS(p).Ready })
 }

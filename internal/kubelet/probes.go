@@ -83,7 +83,11 @@ func (k *Kubelet) startProbe(c *container, kind string, p *workload.Probe) {
 	}
 	pr := &prober{kind: kind, probe: withDefaults(p, kind), c: c, run: c.run}
 	c.probes = append(c.probes, pr)
-	k.scheduleProbe(pr, time.Duration(pr.probe.InitialDelaySeconds)*k.probeS)
+	// initialDelaySeconds counts from the container's start, as the
+	// prober worker's doProbe checks it: a probe that starts once the
+	// startup probe has passed waits only what is left of it.
+	delay := time.Duration(pr.probe.InitialDelaySeconds)*k.probeS - k.clock.Since(c.startedAt)
+	k.scheduleProbe(pr, max(delay, 0))
 }
 
 // scheduleProbe runs pr after d: the probe itself runs on a goroutine the
