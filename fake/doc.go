@@ -13,7 +13,9 @@
 //     frozen at their last report, and deleted pods not confirmed gone,
 //     until SetNodeReady). Defaults as a
 //     kubelet registers them (cpu 4, memory 16Gi, pods 110, the
-//     kubernetes.io/hostname, os and arch labels). Node i gets the i-th /24
+//     kubernetes.io/hostname, os and arch labels, the MemoryPressure,
+//     DiskPressure and PIDPressure conditions False; Unknown with Ready
+//     while the node is failed). Node i gets the i-th /24
 //     of Config.PodCIDRBase (default 10.244.0.0/16); pod IPs come from it,
 //     .2 upwards, and are released when the pod is gone.
 //   - Pods on the node their spec names, reported as the kubelet reports

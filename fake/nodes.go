@@ -178,6 +178,14 @@ func (r *Runtime) addNode(in *workload.Node) error {
 			Message: "kubelet is posting ready status", LastHeartbeatTime: now, LastTransitionTime: now,
 		})
 	}
+	for _, pc := range pressureConditions {
+		if !slices.ContainsFunc(n.Status.Conditions, func(c workload.NodeCondition) bool { return c.Type == pc.typ }) {
+			n.Status.Conditions = append(n.Status.Conditions, workload.NodeCondition{
+				Type: pc.typ, Status: workload.ConditionFalse, Reason: pc.reason, Message: pc.msg,
+				LastHeartbeatTime: now, LastTransitionTime: now,
+			})
+		}
+	}
 	if len(n.Status.Addresses) == 0 {
 		n.Status.Addresses = []workload.NodeAddress{{Type: "InternalIP", Address: hostIP}, {Type: "Hostname", Address: n.Name}}
 	} else {
@@ -424,11 +432,44 @@ func (r *Runtime) FailNode(name string) error {
 	})
 }
 
+// pressureConditions are the node conditions a kubelet reports besides
+// Ready, as a healthy kubelet reports them (False; pkg/kubelet/nodestatus
+// MemoryPressureCondition, DiskPressureCondition, PIDPressureCondition).
+var pressureConditions = []struct{ typ, reason, msg string }{
+	{workload.NodeMemoryPressure, "KubeletHasSufficientMemory", "kubelet has sufficient memory available"},
+	{workload.NodeDiskPressure, "KubeletHasNoDiskPressure", "kubelet has no disk pressure"},
+	{workload.NodePIDPressure, "KubeletHasSufficientPID", "kubelet has sufficient PID available"},
+}
+
 // setNodeReady sets the node's Ready condition and reports whether it
 // changed; heartbeat says whether the kubelet reported it (FailNode's
-// Unknown is not a heartbeat).
+// Unknown is not a heartbeat). The pressure conditions follow: Unknown
+// with Ready when the kubelet stops reporting (as the node lifecycle
+// controller's tryUpdateNodeHealth sets every condition the kubelet
+// posts), False again when it reports.
 func setNodeReady(obj *workload.Node, status, reason, msg string, now time.Time, heartbeat bool) bool {
 	t := workload.NewTime(now)
+	for i := range obj.Status.Conditions {
+		c := &obj.Status.Conditions[i]
+		for _, pc := range pressureConditions {
+			if c.Type != pc.typ {
+				continue
+			}
+			ps, pr, pm := workload.ConditionFalse, pc.reason, pc.msg
+			if !heartbeat {
+				ps, pr, pm = workload.ConditionUnknown, reasonNodeUnknown, messageNodeUnknown
+			} else if c.Status != workload.ConditionUnknown {
+				break // as the kubelet last reported it
+			}
+			if c.Status != ps {
+				c.LastTransitionTime = t
+			}
+			if heartbeat {
+				c.LastHeartbeatTime = t
+			}
+			c.Status, c.Reason, c.Message = ps, pr, pm
+		}
+	}
 	for i := range obj.Status.Conditions {
 		c := &obj.Status.Conditions[i]
 		if c.Type != workload.NodeReady {

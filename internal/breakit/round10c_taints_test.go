@@ -150,3 +150,48 @@ spec:
 		t.Errorf("no events of reasons %v", want)
 	}
 }
+
+// A node reports, besides Ready, the MemoryPressure, DiskPressure and
+// PIDPressure conditions a kubelet posts (pkg/kubelet/nodestatus/setters.go:
+// False, reasons KubeletHasSufficientMemory, KubeletHasNoDiskPressure,
+// KubeletHasSufficientPID); when its kubelet stops posting, the node
+// lifecycle controller marks each of them Unknown with reason
+// NodeStatusUnknown, "Kubelet stopped posting node status."
+// (tryUpdateNodeHealth), and they are False again once it posts again.
+func TestR10cNodePressureConditions(t *testing.T) {
+	c := newCluster(t, "a")
+	advance(t, c, time.Second)
+	check := func(when, status string, reasons map[string]string) {
+		t.Helper()
+		n := r9cNode(t, c, "a")
+		for typ, reason := range reasons {
+			var got *workload.NodeCondition
+			for i := range n.Status.Conditions {
+				if n.Status.Conditions[i].Type == typ {
+					got = &n.Status.Conditions[i]
+				}
+			}
+			if got == nil || got.Status != status || got.Reason != reason {
+				t.Errorf("%s: %s condition %+v, want %s with reason %s", when, typ, got, status, reason)
+			}
+		}
+	}
+	healthy := map[string]string{
+		workload.NodeMemoryPressure: "KubeletHasSufficientMemory", workload.NodeDiskPressure: "KubeletHasNoDiskPressure",
+		workload.NodePIDPressure: "KubeletHasSufficientPID",
+	}
+	check("registered", workload.ConditionFalse, healthy)
+	if err := c.Fake().FailNode("a"); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Second)
+	check("kubelet silent", workload.ConditionUnknown, map[string]string{
+		workload.NodeMemoryPressure: "NodeStatusUnknown", workload.NodeDiskPressure: "NodeStatusUnknown",
+		workload.NodePIDPressure: "NodeStatusUnknown", workload.NodeReady: "NodeStatusUnknown",
+	})
+	if err := c.Fake().SetNodeReady("a", true); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Second)
+	check("kubelet back", workload.ConditionFalse, healthy)
+}
