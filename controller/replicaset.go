@@ -43,7 +43,9 @@ const (
 //     before ready; lower controller.kubernetes.io/pod-deletion-cost first;
 //     pods on nodes holding more pods of this ReplicaSet and its siblings
 //     (ReplicaSets with the same controller) first; the more recently
-//     ready first; more container restarts first; newer first.
+//     ready first; more container restarts first; newer first. Ready and
+//     creation times compare by the power of two of their age
+//     (LogarithmicScaleDown): two in the same bucket order by pod UID.
 //   - Status: replicas, fullyLabeledReplicas (pods carrying every
 //     template label), readyReplicas, availableReplicas (Ready for
 //     minReadySeconds), terminatingReplicas (pods being deleted that have
