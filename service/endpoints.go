@@ -35,7 +35,8 @@ const ManagedBy = "endpointslice-controller.k8s.io"
 //
 //   - A selected pod appears when it has an IP and has not finished
 //     (Succeeded or Failed pods never appear, even with
-//     publishNotReadyAddresses). Its conditions: serving = the pod's Ready
+//     publishNotReadyAddresses), and its Node object exists (or the
+//     Service publishes not-ready addresses). Its conditions: serving = the pod's Ready
 //     condition, terminating = deletionTimestamp set, ready =
 //     publishNotReadyAddresses || (serving && !terminating).
 //   - Each Service port's targetPort is resolved per pod: a number as is,
@@ -325,16 +326,18 @@ func (c *EndpointsController) Handle(ev store.Event, enqueue func(string)) {
 		if ev.Type != store.Deleted {
 			zone = o.Labels[workload.LabelZone]
 		}
-		old := c.zones[o.Name]
+		old, had := c.zones[o.Name]
 		if ev.Type == store.Deleted {
 			delete(c.zones, o.Name)
 		} else {
 			c.zones[o.Name] = zone
 		}
-		if old == zone {
-			return
+		if old == zone && had == (ev.Type != store.Deleted) {
+			return // neither its zone nor its existence changed
 		}
-		c.l.rezone(o.Name)
+		if old != zone {
+			c.l.rezone(o.Name)
+		}
 		for pk := range c.podsOnNode[o.Name] {
 			c.touchPod(pk, c.pods[pk].svcs, enqueue)
 		}
@@ -778,9 +781,17 @@ func (c *EndpointsController) publish(key string, st *svcState) {
 }
 
 // compute returns the endpoint of pod p in Service svc, or nil when the
-// pod does not appear: it has no IP or has finished.
+// pod does not appear: it has no IP, has finished, or runs on a node the
+// store has no Node object for (unless svc publishes not-ready
+// addresses).
 func (c *EndpointsController) compute(svc *workload.Service, p *workload.Pod) *entry {
 	if p.Status.PodIP == "" || controller.IsPodTerminal(p) {
+		return nil
+	}
+	if _, ok := c.zones[p.Spec.NodeName]; p.Spec.NodeName != "" && !ok && !svc.Spec.PublishNotReadyAddresses {
+		// Its Node object is gone: left out, as the reconciler skips a
+		// pod whose node it cannot find (unless the Service publishes
+		// not-ready addresses), rather than serve it until the pod GC.
 		return nil
 	}
 	serving := controller.IsPodReady(p)

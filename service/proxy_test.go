@@ -49,6 +49,11 @@ func newEnv(t testing.TB, cfg service.Config) *proxyEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The node addPod's pods run on: a pod whose Node object is missing
+	// is no endpoint.
+	if _, err := s.Create(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: "node-a"}}); err != nil {
+		t.Fatal(err)
+	}
 	deps := controller.Deps{Store: s}
 	m := controller.NewManager(deps, service.NewEndpointsController(l, deps))
 	if err := m.Start(); err != nil {
