@@ -178,14 +178,18 @@ func (r *Runtime) addNode(in *workload.Node) error {
 			Message: "kubelet is posting ready status", LastHeartbeatTime: now, LastTransitionTime: now,
 		})
 	}
+	// The pressure conditions come first, Ready last, in the kubelet's
+	// order (defaultNodeStatusFuncs).
+	var conds []workload.NodeCondition
 	for _, pc := range pressureConditions {
 		if !slices.ContainsFunc(n.Status.Conditions, func(c workload.NodeCondition) bool { return c.Type == pc.typ }) {
-			n.Status.Conditions = append(n.Status.Conditions, workload.NodeCondition{
+			conds = append(conds, workload.NodeCondition{
 				Type: pc.typ, Status: workload.ConditionFalse, Reason: pc.reason, Message: pc.msg,
 				LastHeartbeatTime: now, LastTransitionTime: now,
 			})
 		}
 	}
+	n.Status.Conditions = append(conds, n.Status.Conditions...)
 	if len(n.Status.Addresses) == 0 {
 		n.Status.Addresses = []workload.NodeAddress{{Type: "InternalIP", Address: hostIP}, {Type: "Hostname", Address: n.Name}}
 	} else {

@@ -25,7 +25,7 @@ func TestNodeDefaultsAndCIDRs(t *testing.T) {
 		q(n.Status.Allocatable, "memory") != "16Gi" || q(n.Status.Capacity, "cpu") != "4" {
 		t.Errorf("podCIDR %s capacity %v", n.Spec.PodCIDR, n.Status.Capacity)
 	}
-	if n.Status.Conditions[0].Status != workload.ConditionTrue || n.UID == "" {
+	if readyOf(n).Status != workload.ConditionTrue || n.UID == "" {
 		t.Errorf("conditions %+v uid %q", n.Status.Conditions, n.UID)
 	}
 	p := newPod("p", "", nil)
@@ -54,7 +54,7 @@ func TestNodeOps(t *testing.T) {
 	n, err := h.r.GetNode("node-a")
 	h.must(err)
 	if _, ok := n.Labels["disk"]; ok || n.Labels["zone"] != "ssd" || len(n.Spec.Taints) != 1 || !n.Spec.Unschedulable ||
-		n.Status.Conditions[0].Status != workload.ConditionFalse {
+		readyOf(n).Status != workload.ConditionFalse {
 		t.Fatalf("node after ops: %+v", n)
 	}
 	h.must(h.r.Uncordon("node-a"))
@@ -110,7 +110,7 @@ func TestFailNodeFreezesReportsUntilReady(t *testing.T) {
 	h.at(time.Second)
 	h.must(h.r.FailNode("node-a"))
 	n, _ := h.r.GetNode("node-a")
-	if c := n.Status.Conditions[0]; c.Status != workload.ConditionUnknown || c.Reason != reasonNodeUnknown {
+	if c := readyOf(n); c.Status != workload.ConditionUnknown || c.Reason != reasonNodeUnknown {
 		t.Fatalf("Ready after FailNode: %+v", c)
 	}
 	h.at(time.Minute)
@@ -321,4 +321,15 @@ func TestRealClock(t *testing.T) {
 func q(l workload.ResourceList, k string) string {
 	v := l[k]
 	return v.String()
+}
+
+// readyOf returns the node's Ready condition (the zero condition when it
+// has none).
+func readyOf(n *workload.Node) workload.NodeCondition {
+	for _, c := range n.Status.Conditions {
+		if c.Type == workload.NodeReady {
+			return c
+		}
+	}
+	return workload.NodeCondition{}
 }

@@ -163,7 +163,7 @@ spec:
 	}
 	advance(t, c, time.Second)
 	n := r9cNode(t, c, "late")
-	if n == nil || r9cTaints(n) != "" || !strings.HasPrefix(r9cConds(n), "Ready=True") {
+	if n == nil || r9cTaints(n) != "" || !strings.Contains(r9cConds(n), "Ready=True") {
 		t.Fatalf("node after the runtime reported it: %v %s", r9cTaints(n), r9cConds(n))
 	}
 	p := r9cPod(t, c, "p")
