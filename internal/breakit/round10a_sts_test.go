@@ -61,3 +61,45 @@ spec:
 		}
 	}
 }
+
+// A replica that ended Succeeded (its containers stopped with exit code 0
+// when the node shut down, say) is made again too, with a Normal
+// RecreatingTerminatedPod event "StatefulSet <ns>/<set> is recreating
+// terminated Pod <pod>". Source: as above (processReplica: isSucceeded).
+func TestR10aStatefulSetRecreatingTerminatedPodEvent(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 1
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: c, image: db}]}`)
+	advance(t, c, time.Minute)
+	p := r3getPod(t, c, "db-0").DeepCopy()
+	firstUID := p.UID
+	p.Status.Phase = workload.PodSucceeded
+	if _, err := c.Store().UpdateStatus(p); err != nil {
+		t.Fatal(err)
+	}
+	runUntil(t, c, 2*time.Minute, "db-0 made again", func() bool {
+		p := r3get(t, c, "Pod", "default", "db-0")
+		return p != nil && p.GetObjectMeta().UID != firstUID
+	})
+	found := false
+	for _, e := range c.Events() {
+		if e.InvolvedObject.Name == "db" && e.Reason == "RecreatingTerminatedPod" {
+			found = true
+			if want := "StatefulSet default/db is recreating terminated Pod db-0"; e.Message != want || e.Type != workload.EventTypeNormal {
+				t.Errorf("event %s %q, want Normal %q", e.Type, e.Message, want)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("events %q: want RecreatingTerminatedPod", eventsFor(c, "db"))
+	}
+}
