@@ -1053,6 +1053,14 @@ func (v *validator) node(n *Node) {
 }
 
 func (v *validator) service(s *Service) {
+	// The two names of the topology-aware routing annotation must agree
+	// when both are given.
+	const modeKey, hintsKey = "service.kubernetes.io/topology-mode", "service.kubernetes.io/topology-aware-hints"
+	if mode, ok := s.Annotations[modeKey]; ok {
+		if hints, ok := s.Annotations[hintsKey]; ok && hints != mode {
+			v.invalid("metadata.annotations["+modeKey+"]", mode, "must match annotations["+hintsKey+"] when both are specified")
+		}
+	}
 	sp := &s.Spec
 	typ := sp.Type
 	if typ == "" {

@@ -196,3 +196,20 @@ func r10sHasEvent(c *orchestra.Cluster, reason, msg string) bool {
 	}
 	return false
 }
+
+// The topology-mode annotation and its deprecated name must agree when
+// both are given. Kubernetes: pkg/apis/core/validation/validation.go
+// ValidateService ("must match annotations[...] when both are
+// specified").
+func TestR10sSvcTopologyAnnotationsAgree(t *testing.T) {
+	c := newCluster(t, "a")
+	objs, _, err := workload.Decode([]byte(`{apiVersion: v1, kind: Service, metadata: {name: web, annotations: {service.kubernetes.io/topology-mode: Auto, service.kubernetes.io/topology-aware-hints: Disabled}}, spec: {ports: [{port: 80}]}}`), "web.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Apply(objs[0])
+	if err == nil || !strings.Contains(err.Error(), "metadata.annotations[service.kubernetes.io/topology-mode]") {
+		t.Errorf("disagreeing topology annotations: err %v, want one naming metadata.annotations[service.kubernetes.io/topology-mode]", err)
+	}
+	applyYAML(t, c, `{apiVersion: v1, kind: Service, metadata: {name: ok, annotations: {service.kubernetes.io/topology-mode: Auto, service.kubernetes.io/topology-aware-hints: Auto}}, spec: {ports: [{port: 80}]}}`)
+}
