@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -373,17 +374,38 @@ func keepSystemFields(obj, old workload.Object) {
 		}
 	case *workload.Job:
 		oj := old.(*workload.Job)
-		if o.Spec.Selector == nil && (o.Spec.ManualSelector == nil || !*o.Spec.ManualSelector) {
-			o.Spec.Selector = oj.Spec.Selector.DeepCopy()
-			o.Spec.ManualSelector = oj.Spec.ManualSelector
+		manual := o.Spec.ManualSelector != nil && *o.Spec.ManualSelector
+		keepLabels := func(keys ...string) {
 			for k, v := range oj.Spec.Template.Labels {
-				if _, ok := o.Spec.Template.Labels[k]; !ok {
+				if _, ok := o.Spec.Template.Labels[k]; !ok && (len(keys) == 0 || slices.Contains(keys, k)) {
 					if o.Spec.Template.Labels == nil {
 						o.Spec.Template.Labels = map[string]string{}
 					}
 					o.Spec.Template.Labels[k] = v
 				}
 			}
+		}
+		uid := ""
+		if oj.Spec.Selector != nil {
+			uid = oj.Spec.Selector.MatchLabels[workload.ControllerUIDLabel]
+		}
+		switch {
+		case manual:
+		case o.Spec.Selector == nil:
+			o.Spec.Selector = oj.Spec.Selector.DeepCopy()
+			o.Spec.ManualSelector = oj.Spec.ManualSelector
+			keepLabels()
+		case uid != "" && o.Spec.Selector.MatchLabels[workload.ControllerUIDLabel] == "":
+			// A selector of the manifest's own, which the Job controller
+			// completed with controller-uid (as Kubernetes'
+			// generateSelector): kubectl apply keeps what the server
+			// added, and the generated template labels.
+			o.Spec.Selector = o.Spec.Selector.DeepCopy()
+			if o.Spec.Selector.MatchLabels == nil {
+				o.Spec.Selector.MatchLabels = map[string]string{}
+			}
+			o.Spec.Selector.MatchLabels[workload.ControllerUIDLabel] = uid
+			keepLabels(workload.JobNameLabel, workload.LegacyJobNameLabel, workload.ControllerUIDLabel, workload.LegacyControllerUIDLabel)
 		}
 		workload.JobLabelsFromTemplate(o)
 	case *workload.DaemonSet:

@@ -54,6 +54,8 @@ type jobController struct {
 //
 //   - Selector and labels: unless spec.manualSelector is true, the first
 //     sync sets spec.selector to batch.kubernetes.io/controller-uid=<uid>
+//     (or adds that to a selector of the Job's own, which must match the
+//     generated labels, as generateSelector and validateGeneratedSelector)
 //     and adds batch.kubernetes.io/controller-uid,
 //     batch.kubernetes.io/job-name, controller-uid and job-name to the pod
 //     template (Kubernetes' API server does this on create; here the
@@ -374,6 +376,21 @@ func (c *jobController) claim(job *workload.Job, own []*workload.Pod) (bool, err
 	return changed, errors.Join(errs...)
 }
 
+// generatedSelectorMatches reports whether the selector of a Job without
+// manualSelector matches the labels generated for it (job-name and
+// controller-uid, in both spellings), as Kubernetes'
+// validateGeneratedSelector asks.
+func generatedSelectorMatches(job *workload.Job) bool {
+	if s := job.Spec.Selector; len(s.MatchExpressions) == 0 && len(s.MatchLabels) == 1 && s.MatchLabels[workload.ControllerUIDLabel] == job.UID {
+		return true // the generated selector itself
+	}
+	sel, err := job.Spec.Selector.AsSelector()
+	return err == nil && sel.Matches(labels.Set{
+		workload.JobNameLabel: job.Name, workload.LegacyJobNameLabel: job.Name,
+		workload.ControllerUIDLabel: job.UID, workload.LegacyControllerUIDLabel: job.UID,
+	})
+}
+
 // ensureSelector sets the generated selector and labels once, unless
 // spec.manualSelector is true, and gives a Job without labels its
 // template's (see jobLabelsFromTemplate).
@@ -385,18 +402,27 @@ func (c *jobController) ensureSelector(job *workload.Job) (*workload.Job, error)
 		err := fmt.Errorf("spec.selector: required when spec.manualSelector is true")
 		c.deps.Events.Eventf(job, workload.EventTypeWarning, "InvalidJob", "%v", err)
 		return nil, fmt.Errorf("job %s: %w: %w", workload.Key(job), err, ErrPermanent)
-	case !manual && sel != nil && (len(sel.MatchExpressions) != 0 || !reflect.DeepEqual(sel.MatchLabels, want)):
-		err := fmt.Errorf("spec.selector: set without spec.manualSelector true (the controller generates it)")
+	case !manual && sel != nil && !generatedSelectorMatches(job):
+		err := fmt.Errorf("spec.selector: set without spec.manualSelector true and not matching the generated labels (the controller generates it)")
 		c.deps.Events.Event(job, workload.EventTypeWarning, "InvalidJob", err.Error())
 		return nil, fmt.Errorf("job %s: %w: %w", workload.Key(job), err, ErrPermanent)
 	}
-	generate := !manual && job.Spec.Selector == nil
+	// A selector of the user's that matches the generated labels gets
+	// controller-uid added, as Kubernetes' generateSelector does.
+	generate := !manual && (job.Spec.Selector == nil || job.Spec.Selector.MatchLabels[workload.ControllerUIDLabel] == "")
 	if !generate && (len(job.Labels) > 0 || len(job.Spec.Template.Labels) == 0) {
 		return job, nil
 	}
 	j := job.DeepCopy()
 	if generate {
-		j.Spec.Selector = &workload.LabelSelector{MatchLabels: want}
+		if j.Spec.Selector == nil {
+			j.Spec.Selector = &workload.LabelSelector{MatchLabels: want}
+		} else {
+			if j.Spec.Selector.MatchLabels == nil {
+				j.Spec.Selector.MatchLabels = map[string]string{}
+			}
+			j.Spec.Selector.MatchLabels[workload.ControllerUIDLabel] = job.UID
+		}
 		if j.Spec.Template.Labels == nil {
 			j.Spec.Template.Labels = map[string]string{}
 		}

@@ -3,6 +3,7 @@ package workload
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"regexp"
@@ -196,9 +197,10 @@ const (
 // empty restartPolicy is Always). It never panics and never changes obj.
 //
 // Differences from Kubernetes: Service names are DNS-1035 labels as in
-// Kubernetes; a Job without manualSelector may have no selector yet (the
-// Job controller generates it, where Kubernetes' API server does), and a
-// selector it has must be the generated one; status
+// Kubernetes; a Job without manualSelector may have no selector yet, or
+// one of its own without controller-uid (the Job controller generates or
+// completes it, where Kubernetes' API server does), and a selector it has
+// must match the generated labels; status
 // is not validated, except a Node's capacity and allocatable (each
 // quantity non-negative, pods and extended resources whole), as
 // ValidateNode does; an EndpointSlice may hold loopback addresses, which
@@ -216,10 +218,11 @@ func Validate(obj Object) error {
 // ValidateUpdate checks newObj as Validate does, and that the update from
 // oldObj changes no field Kubernetes makes immutable: metadata name,
 // namespace, uid and creationTimestamp; the selectors of DaemonSets,
-// Deployments, ReplicaSets, StatefulSets and Jobs (a Job without a selector
-// and manualSelector may get its generated selector once, with labels added
-// to its template: orchestra's Job controller generates it, where
-// Kubernetes' API server does); a Job's template (except
+// Deployments, ReplicaSets, StatefulSets and Jobs (a Job without
+// manualSelector whose selector is not generated yet may get it once, or
+// get controller-uid added to its own, with labels added to its template:
+// orchestra's Job controller generates it, where Kubernetes' API server
+// does); a Job's template (except
 // scheduling fields and template labels and annotations while the Job is
 // suspended and has never started), completionMode, backoffLimitPerIndex,
 // podFailurePolicy, successPolicy, managedBy and completions (except an
@@ -1462,8 +1465,12 @@ func (v *validator) statefulSet(s *StatefulSet) {
 }
 
 func (v *validator) job(j *Job) {
-	v.jobSpec("spec", &j.Spec)
 	s := &j.Spec
+	var gen map[string]string
+	if (s.ManualSelector == nil || !*s.ManualSelector) && s.Selector != nil {
+		gen = jobGeneratedLabels(j)
+	}
+	v.jobSpec("spec", s, gen)
 	if s.ManualSelector == nil || !*s.ManualSelector {
 		if j.Name != "" {
 			// The generated selector puts job-name=<name> on the pod
@@ -1483,15 +1490,32 @@ func (v *validator) job(j *Job) {
 	}
 }
 
-// generatedSelector is Kubernetes' ValidateGeneratedSelector for a Job
-// without manualSelector: the selector, when set, is the generated one
-// (controller-uid=<uid>; a Job not yet created has no uid, so none is),
-// and the template's job-name and controller-uid labels, in either
-// spelling, when set, are the Job's name and uid.
+// newJobUID stands for the uid of a Job not yet created: a new one, which
+// no selector of a manifest can name (it is not a label value).
+const newJobUID = "<new uid>"
+
+// jobGeneratedLabels returns the labels Kubernetes' generateSelector
+// (pkg/registry/batch/job/strategy.go) gives the pod template of a Job
+// without manualSelector: job-name and controller-uid, in both spellings
+// (newJobUID for a Job not yet created).
+func jobGeneratedLabels(j *Job) map[string]string {
+	uid := j.UID
+	if uid == "" {
+		uid = newJobUID
+	}
+	return map[string]string{JobNameLabel: j.Name, LegacyJobNameLabel: j.Name, ControllerUIDLabel: uid, LegacyControllerUIDLabel: uid}
+}
+
+// generatedSelector is Kubernetes' validateGeneratedSelector for a Job
+// without manualSelector: the selector, when set, matches the generated
+// labels (generateSelector adds controller-uid=<uid> to a selector of
+// the user's, so it may select on job-name, say, but not on another
+// Job's uid), and the template's job-name and controller-uid labels, in
+// either spelling, when set, are the Job's name and uid.
 func (v *validator) generatedSelector(j *Job) {
 	s := &j.Spec
 	if sel := s.Selector; sel != nil {
-		if j.UID == "" || len(sel.MatchExpressions) > 0 || len(sel.MatchLabels) != 1 || sel.MatchLabels[ControllerUIDLabel] != j.UID {
+		if ls, err := sel.AsSelector(); err == nil && !ls.Matches(labels.Set(jobGeneratedLabels(j))) {
 			v.invalid("spec.selector", selectorString(sel), "`selector` not auto-generated")
 		}
 	}
@@ -1509,7 +1533,11 @@ func (v *validator) generatedSelector(j *Job) {
 	}
 }
 
-func (v *validator) jobSpec(p string, s *JobSpec) {
+// jobSpec validates a Job's spec, or a CronJob's jobTemplate's. gen holds
+// the labels the API server adds to the template of a Job whose selector
+// it completes (generateSelector) where absent: the selector must match
+// the template with them.
+func (v *validator) jobSpec(p string, s *JobSpec, gen map[string]string) {
 	v.nonNegative32(child(p, "parallelism"), s.Parallelism)
 	v.nonNegative32(child(p, "completions"), s.Completions)
 	v.nonNegative32(child(p, "backoffLimit"), s.BackoffLimit)
@@ -1521,7 +1549,15 @@ func (v *validator) jobSpec(p string, s *JobSpec) {
 	v.nonNegative64(child(p, "activeDeadlineSeconds"), s.ActiveDeadlineSeconds)
 	manual := s.ManualSelector != nil && *s.ManualSelector
 	if manual || s.Selector != nil {
-		v.workloadSelector(p, s.Selector, &s.Template)
+		t := &s.Template
+		if len(gen) > 0 {
+			tc := *t
+			tc.Labels = make(map[string]string, len(t.Labels)+len(gen))
+			maps.Copy(tc.Labels, gen)
+			maps.Copy(tc.Labels, t.Labels)
+			t = &tc
+		}
+		v.workloadSelector(p, s.Selector, t)
 	}
 	v.podTemplate(child(p, "template"), &s.Template, jobTemplates)
 
@@ -1801,7 +1837,7 @@ func (v *validator) cronJob(c *CronJob) {
 	v.nonNegative32("spec.successfulJobsHistoryLimit", sp.SuccessfulJobsHistoryLimit)
 	v.nonNegative32("spec.failedJobsHistoryLimit", sp.FailedJobsHistoryLimit)
 	v.templateMeta("spec.jobTemplate.metadata", &sp.JobTemplate.ObjectMeta)
-	v.jobSpec("spec.jobTemplate.spec", &sp.JobTemplate.Spec)
+	v.jobSpec("spec.jobTemplate.spec", &sp.JobTemplate.Spec, nil)
 	// The selector of every Job made from the template is generated
 	// (Kubernetes' ValidateJobTemplateSpec).
 	if js := &sp.JobTemplate.Spec; js.Selector != nil {
@@ -2011,11 +2047,20 @@ func (v *validator) statefulSetUpdate(n, o *StatefulSet) {
 func (v *validator) jobUpdate(n, o *Job) {
 	ns, os := &n.Spec, &o.Spec
 	// The Job controller, not the API, generates the selector and the
-	// template labels it selects: a Job created without a selector may get
-	// one once, with labels added to its template.
-	generating := os.Selector == nil && (os.ManualSelector == nil || !*os.ManualSelector)
-	if !generating {
+	// template labels it selects: a Job created without a selector, or
+	// with one of its own that lacks controller-uid, gets it once, with
+	// labels added to its template.
+	generating := (os.ManualSelector == nil || !*os.ManualSelector) && (os.Selector == nil || os.Selector.MatchLabels[ControllerUIDLabel] == "")
+	switch {
+	case !generating:
 		v.immutableSelector("spec.selector", ns.Selector, os.Selector)
+	case os.Selector != nil:
+		// Only controller-uid may be added.
+		sel := ns.Selector.DeepCopy()
+		if sel != nil {
+			delete(sel.MatchLabels, ControllerUIDLabel)
+		}
+		v.immutableSelector("spec.selector", sel, os.Selector)
 	}
 	if !equalPtr(ns.ManualSelector, os.ManualSelector) {
 		v.immutable("spec.manualSelector", nil)
