@@ -121,9 +121,10 @@ type jobController struct {
 //     Complete (with completionTime) only once every finished pod is
 //     counted and no pod is terminating; never both. A failing Job deletes
 //     its active pods. Events SuccessfulCreate, FailedCreate,
-//     SuccessfulDelete, FailedDelete, Suspended, Resumed, Completed, and
-//     the failure reason (BackoffLimitExceeded, DeadlineExceeded,
-//     PodFailurePolicy, ...) as a warning.
+//     SuccessfulDelete, FailedDelete, Suspended, Resumed, Completed
+//     (after a TooManySucceededPods warning when more pods succeeded than
+//     completions), and the failure reason (BackoffLimitExceeded,
+//     DeadlineExceeded, PodFailurePolicy, ...) as a warning.
 //   - spec.managedBy other than kubernetes.io/job-controller: the Job is
 //     left alone. A finished or deleted Job's remaining pods lose their
 //     finalizer (and are not counted).
@@ -519,6 +520,9 @@ func (c *jobController) apply(job *workload.Job, plan jobPlan) (Result, error) {
 	if finished {
 		delete(c.backoff, job.UID)
 		if final.Type == workload.JobComplete {
+			if cs := job.Spec.Completions; cs != nil && st.Succeeded > *cs {
+				c.deps.Events.Eventf(cur, workload.EventTypeWarning, "TooManySucceededPods", "Too many succeeded pods running after completion count reached")
+			}
 			c.deps.Events.Eventf(cur, workload.EventTypeNormal, "Completed", "Job completed")
 		} else {
 			c.deps.Events.Eventf(cur, workload.EventTypeWarning, final.Reason, "%s", final.Message)
