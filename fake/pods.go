@@ -71,6 +71,21 @@ type podState struct {
 	timers *podTimers
 }
 
+// onePod is the memory of a pod with one container and no init
+// containers (the common pod), made in one allocation: its state, its
+// snapshot, its container and the lists its first status starts with.
+// They live as long as one another (the snapshot and the state go with
+// the pod; the lists are copied before a change, see own), so one block
+// keeps nothing alive longer than its parts would.
+type onePod struct {
+	p    podState
+	snap workload.Pod
+	ptr  [1]*container
+	c    [1]container
+	cs   [1]workload.ContainerStatus
+	ip   [1]workload.PodIP
+}
+
 // podTimers are a pod's deletion and deadline timers.
 type podTimers struct {
 	deleteAt    time.Time
@@ -218,7 +233,18 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	if r.pods[key] != nil {
 		return fmt.Errorf("fake: %s: %w", ref, workload.ErrPodExists)
 	}
-	p := &podState{rt: r, key: key, ns: ns, name: in.Name, node: node, restartPolicy: in.Spec.RestartPolicy}
+	ni, nc := len(in.Spec.InitContainers), len(in.Spec.Containers)
+	var one *onePod
+	if ni == 0 && nc == 1 {
+		one = new(onePod)
+	}
+	var p *podState
+	if one != nil {
+		p = &one.p
+	} else {
+		p = new(podState)
+	}
+	*p = podState{rt: r, key: key, ns: ns, name: in.Name, node: node, restartPolicy: in.Spec.RestartPolicy}
 	if p.restartPolicy == "" {
 		p.restartPolicy = workload.RestartPolicyAlways
 	}
@@ -235,21 +261,30 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	st := &p.status
 	st.HostIP = node.hostIP
 	st.PodIP = podIP
-	st.PodIPs = []workload.PodIP{{IP: podIP}}
-	st.InitContainerStatuses = make([]workload.ContainerStatus, len(in.Spec.InitContainers))
-	st.ContainerStatuses = make([]workload.ContainerStatus, len(in.Spec.Containers))
-	if len(st.InitContainerStatuses) == 0 {
-		st.InitContainerStatuses = nil
+	if one != nil {
+		one.ip[0] = workload.PodIP{IP: podIP}
+		st.PodIPs = one.ip[:]
+		st.ContainerStatuses = one.cs[:]
+	} else {
+		st.PodIPs = []workload.PodIP{{IP: podIP}}
+		st.InitContainerStatuses = make([]workload.ContainerStatus, ni)
+		st.ContainerStatuses = make([]workload.ContainerStatus, nc)
+		if ni == 0 {
+			st.InitContainerStatuses = nil
+		}
 	}
 	firstWait := ReasonContainerCreating
 	if len(in.Spec.InitContainers) > 0 {
 		firstWait = ReasonPodInitializing
 	}
 	// One list of pointers and one array of containers for the pod.
-	ni, nc := len(in.Spec.InitContainers), len(in.Spec.Containers)
-	p.all = make([]*container, ni+nc)
+	var ctrs []container
+	if one != nil {
+		p.all, ctrs = one.ptr[:], one.c[:]
+	} else {
+		p.all, ctrs = make([]*container, ni+nc), make([]container, ni+nc)
+	}
 	p.init, p.ctrs = p.all[:ni:ni], p.all[ni:]
-	ctrs := make([]container, ni+nc)
 	add := func(specs []workload.Container, sts []workload.ContainerStatus, cs []*container, mem []container, init bool) {
 		for i := range specs {
 			b, from := r.behavior(&o, in, &specs[i], init)
@@ -276,7 +311,12 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	// lists and pointers): workload.Runtime lets a runtime keep the pod
 	// it is given, which nobody changes, and the fake never changes a
 	// snapshot. Only the scalar fields set here are its own.
-	obj := new(workload.Pod)
+	var obj *workload.Pod
+	if one != nil {
+		obj = &one.snap
+	} else {
+		obj = new(workload.Pod)
+	}
 	obj.ObjectMeta, obj.Spec = in.ObjectMeta, in.Spec
 	obj.APIVersion, obj.TypeMeta.Kind = "v1", "Pod"
 	obj.Namespace = ns
