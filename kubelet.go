@@ -32,6 +32,9 @@ type runtimeMirror struct {
 	merge    func(stored, in workload.Object) (workload.Object, error)
 	mergeOwn func(stored, in workload.Object) (workload.Object, error) // mergeOwnReport bound once
 	events   []containerEvent
+	// key is mirrorStatus's buffer for a pod's "namespace/name", to look
+	// it up without making a string.
+	key []byte
 	// batch is step's buffer for a BatchWatcher's changes, empty between
 	// calls.
 	batch []workload.WatchEvent
@@ -413,8 +416,15 @@ func (m *runtimeMirror) mirrorStatus(ctx context.Context, rp *workload.Pod, merg
 	// A pod the kubelet bridge just started gets the runtime finalizer
 	// with its first reported status, in one write.
 	fin := ""
-	if b := m.c.bridge; b != nil && len(b.unconfirmed) > 0 && rp.UID != "" && b.unconfirmed[workload.Key(rp)] == rp.UID {
-		fin = controller.RuntimeFinalizer
+	if b := m.c.bridge; b != nil && len(b.unconfirmed) > 0 && rp.UID != "" {
+		m.key = m.key[:0] // workload.Key(rp)
+		if rp.Namespace != "" {
+			m.key = append(append(m.key, rp.Namespace...), '/')
+		}
+		m.key = append(m.key, rp.Name...)
+		if b.unconfirmed[string(m.key)] == rp.UID {
+			fin = controller.RuntimeFinalizer
+		}
 	}
 	err := m.c.store.MergeStatusFinalizer(rp, fin, merge)
 	m.recordEvents()

@@ -20,28 +20,28 @@ import (
 // It returns the stored pod itself, read-only (as [Store.Peek]).
 func (s *Store) Bind(namespace, name, uid, node string) (*workload.Pod, error) {
 	namespace = normNamespace("Pod", namespace)
-	r := ref("Pod", namespace, name)
+	r := func() string { return ref("Pod", namespace, name) } // for an error only
 	if name == "" {
-		return nil, newError(ErrInvalid, r, "metadata.name: required")
+		return nil, newError(ErrInvalid, r(), "metadata.name: required")
 	}
 	if node == "" {
-		return nil, newError(ErrInvalid, r, "target.name: required (the node to bind to)")
+		return nil, newError(ErrInvalid, r(), "target.name: required (the node to bind to)")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ki, e := s.lookup("Pod", namespace, name)
 	if e == nil {
-		return nil, newError(ErrNotFound, r, "")
+		return nil, newError(ErrNotFound, r(), "")
 	}
 	old := e.obj.(*workload.Pod)
 	if err := checkUID(old, uid); err != nil {
 		return nil, err
 	}
 	if old.DeletionTimestamp != nil {
-		return nil, newError(ErrConflict, r, "pod is being deleted, cannot be assigned to a node")
+		return nil, newError(ErrConflict, r(), "pod is being deleted, cannot be assigned to a node")
 	}
 	if old.Spec.NodeName != "" {
-		return nil, newError(ErrConflict, r, "spec.nodeName: pod is already assigned to node "+strconv.Quote(old.Spec.NodeName))
+		return nil, newError(ErrConflict, r(), "spec.nodeName: pod is already assigned to node "+strconv.Quote(old.Spec.NodeName))
 	}
 	// A shallow copy: stored objects are never modified, so the new pod
 	// shares everything but the node name and the conditions.
