@@ -91,7 +91,14 @@ type replicaSetController struct {
 	// the write, so the ReplicaSet is not scaled again. Within one
 	// Manager step events always arrive before the next sync; this guards
 	// a requeue that fires during a step in real time.
-	expect map[string]map[string]bool
+	expect map[string]*rsExpect
+}
+
+// rsExpect is what a ReplicaSet expects: the names of the pods in its
+// namespace (pods are in their controller's) whose events it waits for.
+type rsExpect struct {
+	namespace string
+	names     map[string]bool
 }
 
 // rsCached is the cache's entry of one pod, shared by its indexes, so that a
@@ -121,7 +128,7 @@ func (c *replicaSetController) Start(enqueue func(string)) {
 	c.byNS = map[string]map[string]*rsMeta{}
 	c.byUID = map[string]*rsMeta{}
 	c.byCtl = map[string]map[string]*rsMeta{}
-	c.expect = map[string]map[string]bool{}
+	c.expect = map[string]*rsExpect{}
 	s := c.deps.Store
 	for _, o := range s.List("ReplicaSet", "", nil) {
 		c.setRS(o.(*workload.ReplicaSet))
@@ -164,10 +171,10 @@ func (c *replicaSetController) Handle(ev store.Event, enqueue func(string)) {
 	case *workload.Pod:
 		key := ev.ObjectKey()
 		e := c.pods[key]
-		expected := c.observed(o, key)
+		expected := c.observed(o)
 		if ev.Type == store.Deleted {
 			if e != nil {
-				expected = c.observed(e.pod, key) || expected
+				expected = c.observed(e.pod) || expected
 				c.enqueueOwner(e.pod, enqueue)
 				c.deletePod(key)
 			}
@@ -193,7 +200,7 @@ func (c *replicaSetController) Handle(ev store.Event, enqueue func(string)) {
 			}
 		} else {
 			if e != nil {
-				c.observed(e.pod, key)
+				c.observed(e.pod)
 				c.enqueueOwner(e.pod, enqueue)
 			}
 			c.setPod(o, key, owner)
@@ -249,9 +256,9 @@ func sameLabels(a, b map[string]string) bool {
 	return maps.Equal(a, b)
 }
 
-// observed clears the expectation of the pod's controller for key and
+// observed clears the expectation of the pod's controller for it and
 // reports whether there was one.
-func (c *replicaSetController) observed(p *workload.Pod, key string) bool {
+func (c *replicaSetController) observed(p *workload.Pod) bool {
 	if len(c.expect) == 0 {
 		return false
 	}
@@ -260,11 +267,11 @@ func (c *replicaSetController) observed(p *workload.Pod, key string) bool {
 		return false
 	}
 	set := c.expect[ref.UID]
-	if set == nil || !set[key] {
+	if set == nil || p.Namespace != set.namespace || !set.names[p.Name] {
 		return false
 	}
-	delete(set, key)
-	if len(set) == 0 {
+	delete(set.names, p.Name)
+	if len(set.names) == 0 {
 		delete(c.expect, ref.UID)
 	}
 	return true
@@ -273,10 +280,10 @@ func (c *replicaSetController) observed(p *workload.Pod, key string) bool {
 func (c *replicaSetController) expectWrite(rs *workload.ReplicaSet, name string) {
 	set := c.expect[rs.UID]
 	if set == nil {
-		set = map[string]bool{}
+		set = &rsExpect{namespace: rs.Namespace, names: map[string]bool{}}
 		c.expect[rs.UID] = set
 	}
-	set[rs.Namespace+"/"+name] = true
+	set.names[name] = true
 }
 
 func (c *replicaSetController) enqueueOwner(p *workload.Pod, enqueue func(string)) {
@@ -444,7 +451,7 @@ func (c *replicaSetController) Reconcile(ctx context.Context, key string) (Resul
 	}
 	d := decideReplicaSet(rs, owned, related, c.deps.Clock.Now())
 	var manageErr error
-	if len(c.expect[rs.UID]) == 0 {
+	if e := c.expect[rs.UID]; e == nil || len(e.names) == 0 {
 		manageErr = c.apply(rs, d)
 	}
 

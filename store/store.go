@@ -360,14 +360,18 @@ func (s *Store) Create(obj workload.Object, opts ...WriteOption) (workload.Objec
 		s.kinds[kind] = ki
 	}
 	ns := ki.byNS[m.Namespace]
+	key := ""
 	if m.Name == "" {
-		if !s.generateName(m, ns) {
+		var ok bool
+		if key, ok = s.generateName(m, ns); !ok {
 			s.mu.Unlock()
 			return nil, newError(ErrAlreadyExists, ref(kind, m.Namespace, m.GenerateName+"*"), "no free name found for metadata.generateName")
 		}
 	} else if ns[m.Name] != nil {
 		s.mu.Unlock()
 		return nil, newError(ErrAlreadyExists, workload.Ref(c), "")
+	} else {
+		key = workload.Key(c)
 	}
 	if ns == nil {
 		ns = map[string]*entry{}
@@ -375,7 +379,7 @@ func (s *Store) Create(obj workload.Object, opts ...WriteOption) (workload.Objec
 	}
 	m.UID = s.newUID()
 	m.CreationTimestamp = workload.NewTime(s.clock.Now())
-	e := &entry{namespace: m.Namespace, name: m.Name, key: workload.Key(c)}
+	e := &entry{namespace: m.Namespace, name: m.Name, key: key}
 	ns[m.Name] = e
 	s.commit(Added, kind, ki, e, c)
 	s.mu.Unlock()
@@ -393,25 +397,34 @@ func (s *Store) Create(obj workload.Object, opts ...WriteOption) (workload.Objec
 const nameAlphabet = "bcdfghjklmnpqrstvwxz2456789"
 
 // generateName sets m.Name from m.GenerateName and 5 random characters,
-// retrying on collision. Kubernetes cuts the prefix to 58 characters so the
-// name fits in 63.
-func (s *Store) generateName(m *workload.ObjectMeta, taken map[string]*entry) bool {
+// retrying on collision, and returns the object's key (workload.Key): the
+// name is a substring of it, one string for both. Kubernetes cuts the
+// prefix to 58 characters so the name fits in 63.
+func (s *Store) generateName(m *workload.ObjectMeta, taken map[string]*entry) (string, bool) {
 	prefix := m.GenerateName
 	if len(prefix) > 58 {
 		prefix = prefix[:58]
 	}
-	var b [5]byte
+	var buf [128]byte
+	b := buf[:0]
+	if m.Namespace != "" {
+		b = append(append(b, m.Namespace...), '/')
+	}
+	at := len(b) // where the name starts
+	b = append(b, prefix...)
+	suffix := len(b)
+	b = append(b, "12345"...)
 	for range 16 {
-		for i := range b {
+		for i := suffix; i < len(b); i++ {
 			b[i] = nameAlphabet[s.rng.IntN(len(nameAlphabet))]
 		}
-		name := prefix + string(b[:])
-		if taken[name] == nil {
-			m.Name = name
-			return true
+		if taken[string(b[at:])] == nil {
+			key := string(b)
+			m.Name = key[at:]
+			return key, true
 		}
 	}
-	return false
+	return "", false
 }
 
 // newUID returns a version-4 UUID from the seeded generator.
