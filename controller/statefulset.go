@@ -93,7 +93,8 @@ const staleClaimRetry = time.Second
 //     ones included), readyReplicas, availableReplicas, currentReplicas,
 //     updatedReplicas, currentRevision, updateRevision, collisionCount.
 //     Events: SuccessfulCreate ("create Pod web-0 in StatefulSet web
-//     successful"), SuccessfulDelete, FailedCreate, FailedDelete, and
+//     successful"), SuccessfulDelete, FailedCreate, FailedDelete,
+//     SuccessfulUpdate and FailedUpdate (a pod's identity labels fixed), and
 //     before a replica that finished is deleted to be made again
 //     RecreatingFailedPod (Warning, "StatefulSet default/web is
 //     recreating failed Pod web-0") or RecreatingTerminatedPod (Normal,
@@ -472,8 +473,14 @@ func (c *statefulSetController) apply(set *workload.StatefulSet, pods []*workloa
 		ev.Eventf(set, workload.EventTypeNormal, EventSuccessfulCreate, "create Pod %s in StatefulSet %s successful", p.Name, set.Name)
 	}
 	for _, p := range d.Relabel {
-		if _, err := s.Update(p); err != nil && !errors.Is(err, store.ErrNotFound) {
+		_, err := s.Update(p)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			ev.Eventf(set, workload.EventTypeWarning, "FailedUpdate", "update Pod %s in StatefulSet %s failed error: %v", p.Name, set.Name, err)
 			return false, fmt.Errorf("%s: updating %s: %w", workload.Ref(set), workload.Ref(p), err)
+		default:
+			ev.Eventf(set, workload.EventTypeNormal, "SuccessfulUpdate", "update Pod %s in StatefulSet %s successful", p.Name, set.Name)
 		}
 	}
 	// Claims of existing pods follow the retention policy before any pod

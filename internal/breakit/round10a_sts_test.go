@@ -103,3 +103,43 @@ spec:
 		t.Errorf("events %q: want RecreatingTerminatedPod", eventsFor(c, "db"))
 	}
 }
+
+// A replica whose statefulset.kubernetes.io/pod-name label was taken off
+// gets it back from the set, which records a SuccessfulUpdate event
+// "update Pod <pod> in StatefulSet <set> successful" (kubectl describe).
+// Source: pkg/controller/statefulset/stateful_set_control.go processReplica
+// (identityMatches, UpdateStatefulPod), stateful_pod_control.go
+// recordPodEvent.
+func TestR10aStatefulSetIdentityFixRecordsUpdate(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 1
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: c, image: db}]}`)
+	advance(t, c, time.Minute)
+	p := r3getPod(t, c, "db-0").DeepCopy()
+	delete(p.Labels, workload.StatefulSetPodNameLabel)
+	if _, err := c.Store().Update(p); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Second)
+	if got := r3getPod(t, c, "db-0").Labels[workload.StatefulSetPodNameLabel]; got != "db-0" {
+		t.Fatalf("pod-name label %q, want db-0 back", got)
+	}
+	found := false
+	for _, e := range eventsFor(c, "db") {
+		if e == "SuccessfulUpdate: update Pod db-0 in StatefulSet db successful" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("events %q: want SuccessfulUpdate for db-0", eventsFor(c, "db"))
+	}
+}
