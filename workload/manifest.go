@@ -617,7 +617,7 @@ var notModelled = map[reflect.Type][]string{
 		"lifecycle", "terminationMessagePath", "terminationMessagePolicy", "stdin", "stdinOnce",
 		"tty", "resizePolicy", "restartPolicy", "restartPolicyRules",
 	},
-	reflect.TypeFor[EnvVar]():               {"valueFrom"},
+	reflect.TypeFor[EnvVarSource]():         {"configMapKeyRef", "secretKeyRef", "fileKeyRef"},
 	reflect.TypeFor[ResourceRequirements](): {"claims"},
 	reflect.TypeFor[Probe]():                {"grpc", "terminationGracePeriodSeconds"},
 	reflect.TypeFor[Affinity]():             {"podAffinity", "podAntiAffinity"},

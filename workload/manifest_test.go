@@ -346,13 +346,13 @@ func TestDecode(t *testing.T) {
 			}},
 		{name: "unmodelled fields are reported once per object",
 			in: "apiVersion: v1\nkind: Pod\nmetadata: {name: p, managedFields: []}\nspec:\n  serviceAccountName: sa\n  securityContext: {runAsUser: 1}\n" +
-				"  containers:\n  - name: c\n    image: i\n    env: [{name: A, valueFrom: {fieldRef: {fieldPath: metadata.name}}}, {name: B, valueFrom: {}}]\n" +
+				"  containers:\n  - name: c\n    image: i\n    env: [{name: A, valueFrom: {fieldRef: {fieldPath: metadata.name}}}, {name: B, valueFrom: {secretKeyRef: {name: s, key: k}}}]\n" +
 				"    livenessProbe: {grpc: {port: 1}}\n    resources: {claims: [{name: gpu}]}\n" +
 				"---\napiVersion: v1\nkind: Pod\nmetadata: {name: q}\nspec: {serviceAccountName: sa, containers: [{name: c, image: i}]}\n",
 			refs: []string{"Pod/p", "Pod/q"},
 			warnings: []string{
 				"document 1 (test.yaml): Pod/default/p: metadata.managedFields is not modelled",
-				"document 1 (test.yaml): Pod/default/p: spec.containers[].env[].valueFrom is not modelled",
+				"document 1 (test.yaml): Pod/default/p: spec.containers[].env[].valueFrom.secretKeyRef is not modelled",
 				"document 1 (test.yaml): Pod/default/p: spec.containers[].livenessProbe.grpc is not modelled",
 				"document 1 (test.yaml): Pod/default/p: spec.containers[].resources.claims is not modelled",
 				"document 1 (test.yaml): Pod/default/p: spec.securityContext is not modelled",

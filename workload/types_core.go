@@ -210,11 +210,48 @@ type ContainerPort struct {
 	HostIP        string `json:"hostIP,omitempty"`
 }
 
-// EnvVar is core/v1 EnvVar with a literal value (valueFrom is not
-// modelled).
+// EnvVar is core/v1 EnvVar: a literal value, or one taken from the pod
+// (valueFrom.fieldRef, the downward API) or its container's resources
+// (valueFrom.resourceFieldRef).
 type EnvVar struct {
-	Name  string `json:"name"`
-	Value string `json:"value,omitempty"`
+	Name      string        `json:"name"`
+	Value     string        `json:"value,omitempty"`
+	ValueFrom *EnvVarSource `json:"valueFrom,omitempty"`
+}
+
+// EnvVarSource is core/v1 EnvVarSource. Of its sources orchestra models
+// fieldRef and resourceFieldRef; configMapKeyRef, secretKeyRef and
+// fileKeyRef (ConfigMaps and Secrets are not modelled) decode with a
+// warning into an EnvVarSource with neither set, and the variable is then
+// not set in the container.
+type EnvVarSource struct {
+	FieldRef         *ObjectFieldSelector   `json:"fieldRef,omitempty"`
+	ResourceFieldRef *ResourceFieldSelector `json:"resourceFieldRef,omitempty"`
+}
+
+// ObjectFieldSelector is core/v1 ObjectFieldSelector: a field of the pod,
+// as the downward API gives it to environment variables: metadata.name,
+// metadata.namespace, metadata.uid, metadata.labels['KEY'],
+// metadata.annotations['KEY'], spec.nodeName, spec.serviceAccountName,
+// status.hostIP, status.hostIPs, status.podIP or status.podIPs.
+type ObjectFieldSelector struct {
+	// APIVersion is the version FieldPath is written in: "v1" (empty
+	// means v1).
+	APIVersion string `json:"apiVersion,omitempty"`
+	FieldPath  string `json:"fieldPath"`
+}
+
+// ResourceFieldSelector is core/v1 ResourceFieldSelector: a container's
+// limits.cpu, limits.memory, limits.ephemeral-storage, requests.cpu,
+// requests.memory or requests.ephemeral-storage, divided by Divisor
+// (default 1) and rounded up. A limit the container does not set is the
+// node's allocatable amount, as the kubelet gives it.
+type ResourceFieldSelector struct {
+	// ContainerName is the container whose resources are read; empty
+	// means the container the variable is in.
+	ContainerName string            `json:"containerName,omitempty"`
+	Resource      string            `json:"resource"`
+	Divisor       resource.Quantity `json:"divisor,omitempty"`
 }
 
 // ResourceRequirements is core/v1 ResourceRequirements.

@@ -690,11 +690,109 @@ func (v *validator) containers(p string, cs []Container, names map[string]bool) 
 			} else {
 				v.msgs(child(ep, "name"), e.Name, validation.IsRelaxedEnvVarName(e.Name))
 			}
+			v.envValueFrom(child(ep, "valueFrom"), &e)
 		}
 		v.resources(child(cp, "resources"), &c.Resources)
 		v.probe(child(cp, "livenessProbe"), c.LivenessProbe, true)
 		v.probe(child(cp, "readinessProbe"), c.ReadinessProbe, false)
 		v.probe(child(cp, "startupProbe"), c.StartupProbe, true)
+	}
+}
+
+// The pod fields an environment variable may take (valueFrom.fieldRef),
+// as Kubernetes' validEnvDownwardAPIFieldPathExpressions; labels and
+// annotations are taken one key at a time: metadata.labels['KEY'].
+var envFieldPaths = []string{
+	"metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName", "spec.serviceAccountName",
+	"status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs",
+}
+
+// The container resources an environment variable may take
+// (valueFrom.resourceFieldRef), and their divisors.
+var (
+	envResources    = []string{"limits.cpu", "limits.ephemeral-storage", "limits.memory", "requests.cpu", "requests.ephemeral-storage", "requests.memory"}
+	cpuDivisors     = []string{"1m", "1"}
+	storageDivisors = []string{"1", "1k", "1M", "1G", "1T", "1P", "1E", "1Ki", "1Mi", "1Gi", "1Ti", "1Pi", "1Ei"}
+)
+
+// SplitFieldPath splits a subscripted downward API field path,
+// metadata.labels['KEY'], into its path and key; ok is false for a path
+// without a subscript.
+func SplitFieldPath(fieldPath string) (path, subscript string, ok bool) {
+	s, found := strings.CutSuffix(fieldPath, "']")
+	if !found {
+		return fieldPath, "", false
+	}
+	path, subscript, found = strings.Cut(s, "['")
+	if !found || path == "" {
+		return fieldPath, "", false
+	}
+	return path, subscript, true
+}
+
+// envValueFrom validates an environment variable's valueFrom as
+// Kubernetes' validateEnvVarValueFrom, for the sources orchestra models
+// (one with none of them came from an unmodelled source, which decoding
+// warned about).
+func (v *validator) envValueFrom(p string, e *EnvVar) {
+	src := e.ValueFrom
+	if src == nil {
+		return
+	}
+	n := 0
+	if fs := src.FieldRef; fs != nil {
+		n++
+		fp := child(p, "fieldRef")
+		switch {
+		case fs.APIVersion != "" && fs.APIVersion != "v1":
+			v.invalid(child(fp, "apiVersion"), fs.APIVersion, "must be v1")
+		case fs.FieldPath == "":
+			v.required(child(fp, "fieldPath"), "")
+		default:
+			if path, sub, ok := SplitFieldPath(fs.FieldPath); ok {
+				switch path {
+				case "metadata.annotations":
+					v.msgs(fp, sub, validation.IsQualifiedName(strings.ToLower(sub)))
+				case "metadata.labels":
+					v.msgs(fp, sub, validation.IsQualifiedName(sub))
+				default:
+					v.invalid(fp, path, "does not support subscript")
+				}
+			} else if !slices.Contains(envFieldPaths, path) {
+				v.notSupported(child(fp, "fieldPath"), path, envFieldPaths...)
+			}
+		}
+	}
+	if fs := src.ResourceFieldRef; fs != nil {
+		n++
+		fp := child(p, "resourceFieldRef")
+		if fs.ContainerName != "" {
+			v.msgs(child(fp, "containerName"), fs.ContainerName, validation.IsDNS1123Label(fs.ContainerName))
+		}
+		switch {
+		case fs.Resource == "":
+			v.required(child(fp, "resource"), "")
+		case !slices.Contains(envResources, fs.Resource):
+			v.notSupported(child(fp, "resource"), fs.Resource, envResources...)
+		case !fs.Divisor.IsZero():
+			allowed := storageDivisors
+			if strings.HasSuffix(fs.Resource, ".cpu") {
+				allowed = cpuDivisors
+			}
+			ok := false
+			for _, d := range allowed {
+				ok = ok || fs.Divisor.Cmp(resource.MustParse(d)) == 0
+			}
+			if !ok {
+				v.invalid(child(fp, "divisor"), fs.Divisor.String(), "must be one of "+strings.Join(allowed, ", "))
+			}
+		}
+	}
+	switch {
+	case n > 0 && e.Value != "":
+		v.invalid(p, "", "may not be specified when `value` is not empty")
+	case n > 1:
+		v.invalid(p, "", "may not have more than one field specified at a time")
 	}
 }
 

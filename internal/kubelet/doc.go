@@ -41,12 +41,13 @@
 // probes run on goroutines the kubelet owns, bounded by their timeout, and
 // Shutdown waits for all of them.
 //
-// Run.Env holds the values as written; starters expand $(VAR) in env
-// values, command and args with ExpandEnv and ExpandArgs, as the kubelet
-// does.
+// Run.Env holds the values as written, env valueFrom.fieldRef (the
+// downward API) and resourceFieldRef resolved (their $ written as $$);
+// starters expand $(VAR) in env values, command and args with ExpandEnv
+// and ExpandArgs, as the kubelet does.
 //
 // Not modelled: volumes, resources (nothing is limited or accounted),
 // image pulls (a starter reports a missing image as ErrImagePull), env
-// valueFrom, lifecycle hooks, sidecar containers, probe-level terminationGracePeriodSeconds (the
+// from ConfigMaps and Secrets (such a variable is not set), lifecycle hooks, sidecar containers, probe-level terminationGracePeriodSeconds (the
 // pod's applies).
 package kubelet

@@ -3,11 +3,15 @@ package kubelet
 import (
 	"context"
 	"fmt"
-	"github.com/orchestra-go/orchestra/internal/podstatus"
+	"math"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/orchestra-go/orchestra/internal/podstatus"
 	"github.com/orchestra-go/orchestra/vtime"
 	"github.com/orchestra-go/orchestra/workload"
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 // podState is the kubelet's view of one pod.
@@ -224,14 +228,120 @@ func (k *Kubelet) scheduleStart(c *container, d time.Duration) {
 	c.timer = t
 }
 
-// env is the container's environment.
-func (k *Kubelet) env(c *container) []string {
+// env is the container's environment, or why it cannot be made. A
+// variable's valueFrom is resolved here, its value written with each $ as
+// $$ so that the starters' $(VAR) expansion leaves it as it is (the
+// kubelet expands only literal values); one whose source is not modelled
+// is not set.
+func (k *Kubelet) env(c *container) ([]string, string) {
 	p := c.p
 	env := []string{"POD_NAME=" + p.name, "POD_NAMESPACE=" + p.ns, "POD_IP=" + p.status.PodIP, "NODE_NAME=" + p.node.name}
-	for _, e := range c.spec.Env {
-		env = append(env, e.Name+"="+e.Value)
+	for i := range c.spec.Env {
+		e := &c.spec.Env[i]
+		v := e.Value
+		if src := e.ValueFrom; src != nil {
+			var err string
+			switch {
+			case src.FieldRef != nil:
+				v, err = k.fieldRef(p, src.FieldRef.FieldPath)
+			case src.ResourceFieldRef != nil:
+				v, err = k.resourceFieldRef(c, src.ResourceFieldRef)
+			default:
+				continue // configMapKeyRef, secretKeyRef: not modelled
+			}
+			if err != "" {
+				return nil, "env " + e.Name + ": " + err
+			}
+			v = strings.ReplaceAll(v, "$", "$$")
+		}
+		env = append(env, e.Name+"="+v)
 	}
-	return env
+	return env, ""
+}
+
+// fieldRef returns a pod field for the downward API, as the kubelet's
+// podFieldSelectorRuntimeValue.
+func (k *Kubelet) fieldRef(p *podState, fieldPath string) (string, string) {
+	if path, sub, ok := workload.SplitFieldPath(fieldPath); ok {
+		switch path {
+		case "metadata.labels":
+			return p.snap.Labels[sub], ""
+		case "metadata.annotations":
+			return p.snap.Annotations[sub], ""
+		}
+		return "", "fieldRef " + fieldPath + ": unsupported field path"
+	}
+	switch fieldPath {
+	case "metadata.name":
+		return p.name, ""
+	case "metadata.namespace":
+		return p.ns, ""
+	case "metadata.uid":
+		return string(p.snap.UID), ""
+	case "spec.nodeName":
+		return p.node.name, ""
+	case "spec.serviceAccountName":
+		return "default", "" // service accounts are not modelled: every pod has the default one
+	case "status.hostIP", "status.hostIPs":
+		return p.status.HostIP, ""
+	case "status.podIP":
+		return p.status.PodIP, ""
+	case "status.podIPs":
+		ips := make([]string, len(p.status.PodIPs))
+		for i, ip := range p.status.PodIPs {
+			ips[i] = ip.IP
+		}
+		return strings.Join(ips, ","), ""
+	}
+	return "", "fieldRef " + fieldPath + ": unsupported field path"
+}
+
+// resourceFieldRef returns a container's resource for the downward API,
+// as the kubelet's containerResourceRuntimeValue: a limit the container
+// does not set is the node's allocatable amount; the value is divided by
+// the divisor (default 1) and rounded up, CPU in cores (or millicores
+// with the divisor 1m).
+func (k *Kubelet) resourceFieldRef(c *container, fs *workload.ResourceFieldSelector) (string, string) {
+	name := fs.ContainerName
+	if name == "" {
+		name = c.spec.Name
+	}
+	spec := &c.p.snap.Spec
+	var ctr *workload.Container
+	for _, list := range [][]workload.Container{spec.Containers, spec.InitContainers} {
+		for i := range list {
+			if list[i].Name == name {
+				ctr = &list[i]
+			}
+		}
+	}
+	if ctr == nil {
+		return "", "resourceFieldRef: container " + strconv.Quote(name) + " not found in the pod"
+	}
+	kind, res, _ := strings.Cut(fs.Resource, ".")
+	var q resource.Quantity
+	var ok bool
+	switch kind {
+	case "limits":
+		if q, ok = ctr.Resources.Limits[res]; !ok {
+			q = c.p.node.snap.Status.Allocatable[res]
+		}
+	case "requests":
+		q = ctr.Resources.Requests[res]
+	default:
+		return "", "resourceFieldRef: unsupported resource " + strconv.Quote(fs.Resource)
+	}
+	div := fs.Divisor
+	if div.IsZero() {
+		div = resource.MustParse("1")
+	}
+	var n float64
+	if res == workload.ResourceCPU {
+		n = math.Ceil(float64(q.MilliValue()) / float64(div.MilliValue()))
+	} else {
+		n = math.Ceil(float64(q.Value()) / float64(div.Value()))
+	}
+	return strconv.FormatInt(int64(n), 10), ""
 }
 
 // configError says why c cannot start whatever the starter does.
@@ -262,7 +372,11 @@ func (k *Kubelet) start(c *container) {
 	if p.terminating || p.done || c.stopped || c.running {
 		return
 	}
-	if msg := k.configError(c); msg != "" {
+	env, msg := k.env(c)
+	if msg == "" {
+		msg = k.configError(c)
+	}
+	if msg != "" {
 		k.logWarn("container cannot start", "pod", p.key, "container", c.spec.Name, "err", msg)
 		k.wait(c, ReasonCreateContainerConfigError, msg)
 		return
@@ -270,7 +384,7 @@ func (k *Kubelet) start(c *container) {
 	logs := newRing(k.logMax)
 	run := &Run{
 		Pod: p.snap, Container: c.spec, Init: c.init, RestartCount: int32(c.runs),
-		PodIP: p.status.PodIP, NodeName: p.node.name, Env: k.env(c), Log: logs, k: k, c: c,
+		PodIP: p.status.PodIP, NodeName: p.node.name, Env: env, Log: logs, k: k, c: c,
 	}
 	h, err := k.starter.Start(run)
 	if err != nil {
