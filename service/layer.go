@@ -225,6 +225,12 @@ func KeepAllocated(svc, old *workload.Service) {
 			svc.Spec.ClusterIPs = append([]string(nil), old.Spec.ClusterIPs...)
 		}
 	}
+	if sp := &svc.Spec; sp.ClusterIP != "" && sp.ClusterIP != old.Spec.ClusterIP && slices.Equal(sp.ClusterIPs, old.Spec.ClusterIPs) {
+		// A new clusterIP beside the clusterIPs as read: the API
+		// server's normalizeClusterIPs sets clusterIPs from it (so that
+		// validation speaks of the change, not of a mismatch).
+		sp.ClusterIPs = []string{sp.ClusterIP}
+	}
 	if !needsNodePorts(svc) || !needsNodePorts(old) {
 		return
 	}

@@ -104,6 +104,9 @@ func formatValue(v any) string {
 			return "null"
 		}
 		return formatValue(*x)
+	case []string:
+		// field.Error prints other values with %#v: []string{"a"}.
+		return fmt.Sprintf("%#v", x)
 	}
 	return fmt.Sprintf("%v", v)
 }
@@ -2215,10 +2218,35 @@ func equalPtr[T comparable](a, b *T) bool {
 	return *a == *b
 }
 
+// serviceUpdate refuses a change of the allocated ClusterIPs, as
+// validateUpgradeDowngradeClusterIPs (single-stack: no secondary to add
+// or release): not for a type change from or to ExternalName, nor between
+// headless versions.
 func (v *validator) serviceUpdate(n, o *Service) {
-	toExternal := n.Spec.Type == ServiceTypeExternalName || o.Spec.Type == ServiceTypeExternalName
-	if o.Spec.ClusterIP != "" && n.Spec.ClusterIP != o.Spec.ClusterIP && !toExternal {
-		v.immutable("spec.clusterIP", n.Spec.ClusterIP)
+	if n.Spec.Type == ServiceTypeExternalName || o.Spec.Type == ServiceTypeExternalName {
+		return
+	}
+	if n.Spec.ClusterIP == ClusterIPNone && o.Spec.ClusterIP == ClusterIPNone {
+		return
+	}
+	ips := func(s *Service) []string {
+		if len(s.Spec.ClusterIPs) == 0 && s.Spec.ClusterIP != "" {
+			return []string{s.Spec.ClusterIP}
+		}
+		return s.Spec.ClusterIPs
+	}
+	nips, oips := ips(n), ips(o)
+	switch {
+	case len(oips) == len(nips):
+		for i, ip := range oips {
+			if ip != nips[i] {
+				v.invalid(index("spec.clusterIPs", i), nips, "may not change once set")
+			}
+		}
+	case len(nips) == 0:
+		v.invalid("spec.clusterIPs[0]", nips, "primary clusterIP can not be unset")
+	case len(oips) > 0 && nips[0] != oips[0]:
+		v.invalid("spec.clusterIPs[0]", nips, "may not change once set")
 	}
 }
 

@@ -46,5 +46,5 @@ func ExampleValidateUpdate() {
 	moved.Spec.ClusterIP = "10.96.0.21"
 	fmt.Println(workload.ValidateUpdate(moved, old))
 	// Output:
-	// workload: invalid object Service/default/db: spec.clusterIP: Invalid value: "10.96.0.21": field is immutable
+	// workload: invalid object Service/default/db: spec.clusterIPs[0]: Invalid value: []string{"10.96.0.21"}: may not change once set
 }

@@ -752,7 +752,7 @@ func updateCases() []updateCase {
 	})
 	add(c("generated selector may not change template labels", []string{"spec.template.metadata.labels[app]"}, o, n))
 	o, n = update(with(vService(), func(s *Service) { s.Spec.ClusterIP = "10.96.0.10" }), func(s *Service) { s.Spec.ClusterIP = "10.96.0.11" })
-	add(c("service clusterIP", []string{"spec.clusterIP"}, o, n))
+	add(c("service clusterIP", []string{"spec.clusterIPs[0]"}, o, n))
 	o, n = update(vService(), func(s *Service) { s.Spec.ClusterIP = "10.96.0.11" })
 	add(c("service clusterIP allocated", nil, o, n))
 	o, n = update(with(vService(), func(s *Service) { s.Spec.ClusterIP = "10.96.0.10" }), func(s *Service) {

@@ -85,3 +85,42 @@ func TestR10sSvcHeadlessNodePortMessage(t *testing.T) {
 		}
 	}
 }
+
+// Changing an allocated ClusterIP, or turning a ClusterIP Service
+// headless (a chart switching to clusterIP: None), is refused with the API
+// server's words: `spec.clusterIPs[0]: Invalid value: []string{"None"}:
+// may not change once set` (what users of helm upgrade and kubectl apply
+// report seeing), also when a read-back Service gets a new clusterIP
+// only: the API server sets clusterIPs from it first. orchestra said
+// "spec.clusterIP: ... field is immutable" (the message of Kubernetes
+// before 1.20), and a read-back Service given a new clusterIP was refused
+// for clusterIPs not matching instead. Kubernetes:
+// pkg/apis/core/validation/validation.go validateUpgradeDowngradeClusterIPs;
+// pkg/registry/core/service/storage/storage.go normalizeClusterIPs.
+func TestR10sSvcClusterIPChangeMessage(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `{apiVersion: v1, kind: Service, metadata: {name: web}, spec: {clusterIP: 10.96.0.20, selector: {app: web}, ports: [{port: 80}]}}`)
+	for name, tc := range map[string]struct{ y, want string }{
+		"to headless": {`{apiVersion: v1, kind: Service, metadata: {name: web}, spec: {clusterIP: None, selector: {app: web}, ports: [{port: 80}]}}`,
+			`spec.clusterIPs[0]: Invalid value: []string{"None"}: may not change once set`},
+		"another address": {`{apiVersion: v1, kind: Service, metadata: {name: web}, spec: {clusterIP: 10.96.0.21, selector: {app: web}, ports: [{port: 80}]}}`,
+			`spec.clusterIPs[0]: Invalid value: []string{"10.96.0.21"}: may not change once set`},
+	} {
+		objs, _, err := workload.Decode([]byte(tc.y), "web.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Apply(objs[0]); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err %v, want %q", name, err, tc.want)
+		}
+	}
+	s := r8bsvc(t, c, "web")
+	s.Spec.ClusterIP = "10.96.0.22" // clusterIPs left as read
+	_, err := c.Apply(s)
+	if want := `spec.clusterIPs[0]: Invalid value: []string{"10.96.0.22"}: may not change once set`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("read-back Service with a new clusterIP: err %v, want %q", err, want)
+	}
+	if s := r8bsvc(t, c, "web"); s.Spec.ClusterIP != "10.96.0.20" {
+		t.Errorf("the refused updates moved the ClusterIP to %s", s.Spec.ClusterIP)
+	}
+}
