@@ -675,6 +675,10 @@ func EventSourceComponent(kind, reason string) string {
 	case "CronJob":
 		return "cronjob-controller"
 	case "Node":
+		switch reason {
+		case "NodeReady", "NodeSchedulable", "NodeNotSchedulable":
+			return "kubelet"
+		}
 		return "node-controller"
 	case "Service", "EndpointSlice":
 		return "endpoint-slice-controller"

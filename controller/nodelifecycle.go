@@ -84,6 +84,15 @@ type NodeLifecycle struct {
 	// a runtime runs on a node whose Node object is gone (bound to it
 	// after it went) is found without a store read per pod change.
 	nodes map[string]bool
+	// seen holds, by name, what the controller last saw of each node it
+	// knows: for its events.
+	seen map[string]seenNode
+}
+
+// seenNode is what the node events compare: the node's Ready status and
+// whether it was cordoned.
+type seenNode struct {
+	ready, unschedulable bool
 }
 
 // OrphanQuarantine is how long the pods of a node whose Node object is gone
@@ -110,6 +119,7 @@ func (n *NodeLifecycle) Start(enqueue func(string)) {
 	n.evictAt = map[string]map[string]scheduledEviction{}
 	n.goneAt = map[string]time.Time{}
 	n.nodes = map[string]bool{}
+	n.seen = map[string]seenNode{}
 	for _, o := range n.deps.Store.List("Node", "", nil) {
 		n.track(o.(*workload.Node))
 		n.nodes[o.GetObjectMeta().Name] = true
@@ -144,6 +154,10 @@ func (n *NodeLifecycle) Handle(ev store.Event, enqueue func(string)) {
 			delete(n.tainted, o.Name)
 			delete(n.evictAt, o.Name)
 			delete(n.nodes, o.Name)
+			if _, ok := n.seen[o.Name]; ok {
+				delete(n.seen, o.Name)
+				n.deps.Events.Eventf(o, workload.EventTypeNormal, "RemovingNode", "Node %s event: Removing Node %s from Controller", o.Name, o.Name)
+			}
 			enqueue(o.Name) // its pods, if any, are orphans
 			return
 		}
@@ -254,6 +268,7 @@ func (n *NodeLifecycle) Reconcile(ctx context.Context, name string) (Result, err
 		}
 		node = out.(*workload.Node)
 	}
+	n.nodeEvents(node)
 	want := conditionTaints(node)
 	taints, changed := reconcileConditionTaints(node.Spec.Taints, want, now)
 	if changed {
@@ -341,6 +356,41 @@ func (n *NodeLifecycle) Reconcile(ctx context.Context, name string) (Result, err
 		return Result{}, nil
 	}
 	return Result{RequeueAfter: next.Sub(now)}, nil
+}
+
+// nodeEvents records the events Kubernetes records on a Node as its
+// status changes: RegisteredNode "Node x event: Registered Node x in
+// Controller" when the node lifecycle controller first sees it (also
+// after it restarts, as its monitorNodeHealth does for every node it does
+// not know); NodeNotReady and NodeReady "Node x status is now: NodeReady"
+// when its Ready condition leaves or reaches True
+// (nodeutil.RecordNodeStatusChange; the kubelet's recordNodeStatusEvent);
+// NodeNotSchedulable and NodeSchedulable when it is cordoned or uncordoned
+// (the kubelet's). RemovingNode is recorded when it goes (Handle).
+func (n *NodeLifecycle) nodeEvents(node *workload.Node) {
+	now := seenNode{ready: nodeReadyStatus(node) == workload.ConditionTrue, unschedulable: node.Spec.Unschedulable}
+	was, ok := n.seen[node.Name]
+	n.seen[node.Name] = now
+	ev := n.deps.Events
+	if !ok {
+		ev.Eventf(node, workload.EventTypeNormal, "RegisteredNode", "Node %s event: Registered Node %s in Controller", node.Name, node.Name)
+		return
+	}
+	status := func(s string) {
+		ev.Eventf(node, workload.EventTypeNormal, s, "Node %s status is now: %s", node.Name, s)
+	}
+	switch {
+	case was.ready && !now.ready:
+		status("NodeNotReady")
+	case !was.ready && now.ready:
+		status("NodeReady")
+	}
+	switch {
+	case !was.unschedulable && now.unschedulable:
+		status("NodeNotSchedulable")
+	case was.unschedulable && !now.unschedulable:
+		status("NodeSchedulable")
+	}
 }
 
 // neverPostedConditions returns node's conditions with each of Ready,

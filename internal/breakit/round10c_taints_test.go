@@ -195,3 +195,45 @@ func TestR10cNodePressureConditions(t *testing.T) {
 	advance(t, c, time.Second)
 	check("kubelet back", workload.ConditionFalse, healthy)
 }
+
+// The events kubectl describe node shows: RegisteredNode "Node a event:
+// Registered Node a in Controller" from the node controller when it first
+// sees the node (monitorNodeHealth), "Node a status is now: NodeNotReady"
+// when the node stops being Ready (nodeutil.RecordNodeStatusChange), then
+// NodeReady when it is Ready again, NodeNotSchedulable and NodeSchedulable
+// as it is cordoned and uncordoned (the kubelet's recordNodeStatusEvent),
+// and RemovingNode "Node a event: Removing Node a from Controller" when it
+// goes.
+func TestR10cNodeEvents(t *testing.T) {
+	c := newCluster(t, "a")
+	advance(t, c, time.Second)
+	step := func(what string, f func() error) {
+		t.Helper()
+		if err := f(); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		advance(t, c, time.Second)
+	}
+	step("not ready", func() error { return c.Fake().SetNodeReady("a", false) })
+	step("ready", func() error { return c.Fake().SetNodeReady("a", true) })
+	step("cordon", func() error { return c.Fake().Cordon("a") })
+	step("uncordon", func() error { return c.Fake().Uncordon("a") })
+	step("remove", func() error { return c.Fake().RemoveNode("a") })
+	var got []string
+	for _, e := range c.Events() {
+		if e.InvolvedObject.Kind == "Node" && e.InvolvedObject.Name == "a" {
+			got = append(got, e.Type+" "+e.Reason+" "+e.Source.Component+": "+e.Message)
+		}
+	}
+	want := []string{
+		"Normal RegisteredNode node-controller: Node a event: Registered Node a in Controller",
+		"Normal NodeNotReady node-controller: Node a status is now: NodeNotReady",
+		"Normal NodeReady kubelet: Node a status is now: NodeReady",
+		"Normal NodeNotSchedulable kubelet: Node a status is now: NodeNotSchedulable",
+		"Normal NodeSchedulable kubelet: Node a status is now: NodeSchedulable",
+		"Normal RemovingNode node-controller: Node a event: Removing Node a from Controller",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("node events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
