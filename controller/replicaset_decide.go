@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"math"
 	"slices"
-	"strconv"
 	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
@@ -18,7 +17,7 @@ const BurstReplicas = 500
 
 // PodDeletionCostAnnotation is Kubernetes' pod deletion cost: among pods
 // otherwise equal for scale-down, the one with the lower cost goes first.
-const PodDeletionCostAnnotation = "controller.kubernetes.io/pod-deletion-cost"
+const PodDeletionCostAnnotation = workload.PodDeletionCostAnnotation
 
 // rsDecision is what one sync of a ReplicaSet does: plain data.
 type rsDecision struct {
@@ -272,15 +271,8 @@ func maxRestarts(p *workload.Pod) int32 {
 	return m
 }
 
-func deletionCost(p *workload.Pod) int64 {
-	v, ok := p.Annotations[PodDeletionCostAnnotation]
-	if !ok {
-		return 0
-	}
-	n, err := strconv.ParseInt(v, 10, 32)
-	if err != nil {
-		return 0
-	}
+func deletionCost(p *workload.Pod) int32 {
+	n, _ := workload.PodDeletionCost(p.Annotations) // 0 when invalid
 	return n
 }
 

@@ -245,6 +245,10 @@ func ValidateUpdate(newObj, oldObj Object) error {
 		return Validate(newObj)
 	}
 	v := &validator{}
+	if op, ok := oldObj.(*Pod); ok && op != nil {
+		_, bad := PodDeletionCost(op.Annotations)
+		v.badDeletionCostOK = bad != nil
+	}
 	v.object(newObj)
 	if IsNil(oldObj) {
 		v.add("", ErrorTypeRequired, nil, "old object is nil")
@@ -301,6 +305,10 @@ func ValidateUpdate(newObj, oldObj Object) error {
 type validator struct {
 	errs ErrorList
 	kind string // the kind of the object being validated
+	// badDeletionCostOK lets an update keep a pod's invalid
+	// pod-deletion-cost that the old pod already had (Kubernetes'
+	// AllowInvalidPodDeletionCost).
+	badDeletionCostOK bool
 }
 
 func (v *validator) result(obj Object) error {
@@ -400,6 +408,7 @@ func (v *validator) object(obj Object) {
 	case *Node:
 		v.node(o)
 	case *Pod:
+		v.podAnnotations("metadata.annotations", m.Annotations)
 		v.podSpec("spec", &o.Spec, podRules{pod: true})
 	case *Service:
 		v.service(o)
@@ -510,6 +519,37 @@ func (v *validator) annotations(p string, as map[string]string) {
 	}
 }
 
+// PodDeletionCostAnnotation is the pod annotation that ranks pods for a
+// ReplicaSet's scale-down: the lower cost goes first.
+const PodDeletionCostAnnotation = "controller.kubernetes.io/pod-deletion-cost"
+
+// PodDeletionCost reads a pod's PodDeletionCostAnnotation as Kubernetes'
+// GetDeletionCostFromPodAnnotations: 0 when absent; a 32-bit integer with
+// no plus sign and no leading zeros ("-5", "0", "100"), else 0 and an
+// error.
+func PodDeletionCost(annotations map[string]string) (int32, error) {
+	s, ok := annotations[PodDeletionCostAnnotation]
+	if !ok {
+		return 0, nil
+	}
+	if s == "" || !(s[0] == '-' || s == "0" || (s[0] >= '1' && s[0] <= '9')) {
+		return 0, fmt.Errorf("invalid value %q", s)
+	}
+	n, err := strconv.ParseInt(s, 10, 32)
+	if err != nil {
+		return 0, err
+	}
+	return int32(n), nil
+}
+
+// podAnnotations checks the annotations Kubernetes validates on pods and
+// pod templates (ValidatePodSpecificAnnotations): the pod deletion cost.
+func (v *validator) podAnnotations(p string, as map[string]string) {
+	if _, err := PodDeletionCost(as); err != nil && !v.badDeletionCostOK {
+		v.invalid(key(p, PodDeletionCostAnnotation), as[PodDeletionCostAnnotation], "must be a 32bit integer")
+	}
+}
+
 func sortedKeys[V any](m map[string]V) []string {
 	ks := make([]string, 0, len(m))
 	for k := range m {
@@ -602,6 +642,7 @@ var (
 
 func (v *validator) podTemplate(p string, t *PodTemplateSpec, r podRules) {
 	v.templateMeta(child(p, "metadata"), &t.ObjectMeta)
+	v.podAnnotations(child(p, "metadata.annotations"), t.Annotations)
 	v.podSpec(child(p, "spec"), &t.Spec, r)
 	if len(r.allowed) == 1 && r.allowed[0] == RestartPolicyAlways && t.Spec.ActiveDeadlineSeconds != nil {
 		v.forbidden(child(p, "spec.activeDeadlineSeconds"), "activeDeadlineSeconds in "+kindWords[v.kind].template+" is not Supported")
