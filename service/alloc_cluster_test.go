@@ -50,14 +50,14 @@ func TestClusterIPAllocation(t *testing.T) {
 	dup := newService("dup", "x")
 	dup.Spec.ClusterIP = "10.96.0.10"
 	_, err := c.Apply(dup)
-	wantInvalid(t, err, "dup", "spec.clusterIP")
+	wantInvalid(t, err, "dup", "spec.clusterIPs")
 	if !strings.Contains(err.Error(), "already allocated") {
 		t.Fatalf("err = %v", err)
 	}
 	out := newService("out", "x")
 	out.Spec.ClusterIP = "10.200.0.1"
 	_, err = c.Apply(out)
-	wantInvalid(t, err, "out", "spec.clusterIP")
+	wantInvalid(t, err, "out", "spec.clusterIPs")
 	if !strings.Contains(err.Error(), "10.96.0.0/12") {
 		t.Fatalf("err = %v, want the range named", err)
 	}
@@ -189,7 +189,7 @@ func TestAllocationsRebuiltWhenTheControlPlaneStarts(t *testing.T) {
 	clash := newService("clash", "x")
 	clash.Spec.ClusterIP = getService(t, c, "b").Spec.ClusterIP
 	_, err := c.Apply(clash)
-	wantInvalid(t, err, "clash", "spec.clusterIP")
+	wantInvalid(t, err, "clash", "spec.clusterIPs")
 }
 
 func TestServiceCIDRConfig(t *testing.T) {

@@ -447,11 +447,12 @@ func (l *Layer) allocate(svc, old *workload.Service) (got, drop allocation, err 
 				return got, drop, invalid(svc, "spec.clusterIP", req, "must be empty, 'None', or a valid IP address")
 			}
 			if err := l.takeIP(ip); err != nil {
+				// As allocIPs words it, at spec.clusterIPs.
 				if errors.Is(err, ErrNotInRange) {
-					return got, drop, invalid(svc, "spec.clusterIP", req, fmt.Sprintf(
-						"failed to allocate IP %s: provided IP is not in the valid range. The range of valid IPs is %s", req, l.ips.CIDR()))
+					return got, drop, invalid(svc, "spec.clusterIPs", []string{req}, fmt.Sprintf(
+						"failed to allocate IP %s: the provided IP (%s) is not in the valid range. The range of valid IPs is %s", req, req, l.ips.CIDR()))
 				}
-				return got, drop, invalid(svc, "spec.clusterIP", req, fmt.Sprintf("failed to allocate IP %s: provided IP is already allocated", req))
+				return got, drop, invalid(svc, "spec.clusterIPs", []string{req}, fmt.Sprintf("failed to allocate IP %s: provided IP is already allocated", req))
 			}
 			got.ip = ip
 			sp.ClusterIP, sp.ClusterIPs = ip.String(), []string{ip.String()}

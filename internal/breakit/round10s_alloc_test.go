@@ -124,3 +124,28 @@ func TestR10sSvcClusterIPChangeMessage(t *testing.T) {
 		t.Errorf("the refused updates moved the ClusterIP to %s", s.Spec.ClusterIP)
 	}
 }
+
+// A requested ClusterIP that is taken or out of range is refused as the
+// API server's allocator words it, at spec.clusterIPs: `spec.clusterIPs:
+// Invalid value: []string{"10.96.0.10"}: failed to allocate IP
+// 10.96.0.10: provided IP is already allocated`, and `... the provided IP
+// (1.2.3.4) is not in the valid range. The range of valid IPs is
+// 10.96.0.0/12`. Kubernetes: pkg/registry/core/service/storage/alloc.go
+// allocIPs; pkg/registry/core/service/ipallocator (ErrAllocated,
+// ErrNotInRange).
+func TestR10sSvcClusterIPAllocationMessages(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `{apiVersion: v1, kind: Service, metadata: {name: dns}, spec: {clusterIP: 10.96.0.10, ports: [{port: 53}]}}`)
+	for ip, want := range map[string]string{
+		"10.96.0.10": `spec.clusterIPs: Invalid value: []string{"10.96.0.10"}: failed to allocate IP 10.96.0.10: provided IP is already allocated`,
+		"1.2.3.4":    `spec.clusterIPs: Invalid value: []string{"1.2.3.4"}: failed to allocate IP 1.2.3.4: the provided IP (1.2.3.4) is not in the valid range. The range of valid IPs is 10.96.0.0/12`,
+	} {
+		objs, _, err := workload.Decode([]byte(`{apiVersion: v1, kind: Service, metadata: {name: other}, spec: {clusterIP: `+ip+`, ports: [{port: 53}]}}`), "o.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Apply(objs[0]); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("clusterIP %s: err %v, want %q", ip, err, want)
+		}
+	}
+}
