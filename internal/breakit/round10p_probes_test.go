@@ -170,3 +170,63 @@ func TestR10pInitialDelayFromContainerStart(t *testing.T) {
 	clock.Advance(10 * time.Second) // 30 s after the start: the readiness probe runs
 	e.waitPod("sd", "ready at 30s", func(p *workload.Pod) bool { return r10pCS(p).Ready })
 }
+
+// TestR10pProbeErrorIsNoResult: a probe that cannot be made at all (a
+// named port the container does not declare) gives no result, as the
+// kubelet's prober worker throws a prober error away
+// (pkg/kubelet/prober/worker.go doProbe: "Prober error, throw away the
+// result"): such a liveness probe never restarts the container, and such
+// a readiness probe never makes it ready. Before, each error counted as
+// a failure, and the liveness probe restarted the container again and
+// again.
+func TestR10pProbeErrorIsNoResult(t *testing.T) {
+	e := r10pNewInproc(t, inproc.Config{FirstPodCIDR: netip.MustParseAddr("127.40.103.0"), BackoffBase: 100 * time.Millisecond})
+	var hits atomic.Int32
+	e.rt.Register("srv", func(ctx context.Context, c *inproc.Container) error {
+		port, _ := strconv.Atoi(c.Getenv("PORT"))
+		l, err := c.Listen("tcp", port)
+		if err != nil {
+			return err
+		}
+		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })}
+		go func() { <-ctx.Done(); srv.Close() }()
+		srv.Serve(l)
+		return ctx.Err()
+	})
+	named := func(port string) workload.ProbeHandler {
+		return workload.ProbeHandler{TCPSocket: &workload.TCPSocketAction{Port: intstr.FromString(port)}}
+	}
+	e.create(r10pPod("pe", workload.RestartPolicyAlways,
+		workload.Container{Name: "c", Image: inproc.Image("srv"), Env: []workload.EnvVar{{Name: "PORT", Value: "8080"}},
+			Ports:          []workload.ContainerPort{{Name: "web", ContainerPort: 8080}},
+			LivenessProbe:  &workload.Probe{ProbeHandler: named("nope"), PeriodSeconds: 1, FailureThreshold: 1},
+			ReadinessProbe: &workload.Probe{ProbeHandler: named("nope"), PeriodSeconds: 1, SuccessThreshold: 1},
+			// A probe that works, to count periods by.
+			StartupProbe: &workload.Probe{ProbeHandler: workload.ProbeHandler{HTTPGet: &workload.HTTPGetAction{Port: intstr.FromString("web")}}, PeriodSeconds: 1, FailureThreshold: 100}},
+		workload.Container{Name: "d", Image: inproc.Image("srv"), Env: []workload.EnvVar{{Name: "PORT", Value: "8081"}},
+			Ports: []workload.ContainerPort{{Name: "web", ContainerPort: 8081}},
+			LivenessProbe: &workload.Probe{ProbeHandler: workload.ProbeHandler{HTTPGet: &workload.HTTPGetAction{Port: intstr.FromInt32(8080)}},
+				PeriodSeconds: 1}}))
+	e.waitPod("pe", "c started", func(p *workload.Pod) bool {
+		s := r10pCS(p).Started
+		return s != nil && *s
+	})
+	// Container d's liveness probe hits c's server every period: ten of
+	// them are ten periods of c's liveness and readiness probes.
+	start := hits.Load()
+	deadline := time.Now().Add(30 * time.Second)
+	for hits.Load() < start+10 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d probes in 30s", hits.Load()-start)
+		}
+		time.Sleep(5 * time.Millisecond) // the server's counter has no notification
+	}
+	p, err := e.rt.GetPod("default", "pe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := r10pCS(p)
+	if cs.RestartCount != 0 || cs.State.Running == nil || cs.Ready {
+		t.Errorf("container c: restartCount %d, state %+v, ready %v; want running, never restarted, not ready", cs.RestartCount, cs.State, cs.Ready)
+	}
+}

@@ -100,9 +100,7 @@ func (k *Kubelet) scheduleProbe(pr *prober, d time.Duration) {
 		target, err := k.probeTarget(pr)
 		k.goLocked(func() {
 			ok, msg := false, ""
-			if err != nil {
-				msg = err.Error()
-			} else {
+			if err == nil {
 				ok, msg = k.runProbe(pr, target)
 			}
 			k.mu.Lock()
@@ -110,7 +108,18 @@ func (k *Kubelet) scheduleProbe(pr *prober, d time.Duration) {
 			if k.closed || pr.stopped {
 				return
 			}
-			k.probeResult(pr, ok, msg)
+			if err != nil {
+				// A probe that cannot be made (no handler, a port the
+				// container does not name) gives no result, as the
+				// prober worker throws a prober error away: it neither
+				// fails nor passes.
+				if msg := err.Error(); msg != pr.lastError {
+					pr.lastError = msg
+					k.logWarn("probe errored", "pod", pr.c.p.key, "container", pr.c.spec.Name, "probe", pr.kind, "err", msg)
+				}
+			} else {
+				k.probeResult(pr, ok, msg)
+			}
 			if !pr.stopped {
 				k.scheduleProbe(pr, time.Duration(pr.probe.PeriodSeconds)*k.probeS)
 			}
