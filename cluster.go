@@ -357,6 +357,15 @@ func admit(obj workload.Object) error {
 			p.Status.QOSClass = workload.PodQOSClass(p)
 		}
 	}
+	if ns, ok := obj.(*workload.Namespace); ok {
+		// As the API server's namespace strategy (PrepareForCreate): a
+		// new Namespace is Active and has the namespace controller's
+		// finalizer.
+		ns.Status.Phase = workload.NamespaceActive
+		if !slices.Contains(ns.Spec.Finalizers, workload.FinalizerKubernetes) {
+			ns.Spec.Finalizers = append(slices.Clip(ns.Spec.Finalizers), workload.FinalizerKubernetes)
+		}
+	}
 	return nil
 }
 
@@ -365,6 +374,10 @@ func admit(obj workload.Object) error {
 // DaemonSet's template generation.
 func keepSystemFields(obj, old workload.Object) {
 	switch o := obj.(type) {
+	case *workload.Namespace:
+		// Only the finalize subresource changes spec.finalizers
+		// (namespace strategy PrepareForUpdate).
+		o.Spec.Finalizers = old.(*workload.Namespace).Spec.Finalizers
 	case *workload.Pod:
 		// The scheduler bound the pod: an applied manifest that names no
 		// node keeps the binding, as kubectl apply leaves fields it does
@@ -555,7 +568,10 @@ func (c *Cluster) Pods(namespace, selector string) ([]*workload.Pod, error) {
 // kinds, as for Get). propagation is "Background" (""), "Foreground"
 // or "Orphan", as kubectl's --cascade: the garbage collector then deletes
 // the object's dependents, waits for them, or leaves them. Pods are deleted
-// gracefully (their terminationGracePeriodSeconds).
+// gracefully (their terminationGracePeriodSeconds). A Namespace is
+// Terminating until everything in its namespace is gone, then goes (see
+// workload.Namespace); default, kube-system and kube-public may not be
+// deleted (store.ErrForbidden).
 func (c *Cluster) Delete(kind, namespace, name, propagation string) error {
 	if c.isClosed() {
 		return fmt.Errorf("delete %s: %w", closedRef(kind, namespace, name), ErrClosed)
@@ -573,6 +589,10 @@ func (c *Cluster) Delete(kind, namespace, name, propagation string) error {
 	default:
 		return fmt.Errorf("orchestra: delete %s/%s/%s: propagation %q: want Background, Foreground or Orphan: %w",
 			kind, namespace, name, propagation, workload.ErrInvalid)
+	}
+	if kind == "Namespace" && immortalNamespaces[name] {
+		// Kubernetes' NamespaceLifecycle admission.
+		return &store.Error{Err: store.ErrForbidden, Ref: "Namespace/" + name, Detail: "this namespace may not be deleted"}
 	}
 	if kind == "Pod" && propagation == "" {
 		if _, err := c.store.Get(kind, namespace, name); err != nil {
@@ -592,6 +612,9 @@ func (c *Cluster) Delete(kind, namespace, name, propagation string) error {
 	_, err = c.store.Delete(kind, namespace, name, store.DeleteOptions{PropagationPolicy: propagation, NoResult: true})
 	return err
 }
+
+// immortalNamespaces are the namespaces Kubernetes never deletes.
+var immortalNamespaces = map[string]bool{"default": true, "kube-system": true, "kube-public": true}
 
 // DeletePod deletes a pod as `kubectl delete pod` does: it becomes
 // terminating and goes once the runtime has stopped it, grace seconds later

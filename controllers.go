@@ -9,6 +9,7 @@ import (
 func DefaultControllers() []func(controller.Deps) controller.Controller {
 	return []func(controller.Deps) controller.Controller{
 		controller.NewGarbageCollector,
+		controller.NewNamespace,
 		controller.NewNodeLifecycle,
 		controller.NewDaemonSet,
 		controller.NewJob,

@@ -74,3 +74,61 @@ func ExampleCluster_Delete() {
 	// Orphan:     1 ReplicaSet (0 with an owner), 2 pods
 	// Background: 0 ReplicaSet (0 with an owner), 0 pods
 }
+
+// Deleting a Namespace deletes what is in it: the Namespace is Terminating
+// while its pods have their grace period, and goes with the last of them.
+func ExampleCluster_Delete_namespace() {
+	c, err := orchestra.New(orchestra.Config{Clock: vtime.NewVirtual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)), Seed: 1})
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	if err := c.Fake().AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: "node-a"}}); err != nil {
+		panic(err)
+	}
+	if _, err := c.Apply(&workload.Namespace{ObjectMeta: workload.ObjectMeta{Name: "team-a"}}); err != nil {
+		panic(err)
+	}
+	labels := map[string]string{"app": "web"}
+	if _, err := c.Apply(&workload.Deployment{
+		ObjectMeta: workload.ObjectMeta{Name: "web", Namespace: "team-a"},
+		Spec: workload.DeploymentSpec{
+			Replicas: workload.Ptr[int32](2),
+			Selector: &workload.LabelSelector{MatchLabels: labels},
+			Template: workload.PodTemplateSpec{
+				ObjectMeta: workload.ObjectMeta{Labels: labels},
+				Spec:       workload.PodSpec{Containers: []workload.Container{{Name: "main", Image: "nginx"}}},
+			},
+		},
+	}); err != nil {
+		panic(err)
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		panic(err)
+	}
+	show := func() {
+		pods, _ := c.Pods("team-a", "")
+		ns, err := orchestra.GetAs[*workload.Namespace](c, "", "team-a")
+		if err != nil {
+			fmt.Printf("%s: namespace gone, %d pods\n", c.Now().Format("15:04:05"), len(pods))
+			return
+		}
+		fmt.Printf("%s: namespace %s, %d pods\n", c.Now().Format("15:04:05"), ns.Status.Phase, len(pods))
+	}
+	show()
+	if err := c.Delete("Namespace", "", "team-a", ""); err != nil {
+		panic(err)
+	}
+	if err := c.Advance(time.Second); err != nil {
+		panic(err)
+	}
+	show()
+	if err := c.Advance(time.Minute); err != nil { // the pods' 30 s grace period
+		panic(err)
+	}
+	show()
+	// Output:
+	// 00:01:00: namespace Active, 2 pods
+	// 00:01:01: namespace Terminating, 2 pods
+	// 00:02:01: namespace gone, 0 pods
+}

@@ -30,6 +30,12 @@ var (
 	// deleted, UpdateStatus on a kind without status.
 	ErrInvalid = errors.New("store: invalid")
 
+	// ErrForbidden is returned by Create for new content in a namespace
+	// being deleted (Kubernetes' NamespaceLifecycle admission: "unable to
+	// create new content in namespace ... because it is being
+	// terminated").
+	ErrForbidden = errors.New("store: forbidden")
+
 	// ErrExpired is returned by Watch when fromVersion is older than the
 	// history the store keeps ("too old resource version", HTTP 410 Gone in
 	// Kubernetes). List again and watch from the list's version. An error

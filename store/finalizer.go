@@ -34,7 +34,7 @@ func (s *Store) RemoveFinalizer(kind, namespace, name, uid, finalizer string) er
 	nm.Finalizers = slices.Delete(slices.Clone(om.Finalizers), i, i+1)
 	if len(nm.Finalizers) == 0 {
 		nm.Finalizers = nil
-		if nm.DeletionTimestamp != nil {
+		if nm.DeletionTimestamp != nil && !specFinalized(n) {
 			s.remove(kind, ki, e, n)
 			return nil
 		}

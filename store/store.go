@@ -329,8 +329,13 @@ func checkObject(obj workload.Object, adopt bool) (*typeInfo, workload.Object, e
 // empty; sets apiVersion and kind when empty; defaults the namespace to
 // "default" (cluster-scoped kinds, Node and Namespace, get none); clears
 // deletionTimestamp. Status is stored as given. It fails with ErrInvalid
-// (nil object, unknown kind, no name nor generateName, resourceVersion set)
-// or ErrAlreadyExists.
+// (nil object, unknown kind, no name nor generateName, resourceVersion set),
+// ErrAlreadyExists, or ErrForbidden for an object in a namespace whose
+// Namespace is being deleted.
+//
+// Delete keeps an object marked deleted while it has finalizers, in its
+// metadata or, for the kinds that have them (workload.SpecFinalized: a
+// Namespace, which Delete marks Terminating), in its spec.
 func (s *Store) Create(obj workload.Object, opts ...WriteOption) (workload.Object, error) {
 	_, c, err := checkObject(obj, has(opts, Adopt))
 	if err != nil {
@@ -354,6 +359,10 @@ func (s *Store) Create(obj workload.Object, opts ...WriteOption) (workload.Objec
 	}
 
 	s.mu.Lock()
+	if m.Namespace != "" && s.namespaceTerminating(m.Namespace) {
+		s.mu.Unlock()
+		return nil, newError(ErrForbidden, workload.Ref(c), "unable to create new content in namespace "+m.Namespace+" because it is being terminated")
+	}
 	ki := s.kinds[kind]
 	if ki == nil {
 		ki = &kindIndex{byNS: map[string]map[string]*entry{}, labels: map[string]map[string]*entrySet{}}
@@ -390,6 +399,25 @@ func (s *Store) Create(obj workload.Object, opts ...WriteOption) (workload.Objec
 		return nil, nil
 	}
 	return c.DeepCopyObject(), nil
+}
+
+// namespaceTerminating reports whether the Namespace object ns is being
+// deleted. Caller holds mu.
+func (s *Store) namespaceTerminating(ns string) bool {
+	ki := s.kinds["Namespace"]
+	if ki == nil {
+		return false
+	}
+	e := ki.byNS[""][ns]
+	return e != nil && e.obj.GetObjectMeta().DeletionTimestamp != nil
+}
+
+// specFinalized reports whether obj keeps finalizers in its spec that
+// hold its deletion (workload.SpecFinalized: a Namespace's
+// spec.finalizers).
+func specFinalized(obj workload.Object) bool {
+	sf, ok := obj.(workload.SpecFinalized)
+	return ok && len(sf.SpecFinalizers()) > 0
 }
 
 // nameAlphabet is the alphabet of Kubernetes' generated name suffixes
@@ -587,7 +615,7 @@ func (s *Store) Update(obj workload.Object, opts ...WriteOption) (workload.Objec
 		}
 		return old.DeepCopyObject(), nil
 	}
-	if m.DeletionTimestamp != nil && len(m.Finalizers) == 0 {
+	if m.DeletionTimestamp != nil && len(m.Finalizers) == 0 && !specFinalized(c) {
 		s.remove(kind, ki, e, c)
 	} else {
 		s.commit(Modified, kind, ki, e, c)
@@ -906,7 +934,13 @@ func (s *Store) Delete(kind, namespace, name string, opts DeleteOptions) (worklo
 			m.Finalizers = append(m.Finalizers, f)
 		}
 	}
-	if len(m.Finalizers) > 0 {
+	if len(m.Finalizers) > 0 || specFinalized(c) {
+		if sf, ok := c.(workload.SpecFinalized); ok {
+			// A Namespace is Terminating from its deletion on (the
+			// namespace registry's Delete). Its status is a value
+			// field: the shallow copy's own.
+			sf.MarkTerminating()
+		}
 		// As the API server (BeforeDelete, markAsDeleting): the deletion
 		// request bumps the generation, so that controllers act on it.
 		if m.Generation > 0 {

@@ -18,14 +18,60 @@ const (
 )
 
 // Namespace is a core/v1 Namespace. Namespaces that objects name exist
-// without being declared; a Namespace object is accepted and stored.
+// without being declared (unlike Kubernetes, which refuses content in a
+// namespace it does not have); a Namespace object is accepted and stored,
+// Active, with the "kubernetes" finalizer. Deleting it deletes everything in
+// its namespace, as Kubernetes' namespace controller does: the Namespace is
+// Terminating, new content in it is refused, and it goes once its last
+// object has (pods after their grace period).
 type Namespace struct {
 	TypeMeta   `json:",inline"`
 	ObjectMeta `json:"metadata,omitempty"`
+	Spec       NamespaceSpec   `json:"spec,omitempty"`
+	Status     NamespaceStatus `json:"status,omitempty"`
 }
 
 // Kind returns "Namespace".
 func (*Namespace) Kind() string { return "Namespace" }
+
+// NamespaceSpec is core/v1 NamespaceSpec.
+type NamespaceSpec struct {
+	// Finalizers must all be gone before a Namespace being deleted is
+	// removed: FinalizerKubernetes, which every Namespace gets at creation,
+	// is the namespace controller's, removed once the namespace is empty.
+	// An update through Apply keeps the stored list, as the API server
+	// does (only its finalize subresource changes it).
+	Finalizers []string `json:"finalizers,omitempty"`
+}
+
+// NamespaceStatus is core/v1 NamespaceStatus.
+type NamespaceStatus struct {
+	// Phase is NamespaceActive, or NamespaceTerminating once its deletion
+	// has started.
+	Phase string `json:"phase,omitempty"`
+}
+
+// Namespace phases and the namespace controller's finalizer.
+const (
+	NamespaceActive      = "Active"
+	NamespaceTerminating = "Terminating"
+	FinalizerKubernetes  = "kubernetes"
+)
+
+// SpecFinalized is implemented by the kinds that keep finalizers in their
+// spec besides metadata.finalizers (a Namespace's spec.finalizers): the
+// store keeps such an object, marked deleted, until both lists are empty,
+// and marks its status terminating when its deletion starts.
+type SpecFinalized interface {
+	SpecFinalizers() []string
+	MarkTerminating()
+}
+
+// SpecFinalizers returns spec.finalizers (SpecFinalized).
+func (n *Namespace) SpecFinalizers() []string { return n.Spec.Finalizers }
+
+// MarkTerminating sets status.phase to Terminating (SpecFinalized).
+func (n *Namespace) MarkTerminating() { n.Status.Phase = NamespaceTerminating }
 
 // Node is a core/v1 Node: a machine that runs pods.
 type Node struct {

@@ -405,6 +405,16 @@ func (v *validator) object(obj Object) {
 	m := obj.GetObjectMeta()
 	v.objectMeta(kind, m)
 	switch o := obj.(type) {
+	case *Namespace:
+		// ValidateNamespace: each spec finalizer a qualified name, one
+		// without a prefix a standard one (validateKubeFinalizerName).
+		for i, f := range o.Spec.Finalizers {
+			p := index("spec.finalizers", i)
+			v.msgs(p, f, validation.IsQualifiedName(f))
+			if !strings.Contains(f, "/") && f != FinalizerKubernetes && f != "orphan" && f != "foregroundDeletion" {
+				v.invalid(p, f, "name is neither a standard finalizer name nor is it fully qualified")
+			}
+		}
 	case *Node:
 		v.node(o)
 	case *Pod:
