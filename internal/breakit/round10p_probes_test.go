@@ -230,3 +230,39 @@ func TestR10pProbeErrorIsNoResult(t *testing.T) {
 		t.Errorf("container c: restartCount %d, state %+v, ready %v; want running, never restarted, not ready", cs.RestartCount, cs.State, cs.Ready)
 	}
 }
+
+// TestR10pLivenessKillRestartsOnFailure: a container killed for failing
+// its liveness probe is restarted under restartPolicy OnFailure even when
+// it exits 0 on SIGTERM, as the kubelet's computePodActions restarts a
+// container that failed its liveness (or startup) probe whenever the
+// policy is not Never (shouldRestartOnFailure), whatever its exit code.
+// Before, a graceful exit 0 made it Completed and the pod Succeeded: a
+// Job's hung pod counted as a success.
+func TestR10pLivenessKillRestartsOnFailure(t *testing.T) {
+	e := r10pNewInproc(t, inproc.Config{FirstPodCIDR: netip.MustParseAddr("127.40.104.0")})
+	e.rt.Register("hang", func(ctx context.Context, c *inproc.Container) error {
+		if c.RestartCount() > 0 {
+			return nil // the second run does its work
+		}
+		l, err := c.Listen("tcp", 8080)
+		if err != nil {
+			return err
+		}
+		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) })}
+		go func() { <-ctx.Done(); srv.Close() }()
+		srv.Serve(l)
+		return nil // a graceful exit on SIGTERM
+	})
+	e.create(r10pPod("lk", workload.RestartPolicyOnFailure, workload.Container{Name: "c", Image: inproc.Image("hang"),
+		LivenessProbe: &workload.Probe{PeriodSeconds: 1, FailureThreshold: 2,
+			ProbeHandler: workload.ProbeHandler{HTTPGet: &workload.HTTPGetAction{Port: intstr.FromInt32(8080)}}}}))
+	p := e.waitPod("lk", "finished", func(p *workload.Pod) bool {
+		return p != nil && (p.Status.Phase == workload.PodSucceeded || p.Status.Phase == workload.PodFailed)
+	})
+	cs := r10pCS(p)
+	last := cs.LastTerminationState.Terminated
+	if p.Status.Phase != workload.PodSucceeded || cs.RestartCount != 1 || last == nil || last.ExitCode != 0 {
+		t.Errorf("phase %s, restartCount %d, lastState %+v; want Succeeded after one restart, the killed run's exit 0 in lastState",
+			p.Status.Phase, cs.RestartCount, last)
+	}
+}

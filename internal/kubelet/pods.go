@@ -498,7 +498,10 @@ func (k *Kubelet) exited(c *container, run *Run, exit Exit) {
 		case p.restartPolicy == workload.RestartPolicyAlways:
 			restart = true
 		case p.restartPolicy == workload.RestartPolicyOnFailure:
-			restart = exit.ExitCode != 0
+			// A run killed for failing its liveness or startup probe
+			// restarts whatever its exit code, as computePodActions
+			// restarts it unless the policy is Never.
+			restart = exit.ExitCode != 0 || c.killing
 		}
 	}
 	if restart {
