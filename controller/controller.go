@@ -151,10 +151,11 @@ func (m *Manager) Step(ctx context.Context) bool {
 	for i, c := range m.ctrls {
 		q := m.queues[i]
 		for n := min(q.Len(), maxKeysPerStep); n > 0; n-- {
-			key, ok := q.Get()
+			t, ok := q.Take()
 			if !ok {
 				break
 			}
+			key := t.Key
 			progress = true
 			res, err := c.Reconcile(ctx, key)
 			// Deliver what the reconcile wrote before the next one runs,
@@ -170,7 +171,7 @@ func (m *Manager) Step(ctx context.Context) bool {
 				if err != nil {
 					m.deps.Logger.Warn("reconcile failed permanently", "controller", c.Name(), "key", key, "err", err)
 				}
-				q.Finish(key, res.RequeueAfter) // Forget, Done, AddAfter
+				q.FinishTaken(t, res.RequeueAfter) // Forget, Done, AddAfter
 			}
 		}
 	}

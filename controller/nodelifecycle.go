@@ -176,7 +176,7 @@ func (n *NodeLifecycle) Handle(ev store.Event, enqueue func(string)) {
 			}
 			return
 		}
-		if name := o.Spec.NodeName; name != "" && !n.nodes[name] && slices.Contains(o.Finalizers, RuntimeFinalizer) {
+		if name := o.Spec.NodeName; name != "" && slices.Contains(o.Finalizers, RuntimeFinalizer) && !n.nodes[name] {
 			// A runtime runs a pod bound to a node whose Node object is
 			// gone (bound to it after the Node went): an orphan, as those
 			// that were there (gcOrphaned looks at every pod). Pods no

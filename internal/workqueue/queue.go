@@ -257,10 +257,24 @@ func (q *Queue) NumRequeues(key string) int {
 // false if no key is ready (wait on Ready for one). Keys queued before
 // ShutDown can still be taken.
 func (q *Queue) Get() (key string, ok bool) {
+	t, ok := q.Take()
+	return t.Key, ok
+}
+
+// Taken is a key handed out by Take, with its item: Finishing it needs no
+// lookup of the key.
+type Taken struct {
+	Key string
+	it  *item
+}
+
+// Take is Get, for a caller that ends the key's processing with
+// FinishTaken (or Done).
+func (q *Queue) Take() (Taken, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.head == len(q.queue) {
-		return "", false
+		return Taken{}, false
 	}
 	e := q.queue[q.head]
 	q.queue[q.head] = queued{}
@@ -277,7 +291,7 @@ func (q *Queue) Get() (key string, ok bool) {
 	}
 	e.it.dirty = false
 	e.it.processing = true
-	return e.key, true
+	return Taken{e.key, e.it}, true
 }
 
 // Done marks key as processed. If key was added while it was being processed,
@@ -312,7 +326,20 @@ func (q *Queue) endProcessing(key string, it *item) {
 func (q *Queue) Finish(key string, requeueAfter time.Duration) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	it := q.items[key]
+	q.finish(key, q.items[key], requeueAfter)
+}
+
+// FinishTaken is Finish of a key Take handed out, which must not have been
+// Done or Finished since: while it is processed its item stays the key's.
+func (q *Queue) FinishTaken(t Taken, requeueAfter time.Duration) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.finish(t.Key, t.it, requeueAfter)
+}
+
+// finish is Finish of key, whose item is it (nil for none). Caller holds
+// mu.
+func (q *Queue) finish(key string, it *item, requeueAfter time.Duration) {
 	if it != nil {
 		it.failures = 0
 		if it.processing {

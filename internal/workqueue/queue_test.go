@@ -732,3 +732,71 @@ func TestFinishIsForgetDoneAddAfter(t *testing.T) {
 		}
 	}
 }
+
+// TestTakeFinishTakenIsGetFinish: Take and FinishTaken (the item handed
+// out, no lookup) behave as Get and Finish: two queues driven by the same
+// random calls hand out the same keys at the same times and hold the same
+// back-offs and timers. A key finished while not taken is finished by
+// name on both sides.
+func TestTakeFinishTakenIsGetFinish(t *testing.T) {
+	for seed := uint64(1); seed <= 30; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 12))
+		type side struct {
+			clk   *vtime.Virtual
+			q     *workqueue.Queue
+			out   []string
+			taken map[string]workqueue.Taken
+		}
+		var sides [2]*side
+		for i := range sides {
+			clk := vtime.NewVirtual(t0)
+			sides[i] = &side{clk: clk, q: workqueue.New(clk, workqueue.WithBackoff(time.Millisecond, 50*time.Millisecond)),
+				taken: map[string]workqueue.Taken{}}
+		}
+		keys := []string{"a", "b", "c"}
+		for step := 0; step < 1500; step++ {
+			k := keys[rng.IntN(len(keys))]
+			op := rng.IntN(8)
+			d := time.Duration(rng.IntN(4)) * time.Millisecond // 0: no requeue
+			for i, s := range sides {
+				switch op {
+				case 0:
+					s.q.Add(k)
+				case 1:
+					s.q.AddRateLimited(k)
+				case 2, 3:
+					var got string
+					var ok bool
+					if i == 0 {
+						got, ok = s.q.Get()
+					} else {
+						var tk workqueue.Taken
+						tk, ok = s.q.Take()
+						got = tk.Key
+						if ok {
+							s.taken[got] = tk
+						}
+					}
+					s.out = append(s.out, fmt.Sprint(got, ok, s.clk.Since(t0)))
+				case 4, 5:
+					tk, ok := s.taken[k]
+					delete(s.taken, k)
+					if i == 1 && ok {
+						s.q.FinishTaken(tk, d)
+					} else {
+						s.q.Finish(k, d)
+					}
+				case 6:
+					delete(s.taken, k)
+					s.q.Done(k)
+				case 7:
+					s.clk.Advance(time.Millisecond)
+				}
+				s.out = append(s.out, fmt.Sprint(s.q.Len(), s.q.NumRequeues(k), s.clk.Pending()))
+			}
+		}
+		if diff := cmp.Diff(sides[0].out, sides[1].out); diff != "" {
+			t.Fatalf("seed %d: Take and FinishTaken differ from Get and Finish (-Get +Take):\n%s", seed, diff)
+		}
+	}
+}
