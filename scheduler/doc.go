@@ -64,6 +64,7 @@
 //
 // Not modelled: inter-pod affinity and anti-affinity, topology spread
 // constraints, zones, volumes, ephemeral storage, pod overhead, priority
-// and preemption (so messages have no "preemption:" part), scheduling
-// gates, and several scheduler profiles.
+// and preemption (no pod is evicted for another; messages end with the
+// "preemption:" part kube-scheduler writes when it finds no victims),
+// scheduling gates, and several scheduler profiles.
 package scheduler

@@ -91,7 +91,22 @@ type FitError struct {
 	// is looked at (kube-scheduler's PreFilter): ReasonTermsConflict. The
 	// message is then "0/3 nodes are available: " and it.
 	PreFilterMsg string
+	// Resolvable counts the evaluated nodes where evicting pods could make
+	// room: those that failed only for resources (each request within the
+	// node's allocatable) or host ports, where kube-scheduler's
+	// DefaultPreemption looks for victims. On every other node (taints,
+	// affinity, a cordon, a request larger than the whole node) preemption
+	// is not helpful. Preemption itself is not modelled: no pod is evicted.
+	Resolvable int
 }
+
+// Preemption's words for a node (kube-scheduler's DefaultPreemption
+// PostFilter): no lower-priority pod to evict there, or nothing evicting
+// could change.
+const (
+	PreemptionNoVictims  = "No preemption victims found for incoming pod"
+	PreemptionNotHelpful = "Preemption is not helpful for scheduling"
+)
 
 // Error returns "scheduler: no node fits: pod ns/name: " and Message.
 func (e *FitError) Error() string {
@@ -103,16 +118,40 @@ func (e *FitError) Unwrap() error { return ErrNoNodeFits }
 
 // Message is the summary kube-scheduler writes in the FailedScheduling
 // event and the PodScheduled condition: "0/3 nodes are available: 1
-// node(s) had untolerated taint {dedicated: db}, 2 node(s) didn't match
-// Pod's node affinity/selector." Each reason is counted over the nodes it
-// applies to, and the "count reason" strings are sorted as strings, as
-// Kubernetes does. With no nodes at all it is "no nodes available to
-// schedule pods". Preemption is not modelled, so no "preemption:" part
-// follows.
+// node(s) had untolerated taint {dedicated: db}, 2 Insufficient cpu.
+// preemption: 0/3 nodes are available: 2 No preemption victims found for
+// incoming pod, 1 Preemption is not helpful for scheduling.." Each reason
+// is counted over the nodes it applies to, and the "count reason" strings
+// are sorted as strings, as Kubernetes does (framework.FitError.Error);
+// the preemption part is what DefaultPreemption's PostFilter adds when it
+// finds no victims, with the double period Kubernetes prints. Pods of one
+// priority never preempt each other, so it finds none. With no nodes at
+// all it is "no nodes available to schedule pods".
 func (e *FitError) Message() string {
 	if e.NumAllNodes == 0 {
 		return "no nodes available to schedule pods"
 	}
+	return e.filterMessage() + e.preemptionMessage()
+}
+
+// preemptionMessage is " preemption: 0/n nodes are available: ...." with
+// the nodes where preemption might help (Resolvable) and those where it
+// cannot.
+func (e *FitError) preemptionMessage() string {
+	resolvable := min(max(e.Resolvable, 0), e.NumAllNodes)
+	parts := make([]string, 0, 2)
+	if resolvable > 0 {
+		parts = append(parts, strconv.Itoa(resolvable)+" "+PreemptionNoVictims)
+	}
+	if n := e.NumAllNodes - resolvable; n > 0 {
+		parts = append(parts, strconv.Itoa(n)+" "+PreemptionNotHelpful)
+	}
+	sort.Strings(parts)
+	return fmt.Sprintf(" preemption: 0/%d nodes are available: %s..", e.NumAllNodes, strings.Join(parts, ", "))
+}
+
+// filterMessage is the message's first sentence: the filters' reasons.
+func (e *FitError) filterMessage() string {
 	if e.PreFilterMsg != "" {
 		return fmt.Sprintf("0/%d nodes are available: %s.", e.NumAllNodes, e.PreFilterMsg)
 	}

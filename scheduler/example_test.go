@@ -58,7 +58,7 @@ func ExampleScheduler_Schedule() {
 	}
 	// Output:
 	// web-a: Successfully assigned shop/web-a to web-1
-	// web-b: 0/3 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint {dedicated: db}.
+	// web-b: 0/3 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint {dedicated: db}. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling..
 }
 
 func ExampleSnapshot() {
@@ -98,7 +98,7 @@ func ExampleFitError_Condition() {
 	// Output:
 	// true
 	// PodScheduled False Unschedulable
-	// 0/1 nodes are available: 1 Insufficient cpu.
+	// 0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling..
 	// map[n1:Insufficient cpu]
 }
 

@@ -313,11 +313,13 @@ func TestScalarResources(t *testing.T) {
 	}
 	_, err = s.Schedule(mkPod("two", want("example.com/dongle", 2)), snap)
 	var fit *FitError
-	if !errors.As(err, &fit) || fit.Message() != "0/2 nodes are available: 2 Insufficient example.com/dongle." {
+	if !errors.As(err, &fit) || fit.Message() != "0/2 nodes are available: 2 Insufficient example.com/dongle."+
+		" preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.." {
 		t.Fatalf("two dongles: %v", err)
 	}
 	_, err = s.Schedule(mkPod("huge", requests("8", ""), want("hugepages-2Mi", 1)), snap)
-	if !errors.As(err, &fit) || fit.Message() != "0/2 nodes are available: 2 Insufficient cpu, 2 Insufficient hugepages-2Mi." {
+	if !errors.As(err, &fit) || fit.Message() != "0/2 nodes are available: 2 Insufficient cpu, 2 Insufficient hugepages-2Mi."+
+		" preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.." {
 		t.Fatalf("cpu and hugepages: %v", err)
 	}
 	// The bound pod leaves: its dongle is free again.

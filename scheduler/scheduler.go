@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/orchestra-go/orchestra/workload"
 )
@@ -177,6 +178,9 @@ func (s *Scheduler) Schedule(pod *workload.Pod, snap *Snapshot) (Result, error) 
 				continue
 			}
 			fe.Reasons[name] = f.reason
+			if resolvable(p, snap.list[f.pos], f.reason) {
+				fe.Resolvable++
+			}
 		}
 		if fe.Unconsidered > 0 {
 			fe.UnconsideredReason = ReasonPreFilterNodeAffinity
@@ -422,9 +426,40 @@ func (s *Scheduler) schedulePinned(p *PodInfo, snap *Snapshot) (Result, error) {
 		return Result{}, s.pinnedFitError(p, total, map[string]string{}, total)
 	}
 	if ok, reason := s.fits(p, ni); !ok {
-		return Result{Evaluated: 1}, s.pinnedFitError(p, total, map[string]string{ni.name: reason}, total-1)
+		fe := s.pinnedFitError(p, total, map[string]string{ni.name: reason}, total-1)
+		if resolvable(p, ni, reason) {
+			fe.Resolvable = 1
+		}
+		return Result{Evaluated: 1}, fe
 	}
 	return Result{Node: ni.name, Evaluated: 1, Feasible: 1}, nil
+}
+
+// resolvable reports whether evicting pods from node n could make room
+// for p there, given why it does not fit (kube-scheduler's
+// nodesWherePreemptionMightHelp): the node's host ports, or its resources
+// when none of p's requests is larger than the node's allocatable (fit.go
+// marks that one Unresolvable). Every other reason (taints, affinity, node
+// name, a cordon) is UnschedulableAndUnresolvable.
+func resolvable(p *PodInfo, n *NodeInfo, reason string) bool {
+	if reason == ReasonHostPorts {
+		return true
+	}
+	for part := range strings.SplitSeq(reason, ", ") {
+		if part != ReasonTooManyPods && !strings.HasPrefix(part, "Insufficient ") {
+			return false
+		}
+	}
+	r := p.Requests
+	if r.MilliCPU > n.allocatable.MilliCPU || r.Memory > n.allocatable.Memory {
+		return false
+	}
+	for name, v := range p.ScalarRequests {
+		if v > n.allocScalar[name] {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Scheduler) pinnedFitError(p *PodInfo, total int, reasons map[string]string, unconsidered int) *FitError {

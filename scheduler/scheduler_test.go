@@ -46,7 +46,7 @@ func TestScheduleNoNodeFitsMessage(t *testing.T) {
 	})
 	_, err := New(Config{}).Schedule(mkPod("web-0", selector("tier", "web")), snap)
 	fe := fitError(t, err)
-	want := "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 2 node(s) didn't match Pod's node affinity/selector."
+	want := "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.."
 	if got := fe.Message(); got != want {
 		t.Errorf("Message() = %q\nwant        %q", got, want)
 	}
@@ -77,14 +77,18 @@ func TestFitErrorMessage(t *testing.T) {
 		{"no nodes", FitError{}, "no nodes available to schedule pods"},
 		{"each cause of a combined reason counts", FitError{NumAllNodes: 3, Reasons: map[string]string{
 			"a": ReasonInsufficientCPU + ", " + ReasonInsufficientMemory, "b": ReasonInsufficientCPU, "c": ReasonUnschedulable,
-		}}, "0/3 nodes are available: 1 Insufficient memory, 1 node(s) were unschedulable, 2 Insufficient cpu."},
+		}}, "0/3 nodes are available: 1 Insufficient memory, 1 node(s) were unschedulable, 2 Insufficient cpu. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.."},
 		{"sorted as strings, as Kubernetes", FitError{NumAllNodes: 12, Reasons: map[string]string{
 			"a": ReasonTooManyPods, "b": ReasonHostPorts, "c": ReasonHostPorts, "d": ReasonHostPorts, "e": ReasonHostPorts,
 			"f": ReasonHostPorts, "g": ReasonHostPorts, "h": ReasonHostPorts, "i": ReasonHostPorts, "j": ReasonHostPorts, "k": ReasonHostPorts, "l": ReasonHostPorts,
-		}}, "0/12 nodes are available: 1 Too many pods, 11 node(s) didn't have free ports for the requested pod ports."},
+		}}, "0/12 nodes are available: 1 Too many pods, 11 node(s) didn't have free ports for the requested pod ports. preemption: 0/12 nodes are available: 12 Preemption is not helpful for scheduling.."},
+		{"preemption might help on some nodes", FitError{NumAllNodes: 3, Resolvable: 2, Reasons: map[string]string{
+			"a": ReasonInsufficientCPU, "b": ReasonHostPorts, "c": ReasonUnschedulable,
+		}}, "0/3 nodes are available: 1 Insufficient cpu, 1 node(s) didn't have free ports for the requested pod ports, 1 node(s) were unschedulable." +
+			" preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.."},
 		{"unconsidered nodes of a pinned pod", FitError{NumAllNodes: 5000, Reasons: map[string]string{"x": ReasonInsufficientCPU},
 			Unconsidered: 4999, UnconsideredReason: ReasonPreFilterNodeAffinity},
-			"0/5000 nodes are available: 1 Insufficient cpu, 4999 node(s) didn't satisfy plugin(s) [NodeAffinity]."},
+			"0/5000 nodes are available: 1 Insufficient cpu, 4999 node(s) didn't satisfy plugin(s) [NodeAffinity]. preemption: 0/5000 nodes are available: 5000 Preemption is not helpful for scheduling.."},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -123,14 +127,14 @@ func TestSchedulePinned(t *testing.T) {
 				MatchExpressions: []workload.NodeSelectorRequirement{expr("gpu", "Exists")},
 				MatchFields:      fieldTerm("In", "node-00007").MatchFields,
 			})),
-			message: "0/5000 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 4999 node(s) didn't satisfy plugin(s) [NodeAffinity]."},
+			message: "0/5000 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 4999 node(s) didn't satisfy plugin(s) [NodeAffinity]. preemption: 0/5000 nodes are available: 5000 Preemption is not helpful for scheduling.."},
 		{name: "pinned node does not fit", pod: daemon("node-01234"), evaluated: 1,
-			message: "0/5000 nodes are available: 1 node(s) had untolerated taint {k: v}, 4999 node(s) didn't satisfy plugin(s) [NodeAffinity]."},
+			message: "0/5000 nodes are available: 1 node(s) had untolerated taint {k: v}, 4999 node(s) didn't satisfy plugin(s) [NodeAffinity]. preemption: 0/5000 nodes are available: 5000 Preemption is not helpful for scheduling.."},
 		{name: "pinned node tolerated", pod: daemon("node-01234", tol("k", exists, "", "")), node: "node-01234", evaluated: 1},
 		{name: "nodeName of a missing node", pod: mkPod("p", onNode("gone")),
-			message: "0/5000 nodes are available: 5000 node(s) didn't match the requested node name."},
+			message: "0/5000 nodes are available: 5000 node(s) didn't match the requested node name. preemption: 0/5000 nodes are available: 5000 Preemption is not helpful for scheduling.."},
 		{name: "nodeName and affinity disagree", pod: mkPod("p", onNode("node-00001"), required(fieldTerm("In", "node-00002"))), evaluated: 1,
-			message: "0/5000 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 4999 node(s) didn't match the requested node name."},
+			message: "0/5000 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 4999 node(s) didn't match the requested node name. preemption: 0/5000 nodes are available: 5000 Preemption is not helpful for scheduling.."},
 	}
 	s := New(Config{})
 	for _, tc := range cases {

@@ -52,3 +52,44 @@ func TestR10cOtherSchedulersPodsAreLeftAlone(t *testing.T) {
 		t.Errorf("pod for default-scheduler on %q, want a", got.Spec.NodeName)
 	}
 }
+
+// The FailedScheduling message and PodScheduled condition end with what
+// kube-scheduler's DefaultPreemption PostFilter adds when it finds nothing
+// to evict, as users quote it from kubectl describe: "preemption: 0/N nodes
+// are available: ..", with the double period (framework.FitError.Error adds
+// " %v." to a message that already ends with one). A node that failed only
+// for resources its pods hold counts as "No preemption victims found for
+// incoming pod"; one whose taints, affinity or cordon keep the pod off, or
+// whose allocatable is smaller than the pod's request (fit.go Unresolvable),
+// as "Preemption is not helpful for scheduling" (nodesWherePreemptionMightHelp).
+func TestR10cFailedSchedulingPreemptionPart(t *testing.T) {
+	c := newCluster(t)
+	r4node(t, c, "full", map[string]string{"cpu": "2"}, nil)
+	r4node(t, c, "small", map[string]string{"cpu": "1"}, nil)
+	r4node(t, c, "tainted", map[string]string{"cpu": "4"}, nil, workload.Taint{Key: "dedicated", Value: "db", Effect: workload.TaintEffectNoSchedule})
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: filler}
+spec:
+  nodeName: full
+  containers: [{name: c, image: x, resources: {requests: {cpu: "1500m"}}}]
+`)
+	advance(t, c, time.Second)
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers: [{name: c, image: x, resources: {requests: {cpu: "1500m"}}}]
+`)
+	advance(t, c, time.Minute)
+	want := "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 2 Insufficient cpu." +
+		" preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.."
+	if got := r4schedMsg(c, "p"); got != want {
+		t.Errorf("FailedScheduling\n got %q\nwant %q", got, want)
+	}
+	if cd := r10cCond(r3getPod(t, c, "p"), workload.PodScheduled); cd == nil || cd.Message != want {
+		t.Errorf("PodScheduled %+v, want the same message", cd)
+	}
+}

@@ -199,7 +199,7 @@ spec:
   containers: [{name: c, image: web}]
 `)
 	advance(t, c, time.Minute)
-	if msg := r4schedMsg(c, "p"); msg != "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector." {
+	if msg := r4schedMsg(c, "p"); msg != "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.." {
 		t.Errorf("FailedScheduling %q", msg)
 	}
 	start := c.Now()
@@ -239,7 +239,8 @@ spec:
   containers: [{name: c, image: web, resources: {requests: {cpu: "2"}}}]
 `)
 	advance(t, c, time.Minute)
-	want := "0/4 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint {dedicated: db}, 1 node(s) were unschedulable."
+	want := "0/4 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint {dedicated: db}, 1 node(s) were unschedulable." +
+		" preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling.."
 	if got := r4schedMsg(c, "p"); got != want {
 		t.Errorf("FailedScheduling message\n got %q\nwant %q", got, want)
 	}

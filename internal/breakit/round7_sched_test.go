@@ -47,7 +47,7 @@ spec:
   containers: [{name: c, image: ubuntu}]
 `)
 	advance(t, c, time.Minute)
-	want := "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector."
+	want := "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.."
 	p := r3getPod(t, c, "float")
 	if p.Spec.NodeName != "" {
 		t.Errorf("float: bound to %q", p.Spec.NodeName)
@@ -104,7 +104,8 @@ spec:
 	if pending == nil {
 		t.Fatalf("no pending daemon pod; nodes %v", dsNodes(t, c))
 	}
-	want := "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't satisfy plugin(s) [NodeAffinity]."
+	want := "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't satisfy plugin(s) [NodeAffinity]." +
+		" preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.."
 	if got := r4schedMsg(c, pending.Name); got != want {
 		t.Errorf("FailedScheduling %q\nwant             %q", got, want)
 	}

@@ -27,7 +27,7 @@ spec:
   containers: [{name: c, image: x}]
 `)
 	advance(t, c, time.Minute)
-	want := "0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: db}."
+	want := "0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: db}. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.."
 	if got := r4schedMsg(c, "p"); got != want {
 		t.Fatalf("FailedScheduling %q, want %q", got, want)
 	}
@@ -85,12 +85,14 @@ spec:
   containers: [{name: c, image: x, resources: {requests: {cpu: "2"}}}]
 `)
 	advance(t, c, time.Minute)
-	want := "0/3 nodes are available: 1 node(s) didn't satisfy plugin(s) [NodeAffinity], 2 Insufficient cpu."
+	want := "0/3 nodes are available: 1 node(s) didn't satisfy plugin(s) [NodeAffinity], 2 Insufficient cpu." +
+		" preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.."
 	if got := r4schedMsg(c, "q"); got != want {
 		t.Errorf("q: FailedScheduling %q\nwant                %q", got, want)
 	}
 	// A term without a node name makes every node eligible: no PreFilter.
-	want = "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 2 Insufficient cpu."
+	want = "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 2 Insufficient cpu." +
+		" preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.."
 	if got := r4schedMsg(c, "mixed"); got != want {
 		t.Errorf("mixed: FailedScheduling %q\nwant                    %q", got, want)
 	}
@@ -116,9 +118,9 @@ func TestR8cSchedNotReadyBeforeTainted(t *testing.T) {
 		name, want string
 		fail       func(c *orchestra.Cluster) error
 	}{
-		{"not ready", "0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }.",
+		{"not ready", "0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling..",
 			func(c *orchestra.Cluster) error { return c.Fake().SetNodeReady("a", false) }},
-		{"unreachable", "0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }.",
+		{"unreachable", "0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling..",
 			func(c *orchestra.Cluster) error { return c.Fake().FailNode("a") }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -191,11 +193,12 @@ spec:
   containers: [{name: c, image: x, resources: {requests: {cpu: "8"}}}]
 `)
 	advance(t, c, time.Minute)
-	want := "0/3 nodes are available: pod affinity terms conflict."
+	want := "0/3 nodes are available: pod affinity terms conflict. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.."
 	if got := r4schedMsg(c, "conflict"); got != want {
 		t.Errorf("conflict: FailedScheduling %q\nwant                       %q", got, want)
 	}
-	want = "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't satisfy plugin(s) [NodeAffinity]."
+	want = "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't satisfy plugin(s) [NodeAffinity]." +
+		" preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.."
 	if got := r4schedMsg(c, "half"); got != want {
 		t.Errorf("half: FailedScheduling %q\nwant                   %q", got, want)
 	}
