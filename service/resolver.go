@@ -19,7 +19,9 @@ import (
 //   - <svc>.<ns>.svc.<domain>: the ClusterIP; for a headless Service the
 //     addresses of its ready endpoints (all of them with
 //     publishNotReadyAddresses); for an ExternalName Service its
-//     externalName (a CNAME: resolve it with the system resolver).
+//     externalName (a CNAME: resolve it with the system resolver), or,
+//     when that is a name of the cluster's domain, what it resolves to
+//     (as CoreDNS chases the CNAME within its zone, at most 8 deep).
 //   - <hostname>.<svc>.<ns>.svc.<domain>: the pod of a headless Service
 //     whose hostname is <hostname> and subdomain <svc> (StatefulSet pods);
 //     a ready endpoint without a hostname answers to its address with
@@ -124,7 +126,17 @@ func (r *Resolver) service(name, ns string) (*workload.Service, error) {
 	return o.(*workload.Service), nil
 }
 
+// maxCNAME bounds the chain of ExternalName aliases a lookup follows, as
+// CoreDNS's backend lookup gives up past 8 CNAMEs.
+const maxCNAME = 8
+
 func (r *Resolver) host(fq string) ([]string, error) {
+	return r.hostDepth(fq, 0)
+}
+
+// hostDepth is host for a name reached through depth ExternalName
+// aliases.
+func (r *Resolver) hostDepth(fq string, depth int) ([]string, error) {
 	if rest, ok := strings.CutSuffix(fq, ".pod."+r.l.domain); ok {
 		return r.podHost(fq, rest)
 	}
@@ -137,7 +149,21 @@ func (r *Resolver) host(fq string) ([]string, error) {
 		}
 		switch {
 		case svc.Spec.Type == workload.ServiceTypeExternalName:
-			return []string{svc.Spec.ExternalName}, nil
+			// A CNAME. Its target in the cluster's zone is answered too,
+			// as CoreDNS chases it; another stays a name for the system
+			// resolver.
+			target := strings.ToLower(strings.TrimSuffix(svc.Spec.ExternalName, "."))
+			if target != r.l.domain && !strings.HasSuffix(target, "."+r.l.domain) {
+				return []string{svc.Spec.ExternalName}, nil
+			}
+			if depth >= maxCNAME {
+				return nil, fmt.Errorf("%w: %s: more than %d ExternalName aliases (a loop?)", ErrNotFound, fq, maxCNAME)
+			}
+			addrs, err := r.hostDepth(target, depth+1)
+			if err != nil {
+				return nil, fmt.Errorf("%s is an alias of %s: %w", fq, target, err)
+			}
+			return addrs, nil
 		case svc.Spec.ClusterIP != workload.ClusterIPNone:
 			return []string{svc.Spec.ClusterIP}, nil
 		}

@@ -67,3 +67,60 @@ spec: {nodeName: b, containers: [{name: c, image: i}]}`)
 		t.Errorf("pb not back in web once node b is back")
 	}
 }
+
+// An ExternalName Service that aliases a Service of the cluster (the
+// usual way to reach a Service of another namespace under a local name)
+// resolves to that Service's addresses: the cluster DNS answers the CNAME
+// and, the target being in its own zone, the target's records with it.
+// An external target stays a name for the system resolver; a loop of
+// aliases is an error, not a hang. orchestra answered the alias's
+// target name as if it were an address. Kubernetes DNS: CoreDNS
+// plugin/backend_lookup.go A (CNAME chased within the zone, at most 8
+// deep); https://kubernetes.io/docs/concepts/services-networking/service/#externalname
+func TestR10sSvcExternalNameAliasResolves(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Namespace
+metadata: {name: prod}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: app}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: prod}
+spec: {clusterIP: 10.96.0.40, ports: [{port: 5432}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: app}
+spec: {type: ExternalName, externalName: db.prod.svc.cluster.local.}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ext, namespace: app}
+spec: {type: ExternalName, externalName: db.example.com}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: loop1, namespace: app}
+spec: {type: ExternalName, externalName: loop2.app.svc.cluster.local}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: loop2, namespace: app}
+spec: {type: ExternalName, externalName: loop1.app.svc.cluster.local}`)
+	advance(t, c, time.Second)
+	r := c.Resolver()
+	if got, err := r.LookupHost("app", "db"); err != nil || len(got) != 1 || got[0] != "10.96.0.40" {
+		t.Errorf("app/db (alias of prod/db) resolves to %v, %v; want [10.96.0.40]", got, err)
+	}
+	if got, err := r.LookupHost("app", "ext"); err != nil || len(got) != 1 || got[0] != "db.example.com" {
+		t.Errorf("app/ext resolves to %v, %v; want its external name", got, err)
+	}
+	if got, err := r.LookupHost("app", "loop1"); err == nil {
+		t.Errorf("a loop of ExternalName aliases resolves to %v", got)
+	}
+}
