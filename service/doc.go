@@ -26,8 +26,13 @@
 // kube-proxy does it: the ready endpoints, or if none is ready those that
 // are serving and terminating (draining pods still accept requests). With
 // the [Local] option (traffic policy Local), only the endpoints on one node
-// count, and the picker never falls back to other nodes. With nothing to
-// offer, Pick returns [ErrNoEndpoints]: fail the request or retry later.
+// count, and the picker never falls back to other nodes. With the
+// [Topology] option (the views of a node, for traffic policy Cluster), the
+// endpoints' topology hints (spec.trafficDistribution, or the annotation
+// service.kubernetes.io/topology-mode: Auto) keep the picker to its node's
+// or zone's endpoints when every ready endpoint is hinted and one names
+// them, as kube-proxy does. With nothing to offer, Pick returns
+// [ErrNoEndpoints]: fail the request or retry later.
 //
 // The policies:
 //
@@ -94,7 +99,9 @@
 // stored one word by word and adds only what changed (O(n) reads, small
 // writes), and [RoundRobin.UpdateAt], which the endpoints controller uses
 // for the endpoints it changed, validates and adds only those (a readiness
-// change in a 10,000-endpoint Service in tens of microseconds). [Random],
+// change in a 10,000-endpoint Service in tens of microseconds); with
+// [Topology] it rebuilds, as the hints of one endpoint decide for all.
+// [Random],
 // [Weighted] (which also builds its cycle, bounded work), [LeastRequest]
 // and [Affinity] rebuild on every Update. The benchmarks in this package
 // (BenchmarkPick against BenchmarkAtomicAdd, BenchmarkUpdate10000,
