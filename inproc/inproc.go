@@ -48,7 +48,8 @@ var (
 	// ErrWatchStopped ends a watch after its Stop, or at Close.
 	ErrWatchStopped = kubelet.ErrWatchStopped
 	// ErrNoFunc: a container's image names no registered function (its
-	// Waiting reason is ErrImagePull) or is not a func:// image
+	// Waiting reason is ErrImagePull, then ImagePullBackOff while it waits
+	// to try again, as a pull that keeps failing) or is not a func:// image
 	// (InvalidImageName).
 	ErrNoFunc = errors.New("inproc: no such function")
 )

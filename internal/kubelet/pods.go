@@ -388,14 +388,19 @@ func (k *Kubelet) start(c *container) {
 	}
 	h, err := k.starter.Start(run)
 	if err != nil {
-		reason := "RunContainerError"
+		reason, msg := "RunContainerError", err.Error()
 		if se, ok := err.(*StartError); ok && se.Reason != "" {
 			reason = se.Reason
+		}
+		if w := c.st.State.Waiting; reason == ReasonErrImagePull && w != nil && (w.Reason == ReasonErrImagePull || w.Reason == ReasonImagePullBackOff) {
+			// A pull that failed again: the image manager reports the
+			// back-off it waits in until the next attempt.
+			reason, msg = ReasonImagePullBackOff, "Back-off pulling image "+strconv.Quote(c.spec.Image)
 		}
 		c.backoff = k.nextBackoff(c.backoff)
 		k.logWarn("container start failed", "pod", p.key, "container", c.spec.Name, "reason", reason, "err", err, "retry", c.backoff)
 		k.scheduleStart(c, c.backoff)
-		k.wait(c, reason, err.Error())
+		k.wait(c, reason, msg)
 		return
 	}
 	now := k.clock.Now()

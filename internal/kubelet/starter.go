@@ -82,6 +82,7 @@ const (
 	ReasonCrashLoopBackOff           = "CrashLoopBackOff"
 	ReasonCreateContainerConfigError = "CreateContainerConfigError"
 	ReasonErrImagePull               = "ErrImagePull"
+	ReasonImagePullBackOff           = "ImagePullBackOff"
 	ReasonInvalidImageName           = "InvalidImageName"
 	ReasonCompleted                  = "Completed"
 	ReasonError                      = "Error"

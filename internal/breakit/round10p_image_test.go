@@ -1,0 +1,41 @@
+package breakit_test
+
+import (
+	"context"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/orchestra-go/orchestra/inproc"
+	"github.com/orchestra-go/orchestra/vtime"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// TestR10pImagePullBackOff: a container whose image cannot be had (an
+// inproc function not registered) waits with reason ErrImagePull after
+// the failed attempt, then ImagePullBackOff ("Back-off pulling image")
+// while it waits to try again, as the kubelet's image manager reports a
+// pull in back-off (pkg/kubelet/images/image_manager.go
+// EnsureImageExists: ErrImagePullBackOff); once the function is
+// registered it starts at the next attempt. On a virtual clock.
+func TestR10pImagePullBackOff(t *testing.T) {
+	clock := vtime.NewVirtual(t0)
+	e := r10pNewInproc(t, inproc.Config{Clock: clock, FirstPodCIDR: netip.MustParseAddr("127.40.105.0")})
+	e.create(r10pPod("ip", workload.RestartPolicyAlways, workload.Container{Name: "c", Image: inproc.Image("later")}))
+	waiting := func(reason string) func(*workload.Pod) bool {
+		return func(p *workload.Pod) bool {
+			w := r10pCS(p).State.Waiting
+			return w != nil && w.Reason == reason
+		}
+	}
+	clock.Advance(0)
+	e.waitPod("ip", "ErrImagePull", waiting("ErrImagePull"))
+	clock.Advance(10 * time.Second) // the second attempt fails too
+	p := e.waitPod("ip", "ImagePullBackOff", waiting("ImagePullBackOff"))
+	if w := r10pCS(p).State.Waiting; w.Message != `Back-off pulling image "func://later"` || p.Status.Phase != workload.PodPending {
+		t.Errorf("waiting %+v in phase %s", w, p.Status.Phase)
+	}
+	e.rt.Register("later", func(ctx context.Context, c *inproc.Container) error { <-ctx.Done(); return nil })
+	clock.Advance(20 * time.Second)
+	e.waitPod("ip", "running", func(p *workload.Pod) bool { return r10pCS(p).State.Running != nil })
+}
