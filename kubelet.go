@@ -870,6 +870,15 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 		}
 	}
 	if reason, msg := k.admit(p); reason != "" {
+		// The kubelet learns of a pod through its watch and reports a
+		// rejection through its status manager: not in the instant the
+		// pod was bound. A second stands for that round trip, so that a
+		// controller that replaces rejected pods (a ReplicaSet, a
+		// StatefulSet, as in Kubernetes) makes about one a second rather
+		// than looping at one virtual instant.
+		if wait := p.CreationTimestamp.Add(admitRejectLatency).Sub(k.c.clock.Now()); wait > 0 {
+			return controller.Result{RequeueAfter: wait}, nil
+		}
 		np := *p // a shallow copy: only the status below is new
 		np.Status = *p.Status.DeepCopy()
 		np.Status.Phase, np.Status.Reason, np.Status.Message = workload.PodFailed, reason, "Pod was rejected: "+msg
@@ -952,6 +961,10 @@ func (k *kubelet) isStarted(q *workload.Pod) bool {
 	}
 	return len(k.unconfirmed) > 0 && q.UID != "" && k.unconfirmed[workload.Key(q)] == q.UID
 }
+
+// admitRejectLatency is how long after its creation a pod the kubelet
+// rejects is rejected (see kubelet.Reconcile).
+const admitRejectLatency = time.Second
 
 // admit is the kubelet's admission of a pod bound to its node
 // (pkg/kubelet/lifecycle/predicate.go): the node's pods limit and
