@@ -22,8 +22,10 @@ import (
 //     node is Ready again. A cordoned node (spec.unschedulable) gets
 //     node.kubernetes.io/unschedulable:NoSchedule until it is uncordoned.
 //
-//   - A pod on a node with NoExecute taints is evicted at once if it does
-//     not tolerate one of them, after the shortest tolerationSeconds of
+//   - A pod on a node with NoExecute taints (running or finished: the
+//     taint manager looks at every pod bound to the node) is evicted at
+//     once if it does not tolerate one of them, after the shortest
+//     tolerationSeconds of
 //     the first tolerations that match them if one is bounded (counted
 //     from when the pod is first seen on the tainted node), and never if
 //     none is (see TolerationTime). Every pod carries 300 s tolerations of not-ready and
@@ -183,12 +185,6 @@ func (n *NodeLifecycle) Handle(ev store.Event, enqueue func(string)) {
 			// runtime started are the kubelet bridge's orphans.
 			enqueue(name)
 		}
-		if IsPodTerminal(o) {
-			if at := n.evictAt[o.Spec.NodeName]; len(at) > 0 {
-				delete(at, ev.ObjectKey())
-			}
-			return
-		}
 		if o.DeletionTimestamp != nil {
 			return // its scheduled eviction, if any, is cancelled when it is gone
 		}
@@ -310,9 +306,13 @@ func (n *NodeLifecycle) Reconcile(ctx context.Context, name string) (Result, err
 	}
 	var next time.Time
 	for _, p := range n.deps.Store.ListPodsOnNode(name) {
-		if p.DeletionTimestamp != nil || IsPodTerminal(p) {
-			continue
+		if p.DeletionTimestamp != nil {
+			continue // its scheduled eviction, if any, is cancelled when it is gone
 		}
+		// A pod that has finished is evicted all the same (the taint
+		// manager looks at every pod bound to the node, whatever its
+		// phase: kubernetes/kubernetes#96363); being terminal, it goes
+		// at once.
 		key := workload.Key(p)
 		e, scheduled := n.evictAt[name][key]
 		scheduled = scheduled && e.uid == p.UID

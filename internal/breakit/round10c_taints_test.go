@@ -237,3 +237,50 @@ func TestR10cNodeEvents(t *testing.T) {
 		t.Errorf("node events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// The taint manager evicts every pod bound to a node with a NoExecute taint
+// it does not tolerate long enough, whatever the pod's phase: a Job's
+// completed pod on a node that stays NotReady is deleted once its 300 s
+// toleration is over (handleNodeUpdate lists all the node's pods; users
+// asked for finished pods to be spared, kubernetes/kubernetes#96363, and
+// they are not). The Job stays complete, its success counted.
+func TestR10cFinishedPodsEvictedFromNotReadyNode(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: batch/v1
+kind: Job
+metadata: {name: once}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: x}]
+`)
+	advance(t, c, time.Minute)
+	ps := pods(t, c, "job-name=once")
+	if len(ps) != 1 || ps[0].Status.Phase != workload.PodSucceeded {
+		t.Fatalf("job pods %d, want one Succeeded", len(ps))
+	}
+	if err := c.Fake().SetNodeReady("a", false); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, 4*time.Minute)
+	if len(pods(t, c, "job-name=once")) != 1 {
+		t.Fatal("completed pod gone before its 300 s toleration of not-ready ended")
+	}
+	advance(t, c, 2*time.Minute)
+	if ps := pods(t, c, "job-name=once"); len(ps) != 0 {
+		t.Errorf("completed pod still there 6 minutes after its node went NotReady (phase %s)", ps[0].Status.Phase)
+	}
+	if ev := eventsFor(c, ps[0].Name); r10cIndex(ev, "TaintManagerEviction: Marking for deletion Pod default/"+ps[0].Name) < 0 {
+		t.Errorf("events %q: want the eviction", ev)
+	}
+	j := getJob(t, c, "once")
+	if j.Status.Succeeded != 1 || jobCond(j, "Complete") == nil {
+		t.Errorf("job succeeded=%d conditions %s, want still complete with 1", j.Status.Succeeded, condSummary(j.Status.Conditions))
+	}
+	advance(t, c, time.Hour)
+	if ps := pods(t, c, "job-name=once"); len(ps) != 0 {
+		t.Errorf("a complete job made %d new pods", len(ps))
+	}
+}
