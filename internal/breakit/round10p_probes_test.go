@@ -266,3 +266,50 @@ func TestR10pLivenessKillRestartsOnFailure(t *testing.T) {
 			p.Status.Phase, cs.RestartCount, last)
 	}
 }
+
+// TestR10pProbeTimeoutOnTheClock: timeoutSeconds runs on the runtime's
+// clock, as periods, initial delays and grace periods do: on a virtual
+// (or scaled) clock a probe that hangs fails once its timeout has passed
+// on that clock. Before, the timeout was always real time, so on a clock
+// scaled ×100 a hanging liveness probe took a hundred times too long to
+// fail, and on a virtual clock it ignored the clock altogether.
+func TestR10pProbeTimeoutOnTheClock(t *testing.T) {
+	clock := vtime.NewVirtual(t0)
+	e := r10pNewInproc(t, inproc.Config{Clock: clock, ProbeSecond: time.Second, FirstPodCIDR: netip.MustParseAddr("127.40.107.0")})
+	listening := make(chan struct{}, 2)
+	hit := make(chan struct{}, 1)
+	e.rt.Register("hang", func(ctx context.Context, c *inproc.Container) error {
+		l, err := c.Listen("tcp", 8080)
+		if err != nil {
+			return err
+		}
+		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case hit <- struct{}{}:
+			default:
+			}
+			<-r.Context().Done() // never answers
+		})}
+		go func() { <-ctx.Done(); srv.Close() }()
+		listening <- struct{}{}
+		srv.Serve(l)
+		return ctx.Err()
+	})
+	e.create(r10pPod("pt", workload.RestartPolicyAlways, workload.Container{Name: "c", Image: inproc.Image("hang"),
+		LivenessProbe: &workload.Probe{InitialDelaySeconds: 5, PeriodSeconds: 10, TimeoutSeconds: 1000, FailureThreshold: 1,
+			ProbeHandler: workload.ProbeHandler{HTTPGet: &workload.HTTPGetAction{Port: intstr.FromInt32(8080)}}}}))
+	clock.Advance(0)
+	select {
+	case <-listening:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the container did not listen within 30s")
+	}
+	clock.Advance(5 * time.Second) // the probe starts and hangs
+	select {
+	case <-hit:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the liveness probe did not run within 30s")
+	}
+	clock.Advance(1000 * time.Second) // its timeout passes: it fails, the container restarts
+	e.waitPod("pt", "restarted by the timed-out liveness probe", func(p *workload.Pod) bool { return r10pCS(p).RestartCount >= 1 })
+}

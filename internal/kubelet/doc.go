@@ -38,8 +38,8 @@
 // The kubelet calls Start with its lock held, waits on Handle.Done on a
 // goroutine of its own per run, and calls Stop and Kill as the pod's
 // lifecycle says. Timers run on Config.Clock (the real clock by default);
-// probes run on goroutines the kubelet owns, bounded by their timeout, and
-// Shutdown waits for all of them.
+// probes run on goroutines the kubelet owns, bounded by their timeout (on
+// Config.Clock too), and Shutdown waits for all of them.
 //
 // Run.Env holds the values as written, env valueFrom.fieldRef (the
 // downward API) and resourceFieldRef resolved (their $ written as $$);

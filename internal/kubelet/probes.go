@@ -224,10 +224,26 @@ func probeRequest(ctx context.Context, url string, headers []workload.HTTPHeader
 	return req, nil
 }
 
-// runProbe runs one probe, without the lock, bounded by timeoutSeconds.
+// errProbeTimeout ends a probe whose timeoutSeconds have passed.
+var errProbeTimeout = errors.New("probe timed out")
+
+// runProbe runs one probe, without the lock, bounded by timeoutSeconds on
+// the kubelet's clock (as its periods and delays are: a scaled clock
+// scales it too).
 func (k *Kubelet) runProbe(pr *prober, target string) (bool, string) {
-	ctx, cancel := context.WithTimeout(k.ctx, time.Duration(pr.probe.TimeoutSeconds)*k.probeS)
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(k.ctx)
+	defer cancel(nil)
+	timer := k.clock.AfterFunc(time.Duration(pr.probe.TimeoutSeconds)*k.probeS, func() { cancel(errProbeTimeout) })
+	defer timer.Stop()
+	ok, msg := k.probeOnce(ctx, pr, target)
+	if !ok && context.Cause(ctx) == errProbeTimeout {
+		msg = "timeout of " + strconv.Itoa(int(pr.probe.TimeoutSeconds)) + "s exceeded: " + msg
+	}
+	return ok, msg
+}
+
+// probeOnce runs one probe with ctx.
+func (k *Kubelet) probeOnce(ctx context.Context, pr *prober, target string) (bool, string) {
 	h := &pr.probe.ProbeHandler
 	switch {
 	case h.Exec != nil:
