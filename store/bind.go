@@ -2,6 +2,7 @@ package store
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/orchestra-go/orchestra/workload"
 )
@@ -47,6 +48,16 @@ func (s *Store) Bind(namespace, name, uid, node string) (*workload.Pod, error) {
 	// shares everything but the node name and the conditions.
 	np := *old
 	np.Spec.NodeName = node
+	if len(old.Status.Conditions) == 0 {
+		// The usual pod, never scheduled before: PodScheduled alone, a
+		// list shared by the pods bound at this instant.
+		np.Status.Conditions = s.scheduledAt(s.clock.Now())
+		if np.Status.Phase == "" {
+			np.Status.Phase = workload.PodPending
+		}
+		s.commit(Modified, "Pod", ki, e, &np)
+		return &np, nil
+	}
 	conds := make([]workload.PodCondition, len(old.Status.Conditions), len(old.Status.Conditions)+1)
 	copy(conds, old.Status.Conditions)
 	found := false
@@ -69,4 +80,17 @@ func (s *Store) Bind(namespace, name, uid, node string) (*workload.Pod, error) {
 	}
 	s.commit(Modified, "Pod", ki, e, &np)
 	return &np, nil
+}
+
+// scheduledAt returns the condition list of a pod bound at now that had
+// none: PodScheduled True since now. Pods bound at one instant share it
+// (stored objects are never modified; a list of one is full, so an
+// append copies it). Caller holds mu.
+func (s *Store) scheduledAt(now time.Time) []workload.PodCondition {
+	if s.schedConds == nil || s.schedAt != now {
+		s.schedConds = []workload.PodCondition{{Type: workload.PodScheduled, Status: workload.ConditionTrue,
+			LastTransitionTime: workload.NewTime(now)}}
+		s.schedAt = now
+	}
+	return s.schedConds
 }

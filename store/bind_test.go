@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -104,5 +105,85 @@ func TestBindRefused(t *testing.T) {
 	}
 	if s.ResourceVersion() != rv {
 		t.Errorf("a refused Bind wrote: resourceVersion %d, was %d", s.ResourceVersion(), rv)
+	}
+}
+
+// TestBindFreshPodsShareNothingVisible: pods that had no conditions, bound
+// at one instant, get PodScheduled True since then (pods bound at one
+// instant share the list, which is never modified); a later binding gets
+// its own time, and a status update of one pod, or a finalizer the
+// runtime adds with a status (MergeStatusFinalizer) and then removes,
+// changes no other pod.
+func TestBindFreshPodsShareNothingVisible(t *testing.T) {
+	s, clk := newTestStore(t)
+	for _, n := range []string{"a", "b", "c"} {
+		mustCreate(t, s, pod("", n, nil))
+	}
+	clk.t = epoch.Add(time.Minute)
+	a, err := s.Bind("", "a", "", "n1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Bind("", "b", "", "n1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.t = epoch.Add(2 * time.Minute)
+	c, err := s.Bind("", "c", "", "n2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(d time.Duration) []workload.PodCondition {
+		return []workload.PodCondition{{Type: workload.PodScheduled, Status: workload.ConditionTrue, LastTransitionTime: workload.NewTime(epoch.Add(d))}}
+	}
+	for _, tc := range []struct {
+		p    *workload.Pod
+		want []workload.PodCondition
+	}{{a, at(time.Minute)}, {b, at(time.Minute)}, {c, at(2 * time.Minute)}} {
+		if diff := cmp.Diff(tc.want, tc.p.Status.Conditions); diff != "" || tc.p.Status.Phase != workload.PodPending {
+			t.Errorf("%s: phase %q, conditions (-want +got):\n%s", tc.p.Name, tc.p.Status.Phase, diff)
+		}
+	}
+
+	// A status update of a (a new list with one more condition) leaves b.
+	na := *a
+	na.Status.Conditions = append(na.Status.Conditions, workload.PodCondition{Type: workload.PodReady, Status: workload.ConditionFalse})
+	if err := s.SetStatus(&na); err != nil {
+		t.Fatal(err)
+	}
+	// The runtime finalizer on both with their first status, then off a.
+	const fin = "example.com/runtime"
+	keep := func(stored, in workload.Object) (workload.Object, error) {
+		p := *stored.(*workload.Pod)
+		return &p, nil
+	}
+	for _, n := range []string{"a", "b"} {
+		if err := s.MergeStatusFinalizer(pod("", n, nil), fin, keep); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.RemoveFinalizer("Pod", "", "a", "", fin); err != nil {
+		t.Fatal(err)
+	}
+	// A second finalizer on b, after the shared one.
+	if err := s.MergeStatusFinalizer(pod("", "b", nil), "example.com/other", keep); err != nil {
+		t.Fatal(err)
+	}
+	gotA, _ := s.Peek("Pod", "", "a")
+	gotB, _ := s.Peek("Pod", "", "b")
+	if f := gotA.GetObjectMeta().Finalizers; len(f) != 0 {
+		t.Errorf("a: finalizers %q, want none", f)
+	}
+	if f := gotB.GetObjectMeta().Finalizers; !slices.Equal(f, []string{fin, "example.com/other"}) {
+		t.Errorf("b: finalizers %q, want [%s example.com/other]", f, fin)
+	}
+	if n := len(gotA.(*workload.Pod).Status.Conditions); n != 2 {
+		t.Errorf("a: %d conditions, want 2", n)
+	}
+	if diff := cmp.Diff(at(time.Minute), gotB.(*workload.Pod).Status.Conditions); diff != "" {
+		t.Errorf("b: conditions changed with a's (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(at(time.Minute), b.Status.Conditions); diff != "" {
+		t.Errorf("b as bound changed (-want +got):\n%s", diff)
 	}
 }

@@ -124,6 +124,32 @@ type Store struct {
 	// pendingFin holds the finalizers promised to objects by uid
 	// (PromiseFinalizer) that Delete treats as present.
 	pendingFin map[string]string
+	// oneFin holds, by finalizer, a list of that finalizer alone, which
+	// the objects that get it on an empty list share (stored lists are
+	// never modified, and a list of one is full: an append copies it).
+	// schedConds is the condition list Bind gives a pod that had none
+	// at schedAt (PodScheduled True since then), which the pods bound at
+	// that instant share.
+	oneFin     map[string][]string
+	schedConds []workload.PodCondition
+	schedAt    time.Time
+}
+
+// maxOneFin bounds Store.oneFin: finalizer names come from callers.
+const maxOneFin = 16
+
+// finalizerList returns the shared list of finalizer f alone. Caller holds
+// mu.
+func (s *Store) finalizerList(f string) []string {
+	l, ok := s.oneFin[f]
+	if !ok {
+		if s.oneFin == nil || len(s.oneFin) >= maxOneFin {
+			s.oneFin = map[string][]string{}
+		}
+		l = []string{f}
+		s.oneFin[f] = l
+	}
+	return l
 }
 
 // entry is one stored object. obj is never modified once stored: a write
@@ -791,9 +817,14 @@ func (s *Store) writeStatusLocked(ti *typeInfo, kind string, e *entry, obj workl
 		}
 	}
 	if finalizer != "" {
-		// A new list: the old one is the stored object's.
+		// A new list (or the shared list of f alone): the old one is
+		// the stored object's.
 		m := n.GetObjectMeta()
-		m.Finalizers = append(slices.Clip(m.Finalizers), finalizer)
+		if len(m.Finalizers) == 0 {
+			m.Finalizers = s.finalizerList(finalizer)
+		} else {
+			m.Finalizers = append(slices.Clip(m.Finalizers), finalizer)
+		}
 	}
 	s.commitSameKeys(kind, e, n)
 	return n
