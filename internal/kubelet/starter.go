@@ -115,7 +115,8 @@ type Run struct {
 	PodIP, NodeName string
 	// Env is the container's environment, KEY=VALUE: POD_NAME,
 	// POD_NAMESPACE, POD_IP, NODE_NAME, then the spec's env in order
-	// (later entries win).
+	// (later entries win), values as written ($(VAR) not expanded yet:
+	// see ExpandEnv) and those of valueFrom resolved, their $ written $$.
 	Env []string
 	// Log receives the run's stdout and stderr; it is safe for
 	// concurrent use.
