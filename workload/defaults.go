@@ -186,9 +186,9 @@ func DefaultPodTemplate(t *PodTemplateSpec) {
 // terminationGracePeriodSeconds 30, schedulerName default-scheduler; for
 // every container (init containers too) port protocol TCP (and hostPort =
 // containerPort under hostNetwork), probe timeout 1, period 10, success
-// threshold 1, failure threshold 3, httpGet path "/" and scheme HTTP; and
-// toleration operator Equal where a toleration names a key but no
-// operator (the meaning Kubernetes gives an empty operator).
+// threshold 1, failure threshold 3, httpGet path "/" and scheme HTTP. A
+// toleration without an operator keeps none: Kubernetes does not default
+// it (it means Equal: ValidateTolerations and ToleratesTaint read "" so).
 func DefaultPodSpec(s *PodSpec) {
 	if s == nil {
 		return
@@ -205,12 +205,6 @@ func DefaultPodSpec(s *PodSpec) {
 	for _, cs := range [][]Container{s.InitContainers, s.Containers} {
 		for i := range cs {
 			defaultContainer(&cs[i], s.HostNetwork)
-		}
-	}
-	for i := range s.Tolerations {
-		t := &s.Tolerations[i]
-		if t.Operator == "" && t.Key != "" {
-			t.Operator = TolerationOpEqual
 		}
 	}
 }

@@ -96,7 +96,7 @@ func TestDefault(t *testing.T) {
 				RestartPolicy:                 RestartPolicyAlways,
 				TerminationGracePeriodSeconds: Ptr[int64](30),
 				SchedulerName:                 DefaultSchedulerName,
-				Tolerations: append([]Toleration{{Key: "node-role.kubernetes.io/master", Operator: TolerationOpEqual, Effect: TaintEffectNoSchedule}},
+				Tolerations: append([]Toleration{{Key: "node-role.kubernetes.io/master", Effect: TaintEffectNoSchedule}},
 					defaultTolerations...),
 			}}},
 		{"pod already tolerating not-ready keeps its own",

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orchestra-go/orchestra/workload"
 )
@@ -84,5 +85,30 @@ spec:
 				t.Error("the invalid pod was stored")
 			}
 		})
+	}
+}
+
+// A toleration written without an operator is stored without one, as the
+// API server stores it (core/v1 has no defaulting for it: an empty
+// operator means Equal where it is read), and it still tolerates the taint
+// with its key and value.
+func TestR10cTolerationOperatorNotDefaulted(t *testing.T) {
+	c := newCluster(t)
+	r4node(t, c, "db", nil, nil, workload.Taint{Key: "dedicated", Value: "db", Effect: workload.TaintEffectNoSchedule})
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  tolerations: [{key: dedicated, value: db, effect: NoSchedule}]
+  containers: [{name: c, image: x}]
+`)
+	advance(t, c, time.Second)
+	p := r3getPod(t, c, "p")
+	if op := p.Spec.Tolerations[0].Operator; op != "" {
+		t.Errorf("stored toleration has operator %q, want none", op)
+	}
+	if p.Spec.NodeName != "db" {
+		t.Errorf("pod on %q, want db: its toleration (no operator: Equal) tolerates the taint", p.Spec.NodeName)
 	}
 }
