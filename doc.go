@@ -58,6 +58,9 @@
 // scheduler's, and the kubelet's container events, which the cluster reads
 // off the runtime's status reports: Created and Started for every run of a
 // container, a BackOff warning for every crash-loop back-off, Killing when
-// a running container is stopped for a deletion. Image pulls and probes
-// leave no event (no Pulling, Pulled or Unhealthy).
+// a running container is stopped for a deletion, and Failed (with BackOff
+// for an image in pull back-off) when a container cannot be created: a
+// real runtime's missing image (ErrImagePull, ImagePullBackOff) or bad
+// config. Successful image pulls and probes leave no event (no Pulling,
+// Pulled or Unhealthy).
 package orchestra

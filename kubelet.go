@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -71,14 +72,33 @@ const maxBackOffIn = 1 << 14
 type containerEvent struct {
 	pod       *workload.Pod
 	container string
-	kind      uint8 // evStarted or evBackOff
+	kind      uint8  // evStarted, evBackOff, ...
+	image     string // evPullFailed, evPullBackOff: the container's image
+	msg       string // evPullFailed, evCreateFailed: the waiting message
 }
 
 const (
 	evStarted = iota
 	evBackOff
-	evDeadline // the pod passed its activeDeadlineSeconds
+	evDeadline     // the pod passed its activeDeadlineSeconds
+	evPullFailed   // waiting ErrImagePull
+	evPullBackOff  // waiting ImagePullBackOff
+	evCreateFailed // waiting for another reason the container could not be made
 )
+
+// Waiting reasons of a container the runtime could not create, and the
+// events the kubelet records for them.
+const (
+	reasonErrImagePull     = "ErrImagePull"
+	reasonImagePullBackOff = "ImagePullBackOff"
+)
+
+// createFailed lists the waiting reasons of a container the kubelet could
+// not create or start, whose message it records in a Failed event.
+var createFailed = map[string]bool{
+	"CreateContainerConfigError": true, "CreateContainerError": true, "RunContainerError": true,
+	"InvalidImageName": true,
+}
 
 // reasonDeadlineExceeded is the reason of a pod the kubelet failed for
 // passing its activeDeadlineSeconds (every runtime reports the kubelet's).
@@ -563,11 +583,24 @@ func (m *runtimeMirror) noteContainerEvents(p *workload.Pod, old, now []workload
 		switch {
 		case n.State.Running != nil:
 			if o == nil || o.State.Running == nil || !o.State.Running.StartedAt.Time.Equal(n.State.Running.StartedAt.Time) {
-				m.events = append(m.events, containerEvent{p, n.Name, evStarted})
+				m.events = append(m.events, containerEvent{pod: p, container: n.Name, kind: evStarted})
 			}
 		case n.State.Waiting != nil && n.State.Waiting.Reason == reasonCrashLoopBackOff:
 			if o == nil || o.State.Waiting == nil || o.State.Waiting.Reason != reasonCrashLoopBackOff || o.RestartCount != n.RestartCount {
-				m.events = append(m.events, containerEvent{p, n.Name, evBackOff})
+				m.events = append(m.events, containerEvent{pod: p, container: n.Name, kind: evBackOff})
+			}
+		case n.State.Waiting != nil:
+			w := n.State.Waiting
+			if o != nil && o.State.Waiting != nil && *o.State.Waiting == *w {
+				break
+			}
+			switch {
+			case w.Reason == reasonErrImagePull:
+				m.events = append(m.events, containerEvent{pod: p, container: n.Name, kind: evPullFailed, image: n.Image, msg: w.Message})
+			case w.Reason == reasonImagePullBackOff:
+				m.events = append(m.events, containerEvent{pod: p, container: n.Name, kind: evPullBackOff, image: n.Image})
+			case createFailed[w.Reason]:
+				m.events = append(m.events, containerEvent{pod: p, container: n.Name, kind: evCreateFailed, msg: w.Message})
 			}
 		}
 	}
@@ -578,8 +611,12 @@ func (m *runtimeMirror) noteContainerEvents(p *workload.Pod, old, now []workload
 // Normal DeadlineExceeded event of a pod past its active deadline: Created
 // "Created container: <name>" and Started "Started container <name>" for
 // every run, BackOff "Back-off restarting failed container <name> in pod
-// <pod>_<namespace>(<uid>)" (a warning) for every back-off. Image pulls are
-// not modelled, so there is no Pulling or Pulled event.
+// <pod>_<namespace>(<uid>)" (a warning) for every back-off; for a container
+// that cannot be created, the image manager's and startContainer's: a
+// failed pull is Failed "Failed to pull image ..." and Failed "Error:
+// ErrImagePull", one in back-off BackOff "Back-off pulling image ..." and
+// Failed "Error: ImagePullBackOff", another reason Failed "Error: <message>".
+// Successful pulls are not modelled, so there is no Pulling or Pulled event.
 func (m *runtimeMirror) recordEvents() {
 	rec := m.c.rec
 	for i, e := range m.events {
@@ -590,6 +627,15 @@ func (m *runtimeMirror) recordEvents() {
 		case evBackOff:
 			rec.EventJoin(e.pod, workload.EventTypeWarning, "BackOff", "Back-off restarting failed container ", e.container,
 				m.backOffSuffix(e.pod))
+		case evPullFailed:
+			// The image manager's EnsureImageExists, then startContainer.
+			rec.EventJoin(e.pod, workload.EventTypeWarning, "Failed", "Failed to pull image ", strconv.Quote(e.image), ": ", e.msg)
+			rec.Event(e.pod, workload.EventTypeWarning, "Failed", "Error: "+reasonErrImagePull)
+		case evPullBackOff:
+			rec.EventJoin(e.pod, workload.EventTypeNormal, "BackOff", "Back-off pulling image ", strconv.Quote(e.image))
+			rec.Event(e.pod, workload.EventTypeWarning, "Failed", "Error: "+reasonImagePullBackOff)
+		case evCreateFailed:
+			rec.EventJoin(e.pod, workload.EventTypeWarning, "Failed", "Error: ", e.msg)
 		case evDeadline:
 			// The kubelet's activeDeadlineHandler (ShouldEvict).
 			rec.Event(e.pod, workload.EventTypeNormal, reasonDeadlineExceeded, "Pod was active on the node longer than the specified deadline")

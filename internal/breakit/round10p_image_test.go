@@ -3,6 +3,7 @@ package breakit_test
 import (
 	"context"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,4 +39,54 @@ func TestR10pImagePullBackOff(t *testing.T) {
 	e.rt.Register("later", func(ctx context.Context, c *inproc.Container) error { <-ctx.Done(); return nil })
 	clock.Advance(20 * time.Second)
 	e.waitPod("ip", "running", func(p *workload.Pod) bool { return r10pCS(p).State.Running != nil })
+}
+
+// TestR10pImageAndConfigErrorEvents: a container that cannot be created
+// leaves the kubelet's events on its pod (pkg/kubelet/images
+// image_manager.go and kuberuntime_container.go startContainer): a failed
+// pull is a Warning Failed "Failed to pull image ..." and Failed "Error:
+// ErrImagePull", one in back-off a Normal BackOff "Back-off pulling image
+// ..." and Failed "Error: ImagePullBackOff"; a container whose config
+// cannot be made a Warning Failed "Error: <why>".
+func TestR10pImageAndConfigErrorEvents(t *testing.T) {
+	e := r5newInproc(t, inproc.Config{FirstPodCIDR: netip.MustParseAddr("127.40.111.0")}, nil, nil)
+	e.apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: nofunc}
+spec:
+  containers: [{name: c, image: "func://missing"}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: execprobe}
+spec:
+  containers:
+  - name: c
+    image: func://missing
+    livenessProbe: {exec: {command: ["true"]}}
+`)
+	has := func(pod, typ, reason, msg string) bool {
+		for _, ev := range e.c.Events() {
+			if ev.InvolvedObject.Name == pod && ev.Type == typ && ev.Reason == reason && strings.HasPrefix(ev.Message, msg) {
+				return true
+			}
+		}
+		return false
+	}
+	want := []struct{ pod, typ, reason, msg string }{
+		{"nofunc", "Warning", "Failed", `Failed to pull image "func://missing": `},
+		{"nofunc", "Warning", "Failed", "Error: ErrImagePull"},
+		{"nofunc", "Normal", "BackOff", `Back-off pulling image "func://missing"`},
+		{"nofunc", "Warning", "Failed", "Error: ImagePullBackOff"},
+		{"execprobe", "Warning", "Failed", "Error: exec probes are not supported by the inproc runtime"},
+	}
+	e.wait("the events", func() bool {
+		for _, w := range want {
+			if !has(w.pod, w.typ, w.reason, w.msg) {
+				return false
+			}
+		}
+		return true
+	})
 }
