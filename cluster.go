@@ -126,7 +126,7 @@ func New(cfg Config) (*Cluster, error) {
 	// loop between steps, and a step can write hundreds of thousands of
 	// objects (a burst of Deployments), which must not end a watch and
 	// force every controller to list everything again.
-	c.store = store.New(store.Config{Clock: c.clock, Seed: cfg.Seed, Admit: admit, WatchBuffer: clusterWatchBuffer})
+	c.store = store.New(store.Config{Clock: c.clock, Seed: cfg.Seed, Admit: admit, Stamp: stamp, WatchBuffer: clusterWatchBuffer})
 	c.rt = cfg.Runtime
 	if err := checkRuntimeClock(c.rt, c.virtual); err != nil {
 		return nil, err
@@ -367,6 +367,16 @@ func admit(obj workload.Object) error {
 		}
 	}
 	return nil
+}
+
+// stamp fills in what the API server derives from a new object's uid on
+// create: a Job's generated selector and labels (the Job strategy's
+// PrepareForCreate, generateSelector), so that the Job is stored with them
+// from its first version (generation 1), as in Kubernetes.
+func stamp(obj workload.Object) {
+	if j, ok := obj.(*workload.Job); ok {
+		workload.GenerateJobSelector(j)
+	}
 }
 
 // keepSystemFields carries over what the system set on an object and an

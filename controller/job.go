@@ -58,8 +58,10 @@ type jobController struct {
 //     generated labels, as generateSelector and validateGeneratedSelector)
 //     and adds batch.kubernetes.io/controller-uid,
 //     batch.kubernetes.io/job-name, controller-uid and job-name to the pod
-//     template (Kubernetes' API server does this on create; here the
-//     controller does it with one Update); a Job without labels gets its
+//     template (Kubernetes' API server does this on create, and so does
+//     the cluster's store, through workload.GenerateJobSelector; the
+//     controller does it with one Update for a Job stored without them);
+//     a Job without labels gets its
 //     template's, generated ones included, as the API server's defaulting
 //     shows them (a CronJob's Jobs get their pod template's). Pods belong to the Job by their
 //     controller reference, claimed as Kubernetes' ClaimPods does: a pod

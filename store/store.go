@@ -52,6 +52,12 @@ type Config struct {
 	// are: it may change the object (defaulting) or refuse it with an
 	// error, which Create returns. It must not call the store.
 	Admit func(workload.Object) error
+	// Stamp, when set, is called with the store's private copy of every
+	// object about to be created once its uid and creationTimestamp are
+	// set, under the store's lock: it fills in what the API server derives
+	// from them on create (a Job's generated selector). It must not call
+	// the store, and must not fail.
+	Stamp func(workload.Object)
 }
 
 // Propagation policies of DeleteOptions, as in Kubernetes.
@@ -108,6 +114,7 @@ type DeleteOptions struct {
 // use. See the package documentation.
 type Store struct {
 	admit       func(workload.Object) error
+	stamp       func(workload.Object)
 	clock       Clock
 	watchBuffer int
 
@@ -279,6 +286,7 @@ func New(cfg Config) *Store {
 	seed := uint64(cfg.Seed)
 	return &Store{
 		admit:       cfg.Admit,
+		stamp:       cfg.Stamp,
 		clock:       cfg.Clock,
 		watchBuffer: cfg.WatchBuffer,
 		rng:         rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
@@ -414,6 +422,9 @@ func (s *Store) Create(obj workload.Object, opts ...WriteOption) (workload.Objec
 	}
 	m.UID = s.newUID()
 	m.CreationTimestamp = workload.NewTime(s.clock.Now())
+	if s.stamp != nil {
+		s.stamp(c)
+	}
 	e := &entry{namespace: m.Namespace, name: m.Name, key: key}
 	ns[m.Name] = e
 	s.commit(Added, kind, ki, e, c)

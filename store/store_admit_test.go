@@ -270,3 +270,25 @@ func TestMergeStatus(t *testing.T) {
 		t.Fatal("a failed merge wrote")
 	}
 }
+
+// TestStampSeesTheUID: Stamp runs on the object to be created once its uid
+// and creationTimestamp are set, and what it changes is stored, label
+// indexes included.
+func TestStampSeesTheUID(t *testing.T) {
+	s := New(Config{Stamp: func(o workload.Object) {
+		m := o.GetObjectMeta()
+		if m.UID == "" || m.CreationTimestamp.IsZero() {
+			t.Errorf("Stamp saw uid %q, creationTimestamp %v", m.UID, m.CreationTimestamp)
+		}
+		m.Labels = map[string]string{"uid": m.UID}
+	}})
+	out, err := s.Create(&workload.Pod{ObjectMeta: workload.ObjectMeta{Name: "p", Namespace: "default"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid := out.GetObjectMeta().UID
+	sel := labels.SelectorFromSet(labels.Set{"uid": uid})
+	if got := s.List("Pod", "default", sel); len(got) != 1 || got[0].GetObjectMeta().Labels["uid"] != uid {
+		t.Fatalf("listed by the stamped label: %v", got)
+	}
+}

@@ -3,6 +3,7 @@ package workload
 import (
 	"math"
 
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
@@ -468,6 +469,54 @@ func DefaultJob(j *Job) {
 	}
 	DefaultJobSpec(&j.Spec)
 	JobLabelsFromTemplate(j)
+}
+
+// GenerateJobSelector does what Kubernetes' API server does to a new Job
+// without spec.manualSelector (the Job strategy's generateSelector), from
+// its uid: its selector becomes batch.kubernetes.io/controller-uid=<uid>,
+// or gets that added when it is one of the Job's own (which must match the
+// generated labels), and its pod template gets the labels
+// batch.kubernetes.io/controller-uid, batch.kubernetes.io/job-name,
+// controller-uid and job-name; then a Job without labels gets its
+// template's (JobLabelsFromTemplate). It reports whether it changed j. A
+// Job with manualSelector, without a uid, or whose selector already has
+// controller-uid is left alone.
+func GenerateJobSelector(j *Job) bool {
+	if j.UID == "" || (j.Spec.ManualSelector != nil && *j.Spec.ManualSelector) {
+		return false
+	}
+	if j.Spec.Selector != nil && j.Spec.Selector.MatchLabels[ControllerUIDLabel] != "" {
+		return false
+	}
+	if j.Spec.Selector == nil {
+		j.Spec.Selector = &LabelSelector{MatchLabels: map[string]string{ControllerUIDLabel: j.UID}}
+	} else {
+		// A selector of the Job's own must match the generated labels
+		// (validateGeneratedSelector); one that does not is left for
+		// the Job controller to report.
+		sel, err := j.Spec.Selector.AsSelector()
+		if err != nil || !sel.Matches(labels.Set{JobNameLabel: j.Name, LegacyJobNameLabel: j.Name,
+			ControllerUIDLabel: j.UID, LegacyControllerUIDLabel: j.UID}) {
+			return false
+		}
+		own := j.Spec.Selector.DeepCopy()
+		if own.MatchLabels == nil {
+			own.MatchLabels = map[string]string{}
+		}
+		own.MatchLabels[ControllerUIDLabel] = j.UID
+		j.Spec.Selector = own
+	}
+	l := copyMap(j.Spec.Template.Labels)
+	if l == nil {
+		l = map[string]string{}
+	}
+	l[ControllerUIDLabel] = j.UID
+	l[JobNameLabel] = j.Name
+	l[LegacyControllerUIDLabel] = j.UID
+	l[LegacyJobNameLabel] = j.Name
+	j.Spec.Template.Labels = l
+	JobLabelsFromTemplate(j)
+	return true
 }
 
 // JobLabelsFromTemplate gives a Job without labels a copy of its pod
