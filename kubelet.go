@@ -534,6 +534,22 @@ func (m *runtimeMirror) mergeInto(p, np *workload.Pod) {
 	}
 }
 
+// gateChange is gatedReady for the kubelet bridge, when a stored pod with
+// readiness gates changed through the API: it makes the pod not Ready for
+// a gate, or Ready again when it was not Ready only for its gates
+// (reason ReadinessGatesNotReady). A Ready condition set False by someone
+// else (the node lifecycle marks the pods of a node that is not ready) is
+// left to the runtime's next report, else the two would undo each other
+// for ever.
+func gateChange(p *workload.Pod, now time.Time) (workload.PodCondition, bool) {
+	c, change := gatedReady(p, p.Status.Conditions, now)
+	if !change || c.Status != workload.ConditionTrue {
+		return c, change
+	}
+	cur := findPodCondition(p.Status.Conditions, workload.PodReady)
+	return c, cur != nil && cur.Reason == podstatus.ReasonReadinessGatesNotReady
+}
+
 func findPodCondition(conds []workload.PodCondition, typ string) *workload.PodCondition {
 	for i := range conds {
 		if conds[i].Type == typ {
@@ -829,7 +845,7 @@ func (k *kubelet) Handle(ev store.Event, enqueue func(string)) {
 	if p.Spec.NodeName != "" && (started == (p.DeletionTimestamp != nil)) {
 		enqueue(ev.ObjectKey())
 	} else if started && len(p.Spec.ReadinessGates) > 0 {
-		if _, change := gatedReady(p, p.Status.Conditions, k.c.clock.Now()); change {
+		if _, change := gateChange(p, k.c.clock.Now()); change {
 			enqueue(ev.ObjectKey())
 		}
 	}
@@ -892,7 +908,7 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 	if started && len(p.Spec.ReadinessGates) > 0 {
 		// A readiness gate's condition changed (set through the API):
 		// the kubelet updates the pod's Ready condition.
-		if c, change := gatedReady(p, p.Status.Conditions, k.c.clock.Now()); change {
+		if c, change := gateChange(p, k.c.clock.Now()); change {
 			np := *p // a shallow copy: only the status below is new
 			np.Status = *p.Status.DeepCopy()
 			np.Status.Conditions = setPodCondition(np.Status.Conditions, c)

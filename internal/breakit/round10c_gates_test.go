@@ -152,3 +152,34 @@ func TestR10cActiveDeadlineEvent(t *testing.T) {
 		}
 	}
 }
+
+// A pod with readiness gates on a node that is not ready: the node
+// lifecycle marks it not Ready (MarkPodsNotReady) and the kubelet bridge
+// leaves that alone (it only undoes a not-Ready of its gates), rather than
+// the two flipping the condition for ever at one instant.
+func TestR10cReadinessGatesOnNotReadyNodeSettle(t *testing.T) {
+	c := newCluster(t, "a")
+	p := r3pod("p")
+	p.Spec.ReadinessGates = []workload.PodReadinessGate{{ConditionType: r10cGate}}
+	r3apply(t, c, p)
+	advance(t, c, time.Second)
+	r10cSetCondition(t, c, "p", r10cGate, workload.ConditionTrue)
+	advance(t, c, time.Second)
+	if !r5ready(r3getPod(t, c, "p")) {
+		t.Fatal("pod not Ready with its gate True")
+	}
+	if err := c.Fake().SetNodeReady("a", false); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Second) // fails if the cluster does not settle
+	if r5ready(r3getPod(t, c, "p")) {
+		t.Error("pod on a node that is not ready is Ready")
+	}
+	if err := c.Fake().SetNodeReady("a", true); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Second)
+	if !r5ready(r3getPod(t, c, "p")) {
+		t.Error("pod not Ready again once its node is")
+	}
+}
