@@ -27,8 +27,16 @@ var harnessStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func newHarness(t *testing.T, makeCtrls ...func(Deps) Controller) *harness {
 	t.Helper()
+	return newHarnessWith(t, store.Config{}, makeCtrls...)
+}
+
+// newHarnessWith is newHarness over a store made with cfg (its clock and
+// seed are the harness's).
+func newHarnessWith(t *testing.T, cfg store.Config, makeCtrls ...func(Deps) Controller) *harness {
+	t.Helper()
 	c := vtime.NewVirtual(harnessStart)
-	s := store.New(store.Config{Clock: c, Seed: 1})
+	cfg.Clock, cfg.Seed = c, 1
+	s := store.New(cfg)
 	rec := NewRecorder(s, c, nil)
 	deps := Deps{Store: s, Clock: c, Events: rec, Seed: 1, Logger: slog.New(slog.DiscardHandler)}
 	var ctrls []Controller

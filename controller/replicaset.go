@@ -458,14 +458,20 @@ func (c *replicaSetController) Reconcile(ctx context.Context, key string) (Resul
 	st := d.Status
 	st.Conditions = slices.Clone(st.Conditions)
 	if manageErr != nil {
-		reason := ReasonFailedCreate
-		if d.Create == 0 {
-			reason = ReasonFailedDelete
+		// Set once, with the first failure's message: calculateStatus
+		// adds the condition only when there is none (a message that
+		// changed with every failed attempt would also write the status,
+		// and wake the ReplicaSet, on every one).
+		if FindCondition(st.Conditions, ReplicaSetReplicaFailure) == nil {
+			reason := ReasonFailedCreate
+			if d.Create == 0 {
+				reason = ReasonFailedDelete
+			}
+			st.Conditions = SetCondition(st.Conditions, workload.Condition{
+				Type: ReplicaSetReplicaFailure, Status: workload.ConditionTrue, Reason: reason,
+				Message: manageErr.Error(), LastTransitionTime: workload.NewTime(c.deps.Clock.Now()),
+			})
 		}
-		st.Conditions = SetCondition(st.Conditions, workload.Condition{
-			Type: ReplicaSetReplicaFailure, Status: workload.ConditionTrue, Reason: reason,
-			Message: manageErr.Error(), LastTransitionTime: workload.NewTime(c.deps.Clock.Now()),
-		})
 	} else {
 		st.Conditions = RemoveCondition(st.Conditions, ReplicaSetReplicaFailure)
 	}
