@@ -52,8 +52,9 @@
 //   - still running when the grace period ends: the function is
 //     abandoned and reported killed, 137, signal 9, reason Error, as
 //     Kubernetes reports SIGKILL. Its goroutine runs on until it returns:
-//     functions must honour ctx. Shutdown (and Close) wait for abandoned
-//     functions too.
+//     functions must honour ctx. Its pod's address goes to no other pod
+//     until it has returned (it may still hold a listener there).
+//     Shutdown (and Close) wait for abandoned functions too.
 //
 // # Addresses and probes
 //

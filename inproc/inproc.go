@@ -219,7 +219,7 @@ func (s starter) Start(run *kubelet.Run) (kubelet.Handle, error) {
 	}
 	run.WaitReady = f.waitReady
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &handle{done: make(chan struct{}), cancel: cancel}
+	h := &handle{done: make(chan struct{}), gone: make(chan struct{}), cancel: cancel}
 	env := kubelet.ExpandEnv(run.Env)
 	c := &Container{run: run, env: env, args: kubelet.ExpandArgs(run.Container.Command, run.Container.Args, env)}
 	r.live[h] = struct{}{}
@@ -231,6 +231,7 @@ func (s starter) Start(run *kubelet.Run) (kubelet.Handle, error) {
 		delete(r.live, h)
 		r.mu.Unlock()
 		h.finish(exit)
+		close(h.gone)
 	}()
 	return h, nil
 }
@@ -262,6 +263,7 @@ func call(ctx context.Context, f Func, c *Container, h *handle) (exit kubelet.Ex
 // handle is one run of a function.
 type handle struct {
 	done   chan struct{}
+	gone   chan struct{} // closed when the function has returned
 	cancel context.CancelFunc
 
 	mu      sync.Mutex
@@ -287,6 +289,10 @@ func (h *handle) stopAsked() bool {
 }
 
 func (h *handle) Done() <-chan struct{} { return h.done }
+
+// Gone is closed when the function has returned, which for one abandoned
+// by Kill is after Done (kubelet.Lingerer).
+func (h *handle) Gone() <-chan struct{} { return h.gone }
 
 func (h *handle) Exit() kubelet.Exit {
 	h.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,30 @@ type podState struct {
 	// restarts.
 	deadlineTimer, killTimer vtime.Timer
 	pastDeadline             bool
+	// lingering are runs that ended by a kill but may still run on
+	// (Lingerer): the pod's address is kept until they are gone.
+	lingering []Lingerer
+}
+
+// linger notes h if it is a run that may outlive its end. Caller holds mu.
+func (p *podState) linger(h Handle) {
+	l, ok := h.(Lingerer)
+	if !ok {
+		return
+	}
+	p.lingering = slices.DeleteFunc(p.lingering, lingerGone)
+	if !lingerGone(l) {
+		p.lingering = append(p.lingering, l)
+	}
+}
+
+func lingerGone(l Lingerer) bool {
+	select {
+	case <-l.Gone():
+		return true
+	default:
+		return false
+	}
 }
 
 // The status reason and message of a pod past its activeDeadlineSeconds,
@@ -480,6 +505,7 @@ func (k *Kubelet) exited(c *container, run *Run, exit Exit) {
 	p := c.p
 	now := k.clock.Now()
 	c.stopTimers()
+	p.linger(c.h)
 	c.running, c.h, c.run = false, nil, nil
 	reason := exit.Reason
 	if reason == "" {
@@ -610,13 +636,34 @@ func (k *Kubelet) removePod(p *podState) {
 		c.stopTimers()
 		if c.h != nil {
 			c.h.Kill()
+			p.linger(c.h)
 		}
 		c.running, c.h, c.run, c.stopped = false, nil, nil, true
 	}
 	p.stopPodTimers()
 	if p.ip != 0 {
-		p.node.releaseIP(p.ip)
+		ip, node := p.ip, p.node
 		p.ip = 0
+		if ls := slices.DeleteFunc(p.lingering, lingerGone); len(ls) > 0 {
+			// A killed run that still runs (an abandoned function) may
+			// hold the address: it is given to no other pod until every
+			// such run is gone.
+			k.goLocked(func() {
+				for _, l := range ls {
+					select {
+					case <-l.Gone():
+					case <-k.ctx.Done():
+						return
+					}
+				}
+				k.mu.Lock()
+				node.releaseIP(ip)
+				k.mu.Unlock()
+			})
+		} else {
+			node.releaseIP(ip)
+		}
+		p.lingering = nil
 	}
 	delete(k.pods, p.key)
 	delete(p.node.pods, p)

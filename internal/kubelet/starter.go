@@ -39,6 +39,14 @@ type Handle interface {
 	Kill()
 }
 
+// Lingerer is implemented by handles whose run may go on after Kill
+// reported it ended (an abandoned function). Gone is closed when it has
+// really ended; until then the kubelet gives the pod's address to no
+// other pod, whose listeners would collide with the run's.
+type Lingerer interface {
+	Gone() <-chan struct{}
+}
+
 // Execer is implemented by handles that can run a command inside their
 // container, for exec probes (Config.ExecProbes).
 type Execer interface {
