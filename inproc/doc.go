@@ -33,7 +33,7 @@
 //
 // A context cancelled when the container is asked to stop (pod deletion,
 // a failed liveness or startup probe, Close), and a *Container: its
-// environment (POD_NAME, POD_NAMESPACE, POD_IP, NODE_NAME, then the
+// environment (HOSTNAME, POD_NAME, POD_NAMESPACE, POD_IP, NODE_NAME, then the
 // spec's env, JOB_COMPLETION_INDEX included for Indexed Jobs), its command
 // and args, Listen on the pod's address, Stdout and Stderr into its log
 // (read back with Logs, like kubectl logs), Ready for functions registered

@@ -355,9 +355,10 @@ func (c *Container) PodIP() string { return c.run.PodIP }
 // this run.
 func (c *Container) RestartCount() int32 { return c.run.RestartCount }
 
-// Env returns a copy of the container's environment, KEY=VALUE: POD_NAME,
-// POD_NAMESPACE, POD_IP and NODE_NAME, then the spec's env in order (which
-// includes JOB_COMPLETION_INDEX for a pod of an Indexed Job). As the
+// Env returns a copy of the container's environment, KEY=VALUE: HOSTNAME,
+// POD_NAME, POD_NAMESPACE, POD_IP and NODE_NAME, then the spec's env in
+// order, valueFrom resolved (it includes JOB_COMPLETION_INDEX for a pod
+// of an Indexed Job). As the
 // kubelet does, $(VAR) in a value is replaced by the value of an entry
 // before it, $$ by $; an undefined reference stays as written.
 func (c *Container) Env() []string { return slices.Clone(c.env) }

@@ -34,9 +34,10 @@
 // # Environment and directory
 //
 // A process gets Config.Env (by default only PATH, from the runtime's
-// environment), then POD_NAME, POD_NAMESPACE, POD_IP and NODE_NAME, then
-// the container's env in order (later entries win; an Indexed Job's pods
-// carry JOB_COMPLETION_INDEX there). It runs in the container's
+// environment), then HOSTNAME (the pod's hostname), POD_NAME,
+// POD_NAMESPACE, POD_IP and NODE_NAME, then the container's env in order
+// (later entries win; an Indexed Job's pods carry JOB_COMPLETION_INDEX
+// there; valueFrom.fieldRef and resourceFieldRef are resolved). It runs in the container's
 // workingDir (relative to Config.WorkingDir), or Config.WorkingDir, by
 // default the runtime's own directory.
 //

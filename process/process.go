@@ -263,7 +263,7 @@ func envMap(env []string) func(string) (string, bool) {
 func Expand(s string, lookup func(string) (string, bool)) string { return kubelet.Expand(s, lookup) }
 
 // containerEnv returns the environment of a run: Config.Env, then the
-// kubelet's (POD_NAME, POD_NAMESPACE, POD_IP, NODE_NAME, the spec's env)
+// kubelet's (HOSTNAME, POD_NAME, POD_NAMESPACE, POD_IP, NODE_NAME, the spec's env)
 // with $(VAR) in each value expanded from the entries before it, as
 // Kubernetes expands dependent environment variables.
 func (r *Runtime) containerEnv(runEnv []string) []string {

@@ -144,3 +144,64 @@ spec: {containers: [{name: c, image: x, env: [`+tc.env+`]}]}
 		t.Errorf("%d pods stored, want none", len(ps))
 	}
 }
+
+// TestR10pEnvHostname: a container's environment has HOSTNAME, the pod's
+// hostname (spec.hostname, else its name cut to 63 characters), as the
+// container runtime sets it from the sandbox's hostname (kubelet
+// GeneratePodHostNameAndDomain; containerd's CRI adds HOSTNAME before the
+// container's own env, which may override it); a hostNetwork pod has its
+// node's. A StatefulSet's program reading its ordinal off $HOSTNAME works.
+func TestR10pEnvHostname(t *testing.T) {
+	got := make(chan [2]string, 8)
+	e := r5newInproc(t, inproc.Config{FirstPodCIDR: netip.MustParseAddr("127.40.113.0")}, nil, func(rt *inproc.Runtime) {
+		rt.Register("host", func(ctx context.Context, c *inproc.Container) error {
+			got <- [2]string{c.Pod().Name, c.Getenv("HOSTNAME")}
+			<-ctx.Done()
+			return nil
+		})
+	})
+	long := strings.Repeat("a", 70)
+	e.apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: plain}
+spec: {containers: [{name: c, image: func://host}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: named}
+spec: {hostname: h1, containers: [{name: c, image: func://host}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: hostnet}
+spec: {hostNetwork: true, containers: [{name: c, image: func://host}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: own}
+spec: {containers: [{name: c, image: func://host, env: [{name: HOSTNAME, value: mine}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: ` + long + `}
+spec: {containers: [{name: c, image: func://host}]}
+`)
+	want := map[string]string{"plain": "plain", "named": "h1", "hostnet": "n1", "own": "mine", long: long[:63]}
+	seen := map[string]string{}
+	e.wait("every container ran", func() bool {
+		for {
+			select {
+			case g := <-got:
+				seen[g[0]] = g[1]
+			default:
+				return len(seen) == len(want)
+			}
+		}
+	})
+	for pod, w := range want {
+		if seen[pod] != w {
+			t.Errorf("pod %.10s...: HOSTNAME=%q, want %q", pod, seen[pod], w)
+		}
+	}
+}

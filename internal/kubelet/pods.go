@@ -260,7 +260,7 @@ func (k *Kubelet) scheduleStart(c *container, d time.Duration) {
 // is not set.
 func (k *Kubelet) env(c *container) ([]string, string) {
 	p := c.p
-	env := []string{"POD_NAME=" + p.name, "POD_NAMESPACE=" + p.ns, "POD_IP=" + p.status.PodIP, "NODE_NAME=" + p.node.name}
+	env := []string{"HOSTNAME=" + hostname(p), "POD_NAME=" + p.name, "POD_NAMESPACE=" + p.ns, "POD_IP=" + p.status.PodIP, "NODE_NAME=" + p.node.name}
 	for i := range c.spec.Env {
 		e := &c.spec.Env[i]
 		v := e.Value
@@ -282,6 +282,24 @@ func (k *Kubelet) env(c *container) ([]string, string) {
 		env = append(env, e.Name+"="+v)
 	}
 	return env, ""
+}
+
+// hostname is the pod's hostname, which the container runtime puts in
+// HOSTNAME: its node's for a hostNetwork pod, else spec.hostname or the
+// pod's name, cut to 63 characters without a trailing - or . (the
+// kubelet's GeneratePodHostNameAndDomain, truncatePodHostnameIfNeeded).
+func hostname(p *podState) string {
+	if p.snap.Spec.HostNetwork {
+		return p.node.name
+	}
+	h := p.snap.Spec.Hostname
+	if h == "" {
+		h = p.name
+	}
+	if len(h) > 63 {
+		h = strings.TrimRight(h[:63], "-.")
+	}
+	return h
 }
 
 // fieldRef returns a pod field for the downward API, as the kubelet's

@@ -121,8 +121,9 @@ type Run struct {
 	RestartCount int32
 	// PodIP is the pod's address; NodeName its node.
 	PodIP, NodeName string
-	// Env is the container's environment, KEY=VALUE: POD_NAME,
-	// POD_NAMESPACE, POD_IP, NODE_NAME, then the spec's env in order
+	// Env is the container's environment, KEY=VALUE: HOSTNAME (the pod's
+	// hostname), POD_NAME, POD_NAMESPACE, POD_IP, NODE_NAME, then the
+	// spec's env in order
 	// (later entries win), values as written ($(VAR) not expanded yet:
 	// see ExpandEnv) and those of valueFrom resolved, their $ written $$.
 	Env []string
