@@ -2,6 +2,7 @@ package breakit_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -175,5 +176,21 @@ func TestR10pLogsPreviousAfterRestart(t *testing.T) {
 	e.waitPod("nv", "succeeded", func(p *workload.Pod) bool { return p != nil && p.Status.Phase == workload.PodSucceeded })
 	if b, err := e.rt.Logs(context.Background(), "default", "nv", "c", true); err == nil || !strings.Contains(err.Error(), "previous") {
 		t.Errorf("previous log of a container never restarted = %q, %v; want an error", b, err)
+	}
+}
+
+// TestR10pTerminationMessageBounded: a run's termination message (an
+// inproc function's error) is kept to its last 4096 bytes, as the
+// kubelet reads at most MaxContainerTerminationMessageLength bytes, the
+// end of the message (kuberuntime getTerminationMessage, tail.ReadAtMost).
+func TestR10pTerminationMessageBounded(t *testing.T) {
+	e := r10pNewInproc(t, inproc.Config{FirstPodCIDR: netip.MustParseAddr("127.40.114.0")})
+	msg := strings.Repeat("x", 10000) + "the end"
+	e.rt.Register("verbose", func(ctx context.Context, c *inproc.Container) error { return errors.New(msg) })
+	e.create(r10pPod("tm", workload.RestartPolicyNever, workload.Container{Name: "c", Image: inproc.Image("verbose")}))
+	p := e.waitPod("tm", "failed", func(p *workload.Pod) bool { return p != nil && p.Status.Phase == workload.PodFailed })
+	term := r10pCS(p).State.Terminated
+	if term == nil || term.ExitCode != 1 || term.Message != msg[len(msg)-4096:] {
+		t.Errorf("terminated %d bytes of message ending %q, want the last 4096", len(term.Message), term.Message[max(0, len(term.Message)-10):])
 	}
 }

@@ -513,6 +513,11 @@ func (k *Kubelet) nextBackoff(prev time.Duration) time.Duration {
 	return min(2*prev, k.maxBack)
 }
 
+// MaxTerminationMessage bounds a run's termination message: its last
+// bytes are kept, as the kubelet reads the end of the termination message
+// file, at most MaxContainerTerminationMessageLength (4096) bytes.
+const MaxTerminationMessage = 4096
+
 // exited ends run of c as exit says, then applies the restart policy.
 func (k *Kubelet) exited(c *container, run *Run, exit Exit) {
 	k.mu.Lock()
@@ -532,8 +537,12 @@ func (k *Kubelet) exited(c *container, run *Run, exit Exit) {
 			reason = ReasonCompleted
 		}
 	}
+	msg := exit.Message
+	if len(msg) > MaxTerminationMessage {
+		msg = msg[len(msg)-MaxTerminationMessage:]
+	}
 	term := &workload.ContainerStateTerminated{
-		ExitCode: exit.ExitCode, Signal: exit.Signal, Reason: reason, Message: exit.Message,
+		ExitCode: exit.ExitCode, Signal: exit.Signal, Reason: reason, Message: msg,
 		StartedAt: workload.NewTime(c.startedAt), FinishedAt: workload.NewTime(now),
 	}
 	c.st.Started = &falseVal

@@ -71,7 +71,8 @@ type Exit struct {
 	Signal   int32
 	// Reason is "Completed" (exit 0) or "Error" when empty.
 	Reason string
-	// Message is the termination message (the error a function returned).
+	// Message is the termination message (the error a function returned);
+	// its last MaxTerminationMessage bytes are reported.
 	Message string
 }
 
