@@ -448,9 +448,16 @@ func (c *jobController) apply(job *workload.Job, plan jobPlan) (Result, error) {
 	s := c.deps.Store
 	key := workload.Key(job)
 	cur := job
-	if !reflect.DeepEqual(plan.Status, job.Status) {
+	// Finished pods are recorded first, with the pods active now; the
+	// pods to create count once they are made, in the final write, so
+	// that creates that fail write nothing (a write of the planned count
+	// and another of the failed one's would wake the Job for the next
+	// attempt at once, with no back-off).
+	first := plan.Status
+	first.Active -= int32(len(plan.Create))
+	if !reflect.DeepEqual(first, job.Status) {
 		j := *job
-		j.Status = plan.Status
+		j.Status = first
 		if err := s.SetStatus(&j); err != nil {
 			return Result{}, fmt.Errorf("job %s: recording finished pods: %w", key, err)
 		}
@@ -467,7 +474,7 @@ func (c *jobController) apply(job *workload.Job, plan jobPlan) (Result, error) {
 
 	var errs []error
 	final := plan.Final
-	active := cur.Status.Active
+	active := plan.Status.Active
 	for _, p := range plan.Delete {
 		if err := DeletePod(s, p.Namespace, p.Name, nil); err != nil {
 			final = nil
