@@ -975,9 +975,10 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 		now := k.c.clock.Now()
 		since, seen := k.orphans[key]
 		if !seen || since.IsZero() {
+			// No kubelet has the pod: nothing records an event for it
+			// (as in Kubernetes, where it only stays Pending).
 			since = now
 			k.orphans[key] = now
-			k.c.rec.Eventf(p, workload.EventTypeWarning, "FailedCreatePodSandBox", "node %s not found", p.Spec.NodeName)
 		}
 		if wait := since.Add(orphanQuarantine).Sub(now); wait > 0 {
 			return controller.Result{RequeueAfter: wait}, nil

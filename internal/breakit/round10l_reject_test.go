@@ -55,3 +55,27 @@ spec:
 		})
 	}
 }
+
+// A pod bound to a node that does not exist has no kubelet: nothing
+// records an event for it while it waits, Pending, for the node (the pod
+// GC collects it after its 40 s quarantine).
+func TestR10lPodOnMissingNodeRecordsNoKubeletEvent(t *testing.T) {
+	c := newCluster(t, "n1")
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: lost}
+spec:
+  nodeName: ghost
+  containers: [{name: main, image: x}]
+`)
+	advance(t, c, 10*time.Second)
+	for _, e := range c.Events() {
+		if e.InvolvedObject.Name == "lost" {
+			t.Errorf("event %s %q for a pod no kubelet has", e.Reason, e.Message)
+		}
+	}
+	if ps := pods(t, c, ""); len(ps) != 1 || ps[0].Status.Phase != workload.PodPending {
+		t.Fatalf("pods %d, want the pod Pending", len(ps))
+	}
+}
