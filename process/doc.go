@@ -52,8 +52,9 @@
 //
 // # Stopping and exit codes
 //
-// Each run is a process group of its own (Setpgid). Stop sends SIGTERM to
-// the whole group; when the grace period ends (pod deletion, a failed
+// Each run is a process group of its own (Setpgid). A container's preStop
+// hook (exec, run as exec probes are; httpGet; sleep) runs first, its time
+// counted in the grace period; then Stop sends SIGTERM to the whole group; when the grace period ends (pod deletion, a failed
 // liveness or startup probe) the group gets SIGKILL. When the main
 // process exits, by itself or by a signal, what is left of its group is
 // killed (as a container's processes die with its init process), before

@@ -614,9 +614,11 @@ var notModelled = map[reflect.Type][]string{
 	},
 	reflect.TypeFor[Container](): {
 		"volumeMounts", "volumeDevices", "imagePullPolicy", "securityContext", "envFrom",
-		"lifecycle", "terminationMessagePath", "terminationMessagePolicy", "stdin", "stdinOnce",
+		"terminationMessagePath", "terminationMessagePolicy", "stdin", "stdinOnce",
 		"tty", "resizePolicy", "restartPolicy", "restartPolicyRules",
 	},
+	reflect.TypeFor[Lifecycle]():            {"postStart", "stopSignal"},
+	reflect.TypeFor[LifecycleHandler]():     {"tcpSocket"},
 	reflect.TypeFor[EnvVarSource]():         {"configMapKeyRef", "secretKeyRef", "fileKeyRef"},
 	reflect.TypeFor[ResourceRequirements](): {"claims"},
 	reflect.TypeFor[Probe]():                {"grpc", "terminationGracePeriodSeconds"},

@@ -238,6 +238,30 @@ type Container struct {
 	LivenessProbe  *Probe               `json:"livenessProbe,omitempty"`
 	ReadinessProbe *Probe               `json:"readinessProbe,omitempty"`
 	StartupProbe   *Probe               `json:"startupProbe,omitempty"`
+	Lifecycle      *Lifecycle           `json:"lifecycle,omitempty"`
+}
+
+// Lifecycle is core/v1 Lifecycle; of its hooks orchestra models preStop
+// (postStart and stopSignal decode with a warning).
+type Lifecycle struct {
+	// PreStop runs when the container is to be stopped (pod deletion, a
+	// failed liveness or startup probe, the active deadline), before it is
+	// sent SIGTERM; its time counts in the grace period.
+	PreStop *LifecycleHandler `json:"preStop,omitempty"`
+}
+
+// LifecycleHandler is core/v1 LifecycleHandler: exactly one of exec,
+// httpGet and sleep (tcpSocket, which Kubernetes accepts and ignores,
+// decodes with a warning).
+type LifecycleHandler struct {
+	Exec    *ExecAction    `json:"exec,omitempty"`
+	HTTPGet *HTTPGetAction `json:"httpGet,omitempty"`
+	Sleep   *SleepAction   `json:"sleep,omitempty"`
+}
+
+// SleepAction is core/v1 SleepAction: wait Seconds.
+type SleepAction struct {
+	Seconds int64 `json:"seconds"`
 }
 
 // Protocols.

@@ -689,6 +689,20 @@ func (v *validator) podSpec(p string, s *PodSpec, r podRules) {
 	names := map[string]bool{}
 	v.containers(child(p, "initContainers"), s.InitContainers, names)
 	v.containers(child(p, "containers"), s.Containers, names)
+	grace := int64(DefaultTerminationGracePeriodSeconds)
+	if s.TerminationGracePeriodSeconds != nil {
+		grace = *s.TerminationGracePeriodSeconds
+	}
+	for _, list := range []struct {
+		path string
+		cs   []Container
+	}{{"initContainers", s.InitContainers}, {"containers", s.Containers}} {
+		for i := range list.cs {
+			if lc := list.cs[i].Lifecycle; lc != nil {
+				v.lifecycleHandler(child(index(child(p, list.path), i), "lifecycle.preStop"), lc.PreStop, grace)
+			}
+		}
+	}
 	v.hostPorts(child(p, "containers"), s, r.pod)
 	// A negative terminationGracePeriodSeconds is accepted, as Kubernetes
 	// accepts it (with a warning, see Decode) and treats it as 1 in a pod
@@ -1065,6 +1079,41 @@ func (v *validator) probe(p string, pr *Probe, oneSuccess bool) {
 	}
 	if oneSuccess && pr.SuccessThreshold > 1 {
 		v.invalid(child(p, "successThreshold"), pr.SuccessThreshold, "must be 1")
+	}
+}
+
+// lifecycleHandler validates a lifecycle hook as Kubernetes'
+// validateLifecycleHandler: one handler; a sleep of 0 up to the pod's
+// terminationGracePeriodSeconds.
+func (v *validator) lifecycleHandler(p string, h *LifecycleHandler, grace int64) {
+	if h == nil {
+		return
+	}
+	n := 0
+	if h.Exec != nil {
+		n++
+		if len(h.Exec.Command) == 0 {
+			v.required(child(p, "exec.command"), "")
+		}
+	}
+	if h.HTTPGet != nil {
+		n++
+		v.probePort(child(p, "httpGet.port"), h.HTTPGet.Port)
+		if s := h.HTTPGet.Scheme; s != "" && s != "HTTP" && s != "HTTPS" {
+			v.notSupported(child(p, "httpGet.scheme"), s, "HTTP", "HTTPS")
+		}
+	}
+	if h.Sleep != nil {
+		n++
+		if h.Sleep.Seconds < 0 || h.Sleep.Seconds > grace {
+			v.invalid(child(p, "sleep"), h.Sleep.Seconds, fmt.Sprintf("must be non-negative and less than terminationGracePeriodSeconds (%d)", grace))
+		}
+	}
+	switch {
+	case n == 0:
+		v.required(p, "must specify a handler type")
+	case n > 1:
+		v.forbidden(p, "may not specify more than 1 handler type")
 	}
 }
 

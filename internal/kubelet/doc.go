@@ -11,8 +11,8 @@
 // Always, OnFailure and Never, crash-loop back-off: an immediate first
 // restart, then Config.BackoffBase doubling to BackoffMax, reset after a
 // run longer than BackoffReset),
-// graceful deletion (Stop, then Kill when the grace period ends, the pod
-// gone once every run has ended), spec.activeDeadlineSeconds (the pod
+// graceful deletion (the preStop hook, then Stop, then Kill when the grace
+// period ends, the pod gone once every run has ended), spec.activeDeadlineSeconds (the pod
 // Failed with reason DeadlineExceeded, its runs stopped, then killed when
 // the grace period ends), startup, readiness and liveness probes
 // (tcpSocket and httpGet against the pod's address; exec through the
@@ -48,6 +48,9 @@
 //
 // Not modelled: volumes, resources (nothing is limited or accounted),
 // image pulls (a starter reports a missing image as ErrImagePull), env
-// from ConfigMaps and Secrets (such a variable is not set), lifecycle hooks, sidecar containers, probe-level terminationGracePeriodSeconds (the
+// from ConfigMaps and Secrets (such a variable is not set), postStart
+// hooks, the kubelet's 2 s minimum between SIGTERM and SIGKILL after a
+// preStop hook, sidecar containers, probe-level
+// terminationGracePeriodSeconds (the
 // pod's applies).
 package kubelet

@@ -2,8 +2,10 @@ package kubelet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -99,6 +101,8 @@ type container struct {
 	started   bool // the startup probe passed (or there is none)
 	probeOK   bool // the readiness probe's verdict
 	killing   bool // a probe asked the run to stop
+	// preStopped: the run's preStop hook was started (it runs once a run).
+	preStopped bool
 }
 
 // stopTimers cancels c's timers and probes.
@@ -455,7 +459,7 @@ func (k *Kubelet) start(c *container) {
 		c.prev = c.cur
 	}
 	c.cur = logs
-	c.running, c.h, c.run, c.killing = true, h, run, false
+	c.running, c.h, c.run, c.killing, c.preStopped = true, h, run, false, false
 	c.startedAt = now
 	c.st.State = workload.ContainerState{Running: &workload.ContainerStateRunning{StartedAt: workload.NewTime(now)}}
 	c.started = c.init || c.spec.StartupProbe == nil
@@ -727,7 +731,7 @@ func (k *Kubelet) DeletePod(ctx context.Context, namespace, name string, grace t
 	}
 	if !p.terminating {
 		p.terminating = true
-		k.askStop(p)
+		k.askStop(p, grace)
 		if !p.anyRunning() {
 			k.update(p) // reports it terminal, then removes it
 			return nil
@@ -795,10 +799,10 @@ func terminalBeforeDelete(p *podState) {
 
 // askStop asks the running containers of p to stop (SIGTERM) and makes
 // those waiting to start or restart never run again. Caller holds mu.
-func (k *Kubelet) askStop(p *podState) {
+func (k *Kubelet) askStop(p *podState, grace time.Duration) {
 	for _, c := range p.all {
 		if c.running {
-			c.h.Stop()
+			k.stopRun(c, grace)
 		} else {
 			c.stopTimers()
 			c.stopped = true
@@ -818,7 +822,7 @@ func (k *Kubelet) deadlinePassed(p *podState) {
 	}
 	p.pastDeadline = true
 	p.status.Reason, p.status.Message = ReasonDeadlineExceeded, MessageDeadlineExceeded
-	k.askStop(p)
+	k.askStop(p, p.grace)
 	k.logInfo("pod past its active deadline", "pod", p.key)
 	if p.anyRunning() {
 		p.killTimer = k.after(p.grace, func() {
@@ -851,10 +855,117 @@ func (k *Kubelet) probeKill(c *container, why string) {
 	c.killing = true
 	k.logInfo("container failed its probe; restarting", "pod", p.key, "container", c.spec.Name, "probe", why)
 	run, h := c.run, c.h
-	h.Stop()
+	k.stopRun(c, p.grace)
 	c.killTimer = k.after(p.grace, func() {
 		if c.run == run {
 			h.Kill()
 		}
 	})
+}
+
+// stopRun asks c's run to stop: it runs the container's preStop hook
+// first, bounded by grace, then sends Stop (SIGTERM), as the kubelet's
+// killContainer does (executePreStopHook, then StopContainer); a hook that
+// fails or cannot run is logged and the stop goes on. The kill at the end
+// of the grace period is the caller's: the hook's time counts in it.
+// Caller holds mu.
+func (k *Kubelet) stopRun(c *container, grace time.Duration) {
+	h, run := c.h, c.run
+	var hook *workload.LifecycleHandler
+	if lc := c.spec.Lifecycle; lc != nil && !c.init {
+		hook = lc.PreStop
+	}
+	if hook == nil || grace <= 0 || c.preStopped {
+		h.Stop()
+		return
+	}
+	c.preStopped = true
+	target := ""
+	if g := hook.HTTPGet; g != nil {
+		port, err := resolvePort(g.Port, c.spec)
+		if err == nil {
+			host := c.p.status.PodIP
+			if g.Host != "" {
+				host = g.Host
+			}
+			target = net.JoinHostPort(host, strconv.Itoa(int(k.realPort(c.p.key, port))))
+		}
+	}
+	// The hook's timers start now, on the clock, not when its goroutine
+	// runs.
+	ctx, cancel := context.WithCancelCause(k.ctx)
+	timer := k.clock.AfterFunc(grace, func() { cancel(errors.New("the grace period ended")) })
+	var slept chan struct{}
+	var sleep vtime.Timer
+	if hook.Sleep != nil {
+		slept = make(chan struct{})
+		sleep = k.clock.AfterFunc(time.Duration(hook.Sleep.Seconds)*time.Second, func() { close(slept) })
+	}
+	k.goLocked(func() {
+		defer cancel(nil)
+		defer timer.Stop()
+		if sleep != nil {
+			defer sleep.Stop()
+		}
+		if err := k.runPreStop(ctx, h, hook, target, slept); err != nil {
+			k.logWarn("preStop hook failed", "pod", c.p.key, "container", c.spec.Name, "err", err)
+		}
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		if c.run == run && c.running {
+			h.Stop()
+		}
+	})
+}
+
+// runPreStop runs a preStop hook, without the lock, until ctx ends (the
+// grace period); slept is closed when a sleep hook's time has passed.
+func (k *Kubelet) runPreStop(ctx context.Context, h Handle, hook *workload.LifecycleHandler, target string, slept <-chan struct{}) error {
+	switch {
+	case hook.Sleep != nil:
+		select {
+		case <-slept:
+		case <-ctx.Done():
+		}
+		return nil
+	case hook.Exec != nil:
+		ex, ok := h.(Execer)
+		if !ok {
+			return errors.New("exec hooks are not supported by the " + k.name + " runtime")
+		}
+		code, err := ex.Exec(ctx, hook.Exec.Command)
+		if err != nil {
+			return err
+		}
+		if code != 0 {
+			return fmt.Errorf("command %q exited with %d", strings.Join(hook.Exec.Command, " "), code)
+		}
+		return nil
+	case hook.HTTPGet != nil:
+		if target == "" {
+			return fmt.Errorf("httpGet hook: port %s: no container port of that name", hook.HTTPGet.Port.String())
+		}
+		scheme := "http"
+		if strings.EqualFold(hook.HTTPGet.Scheme, "HTTPS") {
+			scheme = "https"
+		}
+		path := hook.HTTPGet.Path
+		if !strings.HasPrefix(path, "/") {
+			path = "/" + path
+		}
+		req, err := probeRequest(ctx, scheme+"://"+target+path, hook.HTTPGet.HTTPHeaders)
+		if err != nil {
+			return err
+		}
+		resp, err := probeClient.Do(req)
+		if err != nil {
+			return err
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode < 200 || resp.StatusCode >= 400 {
+			return fmt.Errorf("HTTP lifecycle hook (%s) failed with statuscode: %d", path, resp.StatusCode)
+		}
+		return nil
+	}
+	return nil
 }
