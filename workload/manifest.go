@@ -621,7 +621,7 @@ var notModelled = map[reflect.Type][]string{
 	reflect.TypeFor[LifecycleHandler]():     {"tcpSocket"},
 	reflect.TypeFor[EnvVarSource]():         {"configMapKeyRef", "secretKeyRef", "fileKeyRef"},
 	reflect.TypeFor[ResourceRequirements](): {"claims"},
-	reflect.TypeFor[Probe]():                {"grpc", "terminationGracePeriodSeconds"},
+	reflect.TypeFor[Probe]():                {"grpc"},
 	reflect.TypeFor[Affinity]():             {"podAffinity", "podAntiAffinity"},
 	reflect.TypeFor[ServiceSpec](): {
 		"loadBalancerIP", "loadBalancerSourceRanges", "loadBalancerClass", "externalIPs",

@@ -338,6 +338,9 @@ type Probe struct {
 	PeriodSeconds       int32 `json:"periodSeconds,omitempty"`
 	SuccessThreshold    int32 `json:"successThreshold,omitempty"`
 	FailureThreshold    int32 `json:"failureThreshold,omitempty"`
+	// TerminationGracePeriodSeconds, on a liveness or startup probe, is
+	// the grace period of a kill for failing it, instead of the pod's.
+	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
 }
 
 // ProbeHandler is core/v1 ProbeHandler: exactly one of its fields is set.

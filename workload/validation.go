@@ -1080,6 +1080,14 @@ func (v *validator) probe(p string, pr *Probe, oneSuccess bool) {
 	if oneSuccess && pr.SuccessThreshold > 1 {
 		v.invalid(child(p, "successThreshold"), pr.SuccessThreshold, "must be 1")
 	}
+	if g := pr.TerminationGracePeriodSeconds; g != nil {
+		switch {
+		case !oneSuccess:
+			v.invalid(child(p, "terminationGracePeriodSeconds"), *g, "must not be set for readinessProbes")
+		case *g <= 0:
+			v.invalid(child(p, "terminationGracePeriodSeconds"), *g, "must be greater than 0")
+		}
+	}
 }
 
 // lifecycleHandler validates a lifecycle hook as Kubernetes'

@@ -2,8 +2,10 @@ package breakit_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -312,4 +314,66 @@ func TestR10pProbeTimeoutOnTheClock(t *testing.T) {
 	}
 	clock.Advance(1000 * time.Second) // its timeout passes: it fails, the container restarts
 	e.waitPod("pt", "restarted by the timed-out liveness probe", func(p *workload.Pod) bool { return r10pCS(p).RestartCount >= 1 })
+}
+
+// TestR10pProbeTerminationGracePeriod: a liveness probe's own
+// terminationGracePeriodSeconds, not the pod's, bounds the kill of a
+// container that failed it (pkg/kubelet/kuberuntime
+// setTerminationGracePeriod: for a liveness or startup probe failure the
+// probe's value wins). On a virtual clock: a function that ignores SIGTERM
+// is killed 5 s after the probe failed, though the pod's grace is an hour.
+func TestR10pProbeTerminationGracePeriod(t *testing.T) {
+	clock := vtime.NewVirtual(t0)
+	e := r10pNewInproc(t, inproc.Config{Clock: clock, ProbeSecond: time.Second, FirstPodCIDR: netip.MustParseAddr("127.40.117.0")})
+	started := make(chan context.Context, 2)
+	release := make(chan struct{})
+	defer close(release)
+	e.rt.Register("deaf", func(ctx context.Context, c *inproc.Container) error {
+		started <- ctx
+		<-release // ignores ctx: killed at the end of the grace period
+		return nil
+	})
+	hour, five := int64(3600), int64(5)
+	p := r10pPod("pg", workload.RestartPolicyAlways, workload.Container{Name: "c", Image: inproc.Image("deaf"),
+		LivenessProbe: &workload.Probe{InitialDelaySeconds: 1, PeriodSeconds: 100, FailureThreshold: 1, TerminationGracePeriodSeconds: &five,
+			ProbeHandler: workload.ProbeHandler{TCPSocket: &workload.TCPSocketAction{Port: intstr.FromInt32(8080)}}}})
+	p.Spec.TerminationGracePeriodSeconds = &hour
+	e.create(p)
+	clock.Advance(0)
+	runCtx := <-started
+	clock.Advance(time.Second) // the probe runs: nothing listens, it fails
+	deadline := time.Now().Add(30 * time.Second)
+	for runCtx.Err() == nil { // cancelled (SIGTERM) by the failed probe
+		if time.Now().After(deadline) {
+			t.Fatal("the failed liveness probe did not stop the container within 30s")
+		}
+		runtime.Gosched()
+		time.Sleep(time.Millisecond) // the probe's goroutine has no notification
+	}
+	clock.Advance(5 * time.Second) // the probe's grace period ends: killed, restarted
+	e.waitPod("pg", "killed and restarted", func(p *workload.Pod) bool {
+		cs := r10pCS(p)
+		return cs.RestartCount == 1 && cs.LastTerminationState.Terminated != nil && cs.LastTerminationState.Terminated.ExitCode == 137
+	})
+}
+
+// TestR10pProbeTerminationGracePeriodValidated: a probe's
+// terminationGracePeriodSeconds is positive and not on a readiness probe,
+// as Kubernetes' validateProbe.
+func TestR10pProbeTerminationGracePeriodValidated(t *testing.T) {
+	c := newCluster(t, "n1")
+	for _, tc := range []struct{ probe, path string }{
+		{`readinessProbe: {tcpSocket: {port: 80}, terminationGracePeriodSeconds: 5}`, "spec.containers[0].readinessProbe.terminationGracePeriodSeconds"},
+		{`livenessProbe: {tcpSocket: {port: 80}, terminationGracePeriodSeconds: 0}`, "spec.containers[0].livenessProbe.terminationGracePeriodSeconds"},
+	} {
+		objs, _, err := workload.Decode([]byte("apiVersion: v1\nkind: Pod\nmetadata: {name: bad}\nspec: {containers: [{name: c, image: x, "+tc.probe+"}]}\n"), "bad.yaml")
+		if err != nil {
+			t.Fatalf("%s: %v", tc.probe, err)
+		}
+		_, err = c.Apply(objs[0])
+		var ve *workload.ValidationError
+		if !errors.As(err, &ve) || len(ve.Errors) != 1 || ve.Errors[0].Path != tc.path {
+			t.Errorf("%s: Apply = %v, want one error at %s", tc.probe, err, tc.path)
+		}
+	}
 }

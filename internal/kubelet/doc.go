@@ -50,7 +50,5 @@
 // image pulls (a starter reports a missing image as ErrImagePull), env
 // from ConfigMaps and Secrets (such a variable is not set), postStart
 // hooks, the kubelet's 2 s minimum between SIGTERM and SIGKILL after a
-// preStop hook, sidecar containers, probe-level
-// terminationGracePeriodSeconds (the
-// pod's applies).
+// preStop hook, sidecar containers.
 package kubelet

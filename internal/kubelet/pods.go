@@ -845,18 +845,24 @@ func (k *Kubelet) killAll(p *podState) {
 }
 
 // probeKill stops c's run because a liveness or startup probe failed: it
-// is asked to stop and killed after the pod's grace period; its exit then
-// goes through the restart policy.
-func (k *Kubelet) probeKill(c *container, why string) {
+// is asked to stop and killed after the probe's grace period, or the
+// pod's; its exit then goes through the restart policy.
+func (k *Kubelet) probeKill(c *container, why string, probeGrace *int64) {
 	p := c.p
 	if c.killing || p.terminating || !c.running {
 		return
 	}
+	grace := p.grace
+	if probeGrace != nil {
+		// The probe's own terminationGracePeriodSeconds wins (the
+		// kubelet's setTerminationGracePeriod).
+		grace = time.Duration(*probeGrace) * time.Second
+	}
 	c.killing = true
 	k.logInfo("container failed its probe; restarting", "pod", p.key, "container", c.spec.Name, "probe", why)
 	run, h := c.run, c.h
-	k.stopRun(c, p.grace)
-	c.killTimer = k.after(p.grace, func() {
+	k.stopRun(c, grace)
+	c.killTimer = k.after(grace, func() {
 		if c.run == run {
 			h.Kill()
 		}

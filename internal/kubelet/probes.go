@@ -326,7 +326,7 @@ func (k *Kubelet) probeResult(pr *prober, ok bool, msg string) {
 			k.update(c.p)
 		case pr.fail >= pr.probe.FailureThreshold:
 			pr.stop()
-			k.probeKill(c, probeStartup)
+			k.probeKill(c, probeStartup, pr.probe.TerminationGracePeriodSeconds)
 		}
 	case probeReadiness:
 		switch {
@@ -339,7 +339,7 @@ func (k *Kubelet) probeResult(pr *prober, ok bool, msg string) {
 	case probeLiveness:
 		if !ok && pr.fail >= pr.probe.FailureThreshold {
 			pr.fail = 0
-			k.probeKill(c, probeLiveness)
+			k.probeKill(c, probeLiveness, pr.probe.TerminationGracePeriodSeconds)
 		}
 	}
 }
