@@ -2,6 +2,7 @@ package breakit_test
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"strings"
 	"testing"
@@ -89,4 +90,24 @@ spec:
 		}
 		return true
 	})
+}
+
+// TestR10pLogsOfAWaitingContainer: the logs of a container that never ran
+// fail with the kubelet's words for its wait (validateContainerLogStatus):
+// "is waiting to start: trying and failing to pull image" in
+// ImagePullBackOff. On a virtual clock.
+func TestR10pLogsOfAWaitingContainer(t *testing.T) {
+	clock := vtime.NewVirtual(t0)
+	e := r10pNewInproc(t, inproc.Config{Clock: clock, FirstPodCIDR: netip.MustParseAddr("127.40.118.0")})
+	e.create(r10pPod("wl", workload.RestartPolicyAlways, workload.Container{Name: "c", Image: inproc.Image("nobody")}))
+	clock.Advance(0)
+	clock.Advance(10 * time.Second)
+	e.waitPod("wl", "ImagePullBackOff", func(p *workload.Pod) bool {
+		w := r10pCS(p).State.Waiting
+		return w != nil && w.Reason == "ImagePullBackOff"
+	})
+	_, err := e.rt.Logs(context.Background(), "default", "wl", "c", false)
+	if err == nil || !strings.Contains(err.Error(), `container "c" is waiting to start: trying and failing to pull image`) || !errors.Is(err, inproc.ErrContainerNotFound) {
+		t.Errorf("Logs = %v, want the kubelet's ImagePullBackOff words", err)
+	}
 }

@@ -64,10 +64,13 @@ func (k *Kubelet) Logs(ctx context.Context, namespace, pod, container string, pr
 		return nil, fmt.Errorf("%s: %s: %w", k.name, ref, workload.ErrPodNotFound)
 	}
 	var r *ring
-	found := false
+	found, waiting := false, ""
 	for _, c := range p.all {
 		if c.spec.Name == container {
 			found = true
+			if w := c.st.State.Waiting; w != nil {
+				waiting = w.Reason
+			}
 			r = c.cur
 			if previous && (c.running || c.st.State.Waiting == nil) {
 				r = c.prev
@@ -84,7 +87,14 @@ func (k *Kubelet) Logs(ctx context.Context, namespace, pod, container string, pr
 	case r == nil && previous:
 		return nil, fmt.Errorf("%s: %s: previous terminated container %q: %w", k.name, ref, container, ErrContainerNotFound)
 	case r == nil:
-		return nil, fmt.Errorf("%s: %s: container %q is waiting to start: %w", k.name, ref, container, ErrContainerNotFound)
+		// The kubelet's words for the commonest waits.
+		switch waiting {
+		case ReasonErrImagePull:
+			waiting = "image can't be pulled"
+		case ReasonImagePullBackOff:
+			waiting = "trying and failing to pull image"
+		}
+		return nil, fmt.Errorf("%s: %s: container %q is waiting to start: %s: %w", k.name, ref, container, waiting, ErrContainerNotFound)
 	}
 	return r.bytes(), nil
 }
