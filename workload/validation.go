@@ -1041,20 +1041,7 @@ func (v *validator) probe(p string, pr *Probe, oneSuccess bool) {
 	if pr == nil {
 		return
 	}
-	handlers := 0
-	if pr.Exec != nil {
-		handlers++
-		if len(pr.Exec.Command) == 0 {
-			v.required(child(p, "exec.command"), "")
-		}
-	}
-	if pr.HTTPGet != nil {
-		handlers++
-		v.probePort(child(p, "httpGet.port"), pr.HTTPGet.Port)
-		if s := pr.HTTPGet.Scheme; s != "" && s != "HTTP" && s != "HTTPS" {
-			v.notSupported(child(p, "httpGet.scheme"), s, "HTTP", "HTTPS")
-		}
-	}
+	handlers := v.execAndHTTPGet(p, pr.Exec, pr.HTTPGet)
 	if pr.TCPSocket != nil {
 		handlers++
 		v.probePort(child(p, "tcpSocket.port"), pr.TCPSocket.Port)
@@ -1090,6 +1077,26 @@ func (v *validator) probe(p string, pr *Probe, oneSuccess bool) {
 	}
 }
 
+// execAndHTTPGet validates the exec and httpGet handlers of a probe or a
+// lifecycle hook (either may be nil) and returns how many are set.
+func (v *validator) execAndHTTPGet(p string, exec *ExecAction, get *HTTPGetAction) int {
+	n := 0
+	if exec != nil {
+		n++
+		if len(exec.Command) == 0 {
+			v.required(child(p, "exec.command"), "")
+		}
+	}
+	if get != nil {
+		n++
+		v.probePort(child(p, "httpGet.port"), get.Port)
+		if s := get.Scheme; s != "" && s != "HTTP" && s != "HTTPS" {
+			v.notSupported(child(p, "httpGet.scheme"), s, "HTTP", "HTTPS")
+		}
+	}
+	return n
+}
+
 // lifecycleHandler validates a lifecycle hook as Kubernetes'
 // validateLifecycleHandler: one handler; a sleep of 0 up to the pod's
 // terminationGracePeriodSeconds.
@@ -1097,20 +1104,7 @@ func (v *validator) lifecycleHandler(p string, h *LifecycleHandler, grace int64)
 	if h == nil {
 		return
 	}
-	n := 0
-	if h.Exec != nil {
-		n++
-		if len(h.Exec.Command) == 0 {
-			v.required(child(p, "exec.command"), "")
-		}
-	}
-	if h.HTTPGet != nil {
-		n++
-		v.probePort(child(p, "httpGet.port"), h.HTTPGet.Port)
-		if s := h.HTTPGet.Scheme; s != "" && s != "HTTP" && s != "HTTPS" {
-			v.notSupported(child(p, "httpGet.scheme"), s, "HTTP", "HTTPS")
-		}
-	}
+	n := v.execAndHTTPGet(p, h.Exec, h.HTTPGet)
 	if h.Sleep != nil {
 		n++
 		if h.Sleep.Seconds < 0 || h.Sleep.Seconds > grace {
