@@ -137,7 +137,8 @@ func Load(path string) (*Scenario, error) {
 // behaviours. It is what examples/simulate -f does with a manifest, and
 // spares a Go test the wrapper scenario that Load and Parse would need
 // (see the package doc). nodes must be 1 to 100000 and run 0 or more;
-// errors wrap ErrInvalid and name the argument or the manifest's line.
+// errors wrap ErrInvalid and name the argument, or the manifest with its
+// bad object and field.
 func LoadManifests(nodes int, run time.Duration, paths ...string) (*Scenario, error) {
 	switch {
 	case len(paths) == 0:
