@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,8 +20,14 @@ import (
 
 // testPodCIDR keeps this package's pods apart from those of other test
 // packages that run at the same time (go test ./... runs packages in
-// parallel, and their pods listen on loopback addresses).
-var testPodCIDR = netip.MustParseAddr("127.20.0.0")
+// parallel, and their pods listen on loopback addresses), and from this
+// package's tests run at the same time from another checkout: each test
+// process takes one of 127.200.0.0/16 to 127.219.0.0/16 by its process id.
+var testPodCIDR = netip.AddrFrom4([4]byte{127, byte(200 + os.Getpid()%20), 0, 0})
+
+// podNet is testPodCIDR's first two bytes, "127.2xx", for expected
+// addresses.
+var podNet = fmt.Sprintf("127.%d", testPodCIDR.As4()[1])
 
 // env is an inproc runtime with a watch on it.
 type env struct {
@@ -276,13 +283,13 @@ func TestEnvAndArgs(t *testing.T) {
 }
 
 // TestPodAddresses: node i has the i-th /24 from FirstPodCIDR (here
-// 127.20.0.0); pods get .2 upwards, and an
+// testPodCIDR, 127.2xx.0.0); pods get .2 upwards, and an
 // address is given again once its pod is gone.
 func TestPodAddresses(t *testing.T) {
 	e := newEnv(t, inproc.Config{Nodes: []string{"node-a", "node-b"}, Addressing: inproc.AddressingPerPod})
 	e.register("idle", func(ctx context.Context, _ *inproc.Container) error { <-ctx.Done(); return nil })
 	n, _ := e.rt.GetNode("node-b")
-	if n.Spec.PodCIDR != "127.20.1.0/24" || n.Status.Addresses[0].Address != "127.20.1.1" || n.Labels[workload.LabelHostname] != "node-b" {
+	if n.Spec.PodCIDR != podNet+".1.0/24" || n.Status.Addresses[0].Address != podNet+".1.1" || n.Labels[workload.LabelHostname] != "node-b" {
 		t.Fatalf("node-b: podCIDR %s, addresses %v, labels %v", n.Spec.PodCIDR, n.Status.Addresses, n.Labels)
 	}
 	for _, name := range []string{"a1", "a2"} {
@@ -291,7 +298,7 @@ func TestPodAddresses(t *testing.T) {
 	b := pod("b1", "", workload.Container{Image: "func://idle"})
 	b.Spec.NodeName = "node-b"
 	e.create(b)
-	for name, ip := range map[string]string{"a1": "127.20.0.2", "a2": "127.20.0.3", "b1": "127.20.1.2"} {
+	for name, ip := range map[string]string{"a1": podNet + ".0.2", "a2": podNet + ".0.3", "b1": podNet + ".1.2"} {
 		if p := e.waitPod(name, "running", running); p.Status.PodIP != ip || p.Status.HostIP != strings.TrimSuffix(ip, ip[strings.LastIndex(ip, "."):])+".1" {
 			t.Errorf("pod %s: IP %s host %s, want %s", name, p.Status.PodIP, p.Status.HostIP, ip)
 		}
@@ -299,8 +306,8 @@ func TestPodAddresses(t *testing.T) {
 	_ = e.rt.DeletePod(context.Background(), "default", "a1", time.Second)
 	e.waitPod("a1", "gone", gone)
 	e.create(pod("a3", "", workload.Container{Image: "func://idle"}))
-	if p := e.waitPod("a3", "reported", func(p *workload.Pod) bool { return p != nil }); p.Status.PodIP != "127.20.0.2" {
-		t.Errorf("a3 got %s, want the freed 127.20.0.2", p.Status.PodIP)
+	if p := e.waitPod("a3", "reported", func(p *workload.Pod) bool { return p != nil }); p.Status.PodIP != podNet+".0.2" {
+		t.Errorf("a3 got %s, want the freed %s.0.2", p.Status.PodIP, podNet)
 	}
 }
 

@@ -24,8 +24,11 @@ import (
 )
 
 // testPodCIDR keeps this package's pods apart from those of other test
-// packages that run at the same time.
-var testPodCIDR = netip.MustParseAddr("127.30.0.0")
+// packages that run at the same time, and from this package's tests run at
+// the same time from another checkout (fixed ports, and a fixed range made
+// them bind each other's addresses): each test process takes one of
+// 127.220.0.0/16 to 127.239.0.0/16 by its process id.
+var testPodCIDR = netip.AddrFrom4([4]byte{127, byte(220 + os.Getpid()%20), 0, 0})
 
 // helper is the path of the test container program, testdata/helper,
 // built by TestMain.

@@ -228,8 +228,8 @@ func TestEnvAndWorkingDir(t *testing.T) {
 	if diff := cmp.Diff(want, e.logs("envy", "main", false)); diff != "" {
 		t.Errorf("log (-want +got):\n%s", diff)
 	}
-	if ip == "127.0.0.1" || !strings.HasPrefix(ip, "127.30.0.") {
-		t.Errorf("pod IP %s, want one of node-a's 127.30.0.0/24", ip)
+	if want := strings.TrimSuffix(testPodCIDR.String(), "0"); ip == "127.0.0.1" || !strings.HasPrefix(ip, want) {
+		t.Errorf("pod IP %s, want one of node-a's %s/24", ip, testPodCIDR)
 	}
 }
 
