@@ -606,6 +606,32 @@ func (r *Recorder) dropAggregate(a *aggregate) {
 	}
 }
 
+// ForgetNamespace drops the kept events about objects of namespace ns, as
+// the deletion of a Namespace deletes its Event objects with the rest of
+// its content (the namespace controller calls it once the namespace is
+// empty).
+func (r *Recorder) ForgetNamespace(ns string) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	kept := 0
+	for i := range r.n {
+		e := r.ring[(r.head+i)%len(r.ring)]
+		if e.agg.key.obj.namespace == ns {
+			r.unlink(e)
+			continue
+		}
+		r.ring[(r.head+kept)%len(r.ring)] = e
+		kept++
+	}
+	for i := kept; i < r.n; i++ {
+		r.ring[(r.head+i)%len(r.ring)] = nil
+	}
+	r.n = kept
+}
+
 func (r *Recorder) max() int {
 	if r.Max <= 0 {
 		return DefaultMaxEvents

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"bytes"
+	"fmt"
 	"hash/maphash"
 	"log/slog"
 	"math/rand/v2"
@@ -450,5 +451,36 @@ func TestRecorderObjectRings(t *testing.T) {
 				t.Errorf("max %d: %s counted %d, more than its %d calls", max, k, e.Count, calls[k])
 			}
 		}
+	}
+}
+
+// TestRecorderForgetNamespace: the events of one namespace go, with the
+// ring wrapped around and bounded; the others stay in order, and events
+// recorded afterwards (a repeat of a kept one, a new one) are kept as
+// before.
+func TestRecorderForgetNamespace(t *testing.T) {
+	c := vtime.NewVirtual(harnessStart)
+	r := NewRecorder(nil, c, nil)
+	r.Max = 8
+	pod := func(ns string, i int) *workload.Pod {
+		return &workload.Pod{ObjectMeta: workload.ObjectMeta{Name: fmt.Sprintf("p%d", i), Namespace: ns, UID: fmt.Sprintf("%s-%d", ns, i)}}
+	}
+	for i := range 11 { // 11 events into 8 places: the ring wraps
+		ns := []string{"a", "b"}[i%2]
+		r.Eventf(pod(ns, i), workload.EventTypeNormal, "Scheduled", "event %d", i)
+	}
+	r.ForgetNamespace("a")
+	var got []string
+	for _, e := range r.Events() {
+		got = append(got, e.InvolvedObject.Namespace+"/"+e.Message)
+	}
+	if want := "b/event 3 b/event 5 b/event 7 b/event 9"; strings.Join(got, " ") != want {
+		t.Fatalf("after forgetting a: %v, want %s", got, want)
+	}
+	r.Eventf(pod("b", 9), workload.EventTypeNormal, "Scheduled", "event 9")
+	r.Eventf(pod("a", 12), workload.EventTypeNormal, "Scheduled", "event 12")
+	evs := r.Events()
+	if len(evs) != 5 || evs[3].Count != 2 || evs[4].Message != "event 12" {
+		t.Fatalf("after more events: %d events, repeat count %d, last %q", len(evs), evs[3].Count, evs[len(evs)-1].Message)
 	}
 }

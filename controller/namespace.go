@@ -16,7 +16,8 @@ import (
 // namespace is deleted (pods gracefully, with their grace periods; owners in
 // the background, their dependents going with them), and once none is left
 // the controller removes its "kubernetes" finalizer from spec.finalizers, so
-// that the Namespace goes. An object that never goes (one with a finalizer
+// that the Namespace goes, and the Recorder forgets the namespace's events
+// (Event objects, which the namespace's deletion deletes in Kubernetes). An object that never goes (one with a finalizer
 // nobody removes) keeps the Namespace Terminating, as in Kubernetes. The
 // status conditions Kubernetes reports on the way (NamespaceContentRemaining
 // and the like) are not modelled.
@@ -118,6 +119,10 @@ func (n *namespaceController) Reconcile(ctx context.Context, name string) (Resul
 	_, err = n.deps.Store.Update(c, store.NoResult)
 	if errors.Is(err, store.ErrNotFound) {
 		return Result{}, nil
+	}
+	if err == nil {
+		// Its Event objects went with the rest of its content.
+		n.deps.Events.ForgetNamespace(name)
 	}
 	return Result{}, err
 }

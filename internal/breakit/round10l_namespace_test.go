@@ -125,6 +125,19 @@ spec:
 	if ps := pods(t, c, ""); len(ps) != 1 || ps[0].Namespace != "team-b" {
 		t.Fatalf("pods left: %d, want team-b's one", len(ps))
 	}
+	// Its events went with it; team-b's stay.
+	teamB := 0
+	for _, e := range c.Events() {
+		switch e.InvolvedObject.Namespace {
+		case "team-a":
+			t.Errorf("event %s %s of deleted namespace team-a is still kept", e.InvolvedObject.Name, e.Reason)
+		case "team-b":
+			teamB++
+		}
+	}
+	if teamB == 0 {
+		t.Error("team-b's events went too")
+	}
 	// The name is free again, and the new Namespace is Active.
 	applyYAML(t, c, "apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a}\n")
 	if ns := getNS(t, c, "team-a"); ns.Status.Phase != workload.NamespaceActive {
