@@ -272,9 +272,17 @@ func DropTypeDependentFields(svc, old *workload.Service) {
 		return
 	}
 	sp, op := &svc.Spec, &old.Spec
-	if op.Type != workload.ServiceTypeExternalName && sp.Type == workload.ServiceTypeExternalName &&
-		sp.ClusterIP == op.ClusterIP && slices.Equal(sp.ClusterIPs, op.ClusterIPs) {
-		sp.ClusterIP, sp.ClusterIPs = "", nil
+	if op.Type != workload.ServiceTypeExternalName && sp.Type == workload.ServiceTypeExternalName {
+		if sp.ClusterIP == op.ClusterIP && slices.Equal(sp.ClusterIPs, op.ClusterIPs) {
+			sp.ClusterIP, sp.ClusterIPs = "", nil
+		}
+		// And the IP families the update kept (dropTypeDependentFields).
+		if slices.Equal(sp.IPFamilies, op.IPFamilies) {
+			sp.IPFamilies = nil
+		}
+		if (sp.IPFamilyPolicy == nil) == (op.IPFamilyPolicy == nil) && (sp.IPFamilyPolicy == nil || *sp.IPFamilyPolicy == *op.IPFamilyPolicy) {
+			sp.IPFamilyPolicy = nil
+		}
 	}
 	if needsNodePorts(old) && !needsNodePorts(svc) {
 		had := map[int32]bool{}
@@ -416,6 +424,9 @@ func (l *Layer) allocate(svc, old *workload.Service) (got, drop allocation, err 
 			got, drop = allocation{}, allocation{}
 		}
 	}()
+	if err := l.initIPFamilyFields(svc, old); err != nil {
+		return got, drop, err
+	}
 	var oldIP netip.Addr
 	if old != nil && needsClusterIP(old) {
 		oldIP, _ = netip.ParseAddr(old.Spec.ClusterIP)
@@ -588,6 +599,99 @@ func (l *Layer) peekService(key string) *workload.Service {
 		return nil
 	}
 	return o.(*workload.Service)
+}
+
+// initIPFamilyFields sets ipFamilyPolicy and ipFamilies as the API
+// server's initIPFamilyFields (pkg/registry/core/service/storage/alloc.go)
+// does on a single-stack cluster, whose family is the service CIDR's: an
+// unset policy is the old one on an update, RequireDualStack for a headless
+// Service without selector, else SingleStack; families come from the
+// cluster IPs, else the cluster's family (both families for a headless
+// Service without selector that is not SingleStack). It refuses, with the
+// API server's words, two cluster IPs or families under SingleStack,
+// RequireDualStack, and a family the cluster does not have. ExternalName
+// Services are left alone.
+func (l *Layer) initIPFamilyFields(svc, old *workload.Service) error {
+	sp := &svc.Spec
+	if sp.Type == workload.ServiceTypeExternalName {
+		return nil
+	}
+	family, other := workload.IPv4Protocol, workload.IPv6Protocol
+	if l.ips.CIDR().Addr().Is6() {
+		family, other = other, family
+	}
+	headlessNoSelector := sp.ClusterIP == workload.ClusterIPNone && len(sp.Selector) == 0
+	if sp.IPFamilyPolicy == nil {
+		switch {
+		case old != nil && old.Spec.IPFamilyPolicy != nil:
+			sp.IPFamilyPolicy = workload.Ptr(*old.Spec.IPFamilyPolicy)
+		case headlessNoSelector:
+			sp.IPFamilyPolicy = workload.Ptr(workload.IPFamilyPolicyRequireDualStack)
+		default:
+			sp.IPFamilyPolicy = workload.Ptr(workload.IPFamilyPolicySingleStack)
+		}
+	}
+	policy := *sp.IPFamilyPolicy
+	var errs workload.ErrorList
+	bad := func(path string, value any, detail string) {
+		errs = append(errs, &workload.FieldError{Path: path, Type: workload.ErrorTypeInvalid, Value: value, Detail: detail})
+	}
+	if policy == workload.IPFamilyPolicySingleStack {
+		if len(sp.ClusterIPs) == 2 {
+			bad("spec.ipFamilyPolicy", policy, "must be 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified")
+		}
+		if len(sp.IPFamilies) == 2 {
+			bad("spec.ipFamilyPolicy", policy, "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified")
+		}
+	}
+	for i, ip := range sp.ClusterIPs {
+		if ip == workload.ClusterIPNone {
+			break
+		}
+		a, err := netip.ParseAddr(ip)
+		if err != nil || i < len(sp.IPFamilies) {
+			continue // left to validation, or given
+		}
+		fam := workload.IPv4Protocol
+		if a.Is6() && !a.Is4In6() {
+			fam = workload.IPv6Protocol
+		}
+		if fam != family {
+			bad(fmt.Sprintf("spec.clusterIPs[%d]", i), sp.ClusterIPs, fam+" is not configured on this cluster")
+			continue
+		}
+		sp.IPFamilies = append(sp.IPFamilies, fam)
+	}
+	if len(errs) == 0 && headlessNoSelector {
+		if len(sp.IPFamilies) == 0 {
+			sp.IPFamilies = []string{family}
+		}
+		if len(sp.IPFamilies) < 2 && policy != workload.IPFamilyPolicySingleStack {
+			if sp.IPFamilies[0] == family {
+				sp.IPFamilies = append(sp.IPFamilies, other)
+			} else {
+				sp.IPFamilies = append(sp.IPFamilies, family)
+			}
+		}
+		return nil
+	}
+	if len(errs) == 0 {
+		if policy == workload.IPFamilyPolicyRequireDualStack {
+			bad("spec.ipFamilyPolicy", policy, "this cluster is not configured for dual-stack services")
+		}
+		for i, f := range sp.IPFamilies {
+			if f != family {
+				bad(fmt.Sprintf("spec.ipFamilies[%d]", i), f, "not configured on this cluster")
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return &workload.ValidationError{Kind: "Service", Namespace: svc.Namespace, Name: svc.Name, Errors: errs}
+	}
+	if len(sp.IPFamilies) == 0 {
+		sp.IPFamilies = []string{family}
+	}
+	return nil
 }
 
 func invalid(svc *workload.Service, path string, value any, detail string) error {

@@ -625,7 +625,7 @@ var notModelled = map[reflect.Type][]string{
 	reflect.TypeFor[Affinity]():             {"podAffinity", "podAntiAffinity"},
 	reflect.TypeFor[ServiceSpec](): {
 		"loadBalancerIP", "loadBalancerSourceRanges", "loadBalancerClass", "externalIPs",
-		"healthCheckNodePort", "ipFamilies", "ipFamilyPolicy",
+		"healthCheckNodePort",
 		"topologyKeys",
 	},
 	reflect.TypeFor[ServiceStatus]():       {"conditions"},

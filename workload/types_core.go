@@ -572,14 +572,21 @@ func (*Service) Kind() string { return "Service" }
 
 // ServiceSpec is core/v1 ServiceSpec (the parts orchestra models).
 type ServiceSpec struct {
-	Ports                 []ServicePort     `json:"ports,omitempty"`
-	Selector              map[string]string `json:"selector,omitempty"`
-	ClusterIP             string            `json:"clusterIP,omitempty"`
-	ClusterIPs            []string          `json:"clusterIPs,omitempty"`
-	Type                  string            `json:"type,omitempty"`
-	ExternalName          string            `json:"externalName,omitempty"`
-	ExternalTrafficPolicy string            `json:"externalTrafficPolicy,omitempty"`
-	InternalTrafficPolicy *string           `json:"internalTrafficPolicy,omitempty"`
+	Ports      []ServicePort     `json:"ports,omitempty"`
+	Selector   map[string]string `json:"selector,omitempty"`
+	ClusterIP  string            `json:"clusterIP,omitempty"`
+	ClusterIPs []string          `json:"clusterIPs,omitempty"`
+	// IPFamilies (IPv4, IPv6) and IPFamilyPolicy (SingleStack,
+	// PreferDualStack, RequireDualStack): the cluster is single-stack, of
+	// its service CIDR's family, and a Service gets them as the API
+	// server's initIPFamilyFields gives them: SingleStack (RequireDualStack
+	// for a headless Service without selector) and the cluster's family.
+	IPFamilies            []string `json:"ipFamilies,omitempty"`
+	IPFamilyPolicy        *string  `json:"ipFamilyPolicy,omitempty"`
+	Type                  string   `json:"type,omitempty"`
+	ExternalName          string   `json:"externalName,omitempty"`
+	ExternalTrafficPolicy string   `json:"externalTrafficPolicy,omitempty"`
+	InternalTrafficPolicy *string  `json:"internalTrafficPolicy,omitempty"`
 	// AllocateLoadBalancerNodePorts (LoadBalancer only; defaults to true):
 	// false gives node ports only to the ports that ask for a specific one.
 	AllocateLoadBalancerNodePorts *bool `json:"allocateLoadBalancerNodePorts,omitempty"`
@@ -592,6 +599,15 @@ type ServiceSpec struct {
 	SessionAffinityConfig    *SessionAffinityConfig `json:"sessionAffinityConfig,omitempty"`
 	PublishNotReadyAddresses bool                   `json:"publishNotReadyAddresses,omitempty"`
 }
+
+// Service IP families and IP family policies.
+const (
+	IPv4Protocol                   = "IPv4"
+	IPv6Protocol                   = "IPv6"
+	IPFamilyPolicySingleStack      = "SingleStack"
+	IPFamilyPolicyPreferDualStack  = "PreferDualStack"
+	IPFamilyPolicyRequireDualStack = "RequireDualStack"
+)
 
 // ServicePort is core/v1 ServicePort.
 type ServicePort struct {

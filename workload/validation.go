@@ -1288,6 +1288,25 @@ func (v *validator) service(s *Service) {
 		v.invalid("spec.clusterIP", sp.ClusterIP, "must be empty, 'None', or a valid IP address")
 	}
 	v.clusterIPs(sp, typ)
+	// validateIPFamilies / ValidateServiceClusterIPsRelatedFields: known
+	// values, no family twice, at most two.
+	if sp.IPFamilyPolicy != nil {
+		v.oneOf("spec.ipFamilyPolicy", *sp.IPFamilyPolicy, IPFamilyPolicySingleStack, IPFamilyPolicyPreferDualStack, IPFamilyPolicyRequireDualStack)
+	}
+	seenFamily := map[string]bool{}
+	for i, f := range sp.IPFamilies {
+		p := index("spec.ipFamilies", i)
+		switch {
+		case f != IPv4Protocol && f != IPv6Protocol:
+			v.notSupported(p, f, IPv4Protocol, IPv6Protocol)
+		case seenFamily[f]:
+			v.add(p, ErrorTypeDuplicate, f, "")
+		}
+		seenFamily[f] = true
+	}
+	if len(sp.IPFamilies) > 2 {
+		v.invalid("spec.ipFamilies", sp.IPFamilies, "may specify no more than one IP for each IP family, i.e 2 (dual-stack)")
+	}
 	if headless && (typ == ServiceTypeNodePort || typ == ServiceTypeLoadBalancer) {
 		// As ValidateService, which reads it from clusterIPs (the
 		// strategy copies clusterIP there).
