@@ -231,6 +231,9 @@ func KeepAllocated(svc, old *workload.Service) {
 		// validation speaks of the change, not of a mismatch).
 		sp.ClusterIPs = []string{sp.ClusterIP}
 	}
+	if needsHealthCheck(svc) && needsHealthCheck(old) && svc.Spec.HealthCheckNodePort == 0 {
+		svc.Spec.HealthCheckNodePort = old.Spec.HealthCheckNodePort
+	}
 	if !needsNodePorts(svc) || !needsNodePorts(old) {
 		return
 	}
@@ -304,6 +307,9 @@ func DropTypeDependentFields(svc, old *workload.Service) {
 	if needsNodePorts(old) && !needsNodePorts(svc) && sp.ExternalTrafficPolicy == op.ExternalTrafficPolicy {
 		sp.ExternalTrafficPolicy = ""
 	}
+	if needsHealthCheck(old) && !needsHealthCheck(svc) && sp.HealthCheckNodePort == op.HealthCheckNodePort {
+		sp.HealthCheckNodePort = 0
+	}
 	if op.Type == workload.ServiceTypeLoadBalancer && sp.Type != workload.ServiceTypeLoadBalancer &&
 		sp.AllocateLoadBalancerNodePorts != nil && op.AllocateLoadBalancerNodePorts != nil &&
 		*sp.AllocateLoadBalancerNodePorts == *op.AllocateLoadBalancerNodePorts {
@@ -324,6 +330,12 @@ func nodePortOfPort(ports []workload.ServicePort, port int32) int32 {
 
 func needsClusterIP(s *workload.Service) bool {
 	return s.Spec.Type != workload.ServiceTypeExternalName && s.Spec.ClusterIP != workload.ClusterIPNone
+}
+
+// needsHealthCheck reports whether s needs a health check node port: a
+// LoadBalancer with externalTrafficPolicy Local (apiservice.NeedsHealthCheck).
+func needsHealthCheck(s *workload.Service) bool {
+	return s.Spec.Type == workload.ServiceTypeLoadBalancer && s.Spec.ExternalTrafficPolicy == workload.TrafficPolicyLocal
 }
 
 func needsNodePorts(s *workload.Service) bool {
@@ -536,6 +548,43 @@ func (l *Layer) allocate(svc, old *workload.Service) (got, drop allocation, err 
 			drop.ports = append(drop.ports, v)
 		}
 	}
+	// The health check node port (allocHealthCheckNodePort, and on an
+	// update updateHealthCheckNodePort: kept while it is needed, released
+	// when it no longer is).
+	var oldHC int32
+	if old != nil && needsHealthCheck(old) {
+		oldHC = old.Spec.HealthCheckNodePort
+	}
+	if needsHealthCheck(svc) {
+		switch hc := sp.HealthCheckNodePort; {
+		case oldHC != 0 && (hc == 0 || hc == oldHC):
+			sp.HealthCheckNodePort = oldHC
+		case oldHC != 0:
+			return got, drop, invalid(svc, "spec.healthCheckNodePort", hc, "field is immutable")
+		case hc == 0:
+			v, err := l.ports.AllocateNext()
+			if errors.Is(err, ErrRangeFull) && l.reclaim() {
+				v, err = l.ports.AllocateNext()
+			}
+			if err != nil {
+				return got, drop, fmt.Errorf("service: Service/%s/%s: spec.healthCheckNodePort: %w", svc.Namespace, svc.Name, err)
+			}
+			got.ports = append(got.ports, v)
+			sp.HealthCheckNodePort = v
+		default:
+			if err := l.takePort(hc); err != nil {
+				if errors.Is(err, ErrNotInRange) {
+					return got, drop, invalid(svc, "spec.healthCheckNodePort", hc, fmt.Sprintf(
+						"provided port is not in the valid range. The range of valid ports is %s", l.ports.Range()))
+				}
+				return got, drop, invalid(svc, "spec.healthCheckNodePort", hc, "provided port is already allocated")
+			}
+			got.ports = append(got.ports, hc)
+		}
+	}
+	if oldHC != 0 && sp.HealthCheckNodePort != oldHC {
+		drop.ports = append(drop.ports, oldHC)
+	}
 	sort.Slice(drop.ports, func(i, j int) bool { return drop.ports[i] < drop.ports[j] })
 	return got, drop, nil
 }
@@ -580,6 +629,9 @@ func (l *Layer) holdsPort(owner string, port int32) bool {
 	s := l.peekService(owner)
 	if s == nil || !needsNodePorts(s) {
 		return false
+	}
+	if needsHealthCheck(s) && s.Spec.HealthCheckNodePort == port {
+		return true
 	}
 	for _, p := range s.Spec.Ports {
 		if p.NodePort == port {
@@ -725,14 +777,21 @@ func (l *Layer) Rebuild() {
 			}
 		}
 		if needsNodePorts(s) {
+			ports := make([]int32, 0, len(s.Spec.Ports)+1)
 			for _, p := range s.Spec.Ports {
-				if p.NodePort == 0 || l.portOwner[p.NodePort] == key {
+				ports = append(ports, p.NodePort)
+			}
+			if needsHealthCheck(s) {
+				ports = append(ports, s.Spec.HealthCheckNodePort)
+			}
+			for _, p := range ports {
+				if p == 0 || l.portOwner[p] == key {
 					continue
 				}
-				if err := l.ports.Allocate(p.NodePort); err != nil {
-					l.logger.Warn("service node port not restored", "service", key, "nodePort", p.NodePort, "err", err)
+				if err := l.ports.Allocate(p); err != nil {
+					l.logger.Warn("service node port not restored", "service", key, "nodePort", p, "err", err)
 				} else {
-					l.portOwner[p.NodePort] = key
+					l.portOwner[p] = key
 				}
 			}
 		}
@@ -750,10 +809,15 @@ func (l *Layer) release(svc *workload.Service) {
 		l.ips.Release(ip)
 		delete(l.ipOwner, ip)
 	}
+	ports := make([]int32, 0, len(svc.Spec.Ports)+1)
 	for _, p := range svc.Spec.Ports {
-		if p.NodePort != 0 && l.portOwner[p.NodePort] == key && !l.holdsPort(key, p.NodePort) {
-			l.ports.Release(p.NodePort)
-			delete(l.portOwner, p.NodePort)
+		ports = append(ports, p.NodePort)
+	}
+	ports = append(ports, svc.Spec.HealthCheckNodePort)
+	for _, p := range ports {
+		if p != 0 && l.portOwner[p] == key && !l.holdsPort(key, p) {
+			l.ports.Release(p)
+			delete(l.portOwner, p)
 		}
 	}
 }

@@ -625,7 +625,6 @@ var notModelled = map[reflect.Type][]string{
 	reflect.TypeFor[Affinity]():             {"podAffinity", "podAntiAffinity"},
 	reflect.TypeFor[ServiceSpec](): {
 		"loadBalancerIP", "loadBalancerSourceRanges", "loadBalancerClass", "externalIPs",
-		"healthCheckNodePort",
 		"topologyKeys",
 	},
 	reflect.TypeFor[ServiceStatus]():       {"conditions"},

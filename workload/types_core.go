@@ -586,7 +586,11 @@ type ServiceSpec struct {
 	Type                  string   `json:"type,omitempty"`
 	ExternalName          string   `json:"externalName,omitempty"`
 	ExternalTrafficPolicy string   `json:"externalTrafficPolicy,omitempty"`
-	InternalTrafficPolicy *string  `json:"internalTrafficPolicy,omitempty"`
+	// HealthCheckNodePort is the node port a LoadBalancer Service with
+	// externalTrafficPolicy Local gets for its load balancer's health
+	// checks (allocated from the node port range, or the one asked for).
+	HealthCheckNodePort   int32   `json:"healthCheckNodePort,omitempty"`
+	InternalTrafficPolicy *string `json:"internalTrafficPolicy,omitempty"`
 	// AllocateLoadBalancerNodePorts (LoadBalancer only; defaults to true):
 	// false gives node ports only to the ports that ask for a specific one.
 	AllocateLoadBalancerNodePorts *bool `json:"allocateLoadBalancerNodePorts,omitempty"`

@@ -1288,6 +1288,16 @@ func (v *validator) service(s *Service) {
 		v.invalid("spec.clusterIP", sp.ClusterIP, "must be empty, 'None', or a valid IP address")
 	}
 	v.clusterIPs(sp, typ)
+	// validateServiceExternalTrafficPolicy: a health check node port only
+	// for a LoadBalancer with externalTrafficPolicy Local (which gets one
+	// allocated when it asks for none).
+	if hc := sp.HealthCheckNodePort; hc != 0 {
+		if typ != ServiceTypeLoadBalancer || sp.ExternalTrafficPolicy != TrafficPolicyLocal {
+			v.invalid("spec.healthCheckNodePort", hc, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'")
+		} else {
+			v.msgs("spec.healthCheckNodePort", hc, validation.IsValidPortNum(int(hc)))
+		}
+	}
 	// validateIPFamilies / ValidateServiceClusterIPsRelatedFields: known
 	// values, no family twice, at most two.
 	if sp.IPFamilyPolicy != nil {
