@@ -386,7 +386,11 @@ func TestWatchOrderProperty(t *testing.T) {
 // reader sees a gap-free, duplicate-free sequence, and replaying the
 // events of a reader that started at 0 rebuilds the store.
 func TestConcurrentWritersAndWatchers(t *testing.T) {
-	s := New(Config{Seed: 5})
+	// A history longer than the test's 1,200 writes: a watch started
+	// mid-way from a version a moment old must find it, however long the
+	// scheduler keeps its goroutine waiting while the other writers write
+	// (with the default 256 the window closed under -race in one CI run).
+	s := New(Config{Seed: 5, History: 4096})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 
@@ -401,7 +405,7 @@ func TestConcurrentWritersAndWatchers(t *testing.T) {
 	read := func(kind string, from uint64) {
 		w, err := s.Watch(kind, from)
 		if err != nil {
-			results <- result{err: err}
+			results <- result{from: from, err: err}
 			return
 		}
 		readers.Add(1)
