@@ -379,33 +379,17 @@ func (c *jobController) claim(job *workload.Job, own []*workload.Pod) (bool, err
 	return changed, errors.Join(errs...)
 }
 
-// generatedSelectorMatches reports whether the selector of a Job without
-// manualSelector matches the labels generated for it (job-name and
-// controller-uid, in both spellings), as Kubernetes'
-// validateGeneratedSelector asks.
-func generatedSelectorMatches(job *workload.Job) bool {
-	if s := job.Spec.Selector; len(s.MatchExpressions) == 0 && len(s.MatchLabels) == 1 && s.MatchLabels[workload.ControllerUIDLabel] == job.UID {
-		return true // the generated selector itself
-	}
-	sel, err := job.Spec.Selector.AsSelector()
-	return err == nil && sel.Matches(labels.Set{
-		workload.JobNameLabel: job.Name, workload.LegacyJobNameLabel: job.Name,
-		workload.ControllerUIDLabel: job.UID, workload.LegacyControllerUIDLabel: job.UID,
-	})
-}
-
 // ensureSelector sets the generated selector and labels once, unless
 // spec.manualSelector is true, and gives a Job without labels its
 // template's (see jobLabelsFromTemplate).
 func (c *jobController) ensureSelector(job *workload.Job) (*workload.Job, error) {
 	manual := job.Spec.ManualSelector != nil && *job.Spec.ManualSelector
-	want := map[string]string{workload.ControllerUIDLabel: job.UID}
 	switch sel := job.Spec.Selector; {
 	case manual && sel == nil:
 		err := fmt.Errorf("spec.selector: required when spec.manualSelector is true")
 		c.deps.Events.Eventf(job, workload.EventTypeWarning, "InvalidJob", "%v", err)
 		return nil, fmt.Errorf("job %s: %w: %w", workload.Key(job), err, ErrPermanent)
-	case !manual && sel != nil && !generatedSelectorMatches(job):
+	case !manual && sel != nil && !workload.JobSelectorMatchesGenerated(job):
 		err := fmt.Errorf("spec.selector: set without spec.manualSelector true and not matching the generated labels (the controller generates it)")
 		c.deps.Events.Event(job, workload.EventTypeWarning, "InvalidJob", err.Error())
 		return nil, fmt.Errorf("job %s: %w: %w", workload.Key(job), err, ErrPermanent)
@@ -417,25 +401,9 @@ func (c *jobController) ensureSelector(job *workload.Job) (*workload.Job, error)
 		return job, nil
 	}
 	j := job.DeepCopy()
-	if generate {
-		if j.Spec.Selector == nil {
-			j.Spec.Selector = &workload.LabelSelector{MatchLabels: want}
-		} else {
-			if j.Spec.Selector.MatchLabels == nil {
-				j.Spec.Selector.MatchLabels = map[string]string{}
-			}
-			j.Spec.Selector.MatchLabels[workload.ControllerUIDLabel] = job.UID
-		}
-		if j.Spec.Template.Labels == nil {
-			j.Spec.Template.Labels = map[string]string{}
-		}
-		l := j.Spec.Template.Labels
-		l[workload.ControllerUIDLabel] = job.UID
-		l[workload.JobNameLabel] = job.Name
-		l[workload.LegacyControllerUIDLabel] = job.UID
-		l[workload.LegacyJobNameLabel] = job.Name
+	if !generate || !workload.GenerateJobSelector(j) {
+		workload.JobLabelsFromTemplate(j)
 	}
-	workload.JobLabelsFromTemplate(j)
 	out, err := c.deps.Store.Update(j)
 	if err != nil {
 		return nil, fmt.Errorf("job %s: setting spec.selector: %w", workload.Key(job), err)

@@ -494,9 +494,7 @@ func GenerateJobSelector(j *Job) bool {
 		// A selector of the Job's own must match the generated labels
 		// (validateGeneratedSelector); one that does not is left for
 		// the Job controller to report.
-		sel, err := j.Spec.Selector.AsSelector()
-		if err != nil || !sel.Matches(labels.Set{JobNameLabel: j.Name, LegacyJobNameLabel: j.Name,
-			ControllerUIDLabel: j.UID, LegacyControllerUIDLabel: j.UID}) {
+		if !JobSelectorMatchesGenerated(j) {
 			return false
 		}
 		own := j.Spec.Selector.DeepCopy()
@@ -517,6 +515,22 @@ func GenerateJobSelector(j *Job) bool {
 	j.Spec.Template.Labels = l
 	JobLabelsFromTemplate(j)
 	return true
+}
+
+// JobSelectorMatchesGenerated reports whether the selector of a Job
+// without manualSelector matches the labels generated for it (job-name and
+// controller-uid, in both spellings), as Kubernetes'
+// validateGeneratedSelector asks. A nil selector does not.
+func JobSelectorMatchesGenerated(j *Job) bool {
+	s := j.Spec.Selector
+	if s == nil {
+		return false
+	}
+	if len(s.MatchExpressions) == 0 && len(s.MatchLabels) == 1 && j.UID != "" && s.MatchLabels[ControllerUIDLabel] == j.UID {
+		return true // the generated selector itself
+	}
+	sel, err := s.AsSelector()
+	return err == nil && sel.Matches(labels.Set(jobGeneratedLabels(j)))
 }
 
 // JobLabelsFromTemplate gives a Job without labels a copy of its pod
