@@ -515,7 +515,7 @@ func (m *runtimeMirror) mergeInto(p, np *workload.Pod) {
 		if podstatus.KubeletOwned(c.Type) {
 			continue
 		}
-		if rc := findPodCondition(np.Status.Conditions, c.Type); rc != nil && *rc == *c {
+		if rc := controller.FindPodCondition(np.Status.Conditions, c.Type); rc != nil && *rc == *c {
 			continue
 		}
 		if !cloned {
@@ -546,17 +546,8 @@ func gateChange(p *workload.Pod, now time.Time) (workload.PodCondition, bool) {
 	if !change || c.Status != workload.ConditionTrue {
 		return c, change
 	}
-	cur := findPodCondition(p.Status.Conditions, workload.PodReady)
+	cur := controller.FindPodCondition(p.Status.Conditions, workload.PodReady)
 	return c, cur != nil && cur.Reason == podstatus.ReasonReadinessGatesNotReady
-}
-
-func findPodCondition(conds []workload.PodCondition, typ string) *workload.PodCondition {
-	for i := range conds {
-		if conds[i].Type == typ {
-			return &conds[i]
-		}
-	}
-	return nil
 }
 
 // gatedReady returns the Ready condition that conds, the conditions of
@@ -568,7 +559,7 @@ func findPodCondition(conds []workload.PodCondition, typ string) *workload.PodCo
 // runtime's Ready (that of ContainersReady), unchanged. The transition
 // time is the stored condition's when its status stays.
 func gatedReady(p *workload.Pod, conds []workload.PodCondition, now time.Time) (workload.PodCondition, bool) {
-	if cr := findPodCondition(conds, workload.ContainersReady); cr == nil || cr.Status != workload.ConditionTrue {
+	if cr := controller.FindPodCondition(conds, workload.ContainersReady); cr == nil || cr.Status != workload.ConditionTrue {
 		return workload.PodCondition{}, false
 	}
 	want := workload.PodCondition{Type: workload.PodReady, Status: workload.ConditionTrue}
@@ -576,10 +567,10 @@ func gatedReady(p *workload.Pod, conds []workload.PodCondition, now time.Time) (
 		want.Status, want.Reason, want.Message = workload.ConditionFalse, podstatus.ReasonReadinessGatesNotReady, msg
 	}
 	want.LastTransitionTime = workload.NewTime(now)
-	if old := findPodCondition(p.Status.Conditions, workload.PodReady); old != nil && old.Status == want.Status {
+	if old := controller.FindPodCondition(p.Status.Conditions, workload.PodReady); old != nil && old.Status == want.Status {
 		want.LastTransitionTime = old.LastTransitionTime
 	}
-	if cur := findPodCondition(conds, workload.PodReady); cur != nil && *cur == want {
+	if cur := controller.FindPodCondition(conds, workload.PodReady); cur != nil && *cur == want {
 		return want, false
 	}
 	return want, true

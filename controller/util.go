@@ -29,9 +29,14 @@ func IsPodTerminal(p *workload.Pod) bool {
 
 // PodCondition returns the pod's condition of type t, or nil.
 func PodCondition(p *workload.Pod, t string) *workload.PodCondition {
-	for i := range p.Status.Conditions {
-		if p.Status.Conditions[i].Type == t {
-			return &p.Status.Conditions[i]
+	return FindPodCondition(p.Status.Conditions, t)
+}
+
+// FindPodCondition returns the condition of type t in conds, or nil.
+func FindPodCondition(conds []workload.PodCondition, t string) *workload.PodCondition {
+	for i := range conds {
+		if conds[i].Type == t {
+			return &conds[i]
 		}
 	}
 	return nil
