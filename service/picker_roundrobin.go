@@ -281,33 +281,32 @@ func (p *RoundRobin) UpdateAt(at []int, eps []Endpoint) error {
 	p.changes = chs[:0]
 	track := p.begin()
 	if p.opts.topo {
-		eps2 := make([]Endpoint, len(p.all))
-		for i, j := range p.all {
-			eps2[i] = p.arena[j]
-		}
-		for _, ch := range chs {
-			eps2[ch.i] = *ch.e
-		}
-		return p.rebuildTopo(eps2, track)
+		return p.rebuildTopo(p.listWith(chs), track)
 	}
 	if idx, ok := p.apply(chs); ok {
 		p.publish(idx, track)
 		return nil
 	}
 	// The usable class flips or the arena is full: rebuild from the list.
-	eps2 := make([]Endpoint, len(p.all))
-	for i, j := range p.all {
-		eps2[i] = p.arena[j]
-	}
-	for _, ch := range chs {
-		eps2[ch.i] = *ch.e
-	}
-	idx, err := p.rebuild(eps2)
+	idx, err := p.rebuild(p.listWith(chs))
 	if err != nil {
 		return err
 	}
 	p.publish(idx, track)
 	return nil
+}
+
+// listWith returns a copy of the list of the last update with the changes
+// chs made. Caller holds mu.
+func (p *RoundRobin) listWith(chs []change) []Endpoint {
+	eps := make([]Endpoint, len(p.all))
+	for i, j := range p.all {
+		eps[i] = p.arena[j]
+	}
+	for _, ch := range chs {
+		eps[ch.i] = *ch.e
+	}
+	return eps
 }
 
 // rebuildTopo is the update of a picker with Topology: the topology mode
