@@ -2172,32 +2172,34 @@ func (v *validator) endpointSlice(e *EndpointSlice) {
 // at most 8 zones and 8 nodes, no name twice, zones valid label values,
 // nodes valid node names.
 func (v *validator) endpointHints(p string, h *EndpointHints) {
-	const maxHints = 8
-	if len(h.ForZones) > maxHints {
-		v.add(child(p, "forZones"), ErrorTypeTooMany, len(h.ForZones), "must have at most 8 items")
-	} else {
-		seen := map[string]bool{}
-		for i, z := range h.ForZones {
-			zp := child(index(child(p, "forZones"), i), "name")
-			if seen[z.Name] {
-				v.add(zp, ErrorTypeDuplicate, z.Name, "")
-			}
-			seen[z.Name] = true
-			v.msgs(zp, z.Name, validation.IsValidLabelValue(z.Name))
-		}
+	zones := make([]string, len(h.ForZones))
+	for i, z := range h.ForZones {
+		zones[i] = z.Name
 	}
-	if len(h.ForNodes) > maxHints {
-		v.add(child(p, "forNodes"), ErrorTypeTooMany, len(h.ForNodes), "must have at most 8 items")
-	} else {
-		seen := map[string]bool{}
-		for i, n := range h.ForNodes {
-			np := child(index(child(p, "forNodes"), i), "name")
-			if seen[n.Name] {
-				v.add(np, ErrorTypeDuplicate, n.Name, "")
-			}
-			seen[n.Name] = true
-			v.msgs(np, n.Name, validation.IsDNS1123Subdomain(n.Name))
+	nodes := make([]string, len(h.ForNodes))
+	for i, n := range h.ForNodes {
+		nodes[i] = n.Name
+	}
+	v.hintNames(child(p, "forZones"), zones, validation.IsValidLabelValue)
+	v.hintNames(child(p, "forNodes"), nodes, validation.IsDNS1123Subdomain)
+}
+
+// hintNames checks the names of one list of an endpoint's hints: at most
+// 8, none twice, each valid.
+func (v *validator) hintNames(p string, names []string, valid func(string) []string) {
+	const maxHints = 8
+	if len(names) > maxHints {
+		v.add(p, ErrorTypeTooMany, len(names), "must have at most 8 items")
+		return
+	}
+	seen := map[string]bool{}
+	for i, n := range names {
+		np := child(index(p, i), "name")
+		if seen[n] {
+			v.add(np, ErrorTypeDuplicate, n, "")
 		}
+		seen[n] = true
+		v.msgs(np, n, valid(n))
 	}
 }
 
