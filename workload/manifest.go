@@ -615,7 +615,7 @@ var notModelled = map[reflect.Type][]string{
 	reflect.TypeFor[Container](): {
 		"volumeMounts", "volumeDevices", "imagePullPolicy", "securityContext", "envFrom",
 		"terminationMessagePath", "terminationMessagePolicy", "stdin", "stdinOnce",
-		"tty", "resizePolicy", "restartPolicy", "restartPolicyRules",
+		"tty", "resizePolicy", "restartPolicyRules",
 	},
 	reflect.TypeFor[Lifecycle]():            {"postStart", "stopSignal"},
 	reflect.TypeFor[LifecycleHandler]():     {"tcpSocket"},

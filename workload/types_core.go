@@ -239,6 +239,37 @@ type Container struct {
 	ReadinessProbe *Probe               `json:"readinessProbe,omitempty"`
 	StartupProbe   *Probe               `json:"startupProbe,omitempty"`
 	Lifecycle      *Lifecycle           `json:"lifecycle,omitempty"`
+	// RestartPolicy, on an init container, makes it a sidecar when
+	// "Always" (ContainerRestartPolicyAlways), the only value allowed: it
+	// starts in its turn among the init containers, the next one starting
+	// once it has started (and its startupProbe passed), runs beside the
+	// app containers, is restarted whenever it exits whatever the pod's
+	// restartPolicy, counts towards the pod's readiness, and is stopped
+	// after the app containers, in reverse order. Containers may not set
+	// it (Kubernetes' validation).
+	RestartPolicy *string `json:"restartPolicy,omitempty"`
+}
+
+// ContainerRestartPolicyAlways is the one value of an init container's
+// restartPolicy: the container is a sidecar (core/v1
+// ContainerRestartPolicyAlways).
+const ContainerRestartPolicyAlways = "Always"
+
+// IsSidecar reports whether c is a sidecar: an init container with
+// restartPolicy Always (Kubernetes' IsRestartableInitContainer). It says
+// nothing of app containers, which may not set restartPolicy.
+func IsSidecar(c *Container) bool {
+	return c.RestartPolicy != nil && *c.RestartPolicy == ContainerRestartPolicyAlways
+}
+
+// HasSidecar reports whether any of the init containers is a sidecar.
+func HasSidecar(inits []Container) bool {
+	for i := range inits {
+		if IsSidecar(&inits[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // Lifecycle is core/v1 Lifecycle; of its hooks orchestra models preStop

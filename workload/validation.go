@@ -687,8 +687,8 @@ func (v *validator) podSpec(p string, s *PodSpec, r podRules) {
 		v.required(child(p, "containers"), "at least one container is required")
 	}
 	names := map[string]bool{}
-	v.containers(child(p, "initContainers"), s.InitContainers, names)
-	v.containers(child(p, "containers"), s.Containers, names)
+	v.containers(child(p, "initContainers"), s.InitContainers, names, true)
+	v.containers(child(p, "containers"), s.Containers, names, false)
 	grace := int64(DefaultTerminationGracePeriodSeconds)
 	if s.TerminationGracePeriodSeconds != nil {
 		grace = *s.TerminationGracePeriodSeconds
@@ -698,7 +698,7 @@ func (v *validator) podSpec(p string, s *PodSpec, r podRules) {
 		cs   []Container
 	}{{"initContainers", s.InitContainers}, {"containers", s.Containers}} {
 		for i := range list.cs {
-			if lc := list.cs[i].Lifecycle; lc != nil {
+			if lc := list.cs[i].Lifecycle; lc != nil && (list.path == "containers" || IsSidecar(&list.cs[i])) {
 				v.lifecycleHandler(child(index(child(p, list.path), i), "lifecycle.preStop"), lc.PreStop, grace)
 			}
 		}
@@ -732,10 +732,33 @@ func (v *validator) podSpec(p string, s *PodSpec, r podRules) {
 	}
 }
 
-func (v *validator) containers(p string, cs []Container, names map[string]bool) {
+// containers validates the init containers (init) or the app containers
+// of a pod spec, as Kubernetes' validateInitContainers and
+// validateContainers: an init container's restartPolicy may only be
+// Always (a sidecar), an app container's not be set; an init container
+// that is not a sidecar may have no lifecycle and no probes.
+func (v *validator) containers(p string, cs []Container, names map[string]bool, init bool) {
 	for i := range cs {
 		c := &cs[i]
 		cp := index(p, i)
+		plainInit := init && !IsSidecar(c)
+		switch {
+		case c.RestartPolicy == nil:
+		case !init:
+			v.forbidden(child(cp, "restartPolicy"), "may not be set for non-init containers")
+		case *c.RestartPolicy != ContainerRestartPolicyAlways:
+			v.notSupported(child(cp, "restartPolicy"), *c.RestartPolicy, ContainerRestartPolicyAlways)
+		}
+		if plainInit {
+			for _, f := range []struct {
+				name string
+				set  bool
+			}{{"lifecycle", c.Lifecycle != nil}, {"livenessProbe", c.LivenessProbe != nil}, {"readinessProbe", c.ReadinessProbe != nil}, {"startupProbe", c.StartupProbe != nil}} {
+				if f.set {
+					v.forbidden(child(cp, f.name), "may not be set for init containers without restartPolicy=Always")
+				}
+			}
+		}
 		switch {
 		case c.Name == "":
 			v.required(child(cp, "name"), "")
@@ -761,9 +784,11 @@ func (v *validator) containers(p string, cs []Container, names map[string]bool) 
 			v.envValueFrom(child(ep, "valueFrom"), &e)
 		}
 		v.resources(child(cp, "resources"), &c.Resources)
-		v.probe(child(cp, "livenessProbe"), c.LivenessProbe, true)
-		v.probe(child(cp, "readinessProbe"), c.ReadinessProbe, false)
-		v.probe(child(cp, "startupProbe"), c.StartupProbe, true)
+		if !plainInit {
+			v.probe(child(cp, "livenessProbe"), c.LivenessProbe, true)
+			v.probe(child(cp, "readinessProbe"), c.ReadinessProbe, false)
+			v.probe(child(cp, "startupProbe"), c.StartupProbe, true)
+		}
 	}
 }
 

@@ -246,6 +246,26 @@ func badObjects() []badCase {
 			d.Spec.Template.Spec.ActiveDeadlineSeconds = Ptr[int64](10)
 		}), []string{"spec.template.spec.activeDeadlineSeconds"}},
 
+		// sidecars (validateInitContainers, validateContainers)
+		{"restartPolicy on an app container", with(vPod(), func(p *Pod) {
+			p.Spec.Containers[0].RestartPolicy = Ptr(ContainerRestartPolicyAlways)
+		}), []string{"spec.containers[0].restartPolicy"}},
+		{"init container restartPolicy Never", with(vDeployment(), func(d *Deployment) {
+			d.Spec.Template.Spec.InitContainers = []Container{{Name: "proxy", Image: "x", RestartPolicy: Ptr(RestartPolicyNever)}}
+		}), []string{"spec.template.spec.initContainers[0].restartPolicy"}},
+		{"probes and lifecycle on a plain init container", with(vPod(), func(p *Pod) {
+			p.Spec.InitContainers = []Container{{Name: "setup", Image: "x",
+				LivenessProbe: &Probe{ProbeHandler: ProbeHandler{Exec: &ExecAction{Command: []string{"ok"}}}},
+				ReadinessProbe: &Probe{ProbeHandler: ProbeHandler{Exec: &ExecAction{Command: []string{"ok"}}}},
+				StartupProbe:   &Probe{ProbeHandler: ProbeHandler{Exec: &ExecAction{Command: []string{"ok"}}}},
+				Lifecycle:      &Lifecycle{PreStop: &LifecycleHandler{Sleep: &SleepAction{Seconds: 1}}}}}
+		}), []string{"spec.initContainers[0].lifecycle", "spec.initContainers[0].livenessProbe",
+			"spec.initContainers[0].readinessProbe", "spec.initContainers[0].startupProbe"}},
+		{"a sidecar's probes are validated", with(vPod(), func(p *Pod) {
+			p.Spec.InitContainers = []Container{{Name: "proxy", Image: "x", RestartPolicy: Ptr(ContainerRestartPolicyAlways),
+				StartupProbe: &Probe{ProbeHandler: ProbeHandler{Exec: &ExecAction{Command: []string{"ok"}}}, SuccessThreshold: 2}}}
+		}), []string{"spec.initContainers[0].startupProbe.successThreshold"}},
+
 		// containers
 		{"no containers", with(vPod(), func(p *Pod) { p.Spec.Containers = nil }), []string{"spec.containers"}},
 		{"image missing", with(vDeployment(), func(d *Deployment) { d.Spec.Template.Spec.Containers[0].Image = "" }), []string{"spec.template.spec.containers[0].image"}},

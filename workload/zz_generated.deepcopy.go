@@ -118,6 +118,11 @@ func (in *Container) DeepCopyInto(out *Container) {
 		*out = new(Lifecycle)
 		(*in).DeepCopyInto(*out)
 	}
+	if in.RestartPolicy != nil {
+		in, out := &in.RestartPolicy, &out.RestartPolicy
+		*out = new(string)
+		**out = **in
+	}
 	return
 }
 
