@@ -255,7 +255,7 @@ func badObjects() []badCase {
 		}), []string{"spec.template.spec.initContainers[0].restartPolicy"}},
 		{"probes and lifecycle on a plain init container", with(vPod(), func(p *Pod) {
 			p.Spec.InitContainers = []Container{{Name: "setup", Image: "x",
-				LivenessProbe: &Probe{ProbeHandler: ProbeHandler{Exec: &ExecAction{Command: []string{"ok"}}}},
+				LivenessProbe:  &Probe{ProbeHandler: ProbeHandler{Exec: &ExecAction{Command: []string{"ok"}}}},
 				ReadinessProbe: &Probe{ProbeHandler: ProbeHandler{Exec: &ExecAction{Command: []string{"ok"}}}},
 				StartupProbe:   &Probe{ProbeHandler: ProbeHandler{Exec: &ExecAction{Command: []string{"ok"}}}},
 				Lifecycle:      &Lifecycle{PreStop: &LifecycleHandler{Sleep: &SleepAction{Seconds: 1}}}}}
