@@ -30,8 +30,10 @@ type Resources struct {
 type PodInfo struct {
 	// Pod is the pod being placed.
 	Pod *workload.Pod
-	// Requests is max(sum of containers, max of init containers) per
-	// resource, as Kubernetes computes a pod's effective request.
+	// Requests is the pod's effective request, per resource, as
+	// Kubernetes' PodRequests computes it: max(sum of the containers and
+	// sidecars, for each other init container its request plus the
+	// sidecars declared before it).
 	Requests Resources
 	// NonZeroRequests is Requests with DefaultMilliCPURequest and
 	// DefaultMemoryRequest standing in for containers that request nothing;
@@ -280,23 +282,49 @@ func mix(x uint64) uint64 {
 }
 
 // podRequests returns the pod's effective requests and its non-zero
-// requests (defaults for containers that request nothing).
+// requests (defaults for containers that request nothing), as
+// Kubernetes' PodRequests (component-helpers resource.AggregateContainerRequests):
+// the larger of the sum of the app containers and sidecars (init
+// containers with restartPolicy Always, which run beside them), and, for
+// each other init container, its request plus those of the sidecars
+// declared before it (they run while it does).
 func podRequests(spec *workload.PodSpec) (req, nonZero Resources) {
 	for i := range spec.Containers {
 		r, nz := containerRequests(&spec.Containers[i])
-		req.MilliCPU += r.MilliCPU
-		req.Memory += r.Memory
-		nonZero.MilliCPU += nz.MilliCPU
-		nonZero.Memory += nz.Memory
+		req.add(r)
+		nonZero.add(nz)
 	}
+	var init, initNZ, side, sideNZ Resources // the largest init use; the sidecars so far
 	for i := range spec.InitContainers {
-		r, nz := containerRequests(&spec.InitContainers[i])
-		req.MilliCPU = max(req.MilliCPU, r.MilliCPU)
-		req.Memory = max(req.Memory, r.Memory)
-		nonZero.MilliCPU = max(nonZero.MilliCPU, nz.MilliCPU)
-		nonZero.Memory = max(nonZero.Memory, nz.Memory)
+		c := &spec.InitContainers[i]
+		r, nz := containerRequests(c)
+		if workload.IsSidecar(c) {
+			req.add(r)
+			nonZero.add(nz)
+			side.add(r)
+			sideNZ.add(nz)
+			continue // its use while the pod initializes, side, is at most req
+		}
+		r.add(side)
+		nz.add(sideNZ)
+		init.max(r)
+		initNZ.max(nz)
 	}
+	req.max(init)
+	nonZero.max(initNZ)
 	return req, nonZero
+}
+
+// add adds o to r.
+func (r *Resources) add(o Resources) {
+	r.MilliCPU += o.MilliCPU
+	r.Memory += o.Memory
+}
+
+// max sets each resource of r to the larger of r's and o's.
+func (r *Resources) max(o Resources) {
+	r.MilliCPU = max(r.MilliCPU, o.MilliCPU)
+	r.Memory = max(r.Memory, o.Memory)
 }
 
 // IsScalarResource reports whether the scheduler counts a resource by
@@ -312,29 +340,50 @@ func IsScalarResource(name string) bool {
 }
 
 // scalarRequests returns the pod's effective scalar requests (see
-// IsScalarResource): per name, max(sum of containers, max of init
-// containers), as for cpu and memory. Nil when there are none.
+// IsScalarResource), per name as podRequests computes cpu and memory: the
+// larger of the sum of the containers and sidecars, and each other init
+// container's request plus the sidecars declared before it. Nil when
+// there are none.
 func scalarRequests(spec *workload.PodSpec) map[string]int64 {
-	var out map[string]int64
-	add := func(cs []workload.Container, init bool) {
-		for i := range cs {
-			for name, q := range cs[i].Resources.Requests {
-				if !IsScalarResource(name) {
-					continue
-				}
-				if out == nil {
-					out = map[string]int64{}
-				}
-				if v := q.Value(); init {
-					out[name] = max(out[name], v)
-				} else {
-					out[name] += v
-				}
+	var out, side, init map[string]int64 // the sum; the sidecars so far; the largest init use
+	add := func(m *map[string]int64, name string, v int64) {
+		if *m == nil {
+			*m = map[string]int64{}
+		}
+		(*m)[name] += v
+	}
+	for i := range spec.Containers {
+		for name, q := range spec.Containers[i].Resources.Requests {
+			if IsScalarResource(name) {
+				add(&out, name, q.Value())
 			}
 		}
 	}
-	add(spec.Containers, false)
-	add(spec.InitContainers, true)
+	for i := range spec.InitContainers {
+		c := &spec.InitContainers[i]
+		if workload.IsSidecar(c) {
+			for name, q := range c.Resources.Requests {
+				if IsScalarResource(name) {
+					add(&out, name, q.Value())
+					add(&side, name, q.Value())
+				}
+			}
+			continue
+		}
+		for name, q := range c.Resources.Requests {
+			if IsScalarResource(name) {
+				if init == nil {
+					init = map[string]int64{}
+				}
+				init[name] = max(init[name], q.Value()+side[name])
+			}
+		}
+	}
+	for name, v := range init {
+		if v > out[name] {
+			add(&out, name, v-out[name])
+		}
+	}
 	return out
 }
 
