@@ -304,7 +304,7 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	}
 	add(in.Spec.InitContainers, st.InitContainerStatuses, p.init, ctrs[:ni], true)
 	add(in.Spec.Containers, st.ContainerStatuses, p.ctrs, ctrs[ni:], false)
-	st.Phase = podstatus.Phase(p.restartPolicy, st.InitContainerStatuses, st.ContainerStatuses)
+	st.Phase = podstatus.Phase(p.restartPolicy, in.Spec.InitContainers, st.InitContainerStatuses, st.ContainerStatuses)
 	r.firstConditions(st, now, &in.Spec)
 
 	// The snapshot shares the caller's metadata and spec (their maps,
@@ -365,13 +365,14 @@ type firstStatus struct {
 }
 
 // sameNames reports whether a and b are containers of the same names, in
-// the same order.
+// the same order, and of the same kind (sidecar or not: the messages name
+// an unready sidecar).
 func sameNames(a, b []workload.Container) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for i := range a {
-		if a[i].Name != b[i].Name {
+		if a[i].Name != b[i].Name || workload.IsSidecar(&a[i]) != workload.IsSidecar(&b[i]) {
 			return false
 		}
 	}
@@ -402,7 +403,7 @@ func (r *Runtime) firstConditions(st *workload.PodStatus, now time.Time, spec *w
 		{Type: workload.ContainersReady, Status: workload.ConditionFalse, LastTransitionTime: at},
 		{Type: workload.PodScheduled, Status: workload.ConditionTrue, LastTransitionTime: at},
 	}
-	podstatus.Conditions(st, now)
+	podstatus.Conditions(st, spec.InitContainers, now)
 	if st.Phase == workload.PodPending {
 		*c = firstStatus{at: now, startTime: st.StartTime, conds: st.Conditions, inits: spec.InitContainers, ctrs: spec.Containers}
 	}
@@ -713,7 +714,7 @@ func (r *Runtime) startNextInit(p *podState) {
 func (r *Runtime) update(p *podState) {
 	now := r.clock.Now()
 	st := &p.status
-	st.Phase = podstatus.Phase(p.restartPolicy, st.InitContainerStatuses, st.ContainerStatuses)
+	st.Phase = podstatus.Phase(p.restartPolicy, p.snap.Spec.InitContainers, st.InitContainerStatuses, st.ContainerStatuses)
 	if p.pastDeadline {
 		st.Phase = workload.PodFailed
 	}
@@ -734,7 +735,7 @@ func (r *Runtime) update(p *podState) {
 	// The conditions list is shared with the snapshots, and with the pods
 	// in lockstep with this one (r.conds): replaced when it changes, never
 	// changed in place.
-	if conds := r.conds.UpdatedConditions(st, now); conds != nil {
+	if conds := r.conds.UpdatedConditions(st, p.snap.Spec.InitContainers, now); conds != nil {
 		st.Conditions = conds
 	}
 	r.publish(p)
@@ -925,7 +926,7 @@ func (r *Runtime) terminalBeforeDelete(p *podState) {
 	if succeeded {
 		p.status.Phase = workload.PodSucceeded
 	}
-	if conds := r.conds.UpdatedConditions(&p.status, now); conds != nil {
+	if conds := r.conds.UpdatedConditions(&p.status, p.snap.Spec.InitContainers, now); conds != nil {
 		p.status.Conditions = conds
 	}
 	r.publish(p)

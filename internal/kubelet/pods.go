@@ -221,8 +221,8 @@ func (k *Kubelet) CreatePod(ctx context.Context, in *workload.Pod) error {
 	p.init = add(obj.Spec.InitContainers, st.InitContainerStatuses, true)
 	p.ctrs = add(obj.Spec.Containers, st.ContainerStatuses, false)
 	p.all = append(append([]*container(nil), p.init...), p.ctrs...)
-	st.Phase = podstatus.Phase(p.restartPolicy, st.InitContainerStatuses, st.ContainerStatuses)
-	podstatus.Conditions(st, now)
+	st.Phase = podstatus.Phase(p.restartPolicy, obj.Spec.InitContainers, st.InitContainerStatuses, st.ContainerStatuses)
+	podstatus.Conditions(st, obj.Spec.InitContainers, now)
 	obj.Status = *st.DeepCopy()
 	k.events.Emit(workload.Added, obj)
 	p.snap = obj
@@ -621,7 +621,7 @@ func (k *Kubelet) update(p *podState) {
 	}
 	now := k.clock.Now()
 	st := &p.status
-	st.Phase = podstatus.Phase(p.restartPolicy, st.InitContainerStatuses, st.ContainerStatuses)
+	st.Phase = podstatus.Phase(p.restartPolicy, p.snap.Spec.InitContainers, st.InitContainerStatuses, st.ContainerStatuses)
 	if p.pastDeadline {
 		st.Phase = workload.PodFailed
 	}
@@ -640,7 +640,7 @@ func (k *Kubelet) update(p *podState) {
 		}
 		k.logInfo("pod finished", "pod", p.key, "phase", st.Phase)
 	}
-	podstatus.Conditions(st, now)
+	podstatus.Conditions(st, p.snap.Spec.InitContainers, now)
 	n := new(workload.Pod)
 	n.TypeMeta, n.ObjectMeta, n.Spec = p.snap.TypeMeta, p.snap.ObjectMeta, p.snap.Spec
 	n.Status = *st.DeepCopy()

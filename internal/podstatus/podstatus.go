@@ -13,11 +13,32 @@ import (
 // Running while a container runs or will be restarted; Succeeded when every
 // container has exited 0 and none will restart; Failed when, with nothing
 // left to restart, a container exited non-zero (or an init container failed
-// under restartPolicy Never).
-func Phase(restartPolicy string, init, ctrs []workload.ContainerStatus) string {
+// under restartPolicy Never). inits are the pod's init containers (the
+// spec of init, in order): a sidecar among them (restartPolicy Always) is
+// pending until it has started, keeps the pod Running while it runs, and
+// counts for nothing once it has exited, so that a pod whose app
+// containers have all exited 0 and whose sidecars have been stopped has
+// Succeeded.
+func Phase(restartPolicy string, inits []workload.Container, init, ctrs []workload.ContainerStatus) string {
 	pendingInit, failedInit := 0, 0
+	running, waiting, stopped, succeeded := 0, 0, 0, 0
 	for i := range init {
 		s := &init[i]
+		if i < len(inits) && workload.IsSidecar(&inits[i]) {
+			switch {
+			case s.State.Running != nil:
+				if s.Started == nil || !*s.Started {
+					pendingInit++
+				}
+				running++
+			case s.State.Terminated != nil, s.LastTerminationState.Terminated != nil:
+				// An exited sidecar does not count.
+			default: // waiting for its first run
+				pendingInit++
+				waiting++
+			}
+			continue
+		}
 		switch {
 		case s.State.Running != nil:
 			pendingInit++
@@ -33,7 +54,11 @@ func Phase(restartPolicy string, init, ctrs []workload.ContainerStatus) string {
 			}
 		}
 	}
-	running, waiting, stopped, succeeded := 0, 0, 0, 0
+	if pendingInit > 0 && anyStarted(ctrs) {
+		// A sidecar restarting once the app containers have run does not
+		// take the pod back to Pending.
+		pendingInit = 0
+	}
 	for i := range ctrs {
 		s := &ctrs[i]
 		switch {
@@ -77,6 +102,17 @@ func Phase(restartPolicy string, init, ctrs []workload.ContainerStatus) string {
 	return workload.PodPending
 }
 
+// anyStarted reports whether an app container runs or has run to its end
+// (the kubelet's HasAnyRegularContainerStarted).
+func anyStarted(ctrs []workload.ContainerStatus) bool {
+	for i := range ctrs {
+		if ctrs[i].State.Running != nil || ctrs[i].State.Terminated != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // Condition reasons, as the kubelet writes them.
 const (
 	ReasonContainersNotInitialized = "ContainersNotInitialized"
@@ -90,9 +126,12 @@ const (
 // PodReadyToStartContainers (when the runtime set it at creation, True
 // then) from its phase: a pod that has finished has its sandbox torn
 // down, False. PodScheduled is set at creation and never changes. A
-// condition's lastTransitionTime moves only when its status does.
-func Conditions(st *workload.PodStatus, now time.Time) {
-	want, n := wanted(st, nil)
+// condition's lastTransitionTime moves only when its status does. inits
+// are the pod's init containers (the spec of st's init container
+// statuses): a sidecar among them is done initializing once it has
+// started, and its readiness counts towards ContainersReady and Ready.
+func Conditions(st *workload.PodStatus, inits []workload.Container, now time.Time) {
+	want, n := wanted(st, inits, nil)
 	for _, w := range want[:n] {
 		setCondition(st, w.typ, w.ok, w.reason, w.msg, now)
 	}
@@ -102,8 +141,8 @@ func Conditions(st *workload.PodStatus, now time.Time) {
 // in a new list, or nil when Conditions would change nothing. It does not
 // modify st: for runtimes whose conditions list is shared with the
 // snapshots they reported.
-func UpdatedConditions(st *workload.PodStatus, now time.Time) []workload.PodCondition {
-	all, n := wanted(st, nil)
+func UpdatedConditions(st *workload.PodStatus, inits []workload.Container, now time.Time) []workload.PodCondition {
+	all, n := wanted(st, inits, nil)
 	return updatedConditions(st, now, all, n)
 }
 
@@ -149,8 +188,8 @@ type Memo struct {
 // UpdatedConditions is the package's UpdatedConditions, sharing its result
 // with the last call's when that call had the same conditions list (the
 // same memory), the same wanted conditions and the same now.
-func (m *Memo) UpdatedConditions(st *workload.PodStatus, now time.Time) []workload.PodCondition {
-	want, nw := wanted(st, m)
+func (m *Memo) UpdatedConditions(st *workload.PodStatus, inits []workload.Container, now time.Time) []workload.PodCondition {
+	want, nw := wanted(st, inits, m)
 	if len(st.Conditions) > 0 && m.out != nil && &st.Conditions[0] == m.from && len(st.Conditions) == m.n &&
 		nw == m.nw && want == m.want && now == m.at {
 		return m.out
@@ -184,43 +223,81 @@ type msgCache struct {
 }
 
 // bad reports whether the message of kind init (init containers not
-// terminated with exit code 0) or not (app containers not ready) names s.
-func bad(s *workload.ContainerStatus, init bool) bool {
-	if init {
+// done: not terminated with exit code 0, or for a sidecar not started)
+// or not (containers not ready) names s; sidecar says whether s is a
+// sidecar's.
+func bad(s *workload.ContainerStatus, init, sidecar bool) bool {
+	switch {
+	case init && sidecar:
+		return s.Started == nil || !*s.Started
+	case init:
 		t := s.State.Terminated
 		return t == nil || t.ExitCode != 0
 	}
 	return !s.Ready
 }
 
-// message returns prefix followed by the names of the statuses that bad
-// picks, "[a b]", as the kubelet's fmt.Sprintf("%s", names); the same
-// string as c's last one when the names are the same, so that pods alike
-// make it once. c may be nil.
-func message(c *msgCache, prefix string, sts []workload.ContainerStatus, init bool) string {
-	if c != nil && c.msg != "" {
-		i, same := 0, true
-		for k := range sts {
-			if bad(&sts[k], init) {
-				if i >= len(c.names) || c.names[i] != sts[k].Name {
-					same = false
-					break
-				}
-				i++
+// statusList is the statuses a message is about: for the message of
+// kind init, the init containers' (of which inits are the specs); else
+// the sidecars' (when inits has one) then the app containers'.
+type statusList struct {
+	init     bool
+	inits    []workload.Container
+	initSts  []workload.ContainerStatus
+	ctrSts   []workload.ContainerStatus
+	sidecars bool // inits has a sidecar
+}
+
+// each calls f with the name of every status of l that bad picks, in
+// order, until f returns false.
+func (l *statusList) each(f func(name string) bool) {
+	if l.init || l.sidecars {
+		for k := range l.initSts {
+			side := k < len(l.inits) && workload.IsSidecar(&l.inits[k])
+			if !l.init && !side {
+				continue
+			}
+			if bad(&l.initSts[k], l.init, side) && !f(l.initSts[k].Name) {
+				return
 			}
 		}
+	}
+	if l.init {
+		return
+	}
+	for k := range l.ctrSts {
+		if bad(&l.ctrSts[k], false, false) && !f(l.ctrSts[k].Name) {
+			return
+		}
+	}
+}
+
+// message returns prefix followed by the names of the statuses of l that
+// bad picks, "[a b]", as the kubelet's fmt.Sprintf("%s", names); the same
+// string as c's last one when the names are the same, so that pods alike
+// make it once. c may be nil.
+func message(c *msgCache, prefix string, l *statusList) string {
+	if c != nil && c.msg != "" {
+		i, same := 0, true
+		l.each(func(name string) bool {
+			if i >= len(c.names) || c.names[i] != name {
+				same = false
+				return false
+			}
+			i++
+			return true
+		})
 		if same && i == len(c.names) {
 			return c.msg
 		}
 	}
 	var names []string
 	n := len(prefix) + 2
-	for k := range sts {
-		if bad(&sts[k], init) {
-			names = append(names, sts[k].Name)
-			n += len(sts[k].Name) + 1
-		}
-	}
+	l.each(func(name string) bool {
+		names = append(names, name)
+		n += len(name) + 1
+		return true
+	})
 	b := make([]byte, 0, n)
 	b = append(b, prefix...)
 	b = append(b, '[')
@@ -243,16 +320,25 @@ func message(c *msgCache, prefix string, sts []workload.ContainerStatus, init bo
 // PodReadyToStartContainers (the sandbox goes once the pod has finished:
 // the kubelet's GeneratePodReadyToStartContainersCondition); n says how
 // many of them apply.
-func wanted(st *workload.PodStatus, m *Memo) (want [4]condition, n int) {
+func wanted(st *workload.PodStatus, inits []workload.Container, m *Memo) (want [4]condition, n int) {
+	sidecars := workload.HasSidecar(inits)
 	initialized := true
+	ready := len(st.ContainerStatuses) > 0
 	for i := range st.InitContainerStatuses {
-		t := st.InitContainerStatuses[i].State.Terminated
-		if t == nil || t.ExitCode != 0 {
+		s := &st.InitContainerStatuses[i]
+		side := sidecars && i < len(inits) && workload.IsSidecar(&inits[i])
+		if bad(s, true, side) {
 			initialized = false
-			break
+		}
+		if side && !s.Ready {
+			ready = false // the kubelet's GenerateContainersReadyCondition
 		}
 	}
-	ready := len(st.ContainerStatuses) > 0
+	if !initialized && sidecars && anyStarted(st.ContainerStatuses) {
+		// An app container has run: the pod initialized, whatever its
+		// sidecars do since (GeneratePodInitializedCondition).
+		initialized = true
+	}
 	for i := range st.ContainerStatuses {
 		if !st.ContainerStatuses[i].Ready {
 			ready = false
@@ -286,10 +372,12 @@ func wanted(st *workload.PodStatus, m *Memo) (want [4]condition, n int) {
 		unreadyC, incompleteC = &m.unready, &m.incomplete
 	}
 	if !ready && notReady == ReasonContainersNotReady && len(st.ContainerStatuses) > 0 {
-		readyMsg = message(unreadyC, msgUnready, st.ContainerStatuses, false)
+		l := statusList{inits: inits, initSts: st.InitContainerStatuses, ctrSts: st.ContainerStatuses, sidecars: sidecars}
+		readyMsg = message(unreadyC, msgUnready, &l)
 	}
 	if !initialized {
-		initMsg = message(incompleteC, msgIncomplete, st.InitContainerStatuses, true)
+		l := statusList{init: true, inits: inits, initSts: st.InitContainerStatuses}
+		initMsg = message(incompleteC, msgIncomplete, &l)
 	}
 	want = [4]condition{
 		{workload.PodInitialized, initialized, initReason, initMsg},

@@ -43,7 +43,7 @@ func TestPodPhase(t *testing.T) {
 		{"OnFailure, one in back-off", "OnFailure", nil, cs{exited(0), backoff(1)}, workload.PodRunning},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := Phase(tc.policy, tc.init, tc.ctrs); got != tc.want {
+			if got := Phase(tc.policy, nil, tc.init, tc.ctrs); got != tc.want {
 				t.Errorf("podPhase = %s, want %s", got, tc.want)
 			}
 		})
@@ -85,7 +85,7 @@ func TestConditionsOfTerminalPods(t *testing.T) {
 		{workload.PodRunning, nil, []workload.ContainerStatus{{Name: "c"}}, "True/", "False/ContainersNotReady"},
 	} {
 		st := &workload.PodStatus{Phase: tc.phase, InitContainerStatuses: tc.init, ContainerStatuses: tc.ctrs}
-		Conditions(st, now)
+		Conditions(st, nil, now)
 		got := map[string]string{}
 		for _, c := range st.Conditions {
 			got[c.Type] = c.Status + "/" + c.Reason
@@ -118,21 +118,21 @@ func TestUpdatedConditionsAgreesWithConditions(t *testing.T) {
 			in := st
 			switch from {
 			case "settled":
-				Conditions(&in, t0)
+				Conditions(&in, nil, t0)
 			case "stale":
 				stale := st
 				stale.Phase, stale.ContainerStatuses = workload.PodRunning, cs{notReady}
 				if st.Phase == workload.PodRunning && len(st.InitContainerStatuses) == 0 && !st.ContainerStatuses[0].Ready {
 					stale.ContainerStatuses = cs{ready}
 				}
-				Conditions(&stale, t0)
+				Conditions(&stale, nil, t0)
 				in.Conditions = stale.Conditions
 			}
 			before := append([]workload.PodCondition(nil), in.Conditions...)
 			want := in
 			want.Conditions = append([]workload.PodCondition(nil), in.Conditions...)
-			Conditions(&want, t0.Add(time.Second))
-			got := UpdatedConditions(&in, t0.Add(time.Second))
+			Conditions(&want, nil, t0.Add(time.Second))
+			got := UpdatedConditions(&in, nil, t0.Add(time.Second))
 			changed := len(want.Conditions) != len(before)
 			for i := 0; !changed && i < len(before); i++ {
 				changed = want.Conditions[i] != before[i]
@@ -162,7 +162,7 @@ func TestUpdatedConditionsAgreesWithConditions(t *testing.T) {
 // Initialized condition carries no reason, as the kubelet writes them.
 func TestReadyConditionsHaveNoReason(t *testing.T) {
 	st := workload.PodStatus{Phase: workload.PodRunning, ContainerStatuses: []workload.ContainerStatus{{Ready: true}}}
-	Conditions(&st, t0)
+	Conditions(&st, nil, t0)
 	for _, c := range st.Conditions {
 		if c.Status != workload.ConditionTrue || c.Reason != "" {
 			t.Errorf("%s: status %s, reason %q; want True, no reason", c.Type, c.Status, c.Reason)
@@ -178,13 +178,13 @@ func TestReadyConditionsHaveNoReason(t *testing.T) {
 // change.
 func TestUpdatedConditionsExactSize(t *testing.T) {
 	st := workload.PodStatus{Phase: workload.PodRunning, ContainerStatuses: []workload.ContainerStatus{{Ready: false}}}
-	got := UpdatedConditions(&st, t0)
+	got := UpdatedConditions(&st, nil, t0)
 	if len(got) != 3 || cap(got) != 3 {
 		t.Fatalf("from none: len %d cap %d, want 3 and 3", len(got), cap(got))
 	}
 	st.Conditions = append(got, workload.PodCondition{Type: workload.PodScheduled, Status: workload.ConditionTrue})
 	st.ContainerStatuses[0].Ready = true
-	if got = UpdatedConditions(&st, t0); len(got) != 4 || cap(got) != 4 {
+	if got = UpdatedConditions(&st, nil, t0); len(got) != 4 || cap(got) != 4 {
 		t.Fatalf("a change: len %d cap %d, want 4 and 4", len(got), cap(got))
 	}
 }
@@ -198,17 +198,17 @@ func TestMemoSharesOnlyWhatIsTheSame(t *testing.T) {
 		return []workload.ContainerStatus{{Ready: ready, State: workload.ContainerState{Running: &workload.ContainerStateRunning{}}}}
 	}
 	base := workload.PodStatus{Phase: workload.PodRunning, ContainerStatuses: running(false)}
-	Conditions(&base, t0)
+	Conditions(&base, nil, t0)
 	var m Memo
 	at := t0.Add(time.Second)
 	a := workload.PodStatus{Phase: workload.PodRunning, ContainerStatuses: running(true), Conditions: base.Conditions}
 	b := a // another pod in lockstep: the same list, the same containers
 	b.ContainerStatuses = running(true)
-	ga, gb := m.UpdatedConditions(&a, at), m.UpdatedConditions(&b, at)
+	ga, gb := m.UpdatedConditions(&a, nil, at), m.UpdatedConditions(&b, nil, at)
 	if ga == nil || &ga[0] != &gb[0] {
 		t.Fatal("two statuses in lockstep do not share their new conditions")
 	}
-	want := UpdatedConditions(&a, at)
+	want := UpdatedConditions(&a, nil, at)
 	if len(ga) != len(want) {
 		t.Fatalf("Memo gives %v, want %v", ga, want)
 	}
@@ -223,13 +223,13 @@ func TestMemoSharesOnlyWhatIsTheSame(t *testing.T) {
 		"another list": {Phase: workload.PodRunning, ContainerStatuses: running(true), Conditions: copied},
 		"not ready":    {Phase: workload.PodFailed, ContainerStatuses: running(false), Conditions: base.Conditions},
 	} {
-		if got := m.UpdatedConditions(&st, at); got == nil || &got[0] == &ga[0] {
+		if got := m.UpdatedConditions(&st, nil, at); got == nil || &got[0] == &ga[0] {
 			t.Errorf("%s: shares the list made for another status", name)
 		}
-		m.UpdatedConditions(&a, at) // remember a's again
+		m.UpdatedConditions(&a, nil, at) // remember a's again
 	}
 	later := at.Add(time.Second)
-	got := m.UpdatedConditions(&b, later)
+	got := m.UpdatedConditions(&b, nil, later)
 	if got == nil || &got[0] == &ga[0] {
 		t.Fatalf("a later instant shares the list made at %v", at)
 	}
@@ -238,7 +238,7 @@ func TestMemoSharesOnlyWhatIsTheSame(t *testing.T) {
 			t.Errorf("a later instant: Ready moved at %v, want %v", c.LastTransitionTime, later)
 		}
 	}
-	if got := m.UpdatedConditions(&base, at); got != nil {
+	if got := m.UpdatedConditions(&base, nil, at); got != nil {
 		t.Errorf("nothing to change: %v, want nil", got)
 	}
 }
