@@ -55,7 +55,8 @@ const staleClaimRetry = time.Second
 //     highest ordinal first, one at a time, waiting until the previous one
 //     is gone, and only while it and the others are Running and Ready for
 //     minReadySeconds (a pod may go before that if it is the first that is
-//     not Running and Ready, or terminating). Parallel: all at once.
+//     not, Kubernetes' firstUnavailablePod since PR #130909: a Ready pod
+//     not yet available goes at once). Parallel: all at once.
 //   - updateStrategy RollingUpdate: pods whose revision is not the update
 //     revision are deleted (and recreated at the update revision) from the
 //     highest ordinal down to partition, at most maxUnavailable (default

@@ -72,13 +72,6 @@ func stsHealthy(p *workload.Pod, minReady int32, now time.Time) bool {
 	return p != nil && p.DeletionTimestamp == nil && p.Status.Phase == workload.PodRunning && IsPodAvailable(p, minReady, now)
 }
 
-// stsRunningAndReady is Kubernetes' isHealthy, which picks the first
-// unhealthy pod: Running and Ready, not being deleted; minReadySeconds
-// plays no part.
-func stsRunningAndReady(p *workload.Pod) bool {
-	return p != nil && p.DeletionTimestamp == nil && isRunningAndReady(p)
-}
-
 // stsMaxUnavailable resolves rollingUpdate.maxUnavailable (default 1)
 // against replicas, rounding down, at least 1, as Kubernetes'
 // getStatefulSetMaxUnavailable.
@@ -151,17 +144,22 @@ func decideStatefulSet(in stsInput, now time.Time) stsDecision {
 		return d
 	}
 
+	// The first unavailable pod (Kubernetes' firstUnavailablePod, by
+	// isUnavailable since PR #130909: not Running and Ready for
+	// minReadySeconds, or terminating): the lowest ordinal among the
+	// replicas, else among the condemned. A condemned pod that is it may
+	// go although it is not available (issue #123918).
 	var firstUnhealthy *workload.Pod
 	unhealthyFound := false
 	for _, p := range replicas {
-		if !stsRunningAndReady(p) {
+		if !stsHealthy(p, minReady, now) {
 			firstUnhealthy, unhealthyFound = p, true
 			break
 		}
 	}
 	if !unhealthyFound {
 		for i := len(condemned) - 1; i >= 0; i-- {
-			if !stsRunningAndReady(condemned[i]) {
+			if !stsHealthy(condemned[i], minReady, now) {
 				firstUnhealthy = condemned[i]
 				break
 			}
