@@ -30,7 +30,8 @@ type Match struct {
 // fields, knob by knob.
 //
 // A container no rule matches: an init container succeeds at once (exit
-// 0 after 0 s); a container of a pod with restartPolicy Never or
+// 0 after 0 s), unless it is a sidecar (restartPolicy Always), which runs
+// until it is stopped and is ready at once; a container of a pod with restartPolicy Never or
 // OnFailure runs 10 s and exits 0; any other container starts at once, is
 // ready at once and runs until it is stopped. Probes are never run.
 type Behavior struct {
@@ -289,7 +290,8 @@ func (o *overrides) apply(b *Behavior) {
 
 // resolve returns the behaviour of container c of pod, and the rule it
 // came from (nil when none matched). Init containers with no matching
-// rule succeed at once; other containers follow SCENARIO.md's defaults;
+// rule succeed at once, sidecars (restartPolicy Always) run until they
+// are stopped; other containers follow SCENARIO.md's defaults;
 // annotations apply to non-init containers only.
 func resolve(rules []*rule, o *overrides, pod *workload.Pod, c *workload.Container, init bool) (Behavior, *rule) {
 	var b Behavior
@@ -302,6 +304,7 @@ func resolve(rules []*rule, o *overrides, pod *workload.Pod, c *workload.Contain
 	}
 	if from == nil {
 		switch {
+		case init && workload.IsSidecar(c):
 		case init:
 			b.RunFor = new(time.Duration)
 		case pod.Spec.RestartPolicy == workload.RestartPolicyNever || pod.Spec.RestartPolicy == workload.RestartPolicyOnFailure:
@@ -327,9 +330,10 @@ func (o *overrides) any() bool {
 // to it: the rule it came from and the kind of container.
 type behaviorKey struct {
 	rule *rule
-	// init: an init container; toCompletion: an app container of a Never
-	// or OnFailure pod that no rule matched.
-	init, toCompletion bool
+	// init: an init container; sidecar: one with restartPolicy Always;
+	// toCompletion: an app container of a Never or OnFailure pod that no
+	// rule matched.
+	init, sidecar, toCompletion bool
 }
 
 // behavior is resolve for a container about to run: it returns the
@@ -347,7 +351,7 @@ func (r *Runtime) behavior(o *overrides, pod *workload.Pod, c *workload.Containe
 		return own, from
 	}
 	rp := pod.Spec.RestartPolicy
-	key := behaviorKey{rule: from, init: init,
+	key := behaviorKey{rule: from, init: init, sidecar: init && workload.IsSidecar(c),
 		toCompletion: from == nil && !init && (rp == workload.RestartPolicyNever || rp == workload.RestartPolicyOnFailure)}
 	if shared := r.behaviors[key]; shared != nil {
 		return shared, from // b stays on the stack

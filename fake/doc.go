@@ -28,6 +28,19 @@
 //   - Init containers, in order, before the app containers; a failed init
 //     container fails the pod under restartPolicy Never and is restarted
 //     otherwise.
+//   - Sidecars (init containers with restartPolicy Always, Kubernetes
+//     1.29+): one starts in its turn and the next init container starts
+//     once it runs (the fake has no startup probe); it runs beside the app
+//     containers, is restarted whenever it exits (with the back-off),
+//     whatever the pod's restartPolicy, and its readiness counts towards
+//     the pod's. Once the app containers of a Never or OnFailure pod have
+//     all exited for good (or an init container failed under Never), the
+//     sidecars are stopped one at a time, the last declared first, each
+//     killed (137) if it still runs when the pod's
+//     terminationGracePeriodSeconds have passed (or, its turn coming
+//     later, 2 s after it was asked), and the phase is the app
+//     containers' alone. On deletion they are stopped the same way, after
+//     the app containers.
 //   - restartPolicy Always, OnFailure and Never as the kubelet applies
 //     them, with the kubelet's crash-loop back-off: the first restart is
 //     immediate, the second waits 10 s, each further one twice the last
@@ -54,7 +67,8 @@
 // # Defaults
 //
 // A container that no behaviour rule matches (see Behavior): an init
-// container succeeds at once; a container of a pod with restartPolicy
+// container succeeds at once, a sidecar starts at once, is ready at once
+// and runs until it is stopped; a container of a pod with restartPolicy
 // Never or OnFailure runs 10 s and exits 0; any other container starts,
 // and is ready, at once and runs until it is stopped.
 //
@@ -67,14 +81,14 @@
 // nothing listens, nothing routes), resource requests and limits (nothing
 // is enforced or accounted; the pods limit is not checked), OOM kills,
 // node pressure and eviction by pressure, eviction of pods from not-ready
-// nodes (the control plane's job), sidecar (restartable init) containers,
+// nodes (the control plane's job),
 // ephemeral containers, exit code 143 (a container killed by SIGTERM's
 // default action: StopAfter exits 0), the kubelet's own pod deletion of
 // finished pods, and logs beyond a synthetic line per start
 // and exit. A pod that names a node is started there whatever its
 // nodeSelector, affinity, taints or resources say: placement is the
 // scheduler's job. Annotations apply to a pod's app containers, not its
-// init containers.
+// init containers (sidecars included: rules match them by name).
 //
 // # The caller's loop
 //

@@ -66,6 +66,12 @@ type podState struct {
 	// removeWhenBack: the pod was removed (its deletion finished) while
 	// its node was failed; it goes when the kubelet reports again.
 	removeWhenBack bool
+	// sidecars: an init container is a sidecar (restartPolicy Always).
+	// appsBegun: the app containers were told to start (every init
+	// container had succeeded or, a sidecar, started). sideStop: the
+	// sidecars are being stopped (no app container runs or will), last
+	// first, and none restarts.
+	sidecars, appsBegun, sideStop bool
 	// timers are the pod's own timers, made for the few pods that have
 	// one (a deadline, a graceful deletion): nil for the others.
 	timers *podTimers
@@ -93,6 +99,9 @@ type podTimers struct {
 	// deadlineTimer fires at startTime + activeDeadlineSeconds, and
 	// killTimer at the end of the grace period that follows.
 	deadlineTimer, killTimer vtime.Timer
+	// sideKill kills the sidecars still running a grace period after they
+	// began to stop because the app containers had all exited.
+	sideKill vtime.Timer
 }
 
 // podTimers returns the pod's timers, making them on first use.
@@ -114,13 +123,17 @@ func (p *podState) grace() time.Duration {
 
 // container is one (init or app) container of a pod.
 type container struct {
-	p       *podState
-	b       *Behavior                 // read-only: shared by the containers that behave alike
-	rule    *rule                     // the rule b came from, for ExitCodes; nil if none
-	st      *workload.ContainerStatus // in p.status; read-only, write through status()
-	init    bool
-	running bool
-	stopped bool // will not run again
+	p    *podState
+	b    *Behavior                 // read-only: shared by the containers that behave alike
+	rule *rule                     // the rule b came from, for ExitCodes; nil if none
+	st   *workload.ContainerStatus // in p.status; read-only, write through status()
+	init bool
+	// side: a sidecar (an init container with restartPolicy Always).
+	// begun: told to start (its turn came). asked: its current run was
+	// asked to stop, its turn among the sidecars stopping.
+	side, begun, asked bool
+	running            bool
+	stopped            bool // will not run again
 	// armed: a main timer was armed once; timerKind is what the pending
 	// one does (arm).
 	armed     bool
@@ -298,7 +311,7 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 				Name: specs[i].Name, Image: specs[i].Image, Started: &falseVal,
 				State: workload.ContainerState{Waiting: wait},
 			}
-			mem[i] = container{p: p, init: init, b: b, rule: from, st: &sts[i]}
+			mem[i] = container{p: p, init: init, side: init && workload.IsSidecar(&specs[i]), b: b, rule: from, st: &sts[i]}
 			cs[i] = &mem[i]
 		}
 	}
@@ -339,8 +352,11 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 		p.podTimers().deadlineTimer = r.clock.AfterFunc(time.Duration(*ads)*time.Second, func() { r.deadlinePassed(p) })
 	}
 	if len(p.init) > 0 {
+		p.sidecars = workload.HasSidecar(in.Spec.InitContainers)
+		p.init[0].begun = true
 		r.arm(p.init[0], p.init[0].b.StartDelay, timerStart)
 	} else {
+		p.appsBegun = true
 		for _, c := range p.ctrs {
 			r.arm(c, c.b.StartDelay, timerStart)
 		}
@@ -524,12 +540,13 @@ func (r *Runtime) start(c *container) {
 		st.RestartCount++
 	}
 	c.running = true
+	c.asked = false
 	c.startedAt = now
 	st.State = workload.ContainerState{Running: r.running(now)}
 	st.Started = &trueVal
 	st.Ready = false
 	c.readyDue = false
-	if !c.init && !c.b.NeverReady {
+	if (!c.init || c.side) && !c.b.NeverReady {
 		if c.b.ReadyAfter == 0 {
 			c.readyDue = true
 			st.Ready = !c.probeFails
@@ -545,6 +562,11 @@ func (r *Runtime) start(c *container) {
 	r.ctrEvents++
 	if r.debugOn() {
 		r.log.Debug("container started", "pod", p.key, "container", c.st.Name, "restartCount", c.st.RestartCount)
+	}
+	if c.side && !p.appsBegun {
+		// A sidecar that has started lets the next init container start
+		// (the fake runs no startup probe: started once running).
+		r.startNextInit(p)
 	}
 	r.update(p)
 }
@@ -600,12 +622,12 @@ func (r *Runtime) becomeReady(c *container) {
 // restarted, and stays not ready across restarts; true lets it succeed
 // again, so the container is ready as its behaviour says (once ReadyAfter
 // has passed in its current run; never under NeverReady). Init containers
-// have no readiness probe: naming one is an error wrapping ErrInvalid, as
-// is a pod or container that does not exist (workload.ErrPodNotFound,
-// ErrContainerNotFound).
+// other than sidecars have no readiness probe: naming one is an error
+// wrapping ErrInvalid, as is a pod or container that does not exist
+// (workload.ErrPodNotFound, ErrContainerNotFound).
 func (r *Runtime) SetContainerReady(namespace, pod, containerName string, ready bool) error {
 	return r.containerOp("SetContainerReady", namespace, pod, containerName, func(c *container, ref string) error {
-		if c.init {
+		if c.init && !c.side {
 			return fmt.Errorf("%w: fake: %s: container %q is an init container, which has no readiness probe", ErrInvalid, ref, containerName)
 		}
 		return nil
@@ -642,7 +664,7 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 		StartedAt: workload.NewTime(c.startedAt), FinishedAt: workload.NewTime(now),
 	})
 	st.Started = &falseVal
-	st.Ready = c.init && code == 0
+	st.Ready = c.init && !c.side && code == 0
 	r.ctrEvents++
 	if r.debugOn() {
 		r.log.Debug("container exited", "pod", p.key, "container", c.st.Name, "exitCode", code)
@@ -650,6 +672,10 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 	restart := false
 	if !p.terminating && !p.pastDeadline {
 		switch {
+		case c.side:
+			// A sidecar restarts whatever the pod's restartPolicy, until
+			// the sidecars stop.
+			restart = !p.sideStop
 		case c.init:
 			restart = code != 0 && p.restartPolicy != workload.RestartPolicyNever
 		case p.restartPolicy == workload.RestartPolicyAlways:
@@ -684,24 +710,127 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 	} else {
 		st.State = workload.ContainerState{Terminated: term}
 		c.stopped = true
-		if c.init && code == 0 && !p.terminating && !p.pastDeadline {
+		if c.init && !c.side && code == 0 && !p.terminating && !p.pastDeadline {
 			r.startNextInit(p)
 		}
+		if p.sidecars && !p.sideStop && !p.terminating && !p.pastDeadline && !c.side &&
+			(c.init && code != 0 || !c.init && p.appsFinished()) {
+			// No app container runs or will: an init container failed
+			// under restartPolicy Never, or every app container has
+			// exited for good. The kubelet kills the pod, which stops
+			// the sidecars (computePodActions: KillPod, no init container
+			// restarted).
+			r.stopSidecars(p)
+		}
+	}
+	if p.sideStop {
+		r.stopNextSidecar(p)
 	}
 	r.update(p)
 }
 
-// startNextInit starts the init container after the last that succeeded,
-// or the app containers when every init container has.
+// appsFinished reports whether every app container has exited for good.
+func (p *podState) appsFinished() bool {
+	for _, c := range p.ctrs {
+		if !c.stopped {
+			return false
+		}
+	}
+	return true
+}
+
+// stopSidecars begins to stop the sidecars of a pod none of whose app
+// containers runs or will: those waiting to restart never will, the
+// running ones are asked to stop one at a time, the last declared first
+// (the kubelet's termination ordering), and what still runs a grace
+// period (terminationGracePeriodSeconds) later is killed (exit code 137).
+// Caller holds mu.
+func (r *Runtime) stopSidecars(p *podState) {
+	p.sideStop = true
+	for _, c := range p.init {
+		if c.side && !c.running {
+			c.stopTimers()
+			c.stopped = true
+		}
+	}
+	if p.anyRunning() {
+		p.podTimers().sideKill = r.clock.AfterFunc(p.grace(), func() { r.killSidecars(p) })
+	}
+	if r.log != nil {
+		r.log.Info("app containers done; stopping sidecars", "pod", p.key)
+	}
+}
+
+// minimumGrace is the least time the kubelet gives a container between
+// SIGTERM and SIGKILL (kuberuntime's minimumGracePeriodInSeconds): a
+// sidecar whose turn to stop comes once the grace period has passed
+// still gets it.
+const minimumGrace = 2 * time.Second
+
+// killSidecars kills the sidecar asked to stop that still runs at the end
+// of the grace period; the next one in turn is then asked, and killed
+// minimumGrace later if it still runs.
+func (r *Runtime) killSidecars(p *podState) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p.podTimers().sideKill = nil
+	if r.closed || r.pods[p.key] != p {
+		return
+	}
+	for _, c := range p.init {
+		if c.running && c.asked {
+			r.exit(c, CrashExitCode, ReasonError)
+		}
+	}
+	if r.pods[p.key] == p && !p.done && p.anyRunning() && p.podTimers().sideKill == nil {
+		p.podTimers().sideKill = r.clock.AfterFunc(minimumGrace, func() { r.killSidecars(p) })
+	}
+}
+
+// stopNextSidecar asks the last declared sidecar that still runs to stop,
+// once no app container runs and every sidecar declared after it has
+// exited (the kubelet's terminationOrdering). Caller holds mu.
+func (r *Runtime) stopNextSidecar(p *podState) {
+	for _, c := range p.ctrs {
+		if c.running {
+			return
+		}
+	}
+	for i := len(p.init) - 1; i >= 0; i-- {
+		if c := p.init[i]; c.side && c.running {
+			if !c.asked {
+				c.asked = true
+				r.askStopOne(c, r.clock.Now())
+			}
+			return
+		}
+	}
+}
+
+// startNextInit starts the first init container that has not succeeded
+// (or, a sidecar, started) unless it was told to already, or the app
+// containers when every init container has.
 func (r *Runtime) startNextInit(p *podState) {
 	for _, c := range p.init {
-		if t := c.st.State.Terminated; t != nil && t.ExitCode == 0 {
+		if c.side {
+			if c.runs > 0 {
+				continue
+			}
+		} else if t := c.st.State.Terminated; t != nil && t.ExitCode == 0 {
 			continue
 		}
+		if c.begun {
+			return
+		}
+		c.begun = true
 		c.status().State = workload.ContainerState{Waiting: &waitingCreating}
 		r.arm(c, c.b.StartDelay, timerStart)
 		return
 	}
+	if p.appsBegun {
+		return
+	}
+	p.appsBegun = true
 	for _, c := range p.ctrs {
 		c.status().State = workload.ContainerState{Waiting: &waitingCreating}
 		r.arm(c, c.b.StartDelay, timerStart)
@@ -718,15 +847,19 @@ func (r *Runtime) update(p *podState) {
 	if p.pastDeadline {
 		st.Phase = workload.PodFailed
 	}
-	if !p.done && (st.Phase == workload.PodSucceeded || st.Phase == workload.PodFailed) && !(p.pastDeadline && p.anyRunning()) {
+	if !p.done && (st.Phase == workload.PodSucceeded || st.Phase == workload.PodFailed) && !((p.pastDeadline || p.sideStop) && p.anyRunning()) {
 		p.done = true
 		for _, c := range p.all {
 			c.stopTimers()
 			c.stopped = true
 		}
-		if t := p.timers; t != nil && t.deadlineTimer != nil {
-			t.deadlineTimer.Stop()
-			t.deadlineTimer = nil
+		if t := p.timers; t != nil {
+			for _, tm := range []*vtime.Timer{&t.deadlineTimer, &t.sideKill} {
+				if *tm != nil {
+					(*tm).Stop()
+					*tm = nil
+				}
+			}
 		}
 		if r.log != nil {
 			r.log.Info("pod finished", "pod", p.key, "phase", st.Phase)
@@ -901,7 +1034,9 @@ func (r *Runtime) terminalBeforeDelete(p *podState) {
 			c.st.State = workload.ContainerState{Terminated: killed(c)}
 			c.st.Started, c.st.Ready = &falseVal, false
 		}
-		if t := c.st.State.Terminated; t == nil || t.ExitCode != 0 {
+		if c.side {
+			initialized = initialized && c.runs > 0 // a sidecar is done once started
+		} else if t := c.st.State.Terminated; t == nil || t.ExitCode != 0 {
 			initialized = false
 		}
 	}
@@ -1033,21 +1168,34 @@ func (r *Runtime) stopWaiting(p *podState) {
 
 // askStop asks the running containers of p to stop (SIGTERM): those with
 // a StopAfter exit 0 that long after, unless their run ends earlier by
-// itself; the others run on until they are killed.
+// itself; the others run on until they are killed. Sidecars are asked
+// once no app container runs, one at a time, the last declared first (the
+// kubelet's terminationOrdering), and none restarts.
 func (r *Runtime) askStop(p *podState) {
 	now := r.clock.Now()
 	for _, c := range p.all {
-		if !c.running || c.b.StopAfter == nil {
-			continue
+		if c.running && !c.side {
+			r.askStopOne(c, now)
 		}
-		d := *c.b.StopAfter
-		if !c.exitAt.IsZero() && !now.Add(d).Before(c.exitAt) {
-			continue
-		}
-		c.stopMain()
-		c.exitCode, c.exitReason, c.exitAt = 0, ReasonCompleted, now.Add(d)
-		r.arm(c, d, timerExit)
 	}
+	if p.sidecars {
+		p.sideStop = true
+		r.stopNextSidecar(p)
+	}
+}
+
+// askStopOne asks c's run to stop (see askStop). Caller holds mu.
+func (r *Runtime) askStopOne(c *container, now time.Time) {
+	if !c.running || c.b.StopAfter == nil {
+		return
+	}
+	d := *c.b.StopAfter
+	if !c.exitAt.IsZero() && !now.Add(d).Before(c.exitAt) {
+		return
+	}
+	c.stopMain()
+	c.exitCode, c.exitReason, c.exitAt = 0, ReasonCompleted, now.Add(d)
+	r.arm(c, d, timerExit)
 }
 
 // stopPodTimers stops the pod's own timers (deletion, deadline, kill).
@@ -1056,7 +1204,7 @@ func (p *podState) stopPodTimers() {
 	if pt == nil {
 		return
 	}
-	for _, t := range []*vtime.Timer{&pt.deleteTimer, &pt.deadlineTimer, &pt.killTimer} {
+	for _, t := range []*vtime.Timer{&pt.deleteTimer, &pt.deadlineTimer, &pt.killTimer, &pt.sideKill} {
 		if *t != nil {
 			(*t).Stop()
 			*t = nil
