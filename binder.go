@@ -59,12 +59,23 @@ func (b *binder) Start(enqueue func(string)) {
 		b.c.logger.Error("building the scheduler snapshot failed", "err", err)
 		snap, _ = scheduler.NewSnapshot(nil, nil)
 	}
+	for _, o := range b.c.store.List("Namespace", "", nil) {
+		snap.SetNamespace(o.(*workload.Namespace))
+	}
 	b.snap = snap
 	b.unschedulable = map[string]int64{}
 }
 
 func (b *binder) Handle(ev store.Event, enqueue func(string)) {
 	switch o := ev.Object.(type) {
+	case *workload.Namespace:
+		// Inter-pod affinity terms select namespaces by their labels.
+		if ev.Type == store.Deleted {
+			b.snap.RemoveNamespace(o.Name)
+		} else {
+			b.snap.SetNamespace(o)
+		}
+		b.retryUnschedulable(enqueue)
 	case *workload.Node:
 		if ev.Type == store.Deleted {
 			b.snap.RemoveNode(o.Name)

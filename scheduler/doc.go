@@ -5,11 +5,13 @@
 // nodes, then Scorers on the nodes that pass, and takes the best total,
 // ties broken by the seed. The filters are spec.nodeName, unschedulable
 // (cordon), the Ready condition, NoSchedule and NoExecute taints against
-// tolerations, spec.nodeSelector, required node affinity, host ports, and
+// tolerations, spec.nodeSelector, required node affinity, host ports,
 // cpu, memory, extended resources, hugepages and pods-count room against
-// allocatable. The scores spread
-// the pods of one controller, prefer the least allocated node, avoid
-// PreferNoSchedule taints and follow preferred node affinity. Each follows
+// allocatable, and required inter-pod affinity and anti-affinity (the
+// pod's terms, and existing pods' anti-affinity against it). The scores
+// spread the pods of one controller, prefer the least allocated node,
+// avoid PreferNoSchedule taints and follow preferred node affinity and
+// preferred inter-pod affinity. Each follows
 // the kube-scheduler plugin of the same purpose; the doc of each type says
 // where it differs.
 //
@@ -62,9 +64,13 @@
 // resources), and counts a controller's pods per node from one list kept
 // per controller; custom filters and scorers see the NodeInfos as always.
 //
-// Not modelled: inter-pod affinity and anti-affinity, topology spread
-// constraints, zones, volumes, ephemeral storage, pod overhead, priority
-// and preemption (no pod is evicted for another; messages end with the
-// "preemption:" part kube-scheduler writes when it finds no victims),
-// scheduling gates, and several scheduler profiles.
+// Inter-pod affinity reads the pods of the whole snapshot, as
+// kube-scheduler's does, but only for a pod with terms of its own or while
+// some pod in the snapshot has terms (the snapshot keeps a list of those):
+// otherwise it costs nothing.
+//
+// Not modelled: topology spread constraints, volumes, ephemeral storage,
+// pod overhead, priority and preemption (no pod is evicted for another;
+// messages end with the "preemption:" part kube-scheduler writes when it
+// finds no victims), scheduling gates, and several scheduler profiles.
 package scheduler

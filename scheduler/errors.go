@@ -44,6 +44,14 @@ const (
 	// terms each name two different nodes (matchFields metadata.name In),
 	// as kube-scheduler's NodeAffinity PreFilter words it.
 	ReasonTermsConflict = "pod affinity terms conflict"
+	// Inter-pod affinity (kube-scheduler's InterPodAffinity filter): the
+	// node is in no domain holding a pod the required affinity terms
+	// match (or lacks a term's topology key); it is in a domain holding a
+	// pod a required anti-affinity term matches; a pod in its domain has
+	// a required anti-affinity term that matches the pod.
+	ReasonAffinityRulesNotMatch             = "node(s) didn't match pod affinity rules"
+	ReasonAntiAffinityRulesNotMatch         = "node(s) didn't match pod anti-affinity rules"
+	ReasonExistingAntiAffinityRulesNotMatch = "node(s) didn't satisfy existing pods anti-affinity rules"
 )
 
 // ReasonNotReady is the reason for a node whose Ready condition is False,

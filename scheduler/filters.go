@@ -27,6 +27,7 @@ func DefaultFilters() []Filter {
 		NodeAffinityFilter{},
 		HostPortsFilter{},
 		ResourcesFilter{},
+		InterPodAffinityFilter{},
 	}
 }
 
@@ -55,7 +56,13 @@ func defaultFits(p *PodInfo, n *NodeInfo) (bool, string) {
 	if ok, r := (HostPortsFilter{}).Filter(p, n); !ok {
 		return false, r
 	}
-	return (ResourcesFilter{}).Filter(p, n)
+	if ok, r := (ResourcesFilter{}).Filter(p, n); !ok {
+		return false, r
+	}
+	if p.inter == nil {
+		return true, ""
+	}
+	return (InterPodAffinityFilter{}).Filter(p, n)
 }
 
 // NodeNameFilter lets a pod whose spec.nodeName is set fit only that node

@@ -67,6 +67,20 @@ func randomPod(rng *rand.Rand, name string, nodes []string) *workload.Pod {
 	if rng.IntN(40) == 0 {
 		opts = append(opts, onNode(nodes[rng.IntN(len(nodes))]))
 	}
+	app := pick("web", "db", "cache", "batch")
+	opts = append(opts, podLabels("app", app))
+	if rng.IntN(20) == 0 {
+		opts = append(opts, requiredAnti(affTerm(pick(workload.LabelHostname, workload.LabelZone), "app", pick(app, "db"))))
+	}
+	if rng.IntN(40) == 0 {
+		opts = append(opts, requiredAffinity(affTerm(workload.LabelZone, "app", pick(app, "cache"))))
+	}
+	if rng.IntN(15) == 0 {
+		opts = append(opts, preferredAffinity(int32(1+rng.IntN(100)), affTerm(pick(workload.LabelHostname, workload.LabelZone), "app", pick("web", "db"))))
+	}
+	if rng.IntN(15) == 0 {
+		opts = append(opts, preferredAnti(int32(1+rng.IntN(100)), affTerm(pick(workload.LabelHostname, workload.LabelZone), "app", app)))
+	}
 	return mkPod(name, opts...)
 }
 

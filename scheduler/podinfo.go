@@ -65,6 +65,12 @@ type PodInfo struct {
 	// different nodes: the PreFilter fails, "pod affinity terms conflict".
 	termsConflict bool
 	hash          uint64 // FNV-1a of the pod's uid (or namespace/name)
+	// aff is the pod's compiled inter-pod affinity, nil without any;
+	// inter what Schedule computed of it and of the snapshot's pods for
+	// InterPodAffinityFilter and InterPodAffinityScorer, nil when they
+	// have nothing to do.
+	aff   *podAffinity
+	inter *interPodState
 }
 
 type pinKind uint8
@@ -107,7 +113,8 @@ const wildcardIP = "0.0.0.0"
 
 // NewPodInfo computes the scheduling view of pod. It fails, with an error
 // wrapping ErrInvalidPod that names the pod and the field, when the pod is
-// nil or its node affinity cannot be evaluated (an unknown operator, a
+// nil or its node affinity or inter-pod affinity cannot be evaluated (a
+// broken label selector, an inter-pod weight outside 1-100, an unknown operator, a
 // wrong number of values, a Gt/Lt value that is not an integer in a
 // preferred term, a matchFields key other than metadata.name). In a
 // required term such a Gt/Lt value is no error: the term matches no node,
@@ -150,6 +157,13 @@ func (p *PodInfo) init(pod *workload.Pod) error {
 		p.pin, p.pinKind = pod.Spec.NodeName, pinNodeName
 	}
 	p.required.terms = terms[:0]
+	if hasInterPodAffinity(pod) {
+		aff, ferr := compilePodAffinity(pod)
+		if ferr != nil {
+			return fmt.Errorf("%w: pod %s: %s: %s", ErrInvalidPod, podKey(pod), ferr.path, ferr.msg)
+		}
+		p.aff = aff
+	}
 	if a := pod.Spec.Affinity; a != nil && a.NodeAffinity != nil {
 		na := a.NodeAffinity
 		if req := na.RequiredDuringSchedulingIgnoredDuringExecution; req != nil {

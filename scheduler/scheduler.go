@@ -49,6 +49,7 @@ type Scheduler struct {
 	total    []int64
 	counts   []int32 // by index in the node list: pods of the pod's controller
 	buckets  []bucket
+	inter    interPodState
 }
 
 // bucket is scanPick's best node among the feasible ones that hold a
@@ -140,10 +141,11 @@ func (s *Scheduler) Schedule(pod *workload.Pod, snap *Snapshot) (Result, error) 
 	if err := p.init(pod); err != nil {
 		return Result{}, err
 	}
-	defer func() { p.Pod = nil }() // do not keep the pod alive
+	defer func() { p.Pod, p.inter = nil, nil }() // do not keep the pod alive
 	if p.termsConflict && len(snap.list) > 0 {
 		return Result{}, &FitError{Pod: podKey(pod), NumAllNodes: len(snap.list), Reasons: map[string]string{}, PreFilterMsg: ReasonTermsConflict}
 	}
+	s.prepareInterPod(p, snap)
 	if p.pinKind != pinNone {
 		return s.schedulePinned(p, snap)
 	}
@@ -154,7 +156,7 @@ func (s *Scheduler) Schedule(pod *workload.Pod, snap *Snapshot) (Result, error) 
 	base := mix(s.seed ^ p.hash)
 	want := numFeasibleNodesToFind(n, s.pct)
 	s.feasible, s.failed = s.feasible[:0], s.failed[:0]
-	if n > 0 && s.fused && s.fusedScores && !s.record {
+	if n > 0 && s.fused && s.fusedScores && !s.record && p.inter == nil {
 		if res, ok := s.scanPick(p, snap, int(base%uint64(n)), want, base); ok {
 			return res, nil
 		}
@@ -190,7 +192,7 @@ func (s *Scheduler) Schedule(pod *workload.Pod, snap *Snapshot) (Result, error) 
 	}
 	clear(s.failed)
 	var res Result
-	if s.fusedScores && !s.record {
+	if s.fusedScores && !s.record && p.inter == nil {
 		res = s.pickFused(p, snap, base)
 	} else {
 		res = s.pick(p, snap, base)
@@ -344,7 +346,8 @@ func (s *Scheduler) scanFused(p *PodInfo, snap *Snapshot, start, want int) int {
 	nodes, hot := snap.list, snap.hot
 	n := len(nodes)
 	// With any of these the pod needs the NodeInfo of every node.
-	slow := p.Pod.Spec.NodeName != "" || len(p.Pod.Spec.NodeSelector) > 0 || p.hasRequired || len(p.ScalarRequests) > 0
+	slow := p.Pod.Spec.NodeName != "" || len(p.Pod.Spec.NodeSelector) > 0 || p.hasRequired || len(p.ScalarRequests) > 0 ||
+		p.inter != nil
 	mask := hotHardTaints // nodes that need their NodeInfo for this pod
 	if len(p.HostPorts) > 0 {
 		mask |= hotPorts
@@ -439,11 +442,14 @@ func (s *Scheduler) schedulePinned(p *PodInfo, snap *Snapshot) (Result, error) {
 // for p there, given why it does not fit (kube-scheduler's
 // nodesWherePreemptionMightHelp): the node's host ports, or its resources
 // when none of p's requests is larger than the node's allocatable (fit.go
-// marks that one Unresolvable). Every other reason (taints, affinity, node
+// marks that one Unresolvable), or either anti-affinity reason
+// (interpodaffinity's Filter returns Unschedulable for them, but
+// UnschedulableAndUnresolvable for the affinity rules). Every other reason (taints, affinity, node
 // name, a cordon) is UnschedulableAndUnresolvable.
 func resolvable(p *PodInfo, n *NodeInfo, reason string) bool {
-	if reason == ReasonHostPorts {
-		return true
+	switch reason {
+	case ReasonHostPorts, ReasonAntiAffinityRulesNotMatch, ReasonExistingAntiAffinityRulesNotMatch:
+		return true // Unschedulable, not UnschedulableAndUnresolvable
 	}
 	for part := range strings.SplitSeq(reason, ", ") {
 		if part != ReasonTooManyPods && !strings.HasPrefix(part, "Insufficient ") {
@@ -644,6 +650,10 @@ func (s *Scheduler) scoreFused(j int, p *PodInfo, snap *Snapshot, raw []int64) {
 	case 3: // NodeAffinityScorer
 		for i, pos := range s.feasible {
 			raw[i] = NodeAffinityScorer{}.Score(p, snap.list[pos])
+		}
+	case 4: // InterPodAffinityScorer
+		for i, pos := range s.feasible {
+			raw[i] = InterPodAffinityScorer{}.Score(p, snap.list[pos])
 		}
 	}
 }

@@ -36,13 +36,15 @@ type WeightedScorer struct {
 
 // DefaultScorers returns the scorers a zero Config uses, with
 // kube-scheduler's default plugin weights: TaintToleration 3,
-// NodeAffinity 2, PodTopologySpread 2, NodeResourcesFit 1.
+// NodeAffinity 2, PodTopologySpread 2, InterPodAffinity 2,
+// NodeResourcesFit 1.
 func DefaultScorers() []WeightedScorer {
 	return []WeightedScorer{
 		{Scorer: SpreadScorer{}, Weight: 2},
 		{Scorer: LeastAllocatedScorer{}, Weight: 1},
 		{Scorer: TaintScorer{}, Weight: 3},
 		{Scorer: NodeAffinityScorer{}, Weight: 2},
+		{Scorer: InterPodAffinityScorer{}, Weight: 2},
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/orchestra-go/orchestra/workload"
+	klabels "k8s.io/apimachinery/pkg/labels"
 )
 
 // NodeInfo is one node of a Snapshot with the pods bound to it and the
@@ -148,6 +149,11 @@ type podEntry struct {
 	ports   []HostPort
 	owned   bool   // counted for spreading: has a controller, not terminating
 	ownerH  uint64 // ownerHash of the controller uid
+	// aff is the pod's compiled inter-pod affinity (nil without any, or
+	// when it cannot be evaluated); affIdx its index in
+	// Snapshot.withAffinity.
+	aff    *podAffinity
+	affIdx int
 	// What the accounting depends on besides the node (see
 	// RefreshStatus): the pod's uid, spec version, deletion state and
 	// controller.
@@ -358,6 +364,12 @@ type Snapshot struct {
 	byName map[string]*NodeInfo // every node, and placeholders for pods on unknown nodes
 	pods   map[podID]*podEntry
 	owners map[uint64]*ownerSet // by ownerHash, controllers with pods counted for spreading
+	// withAffinity holds the pods with inter-pod affinity terms: when it
+	// is empty, a pod without terms of its own skips inter-pod affinity.
+	withAffinity []*podEntry
+	// nsLabels holds the labels of the namespaces SetNamespace was given,
+	// kubernetes.io/metadata.name included.
+	nsLabels map[string]klabels.Set
 
 	// A listed node has a slot that stays while it is listed, for the
 	// ownerSets to name it by; positions in list shift as nodes come and go.
@@ -544,6 +556,14 @@ func (s *Snapshot) AddPod(pod *workload.Pod) error {
 	e.req, e.nonZero = podRequests(&pod.Spec)
 	e.scalar = scalarRequests(&pod.Spec)
 	e.uid, e.generation, e.deleting = pod.UID, pod.Generation, pod.DeletionTimestamp != nil
+	if hasInterPodAffinity(pod) {
+		// Terms that cannot be evaluated are left out, as kube-scheduler
+		// leaves out a pod it cannot parse.
+		if e.aff, _ = compilePodAffinity(pod); e.aff != nil {
+			e.affIdx = len(s.withAffinity)
+			s.withAffinity = append(s.withAffinity, e)
+		}
+	}
 	if ref := workload.ControllerOf(pod); ref != nil {
 		e.ctrl = ref.UID
 		if pod.DeletionTimestamp == nil {
@@ -702,6 +722,15 @@ func (s *Snapshot) RemovePod(pod *workload.Pod) {
 func (s *Snapshot) removeEntry(id podID, e *podEntry) {
 	n := e.node
 	n.removeEntry(e)
+	if e.aff != nil {
+		last := len(s.withAffinity) - 1
+		moved := s.withAffinity[last]
+		s.withAffinity[e.affIdx] = moved
+		moved.affIdx = e.affIdx
+		s.withAffinity[last] = nil
+		s.withAffinity = s.withAffinity[:last]
+		e.aff = nil
+	}
 	if e.owned {
 		s.removeOwner(n, e.ownerH)
 	}
@@ -710,4 +739,33 @@ func (s *Snapshot) removeEntry(id podID, e *podEntry) {
 	if n.Node == nil && len(n.Pods) == 0 {
 		delete(s.byName, n.name)
 	}
+}
+
+// SetNamespace records the labels of a namespace, which inter-pod
+// affinity terms with a namespaceSelector match, with the
+// kubernetes.io/metadata.name label the API server sets on every
+// namespace. A namespace never given has that label alone.
+func (s *Snapshot) SetNamespace(ns *workload.Namespace) {
+	if ns == nil {
+		return
+	}
+	if s.nsLabels == nil {
+		s.nsLabels = map[string]klabels.Set{}
+	}
+	set := make(klabels.Set, len(ns.Labels)+1)
+	for k, v := range ns.Labels {
+		set[k] = v
+	}
+	set[workload.LabelMetadataName] = ns.Name
+	s.nsLabels[ns.Name] = set
+}
+
+// RemoveNamespace forgets what SetNamespace recorded of the namespace.
+func (s *Snapshot) RemoveNamespace(name string) { delete(s.nsLabels, name) }
+
+func (s *Snapshot) namespaceLabels(ns string) klabels.Set {
+	if set, ok := s.nsLabels[ns]; ok {
+		return set
+	}
+	return klabels.Set{workload.LabelMetadataName: ns}
 }

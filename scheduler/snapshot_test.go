@@ -98,6 +98,19 @@ func checkIndexes(s *Snapshot) error {
 			return fmt.Errorf("node %s at %d: slot %d, slotAt %d, slots[slot] %p (want %p), posOf %d", n.name, i, n.slot, s.slotAt[i], s.slots[n.slot], n, s.posOf[n.slot])
 		}
 	}
+	withAff := 0
+	for id, e := range s.pods {
+		if e.aff == nil {
+			continue
+		}
+		withAff++
+		if e.affIdx >= len(s.withAffinity) || s.withAffinity[e.affIdx] != e {
+			return fmt.Errorf("pod %v with inter-pod affinity not at %d of withAffinity", id, e.affIdx)
+		}
+	}
+	if withAff != len(s.withAffinity) {
+		return fmt.Errorf("withAffinity holds %d pods, %d have inter-pod affinity", len(s.withAffinity), withAff)
+	}
 	entries := map[uint64]int{}
 	pods := map[uint64]int{}
 	for name, n := range s.byName {

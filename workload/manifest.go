@@ -622,7 +622,6 @@ var notModelled = map[reflect.Type][]string{
 	reflect.TypeFor[EnvVarSource]():         {"configMapKeyRef", "secretKeyRef", "fileKeyRef"},
 	reflect.TypeFor[ResourceRequirements](): {"claims"},
 	reflect.TypeFor[Probe]():                {"grpc"},
-	reflect.TypeFor[Affinity]():             {"podAffinity", "podAntiAffinity"},
 	reflect.TypeFor[ServiceSpec](): {
 		"loadBalancerIP", "loadBalancerSourceRanges", "loadBalancerClass", "externalIPs",
 		"topologyKeys",

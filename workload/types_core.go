@@ -123,6 +123,10 @@ const (
 	LabelZone     = "topology.kubernetes.io/zone"
 )
 
+// LabelMetadataName is the label the API server gives every Namespace:
+// its name, so that a namespaceSelector can pick namespaces by name.
+const LabelMetadataName = "kubernetes.io/metadata.name"
+
 // Taint is core/v1 Taint.
 type Taint struct {
 	Key       string `json:"key"`
@@ -407,10 +411,53 @@ type TCPSocketAction struct {
 	Host string             `json:"host,omitempty"`
 }
 
-// Affinity is core/v1 Affinity (node affinity only; pod affinity is not
-// modelled).
+// Affinity is core/v1 Affinity: node affinity, and inter-pod affinity and
+// anti-affinity.
 type Affinity struct {
-	NodeAffinity *NodeAffinity `json:"nodeAffinity,omitempty"`
+	NodeAffinity    *NodeAffinity    `json:"nodeAffinity,omitempty"`
+	PodAffinity     *PodAffinity     `json:"podAffinity,omitempty"`
+	PodAntiAffinity *PodAntiAffinity `json:"podAntiAffinity,omitempty"`
+}
+
+// PodAffinity is core/v1 PodAffinity: the pod wants to run in a topology
+// domain (the nodes sharing one value of a label) where pods matching the
+// terms run. The required terms are ANDed; the preferred ones add their
+// weights to a node's score.
+type PodAffinity struct {
+	RequiredDuringSchedulingIgnoredDuringExecution  []PodAffinityTerm         `json:"requiredDuringSchedulingIgnoredDuringExecution,omitempty"`
+	PreferredDuringSchedulingIgnoredDuringExecution []WeightedPodAffinityTerm `json:"preferredDuringSchedulingIgnoredDuringExecution,omitempty"`
+}
+
+// PodAntiAffinity is core/v1 PodAntiAffinity: the pod must not (required)
+// or would rather not (preferred) run in a topology domain where pods
+// matching the terms run.
+type PodAntiAffinity struct {
+	RequiredDuringSchedulingIgnoredDuringExecution  []PodAffinityTerm         `json:"requiredDuringSchedulingIgnoredDuringExecution,omitempty"`
+	PreferredDuringSchedulingIgnoredDuringExecution []WeightedPodAffinityTerm `json:"preferredDuringSchedulingIgnoredDuringExecution,omitempty"`
+}
+
+// PodAffinityTerm is core/v1 PodAffinityTerm: the pods matching
+// labelSelector (nil matches none, empty matches all) in the namespaces
+// listed, or selected by namespaceSelector (empty: every namespace); with
+// neither, the pod's own namespace. Two nodes are in one domain when their
+// topologyKey labels have the same value. matchLabelKeys and
+// mismatchLabelKeys take values from the pod's own labels: key In (value)
+// and key NotIn (value) are added to labelSelector (a key the pod lacks is
+// ignored).
+type PodAffinityTerm struct {
+	LabelSelector     *LabelSelector `json:"labelSelector,omitempty"`
+	Namespaces        []string       `json:"namespaces,omitempty"`
+	TopologyKey       string         `json:"topologyKey"`
+	NamespaceSelector *LabelSelector `json:"namespaceSelector,omitempty"`
+	MatchLabelKeys    []string       `json:"matchLabelKeys,omitempty"`
+	MismatchLabelKeys []string       `json:"mismatchLabelKeys,omitempty"`
+}
+
+// WeightedPodAffinityTerm is core/v1 WeightedPodAffinityTerm: a preferred
+// term and its weight, 1-100.
+type WeightedPodAffinityTerm struct {
+	Weight          int32           `json:"weight"`
+	PodAffinityTerm PodAffinityTerm `json:"podAffinityTerm"`
 }
 
 // NodeAffinity is core/v1 NodeAffinity.

@@ -726,6 +726,14 @@ func (v *validator) podSpec(p string, s *PodSpec, r podRules) {
 	if s.Affinity != nil && s.Affinity.NodeAffinity != nil {
 		v.nodeAffinity(child(p, "affinity.nodeAffinity"), s.Affinity.NodeAffinity)
 	}
+	if s.Affinity != nil && s.Affinity.PodAffinity != nil {
+		pa := s.Affinity.PodAffinity
+		v.podAffinity(child(p, "affinity.podAffinity"), pa.RequiredDuringSchedulingIgnoredDuringExecution, pa.PreferredDuringSchedulingIgnoredDuringExecution)
+	}
+	if s.Affinity != nil && s.Affinity.PodAntiAffinity != nil {
+		pa := s.Affinity.PodAntiAffinity
+		v.podAffinity(child(p, "affinity.podAntiAffinity"), pa.RequiredDuringSchedulingIgnoredDuringExecution, pa.PreferredDuringSchedulingIgnoredDuringExecution)
+	}
 	v.tolerations(child(p, "tolerations"), s.Tolerations)
 	for i, g := range s.ReadinessGates {
 		v.msgs(child(index(child(p, "readinessGates"), i), "conditionType"), g.ConditionType, validation.IsQualifiedName(g.ConditionType))
@@ -1170,6 +1178,85 @@ func (v *validator) nodeAffinity(p string, na *NodeAffinity) {
 		}
 		v.nodeSelectorTerm(child(tp, "preference"), &t.Preference)
 	}
+}
+
+// podAffinity checks the terms of a podAffinity or podAntiAffinity, as
+// Kubernetes' validatePodAffinity and validatePodAntiAffinity.
+func (v *validator) podAffinity(p string, required []PodAffinityTerm, preferred []WeightedPodAffinityTerm) {
+	for i := range required {
+		v.podAffinityTerm(index(child(p, "requiredDuringSchedulingIgnoredDuringExecution"), i), &required[i])
+	}
+	for i := range preferred {
+		tp := index(child(p, "preferredDuringSchedulingIgnoredDuringExecution"), i)
+		if w := preferred[i].Weight; w < 1 || w > 100 {
+			v.invalid(child(tp, "weight"), w, "must be in the range 1-100")
+		}
+		v.podAffinityTerm(child(tp, "podAffinityTerm"), &preferred[i].PodAffinityTerm)
+	}
+}
+
+// podAffinityTerm checks one term as Kubernetes' validatePodAffinityTerm:
+// its selectors, namespaces (reported under "namespace", as Kubernetes
+// does), matchLabelKeys and mismatchLabelKeys (label names, only with a
+// labelSelector, no key in both lists, no matchLabelKeys key the
+// labelSelector already names), and a topologyKey that is a label name.
+func (v *validator) podAffinityTerm(p string, t *PodAffinityTerm) {
+	if t.LabelSelector != nil {
+		v.labelSelector(child(p, "labelSelector"), t.LabelSelector)
+	}
+	if t.NamespaceSelector != nil {
+		v.labelSelector(child(p, "namespaceSelector"), t.NamespaceSelector)
+	}
+	for _, ns := range t.Namespaces {
+		v.msgs(child(p, "namespace"), ns, validation.IsDNS1123Label(ns))
+	}
+	v.labelKeys(child(p, "matchLabelKeys"), t.MatchLabelKeys, t.LabelSelector)
+	v.labelKeys(child(p, "mismatchLabelKeys"), t.MismatchLabelKeys, t.LabelSelector)
+	if t.LabelSelector != nil {
+		for i, k := range t.MatchLabelKeys {
+			if selectorNamesKey(t.LabelSelector, k) {
+				v.invalid(index(child(p, "matchLabelKeys"), i), k, "exists in both matchLabelKeys and labelSelector")
+			}
+		}
+	}
+	for i, k := range t.MatchLabelKeys {
+		if slices.Contains(t.MismatchLabelKeys, k) {
+			v.invalid(index(child(p, "matchLabelKeys"), i), k, "exists in both matchLabelKeys and mismatchLabelKeys")
+		}
+	}
+	if t.TopologyKey == "" {
+		v.required(child(p, "topologyKey"), "can not be empty")
+	}
+	v.msgs(child(p, "topologyKey"), t.TopologyKey, validation.IsQualifiedName(t.TopologyKey))
+}
+
+// labelKeys checks matchLabelKeys or mismatchLabelKeys: label names, and
+// only beside a labelSelector.
+func (v *validator) labelKeys(p string, keys []string, sel *LabelSelector) {
+	if len(keys) == 0 {
+		return
+	}
+	if sel == nil {
+		v.forbidden(p, "must not be specified when labelSelector is not set")
+		return
+	}
+	for i, k := range keys {
+		v.msgs(index(p, i), k, validation.IsQualifiedName(k))
+	}
+}
+
+// selectorNamesKey reports whether a label selector has a requirement on
+// key.
+func selectorNamesKey(s *LabelSelector, key string) bool {
+	if _, ok := s.MatchLabels[key]; ok {
+		return true
+	}
+	for _, e := range s.MatchExpressions {
+		if e.Key == key {
+			return true
+		}
+	}
+	return false
 }
 
 func (v *validator) nodeSelectorTerm(p string, t *NodeSelectorTerm) {

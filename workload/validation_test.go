@@ -122,7 +122,33 @@ func validObjects() []Object {
 		&Namespace{ObjectMeta: ObjectMeta{Name: "team-a"}},
 		&Event{ObjectMeta: vMeta("web.17f")},
 		&ControllerRevision{ObjectMeta: vMeta("web-5d8"), Revision: 1},
+		vPodWithInterPodAffinity(),
 	}
+}
+
+// vPodWithInterPodAffinity uses every field of inter-pod affinity.
+func vPodWithInterPodAffinity() *Pod {
+	p := vPod()
+	p.Name = "web-2"
+	term := PodAffinityTerm{
+		LabelSelector:     &LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+		Namespaces:        []string{"default", "other"},
+		NamespaceSelector: &LabelSelector{MatchLabels: map[string]string{"team": "a"}},
+		TopologyKey:       LabelZone,
+		MatchLabelKeys:    []string{"pod-template-hash"},
+		MismatchLabelKeys: []string{"tenant"},
+	}
+	p.Spec.Affinity = &Affinity{
+		PodAffinity: &PodAffinity{
+			RequiredDuringSchedulingIgnoredDuringExecution:  []PodAffinityTerm{term},
+			PreferredDuringSchedulingIgnoredDuringExecution: []WeightedPodAffinityTerm{{Weight: 100, PodAffinityTerm: term}},
+		},
+		PodAntiAffinity: &PodAntiAffinity{
+			RequiredDuringSchedulingIgnoredDuringExecution:  []PodAffinityTerm{{TopologyKey: LabelHostname}},
+			PreferredDuringSchedulingIgnoredDuringExecution: []WeightedPodAffinityTerm{{Weight: 1, PodAffinityTerm: term}},
+		},
+	}
+	return p
 }
 
 func TestValidateAcceptsValidObjects(t *testing.T) {
@@ -347,6 +373,38 @@ func badObjects() []badCase {
 		{"preferred weight", with(vPod(), func(p *Pod) {
 			p.Spec.Affinity = &Affinity{NodeAffinity: &NodeAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []PreferredSchedulingTerm{{Weight: 0}}}}
 		}), []string{"spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight"}},
+
+		// inter-pod affinity
+		{"pod affinity without topologyKey", with(vPod(), func(p *Pod) {
+			p.Spec.Affinity = &Affinity{PodAffinity: &PodAffinity{RequiredDuringSchedulingIgnoredDuringExecution: []PodAffinityTerm{{
+				LabelSelector: &LabelSelector{MatchLabels: map[string]string{"app": "db"}}}}}}
+		}), []string{"spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey", "spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey"}},
+		{"pod anti-affinity weight 0 and a bad selector", with(vPod(), func(p *Pod) {
+			p.Spec.Affinity = &Affinity{PodAntiAffinity: &PodAntiAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []WeightedPodAffinityTerm{{
+				Weight: 101, PodAffinityTerm: PodAffinityTerm{TopologyKey: LabelHostname,
+					LabelSelector: &LabelSelector{MatchExpressions: []LabelSelectorRequirement{{Key: "app", Operator: LabelSelectorOpIn}}}}}}}}
+		}), []string{"spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight",
+			"spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.labelSelector.matchExpressions[0].values"}},
+		{"pod affinity bad namespace and topologyKey", with(vPod(), func(p *Pod) {
+			p.Spec.Affinity = &Affinity{PodAffinity: &PodAffinity{RequiredDuringSchedulingIgnoredDuringExecution: []PodAffinityTerm{{
+				Namespaces: []string{"Not_A_Namespace"}, TopologyKey: "bad key"}}}}
+		}), []string{"spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].namespace",
+			"spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey"}},
+		{"pod affinity matchLabelKeys without labelSelector", with(vPod(), func(p *Pod) {
+			p.Spec.Affinity = &Affinity{PodAntiAffinity: &PodAntiAffinity{RequiredDuringSchedulingIgnoredDuringExecution: []PodAffinityTerm{{
+				TopologyKey: LabelHostname, MatchLabelKeys: []string{"version"}}}}}
+		}), []string{"spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys"}},
+		{"pod affinity matchLabelKeys in the selector and in mismatchLabelKeys", with(vPod(), func(p *Pod) {
+			p.Spec.Affinity = &Affinity{PodAntiAffinity: &PodAntiAffinity{RequiredDuringSchedulingIgnoredDuringExecution: []PodAffinityTerm{{
+				TopologyKey: LabelHostname, LabelSelector: &LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+				MatchLabelKeys: []string{"app", "version"}, MismatchLabelKeys: []string{"version"}}}}}
+		}), []string{"spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys[0]",
+			"spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys[1]"}},
+		{"deployment template pod anti-affinity without topologyKey", with(vDeployment(), func(d *Deployment) {
+			d.Spec.Template.Spec.Affinity = &Affinity{PodAntiAffinity: &PodAntiAffinity{RequiredDuringSchedulingIgnoredDuringExecution: []PodAffinityTerm{{
+				LabelSelector: &LabelSelector{MatchLabels: map[string]string{"app": "web"}}, TopologyKey: ""}}}}
+		}), []string{"spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey",
+			"spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey"}},
 
 		// rolling updates
 		{"daemonset both zero", with(vDaemonSet(), func(d *DaemonSet) {
