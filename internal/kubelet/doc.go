@@ -7,7 +7,11 @@
 // with the fake runtime's defaults), gives every pod an address (on Linux
 // its own in 127.0.0.0/8: node i has 127.1.i.0/24, pods get .2 upwards;
 // elsewhere a shared 127.0.0.1 with mapped ports, see Addressing), runs
-// the container state machine (init containers in order, restart policies
+// the container state machine (init containers in order, sidecars (init
+// containers with restartPolicy Always: the next init container starts
+// once one has started and passed its startup probe; restarted whenever
+// they exit; stopped after the app containers, the last declared first,
+// when those are done or the pod is deleted), restart policies
 // Always, OnFailure and Never, crash-loop back-off: an immediate first
 // restart, then Config.BackoffBase doubling to BackoffMax, reset after a
 // run longer than BackoffReset),
@@ -50,5 +54,6 @@
 // image pulls (a starter reports a missing image as ErrImagePull), env
 // from ConfigMaps and Secrets (such a variable is not set), postStart
 // hooks, the kubelet's 2 s minimum between SIGTERM and SIGKILL after a
-// preStop hook, sidecar containers.
+// preStop hook (a sidecar whose turn to stop comes after the grace period
+// has it).
 package kubelet

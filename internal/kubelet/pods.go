@@ -41,6 +41,13 @@ type podState struct {
 	// lingering are runs that ended by a kill but may still run on
 	// (Lingerer): the pod's address is kept until they are gone.
 	lingering []Lingerer
+	// sidecars: an init container is a sidecar (restartPolicy Always).
+	// appsBegun: the app containers were told to start. sideStop: the
+	// sidecars are being stopped (no app container runs or will), last
+	// first, and none restarts; sideKill kills the one whose turn it is
+	// when its grace period ends.
+	sidecars, appsBegun, sideStop bool
+	sideKill                      vtime.Timer
 }
 
 // linger notes h if it is a run that may outlive its end. Caller holds mu.
@@ -73,7 +80,7 @@ const (
 
 // stopPodTimers stops the pod's own timers (deletion, deadline, kill).
 func (p *podState) stopPodTimers() {
-	for _, t := range []*vtime.Timer{&p.deleteTimer, &p.deadlineTimer, &p.killTimer} {
+	for _, t := range []*vtime.Timer{&p.deleteTimer, &p.deadlineTimer, &p.killTimer, &p.sideKill} {
 		if *t != nil {
 			(*t).Stop()
 			*t = nil
@@ -101,8 +108,16 @@ type container struct {
 	started   bool // the startup probe passed (or there is none)
 	probeOK   bool // the readiness probe's verdict
 	killing   bool // a probe asked the run to stop
-	// preStopped: the run's preStop hook was started (it runs once a run).
-	preStopped bool
+	// preStopped: the run's preStop hook was started (it runs once a run);
+	// hookDone: it has ended.
+	preStopped, hookDone bool
+	// side: a sidecar (an init container with restartPolicy Always).
+	// begun: told to start (its turn came). everStarted: a run of the
+	// sidecar has started (its startup probe passed), so the next init
+	// container may start. held: a stopping sidecar's run whose turn has
+	// not come: its preStop hook runs, its SIGTERM waits. asked: its turn
+	// came.
+	side, begun, everStarted, held, asked bool
 }
 
 // stopTimers cancels c's timers and probes.
@@ -214,7 +229,7 @@ func (k *Kubelet) CreatePod(ctx context.Context, in *workload.Pod) error {
 				Name: specs[i].Name, Image: specs[i].Image, Started: &falseVal,
 				State: workload.ContainerState{Waiting: &workload.ContainerStateWaiting{Reason: reason}},
 			}
-			cs[i] = &container{p: p, init: init, spec: &specs[i], st: &sts[i]}
+			cs[i] = &container{p: p, init: init, side: init && workload.IsSidecar(&specs[i]), spec: &specs[i], st: &sts[i]}
 		}
 		return cs
 	}
@@ -233,8 +248,11 @@ func (k *Kubelet) CreatePod(ctx context.Context, in *workload.Pod) error {
 		p.deadlineTimer = k.after(time.Duration(*ads)*time.Second, func() { k.deadlinePassed(p) })
 	}
 	if len(p.init) > 0 {
+		p.sidecars = workload.HasSidecar(obj.Spec.InitContainers)
+		p.init[0].begun = true
 		k.scheduleStart(p.init[0], 0)
 	} else {
+		p.appsBegun = true
 		for _, c := range p.ctrs {
 			k.scheduleStart(c, 0)
 		}
@@ -460,9 +478,10 @@ func (k *Kubelet) start(c *container) {
 	}
 	c.cur = logs
 	c.running, c.h, c.run, c.killing, c.preStopped = true, h, run, false, false
+	c.hookDone, c.held, c.asked = false, false, false
 	c.startedAt = now
 	c.st.State = workload.ContainerState{Running: &workload.ContainerStateRunning{StartedAt: workload.NewTime(now)}}
-	c.started = c.init || c.spec.StartupProbe == nil
+	c.started = c.init && !c.side || c.spec.StartupProbe == nil
 	c.probeOK = false
 	c.st.Started = &falseVal
 	if c.started {
@@ -475,13 +494,26 @@ func (k *Kubelet) start(c *container) {
 		<-h.Done()
 		k.exited(c, run, h.Exit())
 	})
+	if c.side && c.started {
+		k.sidecarStarted(c)
+	}
 	k.update(p)
+}
+
+// sidecarStarted notes that a run of sidecar c has started (its startup
+// probe, if any, passed): the next init container may start. Caller
+// holds mu.
+func (k *Kubelet) sidecarStarted(c *container) {
+	c.everStarted = true
+	if !c.p.appsBegun {
+		k.startNextInit(c.p)
+	}
 }
 
 // ready computes an app container's readiness. Caller holds mu.
 func (k *Kubelet) ready(c *container) bool {
 	switch {
-	case c.init || !c.running || !c.started:
+	case c.init && !c.side || !c.running || !c.started:
 		return false
 	case c.spec.ReadinessProbe != nil:
 		return c.probeOK
@@ -550,11 +582,15 @@ func (k *Kubelet) exited(c *container, run *Run, exit Exit) {
 		StartedAt: workload.NewTime(c.startedAt), FinishedAt: workload.NewTime(now),
 	}
 	c.st.Started = &falseVal
-	c.st.Ready = c.init && exit.ExitCode == 0
+	c.st.Ready = c.init && !c.side && exit.ExitCode == 0
 	k.logDebug("container exited", "pod", p.key, "container", c.spec.Name, "exitCode", exit.ExitCode, "signal", exit.Signal)
 	restart := false
 	if !p.terminating && !p.pastDeadline {
 		switch {
+		case c.side:
+			// A sidecar restarts whatever the pod's restartPolicy, until
+			// the sidecars stop.
+			restart = !p.sideStop
 		case c.init:
 			restart = exit.ExitCode != 0 && p.restartPolicy != workload.RestartPolicyNever
 		case p.restartPolicy == workload.RestartPolicyAlways:
@@ -588,24 +624,137 @@ func (k *Kubelet) exited(c *container, run *Run, exit Exit) {
 	} else {
 		c.st.State = workload.ContainerState{Terminated: term}
 		c.stopped = true
-		if c.init && exit.ExitCode == 0 && !p.terminating && !p.pastDeadline {
+		if c.init && !c.side && exit.ExitCode == 0 && !p.terminating && !p.pastDeadline {
 			k.startNextInit(p)
 		}
+		if p.sidecars && !p.sideStop && !p.terminating && !p.pastDeadline && !c.side &&
+			(c.init && exit.ExitCode != 0 || !c.init && p.appsFinished()) {
+			// No app container runs or will: an init container failed
+			// under restartPolicy Never, or every app container has
+			// exited for good. The kubelet kills the pod, which stops
+			// the sidecars (computePodActions: KillPod, no init container
+			// restarted).
+			k.stopSidecars(p)
+		}
+	}
+	if p.sideStop {
+		k.stopNextSidecar(p)
 	}
 	k.update(p)
 }
 
-// startNextInit starts the init container after the last that succeeded,
-// or the app containers when every init container has.
-func (k *Kubelet) startNextInit(p *podState) {
+// appsFinished reports whether every app container has exited for good.
+func (p *podState) appsFinished() bool {
+	for _, c := range p.ctrs {
+		if !c.stopped {
+			return false
+		}
+	}
+	return true
+}
+
+// minimumGrace is the least time the kubelet gives a container between
+// SIGTERM and SIGKILL (kuberuntime's minimumGracePeriodInSeconds): a
+// sidecar whose turn to stop comes once the grace period has passed
+// still gets it.
+const minimumGrace = 2 * time.Second
+
+// stopSidecars begins to stop the sidecars of a pod none of whose app
+// containers runs or will, as the kubelet's killContainersWithSyncResult
+// with its terminationOrdering: those waiting to restart never will; the
+// running ones run their preStop hooks now, and are sent SIGTERM one at
+// a time, the last declared first, each once the later ones have exited;
+// the one whose turn it is is killed when the pod's
+// terminationGracePeriodSeconds have passed (or minimumGrace after its
+// turn came, if that is later). Caller holds mu.
+func (k *Kubelet) stopSidecars(p *podState) {
+	p.sideStop = true
 	for _, c := range p.init {
-		if t := c.st.State.Terminated; t != nil && t.ExitCode == 0 {
+		switch {
+		case c.side && c.running:
+			c.held = true
+			k.stopRun(c, p.grace)
+		case c.side:
+			c.stopTimers()
+			c.stopped = true
+		}
+	}
+	if p.anyRunning() {
+		p.sideKill = k.after(p.grace, func() { k.killSidecars(p) })
+	}
+	k.logInfo("app containers done; stopping sidecars", "pod", p.key)
+}
+
+// killSidecars kills the sidecar whose turn to stop it is, its grace
+// period over; the next one then gets minimumGrace. Caller holds mu.
+func (k *Kubelet) killSidecars(p *podState) {
+	p.sideKill = nil
+	if k.pods[p.key] != p || p.done {
+		return
+	}
+	for _, c := range p.init {
+		if c.running && c.asked {
+			c.h.Kill()
+		}
+	}
+	if p.anyRunning() {
+		p.sideKill = k.after(minimumGrace, func() { k.killSidecars(p) })
+	}
+}
+
+// stopNextSidecar sends SIGTERM to the last declared sidecar that still
+// runs, once no app container runs and every sidecar declared after it
+// has exited (its preStop hook, started with the others, done first).
+// Caller holds mu.
+func (k *Kubelet) stopNextSidecar(p *podState) {
+	for _, c := range p.ctrs {
+		if c.running {
+			return
+		}
+	}
+	for i := len(p.init) - 1; i >= 0; i-- {
+		c := p.init[i]
+		if !c.side || !c.running {
 			continue
 		}
+		if c.asked {
+			return
+		}
+		c.asked, c.held = true, false
+		switch {
+		case !c.preStopped:
+			k.stopRun(c, p.grace)
+		case c.hookDone:
+			c.h.Stop()
+		} // else the hook's end sends it
+		return
+	}
+}
+
+// startNextInit starts the first init container that has not succeeded
+// (or, a sidecar, started) unless it was told to already, or the app
+// containers when every init container has.
+func (k *Kubelet) startNextInit(p *podState) {
+	for _, c := range p.init {
+		if c.side {
+			if c.everStarted {
+				continue
+			}
+		} else if t := c.st.State.Terminated; t != nil && t.ExitCode == 0 {
+			continue
+		}
+		if c.begun {
+			return
+		}
+		c.begun = true
 		c.st.State = workload.ContainerState{Waiting: &workload.ContainerStateWaiting{Reason: ReasonContainerCreating}}
 		k.scheduleStart(c, 0)
 		return
 	}
+	if p.appsBegun {
+		return
+	}
+	p.appsBegun = true
 	for _, c := range p.ctrs {
 		c.st.State = workload.ContainerState{Waiting: &workload.ContainerStateWaiting{Reason: ReasonContainerCreating}}
 		k.scheduleStart(c, 0)
@@ -628,15 +777,17 @@ func (k *Kubelet) update(p *podState) {
 	if p.terminating && !p.done && !p.anyRunning() {
 		terminalBeforeDelete(p)
 	}
-	if !p.done && (st.Phase == workload.PodSucceeded || st.Phase == workload.PodFailed) && !(p.pastDeadline && p.anyRunning()) {
+	if !p.done && (st.Phase == workload.PodSucceeded || st.Phase == workload.PodFailed) && !((p.pastDeadline || p.sideStop) && p.anyRunning()) {
 		p.done = true
 		for _, c := range p.all {
 			c.stopTimers()
 			c.stopped = true
 		}
-		if p.deadlineTimer != nil {
-			p.deadlineTimer.Stop()
-			p.deadlineTimer = nil
+		for _, t := range []*vtime.Timer{&p.deadlineTimer, &p.sideKill} {
+			if *t != nil {
+				(*t).Stop()
+				*t = nil
+			}
 		}
 		k.logInfo("pod finished", "pod", p.key, "phase", st.Phase)
 	}
@@ -777,7 +928,9 @@ const (
 func terminalBeforeDelete(p *podState) {
 	initialized := true
 	for _, c := range p.init {
-		if t := c.st.State.Terminated; t == nil || t.ExitCode != 0 {
+		if c.side {
+			initialized = initialized && c.everStarted // a sidecar is done once started
+		} else if t := c.st.State.Terminated; t == nil || t.ExitCode != 0 {
 			initialized = false
 		}
 	}
@@ -797,16 +950,24 @@ func terminalBeforeDelete(p *podState) {
 	}
 }
 
-// askStop asks the running containers of p to stop (SIGTERM) and makes
-// those waiting to start or restart never run again. Caller holds mu.
+// askStop asks the running containers of p to stop (their preStop hooks,
+// then SIGTERM) and makes those waiting to start or restart never run
+// again. Sidecars run their hooks at once but get SIGTERM once no app
+// container runs, one at a time, the last declared first (the kubelet's
+// terminationOrdering). Caller holds mu.
 func (k *Kubelet) askStop(p *podState, grace time.Duration) {
 	for _, c := range p.all {
 		if c.running {
+			c.held = c.side
 			k.stopRun(c, grace)
 		} else {
 			c.stopTimers()
 			c.stopped = true
 		}
+	}
+	if p.sidecars {
+		p.sideStop = true
+		k.stopNextSidecar(p)
 	}
 }
 
@@ -861,6 +1022,7 @@ func (k *Kubelet) probeKill(c *container, why string, probeGrace *int64) {
 	c.killing = true
 	k.logInfo("container failed its probe; restarting", "pod", p.key, "container", c.spec.Name, "probe", why)
 	run, h := c.run, c.h
+	c.held = false
 	k.stopRun(c, grace)
 	c.killTimer = k.after(grace, func() {
 		if c.run == run {
@@ -873,16 +1035,20 @@ func (k *Kubelet) probeKill(c *container, why string, probeGrace *int64) {
 // first, bounded by grace, then sends Stop (SIGTERM), as the kubelet's
 // killContainer does (executePreStopHook, then StopContainer); a hook that
 // fails or cannot run is logged and the stop goes on. The kill at the end
-// of the grace period is the caller's: the hook's time counts in it.
-// Caller holds mu.
+// of the grace period is the caller's: the hook's time counts in it. A
+// held run (a sidecar whose turn to stop has not come) runs its hook but
+// is not sent Stop: stopNextSidecar does that in its turn. Caller holds
+// mu.
 func (k *Kubelet) stopRun(c *container, grace time.Duration) {
 	h, run := c.h, c.run
 	var hook *workload.LifecycleHandler
-	if lc := c.spec.Lifecycle; lc != nil && !c.init {
+	if lc := c.spec.Lifecycle; lc != nil && (!c.init || c.side) {
 		hook = lc.PreStop
 	}
 	if hook == nil || grace <= 0 || c.preStopped {
-		h.Stop()
+		if !c.held {
+			h.Stop()
+		}
 		return
 	}
 	c.preStopped = true
@@ -919,7 +1085,10 @@ func (k *Kubelet) stopRun(c *container, grace time.Duration) {
 		k.mu.Lock()
 		defer k.mu.Unlock()
 		if c.run == run && c.running {
-			h.Stop()
+			c.hookDone = true
+			if !c.held {
+				h.Stop()
+			}
 		}
 	})
 }

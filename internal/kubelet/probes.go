@@ -66,7 +66,7 @@ func withDefaults(p *workload.Probe, kind string) workload.Probe {
 // startProbes starts the probes of c's new run: the startup probe alone
 // until it passes, then readiness and liveness. Caller holds mu.
 func (k *Kubelet) startProbes(c *container) {
-	if c.init {
+	if c.init && !c.side {
 		return
 	}
 	if !c.started {
@@ -323,6 +323,9 @@ func (k *Kubelet) probeResult(pr *prober, ok bool, msg string) {
 			k.startProbe(c, probeReadiness, c.spec.ReadinessProbe)
 			k.startProbe(c, probeLiveness, c.spec.LivenessProbe)
 			c.st.Ready = k.ready(c)
+			if c.side {
+				k.sidecarStarted(c)
+			}
 			k.update(c.p)
 		case pr.fail >= pr.probe.FailureThreshold:
 			pr.stop()
