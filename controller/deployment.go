@@ -52,8 +52,10 @@ import (
 //   - progressDeadlineSeconds: Progressing is True (NewReplicaSetCreated,
 //     FoundNewReplicaSet, ReplicaSetUpdated on each progress,
 //     NewReplicaSetAvailable when complete) and turns False with reason
-//     ProgressDeadlineExceeded when no progress was made for that long;
-//     the Deployment is requeued at the deadline.
+//     ProgressDeadlineExceeded once the deadline (the condition's
+//     lastUpdateTime plus progressDeadlineSeconds) has strictly passed with
+//     no progress; the Deployment is requeued a second after the deadline
+//     (DeploymentTimedOut, requeueStuckDeployment).
 //   - revisionHistoryLimit: once a rollout is complete (or while paused),
 //     old ReplicaSets with no pods beyond the limit are deleted, lowest
 //     revision first.
@@ -68,8 +70,6 @@ import (
 //
 // Where orchestra differs, deliberately:
 //
-//   - The deadline is exceeded at the instant it runs out (Kubernetes:
-//     strictly after it, and it requeues a second later).
 //   - Template equality compares the templates' JSON forms (nil and empty
 //     are the same), rather than apimachinery's semantic equality.
 //   - Owned ReplicaSets whose labels stop matching are not released, and
