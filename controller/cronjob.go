@@ -137,11 +137,12 @@ const maxCachedSchedules = 4096
 //     (SawCompletedJob), missing ones pruned (MissingJob).
 //     status.lastScheduleTime is the slot, not the creation time;
 //     status.lastSuccessfulTime is the latest completionTime of a
-//     successful Job. An unfinished Job controlled by the CronJob but not
-//     in status.active raises UnexpectedJob, as in Kubernetes, and is
-//     added to status.active (Kubernetes only adds it when it has the
-//     name of the slot being started): a deliberate difference, so that
-//     Forbid and Replace see every running Job, also after a restart.
+//     successful Job (of any Job the CronJob controls, also one made by
+//     hand with "kubectl create job --from=cronjob/..."). An unfinished
+//     Job controlled by the CronJob but not in status.active raises
+//     UnexpectedJob and stays out of status.active, so that it neither
+//     blocks Forbid nor is deleted by Replace; only the Job named for the
+//     slot being started is added (Kubernetes' AlreadyExists path).
 //   - History: beyond successfulJobsHistoryLimit (default 3) and
 //     failedJobsHistoryLimit (default 1) the oldest finished Jobs (by
 //     status.startTime, Jobs that never started last, then name) are

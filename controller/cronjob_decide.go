@@ -143,11 +143,11 @@ func cronJobFinished(j *workload.Job) (bool, string) {
 func conditionSuffix(cond string) string {
 	switch cond {
 	case workload.JobComplete:
-		return ", status: " + workload.JobComplete
+		return ", condition: " + workload.JobComplete
 	case workload.JobFailed:
-		return ", status: " + workload.JobFailed
+		return ", condition: " + workload.JobFailed
 	}
-	return ", status: " + cond
+	return ", condition: " + cond
 }
 
 // cronJobName is the name of the Job for a slot: the CronJob's name and
@@ -197,8 +197,12 @@ func decideCronJob(in cronInput) cronPlan {
 		active := slices.ContainsFunc(st.Active, func(r workload.ObjectReference) bool { return r.UID == j.UID })
 		switch {
 		case !finished && !active && j.DeletionTimestamp == nil:
+			// Reported, not added to status.active (Kubernetes adds
+			// only the Job of the slot being started, below): a Job
+			// made by hand from the CronJob ("kubectl create job
+			// --from=cronjob/...") neither blocks Forbid nor is
+			// replaced by Replace.
 			plan.event(workload.EventTypeWarning, CronReasonUnexpectedJob, "Saw a job that the controller did not create or forgot: %s", j.Name)
-			st.Active = append(st.Active, jobRef(j))
 		case finished && active:
 			st.Active = slices.DeleteFunc(st.Active, func(r workload.ObjectReference) bool { return r.UID == j.UID })
 			plan.eventParts(workload.EventTypeNormal, CronReasonSawCompletedJob, eventMsg{a: "Saw completed job: ", b: j.Name, c: conditionSuffix(cond)})
@@ -326,7 +330,14 @@ func decideCronJob(in cronInput) cronPlan {
 	todo := plan.Create[:0]
 	for _, s := range slots {
 		name := cronJobName(cj.Name, s)
-		if slices.ContainsFunc(in.Jobs, func(j *workload.Job) bool { return j.Name == name }) {
+		if i := slices.IndexFunc(in.Jobs, func(j *workload.Job) bool { return j.Name == name }); i >= 0 {
+			// Kubernetes' AlreadyExists path: the slot's Job, controlled
+			// by the CronJob, goes into status.active if it runs.
+			j := in.Jobs[i]
+			if done, _ := cronJobFinished(j); !done && j.DeletionTimestamp == nil &&
+				!slices.ContainsFunc(st.Active, func(r workload.ObjectReference) bool { return r.UID == j.UID }) {
+				st.Active = append(st.Active, jobRef(j))
+			}
 			if st.LastScheduleTime == nil || s.After(st.LastScheduleTime.Time) {
 				st.LastScheduleTime = workload.NewTimePtr(s)
 			}

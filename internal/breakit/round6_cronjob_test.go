@@ -115,7 +115,7 @@ func TestR6CronScheduleThatNeverFires(t *testing.T) {
 }
 
 // Event messages are Kubernetes' word for word, for tools that match them:
-// "Saw completed job: <job>, status: Complete" and "too many missed start
+// "Saw completed job: <job>, condition: Complete" and "too many missed start
 // times. Set or decrease .spec.startingDeadlineSeconds or check clock
 // skew". Source: pkg/controller/cronjob/cronjob_controllerv2.go
 // syncCronJob, utils.go nextScheduleTime.
@@ -131,7 +131,7 @@ func TestR6CronEventMessages(t *testing.T) {
 	advance(t, c, 30*time.Second)
 	want := map[string]bool{
 		"TooManyMissedTimes: too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew": false,
-		"SawCompletedJob: Saw completed job: " + minutesName("cj", t0.Add(3*time.Hour)) + ", status: Complete":               false,
+		"SawCompletedJob: Saw completed job: " + minutesName("cj", t0.Add(3*time.Hour)) + ", condition: Complete":            false,
 	}
 	evs := eventsFor(c, "cj")
 	for _, e := range evs {
