@@ -869,10 +869,13 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 			return controller.Result{}, nil
 		}
 		if _, again := k.requested[key]; !again {
-			// As the kubelet's killContainer: one event a running container.
-			for i := range p.Status.ContainerStatuses {
-				if cs := &p.Status.ContainerStatuses[i]; cs.State.Running != nil {
-					k.c.rec.EventJoin(p, workload.EventTypeNormal, "Killing", "Stopping container ", cs.Name, "")
+			// As the kubelet's killContainer: one event a running
+			// container, sidecars (running init containers) included.
+			for _, sts := range [2][]workload.ContainerStatus{p.Status.ContainerStatuses, p.Status.InitContainerStatuses} {
+				for i := range sts {
+					if cs := &sts[i]; cs.State.Running != nil {
+						k.c.rec.EventJoin(p, workload.EventTypeNormal, "Killing", "Stopping container ", cs.Name, "")
+					}
 				}
 			}
 		}

@@ -529,3 +529,18 @@ func TestFinishStatus(t *testing.T) {
 		})
 	}
 }
+
+// A sidecar stops after the app containers: its finish counts, as
+// Kubernetes' getFinishTimeFromContainers; a plain init container's does
+// not.
+func TestPodFinishedAtWithSidecar(t *testing.T) {
+	p := jobFinishedPod("a", workload.PodFailed, jobT0.Add(time.Minute))
+	p.Spec.InitContainers = []workload.Container{{Name: "setup"}, {Name: "proxy", RestartPolicy: workload.Ptr(workload.ContainerRestartPolicyAlways)}}
+	p.Status.InitContainerStatuses = []workload.ContainerStatus{
+		{Name: "setup", State: workload.ContainerState{Terminated: &workload.ContainerStateTerminated{FinishedAt: workload.NewTime(jobT0.Add(time.Hour))}}},
+		{Name: "proxy", State: workload.ContainerState{Terminated: &workload.ContainerStateTerminated{FinishedAt: workload.NewTime(jobT0.Add(2 * time.Minute))}}},
+	}
+	if got := jobPodFinishedAt(p); !got.Equal(jobT0.Add(2 * time.Minute)) {
+		t.Errorf("finished at %v, want the sidecar's finish", got)
+	}
+}

@@ -211,19 +211,28 @@ func indexAnnotationCount(p *workload.Pod, key string) int32 {
 
 // jobPodFinishedAt estimates when a finished pod finished, as Kubernetes'
 // getFinishedTime: the latest container finishedAt when every container
-// has terminated; else the last transition of Ready to False; else the
+// and sidecar (which stops after them: getFinishTimeFromContainers) has
+// terminated; else the last transition of Ready to False; else the
 // deletion time minus the grace period; else the creation time.
 func jobPodFinishedAt(p *workload.Pod) time.Time {
 	var latest time.Time
 	all := len(p.Status.ContainerStatuses) > 0
-	for _, cs := range p.Status.ContainerStatuses {
+	note := func(cs *workload.ContainerStatus) {
 		t := cs.State.Terminated
 		if t == nil || t.FinishedAt.IsZero() {
 			all = false
-			break
-		}
-		if t.FinishedAt.After(latest) {
+		} else if t.FinishedAt.After(latest) {
 			latest = t.FinishedAt.Time
+		}
+	}
+	for i := range p.Status.ContainerStatuses {
+		note(&p.Status.ContainerStatuses[i])
+	}
+	if inits := p.Spec.InitContainers; all && workload.HasSidecar(inits) {
+		for i := range p.Status.InitContainerStatuses {
+			if cs := &p.Status.InitContainerStatuses[i]; i < len(inits) && inits[i].Name == cs.Name && workload.IsSidecar(&inits[i]) {
+				note(cs)
+			}
 		}
 	}
 	if all {
