@@ -29,7 +29,8 @@
 //     watch from a version, indexes by owner, node and label.
 //   - scheduler: pure placement of a pod over a snapshot of nodes: filters
 //     (node name, readiness, cordon, selectors, node affinity, taints,
-//     resources, host ports, inter-pod affinity) then scores.
+//     resources, host ports, topology spread, inter-pod affinity) then
+//     scores.
 //   - controller: the controllers (DaemonSet, Job, CronJob, ReplicaSet,
 //     Deployment, StatefulSet, garbage collection, node lifecycle), each a
 //     pure decision plus a thin loop, and the Manager that runs them.

@@ -1,6 +1,7 @@
 package scenario_test
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -162,6 +163,137 @@ objects:
 	for _, n := range nodes[1:] {
 		if zones[n] != zones[nodes[0]] {
 			t.Errorf("self pods in zones %q and %q, want one zone", zones[nodes[0]], zones[n])
+		}
+	}
+}
+
+func zoneCounts(res *scenario.Result, prefix string) map[string]int {
+	zones := nodeZones(res)
+	_, nodes := podsOf(res, prefix)
+	out := map[string]int{}
+	for _, n := range nodes {
+		out[zones[n]]++
+	}
+	return out
+}
+
+const spreadNodes = `
+run: 10m
+nodes:
+  - {count: 4, prefix: a-, labels: {topology.kubernetes.io/zone: za}}
+  - {count: 1, prefix: b-, labels: {topology.kubernetes.io/zone: zb}}
+  - {count: 1, prefix: c-, labels: {topology.kubernetes.io/zone: zc}}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 6
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          topologySpreadConstraints:
+            - maxSkew: 1
+              topologyKey: topology.kubernetes.io/zone
+              whenUnsatisfiable: WHEN
+              labelSelector: {matchLabels: {app: web}}
+          containers: [{name: web, image: nginx}]
+`
+
+// A spread constraint with maxSkew 1 over 3 zones spreads a Deployment
+// evenly, although one zone has most of the nodes; ScheduleAnyway prefers
+// the same balance. Without the constraint the pods spread per node,
+// four in the big zone.
+func TestScenarioTopologySpread(t *testing.T) {
+	for _, when := range []string{"DoNotSchedule", "ScheduleAnyway"} {
+		res := play(t, strings.Replace(spreadNodes, "WHEN", when, 1))
+		if len(res.Warnings) != 0 {
+			t.Errorf("%s: warnings %q", when, res.Warnings)
+		}
+		if got, want := zoneCounts(res, "web-"), map[string]int{"za": 2, "zb": 2, "zc": 2}; !maps.Equal(got, want) {
+			t.Errorf("%s: web pods per zone %v, want %v", when, got, want)
+		}
+	}
+	none := strings.Replace(spreadNodes, "          topologySpreadConstraints:\n            - maxSkew: 1\n              topologyKey: topology.kubernetes.io/zone\n              whenUnsatisfiable: WHEN\n              labelSelector: {matchLabels: {app: web}}\n", "", 1)
+	if got, want := zoneCounts(play(t, none), "web-"), map[string]int{"za": 4, "zb": 1, "zc": 1}; !maps.Equal(got, want) {
+		t.Errorf("without constraints: web pods per zone %v, want %v", got, want)
+	}
+}
+
+// DoNotSchedule with a zone that has no node left keeps the extra pods
+// Pending with kube-scheduler's message.
+func TestScenarioTopologySpreadPending(t *testing.T) {
+	src := strings.Replace(spreadNodes, "WHEN", "DoNotSchedule", 1)
+	src = strings.Replace(src, "replicas: 6", "replicas: 8", 1)
+	// One pod per node at most (a host port): zones b and c take one
+	// each, so zone a may hold two.
+	src = strings.Replace(src, "          containers: [{name: web, image: nginx}]",
+		"          containers: [{name: web, image: nginx, ports: [{containerPort: 80, hostPort: 80}]}]", 1)
+	res := play(t, src)
+	phases, _ := podsOf(res, "web-")
+	if phases[workload.PodRunning] != 4 || phases[workload.PodPending] != 4 {
+		t.Errorf("phases %v, want 4 Running and 4 Pending", phases)
+	}
+	// Two in zone a, one each in b and c: the two free nodes of zone a
+	// would skew it to 3 against 1; the other four have the port taken
+	// (NodePorts filters before PodTopologySpread).
+	want := "0/6 nodes are available: 2 node(s) didn't match pod topology spread constraints, " +
+		"4 node(s) didn't have free ports for the requested pod ports. " +
+		"preemption: 0/6 nodes are available: 6 No preemption victims found for incoming pod.."
+	found := false
+	for _, e := range res.Events {
+		if e.Reason == "FailedScheduling" {
+			found = found || e.Message == want
+		}
+	}
+	if !found {
+		for _, e := range res.Events {
+			if e.Reason == "FailedScheduling" {
+				t.Logf("%s %q", e.Object, e.Message)
+			}
+		}
+		t.Errorf("no FailedScheduling event %q", want)
+	}
+}
+
+// Bad inter-pod affinity and spread constraints are refused with the
+// field named, and nothing is created.
+func TestScenarioAffinityValidation(t *testing.T) {
+	for _, tc := range []struct{ spec, want string }{
+		{"topologySpreadConstraints: [{maxSkew: 0, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule}]",
+			"spec.template.spec.topologySpreadConstraints[0].maxSkew: Invalid value: 0: must be greater than zero"},
+		{"topologySpreadConstraints: [{maxSkew: 1, whenUnsatisfiable: DoNotSchedule}]",
+			"spec.template.spec.topologySpreadConstraints[0].topologyKey: Required value: can not be empty"},
+		{"topologySpreadConstraints: [{maxSkew: 1, topologyKey: k, whenUnsatisfiable: ScheduleAnyway, minDomains: 2}]",
+			"spec.template.spec.topologySpreadConstraints[0].minDomains: Invalid value: 2: can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ScheduleAnyway"},
+		{"topologySpreadConstraints: [{maxSkew: 1, topologyKey: k, whenUnsatisfiable: DoNotSchedule}, {maxSkew: 2, topologyKey: k, whenUnsatisfiable: DoNotSchedule}]",
+			"spec.template.spec.topologySpreadConstraints[0].{topologyKey, whenUnsatisfiable}: Duplicate value: \"{k, DoNotSchedule}\""},
+		{"affinity: {podAntiAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 0, podAffinityTerm: {topologyKey: k}}]}}",
+			"spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: Invalid value: 0: must be in the range 1-100"},
+		{"affinity: {podAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{labelSelector: {matchLabels: {app: db}}}]}}",
+			"spec.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey: Required value: can not be empty"},
+	} {
+		src := `
+nodes: [{name: a}]
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          ` + tc.spec + `
+          containers: [{name: web, image: nginx}]
+`
+		s, err := scenario.Parse([]byte(src), "v.yaml")
+		if err == nil {
+			_, err = scenario.Play(s, scenario.Options{})
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want it to contain %q", tc.spec, err, tc.want)
 		}
 	}
 }

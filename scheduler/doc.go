@@ -7,11 +7,12 @@
 // (cordon), the Ready condition, NoSchedule and NoExecute taints against
 // tolerations, spec.nodeSelector, required node affinity, host ports,
 // cpu, memory, extended resources, hugepages and pods-count room against
-// allocatable, and required inter-pod affinity and anti-affinity (the
-// pod's terms, and existing pods' anti-affinity against it). The scores
-// spread the pods of one controller, prefer the least allocated node,
-// avoid PreferNoSchedule taints and follow preferred node affinity and
-// preferred inter-pod affinity. Each follows
+// allocatable, topology spread constraints (DoNotSchedule), and required
+// inter-pod affinity and anti-affinity (the pod's terms, and existing
+// pods' anti-affinity against it). The scores spread the pods of one
+// controller, prefer the least allocated node, avoid PreferNoSchedule
+// taints, follow preferred node affinity and preferred inter-pod affinity,
+// and balance ScheduleAnyway spread constraints. Each follows
 // the kube-scheduler plugin of the same purpose; the doc of each type says
 // where it differs.
 //
@@ -64,12 +65,16 @@
 // resources), and counts a controller's pods per node from one list kept
 // per controller; custom filters and scorers see the NodeInfos as always.
 //
-// Inter-pod affinity reads the pods of the whole snapshot, as
-// kube-scheduler's does, but only for a pod with terms of its own or while
-// some pod in the snapshot has terms (the snapshot keeps a list of those):
-// otherwise it costs nothing.
+// Inter-pod affinity and topology spread read the pods of the whole
+// snapshot, as kube-scheduler's plugins do, but only for a pod with terms
+// or constraints of its own, or (inter-pod affinity) while some pod in the
+// snapshot has terms (the snapshot keeps a list of those): otherwise they
+// cost two tests per pod. kube-scheduler's system default spreading
+// (hostname and zone constraints over the pods of a pod's Services and
+// controllers) is not modelled as such: SpreadScorer spreads the pods of
+// one controller per node instead.
 //
-// Not modelled: topology spread constraints, volumes, ephemeral storage,
+// Not modelled: volumes, ephemeral storage,
 // pod overhead, priority and preemption (no pod is evicted for another;
 // messages end with the "preemption:" part kube-scheduler writes when it
 // finds no victims), scheduling gates, and several scheduler profiles.

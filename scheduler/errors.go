@@ -52,6 +52,11 @@ const (
 	ReasonAffinityRulesNotMatch             = "node(s) didn't match pod affinity rules"
 	ReasonAntiAffinityRulesNotMatch         = "node(s) didn't match pod anti-affinity rules"
 	ReasonExistingAntiAffinityRulesNotMatch = "node(s) didn't satisfy existing pods anti-affinity rules"
+	// Topology spread (kube-scheduler's PodTopologySpread filter): the
+	// pod would skew its domain too far, or the node lacks a
+	// DoNotSchedule constraint's topology key.
+	ReasonSpreadConstraintsNotMatch = "node(s) didn't match pod topology spread constraints"
+	ReasonSpreadMissingLabel        = ReasonSpreadConstraintsNotMatch + " (missing required label)"
 )
 
 // ReasonNotReady is the reason for a node whose Ready condition is False,

@@ -27,6 +27,7 @@ func DefaultFilters() []Filter {
 		NodeAffinityFilter{},
 		HostPortsFilter{},
 		ResourcesFilter{},
+		TopologySpreadFilter{},
 		InterPodAffinityFilter{},
 	}
 }
@@ -58,6 +59,11 @@ func defaultFits(p *PodInfo, n *NodeInfo) (bool, string) {
 	}
 	if ok, r := (ResourcesFilter{}).Filter(p, n); !ok {
 		return false, r
+	}
+	if p.spreadReady {
+		if ok, r := (TopologySpreadFilter{}).Filter(p, n); !ok {
+			return false, r
+		}
 	}
 	if p.inter == nil {
 		return true, ""

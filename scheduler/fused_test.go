@@ -81,6 +81,20 @@ func randomPod(rng *rand.Rand, name string, nodes []string) *workload.Pod {
 	if rng.IntN(15) == 0 {
 		opts = append(opts, preferredAnti(int32(1+rng.IntN(100)), affTerm(pick(workload.LabelHostname, workload.LabelZone), "app", app)))
 	}
+	if rng.IntN(15) == 0 {
+		var o []spreadOpt
+		if rng.IntN(3) == 0 {
+			o = append(o, minDomains(int32(1+rng.IntN(4))))
+		}
+		if rng.IntN(3) == 0 {
+			o = append(o, taintsPolicy(workload.NodeInclusionPolicyHonor))
+		}
+		when := pick(workload.DoNotSchedule, workload.ScheduleAnyway)
+		if when == workload.ScheduleAnyway {
+			o = nil
+		}
+		opts = append(opts, spread(int32(1+rng.IntN(3)), pick(workload.LabelHostname, workload.LabelZone), when, pick(app, "web"), o...))
+	}
 	return mkPod(name, opts...)
 }
 

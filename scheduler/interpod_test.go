@@ -81,7 +81,7 @@ func filterAll(t *testing.T, snap *Snapshot, pod *workload.Pod) map[string]strin
 	if err := p.init(pod); err != nil {
 		t.Fatal(err)
 	}
-	s.prepareInterPod(p, snap)
+	s.prepareFilters(p, snap)
 	out := map[string]string{}
 	for _, n := range snap.Nodes() {
 		_, out[n.Name()] = defaultFits(p, n)

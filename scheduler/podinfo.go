@@ -71,6 +71,12 @@ type PodInfo struct {
 	// have nothing to do.
 	aff   *podAffinity
 	inter *interPodState
+	// spread holds the pod's compiled topology spread constraints;
+	// spreadSt what Schedule computed of them (spreadReady: for the
+	// DoNotSchedule ones, spreadScore: for the ScheduleAnyway ones).
+	spread                   []spreadConstraint
+	spreadSt                 *spreadState
+	spreadReady, spreadScore bool
 }
 
 type pinKind uint8
@@ -114,7 +120,8 @@ const wildcardIP = "0.0.0.0"
 // NewPodInfo computes the scheduling view of pod. It fails, with an error
 // wrapping ErrInvalidPod that names the pod and the field, when the pod is
 // nil or its node affinity or inter-pod affinity cannot be evaluated (a
-// broken label selector, an inter-pod weight outside 1-100, an unknown operator, a
+// broken label selector, an inter-pod weight outside 1-100, a topology
+// spread constraint's maxSkew below 1 or unknown whenUnsatisfiable, an unknown operator, a
 // wrong number of values, a Gt/Lt value that is not an integer in a
 // preferred term, a matchFields key other than metadata.name). In a
 // required term such a Gt/Lt value is no error: the term matches no node,
@@ -157,6 +164,13 @@ func (p *PodInfo) init(pod *workload.Pod) error {
 		p.pin, p.pinKind = pod.Spec.NodeName, pinNodeName
 	}
 	p.required.terms = terms[:0]
+	if len(pod.Spec.TopologySpreadConstraints) > 0 {
+		spread, ferr := compileSpread(pod)
+		if ferr != nil {
+			return fmt.Errorf("%w: pod %s: %s: %s", ErrInvalidPod, podKey(pod), ferr.path, ferr.msg)
+		}
+		p.spread = spread
+	}
 	if hasInterPodAffinity(pod) {
 		aff, ferr := compilePodAffinity(pod)
 		if ferr != nil {

@@ -50,6 +50,7 @@ type Scheduler struct {
 	counts   []int32 // by index in the node list: pods of the pod's controller
 	buckets  []bucket
 	inter    interPodState
+	spreadSt spreadState
 }
 
 // bucket is scanPick's best node among the feasible ones that hold a
@@ -141,11 +142,11 @@ func (s *Scheduler) Schedule(pod *workload.Pod, snap *Snapshot) (Result, error) 
 	if err := p.init(pod); err != nil {
 		return Result{}, err
 	}
-	defer func() { p.Pod, p.inter = nil, nil }() // do not keep the pod alive
+	defer func() { p.Pod, p.inter, p.spread = nil, nil, nil }() // do not keep the pod alive
 	if p.termsConflict && len(snap.list) > 0 {
 		return Result{}, &FitError{Pod: podKey(pod), NumAllNodes: len(snap.list), Reasons: map[string]string{}, PreFilterMsg: ReasonTermsConflict}
 	}
-	s.prepareInterPod(p, snap)
+	s.prepareFilters(p, snap)
 	if p.pinKind != pinNone {
 		return s.schedulePinned(p, snap)
 	}
@@ -156,7 +157,7 @@ func (s *Scheduler) Schedule(pod *workload.Pod, snap *Snapshot) (Result, error) 
 	base := mix(s.seed ^ p.hash)
 	want := numFeasibleNodesToFind(n, s.pct)
 	s.feasible, s.failed = s.feasible[:0], s.failed[:0]
-	if n > 0 && s.fused && s.fusedScores && !s.record && p.inter == nil {
+	if n > 0 && s.fused && s.fusedScores && !s.record && !p.topology() {
 		if res, ok := s.scanPick(p, snap, int(base%uint64(n)), want, base); ok {
 			return res, nil
 		}
@@ -192,7 +193,7 @@ func (s *Scheduler) Schedule(pod *workload.Pod, snap *Snapshot) (Result, error) 
 	}
 	clear(s.failed)
 	var res Result
-	if s.fusedScores && !s.record && p.inter == nil {
+	if s.fusedScores && !s.record && !p.topology() {
 		res = s.pickFused(p, snap, base)
 	} else {
 		res = s.pick(p, snap, base)
@@ -347,7 +348,7 @@ func (s *Scheduler) scanFused(p *PodInfo, snap *Snapshot, start, want int) int {
 	n := len(nodes)
 	// With any of these the pod needs the NodeInfo of every node.
 	slow := p.Pod.Spec.NodeName != "" || len(p.Pod.Spec.NodeSelector) > 0 || p.hasRequired || len(p.ScalarRequests) > 0 ||
-		p.inter != nil
+		p.topology()
 	mask := hotHardTaints // nodes that need their NodeInfo for this pod
 	if len(p.HostPorts) > 0 {
 		mask |= hotPorts
@@ -448,7 +449,7 @@ func (s *Scheduler) schedulePinned(p *PodInfo, snap *Snapshot) (Result, error) {
 // name, a cordon) is UnschedulableAndUnresolvable.
 func resolvable(p *PodInfo, n *NodeInfo, reason string) bool {
 	switch reason {
-	case ReasonHostPorts, ReasonAntiAffinityRulesNotMatch, ReasonExistingAntiAffinityRulesNotMatch:
+	case ReasonHostPorts, ReasonAntiAffinityRulesNotMatch, ReasonExistingAntiAffinityRulesNotMatch, ReasonSpreadConstraintsNotMatch:
 		return true // Unschedulable, not UnschedulableAndUnresolvable
 	}
 	for part := range strings.SplitSeq(reason, ", ") {
@@ -487,6 +488,10 @@ func (s *Scheduler) pick(p *PodInfo, snap *Snapshot, base uint64) Result {
 	}
 	s.total = grow(s.total, nf)
 	clear(s.total)
+	if p.hasSoftSpread() {
+		s.prepareSpreadScore(p, snap)
+		p.spreadSt, p.spreadScore = &s.spreadSt, true
+	}
 	for j, ws := range s.scorers {
 		raw := grow(s.raw[j], nf)
 		s.raw[j] = raw
@@ -655,6 +660,10 @@ func (s *Scheduler) scoreFused(j int, p *PodInfo, snap *Snapshot, raw []int64) {
 		for i, pos := range s.feasible {
 			raw[i] = InterPodAffinityScorer{}.Score(p, snap.list[pos])
 		}
+	case 5: // TopologySpreadScorer
+		for i, pos := range s.feasible {
+			raw[i] = TopologySpreadScorer{}.Score(p, snap.list[pos])
+		}
 	}
 }
 
@@ -723,4 +732,19 @@ func numFeasibleNodesToFind(numAll, pct int) int {
 		return minFeasibleNodesToFind
 	}
 	return n
+}
+
+// topology reports whether the pod needs inter-pod affinity or topology
+// spread, which the fused paths do not compute.
+func (p *PodInfo) topology() bool { return p.inter != nil || len(p.spread) > 0 }
+
+// prepareFilters computes what the inter-pod affinity and topology spread
+// filters read (kube-scheduler's PreFilter); it costs two tests for a pod
+// without such terms in a snapshot without pods that have any.
+func (s *Scheduler) prepareFilters(p *PodInfo, snap *Snapshot) {
+	s.prepareInterPod(p, snap)
+	if len(p.spread) > 0 {
+		s.prepareSpreadFilter(p, snap)
+		p.spreadSt, p.spreadReady = &s.spreadSt, s.spreadSt.hard
+	}
 }

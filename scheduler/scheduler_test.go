@@ -377,10 +377,10 @@ func TestScheduleRecordScores(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Parts: spread (w2), least allocated (w1), taints (w3), node affinity
-	// (w2), inter-pod affinity (w2).
+	// (w2), inter-pod affinity (w2), topology spread constraints (w2).
 	want := map[string]NodeScore{
-		"a": {Node: "a", Total: 2*100 + 1*97 + 3*0 + 2*0 + 2*0, Parts: []int64{100, 97, 0, 0, 0}},
-		"b": {Node: "b", Total: 2*0 + 1*47 + 3*100 + 2*0 + 2*0, Parts: []int64{0, 47, 100, 0, 0}},
+		"a": {Node: "a", Total: 2*100 + 1*97 + 3*0 + 2*0 + 2*0 + 2*0, Parts: []int64{100, 97, 0, 0, 0, 0}},
+		"b": {Node: "b", Total: 2*0 + 1*47 + 3*100 + 2*0 + 2*0 + 2*0, Parts: []int64{0, 47, 100, 0, 0, 0}},
 	}
 	got := map[string]NodeScore{}
 	for _, ns := range res.Scores {

@@ -36,7 +36,9 @@ type WeightedScorer struct {
 
 // DefaultScorers returns the scorers a zero Config uses, with
 // kube-scheduler's default plugin weights: TaintToleration 3,
-// NodeAffinity 2, PodTopologySpread 2, InterPodAffinity 2,
+// NodeAffinity 2, PodTopologySpread 2 (SpreadScorer for the system
+// default spreading, TopologySpreadScorer for the pod's own
+// constraints: one of them at most varies), InterPodAffinity 2,
 // NodeResourcesFit 1.
 func DefaultScorers() []WeightedScorer {
 	return []WeightedScorer{
@@ -45,6 +47,7 @@ func DefaultScorers() []WeightedScorer {
 		{Scorer: TaintScorer{}, Weight: 3},
 		{Scorer: NodeAffinityScorer{}, Weight: 2},
 		{Scorer: InterPodAffinityScorer{}, Weight: 2},
+		{Scorer: TopologySpreadScorer{}, Weight: 2},
 	}
 }
 
@@ -55,7 +58,9 @@ func DefaultScorers() []WeightedScorer {
 // scored nodes. With no such pod anywhere, or a pod without a controller,
 // every node scores MaxNodeScore. This is the soft, per-node form of
 // kube-scheduler's default spreading, with the controller standing in for
-// label selectors.
+// label selectors. A pod with topology spread constraints of its own is
+// not spread by default, as kube-scheduler applies its default constraints
+// only to pods without any: every node scores 0.
 type SpreadScorer struct{}
 
 // Score implements Scorer: the raw count.
@@ -69,6 +74,9 @@ func (SpreadScorer) Score(p *PodInfo, n *NodeInfo) int64 {
 // skip: a pod without a controller, or whose controller has no pod in the
 // snapshot, scores MaxNodeScore everywhere.
 func (SpreadScorer) skip(p *PodInfo) (int64, bool) {
+	if len(p.spread) > 0 {
+		return 0, true
+	}
 	return MaxNodeScore, p.OwnerUID == "" || p.ownerAbsent
 }
 

@@ -608,7 +608,7 @@ var notModelled = map[reflect.Type][]string{
 		"volumes", "serviceAccountName", "serviceAccount", "automountServiceAccountToken",
 		"securityContext", "imagePullSecrets", "dnsPolicy", "dnsConfig", "hostPID", "hostIPC",
 		"hostUsers", "shareProcessNamespace", "priorityClassName", "preemptionPolicy",
-		"runtimeClassName", "enableServiceLinks", "overhead", "topologySpreadConstraints",
+		"runtimeClassName", "enableServiceLinks", "overhead",
 		"setHostnameAsFQDN", "os", "hostAliases", "ephemeralContainers",
 		"schedulingGates", "resourceClaims", "resources", "hostnameOverride",
 	},

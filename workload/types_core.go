@@ -217,10 +217,48 @@ type PodSpec struct {
 	SchedulerName                 string            `json:"schedulerName,omitempty"`
 	Tolerations                   []Toleration      `json:"tolerations,omitempty"`
 	Priority                      *int32            `json:"priority,omitempty"`
+	// TopologySpreadConstraints say how evenly the pods a selector picks
+	// must (DoNotSchedule) or should (ScheduleAnyway) spread over the
+	// topology domains of a node label.
+	TopologySpreadConstraints []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
 	// ReadinessGates name pod conditions that must be True, besides its
 	// containers being ready, for the pod to be Ready.
 	ReadinessGates []PodReadinessGate `json:"readinessGates,omitempty"`
 }
+
+// TopologySpreadConstraint is core/v1 TopologySpreadConstraint: the pods
+// labelSelector picks in the pod's namespace (with matchLabelKeys values
+// taken from the pod's own labels) may differ by at most maxSkew between
+// the domains of topologyKey (the nodes sharing a value of that label).
+// whenUnsatisfiable DoNotSchedule makes it a filter, ScheduleAnyway a
+// preference. Domains count when their nodes pass the pod's node affinity
+// and nodeSelector (nodeAffinityPolicy, unset: Honor) and, with
+// nodeTaintsPolicy Honor (unset: Ignore), tolerate their taints.
+// minDomains (DoNotSchedule only; unset: 1): with fewer eligible domains
+// the global minimum is taken as 0.
+type TopologySpreadConstraint struct {
+	MaxSkew            int32          `json:"maxSkew"`
+	TopologyKey        string         `json:"topologyKey"`
+	WhenUnsatisfiable  string         `json:"whenUnsatisfiable"`
+	LabelSelector      *LabelSelector `json:"labelSelector,omitempty"`
+	MinDomains         *int32         `json:"minDomains,omitempty"`
+	NodeAffinityPolicy *string        `json:"nodeAffinityPolicy,omitempty"`
+	NodeTaintsPolicy   *string        `json:"nodeTaintsPolicy,omitempty"`
+	MatchLabelKeys     []string       `json:"matchLabelKeys,omitempty"`
+}
+
+// Values of TopologySpreadConstraint.WhenUnsatisfiable.
+const (
+	DoNotSchedule  = "DoNotSchedule"
+	ScheduleAnyway = "ScheduleAnyway"
+)
+
+// Values of TopologySpreadConstraint.NodeAffinityPolicy and
+// NodeTaintsPolicy.
+const (
+	NodeInclusionPolicyHonor  = "Honor"
+	NodeInclusionPolicyIgnore = "Ignore"
+)
 
 // PodReadinessGate is core/v1 PodReadinessGate: a pod condition type that
 // must be True for the pod to be Ready (set by someone else than the

@@ -735,6 +735,7 @@ func (v *validator) podSpec(p string, s *PodSpec, r podRules) {
 		v.podAffinity(child(p, "affinity.podAntiAffinity"), pa.RequiredDuringSchedulingIgnoredDuringExecution, pa.PreferredDuringSchedulingIgnoredDuringExecution)
 	}
 	v.tolerations(child(p, "tolerations"), s.Tolerations)
+	v.topologySpreadConstraints(child(p, "topologySpreadConstraints"), s.TopologySpreadConstraints)
 	for i, g := range s.ReadinessGates {
 		v.msgs(child(index(child(p, "readinessGates"), i), "conditionType"), g.ConditionType, validation.IsQualifiedName(g.ConditionType))
 	}
@@ -1228,6 +1229,58 @@ func (v *validator) podAffinityTerm(p string, t *PodAffinityTerm) {
 		v.required(child(p, "topologyKey"), "can not be empty")
 	}
 	v.msgs(child(p, "topologyKey"), t.TopologyKey, validation.IsQualifiedName(t.TopologyKey))
+}
+
+// topologySpreadConstraints checks the constraints as Kubernetes'
+// validateTopologySpreadConstraints: maxSkew above zero, a topologyKey,
+// whenUnsatisfiable DoNotSchedule or ScheduleAnyway, no two constraints
+// with the same {topologyKey, whenUnsatisfiable}, minDomains above zero and
+// only with DoNotSchedule, the node inclusion policies Honor or Ignore,
+// matchLabelKeys (label names, only with a labelSelector, none the
+// labelSelector already names), and the labelSelector.
+func (v *validator) topologySpreadConstraints(p string, cs []TopologySpreadConstraint) {
+	for i := range cs {
+		c := &cs[i]
+		cp := index(p, i)
+		if c.MaxSkew <= 0 {
+			v.invalid(child(cp, "maxSkew"), c.MaxSkew, "must be greater than zero")
+		}
+		if c.TopologyKey == "" {
+			v.required(child(cp, "topologyKey"), "can not be empty")
+		}
+		v.oneOf(child(cp, "whenUnsatisfiable"), c.WhenUnsatisfiable, DoNotSchedule, ScheduleAnyway)
+		for _, o := range cs[i+1:] {
+			if o.TopologyKey == c.TopologyKey && o.WhenUnsatisfiable == c.WhenUnsatisfiable {
+				v.add(child(cp, "{topologyKey, whenUnsatisfiable}"), ErrorTypeDuplicate, "{"+c.TopologyKey+", "+c.WhenUnsatisfiable+"}", "")
+				break
+			}
+		}
+		if c.MinDomains != nil {
+			if *c.MinDomains <= 0 {
+				v.invalid(child(cp, "minDomains"), *c.MinDomains, "must be greater than zero")
+			}
+			if c.WhenUnsatisfiable != DoNotSchedule {
+				v.invalid(child(cp, "minDomains"), *c.MinDomains, "can only use minDomains if whenUnsatisfiable="+DoNotSchedule+", not "+c.WhenUnsatisfiable)
+			}
+		}
+		for _, pol := range []struct {
+			name string
+			val  *string
+		}{{"nodeAffinityPolicy", c.NodeAffinityPolicy}, {"nodeTaintsPolicy", c.NodeTaintsPolicy}} {
+			if pol.val != nil {
+				v.oneOf(child(cp, pol.name), *pol.val, NodeInclusionPolicyHonor, NodeInclusionPolicyIgnore)
+			}
+		}
+		v.labelKeys(child(cp, "matchLabelKeys"), c.MatchLabelKeys, c.LabelSelector)
+		if c.LabelSelector != nil {
+			for j, k := range c.MatchLabelKeys {
+				if selectorNamesKey(c.LabelSelector, k) {
+					v.invalid(index(child(cp, "matchLabelKeys"), j), k, "exists in both matchLabelKeys and labelSelector")
+				}
+			}
+			v.labelSelector(child(cp, "labelSelector"), c.LabelSelector)
+		}
+	}
 }
 
 // labelKeys checks matchLabelKeys or mismatchLabelKeys: label names, and

@@ -123,7 +123,21 @@ func validObjects() []Object {
 		&Event{ObjectMeta: vMeta("web.17f")},
 		&ControllerRevision{ObjectMeta: vMeta("web-5d8"), Revision: 1},
 		vPodWithInterPodAffinity(),
+		vPodWithSpread(),
 	}
+}
+
+// vPodWithSpread uses every field of topology spread constraints.
+func vPodWithSpread() *Pod {
+	p := vPod()
+	p.Name = "web-3"
+	p.Spec.TopologySpreadConstraints = []TopologySpreadConstraint{
+		{MaxSkew: 1, TopologyKey: LabelZone, WhenUnsatisfiable: DoNotSchedule, MinDomains: Ptr[int32](3),
+			LabelSelector: &LabelSelector{MatchLabels: map[string]string{"app": "web"}}, MatchLabelKeys: []string{"pod-template-hash"},
+			NodeAffinityPolicy: Ptr(NodeInclusionPolicyIgnore), NodeTaintsPolicy: Ptr(NodeInclusionPolicyHonor)},
+		{MaxSkew: 2, TopologyKey: LabelZone, WhenUnsatisfiable: ScheduleAnyway},
+	}
+	return p
 }
 
 // vPodWithInterPodAffinity uses every field of inter-pod affinity.
@@ -405,6 +419,32 @@ func badObjects() []badCase {
 				LabelSelector: &LabelSelector{MatchLabels: map[string]string{"app": "web"}}, TopologyKey: ""}}}}
 		}), []string{"spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey",
 			"spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey"}},
+
+		// topology spread constraints
+		{"spread maxSkew 0, no topologyKey, bad whenUnsatisfiable", with(vPod(), func(p *Pod) {
+			p.Spec.TopologySpreadConstraints = []TopologySpreadConstraint{{WhenUnsatisfiable: "Maybe"}}
+		}), []string{"spec.topologySpreadConstraints[0].maxSkew", "spec.topologySpreadConstraints[0].topologyKey", "spec.topologySpreadConstraints[0].whenUnsatisfiable"}},
+		{"spread duplicate {topologyKey, whenUnsatisfiable}", with(vPod(), func(p *Pod) {
+			c := TopologySpreadConstraint{MaxSkew: 1, TopologyKey: LabelZone, WhenUnsatisfiable: DoNotSchedule}
+			d := c
+			d.WhenUnsatisfiable = ScheduleAnyway
+			p.Spec.TopologySpreadConstraints = []TopologySpreadConstraint{c, d, c}
+		}), []string{"spec.topologySpreadConstraints[0].{topologyKey, whenUnsatisfiable}"}},
+		{"spread minDomains with ScheduleAnyway, and 0", with(vPod(), func(p *Pod) {
+			p.Spec.TopologySpreadConstraints = []TopologySpreadConstraint{
+				{MaxSkew: 1, TopologyKey: LabelZone, WhenUnsatisfiable: ScheduleAnyway, MinDomains: Ptr[int32](2)},
+				{MaxSkew: 1, TopologyKey: LabelHostname, WhenUnsatisfiable: DoNotSchedule, MinDomains: Ptr[int32](0)},
+			}
+		}), []string{"spec.topologySpreadConstraints[0].minDomains", "spec.topologySpreadConstraints[1].minDomains"}},
+		{"spread policies and matchLabelKeys", with(vDeployment(), func(d *Deployment) {
+			d.Spec.Template.Spec.TopologySpreadConstraints = []TopologySpreadConstraint{
+				{MaxSkew: 1, TopologyKey: LabelZone, WhenUnsatisfiable: DoNotSchedule, NodeAffinityPolicy: Ptr("Always"), NodeTaintsPolicy: Ptr("honor"),
+					MatchLabelKeys: []string{"pod-template-hash"}},
+				{MaxSkew: 1, TopologyKey: LabelHostname, WhenUnsatisfiable: DoNotSchedule,
+					LabelSelector: &LabelSelector{MatchLabels: map[string]string{"app": "web"}}, MatchLabelKeys: []string{"app"}},
+			}
+		}), []string{"spec.template.spec.topologySpreadConstraints[0].nodeAffinityPolicy", "spec.template.spec.topologySpreadConstraints[0].nodeTaintsPolicy",
+			"spec.template.spec.topologySpreadConstraints[0].matchLabelKeys", "spec.template.spec.topologySpreadConstraints[1].matchLabelKeys[0]"}},
 
 		// rolling updates
 		{"daemonset both zero", with(vDaemonSet(), func(d *DaemonSet) {
