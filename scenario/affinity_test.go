@@ -23,9 +23,9 @@ func play(t *testing.T, src string) *scenario.Result {
 	return res
 }
 
-// podsOf returns the pods whose name starts with prefix, by phase, and
+// appPods returns the pods whose name starts with prefix, by phase, and
 // the nodes of the ones that have one.
-func podsOf(res *scenario.Result, prefix string) (phases map[string]int, nodes []string) {
+func appPods(res *scenario.Result, prefix string) (phases map[string]int, nodes []string) {
 	phases = map[string]int{}
 	for _, p := range res.Pods {
 		if !strings.HasPrefix(p.Name, prefix) {
@@ -75,7 +75,7 @@ objects:
 	if len(res.Warnings) != 0 {
 		t.Errorf("warnings %q", res.Warnings)
 	}
-	phases, nodes := podsOf(res, "web-")
+	phases, nodes := appPods(res, "web-")
 	if phases[workload.PodRunning] != 3 || phases[workload.PodPending] != 1 {
 		t.Errorf("phases %v, want 3 Running and 1 Pending", phases)
 	}
@@ -147,7 +147,7 @@ objects:
           containers: [{name: s, image: nginx}]
 `)
 	zones := nodeZones(res)
-	phases, nodes := podsOf(res, "web-")
+	phases, nodes := appPods(res, "web-")
 	if phases[workload.PodRunning] != 6 {
 		t.Errorf("web phases %v, want 6 Running", phases)
 	}
@@ -156,7 +156,7 @@ objects:
 			t.Errorf("a web pod runs on %s in zone %q, want zone zb (the cache's)", n, zones[n])
 		}
 	}
-	phases, nodes = podsOf(res, "self-")
+	phases, nodes = appPods(res, "self-")
 	if phases[workload.PodRunning] != 3 || len(nodes) != 3 {
 		t.Fatalf("self phases %v on %v, want 3 Running", phases, nodes)
 	}
@@ -169,7 +169,7 @@ objects:
 
 func zoneCounts(res *scenario.Result, prefix string) map[string]int {
 	zones := nodeZones(res)
-	_, nodes := podsOf(res, prefix)
+	_, nodes := appPods(res, prefix)
 	out := map[string]int{}
 	for _, n := range nodes {
 		out[zones[n]]++
@@ -231,7 +231,7 @@ func TestScenarioTopologySpreadPending(t *testing.T) {
 	src = strings.Replace(src, "          containers: [{name: web, image: nginx}]",
 		"          containers: [{name: web, image: nginx, ports: [{containerPort: 80, hostPort: 80}]}]", 1)
 	res := play(t, src)
-	phases, _ := podsOf(res, "web-")
+	phases, _ := appPods(res, "web-")
 	if phases[workload.PodRunning] != 4 || phases[workload.PodPending] != 4 {
 		t.Errorf("phases %v, want 4 Running and 4 Pending", phases)
 	}
