@@ -33,7 +33,7 @@ func changeAt(res *scenario.Result, object, change string) time.Duration {
 	return -1
 }
 
-func podsOf(res *scenario.Result, app string) []*workload.Pod {
+func sidecarPods(res *scenario.Result, app string) []*workload.Pod {
 	var out []*workload.Pod
 	for _, p := range res.Pods {
 		if p.Labels["app"] == app {
@@ -101,7 +101,7 @@ objects:
 		if got := changeAt(res, "Job/default/"+tc.job, "complete"); got != tc.complete {
 			t.Errorf("Job %s complete at %v, want %v", tc.job, got, tc.complete)
 		}
-		pods := podsOf(res, tc.job)
+		pods := sidecarPods(res, tc.job)
 		if len(pods) != 1 {
 			t.Fatalf("Job %s: %d pods, want 1", tc.job, len(pods))
 		}
@@ -146,7 +146,7 @@ objects:
           - {name: migrate, image: migrate}
           containers: [{name: web, image: nginx}]
 `)
-	pods := podsOf(res, "web")
+	pods := sidecarPods(res, "web")
 	if len(pods) != 1 {
 		t.Fatalf("%d pods", len(pods))
 	}
@@ -214,7 +214,7 @@ objects:
           initContainers: [{name: proxy, image: envoy, restartPolicy: Always}]
           containers: [{name: web, image: nginx}]
 `)
-	crashy := podsOf(res, "crashy")
+	crashy := sidecarPods(res, "crashy")
 	if len(crashy) != 1 {
 		t.Fatalf("crashy: %d pods", len(crashy))
 	}
@@ -226,7 +226,7 @@ objects:
 	if web.RestartCount != 0 || web.State.Running == nil || crashy[0].Status.Phase != workload.PodRunning {
 		t.Errorf("crashy web %+v, phase %s: the app container runs on", web, crashy[0].Status.Phase)
 	}
-	unready := podsOf(res, "unready")
+	unready := sidecarPods(res, "unready")
 	if len(unready) != 1 {
 		t.Fatalf("unready: %d pods", len(unready))
 	}
@@ -275,7 +275,7 @@ func TestScenarioSidecarResources(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := playSrc(t, "run: 5m\nnodes: [{name: a, capacity: {cpu: \"1\"}}]\nobjects:"+pod(tc.name, tc.inits)+"\n")
-			p := podsOf(res, tc.name)[0]
+			p := sidecarPods(res, tc.name)[0]
 			if fits := p.Spec.NodeName != ""; fits != tc.fits {
 				t.Fatalf("scheduled on %q, phase %s; want fits=%v", p.Spec.NodeName, p.Status.Phase, tc.fits)
 			}
