@@ -40,9 +40,9 @@ const ManagedBy = "endpointslice-controller.k8s.io"
 //     condition, terminating = deletionTimestamp set, ready =
 //     publishNotReadyAddresses || (serving && !terminating).
 //   - Each Service port's targetPort is resolved per pod: a number as is,
-//     a name among the pod's container ports of the same protocol (pods
-//     may serve it on different numbers); a pod without the named port is
-//     left out of that port's endpoints. Endpoints with the same resolved
+//     a name among the pod's container ports of the same protocol, then
+//     its sidecars' (pods may serve it on different numbers); a pod
+//     without the named port is left out of that port's endpoints. Endpoints with the same resolved
 //     ports share slices of at most 100 endpoints, named
 //     "<service>-<hash of the ports>-<n>", labelled with the Service's
 //     labels, kubernetes.io/service-name,
@@ -852,8 +852,9 @@ func (c *EndpointsController) compute(svc *workload.Service, p *workload.Pod) *e
 }
 
 // targetPort resolves a Service port's targetPort for pod p: a number as
-// is, a name among the pod's container ports of the same protocol; 0 when
-// the pod has no port of that name.
+// is, a name among the pod's container ports of the same protocol, then
+// among its sidecars' (init containers with restartPolicy Always), as
+// Kubernetes' FindPort; 0 when the pod has no port of that name.
 func targetPort(p *workload.Pod, sp *workload.ServicePort) int32 {
 	tp := sp.TargetPort
 	if tp.Type == intstr.Int {
@@ -869,13 +870,26 @@ func targetPort(p *workload.Pod, sp *workload.ServicePort) int32 {
 	if proto == "" {
 		proto = workload.ProtocolTCP
 	}
-	for _, ctr := range p.Spec.Containers {
-		for _, cp := range ctr.Ports {
+	if n := namedPort(p.Spec.Containers, false, tp.StrVal, proto); n != 0 {
+		return n
+	}
+	return namedPort(p.Spec.InitContainers, true, tp.StrVal, proto)
+}
+
+// namedPort returns the number of the port called name with protocol
+// proto among the containers (only the sidecars among them when
+// sidecars), or 0.
+func namedPort(ctrs []workload.Container, sidecars bool, name, proto string) int32 {
+	for i := range ctrs {
+		if sidecars && !workload.IsSidecar(&ctrs[i]) {
+			continue
+		}
+		for _, cp := range ctrs[i].Ports {
 			cproto := cp.Protocol
 			if cproto == "" {
 				cproto = workload.ProtocolTCP
 			}
-			if cp.Name == tp.StrVal && cproto == proto {
+			if cp.Name == name && cproto == proto {
 				return cp.ContainerPort
 			}
 		}
