@@ -1,6 +1,8 @@
 package scenario_test
 
 import (
+	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -280,5 +282,41 @@ func TestScenarioSidecarResources(t *testing.T) {
 				t.Fatalf("scheduled on %q, phase %s; want fits=%v", p.Spec.NodeName, p.Status.Phase, tc.fits)
 			}
 		})
+	}
+}
+
+// The table counts a sidecar as kubectl's printPod does: READY over the
+// containers and sidecars, a started sidecar does not hold STATUS at
+// Init:, and RESTARTS adds the sidecar's once the pod has initialized.
+func TestScenarioSidecarTable(t *testing.T) {
+	res := playSrc(t, `
+run: 30m
+nodes: [{name: a}]
+behaviors:
+  - match: {container: proxy}
+    crashAfter: 20m
+objects:
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: web}
+    spec:
+      initContainers:
+      - {name: setup, image: setup}
+      - {name: proxy, image: envoy, restartPolicy: Always}
+      containers: [{name: web, image: nginx}]
+`)
+	var buf bytes.Buffer
+	if err := res.WriteTable(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var line string
+	for _, l := range strings.Split(buf.String(), "\n") {
+		if f := strings.Fields(l); len(f) > 1 && f[0] == "default" && f[1] == "web" {
+			line = l
+		}
+	}
+	f := strings.Fields(line)
+	if len(f) < 5 || f[2] != "2/2" || f[3] != "Running" || f[4] != "1" {
+		t.Fatalf("pod line %q, want READY 2/2, STATUS Running, RESTARTS 1", line)
 	}
 }

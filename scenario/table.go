@@ -181,7 +181,7 @@ func (r *Result) WriteTable(w io.Writer) error {
 		if row.restarts != 0 && !row.lastRestart.IsZero() {
 			restarts += " (" + age(row.lastRestart) + " ago)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\t%s\n", p.Namespace, p.Name, row.ready, len(p.Spec.Containers), row.status, restarts,
+		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\t%s\n", p.Namespace, p.Name, row.ready, row.total, row.status, restarts,
 			age(p.CreationTimestamp), orDefault(p.Status.PodIP, "<none>"), orDefault(p.Spec.NodeName, "<none>"))
 	}
 	section("EVENTS", "LAST SEEN\tTYPE\tREASON\tOBJECT\tCOUNT\tMESSAGE")
@@ -198,6 +198,7 @@ func (r *Result) WriteTable(w io.Writer) error {
 type podRow struct {
 	ready       int
 	status      string
+	total       int // containers and sidecars
 	restarts    int
 	lastRestart workload.Time // of the restarts counted; zero if none
 }
@@ -210,11 +211,22 @@ type podRow struct {
 // last ("Completed" reads "Running", or "NotReady", while another container
 // still runs); "Terminating" for a deleted pod that has not finished
 // ("Unknown" if its node was lost). READY counts running, ready
-// containers; RESTARTS sums the init containers' restarts while
-// initializing, else the containers', with the time of the last one.
+// containers and started, ready sidecars, of all containers and
+// sidecars; RESTARTS sums the init containers' restarts while
+// initializing, else the sidecars' and containers', with the time of
+// the last one. A started sidecar counts as initialized.
 func podRowOf(p *workload.Pod) podRow {
 	st := &p.Status
-	row := podRow{status: orDefault(st.Phase, "Pending")}
+	row := podRow{status: orDefault(st.Phase, "Pending"), total: len(p.Spec.Containers)}
+	inits := p.Spec.InitContainers
+	sidecar := func(i int) bool { return i < len(inits) && workload.IsSidecar(&inits[i]) }
+	var sideRestarts int
+	var sideLast workload.Time
+	for i := range inits {
+		if sidecar(i) {
+			row.total++
+		}
+	}
 	if st.Reason != "" {
 		row.status = st.Reason
 	}
@@ -229,8 +241,19 @@ func podRowOf(p *workload.Pod) podRow {
 		row.restarts += int(cs.RestartCount)
 		later(cs.LastTerminationState.Terminated)
 		t, w := cs.State.Terminated, cs.State.Waiting
+		if sidecar(i) {
+			sideRestarts += int(cs.RestartCount)
+			if lt := cs.LastTerminationState.Terminated; lt != nil && sideLast.Before(lt.FinishedAt.Time) {
+				sideLast = lt.FinishedAt
+			}
+		}
 		switch {
 		case t != nil && t.ExitCode == 0:
+			continue
+		case sidecar(i) && cs.Started != nil && *cs.Started:
+			if cs.Ready {
+				row.ready++
+			}
 			continue
 		case t != nil:
 			switch {
@@ -250,7 +273,7 @@ func podRowOf(p *workload.Pod) podRow {
 		break
 	}
 	if !initializing || condTrue(st.Conditions, workload.PodInitialized) {
-		row.restarts, row.lastRestart = 0, workload.Time{}
+		row.restarts, row.lastRestart = sideRestarts, sideLast
 		hasRunning := false
 		for i := len(st.ContainerStatuses) - 1; i >= 0; i-- {
 			cs := &st.ContainerStatuses[i]
