@@ -28,6 +28,13 @@ type binder struct {
 	// is tried again at once, as kube-scheduler's queue moves an updated
 	// unschedulable pod back to its active queue (isPodUpdated).
 	unschedulable map[string]int64
+	// waitingForPods holds the unschedulable pods that some node refused
+	// for inter-pod affinity or topology spread, which a pod bound
+	// anywhere may change: kube-scheduler's InterPodAffinity and
+	// PodTopologySpread requeue such pods on a pod added. podBound says a
+	// pod was bound since they were last tried.
+	waitingForPods map[string]bool
+	podBound       bool
 }
 
 // unschedulableRetry is how long a pod that fits nowhere waits before it is
@@ -64,9 +71,13 @@ func (b *binder) Start(enqueue func(string)) {
 	}
 	b.snap = snap
 	b.unschedulable = map[string]int64{}
+	b.waitingForPods = map[string]bool{}
 }
 
 func (b *binder) Handle(ev store.Event, enqueue func(string)) {
+	if b.podBound && len(b.waitingForPods) > 0 {
+		b.retryWaitingForPods(enqueue)
+	}
 	switch o := ev.Object.(type) {
 	case *workload.Namespace:
 		// Inter-pod affinity terms select namespaces by their labels.
@@ -120,6 +131,27 @@ func (b *binder) Handle(ev store.Event, enqueue func(string)) {
 		if err := b.snap.UpdatePod(o); err != nil {
 			b.c.logger.Warn("pod not accounted by the scheduler", "pod", key, "err", err)
 		}
+		if len(b.waitingForPods) > 0 {
+			b.retryWaitingForPods(enqueue)
+		}
+	}
+}
+
+// retryWaitingForPods tries again the unschedulable pods that wait for
+// pods (inter-pod affinity, topology spread), in key order.
+func (b *binder) retryWaitingForPods(enqueue func(string)) {
+	b.podBound = false
+	keys := make([]string, 0, len(b.waitingForPods))
+	for k := range b.waitingForPods {
+		keys = append(keys, k)
+	}
+	clear(b.waitingForPods)
+	sort.Strings(keys)
+	for _, k := range keys {
+		if _, parked := b.unschedulable[k]; parked {
+			delete(b.unschedulable, k)
+			enqueue(k)
+		}
 	}
 }
 
@@ -159,6 +191,12 @@ func (b *binder) Reconcile(ctx context.Context, key string) (controller.Result, 
 			return controller.Result{}, err
 		}
 		b.unschedulable[key] = p.Generation
+		for _, r := range fe.Reasons {
+			if r == scheduler.ReasonAffinityRulesNotMatch || r == scheduler.ReasonSpreadConstraintsNotMatch {
+				b.waitingForPods[key] = true
+				break
+			}
+		}
 		cond := fe.Condition(workload.NewTime(b.c.clock.Now()))
 		if old := controller.PodCondition(p, workload.PodScheduled); old == nil || old.Status != cond.Status || old.Message != cond.Message {
 			if old != nil && old.Status == cond.Status {
@@ -186,6 +224,7 @@ func (b *binder) Reconcile(ctx context.Context, key string) (controller.Result, 
 	// Account the pod at once, so that the next pod of this drain sees
 	// the node's resources taken even before the store event arrives.
 	_ = b.snap.UpdatePod(sp)
+	b.podBound = true
 	// scheduler.ScheduledMessage in parts: no string unless it is shown.
 	ref := key // "namespace/name", as the message names the pod
 	if sp.Namespace == "" {

@@ -297,3 +297,50 @@ objects:
 		}
 	}
 }
+
+// Pods waiting for pods they are affine to are tried again as soon as such
+// a pod is bound (kube-scheduler's InterPodAffinity requeues on a pod
+// added), not after the five-minute flush.
+func TestScenarioAffinityWaitsForItsPods(t *testing.T) {
+	res := play(t, `
+run: 3m
+nodes:
+  - {count: 2, prefix: a-, labels: {topology.kubernetes.io/zone: za}}
+  - {count: 2, prefix: b-, labels: {topology.kubernetes.io/zone: zb}}
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          affinity:
+            podAffinity:
+              requiredDuringSchedulingIgnoredDuringExecution:
+                - labelSelector: {matchLabels: {app: cache}}
+                  topologyKey: topology.kubernetes.io/zone
+          containers: [{name: web, image: nginx}]
+steps:
+  - at: 1m
+    apply:
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: cache, labels: {app: cache}}
+      spec:
+        nodeSelector: {topology.kubernetes.io/zone: zb}
+        containers: [{name: c, image: redis}]
+`)
+	zones := nodeZones(res)
+	phases, nodes := appPods(res, "web-")
+	if phases[workload.PodRunning] != 2 {
+		t.Fatalf("web phases %v at 3m, want 2 Running", phases)
+	}
+	for _, n := range nodes {
+		if zones[n] != "zb" {
+			t.Errorf("a web pod runs in zone %q, want zb", zones[n])
+		}
+	}
+}
