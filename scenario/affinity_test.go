@@ -344,3 +344,74 @@ steps:
 		}
 	}
 }
+
+// A namespaceSelector picks namespaces by the labels of their Namespace
+// objects (kubernetes.io/metadata.name included).
+func TestScenarioAffinityNamespaceSelector(t *testing.T) {
+	res := play(t, `
+run: 2m
+nodes:
+  - {count: 2, prefix: a-, labels: {topology.kubernetes.io/zone: za}}
+  - {count: 2, prefix: b-, labels: {topology.kubernetes.io/zone: zb}}
+objects:
+  - apiVersion: v1
+    kind: Namespace
+    metadata: {name: data, labels: {team: storage}}
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: db, namespace: data, labels: {app: db}}
+    spec:
+      nodeSelector: {topology.kubernetes.io/zone: zb}
+      containers: [{name: c, image: postgres}]
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: db, namespace: other, labels: {app: db}}
+    spec:
+      nodeSelector: {topology.kubernetes.io/zone: za}
+      containers: [{name: c, image: postgres}]
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 3
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          affinity:
+            podAffinity:
+              requiredDuringSchedulingIgnoredDuringExecution:
+                - labelSelector: {matchLabels: {app: db}}
+                  namespaceSelector: {matchLabels: {team: storage}}
+                  topologyKey: topology.kubernetes.io/zone
+          containers: [{name: web, image: nginx}]
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: api}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: api}}
+      template:
+        metadata: {labels: {app: api}}
+        spec:
+          affinity:
+            podAffinity:
+              requiredDuringSchedulingIgnoredDuringExecution:
+                - labelSelector: {matchLabels: {app: db}}
+                  namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: other}}
+                  topologyKey: topology.kubernetes.io/zone
+          containers: [{name: api, image: nginx}]
+`)
+	zones := nodeZones(res)
+	for app, zone := range map[string]string{"web-": "zb", "api-": "za"} {
+		phases, nodes := appPods(res, app)
+		if len(nodes) == 0 || phases[workload.PodPending] != 0 {
+			t.Errorf("%s phases %v", app, phases)
+		}
+		for _, n := range nodes {
+			if zones[n] != zone {
+				t.Errorf("a %s pod runs in zone %q, want %s", app, zones[n], zone)
+			}
+		}
+	}
+}
