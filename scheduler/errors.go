@@ -18,7 +18,8 @@ var ErrNoNodeFits = errors.New("scheduler: no node fits")
 
 // ErrInvalidPod is returned (wrapped, naming the pod and the field) by
 // Schedule, NewPodInfo and Snapshot.AddPod when a pod cannot be evaluated:
-// nil, nameless, or with a node affinity Kubernetes' validation would have
+// nil, nameless, or (Schedule, NewPodInfo) with a node affinity, inter-pod
+// affinity or topology spread constraint Kubernetes' validation would have
 // refused. Retrying does not help until the pod changes.
 var ErrInvalidPod = errors.New("scheduler: invalid pod")
 

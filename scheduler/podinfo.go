@@ -119,13 +119,14 @@ const wildcardIP = "0.0.0.0"
 
 // NewPodInfo computes the scheduling view of pod. It fails, with an error
 // wrapping ErrInvalidPod that names the pod and the field, when the pod is
-// nil or its node affinity or inter-pod affinity cannot be evaluated (a
-// broken label selector, an inter-pod weight outside 1-100, a topology
-// spread constraint's maxSkew below 1 or unknown whenUnsatisfiable, an unknown operator, a
+// nil or its node affinity cannot be evaluated (an unknown operator, a
 // wrong number of values, a Gt/Lt value that is not an integer in a
-// preferred term, a matchFields key other than metadata.name). In a
-// required term such a Gt/Lt value is no error: the term matches no node,
-// as in kube-scheduler.
+// preferred term, a matchFields key other than metadata.name), nor its
+// inter-pod affinity (a broken label selector, a weight outside 1-100) or
+// topology spread constraints (a maxSkew below 1, an unknown
+// whenUnsatisfiable, a broken label selector). In a required node
+// affinity term a Gt/Lt value that is not an integer is no error: the term
+// matches no node, as in kube-scheduler.
 func NewPodInfo(pod *workload.Pod) (*PodInfo, error) {
 	p := &PodInfo{}
 	if err := p.init(pod); err != nil {
