@@ -16,7 +16,12 @@ import (
 func TestConformance(t *testing.T) {
 	runtimetest.Run(t, func(t *testing.T) *runtimetest.Harness {
 		clock := vtime.NewVirtual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-		rt, err := fake.New(fake.Config{Clock: clock})
+		// The suite's sidecars: "sidecar-stops" exits 0 as soon as it is
+		// asked to stop; "sidecar-crashes" exits 1 after a second, each run.
+		rt, err := fake.New(fake.Config{Clock: clock, Behaviors: []fake.Behavior{
+			{Match: fake.Match{Image: "sidecar-stops"}, StopAfter: workload.Ptr(time.Duration(0))},
+			{Match: fake.Match{Image: "sidecar-crashes"}, RunFor: workload.Ptr(time.Second), ExitCode: 1},
+		}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -30,11 +35,22 @@ func TestConformance(t *testing.T) {
 			Virtual:     clock,
 			Tick:        time.Second,
 			BackoffBase: 10 * time.Second,
+			Sidecar: func(name string, b runtimetest.Behavior) workload.Container {
+				if b.RunFor > 0 {
+					return workload.Container{Name: name, Image: "sidecar-crashes"}
+				}
+				return workload.Container{Name: name, Image: "sidecar-stops"}
+			},
 			Pod: func(name, restart string, b runtimetest.Behavior) *workload.Pod {
 				ann := map[string]string{}
-				if b.RunFor > 0 { // else: the fake's default for the restart policy
+				switch {
+				case b.RunFor > 0:
 					ann[fake.AnnotationRunFor] = b.RunFor.String()
 					ann[fake.AnnotationExitCode] = strconv.Itoa(int(b.ExitCode))
+				case restart == workload.RestartPolicyNever || restart == workload.RestartPolicyOnFailure:
+					// Until stopped: longer than any test, where the
+					// fake's default for these policies is 10 s.
+					ann[fake.AnnotationRunFor] = "8760h"
 				}
 				// Fake containers never stop before their grace period
 				// ends, so b.IgnoreStop needs nothing.

@@ -38,6 +38,18 @@ func behave(release <-chan struct{}) inproc.Func {
 	}
 }
 
+// behaving is a container named name that runs behave as b says.
+func behaving(name string, b runtimetest.Behavior) workload.Container {
+	return workload.Container{
+		Name: name, Image: inproc.Image("behave"),
+		Env: []workload.EnvVar{
+			{Name: "RUN_FOR", Value: b.RunFor.String()},
+			{Name: "EXIT_CODE", Value: strconv.Itoa(int(b.ExitCode))},
+			{Name: "IGNORE_STOP", Value: strconv.FormatBool(b.IgnoreStop)},
+		},
+	}
+}
+
 // TestConformance runs the runtime conformance suite on inproc in real
 // time.
 func TestConformance(t *testing.T) {
@@ -60,17 +72,11 @@ func TestConformance(t *testing.T) {
 			Tick:        50 * time.Millisecond,
 			BackoffBase: 100 * time.Millisecond,
 			Timeout:     20 * time.Second,
+			Sidecar:     behaving,
 			Pod: func(name, restart string, b runtimetest.Behavior) *workload.Pod {
 				return &workload.Pod{
 					ObjectMeta: workload.ObjectMeta{Name: name},
-					Spec: workload.PodSpec{Containers: []workload.Container{{
-						Name: "main", Image: inproc.Image("behave"),
-						Env: []workload.EnvVar{
-							{Name: "RUN_FOR", Value: b.RunFor.String()},
-							{Name: "EXIT_CODE", Value: strconv.Itoa(int(b.ExitCode))},
-							{Name: "IGNORE_STOP", Value: strconv.FormatBool(b.IgnoreStop)},
-						},
-					}}},
+					Spec:       workload.PodSpec{Containers: []workload.Container{behaving("main", b)}},
 				}
 			},
 		}

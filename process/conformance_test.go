@@ -32,6 +32,13 @@ func TestConformance(t *testing.T) {
 			Tick:        50 * time.Millisecond,
 			BackoffBase: 100 * time.Millisecond,
 			Timeout:     20 * time.Second,
+			Sidecar: func(name string, b runtimetest.Behavior) workload.Container {
+				steps := []string{helper, "sleep", "forever"}
+				if b.RunFor > 0 {
+					steps = []string{helper, "sleep", b.RunFor.String(), "exit", strconv.Itoa(int(b.ExitCode))}
+				}
+				return workload.Container{Name: name, Image: "helper", Command: steps}
+			},
 			Pod: func(name, restart string, b runtimetest.Behavior) *workload.Pod {
 				steps := []string{helper}
 				var ready *workload.Probe

@@ -3,8 +3,11 @@
 // it from a Go test to show it honours the contract the controllers rely
 // on: pods created on named nodes, containers run to completion with their
 // exit codes, restart policies with crash-loop back-off, graceful deletion
-// with its grace period, status reports in order, and list-then-watch of
-// nodes and pods.
+// with its grace period, status reports in order, list-then-watch of
+// nodes and pods, and, when the harness can make sidecars
+// (Harness.Sidecar), sidecar init containers: started first, restarted
+// whatever the pod's restart policy, stopped once the app container is
+// done without failing the pod.
 //
 //	func TestConformance(t *testing.T) {
 //		runtimetest.Run(t, func(t *testing.T) *runtimetest.Harness {

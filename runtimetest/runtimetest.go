@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +51,13 @@ type Harness struct {
 	BackoffBase time.Duration
 	// Timeout bounds every wait of a real-time run (default 30 s).
 	Timeout time.Duration
+	// Sidecar, when set, returns a container named name that behaves as
+	// b, which the suite makes a sidecar (restartPolicy Always) among a
+	// test pod's init containers. The suite uses two: one that runs until
+	// it is stopped and exits promptly when asked (the zero Behavior), and
+	// one that exits with ExitCode after RunFor, each run. Nil skips the
+	// sidecar tests.
+	Sidecar func(name string, b Behavior) workload.Container
 }
 
 // Run runs the whole suite; newHarness makes a fresh runtime for each
@@ -71,6 +79,8 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 		{"DeleteFinishedPod", testDeleteFinished},
 		{"StatusInOrder", testStatusInOrder},
 		{"WatchFromVersion", testWatchFromVersion},
+		{"SidecarJobCompletes", testSidecarJobCompletes},
+		{"SidecarRestarts", testSidecarRestarts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -80,6 +90,9 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 			}
 			if h.Timeout <= 0 {
 				h.Timeout = 30 * time.Second
+			}
+			if h.Sidecar == nil && strings.HasPrefix(tc.name, "Sidecar") {
+				t.Skip("Harness.Sidecar is nil")
 			}
 			s := newSuite(t, h)
 			defer s.w.Stop()
@@ -214,6 +227,30 @@ func (s *suite) create(name, restart string, b Behavior) *workload.Pod {
 }
 
 func (s *suite) pod(name string) *workload.Pod { return s.pods[name] }
+
+// createWithSidecar creates a pod whose app container behaves as main and
+// whose one init container is a sidecar named "proxy" that behaves as
+// side, with a grace period of a second.
+func (s *suite) createWithSidecar(name, restart string, main, side Behavior) {
+	s.t.Helper()
+	p := s.h.Pod(name, restart, main)
+	p.Namespace, p.UID = "default", "uid-"+name
+	p.Spec.NodeName, p.Spec.RestartPolicy = s.h.Node, restart
+	p.Spec.TerminationGracePeriodSeconds = workload.Ptr[int64](1)
+	c := s.h.Sidecar("proxy", side)
+	c.RestartPolicy = workload.Ptr(workload.ContainerRestartPolicyAlways)
+	p.Spec.InitContainers = append(p.Spec.InitContainers, c)
+	if err := s.h.Runtime.CreatePod(context.Background(), p); err != nil {
+		s.t.Fatalf("CreatePod(%s): %v", name, err)
+	}
+}
+
+func sidecarStatus(p *workload.Pod) workload.ContainerStatus {
+	if p == nil || len(p.Status.InitContainerStatuses) == 0 {
+		return workload.ContainerStatus{}
+	}
+	return p.Status.InitContainerStatuses[len(p.Status.InitContainerStatuses)-1]
+}
 
 func terminated(p *workload.Pod) *workload.ContainerStateTerminated {
 	if p == nil || len(p.Status.ContainerStatuses) == 0 {
@@ -525,4 +562,48 @@ func testWatchFromVersion(t *testing.T, s *suite) {
 // String names a behaviour in messages.
 func (b Behavior) String() string {
 	return fmt.Sprintf("runFor=%v exit=%d ignoreStop=%v", b.RunFor, b.ExitCode, b.IgnoreStop)
+}
+
+// testSidecarJobCompletes: a Never pod whose app container exits 0 beside
+// a sidecar (an init container with restartPolicy Always, which runs until
+// stopped) ends Succeeded: the sidecar starts first, is stopped once the
+// app container has exited, and its end does not count for the phase.
+func testSidecarJobCompletes(t *testing.T, s *suite) {
+	s.createWithSidecar("job", workload.RestartPolicyNever, Behavior{RunFor: 2 * s.h.Tick}, Behavior{})
+	s.waitFor("pod job Succeeded", 20*s.h.Tick+5*time.Second, func() bool { return phase(s.pod("job")) == workload.PodSucceeded })
+	p := s.pod("job")
+	main, side := terminated(p), sidecarStatus(p).State.Terminated
+	if main == nil || main.ExitCode != 0 || side == nil {
+		t.Fatalf("app container %+v, sidecar %+v: want both terminated, the app container with 0", main, side)
+	}
+	if side.StartedAt.After(main.StartedAt.Time) || side.FinishedAt.Before(main.FinishedAt.Time) {
+		t.Fatalf("sidecar ran %v to %v, app container %v to %v: the sidecar starts first and stops last",
+			side.StartedAt, side.FinishedAt, main.StartedAt, main.FinishedAt)
+	}
+	if n := sidecarStatus(p).RestartCount; n != 0 {
+		t.Fatalf("sidecar restarted %d times once stopped", n)
+	}
+	for _, r := range s.history["job"] {
+		if r.pod.Status.Phase == workload.PodRunning && terminated(r.pod) != nil && sidecarStatus(r.pod).State.Running == nil && sidecarStatus(r.pod).State.Terminated == nil {
+			t.Fatalf("report %d: the sidecar waits to restart after the app container exited", r.vers)
+		}
+	}
+}
+
+// testSidecarRestarts: a sidecar that exits is restarted whatever the
+// pod's restartPolicy (Never here), with the crash-loop back-off, while
+// the app container runs on and the pod stays Running.
+func testSidecarRestarts(t *testing.T, s *suite) {
+	s.createWithSidecar("crashy", workload.RestartPolicyNever, Behavior{}, Behavior{RunFor: s.h.Tick, ExitCode: 1})
+	limit := 40*s.h.Tick + 4*s.h.BackoffBase
+	s.waitFor("sidecar restarted twice", limit, func() bool { return sidecarStatus(s.pod("crashy")).RestartCount >= 2 })
+	p := s.pod("crashy")
+	if last := sidecarStatus(p).LastTerminationState.Terminated; last == nil || last.ExitCode != 1 {
+		t.Fatalf("sidecar last state %+v, want exit code 1", last)
+	}
+	if c := p.Status.ContainerStatuses[0]; c.RestartCount != 0 || c.State.Running == nil || p.Status.Phase != workload.PodRunning {
+		t.Fatalf("app container %+v, phase %s: want it running, never restarted, the pod Running", c, p.Status.Phase)
+	}
+	_ = s.h.Runtime.DeletePod(context.Background(), "default", "crashy", 0)
+	s.waitFor("pod crashy gone", 20*s.h.Tick, func() bool { return s.pod("crashy") == nil })
 }
