@@ -193,3 +193,26 @@ func TestSidecarStoppedWhenInitFails(t *testing.T) {
 		t.Fatalf("c0 %+v: it never starts", p.Status.ContainerStatuses[0].State)
 	}
 }
+
+// A sidecar that crashes while a later init container runs is restarted
+// at once, whatever the pod's restartPolicy, and the pod goes on
+// initializing.
+func TestSidecarRestartsDuringInit(t *testing.T) {
+	h := newHarness(t, Config{Behaviors: []Behavior{
+		{Match: Match{Container: "late"}, RunFor: dur(time.Minute)},
+	}})
+	h.create(sidecarPod("job", workload.RestartPolicyNever))
+	h.at(10 * time.Second)
+	h.must(h.r.KillContainer("default", "job", "proxy", 2))
+	p := h.pod("job")
+	if s := initStatus(p, "proxy"); s.RestartCount != 1 || s.State.Running == nil {
+		t.Fatalf("proxy %+v: want restarted", s)
+	}
+	if p.Status.Phase != workload.PodPending || initStatus(p, "late").State.Running == nil {
+		t.Fatalf("phase %s, late %+v: want Pending, late running on", p.Status.Phase, initStatus(p, "late").State)
+	}
+	h.at(time.Minute)
+	if p = h.pod("job"); p.Status.ContainerStatuses[0].State.Running == nil {
+		t.Fatalf("c0 %+v: want running once late succeeded", p.Status.ContainerStatuses[0].State)
+	}
+}

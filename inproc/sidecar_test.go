@@ -178,3 +178,53 @@ func TestSidecarStopOrderOnDelete(t *testing.T) {
 		t.Fatalf("stopped in order %q, want %q", order, want)
 	}
 }
+
+// On deletion a sidecar's preStop hook runs at once, with the app
+// container's (KEP-753: the hooks start the grace period for every
+// container), while its SIGTERM waits until the app container has
+// exited.
+func TestSidecarPreStopAtOnceSigtermAfterApp(t *testing.T) {
+	e := newEnv(t, inproc.Config{})
+	hooked := make(chan struct{})
+	var hookOnce sync.Once
+	var appExited, termAfterApp atomic.Bool
+	e.register("proxy", func(ctx context.Context, c *inproc.Container) error {
+		l, err := c.Listen("tcp", 15000)
+		if err != nil {
+			return err
+		}
+		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			hookOnce.Do(func() { close(hooked) })
+		})}
+		go func() { <-ctx.Done(); _ = srv.Close() }()
+		_ = srv.Serve(l)
+		termAfterApp.Store(appExited.Load())
+		return ctx.Err()
+	})
+	e.register("app", func(ctx context.Context, c *inproc.Container) error {
+		<-ctx.Done()
+		select { // the app container stops only once the sidecar's hook has run
+		case <-hooked:
+		case <-time.After(10 * time.Second):
+		}
+		appExited.Store(true)
+		return ctx.Err()
+	})
+	p := pod("web", "", workload.Container{Image: "func://app"})
+	p.Spec.InitContainers = []workload.Container{{Name: "proxy", Image: "func://proxy", RestartPolicy: always,
+		Lifecycle: &workload.Lifecycle{PreStop: &workload.LifecycleHandler{HTTPGet: &workload.HTTPGetAction{Path: "/", Port: intstr.FromInt(15000)}}}}}
+	e.create(p)
+	e.waitPod("web", "app running", running)
+	if err := e.rt.DeletePod(context.Background(), "default", "web", 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-hooked:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the sidecar's preStop hook did not run while the app container was stopping")
+	}
+	e.waitPod("web", "gone", gone)
+	if !termAfterApp.Load() {
+		t.Fatal("the sidecar was stopped before the app container had exited")
+	}
+}
