@@ -22,11 +22,12 @@ import (
 //     externalName (a CNAME: resolve it with the system resolver), or,
 //     when that is a name of the cluster's domain, what it resolves to
 //     (as CoreDNS chases the CNAME within its zone, at most 8 deep).
-//   - <hostname>.<svc>.<ns>.svc.<domain>: the pod of a headless Service
-//     whose hostname is <hostname> and subdomain <svc> (StatefulSet pods);
-//     a ready endpoint without a hostname answers to its address with
-//     dashes ("10-244-0-2.<svc>.<ns>.svc.<domain>"), the name LookupSRV
-//     gives it.
+//   - <hostname>.<svc>.<ns>.svc.<domain>: the ready endpoint of Service
+//     svc whose pod has hostname <hostname> and subdomain <svc>
+//     (StatefulSet pods); a ready endpoint without a hostname answers to
+//     its address with dashes ("10-244-0-2.<svc>.<ns>.svc.<domain>"), the
+//     name LookupSRV gives it. As CoreDNS, these names are answered under
+//     a Service with a ClusterIP too, not only under a headless one.
 //   - <a-b-c-d>.<ns>.pod.<domain>: the address a.b.c.d, when a pod of
 //     namespace ns that has not finished has it (CoreDNS's "pods
 //     verified"; kubeadm's default "pods insecure" answers any address).
@@ -188,8 +189,11 @@ func (r *Resolver) hostDepth(fq string, depth int) ([]string, error) {
 		sortAddrs(out)
 		return out, nil
 	case 3:
+		// An endpoint query: answered from the endpoints of any Service
+		// but an ExternalName one, with or without a ClusterIP, as
+		// CoreDNS's findServices ("endpoint query or headless service").
 		svc, err := r.service(parts[1], parts[2])
-		if err != nil || svc.Spec.ClusterIP != workload.ClusterIPNone {
+		if err != nil || svc.Spec.Type == workload.ServiceTypeExternalName {
 			return nil, fmt.Errorf("%w: %s", ErrNotFound, fq)
 		}
 		var out []string
