@@ -430,12 +430,27 @@ func containerRequests(c *workload.Container) (req, nonZero Resources) {
 	return req, nonZero
 }
 
-// appendHostPorts appends the host ports of the pod's containers (not its
-// init containers, as kube-scheduler's NodePorts). With hostNetwork, a
-// port without hostPort uses its containerPort, as API defaulting does.
+// appendHostPorts appends the host ports of the pod's containers and
+// sidecars (not its other init containers, as kube-scheduler's NodePorts,
+// which counts sidecars since kubernetes/kubernetes#132040). With
+// hostNetwork, a port without hostPort uses its containerPort, as API
+// defaulting does.
 func appendHostPorts(dst []HostPort, spec *workload.PodSpec) []HostPort {
-	for i := range spec.Containers {
-		for _, cp := range spec.Containers[i].Ports {
+	dst = appendContainerHostPorts(dst, spec, spec.Containers, false)
+	if len(spec.InitContainers) > 0 {
+		dst = appendContainerHostPorts(dst, spec, spec.InitContainers, true)
+	}
+	return dst
+}
+
+// appendContainerHostPorts appends the host ports of cs (of its sidecars
+// only, with sidecarsOnly).
+func appendContainerHostPorts(dst []HostPort, spec *workload.PodSpec, cs []workload.Container, sidecarsOnly bool) []HostPort {
+	for i := range cs {
+		if sidecarsOnly && !workload.IsSidecar(&cs[i]) {
+			continue
+		}
+		for _, cp := range cs[i].Ports {
 			port := cp.HostPort
 			if port == 0 && spec.HostNetwork {
 				port = cp.ContainerPort

@@ -65,3 +65,20 @@ func TestResourcesFilterSidecars(t *testing.T) {
 		{name: "a running pod's sidecar counts", node: small(), existing: []*workload.Pod{mkPod("e", requests("500m", ""), sidecar("400m", ""))}, pod: mkPod("p", requests("200m", "")), reason: ReasonInsufficientCPU},
 	})
 }
+
+// A sidecar's host ports count, as kube-scheduler's NodePorts since
+// kubernetes/kubernetes#132040; a plain init container's do not.
+func TestHostPortsFilterSidecars(t *testing.T) {
+	n := func() *workload.Node { return mkNode("a") }
+	sidecarPort := func(port int32) podOpt {
+		return func(p *workload.Pod) {
+			p.Spec.InitContainers = append(p.Spec.InitContainers, workload.Container{Name: "side", RestartPolicy: workload.Ptr(workload.ContainerRestartPolicyAlways),
+				Ports: []workload.ContainerPort{{ContainerPort: port, HostPort: port}}})
+		}
+	}
+	runFilterCases(t, HostPortsFilter{}, []filterCase{
+		{name: "a sidecar's port conflicts", node: n(), existing: []*workload.Pod{mkPod("used", hostPort(80, "TCP", ""))}, pod: mkPod("p", sidecarPort(80)), reason: ReasonHostPorts},
+		{name: "a running pod's sidecar holds its port", node: n(), existing: []*workload.Pod{mkPod("used", sidecarPort(80))}, pod: mkPod("p", hostPort(80, "TCP", "")), reason: ReasonHostPorts},
+		{name: "a sidecar's other port", node: n(), existing: []*workload.Pod{mkPod("used", sidecarPort(81))}, pod: mkPod("p", hostPort(80, "TCP", ""))},
+	})
+}
