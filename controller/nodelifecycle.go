@@ -32,6 +32,14 @@ import (
 //     unreachable by default, so pods leave a failed node after five
 //     minutes; DaemonSet pods tolerate them forever.
 //
+//   - Disruption (handleDisruption): when no node of the cluster is Ready
+//     ("master disruption mode") the NoExecute not-ready and unreachable
+//     taints are removed from every node and none is added, so nothing is
+//     evicted, until a node is Ready again; in a zone (the nodes' region
+//     and zone labels) of at most 50 nodes where more than two, and at
+//     least 55%, are not Ready, no new such taint is added (the zone's
+//     eviction rate is 0), those already there stay. See evictionMode.
+//
 //   - An evicted pod gets the DisruptionTarget condition (reason
 //     DeletionByTaintManager) and is deleted gracefully. A scheduled
 //     eviction is cancelled, with a Normal TaintManagerEviction event
@@ -89,7 +97,23 @@ type NodeLifecycle struct {
 	// seen holds, by name, what the controller last saw of each node it
 	// knows: for its events.
 	seen map[string]seenNode
+	// health holds each Node object's zone and readiness, and zones the
+	// ready and not-ready counts by zone: the disruption states that
+	// decide whether NoExecute condition taints are added (see
+	// evictionMode).
+	health map[string]nodeHealth
+	zones  map[string]*zoneCount
 }
+
+// nodeHealth is what the disruption states read of a node: its zone key
+// and whether its Ready condition is True.
+type nodeHealth struct {
+	zone  string
+	ready bool
+}
+
+// zoneCount counts a zone's nodes by readiness.
+type zoneCount struct{ ready, notReady int }
 
 // seenNode is what the node events compare: the node's Ready status and
 // whether it was cordoned.
@@ -122,8 +146,11 @@ func (n *NodeLifecycle) Start(enqueue func(string)) {
 	n.goneAt = map[string]time.Time{}
 	n.nodes = map[string]bool{}
 	n.seen = map[string]seenNode{}
+	n.health = map[string]nodeHealth{}
+	n.zones = map[string]*zoneCount{}
 	for _, o := range n.deps.Store.List("Node", "", nil) {
 		n.track(o.(*workload.Node))
+		n.setHealth(o.GetObjectMeta().Name, o.(*workload.Node))
 		n.nodes[o.GetObjectMeta().Name] = true
 		enqueue(o.GetObjectMeta().Name)
 	}
@@ -156,6 +183,7 @@ func (n *NodeLifecycle) Handle(ev store.Event, enqueue func(string)) {
 			delete(n.tainted, o.Name)
 			delete(n.evictAt, o.Name)
 			delete(n.nodes, o.Name)
+			n.healthChanged(o.Name, nil, enqueue)
 			if _, ok := n.seen[o.Name]; ok {
 				delete(n.seen, o.Name)
 				n.deps.Events.Eventf(o, workload.EventTypeNormal, "RemovingNode", "Node %s event: Removing Node %s from Controller", o.Name, o.Name)
@@ -165,6 +193,7 @@ func (n *NodeLifecycle) Handle(ev store.Event, enqueue func(string)) {
 		}
 		n.nodes[o.Name] = true
 		n.track(o)
+		n.healthChanged(o.Name, o, enqueue)
 		enqueue(o.Name)
 	case *workload.Pod:
 		if ev.Type == store.Deleted {
@@ -266,6 +295,16 @@ func (n *NodeLifecycle) Reconcile(ctx context.Context, name string) (Result, err
 	}
 	n.nodeEvents(node)
 	want := conditionTaints(node)
+	switch n.evictionMode(node.Name) {
+	case evictionsOff:
+		want = slices.DeleteFunc(want, func(t managedTaint) bool { return t.effect == workload.TaintEffectNoExecute })
+	case evictionsHeld:
+		if !slices.ContainsFunc(node.Spec.Taints, func(t workload.Taint) bool {
+			return t.Effect == workload.TaintEffectNoExecute && (t.Key == workload.TaintNodeNotReady || t.Key == workload.TaintNodeUnreachable)
+		}) {
+			want = slices.DeleteFunc(want, func(t managedTaint) bool { return t.effect == workload.TaintEffectNoExecute })
+		}
+	}
 	taints, changed := reconcileConditionTaints(node.Spec.Taints, want, now)
 	if changed {
 		node.Spec.Taints = taints
@@ -390,6 +429,174 @@ func (n *NodeLifecycle) nodeEvents(node *workload.Node) {
 		status("NodeNotSchedulable")
 	case was.unschedulable && !now.unschedulable:
 		status("NodeSchedulable")
+	}
+}
+
+// Disruption states, as Kubernetes' node lifecycle controller keeps them
+// per zone (ComputeZoneState, handleDisruption): a zone whose nodes are
+// all not Ready is fully disrupted; one with more than two not Ready
+// nodes, at least 55% of them (unhealthyZoneThreshold), is partially
+// disrupted.
+const (
+	unhealthyZoneThreshold = 0.55
+	largeClusterThreshold  = 50
+)
+
+// evictionMode says what may happen to a node's NoExecute condition
+// taints (not-ready, unreachable), which are what evicts its pods:
+//
+//   - evictionsOff: every zone is fully disrupted (no node in the cluster
+//     is Ready): Kubernetes "enters master disruption mode", removes those
+//     taints from every node and evicts nothing, for a control plane that
+//     sees no Ready node cannot tell a partition from a failure.
+//   - evictionsHeld: the node's zone is partially disrupted and has no
+//     more than 50 nodes (largeClusterThreshold): the zone's eviction rate
+//     is 0 (ReducedQPSFunc), so no new taint is added; taints already
+//     there stay.
+//   - evictionsOn: otherwise.
+//
+// Kubernetes also rate-limits the taints it adds (0.1 node a second per
+// zone, 0.01 in a large partially disrupted zone); orchestra adds them at
+// once.
+func (n *NodeLifecycle) evictionMode(node string) evictionMode {
+	if n.allFullyDisrupted() {
+		return evictionsOff
+	}
+	h, ok := n.health[node]
+	if !ok {
+		return evictionsOn
+	}
+	if z := n.zones[h.zone]; z != nil && zoneState(z) == zonePartial && z.ready+z.notReady <= largeClusterThreshold {
+		return evictionsHeld
+	}
+	return evictionsOn
+}
+
+type evictionMode int
+
+const (
+	evictionsOn evictionMode = iota
+	evictionsHeld
+	evictionsOff
+)
+
+type zoneDisruption int
+
+const (
+	zoneNormal zoneDisruption = iota
+	zonePartial
+	zoneFull
+)
+
+// zoneState is Kubernetes' ComputeZoneState.
+func zoneState(z *zoneCount) zoneDisruption {
+	switch {
+	case z.ready == 0 && z.notReady > 0:
+		return zoneFull
+	case z.notReady > 2 && float64(z.notReady)/float64(z.notReady+z.ready) >= unhealthyZoneThreshold:
+		return zonePartial
+	}
+	return zoneNormal
+}
+
+// allFullyDisrupted reports whether there are nodes and every zone is
+// fully disrupted.
+func (n *NodeLifecycle) allFullyDisrupted() bool {
+	if len(n.zones) == 0 {
+		return false
+	}
+	for _, z := range n.zones {
+		if zoneState(z) != zoneFull {
+			return false
+		}
+	}
+	return true
+}
+
+// zoneKey is Kubernetes' GetZoneKey: region and zone from the node's
+// topology labels (or their deprecated failure-domain forms), "" when it
+// has neither.
+func zoneKey(node *workload.Node) string {
+	l := node.Labels
+	region := l["topology.kubernetes.io/region"]
+	if region == "" {
+		region = l["failure-domain.beta.kubernetes.io/region"]
+	}
+	zone := l[workload.LabelZone]
+	if zone == "" {
+		zone = l["failure-domain.beta.kubernetes.io/zone"]
+	}
+	if region == "" && zone == "" {
+		return ""
+	}
+	return region + ":\x00:" + zone
+}
+
+// setHealth records node's zone and readiness (node nil: it is gone) in
+// the zone counts.
+func (n *NodeLifecycle) setHealth(name string, node *workload.Node) {
+	if old, ok := n.health[name]; ok {
+		z := n.zones[old.zone]
+		if old.ready {
+			z.ready--
+		} else {
+			z.notReady--
+		}
+		if z.ready+z.notReady == 0 {
+			delete(n.zones, old.zone)
+		}
+		delete(n.health, name)
+	}
+	if node == nil {
+		return
+	}
+	h := nodeHealth{zone: zoneKey(node), ready: nodeReadyStatus(node) == workload.ConditionTrue}
+	n.health[name] = h
+	z := n.zones[h.zone]
+	if z == nil {
+		z = &zoneCount{}
+		n.zones[h.zone] = z
+	}
+	if h.ready {
+		z.ready++
+	} else {
+		z.notReady++
+	}
+}
+
+// healthChanged records a node's new zone and readiness; when that moves
+// the cluster in or out of master disruption mode, or changes the state
+// of a zone, the nodes affected are queued, so that their NoExecute
+// condition taints follow.
+func (n *NodeLifecycle) healthChanged(name string, node *workload.Node, enqueue func(string)) {
+	old, had := n.health[name]
+	if node != nil && had && old.zone == zoneKey(node) && old.ready == (nodeReadyStatus(node) == workload.ConditionTrue) {
+		return
+	}
+	states := func() (bool, map[string]zoneDisruption) {
+		m := make(map[string]zoneDisruption, len(n.zones))
+		for k, z := range n.zones {
+			m[k] = zoneState(z)
+		}
+		return n.allFullyDisrupted(), m
+	}
+	allBefore, before := states()
+	n.setHealth(name, node)
+	allAfter, after := states()
+	if allBefore != allAfter {
+		for other := range n.health {
+			enqueue(other)
+		}
+		return
+	}
+	for k, st := range after {
+		if before[k] != st {
+			for other, h := range n.health {
+				if h.zone == k {
+					enqueue(other)
+				}
+			}
+		}
 	}
 }
 

@@ -17,6 +17,7 @@ const r10cCancelled = "TaintManagerEviction: Cancelling deletion of Pod default/
 func r10cNotReadyPod(t *testing.T) *orchestra.Cluster {
 	t.Helper()
 	c := newCluster(t, "a")
+	r11bSpareNode(t, c) // a Ready node: not every node NotReady (master disruption mode)
 	r3apply(t, c, r3pod("p"))
 	advance(t, c, time.Minute)
 	if err := c.Fake().SetNodeReady("a", false); err != nil {
@@ -115,6 +116,7 @@ func r10cIndex(ss []string, s string) int {
 // taint-eviction-controller and node-controller for theirs.
 func TestR10cEventSourceComponents(t *testing.T) {
 	c := newCluster(t, "a")
+	r11bSpareNode(t, c) // a Ready node: not every node NotReady (master disruption mode)
 	applyYAML(t, c, `
 apiVersion: apps/v1
 kind: Deployment
@@ -246,6 +248,7 @@ func TestR10cNodeEvents(t *testing.T) {
 // they are not). The Job stays complete, its success counted.
 func TestR10cFinishedPodsEvictedFromNotReadyNode(t *testing.T) {
 	c := newCluster(t, "a")
+	r11bSpareNode(t, c) // a Ready node: not every node NotReady (master disruption mode)
 	applyYAML(t, c, `
 apiVersion: batch/v1
 kind: Job

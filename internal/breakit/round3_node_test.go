@@ -116,6 +116,7 @@ func TestR3NodeCatchAllTolerationGetsNoDefaults(t *testing.T) {
 // https://kubernetes.io/docs/concepts/workloads/pods/disruptions/#pod-disruption-conditions
 func TestR3NodeNotReadyEvictsAfter300s(t *testing.T) {
 	c := newCluster(t, "a")
+	r11bSpareNode(t, c) // a Ready node: not every node NotReady (master disruption mode)
 	r3apply(t, c, r3pod("p"))
 	advance(t, c, time.Minute)
 	if err := c.Fake().SetNodeReady("a", false); err != nil {
