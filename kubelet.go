@@ -84,6 +84,7 @@ const (
 	evPullFailed   // waiting ErrImagePull
 	evPullBackOff  // waiting ImagePullBackOff
 	evCreateFailed // waiting for another reason the container could not be made
+	evKilling      // a sidecar stopped because the app containers are done
 )
 
 // Waiting reasons of a container the runtime could not create, and the
@@ -503,6 +504,16 @@ func (m *runtimeMirror) mergeOwnReport(stored, in workload.Object) (workload.Obj
 func (m *runtimeMirror) mergeInto(p, np *workload.Pod) {
 	m.noteContainerEvents(p, p.Status.InitContainerStatuses, np.Status.InitContainerStatuses)
 	m.noteContainerEvents(p, p.Status.ContainerStatuses, np.Status.ContainerStatuses)
+	if len(np.Status.InitContainerStatuses) > 0 && p.DeletionTimestamp == nil && workload.HasSidecar(p.Spec.InitContainers) &&
+		appsDone(&np.Status) && !appsDone(&p.Status) {
+		// The kubelet kills the pod (computePodActions' KillPod): its
+		// running sidecars are stopped, each with a Killing event.
+		for i := range np.Status.InitContainerStatuses {
+			if cs := &np.Status.InitContainerStatuses[i]; cs.State.Running != nil && i < len(p.Spec.InitContainers) && workload.IsSidecar(&p.Spec.InitContainers[i]) {
+				m.events = append(m.events, containerEvent{pod: p, container: cs.Name, kind: evKilling})
+			}
+		}
+	}
 	if np.Status.QOSClass == "" {
 		np.Status.QOSClass = p.Status.QOSClass // the API server's
 	}
@@ -576,6 +587,21 @@ func gatedReady(p *workload.Pod, conds []workload.PodCondition, now time.Time) (
 	return want, true
 }
 
+// appsDone reports whether no app container of a pod runs or will: the
+// pod failed (an init container under restartPolicy Never), or every app
+// container has terminated for good (one that will restart waits).
+func appsDone(st *workload.PodStatus) bool {
+	if st.Phase == workload.PodFailed {
+		return true
+	}
+	for i := range st.ContainerStatuses {
+		if st.ContainerStatuses[i].State.Terminated == nil {
+			return false
+		}
+	}
+	return len(st.ContainerStatuses) > 0
+}
+
 // noteContainerEvents notes the kubelet events of the change from the
 // container statuses old (stored) to now (reported): a container that
 // started (a new run) was created and started; one that entered
@@ -643,6 +669,8 @@ func (m *runtimeMirror) recordEvents() {
 			rec.Event(e.pod, workload.EventTypeWarning, "Failed", "Error: "+reasonImagePullBackOff)
 		case evCreateFailed:
 			rec.EventJoin(e.pod, workload.EventTypeWarning, "Failed", "Error: ", e.msg)
+		case evKilling:
+			rec.EventJoin(e.pod, workload.EventTypeNormal, "Killing", "Stopping container ", e.container, "")
 		case evDeadline:
 			// The kubelet's activeDeadlineHandler (ShouldEvict).
 			rec.Event(e.pod, workload.EventTypeNormal, reasonDeadlineExceeded, "Pod was active on the node longer than the specified deadline")
