@@ -415,3 +415,79 @@ objects:
 		}
 	}
 }
+
+// The rolling update that matchLabelKeys [pod-template-hash] is made for:
+// each revision's pods avoid one another only, so a surge pod may join a
+// node that runs a pod of the old revision and the rollout completes. The
+// stored pods show the key merged into their selector, as the API server
+// writes it.
+func TestScenarioAntiAffinityMatchLabelKeysRollout(t *testing.T) {
+	src := `
+run: 10m
+nodes: [{count: 3, prefix: node-}]
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 3
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          affinity:
+            podAntiAffinity:
+              requiredDuringSchedulingIgnoredDuringExecution:
+                - labelSelector: {matchLabels: {app: web}}
+                  MATCHKEYS
+                  topologyKey: kubernetes.io/hostname
+          containers: [{name: web, image: nginx:1}]
+steps:
+  - at: 1m
+    apply:
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: web}
+      spec:
+        replicas: 3
+        selector: {matchLabels: {app: web}}
+        template:
+          metadata: {labels: {app: web}}
+          spec:
+            affinity:
+              podAntiAffinity:
+                requiredDuringSchedulingIgnoredDuringExecution:
+                  - labelSelector: {matchLabels: {app: web}}
+                    MATCHKEYS
+                    topologyKey: kubernetes.io/hostname
+            containers: [{name: web, image: nginx:2}]
+`
+	images := func(res *scenario.Result) map[string]int {
+		out := map[string]int{}
+		for _, p := range res.Pods {
+			if p.Status.Phase == workload.PodRunning {
+				out[p.Spec.Containers[0].Image]++
+			}
+		}
+		return out
+	}
+	res := play(t, strings.ReplaceAll(src, "MATCHKEYS", "matchLabelKeys: [pod-template-hash]"))
+	if got, want := images(res), map[string]int{"nginx:2": 3}; !maps.Equal(got, want) {
+		t.Errorf("with matchLabelKeys: running images %v, want %v", got, want)
+	}
+	for _, p := range res.Pods {
+		sel := p.Spec.Affinity.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution[0].LabelSelector
+		want := []workload.LabelSelectorRequirement{{Key: "pod-template-hash", Operator: "In", Values: []string{p.Labels["pod-template-hash"]}}}
+		if !slices.EqualFunc(sel.MatchExpressions, want, func(a, b workload.LabelSelectorRequirement) bool {
+			return a.Key == b.Key && a.Operator == b.Operator && slices.Equal(a.Values, b.Values)
+		}) {
+			t.Errorf("pod %s: selector expressions %v, want %v", p.Name, sel.MatchExpressions, want)
+		}
+	}
+	// Without it the surge pod finds every node taken and the rollout
+	// stalls (maxUnavailable rounds down to 0 of 3).
+	res = play(t, strings.ReplaceAll(src, "MATCHKEYS", ""))
+	if got, want := images(res), map[string]int{"nginx:1": 3}; !maps.Equal(got, want) {
+		t.Errorf("without matchLabelKeys: running images %v, want %v", got, want)
+	}
+}

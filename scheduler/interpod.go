@@ -125,8 +125,8 @@ func compileWeighted(pod *workload.Pod, terms []workload.WeightedPodAffinityTerm
 // compileAffinityTerm compiles one term of pod: the label selector with
 // key In (value) for each matchLabelKeys key and key NotIn (value) for each
 // mismatchLabelKeys key the pod has a label of (what the API server merges
-// into the selector when it creates the pod), the namespaces, and the
-// namespace selector.
+// into the selector when it creates the pod; not twice when it is there),
+// the namespaces, and the namespace selector.
 func compileAffinityTerm(pod *workload.Pod, t *workload.PodAffinityTerm) (affinityTerm, *fieldError) {
 	at := affinityTerm{topologyKey: t.TopologyKey, namespaces: t.Namespaces}
 	if t.LabelSelector != nil {
@@ -141,7 +141,7 @@ func compileAffinityTerm(pod *workload.Pod, t *workload.PodAffinityTerm) (affini
 		}{{t.MatchLabelKeys, selection.In, "matchLabelKeys"}, {t.MismatchLabelKeys, selection.NotIn, "mismatchLabelKeys"}} {
 			for i, k := range keys.list {
 				v, ok := pod.Labels[k]
-				if !ok {
+				if !ok || merged(t.LabelSelector, k, keys.op, v) {
 					continue
 				}
 				r, err := klabels.NewRequirement(k, keys.op, []string{v})
@@ -164,6 +164,23 @@ func compileAffinityTerm(pod *workload.Pod, t *workload.PodAffinityTerm) (affini
 		at.namespaces = []string{pod.Namespace}
 	}
 	return at, nil
+}
+
+// merged reports whether sel already holds the requirement key op (value)
+// that the API server merges in for a matchLabelKeys (In) or
+// mismatchLabelKeys (NotIn) key when it creates a pod
+// (workload.DefaultPod does the same).
+func merged(sel *workload.LabelSelector, key string, op selection.Operator, value string) bool {
+	want := workload.LabelSelectorOpIn
+	if op == selection.NotIn {
+		want = workload.LabelSelectorOpNotIn
+	}
+	for _, e := range sel.MatchExpressions {
+		if e.Key == key && e.Operator == want && len(e.Values) == 1 && e.Values[0] == value {
+			return true
+		}
+	}
+	return false
 }
 
 // matches reports whether pod is one of the pods the term selects: in one

@@ -72,7 +72,7 @@ func compileSpread(pod *workload.Pod) ([]spreadConstraint, *fieldError) {
 		if c.LabelSelector != nil {
 			for j, k := range c.MatchLabelKeys {
 				v, ok := pod.Labels[k]
-				if !ok {
+				if !ok || merged(c.LabelSelector, k, selection.In, v) {
 					continue
 				}
 				r, err := klabels.NewRequirement(k, selection.In, []string{v})

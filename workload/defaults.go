@@ -2,6 +2,7 @@ package workload
 
 import (
 	"math"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -138,6 +139,7 @@ func DefaultPod(p *Pod) {
 			defaultRequestsFromLimits(&cs[i].Resources)
 		}
 	}
+	mergeLabelKeys(p)
 	for _, key := range []string{TaintNodeNotReady, TaintNodeUnreachable} {
 		if !toleratesNoExecuteKey(p.Spec.Tolerations, key) {
 			p.Spec.Tolerations = append(p.Spec.Tolerations, Toleration{
@@ -623,4 +625,64 @@ func DefaultCronJob(c *CronJob) {
 		c.Spec.FailedJobsHistoryLimit = Ptr[int32](1)
 	}
 	DefaultJobSpec(&c.Spec.JobTemplate.Spec)
+}
+
+// mergeLabelKeys merges the matchLabelKeys (and mismatchLabelKeys) of the
+// pod's inter-pod affinity terms and topology spread constraints into
+// their label selectors, as the API server does when it creates a pod
+// (registry/core/pod/strategy.go, applyMatchLabelKeysAndMismatchLabelKeys
+// and the MatchLabelKeysInPodTopologySpreadSelectorMerge merge): for each
+// key the pod has a label of, a matchExpressions requirement key In
+// (value), or NotIn for mismatchLabelKeys. A term without labelSelector
+// is left alone (it matches nothing). Unlike the API server, which merges
+// once at creation, it leaves out a requirement already there, so that
+// defaulting a pod again adds nothing.
+func mergeLabelKeys(p *Pod) {
+	if a := p.Spec.Affinity; a != nil {
+		var terms []*PodAffinityTerm
+		if pa := a.PodAffinity; pa != nil {
+			for i := range pa.RequiredDuringSchedulingIgnoredDuringExecution {
+				terms = append(terms, &pa.RequiredDuringSchedulingIgnoredDuringExecution[i])
+			}
+			for i := range pa.PreferredDuringSchedulingIgnoredDuringExecution {
+				terms = append(terms, &pa.PreferredDuringSchedulingIgnoredDuringExecution[i].PodAffinityTerm)
+			}
+		}
+		if pa := a.PodAntiAffinity; pa != nil {
+			for i := range pa.RequiredDuringSchedulingIgnoredDuringExecution {
+				terms = append(terms, &pa.RequiredDuringSchedulingIgnoredDuringExecution[i])
+			}
+			for i := range pa.PreferredDuringSchedulingIgnoredDuringExecution {
+				terms = append(terms, &pa.PreferredDuringSchedulingIgnoredDuringExecution[i].PodAffinityTerm)
+			}
+		}
+		for _, t := range terms {
+			if t.LabelSelector == nil {
+				continue
+			}
+			mergeKeys(t.LabelSelector, t.MatchLabelKeys, LabelSelectorOpIn, p.Labels)
+			mergeKeys(t.LabelSelector, t.MismatchLabelKeys, LabelSelectorOpNotIn, p.Labels)
+		}
+	}
+	for i := range p.Spec.TopologySpreadConstraints {
+		c := &p.Spec.TopologySpreadConstraints[i]
+		if c.LabelSelector != nil {
+			mergeKeys(c.LabelSelector, c.MatchLabelKeys, LabelSelectorOpIn, p.Labels)
+		}
+	}
+}
+
+func mergeKeys(sel *LabelSelector, keys []string, op string, labels map[string]string) {
+	for _, k := range keys {
+		v, ok := labels[k]
+		if !ok {
+			continue
+		}
+		r := LabelSelectorRequirement{Key: k, Operator: op, Values: []string{v}}
+		if !slices.ContainsFunc(sel.MatchExpressions, func(e LabelSelectorRequirement) bool {
+			return e.Key == r.Key && e.Operator == r.Operator && slices.Equal(e.Values, r.Values)
+		}) {
+			sel.MatchExpressions = append(sel.MatchExpressions, r)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package workload
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -293,4 +294,52 @@ func TestDefaultNil(t *testing.T) {
 	Default(nil)
 	Default((*Pod)(nil))
 	Default((*CronJob)(nil))
+}
+
+// A pod's matchLabelKeys and mismatchLabelKeys are merged into its
+// selectors as the API server does at creation, once; a template's are
+// not; and a key the user's selector names already is refused for a pod
+// that carries the label, after the merge.
+func TestDefaultMergesMatchLabelKeys(t *testing.T) {
+	sel := func() *LabelSelector { return &LabelSelector{MatchLabels: map[string]string{"app": "web"}} }
+	spec := func() PodSpec {
+		s := PodSpec{Containers: []Container{{Name: "c", Image: "i"}}}
+		s.Affinity = &Affinity{PodAntiAffinity: &PodAntiAffinity{RequiredDuringSchedulingIgnoredDuringExecution: []PodAffinityTerm{{
+			LabelSelector: sel(), TopologyKey: LabelHostname, MatchLabelKeys: []string{"version", "absent"}, MismatchLabelKeys: []string{"tenant"}}}}}
+		s.TopologySpreadConstraints = []TopologySpreadConstraint{{MaxSkew: 1, TopologyKey: LabelZone, WhenUnsatisfiable: DoNotSchedule,
+			LabelSelector: sel(), MatchLabelKeys: []string{"version"}}}
+		return s
+	}
+	labels := map[string]string{"app": "web", "version": "v2", "tenant": "t1"}
+	p := &Pod{ObjectMeta: ObjectMeta{Name: "p", Namespace: "default", Labels: labels}, Spec: spec()}
+	Default(p)
+	Default(p)
+	wantAff := []LabelSelectorRequirement{{Key: "version", Operator: LabelSelectorOpIn, Values: []string{"v2"}}, {Key: "tenant", Operator: LabelSelectorOpNotIn, Values: []string{"t1"}}}
+	if got := p.Spec.Affinity.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution[0].LabelSelector.MatchExpressions; !cmp.Equal(got, wantAff) {
+		t.Errorf("anti-affinity selector %v, want %v", got, wantAff)
+	}
+	wantSpread := wantAff[:1]
+	if got := p.Spec.TopologySpreadConstraints[0].LabelSelector.MatchExpressions; !cmp.Equal(got, wantSpread) {
+		t.Errorf("spread selector %v, want %v", got, wantSpread)
+	}
+	if err := Validate(p); err != nil {
+		t.Errorf("Validate = %v", err)
+	}
+
+	d := &Deployment{ObjectMeta: ObjectMeta{Name: "d", Namespace: "default"}, Spec: DeploymentSpec{
+		Selector: sel(), Template: PodTemplateSpec{ObjectMeta: ObjectMeta{Labels: labels}, Spec: spec()}}}
+	d.Spec.Template.Spec.TopologySpreadConstraints[0].MatchLabelKeys = []string{"app"}
+	Default(d)
+	if got := d.Spec.Template.Spec.TopologySpreadConstraints[0].LabelSelector.MatchExpressions; got != nil {
+		t.Errorf("template selector merged: %v", got)
+	}
+	if err := Validate(d); err != nil {
+		t.Errorf("Validate(template naming the key twice before the merge) = %v, want nil", err)
+	}
+	p = &Pod{ObjectMeta: ObjectMeta{Name: "p", Namespace: "default", Labels: labels}, Spec: d.Spec.Template.Spec}
+	Default(p)
+	err := Validate(p)
+	if err == nil || !strings.Contains(err.Error(), `spec.topologySpreadConstraints[0].matchLabelKeys[0]: Invalid value: "app": exists in both matchLabelKeys and labelSelector`) {
+		t.Errorf("Validate(pod) = %v, want the key refused", err)
+	}
 }

@@ -1199,8 +1199,8 @@ func (v *validator) podAffinity(p string, required []PodAffinityTerm, preferred 
 // podAffinityTerm checks one term as Kubernetes' validatePodAffinityTerm:
 // its selectors, namespaces (reported under "namespace", as Kubernetes
 // does), matchLabelKeys and mismatchLabelKeys (label names, only with a
-// labelSelector, no key in both lists, no matchLabelKeys key the
-// labelSelector already names), and a topologyKey that is a label name.
+// labelSelector, no key in both lists, no matchLabelKeys key the merged
+// labelSelector names twice), and a topologyKey that is a label name.
 func (v *validator) podAffinityTerm(p string, t *PodAffinityTerm) {
 	if t.LabelSelector != nil {
 		v.labelSelector(child(p, "labelSelector"), t.LabelSelector)
@@ -1213,13 +1213,7 @@ func (v *validator) podAffinityTerm(p string, t *PodAffinityTerm) {
 	}
 	v.labelKeys(child(p, "matchLabelKeys"), t.MatchLabelKeys, t.LabelSelector)
 	v.labelKeys(child(p, "mismatchLabelKeys"), t.MismatchLabelKeys, t.LabelSelector)
-	if t.LabelSelector != nil {
-		for i, k := range t.MatchLabelKeys {
-			if selectorNamesKey(t.LabelSelector, k) {
-				v.invalid(index(child(p, "matchLabelKeys"), i), k, "exists in both matchLabelKeys and labelSelector")
-			}
-		}
-	}
+	v.labelKeysTwice(child(p, "matchLabelKeys"), t.MatchLabelKeys, t.LabelSelector)
 	for i, k := range t.MatchLabelKeys {
 		if slices.Contains(t.MismatchLabelKeys, k) {
 			v.invalid(index(child(p, "matchLabelKeys"), i), k, "exists in both matchLabelKeys and mismatchLabelKeys")
@@ -1236,8 +1230,10 @@ func (v *validator) podAffinityTerm(p string, t *PodAffinityTerm) {
 // whenUnsatisfiable DoNotSchedule or ScheduleAnyway, no two constraints
 // with the same {topologyKey, whenUnsatisfiable}, minDomains above zero and
 // only with DoNotSchedule, the node inclusion policies Honor or Ignore,
-// matchLabelKeys (label names, only with a labelSelector, none the
-// labelSelector already names), and the labelSelector.
+// matchLabelKeys (label names, only with a labelSelector, none the merged
+// labelSelector names twice: Kubernetes' rule with
+// MatchLabelKeysInPodTopologySpreadSelectorMerge, on by default), and the
+// labelSelector.
 func (v *validator) topologySpreadConstraints(p string, cs []TopologySpreadConstraint) {
 	for i := range cs {
 		c := &cs[i]
@@ -1272,12 +1268,8 @@ func (v *validator) topologySpreadConstraints(p string, cs []TopologySpreadConst
 			}
 		}
 		v.labelKeys(child(cp, "matchLabelKeys"), c.MatchLabelKeys, c.LabelSelector)
+		v.labelKeysTwice(child(cp, "matchLabelKeys"), c.MatchLabelKeys, c.LabelSelector)
 		if c.LabelSelector != nil {
-			for j, k := range c.MatchLabelKeys {
-				if selectorNamesKey(c.LabelSelector, k) {
-					v.invalid(index(child(cp, "matchLabelKeys"), j), k, "exists in both matchLabelKeys and labelSelector")
-				}
-			}
 			v.labelSelector(child(cp, "labelSelector"), c.LabelSelector)
 		}
 	}
@@ -1298,18 +1290,25 @@ func (v *validator) labelKeys(p string, keys []string, sel *LabelSelector) {
 	}
 }
 
-// selectorNamesKey reports whether a label selector has a requirement on
+// labelKeysTwice refuses a matchLabelKeys key that the label selector
+// names twice, as Kubernetes' ValidateMatchLabelKeysAndMismatchLabelKeys
+// does after the API server merged the keys into the selector (DefaultPod
+// does here): a requirement of the merge on top of the user's own on that
 // key.
-func selectorNamesKey(s *LabelSelector, key string) bool {
-	if _, ok := s.MatchLabels[key]; ok {
-		return true
+func (v *validator) labelKeysTwice(p string, keys []string, sel *LabelSelector) {
+	if sel == nil || len(keys) == 0 {
+		return
 	}
-	for _, e := range s.MatchExpressions {
-		if e.Key == key {
-			return true
+	seen := map[string]bool{}
+	for k := range sel.MatchLabels {
+		seen[k] = true
+	}
+	for _, e := range sel.MatchExpressions {
+		if i := slices.Index(keys, e.Key); i >= 0 && seen[e.Key] {
+			v.invalid(index(p, i), e.Key, "exists in both matchLabelKeys and labelSelector")
 		}
+		seen[e.Key] = true
 	}
-	return false
 }
 
 func (v *validator) nodeSelectorTerm(p string, t *NodeSelectorTerm) {

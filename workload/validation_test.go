@@ -408,9 +408,10 @@ func badObjects() []badCase {
 			p.Spec.Affinity = &Affinity{PodAntiAffinity: &PodAntiAffinity{RequiredDuringSchedulingIgnoredDuringExecution: []PodAffinityTerm{{
 				TopologyKey: LabelHostname, MatchLabelKeys: []string{"version"}}}}}
 		}), []string{"spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys"}},
-		{"pod affinity matchLabelKeys in the selector and in mismatchLabelKeys", with(vPod(), func(p *Pod) {
+		{"pod affinity matchLabelKeys in the (merged) selector and in mismatchLabelKeys", with(vPod(), func(p *Pod) {
 			p.Spec.Affinity = &Affinity{PodAntiAffinity: &PodAntiAffinity{RequiredDuringSchedulingIgnoredDuringExecution: []PodAffinityTerm{{
-				TopologyKey: LabelHostname, LabelSelector: &LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+				TopologyKey: LabelHostname, LabelSelector: &LabelSelector{MatchLabels: map[string]string{"app": "web"},
+					MatchExpressions: []LabelSelectorRequirement{{Key: "app", Operator: LabelSelectorOpIn, Values: []string{"web"}}}},
 				MatchLabelKeys: []string{"app", "version"}, MismatchLabelKeys: []string{"version"}}}}}
 		}), []string{"spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys[0]",
 			"spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys[1]"}},
@@ -441,7 +442,9 @@ func badObjects() []badCase {
 				{MaxSkew: 1, TopologyKey: LabelZone, WhenUnsatisfiable: DoNotSchedule, NodeAffinityPolicy: Ptr("Always"), NodeTaintsPolicy: Ptr("honor"),
 					MatchLabelKeys: []string{"pod-template-hash"}},
 				{MaxSkew: 1, TopologyKey: LabelHostname, WhenUnsatisfiable: DoNotSchedule,
-					LabelSelector: &LabelSelector{MatchLabels: map[string]string{"app": "web"}}, MatchLabelKeys: []string{"app"}},
+					LabelSelector: &LabelSelector{MatchExpressions: []LabelSelectorRequirement{
+						{Key: "app", Operator: LabelSelectorOpExists}, {Key: "app", Operator: LabelSelectorOpIn, Values: []string{"web"}}}},
+					MatchLabelKeys: []string{"app"}},
 			}
 		}), []string{"spec.template.spec.topologySpreadConstraints[0].nodeAffinityPolicy", "spec.template.spec.topologySpreadConstraints[0].nodeTaintsPolicy",
 			"spec.template.spec.topologySpreadConstraints[0].matchLabelKeys", "spec.template.spec.topologySpreadConstraints[1].matchLabelKeys[0]"}},
