@@ -1095,34 +1095,55 @@ func (c *EndpointsController) write(st *svcState, ch *chunk) error {
 		ch.dirty = false
 		return nil
 	}
+	if err := c.put(st, want); err != nil {
+		return err
+	}
+	ch.dirty = false
+	return nil
+}
+
+// put writes slice want of the Service to the store (an update of the
+// slice of that name as last written, else a create) and records it.
+func (c *EndpointsController) put(st *svcState, want *workload.EndpointSlice) error {
+	// No slice is created for a Service being deleted: the garbage
+	// collector deletes its slices (reconciler.go finalize: "Don't create
+	// new EndpointSlices if the Service is pending deletion").
+	deleting := st.svc.DeletionTimestamp != nil
 	var out workload.Object
 	var err error
-	if have != nil {
+	if have := st.slices[want.Name]; have != nil {
 		want.UID = have.UID
 		out, err = c.store.Update(want)
 		if errors.Is(err, store.ErrNotFound) {
+			if deleting {
+				delete(st.slices, want.Name)
+				return nil
+			}
 			want.UID = ""
 			out, err = c.store.Create(want)
 		}
 	} else {
+		if deleting {
+			return nil
+		}
 		out, err = c.store.Create(want)
 		if errors.Is(err, store.ErrAlreadyExists) {
 			out, err = c.store.Update(want)
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("service: writing EndpointSlice %s/%s: %w", svc.Namespace, ch.name, err)
+		return fmt.Errorf("service: writing EndpointSlice %s/%s: %w", want.Namespace, want.Name, err)
 	}
-	st.slices[ch.name] = out.(*workload.EndpointSlice)
-	ch.dirty = false
+	st.slices[want.Name] = out.(*workload.EndpointSlice)
 	return nil
 }
 
-// desired builds the slice of a chunk.
-func (c *EndpointsController) desired(svc *workload.Service, ch *chunk) *workload.EndpointSlice {
-	es := &workload.EndpointSlice{
+// newSlice returns an empty slice of the Service named name: its labels
+// and owner reference, no endpoints, no ports.
+func newSlice(svc *workload.Service, name string) *workload.EndpointSlice {
+	return &workload.EndpointSlice{
 		ObjectMeta: workload.ObjectMeta{
-			Name: ch.name, Namespace: svc.Namespace,
+			Name: name, Namespace: svc.Namespace,
 			Labels: sliceLabels(svc),
 			OwnerReferences: []workload.OwnerReference{{
 				APIVersion: "v1", Kind: "Service", Name: svc.Name, UID: svc.UID,
@@ -1130,9 +1151,15 @@ func (c *EndpointsController) desired(svc *workload.Service, ch *chunk) *workloa
 			}},
 		},
 		AddressType: workload.AddressTypeIPv4,
-		Endpoints:   make([]workload.Endpoint, 0, len(ch.members)),
+		Endpoints:   []workload.Endpoint{},
 		Ports:       []workload.EndpointPort{},
 	}
+}
+
+// desired builds the slice of a chunk.
+func (c *EndpointsController) desired(svc *workload.Service, ch *chunk) *workload.EndpointSlice {
+	es := newSlice(svc, ch.name)
+	es.Endpoints = make([]workload.Endpoint, 0, len(ch.members))
 	for i := range svc.Spec.Ports {
 		sp := &svc.Spec.Ports[i]
 		if ch.g.ports[i] == 0 {
