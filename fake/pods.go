@@ -128,12 +128,11 @@ type container struct {
 	rule *rule                     // the rule b came from, for ExitCodes; nil if none
 	st   *workload.ContainerStatus // in p.status; read-only, write through status()
 	init bool
-	// side: a sidecar (an init container with restartPolicy Always).
-	// begun: told to start (its turn came). asked: its current run was
-	// asked to stop, its turn among the sidecars stopping.
-	side, begun, asked bool
-	running            bool
-	stopped            bool // will not run again
+	// flags: flagSide, flagBegun, flagAsked (one byte: the common pod's
+	// memory, onePod, stays in its size class).
+	flags   ctrFlags
+	running bool
+	stopped bool // will not run again
 	// armed: a main timer was armed once; timerKind is what the pending
 	// one does (arm).
 	armed     bool
@@ -163,6 +162,27 @@ type container struct {
 	// SetContainerReady(false) made its readiness probe fail. Ready is
 	// readyDue && !probeFails while it runs.
 	readyDue, probeFails bool
+}
+
+// ctrFlags are a container's sidecar flags.
+type ctrFlags uint8
+
+const (
+	flagSide  ctrFlags = 1 << iota // a sidecar (an init container with restartPolicy Always)
+	flagBegun                      // told to start: its turn came
+	flagAsked                      // its current run was asked to stop, its turn among the sidecars stopping
+)
+
+func (c *container) side() bool  { return c.flags&flagSide != 0 }
+func (c *container) begun() bool { return c.flags&flagBegun != 0 }
+func (c *container) asked() bool { return c.flags&flagAsked != 0 }
+
+// sideFlag is flagSide for an init container that is a sidecar.
+func sideFlag(init bool, c *workload.Container) ctrFlags {
+	if init && workload.IsSidecar(c) {
+		return flagSide
+	}
+	return 0
 }
 
 // timerKind is what a container's main timer does.
@@ -311,7 +331,7 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 				Name: specs[i].Name, Image: specs[i].Image, Started: &falseVal,
 				State: workload.ContainerState{Waiting: wait},
 			}
-			mem[i] = container{p: p, init: init, side: init && workload.IsSidecar(&specs[i]), b: b, rule: from, st: &sts[i]}
+			mem[i] = container{p: p, init: init, flags: sideFlag(init, &specs[i]), b: b, rule: from, st: &sts[i]}
 			cs[i] = &mem[i]
 		}
 	}
@@ -353,7 +373,7 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	}
 	if len(p.init) > 0 {
 		p.sidecars = workload.HasSidecar(in.Spec.InitContainers)
-		p.init[0].begun = true
+		p.init[0].flags |= flagBegun
 		r.arm(p.init[0], p.init[0].b.StartDelay, timerStart)
 	} else {
 		p.appsBegun = true
@@ -540,13 +560,13 @@ func (r *Runtime) start(c *container) {
 		st.RestartCount++
 	}
 	c.running = true
-	c.asked = false
+	c.flags &^= flagAsked
 	c.startedAt = now
 	st.State = workload.ContainerState{Running: r.running(now)}
 	st.Started = &trueVal
 	st.Ready = false
 	c.readyDue = false
-	if (!c.init || c.side) && !c.b.NeverReady {
+	if (!c.init || c.side()) && !c.b.NeverReady {
 		if c.b.ReadyAfter == 0 {
 			c.readyDue = true
 			st.Ready = !c.probeFails
@@ -563,7 +583,7 @@ func (r *Runtime) start(c *container) {
 	if r.debugOn() {
 		r.log.Debug("container started", "pod", p.key, "container", c.st.Name, "restartCount", c.st.RestartCount)
 	}
-	if c.side && !p.appsBegun {
+	if c.side() && !p.appsBegun {
 		// A sidecar that has started lets the next init container start
 		// (the fake runs no startup probe: started once running).
 		r.startNextInit(p)
@@ -627,7 +647,7 @@ func (r *Runtime) becomeReady(c *container) {
 // (workload.ErrPodNotFound, ErrContainerNotFound).
 func (r *Runtime) SetContainerReady(namespace, pod, containerName string, ready bool) error {
 	return r.containerOp("SetContainerReady", namespace, pod, containerName, func(c *container, ref string) error {
-		if c.init && !c.side {
+		if c.init && !c.side() {
 			return fmt.Errorf("%w: fake: %s: container %q is an init container, which has no readiness probe", ErrInvalid, ref, containerName)
 		}
 		return nil
@@ -664,7 +684,7 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 		StartedAt: workload.NewTime(c.startedAt), FinishedAt: workload.NewTime(now),
 	})
 	st.Started = &falseVal
-	st.Ready = c.init && !c.side && code == 0
+	st.Ready = c.init && !c.side() && code == 0
 	r.ctrEvents++
 	if r.debugOn() {
 		r.log.Debug("container exited", "pod", p.key, "container", c.st.Name, "exitCode", code)
@@ -672,7 +692,7 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 	restart := false
 	if !p.terminating && !p.pastDeadline {
 		switch {
-		case c.side:
+		case c.side():
 			// A sidecar restarts whatever the pod's restartPolicy, until
 			// the sidecars stop.
 			restart = !p.sideStop
@@ -710,10 +730,10 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 	} else {
 		st.State = workload.ContainerState{Terminated: term}
 		c.stopped = true
-		if c.init && !c.side && code == 0 && !p.terminating && !p.pastDeadline {
+		if c.init && !c.side() && code == 0 && !p.terminating && !p.pastDeadline {
 			r.startNextInit(p)
 		}
-		if p.sidecars && !p.sideStop && !p.terminating && !p.pastDeadline && !c.side &&
+		if p.sidecars && !p.sideStop && !p.terminating && !p.pastDeadline && !c.side() &&
 			(c.init && code != 0 || !c.init && p.appsFinished()) {
 			// No app container runs or will: an init container failed
 			// under restartPolicy Never, or every app container has
@@ -748,7 +768,7 @@ func (p *podState) appsFinished() bool {
 func (r *Runtime) stopSidecars(p *podState) {
 	p.sideStop = true
 	for _, c := range p.init {
-		if c.side && !c.running {
+		if c.side() && !c.running {
 			c.stopTimers()
 			c.stopped = true
 		}
@@ -778,7 +798,7 @@ func (r *Runtime) killSidecars(p *podState) {
 		return
 	}
 	for _, c := range p.init {
-		if c.running && c.asked {
+		if c.running && c.asked() {
 			r.exit(c, CrashExitCode, ReasonError)
 		}
 	}
@@ -797,9 +817,9 @@ func (r *Runtime) stopNextSidecar(p *podState) {
 		}
 	}
 	for i := len(p.init) - 1; i >= 0; i-- {
-		if c := p.init[i]; c.side && c.running {
-			if !c.asked {
-				c.asked = true
+		if c := p.init[i]; c.side() && c.running {
+			if !c.asked() {
+				c.flags |= flagAsked
 				r.askStopOne(c, r.clock.Now())
 			}
 			return
@@ -812,17 +832,17 @@ func (r *Runtime) stopNextSidecar(p *podState) {
 // containers when every init container has.
 func (r *Runtime) startNextInit(p *podState) {
 	for _, c := range p.init {
-		if c.side {
+		if c.side() {
 			if c.runs > 0 {
 				continue
 			}
 		} else if t := c.st.State.Terminated; t != nil && t.ExitCode == 0 {
 			continue
 		}
-		if c.begun {
+		if c.begun() {
 			return
 		}
-		c.begun = true
+		c.flags |= flagBegun
 		c.status().State = workload.ContainerState{Waiting: &waitingCreating}
 		r.arm(c, c.b.StartDelay, timerStart)
 		return
@@ -1034,7 +1054,7 @@ func (r *Runtime) terminalBeforeDelete(p *podState) {
 			c.st.State = workload.ContainerState{Terminated: killed(c)}
 			c.st.Started, c.st.Ready = &falseVal, false
 		}
-		if c.side {
+		if c.side() {
 			initialized = initialized && c.runs > 0 // a sidecar is done once started
 		} else if t := c.st.State.Terminated; t == nil || t.ExitCode != 0 {
 			initialized = false
@@ -1174,7 +1194,7 @@ func (r *Runtime) stopWaiting(p *podState) {
 func (r *Runtime) askStop(p *podState) {
 	now := r.clock.Now()
 	for _, c := range p.all {
-		if c.running && !c.side {
+		if c.running && !c.side() {
 			r.askStopOne(c, now)
 		}
 	}
