@@ -307,8 +307,9 @@ func podGrace(p *workload.Pod) *int64 {
 	return &g
 }
 
-// foreground deletes an owner's dependents (in the foreground too) and
-// removes its finalizer once none that blocks owner deletion is left.
+// foreground deletes an owner's dependents (in the foreground too, those
+// that have dependents) and removes its finalizer once none that blocks
+// owner deletion is left.
 func (g *GarbageCollector) foreground(o workload.Object) error {
 	m := o.GetObjectMeta()
 	blocking := 0
@@ -332,7 +333,16 @@ func (g *GarbageCollector) foreground(o workload.Object) error {
 			blocking++
 		}
 		if dm.DeletionTimestamp == nil {
-			errs = append(errs, g.deleteDependent(d, store.DeleteForeground))
+			// In the foreground too if it has dependents of its own,
+			// else in the background (Kubernetes' attemptToDeleteItem:
+			// an owner waiting for its dependents and the item's
+			// dependentsLength), so that a pod gets no foregroundDeletion
+			// finalizer.
+			policy := ""
+			if len(g.dependents(dm.UID, dm.Namespace, workload.IsClusterScoped(d.Kind()))) > 0 {
+				policy = store.DeleteForeground
+			}
+			errs = append(errs, g.deleteDependent(d, policy))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
