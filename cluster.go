@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime"
 	"slices"
 	"strconv"
@@ -369,13 +370,31 @@ func admit(obj workload.Object) error {
 	return nil
 }
 
+// labelNamespaceName sets the kubernetes.io/metadata.name label of a
+// Namespace to its name, as the API server's namespace strategy does on
+// create and on every update (PrepareForCreate, PrepareForUpdate): a
+// namespaceSelector can always select a namespace by name.
+func labelNamespaceName(ns *workload.Namespace) {
+	if ns.Labels[workload.LabelMetadataName] == ns.Name {
+		return
+	}
+	ls := make(map[string]string, len(ns.Labels)+1)
+	maps.Copy(ls, ns.Labels)
+	ls[workload.LabelMetadataName] = ns.Name
+	ns.Labels = ls
+}
+
 // stamp fills in what the API server derives from a new object's uid on
 // create: a Job's generated selector and labels (the Job strategy's
-// PrepareForCreate, generateSelector), so that the Job is stored with them
-// from its first version (generation 1), as in Kubernetes.
+// PrepareForCreate, generateSelector) and a Namespace's name label, so
+// that the object is stored with them from its first version (a Job's
+// generation 1), as in Kubernetes.
 func stamp(obj workload.Object) {
-	if j, ok := obj.(*workload.Job); ok {
-		workload.GenerateJobSelector(j)
+	switch o := obj.(type) {
+	case *workload.Job:
+		workload.GenerateJobSelector(o)
+	case *workload.Namespace:
+		labelNamespaceName(o) // after generateName
 	}
 }
 
@@ -388,6 +407,7 @@ func keepSystemFields(obj, old workload.Object) {
 		// Only the finalize subresource changes spec.finalizers
 		// (namespace strategy PrepareForUpdate).
 		o.Spec.Finalizers = old.(*workload.Namespace).Spec.Finalizers
+		labelNamespaceName(o)
 	case *workload.Pod:
 		// The scheduler bound the pod: an applied manifest that names no
 		// node keeps the binding, as kubectl apply leaves fields it does
