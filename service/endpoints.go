@@ -60,8 +60,9 @@ const ManagedBy = "endpointslice-controller.k8s.io"
 //     takes precedence. The node-side pickers follow the hints of every
 //     slice of the Service (see Topology).
 //   - A pod keeps its slice while it stays; a change of one pod rewrites
-//     only its slice. Unlike Kubernetes, a Service with no endpoints has
-//     no slice (no empty placeholder), and Services without a selector
+//     only its slice. A Service with no endpoints has one empty slice
+//     (no endpoints, no ports), "<service>-placeholder", as Kubernetes'
+//     placeholder slice. Services without a selector
 //     (or ExternalName ones) are left to their owner: no slices of ours;
 //     their pickers get the endpoints of the EndpointSlices labelled
 //     kubernetes.io/service-name that someone else writes, as kube-proxy
@@ -949,6 +950,10 @@ func (c *EndpointsController) rebuild(key string, st *svcState) error {
 			want[ch.name] = true
 		}
 	}
+	if len(st.groups) == 0 {
+		want[placeholderName(svc.Name)] = true
+		errs = append(errs, c.syncPlaceholder(st))
+	}
 	errs = append(errs, c.deleteSlices(svc.Namespace, svc.Name, want))
 	for name := range st.slices {
 		if !want[name] {
@@ -1061,7 +1066,39 @@ func (c *EndpointsController) update(st *svcState) error {
 			}
 		}
 	}
+	errs = append(errs, c.syncPlaceholder(st))
 	return errors.Join(errs...)
+}
+
+// placeholderName is the name of the empty EndpointSlice of a Service
+// that has no endpoints. No slice of endpoints has it: theirs end in
+// "-<hash>-<n>".
+func placeholderName(svc string) string { return svc + "-placeholder" }
+
+// syncPlaceholder gives a Service that has no endpoints one empty slice
+// (no endpoints, no ports), and deletes it once the Service has
+// endpoints, as Kubernetes' reconciler does ("when no endpoint slices
+// would usually exist, we need to add a placeholder",
+// reconcileByAddressType), so that a Service with a selector always has a
+// slice.
+func (c *EndpointsController) syncPlaceholder(st *svcState) error {
+	svc := st.svc
+	name := placeholderName(svc.Name)
+	if len(st.groups) > 0 {
+		if _, ok := st.slices[name]; !ok {
+			return nil
+		}
+		delete(st.slices, name)
+		if _, err := c.store.Delete("EndpointSlice", svc.Namespace, name, store.DeleteOptions{NoResult: true}); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return nil
+	}
+	want := newSlice(svc, name)
+	if have := st.slices[name]; have != nil && sameSlice(have, want) {
+		return nil
+	}
+	return c.put(st, want)
 }
 
 func (c *EndpointsController) unplace(st *svcState, e *entry) {

@@ -45,3 +45,72 @@ spec: {nodeName: a, containers: [{name: c, image: i}]}`)
 		}
 	}
 }
+
+// A Service with a selector that selects no pod still has one
+// EndpointSlice, with no endpoints and no ports (kubectl get
+// endpointslices shows it with <unset> ports and endpoints), labelled and
+// owned as the others. Once the Service has endpoints the placeholder
+// gives way to their slices; once it has none again the placeholder is
+// back. orchestra left such a Service without any slice. Kubernetes:
+// staging/src/k8s.io/endpointslice/reconciler.go reconcileByAddressType
+// ("When no endpoint slices would usually exist, we need to add a
+// placeholder").
+func TestR11sSvcPlaceholderSlice(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Service
+metadata: {name: web, labels: {team: x}}
+spec: {selector: {app: web}, ports: [{name: http, port: 80}]}`)
+	advance(t, c, time.Second)
+	check := func(when string, wantEndpoints int) {
+		t.Helper()
+		ss := slices(t, c, "web")
+		if wantEndpoints == 0 {
+			if len(ss) != 1 {
+				t.Fatalf("%s: %d slices, want 1 placeholder", when, len(ss))
+			}
+			s := ss[0]
+			if len(s.Endpoints) != 0 || len(s.Ports) != 0 {
+				t.Errorf("%s: placeholder has endpoints %v, ports %v; want none", when, s.Endpoints, s.Ports)
+			}
+			if s.Labels["endpointslice.kubernetes.io/managed-by"] != "endpointslice-controller.k8s.io" || s.Labels["team"] != "x" || s.AddressType != "IPv4" {
+				t.Errorf("%s: placeholder labels %v, addressType %q", when, s.Labels, s.AddressType)
+			}
+			if refs := s.OwnerReferences; len(refs) != 1 || refs[0].Kind != "Service" || refs[0].Name != "web" {
+				t.Errorf("%s: placeholder owners %v", when, refs)
+			}
+			return
+		}
+		n := 0
+		for _, s := range ss {
+			if len(s.Endpoints) == 0 {
+				t.Errorf("%s: an empty slice %s beside the endpoints' slices", when, s.Name)
+			}
+			n += len(s.Endpoints)
+		}
+		if n != wantEndpoints {
+			t.Errorf("%s: %d endpoints in the slices, want %d", when, n, wantEndpoints)
+		}
+	}
+	check("no pods", 0)
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: web-0, labels: {app: web}}
+spec: {nodeName: a, containers: [{name: c, image: i}]}`)
+	advance(t, c, time.Minute)
+	check("one pod", 1)
+	if err := c.Delete("Pod", "default", "web-0", ""); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Minute)
+	check("pod deleted", 0)
+	if err := c.Delete("Service", "default", "web", ""); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Minute)
+	if n := len(slices(t, c, "web")); n != 0 {
+		t.Errorf("Service deleted, %d slices left", n)
+	}
+}
