@@ -133,7 +133,8 @@ func slowStartBatches(n int) []int {
 // since 1.22): unscheduled before scheduled; Pending before Unknown before
 // Running; not ready before ready; lower pod-deletion-cost first; pods on
 // nodes with more related pods first (colocation rank); the more recently
-// ready first; more restarts first; newer first; then by name. Ready and
+// ready first; more container restarts first, then more native sidecar
+// restarts (compareMaxContainerRestarts); newer first; then by name. Ready and
 // creation times compare by their age's power of two (the floor of log2
 // of the age in nanoseconds at now): two times in the same bucket order
 // by pod UID, a random order among equivalent pods.
@@ -196,7 +197,12 @@ func compareForDeletion(a, b *workload.Pod, ra, rb int, now time.Time) int {
 			return compareAges(a, b, ta, tb, now)
 		}
 	}
-	if c := cmp.Compare(maxRestarts(b), maxRestarts(a)); c != 0 {
+	ma, sa := maxRestarts(a)
+	mb, sb := maxRestarts(b)
+	if c := cmp.Compare(mb, ma); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(sb, sa); c != 0 {
 		return c
 	}
 	if ta, tb := a.CreationTimestamp.Time, b.CreationTimestamp.Time; !ta.Equal(tb) {
@@ -263,12 +269,20 @@ func readyTime(p *workload.Pod) time.Time {
 	return time.Time{}
 }
 
-func maxRestarts(p *workload.Pod) int32 {
-	var m int32
+// maxRestarts returns the most restarts of a pod's containers, and of its
+// native sidecars (init containers with restartPolicy Always), as
+// Kubernetes' maxContainerRestarts.
+func maxRestarts(p *workload.Pod) (regular, sidecar int32) {
 	for _, c := range p.Status.ContainerStatuses {
-		m = max(m, c.RestartCount)
+		regular = max(regular, c.RestartCount)
 	}
-	return m
+	for _, c := range p.Status.InitContainerStatuses {
+		if i := slices.IndexFunc(p.Spec.InitContainers, func(ic workload.Container) bool { return ic.Name == c.Name }); i >= 0 &&
+			workload.IsSidecar(&p.Spec.InitContainers[i]) {
+			sidecar = max(sidecar, c.RestartCount)
+		}
+	}
+	return regular, sidecar
 }
 
 func deletionCost(p *workload.Pod) int32 {

@@ -20,6 +20,7 @@ type rsPodSpec struct {
 	readyAgo          time.Duration
 	createdAgo        time.Duration
 	restarts          int32
+	sidecarRestarts   int32 // restarts of a native sidecar (init container, restartPolicy Always)
 	deleting          bool
 	cost              string
 	uid               string
@@ -43,6 +44,12 @@ func rsPod(s rsPodSpec) *workload.Pod {
 	}
 	p.Status.Conditions = []workload.PodCondition{{Type: workload.PodReady, Status: st, LastTransitionTime: workload.NewTime(rsNow.Add(-s.readyAgo))}}
 	p.Status.ContainerStatuses = []workload.ContainerStatus{{Name: "main", RestartCount: s.restarts}}
+	if s.sidecarRestarts > 0 {
+		p.Spec.InitContainers = []workload.Container{{Name: "proxy", Image: "proxy", RestartPolicy: workload.Ptr(workload.ContainerRestartPolicyAlways)},
+			{Name: "setup", Image: "setup"}}
+		p.Status.InitContainerStatuses = []workload.ContainerStatus{{Name: "proxy", RestartCount: s.sidecarRestarts},
+			{Name: "setup", RestartCount: 100}} // a plain init container's restarts do not count
+	}
 	if s.deleting {
 		p.DeletionTimestamp = workload.NewTimePtr(rsNow)
 	}
@@ -117,6 +124,11 @@ func TestPodsToDeleteOrder(t *testing.T) {
 			{name: "calm", node: "n1", readyAgo: time.Minute},
 			{name: "flappy", node: "n2", readyAgo: time.Minute, restarts: 3},
 		}, []string{"flappy", "calm"}},
+		{"equal container restarts: more sidecar restarts first", []rsPodSpec{
+			{name: "calm", node: "n1", readyAgo: time.Minute, restarts: 2},
+			{name: "sidecar", node: "n2", readyAgo: time.Minute, restarts: 2, sidecarRestarts: 4},
+			{name: "main", node: "n3", readyAgo: time.Minute, restarts: 3},
+		}, []string{"main", "sidecar", "calm"}},
 		{"ready times in one log2 bucket: by UID, restarts aside", []rsPodSpec{
 			{name: "newer", node: "n1", readyAgo: 90 * time.Second, uid: "b"},
 			{name: "flappy", node: "n2", readyAgo: 100 * time.Second, uid: "c", restarts: 5},
