@@ -36,19 +36,19 @@ type nodeState struct {
 
 // addPod adds p to the node's pods.
 func (n *nodeState) addPod(p *podState) {
-	p.nodeIdx = len(n.pods)
+	p.nodeIdx = int32(len(n.pods))
 	n.pods = append(n.pods, p)
 }
 
 // removePod removes p from the node's pods, if it is there.
 func (n *nodeState) removePod(p *podState) {
-	i := p.nodeIdx
+	i := int(p.nodeIdx)
 	if i < 0 || i >= len(n.pods) || n.pods[i] != p {
 		return
 	}
 	last := len(n.pods) - 1
 	n.pods[i] = n.pods[last]
-	n.pods[i].nodeIdx = i
+	n.pods[i].nodeIdx = int32(i)
 	n.pods[last] = nil
 	n.pods = n.pods[:last]
 	p.nodeIdx = -1

@@ -37,9 +37,8 @@ type podState struct {
 	rt            *Runtime
 	key, ns, name string
 	node          *nodeState
-	nodeIdx       int    // place in node.pods
+	nodeIdx       int32  // place in node.pods
 	ip            uint32 // 0 for hostNetwork pods
-	restartPolicy string
 	// snap is the pod as created (its metadata and spec, which never
 	// change) and reported then, never modified; repVersion is the
 	// version of its last status report, 0 before the first: see current.
@@ -75,6 +74,18 @@ type podState struct {
 	// timers are the pod's own timers, made for the few pods that have
 	// one (a deadline, a graceful deletion): nil for the others.
 	timers *podTimers
+}
+
+// restartPolicy is the pod's spec.restartPolicy, Always when unset. The
+// spec is the snapshot's (it never changes): podState keeps no copy, so
+// that onePod stays in its size class.
+func (p *podState) restartPolicy() string { return restartPolicy(&p.snap.Spec) }
+
+func restartPolicy(s *workload.PodSpec) string {
+	if s.RestartPolicy == "" {
+		return workload.RestartPolicyAlways
+	}
+	return s.RestartPolicy
 }
 
 // onePod is the memory of a pod with one container and no init
@@ -277,10 +288,7 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	} else {
 		p = new(podState)
 	}
-	*p = podState{rt: r, key: key, ns: ns, name: in.Name, node: node, restartPolicy: in.Spec.RestartPolicy}
-	if p.restartPolicy == "" {
-		p.restartPolicy = workload.RestartPolicyAlways
-	}
+	*p = podState{rt: r, key: key, ns: ns, name: in.Name, node: node}
 	podIP := node.hostIP
 	if !in.Spec.HostNetwork {
 		ip, ok := node.allocIP()
@@ -337,7 +345,7 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	}
 	add(in.Spec.InitContainers, st.InitContainerStatuses, p.init, ctrs[:ni], true)
 	add(in.Spec.Containers, st.ContainerStatuses, p.ctrs, ctrs[ni:], false)
-	st.Phase = podstatus.Phase(p.restartPolicy, in.Spec.InitContainers, st.InitContainerStatuses, st.ContainerStatuses)
+	st.Phase = podstatus.Phase(restartPolicy(&in.Spec), in.Spec.InitContainers, st.InitContainerStatuses, st.ContainerStatuses)
 	r.firstConditions(st, now, &in.Spec)
 
 	// The snapshot shares the caller's metadata and spec (their maps,
@@ -697,10 +705,10 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 			// the sidecars stop.
 			restart = !p.sideStop
 		case c.init:
-			restart = code != 0 && p.restartPolicy != workload.RestartPolicyNever
-		case p.restartPolicy == workload.RestartPolicyAlways:
+			restart = code != 0 && p.restartPolicy() != workload.RestartPolicyNever
+		case p.restartPolicy() == workload.RestartPolicyAlways:
 			restart = true
-		case p.restartPolicy == workload.RestartPolicyOnFailure:
+		case p.restartPolicy() == workload.RestartPolicyOnFailure:
 			restart = code != 0
 		}
 	}
@@ -863,7 +871,7 @@ func (r *Runtime) startNextInit(p *podState) {
 func (r *Runtime) update(p *podState) {
 	now := r.clock.Now()
 	st := &p.status
-	st.Phase = podstatus.Phase(p.restartPolicy, p.snap.Spec.InitContainers, st.InitContainerStatuses, st.ContainerStatuses)
+	st.Phase = podstatus.Phase(p.restartPolicy(), p.snap.Spec.InitContainers, st.InitContainerStatuses, st.ContainerStatuses)
 	if p.pastDeadline {
 		st.Phase = workload.PodFailed
 	}
