@@ -282,21 +282,24 @@ func (p *Proxy) sync(svc *workload.Service) {
 		p.svcs[key] = ps
 	}
 	ps.sig = sig
+	// Every listener that goes or changes is closed before any is
+	// opened: a renamed port's new listener binds the address its old one
+	// holds, and two ports that swap numbers each other's.
 	keep := map[string]bool{}
 	for i, w := range ws {
-		keep[w.id] = true
-		if old := ps.listeners[w.id]; old != nil {
-			if old.pick == picks[i] && old.err == nil && bindMatches(old.addr, w.bind) {
-				continue
-			}
-			old.close()
+		if old := ps.listeners[w.id]; old != nil && old.pick == picks[i] && old.err == nil && bindMatches(old.addr, w.bind) {
+			keep[w.id] = true
 		}
-		ps.listeners[w.id] = p.listen(w, picks[i], key)
 	}
 	for id, old := range ps.listeners {
 		if !keep[id] {
 			old.close()
 			delete(ps.listeners, id)
+		}
+	}
+	for i, w := range ws {
+		if !keep[w.id] {
+			ps.listeners[w.id] = p.listen(w, picks[i], key)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -405,5 +406,98 @@ func TestProxyRetriesAFailedListen(t *testing.T) {
 	}
 	if greet(t, addr) != "a" {
 		t.Fatal("wrong greeting")
+	}
+}
+
+// TestProxyFollowsServicePortChanges: the proxy is kube-proxy's rules for
+// a Service as it is now. A changed port number moves the ClusterIP
+// listener (the old port refuses), a renamed port is served under its new
+// name, and once the Service has no endpoint left a new connection is
+// closed at once, not left hanging (kube-proxy rejects it: the iptables
+// proxier's REJECT rule "has no endpoints").
+func TestProxyFollowsServicePortChanges(t *testing.T) {
+	leakCheck(t)
+	e := newProxyEnv(t, service.Config{ServiceCIDR: "127.62.0.0/16"})
+	svc := webService()
+	e.addService(svc)
+	e.addPod("web-a", startBackend(t, "a").port())
+	p := e.l.Proxy()
+	old, err := p.Addr("default", "web", "http")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if greet(t, old) != "a" {
+		t.Fatal("wrong greeting")
+	}
+	update := func(change func(s *workload.Service)) {
+		t.Helper()
+		o, err := e.s.Get("Service", "default", "web")
+		if err != nil {
+			t.Fatal(err)
+		}
+		prev := o.(*workload.Service)
+		next := prev.DeepCopy()
+		change(next)
+		if _, err := e.l.Update(next, prev, func() (workload.Object, error) { return e.s.Update(next) }); err != nil {
+			t.Fatal(err)
+		}
+		e.settle()
+	}
+
+	update(func(s *workload.Service) { s.Spec.Ports[0].Port = 18090 })
+	moved, err := p.Addr("default", "web", "http")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := svc.Spec.ClusterIP + ":18090"; moved != want {
+		t.Fatalf("Addr after the port change = %s, want %s", moved, want)
+	}
+	if greet(t, moved) != "a" {
+		t.Fatal("wrong greeting on the new port")
+	}
+	if c, err := net.DialTimeout("tcp", old, 10*time.Second); err == nil {
+		c.Close()
+		t.Fatalf("the old port %s still accepts", old)
+	}
+
+	update(func(s *workload.Service) { s.Spec.Ports[0].Name = "web" })
+	if _, err := p.Addr("default", "web", "http"); !errors.Is(err, service.ErrNotListening) {
+		t.Fatalf("Addr of the old port name: %v, want ErrNotListening", err)
+	}
+	renamed, err := p.Addr("default", "web", "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if greet(t, renamed) != "a" {
+		t.Fatal("wrong greeting under the new port name")
+	}
+
+	// Two ports that swap numbers in one update.
+	update(func(s *workload.Service) {
+		s.Spec.Ports = append(s.Spec.Ports, workload.ServicePort{Name: "admin", Protocol: workload.ProtocolTCP, Port: 18091, TargetPort: intstr.FromString("http")})
+	})
+	update(func(s *workload.Service) { s.Spec.Ports[0].Port, s.Spec.Ports[1].Port = 18091, 18090 })
+	for port, want := range map[string]string{"web": ":18091", "admin": ":18090"} {
+		addr, err := p.Addr("default", "web", port)
+		if err != nil || !strings.HasSuffix(addr, want) {
+			t.Fatalf("Addr of port %s after the swap = %q, %v; want port %s", port, addr, err, want)
+		}
+		if greet(t, addr) != "a" {
+			t.Fatalf("wrong greeting on port %s after the swap", port)
+		}
+	}
+
+	if _, err := e.s.Delete("Pod", "default", "web-a", store.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	e.settle()
+	c, err := net.DialTimeout("tcp", renamed, 10*time.Second)
+	if err != nil {
+		return // refused: as good as closed
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if n, err := c.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("a connection to a Service without endpoints: read %d bytes, %v; want it closed at once", n, err)
 	}
 }
