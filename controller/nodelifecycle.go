@@ -38,7 +38,11 @@ import (
 //     evicted, until a node is Ready again; in a zone (the nodes' region
 //     and zone labels) of at most 50 nodes where more than two, and at
 //     least 55%, are not Ready, no new such taint is added (the zone's
-//     eviction rate is 0), those already there stay. See evictionMode.
+//     eviction rate is 0), those already there stay. Otherwise a zone
+//     gets a new such taint at most every 10 s (every 100 s when a zone
+//     of more than 50 nodes is partially disrupted): nodes that fail
+//     together are tainted, and their pods evicted, 10 s apart. See
+//     evictionMode.
 //
 //   - An evicted pod gets the DisruptionTarget condition (reason
 //     DeletionByTaintManager) and is deleted gracefully. A scheduled
@@ -103,6 +107,10 @@ type NodeLifecycle struct {
 	// evictionMode).
 	health map[string]nodeHealth
 	zones  map[string]*zoneCount
+	// taintAt holds, by zone, the earliest time the next NoExecute
+	// condition taint may be added to a node of the zone (the zone's
+	// rate limiter, one token).
+	taintAt map[string]time.Time
 }
 
 // nodeHealth is what the disruption states read of a node: its zone key
@@ -148,6 +156,7 @@ func (n *NodeLifecycle) Start(enqueue func(string)) {
 	n.seen = map[string]seenNode{}
 	n.health = map[string]nodeHealth{}
 	n.zones = map[string]*zoneCount{}
+	n.taintAt = map[string]time.Time{}
 	for _, o := range n.deps.Store.List("Node", "", nil) {
 		n.track(o.(*workload.Node))
 		n.setHealth(o.GetObjectMeta().Name, o.(*workload.Node))
@@ -295,14 +304,27 @@ func (n *NodeLifecycle) Reconcile(ctx context.Context, name string) (Result, err
 	}
 	n.nodeEvents(node)
 	want := conditionTaints(node)
-	switch n.evictionMode(node.Name) {
-	case evictionsOff:
+	noExecWanted := slices.ContainsFunc(want, func(t managedTaint) bool { return t.effect == workload.TaintEffectNoExecute })
+	hasNoExec := slices.ContainsFunc(node.Spec.Taints, func(t workload.Taint) bool {
+		return t.Effect == workload.TaintEffectNoExecute && (t.Key == workload.TaintNodeNotReady || t.Key == workload.TaintNodeUnreachable)
+	})
+	dropNoExec := func() {
 		want = slices.DeleteFunc(want, func(t managedTaint) bool { return t.effect == workload.TaintEffectNoExecute })
-	case evictionsHeld:
-		if !slices.ContainsFunc(node.Spec.Taints, func(t workload.Taint) bool {
-			return t.Effect == workload.TaintEffectNoExecute && (t.Key == workload.TaintNodeNotReady || t.Key == workload.TaintNodeUnreachable)
-		}) {
-			want = slices.DeleteFunc(want, func(t managedTaint) bool { return t.effect == workload.TaintEffectNoExecute })
+	}
+	// retry is when a NoExecute taint the zone's rate limiter held back
+	// may be added.
+	var retry time.Duration
+	switch mode, interval := n.evictionMode(node.Name); {
+	case mode == evictionsOff:
+		dropNoExec()
+	case !noExecWanted || hasNoExec:
+		// Nothing new to add: a not-ready taint becomes unreachable (or
+		// back) at once (SwapNodeControllerTaint).
+	case mode == evictionsHeld:
+		dropNoExec()
+	default:
+		if retry = n.takeTaintToken(n.health[node.Name].zone, interval, now); retry > 0 {
+			dropNoExec()
 		}
 	}
 	taints, changed := reconcileConditionTaints(node.Spec.Taints, want, now)
@@ -341,7 +363,7 @@ func (n *NodeLifecycle) Reconcile(ctx context.Context, name string) (Result, err
 			}
 		}
 		delete(n.evictAt, name)
-		return Result{}, nil
+		return Result{RequeueAfter: retry}, nil
 	}
 	var next time.Time
 	for _, p := range n.deps.Store.ListPodsOnNode(name) {
@@ -392,9 +414,12 @@ func (n *NodeLifecycle) Reconcile(ctx context.Context, name string) (Result, err
 		}
 	}
 	if next.IsZero() {
-		return Result{}, nil
+		return Result{RequeueAfter: retry}, nil
 	}
-	return Result{RequeueAfter: next.Sub(now)}, nil
+	if d := next.Sub(now); retry == 0 || d < retry {
+		retry = d
+	}
+	return Result{RequeueAfter: retry}, nil
 }
 
 // nodeEvents records the events Kubernetes records on a Node as its
@@ -442,8 +467,27 @@ const (
 	largeClusterThreshold  = 50
 )
 
+// Rates of the zones' NoExecute tainting (Kubernetes' evictionLimiterQPS
+// and secondaryEvictionLimiterQPS, one token each): one node every 10 s,
+// one every 100 s in a large partially disrupted zone.
+const (
+	taintInterval        = 10 * time.Second
+	reducedTaintInterval = 100 * time.Second
+)
+
+// takeTaintToken takes the zone's token for a new NoExecute taint at now
+// and returns 0, or returns how long until the token is there again.
+func (n *NodeLifecycle) takeTaintToken(zone string, interval time.Duration, now time.Time) time.Duration {
+	if at, ok := n.taintAt[zone]; ok && now.Before(at) {
+		return at.Sub(now)
+	}
+	n.taintAt[zone] = now.Add(interval)
+	return 0
+}
+
 // evictionMode says what may happen to a node's NoExecute condition
-// taints (not-ready, unreachable), which are what evicts its pods:
+// taints (not-ready, unreachable), which are what evict its pods, and at
+// what pace new ones are added in its zone:
 //
 //   - evictionsOff: every zone is fully disrupted (no node in the cluster
 //     is Ready): Kubernetes "enters master disruption mode", removes those
@@ -453,23 +497,29 @@ const (
 //     more than 50 nodes (largeClusterThreshold): the zone's eviction rate
 //     is 0 (ReducedQPSFunc), so no new taint is added; taints already
 //     there stay.
-//   - evictionsOn: otherwise.
+//   - evictionsOn: otherwise, a new taint at most every 10 s in the zone
+//     (evictionLimiterQPS 0.1), every 100 s in a partially disrupted zone
+//     of more than 50 nodes (secondaryEvictionLimiterQPS 0.01); a token
+//     is there at once when the zone changes state (setLimiterInZone).
 //
-// Kubernetes also rate-limits the taints it adds (0.1 node a second per
-// zone, 0.01 in a large partially disrupted zone); orchestra adds them at
-// once.
-func (n *NodeLifecycle) evictionMode(node string) evictionMode {
+// Kubernetes adds the taints from a queue it works through every 100 ms,
+// for nodes its 5 s monitor pass found not Ready; orchestra adds one when
+// it reconciles the node.
+func (n *NodeLifecycle) evictionMode(node string) (evictionMode, time.Duration) {
 	if n.allFullyDisrupted() {
-		return evictionsOff
+		return evictionsOff, 0
 	}
 	h, ok := n.health[node]
 	if !ok {
-		return evictionsOn
+		return evictionsOn, taintInterval
 	}
-	if z := n.zones[h.zone]; z != nil && zoneState(z) == zonePartial && z.ready+z.notReady <= largeClusterThreshold {
-		return evictionsHeld
+	if z := n.zones[h.zone]; z != nil && zoneState(z) == zonePartial {
+		if z.ready+z.notReady <= largeClusterThreshold {
+			return evictionsHeld, 0
+		}
+		return evictionsOn, reducedTaintInterval
 	}
-	return evictionsOn
+	return evictionsOn, taintInterval
 }
 
 type evictionMode int
@@ -584,6 +634,7 @@ func (n *NodeLifecycle) healthChanged(name string, node *workload.Node, enqueue 
 	n.setHealth(name, node)
 	allAfter, after := states()
 	if allBefore != allAfter {
+		clear(n.taintAt)
 		for other := range n.health {
 			enqueue(other)
 		}
@@ -591,6 +642,7 @@ func (n *NodeLifecycle) healthChanged(name string, node *workload.Node, enqueue 
 	}
 	for k, st := range after {
 		if before[k] != st {
+			delete(n.taintAt, k)
 			for other, h := range n.health {
 				if h.zone == k {
 					enqueue(other)

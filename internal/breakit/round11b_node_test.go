@@ -114,7 +114,7 @@ func TestR11bPartialDisruptionHoldsEvictions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	advance(t, c, time.Second)
+	advance(t, c, 11*time.Second) // one taint every 10 s in a zone
 	for _, n := range []string{"n1", "n2"} {
 		if got := r11bNoExecute(t, c, n); len(got) != 1 {
 			t.Fatalf("2 of 4 NotReady (normal zone): NoExecute taints of %s %v, want not-ready", n, got)
@@ -143,5 +143,53 @@ func TestR11bPartialDisruptionHoldsEvictions(t *testing.T) {
 	}
 	if got := r11bNoExecute(t, c, "n1"); len(got) != 0 {
 		t.Errorf("n1 Ready: NoExecute taints %v, want none", got)
+	}
+}
+
+// The node lifecycle controller adds NoExecute not-ready/unreachable
+// taints through a rate limiter per zone, 0.1 node a second: two nodes
+// that go NotReady together are tainted 10 s apart, and the pods of the
+// second are evicted 10 s after those of the first. Source:
+// pkg/controller/nodelifecycle/node_lifecycle_controller.go
+// (evictionLimiterQPS default 0.1, --node-eviction-rate;
+// zoneNoExecuteTainter, doNoExecuteTaintingPass);
+// https://kubernetes.io/docs/concepts/architecture/nodes/#rate-limits-on-eviction
+func TestR11bNoExecuteTaintsAreRateLimited(t *testing.T) {
+	c := newCluster(t, "n1", "n2", "n3", "n4", "n5")
+	for _, n := range []string{"n1", "n2"} {
+		p := r3pod("p-" + n)
+		p.Spec.NodeName = n
+		r3apply(t, c, p)
+	}
+	advance(t, c, time.Minute)
+	for _, n := range []string{"n1", "n2"} {
+		if err := c.Fake().SetNodeReady(n, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	advance(t, c, time.Second)
+	tainted := 0
+	for _, n := range []string{"n1", "n2"} {
+		tainted += len(r11bNoExecute(t, c, n))
+	}
+	if tainted != 1 {
+		t.Fatalf("1s after two nodes went NotReady: %d NoExecute taints, want 1 (one node every 10 s)", tainted)
+	}
+	first, second := "n1", "n2"
+	if len(r11bNoExecute(t, c, "n1")) == 0 {
+		first, second = "n2", "n1"
+	}
+	advance(t, c, 10*time.Second)
+	if got := r11bNoExecute(t, c, second); len(got) != 1 {
+		t.Fatalf("11s after: NoExecute taints of %s %v, want not-ready", second, got)
+	}
+	advance(t, c, 290*time.Second) // 301s after the first taint
+	if !r3terminating(t, c, "p-"+first) || r3terminating(t, c, "p-"+second) {
+		t.Errorf("301s after the first taint: %s evicted %v, %s evicted %v; want only the first",
+			first, r3terminating(t, c, "p-"+first), second, r3terminating(t, c, "p-"+second))
+	}
+	advance(t, c, 10*time.Second)
+	if !r3terminating(t, c, "p-"+second) {
+		t.Errorf("pod of %s not evicted 300s after its node was tainted", second)
 	}
 }
