@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -34,7 +35,10 @@ import (
 //   - _<port>._<proto>.<svc>.<ns>.svc.<domain> (LookupSRV): the named
 //     port: the Service's name and port, or for a headless Service one
 //     target per ready endpoint ("<hostname or dashed IP>.<svc>.<ns>.svc.
-//     <domain>") with the pod's own port number.
+//     <domain>") with the pod's own port number. As CoreDNS, LookupSRV
+//     also answers <svc>.<ns>.svc.<domain> (every port of the Service,
+//     named or not) and <endpoint>.<svc>.<ns>.svc.<domain> (the ports of
+//     that endpoint, under any Service but an ExternalName one).
 //
 // Names that are not fully qualified go through the search list of a pod
 // in the client's namespace, as Kubernetes' resolv.conf (ndots 5):
@@ -252,48 +256,77 @@ func podHasIP(p *workload.Pod, ip netip.Addr) bool {
 }
 
 func (r *Resolver) srv(fq string) ([]SRV, error) {
+	// The three forms of CoreDNS's parseRequest: _<port>._<proto>.<svc>,
+	// <endpoint>.<svc>, and <svc> (every port).
 	parts := r.split(fq)
-	if len(parts) != 4 || !strings.HasPrefix(parts[0], "_") || !strings.HasPrefix(parts[1], "_") {
+	var port, proto, endpoint string
+	switch {
+	case len(parts) == 4 && strings.HasPrefix(parts[0], "_") && strings.HasPrefix(parts[1], "_"):
+		port, proto = parts[0][1:], strings.ToUpper(parts[1][1:])
+		parts = parts[2:]
+	case len(parts) == 3:
+		endpoint, parts = parts[0], parts[1:]
+	case len(parts) == 2:
+	default:
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, fq)
 	}
-	port, proto := parts[0][1:], strings.ToUpper(parts[1][1:])
-	svc, err := r.service(parts[2], parts[3])
+	svc, err := r.service(parts[0], parts[1])
 	if err != nil {
 		return nil, err
 	}
-	var sp *workload.ServicePort
+	if endpoint != "" && svc.Spec.Type == workload.ServiceTypeExternalName {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, fq)
+	}
+	wants := func(name, protocol string) bool {
+		return (proto == "" || protocolOr(protocol) == proto) && (port == "" || name == port)
+	}
+	var sps []*workload.ServicePort
 	for i := range svc.Spec.Ports {
-		p := &svc.Spec.Ports[i]
-		if p.Name == port && p.Name != "" && p.Protocol == proto {
-			sp = p
+		if p := &svc.Spec.Ports[i]; wants(p.Name, p.Protocol) && (port == "" || p.Name != "") {
+			sps = append(sps, p)
 		}
 	}
-	if sp == nil {
+	if port != "" && len(sps) == 0 {
 		return nil, fmt.Errorf("%w: Service %s/%s has no %s port %q", ErrNotFound, svc.Namespace, svc.Name, proto, port)
 	}
 	base := svc.Name + "." + svc.Namespace + ".svc." + r.l.domain
-	if svc.Spec.ClusterIP != workload.ClusterIPNone {
-		return []SRV{{Target: base, Port: sp.Port}}, nil
-	}
 	var out []SRV
+	if svc.Spec.ClusterIP != workload.ClusterIPNone && endpoint == "" {
+		// A ClusterIP Service: its own name, on each of its ports.
+		for _, sp := range sps {
+			out = append(out, SRV{Target: base, Port: sp.Port})
+		}
+		if len(out) == 0 {
+			return nil, fmt.Errorf("%w: Service %s/%s has no port", ErrNotFound, svc.Namespace, svc.Name)
+		}
+		return out, nil
+	}
+	// A headless Service, or an endpoint of any Service: one target per
+	// ready endpoint and port, on the endpoint's own port number.
 	for _, es := range r.slices(svc) {
-		var num int32
-		for _, ep := range es.Ports {
-			if ep.Name != nil && *ep.Name == port && ep.Port != nil {
-				num = *ep.Port
-			}
-		}
-		if num == 0 {
-			continue
-		}
 		for _, ep := range es.Endpoints {
-			if !readyEndpoint(&ep) || len(ep.Addresses) == 0 {
+			host := endpointHost(&ep)
+			if !readyEndpoint(&ep) || len(ep.Addresses) == 0 || (endpoint != "" && host != endpoint) {
 				continue
 			}
-			out = append(out, SRV{Target: endpointHost(&ep) + "." + base, Port: num})
+			for _, p := range es.Ports {
+				name, protocol := "", ""
+				if p.Name != nil {
+					name = *p.Name
+				}
+				if p.Protocol != nil {
+					protocol = *p.Protocol
+				}
+				if p.Port != nil && wants(name, protocol) {
+					out = append(out, SRV{Target: host + "." + base, Port: *p.Port})
+				}
+			}
 		}
 	}
 	if len(out) == 0 {
+		if endpoint != "" {
+			return nil, fmt.Errorf("%w: %s", ErrNotFound, fq)
+		}
 		return nil, fmt.Errorf("%w: headless Service %s/%s has no ready endpoint for port %q", ErrNoEndpoints, svc.Namespace, svc.Name, port)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -302,7 +335,7 @@ func (r *Resolver) srv(fq string) ([]SRV, error) {
 		}
 		return out[i].Port < out[j].Port
 	})
-	return out, nil
+	return slices.Compact(out), nil
 }
 
 // endpointHost is the first label of an endpoint's name under a headless

@@ -104,7 +104,12 @@ func TestResolverLookupSRV(t *testing.T) {
 	if want := []service.SRV{{Target: "web.default.svc.cluster.local", Port: 80}}; err != nil || !cmp.Equal(got, want) {
 		t.Fatalf("ClusterIP SRV = %v, %v; want %v", got, err, want)
 	}
-	for _, name := range []string{"_grpc._tcp.web", "_http._udp.web", "_http._tcp.nope", "web"} {
+	// A Service's own name asks for every port (CoreDNS's parseRequest).
+	got, err = r.LookupSRV("default", "web")
+	if want := []service.SRV{{Target: "web.default.svc.cluster.local", Port: 80}}; err != nil || !cmp.Equal(got, want) {
+		t.Fatalf("SRV of the Service name = %v, %v; want %v", got, err, want)
+	}
+	for _, name := range []string{"_grpc._tcp.web", "_http._udp.web", "_http._tcp.nope", "nope"} {
 		if got, err := r.LookupSRV("default", name); !errors.Is(err, service.ErrNotFound) {
 			t.Errorf("LookupSRV(%q) = %v, %v; want ErrNotFound", name, got, err)
 		}

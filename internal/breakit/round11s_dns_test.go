@@ -1,6 +1,8 @@
 package breakit_test
 
 import (
+	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -62,5 +64,69 @@ spec: {nodeName: a, containers: [{name: c, image: i}]}`)
 	}
 	if got, err := r.LookupHost("default", "nope.web"); err == nil {
 		t.Errorf("nope.web resolves to %v; want not found", got)
+	}
+}
+
+// LookupSRV answers the three forms of name the cluster DNS does: a named
+// port (_<port>._<proto>.<svc>), a Service's own name (every port, named
+// or not: a ClusterIP Service's name and port numbers, a headless
+// Service's endpoints with their ports) and one endpoint of a Service
+// (<hostname>.<svc>: that endpoint's ports). A client that asks
+// net.LookupSRV("", "", "db.default.svc.cluster.local") gets the records.
+// orchestra answered only the named-port form. Sources: coredns
+// plugin/kubernetes/parse.go parseRequest (the three cases) and
+// kubernetes.go findServices (matchPortAndProtocol: an empty port or
+// protocol matches any); https://github.com/kubernetes/dns/pull/232
+// (`host -t srv pause` on a headless Service lists an SRV per endpoint).
+func TestR11sDNSSRVOfServiceAndEndpointNames(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  clusterIP: 10.96.0.60
+  selector: {app: web}
+  ports: [{name: http, port: 80}, {name: dns, port: 53, protocol: UDP}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec:
+  clusterIP: None
+  selector: {app: db}
+  ports: [{name: sql, port: 5432, targetPort: sql}, {name: admin, port: 9000, targetPort: 9000}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db-0, labels: {app: db}}
+spec: {nodeName: a, hostname: db-0, subdomain: db, containers: [{name: c, image: i, ports: [{name: sql, containerPort: 5433}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db-1, labels: {app: db}}
+spec: {nodeName: a, hostname: db-1, subdomain: db, containers: [{name: c, image: i, ports: [{name: sql, containerPort: 5434}]}]}`)
+	advance(t, c, time.Minute)
+	r := c.Resolver()
+	for _, tc := range []struct{ name, want string }{
+		{"web", "web.default.svc.cluster.local:53 web.default.svc.cluster.local:80"},
+		{"web.default.svc.cluster.local.", "web.default.svc.cluster.local:53 web.default.svc.cluster.local:80"},
+		{"_dns._udp.web", "web.default.svc.cluster.local:53"},
+		{"db", "db-0.db.default.svc.cluster.local:5433 db-0.db.default.svc.cluster.local:9000 db-1.db.default.svc.cluster.local:5434 db-1.db.default.svc.cluster.local:9000"},
+		{"db-1.db", "db-1.db.default.svc.cluster.local:5434 db-1.db.default.svc.cluster.local:9000"},
+		{"_sql._tcp.db", "db-0.db.default.svc.cluster.local:5433 db-1.db.default.svc.cluster.local:5434"},
+	} {
+		srvs, err := r.LookupSRV("default", tc.name)
+		var got []string
+		for _, s := range srvs {
+			got = append(got, fmt.Sprintf("%s:%d", s.Target, s.Port))
+		}
+		sort.Strings(got)
+		if err != nil || strings.Join(got, " ") != tc.want {
+			t.Errorf("LookupSRV(%q) = %v, %v; want %s", tc.name, got, err, tc.want)
+		}
+	}
+	if got, err := r.LookupSRV("default", "db-9.db"); err == nil {
+		t.Errorf("LookupSRV(db-9.db) = %v; want not found", got)
 	}
 }
