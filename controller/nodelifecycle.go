@@ -499,8 +499,11 @@ func (n *NodeLifecycle) takeTaintToken(zone string, interval time.Duration, now 
 //     there stay.
 //   - evictionsOn: otherwise, a new taint at most every 10 s in the zone
 //     (evictionLimiterQPS 0.1), every 100 s in a partially disrupted zone
-//     of more than 50 nodes (secondaryEvictionLimiterQPS 0.01); a token
-//     is there at once when the zone changes state (setLimiterInZone).
+//     of more than 50 nodes (secondaryEvictionLimiterQPS 0.01). A zone
+//     whose pace changes (setLimiterInZone) gets a new limiter, whose
+//     token is there only if the old one had one: after a time without
+//     new taints (master disruption mode, a held zone) the first comes
+//     10 s later.
 //
 // Kubernetes adds the taints from a queue it works through every 100 ms,
 // for nodes its 5 s monitor pass found not Ready; orchestra adds one when
@@ -513,13 +516,27 @@ func (n *NodeLifecycle) evictionMode(node string) (evictionMode, time.Duration) 
 	if !ok {
 		return evictionsOn, taintInterval
 	}
-	if z := n.zones[h.zone]; z != nil && zoneState(z) == zonePartial {
-		if z.ready+z.notReady <= largeClusterThreshold {
-			return evictionsHeld, 0
-		}
-		return evictionsOn, reducedTaintInterval
+	if d := n.zoneInterval(h.zone, false); d > 0 {
+		return evictionsOn, d
 	}
-	return evictionsOn, taintInterval
+	return evictionsHeld, 0
+}
+
+// zoneInterval is the pace of a zone's new NoExecute taints (its rate
+// limiter, setLimiterInZone): 0 (none) while every zone is fully
+// disrupted (allFull) or the zone is partially disrupted with at most 50
+// nodes, 100 s when partially disrupted with more, else 10 s.
+func (n *NodeLifecycle) zoneInterval(zone string, allFull bool) time.Duration {
+	z := n.zones[zone]
+	switch {
+	case allFull:
+		return 0
+	case z == nil || zoneState(z) != zonePartial:
+		return taintInterval
+	case z.ready+z.notReady <= largeClusterThreshold:
+		return 0
+	}
+	return reducedTaintInterval
 }
 
 type evictionMode int
@@ -616,33 +633,55 @@ func (n *NodeLifecycle) setHealth(name string, node *workload.Node) {
 
 // healthChanged records a node's new zone and readiness; when that moves
 // the cluster in or out of master disruption mode, or changes the state
-// of a zone, the nodes affected are queued, so that their NoExecute
-// condition taints follow.
+// or the tainting pace of a zone, the nodes affected are queued, so that
+// their NoExecute condition taints follow. A zone whose pace changes gets
+// a new rate limiter, as SwapLimiter makes it: its token is there unless
+// the old limiter had none (or allowed none).
 func (n *NodeLifecycle) healthChanged(name string, node *workload.Node, enqueue func(string)) {
 	old, had := n.health[name]
 	if node != nil && had && old.zone == zoneKey(node) && old.ready == (nodeReadyStatus(node) == workload.ConditionTrue) {
 		return
 	}
-	states := func() (bool, map[string]zoneDisruption) {
-		m := make(map[string]zoneDisruption, len(n.zones))
-		for k, z := range n.zones {
-			m[k] = zoneState(z)
-		}
-		return n.allFullyDisrupted(), m
+	type zoneView struct {
+		state    zoneDisruption
+		interval time.Duration
 	}
-	allBefore, before := states()
+	view := func() (bool, map[string]zoneView) {
+		all := n.allFullyDisrupted()
+		m := make(map[string]zoneView, len(n.zones))
+		for k, z := range n.zones {
+			m[k] = zoneView{zoneState(z), n.zoneInterval(k, all)}
+		}
+		return all, m
+	}
+	allBefore, before := view()
 	n.setHealth(name, node)
-	allAfter, after := states()
+	allAfter, after := view()
+	now := n.deps.Clock.Now()
+	for k := range n.taintAt {
+		if _, ok := after[k]; !ok {
+			delete(n.taintAt, k) // the zone is gone
+		}
+	}
+	for k, v := range after {
+		b, existed := before[k]
+		if !existed || b.interval == v.interval || v.interval == 0 {
+			continue
+		}
+		if b.interval == 0 || now.Before(n.taintAt[k]) {
+			n.taintAt[k] = now.Add(v.interval) // drained
+		} else {
+			delete(n.taintAt, k)
+		}
+	}
 	if allBefore != allAfter {
-		clear(n.taintAt)
 		for other := range n.health {
 			enqueue(other)
 		}
 		return
 	}
-	for k, st := range after {
-		if before[k] != st {
-			delete(n.taintAt, k)
+	for k, v := range after {
+		if before[k] != v {
 			for other, h := range n.health {
 				if h.zone == k {
 					enqueue(other)

@@ -47,7 +47,8 @@ func r11bNoExecute(t *testing.T, c *orchestra.Cluster, node string) []string {
 // nothing; the pods keep running, marked not Ready. The NoSchedule taints
 // still come. Once a node is Ready again it leaves that mode and the nodes
 // still NotReady are tainted (and their pods evicted after their 300 s
-// toleration). Source: pkg/controller/nodelifecycle/node_lifecycle_controller.go
+// toleration), the first taint 10 s after it leaves that mode. Source:
+// pkg/controller/nodelifecycle/node_lifecycle_controller.go
 // handleDisruption ("Controller detected that all Nodes are not-Ready.
 // Entering master disruption mode."), ComputeZoneState; issues #20640,
 // #55713.
@@ -79,13 +80,19 @@ func TestR11bNoEvictionWhenEveryNodeIsNotReady(t *testing.T) {
 	if r3terminating(t, c, "p") {
 		t.Fatal("pod evicted while every node was NotReady")
 	}
-	// b is Ready again: a is tainted anew, and p goes 300 s later.
+	// b is Ready again: the zone's tainting resumes with an empty rate
+	// limiter (SwapLimiter drains the new one when the old allowed
+	// nothing), so a is tainted anew 10 s later, and p goes 300 s after.
 	if err := c.Fake().SetNodeReady("b", true); err != nil {
 		t.Fatal(err)
 	}
+	advance(t, c, 9*time.Second)
+	if got := r11bNoExecute(t, c, "a"); len(got) != 0 {
+		t.Fatalf("9s after b is Ready again: NoExecute taints of a %v, want none yet", got)
+	}
 	advance(t, c, time.Second)
 	if got := r11bNoExecute(t, c, "a"); !stdslices.Equal(got, []string{workload.TaintNodeNotReady}) {
-		t.Fatalf("b Ready again: NoExecute taints of a %v, want not-ready", got)
+		t.Fatalf("10s after b is Ready again: NoExecute taints of a %v, want not-ready", got)
 	}
 	advance(t, c, 298*time.Second)
 	if r3terminating(t, c, "p") {
@@ -105,7 +112,8 @@ func TestR11bNoEvictionWhenEveryNodeIsNotReady(t *testing.T) {
 // Running", issue #108589). A node tainted before the zone tipped keeps
 // its taint. Source: pkg/controller/nodelifecycle/node_lifecycle_controller.go
 // ComputeZoneState (unhealthyZoneThreshold 0.55), ReducedQPSFunc
-// (largeClusterThreshold 50), handleDisruption.
+// (largeClusterThreshold 50), handleDisruption, setLimiterInZone;
+// pkg/controller/nodelifecycle/scheduler/rate_limited_queue.go SwapLimiter.
 func TestR11bPartialDisruptionHoldsEvictions(t *testing.T) {
 	c := newCluster(t, "n1", "n2", "n3", "n4")
 	advance(t, c, time.Minute)
@@ -133,11 +141,12 @@ func TestR11bPartialDisruptionHoldsEvictions(t *testing.T) {
 			t.Errorf("3 of 4 NotReady: NoExecute taints of %s %v, want its not-ready taint kept", n, got)
 		}
 	}
-	// n1 is Ready again: 2 of 4, normal; n3 is tainted now.
+	// n1 is Ready again: 2 of 4, normal; n3 is tainted 10 s later (the
+	// zone's new rate limiter starts empty).
 	if err := c.Fake().SetNodeReady("n1", true); err != nil {
 		t.Fatal(err)
 	}
-	advance(t, c, time.Second)
+	advance(t, c, 10*time.Second)
 	if got := r11bNoExecute(t, c, "n3"); !stdslices.Equal(got, []string{workload.TaintNodeNotReady}) {
 		t.Errorf("2 of 4 NotReady again: NoExecute taints of n3 %v, want not-ready", got)
 	}
