@@ -111,6 +111,8 @@ type NodeLifecycle struct {
 	// condition taint may be added to a node of the zone (the zone's
 	// rate limiter, one token).
 	taintAt map[string]time.Time
+	// paceSince holds, by zone, when its tainting pace last changed.
+	paceSince map[string]time.Time
 }
 
 // nodeHealth is what the disruption states read of a node: its zone key
@@ -157,6 +159,7 @@ func (n *NodeLifecycle) Start(enqueue func(string)) {
 	n.health = map[string]nodeHealth{}
 	n.zones = map[string]*zoneCount{}
 	n.taintAt = map[string]time.Time{}
+	n.paceSince = map[string]time.Time{}
 	for _, o := range n.deps.Store.List("Node", "", nil) {
 		n.track(o.(*workload.Node))
 		n.setHealth(o.GetObjectMeta().Name, o.(*workload.Node))
@@ -658,19 +661,30 @@ func (n *NodeLifecycle) healthChanged(name string, node *workload.Node, enqueue 
 	n.setHealth(name, node)
 	allAfter, after := view()
 	now := n.deps.Clock.Now()
-	for k := range n.taintAt {
+	for k := range n.paceSince {
 		if _, ok := after[k]; !ok {
 			delete(n.taintAt, k) // the zone is gone
+			delete(n.paceSince, k)
 		}
 	}
 	for k, v := range after {
 		b, existed := before[k]
-		if !existed || b.interval == v.interval || v.interval == 0 {
+		if !existed {
+			n.paceSince[k] = now
+		}
+		if !existed || b.interval == v.interval {
 			continue
 		}
-		if b.interval == 0 || now.Before(n.taintAt[k]) {
+		// A pace of none that began at this very instant (nodes seen one
+		// by one as the cluster starts, where Kubernetes' monitor pass
+		// sees them together) drains nothing.
+		stopped := b.interval == 0 && n.paceSince[k].Before(now)
+		n.paceSince[k] = now
+		switch {
+		case v.interval == 0:
+		case stopped || now.Before(n.taintAt[k]):
 			n.taintAt[k] = now.Add(v.interval) // drained
-		} else {
+		default:
 			delete(n.taintAt, k)
 		}
 	}
