@@ -20,7 +20,7 @@
 //     .2 upwards, and are released when the pod is gone.
 //   - Pods on the node their spec names, reported as the kubelet reports
 //     them: phase (Pending, Running, Succeeded, Failed, computed as the
-//     kubelet's getPhase), podIP(s), hostIP, startTime, the conditions
+//     kubelet's getPhase), podIP(s), hostIP(s), startTime, the conditions
 //     PodScheduled, Initialized, ContainersReady and Ready with their
 //     transition times, reasons and the kubelet's messages ("containers
 //     with unready status: [b]"), and per container state, lastState, ready,

@@ -27,11 +27,14 @@ type nodeState struct {
 	name   string
 	snap   *workload.Node // as last reported; never modified
 	hostIP string
-	cidr   uint32      // first address of the pod CIDR
-	size   uint32      // addresses in the pod CIDR
-	used   []uint64    // bit i: address cidr+i is taken (or reserved)
-	failed bool        // FailNode: the kubelet stopped reporting
-	pods   []*podState // in no order; podState.nodeIdx is a pod's place
+	// hostIPs is the status.hostIPs of every pod on the node: one list,
+	// shared (read-only) by their statuses.
+	hostIPs []workload.HostIP
+	cidr    uint32      // first address of the pod CIDR
+	size    uint32      // addresses in the pod CIDR
+	used    []uint64    // bit i: address cidr+i is taken (or reserved)
+	failed  bool        // FailNode: the kubelet stopped reporting
+	pods    []*podState // in no order; podState.nodeIdx is a pod's place
 }
 
 // addPod adds p to the node's pods.
@@ -213,12 +216,13 @@ func (r *Runtime) addNode(in *workload.Node) error {
 	n.APIVersion, n.TypeMeta.Kind = "v1", "Node"
 	size := uint32(1) << (32 - cidr.Bits())
 	ns := &nodeState{
-		name:   n.Name,
-		snap:   n,
-		hostIP: hostIP,
-		cidr:   ip4(cidr.Addr()),
-		size:   size,
-		used:   make([]uint64, (size+63)/64),
+		name:    n.Name,
+		snap:    n,
+		hostIP:  hostIP,
+		hostIPs: []workload.HostIP{{IP: hostIP}},
+		cidr:    ip4(cidr.Addr()),
+		size:    size,
+		used:    make([]uint64, (size+63)/64),
 	}
 	// Reserve the network address, the gateway (.1) and the broadcast
 	// address.
@@ -395,7 +399,7 @@ func (r *Runtime) SetNodeReady(name string, ready bool) error {
 			case all || p.dirty:
 				r.publish(p)
 			}
-			p.frozen = nil
+			p.thaw()
 		}
 	}
 	if err == nil {
@@ -426,7 +430,7 @@ func (r *Runtime) FailNode(name string) error {
 			for _, p := range n.pods {
 				if p.repVersion != 0 {
 					st := p.status
-					p.frozen = &st
+					p.podTimers().frozen = &st
 				}
 			}
 		}

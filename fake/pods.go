@@ -34,19 +34,16 @@ const (
 
 // podState is the fake kubelet's view of one pod.
 type podState struct {
-	rt            *Runtime
-	key, ns, name string
-	node          *nodeState
-	nodeIdx       int32  // place in node.pods
-	ip            uint32 // 0 for hostNetwork pods
+	rt      *Runtime
+	key     string // namespace/name; the snapshot has them apart
+	node    *nodeState
+	nodeIdx int32  // place in node.pods
+	ip      uint32 // 0 for hostNetwork pods
 	// snap is the pod as created (its metadata and spec, which never
 	// change) and reported then, never modified; repVersion is the
 	// version of its last status report, 0 before the first: see current.
-	// frozen is the status last reported when its node failed (status,
-	// while the node is failed, goes on without being reported).
 	snap       *workload.Pod
 	repVersion uint64
-	frozen     *workload.PodStatus
 	// status is the truth (snap.Status lags while the node is failed).
 	// It shares its memory with snap's: its Conditions list is never
 	// changed in place (a change makes a new list), and its container
@@ -72,8 +69,25 @@ type podState struct {
 	// first, and none restarts.
 	sidecars, appsBegun, sideStop bool
 	// timers are the pod's own timers, made for the few pods that have
-	// one (a deadline, a graceful deletion): nil for the others.
+	// one (a deadline, a graceful deletion), and the status frozen while
+	// its node is failed: nil for the others.
 	timers *podTimers
+}
+
+// frozen is the status last reported when the pod's node failed (status,
+// while the node is failed, goes on without being reported), or nil.
+func (p *podState) frozen() *workload.PodStatus {
+	if p.timers == nil {
+		return nil
+	}
+	return p.timers.frozen
+}
+
+// thaw forgets the frozen status: the node reports again.
+func (p *podState) thaw() {
+	if p.timers != nil {
+		p.timers.frozen = nil
+	}
 }
 
 // restartPolicy is the pod's spec.restartPolicy, Always when unset. The
@@ -103,8 +117,12 @@ type onePod struct {
 	ip   [1]workload.PodIP
 }
 
-// podTimers are a pod's deletion and deadline timers.
+// podTimers are a pod's deletion and deadline timers, and the rest of its
+// rarely used state (kept apart so that the common pod's memory, onePod,
+// stays in its size class).
 type podTimers struct {
+	// frozen is the status last reported when the pod's node failed.
+	frozen      *workload.PodStatus
 	deleteAt    time.Time
 	deleteTimer vtime.Timer
 	// deadlineTimer fires at startTime + activeDeadlineSeconds, and
@@ -288,7 +306,7 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	} else {
 		p = new(podState)
 	}
-	*p = podState{rt: r, key: key, ns: ns, name: in.Name, node: node}
+	*p = podState{rt: r, key: key, node: node}
 	podIP := node.hostIP
 	if !in.Spec.HostNetwork {
 		ip, ok := node.allocIP()
@@ -300,7 +318,7 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	}
 	now := r.clock.Now()
 	st := &p.status
-	st.HostIP = node.hostIP
+	st.HostIP, st.HostIPs = node.hostIP, node.hostIPs
 	st.PodIP = podIP
 	if one != nil {
 		one.ip[0] = workload.PodIP{IP: podIP}
@@ -730,7 +748,7 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 			c.backoffWaitFor = delay
 			c.backoffWait = &workload.ContainerStateWaiting{
 				Reason:  ReasonCrashLoopBackOff,
-				Message: "back-off " + delay.String() + " restarting failed container=" + c.st.Name + " pod=" + p.name + "_" + p.ns + "(" + p.snap.UID + ")",
+				Message: "back-off " + delay.String() + " restarting failed container=" + c.st.Name + " pod=" + p.snap.Name + "_" + p.snap.Namespace + "(" + p.snap.UID + ")",
 			}
 		}
 		st.State = workload.ContainerState{Waiting: c.backoffWait}
@@ -933,7 +951,7 @@ func (r *Runtime) publish(p *podState) {
 	if !p.shared {
 		r.internStatuses(p)
 	}
-	rep := &workload.PodStatusReport{Namespace: p.ns, Name: p.name, UID: p.snap.UID, Status: p.status}
+	rep := &workload.PodStatusReport{Namespace: p.snap.Namespace, Name: p.snap.Name, UID: p.snap.UID, Status: p.status}
 	p.shared = true
 	p.repVersion = r.events.EmitStatus(p.snap, rep)
 }
@@ -952,8 +970,8 @@ func (p *podState) current() *workload.Pod {
 	n.TypeMeta, n.ObjectMeta, n.Spec = p.snap.TypeMeta, p.snap.ObjectMeta, p.snap.Spec
 	n.ResourceVersion = strconv.FormatUint(p.repVersion, 10)
 	n.Status = p.status
-	if p.frozen != nil {
-		n.Status = *p.frozen
+	if f := p.frozen(); f != nil {
+		n.Status = *f
 	}
 	return n
 }

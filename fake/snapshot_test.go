@@ -61,12 +61,12 @@ func TestSnapshotsNeverChange(t *testing.T) {
 				continue // the node was failed: the truth is ahead of the snapshot
 			}
 			if len(p.status.ContainerStatuses) > 0 && !p.shared {
-				t.Fatalf("at %d: pod %s has container statuses of its own after reporting them", i, p.name)
+				t.Fatalf("at %d: pod %s has container statuses of its own after reporting them", i, p.key)
 			}
 			reported := &p.current().Status
 			if &p.status.ContainerStatuses[0] != &reported.ContainerStatuses[0] ||
 				&p.status.Conditions[0] != &reported.Conditions[0] {
-				t.Fatalf("at %d: pod %s holds its status twice", i, p.name)
+				t.Fatalf("at %d: pod %s holds its status twice", i, p.key)
 			}
 		}
 		h.r.mu.Unlock()

@@ -19,7 +19,7 @@ func podStatusEqual(a, b *workload.PodStatus) bool {
 		!containerStatusesEqual(a.InitContainerStatuses, b.InitContainerStatuses) {
 		return false
 	}
-	if len(a.Conditions) != len(b.Conditions) || len(a.PodIPs) != len(b.PodIPs) {
+	if len(a.Conditions) != len(b.Conditions) || len(a.PodIPs) != len(b.PodIPs) || len(a.HostIPs) != len(b.HostIPs) {
 		return false
 	}
 	if len(a.Conditions) > 0 && &a.Conditions[0] != &b.Conditions[0] {
@@ -33,6 +33,11 @@ func podStatusEqual(a, b *workload.PodStatus) bool {
 	}
 	for i := range a.PodIPs {
 		if a.PodIPs[i] != b.PodIPs[i] {
+			return false
+		}
+	}
+	for i := range a.HostIPs {
+		if a.HostIPs[i] != b.HostIPs[i] {
 			return false
 		}
 	}

@@ -642,7 +642,7 @@ var notModelled = map[reflect.Type][]string{
 	},
 	reflect.TypeFor[PodStatus](): {
 		"nominatedNodeName", "ephemeralContainerStatuses", "resize",
-		"resourceClaimStatuses", "hostIPs", "observedGeneration", "extendedResourceClaimStatus",
+		"resourceClaimStatuses", "observedGeneration", "extendedResourceClaimStatus",
 	},
 	reflect.TypeFor[PodCondition](): {"observedGeneration"},
 	reflect.TypeFor[ContainerStatus](): {

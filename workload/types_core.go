@@ -574,11 +574,15 @@ const (
 
 // PodStatus is core/v1 PodStatus.
 type PodStatus struct {
-	Phase                 string            `json:"phase,omitempty"`
-	Conditions            []PodCondition    `json:"conditions,omitempty"`
-	Message               string            `json:"message,omitempty"`
-	Reason                string            `json:"reason,omitempty"`
-	HostIP                string            `json:"hostIP,omitempty"`
+	Phase      string         `json:"phase,omitempty"`
+	Conditions []PodCondition `json:"conditions,omitempty"`
+	Message    string         `json:"message,omitempty"`
+	Reason     string         `json:"reason,omitempty"`
+	HostIP     string         `json:"hostIP,omitempty"`
+	// HostIPs are the addresses of the pod's node, HostIP first (one: the
+	// cluster is single-stack), set with HostIP as the kubelet's
+	// generateAPIPodStatus sets both (GA in Kubernetes 1.30).
+	HostIPs               []HostIP          `json:"hostIPs,omitempty"`
 	PodIP                 string            `json:"podIP,omitempty"`
 	PodIPs                []PodIP           `json:"podIPs,omitempty"`
 	StartTime             *Time             `json:"startTime,omitempty"`
@@ -591,6 +595,11 @@ type PodStatus struct {
 
 // PodIP is core/v1 PodIP.
 type PodIP struct {
+	IP string `json:"ip"`
+}
+
+// HostIP is core/v1 HostIP: an address of the pod's node.
+type HostIP struct {
 	IP string `json:"ip"`
 }
 

@@ -17,9 +17,12 @@ type nodeState struct {
 	name   string
 	snap   *workload.Node // as last reported; never modified
 	hostIP string
-	cidr   uint32    // first address of the pod CIDR (127.1.i.0)
-	used   [4]uint64 // bit i: address cidr+i is taken (or reserved)
-	pods   map[*podState]struct{}
+	// hostIPs is the status.hostIPs of every pod on the node, shared
+	// (read-only) by their statuses.
+	hostIPs []workload.HostIP
+	cidr    uint32    // first address of the pod CIDR (127.1.i.0)
+	used    [4]uint64 // bit i: address cidr+i is taken (or reserved)
+	pods    map[*podState]struct{}
 }
 
 const loopbackNodes = 0x7F010000 // 127.1.0.0
@@ -137,7 +140,7 @@ func (k *Kubelet) AddNode(in *workload.Node) error {
 	}
 	n.Generation = max(n.Generation, 1)
 	n.APIVersion, n.TypeMeta.Kind = "v1", "Node"
-	ns := &nodeState{name: n.Name, snap: n, hostIP: hostIP, cidr: cidr, pods: map[*podState]struct{}{}}
+	ns := &nodeState{name: n.Name, snap: n, hostIP: hostIP, hostIPs: []workload.HostIP{{IP: hostIP}}, cidr: cidr, pods: map[*podState]struct{}{}}
 	ns.used[0] |= 1 | 2   // network address and the host (.1)
 	ns.used[3] |= 1 << 63 // broadcast
 	k.nodes[n.Name] = ns

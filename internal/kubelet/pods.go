@@ -198,7 +198,7 @@ func (k *Kubelet) CreatePod(ctx context.Context, in *workload.Pod) error {
 		obj.CreationTimestamp = workload.NewTime(now)
 	}
 	st := &p.status
-	st.HostIP = node.hostIP
+	st.HostIP, st.HostIPs = node.hostIP, node.hostIPs
 	st.PodIP = podIP
 	st.PodIPs = []workload.PodIP{{IP: podIP}}
 	st.StartTime = workload.NewTimePtr(now)
