@@ -73,6 +73,20 @@ func Default(obj Object) {
 		DefaultJob(o)
 	case *CronJob:
 		DefaultCronJob(o)
+	case *Endpoints:
+		DefaultEndpoints(o)
+	}
+}
+
+// DefaultEndpoints sets the protocol of each subset port to TCP when it
+// is empty, as core/v1 SetDefaults_EndpointPort.
+func DefaultEndpoints(e *Endpoints) {
+	for i := range e.Subsets {
+		for j := range e.Subsets[i].Ports {
+			if p := &e.Subsets[i].Ports[j]; p.Protocol == "" {
+				p.Protocol = ProtocolTCP
+			}
+		}
 	}
 }
 
@@ -109,6 +123,8 @@ func IsNil(obj Object) bool {
 	case *CronJob:
 		return o == nil
 	case *EndpointSlice:
+		return o == nil
+	case *Endpoints:
 		return o == nil
 	}
 	return false

@@ -398,7 +398,6 @@ var unmodelledKinds = map[string]kindInfo{
 	"ConfigMap":                        {versions: []string{"v1"}},
 	"Secret":                           {versions: []string{"v1"}},
 	"ServiceAccount":                   {versions: []string{"v1"}},
-	"Endpoints":                        {versions: []string{"v1"}},
 	"LimitRange":                       {versions: []string{"v1"}},
 	"ResourceQuota":                    {versions: []string{"v1"}},
 	"ReplicationController":            {versions: []string{"v1"}},

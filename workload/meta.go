@@ -91,7 +91,7 @@ func NewControllerRef(owner Object) OwnerReference {
 // models ("apps/v1" for "Deployment"), or "" for an unknown kind.
 func APIVersionOf(kind string) string {
 	switch kind {
-	case "Node", "Pod", "Service", "PersistentVolumeClaim", "Event", "Namespace":
+	case "Node", "Pod", "Service", "PersistentVolumeClaim", "Event", "Namespace", "Endpoints":
 		return "v1"
 	case "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet", "ControllerRevision":
 		return "apps/v1"

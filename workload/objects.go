@@ -71,10 +71,13 @@ func (o *CronJob) DeepCopyObject() Object { return o.DeepCopy() }
 // DeepCopyObject implements Object.
 func (o *EndpointSlice) DeepCopyObject() Object { return o.DeepCopy() }
 
+// DeepCopyObject implements Object.
+func (o *Endpoints) DeepCopyObject() Object { return o.DeepCopy() }
+
 // Kinds lists every kind this package models, sorted.
 var Kinds = []string{
 	"ControllerRevision", "CronJob", "DaemonSet", "Deployment", "EndpointSlice",
-	"Event", "Job", "Namespace", "Node", "PersistentVolumeClaim", "Pod",
+	"Endpoints", "Event", "Job", "Namespace", "Node", "PersistentVolumeClaim", "Pod",
 	"ReplicaSet", "Service", "StatefulSet",
 }
 
@@ -110,6 +113,8 @@ func New(kind string) Object {
 		return &CronJob{}
 	case "EndpointSlice":
 		return &EndpointSlice{}
+	case "Endpoints":
+		return &Endpoints{}
 	}
 	return nil
 }

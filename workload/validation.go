@@ -206,9 +206,9 @@ const (
 // must match the generated labels; status
 // is not validated, except a Node's capacity and allocatable (each
 // quantity non-negative, pods and extended resources whole), as
-// ValidateNode does; an EndpointSlice may hold loopback addresses, which
-// Kubernetes' ValidateEndpointIP refuses, as the real runtimes' pods have
-// them.
+// ValidateNode does; an EndpointSlice or Endpoints may hold loopback
+// addresses, which Kubernetes' ValidateEndpointIP refuses, as the real
+// runtimes' pods have them.
 func Validate(obj Object) error {
 	if IsNil(obj) {
 		return &ValidationError{Kind: "<nil>", Errors: ErrorList{{Path: "", Type: ErrorTypeRequired, Detail: "object is nil"}}}
@@ -438,6 +438,8 @@ func (v *validator) object(obj Object) {
 		v.cronJob(o)
 	case *EndpointSlice:
 		v.endpointSlice(o)
+	case *Endpoints:
+		v.endpoints(o)
 	case *ControllerRevision:
 		if o.Revision < 0 {
 			v.invalid("revision", o.Revision, "must be greater than or equal to 0")
@@ -2329,6 +2331,67 @@ func (v *validator) endpointSlice(e *EndpointSlice) {
 		if port.AppProtocol != nil {
 			v.msgs(child(p, "appProtocol"), *port.AppProtocol, validation.IsQualifiedName(*port.AppProtocol))
 		}
+	}
+}
+
+// endpoints checks an Endpoints object as ValidateEndpoints
+// (validateEndpointSubsets, validateEndpointAddress, validateEndpointPort):
+// each subset has an address, each address a valid IP that is not
+// unspecified, link-local or link-local multicast (loopback addresses
+// are allowed, as for EndpointSlices), a DNS label hostname, a valid node
+// name; each port a valid number and protocol, and a DNS label name, which
+// is required when the subset has more than one port.
+func (v *validator) endpoints(e *Endpoints) {
+	for i := range e.Subsets {
+		ss := &e.Subsets[i]
+		p := index("subsets", i)
+		if len(ss.Addresses) == 0 && len(ss.NotReadyAddresses) == 0 {
+			v.required(p, "must specify `addresses` or `notReadyAddresses`")
+		}
+		for j := range ss.Addresses {
+			v.endpointAddress(index(child(p, "addresses"), j), &ss.Addresses[j])
+		}
+		for j := range ss.NotReadyAddresses {
+			v.endpointAddress(index(child(p, "notReadyAddresses"), j), &ss.NotReadyAddresses[j])
+		}
+		for j, port := range ss.Ports {
+			pp := index(child(p, "ports"), j)
+			switch {
+			case port.Name == "" && len(ss.Ports) > 1:
+				v.required(child(pp, "name"), "")
+			case port.Name != "":
+				v.msgs(child(pp, "name"), port.Name, validation.IsDNS1123Label(port.Name))
+			}
+			v.msgs(child(pp, "port"), port.Port, validation.IsValidPortNum(int(port.Port)))
+			if port.Protocol == "" {
+				v.required(child(pp, "protocol"), "")
+			} else {
+				v.protocol(child(pp, "protocol"), port.Protocol)
+			}
+			if port.AppProtocol != nil {
+				v.msgs(child(pp, "appProtocol"), *port.AppProtocol, validation.IsQualifiedName(*port.AppProtocol))
+			}
+		}
+	}
+}
+
+func (v *validator) endpointAddress(p string, a *EndpointAddress) {
+	ip, err := netip.ParseAddr(a.IP)
+	switch {
+	case err != nil || ip.Zone() != "":
+		v.invalid(child(p, "ip"), a.IP, "must be a valid IP address")
+	case ip.IsUnspecified():
+		v.invalid(child(p, "ip"), a.IP, "may not be unspecified (0.0.0.0)")
+	case ip.IsLinkLocalUnicast():
+		v.invalid(child(p, "ip"), a.IP, "may not be in the link-local range (169.254.0.0/16, fe80::/10)")
+	case ip.IsLinkLocalMulticast():
+		v.invalid(child(p, "ip"), a.IP, "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)")
+	}
+	if a.Hostname != "" {
+		v.msgs(child(p, "hostname"), a.Hostname, validation.IsDNS1123Label(a.Hostname))
+	}
+	if a.NodeName != nil {
+		v.msgs(child(p, "nodeName"), *a.NodeName, validation.IsDNS1123Subdomain(*a.NodeName))
 	}
 }
 
