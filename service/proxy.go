@@ -20,8 +20,9 @@ import (
 // such Service or port, a Service not processed yet (Cluster.Apply only
 // writes to the store; the listener opens when the cluster is next
 // driven, so under Cluster.Run retry a moment later), a headless or
-// ExternalName Service, a UDP port, or a listen that failed (the error
-// says which).
+// ExternalName Service, one labelled LabelServiceProxyName or
+// LabelHeadless, a UDP port, or a listen that failed (the error says
+// which).
 var ErrNotListening = errors.New("service: proxy not listening")
 
 // ProxyConfig configures the userspace TCP proxy. The zero value works:
@@ -212,7 +213,19 @@ type want struct {
 	node           bool
 }
 
+// LabelServiceProxyName on a Service hands it to another proxy: as
+// kube-proxy, the Proxy serves no Service that has it, nor one labelled
+// LabelHeadless (kube-proxy's informers select Services without either
+// label: cmd/kube-proxy/app/server.go ProxyServer.Run, labelSelector).
+const LabelServiceProxyName = "service.kubernetes.io/service-proxy-name"
+
 func (p *Proxy) wants(svc *workload.Service) []want {
+	if _, ok := svc.Labels[LabelServiceProxyName]; ok {
+		return nil
+	}
+	if _, ok := svc.Labels[LabelHeadless]; ok {
+		return nil
+	}
 	var out []want
 	ip, err := netip.ParseAddr(svc.Spec.ClusterIP)
 	hasIP := err == nil && needsClusterIP(svc)

@@ -501,3 +501,49 @@ func TestProxyFollowsServicePortChanges(t *testing.T) {
 		t.Fatalf("a connection to a Service without endpoints: read %d bytes, %v; want it closed at once", n, err)
 	}
 }
+
+// TestProxySkipsServicesOfAnotherProxy: as kube-proxy, the proxy leaves
+// alone a Service labelled service.kubernetes.io/service-proxy-name
+// (another proxy implements it) or service.kubernetes.io/headless, and
+// serves it once the label goes. Kubernetes: cmd/kube-proxy/app/server.go
+// ProxyServer.Run (informers with labelSelector "!service.kubernetes.io/
+// service-proxy-name,!service.kubernetes.io/headless");
+// https://kubernetes.io/docs/reference/labels-annotations-taints/#servicekubernetesioservice-proxy-name
+func TestProxySkipsServicesOfAnotherProxy(t *testing.T) {
+	leakCheck(t)
+	e := newProxyEnv(t, service.Config{})
+	svc := webService()
+	svc.Labels = map[string]string{service.LabelServiceProxyName: "other-proxy"}
+	e.addService(svc)
+	e.addPod("web-a", startBackend(t, "a").port())
+	p := e.l.Proxy()
+	if addr, err := p.Addr("default", "web", "http"); !errors.Is(err, service.ErrNotListening) {
+		t.Fatalf("Addr of a Service of another proxy = %q, %v; want ErrNotListening", addr, err)
+	}
+	relabel := func(lbls map[string]string) {
+		t.Helper()
+		o, err := e.s.Get("Service", "default", "web")
+		if err != nil {
+			t.Fatal(err)
+		}
+		prev := o.(*workload.Service)
+		next := prev.DeepCopy()
+		next.Labels = lbls
+		if _, err := e.l.Update(next, prev, func() (workload.Object, error) { return e.s.Update(next) }); err != nil {
+			t.Fatal(err)
+		}
+		e.settle()
+	}
+	relabel(nil)
+	addr, err := p.Addr("default", "web", "http")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if greet(t, addr) != "a" {
+		t.Fatal("wrong greeting")
+	}
+	relabel(map[string]string{service.LabelHeadless: ""})
+	if addr, err := p.Addr("default", "web", "http"); !errors.Is(err, service.ErrNotListening) {
+		t.Fatalf("Addr of a Service labelled headless = %q, %v; want ErrNotListening", addr, err)
+	}
+}
