@@ -3,6 +3,7 @@ package orchestra
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -29,10 +30,12 @@ type binder struct {
 	// unschedulable pod back to its active queue (isPodUpdated).
 	unschedulable map[string]int64
 	// waitingForPods holds the unschedulable pods that some node refused
-	// for inter-pod affinity or topology spread, which a pod bound
-	// anywhere may change: kube-scheduler's InterPodAffinity and
-	// PodTopologySpread requeue such pods on a pod added. podBound says a
-	// pod was bound since they were last tried.
+	// for inter-pod affinity, anti-affinity or topology spread, which the
+	// labels of a bound pod may change: kube-scheduler's InterPodAffinity
+	// and PodTopologySpread requeue such pods when a bound pod's labels
+	// change (Pod/UpdatePodLabel). Those refused for affinity or spread
+	// (true) also wait for a pod to be bound anywhere (Pod/Add); podBound
+	// says a pod was bound since they were last tried.
 	waitingForPods map[string]bool
 	podBound       bool
 }
@@ -76,7 +79,7 @@ func (b *binder) Start(enqueue func(string)) {
 
 func (b *binder) Handle(ev store.Event, enqueue func(string)) {
 	if b.podBound && len(b.waitingForPods) > 0 {
-		b.retryWaitingForPods(enqueue)
+		b.retryWaitingForPods(enqueue, false)
 	}
 	switch o := ev.Object.(type) {
 	case *workload.Namespace:
@@ -99,6 +102,7 @@ func (b *binder) Handle(ev store.Event, enqueue func(string)) {
 		if ev.Type == store.Deleted {
 			b.snap.RemovePod(o)
 			delete(b.unschedulable, key)
+			delete(b.waitingForPods, key)
 			if o.Spec.NodeName != "" {
 				b.retryUnschedulable(enqueue)
 			}
@@ -115,6 +119,12 @@ func (b *binder) Handle(ev store.Event, enqueue func(string)) {
 			return
 		}
 		delete(b.unschedulable, key)
+		relabelled := false
+		if len(b.waitingForPods) > 0 {
+			if old := b.snap.Pod(o.Namespace, o.Name); old != nil && !maps.Equal(old.Labels, o.Labels) {
+				relabelled = true
+			}
+		}
 		if controller.IsPodTerminal(o) {
 			// A finished pod no longer uses its node's resources.
 			if b.snap.HasPod(o.Namespace, o.Name) {
@@ -124,28 +134,36 @@ func (b *binder) Handle(ev store.Event, enqueue func(string)) {
 			return
 		}
 		if b.snap.RefreshStatus(o) {
-			// A status update: nothing the scheduler counts changed. The
-			// snapshot now holds this version, not the one it replaces.
+			// A status or metadata update: nothing the scheduler accounts
+			// changed. The snapshot now holds this version, not the one
+			// it replaces.
+			if relabelled {
+				b.retryWaitingForPods(enqueue, true)
+			}
 			return
 		}
 		if err := b.snap.UpdatePod(o); err != nil {
 			b.c.logger.Warn("pod not accounted by the scheduler", "pod", key, "err", err)
 		}
 		if len(b.waitingForPods) > 0 {
-			b.retryWaitingForPods(enqueue)
+			b.retryWaitingForPods(enqueue, relabelled)
 		}
 	}
 }
 
-// retryWaitingForPods tries again the unschedulable pods that wait for
-// pods (inter-pod affinity, topology spread), in key order.
-func (b *binder) retryWaitingForPods(enqueue func(string)) {
+// retryWaitingForPods tries again, in key order, the unschedulable pods
+// that wait for a pod to be bound (inter-pod affinity, topology spread),
+// and with relabelled those refused for inter-pod anti-affinity too (a
+// bound pod's labels changed).
+func (b *binder) retryWaitingForPods(enqueue func(string), relabelled bool) {
 	b.podBound = false
 	keys := make([]string, 0, len(b.waitingForPods))
-	for k := range b.waitingForPods {
-		keys = append(keys, k)
+	for k, onBind := range b.waitingForPods {
+		if onBind || relabelled {
+			keys = append(keys, k)
+			delete(b.waitingForPods, k)
+		}
 	}
-	clear(b.waitingForPods)
 	sort.Strings(keys)
 	for _, k := range keys {
 		if _, parked := b.unschedulable[k]; parked {
@@ -191,10 +209,15 @@ func (b *binder) Reconcile(ctx context.Context, key string) (controller.Result, 
 			return controller.Result{}, err
 		}
 		b.unschedulable[key] = p.Generation
+		delete(b.waitingForPods, key)
 		for _, r := range fe.Reasons {
-			if r == scheduler.ReasonAffinityRulesNotMatch || r == scheduler.ReasonSpreadConstraintsNotMatch {
+			switch r {
+			case scheduler.ReasonAffinityRulesNotMatch, scheduler.ReasonSpreadConstraintsNotMatch:
 				b.waitingForPods[key] = true
-				break
+			case scheduler.ReasonAntiAffinityRulesNotMatch:
+				if _, ok := b.waitingForPods[key]; !ok {
+					b.waitingForPods[key] = false
+				}
 			}
 		}
 		cond := fe.Condition(workload.NewTime(b.c.clock.Now()))
@@ -225,6 +248,7 @@ func (b *binder) Reconcile(ctx context.Context, key string) (controller.Result, 
 	// the node's resources taken even before the store event arrives.
 	_ = b.snap.UpdatePod(sp)
 	b.podBound = true
+	delete(b.waitingForPods, key)
 	// scheduler.ScheduledMessage in parts: no string unless it is shown.
 	ref := key // "namespace/name", as the message names the pod
 	if sp.Namespace == "" {

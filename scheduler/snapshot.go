@@ -700,6 +700,16 @@ func (s *Snapshot) RefreshStatus(pod *workload.Pod) bool {
 	return true
 }
 
+// Pod returns the version of the pod of that namespace and name that the
+// snapshot counts, or nil when it counts none. The caller must not modify
+// it.
+func (s *Snapshot) Pod(namespace, name string) *workload.Pod {
+	if e := s.pods[podID{namespace, name}]; e != nil {
+		return e.pod
+	}
+	return nil
+}
+
 // HasPod reports whether the snapshot counts the pod of that namespace
 // and name.
 func (s *Snapshot) HasPod(namespace, name string) bool {
