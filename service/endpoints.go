@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"net"
 	"reflect"
 	"slices"
 	"sort"
@@ -630,9 +631,10 @@ func (c *EndpointsController) Reconcile(ctx context.Context, key string) (contro
 // publishManual hands the pickers of a Service without a selector the
 // endpoints of the EndpointSlices labelled with its name that another
 // manager writes, as kube-proxy uses them: per Service port, the slice
-// port of the same name and protocol (FQDN slices ignored); conditions as EndpointConditions says and
-// kube-proxy reads them (ready and serving when unset, not terminating
-// when unset).
+// port of the same name and protocol (FQDN slices ignored); conditions as
+// EndpointConditions says and kube-proxy reads them (ready and serving
+// when unset, not terminating when unset); an address and port listed
+// twice is one endpoint.
 func (c *EndpointsController) publishManual(key string, svc *workload.Service) {
 	var own []*workload.EndpointSlice
 	if svc.Spec.Type != workload.ServiceTypeExternalName { // a CNAME: no endpoints
@@ -646,6 +648,7 @@ func (c *EndpointsController) publishManual(key string, svc *workload.Service) {
 	c.l.publish(key, svc, portNames(svc), func(i int, dst []Endpoint) ([]Endpoint, []int) {
 		dst = dst[:0]
 		name, proto := svc.Spec.Ports[i].Name, protocolOr(svc.Spec.Ports[i].Protocol)
+		at := map[string]int{} // address:port -> its endpoint in dst
 		for _, es := range own {
 			if es.AddressType == workload.AddressTypeFQDN {
 				continue // names, not addresses: kube-proxy ignores them
@@ -691,6 +694,17 @@ func (c *EndpointsController) publishManual(key string, svc *workload.Service) {
 				if h := ep.Hints; h != nil {
 					e.ForZones, e.ForNodes = hintNames(h)
 				}
+				// One endpoint per address and port, however many slices
+				// list it: a later one wins unless it is terminating, as
+				// kube-proxy's EndpointSliceCache.addEndpoints.
+				k := net.JoinHostPort(e.Address, strconv.Itoa(int(port)))
+				if j, dup := at[k]; dup {
+					if !e.Terminating {
+						dst[j] = e
+					}
+					continue
+				}
+				at[k] = len(dst)
 				dst = append(dst, e)
 			}
 		}

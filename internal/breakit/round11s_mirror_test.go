@@ -165,3 +165,55 @@ func TestR11sSvcEndpointsValidated(t *testing.T) {
 		}
 	}
 }
+
+// An address listed twice for a Service without a selector (in two
+// EndpointSlices someone wrote, or in a slice and a mirrored Endpoints)
+// is one endpoint, not two that take twice its share of the picks: the
+// clients of EndpointSlices must deduplicate, and kube-proxy keeps one
+// endpoint per address and port, the non-terminating one when they
+// differ. Kubernetes: pkg/proxy/endpointslicecache.go addEndpoints
+// (https://github.com/kubernetes/kubernetes/pull/135593);
+// https://kubernetes.io/docs/concepts/services-networking/endpoint-slices/#duplicate-endpoints
+func TestR11sSvcManualDuplicateEndpoints(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Service
+metadata: {name: ext}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: ext-1, labels: {kubernetes.io/service-name: ext}}
+addressType: IPv4
+ports: [{port: 80}]
+endpoints:
+- addresses: [192.0.2.1]
+- addresses: [192.0.2.2]
+  conditions: {ready: false, serving: true, terminating: true}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: ext-2, labels: {kubernetes.io/service-name: ext}}
+addressType: IPv4
+ports: [{port: 80}]
+endpoints:
+- addresses: [192.0.2.1]
+- addresses: [192.0.2.2]`)
+	advance(t, c, time.Second)
+	pk, err := c.Services().Picker("default", "ext", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for range 40 {
+		e, err := pk.Pick()
+		if err != nil {
+			t.Fatal(err)
+		}
+		count[e.Address]++
+	}
+	if count["192.0.2.1"] != 20 || count["192.0.2.2"] != 20 {
+		t.Errorf("40 picks over two addresses listed twice each: %v, want 20 each (192.0.2.2 ready in ext-2)", count)
+	}
+}
