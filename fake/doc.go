@@ -52,7 +52,8 @@
 //     restarts and the pod stays, as the kubelet's active deadline handler.
 //   - Graceful deletion (DeletePod with a grace period: see there): by
 //     default a container ignores SIGTERM and runs on until it exits by
-//     itself or is killed (137) when the grace period ends; with
+//     itself or is killed (137) when the grace period ends (at least 2 s
+//     after it was asked to stop, the kubelet's minimum); with
 //     Behavior.StopAfter (annotation sim.orchestra.dev/stop-after) it exits
 //     0 that long after it is asked to stop, as a server that handles
 //     SIGTERM. The same goes for a pod past its active deadline.

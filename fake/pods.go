@@ -141,11 +141,12 @@ func (p *podState) podTimers() *podTimers {
 	return p.timers
 }
 
-// grace is terminationGracePeriodSeconds, for the kill of a pod past its
-// activeDeadlineSeconds.
+// grace is terminationGracePeriodSeconds, at least minimumGrace, for the
+// kill of a pod past its activeDeadlineSeconds and of the sidecars of a
+// pod whose app containers are done.
 func (p *podState) grace() time.Duration {
 	if g := p.snap.Spec.TerminationGracePeriodSeconds; g != nil {
-		return time.Duration(max(*g, 0)) * time.Second
+		return max(time.Duration(*g)*time.Second, minimumGrace)
 	}
 	return time.Duration(workload.DefaultTerminationGracePeriodSeconds) * time.Second
 }
@@ -808,9 +809,11 @@ func (r *Runtime) stopSidecars(p *podState) {
 }
 
 // minimumGrace is the least time the kubelet gives a container between
-// SIGTERM and SIGKILL (kuberuntime's minimumGracePeriodInSeconds): a
-// sidecar whose turn to stop comes once the grace period has passed
-// still gets it.
+// SIGTERM and SIGKILL (kuberuntime's minimumGracePeriodInSeconds, which
+// killContainer raises any shorter grace to): a pod deleted with a grace
+// of 1 s, or past its deadline with terminationGracePeriodSeconds 0, is
+// killed after 2 s, and a sidecar whose turn to stop comes once the grace
+// period has passed still gets them.
 const minimumGrace = 2 * time.Second
 
 // killSidecars kills the sidecar asked to stop that still runs at the end
@@ -1140,8 +1143,9 @@ func (r *Runtime) dropPod(p *podState) {
 // grace of 0 or less, or a pod none of whose containers is running goes at
 // once. Otherwise the pod is terminating: containers waiting to start or
 // restart never will, running ones are asked to stop and are killed when
-// grace has passed; the pod is gone when the last one has stopped
-// (Deleted event, IP released).
+// grace has passed, at least 2 s (the kubelet's minimum between SIGTERM
+// and SIGKILL); the pod is gone when the last one has stopped (Deleted
+// event, IP released).
 //
 // While it terminates the pod's reported status does not change (no
 // event): its phase and conditions stay, Ready included, until a
@@ -1175,6 +1179,7 @@ func (r *Runtime) DeletePod(ctx context.Context, namespace, name string, grace t
 		r.removePod(p)
 		return nil
 	}
+	grace = max(grace, minimumGrace)
 	if p.terminating {
 		if t := p.podTimers(); now.Add(grace).Before(t.deleteAt) {
 			if t.deleteTimer != nil {

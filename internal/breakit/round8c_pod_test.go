@@ -97,9 +97,10 @@ func r8cDur(d time.Duration) *time.Duration { return &d }
 
 // A negative grace period in a pod's delete call is one second, not a
 // forced deletion: the API server's pod strategy (CheckGracefulDelete)
-// turns period < 0 into 1, so the pod is terminating for a second (the
-// kubelet kills its container when the second is over), while an
-// unscheduled pod still goes at once.
+// turns period < 0 into 1, so the pod is terminating (the kubelet kills
+// its container 2 s later, its minimum: kuberuntime_container.go
+// killContainer raises a shorter grace to minimumGracePeriodInSeconds),
+// while an unscheduled pod still goes at once.
 // Source: pkg/registry/core/pod/strategy.go CheckGracefulDelete
 // ("if period < 0 { period = 1 }").
 func TestR8cPodNegativeGraceIsOneSecond(t *testing.T) {
@@ -123,8 +124,12 @@ spec:
 		t.Fatalf("deletionTimestamp %v grace %v, want %v and 1", p.DeletionTimestamp, p.DeletionGracePeriodSeconds, now.Add(time.Second))
 	}
 	advance(t, c, 1500*time.Millisecond)
+	if ps := pods(t, c, ""); len(ps) != 1 {
+		t.Errorf("1.5 s later: %d pods, want the pod still terminating", len(ps))
+	}
+	advance(t, c, time.Second)
 	if ps := pods(t, c, ""); len(ps) != 0 {
-		t.Errorf("1.5 s later: %d pods, want the pod gone", len(ps))
+		t.Errorf("2.5 s later: %d pods, want the pod gone", len(ps))
 	}
 }
 

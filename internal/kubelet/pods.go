@@ -654,10 +654,16 @@ func (p *podState) appsFinished() bool {
 }
 
 // minimumGrace is the least time the kubelet gives a container between
-// SIGTERM and SIGKILL (kuberuntime's minimumGracePeriodInSeconds): a
-// sidecar whose turn to stop comes once the grace period has passed
-// still gets it.
+// SIGTERM and SIGKILL (kuberuntime's minimumGracePeriodInSeconds, which
+// killContainer raises any shorter grace to): a pod deleted with a grace
+// of 1 s, or past its deadline with terminationGracePeriodSeconds 0, is
+// killed after 2 s, and a sidecar whose turn to stop comes once the grace
+// period has passed still gets them.
 const minimumGrace = 2 * time.Second
+
+// killAfter is when a run asked to stop with grace is killed: grace, but
+// not before minimumGrace. (A preStop hook stays bounded by grace itself.)
+func killAfter(grace time.Duration) time.Duration { return max(grace, minimumGrace) }
 
 // stopSidecars begins to stop the sidecars of a pod none of whose app
 // containers runs or will, as the kubelet's killContainersWithSyncResult
@@ -680,7 +686,7 @@ func (k *Kubelet) stopSidecars(p *podState) {
 		}
 	}
 	if p.anyRunning() {
-		p.sideKill = k.after(p.grace, func() { k.killSidecars(p) })
+		p.sideKill = k.after(killAfter(p.grace), func() { k.killSidecars(p) })
 	}
 	k.logInfo("app containers done; stopping sidecars", "pod", p.key)
 }
@@ -858,8 +864,8 @@ func (k *Kubelet) removePod(p *podState) {
 // DeletePod stops a pod. A finished pod (Succeeded or Failed), or one none
 // of whose containers runs, goes at once. Otherwise the pod terminates:
 // containers waiting to start never will, running ones are asked to stop
-// (Handle.Stop) and are killed when grace has passed (at once for a grace
-// of 0 or less); their exits are reported, the last report in a terminal
+// (Handle.Stop) and are killed when grace has passed, at least 2 s
+// (minimumGrace; at once for a grace of 0 or less); their exits are reported, the last report in a terminal
 // phase (Failed unless every container exited 0, as the kubelet's
 // TerminatePod), then the pod is gone (Deleted event, address released). A second DeletePod with a shorter grace
 // shortens it; a longer one changes nothing.
@@ -880,6 +886,10 @@ func (k *Kubelet) DeletePod(ctx context.Context, namespace, name string, grace t
 		k.removePod(p)
 		return nil
 	}
+	kill := grace // when what still runs is killed
+	if grace > 0 {
+		kill = killAfter(grace)
+	}
 	if !p.terminating {
 		p.terminating = true
 		k.askStop(p, grace)
@@ -888,7 +898,7 @@ func (k *Kubelet) DeletePod(ctx context.Context, namespace, name string, grace t
 			return nil
 		}
 		k.logInfo("pod terminating", "pod", p.key, "grace", grace)
-	} else if !now.Add(grace).Before(p.deleteAt) {
+	} else if !now.Add(kill).Before(p.deleteAt) {
 		return nil
 	}
 	if p.deleteTimer != nil {
@@ -899,9 +909,9 @@ func (k *Kubelet) DeletePod(ctx context.Context, namespace, name string, grace t
 		k.killAll(p)
 		return nil
 	}
-	p.deleteAt = now.Add(grace)
+	p.deleteAt = now.Add(kill)
 	var t vtime.Timer
-	t = k.after(grace, func() {
+	t = k.after(kill, func() {
 		if p.deleteTimer == t && k.pods[p.key] == p {
 			p.deleteTimer = nil
 			k.killAll(p)
@@ -986,7 +996,7 @@ func (k *Kubelet) deadlinePassed(p *podState) {
 	k.askStop(p, p.grace)
 	k.logInfo("pod past its active deadline", "pod", p.key)
 	if p.anyRunning() {
-		p.killTimer = k.after(p.grace, func() {
+		p.killTimer = k.after(killAfter(p.grace), func() {
 			p.killTimer = nil
 			if k.pods[p.key] == p {
 				k.killAll(p)
@@ -1024,7 +1034,7 @@ func (k *Kubelet) probeKill(c *container, why string, probeGrace *int64) {
 	run, h := c.run, c.h
 	c.held = false
 	k.stopRun(c, grace)
-	c.killTimer = k.after(grace, func() {
+	c.killTimer = k.after(killAfter(grace), func() {
 		if c.run == run {
 			h.Kill()
 		}
