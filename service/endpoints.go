@@ -68,7 +68,8 @@ const ManagedBy = "endpointslice-controller.k8s.io"
 //     their pickers get the endpoints of the EndpointSlices labelled
 //     kubernetes.io/service-name that someone else writes, as kube-proxy
 //     uses them (a Service port takes the slice port of the same name and
-//     protocol; FQDN slices are ignored). Unlike kube-proxy, the pickers
+//     protocol; FQDN slices and those of a family the Service does not
+//     have are ignored). Unlike kube-proxy, the pickers
 //     of a Service with a selector use only this controller's slices:
 //     slices another manager adds for it are not merged in (the resolver
 //     does read them, as CoreDNS does).
@@ -631,7 +632,8 @@ func (c *EndpointsController) Reconcile(ctx context.Context, key string) (contro
 // publishManual hands the pickers of a Service without a selector the
 // endpoints of the EndpointSlices labelled with its name that another
 // manager writes, as kube-proxy uses them: per Service port, the slice
-// port of the same name and protocol (FQDN slices ignored); conditions as
+// port of the same name and protocol (FQDN slices, and slices of an address
+// family not among the Service's ipFamilies, ignored); conditions as
 // EndpointConditions says and kube-proxy reads them (ready and serving
 // when unset, not terminating when unset); an address and port listed
 // twice is one endpoint.
@@ -650,8 +652,11 @@ func (c *EndpointsController) publishManual(key string, svc *workload.Service) {
 		name, proto := svc.Spec.Ports[i].Name, protocolOr(svc.Spec.Ports[i].Protocol)
 		at := map[string]int{} // address:port -> its endpoint in dst
 		for _, es := range own {
-			if es.AddressType == workload.AddressTypeFQDN {
-				continue // names, not addresses: kube-proxy ignores them
+			if !servesFamily(svc, es.AddressType) {
+				// Names (FQDN), or addresses of a family the Service
+				// does not have: kube-proxy, one proxier per family,
+				// ignores them.
+				continue
 			}
 			var port int32
 			for _, ep := range es.Ports {
@@ -710,6 +715,15 @@ func (c *EndpointsController) publishManual(key string, svc *workload.Service) {
 		}
 		return dst, nil
 	})
+}
+
+// servesFamily reports whether svc takes endpoints of address type t: one
+// of its ipFamilies (IPv4 or IPv6 when it has none recorded); never FQDN.
+func servesFamily(svc *workload.Service, t string) bool {
+	if len(svc.Spec.IPFamilies) == 0 {
+		return t == workload.AddressTypeIPv4 || t == workload.AddressTypeIPv6
+	}
+	return slices.Contains(svc.Spec.IPFamilies, t)
 }
 
 // hintNames returns an EndpointSlice endpoint's zone and node hints as

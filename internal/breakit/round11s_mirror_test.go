@@ -217,3 +217,44 @@ endpoints:
 		t.Errorf("40 picks over two addresses listed twice each: %v, want 20 each (192.0.2.2 ready in ext-2)", count)
 	}
 }
+
+// A single-stack IPv4 Service without a selector takes the endpoints of
+// its IPv4 slices only: an IPv6 slice labelled with its name (or mirrored
+// from an IPv6 address of its Endpoints) is not among its endpoints, as
+// kube-proxy runs one proxier per IP family and a Service's endpoints
+// are those of its own families. Kubernetes: pkg/proxy/endpointslicecache.go
+// (the cache of one ipFamily skips other families' endpoints),
+// pkg/proxy/servicechangetracker.go (a Service is proxied per its
+// ipFamilies).
+func TestR11sSvcManualSliceOfAnotherFamily(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Service
+metadata: {name: ext}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: ext-v6, labels: {kubernetes.io/service-name: ext}}
+addressType: IPv6
+ports: [{port: 80}]
+endpoints: [{addresses: ["2001:db8::1"]}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: ext-v4, labels: {kubernetes.io/service-name: ext}}
+addressType: IPv4
+ports: [{port: 80}]
+endpoints: [{addresses: [192.0.2.1]}]`)
+	advance(t, c, time.Second)
+	pk, err := c.Services().Picker("default", "ext", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 4 {
+		if e, err := pk.Pick(); err != nil || e.Address != "192.0.2.1" {
+			t.Fatalf("ext picks %v, %v; want only its IPv4 endpoint 192.0.2.1", e, err)
+		}
+	}
+}
