@@ -57,7 +57,7 @@ func TestKubeletAdmission(t *testing.T) {
 		{"fits", workload.PodRunning, "", ""},
 		{"hog", workload.PodFailed, "OutOfcpu", "Pod was rejected: Node didn't have enough resource: cpu, requested: 2000, used: 3000, capacity: 4000"},
 		{"elsewhere", workload.PodFailed, "NodeAffinity", "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector"},
-		{"untolerated", workload.PodFailed, "TaintToleration", "Pod was rejected: Predicate TaintToleration failed: node(s) had untolerated taint {maint: yes}"},
+		{"untolerated", workload.PodFailed, "TaintToleration", "Pod was rejected: Predicate TaintToleration failed: node(s) had taints that the pod didn't tolerate"},
 	} {
 		o, err := c.Get("Pod", "default", tc.pod)
 		if err != nil && tc.pod == "untolerated" {

@@ -1054,7 +1054,9 @@ const admitRejectLatency = time.Second
 // admit is the kubelet's admission of a pod bound to its node
 // (pkg/kubelet/lifecycle/predicate.go): the node's pods limit and
 // resources against the pods it has admitted, nodeSelector and required
-// node affinity, host ports, and NoExecute taints. It returns the reason
+// node affinity, host ports, and NoExecute taints, in that order
+// (generalFilter: scheduler.AdmissionCheck, then the taints), the first
+// that fails giving the reason. It returns the reason
 // and message of a rejection ("OutOfcpu", "Node didn't have enough
 // resource: cpu, requested: 8000, used: 0, capacity: 1000"), or "". Pods
 // the scheduler placed were checked against the same node already and
@@ -1083,14 +1085,6 @@ func (k *kubelet) admit(p *workload.Pod) (reason, message string) {
 	if err != nil {
 		return "UnexpectedAdmissionError", err.Error()
 	}
-	for _, f := range []scheduler.Filter{scheduler.NodeSelectorFilter{}, scheduler.NodeAffinityFilter{}} {
-		if ok, _ := f.Filter(pi, ni); !ok {
-			return "NodeAffinity", "Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector"
-		}
-	}
-	if ok, _ := (scheduler.HostPortsFilter{}).Filter(pi, ni); !ok {
-		return "NodePorts", "Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports"
-	}
 	// The first resource short, in the order Kubernetes checks them.
 	alloc, pods := ni.Allocatable()
 	used := ni.Requested()
@@ -1112,13 +1106,21 @@ func (k *kubelet) admit(p *workload.Pod) (reason, message string) {
 			return short(name, r, u, a)
 		}
 	}
+	for _, f := range []scheduler.Filter{scheduler.NodeSelectorFilter{}, scheduler.NodeAffinityFilter{}} {
+		if ok, _ := f.Filter(pi, ni); !ok {
+			return "NodeAffinity", "Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector"
+		}
+	}
+	if ok, _ := (scheduler.HostPortsFilter{}).Filter(pi, ni); !ok {
+		return "NodePorts", "Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports"
+	}
 	for i := range node.Spec.Taints {
 		t := &node.Spec.Taints[i]
 		if t.Effect != workload.TaintEffectNoExecute {
 			continue
 		}
 		if !slices.ContainsFunc(p.Spec.Tolerations, func(tol workload.Toleration) bool { return scheduler.ToleratesTaint(&tol, t) }) {
-			return "TaintToleration", fmt.Sprintf("Predicate TaintToleration failed: node(s) had untolerated taint {%s: %s}", t.Key, t.Value)
+			return "TaintToleration", "Predicate TaintToleration failed: node(s) had taints that the pod didn't tolerate"
 		}
 	}
 	return "", ""
