@@ -161,7 +161,7 @@ func New(cfg Config) (*Cluster, error) {
 	if makers == nil {
 		makers = DefaultControllers()
 	}
-	ctrls := []controller.Controller{newBinder(c), service.NewEndpointsController(c.services, c.deps), service.NewMirroringController(c.deps)}
+	ctrls := []controller.Controller{newBinder(c), service.NewEndpointsController(c.services, c.deps), service.NewMirroringController(c.deps), service.NewEndpointsV1Controller(c.deps)}
 	for _, mk := range makers {
 		ctrls = append(ctrls, mk(c.deps))
 	}

@@ -150,7 +150,7 @@ func ExampleCluster_DeletePod() {
 	ok, _ := c.RunUntil(func() bool { ps := ready(); return len(ps) == 3 && !slices.Contains(ps, victim) }, time.Minute)
 	fmt.Println(c.Now().Sub(start), "replaced:", ok, "picked:", picked())
 	// Output:
-	// 0s picked: [web-5946555cf-5vp9d web-5946555cf-kqmvd web-5946555cf-x6ctr]
-	// deleted web-5946555cf-5vp9d
-	// 0s replaced: true picked: [web-5946555cf-kqmvd web-5946555cf-qklnw web-5946555cf-x6ctr]
+	// 0s picked: [web-5946555cf-ctr29 web-5946555cf-mvdfl web-5946555cf-p9dfr]
+	// deleted web-5946555cf-ctr29
+	// 0s replaced: true picked: [web-5946555cf-lnw6c web-5946555cf-mvdfl web-5946555cf-p9dfr]
 }

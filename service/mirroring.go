@@ -57,9 +57,6 @@ const maxMirroredPerSubset = 1000
 //   - When the Endpoints object, or the Service, goes, or the Service gets
 //     a selector, the mirrored slices are deleted. No slice is created for
 //     an Endpoints object being deleted.
-//
-// Unlike Kubernetes, orchestra writes no Endpoints for Services with a
-// selector (Kubernetes' deprecated Endpoints controller does).
 type MirroringController struct {
 	store *store.Store
 	rec   *controller.Recorder

@@ -5,10 +5,11 @@ package workload
 // (discovery/v1 LabelSkipMirror).
 const LabelSkipMirror = "endpointslice.kubernetes.io/skip-mirror"
 
-// Endpoints is a core/v1 Endpoints: the addresses of a Service, written
-// by hand for a Service without a selector (orchestra mirrors them into
-// EndpointSlices, as Kubernetes' EndpointSlice mirroring controller
-// does; it writes no Endpoints for Services with a selector).
+// Endpoints is a core/v1 Endpoints: the addresses of a Service. The
+// service layer writes one for each Service with a selector, as
+// Kubernetes' Endpoints controller; written by hand for a Service without
+// a selector, it is mirrored into EndpointSlices, as Kubernetes'
+// EndpointSlice mirroring controller does.
 type Endpoints struct {
 	TypeMeta   `json:",inline"`
 	ObjectMeta `json:"metadata,omitempty"`

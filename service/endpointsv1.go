@@ -1,0 +1,424 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/netip"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/orchestra-go/orchestra/controller"
+	"github.com/orchestra-go/orchestra/store"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// Labels and annotations of the Endpoints objects the Endpoints controller
+// writes.
+const (
+	// LabelEndpointsManagedBy marks the Endpoints objects the Endpoints
+	// controller writes, with the value EndpointsManagedBy (Kubernetes
+	// 1.33's endpoints.kubernetes.io/managed-by: endpoint-controller).
+	LabelEndpointsManagedBy = "endpoints.kubernetes.io/managed-by"
+	EndpointsManagedBy      = "endpoint-controller"
+	// AnnotationEndpointsOverCapacity is set to "truncated" on an
+	// Endpoints object that holds only MaxEndpointsAddresses of its
+	// Service's addresses (core/v1 EndpointsOverCapacity).
+	AnnotationEndpointsOverCapacity = "endpoints.kubernetes.io/over-capacity"
+	// MaxEndpointsAddresses is how many addresses an Endpoints object the
+	// controller writes holds at most (the Endpoints controller's
+	// maxCapacity).
+	MaxEndpointsAddresses = 1000
+)
+
+// EndpointsV1Controller writes, for each Service with a selector, the
+// core/v1 Endpoints object of the same name, as Kubernetes' (deprecated,
+// still running) Endpoints controller (pkg/controller/endpoint
+// syncService), for readers of the older API; the pickers and the
+// resolver read EndpointSlices.
+//
+//   - A selected pod is listed when it has an IP and has not finished, and,
+//     unless the Service publishes not-ready addresses, is not being
+//     deleted: under addresses when it is ready (or the Service publishes
+//     not-ready addresses), else under notReadyAddresses, with nodeName,
+//     targetRef and (for a pod whose subdomain is the Service's name) its
+//     hostname. Each Service port is resolved per pod as for the
+//     EndpointSlices; the subsets are repacked as RepackSubsets does: the
+//     ports served by the same addresses (with the same readiness) share a
+//     subset. A headless Service without ports gets subsets without ports.
+//   - Past MaxEndpointsAddresses addresses the object is truncated (ready
+//     addresses first) and annotated AnnotationEndpointsOverCapacity.
+//   - Its labels are the Service's, with LabelHeadless for a Service
+//     without a ClusterIP and LabelEndpointsManagedBy.
+//   - When the Service is deleted, the Endpoints object of its name goes
+//     (whoever wrote it). Unlike Kubernetes, an Endpoints object this
+//     controller wrote also goes when its Service loses its selector (or
+//     becomes ExternalName), rather than stay stale and be mirrored as
+//     the Service's endpoints (kubernetes/kubernetes#118376).
+//   - An Endpoints object deleted by someone else is written again; one
+//     changed by someone else is rewritten at the Service's next change.
+//
+// The last-change-trigger-time annotation is not written.
+type EndpointsV1Controller struct {
+	store *store.Store
+
+	selecting map[string]map[string]map[string]string // ns -> Service key -> selector
+	podSvcs   map[string][]string                     // pod key -> the Services it was selected by
+}
+
+var _ controller.Controller = (*EndpointsV1Controller)(nil)
+
+// NewEndpointsV1Controller returns the Endpoints controller.
+func NewEndpointsV1Controller(d controller.Deps) *EndpointsV1Controller {
+	return &EndpointsV1Controller{store: d.Store}
+}
+
+// Name returns "endpoint".
+func (c *EndpointsV1Controller) Name() string { return "endpoint" }
+
+// Start rebuilds the controller's view and enqueues every Service, and
+// every Endpoints object (one whose Service is gone is deleted, as
+// checkLeftoverEndpoints), except leader election records.
+func (c *EndpointsV1Controller) Start(enqueue func(string)) {
+	c.selecting = map[string]map[string]map[string]string{}
+	c.podSvcs = map[string][]string{}
+	for _, o := range c.store.List("Service", "", nil) {
+		s := o.(*workload.Service)
+		c.track(workload.Key(s), s)
+		enqueue(workload.Key(s))
+	}
+	for ns := range c.selecting {
+		for _, o := range c.store.List("Pod", ns, nil) {
+			p := o.(*workload.Pod)
+			if svcs := c.matching(p); len(svcs) > 0 {
+				c.podSvcs[workload.Key(p)] = svcs
+			}
+		}
+	}
+	for _, o := range c.store.List("Endpoints", "", nil) {
+		if _, ok := o.GetObjectMeta().Annotations[annotationLeader]; !ok {
+			enqueue(workload.Key(o))
+		}
+	}
+}
+
+// track records whether Service s (nil: deleted) selects pods.
+func (c *EndpointsV1Controller) track(key string, s *workload.Service) {
+	ns, _ := splitKey(key)
+	if sel := selectorOf(s); sel != nil {
+		if c.selecting[ns] == nil {
+			c.selecting[ns] = map[string]map[string]string{}
+		}
+		c.selecting[ns][key] = sel
+		return
+	}
+	delete(c.selecting[ns], key)
+	if len(c.selecting[ns]) == 0 {
+		delete(c.selecting, ns)
+	}
+}
+
+// matching returns the keys of the Services that select pod p, sorted.
+func (c *EndpointsV1Controller) matching(p *workload.Pod) []string {
+	var out []string
+	for key, sel := range c.selecting[p.Namespace] {
+		if selects(sel, p.Labels) {
+			out = append(out, key)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Handle enqueues the Services a change touches: a Service itself, the
+// Services that select a pod (or did before its change), and the Service
+// of a deleted Endpoints object.
+func (c *EndpointsV1Controller) Handle(ev store.Event, enqueue func(string)) {
+	switch o := ev.Object.(type) {
+	case *workload.Pod:
+		key := ev.ObjectKey()
+		before := c.podSvcs[key]
+		if len(c.selecting[o.Namespace]) == 0 && len(before) == 0 {
+			return
+		}
+		var now []string
+		if ev.Type != store.Deleted {
+			now = c.matching(o)
+		}
+		if len(now) == 0 {
+			delete(c.podSvcs, key)
+		} else {
+			c.podSvcs[key] = now
+		}
+		for _, s := range union(before, now) {
+			enqueue(s)
+		}
+	case *workload.Service:
+		if ev.Type == store.Deleted {
+			c.track(ev.ObjectKey(), nil)
+		} else {
+			c.track(ev.ObjectKey(), o)
+		}
+		// Pods it selects now, or did before a selector change, are
+		// found again by Reconcile through the store's label index;
+		// podSvcs catches up at their next event.
+		enqueue(ev.ObjectKey())
+	case *workload.Endpoints:
+		if ev.Type == store.Deleted {
+			enqueue(ev.ObjectKey())
+		}
+	}
+}
+
+// Reconcile writes the Endpoints object of one Service.
+func (c *EndpointsV1Controller) Reconcile(ctx context.Context, key string) (controller.Result, error) {
+	ns, name := splitKey(key)
+	var cur *workload.Endpoints
+	if o, err := c.store.Peek("Endpoints", ns, name); err == nil {
+		cur = o.(*workload.Endpoints)
+	}
+	o, err := c.store.Peek("Service", ns, name)
+	if err != nil {
+		// The Service is gone: so is its Endpoints object.
+		if cur != nil {
+			if _, err := c.store.Delete("Endpoints", ns, name, store.DeleteOptions{NoResult: true}); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return controller.Result{}, err
+			}
+		}
+		return controller.Result{}, nil
+	}
+	svc := o.(*workload.Service)
+	if selectorOf(svc) == nil {
+		if cur != nil && cur.Labels[LabelEndpointsManagedBy] == EndpointsManagedBy {
+			if _, err := c.store.Delete("Endpoints", ns, name, store.DeleteOptions{NoResult: true}); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return controller.Result{}, err
+			}
+		}
+		return controller.Result{}, nil
+	}
+	want := c.desired(svc)
+	if cur != nil && reflect.DeepEqual(cur.Subsets, want.Subsets) && maps2Equal(cur.Labels, want.Labels) &&
+		cur.Annotations[AnnotationEndpointsOverCapacity] == want.Annotations[AnnotationEndpointsOverCapacity] {
+		return controller.Result{}, nil
+	}
+	if cur != nil {
+		next := cur.DeepCopy()
+		next.Subsets, next.Labels = want.Subsets, want.Labels
+		delete(next.Annotations, AnnotationEndpointsOverCapacity)
+		if v, ok := want.Annotations[AnnotationEndpointsOverCapacity]; ok {
+			if next.Annotations == nil {
+				next.Annotations = map[string]string{}
+			}
+			next.Annotations[AnnotationEndpointsOverCapacity] = v
+		}
+		next.ResourceVersion = ""
+		_, err = c.store.Update(next, store.NoResult)
+	} else {
+		_, err = c.store.Create(want, store.NoResult)
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrForbidden) {
+		return controller.Result{}, fmt.Errorf("service: writing Endpoints %s: %w", key, err)
+	}
+	return controller.Result{}, nil
+}
+
+// desired builds the Endpoints object of svc from the pods it selects.
+func (c *EndpointsV1Controller) desired(svc *workload.Service) *workload.Endpoints {
+	type addrKey struct{ ip, uid string }
+	addrs := map[addrKey]*workload.EndpointAddress{}
+	// Per port (or the sentinel "" for a headless Service without
+	// ports), each address and whether it is ready there.
+	byPort := map[string]map[addrKey]bool{}
+	portOf := map[string]workload.CoreEndpointPort{}
+	add := func(pk string, port *workload.CoreEndpointPort, k addrKey, ready bool) {
+		if byPort[pk] == nil {
+			byPort[pk] = map[addrKey]bool{}
+			if port != nil {
+				portOf[pk] = *port
+			}
+		}
+		if r, ok := byPort[pk][k]; !ok || !r {
+			byPort[pk][k] = ready
+		}
+	}
+	sel := labels.SelectorFromSet(svc.Spec.Selector)
+	for _, o := range c.store.List("Pod", svc.Namespace, sel) {
+		p := o.(*workload.Pod)
+		if p.Status.PodIP == "" || controller.IsPodTerminal(p) || (p.DeletionTimestamp != nil && !svc.Spec.PublishNotReadyAddresses) {
+			continue // ShouldPodBeInEndpoints
+		}
+		k := addrKey{p.Status.PodIP, p.UID}
+		if addrs[k] == nil {
+			a := &workload.EndpointAddress{
+				IP: p.Status.PodIP, NodeName: workload.Ptr(p.Spec.NodeName),
+				TargetRef: &workload.ObjectReference{Kind: "Pod", Namespace: p.Namespace, Name: p.Name, UID: p.UID},
+			}
+			if p.Spec.Hostname != "" && p.Spec.Subdomain == svc.Name {
+				a.Hostname = p.Spec.Hostname
+			}
+			addrs[k] = a
+		}
+		ready := svc.Spec.PublishNotReadyAddresses || controller.IsPodReady(p)
+		if len(svc.Spec.Ports) == 0 {
+			if svc.Spec.ClusterIP == workload.ClusterIPNone {
+				add("", nil, k, ready)
+			}
+			continue
+		}
+		for i := range svc.Spec.Ports {
+			sp := &svc.Spec.Ports[i]
+			n := targetPort(p, sp)
+			if n == 0 {
+				continue
+			}
+			port := workload.CoreEndpointPort{Name: sp.Name, Port: n, Protocol: protocolOr(sp.Protocol), AppProtocol: sp.AppProtocol}
+			app := ""
+			if port.AppProtocol != nil {
+				app = *port.AppProtocol
+			}
+			add(port.Name+"/"+port.Protocol+"/"+strconv.Itoa(int(n))+"/"+app, &port, k, ready)
+		}
+	}
+	// RepackSubsets: the ports whose addresses (and readiness) are the
+	// same share a subset.
+	type group struct {
+		set   map[addrKey]bool
+		ports []workload.CoreEndpointPort
+	}
+	groups := map[string]*group{}
+	pks := make([]string, 0, len(byPort))
+	for pk := range byPort {
+		pks = append(pks, pk)
+	}
+	sort.Strings(pks)
+	for _, pk := range pks {
+		set := byPort[pk]
+		keys := make([]string, 0, len(set))
+		for k, r := range set {
+			keys = append(keys, k.ip+"/"+k.uid+"/"+strconv.FormatBool(r))
+		}
+		sort.Strings(keys)
+		gk := strings.Join(keys, ",")
+		g := groups[gk]
+		if g == nil {
+			g = &group{set: set}
+			groups[gk] = g
+		}
+		if pk != "" {
+			g.ports = append(g.ports, portOf[pk])
+		}
+	}
+	subsets := []workload.EndpointSubset{}
+	for _, g := range groups {
+		var ss workload.EndpointSubset
+		for k, r := range g.set {
+			if r {
+				ss.Addresses = append(ss.Addresses, *addrs[k])
+			} else {
+				ss.NotReadyAddresses = append(ss.NotReadyAddresses, *addrs[k])
+			}
+		}
+		sortAddresses(ss.Addresses)
+		sortAddresses(ss.NotReadyAddresses)
+		ss.Ports = g.ports
+		subsets = append(subsets, ss)
+	}
+	sort.Slice(subsets, func(i, j int) bool { return subsetKey(&subsets[i]) < subsetKey(&subsets[j]) })
+	lbls := make(map[string]string, len(svc.Labels)+2)
+	for k, v := range svc.Labels {
+		lbls[k] = v
+	}
+	if svc.Spec.ClusterIP == workload.ClusterIPNone || svc.Spec.ClusterIP == "" {
+		lbls[LabelHeadless] = ""
+	} else {
+		delete(lbls, LabelHeadless)
+	}
+	lbls[LabelEndpointsManagedBy] = EndpointsManagedBy
+	ep := &workload.Endpoints{
+		ObjectMeta: workload.ObjectMeta{Name: svc.Name, Namespace: svc.Namespace, Labels: lbls},
+		Subsets:    subsets,
+	}
+	if truncateEndpoints(ep) {
+		ep.Annotations = map[string]string{AnnotationEndpointsOverCapacity: "truncated"}
+	}
+	return ep
+}
+
+// sortAddresses orders addresses by IP, then pod uid (LessEndpointAddress).
+func sortAddresses(a []workload.EndpointAddress) {
+	uid := func(x *workload.EndpointAddress) string {
+		if x.TargetRef == nil {
+			return ""
+		}
+		return x.TargetRef.UID
+	}
+	sort.Slice(a, func(i, j int) bool {
+		x, e1 := netip.ParseAddr(a[i].IP)
+		y, e2 := netip.ParseAddr(a[j].IP)
+		if e1 == nil && e2 == nil && x != y {
+			return x.Less(y)
+		}
+		if a[i].IP != a[j].IP {
+			return a[i].IP < a[j].IP
+		}
+		return uid(&a[i]) < uid(&a[j])
+	})
+}
+
+// subsetKey orders subsets by their ports, then their first address.
+func subsetKey(s *workload.EndpointSubset) string {
+	var b strings.Builder
+	for _, p := range s.Ports {
+		fmt.Fprintf(&b, "%s/%s/%05d,", p.Name, p.Protocol, p.Port)
+	}
+	b.WriteByte('|')
+	if len(s.Addresses) > 0 {
+		b.WriteString(s.Addresses[0].IP)
+	} else if len(s.NotReadyAddresses) > 0 {
+		b.WriteString(s.NotReadyAddresses[0].IP)
+	}
+	return b.String()
+}
+
+// truncateEndpoints keeps at most MaxEndpointsAddresses addresses,
+// spread over the subsets in proportion to their sizes, ready ones first,
+// as the Endpoints controller's truncateEndpoints; it reports whether it
+// dropped any.
+func truncateEndpoints(ep *workload.Endpoints) bool {
+	ready, notReady := 0, 0
+	for _, s := range ep.Subsets {
+		ready += len(s.Addresses)
+		notReady += len(s.NotReadyAddresses)
+	}
+	if ready+notReady <= MaxEndpointsAddresses {
+		return false
+	}
+	truncReady := ready > MaxEndpointsAddresses
+	limit, total := MaxEndpointsAddresses-ready, notReady
+	if truncReady {
+		limit, total = MaxEndpointsAddresses, ready
+	}
+	left := limit
+	for i := range ep.Subsets {
+		s := &ep.Subsets[i]
+		n := len(s.NotReadyAddresses)
+		if truncReady {
+			n = len(s.Addresses)
+		}
+		take := min(int(math.Ceil(float64(n)/float64(total)*float64(limit))), left)
+		if truncReady {
+			s.Addresses = s.Addresses[:min(take, len(s.Addresses))]
+			s.NotReadyAddresses = nil
+			left -= len(s.Addresses)
+		} else {
+			s.NotReadyAddresses = s.NotReadyAddresses[:min(take, len(s.NotReadyAddresses))]
+			left -= len(s.NotReadyAddresses)
+		}
+	}
+	return true
+}
