@@ -141,6 +141,9 @@ func (c *EndpointsV1Controller) matching(p *workload.Pod) []string {
 func (c *EndpointsV1Controller) Handle(ev store.Event, enqueue func(string)) {
 	switch o := ev.Object.(type) {
 	case *workload.Pod:
+		if len(c.selecting[o.Namespace]) == 0 && len(c.podSvcs) == 0 {
+			return // no Service selects pods: one lookup per pod event
+		}
 		key := ev.ObjectKey()
 		before := c.podSvcs[key]
 		if len(c.selecting[o.Namespace]) == 0 && len(before) == 0 {
