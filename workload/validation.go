@@ -688,9 +688,12 @@ func (v *validator) podSpec(p string, s *PodSpec, r podRules) {
 	if len(s.Containers) == 0 {
 		v.required(child(p, "containers"), "at least one container is required")
 	}
+	// The app containers first, then the init containers against the
+	// names they took, as Kubernetes' ValidatePodSpec: an init container
+	// (a sidecar) named like an app container is the duplicate.
 	names := map[string]bool{}
-	v.containers(child(p, "initContainers"), s.InitContainers, names, true)
 	v.containers(child(p, "containers"), s.Containers, names, false)
+	v.containers(child(p, "initContainers"), s.InitContainers, names, true)
 	grace := int64(DefaultTerminationGracePeriodSeconds)
 	if s.TerminationGracePeriodSeconds != nil {
 		grace = *s.TerminationGracePeriodSeconds
@@ -698,7 +701,7 @@ func (v *validator) podSpec(p string, s *PodSpec, r podRules) {
 	for _, list := range []struct {
 		path string
 		cs   []Container
-	}{{"initContainers", s.InitContainers}, {"containers", s.Containers}} {
+	}{{"containers", s.Containers}, {"initContainers", s.InitContainers}} {
 		for i := range list.cs {
 			if lc := list.cs[i].Lifecycle; lc != nil && (list.path == "containers" || IsSidecar(&list.cs[i])) {
 				v.lifecycleHandler(child(index(child(p, list.path), i), "lifecycle.preStop"), lc.PreStop, grace)

@@ -312,7 +312,7 @@ func badObjects() []badCase {
 		{"container name missing", with(vPod(), func(p *Pod) { p.Spec.Containers[0].Name = "" }), []string{"spec.containers[0].name"}},
 		{"duplicate container names across init and main", with(vPod(), func(p *Pod) {
 			p.Spec.InitContainers = []Container{{Name: "main", Image: "x"}}
-		}), []string{"spec.containers[0].name"}},
+		}), []string{"spec.initContainers[0].name"}}, // ValidatePodSpec: containers first, then init containers
 		{"container name not a label", with(vPod(), func(p *Pod) { p.Spec.Containers[0].Name = "Main" }), []string{"spec.containers[0].name"}},
 		{"container port zero", with(vPod(), func(p *Pod) { p.Spec.Containers[0].Ports[0].ContainerPort = 0 }), []string{"spec.containers[0].ports[0].containerPort"}},
 		{"container port out of range", with(vPod(), func(p *Pod) { p.Spec.Containers[0].Ports[0].ContainerPort = 70000 }), []string{"spec.containers[0].ports[0].containerPort"}},

@@ -373,7 +373,7 @@ func TestR11kTemplateFieldErrors(t *testing.T) {
 			msg := err.Error()
 			for _, f := range []string{
 				"initContainers[0].restartPolicy: Unsupported value: \"OnFailure\"",
-				"containers[0].name: Duplicate value: \"proxy\"",
+				"initContainers[0].name: Duplicate value: \"proxy\"",
 				"affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: Invalid value: 101",
 				"topologySpreadConstraints[0].maxSkew: Invalid value: 0",
 				"topologySpreadConstraints[0].topologyKey: Required value",
