@@ -100,6 +100,8 @@ type Cluster struct {
 	closing   bool
 	runCancel context.CancelFunc // of the Run that drives the cluster
 	runSem    chan struct{}      // held by the Run that drives the cluster
+	closeCh   chan struct{}      // closed when Close begins (wakes WaitFor)
+	settled   settleSignal       // each time the loop has done all the ready work (WaitFor)
 	kick      chan struct{}
 	started   bool
 	closed    bool
@@ -111,7 +113,7 @@ type Cluster struct {
 // one under a Config.Clock that is not virtual, is an error wrapping
 // workload.ErrInvalid that names Config.Clock.
 func New(cfg Config) (*Cluster, error) {
-	c := &Cluster{cfg: cfg, kick: make(chan struct{}, 1), runSem: make(chan struct{}, 1)}
+	c := &Cluster{cfg: cfg, kick: make(chan struct{}, 1), runSem: make(chan struct{}, 1), closeCh: make(chan struct{})}
 	c.clock = cfg.Clock
 	if c.clock == nil {
 		c.clock = vtime.Real()

@@ -44,7 +44,8 @@
 //     virtual clock.
 //   - scenario: the SCENARIO.md player used by the simulator and the tests.
 //
-// Time is either real (Run drives the cluster until its context ends) or
+// Time is either real (Run drives the cluster until its context ends, and
+// WaitFor waits, from another goroutine, for a condition to hold) or
 // virtual (Advance and RunUntil do all ready work, then jump the clock to
 // the next deadline, and never sleep): same inputs and seed, same events.
 //

@@ -18,6 +18,7 @@ const maxDrainRounds = 1 << 20
 // store, store changes to observers and controllers, ready keys reconciled,
 // until nothing is left. It never advances the clock.
 func (c *Cluster) drain(ctx context.Context) error {
+	gen := c.settled.begin()
 	for i := 0; ; i++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -41,6 +42,7 @@ func (c *Cluster) drain(ctx context.Context) error {
 		progress = c.plane.Step(ctx) || progress
 		progress = c.notify() || progress
 		if !progress {
+			c.settled.settle(gen) // wakes WaitFor
 			return nil
 		}
 	}
@@ -187,7 +189,8 @@ func (c *Cluster) runUntil(end time.Time, cond func() bool) (bool, error) {
 // Run drives the cluster in real time until ctx is done, then returns
 // ctx's error, after every goroutine it started has ended. All the work is
 // done on the calling goroutine: runtime reports, controllers and the
-// scheduler wake it when they have work.
+// scheduler wake it when they have work. Another goroutine waits for a
+// state of the cluster with WaitFor.
 func (c *Cluster) Run(ctx context.Context) error {
 	if c.virtual != nil {
 		return ErrVirtual
@@ -255,6 +258,9 @@ func (c *Cluster) Run(ctx context.Context) error {
 // DeletePod, Run, Advance and RunUntil return ErrClosed.
 func (c *Cluster) Close() {
 	c.pendMu.Lock()
+	if !c.closing {
+		close(c.closeCh)
+	}
 	c.closing = true
 	if c.runCancel != nil {
 		c.runCancel()
