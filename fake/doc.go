@@ -63,7 +63,12 @@
 //
 // Wherever a call names a pod by namespace and name (CreatePod, GetPod,
 // DeletePod, KillContainer, SetContainerReady, Logs), the namespace ""
-// means "default", as it does for the cluster's Get and DeletePod.
+// means "default", as it does for the cluster's Get and DeletePod. Under a
+// cluster, a pod reaches the runtime once the cluster has scheduled it: a
+// pod just applied, or created by a controller, is not there until the
+// cluster is driven (Advance(0) does the work of the current instant), and
+// KillContainer or SetContainerReady on it fails with
+// workload.ErrPodNotFound until then.
 //
 // # Defaults
 //

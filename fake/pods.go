@@ -6,6 +6,7 @@ import (
 	"github.com/orchestra-go/orchestra/internal/podstatus"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/orchestra-go/orchestra/vtime"
@@ -1349,16 +1350,22 @@ func (r *Runtime) containerOp(method, namespace, pod, name string, check func(c 
 	return nil
 }
 
-// container finds a container of a pod. Caller holds mu.
+// container finds a container of a pod. Caller holds mu. The errors say
+// what a caller most likely missed: that a pod reaches the runtime only
+// once the cluster has scheduled it, and which containers the pod has.
 func (r *Runtime) container(ns, pod, name string) (*container, error) {
 	p := r.pods[ns+"/"+pod]
 	if p == nil {
-		return nil, fmt.Errorf("fake: %s: %w", podRef(ns, pod), workload.ErrPodNotFound)
+		return nil, fmt.Errorf("fake: %s: %w (the runtime has the pods bound to its nodes: "+
+			"a pod just applied or created by a controller is here once the cluster, driven by "+
+			"Advance, RunUntil or Run, has scheduled it)", podRef(ns, pod), workload.ErrPodNotFound)
 	}
+	names := make([]string, 0, len(p.all))
 	for _, c := range p.all {
 		if c.st.Name == name {
 			return c, nil
 		}
+		names = append(names, strconv.Quote(c.st.Name))
 	}
-	return nil, fmt.Errorf("fake: %s: container %q: %w", podRef(ns, pod), name, ErrContainerNotFound)
+	return nil, fmt.Errorf("fake: %s: container %q (its containers: %s): %w", podRef(ns, pod), name, strings.Join(names, ", "), ErrContainerNotFound)
 }
