@@ -224,8 +224,8 @@ func (c *MirroringController) desired(ep *workload.Endpoints) []*workload.Endpoi
 				seen[name] = map[string]bool{}
 			}
 			addr := ip.Unmap().String()
-			if seen[name][addr] {
-				return
+			if seen[name][addr] || len(es.Endpoints) >= maxMirroredPerSubset {
+				return // one slice holds at most 1000 (reconcileByPortMapping)
 			}
 			seen[name][addr] = true
 			e := workload.Endpoint{

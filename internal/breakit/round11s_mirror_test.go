@@ -1,6 +1,7 @@
 package breakit_test
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -256,5 +257,40 @@ endpoints: [{addresses: [192.0.2.1]}]`)
 		if e, err := pk.Pick(); err != nil || e.Address != "192.0.2.1" {
 			t.Fatalf("ext picks %v, %v; want only its IPv4 endpoint 192.0.2.1", e, err)
 		}
+	}
+}
+
+// Two subsets of an Endpoints object with the same ports share one
+// mirrored slice, which holds at most 1000 endpoints (the rest are not
+// mirrored), rather than a slice the API refuses for having more than
+// 1000. Kubernetes: pkg/controller/endpointslicemirroring/reconciler.go
+// reconcileByPortMapping (len(newSlice.Endpoints) < maxEndpointsPerSubset).
+func TestR11sSvcEndpointsMirroredAtMost1000(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Service
+metadata: {name: big}
+spec: {ports: [{port: 80}]}`)
+	ep := &workload.Endpoints{ObjectMeta: workload.ObjectMeta{Name: "big", Namespace: "default"}}
+	for s := range 2 {
+		var ss workload.EndpointSubset
+		for i := range 600 {
+			ss.Addresses = append(ss.Addresses, workload.EndpointAddress{IP: fmt.Sprintf("10.%d.%d.%d", 10+s, i/250, i%250+1)})
+		}
+		ss.Ports = []workload.CoreEndpointPort{{Port: 80}}
+		ep.Subsets = append(ep.Subsets, ss)
+	}
+	if _, err := c.Apply(ep); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Second)
+	ss := slices(t, c, "big")
+	if len(ss) != 1 || len(ss[0].Endpoints) != 1000 {
+		n := -1
+		if len(ss) == 1 {
+			n = len(ss[0].Endpoints)
+		}
+		t.Errorf("%d mirrored slices (the first with %d endpoints), want one of 1000", len(ss), n)
 	}
 }
