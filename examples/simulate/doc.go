@@ -5,7 +5,10 @@
 //
 //	go run ./examples/simulate -f scenario.yaml
 //	go run ./examples/simulate -f manifest.yaml -nodes 3 -run 2h -o json
+//	go run ./examples/simulate -f services.yaml -f statefulset.yaml
 //
 // A file that is not a scenario (it has apiVersion/kind documents) is
-// played as a manifest on -nodes nodes for -run.
+// played as a manifest on -nodes nodes for -run; -f may be repeated to play
+// several manifests together, as kubectl apply -f takes them. A scenario
+// plays alone.
 package main

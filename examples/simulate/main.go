@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
@@ -27,7 +28,8 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	file := fs.String("f", "", "scenario or manifest file to play (required)")
+	var files fileList
+	fs.Var(&files, "f", "scenario or manifest file to play (required); repeat -f to play several manifests together, as kubectl apply -f does")
 	out := fs.String("o", "table", "output: table or json")
 	nodes := fs.Int("nodes", 3, "nodes to play a manifest on (ignored for scenarios)")
 	runFor := fs.Duration("run", 2*time.Hour, "how long to play a manifest (ignored for scenarios)")
@@ -35,14 +37,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *file == "" {
+	if len(files) == 0 {
 		fs.Usage()
 		return errors.New("-f FILE is required")
 	}
 	if *out != "table" && *out != "json" {
 		return fmt.Errorf("-o %q: want table or json", *out)
 	}
-	s, err := load(*file, *nodes, *runFor)
+	s, err := load(files, *nodes, *runFor)
 	if err != nil {
 		return err
 	}
@@ -78,13 +80,30 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return res.WriteTable(stdout)
 }
 
-// load reads a scenario, or wraps a manifest in one.
-func load(path string, nodes int, runFor time.Duration) (*scenario.Scenario, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
+// fileList is the -f flag: each use adds a file.
+type fileList []string
+
+func (f *fileList) String() string     { return strings.Join(*f, ",") }
+func (f *fileList) Set(v string) error { *f = append(*f, v); return nil }
+
+// load reads a scenario, or wraps manifests in one. A scenario plays alone:
+// it lists its own manifests.
+func load(paths []string, nodes int, runFor time.Duration) (*scenario.Scenario, error) {
+	manifests := true
+	var data []byte
+	for _, path := range paths {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		if !looksLikeManifest(b) {
+			if len(paths) > 1 {
+				return nil, fmt.Errorf("-f %s: a scenario plays alone (list the manifests it needs under its manifests key); several -f are for manifests", path)
+			}
+			manifests, data = false, b
+		}
 	}
-	if looksLikeManifest(data) {
+	if manifests {
 		// The wrapper's keys come from the flags: check them here, so that
 		// an error names the flag rather than a line of the manifest.
 		if nodes < 1 || nodes > 100000 {
@@ -93,9 +112,9 @@ func load(path string, nodes int, runFor time.Duration) (*scenario.Scenario, err
 		if runFor < 0 {
 			return nil, fmt.Errorf("-run %s: want a duration of 0 or more", runFor)
 		}
-		return scenario.LoadManifests(nodes, runFor, path)
+		return scenario.LoadManifests(nodes, runFor, paths...)
 	}
-	return scenario.Parse(data, path)
+	return scenario.Parse(data, paths[0])
 }
 
 // looksLikeManifest reports whether the file's first document is a

@@ -118,3 +118,38 @@ func TestBadManifestFlagsNameTheFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestSeveralManifests: -f repeated plays every manifest together (the
+// Services of one file over the StatefulSet of another), as kubectl apply
+// -f does, instead of only the last one; a scenario among them is refused.
+func TestSeveralManifests(t *testing.T) {
+	services := filepath.Join("..", "manifests", "k8s-mysql-services.yaml")
+	sts := filepath.Join("..", "manifests", "k8s-mysql-statefulset.yaml")
+	var out bytes.Buffer
+	if err := run([]string{"-f", services, "-f", sts, "-run", "5m", "-o", "json"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Objects []struct {
+			Kind     string
+			Metadata struct{ Name string }
+		}
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, o := range rep.Objects {
+		got[o.Kind+"/"+o.Metadata.Name] = true
+	}
+	for _, want := range []string{"Service/mysql", "Service/mysql-read", "StatefulSet/mysql"} {
+		if !got[want] {
+			t.Errorf("report lacks %s: %v", want, got)
+		}
+	}
+	scen := "../../scenario/testdata/every-step.yaml"
+	err := run([]string{"-f", sts, "-f", scen}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "-f "+scen+": a scenario plays alone") {
+		t.Errorf("a scenario with a manifest: error %v, want one naming the scenario", err)
+	}
+}
