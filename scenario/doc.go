@@ -26,4 +26,10 @@
 //
 // or list them under manifests in a scenario of your own (paths are
 // relative to the scenario's directory), with behaviour rules and steps.
+//
+// A loaded Scenario is plain data, which a test may change before Play:
+// to try a manifest with other replicas, a topology spread or an
+// anti-affinity, zone labels on the nodes, or behaviour rules and steps of
+// its own (see ExampleLoadManifests_spread). Objects are applied as they
+// are given, defaulted and validated as Cluster.Apply does.
 package scenario
