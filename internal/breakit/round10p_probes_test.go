@@ -306,7 +306,7 @@ func TestR10pProbeTimeoutOnTheClock(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the container did not listen within 30s")
 	}
-	clock.Advance(5 * time.Second) // the probe starts and hangs
+	clock.Advance(10 * time.Second) // the first tick past the initial delay: the probe starts and hangs
 	select {
 	case <-hit:
 	case <-time.After(30 * time.Second):
@@ -322,6 +322,8 @@ func TestR10pProbeTimeoutOnTheClock(t *testing.T) {
 // setTerminationGracePeriod: for a liveness or startup probe failure the
 // probe's value wins). On a virtual clock: a function that ignores SIGTERM
 // is killed 5 s after the probe failed, though the pod's grace is an hour.
+// (The probe runs on its worker's ticker: first at 100 s, the first tick
+// past its initial delay of 1 s.)
 func TestR10pProbeTerminationGracePeriod(t *testing.T) {
 	clock := vtime.NewVirtual(t0)
 	e := r10pNewInproc(t, inproc.Config{Clock: clock, ProbeSecond: time.Second, FirstPodCIDR: netip.MustParseAddr("127.40.117.0")})
@@ -341,7 +343,7 @@ func TestR10pProbeTerminationGracePeriod(t *testing.T) {
 	e.create(p)
 	clock.Advance(0)
 	runCtx := <-started
-	clock.Advance(time.Second) // the probe runs: nothing listens, it fails
+	clock.Advance(100 * time.Second) // the probe runs: nothing listens, it fails
 	deadline := time.Now().Add(30 * time.Second)
 	for runCtx.Err() == nil { // cancelled (SIGTERM) by the failed probe
 		if time.Now().After(deadline) {

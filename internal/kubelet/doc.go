@@ -20,7 +20,9 @@
 // Failed with reason DeadlineExceeded, its runs stopped, then killed when
 // the grace period ends), startup, readiness and liveness probes
 // (tcpSocket and httpGet against the pod's address; exec through the
-// handle's Execer when Config.ExecProbes), and bounded logs of the
+// handle's Execer when Config.ExecProbes; startup and liveness probes
+// every periodSeconds from the pod's start, as the prober workers' tickers,
+// readiness at once when its initial delay is over), and bounded logs of the
 // current and previous run of each container. It reports pods exactly as
 // the fake runtime does (phase, conditions, container states) through an
 // internal/eventlog log, and implements workload.Runtime and

@@ -83,11 +83,42 @@ func (k *Kubelet) startProbe(c *container, kind string, p *workload.Probe) {
 	}
 	pr := &prober{kind: kind, probe: withDefaults(p, kind), c: c, run: c.run}
 	c.probes = append(c.probes, pr)
-	// initialDelaySeconds counts from the container's start, as the
-	// prober worker's doProbe checks it: a probe that starts once the
-	// startup probe has passed waits only what is left of it.
-	delay := time.Duration(pr.probe.InitialDelaySeconds)*k.probeS - k.clock.Since(c.startedAt)
-	k.scheduleProbe(pr, max(delay, 0))
+	k.scheduleProbe(pr, k.firstProbe(pr))
+}
+
+// firstProbe is how long from now pr's first probe of the run comes.
+// initialDelaySeconds counts from the container's start, as the prober
+// worker's doProbe checks it: a probe that starts once the startup probe
+// has passed waits only what is left of it. A readiness probe then runs
+// at once (the kubelet triggers one whenever it syncs a pod whose
+// readiness is not known yet: prober_manager.go UpdatePodStatus). Startup
+// and liveness probes run on their worker's ticker (worker.go run): the
+// worker starts with the pod (its startTime), and every periodSeconds
+// after that, the first tick after now and past the initial delay probes.
+// So a container that starts with its pod is first probed a period after
+// its start, and a failing startup probe kills it failureThreshold ×
+// periodSeconds after it started.
+func (k *Kubelet) firstProbe(pr *prober) time.Duration {
+	c, now := pr.c, k.clock.Now()
+	due := c.startedAt.Add(time.Duration(pr.probe.InitialDelaySeconds) * k.probeS)
+	if pr.kind == probeReadiness {
+		return max(due.Sub(now), 0)
+	}
+	period := time.Duration(pr.probe.PeriodSeconds) * k.probeS
+	origin := c.startedAt
+	if st := c.p.status.StartTime; st != nil && st.Time.Before(origin) {
+		origin = st.Time
+	}
+	// The first tick (origin + n periods, n >= 1) after now and not
+	// before due.
+	n := int64(1)
+	if d := now.Sub(origin); d >= period {
+		n = int64(d/period) + 1
+	}
+	if d := due.Sub(origin); d > time.Duration(n)*period {
+		n = int64((d + period - 1) / period)
+	}
+	return origin.Add(time.Duration(n) * period).Sub(now)
 }
 
 // scheduleProbe runs pr after d: the probe itself runs on a goroutine the
