@@ -348,10 +348,16 @@ const clusterWatchBuffer = 1 << 21
 // controller, gets the pod defaults, among them the not-ready and
 // unreachable tolerations of 300 s that Kubernetes' DefaultTolerationSeconds
 // admission plugin adds (a DaemonSet's pods already tolerate them forever
-// and keep that).
+// and keep that), and is refused when its merged matchLabelKeys break its
+// selectors (workload.ValidatePodLabelKeys).
 func admit(obj workload.Object) error {
 	if p, ok := obj.(*workload.Pod); ok {
 		workload.DefaultPod(p)
+		if err := workload.ValidatePodLabelKeys(p); err != nil {
+			// A valid template whose labelSelector names a
+			// matchLabelKeys key: the merged pod is not.
+			return err
+		}
 		if p.Status.Phase == "" {
 			// As the API server's pod strategy (PrepareForCreate).
 			p.Status.Phase = workload.PodPending

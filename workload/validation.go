@@ -301,6 +301,105 @@ func ValidateUpdate(newObj, oldObj Object) error {
 	return v.result(newObj)
 }
 
+// ValidatePodLabelKeys checks what merging a pod's matchLabelKeys into
+// its selectors (DefaultPod, as the API server when it creates a pod) can
+// break in a pod made from a valid template: a matchLabelKeys key of an
+// inter-pod affinity term or a topology spread constraint that the merged
+// labelSelector now names twice (the key was in the template's
+// labelSelector too). Kubernetes' validation refuses such a pod
+// (ValidateMatchLabelKeysAndMismatchLabelKeys after
+// registry/core/pod/strategy.go's merge), so the controllers' pods are
+// refused at creation although the template was accepted. The cluster's
+// admission runs it on every pod; Validate checks the same for an applied
+// pod. A pod without matchLabelKeys costs nothing.
+func ValidatePodLabelKeys(p *Pod) error {
+	if p == nil || !hasMatchLabelKeys(p) {
+		return nil
+	}
+	v := &validator{kind: "Pod"}
+	if a := p.Spec.Affinity; a != nil {
+		for _, pa := range []struct {
+			path      string
+			required  []PodAffinityTerm
+			preferred []WeightedPodAffinityTerm
+		}{
+			{"spec.affinity.podAffinity", podAffinityRequired(a.PodAffinity), podAffinityPreferred(a.PodAffinity)},
+			{"spec.affinity.podAntiAffinity", podAntiAffinityRequired(a.PodAntiAffinity), podAntiAffinityPreferred(a.PodAntiAffinity)},
+		} {
+			for i := range pa.required {
+				t := &pa.required[i]
+				v.labelKeysTwice(child(index(child(pa.path, "requiredDuringSchedulingIgnoredDuringExecution"), i), "matchLabelKeys"), t.MatchLabelKeys, t.LabelSelector)
+			}
+			for i := range pa.preferred {
+				t := &pa.preferred[i].PodAffinityTerm
+				v.labelKeysTwice(child(child(index(child(pa.path, "preferredDuringSchedulingIgnoredDuringExecution"), i), "podAffinityTerm"), "matchLabelKeys"), t.MatchLabelKeys, t.LabelSelector)
+			}
+		}
+	}
+	for i := range p.Spec.TopologySpreadConstraints {
+		c := &p.Spec.TopologySpreadConstraints[i]
+		v.labelKeysTwice(child(index("spec.topologySpreadConstraints", i), "matchLabelKeys"), c.MatchLabelKeys, c.LabelSelector)
+	}
+	return v.result(p)
+}
+
+// hasMatchLabelKeys reports whether any inter-pod affinity term or
+// spread constraint of p has matchLabelKeys.
+func hasMatchLabelKeys(p *Pod) bool {
+	for i := range p.Spec.TopologySpreadConstraints {
+		if len(p.Spec.TopologySpreadConstraints[i].MatchLabelKeys) > 0 {
+			return true
+		}
+	}
+	a := p.Spec.Affinity
+	if a == nil {
+		return false
+	}
+	for _, ts := range [][]PodAffinityTerm{podAffinityRequired(a.PodAffinity), podAntiAffinityRequired(a.PodAntiAffinity)} {
+		for i := range ts {
+			if len(ts[i].MatchLabelKeys) > 0 {
+				return true
+			}
+		}
+	}
+	for _, ts := range [][]WeightedPodAffinityTerm{podAffinityPreferred(a.PodAffinity), podAntiAffinityPreferred(a.PodAntiAffinity)} {
+		for i := range ts {
+			if len(ts[i].PodAffinityTerm.MatchLabelKeys) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func podAffinityRequired(a *PodAffinity) []PodAffinityTerm {
+	if a == nil {
+		return nil
+	}
+	return a.RequiredDuringSchedulingIgnoredDuringExecution
+}
+
+func podAffinityPreferred(a *PodAffinity) []WeightedPodAffinityTerm {
+	if a == nil {
+		return nil
+	}
+	return a.PreferredDuringSchedulingIgnoredDuringExecution
+}
+
+func podAntiAffinityRequired(a *PodAntiAffinity) []PodAffinityTerm {
+	if a == nil {
+		return nil
+	}
+	return a.RequiredDuringSchedulingIgnoredDuringExecution
+}
+
+func podAntiAffinityPreferred(a *PodAntiAffinity) []WeightedPodAffinityTerm {
+	if a == nil {
+		return nil
+	}
+	return a.PreferredDuringSchedulingIgnoredDuringExecution
+}
+
 // validator accumulates the errors of one object.
 type validator struct {
 	errs ErrorList

@@ -3,6 +3,7 @@ package breakit_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orchestra-go/orchestra/workload"
 )
@@ -44,6 +45,67 @@ func TestR11kDuplicateContainerNamePath(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), tc.notWant) {
 				t.Errorf("error %q, want %s and nothing on %s", err, tc.want, tc.notWant)
+			}
+		})
+	}
+}
+
+// A Deployment whose spread constraint names app both in its labelSelector
+// and in matchLabelKeys is accepted (a template gets no merge, and
+// ValidateMatchLabelKeysAndMismatchLabelKeys flags a key only when a
+// matchExpressions requirement names it a second time), but every pod its
+// ReplicaSet creates is refused: the API server merges app In (web) into
+// the pod's selector at creation (registry/core/pod/strategy.go
+// applyMatchLabelKeys) and validation then finds app twice. The
+// ReplicaSet reports FailedCreate and no pod exists. Likewise for a pod
+// affinity term.
+func TestR11kMatchLabelKeysTwiceRefusesControllerPods(t *testing.T) {
+	for _, tc := range []struct{ name, extra, field string }{
+		{"spread", `      topologySpreadConstraints:
+      - maxSkew: 1
+        topologyKey: kubernetes.io/hostname
+        whenUnsatisfiable: DoNotSchedule
+        labelSelector: {matchLabels: {app: web}}
+        matchLabelKeys: [app]
+`, "spec.topologySpreadConstraints[0].matchLabelKeys[0]"},
+		{"anti-affinity", `      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 100
+            podAffinityTerm:
+              labelSelector: {matchLabels: {app: web}}
+              matchLabelKeys: [app]
+              topologyKey: kubernetes.io/hostname
+`, "spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.matchLabelKeys[0]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCluster(t, "a")
+			applyYAML(t, c, `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+`+tc.extra+`      containers: [{name: web, image: nginx}]
+`)
+			advance(t, c, time.Minute)
+			if ps := pods(t, c, "app=web"); len(ps) != 0 {
+				t.Fatalf("%d pods created; the API server refuses them", len(ps))
+			}
+			found := false
+			for _, e := range c.Events() {
+				if e.Reason == "FailedCreate" && e.InvolvedObject.Kind == "ReplicaSet" {
+					found = true
+					if !strings.Contains(e.Message, tc.field+`: Invalid value: "app": exists in both matchLabelKeys and labelSelector`) {
+						t.Errorf("FailedCreate %q does not name %s", e.Message, tc.field)
+					}
+				}
+			}
+			if !found {
+				t.Error("no FailedCreate event from the ReplicaSet")
 			}
 		})
 	}
