@@ -185,14 +185,15 @@ func TestSidecarStopOrderOnDelete(t *testing.T) {
 // exited.
 func TestSidecarPreStopAtOnceSigtermAfterApp(t *testing.T) {
 	e := newEnv(t, inproc.Config{})
-	hooked := make(chan struct{})
-	var hookOnce sync.Once
+	hooked, listening := make(chan struct{}), make(chan struct{})
+	var hookOnce, listenOnce sync.Once
 	var appExited, termAfterApp atomic.Bool
 	e.register("proxy", func(ctx context.Context, c *inproc.Container) error {
 		l, err := c.Listen("tcp", 15000)
 		if err != nil {
 			return err
 		}
+		listenOnce.Do(func() { close(listening) })
 		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			hookOnce.Do(func() { close(hooked) })
 		})}
@@ -215,6 +216,13 @@ func TestSidecarPreStopAtOnceSigtermAfterApp(t *testing.T) {
 		Lifecycle: &workload.Lifecycle{PreStop: &workload.LifecycleHandler{HTTPGet: &workload.HTTPGetAction{Path: "/", Port: intstr.FromInt(15000)}}}}}
 	e.create(p)
 	e.waitPod("web", "app running", running)
+	// The sidecar counts as started once its function runs, which may be
+	// before it listens: a preStop hook sent before then would be refused.
+	select {
+	case <-listening:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the sidecar never listened")
+	}
 	if err := e.rt.DeletePod(context.Background(), "default", "web", 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
