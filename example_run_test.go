@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/orchestra-go/orchestra"
+	"github.com/orchestra-go/orchestra/controller"
 	"github.com/orchestra-go/orchestra/inproc"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
 // Run drives a cluster in real time: here on the inproc runtime, where a
-// container is a Go function. The caller waits for what it needs by
-// watching (never by sleeping), then cancels Run's context and closes the
+// container is a Go function. The caller waits for what it needs with
+// WaitFor (never by sleeping), then cancels Run's context and closes the
 // cluster and the runtime; Run returns after its goroutines have ended.
 func ExampleCluster_Run() {
 	rt, err := inproc.New(inproc.Config{Nodes: []string{"node-a"},
@@ -38,11 +39,6 @@ func ExampleCluster_Run() {
 	done := make(chan error, 1)
 	go func() { done <- c.Run(ctx) }()
 
-	w, err := c.Watch("Job")
-	if err != nil {
-		panic(err)
-	}
-	defer w.Stop()
 	if _, err := c.Apply(&workload.Job{
 		ObjectMeta: workload.ObjectMeta{Name: "greet"},
 		Spec: workload.JobSpec{Template: workload.PodTemplateSpec{Spec: workload.PodSpec{
@@ -52,15 +48,18 @@ func ExampleCluster_Run() {
 	}); err != nil {
 		panic(err)
 	}
-	for complete := false; !complete; {
-		ev, err := w.Next(ctx)
+	var finished *workload.Condition
+	if err := c.WaitFor(ctx, func() bool {
+		j, err := orchestra.GetAs[*workload.Job](c, "default", "greet")
 		if err != nil {
-			panic(err)
+			return false
 		}
-		for _, cond := range ev.Object.(*workload.Job).Status.Conditions {
-			complete = complete || cond.Type == workload.JobComplete && cond.Status == workload.ConditionTrue
-		}
+		finished = controller.JobFinished(j) // Complete or Failed, once True
+		return finished != nil
+	}); err != nil {
+		panic(err)
 	}
+	fmt.Println("Job", finished.Type)
 	pods, _ := c.Pods("default", "job-name=greet")
 	logs, err := rt.Logs(ctx, "default", pods[0].Name, "main", false)
 	if err != nil {
@@ -71,6 +70,7 @@ func ExampleCluster_Run() {
 	cancel()
 	fmt.Println("Run:", <-done)
 	// Output:
+	// Job Complete
 	// hello from greet-7gww7
 	// Run: context canceled
 }
