@@ -45,6 +45,10 @@ func FuzzClusterApply(f *testing.F) {
 		`{"metadata":{"name":"x"},"spec":{"selector":{"app":"x"},"ports":[{"port":80,"targetPort":"http"}],"type":"NodePort","sessionAffinity":"ClientIP"}}`,
 		`{"metadata":{"name":"x","ownerReferences":[{"apiVersion":"v1","kind":"Pod","name":"y","uid":"u","controller":true}]},"spec":{"nodeName":"n1","containers":[{"name":"c","image":"i"}]}}`,
 		`{"metadata":{"name":"x"},"spec":{"schedule":"*/5 * * * *","concurrencyPolicy":"Replace","jobTemplate":{"spec":{"completions":3,"parallelism":2,"completionMode":"Indexed","template":{"spec":{"restartPolicy":"OnFailure","containers":[{"name":"c","image":"i"}]}}}}}}`,
+		// Native sidecars, inter-pod (anti-)affinity with matchLabelKeys,
+		// and spread constraints with minDomains and inclusion policies.
+		`{"metadata":{"name":"x","labels":{"app":"x"}},"spec":{"replicas":3,"selector":{"matchLabels":{"app":"x"}},"template":{"metadata":{"labels":{"app":"x"}},"spec":{"initContainers":[{"name":"s","image":"i","restartPolicy":"Always"}],"affinity":{"podAntiAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[{"labelSelector":{"matchLabels":{"app":"x"}},"matchLabelKeys":["pod-template-hash"],"topologyKey":"kubernetes.io/hostname"}],"preferredDuringSchedulingIgnoredDuringExecution":[{"weight":100,"podAffinityTerm":{"labelSelector":{"matchLabels":{"app":"x"}},"topologyKey":"disktype"}}]}},"topologySpreadConstraints":[{"maxSkew":1,"minDomains":5,"topologyKey":"kubernetes.io/hostname","whenUnsatisfiable":"DoNotSchedule","nodeTaintsPolicy":"Honor","labelSelector":{"matchLabels":{"app":"x"}},"matchLabelKeys":["pod-template-hash"]}],"containers":[{"name":"c","image":"i"}]}}}}`,
+		`{"metadata":{"name":"x","labels":{"app":"x"}},"spec":{"restartPolicy":"Never","initContainers":[{"name":"s","image":"i","restartPolicy":"Always"},{"name":"t","image":"i"}],"affinity":{"podAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[{"labelSelector":{"matchLabels":{"app":"x"}},"namespaceSelector":{},"topologyKey":"disktype"}]}},"containers":[{"name":"c","image":"i"}]}}`,
 	} {
 		f.Add([]byte(s), uint8(1))
 	}
