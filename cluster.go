@@ -108,9 +108,10 @@ type Cluster struct {
 }
 
 // New returns a cluster. It lists the runtime's nodes and pods into the
-// store before returning. A runtime that tells its clock (fake.Runtime.Clock)
-// must run on the cluster's: a *vtime.Virtual that is not Config.Clock, or
-// one under a Config.Clock that is not virtual, is an error wrapping
+// store before returning. A runtime that tells its clock (the Clock method
+// of the fake, inproc and process runtimes) must run on the cluster's: a
+// runtime on a *vtime.Virtual that is not Config.Clock, or on a clock that
+// is not virtual under a virtual Config.Clock, is an error wrapping
 // workload.ErrInvalid that names Config.Clock.
 func New(cfg Config) (*Cluster, error) {
 	c := &Cluster{cfg: cfg, kick: make(chan struct{}, 1), runSem: make(chan struct{}, 1), closeCh: make(chan struct{})}
@@ -174,8 +175,8 @@ func New(cfg Config) (*Cluster, error) {
 	return c, nil
 }
 
-// checkRuntimeClock refuses a runtime that tells its clock (the fake
-// runtime does) when that clock and the cluster's are not the same virtual
+// checkRuntimeClock refuses a runtime that tells its clock (the fake,
+// inproc and process runtimes do) when that clock and the cluster's are not the same virtual
 // clock, or not both real: playing the cluster's virtual time would then
 // never move the runtime's containers (or the runtime's virtual time would
 // never move at all).
@@ -197,7 +198,7 @@ func checkRuntimeClock(rt workload.Runtime, virtual *vtime.Virtual) error {
 	case virtual == nil:
 		what = "Config.Clock is the real clock (nil or not a *vtime.Virtual) but the runtime runs on a *vtime.Virtual: pass the runtime's clock as Config.Clock"
 	case rv == nil:
-		what = "Config.Clock is a *vtime.Virtual but the runtime runs on the real clock: give the runtime the same clock (fake.Config.Clock)"
+		what = "Config.Clock is a *vtime.Virtual but the runtime runs on the real clock: give the runtime the same clock (its Config.Clock: fake, inproc or process)"
 	default:
 		what = "Config.Clock and the runtime's clock are two different *vtime.Virtual: give both the same clock"
 	}
