@@ -179,6 +179,9 @@ func New(cfg Config) (*Runtime, error) {
 // a container waiting because its function was missing starts at its next
 // retry. name must be non-empty and contain no "/".
 func (r *Runtime) Register(name string, f Func, opts ...Option) error {
+	if rest, ok := strings.CutPrefix(name, Scheme); ok && rest != "" && !strings.Contains(rest, "/") {
+		return fmt.Errorf("inproc: %w: Register: function name %q: register it as %q (the image %q names it)", ErrInvalid, name, rest, name)
+	}
 	if name == "" || strings.Contains(name, "/") {
 		return fmt.Errorf("inproc: %w: Register: function name %q: want a non-empty name without /", ErrInvalid, name)
 	}

@@ -258,6 +258,12 @@ func TestRegisterErrors(t *testing.T) {
 	if err := e.rt.Register("nil", nil); !errors.Is(err, inproc.ErrInvalid) {
 		t.Errorf("Register of nil: %v", err)
 	}
+	// The image's name given for the function's: the error says which
+	// name to register.
+	err := e.rt.Register("func://web", func(context.Context, *inproc.Container) error { return nil })
+	if want := `register it as "web" (the image "func://web" names it)`; !errors.Is(err, inproc.ErrInvalid) || !strings.Contains(err.Error(), want) {
+		t.Errorf(`Register("func://web"): %v, want ErrInvalid saying %s`, err, want)
+	}
 	if _, err := inproc.New(inproc.Config{BackoffBase: -1}); !errors.Is(err, inproc.ErrInvalid) || !strings.Contains(err.Error(), "BackoffBase") {
 		t.Errorf("negative BackoffBase: %v", err)
 	}
