@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orchestra-go/orchestra/fake"
+	"github.com/orchestra-go/orchestra/store"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -43,5 +45,78 @@ status: {hostIP: 10.0.0.1, hostIPs: [{ip: 10.0.0.1}]}
 	}
 	for _, w := range warns {
 		t.Errorf("warning: %v", w)
+	}
+}
+
+// TestR11pDeletedInBackOffShowsLastExit: a pod deleted while a container
+// waits out a crash-loop back-off ends with that container's last run as
+// its state, not ContainerStatusUnknown: the dead container is still in
+// the runtime, and once the pod is deleted the kubelet no longer shows it
+// Waiting (kubelet_pods.go convertToAPIContainerStatuses overrides the
+// state with the back-off's Waiting only for a container
+// ShouldContainerBeRestarted, which is false for a pod with a
+// deletionTimestamp); the status manager's TerminatePod then leaves a
+// terminated state alone and makes the phase Failed. The same goes for an
+// init container in back-off (its app container never ran: it stays
+// Waiting).
+func TestR11pDeletedInBackOffShowsLastExit(t *testing.T) {
+	c := newClusterB(t, []fake.Behavior{{Match: fake.Match{Image: "failer"}, RunFor: workload.Ptr(time.Second), ExitCode: 1}}, "n1")
+	final := map[string]*workload.Pod{}
+	if err := c.OnChange(func(ev store.Event) {
+		if p, ok := ev.Object.(*workload.Pod); ok && ev.Type == store.Deleted {
+			final[p.Name] = p
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: app}
+spec:
+  containers:
+  - {name: c, image: failer}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: init}
+spec:
+  initContainers:
+  - {name: i, image: failer}
+  containers:
+  - {name: c, image: nginx}
+`)
+	// Runs 0-1 s, 1-2 s (restarted at once), 12-13 s; back-off until 33 s.
+	advance(t, c, 20*time.Second)
+	for _, n := range []string{"app", "init"} {
+		if err := c.DeletePod("default", n, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	advance(t, c, time.Second)
+	for _, tc := range []struct {
+		pod  string
+		init bool
+	}{{"app", false}, {"init", true}} {
+		p := final[tc.pod]
+		if p == nil {
+			t.Fatalf("%s: not deleted", tc.pod)
+		}
+		sts := p.Status.ContainerStatuses
+		if tc.init {
+			sts = p.Status.InitContainerStatuses
+		}
+		cs := sts[0]
+		term := cs.State.Terminated
+		if p.Status.Phase != workload.PodFailed || term == nil || term.ExitCode != 1 || term.Reason != "Error" ||
+			!term.StartedAt.Equal(t0.Add(12*time.Second)) || !term.FinishedAt.Equal(t0.Add(13*time.Second)) || cs.RestartCount != 2 {
+			t.Errorf("%s: final phase %s, %s restartCount %d state %+v; want Failed, restartCount 2, terminated exit 1 Error 12-13 s",
+				tc.pod, p.Status.Phase, cs.Name, cs.RestartCount, cs.State)
+		}
+		if tc.init {
+			if w := p.Status.ContainerStatuses[0].State.Waiting; w == nil || w.Reason != "PodInitializing" {
+				t.Errorf("init: app container %+v, want Waiting PodInitializing", p.Status.ContainerStatuses[0].State)
+			}
+		}
 	}
 }

@@ -1,0 +1,70 @@
+package kubelet_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/orchestra-go/orchestra/internal/kubelet"
+	"github.com/orchestra-go/orchestra/vtime"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// A pod deleted while its container waits out a crash-loop back-off is
+// reported, before it goes, with that container's last run as its state
+// (exit 1), not as ContainerStatusUnknown, and phase Failed: once the pod
+// is deleted the kubelet no longer shows the back-off's Waiting state
+// (kubelet_pods.go convertToAPIContainerStatuses: only for a container
+// ShouldContainerBeRestarted, false for a deleted pod), and TerminatePod
+// leaves a terminated state alone.
+func TestDeletedInBackOffReportsLastRun(t *testing.T) {
+	k, err := kubelet.New(kubelet.Config{Name: "test", Starter: failing{}, Clock: vtime.Real(), BackoffBase: time.Hour,
+		Nodes: []string{"node-a"}, Addressing: kubelet.AddressingPerPod})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	ctx := context.Background()
+	w, err := k.Watch(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	err = k.CreatePod(ctx, &workload.Pod{
+		ObjectMeta: workload.ObjectMeta{Name: "p", Namespace: "ns", UID: "u-1"},
+		Spec: workload.PodSpec{NodeName: "node-a", RestartPolicy: workload.RestartPolicyAlways,
+			Containers: []workload.Container{{Name: "c", Image: "x"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The timeout only bounds a broken run.
+	wait, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var last *workload.Pod
+	deleted := false
+	for {
+		ev, err := w.Next(wait)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, ok := ev.Object.(*workload.Pod)
+		if !ok || len(p.Status.ContainerStatuses) == 0 {
+			continue
+		}
+		if ev.Type == workload.Deleted {
+			break
+		}
+		last = p
+		if ws := p.Status.ContainerStatuses[0].State.Waiting; !deleted && ws != nil && ws.Reason == "CrashLoopBackOff" {
+			if err := k.DeletePod(ctx, "ns", "p", 30*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			deleted = true
+		}
+	}
+	cs := last.Status.ContainerStatuses[0]
+	if term := cs.State.Terminated; last.Status.Phase != workload.PodFailed || term == nil || term.ExitCode != 1 || term.Reason == "ContainerStatusUnknown" {
+		t.Errorf("last report: phase %s, state %+v (terminated %+v); want Failed, the last run's exit 1", last.Status.Phase, cs.State, cs.State.Terminated)
+	}
+}
