@@ -31,5 +31,14 @@
 // to try a manifest with other replicas, a topology spread or an
 // anti-affinity, zone labels on the nodes, or behaviour rules and steps of
 // its own (see ExampleLoadManifests_spread). Objects are applied as they
-// are given, defaulted and validated as Cluster.Apply does.
+// are given, defaulted and validated as Cluster.Apply does. A Scenario can
+// also be written as a Go literal, with no file at all, for the timeline
+// its play records (each change of each pod and Job, at its virtual time):
+//
+//	res, err := scenario.Play(&scenario.Scenario{
+//		Nodes:     []*workload.Node{{ObjectMeta: workload.ObjectMeta{Name: "node-a"}}},
+//		Objects:   []workload.Object{job},
+//		Behaviors: []fake.Behavior{{Match: fake.Match{Image: "backup*"}, ExitCodes: []int32{1, 0}}},
+//		Run:       time.Hour, // Start: DefaultStart when zero
+//	}, scenario.Options{})
 package scenario

@@ -33,11 +33,13 @@ const defaultSeed = 1
 
 // Scenario is a parsed scenario file (SCENARIO.md, version 1).
 type Scenario struct {
-	// Source names the file (for errors and warnings).
+	// Source names the file (for errors and warnings); empty for a
+	// Scenario built in Go.
 	Source string
 	// Dir is the directory paths in the scenario are relative to.
 	Dir string
-	// Start is the virtual time at the beginning.
+	// Start is the virtual time at the beginning; zero means DefaultStart,
+	// as for a file without start.
 	Start time.Time
 	// Seed seeds every random choice.
 	Seed int64

@@ -66,8 +66,17 @@ type Player struct {
 // objects applied, nothing played yet.
 func NewPlayer(s *Scenario, opts Options) (*Player, error) {
 	if s == nil {
-		return nil, fmt.Errorf("%w: nil scenario (use Parse or Load)", ErrInvalid)
+		return nil, fmt.Errorf("%w: nil scenario (use Parse, Load or LoadManifests, or build one)", ErrInvalid)
 	}
+	// The player consumes its own copy of the steps: s can be played again.
+	sc := *s
+	if sc.Start.IsZero() {
+		sc.Start = DefaultStart // a Scenario built in Go, as a file without start
+	}
+	if sc.Source == "" {
+		sc.Source = "scenario built in Go"
+	}
+	s = &sc
 	clock := vtime.NewVirtual(s.Start)
 	f, err := fake.New(fake.Config{Clock: clock, Seed: s.Seed, Behaviors: s.Behaviors, Logger: opts.Logger, WatchBuffer: 1 << 21})
 	if err != nil {
@@ -81,8 +90,6 @@ func NewPlayer(s *Scenario, opts Options) (*Player, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scenario: %s: %w", s.Source, err)
 	}
-	// The player consumes its own copy of the steps: s can be played again.
-	sc := *s
 	sc.Warnings = append(slices.Clip(s.Warnings), probeWarnings(s)...)
 	p := &Player{s: &sc, c: c, fake: f, opts: opts, timeline: newTimeline(c)}
 	if err := c.OnChange(p.timeline.observe); err != nil {
