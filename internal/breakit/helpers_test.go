@@ -20,6 +20,14 @@ import (
 // use".)
 var testPodCIDR = netip.AddrFrom4([4]byte{127, byte(100 + os.Getpid()%100), 0, 0})
 
+// testPodCIDRAt is 127.<this process's octet>.<third>.0, the first pod
+// address of a test that wants a range of its own; third is 100 or more,
+// above the pods of the tests that start at testPodCIDR.
+func testPodCIDRAt(third byte) netip.Addr {
+	a := testPodCIDR.As4()
+	return netip.AddrFrom4([4]byte{127, a[1], third, 0})
+}
+
 var t0 = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 
 // newCluster returns a virtual-time cluster on the fake runtime with the

@@ -3,7 +3,6 @@ package breakit_test
 import (
 	"context"
 	"errors"
-	"net/netip"
 	"strings"
 	"testing"
 
@@ -23,7 +22,7 @@ import (
 // runtime had set right.
 func TestR10pEnvDownwardAPI(t *testing.T) {
 	got := make(chan map[string]string, 1)
-	e := r5newInproc(t, inproc.Config{FirstPodCIDR: netip.MustParseAddr("127.40.102.0")}, nil, func(rt *inproc.Runtime) {
+	e := r5newInproc(t, inproc.Config{FirstPodCIDR: testPodCIDRAt(102)}, nil, func(rt *inproc.Runtime) {
 		rt.Register("env", func(ctx context.Context, c *inproc.Container) error {
 			m := map[string]string{}
 			for _, kv := range c.Env() {
@@ -95,7 +94,7 @@ spec:
 	if v, ok := env["FROM_CM"]; ok {
 		t.Errorf("FROM_CM=%q set, want it unset (ConfigMaps are not modelled)", v)
 	}
-	if !strings.HasPrefix(p.Status.PodIP, "127.40.102.") || string(p.UID) == "" {
+	if !strings.HasPrefix(p.Status.PodIP, strings.TrimSuffix(testPodCIDRAt(102).String(), "0")) || string(p.UID) == "" {
 		t.Errorf("pod IP %q, uid %q", p.Status.PodIP, p.UID)
 	}
 }
@@ -153,7 +152,7 @@ spec: {containers: [{name: c, image: x, env: [`+tc.env+`]}]}
 // node's. A StatefulSet's program reading its ordinal off $HOSTNAME works.
 func TestR10pEnvHostname(t *testing.T) {
 	got := make(chan [2]string, 8)
-	e := r5newInproc(t, inproc.Config{FirstPodCIDR: netip.MustParseAddr("127.40.113.0")}, nil, func(rt *inproc.Runtime) {
+	e := r5newInproc(t, inproc.Config{FirstPodCIDR: testPodCIDRAt(113)}, nil, func(rt *inproc.Runtime) {
 		rt.Register("host", func(ctx context.Context, c *inproc.Container) error {
 			got <- [2]string{c.Pod().Name, c.Getenv("HOSTNAME")}
 			<-ctx.Done()

@@ -4,7 +4,6 @@ package breakit_test
 
 import (
 	"context"
-	"net/netip"
 	"testing"
 	"time"
 
@@ -18,7 +17,7 @@ import (
 // ignores SIGTERM, ends by SIGKILL (exit 137, signal 9) and the pod is
 // gone, without waiting any grace period.
 func TestR10pGraceZeroKillsAtOnce(t *testing.T) {
-	c, rt, wait := r10pProcessCluster(t, process.Config{FirstPodCIDR: netip.MustParseAddr("127.40.110.0")}, "sleep 8768")
+	c, rt, wait := r10pProcessCluster(t, process.Config{FirstPodCIDR: testPodCIDRAt(110)}, "sleep 8768")
 	applyYAML(t, c, `
 apiVersion: v1
 kind: Pod

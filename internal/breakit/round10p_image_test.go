@@ -3,7 +3,6 @@ package breakit_test
 import (
 	"context"
 	"errors"
-	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +21,7 @@ import (
 // registered it starts at the next attempt. On a virtual clock.
 func TestR10pImagePullBackOff(t *testing.T) {
 	clock := vtime.NewVirtual(t0)
-	e := r10pNewInproc(t, inproc.Config{Clock: clock, FirstPodCIDR: netip.MustParseAddr("127.40.105.0")})
+	e := r10pNewInproc(t, inproc.Config{Clock: clock, FirstPodCIDR: testPodCIDRAt(105)})
 	e.create(r10pPod("ip", workload.RestartPolicyAlways, workload.Container{Name: "c", Image: inproc.Image("later")}))
 	waiting := func(reason string) func(*workload.Pod) bool {
 		return func(p *workload.Pod) bool {
@@ -50,7 +49,7 @@ func TestR10pImagePullBackOff(t *testing.T) {
 // ..." and Failed "Error: ImagePullBackOff"; a container whose config
 // cannot be made a Warning Failed "Error: <why>".
 func TestR10pImageAndConfigErrorEvents(t *testing.T) {
-	e := r5newInproc(t, inproc.Config{FirstPodCIDR: netip.MustParseAddr("127.40.111.0")}, nil, nil)
+	e := r5newInproc(t, inproc.Config{FirstPodCIDR: testPodCIDRAt(111)}, nil, nil)
 	e.apply(`
 apiVersion: v1
 kind: Pod
@@ -98,7 +97,7 @@ spec:
 // ImagePullBackOff. On a virtual clock.
 func TestR10pLogsOfAWaitingContainer(t *testing.T) {
 	clock := vtime.NewVirtual(t0)
-	e := r10pNewInproc(t, inproc.Config{Clock: clock, FirstPodCIDR: netip.MustParseAddr("127.40.118.0")})
+	e := r10pNewInproc(t, inproc.Config{Clock: clock, FirstPodCIDR: testPodCIDRAt(118)})
 	e.create(r10pPod("wl", workload.RestartPolicyAlways, workload.Container{Name: "c", Image: inproc.Image("nobody")}))
 	clock.Advance(0)
 	clock.Advance(10 * time.Second)

@@ -2,7 +2,6 @@ package breakit_test
 
 import (
 	"context"
-	"net/netip"
 	"runtime"
 	"strconv"
 	"testing"
@@ -20,7 +19,7 @@ import (
 // still running. Before, the next pod got the address at once and failed
 // to bind (address already in use) until the old function returned.
 func TestR10pAbandonedRunKeepsItsAddress(t *testing.T) {
-	e := r10pNewInproc(t, inproc.Config{FirstPodCIDR: netip.MustParseAddr("127.40.112.0")})
+	e := r10pNewInproc(t, inproc.Config{FirstPodCIDR: testPodCIDRAt(112)})
 	release := make(chan struct{})
 	stubborn := make(chan struct{}, 1)
 	e.rt.Register("stubborn", func(ctx context.Context, c *inproc.Container) error {

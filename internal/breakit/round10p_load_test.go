@@ -2,7 +2,6 @@ package breakit_test
 
 import (
 	"context"
-	"net/netip"
 	"testing"
 
 	"github.com/orchestra-go/orchestra/inproc"
@@ -15,7 +14,7 @@ import (
 // pod goes and its address is released; the cleanup (Run cancelled, the
 // runtime shut down) leaves no goroutine.
 func TestR10pManyProbedPodsThenScaleToZero(t *testing.T) {
-	e := r5newInproc(t, inproc.Config{FirstPodCIDR: netip.MustParseAddr("127.40.108.0")}, nil, func(rt *inproc.Runtime) {
+	e := r5newInproc(t, inproc.Config{FirstPodCIDR: testPodCIDRAt(108)}, nil, func(rt *inproc.Runtime) {
 		rt.Register("web", r5serveName)
 	})
 	dep := func(n string) string {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +15,7 @@ import (
 
 // r10pCIDR is the pod CIDR of this round's real-runtime tests, apart from
 // the other tests of the package.
-var r10pCIDR = netip.MustParseAddr("127.40.100.0")
+var r10pCIDR = testPodCIDRAt(100)
 
 // r10pRuntime is an inproc runtime with node n1 and a watch on it; the
 // test's cleanup shuts it down and checks for leaked goroutines.
@@ -184,7 +183,7 @@ func TestR10pLogsPreviousAfterRestart(t *testing.T) {
 // kubelet reads at most MaxContainerTerminationMessageLength bytes, the
 // end of the message (kuberuntime getTerminationMessage, tail.ReadAtMost).
 func TestR10pTerminationMessageBounded(t *testing.T) {
-	e := r10pNewInproc(t, inproc.Config{FirstPodCIDR: netip.MustParseAddr("127.40.114.0")})
+	e := r10pNewInproc(t, inproc.Config{FirstPodCIDR: testPodCIDRAt(114)})
 	msg := strings.Repeat("x", 10000) + "the end"
 	e.rt.Register("verbose", func(ctx context.Context, c *inproc.Container) error { return errors.New(msg) })
 	e.create(r10pPod("tm", workload.RestartPolicyNever, workload.Container{Name: "c", Image: inproc.Image("verbose")}))

@@ -4,7 +4,6 @@ package breakit_test
 
 import (
 	"context"
-	"net/netip"
 	"testing"
 	"time"
 
@@ -17,7 +16,7 @@ import (
 // SIGTERM: the process, on SIGTERM, finds the file the hook wrote and
 // exits 3 (4 if the hook had not run).
 func TestR10pProcessPreStopExec(t *testing.T) {
-	c, rt, wait := r10pProcessCluster(t, process.Config{FirstPodCIDR: netip.MustParseAddr("127.40.116.0"), WorkingDir: t.TempDir()}, "sleep 8769")
+	c, rt, wait := r10pProcessCluster(t, process.Config{FirstPodCIDR: testPodCIDRAt(116), WorkingDir: t.TempDir()}, "sleep 8769")
 	applyYAML(t, c, `
 apiVersion: v1
 kind: Pod

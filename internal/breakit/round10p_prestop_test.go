@@ -3,7 +3,6 @@ package breakit_test
 import (
 	"context"
 	"errors"
-	"net/netip"
 	"testing"
 	"time"
 
@@ -20,7 +19,7 @@ import (
 // clock.
 func TestR10pPreStopSleepBeforeSIGTERM(t *testing.T) {
 	clock := vtime.NewVirtual(t0)
-	e := r10pNewInproc(t, inproc.Config{Clock: clock, FirstPodCIDR: netip.MustParseAddr("127.40.115.0")})
+	e := r10pNewInproc(t, inproc.Config{Clock: clock, FirstPodCIDR: testPodCIDRAt(115)})
 	started := make(chan context.Context, 1)
 	e.rt.Register("svc", func(ctx context.Context, c *inproc.Container) error {
 		started <- ctx

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/netip"
 	"runtime"
 	"strconv"
 	"strings"
@@ -132,7 +131,7 @@ func TestR10pHTTPGetProbeRequest(t *testing.T) {
 // (initialDelaySeconds 30) runs at 30 s, not at 50 s.
 func TestR10pInitialDelayFromContainerStart(t *testing.T) {
 	clock := vtime.NewVirtual(t0)
-	e := r10pNewInproc(t, inproc.Config{Clock: clock, ProbeSecond: time.Second, FirstPodCIDR: netip.MustParseAddr("127.40.101.0")})
+	e := r10pNewInproc(t, inproc.Config{Clock: clock, ProbeSecond: time.Second, FirstPodCIDR: testPodCIDRAt(101)})
 	listening := make(chan struct{})
 	var readyHits atomic.Int32
 	e.rt.Register("srv", func(ctx context.Context, c *inproc.Container) error {
@@ -182,7 +181,7 @@ func TestR10pInitialDelayFromContainerStart(t *testing.T) {
 // a failure, and the liveness probe restarted the container again and
 // again.
 func TestR10pProbeErrorIsNoResult(t *testing.T) {
-	e := r10pNewInproc(t, inproc.Config{FirstPodCIDR: netip.MustParseAddr("127.40.103.0"), BackoffBase: 100 * time.Millisecond})
+	e := r10pNewInproc(t, inproc.Config{FirstPodCIDR: testPodCIDRAt(103), BackoffBase: 100 * time.Millisecond})
 	var hits atomic.Int32
 	e.rt.Register("srv", func(ctx context.Context, c *inproc.Container) error {
 		port, _ := strconv.Atoi(c.Getenv("PORT"))
@@ -241,7 +240,7 @@ func TestR10pProbeErrorIsNoResult(t *testing.T) {
 // Before, a graceful exit 0 made it Completed and the pod Succeeded: a
 // Job's hung pod counted as a success.
 func TestR10pLivenessKillRestartsOnFailure(t *testing.T) {
-	e := r10pNewInproc(t, inproc.Config{FirstPodCIDR: netip.MustParseAddr("127.40.104.0")})
+	e := r10pNewInproc(t, inproc.Config{FirstPodCIDR: testPodCIDRAt(104)})
 	e.rt.Register("hang", func(ctx context.Context, c *inproc.Container) error {
 		if c.RestartCount() > 0 {
 			return nil // the second run does its work
@@ -277,7 +276,7 @@ func TestR10pLivenessKillRestartsOnFailure(t *testing.T) {
 // fail, and on a virtual clock it ignored the clock altogether.
 func TestR10pProbeTimeoutOnTheClock(t *testing.T) {
 	clock := vtime.NewVirtual(t0)
-	e := r10pNewInproc(t, inproc.Config{Clock: clock, ProbeSecond: time.Second, FirstPodCIDR: netip.MustParseAddr("127.40.107.0")})
+	e := r10pNewInproc(t, inproc.Config{Clock: clock, ProbeSecond: time.Second, FirstPodCIDR: testPodCIDRAt(107)})
 	listening := make(chan struct{}, 2)
 	hit := make(chan struct{}, 1)
 	e.rt.Register("hang", func(ctx context.Context, c *inproc.Container) error {
@@ -326,7 +325,7 @@ func TestR10pProbeTimeoutOnTheClock(t *testing.T) {
 // past its initial delay of 1 s.)
 func TestR10pProbeTerminationGracePeriod(t *testing.T) {
 	clock := vtime.NewVirtual(t0)
-	e := r10pNewInproc(t, inproc.Config{Clock: clock, ProbeSecond: time.Second, FirstPodCIDR: netip.MustParseAddr("127.40.117.0")})
+	e := r10pNewInproc(t, inproc.Config{Clock: clock, ProbeSecond: time.Second, FirstPodCIDR: testPodCIDRAt(117)})
 	started := make(chan context.Context, 2)
 	release := make(chan struct{})
 	defer close(release)

@@ -4,7 +4,6 @@ package breakit_test
 
 import (
 	"context"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -101,7 +100,7 @@ func r10pProcessCluster(t *testing.T, cfg process.Config, leftover string) (*orc
 // restart; deleted, each process dies of SIGTERM long before its grace
 // period (exit 143, signal 15 in its last status) and no process is left.
 func TestR10pProcessProbedPodsStopOnSIGTERM(t *testing.T) {
-	c, rt, wait := r10pProcessCluster(t, process.Config{FirstPodCIDR: netip.MustParseAddr("127.40.109.0")}, "sleep 8767")
+	c, rt, wait := r10pProcessCluster(t, process.Config{FirstPodCIDR: testPodCIDRAt(109)}, "sleep 8767")
 	applyYAML(t, c, `
 apiVersion: apps/v1
 kind: Deployment

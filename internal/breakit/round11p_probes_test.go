@@ -3,7 +3,6 @@ package breakit_test
 import (
 	"context"
 	"net/http"
-	"net/netip"
 	"runtime"
 	"sync"
 	"testing"
@@ -29,7 +28,7 @@ import (
 // 20 s and the container was restarted.
 func TestR11pStartupProbeGetsThresholdTimesPeriod(t *testing.T) {
 	clock := vtime.NewVirtual(t0)
-	e := r10pNewInproc(t, inproc.Config{Clock: clock, ProbeSecond: time.Second, FirstPodCIDR: netip.MustParseAddr("127.40.131.0")})
+	e := r10pNewInproc(t, inproc.Config{Clock: clock, ProbeSecond: time.Second, FirstPodCIDR: testPodCIDRAt(131)})
 	listening := make(chan struct{})
 	var mu sync.Mutex
 	var hits []time.Duration
