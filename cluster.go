@@ -33,8 +33,11 @@ type Config struct {
 	Runtime workload.Runtime
 	// Clock is the cluster's time source. Nil means the real clock, driven
 	// by Run. A *vtime.Virtual makes a virtual-time cluster, driven by
-	// Advance and RunUntil. A fake runtime passed as Runtime must have
-	// been made on the same clock (fake.Config.Clock).
+	// Advance and RunUntil; start it at a real date, not at the zero time
+	// (see vtime.NewVirtual). A runtime passed as Runtime (fake, inproc,
+	// process) must have been made on the same virtual clock (its
+	// Config.Clock), or under a clock that is not virtual, on one that is
+	// not virtual either (see New).
 	Clock vtime.Clock
 	// Seed seeds every random choice: UIDs, name suffixes, scheduler tie
 	// breaks, picker offsets. Same inputs and seed, same event log.

@@ -28,6 +28,12 @@ type Virtual struct {
 var _ Clock = (*Virtual)(nil)
 
 // NewVirtual returns a virtual clock that reads start until it is advanced.
+//
+// Start a cluster's clock at a real date, such as
+// time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), never at the zero
+// time.Time{}: Kubernetes' logic, which orchestra follows, reads a zero
+// timestamp as unset, so a pod that became ready at the zero time never
+// counts as available for minReadySeconds, for one.
 func NewVirtual(start time.Time) *Virtual {
 	return &Virtual{start: start}
 }
