@@ -60,8 +60,10 @@
 // scheduler's, and the kubelet's container events, which the cluster reads
 // off the runtime's status reports: Created and Started for every run of a
 // container, a BackOff warning for every crash-loop back-off, Killing when
-// a running container is stopped for a deletion, and Failed (with BackOff
-// for an image in pull back-off) when a container cannot be created: a
+// a running container is stopped (for a deletion, past the pod's active
+// deadline, or a sidecar once the app containers are done), and Failed
+// (with BackOff for an image in pull back-off) when a container cannot be
+// created: a
 // real runtime's missing image (ErrImagePull, ImagePullBackOff) or bad
 // config. Successful image pulls and probes leave no event (no Pulling,
 // Pulled or Unhealthy).

@@ -84,7 +84,7 @@ const (
 	evPullFailed   // waiting ErrImagePull
 	evPullBackOff  // waiting ImagePullBackOff
 	evCreateFailed // waiting for another reason the container could not be made
-	evKilling      // a sidecar stopped because the app containers are done
+	evKilling      // a container stopped: a sidecar once the app containers are done, or past the pod's deadline
 )
 
 // Waiting reasons of a container the runtime could not create, and the
@@ -519,6 +519,16 @@ func (m *runtimeMirror) mergeInto(p, np *workload.Pod) {
 	}
 	if np.Status.Reason != p.Status.Reason && np.Status.Reason == reasonDeadlineExceeded {
 		m.events = append(m.events, containerEvent{pod: p, kind: evDeadline})
+		// The kubelet then kills the pod (SyncTerminatingPod's killPod):
+		// a Killing event for each container that runs, as killContainer
+		// records one before it stops a container.
+		for _, sts := range [2][]workload.ContainerStatus{np.Status.ContainerStatuses, np.Status.InitContainerStatuses} {
+			for i := range sts {
+				if cs := &sts[i]; cs.State.Running != nil {
+					m.events = append(m.events, containerEvent{pod: p, container: cs.Name, kind: evKilling})
+				}
+			}
+		}
 	}
 	cloned := false
 	for i := range p.Status.Conditions {
@@ -641,7 +651,8 @@ func (m *runtimeMirror) noteContainerEvents(p *workload.Pod, old, now []workload
 
 // recordEvents records the container events noted by the last merge, as
 // the kubelet does (pkg/kubelet/kuberuntime, pkg/kubelet/events), and the
-// Normal DeadlineExceeded event of a pod past its active deadline: Created
+// Normal DeadlineExceeded event of a pod past its active deadline (and
+// Killing "Stopping container <name>" for each container it stops): Created
 // "Created container: <name>" and Started "Started container <name>" for
 // every run, BackOff "Back-off restarting failed container <name> in pod
 // <pod>_<namespace>(<uid>)" (a warning) for every back-off; for a container

@@ -121,3 +121,43 @@ spec:
 		t.Fatalf("container %+v, want killed (137) at 7 s", cs.State)
 	}
 }
+
+// TestR11pDeadlineKillingEvents: a pod past its activeDeadlineSeconds
+// gets the Normal DeadlineExceeded event, then a Normal Killing "Stopping
+// container <name>" event for each container that still runs, as the
+// kubelet records one in killContainer for every container it stops
+// (pkg/kubelet/kuberuntime/kuberuntime_container.go; the pod worker's
+// SyncTerminatingPod kills the pod once its phase is Failed).
+func TestR11pDeadlineKillingEvents(t *testing.T) {
+	c := newCluster(t, "n1")
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: d}
+spec:
+  activeDeadlineSeconds: 5
+  containers:
+  - {name: a, image: busybox}
+  - {name: b, image: busybox}
+`)
+	advance(t, c, 6*time.Second)
+	var got []string
+	for _, e := range c.Events() {
+		if e.InvolvedObject.Name == "d" && (e.Reason == "Killing" || e.Reason == "DeadlineExceeded") {
+			got = append(got, e.Reason+": "+e.Message)
+		}
+	}
+	want := []string{
+		"DeadlineExceeded: Pod was active on the node longer than the specified deadline",
+		"Killing: Stopping container a",
+		"Killing: Stopping container b",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("events %q, want %q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("events %q, want %q", got, want)
+		}
+	}
+}
