@@ -9,7 +9,9 @@ import (
 
 // Services returns the cluster's service layer: the pickers of every
 // Service port (Picker, NodePicker, ExternalPicker), the resolver, and the
-// proxy when Config.Services.Proxy asks for one.
+// proxy when Config.Services.Proxy asks for one. Its Create, Update,
+// Rebuild, ReleaseDeleted and Close are the cluster's to call (from Apply,
+// Delete, StartControlPlane and Close), not the caller's.
 func (c *Cluster) Services() *service.Layer { return c.services }
 
 // Resolver returns the cluster's DNS-style resolver of Service and pod

@@ -54,6 +54,14 @@
 //     keeps its endpoint while that endpoint stays usable and the client
 //     comes back within the timeout (default 10800 s).
 //
+// In a cluster, a Service's pickers (Layer.Picker, through
+// Cluster.Services) use round robin unless the Service's annotation
+// orchestra.dev/lb-policy ([AnnotationLBPolicy]) names another policy
+// ("random", "weighted" with each pod's orchestra.dev/weight,
+// "least-request"); spec.sessionAffinity ClientIP wraps the policy in
+// Affinity. An unknown policy is logged (Config.Logger) and round robin
+// used.
+//
 // Seeds make pickers deterministic: the same seed and the same calls give
 // the same picks, which simulations rely on.
 //
