@@ -30,14 +30,16 @@ type binder struct {
 	// unschedulable pod back to its active queue (isPodUpdated).
 	unschedulable map[string]int64
 	// waitingForPods holds the unschedulable pods that some node refused
-	// for inter-pod affinity, anti-affinity or topology spread, which the
-	// labels of a bound pod may change: kube-scheduler's InterPodAffinity
-	// and PodTopologySpread requeue such pods when a bound pod's labels
-	// change (Pod/UpdatePodLabel). Those refused for affinity or spread
-	// (true) also wait for a pod to be bound anywhere (Pod/Add); podBound
-	// says a pod was bound since they were last tried.
-	waitingForPods map[string]bool
-	podBound       bool
+	// for inter-pod affinity, anti-affinity or topology spread, which a
+	// pod bound or relabelled may change: kube-scheduler's
+	// InterPodAffinity and PodTopologySpread requeue such a pod on those
+	// events when their queueing hint says the pod may now fit
+	// (scheduler.BoundPodMayHelp), with each one's compiled PodInfo (nil
+	// until it is first needed). bound
+	// holds the pods bound since they were last looked at (only while
+	// some pod waits).
+	waitingForPods map[string]*scheduler.PodInfo
+	bound          []*workload.Pod
 }
 
 // unschedulableRetry is how long a pod that fits nowhere waits before it is
@@ -74,12 +76,12 @@ func (b *binder) Start(enqueue func(string)) {
 	}
 	b.snap = snap
 	b.unschedulable = map[string]int64{}
-	b.waitingForPods = map[string]bool{}
+	b.waitingForPods = map[string]*scheduler.PodInfo{}
 }
 
 func (b *binder) Handle(ev store.Event, enqueue func(string)) {
-	if b.podBound && len(b.waitingForPods) > 0 {
-		b.retryWaitingForPods(enqueue, false)
+	if len(b.bound) > 0 {
+		b.retryWaitingForPods(enqueue, nil, nil)
 	}
 	switch o := ev.Object.(type) {
 	case *workload.Namespace:
@@ -119,11 +121,14 @@ func (b *binder) Handle(ev store.Event, enqueue func(string)) {
 			return
 		}
 		delete(b.unschedulable, key)
-		relabelled := false
+		var relabelledFrom *workload.Pod // the version with the old labels
+		added := false                   // bound by another than this scheduler
 		if len(b.waitingForPods) > 0 {
-			if old := b.snap.Pod(o.Namespace, o.Name); old != nil && !maps.Equal(old.Labels, o.Labels) {
-				relabelled = true
+			old := b.snap.Pod(o.Namespace, o.Name)
+			if old != nil && !maps.Equal(old.Labels, o.Labels) {
+				relabelledFrom = old
 			}
+			added = old == nil
 		}
 		if controller.IsPodTerminal(o) {
 			// A finished pod no longer uses its node's resources.
@@ -137,40 +142,84 @@ func (b *binder) Handle(ev store.Event, enqueue func(string)) {
 			// A status or metadata update: nothing the scheduler accounts
 			// changed. The snapshot now holds this version, not the one
 			// it replaces.
-			if relabelled {
-				b.retryWaitingForPods(enqueue, true)
+			if relabelledFrom != nil {
+				b.retryWaitingForPods(enqueue, relabelledFrom, o)
 			}
 			return
 		}
 		if err := b.snap.UpdatePod(o); err != nil {
 			b.c.logger.Warn("pod not accounted by the scheduler", "pod", key, "err", err)
 		}
-		if len(b.waitingForPods) > 0 {
-			b.retryWaitingForPods(enqueue, relabelled)
+		switch {
+		case added:
+			b.bound = append(b.bound, o)
+			b.retryWaitingForPods(enqueue, nil, nil)
+		case relabelledFrom != nil:
+			b.retryWaitingForPods(enqueue, relabelledFrom, o)
 		}
 	}
 }
 
 // retryWaitingForPods tries again, in key order, the unschedulable pods
-// that wait for a pod to be bound (inter-pod affinity, topology spread),
-// and with relabelled those refused for inter-pod anti-affinity too (a
-// bound pod's labels changed).
-func (b *binder) retryWaitingForPods(enqueue func(string), relabelled bool) {
-	b.podBound = false
-	keys := make([]string, 0, len(b.waitingForPods))
-	for k, onBind := range b.waitingForPods {
-		if onBind || relabelled {
-			keys = append(keys, k)
+// refused for inter-pod affinity, anti-affinity or spread that a pod bound
+// since they were last looked at (b.bound), or cur relabelled from old,
+// may now let on a node (kube-scheduler's queueing hints:
+// scheduler.BoundPodMayHelp); the others stay parked.
+func (b *binder) retryWaitingForPods(enqueue func(string), old, cur *workload.Pod) {
+	bound := b.bound
+	b.bound = nil
+	var keys []string
+	for k, pi := range b.waitingForPods {
+		if _, parked := b.unschedulable[k]; !parked {
 			delete(b.waitingForPods, k)
+			continue
+		}
+		if pi == nil {
+			pi = b.waitingInfo(k)
+			if pi == nil {
+				keys = append(keys, k) // try it rather than forget it
+				continue
+			}
+			b.waitingForPods[k] = pi
+		}
+		if b.mayHelp(pi, bound, old, cur) {
+			keys = append(keys, k)
 		}
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if _, parked := b.unschedulable[k]; parked {
-			delete(b.unschedulable, k)
-			enqueue(k)
+		delete(b.waitingForPods, k)
+		delete(b.unschedulable, k)
+		enqueue(k)
+	}
+}
+
+// waitingInfo compiles the waiting pod of key, nil when it cannot.
+func (b *binder) waitingInfo(key string) *scheduler.PodInfo {
+	ns, name, _ := strings.Cut(key, "/")
+	o, err := b.c.store.Peek("Pod", ns, name)
+	if err != nil {
+		return nil
+	}
+	pi, err := scheduler.NewPodInfo(o.(*workload.Pod))
+	if err != nil {
+		return nil
+	}
+	return pi
+}
+
+// mayHelp reports whether one of the pods bound, or cur relabelled from
+// old, may make the waiting pod pi schedulable.
+func (b *binder) mayHelp(pi *scheduler.PodInfo, bound []*workload.Pod, old, cur *workload.Pod) bool {
+	if cur != nil && scheduler.BoundPodMayHelp(pi, old, cur, b.snap) {
+		return true
+	}
+	for _, q := range bound {
+		if scheduler.BoundPodMayHelp(pi, nil, q, b.snap) {
+			return true
 		}
 	}
+	return false
 }
 
 func (b *binder) retryUnschedulable(enqueue func(string)) {
@@ -209,16 +258,17 @@ func (b *binder) Reconcile(ctx context.Context, key string) (controller.Result, 
 			return controller.Result{}, err
 		}
 		b.unschedulable[key] = p.Generation
-		delete(b.waitingForPods, key)
+		waits := false
 		for _, r := range fe.Reasons {
 			switch r {
-			case scheduler.ReasonAffinityRulesNotMatch, scheduler.ReasonSpreadConstraintsNotMatch:
-				b.waitingForPods[key] = true
-			case scheduler.ReasonAntiAffinityRulesNotMatch:
-				if _, ok := b.waitingForPods[key]; !ok {
-					b.waitingForPods[key] = false
-				}
+			case scheduler.ReasonAffinityRulesNotMatch, scheduler.ReasonAntiAffinityRulesNotMatch, scheduler.ReasonSpreadConstraintsNotMatch:
+				waits = true
 			}
+		}
+		if pi, ok := b.waitingForPods[key]; !waits {
+			delete(b.waitingForPods, key)
+		} else if !ok || pi != nil && pi.Pod != p {
+			b.waitingForPods[key] = nil // compiled when first needed
 		}
 		cond := fe.Condition(workload.NewTime(b.c.clock.Now()))
 		if old := controller.PodCondition(p, workload.PodScheduled); old == nil || old.Status != cond.Status || old.Message != cond.Message {
@@ -247,8 +297,10 @@ func (b *binder) Reconcile(ctx context.Context, key string) (controller.Result, 
 	// Account the pod at once, so that the next pod of this drain sees
 	// the node's resources taken even before the store event arrives.
 	_ = b.snap.UpdatePod(sp)
-	b.podBound = true
 	delete(b.waitingForPods, key)
+	if len(b.waitingForPods) > 0 {
+		b.bound = append(b.bound, sp)
+	}
 	// scheduler.ScheduledMessage in parts: no string unless it is shown.
 	ref := key // "namespace/name", as the message names the pod
 	if sp.Namespace == "" {

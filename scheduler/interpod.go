@@ -495,3 +495,48 @@ func (InterPodAffinityScorer) Normalize(p *PodInfo, scores []int64) {
 		scores[i] = int64(f)
 	}
 }
+
+// BoundPodMayHelp reports whether a change of a bound pod may make p
+// schedulable again, p having been refused for inter-pod affinity,
+// anti-affinity or a topology spread constraint: kube-scheduler's
+// queueing hints for pod events (interpodaffinity and podtopologyspread
+// isSchedulableAfterPodChange). cur was bound (old nil), or relabelled
+// from old. For inter-pod affinity: a bound pod that matches all of p's
+// required affinity terms, or that now matches them and did not; a
+// relabelled pod that matched all of p's required anti-affinity terms and
+// no longer does. For spread: a pod of p's namespace bound whose labels
+// one of p's constraints selects, or relabelled so that a constraint
+// selects it and did not, or the other way round. Namespace selectors
+// read snap's namespace labels. An unbound pod never helps.
+func BoundPodMayHelp(p *PodInfo, old, cur *workload.Pod, snap *Snapshot) bool {
+	if p == nil || cur == nil || cur.Spec.NodeName == "" {
+		return false
+	}
+	if a := p.aff; a != nil {
+		if old == nil {
+			if matchesAll(a.affinity, cur, snap) {
+				return true
+			}
+		} else {
+			if !matchesAll(a.affinity, old, snap) && matchesAll(a.affinity, cur, snap) {
+				return true
+			}
+			if matchesAll(a.antiAffinity, old, snap) && !matchesAll(a.antiAffinity, cur, snap) {
+				return true
+			}
+		}
+	}
+	if len(p.spread) > 0 && cur.Namespace == p.Pod.Namespace {
+		for i := range p.spread {
+			sel := p.spread[i].selector
+			now := sel.Matches(klabels.Set(cur.Labels))
+			if old == nil && now {
+				return true
+			}
+			if old != nil && now != sel.Matches(klabels.Set(old.Labels)) {
+				return true
+			}
+		}
+	}
+	return false
+}

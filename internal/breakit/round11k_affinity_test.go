@@ -99,3 +99,54 @@ func TestR11kRelabelledPodRequeuesSpread(t *testing.T) {
 		t.Fatalf("a second after w-1 left the group, w-3 is on %q, want a", n)
 	}
 }
+
+// A pod Pending for its required pod affinity is not tried again for
+// every pod bound, only for one that matches all its affinity terms
+// (kube-scheduler's queueing hint, isSchedulableAfterPodChange: "a
+// scheduled pod was added and it doesn't match the target pod's affinity"
+// is QueueSkip): ten unrelated pods bound leave its single
+// FailedScheduling event alone; the cache pod it waits for lets it on at
+// once. Likewise a spread-constrained pod ignores pods its constraints do
+// not select.
+func TestR11kWaitingPodRequeuedOnlyForMatchingPods(t *testing.T) {
+	c := newCluster(t, "a", "b")
+	applyYAML(t, c, r11kPod("web", "app: web", "", `  affinity:
+    podAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+      - labelSelector: {matchLabels: {app: cache}}
+        topologyKey: kubernetes.io/hostname
+`))
+	advance(t, c, 10*time.Second)
+	applyYAML(t, c, `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: other}
+spec:
+  replicas: 10
+  selector: {matchLabels: {app: other}}
+  template:
+    metadata: {labels: {app: other}}
+    spec:
+      containers: [{name: c, image: nginx}]
+`)
+	advance(t, c, 10*time.Second)
+	failed := func() int32 {
+		var n int32
+		for _, e := range c.Events() {
+			if e.Reason == "FailedScheduling" && e.InvolvedObject.Name == "web" {
+				n += e.Count
+			}
+		}
+		return n
+	}
+	if n := failed(); n != 1 {
+		t.Errorf("web failed scheduling %d times, want once: pods its affinity does not select were bound", n)
+	}
+	if n := r11kBoundTo(t, c, "web"); n != "" {
+		t.Fatalf("web bound to %s with no cache pod", n)
+	}
+	applyYAML(t, c, r11kPod("cache", "app: cache", "b", ""))
+	advance(t, c, time.Second)
+	if n := r11kBoundTo(t, c, "web"); n != "b" {
+		t.Fatalf("a second after the cache pod was bound to b, web is on %q, want b", n)
+	}
+}
