@@ -174,7 +174,7 @@ func (ls *LabelSelector) AsSelector() (labels.Selector, error) {
 var shortNames = map[string]string{
 	"po": "Pod", "no": "Node", "svc": "Service", "pvc": "PersistentVolumeClaim", "ev": "Event",
 	"ds": "DaemonSet", "deploy": "Deployment", "rs": "ReplicaSet", "sts": "StatefulSet",
-	"cj": "CronJob", "ns": "Namespace",
+	"cj": "CronJob", "ns": "Namespace", "ep": "Endpoints",
 }
 
 // KindFor resolves a kind as kubectl does: the Kind itself ("Job"), in any
