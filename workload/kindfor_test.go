@@ -15,7 +15,7 @@ func TestKindFor(t *testing.T) {
 		"nodes": "Node", "no": "Node",
 		"services": "Service", "svc": "Service",
 		"endpoints": "Endpoints", "ep": "Endpoints",
-		"endpointslices": "EndpointSlice",
+		"endpointslices":         "EndpointSlice",
 		"persistentvolumeclaims": "PersistentVolumeClaim", "pvc": "PersistentVolumeClaim",
 		"events": "Event", "ev": "Event",
 		"namespaces": "Namespace", "ns": "Namespace",
@@ -24,8 +24,8 @@ func TestKindFor(t *testing.T) {
 		"replicasets": "ReplicaSet", "rs": "ReplicaSet",
 		"statefulsets": "StatefulSet", "sts": "StatefulSet",
 		"controllerrevisions": "ControllerRevision",
-		"jobs": "Job",
-		"cronjobs": "CronJob", "cj": "CronJob",
+		"jobs":                "Job",
+		"cronjobs":            "CronJob", "cj": "CronJob",
 	} {
 		if got, ok := workload.KindFor(name); !ok || got != want {
 			t.Errorf("KindFor(%q) = %q, %v; want %q", name, got, ok, want)
