@@ -1,6 +1,7 @@
 package breakit_test
 
 import (
+	"bytes"
 	stdslices "slices"
 	"strings"
 	"testing"
@@ -393,5 +394,68 @@ func TestR11kTemplateFieldErrors(t *testing.T) {
 				t.Errorf("%d pods after the refusal", len(ps))
 			}
 		})
+	}
+}
+
+// kubectl get pods for sidecar pods: a Linkerd-style proxy crash-looping
+// after the pod initialized reads "1/2 Init:CrashLoopBackOff" (printPod
+// takes the first init container that is neither succeeded nor a started
+// sidecar, and an initialized pod's running app container does not
+// override it), RESTARTS counts the sidecar's restarts since the pod is
+// initialized; a healthy sidecar pod reads "2/2 Running"; a Job pod whose
+// main container is done while its sidecar stops reads "1/2 Completed"
+// (only a running app container turns Completed back into Running or
+// NotReady; the sidecar, still running and ready, counts in READY).
+// Source: pkg/printers/internalversion/printers.go printPod.
+func TestR11kTableSidecarPods(t *testing.T) {
+	s, err := scenario.Parse([]byte(`
+run: 50s
+nodes: [{name: a}]
+behaviors:
+  - {match: {podName: crashy, container: proxy}, crashAfter: 2s}
+  - {match: {podName: job, container: main}, runFor: 40s}
+objects:
+  - {apiVersion: v1, kind: Pod, metadata: {name: crashy}, spec: {initContainers: [{name: proxy, image: linkerd, restartPolicy: Always}], containers: [{name: c, image: app}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: healthy}, spec: {initContainers: [{name: proxy, image: linkerd, restartPolicy: Always}], containers: [{name: c, image: app}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: job}, spec: {restartPolicy: Never, initContainers: [{name: shipper, image: fluent, restartPolicy: Always}], containers: [{name: main, image: app}]}}
+`), "table.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := scenario.Play(s, scenario.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := res.WriteTable(&buf); err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string][]string{}
+	in := false
+	for _, line := range strings.Split(buf.String(), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) > 0 && f[0] == "PODS":
+			in = true
+		case len(f) == 0:
+			in = false
+		case in && f[0] == "default":
+			rows[f[1]] = f
+		}
+	}
+	// crashy's proxy crashes at 2s, 4s, 16s and 38s (back-off 10s, 20s).
+	for name, want := range map[string]string{
+		"crashy":  "1/2 Init:CrashLoopBackOff 3 (12s ago)",
+		"healthy": "2/2 Running 0",
+		"job":     "1/2 Completed 0",
+	} {
+		r := rows[name]
+		if len(r) < 5 {
+			t.Errorf("%s: no row in\n%s", name, buf.String())
+			continue
+		}
+		if got := strings.Join(r[2:len(r)-3], " "); got != want {
+			t.Errorf("%s: READY STATUS RESTARTS %q, want %q", name, got, want)
+		}
 	}
 }
