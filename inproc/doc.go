@@ -19,15 +19,17 @@
 //		}
 //		srv := &http.Server{Handler: handler}
 //		go func() { <-ctx.Done(); srv.Close() }()
+//		c.Ready() // listening: ready for its Services' traffic
 //		if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
 //			return err
 //		}
 //		return nil
-//	})
+//	}, inproc.WaitForReady()) // else ready as soon as it runs, before it listens
 //	cluster, err := orchestra.New(orchestra.Config{Runtime: rt})
 //	...
 //	go cluster.Run(ctx)
 //	cluster.Apply(deployment) // containers with image "func://web"
+//	err = cluster.WaitFor(ctx, rolledOut) // see orchestra's ExampleCluster_WaitFor
 //
 // # What a function gets
 //
