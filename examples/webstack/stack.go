@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	_ "embed"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,7 +16,6 @@ import (
 	"github.com/orchestra-go/orchestra"
 	"github.com/orchestra-go/orchestra/inproc"
 	"github.com/orchestra-go/orchestra/service"
-	"github.com/orchestra-go/orchestra/store"
 	"github.com/orchestra-go/orchestra/vtime"
 	"github.com/orchestra-go/orchestra/workload"
 )
@@ -210,22 +208,13 @@ func (s *stack) collectLogs(ctx context.Context, ct *inproc.Container) error {
 	}
 }
 
-// waitFor waits until cond holds, re-checking on every cluster change.
+// waitFor waits until cond holds, checked each time the cluster has done
+// the work that is ready (Cluster.WaitFor).
 func (s *stack) waitFor(ctx context.Context, what string, timeout time.Duration, cond func() bool) error {
-	w, err := s.c.Store().Watch("", s.c.Store().ResourceVersion())
-	if err != nil {
-		return err
-	}
-	defer w.Stop()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	for !cond() {
-		if _, err := w.Next(ctx); err != nil {
-			if errors.Is(err, store.ErrWatchOverflow) {
-				return s.waitFor(ctx, what, timeout, cond)
-			}
-			return fmt.Errorf("waiting for %s: %w", what, err)
-		}
+	if err := s.c.WaitFor(ctx, cond); err != nil {
+		return fmt.Errorf("waiting for %s: %w", what, err)
 	}
 	return nil
 }
