@@ -13,7 +13,9 @@ import (
 // Match says which containers a [Behavior] applies to. Every field that is
 // set must match; the zero Match matches every container.
 type Match struct {
-	// Image is a glob (path.Match) on the container's image.
+	// Image is a glob (path.Match) on the container's image. Its * stops
+	// at a "/": "nginx*" matches "nginx:1.27" but not
+	// "docker.io/library/nginx:1.27", which "*/*/nginx*" matches.
 	Image string
 	// Labels is a label selector string on the pod's labels
 	// ("app=web,tier!=db"), parsed with k8s.io/apimachinery/pkg/labels.

@@ -42,3 +42,22 @@ func TestContainerOpErrorTexts(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchImageGlobStopsAtSlash: what Match.Image's doc says of its *.
+func TestMatchImageGlobStopsAtSlash(t *testing.T) {
+	for _, tc := range []struct {
+		glob, image string
+		want        bool
+	}{
+		{"nginx*", "nginx:1.27", true},
+		{"nginx*", "docker.io/library/nginx:1.27", false},
+		{"*nginx*", "docker.io/library/nginx:1.27", false},
+		{"*/*/nginx*", "docker.io/library/nginx:1.27", true},
+	} {
+		r := &rule{b: Behavior{Match: Match{Image: tc.glob}}}
+		got := r.matches(&workload.Pod{}, &workload.Container{Image: tc.image})
+		if got != tc.want {
+			t.Errorf("Match{Image: %q} on %q: %v, want %v", tc.glob, tc.image, got, tc.want)
+		}
+	}
+}
