@@ -720,28 +720,22 @@ func setPodCondition(conds []workload.PodCondition, c workload.PodCondition) []w
 
 // podGone handles a pod the runtime no longer has. A pod being deleted
 // loses the runtime finalizer and goes. A pod that vanished (its node was
-// removed) is marked Failed with a DisruptionTarget condition, as
-// Kubernetes' pod garbage collector does, then deleted.
+// removed) is marked Failed with a DisruptionTarget condition, then
+// deleted, as Kubernetes' pod garbage collector does with the pods of a
+// node that is gone (gc_controller.go gcOrphaned and
+// markFailedAndDeletePodWithCondition: it applies the phase and the
+// condition alone; the rest of the status, the reason and the Ready
+// condition, stays as the kubelet last wrote it).
 func (m *runtimeMirror) podGone(p *workload.Pod) {
 	delete(m.backOffIn, p.UID)
 	s := m.c.store
 	now := workload.NewTime(m.c.clock.Now())
 	if p.DeletionTimestamp == nil && !controller.IsPodTerminal(p) {
 		p.Status.Phase = workload.PodFailed
-		p.Status.Reason = "NodeLost"
-		p.Status.Message = "the pod's node is gone"
 		p.Status.Conditions = setPodCondition(p.Status.Conditions, workload.PodCondition{
 			Type: workload.DisruptionTarget, Status: workload.ConditionTrue, LastTransitionTime: now,
 			Reason: "DeletionByPodGC", Message: "PodGC: node no longer exists",
 		})
-		for i := range p.Status.Conditions {
-			if p.Status.Conditions[i].Type == workload.PodReady || p.Status.Conditions[i].Type == workload.ContainersReady {
-				if p.Status.Conditions[i].Status != workload.ConditionFalse {
-					p.Status.Conditions[i].Status = workload.ConditionFalse
-					p.Status.Conditions[i].LastTransitionTime = now
-				}
-			}
-		}
 		p.ResourceVersion = ""
 		if out, err := s.UpdateStatus(p); err == nil {
 			p = out.(*workload.Pod)

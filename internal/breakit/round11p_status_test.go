@@ -120,3 +120,57 @@ spec:
 		}
 	}
 }
+
+// TestR11pNodeGonePodStatus: the pods of a node that goes are marked
+// Failed with the DisruptionTarget condition (DeletionByPodGC, "PodGC:
+// node no longer exists") and deleted, and that is all the pod garbage
+// collector writes: gc_controller.go markFailedAndDeletePodWithCondition
+// applies the phase and the condition alone, so the pod has no status
+// reason (no "NodeLost") and its other conditions stay as the kubelet
+// last wrote them.
+func TestR11pNodeGonePodStatus(t *testing.T) {
+	c := newCluster(t, "n1")
+	var last *workload.Pod
+	if err := c.OnChange(func(ev store.Event) {
+		if p, ok := ev.Object.(*workload.Pod); ok && p.Name == "web" && ev.Type != store.Deleted {
+			last = p
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+  - {name: app, image: nginx}
+`)
+	advance(t, c, time.Minute)
+	if err := c.Fake().RemoveNode("n1"); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Second)
+	if _, err := c.Get("Pod", "default", "web"); err == nil {
+		t.Fatal("the pod is still there after its node went")
+	}
+	st := last.Status
+	var dt, ready *workload.PodCondition
+	for i := range st.Conditions {
+		switch st.Conditions[i].Type {
+		case workload.DisruptionTarget:
+			dt = &st.Conditions[i]
+		case workload.PodReady:
+			ready = &st.Conditions[i]
+		}
+	}
+	if st.Phase != workload.PodFailed || st.Reason != "" || st.Message != "" {
+		t.Errorf("last status: phase %s reason %q message %q, want Failed and no reason", st.Phase, st.Reason, st.Message)
+	}
+	if dt == nil || dt.Status != workload.ConditionTrue || dt.Reason != "DeletionByPodGC" || dt.Message != "PodGC: node no longer exists" {
+		t.Errorf("DisruptionTarget %+v, want True DeletionByPodGC", dt)
+	}
+	if ready == nil || ready.Status != workload.ConditionTrue || !ready.LastTransitionTime.Equal(t0) {
+		t.Errorf("Ready %+v, want True since %v, as the kubelet last wrote it", ready, t0)
+	}
+}
