@@ -1052,13 +1052,22 @@ func (k *kubelet) isStarted(q *workload.Pod) bool {
 	return len(k.unconfirmed) > 0 && q.UID != "" && k.unconfirmed[workload.Key(q)] == q.UID
 }
 
+// nodeHasResource reports whether the node lists a resource in its
+// capacity or allocatable.
+func nodeHasResource(n *workload.Node, name string) bool {
+	_, inAlloc := n.Status.Allocatable[name]
+	_, inCap := n.Status.Capacity[name]
+	return inAlloc || inCap
+}
+
 // admitRejectLatency is how long after its creation a pod the kubelet
 // rejects is rejected (see kubelet.Reconcile).
 const admitRejectLatency = time.Second
 
 // admit is the kubelet's admission of a pod bound to its node
 // (pkg/kubelet/lifecycle/predicate.go): the node's pods limit and
-// resources against the pods it has admitted, nodeSelector and required
+// resources against the pods it has admitted (an extended resource the
+// node does not list at all is not checked), nodeSelector and required
 // node affinity, host ports, and NoExecute taints, in that order
 // (generalFilter: scheduler.AdmissionCheck, then the taints), the first
 // that fails giving the reason. It returns the reason
@@ -1106,6 +1115,12 @@ func (k *kubelet) admit(p *workload.Pod) (reason, message string) {
 		return short(workload.ResourceMemory, r, used.Memory, alloc.Memory)
 	}
 	for _, name := range slices.Sorted(maps.Keys(pi.ScalarRequests)) {
+		if !strings.HasPrefix(name, "hugepages-") && !nodeHasResource(node, name) {
+			// An extended resource the node does not have at all is
+			// left out (predicate.go removeMissingExtendedResources: it
+			// may be a cluster-level resource): the scheduler's concern.
+			continue
+		}
 		a, u := ni.Scalar(name)
 		if r := pi.ScalarRequests[name]; r > 0 && r > a-u {
 			return short(name, r, u, a)

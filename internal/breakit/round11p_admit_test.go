@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/orchestra-go/orchestra/workload"
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 // TestR11pAdmissionOrder: a pod bound with spec.nodeName that fails
@@ -81,6 +82,61 @@ spec:
 		st := o.(*workload.Pod).Status
 		if st.Phase != workload.PodFailed || st.Reason != tc.reason || st.Message != tc.message {
 			t.Errorf("%s: %s %s %q, want Failed %s %q", tc.pod, st.Phase, st.Reason, st.Message, tc.reason, tc.message)
+		}
+	}
+}
+
+// TestR11pAdmissionIgnoresUnknownExtendedResources: the kubelet admits a
+// pod bound with spec.nodeName that requests an extended resource its
+// node does not list at all, as predicate.go's Admit first removes the
+// requests of extended resources missing from the node
+// (removeMissingExtendedResources: they may be cluster-level resources);
+// one the node lists, but too little of, is still OutOf<name>, and so are
+// hugepages, a native resource.
+func TestR11pAdmissionIgnoresUnknownExtendedResources(t *testing.T) {
+	c := newCluster(t)
+	if err := c.Fake().AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: "n1"},
+		Status: workload.NodeStatus{Capacity: workload.ResourceList{"example.com/gpu": resource.MustParse("1")}}}); err != nil {
+		t.Fatal(err)
+	}
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: cluster-level}
+spec:
+  nodeName: n1
+  containers:
+  - {name: app, image: nginx, resources: {requests: {example.com/licence: "1"}, limits: {example.com/licence: "1"}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: two-gpus}
+spec:
+  nodeName: n1
+  containers:
+  - {name: app, image: nginx, resources: {requests: {example.com/gpu: "2"}, limits: {example.com/gpu: "2"}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: huge}
+spec:
+  nodeName: n1
+  containers:
+  - {name: app, image: nginx, resources: {requests: {hugepages-2Mi: 2Mi, memory: 1Mi}, limits: {hugepages-2Mi: 2Mi, memory: 1Mi}}}
+`)
+	advance(t, c, 2*time.Second)
+	for _, tc := range []struct{ pod, phase, reason string }{
+		{"cluster-level", workload.PodRunning, ""},
+		{"two-gpus", workload.PodFailed, "OutOfexample.com/gpu"},
+		{"huge", workload.PodFailed, "OutOfhugepages-2Mi"},
+	} {
+		o, err := c.Get("Pod", "default", tc.pod)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := o.(*workload.Pod).Status
+		if st.Phase != tc.phase || st.Reason != tc.reason {
+			t.Errorf("%s: %s %s %q, want %s %s", tc.pod, st.Phase, st.Reason, st.Message, tc.phase, tc.reason)
 		}
 	}
 }
