@@ -691,8 +691,11 @@ func (c *Cluster) Events() []*workload.Event { return c.rec.Events() }
 
 // OnChange registers fn to be called for every store change, in version
 // order, on the goroutine that drives the cluster, at the (virtual) time
-// the change happened. fn must not block or write to the cluster. Register
-// observers before driving the cluster.
+// the change happened. fn must not block or write to the cluster. An
+// observer sees the changes from its registration on (and those made
+// before it that the cluster has not yet delivered to the other
+// observers): register observers before driving the cluster to see every
+// change.
 func (c *Cluster) OnChange(fn func(ev store.Event)) error {
 	if fn == nil {
 		return fmt.Errorf("orchestra: OnChange: nil function: %w", workload.ErrInvalid)
