@@ -10,8 +10,9 @@ import (
 // (Run, in real time), and returns nil as soon as it does. cond is checked
 // each time the cluster has done all the work that is ready, as RunUntil
 // checks its condition, so it sees a settled state: the scheduler, the
-// controllers and the Services' pickers and proxy have acted on every change
-// made before the check, the caller's Apply and Delete calls included. It
+// controllers and the Services' pickers and proxy have acted on every store
+// change made before that pass of the cluster's loop began, the caller's
+// Apply and Delete calls before WaitFor included. It
 // returns ctx's error when ctx ends first, and an error wrapping ErrClosed
 // when the cluster is closed while cond does not hold (nothing changes any
 // more).
