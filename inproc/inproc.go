@@ -423,7 +423,8 @@ func (r *Runtime) CreatePod(ctx context.Context, pod *workload.Pod) error {
 }
 
 // DeletePod stops a pod: the contexts of its running functions are
-// cancelled, functions still running when grace ends are abandoned and
+// cancelled, functions still running when grace ends (no sooner than 2 s
+// later, the kubelet's minimum, unless grace is 0) are abandoned and
 // reported killed (137), then the pod is gone. A finished pod goes at
 // once.
 func (r *Runtime) DeletePod(ctx context.Context, namespace, name string, grace time.Duration) error {

@@ -375,8 +375,9 @@ func (r *Runtime) CreatePod(ctx context.Context, pod *workload.Pod) error {
 }
 
 // DeletePod stops a pod: the process group of each running container gets
-// SIGTERM, and SIGKILL when grace ends (at once for a grace of 0), then
-// the pod is gone. A finished pod goes at once.
+// SIGTERM, and SIGKILL when grace ends, no sooner than 2 s later (the
+// kubelet's minimum; at once for a grace of 0), then the pod is gone. A
+// finished pod goes at once.
 func (r *Runtime) DeletePod(ctx context.Context, namespace, name string, grace time.Duration) error {
 	return r.k.DeletePod(ctx, namespace, name, grace)
 }
