@@ -11,8 +11,8 @@ import (
 )
 
 // A Job-like pod whose container fails twice, then succeeds, on a virtual
-// clock: the first restart is immediate, the second waits out the
-// crash-loop back-off (10 s).
+// clock: the first restart is immediate (reported after the exit, at the
+// same instant), the second waits out the crash-loop back-off (10 s).
 func Example() {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clk := vtime.NewVirtual(start)
@@ -55,6 +55,7 @@ func Example() {
 	// Output:
 	// 0s    Pending   ContainerCreating restarts=0
 	// 2s    Running   running           restarts=0
+	// 47s   Running   exited 1          restarts=0
 	// 47s   Running   running           restarts=1
 	// 1m32s Running   CrashLoopBackOff  restarts=1
 	// 1m42s Running   running           restarts=2

@@ -743,6 +743,11 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 		c.backoff = backoffDelay(c.backoff)
 		st.LastTerminationState = workload.ContainerState{Terminated: term}
 		if delay == 0 {
+			// The kubelet reports the exit (the container not ready)
+			// before it starts the container again: SyncPod writes the
+			// pod's status, then starts what computePodActions says.
+			st.State = workload.ContainerState{Terminated: term}
+			r.update(p)
 			r.start(c) // reports the pod
 			return
 		}

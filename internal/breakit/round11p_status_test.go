@@ -174,3 +174,60 @@ spec:
 		t.Errorf("Ready %+v, want True since %v, as the kubelet last wrote it", ready, t0)
 	}
 }
+
+// TestR11pImmediateRestartReportsTheExit: a container restarted at once
+// (its first restart: no back-off yet) is first reported exited and not
+// ready, then running again, so the pod's Ready condition moves at the
+// crash: the kubelet's SyncPod writes the pod's status (the container
+// terminated, ContainersReady and Ready False) before it starts the
+// container again (pkg/kubelet/kubelet.go SyncPod: generateAPIPodStatus
+// and statusManager.SetPodStatus, then containerRuntime.SyncPod).
+func TestR11pImmediateRestartReportsTheExit(t *testing.T) {
+	c := newCluster(t, "n1")
+	var states []string
+	if err := c.OnChange(func(ev store.Event) {
+		if p, ok := ev.Object.(*workload.Pod); ok && len(p.Status.ContainerStatuses) == 1 {
+			cs := p.Status.ContainerStatuses[0]
+			switch {
+			case cs.State.Terminated != nil:
+				states = append(states, "terminated")
+			case cs.State.Running != nil:
+				states = append(states, "running")
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	applyYAML(t, c, `
+apiVersion: v1
+kind: Pod
+metadata: {name: crash, annotations: {sim.orchestra.dev/run-for: 5s, sim.orchestra.dev/exit-code: "1"}}
+spec:
+  containers:
+  - {name: app, image: busybox}
+`)
+	advance(t, c, 6*time.Second)
+	o, err := c.Get("Pod", "default", "crash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := o.(*workload.Pod)
+	if cs := p.Status.ContainerStatuses[0]; cs.RestartCount != 1 || cs.State.Running == nil {
+		t.Fatalf("container %+v, want running again after its first exit", cs)
+	}
+	for _, cond := range p.Status.Conditions {
+		if cond.Type == workload.PodReady && (cond.Status != workload.ConditionTrue || !cond.LastTransitionTime.Equal(t0.Add(5*time.Second))) {
+			t.Errorf("Ready %s since %v, want True since the restart at 5 s", cond.Status, cond.LastTransitionTime)
+		}
+	}
+	want := []string{"running", "terminated", "running"}
+	var got []string
+	for _, s := range states {
+		if len(got) == 0 || got[len(got)-1] != s {
+			got = append(got, s)
+		}
+	}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+		t.Errorf("container states %v, want %v", got, want)
+	}
+}
