@@ -132,6 +132,9 @@ type podTimers struct {
 	// sideKill kills the sidecars still running a grace period after they
 	// began to stop because the app containers had all exited.
 	sideKill vtime.Timer
+	// sideGrace: the deletion's grace period ended with sidecars whose
+	// turn to stop had not come; they have minimumGrace more.
+	sideGrace bool
 }
 
 // podTimers returns the pod's timers, making them on first use.
@@ -1336,7 +1339,57 @@ func (r *Runtime) graceOver(p *podState) {
 	if r.closed || r.pods[p.key] != p || r.clock.Now().Before(p.podTimers().deleteAt) {
 		return
 	}
+	if r.lateSidecars(p) {
+		return
+	}
 	r.removePod(p)
+}
+
+// lateSidecars ends the grace period of a deleted pod with sidecars whose
+// turn to stop had not come, as the kubelet's killContainer does: their
+// wait for the containers that stop before them ends with the grace
+// period, which leaves them less than the minimum, so they get SIGTERM now
+// and are killed minimumGrace later. The app containers and the sidecars
+// asked to stop earlier are killed now. It reports whether the pod stays
+// for that (once per deletion). Caller holds mu.
+func (r *Runtime) lateSidecars(p *podState) bool {
+	t := p.timers
+	if !p.sidecars || t.sideGrace || p.node.failed {
+		return false
+	}
+	late := false
+	for _, c := range p.init {
+		late = late || c.side() && c.running && !c.asked()
+	}
+	if !late {
+		return false
+	}
+	t.sideGrace = true
+	var kill []*container
+	for _, c := range p.all {
+		if c.running && (!c.side() || c.asked()) {
+			kill = append(kill, c)
+		}
+	}
+	for _, c := range kill {
+		if c.running {
+			r.exit(c, CrashExitCode, ReasonError)
+		}
+	}
+	now := r.clock.Now()
+	for _, c := range p.init {
+		if c.side() && c.running && !c.asked() {
+			c.flags |= flagAsked
+			r.askStopOne(c, now)
+		}
+	}
+	if r.pods[p.key] != p || !p.anyRunning() {
+		return r.pods[p.key] != p
+	}
+	t.deleteAt = now.Add(minimumGrace)
+	t.deleteTimer = r.clock.AfterFunc(minimumGrace, func() { r.graceOver(p) })
+	r.update(p)
+	return true
 }
 
 // KillContainer makes the named (init or app) container of the pod exit

@@ -92,10 +92,12 @@ objects:
 // A DaemonSet rolling update (maxUnavailable 1) whose pods have a
 // Linkerd-style proxy sidecar ready 20s after it starts: the next node's
 // pod is replaced only once the new pod, sidecar included, is Ready. The
-// agent ignores SIGTERM: an old pod goes 30s after its deletion.
+// agent and the proxy ignore SIGTERM: an old pod goes 32s after its
+// deletion.
 // Source: pkg/controller/daemon/update.go rollingUpdate (unavailable pods
 // count against maxUnavailable; availability is the pod's Ready
-// condition).
+// condition), kuberuntime_container.go killContainer (a sidecar whose turn
+// to stop comes when the grace period ends still gets 2s).
 func TestR11kDaemonSetUpdateWaitsForSidecarReadiness(t *testing.T) {
 	ds := func(image string) string {
 		return `apiVersion: apps/v1
@@ -126,10 +128,12 @@ spec:
 			}
 		}
 	}
-	// The first old pod is deleted at once and gone 30s later; its
-	// replacement is Ready 20s after that, when the next old pod is
-	// deleted, gone 30s later; and so on.
-	want := []time.Duration{30 * time.Second, 80 * time.Second, 130 * time.Second}
+	// The first old pod is deleted at once; its agent is killed 30s later
+	// and its proxy, whose turn to stop comes only then, 2s after that
+	// (the kubelet's minimum grace): gone at 32s. Its replacement is
+	// Ready 20s later, when the next old pod is deleted, gone 32s later;
+	// and so on.
+	want := []time.Duration{32 * time.Second, 84 * time.Second, 136 * time.Second}
 	if !stdslices.Equal(created, want) {
 		t.Errorf("replacements created at %v, want %v", created, want)
 	}

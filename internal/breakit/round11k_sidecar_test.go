@@ -127,3 +127,53 @@ spec:
 		}
 	}
 }
+
+// A pod with two sidecars (which ignore SIGTERM) deleted with the default
+// 30s grace period: the app container ignores SIGTERM and is killed at
+// 30s; the sidecars' turn to stop (after the app container, the last
+// declared first) comes only then, when their grace period is spent, so
+// both get SIGTERM at 30s and the kubelet's minimum of 2s: the pod goes at
+// 32s, not 30s. When the app container handles SIGTERM in 10s, the last
+// sidecar gets SIGTERM at 10s and is killed at 30s; the first one's wait
+// for its turn ends at 30s, and it is killed at 32s. Source: pkg/kubelet/kuberuntime/kuberuntime_container.go
+// killContainer (gracePeriod minus the time waitForTurn waited, at least
+// minimumGracePeriodInSeconds = 2), terminationOrdering.waitForTurn.
+func TestR11kDeletedSidecarPodGetsMinimumGrace(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		stop       *time.Duration
+		proxyAt30s bool // istio-proxy killed at 30s (else at 32s)
+	}{{"app ignores SIGTERM", nil, false}, {"app stops in 10s", workload.Ptr(10 * time.Second), true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newClusterB(t, []fake.Behavior{{Match: fake.Match{Container: "web"}, StopAfter: tc.stop}}, "a")
+			applyYAML(t, c, `apiVersion: v1
+kind: Pod
+metadata: {name: web, labels: {app: web}}
+spec:
+  initContainers:
+  - {name: vault-agent, image: hashicorp/vault, restartPolicy: Always}
+  - {name: istio-proxy, image: istio/proxyv2, restartPolicy: Always}
+  containers: [{name: web, image: nginx}]
+`)
+			advance(t, c, 5*time.Second)
+			if err := c.DeletePod("default", "web", nil); err != nil {
+				t.Fatal(err)
+			}
+			advance(t, c, 31*time.Second)
+			ps := pods(t, c, "app=web")
+			if len(ps) != 1 {
+				t.Fatalf("31s after the deletion: %d pods, want the pod still there (its first sidecar has until 32s)", len(ps))
+			}
+			if s := r11kInitStatus(ps[0], "istio-proxy"); tc.proxyAt30s != (s.State.Terminated != nil && s.State.Terminated.ExitCode == 137) {
+				t.Errorf("istio-proxy %+v at 31s, want killed at 30s: %v", s.State, tc.proxyAt30s)
+			}
+			if s := r11kInitStatus(ps[0], "vault-agent"); s.State.Running == nil {
+				t.Errorf("vault-agent %+v, want still running in its 2s", s.State)
+			}
+			advance(t, c, time.Second)
+			if ps := pods(t, c, "app=web"); len(ps) != 0 {
+				t.Fatalf("32s after the deletion the pod is still there")
+			}
+		})
+	}
+}
