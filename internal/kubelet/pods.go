@@ -613,6 +613,16 @@ func (k *Kubelet) exited(c *container, run *Run, exit Exit) {
 		c.backoff = k.nextBackoff(c.backoff)
 		c.st.LastTerminationState = workload.ContainerState{Terminated: term}
 		if delay == 0 {
+			if exit.ExitCode != 0 || c.side || p.restartPolicy == workload.RestartPolicyAlways {
+				// The kubelet reports the exit (the container not
+				// ready) before it starts the container again: SyncPod
+				// writes the pod's status, then starts what
+				// computePodActions says. (Not for a run killed by its
+				// probe that exited 0 under OnFailure: that status
+				// would read Succeeded.)
+				c.st.State = workload.ContainerState{Terminated: term}
+				k.update(p)
+			}
 			k.start(c) // reports the pod
 			return
 		}

@@ -68,3 +68,53 @@ func TestDeletedInBackOffReportsLastRun(t *testing.T) {
 		t.Errorf("last report: phase %s, state %+v (terminated %+v); want Failed, the last run's exit 1", last.Status.Phase, cs.State, cs.State.Terminated)
 	}
 }
+
+// A container restarted at once (its first restart) is first reported
+// exited, then running again: the kubelet's SyncPod writes the pod's
+// status before it starts the container again.
+func TestImmediateRestartReportsTheExit(t *testing.T) {
+	k, err := kubelet.New(kubelet.Config{Name: "test", Starter: failing{}, Clock: vtime.Real(), BackoffBase: time.Hour,
+		Nodes: []string{"node-a"}, Addressing: kubelet.AddressingPerPod})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	ctx := context.Background()
+	w, err := k.Watch(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	err = k.CreatePod(ctx, &workload.Pod{
+		ObjectMeta: workload.ObjectMeta{Name: "p", Namespace: "ns", UID: "u-1"},
+		Spec: workload.PodSpec{NodeName: "node-a", RestartPolicy: workload.RestartPolicyAlways,
+			Containers: []workload.Container{{Name: "c", Image: "x"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The timeout only bounds a broken run.
+	wait, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	exitReported := false
+	for {
+		ev, err := w.Next(wait)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, ok := ev.Object.(*workload.Pod)
+		if !ok || len(p.Status.ContainerStatuses) == 0 {
+			continue
+		}
+		cs := p.Status.ContainerStatuses[0]
+		if cs.State.Terminated != nil && cs.RestartCount == 0 {
+			exitReported = true
+		}
+		if ws := cs.State.Waiting; ws != nil && ws.Reason == "CrashLoopBackOff" {
+			break
+		}
+	}
+	if !exitReported {
+		t.Error("the first exit was never reported before the container restarted")
+	}
+}
