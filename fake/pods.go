@@ -1073,7 +1073,7 @@ const (
 // kubelet does before the pod goes (status manager TerminatePod; a deleted
 // pod ends in a terminal phase since Kubernetes 1.27): containers still
 // running are killed (exit code 137); one waiting to restart (a crash-loop
-// back-off) shows its last run (lastRunIsState); once the pod has
+// back-off) shows its last run (podstatus.LastRunIsState); once the pod has
 // initialized, app containers without a terminated state are
 // ContainerStatusUnknown (137); the phase is Succeeded if every app
 // container exited 0, else Failed. Caller holds mu.
@@ -1093,7 +1093,7 @@ func (r *Runtime) terminalBeforeDelete(p *podState) {
 			c.st.State = workload.ContainerState{Terminated: killed(c)}
 			c.st.Started, c.st.Ready = &falseVal, false
 		} else {
-			lastRunIsState(c.st)
+			podstatus.LastRunIsState(c.st)
 		}
 		if c.side() {
 			initialized = initialized && c.runs > 0 // a sidecar is done once started
@@ -1107,7 +1107,7 @@ func (r *Runtime) terminalBeforeDelete(p *podState) {
 		switch {
 		case c.running:
 			st.State = workload.ContainerState{Terminated: killed(c)}
-		case lastRunIsState(st):
+		case podstatus.LastRunIsState(st):
 		case st.State.Terminated == nil && (initialized || c.runs > 0):
 			st.State = workload.ContainerState{Terminated: &workload.ContainerStateTerminated{
 				ExitCode: CrashExitCode, Reason: ReasonContainerStatusUnknown, Message: MessageContainerStatusUnknown}}
@@ -1127,23 +1127,6 @@ func (r *Runtime) terminalBeforeDelete(p *podState) {
 		p.status.Conditions = conds
 	}
 	r.publish(p)
-}
-
-// lastRunIsState makes the last run of a container waiting to restart
-// its state, and reports whether it did: the kubelet shows a container
-// of a deleted pod as its newest dead container (kubelet_pods.go
-// convertToAPIContainerStatuses puts the back-off's Waiting state only
-// on a container ShouldContainerBeRestarted, never one of a deleted pod),
-// the older ones garbage collected (one dead container is kept per
-// container), so lastState is empty.
-func lastRunIsState(st *workload.ContainerStatus) bool {
-	last := st.LastTerminationState.Terminated
-	if st.State.Terminated != nil || st.State.Running != nil || last == nil {
-		return false
-	}
-	st.State = workload.ContainerState{Terminated: last}
-	st.LastTerminationState = workload.ContainerState{}
-	return true
 }
 
 // dropPod removes the pod whatever its node's state. Caller holds mu.

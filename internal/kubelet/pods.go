@@ -942,7 +942,7 @@ const (
 // terminal status, as the kubelet's status manager TerminatePod does
 // before the pod goes (a deleted pod ends in a terminal phase since
 // Kubernetes 1.27): a container waiting to restart (a crash-loop
-// back-off) shows its last run (lastRunIsState); once the pod has
+// back-off) shows its last run (podstatus.LastRunIsState); once the pod has
 // initialized, app containers without a terminated state are
 // ContainerStatusUnknown (exit code 137); the phase
 // is Succeeded if every app container exited 0, else Failed. Caller holds
@@ -950,7 +950,7 @@ const (
 func terminalBeforeDelete(p *podState) {
 	initialized := true
 	for _, c := range p.init {
-		lastRunIsState(c.st)
+		podstatus.LastRunIsState(c.st)
 		if c.side {
 			initialized = initialized && c.everStarted // a sidecar is done once started
 		} else if t := c.st.State.Terminated; t == nil || t.ExitCode != 0 {
@@ -959,7 +959,7 @@ func terminalBeforeDelete(p *podState) {
 	}
 	succeeded := initialized
 	for _, c := range p.ctrs {
-		if !lastRunIsState(c.st) && c.st.State.Terminated == nil && (initialized || c.runs > 0) {
+		if !podstatus.LastRunIsState(c.st) && c.st.State.Terminated == nil && (initialized || c.runs > 0) {
 			c.st.State = workload.ContainerState{Terminated: &workload.ContainerStateTerminated{
 				ExitCode: 137, Reason: ReasonContainerStatusUnknown, Message: MessageContainerStatusUnknown}}
 		}
@@ -971,23 +971,6 @@ func terminalBeforeDelete(p *podState) {
 	if succeeded {
 		p.status.Phase = workload.PodSucceeded
 	}
-}
-
-// lastRunIsState makes the last run of a container waiting to restart
-// its state, and reports whether it did: the kubelet shows a container
-// of a deleted pod as its newest dead container (kubelet_pods.go
-// convertToAPIContainerStatuses puts the back-off's Waiting state only
-// on a container ShouldContainerBeRestarted, never one of a deleted pod),
-// the older ones garbage collected (one dead container is kept per
-// container), so lastState is empty.
-func lastRunIsState(st *workload.ContainerStatus) bool {
-	last := st.LastTerminationState.Terminated
-	if st.State.Terminated != nil || st.State.Running != nil || last == nil {
-		return false
-	}
-	st.State = workload.ContainerState{Terminated: last}
-	st.LastTerminationState = workload.ContainerState{}
-	return true
 }
 
 // askStop asks the running containers of p to stop (their preStop hooks,

@@ -496,3 +496,20 @@ func KubeletOwned(typ string) bool {
 	}
 	return false
 }
+
+// LastRunIsState makes the last run of a container waiting to restart
+// its state, and reports whether it did: the kubelet shows a container
+// of a deleted pod as its newest dead container (kubelet_pods.go
+// convertToAPIContainerStatuses puts the back-off's Waiting state only
+// on a container ShouldContainerBeRestarted, never one of a deleted pod),
+// the older ones garbage collected (one dead container is kept per
+// container), so lastState is empty.
+func LastRunIsState(st *workload.ContainerStatus) bool {
+	last := st.LastTerminationState.Terminated
+	if st.State.Terminated != nil || st.State.Running != nil || last == nil {
+		return false
+	}
+	st.State = workload.ContainerState{Terminated: last}
+	st.LastTerminationState = workload.ContainerState{}
+	return true
+}
