@@ -134,22 +134,13 @@ func compileAffinityTerm(pod *workload.Pod, t *workload.PodAffinityTerm) (affini
 		if err != nil {
 			return at, &fieldError{path: "labelSelector", msg: err.Error()}
 		}
-		for _, keys := range []struct {
-			list []string
-			op   selection.Operator
-			name string
-		}{{t.MatchLabelKeys, selection.In, "matchLabelKeys"}, {t.MismatchLabelKeys, selection.NotIn, "mismatchLabelKeys"}} {
-			for i, k := range keys.list {
-				v, ok := pod.Labels[k]
-				if !ok || merged(t.LabelSelector, k, keys.op, v) {
-					continue
-				}
-				r, err := klabels.NewRequirement(k, keys.op, []string{v})
-				if err != nil {
-					return at, &fieldError{path: fmt.Sprintf("%s[%d]", keys.name, i), msg: err.Error()}
-				}
-				sel = sel.Add(*r)
-			}
+		sel, ferr := withLabelKeys(sel, t.LabelSelector, pod, t.MatchLabelKeys, selection.In, "matchLabelKeys")
+		if ferr != nil {
+			return at, ferr
+		}
+		sel, ferr = withLabelKeys(sel, t.LabelSelector, pod, t.MismatchLabelKeys, selection.NotIn, "mismatchLabelKeys")
+		if ferr != nil {
+			return at, ferr
 		}
 		at.selector = sel
 	}
@@ -164,6 +155,24 @@ func compileAffinityTerm(pod *workload.Pod, t *workload.PodAffinityTerm) (affini
 		at.namespaces = []string{pod.Namespace}
 	}
 	return at, nil
+}
+
+// withLabelKeys adds to sel, the compiled form of ls, the requirement key
+// op (value) for each of keys (the field named field) that pod has a label
+// of, unless ls already holds it.
+func withLabelKeys(sel klabels.Selector, ls *workload.LabelSelector, pod *workload.Pod, keys []string, op selection.Operator, field string) (klabels.Selector, *fieldError) {
+	for i, k := range keys {
+		v, ok := pod.Labels[k]
+		if !ok || merged(ls, k, op, v) {
+			continue
+		}
+		r, err := klabels.NewRequirement(k, op, []string{v})
+		if err != nil {
+			return nil, &fieldError{path: fmt.Sprintf("%s[%d]", field, i), msg: err.Error()}
+		}
+		sel = sel.Add(*r)
+	}
+	return sel, nil
 }
 
 // merged reports whether sel already holds the requirement key op (value)

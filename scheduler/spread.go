@@ -70,16 +70,9 @@ func compileSpread(pod *workload.Pod) ([]spreadConstraint, *fieldError) {
 			return nil, (&fieldError{path: "labelSelector", msg: err.Error()}).in(at)
 		}
 		if c.LabelSelector != nil {
-			for j, k := range c.MatchLabelKeys {
-				v, ok := pod.Labels[k]
-				if !ok || merged(c.LabelSelector, k, selection.In, v) {
-					continue
-				}
-				r, err := klabels.NewRequirement(k, selection.In, []string{v})
-				if err != nil {
-					return nil, (&fieldError{path: fmt.Sprintf("matchLabelKeys[%d]", j), msg: err.Error()}).in(at)
-				}
-				sel = sel.Add(*r)
+			var ferr *fieldError
+			if sel, ferr = withLabelKeys(sel, c.LabelSelector, pod, c.MatchLabelKeys, selection.In, "matchLabelKeys"); ferr != nil {
+				return nil, ferr.in(at)
 			}
 		}
 		sc.selector = sel
