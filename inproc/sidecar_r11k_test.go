@@ -66,3 +66,44 @@ func TestSidecarDeletedWhileRestarting(t *testing.T) {
 	}
 	e.waitPod("web", "gone", gone)
 }
+
+// A pod deleted with a 1s grace period whose app container ignores
+// SIGTERM: the app container is killed when the grace period ends, and
+// the sidecars, whose turn to stop comes only then, get SIGTERM and the
+// kubelet's minimum of 2s to exit rather than being killed with it
+// (kuberuntime_container.go killContainer: the grace left after
+// waitForTurn, at least minimumGracePeriodInSeconds). Each handles SIGTERM
+// at once: exit 143, not 137.
+func TestSidecarsGetMinimumGraceAfterDeletion(t *testing.T) {
+	e := newEnv(t, inproc.Config{})
+	release := make(chan struct{})
+	defer close(release)
+	e.register("stubborn", func(ctx context.Context, c *inproc.Container) error {
+		<-release // ignores SIGTERM
+		return nil
+	})
+	e.register("proxy", func(ctx context.Context, c *inproc.Container) error { <-ctx.Done(); return ctx.Err() })
+	p := pod("web", "", workload.Container{Image: "func://stubborn"})
+	p.Spec.InitContainers = []workload.Container{
+		{Name: "first", Image: "func://proxy", RestartPolicy: always},
+		{Name: "second", Image: "func://proxy", RestartPolicy: always},
+	}
+	e.create(p)
+	e.waitPod("web", "app running", running)
+	if err := e.rt.DeletePod(context.Background(), "default", "web", time.Second); err != nil {
+		t.Fatal(err)
+	}
+	e.waitPod("web", "gone", gone)
+	var last *workload.Pod
+	for _, ev := range e.hist["web"] {
+		last = ev.Object.(*workload.Pod)
+	}
+	if m := cstatus(last).State.Terminated; m == nil || m.ExitCode != 137 {
+		t.Errorf("app %+v, want killed (137) at the end of the grace period", cstatus(last).State)
+	}
+	for _, name := range []string{"first", "second"} {
+		if s := initStatus(last, name).State.Terminated; s == nil || s.ExitCode != 143 {
+			t.Errorf("sidecar %s %+v, want stopped by SIGTERM (143) after the app container was killed", name, initStatus(last, name).State)
+		}
+	}
+}

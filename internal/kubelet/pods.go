@@ -48,6 +48,9 @@ type podState struct {
 	// when its grace period ends.
 	sidecars, appsBegun, sideStop bool
 	sideKill                      vtime.Timer
+	// sideGrace: the deletion's grace period ended with sidecars whose
+	// turn to stop had not come; they have minimumGrace more.
+	sideGrace bool
 }
 
 // linger notes h if it is a run that may outlive its end. Caller holds mu.
@@ -920,15 +923,55 @@ func (k *Kubelet) DeletePod(ctx context.Context, namespace, name string, grace t
 		return nil
 	}
 	p.deleteAt = now.Add(kill)
+	k.armDelete(p, kill)
+	return nil
+}
+
+// armDelete makes the grace period of deleted pod p end d from now
+// (graceOver). Caller holds mu.
+func (k *Kubelet) armDelete(p *podState, d time.Duration) {
 	var t vtime.Timer
-	t = k.after(kill, func() {
+	t = k.after(d, func() {
 		if p.deleteTimer == t && k.pods[p.key] == p {
 			p.deleteTimer = nil
-			k.killAll(p)
+			k.graceOver(p)
 		}
 	})
 	p.deleteTimer = t
-	return nil
+}
+
+// graceOver ends the grace period of deleted pod p: what still runs is
+// killed, except the sidecars whose turn to stop had not come. Their wait
+// for the containers that stop before them ends with the grace period,
+// which leaves them less than the minimum, so they are sent SIGTERM now
+// and killed minimumGrace later, as the kubelet's killContainer does
+// (kuberuntime_container.go: the grace period left after waitForTurn,
+// at least minimumGracePeriodInSeconds). Caller holds mu.
+func (k *Kubelet) graceOver(p *podState) {
+	late := false
+	for _, c := range p.init {
+		late = late || c.side && c.running && !c.asked
+	}
+	if !late || p.sideGrace {
+		k.killAll(p)
+		return
+	}
+	p.sideGrace = true
+	for _, c := range p.all {
+		if c.running && (!c.side || c.asked) {
+			c.h.Kill()
+		}
+	}
+	for _, c := range p.init {
+		if c.side && c.running && !c.asked {
+			c.asked, c.held = true, false
+			if !c.preStopped || c.hookDone {
+				c.h.Stop()
+			} // else the hook, cut short by the grace period's end, sends it
+		}
+	}
+	p.deleteAt = k.clock.Now().Add(minimumGrace)
+	k.armDelete(p, minimumGrace)
 }
 
 // Reason and message of a container status the kubelet makes up for a
