@@ -150,3 +150,48 @@ spec:
 		t.Fatalf("a second after the cache pod was bound to b, web is on %q, want b", n)
 	}
 }
+
+// A pod Pending for its required anti-affinity, deleted: it is gone at
+// once (no kubelet holds it), and nothing that would have let it on
+// later (its blocker relabelled, its blocker deleted) brings it back or
+// gives it another FailedScheduling event.
+func TestR11kPendingAntiAffinityPodDeleted(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, r11kPod("web-1", "app: web", "", ""))
+	advance(t, c, time.Second)
+	applyYAML(t, c, r11kPod("web-2", "app: web", "", `  affinity:
+    podAntiAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+      - labelSelector: {matchLabels: {app: web}}
+        topologyKey: kubernetes.io/hostname
+`))
+	advance(t, c, 10*time.Second)
+	if err := c.DeletePod("default", "web-2", nil); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Second)
+	events := func() int32 {
+		var n int32
+		for _, e := range c.Events() {
+			if e.Reason == "FailedScheduling" && e.InvolvedObject.Name == "web-2" {
+				n += e.Count
+			}
+		}
+		return n
+	}
+	before := events()
+	applyYAML(t, c, r11kPod("web-1", "app: debug", "", ""))
+	advance(t, c, time.Second)
+	if err := c.DeletePod("default", "web-1", nil); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, 10*time.Minute)
+	for _, p := range pods(t, c, "") {
+		if p.Name == "web-2" {
+			t.Fatalf("web-2 is back (node %q) after its deletion", p.Spec.NodeName)
+		}
+	}
+	if n := events(); n != before {
+		t.Errorf("web-2 had %d more FailedScheduling events after its deletion", n-before)
+	}
+}
