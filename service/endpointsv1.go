@@ -68,7 +68,15 @@ type EndpointsV1Controller struct {
 	store *store.Store
 
 	selecting map[string]map[string]map[string]string // ns -> Service key -> selector
-	podSvcs   map[string][]string                     // pod key -> the Services it was selected by
+	podSvcs   map[string]v1Pod                        // pod key -> the Services that selected it
+}
+
+// v1Pod is what the Endpoints controller keeps of a pod some Service
+// selected: its last version (shared with the store: read-only) and the
+// keys of the Services that selected it.
+type v1Pod struct {
+	pod  *workload.Pod
+	svcs []string
 }
 
 var _ controller.Controller = (*EndpointsV1Controller)(nil)
@@ -86,7 +94,7 @@ func (c *EndpointsV1Controller) Name() string { return "endpoint" }
 // checkLeftoverEndpoints), except leader election records.
 func (c *EndpointsV1Controller) Start(enqueue func(string)) {
 	c.selecting = map[string]map[string]map[string]string{}
-	c.podSvcs = map[string][]string{}
+	c.podSvcs = map[string]v1Pod{}
 	for _, o := range c.store.List("Service", "", nil) {
 		s := o.(*workload.Service)
 		c.track(workload.Key(s), s)
@@ -96,7 +104,7 @@ func (c *EndpointsV1Controller) Start(enqueue func(string)) {
 		for _, o := range c.store.List("Pod", ns, nil) {
 			p := o.(*workload.Pod)
 			if svcs := c.matching(p); len(svcs) > 0 {
-				c.podSvcs[workload.Key(p)] = svcs
+				c.podSvcs[workload.Key(p)] = v1Pod{pod: p, svcs: svcs}
 			}
 		}
 	}
@@ -136,8 +144,9 @@ func (c *EndpointsV1Controller) matching(p *workload.Pod) []string {
 }
 
 // Handle enqueues the Services a change touches: a Service itself, the
-// Services that select a pod (or did before its change), and the Service
-// of a deleted Endpoints object.
+// Services that select a pod (or did before its change) when the change
+// can move its addresses (not, say, a container restart that leaves it
+// ready), and the Service of a deleted Endpoints object.
 func (c *EndpointsV1Controller) Handle(ev store.Event, enqueue func(string)) {
 	switch o := ev.Object.(type) {
 	case *workload.Pod:
@@ -145,8 +154,13 @@ func (c *EndpointsV1Controller) Handle(ev store.Event, enqueue func(string)) {
 			return // no Service selects pods: one lookup per pod event
 		}
 		key := ev.ObjectKey()
-		before := c.podSvcs[key]
-		if len(c.selecting[o.Namespace]) == 0 && len(before) == 0 {
+		prev, had := c.podSvcs[key]
+		if len(c.selecting[o.Namespace]) == 0 && !had {
+			return
+		}
+		if had && ev.Type != store.Deleted && sameLabels(prev.pod.Labels, o.Labels) && !endpointChanged(prev.pod, o) {
+			prev.pod = o // nothing desired reads has changed
+			c.podSvcs[key] = prev
 			return
 		}
 		var now []string
@@ -156,9 +170,9 @@ func (c *EndpointsV1Controller) Handle(ev store.Event, enqueue func(string)) {
 		if len(now) == 0 {
 			delete(c.podSvcs, key)
 		} else {
-			c.podSvcs[key] = now
+			c.podSvcs[key] = v1Pod{pod: o, svcs: now}
 		}
-		for _, s := range union(before, now) {
+		for _, s := range union(prev.svcs, now) {
 			enqueue(s)
 		}
 	case *workload.Service:
