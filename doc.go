@@ -34,9 +34,11 @@
 //   - controller: the controllers (DaemonSet, Job, CronJob, ReplicaSet,
 //     Deployment, StatefulSet, garbage collection, node lifecycle), each a
 //     pure decision plus a thin loop, and the Manager that runs them.
-//   - service: Service endpoints, ClusterIP and NodePort allocation, the
-//     lock-free Picker (round-robin and other policies), a resolver and a
-//     userspace TCP proxy.
+//   - service: Service endpoints (EndpointSlices; the core/v1 Endpoints
+//     objects of Services with a selector, and the mirroring of those
+//     written for Services without one), ClusterIP and NodePort
+//     allocation, the lock-free Picker (round-robin and other policies), a
+//     resolver and a userspace TCP proxy.
 //   - fake: the in-memory runtime, whose containers "run" on the virtual
 //     clock by scripted behaviour, with fault hooks and a call record.
 //   - inproc and process: real runtimes, Go functions and OS processes.
