@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/netip"
 	"reflect"
 	"sort"
 	"strconv"
@@ -366,7 +365,9 @@ func (c *EndpointsV1Controller) desired(svc *workload.Service) *workload.Endpoin
 	return ep
 }
 
-// sortAddresses orders addresses by IP, then pod uid (LessEndpointAddress).
+// sortAddresses orders addresses as Kubernetes' LessEndpointAddress: by
+// the IP's text, byte by byte (10.0.0.10 before 10.0.0.9), then by pod
+// uid.
 func sortAddresses(a []workload.EndpointAddress) {
 	uid := func(x *workload.EndpointAddress) string {
 		if x.TargetRef == nil {
@@ -375,11 +376,6 @@ func sortAddresses(a []workload.EndpointAddress) {
 		return x.TargetRef.UID
 	}
 	sort.Slice(a, func(i, j int) bool {
-		x, e1 := netip.ParseAddr(a[i].IP)
-		y, e2 := netip.ParseAddr(a[j].IP)
-		if e1 == nil && e2 == nil && x != y {
-			return x.Less(y)
-		}
 		if a[i].IP != a[j].IP {
 			return a[i].IP < a[j].IP
 		}

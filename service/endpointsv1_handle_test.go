@@ -58,3 +58,62 @@ func TestEndpointsV1HandleSkipsChangesThatMoveNoAddress(t *testing.T) {
 		t.Fatalf("deleted pod woke %v, want [default/web]", got)
 	}
 }
+
+// The Endpoints controller orders a subset's addresses as Kubernetes'
+// LessEndpointAddress (pkg/api/v1/endpoints/util.go, RepackSubsets'
+// SortSubsets): by the IP's bytes, so 10.0.0.10 comes before 10.0.0.9,
+// then by the pod's uid.
+func TestEndpointsV1AddressesInLexicographicOrder(t *testing.T) {
+	s := store.New(store.Config{Seed: 1})
+	objs := []workload.Object{&workload.Service{
+		ObjectMeta: workload.ObjectMeta{Name: "web", Namespace: "default"},
+		Spec:       workload.ServiceSpec{Selector: map[string]string{"app": "web"}, Ports: []workload.ServicePort{{Port: 80}}},
+	}}
+	for i, ip := range []string{"10.0.0.9", "10.0.0.10", "10.0.0.2", "10.0.0.10"} {
+		objs = append(objs, &workload.Pod{
+			ObjectMeta: workload.ObjectMeta{Name: "p" + string(rune('a'+i)), Namespace: "default", Labels: map[string]string{"app": "web"}},
+			Spec:       workload.PodSpec{NodeName: "n", HostNetwork: true, Containers: []workload.Container{{Name: "c"}}},
+			Status: workload.PodStatus{Phase: workload.PodRunning, PodIP: ip,
+				Conditions: []workload.PodCondition{{Type: workload.PodReady, Status: workload.ConditionTrue}}},
+		})
+	}
+	for _, o := range objs {
+		if _, err := s.Create(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := NewEndpointsV1Controller(controller.Deps{Store: s})
+	c.Start(func(string) {})
+	if _, err := c.Reconcile(t.Context(), "default/web"); err != nil {
+		t.Fatal(err)
+	}
+	o, err := s.Get("Endpoints", "default", "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := o.(*workload.Endpoints)
+	var got []string
+	for _, ss := range ep.Subsets {
+		for _, a := range ss.Addresses {
+			got = append(got, a.IP+"/"+a.TargetRef.Name)
+		}
+	}
+	// pb and pd share 10.0.0.10: by uid.
+	uid := func(name string) string {
+		p, _ := s.Peek("Pod", "default", name)
+		return p.GetObjectMeta().UID
+	}
+	second, third := "pb", "pd"
+	if uid("pd") < uid("pb") {
+		second, third = "pd", "pb"
+	}
+	want := []string{"10.0.0.10/" + second, "10.0.0.10/" + third, "10.0.0.2/pc", "10.0.0.9/pa"}
+	if len(got) != len(want) {
+		t.Fatalf("addresses %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("addresses %v, want %v", got, want)
+		}
+	}
+}
