@@ -163,7 +163,7 @@ func compileAffinityTerm(pod *workload.Pod, t *workload.PodAffinityTerm) (affini
 func withLabelKeys(sel klabels.Selector, ls *workload.LabelSelector, pod *workload.Pod, keys []string, op selection.Operator, field string) (klabels.Selector, *fieldError) {
 	for i, k := range keys {
 		v, ok := pod.Labels[k]
-		if !ok || merged(ls, k, op, v) {
+		if !ok || merged(ls, k, op) {
 			continue
 		}
 		r, err := klabels.NewRequirement(k, op, []string{v})
@@ -175,17 +175,20 @@ func withLabelKeys(sel klabels.Selector, ls *workload.LabelSelector, pod *worklo
 	return sel, nil
 }
 
-// merged reports whether sel already holds the requirement key op (value)
-// that the API server merges in for a matchLabelKeys (In) or
+// merged reports whether sel already holds the requirement key op
+// (value) that the API server merges in for a matchLabelKeys (In) or
 // mismatchLabelKeys (NotIn) key when it creates a pod
-// (workload.DefaultPod does the same).
-func merged(sel *workload.LabelSelector, key string, op selection.Operator, value string) bool {
+// (workload.DefaultPod does the same): a requirement on key with that
+// operator, whatever its value, since the merge happens once, with the
+// labels the pod had then (a pod relabelled since keeps it), and
+// validation refuses a selector that names such a key itself.
+func merged(sel *workload.LabelSelector, key string, op selection.Operator) bool {
 	want := workload.LabelSelectorOpIn
 	if op == selection.NotIn {
 		want = workload.LabelSelectorOpNotIn
 	}
 	for _, e := range sel.MatchExpressions {
-		if e.Key == key && e.Operator == want && len(e.Values) == 1 && e.Values[0] == value {
+		if e.Key == key && e.Operator == want {
 			return true
 		}
 	}

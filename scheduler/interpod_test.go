@@ -233,6 +233,25 @@ func TestInterPodAffinityFilter(t *testing.T) {
 			want: map[string]string{"a": "", "b": anti, "c": ""},
 		},
 		{
+			// The API server merged version In (v1) when the pod was
+			// created; relabelled since, the pod keeps that selector (the
+			// merge happens once, at creation), as kube-scheduler reads
+			// it: no second requirement for v2.
+			name:  "anti-affinity: matchLabelKeys merged at creation stay as merged after a relabel",
+			nodes: threeNodes(),
+			existing: []*workload.Pod{
+				mkPod("web-v1", onNode("a"), podLabels("app", "web", "version", "v1")),
+				mkPod("web-v2", onNode("b"), podLabels("app", "web", "version", "v2")),
+			},
+			pod: mkPod("p", podLabels("app", "web", "version", "v2"), requiredAnti(func() workload.PodAffinityTerm {
+				t := affTerm(host, "app", "web")
+				t.MatchLabelKeys = []string{"version"}
+				t.LabelSelector.MatchExpressions = []workload.LabelSelectorRequirement{{Key: "version", Operator: workload.LabelSelectorOpIn, Values: []string{"v1"}}}
+				return t
+			}())),
+			want: map[string]string{"a": anti, "b": "", "c": ""},
+		},
+		{
 			name:  "anti-affinity: mismatchLabelKeys selects the pods of other values",
 			nodes: threeNodes(),
 			existing: []*workload.Pod{
