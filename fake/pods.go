@@ -1422,11 +1422,13 @@ func (r *Runtime) container(ns, pod, name string) (*container, error) {
 			"a pod just applied or created by a controller is here once the cluster, driven by "+
 			"Advance, RunUntil or Run, has scheduled it)", podRef(ns, pod), workload.ErrPodNotFound)
 	}
-	names := make([]string, 0, len(p.all))
 	for _, c := range p.all {
 		if c.st.Name == name {
 			return c, nil
 		}
+	}
+	names := make([]string, 0, len(p.all))
+	for _, c := range p.all {
 		names = append(names, strconv.Quote(c.st.Name))
 	}
 	return nil, fmt.Errorf("fake: %s: container %q (its containers: %s): %w", podRef(ns, pod), name, strings.Join(names, ", "), ErrContainerNotFound)
