@@ -322,12 +322,21 @@ func (m *runtimeMirror) upsertNode(n *workload.Node) {
 		n.UID, n.CreationTimestamp = on.UID, on.CreationTimestamp
 		n.ResourceVersion = on.ResourceVersion
 		n.Annotations = mergeMaps(on.Annotations, n.Annotations)
+		if _, ok := report.Annotations[workload.KubeletSilentSinceAnnotation]; !ok {
+			// The runtime's own: gone once its kubelet posts again.
+			delete(n.Annotations, workload.KubeletSilentSinceAnnotation)
+		}
 		if _, err := s.Update(n, store.NoResult); errors.Is(err, store.ErrConflict) {
 			continue
 		} else if err != nil {
 			m.c.logger.Warn("mirroring node failed", "node", n.Name, "err", err)
 		}
 		break
+	}
+	if _, silent := report.Annotations[workload.KubeletSilentSinceAnnotation]; silent {
+		// A silent kubelet posts no status: the stored one (what it last
+		// posted, or the node lifecycle controller's Unknown) stays.
+		return
 	}
 	n.ResourceVersion = ""
 	if _, err := s.UpdateStatus(n, store.NoResult); err != nil {

@@ -111,8 +111,12 @@ func ExampleController() {
 	if err := c.Fake().FailNode("node-c"); err != nil {
 		panic(err)
 	}
-	_ = c.Advance(time.Second)
-	show("node-c failed")
+	// The node stays Ready for the node monitor grace period (50 s), then
+	// the node lifecycle controller marks it Unknown.
+	_ = c.Advance(49 * time.Second)
+	show("node-c silent 49s")
+	_ = c.Advance(2 * time.Second)
+	show("node-c silent 51s")
 	for _, e := range c.Events() {
 		if e.Reason == "ScaledToNodes" {
 			fmt.Println(e.Reason+":", e.Message)
@@ -120,7 +124,8 @@ func ExampleController() {
 	}
 	// Output:
 	// 3 nodes: replicas 3, ready 3
-	// node-c failed: replicas 2, ready 2
+	// node-c silent 49s: replicas 3, ready 3
+	// node-c silent 51s: replicas 2, ready 2
 	// ScaledToNodes: Scaled to 3 replicas, one per Ready node
 	// ScaledToNodes: Scaled to 2 replicas, one per Ready node
 }

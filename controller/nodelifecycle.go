@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sort"
 	"time"
@@ -29,8 +30,9 @@ import (
 //     the first tolerations that match them if one is bounded (counted
 //     from when the pod is first seen on the tainted node), and never if
 //     none is (see TolerationTime). Every pod carries 300 s tolerations of not-ready and
-//     unreachable by default, so pods leave a failed node after five
-//     minutes; DaemonSet pods tolerate them forever.
+//     unreachable by default, so pods leave a node five minutes after it
+//     is tainted (a node whose kubelet went silent: 50 s + 300 s after);
+//     DaemonSet pods tolerate them forever.
 //
 //   - Disruption (handleDisruption): when no node of the cluster is Ready
 //     ("master disruption mode") the NoExecute not-ready and unreachable
@@ -79,12 +81,35 @@ import (
 //     controllers replace them elsewhere. A node the runtime reports again
 //     within the quarantine (its Node object comes back) keeps its pods.
 //
-// Unlike Kubernetes, the Ready condition is taken as the runtime reports
-// it: there is no node-monitor grace period, and no node startup grace
-// period either (Kubernetes gives a new node 60 s to post its status
-// before it marks it Unknown; orchestra does at once).
+//   - A node whose kubelet stopped posting its status (the runtime reports
+//     it with workload.KubeletSilentSinceAnnotation, the time of the
+//     kubelet's last heartbeat) keeps the conditions it last posted until
+//     the node monitor grace period (NodeLifecycleConfig; 50 s, Kubernetes'
+//     --node-monitor-grace-period since 1.32) has passed since that
+//     heartbeat, or since the controller started if it started later (a
+//     restarted Kubernetes controller takes its first look at a node as
+//     its last heartbeat); then Ready, MemoryPressure, DiskPressure and
+//     PIDPressure that are not Unknown become Unknown, reason
+//     NodeStatusUnknown, message "Kubelet stopped posting node status.",
+//     lastTransitionTime now, lastHeartbeatTime as posted
+//     (tryUpdateNodeHealth). Ready Unknown then taints it unreachable, as
+//     above: the pods of a node that failed at t are marked not ready at
+//     t+50 s and, with the default 300 s tolerations, evicted at t+350 s.
+//     A kubelet that posts again within the grace period leaves no trace.
+//
+// Unlike Kubernetes, there is no 5 s monitor pass: a silent node is marked
+// Unknown the moment its grace period has passed (Kubernetes: at its first
+// pass after that, up to 5 s later, and the kubelet's last Lease renewal
+// may be up to 10 s before it went silent), and the Ready condition the
+// kubelet posts is taken as it is, with no node startup grace period
+// (Kubernetes gives a new node 60 s to post its status before it marks it
+// Unknown; orchestra does at once).
 type NodeLifecycle struct {
 	deps Deps
+	// grace is the node monitor grace period; startedAt is when Start
+	// ran (the controller's first look at every node).
+	grace     time.Duration
+	startedAt time.Time
 	// tainted holds the nodes with NoExecute taints: only their pods'
 	// changes concern this controller.
 	tainted map[string]bool
@@ -143,14 +168,48 @@ type scheduledEviction struct {
 	at  time.Time
 }
 
-// NewNodeLifecycle returns the node lifecycle controller.
-func NewNodeLifecycle(deps Deps) Controller { return &NodeLifecycle{deps: deps} }
+// DefaultNodeMonitorGracePeriod is how long a node's kubelet may stay
+// silent before the node lifecycle controller marks the node Unknown:
+// Kubernetes' --node-monitor-grace-period default since 1.32
+// (kubernetes/kubernetes#126287; 40 s before).
+const DefaultNodeMonitorGracePeriod = 50 * time.Second
+
+// NodeLifecycleConfig configures the node lifecycle controller. Its zero
+// value is Kubernetes' defaults.
+type NodeLifecycleConfig struct {
+	// NodeMonitorGracePeriod is how long after a kubelet's last heartbeat
+	// its node is marked Unknown (kube-controller-manager's
+	// --node-monitor-grace-period); 0 means DefaultNodeMonitorGracePeriod.
+	NodeMonitorGracePeriod time.Duration
+}
+
+// NewNodeLifecycle returns the node lifecycle controller with Kubernetes'
+// defaults.
+func NewNodeLifecycle(deps Deps) Controller {
+	return &NodeLifecycle{deps: deps, grace: DefaultNodeMonitorGracePeriod}
+}
+
+// NewNodeLifecycleWith returns a maker of the node lifecycle controller
+// configured by cfg, to put in place of NewNodeLifecycle among the
+// cluster's controllers. A negative NodeMonitorGracePeriod is refused with
+// an error wrapping ErrPermanent that names the field.
+func NewNodeLifecycleWith(cfg NodeLifecycleConfig) (func(Deps) Controller, error) {
+	if cfg.NodeMonitorGracePeriod < 0 {
+		return nil, fmt.Errorf("%w: NodeLifecycleConfig.NodeMonitorGracePeriod: %v is negative", ErrPermanent, cfg.NodeMonitorGracePeriod)
+	}
+	grace := cfg.NodeMonitorGracePeriod
+	if grace == 0 {
+		grace = DefaultNodeMonitorGracePeriod
+	}
+	return func(deps Deps) Controller { return &NodeLifecycle{deps: deps, grace: grace} }, nil
+}
 
 // Name returns "node-lifecycle".
 func (n *NodeLifecycle) Name() string { return "node-lifecycle" }
 
 // Start queues every node.
 func (n *NodeLifecycle) Start(enqueue func(string)) {
+	n.startedAt = n.deps.Clock.Now()
 	n.tainted = map[string]bool{}
 	n.evictAt = map[string]map[string]scheduledEviction{}
 	n.goneAt = map[string]time.Time{}
@@ -285,7 +344,8 @@ func isManagedTaint(t *workload.Taint) bool {
 	return false
 }
 
-// Reconcile sets the node's condition taints and evicts what must go.
+// Reconcile marks the node Unknown if its kubelet has been silent too
+// long, sets its condition taints and evicts what must go.
 func (n *NodeLifecycle) Reconcile(ctx context.Context, name string) (Result, error) {
 	o, err := n.deps.Store.Get("Node", "", name)
 	if errors.Is(err, store.ErrNotFound) {
@@ -305,6 +365,35 @@ func (n *NodeLifecycle) Reconcile(ctx context.Context, name string) (Result, err
 		}
 		node = out.(*workload.Node)
 	}
+	// silentWait is how long until a silent kubelet's grace period ends.
+	var silentWait time.Duration
+	if since, ok := silentSince(node); ok {
+		at := since
+		if at.Before(n.startedAt) {
+			at = n.startedAt
+		}
+		at = at.Add(n.grace)
+		if now.Before(at) {
+			silentWait = at.Sub(now)
+		} else if conds, changed := stoppedPostingConditions(node, now); changed {
+			node.Status.Conditions = conds
+			out, err := n.deps.Store.UpdateStatus(node)
+			if err != nil {
+				return Result{}, err
+			}
+			node = out.(*workload.Node)
+		}
+	}
+	res, err := n.reconcileNode(node, now)
+	if silentWait > 0 && (res.RequeueAfter <= 0 || silentWait < res.RequeueAfter) {
+		res.RequeueAfter = silentWait
+	}
+	return res, err
+}
+
+// reconcileNode sets the node's condition taints and evicts what must go.
+func (n *NodeLifecycle) reconcileNode(node *workload.Node, now time.Time) (Result, error) {
+	name := node.Name
 	n.nodeEvents(node)
 	want := conditionTaints(node)
 	noExecWanted := slices.ContainsFunc(want, func(t managedTaint) bool { return t.effect == workload.TaintEffectNoExecute })
@@ -703,6 +792,46 @@ func (n *NodeLifecycle) healthChanged(name string, node *workload.Node, enqueue 
 			}
 		}
 	}
+}
+
+// silentSince returns when the node's kubelet last heartbeat, if the
+// runtime reports it silent (workload.KubeletSilentSinceAnnotation); a
+// value that is not an RFC 3339 time is ignored.
+func silentSince(node *workload.Node) (time.Time, bool) {
+	v, ok := node.Annotations[workload.KubeletSilentSinceAnnotation]
+	if !ok {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	return t, err == nil
+}
+
+// stoppedPostingConditions returns node's conditions as Kubernetes'
+// tryUpdateNodeHealth leaves them once a node's grace period has passed
+// without a heartbeat: each of Ready, MemoryPressure, DiskPressure and
+// PIDPressure that is not Unknown becomes Unknown, reason
+// NodeStatusUnknown, message "Kubelet stopped posting node status.",
+// lastTransitionTime now (lastHeartbeatTime stays); one the kubelet never
+// posted is added as neverPostedConditions adds it. changed says whether
+// any changed.
+func stoppedPostingConditions(node *workload.Node, now time.Time) ([]workload.NodeCondition, bool) {
+	conds := neverPostedConditions(node, now)
+	changed := len(conds) != len(node.Status.Conditions)
+	for i := range conds {
+		c := &conds[i]
+		switch c.Type {
+		case workload.NodeReady, workload.NodeMemoryPressure, workload.NodeDiskPressure, workload.NodePIDPressure:
+		default:
+			continue
+		}
+		if c.Status == workload.ConditionUnknown {
+			continue
+		}
+		c.Status, c.Reason, c.Message = workload.ConditionUnknown, "NodeStatusUnknown", "Kubelet stopped posting node status."
+		c.LastTransitionTime = workload.NewTime(now)
+		changed = true
+	}
+	return conds, changed
 }
 
 // neverPostedConditions returns node's conditions with each of Ready,

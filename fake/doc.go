@@ -9,13 +9,16 @@
 // # What it models
 //
 //   - Nodes you add, remove, relabel, taint, cordon, set Ready or not, or
-//     fail (the kubelet stops reporting: Ready=Unknown, pod statuses
-//     frozen at their last report, and deleted pods not confirmed gone,
-//     until SetNodeReady). Defaults as a
+//     fail (the kubelet stops reporting, until SetNodeReady: the node is
+//     reported with the status it last posted and
+//     workload.KubeletSilentSinceAnnotation, pod statuses are frozen at
+//     their last report, and deleted pods are not confirmed gone; through
+//     a cluster, the node lifecycle controller marks the node Unknown 50 s
+//     later, the node monitor grace period, and its pods are evicted 300 s
+//     after that, as in Kubernetes). Defaults as a
 //     kubelet registers them (cpu 4, memory 16Gi, pods 110, the
 //     kubernetes.io/hostname, os and arch labels, the MemoryPressure,
-//     DiskPressure and PIDPressure conditions False; Unknown with Ready
-//     while the node is failed). Node i gets the i-th /24
+//     DiskPressure and PIDPressure conditions False). Node i gets the i-th /24
 //     of Config.PodCIDRBase (default 10.244.0.0/16); pod IPs come from it,
 //     .2 upwards, and are released when the pod is gone.
 //   - Pods on the node their spec names, reported as the kubelet reports

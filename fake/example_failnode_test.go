@@ -12,11 +12,13 @@ import (
 )
 
 // FailNode makes a node's kubelet go silent. Through a cluster: the node
-// is Ready=Unknown at once (the fake skips the node monitor grace period),
-// its pod is marked not ready, and when the pod's default toleration of
-// the unreachable taint (300 s) runs out it is evicted: it stays
-// Terminating, as no kubelet confirms it gone, and its ReplicaSet creates
-// a replacement on the node that works.
+// keeps the status it last posted until the node monitor grace period
+// (50 s) has passed; then the node lifecycle controller marks it
+// Ready=Unknown and taints it unreachable, its pod is marked not ready,
+// and when the pod's default toleration of the taint (300 s) runs out,
+// 350 s after the failure, it is evicted: it stays Terminating, as no
+// kubelet confirms it gone, and its ReplicaSet creates a replacement on
+// the node that works.
 func ExampleRuntime_FailNode() {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	c, err := orchestra.New(orchestra.Config{Clock: vtime.NewVirtual(start), Seed: 1})
@@ -89,9 +91,9 @@ func ExampleRuntime_FailNode() {
 	// Output:
 	// 1m0s  pod web-74456c49cd-6ctr2 on node-b ready=true
 	// 1m0s  pod web-74456c49cd-7rsvx on node-a ready=true
-	// 1m0s  pod web-74456c49cd-6ctr2 on node-b ready=false
-	// 6m0s  pod web-74456c49cd-6ctr2 on node-b ready=false terminating
-	// 6m0s  pod web-74456c49cd-vp9df on node-a ready=false
-	// 6m0s  pod web-74456c49cd-vp9df on node-a ready=true
+	// 1m50s pod web-74456c49cd-6ctr2 on node-b ready=false
+	// 6m50s pod web-74456c49cd-6ctr2 on node-b ready=false terminating
+	// 6m50s pod web-74456c49cd-vp9df on node-a ready=false
+	// 6m50s pod web-74456c49cd-vp9df on node-a ready=true
 	// node-b Ready: Unknown
 }

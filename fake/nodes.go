@@ -12,13 +12,10 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
-// Node condition reasons and messages, as the kubelet and the node
-// lifecycle controller write them.
+// Node condition reasons, as the kubelet writes them.
 const (
 	reasonKubeletReady    = "KubeletReady"
 	reasonKubeletNotReady = "KubeletNotReady"
-	reasonNodeUnknown     = "NodeStatusUnknown"
-	messageNodeUnknown    = "Kubelet stopped posting node status."
 )
 
 // nodeState is the runtime's own view of one node: its object (the truth
@@ -364,12 +361,14 @@ func (r *Runtime) Uncordon(name string) error {
 // SetNodeReady sets the node's Ready condition True or False, as its
 // kubelet reports it. The node's pods keep running either way: evicting
 // them is the control plane's job. On a node that FailNode failed, the
-// kubelet reports again: the pod statuses that changed meanwhile are
-// reported (in namespace/name order) after the node's, and the pods whose
-// deletion finished meanwhile are gone. A node that becomes
-// Ready reports every pod's status again, as a kubelet reconciles the
-// statuses the control plane changed meanwhile (the node lifecycle
-// controller marks the pods of a node that is not ready NotReady).
+// kubelet reports again at once: the node's status (every condition with
+// a new lastHeartbeatTime, without the KubeletSilentSinceAnnotation), then
+// the statuses of its pods that changed meanwhile (in namespace/name
+// order), and the pods whose deletion finished meanwhile are gone. A node
+// that becomes Ready, or comes back Ready from FailNode, reports every
+// pod's status again, as a kubelet reconciles the statuses the control
+// plane changed meanwhile (the node lifecycle controller marks the pods of
+// a node that is not ready NotReady).
 func (r *Runtime) SetNodeReady(name string, ready bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -380,10 +379,22 @@ func (r *Runtime) SetNodeReady(name string, ready bool) error {
 		if ready {
 			status, reason, msg = workload.ConditionTrue, reasonKubeletReady, "kubelet is posting ready status"
 		}
-		changed := setNodeReady(obj, status, reason, msg, r.clock.Now(), true)
+		now := r.clock.Now()
+		changed := setNodeReady(obj, status, reason, msg, now)
 		if n.failed {
+			// The kubelet posts its status again: every condition's
+			// heartbeat moves.
 			n.failed = false
-			flush = n
+			flush, changed = n, true
+			delete(obj.Annotations, workload.KubeletSilentSinceAnnotation)
+			if len(obj.Annotations) == 0 {
+				obj.Annotations = nil
+			}
+			t := workload.NewTime(now)
+			for i := range obj.Status.Conditions {
+				obj.Status.Conditions[i].LastHeartbeatTime = t
+			}
+			all = ready
 		}
 		if ready && changed {
 			flush, all = n, true
@@ -408,35 +419,44 @@ func (r *Runtime) SetNodeReady(name string, ready bool) error {
 	return r.record("SetNodeReady", "Node/"+name, err)
 }
 
-// FailNode makes the node's kubelet stop reporting: its Ready condition
-// becomes Unknown (as the node lifecycle controller sets it) and the
-// statuses of its pods stay as last reported, although their containers
-// go on running in the fake. The condition changes at once: the fake
-// skips the node monitor grace period (40 s; 50 s since Kubernetes 1.32)
-// that the node lifecycle controller waits for a silent kubelet, so the
-// unreachable taints, the pods' Ready=False and, 300 s later (their
-// default tolerations), their eviction all come that much earlier than in
-// Kubernetes. SetNodeReady brings the kubelet back.
+// FailNode makes the node's kubelet stop reporting, as a kubelet that
+// crashed or lost its network: the node is reported once more, with the
+// status it last posted and the KubeletSilentSinceAnnotation (the time
+// of its last heartbeat, now), and then not at all; the statuses of its
+// pods stay as last reported, although their containers go on running in
+// the fake. The node's conditions are the control plane's to change:
+// through a cluster, the node lifecycle controller marks them Unknown
+// (NodeStatusUnknown, "Kubelet stopped posting node status.") once the
+// node monitor grace period (50 s) has passed, then taints the node
+// unreachable and marks its pods not ready; the pods are evicted when
+// their toleration of the taint (300 s by default) runs out, about 350 s
+// after the failure, as in Kubernetes. SetNodeReady brings the kubelet
+// back. FailNode on a failed node does nothing.
 // DeletePod still runs its course on the node's pods, but a pod whose
 // deletion finishes stays (no Deleted event) until the kubelet reports
 // again, as a pod on an unreachable node stays Terminating in Kubernetes;
 // RemoveNode removes the node and its pods at once.
 func (r *Runtime) FailNode(name string) error {
 	return r.nodeOp("FailNode", name, func(n *nodeState, obj *workload.Node) bool {
-		if !n.failed {
-			// What GetPod and List say while the node is failed: the
-			// statuses as last reported (shared: a pod's status lists are
-			// copied before they change once reported).
-			for _, p := range n.pods {
-				if p.repVersion != 0 {
-					st := p.status
-					p.podTimers().frozen = &st
-				}
+		if n.failed {
+			return false
+		}
+		// What GetPod and List say while the node is failed: the
+		// statuses as last reported (shared: a pod's status lists are
+		// copied before they change once reported).
+		for _, p := range n.pods {
+			if p.repVersion != 0 {
+				st := p.status
+				p.podTimers().frozen = &st
 			}
 		}
 		n.failed = true
 		r.logInfo("node failed", "node", name)
-		return setNodeReady(obj, workload.ConditionUnknown, reasonNodeUnknown, messageNodeUnknown, r.clock.Now(), false)
+		if obj.Annotations == nil {
+			obj.Annotations = map[string]string{}
+		}
+		obj.Annotations[workload.KubeletSilentSinceAnnotation] = r.clock.Now().UTC().Format(time.RFC3339Nano)
+		return true
 	})
 }
 
@@ -449,33 +469,20 @@ var pressureConditions = []struct{ typ, reason, msg string }{
 	{workload.NodePIDPressure, "KubeletHasSufficientPID", "kubelet has sufficient PID available"},
 }
 
-// setNodeReady sets the node's Ready condition and reports whether it
-// changed; heartbeat says whether the kubelet reported it (FailNode's
-// Unknown is not a heartbeat). The pressure conditions follow: Unknown
-// with Ready when the kubelet stops reporting (as the node lifecycle
-// controller's tryUpdateNodeHealth sets every condition the kubelet
-// posts), False again when it reports.
-func setNodeReady(obj *workload.Node, status, reason, msg string, now time.Time, heartbeat bool) bool {
+// setNodeReady sets the node's Ready condition as the kubelet posts it and
+// reports whether it changed. A pressure condition that is Unknown (as a
+// node was added with it) is posted False again; the others stay as the
+// kubelet last posted them.
+func setNodeReady(obj *workload.Node, status, reason, msg string, now time.Time) bool {
 	t := workload.NewTime(now)
 	for i := range obj.Status.Conditions {
 		c := &obj.Status.Conditions[i]
 		for _, pc := range pressureConditions {
-			if c.Type != pc.typ {
+			if c.Type != pc.typ || c.Status != workload.ConditionUnknown {
 				continue
 			}
-			ps, pr, pm := workload.ConditionFalse, pc.reason, pc.msg
-			if !heartbeat {
-				ps, pr, pm = workload.ConditionUnknown, reasonNodeUnknown, messageNodeUnknown
-			} else if c.Status != workload.ConditionUnknown {
-				break // as the kubelet last reported it
-			}
-			if c.Status != ps {
-				c.LastTransitionTime = t
-			}
-			if heartbeat {
-				c.LastHeartbeatTime = t
-			}
-			c.Status, c.Reason, c.Message = ps, pr, pm
+			c.Status, c.Reason, c.Message = workload.ConditionFalse, pc.reason, pc.msg
+			c.LastTransitionTime, c.LastHeartbeatTime = t, t
 		}
 	}
 	for i := range obj.Status.Conditions {
@@ -489,16 +496,12 @@ func setNodeReady(obj *workload.Node, status, reason, msg string, now time.Time,
 		if c.Status != status {
 			c.LastTransitionTime = t
 		}
-		if heartbeat {
-			c.LastHeartbeatTime = t
-		}
+		c.LastHeartbeatTime = t
 		c.Status, c.Reason, c.Message = status, reason, msg
 		return true
 	}
-	c := workload.NodeCondition{Type: workload.NodeReady, Status: status, Reason: reason, Message: msg, LastTransitionTime: t}
-	if heartbeat {
-		c.LastHeartbeatTime = t
-	}
-	obj.Status.Conditions = append(obj.Status.Conditions, c)
+	obj.Status.Conditions = append(obj.Status.Conditions, workload.NodeCondition{
+		Type: workload.NodeReady, Status: status, Reason: reason, Message: msg, LastTransitionTime: t, LastHeartbeatTime: t,
+	})
 	return true
 }

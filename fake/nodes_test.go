@@ -109,9 +109,15 @@ func TestFailNodeFreezesReportsUntilReady(t *testing.T) {
 	h.create(newPod("p", workload.RestartPolicyNever, nil))
 	h.at(time.Second)
 	h.must(h.r.FailNode("node-a"))
+	// The kubelet goes silent: its node is reported with the status it
+	// last posted (marking it Unknown is the control plane's job) and the
+	// time of its last heartbeat.
 	n, _ := h.r.GetNode("node-a")
-	if c := readyOf(n); c.Status != workload.ConditionUnknown || c.Reason != reasonNodeUnknown {
-		t.Fatalf("Ready after FailNode: %+v", c)
+	if c := readyOf(n); c.Status != workload.ConditionTrue || c.Reason != reasonKubeletReady {
+		t.Fatalf("Ready after FailNode: %+v; want True as last posted", c)
+	}
+	if got, want := n.Annotations[workload.KubeletSilentSinceAnnotation], h.clk.Now().UTC().Format(time.RFC3339Nano); got != want {
+		t.Fatalf("%s after FailNode = %q; want %q", workload.KubeletSilentSinceAnnotation, got, want)
 	}
 	h.at(time.Minute)
 	if ph := h.pod("p").Status.Phase; ph != workload.PodRunning {
@@ -120,6 +126,17 @@ func TestFailNodeFreezesReportsUntilReady(t *testing.T) {
 	h.must(h.r.SetNodeReady("node-a", true))
 	if ph := h.pod("p").Status.Phase; ph != workload.PodSucceeded {
 		t.Fatalf("after the kubelet came back: %s", ph)
+	}
+	// Back: its status posted anew, every heartbeat now, and no longer
+	// silent.
+	n, _ = h.r.GetNode("node-a")
+	if _, ok := n.Annotations[workload.KubeletSilentSinceAnnotation]; ok {
+		t.Fatalf("node back still carries %s", workload.KubeletSilentSinceAnnotation)
+	}
+	for _, c := range n.Status.Conditions {
+		if !c.LastHeartbeatTime.Equal(h.clk.Now()) {
+			t.Errorf("%s heartbeat %v after the kubelet came back at %v", c.Type, c.LastHeartbeatTime.Time, h.clk.Now())
+		}
 	}
 }
 

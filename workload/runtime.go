@@ -99,6 +99,21 @@ type StatusWatcher interface {
 	TryNextReports(buf []WatchEvent) []WatchEvent
 }
 
+// KubeletSilentSinceAnnotation marks a node a runtime reports whose
+// kubelet has stopped posting its status (a crashed kubelet, a node cut
+// off): its value is the time of the kubelet's last heartbeat, in RFC 3339
+// with nanoseconds. A runtime reports a node whose kubelet is alive as
+// heartbeating all the time, without a report per heartbeat (Kubernetes'
+// kubelet renews its node Lease every 10 s); it adds this annotation,
+// with the node's status as last posted, when the kubelet goes silent, and
+// reports the node without it, with the kubelet's fresh status, when the
+// kubelet posts again. The node lifecycle controller marks the node's
+// conditions Unknown once the node monitor grace period has passed since
+// that heartbeat, as Kubernetes' node lifecycle controller does when a
+// node's Lease and status stop moving. It is the runtime's own: the cluster
+// keeps it only while the runtime reports it.
+const KubeletSilentSinceAnnotation = "orchestra.dev/kubelet-silent-since"
+
 // Runtime is the seam between orchestra's control plane and whatever runs
 // pods: the fake in-memory runtime (package fake), Go functions (package
 // inproc), OS processes (package process), or, later, a Kubernetes cluster.

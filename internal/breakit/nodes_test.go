@@ -19,10 +19,13 @@ func TestControllerPodsEvictedAtOnceWhenNodeFails(t *testing.T) {
 	for _, tc := range []struct {
 		name, manifest string
 		fail           func(*fake.Runtime) error
+		// grace is how long after fail the node is tainted: the node
+		// monitor grace period (50 s) for a silent kubelet.
+		grace time.Duration
 	}{
-		{"Deployment/unreachable", deployment, func(f *fake.Runtime) error { return f.FailNode("a") }},
-		{"Deployment/not-ready", deployment, func(f *fake.Runtime) error { return f.SetNodeReady("a", false) }},
-		{"StatefulSet/unreachable", statefulSet, func(f *fake.Runtime) error { return f.FailNode("a") }},
+		{"Deployment/unreachable", deployment, func(f *fake.Runtime) error { return f.FailNode("a") }, 50 * time.Second},
+		{"Deployment/not-ready", deployment, func(f *fake.Runtime) error { return f.SetNodeReady("a", false) }, 0},
+		{"StatefulSet/unreachable", statefulSet, func(f *fake.Runtime) error { return f.FailNode("a") }, 50 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newCluster(t, "a")
@@ -40,7 +43,7 @@ func TestControllerPodsEvictedAtOnceWhenNodeFails(t *testing.T) {
 			if err := tc.fail(c.Fake()); err != nil {
 				t.Fatal(err)
 			}
-			advance(t, c, 4*time.Minute) // well inside the 300 s toleration
+			advance(t, c, tc.grace+4*time.Minute) // well inside the 300 s toleration from the taint
 			for _, p := range before {
 				got, err := c.Get("Pod", p.Namespace, p.Name)
 				if err != nil {

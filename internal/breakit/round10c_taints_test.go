@@ -159,7 +159,8 @@ spec:
 // KubeletHasSufficientPID); when its kubelet stops posting, the node
 // lifecycle controller marks each of them Unknown with reason
 // NodeStatusUnknown, "Kubelet stopped posting node status."
-// (tryUpdateNodeHealth), and they are False again once it posts again.
+// (tryUpdateNodeHealth) once the node monitor grace period (50 s) has
+// passed, and they are False again once it posts again.
 func TestR10cNodePressureConditions(t *testing.T) {
 	c := newCluster(t, "a")
 	advance(t, c, time.Second)
@@ -186,6 +187,11 @@ func TestR10cNodePressureConditions(t *testing.T) {
 	if err := c.Fake().FailNode("a"); err != nil {
 		t.Fatal(err)
 	}
+	// As last posted until the node monitor grace period (50 s) has
+	// passed.
+	advance(t, c, 49*time.Second)
+	check("kubelet silent 49s", workload.ConditionFalse, healthy)
+	check("kubelet silent 49s", workload.ConditionTrue, map[string]string{workload.NodeReady: "KubeletReady"})
 	advance(t, c, time.Second)
 	check("kubelet silent", workload.ConditionUnknown, map[string]string{
 		workload.NodeMemoryPressure: "NodeStatusUnknown", workload.NodeDiskPressure: "NodeStatusUnknown",

@@ -67,9 +67,13 @@ func TestR7NodeNotReadyMarksPodsNotReady(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		fail func(c *orchestra.Cluster) error
+		// grace is how long the node stays Ready after fail: a silent
+		// kubelet's node is marked Unknown after the node monitor grace
+		// period (50 s); a kubelet that posts NotReady is taken at once.
+		grace time.Duration
 	}{
-		{"unreachable", func(c *orchestra.Cluster) error { return c.Fake().FailNode("a") }},
-		{"not-ready", func(c *orchestra.Cluster) error { return c.Fake().SetNodeReady("a", false) }},
+		{"unreachable", func(c *orchestra.Cluster) error { return c.Fake().FailNode("a") }, 50 * time.Second},
+		{"not-ready", func(c *orchestra.Cluster) error { return c.Fake().SetNodeReady("a", false) }, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newCluster(t, "a", "b")
@@ -80,6 +84,12 @@ func TestR7NodeNotReadyMarksPodsNotReady(t *testing.T) {
 			}
 			if err := tc.fail(c); err != nil {
 				t.Fatal(err)
+			}
+			if tc.grace > 0 {
+				advance(t, c, tc.grace-time.Second)
+				if !r5ready(r7pod(t, c, "web-a")) || r7endpointReady(t, c, "web-a") != "true" {
+					t.Fatalf("web-a not ready %v after its kubelet went silent, within the grace period", tc.grace-time.Second)
+				}
 			}
 			advance(t, c, time.Second)
 			p := r7pod(t, c, "web-a")
@@ -160,7 +170,8 @@ spec:
 `
 
 // r7failDBNode runs the StatefulSet db, fails the node of db-0 and waits
-// past its eviction (300 s toleration + 30 s grace); it returns the nodes
+// past its eviction (50 s node monitor grace, 300 s toleration, 30 s
+// termination grace); it returns the nodes
 // (failed, healthy).
 func r7failDBNode(t *testing.T, c *orchestra.Cluster) (string, string) {
 	t.Helper()

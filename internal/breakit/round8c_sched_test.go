@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/orchestra-go/orchestra"
+	"github.com/orchestra-go/orchestra/controller"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -121,7 +122,14 @@ func TestR8cSchedNotReadyBeforeTainted(t *testing.T) {
 		{"not ready", "0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling..",
 			func(c *orchestra.Cluster) error { return c.Fake().SetNodeReady("a", false) }},
 		{"unreachable", "0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling..",
-			func(c *orchestra.Cluster) error { return c.Fake().FailNode("a") }},
+			// A silent kubelet's node is Unknown once the node monitor
+			// grace period (50 s) has passed: the pods come then.
+			func(c *orchestra.Cluster) error {
+				if err := c.Fake().FailNode("a"); err != nil {
+					return err
+				}
+				return c.Advance(controller.DefaultNodeMonitorGracePeriod)
+			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newCluster(t, "a")
