@@ -70,6 +70,7 @@ type Step struct {
 	SetNodeLabels     *SetNodeLabels
 	SetNodeTaints     *SetNodeTaints
 	SetNodeReady      *SetNodeReady
+	FailNode          string
 	Cordon            string
 	Uncordon          string
 	DeletePods        *DeletePods
@@ -708,8 +709,8 @@ func (p *parser) nodeRef(n *yaml.Node, key string) (string, error) {
 func (p *parser) step(n *yaml.Node, where string) (Step, []string, error) {
 	var st Step
 	st.Line = n.Line
-	actions := []string{"addNode", "removeNode", "setNodeLabels", "setNodeTaints", "setNodeReady", "cordon",
-		"uncordon", "deletePods", "failPods", "apply", "applyFile", "delete", "stopControlPlane", "startControlPlane"}
+	actions := []string{"addNode", "removeNode", "setNodeLabels", "setNodeTaints", "setNodeReady", "failNode",
+		"cordon", "uncordon", "deletePods", "failPods", "apply", "applyFile", "delete", "stopControlPlane", "startControlPlane"}
 	f, err := p.fields(n, where, append([]string{"at"}, actions...)...)
 	if err != nil {
 		return st, nil, err
@@ -755,15 +756,18 @@ func (p *parser) step(n *yaml.Node, where string) (Step, []string, error) {
 		}
 		delete(p.nodes, name)
 		st.RemoveNode = name
-	case "cordon", "uncordon":
+	case "cordon", "uncordon", "failNode":
 		name, err := p.nodeRef(v, key)
 		if err != nil {
 			return st, nil, err
 		}
-		if action == "cordon" {
+		switch action {
+		case "cordon":
 			st.Cordon = name
-		} else {
+		case "uncordon":
 			st.Uncordon = name
+		default:
+			st.FailNode = name
 		}
 	case "setNodeLabels":
 		sf, err := p.fields(v, key, "name", "labels")

@@ -176,6 +176,8 @@ func (p *Player) do(st Step) error {
 		return f.SetNodeTaints(st.SetNodeTaints.Name, st.SetNodeTaints.Taints)
 	case st.SetNodeReady != nil:
 		return f.SetNodeReady(st.SetNodeReady.Name, st.SetNodeReady.Ready)
+	case st.FailNode != "":
+		return f.FailNode(st.FailNode)
 	case st.Cordon != "":
 		return f.Cordon(st.Cordon)
 	case st.Uncordon != "":
