@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -67,12 +68,17 @@ type EndpointsV1Controller struct {
 	store *store.Store
 
 	selecting map[string]map[string]map[string]string // ns -> Service key -> selector
-	podSvcs   map[string]v1Pod                        // pod key -> the Services that selected it
+	podSvcs   map[string]v1Pod                        // pod key -> the Services that select it
+	// members holds, by Service key, the keys of the pods it selects:
+	// Reconcile reads them from podSvcs (the pod informer's cache, in
+	// Kubernetes) rather than copying every pod of the Service out of
+	// the store.
+	members map[string]map[string]struct{}
 }
 
 // v1Pod is what the Endpoints controller keeps of a pod some Service
-// selected: its last version (shared with the store: read-only) and the
-// keys of the Services that selected it.
+// selects: its last version (read-only) and the keys of the Services
+// that select it, sorted.
 type v1Pod struct {
 	pod  *workload.Pod
 	svcs []string
@@ -94,18 +100,13 @@ func (c *EndpointsV1Controller) Name() string { return "endpoint" }
 func (c *EndpointsV1Controller) Start(enqueue func(string)) {
 	c.selecting = map[string]map[string]map[string]string{}
 	c.podSvcs = map[string]v1Pod{}
+	c.members = map[string]map[string]struct{}{}
 	for _, o := range c.store.List("Service", "", nil) {
 		s := o.(*workload.Service)
-		c.track(workload.Key(s), s)
-		enqueue(workload.Key(s))
-	}
-	for ns := range c.selecting {
-		for _, o := range c.store.List("Pod", ns, nil) {
-			p := o.(*workload.Pod)
-			if svcs := c.matching(p); len(svcs) > 0 {
-				c.podSvcs[workload.Key(p)] = v1Pod{pod: p, svcs: svcs}
-			}
-		}
+		key := workload.Key(s)
+		c.track(key, s)
+		c.reselect(key, selectorOf(s))
+		enqueue(key)
 	}
 	for _, o := range c.store.List("Endpoints", "", nil) {
 		if _, ok := o.GetObjectMeta().Annotations[annotationLeader]; !ok {
@@ -128,6 +129,40 @@ func (c *EndpointsV1Controller) track(key string, s *workload.Service) {
 	if len(c.selecting[ns]) == 0 {
 		delete(c.selecting, ns)
 	}
+}
+
+// reselect makes the pods that selector sel (nil: none) selects the
+// members of Service key, as the store has them, after a change of the
+// Service's selector.
+func (c *EndpointsV1Controller) reselect(key string, sel map[string]string) {
+	for pk := range c.members[key] {
+		e := c.podSvcs[pk]
+		if e.svcs = slices.DeleteFunc(e.svcs, func(s string) bool { return s == key }); len(e.svcs) == 0 {
+			delete(c.podSvcs, pk)
+		} else {
+			c.podSvcs[pk] = e
+		}
+	}
+	delete(c.members, key)
+	if sel == nil {
+		return
+	}
+	ns, _ := splitKey(key)
+	set := map[string]struct{}{}
+	for _, o := range c.store.List("Pod", ns, labels.SelectorFromSet(sel)) {
+		p := o.(*workload.Pod)
+		pk := workload.Key(p)
+		set[pk] = struct{}{}
+		e, ok := c.podSvcs[pk]
+		if !ok {
+			e.pod = p
+		}
+		if i, found := slices.BinarySearch(e.svcs, key); !found {
+			e.svcs = slices.Insert(slices.Clip(e.svcs), i, key)
+		}
+		c.podSvcs[pk] = e
+	}
+	c.members[key] = set
 }
 
 // matching returns the keys of the Services that select pod p, sorted.
@@ -166,6 +201,17 @@ func (c *EndpointsV1Controller) Handle(ev store.Event, enqueue func(string)) {
 		if ev.Type != store.Deleted {
 			now = c.matching(o)
 		}
+		for _, s := range prev.svcs {
+			if !slices.Contains(now, s) {
+				delete(c.members[s], key)
+			}
+		}
+		for _, s := range now {
+			if c.members[s] == nil {
+				c.members[s] = map[string]struct{}{}
+			}
+			c.members[s][key] = struct{}{}
+		}
 		if len(now) == 0 {
 			delete(c.podSvcs, key)
 		} else {
@@ -175,15 +221,20 @@ func (c *EndpointsV1Controller) Handle(ev store.Event, enqueue func(string)) {
 			enqueue(s)
 		}
 	case *workload.Service:
-		if ev.Type == store.Deleted {
-			c.track(ev.ObjectKey(), nil)
-		} else {
-			c.track(ev.ObjectKey(), o)
+		key := ev.ObjectKey()
+		ns, _ := splitKey(key)
+		before := c.selecting[ns][key]
+		var svc *workload.Service
+		if ev.Type != store.Deleted {
+			svc = o
 		}
-		// Pods it selects now, or did before a selector change, are
-		// found again by Reconcile through the store's label index;
-		// podSvcs catches up at their next event.
-		enqueue(ev.ObjectKey())
+		c.track(key, svc)
+		if after := selectorOf(svc); !maps2Equal(before, after) {
+			// A new selector (or none): the pods it selects now are
+			// found through the store's label index.
+			c.reselect(key, after)
+		}
+		enqueue(key)
 	case *workload.Endpoints:
 		if ev.Type == store.Deleted {
 			enqueue(ev.ObjectKey())
@@ -262,9 +313,11 @@ func (c *EndpointsV1Controller) desired(svc *workload.Service) *workload.Endpoin
 			byPort[pk][k] = ready
 		}
 	}
-	sel := labels.SelectorFromSet(svc.Spec.Selector)
-	for _, o := range c.store.List("Pod", svc.Namespace, sel) {
-		p := o.(*workload.Pod)
+	for pk := range c.members[workload.Key(svc)] {
+		p := c.podSvcs[pk].pod
+		if p == nil {
+			continue // cannot happen: members and podSvcs move together
+		}
 		if p.Status.PodIP == "" || controller.IsPodTerminal(p) || (p.DeletionTimestamp != nil && !svc.Spec.PublishNotReadyAddresses) {
 			continue // ShouldPodBeInEndpoints
 		}

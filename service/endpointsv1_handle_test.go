@@ -11,7 +11,7 @@ import (
 // The Endpoints controller wakes its Services for a pod change that can
 // move the pod's addresses (its readiness here), not for one that cannot
 // (a container restart that leaves it ready): the Reconcile it would cost
-// lists every pod of each Service that selects the pod.
+// rebuilds the Endpoints object of each Service that selects the pod.
 func TestEndpointsV1HandleSkipsChangesThatMoveNoAddress(t *testing.T) {
 	s := store.New(store.Config{Seed: 1})
 	if _, err := s.Create(&workload.Service{
