@@ -51,8 +51,11 @@
 //     Waiting reason CrashLoopBackOff meanwhile.
 //   - spec.activeDeadlineSeconds: a pod active that long (from its
 //     startTime) is Failed with reason DeadlineExceeded and its containers
-//     are killed (exit code 137) when its grace period has passed; nothing
-//     restarts and the pod stays, as the kubelet's active deadline handler.
+//     are stopped as on deletion (the app containers, then the sidecars,
+//     the last declared first; a sidecar whose turn had not come when the
+//     grace period ends gets 2 s more) and killed (exit code 137) when
+//     its grace period has passed; nothing restarts and the pod stays, as
+//     the kubelet's active deadline handler.
 //   - Graceful deletion (DeletePod with a grace period: see there): by
 //     default a container ignores SIGTERM and runs on until it exits by
 //     itself or is killed (137) when the grace period ends (at least 2 s

@@ -1300,7 +1300,12 @@ func (r *Runtime) deadlinePassed(p *podState) {
 	r.update(p)
 }
 
-// killPastDeadline kills what still runs of a pod past its deadline.
+// killPastDeadline kills what still runs of a pod past its deadline when
+// its grace period ends, in the order a deletion does (the kubelet kills
+// a pod past its deadline as it kills a deleted one: killPodWithSyncResult
+// with the termination ordering): the app containers and the sidecar
+// whose turn to stop had come are killed; the sidecars whose turn had not
+// come are asked to stop now and killed minimumGrace later (lateSidecars).
 func (r *Runtime) killPastDeadline(p *podState) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -1308,8 +1313,20 @@ func (r *Runtime) killPastDeadline(p *podState) {
 	if r.closed || r.pods[p.key] != p {
 		return
 	}
-	for _, c := range p.all {
+	if r.lateSidecars(p) {
+		if r.pods[p.key] == p && p.anyRunning() {
+			p.podTimers().killTimer = r.clock.AfterFunc(minimumGrace, func() { r.killPastDeadline(p) })
+		}
+		return
+	}
+	// App containers first, then the sidecars, the last declared first.
+	for _, c := range p.ctrs {
 		if c.running {
+			r.exit(c, CrashExitCode, ReasonError)
+		}
+	}
+	for i := len(p.init) - 1; i >= 0; i-- {
+		if c := p.init[i]; c.running {
 			r.exit(c, CrashExitCode, ReasonError)
 		}
 	}
@@ -1323,20 +1340,28 @@ func (r *Runtime) graceOver(p *podState) {
 		return
 	}
 	if r.lateSidecars(p) {
+		if r.pods[p.key] == p && p.anyRunning() {
+			t := p.podTimers()
+			t.deleteAt = r.clock.Now().Add(minimumGrace)
+			t.deleteTimer = r.clock.AfterFunc(minimumGrace, func() { r.graceOver(p) })
+		}
 		return
 	}
 	r.removePod(p)
 }
 
-// lateSidecars ends the grace period of a deleted pod with sidecars whose
-// turn to stop had not come, as the kubelet's killContainer does: their
-// wait for the containers that stop before them ends with the grace
-// period, which leaves them less than the minimum, so they get SIGTERM now
-// and are killed minimumGrace later. The app containers and the sidecars
-// asked to stop earlier are killed now. It reports whether the pod stays
-// for that (once per deletion). Caller holds mu.
+// lateSidecars ends the grace period of a deleted pod, or of a pod past
+// its active deadline, with sidecars whose turn to stop had not come, as
+// the kubelet's killContainer does: their wait for the containers that
+// stop before them ends with the grace period, which leaves them less
+// than the minimum, so they get SIGTERM now and are to be killed
+// minimumGrace later (the caller arms that). The app containers and the
+// sidecars asked to stop earlier are killed now. It reports whether it
+// did so (once per pod): the pod, unless its last container just exited
+// and it went, then stays for the late sidecars, which run if
+// anyRunning. Caller holds mu.
 func (r *Runtime) lateSidecars(p *podState) bool {
-	t := p.timers
+	t := p.podTimers()
 	if !p.sidecars || t.sideGrace || p.node.failed {
 		return false
 	}
@@ -1349,8 +1374,13 @@ func (r *Runtime) lateSidecars(p *podState) bool {
 	}
 	t.sideGrace = true
 	var kill []*container
-	for _, c := range p.all {
-		if c.running && (!c.side() || c.asked()) {
+	for _, c := range p.ctrs {
+		if c.running {
+			kill = append(kill, c)
+		}
+	}
+	for i := len(p.init) - 1; i >= 0; i-- {
+		if c := p.init[i]; c.running && c.asked() {
 			kill = append(kill, c)
 		}
 	}
@@ -1359,19 +1389,19 @@ func (r *Runtime) lateSidecars(p *podState) bool {
 			r.exit(c, CrashExitCode, ReasonError)
 		}
 	}
+	if r.pods[p.key] != p {
+		return true
+	}
 	now := r.clock.Now()
-	for _, c := range p.init {
-		if c.side() && c.running && !c.asked() {
+	for i := len(p.init) - 1; i >= 0; i-- {
+		if c := p.init[i]; c.side() && c.running && !c.asked() {
 			c.flags |= flagAsked
 			r.askStopOne(c, now)
 		}
 	}
-	if r.pods[p.key] != p || !p.anyRunning() {
-		return r.pods[p.key] != p
+	if p.anyRunning() {
+		r.update(p)
 	}
-	t.deleteAt = now.Add(minimumGrace)
-	t.deleteTimer = r.clock.AfterFunc(minimumGrace, func() { r.graceOver(p) })
-	r.update(p)
 	return true
 }
 

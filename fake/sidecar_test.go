@@ -216,3 +216,80 @@ func TestSidecarRestartsDuringInit(t *testing.T) {
 		t.Fatalf("c0 %+v: want running once late succeeded", p.Status.ContainerStatuses[0].State)
 	}
 }
+
+// A pod past its activeDeadlineSeconds is stopped in the order of a
+// deletion (the kubelet kills it as it kills a deleted pod): the app
+// container first; when the grace period ends it is killed, and the
+// sidecars, whose turn had not come, are asked to stop then and killed
+// 2 s (the minimum grace) later, not with the app container.
+func TestSidecarsPastDeadlineStopInDeletionOrder(t *testing.T) {
+	h := newHarness(t, Config{})
+	p := newPod("web", workload.RestartPolicyAlways, nil, "app")
+	p.Spec.TerminationGracePeriodSeconds = workload.Ptr[int64](5)
+	p.Spec.ActiveDeadlineSeconds = workload.Ptr[int64](10)
+	p.Spec.InitContainers = []workload.Container{
+		{Name: "first", Image: "s", RestartPolicy: workload.Ptr(workload.ContainerRestartPolicyAlways)},
+		{Name: "second", Image: "s", RestartPolicy: workload.Ptr(workload.ContainerRestartPolicyAlways)},
+	}
+	h.create(p)
+	h.at(10 * time.Second) // past the deadline: c0 is asked to stop (it ignores SIGTERM)
+	p = h.pod("web")
+	if p.Status.Phase != workload.PodFailed || p.Status.ContainerStatuses[0].State.Running == nil {
+		t.Fatalf("at 10s phase %s, c0 %+v: want Failed, c0 still running", p.Status.Phase, p.Status.ContainerStatuses[0].State)
+	}
+	h.at(15 * time.Second) // the grace period ends: c0 is killed, the sidecars get their 2 s
+	p = h.pod("web")
+	if s := p.Status.ContainerStatuses[0].State.Terminated; s == nil || s.ExitCode != CrashExitCode {
+		t.Fatalf("at 15s c0 %+v, want killed", p.Status.ContainerStatuses[0].State)
+	}
+	for _, name := range []string{"first", "second"} {
+		if s := initStatus(p, name); s.State.Running == nil {
+			t.Fatalf("at 15s sidecar %s %+v: killed with the app container, want 2 s of grace after it", name, s.State)
+		}
+	}
+	h.at(17 * time.Second)
+	p = h.pod("web")
+	for _, name := range []string{"first", "second"} {
+		s := initStatus(p, name)
+		if tm := s.State.Terminated; tm == nil || tm.ExitCode != CrashExitCode || !tm.FinishedAt.Time.Equal(t0.Add(17*time.Second)) || s.RestartCount != 0 {
+			t.Fatalf("at 17s sidecar %s %+v, want killed at 17s, not restarted", name, s)
+		}
+	}
+	if h.gone("web") {
+		t.Fatal("a pod past its deadline stays")
+	}
+}
+
+// Past the deadline, a sidecar whose turn to stop comes during the grace
+// period (the app container handled SIGTERM) is asked then, and killed
+// when the grace period ends; the one declared before it is asked then.
+func TestSidecarsPastDeadlineInTurn(t *testing.T) {
+	h := newHarness(t, Config{Behaviors: []Behavior{
+		{Match: Match{Container: "c0"}, StopAfter: dur(time.Second)},
+	}})
+	p := newPod("web", workload.RestartPolicyAlways, nil, "app")
+	p.Spec.TerminationGracePeriodSeconds = workload.Ptr[int64](5)
+	p.Spec.ActiveDeadlineSeconds = workload.Ptr[int64](10)
+	p.Spec.InitContainers = []workload.Container{
+		{Name: "first", Image: "s", RestartPolicy: workload.Ptr(workload.ContainerRestartPolicyAlways)},
+		{Name: "second", Image: "s", RestartPolicy: workload.Ptr(workload.ContainerRestartPolicyAlways)},
+	}
+	h.create(p)
+	h.at(11 * time.Second) // c0 exits 0 at 11 s; second is asked
+	p = h.pod("web")
+	if s := p.Status.ContainerStatuses[0].State.Terminated; s == nil || s.ExitCode != 0 {
+		t.Fatalf("at 11s c0 %+v, want exited 0", p.Status.ContainerStatuses[0].State)
+	}
+	h.at(15 * time.Second) // second killed; first asked, killed at 17 s
+	p = h.pod("web")
+	if s := initStatus(p, "second").State.Terminated; s == nil || s.ExitCode != CrashExitCode {
+		t.Fatalf("at 15s second %+v, want killed", initStatus(p, "second").State)
+	}
+	if s := initStatus(p, "first"); s.State.Running == nil {
+		t.Fatalf("at 15s first %+v, want running (2 s of grace)", s.State)
+	}
+	h.at(17 * time.Second)
+	if s := initStatus(h.pod("web"), "first").State.Terminated; s == nil || s.ExitCode != CrashExitCode {
+		t.Fatalf("at 17s first %+v, want killed", initStatus(h.pod("web"), "first").State)
+	}
+}

@@ -17,8 +17,8 @@
 // run longer than BackoffReset),
 // graceful deletion (the preStop hook, then Stop, then Kill when the grace
 // period ends, the pod gone once every run has ended), spec.activeDeadlineSeconds (the pod
-// Failed with reason DeadlineExceeded, its runs stopped, then killed when
-// the grace period ends), startup, readiness and liveness probes
+// Failed with reason DeadlineExceeded, its runs stopped in the order of a
+// deletion, then killed when the grace period ends), startup, readiness and liveness probes
 // (tcpSocket and httpGet against the pod's address; exec through the
 // handle's Execer when Config.ExecProbes; startup and liveness probes
 // every periodSeconds from the pod's start, as the prober workers' tickers,

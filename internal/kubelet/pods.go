@@ -48,8 +48,9 @@ type podState struct {
 	// when its grace period ends.
 	sidecars, appsBegun, sideStop bool
 	sideKill                      vtime.Timer
-	// sideGrace: the deletion's grace period ended with sidecars whose
-	// turn to stop had not come; they have minimumGrace more.
+	// sideGrace: the grace period of the deletion (or past the deadline)
+	// ended with sidecars whose turn to stop had not come; they have
+	// minimumGrace more.
 	sideGrace bool
 }
 
@@ -941,20 +942,35 @@ func (k *Kubelet) armDelete(p *podState, d time.Duration) {
 }
 
 // graceOver ends the grace period of deleted pod p: what still runs is
-// killed, except the sidecars whose turn to stop had not come. Their wait
-// for the containers that stop before them ends with the grace period,
-// which leaves them less than the minimum, so they are sent SIGTERM now
-// and killed minimumGrace later, as the kubelet's killContainer does
-// (kuberuntime_container.go: the grace period left after waitForTurn,
-// at least minimumGracePeriodInSeconds). Caller holds mu.
+// killed, except the sidecars whose turn to stop had not come
+// (lateSidecars), which get minimumGrace more. Caller holds mu.
 func (k *Kubelet) graceOver(p *podState) {
+	if !k.lateSidecars(p) {
+		k.killAll(p)
+		return
+	}
+	p.deleteAt = k.clock.Now().Add(minimumGrace)
+	k.armDelete(p, minimumGrace)
+}
+
+// lateSidecars ends the grace period of a deleted pod, or of a pod past
+// its active deadline, with sidecars whose turn to stop had not come:
+// their wait for the containers that stop before them ends with the grace
+// period, which leaves them less than the minimum, so they are sent
+// SIGTERM now and are to be killed minimumGrace later (the caller arms
+// that), as the kubelet's killContainer does (kuberuntime_container.go:
+// the grace period left after waitForTurn, at least
+// minimumGracePeriodInSeconds). The app containers and the sidecars asked
+// to stop earlier are killed now. It reports whether there were such
+// sidecars (once per pod; false the second time, when all is to be
+// killed). Caller holds mu.
+func (k *Kubelet) lateSidecars(p *podState) bool {
 	late := false
 	for _, c := range p.init {
 		late = late || c.side && c.running && !c.asked
 	}
 	if !late || p.sideGrace {
-		k.killAll(p)
-		return
+		return false
 	}
 	p.sideGrace = true
 	for _, c := range p.all {
@@ -970,8 +986,7 @@ func (k *Kubelet) graceOver(p *podState) {
 			} // else the hook, cut short by the grace period's end, sends it
 		}
 	}
-	p.deleteAt = k.clock.Now().Add(minimumGrace)
-	k.armDelete(p, minimumGrace)
+	return true
 }
 
 // Reason and message of a container status the kubelet makes up for a
@@ -1052,14 +1067,26 @@ func (k *Kubelet) deadlinePassed(p *podState) {
 	k.askStop(p, p.grace)
 	k.logInfo("pod past its active deadline", "pod", p.key)
 	if p.anyRunning() {
-		p.killTimer = k.after(killAfter(p.grace), func() {
-			p.killTimer = nil
-			if k.pods[p.key] == p {
-				k.killAll(p)
-			}
-		})
+		p.killTimer = k.after(killAfter(p.grace), func() { k.deadlineKill(p) })
 	}
 	k.update(p)
+}
+
+// deadlineKill ends the grace period of a pod past its deadline as
+// graceOver ends a deletion's (the kubelet kills such a pod as it kills a
+// deleted one, with the same termination ordering): what still runs is
+// killed, except the sidecars whose turn to stop had not come, which get
+// minimumGrace more. Caller holds mu.
+func (k *Kubelet) deadlineKill(p *podState) {
+	p.killTimer = nil
+	if k.pods[p.key] != p {
+		return
+	}
+	if k.lateSidecars(p) {
+		p.killTimer = k.after(minimumGrace, func() { k.deadlineKill(p) })
+		return
+	}
+	k.killAll(p)
 }
 
 // killAll kills every running container of p; their exits finish it.
