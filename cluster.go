@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
@@ -115,8 +116,14 @@ type Cluster struct {
 // of the fake, inproc and process runtimes) must run on the cluster's: a
 // runtime on a *vtime.Virtual that is not Config.Clock, or on a clock that
 // is not virtual under a virtual Config.Clock, is an error wrapping
-// workload.ErrInvalid that names Config.Clock.
+// workload.ErrInvalid that names Config.Clock. So is a Clock or Runtime
+// that is a nil pointer (a var c *vtime.Virtual never assigned), and a nil
+// function in Controllers, or one that makes a nil controller, naming the
+// field.
 func New(cfg Config) (*Cluster, error) {
+	if err := checkConfig(&cfg); err != nil {
+		return nil, err
+	}
 	c := &Cluster{cfg: cfg, kick: make(chan struct{}, 1), runSem: make(chan struct{}, 1), closeCh: make(chan struct{})}
 	c.clock = cfg.Clock
 	if c.clock == nil {
@@ -168,8 +175,14 @@ func New(cfg Config) (*Cluster, error) {
 		makers = DefaultControllers()
 	}
 	ctrls := []controller.Controller{newBinder(c), service.NewEndpointsController(c.services, c.deps), service.NewMirroringController(c.deps), service.NewEndpointsV1Controller(c.deps)}
-	for _, mk := range makers {
-		ctrls = append(ctrls, mk(c.deps))
+	for i, mk := range makers {
+		ctl := mk(c.deps)
+		if ctl == nil || isNilPointer(ctl) {
+			c.plane = controller.NewManager(c.deps) // nothing started: Close stops the rest
+			c.Close()
+			return nil, fmt.Errorf("orchestra: new: Config.Controllers[%d] made a nil controller: %w", i, workload.ErrInvalid)
+		}
+		ctrls = append(ctrls, ctl)
 	}
 	c.plane = controller.NewManager(c.deps, ctrls...)
 	if err := c.plane.Start(); err != nil {
@@ -183,6 +196,30 @@ func New(cfg Config) (*Cluster, error) {
 // clock, or not both real: playing the cluster's virtual time would then
 // never move the runtime's containers (or the runtime's virtual time would
 // never move at all).
+// checkConfig refuses what New cannot work with: a Clock or Runtime that is
+// a nil pointer in a non-nil interface (a *vtime.Virtual never assigned),
+// and a nil function in Controllers.
+func checkConfig(cfg *Config) error {
+	if cfg.Clock != nil && isNilPointer(cfg.Clock) {
+		return fmt.Errorf("orchestra: new: Config.Clock is a nil %T (leave it nil for the real clock, or pass vtime.NewVirtual(start)): %w", cfg.Clock, workload.ErrInvalid)
+	}
+	if cfg.Runtime != nil && isNilPointer(cfg.Runtime) {
+		return fmt.Errorf("orchestra: new: Config.Runtime is a nil %T (leave it nil for a fake runtime): %w", cfg.Runtime, workload.ErrInvalid)
+	}
+	for i, mk := range cfg.Controllers {
+		if mk == nil {
+			return fmt.Errorf("orchestra: new: Config.Controllers[%d] is nil: %w", i, workload.ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// isNilPointer reports whether v holds a nil pointer (a typed nil).
+func isNilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
+}
+
 func checkRuntimeClock(rt workload.Runtime, virtual *vtime.Virtual) error {
 	rc, ok := rt.(interface{ Clock() vtime.Clock })
 	if !ok {

@@ -141,8 +141,9 @@ func (c *Cluster) AdvanceTo(end time.Time) error {
 // scheduled, all Pending, no endpoint to pick yet); ask for the state you
 // need, such as pods that are ready.
 //
-// A negative limit is an error wrapping workload.ErrInvalid, as for
-// Advance.
+// A nil cond never holds: RunUntil plays the whole limit, as Advance(limit)
+// does, and reports false. A negative limit is an error wrapping
+// workload.ErrInvalid, as for Advance.
 func (c *Cluster) RunUntil(cond func() bool, limit time.Duration) (bool, error) {
 	if c.virtual == nil {
 		return false, ErrNotVirtual

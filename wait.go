@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sync"
+
+	"github.com/orchestra-go/orchestra/workload"
 )
 
 // WaitFor waits until cond holds while another goroutine drives the cluster
@@ -15,7 +17,7 @@ import (
 // Apply and Delete calls before WaitFor included. It
 // returns ctx's error when ctx ends first, and an error wrapping ErrClosed
 // when the cluster is closed while cond does not hold (nothing changes any
-// more).
+// more). A nil cond is an error wrapping workload.ErrInvalid.
 //
 // WaitFor is the real-time counterpart of RunUntil, which drives a
 // virtual-time cluster itself: WaitFor drives nothing. When no Run drives
@@ -31,6 +33,9 @@ import (
 //		return err == nil && controller.DeploymentComplete(d)
 //	})
 func (c *Cluster) WaitFor(ctx context.Context, cond func() bool) error {
+	if cond == nil {
+		return fmt.Errorf("orchestra: wait: nil condition: %w", workload.ErrInvalid)
+	}
 	// The first check needs a pass of the loop that begins after this
 	// call, so that it has seen every change made before it; a pass in
 	// progress may have missed the latest ones.
