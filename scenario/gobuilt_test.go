@@ -1,6 +1,7 @@
 package scenario_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -55,5 +56,46 @@ func TestScenarioBuiltInGo(t *testing.T) {
 	s.Objects = append(s.Objects, &workload.Deployment{ObjectMeta: workload.ObjectMeta{Name: "web"}})
 	if _, err := scenario.Play(s, scenario.Options{}); err == nil || !strings.HasPrefix(err.Error(), "scenario: scenario built in Go: ") {
 		t.Errorf("bad object: error %v, want one naming the scenario built in Go", err)
+	}
+}
+
+// A Scenario built in Go can hold what no file can; NewPlayer refuses it,
+// naming the field, instead of panicking (a typed nil object), failing with
+// a message about the cluster's clock (a negative Run, steps out of order)
+// or silently doing nothing (a step with no action) or only one of two
+// actions.
+func TestScenarioBuiltInGoRefusesBadFields(t *testing.T) {
+	var nilDeploy *workload.Deployment
+	node := &workload.Node{ObjectMeta: workload.ObjectMeta{Name: "node-a"}}
+	for _, tc := range []struct {
+		name, want string
+		s          scenario.Scenario
+	}{
+		{"negative run", "Run: -1m0s is negative", scenario.Scenario{Run: -time.Minute}},
+		{"nil node", "Nodes[1]: nil node", scenario.Scenario{Nodes: []*workload.Node{node, nil}}},
+		{"typed nil object", "Objects[0]: nil object", scenario.Scenario{Objects: []workload.Object{nilDeploy}}},
+		{"negative at", "Steps[0].At: -1s is negative", scenario.Scenario{Steps: []scenario.Step{{At: -time.Second, Cordon: "node-a"}}}},
+		{"out of order", "Steps[1].At: 5m0s is before the previous step's 10m0s", scenario.Scenario{
+			Steps: []scenario.Step{{At: 10 * time.Minute, Cordon: "node-a"}, {At: 5 * time.Minute, Uncordon: "node-a"}}}},
+		{"no action", "Steps[0]: want exactly one action, got 0 []", scenario.Scenario{Steps: []scenario.Step{{At: time.Minute}}}},
+		{"two actions", "Steps[0]: want exactly one action, got 2 [Cordon StopControlPlane]", scenario.Scenario{
+			Steps: []scenario.Step{{At: time.Minute, Cordon: "node-a", StopControlPlane: true}}}},
+		{"nil applied object", "Steps[0].Apply[0]: nil object", scenario.Scenario{
+			Steps: []scenario.Step{{At: time.Minute, Apply: []workload.Object{nilDeploy}}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("Play panicked: %v", r)
+					}
+				}()
+				_, err = scenario.Play(&tc.s, scenario.Options{})
+			}()
+			if !errors.Is(err, scenario.ErrInvalid) || !strings.Contains(err.Error(), "scenario built in Go: ") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one wrapping scenario.ErrInvalid that names the scenario built in Go and says %q", err, tc.want)
+			}
+		})
 	}
 }

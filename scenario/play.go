@@ -63,7 +63,10 @@ type Player struct {
 }
 
 // NewPlayer builds the cluster of a scenario at its start: nodes added,
-// objects applied, nothing played yet.
+// objects applied, nothing played yet. A Scenario built or changed in Go
+// that no file could give (a negative Run, a nil node or object, steps out
+// of time order, a step with no action or more than one) is an error
+// wrapping ErrInvalid that names the field, such as Steps[2].At.
 func NewPlayer(s *Scenario, opts Options) (*Player, error) {
 	if s == nil {
 		return nil, fmt.Errorf("%w: nil scenario (use Parse, Load or LoadManifests, or build one)", ErrInvalid)
@@ -77,6 +80,9 @@ func NewPlayer(s *Scenario, opts Options) (*Player, error) {
 		sc.Source = "scenario built in Go"
 	}
 	s = &sc
+	if err := checkPlayable(s); err != nil {
+		return nil, fmt.Errorf("scenario: %s: %w", s.Source, err)
+	}
 	clock := vtime.NewVirtual(s.Start)
 	f, err := fake.New(fake.Config{Clock: clock, Seed: s.Seed, Behaviors: s.Behaviors, Logger: opts.Logger, WatchBuffer: 1 << 21})
 	if err != nil {
@@ -109,6 +115,69 @@ func NewPlayer(s *Scenario, opts Options) (*Player, error) {
 		}
 	}
 	return p, nil
+}
+
+// checkPlayable refuses what a Scenario built or changed in Go can hold and
+// a parsed one cannot: a negative Run, a nil node or object, steps out of
+// time order, and a step with no action or more than one.
+func checkPlayable(s *Scenario) error {
+	if s.Run < 0 {
+		return fmt.Errorf("%w: Run: %v is negative", ErrInvalid, s.Run)
+	}
+	for i, n := range s.Nodes {
+		if n == nil {
+			return fmt.Errorf("%w: Nodes[%d]: nil node", ErrInvalid, i)
+		}
+	}
+	for i, o := range s.Objects {
+		if workload.IsNil(o) {
+			return fmt.Errorf("%w: Objects[%d]: nil object", ErrInvalid, i)
+		}
+	}
+	var last time.Duration
+	for i, st := range s.Steps {
+		if st.At < 0 {
+			return fmt.Errorf("%w: Steps[%d].At: %v is negative", ErrInvalid, i, st.At)
+		}
+		if st.At < last {
+			return fmt.Errorf("%w: Steps[%d].At: %v is before the previous step's %v (steps are in time order)", ErrInvalid, i, st.At, last)
+		}
+		last = st.At
+		if acts := st.actions(); len(acts) != 1 {
+			return fmt.Errorf("%w: Steps[%d]: want exactly one action, got %d %v", ErrInvalid, i, len(acts), acts)
+		}
+		for j, o := range st.Apply {
+			if workload.IsNil(o) {
+				return fmt.Errorf("%w: Steps[%d].Apply[%d]: nil object", ErrInvalid, i, j)
+			}
+		}
+	}
+	return nil
+}
+
+// actions names the step's action fields that are set, as do reads them.
+func (st *Step) actions() []string {
+	var a []string
+	add := func(set bool, name string) {
+		if set {
+			a = append(a, name)
+		}
+	}
+	add(st.AddNode != nil, "AddNode")
+	add(st.RemoveNode != "", "RemoveNode")
+	add(st.SetNodeLabels != nil, "SetNodeLabels")
+	add(st.SetNodeTaints != nil, "SetNodeTaints")
+	add(st.SetNodeReady != nil, "SetNodeReady")
+	add(st.FailNode != "", "FailNode")
+	add(st.Cordon != "", "Cordon")
+	add(st.Uncordon != "", "Uncordon")
+	add(st.DeletePods != nil, "DeletePods")
+	add(st.FailPods != nil, "FailPods")
+	add(st.Apply != nil, "Apply")
+	add(st.Delete != nil, "Delete")
+	add(st.StopControlPlane, "StopControlPlane")
+	add(st.StartControlPlane, "StartControlPlane")
+	return a
 }
 
 // Cluster returns the cluster being played.
