@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unsafe"
 
 	"k8s.io/apimachinery/pkg/labels"
@@ -73,6 +74,10 @@ const ManagedBy = "endpointslice-controller.k8s.io"
 //     of a Service with a selector use only this controller's slices:
 //     slices another manager adds for it are not merged in (the resolver
 //     does read them, as CoreDNS does).
+//   - Each slice written (created or changed) carries
+//     AnnotationLastChangeTriggerTime, computed as by the Endpoints
+//     controller (EndpointsV1Controller); a slice whose endpoints, ports
+//     and labels stay is not rewritten for it.
 //   - In the same reconcile, every picker of the Service gets the new
 //     endpoints of its port (in pod order), so once the reconcile that
 //     removes an endpoint returns, no Pick returns it.
@@ -127,6 +132,9 @@ type svcState struct {
 	changed []*entry
 
 	hintsOn bool // topology-aware hints are populated (TopologyCache's hintsPopulatedByService)
+
+	trig    triggerTimes // the last-change-trigger-time tracker's state
+	trigger time.Time    // the trigger time of the sync under way (zero: none)
 }
 
 // entry is one pod's endpoint in a Service.
@@ -617,10 +625,32 @@ func (c *EndpointsController) Reconcile(ctx context.Context, key string) (contro
 		return controller.Result{}, nil
 	}
 	var err error
+	st.trig.begin(svc)
 	if !st.built || st.full || autoHints(svc) {
+		for pk := range st.pods {
+			var p *workload.Pod
+			if ps := c.pods[pk]; ps != nil {
+				p = ps.pod
+			}
+			st.trig.pod(pk, p)
+		}
+		for pk := range st.trig.pods {
+			if _, ok := st.pods[pk]; !ok {
+				delete(st.trig.pods, pk)
+			}
+		}
+		st.trigger = st.trig.end(svc)
 		// Topology-aware hints depend on every endpoint: rebuild.
 		err = c.rebuild(key, st)
 	} else if len(st.dirty) > 0 {
+		for pk := range st.dirty {
+			var p *workload.Pod
+			if _, selected := st.pods[pk]; selected && c.pods[pk] != nil {
+				p = c.pods[pk].pod
+			}
+			st.trig.pod(pk, p)
+		}
+		st.trigger = st.trig.end(svc)
 		err = c.update(st)
 	} else {
 		return controller.Result{}, nil
@@ -1174,6 +1204,7 @@ func (c *EndpointsController) put(st *svcState, want *workload.EndpointSlice) er
 	// collector deletes its slices (reconciler.go finalize: "Don't create
 	// new EndpointSlices if the Service is pending deletion").
 	deleting := st.svc.DeletionTimestamp != nil
+	setTriggerTime(&want.Annotations, st.trigger)
 	var out workload.Object
 	var err error
 	if have := st.slices[want.Name]; have != nil {

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
 
@@ -62,8 +63,12 @@ const (
 //     the Service's endpoints (kubernetes/kubernetes#118376).
 //   - An Endpoints object deleted by someone else is written again; one
 //     changed by someone else is rewritten at the Service's next change.
-//
-// The last-change-trigger-time annotation is not written.
+//   - Each write carries AnnotationLastChangeTriggerTime: the Service's
+//     creationTimestamp at its first sync, then the earliest Ready
+//     condition lastTransitionTime (or Service creationTimestamp) that
+//     moved since the last sync; without one the annotation is removed
+//     (Kubernetes' TriggerTimeTracker). A change of the annotation alone
+//     is not written.
 type EndpointsV1Controller struct {
 	store *store.Store
 
@@ -74,6 +79,7 @@ type EndpointsV1Controller struct {
 	// Kubernetes) rather than copying every pod of the Service out of
 	// the store.
 	members map[string]map[string]struct{}
+	trig    map[string]*triggerTimes // by Service key
 }
 
 // v1Pod is what the Endpoints controller keeps of a pod some Service
@@ -101,6 +107,7 @@ func (c *EndpointsV1Controller) Start(enqueue func(string)) {
 	c.selecting = map[string]map[string]map[string]string{}
 	c.podSvcs = map[string]v1Pod{}
 	c.members = map[string]map[string]struct{}{}
+	c.trig = map[string]*triggerTimes{}
 	for _, o := range c.store.List("Service", "", nil) {
 		s := o.(*workload.Service)
 		key := workload.Key(s)
@@ -252,6 +259,7 @@ func (c *EndpointsV1Controller) Reconcile(ctx context.Context, key string) (cont
 	o, err := c.store.Peek("Service", ns, name)
 	if err != nil {
 		// The Service is gone: so is its Endpoints object.
+		delete(c.trig, key)
 		if cur != nil {
 			if _, err := c.store.Delete("Endpoints", ns, name, store.DeleteOptions{NoResult: true}); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return controller.Result{}, err
@@ -261,6 +269,7 @@ func (c *EndpointsV1Controller) Reconcile(ctx context.Context, key string) (cont
 	}
 	svc := o.(*workload.Service)
 	if selectorOf(svc) == nil {
+		delete(c.trig, key)
 		if cur != nil && cur.Labels[LabelEndpointsManagedBy] == EndpointsManagedBy {
 			if _, err := c.store.Delete("Endpoints", ns, name, store.DeleteOptions{NoResult: true}); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return controller.Result{}, err
@@ -269,6 +278,7 @@ func (c *EndpointsV1Controller) Reconcile(ctx context.Context, key string) (cont
 		return controller.Result{}, nil
 	}
 	want := c.desired(svc)
+	trigger := c.triggerTime(key, svc)
 	if cur != nil && reflect.DeepEqual(cur.Subsets, want.Subsets) && maps2Equal(cur.Labels, want.Labels) &&
 		cur.Annotations[AnnotationEndpointsOverCapacity] == want.Annotations[AnnotationEndpointsOverCapacity] {
 		return controller.Result{}, nil
@@ -276,6 +286,7 @@ func (c *EndpointsV1Controller) Reconcile(ctx context.Context, key string) (cont
 	if cur != nil {
 		next := cur.DeepCopy()
 		next.Subsets, next.Labels = want.Subsets, want.Labels
+		setTriggerTime(&next.Annotations, trigger)
 		delete(next.Annotations, AnnotationEndpointsOverCapacity)
 		if v, ok := want.Annotations[AnnotationEndpointsOverCapacity]; ok {
 			if next.Annotations == nil {
@@ -286,12 +297,34 @@ func (c *EndpointsV1Controller) Reconcile(ctx context.Context, key string) (cont
 		next.ResourceVersion = ""
 		_, err = c.store.Update(next, store.NoResult)
 	} else {
+		setTriggerTime(&want.Annotations, trigger)
 		_, err = c.store.Create(want, store.NoResult)
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrForbidden) {
 		return controller.Result{}, fmt.Errorf("service: writing Endpoints %s: %w", key, err)
 	}
 	return controller.Result{}, nil
+}
+
+// triggerTime returns the last-change-trigger-time of a sync of Service
+// svc (key), from the pods it selects.
+func (c *EndpointsV1Controller) triggerTime(key string, svc *workload.Service) time.Time {
+	tt := c.trig[key]
+	if tt == nil {
+		tt = &triggerTimes{}
+		c.trig[key] = tt
+	}
+	tt.begin(svc)
+	members := c.members[key]
+	for pk := range members {
+		tt.pod(pk, c.podSvcs[pk].pod)
+	}
+	for pk := range tt.pods {
+		if _, ok := members[pk]; !ok {
+			delete(tt.pods, pk)
+		}
+	}
+	return tt.end(svc)
 }
 
 // desired builds the Endpoints object of svc from the pods it selects.

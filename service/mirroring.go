@@ -22,11 +22,10 @@ import (
 const MirroringManagedBy = "endpointslicemirroring-controller.k8s.io"
 
 // Annotations of an Endpoints object that a mirrored slice does not copy
-// (the others it does).
+// (AnnotationLastChangeTriggerTime neither; the others it does).
 const (
-	annotationLastChangeTriggerTime = "endpoints.kubernetes.io/last-change-trigger-time"
-	annotationLastApplied           = "kubectl.kubernetes.io/last-applied-configuration"
-	annotationLeader                = "control-plane.alpha.kubernetes.io/leader"
+	annotationLastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+	annotationLeader      = "control-plane.alpha.kubernetes.io/leader"
 )
 
 // maxMirroredPerSubset is how many addresses of one Endpoints subset are
@@ -292,7 +291,7 @@ func mirrorSlice(ep *workload.Endpoints, name, family string, ports []workload.E
 	lbls[workload.LabelManagedBy] = MirroringManagedBy
 	var ann map[string]string
 	for k, v := range ep.Annotations {
-		if k == annotationLastChangeTriggerTime || k == annotationLastApplied {
+		if k == AnnotationLastChangeTriggerTime || k == annotationLastApplied {
 			continue
 		}
 		if ann == nil {
