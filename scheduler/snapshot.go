@@ -38,6 +38,7 @@ type NodeInfo struct {
 	reqScalar     map[string]int64 // sum of pod scalar requests; nil if none
 
 	name    string
+	zone    uint32       // Snapshot.zones id of the zone label while listed; 0 for none or ""
 	owners  []ownerCount // per controller with pods here, not terminating
 	entries []*podEntry  // parallel to Pods
 	slot    int32        // index in Snapshot.slots while listed
@@ -82,6 +83,8 @@ const (
 	hotSoftTaints // PreferNoSchedule taints: TaintScorer reads the NodeInfo
 	hotPorts      // host ports in use: HostPortsFilter reads the NodeInfo
 	hotUnreachable
+	hotHostname // the node has the kubernetes.io/hostname label
+	hotZone     // the node has the topology.kubernetes.io/zone label
 )
 
 // hot returns n's hotNode.
@@ -112,6 +115,12 @@ func (n *NodeInfo) hot() hotNode {
 	}
 	if len(n.ports) > 0 {
 		h.flags |= hotPorts
+	}
+	if _, ok := n.Node.Labels[workload.LabelHostname]; ok {
+		h.flags |= hotHostname
+	}
+	if _, ok := n.Node.Labels[workload.LabelZone]; ok {
+		h.flags |= hotZone
 	}
 	return h
 }
@@ -370,6 +379,16 @@ type Snapshot struct {
 	// nsLabels holds the labels of the namespaces SetNamespace was given,
 	// kubernetes.io/metadata.name included.
 	nsLabels map[string]klabels.Set
+	// zoned counts the listed nodes with a zone label, unnamed those
+	// without a hostname label: while both are 0, the default spreading
+	// score of a node is a function of its count of the pod's
+	// controller's pods alone (see scanPick).
+	zoned, unnamed int
+	// zones interns the values of the listed nodes' zone labels, so that
+	// the default spreading counts pods per zone in an array; zoneOf,
+	// parallel to list, holds each node's zone id.
+	zones  zoneTable
+	zoneOf []uint32
 
 	// A listed node has a slot that stays while it is listed, for the
 	// ownerSets to name it by; positions in list shift as nodes come and go.
@@ -453,9 +472,16 @@ func (s *Snapshot) AddNode(node *workload.Node) error {
 		s.byName[node.Name] = n
 	}
 	wasListed := n.Node != nil
+	if wasListed {
+		s.countLabels(s.hot[s.posOf[n.slot]].flags, -1)
+		s.zones.release(n.zone)
+	}
 	n.setNode(node)
+	n.zone = s.zones.intern(node.Labels[workload.LabelZone])
 	if wasListed {
 		s.sync(n)
+		s.countLabels(s.hot[s.posOf[n.slot]].flags, 1)
+		s.zoneOf[s.posOf[n.slot]] = n.zone
 		return nil
 	}
 	slot := int32(len(s.slots))
@@ -470,6 +496,8 @@ func (s *Snapshot) AddNode(node *workload.Node) error {
 	i, _ := slices.BinarySearchFunc(s.list, node.Name, cmpName)
 	s.list = slices.Insert(s.list, i, n)
 	s.hot = slices.Insert(s.hot, i, n.hot())
+	s.countLabels(s.hot[i].flags, 1)
+	s.zoneOf = slices.Insert(s.zoneOf, i, n.zone)
 	s.slotAt = slices.Insert(s.slotAt, i, slot)
 	s.renumber(i)
 	for k := range n.owners {
@@ -480,6 +508,68 @@ func (s *Snapshot) AddNode(node *workload.Node) error {
 	}
 	return nil
 }
+
+// countLabels counts a listed node with flags f in s.zoned and
+// s.unnamed, d being 1 as it is listed and -1 as it goes.
+func (s *Snapshot) countLabels(f hotFlags, d int) {
+	if f&hotZone != 0 {
+		s.zoned += d
+	}
+	if f&hotHostname == 0 {
+		s.unnamed += d
+	}
+}
+
+// zoneTable interns zone label values with reference counts: id 0 stands
+// for no label (and the empty value, which kube-scheduler's default
+// spreading counts in one domain with it); an id is reused once no node
+// has its value.
+type zoneTable struct {
+	ids   map[string]uint32
+	names []string // by id
+	refs  []int32  // by id: listed nodes with the value
+	free  []uint32
+}
+
+// intern returns the id of zone value v, counting one more node with it.
+func (t *zoneTable) intern(v string) uint32 {
+	if v == "" {
+		return 0
+	}
+	if id, ok := t.ids[v]; ok {
+		t.refs[id]++
+		return id
+	}
+	if t.ids == nil {
+		t.ids = map[string]uint32{}
+		t.names, t.refs = []string{""}, []int32{0}
+	}
+	var id uint32
+	if k := len(t.free); k > 0 {
+		id, t.free = t.free[k-1], t.free[:k-1]
+		t.names[id], t.refs[id] = v, 1
+	} else {
+		id = uint32(len(t.names))
+		t.names, t.refs = append(t.names, v), append(t.refs, 1)
+	}
+	t.ids[v] = id
+	return id
+}
+
+// release counts one node fewer with the zone of id.
+func (t *zoneTable) release(id uint32) {
+	if id == 0 {
+		return
+	}
+	if t.refs[id]--; t.refs[id] == 0 {
+		delete(t.ids, t.names[id])
+		t.names[id] = ""
+		t.free = append(t.free, id)
+	}
+}
+
+// size returns one more than the highest zone id in use.
+func (t *zoneTable) size() int { return max(len(t.names), 1) }
 
 // renumber updates posOf for the nodes listed from index i on.
 func (s *Snapshot) renumber(i int) {
@@ -508,6 +598,10 @@ func (s *Snapshot) RemoveNode(name string) {
 		return
 	}
 	i := int(s.posOf[n.slot])
+	s.countLabels(s.hot[i].flags, -1)
+	s.zones.release(n.zone)
+	n.zone = 0
+	s.zoneOf = slices.Delete(s.zoneOf, i, i+1)
 	s.list = slices.Delete(s.list, i, i+1)
 	s.hot = slices.Delete(s.hot, i, i+1)
 	s.slotAt = slices.Delete(s.slotAt, i, i+1)

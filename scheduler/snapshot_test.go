@@ -98,6 +98,39 @@ func checkIndexes(s *Snapshot) error {
 			return fmt.Errorf("node %s at %d: slot %d, slotAt %d, slots[slot] %p (want %p), posOf %d", n.name, i, n.slot, s.slotAt[i], s.slots[n.slot], n, s.posOf[n.slot])
 		}
 	}
+	if len(s.zoneOf) != len(s.list) {
+		return fmt.Errorf("%d zone ids for %d listed nodes", len(s.zoneOf), len(s.list))
+	}
+	refs := map[uint32]int32{}
+	for i, n := range s.list {
+		v := n.Node.Labels[workload.LabelZone]
+		if s.zoneOf[i] != n.zone || (v == "") != (n.zone == 0) || v != "" && s.zones.names[n.zone] != v {
+			return fmt.Errorf("node %s: zone id %d (listed %d) for zone %q", n.name, n.zone, s.zoneOf[i], v)
+		}
+		if n.zone != 0 {
+			refs[n.zone]++
+		}
+	}
+	for id, r := range refs {
+		if s.zones.refs[id] != r {
+			return fmt.Errorf("zone %q: %d references counted, %d nodes", s.zones.names[id], s.zones.refs[id], r)
+		}
+	}
+	if len(s.zones.ids) != len(refs) {
+		return fmt.Errorf("%d zone values interned, %d in use", len(s.zones.ids), len(refs))
+	}
+	zoned, unnamed := 0, 0
+	for _, h := range s.hot {
+		if h.flags&hotZone != 0 {
+			zoned++
+		}
+		if h.flags&hotHostname == 0 {
+			unnamed++
+		}
+	}
+	if zoned != s.zoned || unnamed != s.unnamed {
+		return fmt.Errorf("%d nodes with a zone label and %d without a hostname label, counted %d and %d", zoned, unnamed, s.zoned, s.unnamed)
+	}
 	withAff := 0
 	for id, e := range s.pods {
 		if e.aff == nil {
