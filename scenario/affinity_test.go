@@ -203,8 +203,12 @@ objects:
 
 // A spread constraint with maxSkew 1 over 3 zones spreads a Deployment
 // evenly, although one zone has most of the nodes; ScheduleAnyway prefers
-// the same balance. Without the constraint the pods spread per node,
-// four in the big zone.
+// the same balance. Without the constraint kube-scheduler's system
+// default spreading (hostname maxSkew 3, zone maxSkew 5, ScheduleAnyway)
+// scores them: one per zone first; the 4th and 5th go to empty nodes of
+// za, whose zone count (weight log 5 = 1.61) costs less than b-1's and
+// c-1's pod (weight log 8 = 2.08): raw 8 and 9 against 10; the 6th to b-1
+// or c-1 (raw 10 against za's empty node 11): three in za, two and one.
 func TestScenarioTopologySpread(t *testing.T) {
 	for _, when := range []string{"DoNotSchedule", "ScheduleAnyway"} {
 		res := play(t, strings.Replace(spreadNodes, "WHEN", when, 1))
@@ -216,8 +220,8 @@ func TestScenarioTopologySpread(t *testing.T) {
 		}
 	}
 	none := strings.Replace(spreadNodes, "          topologySpreadConstraints:\n            - maxSkew: 1\n              topologyKey: topology.kubernetes.io/zone\n              whenUnsatisfiable: WHEN\n              labelSelector: {matchLabels: {app: web}}\n", "", 1)
-	if got, want := zoneCounts(play(t, none), "web-"), map[string]int{"za": 4, "zb": 1, "zc": 1}; !maps.Equal(got, want) {
-		t.Errorf("without constraints: web pods per zone %v, want %v", got, want)
+	if got := zoneCounts(play(t, none), "web-"); got["za"] != 3 || got["zb"]+got["zc"] != 3 || got["zb"] == 0 || got["zc"] == 0 {
+		t.Errorf("without constraints: web pods per zone %v, want 3 in za, 2 and 1 in zb and zc", got)
 	}
 }
 

@@ -9,8 +9,10 @@
 // cpu, memory, extended resources, hugepages and pods-count room against
 // allocatable, topology spread constraints (DoNotSchedule), and required
 // inter-pod affinity and anti-affinity (the pod's terms, and existing
-// pods' anti-affinity against it). The scores spread the pods of one
-// controller, prefer the least allocated node, avoid PreferNoSchedule
+// pods' anti-affinity against it). The scores spread the pods of a
+// ReplicaSet, StatefulSet or ReplicationController over nodes and zones
+// (kube-scheduler's system default spreading), prefer the least
+// allocated node, avoid PreferNoSchedule
 // taints, follow preferred node affinity and preferred inter-pod affinity,
 // and balance ScheduleAnyway spread constraints. Each follows
 // the kube-scheduler plugin of the same purpose; the doc of each type says
@@ -70,9 +72,11 @@
 // or constraints of its own, or (inter-pod affinity) while some pod in the
 // snapshot has terms (the snapshot keeps a list of those): otherwise they
 // cost two tests per pod. kube-scheduler's system default spreading
-// (hostname and zone constraints over the pods of a pod's Services and
-// controllers) is not modelled as such: SpreadScorer spreads the pods of
-// one controller per node instead.
+// (SpreadScorer: hostname and zone constraints) counts the pods of the
+// pod's controller from the per-controller list; while no node has a zone
+// label, a node's score depends on its count alone, and the scan picks
+// the best node without keeping a list of the feasible ones. The pod's
+// Services, whose selectors kube-scheduler also spreads by, are not seen.
 //
 // Not modelled: volumes, ephemeral storage,
 // pod overhead, priority and preemption (no pod is evicted for another;

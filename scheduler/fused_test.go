@@ -10,14 +10,27 @@ import (
 	"github.com/orchestra-go/orchestra/workload"
 )
 
+// Zone labels of randomNode's nodes.
+const (
+	allZoned  = iota // every node has a zone label
+	someZoned        // most do; a few lack the hostname label
+	noZones          // none has: scanPick spreads
+)
+
 // randomNode returns a node with a random mix of what the filters and
-// scorers look at: size, zone and disk labels, taints of every effect,
-// cordon, readiness, a scalar resource.
-func randomNode(rng *rand.Rand, name string) *workload.Node {
+// scorers look at: size, zone (as zoning says) and disk labels, taints of
+// every effect, cordon, readiness, a scalar resource.
+func randomNode(rng *rand.Rand, name string, zoning int) *workload.Node {
 	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
 	opts := []nodeOpt{
 		alloc(pick("1", "2", "4", "500m"), pick("1Gi", "4Gi", "16Gi"), pick("3", "10", "110", "")),
-		labels(workload.LabelZone, pick("z0", "z1", "z2"), "disk", pick("ssd", "hdd"), "rank", fmt.Sprint(rng.IntN(10))),
+		labels("disk", pick("ssd", "hdd"), "rank", fmt.Sprint(rng.IntN(10))),
+	}
+	if zoning == allZoned || zoning == someZoned && rng.IntN(3) != 0 {
+		opts = append(opts, labels(workload.LabelZone, pick("z0", "z1", "z2")))
+	}
+	if zoning == someZoned && rng.IntN(20) == 0 {
+		opts = append(opts, func(n *workload.Node) { delete(n.Labels, workload.LabelHostname) })
 	}
 	if rng.IntN(8) == 0 {
 		opts = append(opts, taint(pick("dedicated", "gpu"), pick("", "db", "ml"), pick(noSch, noExe)))
@@ -42,8 +55,11 @@ func randomNode(rng *rand.Rand, name string) *workload.Node {
 func randomPod(rng *rand.Rand, name string, nodes []string) *workload.Pod {
 	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
 	opts := []podOpt{requests(pick("", "100m", "250m", "1"), pick("", "128Mi", "1Gi"))}
-	if rng.IntN(6) != 0 {
+	switch r := rng.IntN(12); {
+	case r < 9:
 		opts = append(opts, ownedBy(fmt.Sprintf("rs%d", rng.IntN(40))))
+	case r < 11: // not spread by default
+		opts = append(opts, jobOwned(fmt.Sprintf("job%d", rng.IntN(10))))
 	}
 	if rng.IntN(5) == 0 {
 		opts = append(opts, tol(pick("", "dedicated", "spot", workload.TaintNodeUnschedulable, workload.TaintNodeNotReady),
@@ -99,21 +115,23 @@ func randomPod(rng *rand.Rand, name string, nodes []string) *workload.Pod {
 }
 
 // TestFusedMatchesGeneric schedules thousands of random pods on a random
-// cluster of 300 nodes, binding each where it goes and changing nodes and
-// pods on the way, with the fused default Scheduler and with schedulers
-// given DefaultFilters() and DefaultScorers() explicitly (the generic
-// path, fully or in part), with and without RecordScores, and checks that
-// every result, score and failure reason is the same.
+// cluster of 300 nodes (every one, some or none with a zone label),
+// binding each where it goes and changing nodes and pods on the way, with
+// the fused default Scheduler and with schedulers given DefaultFilters()
+// and DefaultScorers() explicitly (the generic path, fully or in part),
+// with and without RecordScores, and checks that every result, score and
+// failure reason is the same.
 func TestFusedMatchesGeneric(t *testing.T) {
-	for _, pct := range []int{0, 30, 100} {
-		t.Run(fmt.Sprintf("pct%d", pct), func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(uint64(pct), 7))
+	for _, tc := range []struct{ pct, zoning int }{{0, allZoned}, {30, allZoned}, {100, allZoned}, {0, someZoned}, {100, someZoned}, {0, noZones}, {30, noZones}} {
+		pct, zoning := tc.pct, tc.zoning
+		t.Run(fmt.Sprintf("pct%d/zoning%d", pct, zoning), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(pct), 7+uint64(zoning)))
 			names := make([]string, 300)
 			var nodes []*workload.Node
 			for i := range names {
 				names[i] = fmt.Sprintf("node-%03d", i)
 				if i%10 != 9 { // a tenth come later
-					nodes = append(nodes, randomNode(rng, names[i]))
+					nodes = append(nodes, randomNode(rng, names[i], zoning))
 				}
 			}
 			snap := snapshot(t, nodes)
@@ -181,7 +199,7 @@ func TestFusedMatchesGeneric(t *testing.T) {
 					name := names[rng.IntN(len(names))]
 					if rng.IntN(3) == 0 {
 						snap.RemoveNode(name)
-					} else if err := snap.AddNode(randomNode(rng, name)); err != nil {
+					} else if err := snap.AddNode(randomNode(rng, name, zoning)); err != nil {
 						t.Fatal(err)
 					}
 				case r < 44 && len(bound) > 0: // a status update
@@ -208,4 +226,34 @@ func TestFusedMatchesGeneric(t *testing.T) {
 func fitErrorOf(err error) *FitError {
 	fe, _ := err.(*FitError)
 	return fe
+}
+
+// TestScanPickSpreadMinimum checks scanPick against pick where every
+// feasible node holds pods of the controller, so that the lowest count,
+// which the spreading score is normalized by, is not 0.
+func TestScanPickSpreadMinimum(t *testing.T) {
+	for _, counts := range [][]int{{3, 1, 1}, {1, 2, 2}, {5, 2, 4, 2}, {7, 7, 1, 3, 1}} {
+		var nodes []*workload.Node
+		var pods []*workload.Pod
+		for i, c := range counts {
+			name := fmt.Sprintf("n%d", i)
+			nodes = append(nodes, mkNode(name))
+			for k := range c {
+				pods = append(pods, mkPod(fmt.Sprintf("x%d-%d", i, k), onNode(name), ownedBy("rs1"), requests("10m", "")))
+			}
+		}
+		snap := snapshot(t, nodes, pods...)
+		p := mkPod("p", ownedBy("rs1"))
+		want, err := New(Config{Seed: 3, RecordScores: true}).Schedule(p, snap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := New(Config{Seed: 3}).Schedule(p, snap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Node != want.Node || got.Score != want.Score {
+			t.Errorf("counts %v: fused chose %s with %d, generic %s with %d", counts, got.Node, got.Score, want.Node, want.Score)
+		}
+	}
 }

@@ -133,7 +133,7 @@ func onNode(name string) podOpt { return func(p *workload.Pod) { p.Spec.NodeName
 
 func ownedBy(uid string) podOpt {
 	return func(p *workload.Pod) {
-		p.OwnerReferences = append(p.OwnerReferences, workload.OwnerReference{Kind: "ReplicaSet", Name: "rs-" + uid, UID: uid, Controller: workload.Ptr(true)})
+		p.OwnerReferences = append(p.OwnerReferences, workload.OwnerReference{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "rs-" + uid, UID: uid, Controller: workload.Ptr(true)})
 	}
 }
 

@@ -50,6 +50,10 @@ type PodInfo struct {
 
 	ownerHash   uint64 // ownerHash(OwnerUID)
 	ownerAbsent bool   // Schedule found no counted pod of OwnerUID
+	// defSpread: the pod gets kube-scheduler's system default spreading
+	// (see SpreadScorer); defSt is what Schedule computed of it.
+	defSpread   bool
+	defSt       *defaultSpreadState
 	tolerates   tolerated
 	required    nodeSelector // valid when hasRequired
 	hasRequired bool
@@ -148,6 +152,7 @@ func (p *PodInfo) init(pod *workload.Pod) error {
 	p.HostPorts = appendHostPorts(ports, &pod.Spec)
 	if ref := workload.ControllerOf(pod); ref != nil {
 		p.OwnerUID, p.ownerHash = ref.UID, ownerHash(ref.UID)
+		p.defSpread = len(pod.Spec.TopologySpreadConstraints) == 0 && defaultSpreadOwner(ref)
 	}
 	var notReadyNS, notReadyNE, unreachNS, unreachNE bool
 	for i := range pod.Spec.Tolerations {

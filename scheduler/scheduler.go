@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"errors"
+	"math"
 	"strings"
 
 	"github.com/orchestra-go/orchestra/workload"
@@ -51,6 +52,7 @@ type Scheduler struct {
 	buckets  []bucket
 	inter    interPodState
 	spreadSt spreadState
+	defSt    defaultSpreadState
 }
 
 // bucket is scanPick's best node among the feasible ones that hold a
@@ -205,15 +207,19 @@ func (s *Scheduler) Schedule(pod *workload.Pod, snap *Snapshot) (Result, error) 
 // scanPick is scanFused then pickFused in one pass over the nodes, with
 // no list of the feasible ones, for the common pod: no spec.nodeName,
 // node selector, required or preferred node affinity or scalar requests.
-// Of the feasible nodes that hold the same number c of the pod's
-// controller's pods, the one with the highest LeastAllocated score (ties:
-// lowest hash) is the only one that can win, whatever the highest c turns
-// out to be (the weights are positive), so it keeps one per c and picks
-// among those at the end, as pickFused would. It reports false, having
-// decided nothing, for another pod, when no node fits (scanFused then
-// gathers the reasons), or when a feasible node has PreferNoSchedule
-// taints (a score it does not compute). It must agree with scan and pick
-// (TestFusedMatchesGeneric).
+// While every node has a hostname label and none a zone label, a node's
+// default spreading score is a function of the number c of the pod's
+// controller's pods it holds, given the number of feasible nodes and the
+// lowest and highest c among them, all known at the end of the scan. Of
+// the feasible nodes with the same c, the one with the highest
+// LeastAllocated score (ties: lowest hash) is the only one that can win,
+// so it keeps one per c and picks among those at the end, as pickFused
+// would. It reports false, having decided nothing, for another pod, when
+// some node has a zone label or lacks a hostname label and the pod is
+// spread (pickFused then scores every feasible node), when no node fits
+// (scanFused then gathers the reasons), or when a feasible node has
+// PreferNoSchedule taints (a score it does not compute). It must agree
+// with scan and pick (TestFusedMatchesGeneric).
 func (s *Scheduler) scanPick(p *PodInfo, snap *Snapshot, start, want int, base uint64) (Result, bool) {
 	if p.Pod.Spec.NodeName != "" || len(p.Pod.Spec.NodeSelector) > 0 || p.hasRequired || len(p.ScalarRequests) > 0 {
 		return Result{}, false
@@ -221,11 +227,14 @@ func (s *Scheduler) scanPick(p *PodInfo, snap *Snapshot, start, want int, base u
 	if _, skipAff := (NodeAffinityScorer{}).skip(p); !skipAff {
 		return Result{}, false
 	}
+	spread := p.defSpread
+	if spread && (snap.zoned > 0 || snap.unnamed > 0) {
+		return Result{}, false
+	}
 	wSpread, wLeast, wTaint := s.scorers[0].Weight, s.scorers[1].Weight, s.scorers[2].Weight
-	_, skipSpread := SpreadScorer{}.skip(p)
 	var counts []int32
 	top := int32(0) // the highest count on any node
-	if !skipSpread {
+	if spread && !p.ownerAbsent {
 		counts = s.controllerCounts(p, snap)
 		for _, o := range snap.owners[p.ownerHash].nodes {
 			top = max(top, o.n)
@@ -247,7 +256,7 @@ func (s *Scheduler) scanPick(p *PodInfo, snap *Snapshot, start, want int, base u
 	}
 	nodes, hot := snap.list, snap.hot
 	n := len(nodes)
-	evaluated, feasible, hi := 0, 0, int32(0)
+	evaluated, feasible, lo, hi := 0, 0, top, int32(0)
 	for i := 0; i < n && feasible < want; i++ {
 		j := start + i
 		if j >= n {
@@ -273,6 +282,7 @@ func (s *Scheduler) scanPick(p *PodInfo, snap *Snapshot, start, want int, base u
 			c = counts[j]
 			hi = max(hi, c)
 		}
+		lo = min(lo, c)
 		least := h.leastDefault
 		if !dflt {
 			least = leastAllocated(nz, h)
@@ -291,11 +301,11 @@ func (s *Scheduler) scanPick(p *PodInfo, snap *Snapshot, start, want int, base u
 	}
 	res := Result{Evaluated: evaluated, Feasible: feasible}
 	common := wTaint * MaxNodeScore // no feasible node has soft taints
-	varSpread := !skipSpread && hi > 0
-	if !varSpread {
-		common += wSpread * MaxNodeScore
-	}
-	spreadN := makeNorm(int64(hi), true)
+	// Every node has the hostname label alone: it scores
+	// round(c*log(feasible+2) + 2), increasing with c.
+	w := math.Log(float64(feasible + 2))
+	rawOf := func(c int32) int64 { return int64(math.Round(float64(c)*w + (defaultHostnameSkew - 1))) }
+	rlo, rhi := rawOf(lo), rawOf(hi)
 	best, bestTie, bestT := int32(-1), uint64(0), int64(0)
 	for c := range bs[:hi+1] {
 		b := &bs[c]
@@ -303,8 +313,8 @@ func (s *Scheduler) scanPick(p *PodInfo, snap *Snapshot, start, want int, base u
 			continue
 		}
 		t := common + wLeast*b.least
-		if varSpread {
-			t += wSpread * spreadN.of(int64(c))
+		if spread {
+			t += wSpread * normalizeSpread(rawOf(int32(c)), rlo, rhi)
 		}
 		if best < 0 || t > bestT || (t == bestT && b.tie < bestTie) {
 			best, bestTie, bestT = b.pos, b.tie, t
@@ -492,6 +502,10 @@ func (s *Scheduler) pick(p *PodInfo, snap *Snapshot, base uint64) Result {
 		s.prepareSpreadScore(p, snap)
 		p.spreadSt, p.spreadScore = &s.spreadSt, true
 	}
+	if p.defSpread {
+		s.prepareDefaultSpread(p, snap, nf)
+		p.defSt = &s.defSt
+	}
 	for j, ws := range s.scorers {
 		raw := grow(s.raw[j], nf)
 		s.raw[j] = raw
@@ -561,15 +575,19 @@ func (s *Scheduler) pickFused(p *PodInfo, snap *Snapshot, base uint64) Result {
 	s.raw[0], s.raw[2], s.raw[3] = spreadRaw, taintRaw, affRaw
 	total := grow(s.total, nf)
 	s.total = total
-	_, skipSpread := SpreadScorer{}.skip(p)
+	spread := p.defSpread
 	_, skipAff := NodeAffinityScorer{}.skip(p)
 	var counts []int32
-	if !skipSpread {
-		counts = s.controllerCounts(p, snap)
+	if spread {
+		s.prepareDefaultSpread(p, snap, nf)
+		if !p.ownerAbsent {
+			counts = s.controllerCounts(p, snap)
+		}
 	}
 	nz := p.NonZeroRequests
 	dflt := nz == defaultNonZero // the score is in the hotNode
 	var hiSpread, hiTaint, hiAff int64
+	loSpread := int64(math.MaxInt64)
 	for i, pos := range s.feasible {
 		h := &snap.hot[pos]
 		if dflt {
@@ -577,9 +595,13 @@ func (s *Scheduler) pickFused(p *PodInfo, snap *Snapshot, base uint64) Result {
 		} else {
 			total[i] = wLeast * leastAllocated(nz, h)
 		}
-		if !skipSpread {
-			c := int64(counts[pos])
-			spreadRaw[i], hiSpread = c, max(hiSpread, c)
+		if spread {
+			var c int64
+			if counts != nil {
+				c = int64(counts[pos])
+			}
+			r := s.defSt.raw(c, h.flags, snap.zoneOf[pos])
+			spreadRaw[i], loSpread, hiSpread = r, min(loSpread, r), max(hiSpread, r)
 		}
 		taintRaw[i] = 0
 		if h.flags&hotSoftTaints != 0 {
@@ -591,16 +613,14 @@ func (s *Scheduler) pickFused(p *PodInfo, snap *Snapshot, base uint64) Result {
 			affRaw[i], hiAff = c, max(hiAff, c)
 		}
 	}
-	if !skipSpread {
+	if counts != nil {
 		s.clearCounts(p, snap)
 	}
-	// What every node gets from the scores that are the same everywhere.
+	// What every node gets from the scores that are the same everywhere;
+	// default spreading scores 0 everywhere for a pod it skips.
 	var common int64
-	spreadN, taintN, affN := makeNorm(hiSpread, true), makeNorm(hiTaint, true), makeNorm(hiAff, false)
-	varSpread, varTaint, varAff := !skipSpread && hiSpread > 0, hiTaint > 0, !skipAff && hiAff > 0
-	if !varSpread {
-		common += wSpread * MaxNodeScore // skipped, or no count anywhere
-	}
+	taintN, affN := makeNorm(hiTaint, true), makeNorm(hiAff, false)
+	varTaint, varAff := hiTaint > 0, !skipAff && hiAff > 0
 	if !varTaint {
 		common += wTaint * MaxNodeScore
 	}
@@ -608,8 +628,8 @@ func (s *Scheduler) pickFused(p *PodInfo, snap *Snapshot, base uint64) Result {
 	best, bestTie, bestT := -1, uint64(0), int64(0)
 	for i, pos := range s.feasible {
 		t := total[i] + common
-		if varSpread {
-			t += wSpread * spreadN.of(spreadRaw[i])
+		if spread {
+			t += wSpread * normalizeSpread(spreadRaw[i], loSpread, hiSpread)
 		}
 		if varTaint {
 			t += wTaint * taintN.of(taintRaw[i])
@@ -637,7 +657,7 @@ func (s *Scheduler) scoreFused(j int, p *PodInfo, snap *Snapshot, raw []int64) {
 	case 0: // SpreadScorer: the controller's counts, one pass over its nodes
 		counts := s.controllerCounts(p, snap)
 		for i, pos := range s.feasible {
-			raw[i] = int64(counts[pos])
+			raw[i] = s.defSt.raw(int64(counts[pos]), snap.hot[pos].flags, snap.zoneOf[pos])
 		}
 		s.clearCounts(p, snap)
 	case 1: // LeastAllocatedScorer

@@ -378,9 +378,11 @@ func TestScheduleRecordScores(t *testing.T) {
 	}
 	// Parts: spread (w2), least allocated (w1), taints (w3), node affinity
 	// (w2), inter-pod affinity (w2), topology spread constraints (w2).
+	// Spread: 2 feasible nodes, weight log(4) = 1.386; raw a 2, b 3.39 ->
+	// 3; normalized 100*(3+2-s)/3.
 	want := map[string]NodeScore{
 		"a": {Node: "a", Total: 2*100 + 1*97 + 3*0 + 2*0 + 2*0 + 2*0, Parts: []int64{100, 97, 0, 0, 0, 0}},
-		"b": {Node: "b", Total: 2*0 + 1*47 + 3*100 + 2*0 + 2*0 + 2*0, Parts: []int64{0, 47, 100, 0, 0, 0}},
+		"b": {Node: "b", Total: 2*66 + 1*47 + 3*100 + 2*0 + 2*0 + 2*0, Parts: []int64{66, 47, 100, 0, 0, 0}},
 	}
 	got := map[string]NodeScore{}
 	for _, ns := range res.Scores {
@@ -456,7 +458,9 @@ func TestScheduleDoesNotAllocate(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector changes allocation counts")
 	}
-	snap := snapshot(t, manyNodes(1000))
+	// The controller has pods on some nodes: spreading counts them.
+	snap := snapshot(t, manyNodes(1000), mkPod("x1", onNode("node-00001"), ownedBy("rs")),
+		mkPod("x2", onNode("node-00500"), ownedBy("rs")), mkPod("x3", onNode("node-00500"), ownedBy("rs")))
 	s := New(Config{})
 	pods := []*workload.Pod{
 		mkPod("plain", requests("100m", "128Mi"), ownedBy("rs")),
@@ -472,6 +476,26 @@ func TestScheduleDoesNotAllocate(t *testing.T) {
 		}); n > 0 {
 			t.Errorf("pod %s: %v allocations per Schedule, want 0", p.Name, n)
 		}
+	}
+	// With zones, default spreading counts the controller's pods per zone
+	// (pickFused rather than scanPick), still in reused scratch space.
+	nodes := manyNodes(300)
+	var bound []*workload.Pod
+	for i, n := range nodes {
+		n.Labels[workload.LabelZone] = fmt.Sprintf("z%d", i%3)
+		if i%7 == 0 {
+			bound = append(bound, mkPod(fmt.Sprintf("x%d", i), onNode(n.Name), ownedBy("rs")))
+		}
+	}
+	zoned := snapshot(t, nodes, bound...)
+	p := mkPod("zoned", requests("100m", "128Mi"), ownedBy("rs"))
+	s.Schedule(p, zoned)
+	if n := testing.AllocsPerRun(20, func() {
+		if _, err := s.Schedule(p, zoned); err != nil {
+			t.Fatal(err)
+		}
+	}); n > 0 {
+		t.Errorf("pod %s on zoned nodes: %v allocations per Schedule, want 0", p.Name, n)
 	}
 }
 

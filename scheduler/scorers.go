@@ -36,9 +36,9 @@ type WeightedScorer struct {
 
 // DefaultScorers returns the scorers a zero Config uses, with
 // kube-scheduler's default plugin weights: TaintToleration 3,
-// NodeAffinity 2, PodTopologySpread 2 (SpreadScorer for the system
-// default spreading, TopologySpreadScorer for the pod's own
-// constraints: one of them at most varies), InterPodAffinity 2,
+// NodeAffinity 2, PodTopologySpread 2 (SpreadScorer for its system
+// default constraints, TopologySpreadScorer for the pod's own
+// constraints: one of them at most scores), InterPodAffinity 2,
 // NodeResourcesFit 1.
 func DefaultScorers() []WeightedScorer {
 	return []WeightedScorer{
@@ -50,38 +50,6 @@ func DefaultScorers() []WeightedScorer {
 		{Scorer: TopologySpreadScorer{}, Weight: 2},
 	}
 }
-
-// SpreadScorer spreads the pods of one controller across nodes: a node
-// scores MaxNodeScore - MaxNodeScore*count/max, where count is how many pods of the
-// pod's controller (owner reference with controller=true, matched by uid)
-// are on it, not terminating, and max is the highest count among the
-// scored nodes. With no such pod anywhere, or a pod without a controller,
-// every node scores MaxNodeScore. This is the soft, per-node form of
-// kube-scheduler's default spreading, with the controller standing in for
-// label selectors. A pod with topology spread constraints of its own is
-// not spread by default, as kube-scheduler applies its default constraints
-// only to pods without any: every node scores 0.
-type SpreadScorer struct{}
-
-// Score implements Scorer: the raw count.
-func (SpreadScorer) Score(p *PodInfo, n *NodeInfo) int64 {
-	if p.OwnerUID == "" {
-		return 0
-	}
-	return n.ownerCount(p.ownerHash)
-}
-
-// skip: a pod without a controller, or whose controller has no pod in the
-// snapshot, scores MaxNodeScore everywhere.
-func (SpreadScorer) skip(p *PodInfo) (int64, bool) {
-	if len(p.spread) > 0 {
-		return 0, true
-	}
-	return MaxNodeScore, p.OwnerUID == "" || p.ownerAbsent
-}
-
-// Normalize implements Normalizer.
-func (SpreadScorer) Normalize(_ *PodInfo, scores []int64) { normalize(scores, true) }
 
 // LeastAllocatedScorer prefers the node with the most room left
 // (kube-scheduler's LeastAllocated strategy with cpu and memory weighted

@@ -75,28 +75,89 @@ func runScoreCases(t *testing.T, sc Scorer, cases []scoreCase) {
 
 func three() []*workload.Node { return []*workload.Node{mkNode("a"), mkNode("b"), mkNode("c")} }
 
+// spreadParts schedules pod on snap with every node scored and returns
+// the SpreadScorer part of each scored node's score, by node.
+func spreadParts(t *testing.T, snap *Snapshot, pod *workload.Pod) map[string]int64 {
+	t.Helper()
+	res, err := New(Config{RecordScores: true, PercentageOfNodesToScore: 100}).Schedule(pod, snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, ns := range res.Scores {
+		got[ns.Node] = ns.Parts[0] // DefaultScorers()[0] is SpreadScorer
+	}
+	return got
+}
+
+// TestSpreadScorer checks the system default spreading against scores
+// worked out by hand from kube-scheduler's podtopologyspread scoring.go
+// (weights log(size+2), count*weight + maxSkew-1 per constraint, rounded,
+// normalized as 100*(max+min-s)/max).
 func TestSpreadScorer(t *testing.T) {
 	rs := func(name string, opts ...podOpt) *workload.Pod { return mkPod(name, append(opts, ownedBy("rs1"))...) }
-	runScoreCases(t, SpreadScorer{}, []scoreCase{
-		{name: "no pods of the owner anywhere", nodes: three(), pod: rs("p"), raw: []int64{0, 0, 0}, want: []int64{100, 100, 100}},
-		{name: "fewer pods of the owner score higher", nodes: three(),
-			existing: [][]*workload.Pod{{rs("x1"), rs("x2")}, {rs("x3")}, nil}, pod: rs("p"),
-			raw: []int64{2, 1, 0}, want: []int64{0, 50, 100}},
-		{name: "other owners do not count", nodes: three(),
-			existing: [][]*workload.Pod{{mkPod("o1", ownedBy("rs2")), mkPod("o2", ownedBy("rs2"))}, {rs("x1")}}, pod: rs("p"),
-			raw: []int64{0, 1, 0}, want: []int64{100, 0, 100}},
-		{name: "non-controller owner references do not count", nodes: three(),
-			existing: [][]*workload.Pod{{mkPod("o1", func(p *workload.Pod) {
-				p.OwnerReferences = []workload.OwnerReference{{UID: "rs1"}}
-			})}}, pod: rs("p"),
-			raw: []int64{0, 0, 0}, want: []int64{100, 100, 100}},
-		{name: "terminating pods do not count", nodes: three(),
-			existing: [][]*workload.Pod{{rs("x1", terminating)}, {rs("x2")}}, pod: rs("p"),
-			raw: []int64{0, 1, 0}, want: []int64{100, 0, 100}},
-		{name: "a pod without a controller scores the same everywhere", nodes: three(),
-			existing: [][]*workload.Pod{{rs("x1")}}, pod: mkPod("p"),
-			raw: []int64{0, 0, 0}, want: []int64{100, 100, 100}},
-	})
+	on := func(node string, p *workload.Pod) *workload.Pod { p.Spec.NodeName = node; return p }
+	cases := []struct {
+		name  string
+		nodes []*workload.Node
+		pods  []*workload.Pod
+		pod   *workload.Pod
+		want  map[string]int64
+	}{
+		{name: "hostname labels only", nodes: three(),
+			pods: []*workload.Pod{on("a", rs("x1")), on("a", rs("x2")), on("b", rs("x3")),
+				on("b", rs("gone", terminating)), on("c", mkPod("o1", ownedBy("rs2")))},
+			pod: rs("p"),
+			// 3 feasible nodes: weight log(5) = 1.609. Raw a: 2*1.609+2 =
+			// 5.22 -> 5; b: 1.609+2 -> 4; c: 2 (the terminating pod and
+			// the other controller's do not count). 100*(5+2-s)/5.
+			want: map[string]int64{"a": 40, "b": 60, "c": 100}},
+		{name: "zones, and a node without one",
+			nodes: []*workload.Node{mkNode("a", labels(workload.LabelZone, "z1")), mkNode("b", labels(workload.LabelZone, "z1")),
+				mkNode("c", labels(workload.LabelZone, "z2")), mkNode("d"), mkNode("e", labels(workload.LabelZone, "z2"), cordoned)},
+			pods: []*workload.Pod{on("a", rs("x1")), on("a", rs("x2")), on("c", rs("x3")), on("e", rs("x4"))},
+			pod:  rs("p"),
+			// Feasible a, b, c, d: hostname weight log(6) = 1.792; zone
+			// values z1, z2 and "" (d): weight log(5) = 1.609. Zone counts
+			// z1 2, z2 2 (the cordoned e counts). Raw a: 2*1.792+2 +
+			// 2*1.609+4 = 12.80 -> 13; b: 2 + 7.22 -> 9; c: 3.79 + 7.22
+			// -> 11; d: 2 (no zone label: no zone term). 100*(13+2-s)/13.
+			want: map[string]int64{"a": 15, "b": 46, "c": 30, "d": 100}},
+		{name: "pods on nodes outside the pod's node selector do not count in the zone",
+			nodes: []*workload.Node{mkNode("a", labels(workload.LabelZone, "z1", "pool", "x")),
+				mkNode("b", labels(workload.LabelZone, "z1")), mkNode("c", labels(workload.LabelZone, "z2", "pool", "x"))},
+			pods: []*workload.Pod{on("b", rs("x1")), on("b", rs("x2"))},
+			pod:  rs("p", selector("pool", "x")),
+			// Feasible a, c: zone counts 0 (b is left out), every raw
+			// score 2+4 = 6: all 100.
+			want: map[string]int64{"a": 100, "c": 100}},
+		{name: "no pods of the controller anywhere", nodes: three(), pod: rs("p"),
+			want: map[string]int64{"a": 100, "b": 100, "c": 100}},
+		{name: "a pod without a controller is not spread", nodes: three(),
+			pods: []*workload.Pod{on("a", rs("x1"))}, pod: mkPod("p"),
+			want: map[string]int64{"a": 0, "b": 0, "c": 0}},
+		{name: "a Job's pod is not spread", nodes: three(),
+			pods: []*workload.Pod{on("a", mkPod("x1", jobOwned("j")))}, pod: mkPod("p", jobOwned("j")),
+			want: map[string]int64{"a": 0, "b": 0, "c": 0}},
+		{name: "a pod with constraints of its own gets no default ones", nodes: three(),
+			pods: []*workload.Pod{on("a", rs("x1"))},
+			pod:  rs("p", podLabels("app", "web"), spread(1, workload.LabelHostname, workload.ScheduleAnyway, "web")),
+			want: map[string]int64{"a": 0, "b": 0, "c": 0}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := spreadParts(t, snapshot(t, tc.nodes, tc.pods...), tc.pod)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("spread scores (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func jobOwned(uid string) podOpt {
+	return func(p *workload.Pod) {
+		p.OwnerReferences = append(p.OwnerReferences, workload.OwnerReference{APIVersion: "batch/v1", Kind: "Job", Name: "job-" + uid, UID: uid, Controller: workload.Ptr(true)})
+	}
 }
 
 func TestLeastAllocatedScorer(t *testing.T) {
@@ -155,4 +216,28 @@ func TestNodeAffinityScorer(t *testing.T) {
 		{name: "matchFields preference", nodes: nodes(), pod: mkPod("p", preferred(10, fieldTerm("In", "a"))),
 			raw: []int64{10, 0, 0}, want: []int64{100, 0, 0}},
 	})
+}
+
+// TestSpreadScorerSkewTolerance: the hostname constraint's maxSkew 3 adds
+// 2 to every node's raw score, which waters a one-pod difference down to
+// a third of the spreading weight, so a roomy node holding one pod of
+// the controller wins over a nearly full empty one. Raw a: round(log(4)
+// + 2) = 3, b: 2; normalized a 100*(3+2-3)/3 = 66, b 100. LeastAllocated
+// a: cpu (4000-910)*100/4000 = 77, memory (8Gi-1000Mi)*100/8Gi = 87: 82;
+// b: cpu 10, memory 2: 6. a: 2*66 + 82 = 214, b: 2*100 + 6 = 206. A
+// spreading score of 0 against 100, as a plain per-node count gives,
+// would pick b.
+func TestSpreadScorerSkewTolerance(t *testing.T) {
+	snap := snapshot(t, []*workload.Node{mkNode("a"), mkNode("b", alloc("1", "1Gi", "110"))},
+		mkPod("x", onNode("a"), ownedBy("rs1"), requests("10m", "1Mi")))
+	pod := mkPod("p", ownedBy("rs1"), requests("900m", "999Mi"))
+	for _, record := range []bool{false, true} {
+		res, err := New(Config{RecordScores: record}).Schedule(pod, snap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Node != "a" || res.Score != 2*66+82+3*100 {
+			t.Errorf("RecordScores %v: chose %s with %d, want a with %d (scores %+v)", record, res.Node, res.Score, 2*66+82+3*100, res.Scores)
+		}
+	}
 }
