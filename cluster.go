@@ -581,8 +581,8 @@ func resolveKind(op, kind string) (string, error) {
 }
 
 // Get returns a copy of the object. kind is a Kind ("Job"), or its plural
-// or short name as kubectl takes them ("jobs", "deploy"); namespace ""
-// means "default" for namespaced kinds.
+// or short name as kubectl takes them ("jobs", "deploy", "deployments.apps":
+// see workload.KindFor); namespace "" means "default" for namespaced kinds.
 func (c *Cluster) Get(kind, namespace, name string) (workload.Object, error) {
 	kind, err := resolveKind("get", kind)
 	if err != nil {

@@ -26,12 +26,18 @@ func TestKindFor(t *testing.T) {
 		"controllerrevisions": "ControllerRevision",
 		"jobs":                "Job",
 		"cronjobs":            "CronJob", "cj": "CronJob",
+		// group-qualified, as kubectl get deployments.apps takes them
+		"deployments.apps": "Deployment", "Deployment.apps": "Deployment", "deployments.v1.apps": "Deployment",
+		"cronjobs.batch": "CronJob", "jobs.v1.batch": "Job", "sts.apps": "StatefulSet",
+		"endpointslices.discovery.k8s.io": "EndpointSlice", "endpointslices.v1.discovery.k8s.io": "EndpointSlice",
 	} {
 		if got, ok := workload.KindFor(name); !ok || got != want {
 			t.Errorf("KindFor(%q) = %q, %v; want %q", name, got, ok, want)
 		}
 	}
-	for _, name := range []string{"", "deplo", "apps/v1/Deployment", "configmaps", "cm"} {
+	for _, name := range []string{"", "deplo", "apps/v1/Deployment", "configmaps", "cm",
+		// no such plural, or the wrong group
+		"podes", "jobes", "endpointss", "endpointses", "deployments.batch", "jobs.apps", "deployments.v2.apps", "pods.apps", "deployments."} {
 		if got, ok := workload.KindFor(name); ok {
 			t.Errorf("KindFor(%q) = %q, want none", name, got)
 		}

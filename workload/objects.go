@@ -179,16 +179,42 @@ var shortNames = map[string]string{
 
 // KindFor resolves a kind as kubectl does: the Kind itself ("Job"), in any
 // case ("job"), its plural ("jobs", "statefulsets", "endpointslices") or
-// its short name ("deploy", "sts", "po"). It reports false for a name that
+// its short name ("deploy", "sts", "po"), each also qualified by the kind's
+// API group, with or without its version ("deployments.apps",
+// "cronjobs.v1.batch", "Deployment.apps"). It reports false for a name that
 // is none of these.
 func KindFor(name string) (string, bool) {
 	lower := strings.ToLower(name)
+	if k, ok := kindForResource(lower); ok {
+		return k, true
+	}
+	res, qual, ok := strings.Cut(lower, ".")
+	if !ok {
+		return "", false
+	}
+	k, ok := kindForResource(res)
+	if !ok {
+		return "", false
+	}
+	group, version, ok := strings.Cut(APIVersionOf(k), "/")
+	if ok && (qual == group || qual == version+"."+group) {
+		return k, true
+	}
+	return "", false
+}
+
+// kindForResource resolves a lower-case Kind, plural or short name.
+func kindForResource(lower string) (string, bool) {
 	if k, ok := shortNames[lower]; ok {
 		return k, true
 	}
 	for _, k := range Kinds {
 		lk := strings.ToLower(k)
-		if lower == lk || lower == lk+"s" || lower == lk+"es" {
+		plural := lk + "s"
+		if strings.HasSuffix(lk, "s") { // endpoints
+			plural = lk
+		}
+		if lower == lk || lower == plural {
 			return k, true
 		}
 	}
