@@ -268,7 +268,7 @@ func (c *Cluster) Recorder() *controller.Recorder { return c.rec }
 // clock is not a *vtime.Virtual, and ErrVirtual by Run on one whose clock
 // is.
 var (
-	ErrNotVirtual = errors.New("orchestra: the cluster does not run on a virtual clock")
+	ErrNotVirtual = errors.New("orchestra: the cluster does not run on a virtual clock (Config.Clock nil is the real clock: pass vtime.NewVirtual(start) for virtual time, or drive it with Run and WaitFor)")
 	ErrVirtual    = errors.New("orchestra: the cluster runs on a virtual clock; use Advance or RunUntil")
 	// ErrClosed is returned by Run, Advance, RunUntil, Apply, Delete,
 	// DeletePod and StartControlPlane on a closed cluster.

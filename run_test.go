@@ -85,6 +85,9 @@ func TestAdvanceNeedsVirtualClock(t *testing.T) {
 	defer c.Close()
 	if err := c.Advance(time.Second); !errors.Is(err, orchestra.ErrNotVirtual) {
 		t.Fatalf("Advance on a real clock: %v", err)
+	} else if !strings.Contains(err.Error(), "vtime.NewVirtual") {
+		// A zero Config is the real clock: the error says what to set.
+		t.Errorf("Advance on a real clock: %q does not say to pass vtime.NewVirtual as Config.Clock", err)
 	}
 	// AdvanceTo used to dereference the missing virtual clock and panic.
 	if err := c.AdvanceTo(time.Now().Add(time.Second)); !errors.Is(err, orchestra.ErrNotVirtual) {
