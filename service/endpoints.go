@@ -80,7 +80,10 @@ const ManagedBy = "endpointslice-controller.k8s.io"
 //     and labels stay is not rewritten for it.
 //   - In the same reconcile, every picker of the Service gets the new
 //     endpoints of its port (in pod order), so once the reconcile that
-//     removes an endpoint returns, no Pick returns it.
+//     removes an endpoint returns, no Pick returns it. Pods that share an
+//     address (host-network pods of one node) are each in the slices but
+//     one endpoint per address and port for the pickers, as for
+//     kube-proxy: the first ready one, else the first serving one.
 //
 // It is a controller.Controller: every method runs on the control plane's
 // loop goroutine. It keeps its own view of pods, Services and node zones
@@ -132,6 +135,14 @@ type svcState struct {
 	changed []*entry
 
 	hintsOn bool // topology-aware hints are populated (TopologyCache's hintsPopulatedByService)
+
+	// addrs counts the entries per address and dups the addresses that
+	// more than one entry has (pods sharing an IP: host-network pods of
+	// one node, an IP reused while its old pod is still listed); deduped
+	// says the last publish merged them.
+	addrs   map[string]int
+	dups    int
+	deduped bool
 
 	trig    triggerTimes // the last-change-trigger-time tracker's state
 	trigger time.Time    // the trigger time of the sync under way (zero: none)
@@ -798,7 +809,11 @@ func portNames(svc *workload.Service) []string {
 // publish, only the changed entries are rewritten in the lists.
 func (c *EndpointsController) publish(key string, st *svcState) {
 	n := len(st.svc.Spec.Ports)
-	patch := st.layout && len(st.portLen) == n
+	// Pods that share an address: one endpoint per address and port (see
+	// dedupe), which the lists' layout cannot follow in place.
+	dedup := st.dups > 0
+	patch := st.layout && len(st.portLen) == n && !dedup && !st.deduped
+	st.deduped = dedup
 	if patch && len(st.changed) == 0 {
 		return // nothing the pickers see has changed
 	}
@@ -833,10 +848,77 @@ func (c *EndpointsController) publish(key string, st *svcState) {
 				dst[len(dst)-1].Port = p
 			}
 		}
+		if dedup {
+			dst = dedupe(dst)
+		}
 		st.portLen[i] = len(dst)
 		return dst, nil
 	})
 	st.layout, st.changed = true, st.changed[:0]
+}
+
+// ref adds d to the entries of a Service that have address addr.
+func (st *svcState) ref(addr string, d int) {
+	if st.addrs == nil {
+		st.addrs = map[string]int{}
+	}
+	n := st.addrs[addr]
+	if n > 1 {
+		st.dups--
+	}
+	n += d
+	if n > 1 {
+		st.dups++
+	}
+	if n <= 0 {
+		delete(st.addrs, addr)
+	} else {
+		st.addrs[addr] = n
+	}
+}
+
+// reref moves an entry from address from to address to.
+func (st *svcState) reref(from, to string) {
+	if from != to {
+		st.ref(from, -1)
+		st.ref(to, 1)
+	}
+}
+
+// dedupe keeps one endpoint per address and port in eps (in pod order),
+// as kube-proxy's EndpointSliceCache keeps one per IP:port: of the
+// endpoints of different pods that share one, the first ready one, else
+// the first serving one, else the first (a pod that reuses the IP of a
+// pod still terminating wins over it, kubernetes/kubernetes#135266).
+func dedupe(eps []Endpoint) []Endpoint {
+	type ap struct {
+		addr string
+		port int32
+	}
+	rank := func(e *Endpoint) int {
+		switch {
+		case e.Ready:
+			return 2
+		case e.Serving:
+			return 1
+		}
+		return 0
+	}
+	at := make(map[ap]int, len(eps))
+	out := eps[:0]
+	for _, e := range eps {
+		k := ap{e.Address, e.Port}
+		if j, ok := at[k]; ok {
+			if rank(&e) > rank(&out[j]) {
+				out[j] = e
+			}
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, e)
+	}
+	clear(eps[len(out):])
+	return out
 }
 
 // compute returns the endpoint of pod p in Service svc, or nil when the
@@ -963,6 +1045,7 @@ func (c *EndpointsController) rebuild(key string, st *svcState) error {
 	st.entries = map[string]*entry{}
 	st.order = st.order[:0]
 	st.groups = map[string]*group{}
+	st.addrs, st.dups = nil, 0
 	keys := make([]string, 0, len(st.pods))
 	for pk := range st.pods {
 		keys = append(keys, pk)
@@ -976,6 +1059,7 @@ func (c *EndpointsController) rebuild(key string, st *svcState) error {
 		if e := c.compute(svc, ps.pod); e != nil {
 			st.entries[pk] = e
 			st.order = append(st.order, e)
+			st.ref(e.pe.Address, 1)
 			c.place(st, e)
 		}
 	}
@@ -1093,24 +1177,28 @@ func (c *EndpointsController) update(st *svcState) error {
 		case old == nil && now == nil:
 		case now == nil:
 			st.layout = false
+			st.ref(old.pe.Address, -1)
 			c.unplace(st, old)
 			delete(st.entries, pk)
 			i, _ := slices.BinarySearchFunc(st.order, pk, func(e *entry, k string) int { return strings.Compare(e.key, k) })
 			st.order = slices.Delete(st.order, i, i+1)
 		case old == nil:
 			st.layout = false
+			st.ref(now.pe.Address, 1)
 			st.entries[pk] = now
 			i, _ := slices.BinarySearchFunc(st.order, pk, func(e *entry, k string) int { return strings.Compare(e.key, k) })
 			st.order = slices.Insert(st.order, i, now)
 			c.place(st, now)
 		case old.sig == now.sig:
 			if !reflect.DeepEqual(old.ep, now.ep) || old.pe != now.pe || !slices.Equal(old.ports, now.ports) {
+				st.reref(old.pe.Address, now.pe.Address)
 				old.ep, old.pe, old.ports = now.ep, now.pe, now.ports
 				old.chunk.dirty = true
 				st.changed = append(st.changed, old)
 			}
 		default:
 			st.layout = false
+			st.reref(old.pe.Address, now.pe.Address)
 			c.unplace(st, old)
 			old.ep, old.pe, old.ports, old.sig = now.ep, now.pe, now.ports, now.sig
 			c.place(st, old)
