@@ -35,7 +35,8 @@ const ManagedBy = "endpointslice-controller.k8s.io"
 // pickers, as Kubernetes' EndpointSlice controller and kube-proxy do
 // together:
 //
-//   - A selected pod appears when it has an IP and has not finished
+//   - A selected pod appears when it has an IP of the Service's family
+//     (its first ipFamily: the slices' addressType) and has not finished
 //     (Succeeded or Failed pods never appear, even with
 //     publishNotReadyAddresses), and its Node object exists (or the
 //     Service publishes not-ready addresses). Its conditions: serving = the pod's Ready
@@ -926,8 +927,9 @@ func dedupe(eps []Endpoint) []Endpoint {
 // store has no Node object for (unless svc publishes not-ready
 // addresses).
 func (c *EndpointsController) compute(svc *workload.Service, p *workload.Pod) *entry {
-	if p.Status.PodIP == "" || controller.IsPodTerminal(p) {
-		return nil
+	ip := podAddress(p, serviceFamily(svc))
+	if ip == "" || controller.IsPodTerminal(p) {
+		return nil // no IP (of the Service's family), or finished
 	}
 	if _, ok := c.zones[p.Spec.NodeName]; p.Spec.NodeName != "" && !ok && !svc.Spec.PublishNotReadyAddresses {
 		// Its Node object is gone: left out, as the reconciler skips a
@@ -948,7 +950,7 @@ func (c *EndpointsController) compute(svc *workload.Service, p *workload.Pod) *e
 	e.sig = sig.String()
 	zone := c.zones[p.Spec.NodeName]
 	e.ep = workload.Endpoint{
-		Addresses:  []string{p.Status.PodIP},
+		Addresses:  []string{ip},
 		Conditions: workload.EndpointConditions{Ready: &ready, Serving: &serving, Terminating: &terminating},
 		TargetRef:  &workload.ObjectReference{Kind: "Pod", Namespace: p.Namespace, Name: p.Name, UID: p.UID},
 	}
@@ -962,7 +964,7 @@ func (c *EndpointsController) compute(svc *workload.Service, p *workload.Pod) *e
 		e.ep.Hostname = workload.Ptr(p.Spec.Hostname)
 	}
 	e.pe = Endpoint{
-		Address: p.Status.PodIP, PodName: p.Name, Namespace: p.Namespace, NodeName: p.Spec.NodeName, Zone: zone,
+		Address: ip, PodName: p.Name, Namespace: p.Namespace, NodeName: p.Spec.NodeName, Zone: zone,
 		Ready: ready, Serving: serving, Terminating: terminating,
 	}
 	if td := svc.Spec.TrafficDistribution; td != nil && ready && !autoHints(svc) {
@@ -991,6 +993,39 @@ func (c *EndpointsController) compute(svc *workload.Service, p *workload.Pod) *e
 	}
 	return e
 }
+
+// serviceFamily returns the address type of a Service's endpoints: its
+// first ipFamily, else its ClusterIP's family, else IPv4 (Kubernetes'
+// getAddressTypesForService, on a single-stack cluster).
+func serviceFamily(svc *workload.Service) string {
+	if len(svc.Spec.IPFamilies) > 0 {
+		return svc.Spec.IPFamilies[0]
+	}
+	if isIPv6(svc.Spec.ClusterIP) {
+		return workload.AddressTypeIPv6
+	}
+	return workload.AddressTypeIPv4
+}
+
+// podAddress returns the IP of pod p of family (IPv4 or IPv6): its podIP
+// or else one of its podIPs; "" when it has none of that family, as
+// Kubernetes' getEndpointAddresses (an IPv4 Service gets no endpoint of a
+// host-network pod on an IPv6 node).
+func podAddress(p *workload.Pod, family string) string {
+	v6 := family == workload.AddressTypeIPv6
+	if ip := p.Status.PodIP; ip != "" && isIPv6(ip) == v6 {
+		return ip
+	}
+	for _, ip := range p.Status.PodIPs {
+		if ip.IP != "" && isIPv6(ip.IP) == v6 {
+			return ip.IP
+		}
+	}
+	return ""
+}
+
+// isIPv6 reports whether ip is written as an IPv6 address.
+func isIPv6(ip string) bool { return strings.IndexByte(ip, ':') >= 0 }
 
 // targetPort resolves a Service port's targetPort for pod p: a number as
 // is, a name among the pod's container ports of the same protocol, then
@@ -1334,7 +1369,7 @@ func newSlice(svc *workload.Service, name string) *workload.EndpointSlice {
 				Controller: workload.Ptr(true), BlockOwnerDeletion: workload.Ptr(true),
 			}},
 		},
-		AddressType: workload.AddressTypeIPv4,
+		AddressType: serviceFamily(svc),
 		Endpoints:   []workload.Endpoint{},
 		Ports:       []workload.EndpointPort{},
 	}

@@ -43,7 +43,8 @@ const (
 // syncService), for readers of the older API; the pickers and the
 // resolver read EndpointSlices.
 //
-//   - A selected pod is listed when it has an IP and has not finished, and,
+//   - A selected pod is listed when it has an IP of the Service's family
+//     (its first ipFamily) and has not finished, and,
 //     unless the Service publishes not-ready addresses, is not being
 //     deleted: under addresses when it is ready (or the Service publishes
 //     not-ready addresses), else under notReadyAddresses, with nodeName,
@@ -346,6 +347,7 @@ func (c *EndpointsV1Controller) desired(svc *workload.Service) *workload.Endpoin
 			byPort[pk][k] = ready
 		}
 	}
+	family := serviceFamily(svc)
 	for pk := range c.members[workload.Key(svc)] {
 		p := c.podSvcs[pk].pod
 		if p == nil {
@@ -354,10 +356,14 @@ func (c *EndpointsV1Controller) desired(svc *workload.Service) *workload.Endpoin
 		if p.Status.PodIP == "" || controller.IsPodTerminal(p) || (p.DeletionTimestamp != nil && !svc.Spec.PublishNotReadyAddresses) {
 			continue // ShouldPodBeInEndpoints
 		}
-		k := addrKey{p.Status.PodIP, p.UID}
+		ip := podAddress(p, family)
+		if ip == "" {
+			continue // no IP of the Service's family (podToEndpointAddressForService)
+		}
+		k := addrKey{ip, p.UID}
 		if addrs[k] == nil {
 			a := &workload.EndpointAddress{
-				IP: p.Status.PodIP, NodeName: workload.Ptr(p.Spec.NodeName),
+				IP: ip, NodeName: workload.Ptr(p.Spec.NodeName),
 				TargetRef: &workload.ObjectReference{Kind: "Pod", Namespace: p.Namespace, Name: p.Name, UID: p.UID},
 			}
 			if p.Spec.Hostname != "" && p.Spec.Subdomain == svc.Name {
