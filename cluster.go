@@ -289,6 +289,15 @@ var (
 // tainted unreachable and runs no pods (see DESIGN.md, the runtime seam);
 // nodes that run pods come from the runtime (fake.Runtime.AddNode). It
 // returns the stored object.
+//
+// Apply is not an optimistic-concurrency update: obj's resourceVersion is
+// not compared with the stored one, and the last Apply wins, as a `kubectl
+// apply` of a manifest that carries no resourceVersion does. So an object
+// read with Get, changed and applied never conflicts, even if a controller
+// has written its status (or another goroutine its spec) since; where
+// Kubernetes' Update would return a Conflict, Apply overwrites. A uid, when
+// obj has one, must be the stored object's: an object read before it was
+// deleted and created again is refused (metadata.uid is immutable).
 func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
 	if workload.IsNil(obj) {
 		return nil, fmt.Errorf("orchestra: apply: nil object: %w", workload.ErrInvalid)
