@@ -63,7 +63,9 @@
 // off the runtime's status reports: Created and Started for every run of a
 // container, a BackOff warning for every crash-loop back-off, Killing when
 // a running container is stopped (for a deletion, past the pod's active
-// deadline, or a sidecar once the app containers are done), and Failed
+// deadline, a sidecar once the app containers are done, or "Container
+// <name> definition changed, will be restarted" when a pod update changed
+// its image, on a runtime that implements workload.PodUpdater), and Failed
 // (with BackOff for an image in pull back-off) when a container cannot be
 // created: a
 // real runtime's missing image (ErrImagePull, ImagePullBackOff) or bad

@@ -788,6 +788,11 @@ type kubelet struct {
 	// pod bound to a Node object that no runtime reports waits here with
 	// a zero time, for as long as the Node object exists.
 	orphans map[string]time.Time
+	// specGen holds, by key, the metadata.generation of the spec the
+	// runtime last got for the started pods whose spec changed after
+	// their creation (generation above 1): a pod whose generation differs
+	// gets UpdatePod (updateSpec).
+	specGen map[string]int64
 }
 
 // orphanQuarantine is how long a pod bound to a node that does not exist
@@ -797,7 +802,8 @@ type kubelet struct {
 const orphanQuarantine = 40 * time.Second
 
 func newKubelet(c *Cluster) *kubelet {
-	return &kubelet{c: c, requested: map[string]int64{}, unconfirmed: map[string]string{}, orphans: map[string]time.Time{}}
+	return &kubelet{c: c, requested: map[string]int64{}, unconfirmed: map[string]string{}, orphans: map[string]time.Time{},
+		specGen: map[string]int64{}}
 }
 
 // confirm puts the runtime finalizer on the pods started in the last step
@@ -869,6 +875,7 @@ func (k *kubelet) Handle(ev store.Event, enqueue func(string)) {
 	if ev.Type == store.Deleted {
 		delete(k.requested, ev.ObjectKey())
 		delete(k.orphans, ev.ObjectKey())
+		delete(k.specGen, ev.ObjectKey())
 		return
 	}
 	// Only a bound pod that is not started yet, or a started one being
@@ -876,6 +883,8 @@ func (k *kubelet) Handle(ev store.Event, enqueue func(string)) {
 	// unless they change a readiness gate's condition.
 	started := slices.Contains(p.Finalizers, controller.RuntimeFinalizer)
 	if p.Spec.NodeName != "" && (started == (p.DeletionTimestamp != nil)) {
+		enqueue(ev.ObjectKey())
+	} else if started && k.specChanged(ev.ObjectKey(), p) {
 		enqueue(ev.ObjectKey())
 	} else if started && len(p.Spec.ReadinessGates) > 0 {
 		if _, change := gateChange(p, k.c.clock.Now()); change {
@@ -940,6 +949,11 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 			}
 		}
 		return controller.Result{}, nil
+	}
+	if started && k.specChanged(key, p) {
+		if err := k.updateSpec(ctx, key, p); err != nil {
+			return controller.Result{}, err
+		}
 	}
 	if started && len(p.Spec.ReadinessGates) > 0 {
 		// A readiness gate's condition changed (set through the API):
@@ -1026,6 +1040,9 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 		k.c.rec.Eventf(p, workload.EventTypeWarning, "FailedCreatePodSandBox", "starting the pod failed: %v", err)
 		return controller.Result{}, err
 	}
+	if p.Generation > 1 {
+		k.specGen[key] = p.Generation // started with the spec as updated
+	}
 	if p.UID != "" {
 		// The finalizer comes with the runtime's first report, or from
 		// confirm: both before any controller runs.
@@ -1036,6 +1053,48 @@ func (k *kubelet) Reconcile(ctx context.Context, key string) (controller.Result,
 		return controller.Result{}, nil
 	}
 	return controller.Result{}, k.markStarted(p)
+}
+
+// specChanged reports whether the spec of p, a started pod not being
+// deleted, changed since the runtime got it (an update: its
+// metadata.generation moved past the one the runtime has).
+func (k *kubelet) specChanged(key string, p *workload.Pod) bool {
+	return p.DeletionTimestamp == nil && p.Generation > 1 && k.specGen[key] != p.Generation
+}
+
+// updateSpec gives the runtime the updated spec of started pod p, as a
+// kubelet syncs a pod whose spec changed (workload.PodUpdater: a running
+// container whose image changed is stopped and started again with it),
+// and records the Killing event "Container <name> definition changed,
+// will be restarted" for each running app container or sidecar whose
+// image differs from the one it runs, as the kubelet's killContainer
+// records one before it stops a container (computePodActions). A runtime
+// that does not implement PodUpdater keeps running the pod as created.
+func (k *kubelet) updateSpec(ctx context.Context, key string, p *workload.Pod) error {
+	u, ok := k.c.rt.(workload.PodUpdater)
+	if !ok {
+		k.specGen[key] = p.Generation
+		return nil
+	}
+	if err := u.UpdatePod(ctx, p); err != nil && !errors.Is(err, workload.ErrPodNotFound) {
+		return err
+	}
+	k.specGen[key] = p.Generation
+	changed := func(specs []workload.Container, sts []workload.ContainerStatus, init bool) {
+		for i := range specs {
+			if init && !workload.IsSidecar(&specs[i]) {
+				continue
+			}
+			for j := range sts {
+				if cs := &sts[j]; cs.Name == specs[i].Name && cs.State.Running != nil && cs.Image != specs[i].Image {
+					k.c.rec.EventJoin(p, workload.EventTypeNormal, "Killing", "Container ", cs.Name, " definition changed, will be restarted")
+				}
+			}
+		}
+	}
+	changed(p.Spec.InitContainers, p.Status.InitContainerStatuses, true)
+	changed(p.Spec.Containers, p.Status.ContainerStatuses, false)
+	return nil
 }
 
 // markStarted puts the runtime finalizer on the stored pod p, in an update

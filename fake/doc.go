@@ -56,6 +56,11 @@
 //     grace period ends gets 2 s more) and killed (exit code 137) when
 //     its grace period has passed; nothing restarts and the pod stays, as
 //     the kubelet's active deadline handler.
+//   - Pod updates (UpdatePod, workload.PodUpdater: see there): a running
+//     container whose image changed is stopped as on deletion and started
+//     again at once with the new image (the rules for it giving its
+//     behaviour), its restartCount one more, whatever the restart policy;
+//     a lowered activeDeadlineSeconds takes effect.
 //   - Graceful deletion (DeletePod with a grace period: see there): by
 //     default a container ignores SIGTERM and runs on until it exits by
 //     itself or is killed (137) when the grace period ends (at least 2 s

@@ -202,9 +202,10 @@ type container struct {
 type ctrFlags uint8
 
 const (
-	flagSide  ctrFlags = 1 << iota // a sidecar (an init container with restartPolicy Always)
-	flagBegun                      // told to start: its turn came
-	flagAsked                      // its current run was asked to stop, its turn among the sidecars stopping
+	flagSide    ctrFlags = 1 << iota // a sidecar (an init container with restartPolicy Always)
+	flagBegun                        // told to start: its turn came
+	flagAsked                        // its current run was asked to stop, its turn among the sidecars stopping
+	flagChanged                      // its definition (image) changed while it ran: it restarts once stopped (UpdatePod)
 )
 
 func (c *container) side() bool  { return c.flags&flagSide != 0 }
@@ -721,8 +722,16 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 		r.log.Debug("container exited", "pod", p.key, "container", c.st.Name, "exitCode", code)
 	}
 	restart := false
+	changed := c.flags&flagChanged != 0
+	c.flags &^= flagChanged
 	if !p.terminating && !p.pastDeadline {
 		switch {
+		case changed && !(c.side() && p.sideStop):
+			// Stopped because its definition changed (UpdatePod): it
+			// starts again with the new one, whatever the restart
+			// policy (computePodActions: "definition changed").
+			restart = true
+			r.restartChanged(c)
 		case c.side():
 			// A sidecar restarts whatever the pod's restartPolicy, until
 			// the sidecars stop.
@@ -744,13 +753,22 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 		}
 		delay := c.backoff
 		c.backoff = backoffDelay(c.backoff)
+		if changed {
+			// A new definition: a first start, its back-off to come.
+			delay, c.backoff = 0, 0
+		}
 		st.LastTerminationState = workload.ContainerState{Terminated: term}
 		if delay == 0 {
 			// The kubelet reports the exit (the container not ready)
 			// before it starts the container again: SyncPod writes the
 			// pod's status, then starts what computePodActions says.
+			// (Not a run stopped for a new definition, which the
+			// restart policy alone would not restart: killContainer
+			// and the start are one sync.)
 			st.State = workload.ContainerState{Terminated: term}
-			r.update(p)
+			if !changed {
+				r.update(p)
+			}
 			r.start(c) // reports the pod
 			return
 		}

@@ -161,6 +161,29 @@ type Runtime interface {
 	DeletePod(ctx context.Context, namespace, name string, grace time.Duration) error
 }
 
+// PodUpdater is implemented by runtimes that act on an update of a running
+// pod's spec, as a kubelet syncs a pod whose spec changed. The fields an
+// update may change (ValidateUpdate) are few; of them, the kubelet acts on
+// these: a running app container or sidecar whose image changed (its
+// definition changed: kuberuntime's containerChanged sees another spec
+// hash) is stopped as a deleted pod's containers are (SIGTERM, killed
+// when terminationGracePeriodSeconds have passed) and started again at
+// once with the new image, whatever the restart policy, its restartCount
+// one more; a container waiting to start or restart takes the new image
+// when it starts (at once if it waited out a crash-loop back-off: the
+// back-off is kept per container definition); an activeDeadlineSeconds
+// lowered takes effect. The cluster calls it with the stored pod when a
+// started pod's spec changes (its metadata.generation).
+type PodUpdater interface {
+	// UpdatePod gives the runtime the pod's new spec (and metadata). As
+	// with CreatePod, the runtime may keep pod and the caller must not
+	// change it afterwards. It fails with an error wrapping
+	// ErrPodNotFound when the runtime has no such pod (another uid
+	// included), and changes nothing when the update adds, removes or
+	// renames a container.
+	UpdatePod(ctx context.Context, pod *Pod) error
+}
+
 // LogReader is implemented by runtimes that keep container logs, like
 // `kubectl logs`.
 type LogReader interface {

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net"
 	"net/netip"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -239,7 +240,9 @@ func Validate(obj Object) error {
 // spec except its resources; a ControllerRevision's data and revision; an
 // EndpointSlice's addressType. Fields compare as the API server's
 // equality.Semantic does: quantities by value ("1000m" is "1"), a nil and
-// an empty map or slice alike.
+// an empty map or slice alike. A forbidden pod spec change is an error on
+// "spec" (as Kubernetes') whose detail names the fields that changed
+// ("changed: spec.containers[0].command").
 func ValidateUpdate(newObj, oldObj Object) error {
 	if IsNil(newObj) {
 		return Validate(newObj)
@@ -2755,6 +2758,58 @@ func (v *validator) podUpdate(n, o *Pod) {
 	}
 	ns.Tolerations, os.Tolerations = nil, nil
 	if !semanticEqual(ns, os) {
-		v.forbidden("spec", "pod updates may not change fields other than `spec.containers[*].image`, `spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, `spec.tolerations` (only additions to existing tolerations) and `spec.nodeName` (only to bind an unbound pod)")
+		v.forbidden("spec", "pod updates may not change fields other than `spec.containers[*].image`, `spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, `spec.tolerations` (only additions to existing tolerations) and `spec.nodeName` (only to bind an unbound pod); changed: "+
+			strings.Join(changedPodFields(ns, os), ", "))
 	}
+}
+
+// maxChangedFields bounds the fields an error about a forbidden pod update
+// names.
+const maxChangedFields = 5
+
+// changedPodFields names the fields that differ between two pod specs
+// (semantically, as ValidateUpdate compares them), at most
+// maxChangedFields, "..." after them if there are more: spec fields by
+// their JSON names, and the fields of the containers and init containers
+// one by one ("spec.containers[0].command"), as Kubernetes' error for a
+// forbidden pod update shows the difference.
+func changedPodFields(a, b *PodSpec) []string {
+	var out []string
+	more := false
+	note := func(path string) {
+		if len(out) < maxChangedFields {
+			out = append(out, path)
+		} else {
+			more = true
+		}
+	}
+	fields := func(p string, av, bv reflect.Value, deep func(name string, af, bf reflect.Value) bool) {
+		t := av.Type()
+		for i := range t.NumField() {
+			af, bf := av.Field(i), bv.Field(i)
+			if semanticValue(af, bf) {
+				continue
+			}
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			if name == "" || name == "-" {
+				name = t.Field(i).Name
+			}
+			if deep == nil || !deep(name, af, bf) {
+				note(child(p, name))
+			}
+		}
+	}
+	fields("spec", reflect.ValueOf(a).Elem(), reflect.ValueOf(b).Elem(), func(name string, af, bf reflect.Value) bool {
+		if name != "containers" && name != "initContainers" || af.Len() != bf.Len() {
+			return false
+		}
+		for i := range af.Len() {
+			fields(index(child("spec", name), i), af.Index(i), bf.Index(i), nil)
+		}
+		return true
+	})
+	if more {
+		out = append(out, "...")
+	}
+	return out
 }
