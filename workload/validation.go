@@ -2300,8 +2300,10 @@ func ParseIndexSet(s string, completions int32) (int64, error) {
 			if last, err = strconv.ParseInt(hi, 10, 32); err != nil || last < 0 {
 				return 0, fmt.Errorf("cannot convert %q to an index", hi)
 			}
-			if last < first {
-				return 0, fmt.Errorf("range %q must be ascending", part)
+			if last <= first {
+				// Kubernetes' parseIndexInterval: a range names at least
+				// two indexes ("2-2" is written "2").
+				return 0, fmt.Errorf("non-increasing order, previous: %d, current: %d", first, last)
 			}
 		}
 		if first <= prev {

@@ -725,7 +725,7 @@ func TestParseIndexSet(t *testing.T) {
 		valid bool
 	}{
 		{"0", 1, true}, {"0,2-3", 3, true}, {"1-4", 4, true}, {"0,1,2,3,4", 5, true},
-		{"", 0, false}, {"3,1", 0, false}, {"0-2,2", 0, false}, {"2-1", 0, false},
+		{"", 0, false}, {"3,1", 0, false}, {"0-2,2", 0, false}, {"2-1", 0, false}, {"2-2", 0, false}, {"0,3-3", 0, false},
 		{"a", 0, false}, {"-1", 0, false}, {"5", 0, false}, {"0,,1", 0, false}, {"1-", 0, false},
 	} {
 		n, err := ParseIndexSet(tc.in, 5)
