@@ -2649,9 +2649,11 @@ func (v *validator) jobUpdate(n, o *Job) {
 		v.immutable("spec.managedBy", ns.ManagedBy)
 	}
 	if !equalPtr(ns.Completions, os.Completions) {
+		// Elastic Indexed Jobs: completions may change when the new
+		// completions equal the new parallelism, whatever the old ones
+		// were (Kubernetes' validateCompletions looks at the new spec).
 		elastic := ns.CompletionMode != nil && *ns.CompletionMode == IndexedCompletion &&
-			ns.Completions != nil && ns.Parallelism != nil && *ns.Completions == *ns.Parallelism &&
-			os.Completions != nil && os.Parallelism != nil && *os.Completions == *os.Parallelism
+			ns.Completions != nil && ns.Parallelism != nil && *ns.Completions == *ns.Parallelism
 		if !elastic {
 			v.immutable("spec.completions", ns.Completions)
 		}

@@ -843,13 +843,24 @@ func updateCases() []updateCase {
 	add(c("job suspend, parallelism, backoffLimit", nil, o, n))
 	o, n = update(vJob(), func(j *Job) { j.Spec.CompletionMode = Ptr(IndexedCompletion); j.Spec.Completions = Ptr[int32](3) })
 	add(c("job completionMode and completions", []string{"spec.completionMode", "spec.completions"}, o, n))
-	o, n = update(vIndexedJob(), func(j *Job) { j.Spec.Completions = Ptr[int32](2) })
+	o, n = update(vIndexedJob(), func(j *Job) { j.Spec.Completions = Ptr[int32](3) })
 	add(c("indexed job completions alone", []string{"spec.completions"}, o, n))
 	oj, nj := update(with(vIndexedJob(), func(j *Job) { j.Spec.Parallelism = Ptr[int32](5) }), func(j *Job) {
 		j.Spec.Completions = Ptr[int32](8)
 		j.Spec.Parallelism = Ptr[int32](8)
 	})
 	add(c("elastic indexed job", nil, oj, nj))
+	// Kubernetes' validateCompletions looks at the new spec only: a Job
+	// created with completions 5 and parallelism 2 may become 3 and 3.
+	o, n = update(vIndexedJob(), func(j *Job) {
+		j.Spec.Completions = Ptr[int32](3)
+		j.Spec.Parallelism = Ptr[int32](3)
+	})
+	add(c("indexed job made elastic", nil, o, n))
+	o, n = update(with(vIndexedJob(), func(j *Job) { j.Spec.Parallelism = Ptr[int32](5) }), func(j *Job) {
+		j.Spec.Completions = Ptr[int32](4)
+	})
+	add(c("elastic indexed job completions alone", []string{"spec.completions"}, o, n))
 	o, n = update(with(vIndexedJob(), func(j *Job) { j.Spec.BackoffLimitPerIndex = Ptr[int32](1) }), func(j *Job) { j.Spec.BackoffLimitPerIndex = Ptr[int32](2) })
 	add(c("job backoffLimitPerIndex", []string{"spec.backoffLimitPerIndex"}, o, n))
 	o, n = update(vJob(), func(j *Job) {
