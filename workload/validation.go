@@ -2669,10 +2669,19 @@ func (v *validator) jobUpdate(n, o *Job) {
 		nt.Labels, ot.Labels = nil, nil
 	}
 	if neverStarted {
-		// A suspended Job that never ran may change where its pods go.
+		// A suspended Job that never ran may change where its pods go:
+		// labels, annotations, nodeSelector, tolerations and node
+		// affinity, not pod (anti-)affinity (Kubernetes'
+		// validatePodTemplateUpdate, AllowMutableSchedulingDirectives).
 		for _, t := range []*PodTemplateSpec{nt, ot} {
 			t.Labels, t.Annotations = nil, nil
-			t.Spec.NodeSelector, t.Spec.Tolerations, t.Spec.Affinity = nil, nil, nil
+			t.Spec.NodeSelector, t.Spec.Tolerations = nil, nil
+			if a := t.Spec.Affinity; a != nil {
+				a.NodeAffinity = nil
+				if *a == (Affinity{}) {
+					t.Spec.Affinity = nil
+				}
+			}
 		}
 	}
 	if !semanticEqual(nt, ot) {

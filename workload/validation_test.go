@@ -833,6 +833,18 @@ func updateCases() []updateCase {
 		j.Spec.Template.Spec.NodeSelector = map[string]string{"zone": "a"}
 	})
 	add(c("suspended job never started may move", nil, o, n))
+	o, n = update(with(vJob(), func(j *Job) { j.Spec.Suspend = Ptr(true) }), func(j *Job) {
+		j.Spec.Template.Spec.Affinity = &Affinity{NodeAffinity: &NodeAffinity{RequiredDuringSchedulingIgnoredDuringExecution: &NodeSelector{
+			NodeSelectorTerms: []NodeSelectorTerm{{MatchExpressions: []NodeSelectorRequirement{{Key: "zone", Operator: NodeSelectorOpIn, Values: []string{"a"}}}}}}}}
+	})
+	add(c("suspended job never started may change node affinity", nil, o, n))
+	// Kubernetes' validatePodTemplateUpdate lets only nodeAffinity of the
+	// affinity change (AllowMutableSchedulingDirectives).
+	o, n = update(with(vJob(), func(j *Job) { j.Spec.Suspend = Ptr(true) }), func(j *Job) {
+		j.Spec.Template.Spec.Affinity = &Affinity{PodAntiAffinity: &PodAntiAffinity{RequiredDuringSchedulingIgnoredDuringExecution: []PodAffinityTerm{{
+			LabelSelector: &LabelSelector{MatchLabels: map[string]string{"app": "web"}}, TopologyKey: "kubernetes.io/hostname"}}}}
+	})
+	add(c("suspended job never started may not change pod anti-affinity", []string{"spec.template"}, o, n))
 	o, n = update(with(vJob(), func(j *Job) { j.Spec.Suspend = Ptr(true) }), func(j *Job) { j.Spec.Template.Spec.Containers[0].Image = "v2" })
 	add(c("suspended job may not change image", []string{"spec.template"}, o, n))
 	o, n = update(vJob(), func(j *Job) {
