@@ -270,8 +270,8 @@ func (c *Cluster) Recorder() *controller.Recorder { return c.rec }
 var (
 	ErrNotVirtual = errors.New("orchestra: the cluster does not run on a virtual clock (Config.Clock nil is the real clock: pass vtime.NewVirtual(start) for virtual time, or drive it with Run and WaitFor)")
 	ErrVirtual    = errors.New("orchestra: the cluster runs on a virtual clock; use Advance or RunUntil")
-	// ErrClosed is returned by Run, Advance, RunUntil, Apply, Delete,
-	// DeletePod and StartControlPlane on a closed cluster.
+	// ErrClosed is returned by Run, Advance, RunUntil, Apply, Create,
+	// Update, Delete, DeletePod and StartControlPlane on a closed cluster.
 	ErrClosed = errors.New("orchestra: the cluster is closed")
 )
 
@@ -299,13 +299,59 @@ var (
 // obj has one, must be the stored object's: an object read before it was
 // deleted and created again is refused (metadata.uid is immutable).
 func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
+	return c.write(obj, verbApply)
+}
+
+// Create stores obj as a new object, as client-go's Create: defaulted and
+// validated as by Apply, and refused with an error wrapping
+// store.ErrAlreadyExists (naming the object) when an object of that kind,
+// namespace and name is stored. An empty name with generateName gets a
+// generated one. obj must not carry a resourceVersion (store.ErrInvalid,
+// as the API server's "resourceVersion should not be set on objects to be
+// created"). It returns the stored object.
+func (c *Cluster) Create(obj workload.Object) (workload.Object, error) {
+	return c.write(obj, verbCreate)
+}
+
+// Update replaces the stored object of obj's kind, namespace and name, as
+// client-go's Update: defaulted and validated as by Apply; the spec,
+// labels, annotations, owner references and finalizers are obj's (nil
+// ones clear them, where Apply keeps the stored ones); the status is kept.
+// It is an optimistic-concurrency write: when obj carries a
+// resourceVersion other than the stored one (the object changed since it
+// was read, its status included), nothing changes and the error wraps
+// store.ErrConflict, as Kubernetes' 409 Conflict ("the object has been
+// modified; please apply your changes to the latest version and try
+// again"): Get the object again, change it and retry. An obj with no
+// resourceVersion is written whatever the stored one is (an
+// unconditional update). An object that is not stored is an error
+// wrapping store.ErrNotFound. It returns the stored object.
+func (c *Cluster) Update(obj workload.Object) (workload.Object, error) {
+	return c.write(obj, verbUpdate)
+}
+
+// writeVerb is how write stores an object: Apply, Create or Update.
+type writeVerb uint8
+
+const (
+	verbApply writeVerb = iota
+	verbCreate
+	verbUpdate
+)
+
+func (v writeVerb) String() string {
+	return [...]string{"apply", "create", "update"}[v]
+}
+
+// write is Apply, Create and Update.
+func (c *Cluster) write(obj workload.Object, verb writeVerb) (workload.Object, error) {
 	if workload.IsNil(obj) {
-		return nil, fmt.Errorf("orchestra: apply: nil object: %w", workload.ErrInvalid)
+		return nil, fmt.Errorf("orchestra: %s: nil object: %w", verb, workload.ErrInvalid)
 	}
 	if c.isClosed() {
 		o := obj.DeepCopyObject()
 		workload.Default(o) // the namespace the error names
-		return nil, fmt.Errorf("apply %s: %w", workload.Ref(o), ErrClosed)
+		return nil, fmt.Errorf("%s %s: %w", verb, workload.Ref(o), ErrClosed)
 	}
 	obj = obj.DeepCopyObject()
 	// The status is the system's: an applied manifest's status (say, one
@@ -314,6 +360,10 @@ func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
 		workload.CopyStatus(obj, fresh)
 	}
 	workload.Default(obj)
+	m := obj.GetObjectMeta()
+	if verb == verbUpdate && m.Name == "" {
+		return nil, fmt.Errorf("orchestra: update %s: metadata.name: Required value: the object to update must be named: %w", workload.Ref(obj), workload.ErrInvalid)
+	}
 	c.dropServiceFields(obj)
 	if err := workload.Validate(obj); err != nil {
 		return nil, err
@@ -326,7 +376,6 @@ func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
 			return nil, err
 		}
 	}
-	m := obj.GetObjectMeta()
 	defer c.wake()
 	if m.Name == "" {
 		if err := validateNew(obj); err != nil {
@@ -336,24 +385,33 @@ func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
 		return c.createObject(obj)
 	}
 	old, err := c.store.Get(obj.Kind(), m.Namespace, m.Name)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) && verb != verbUpdate {
 		if err := validateNew(obj); err != nil {
 			return nil, err
 		}
 		stampTemplateGeneration(obj, nil)
 		out, err := c.createObject(obj)
-		if errors.Is(err, store.ErrAlreadyExists) {
-			return c.Apply(obj)
+		if verb == verbApply && errors.Is(err, store.ErrAlreadyExists) {
+			return c.write(obj, verb)
 		}
 		return out, err
 	}
 	if err != nil {
 		return nil, err
 	}
+	if verb == verbCreate {
+		return nil, &store.Error{Err: store.ErrAlreadyExists, Ref: workload.Ref(obj)}
+	}
+	om := old.GetObjectMeta()
+	rv := ""
+	if verb == verbUpdate {
+		if rv = m.ResourceVersion; rv != "" && rv != om.ResourceVersion {
+			return nil, conflict(obj, rv, om.ResourceVersion)
+		}
+	}
 	keepSystemFields(obj, old)
 	keepServiceFields(obj, old)
 	c.keepNodeFields(obj, old)
-	om := old.GetObjectMeta()
 	if m.UID == "" { // an applied manifest has none: it names the stored object
 		m.UID, m.CreationTimestamp = om.UID, om.CreationTimestamp
 	}
@@ -366,17 +424,32 @@ func (c *Cluster) Apply(obj workload.Object) (workload.Object, error) {
 	m.DeletionTimestamp = om.DeletionTimestamp
 	m.DeletionGracePeriodSeconds = om.DeletionGracePeriodSeconds
 	m.Generation = om.Generation
-	if m.OwnerReferences == nil {
-		m.OwnerReferences = om.OwnerReferences
-	}
-	if m.Finalizers == nil {
-		m.Finalizers = om.Finalizers
+	if verb == verbApply {
+		// kubectl apply leaves what the manifest does not set.
+		if m.OwnerReferences == nil {
+			m.OwnerReferences = om.OwnerReferences
+		}
+		if m.Finalizers == nil {
+			m.Finalizers = om.Finalizers
+		}
 	}
 	out, err := c.updateObject(obj, old)
 	if errors.Is(err, store.ErrConflict) {
-		return c.Apply(obj)
+		if rv != "" {
+			// Written since the Get above: the caller's version is stale.
+			return nil, err
+		}
+		m.ResourceVersion = rv
+		return c.write(obj, verb)
 	}
 	return out, err
+}
+
+// conflict is Update's error for an object read at resourceVersion rv
+// when the stored one is at cur.
+func conflict(obj workload.Object, rv, cur string) error {
+	return &store.Error{Err: store.ErrConflict, Ref: workload.Ref(obj), Detail: fmt.Sprintf(
+		"metadata.resourceVersion: the object has been modified (read at %s, stored at %s); please apply your changes to the latest version and try again", rv, cur)}
 }
 
 // validateNew validates an object Apply creates as it will be stored: a new
