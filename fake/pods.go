@@ -673,14 +673,16 @@ func (r *Runtime) becomeReady(c *container) {
 // is not ready (the pod leaves its Services' endpoints) but is not
 // restarted, and stays not ready across restarts; true lets it succeed
 // again, so the container is ready as its behaviour says (once ReadyAfter
-// has passed in its current run; never under NeverReady). Init containers
+// has passed in its current run; never under NeverReady). An empty
+// containerName names the pod's default container, as for KillContainer.
+// Init containers
 // other than sidecars have no readiness probe: naming one is an error
 // wrapping ErrInvalid, as is a pod or container that does not exist
 // (workload.ErrPodNotFound, ErrContainerNotFound).
 func (r *Runtime) SetContainerReady(namespace, pod, containerName string, ready bool) error {
 	return r.containerOp("SetContainerReady", namespace, pod, containerName, func(c *container, ref string) error {
 		if c.init && !c.side() {
-			return fmt.Errorf("%w: fake: %s: container %q is an init container, which has no readiness probe", ErrInvalid, ref, containerName)
+			return fmt.Errorf("%w: fake: %s: container %q is an init container, which has no readiness probe", ErrInvalid, ref, c.st.Name)
 		}
 		return nil
 	}, func(c *container) {
@@ -1423,15 +1425,22 @@ func (r *Runtime) lateSidecars(p *podState) bool {
 	return true
 }
 
+// defaultContainerAnnotation names a pod's default container for kubectl
+// (and for KillContainer and SetContainerReady given no container name).
+const defaultContainerAnnotation = "kubectl.kubernetes.io/default-container"
+
 // KillContainer makes the named (init or app) container of the pod exit
 // now with exitCode (reason "Completed" for 0, else "Error"), as if it had
-// crashed or been killed; the restart policy applies. It fails with an
+// crashed or been killed; the restart policy applies. An empty
+// containerName names the pod's default container, as kubectl's: the one
+// its kubectl.kubernetes.io/default-container annotation names, else its
+// first app container. It fails with an
 // error wrapping workload.ErrPodNotFound, ErrContainerNotFound or
 // ErrContainerNotRunning.
 func (r *Runtime) KillContainer(namespace, pod, containerName string, exitCode int32) error {
 	return r.containerOp("KillContainer", namespace, pod, containerName, func(c *container, ref string) error {
 		if !c.running {
-			return fmt.Errorf("fake: %s: container %q: %w", ref, containerName, ErrContainerNotRunning)
+			return fmt.Errorf("fake: %s: container %q: %w", ref, c.st.Name, ErrContainerNotRunning)
 		}
 		return nil
 	}, func(c *container) { r.exit(c, exitCode, exitReason(exitCode)) })
@@ -1469,6 +1478,20 @@ func (r *Runtime) container(ns, pod, name string) (*container, error) {
 		return nil, fmt.Errorf("fake: %s: %w (the runtime has the pods bound to its nodes: "+
 			"a pod just applied or created by a controller is here once the cluster, driven by "+
 			"Advance, RunUntil or Run, has scheduled it)", podRef(ns, pod), workload.ErrPodNotFound)
+	}
+	if name == "" {
+		// The pod's default container, as kubectl picks it: the one
+		// its kubectl.kubernetes.io/default-container annotation
+		// names, else the first app container.
+		name = p.snap.Spec.Containers[0].Name
+		if d := p.snap.Annotations[defaultContainerAnnotation]; d != "" {
+			for _, c := range p.all {
+				if c.st.Name == d {
+					name = d
+					break
+				}
+			}
+		}
 	}
 	for _, c := range p.all {
 		if c.st.Name == name {
