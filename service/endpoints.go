@@ -555,7 +555,7 @@ func (c *EndpointsController) serviceEvent(deleted bool, s *workload.Service, en
 		c.unindex(key, st)
 		st.svc = s
 		c.index(key, st)
-		c.reselect(key, st)
+		c.reselect(key, st, enqueue)
 	}
 	st.svc = s
 	st.full, st.dirty = true, nil
@@ -563,8 +563,12 @@ func (c *EndpointsController) serviceEvent(deleted bool, s *workload.Service, en
 }
 
 // reselect recomputes the pods a Service selects after its selector
-// changed, through the store's label index.
-func (c *EndpointsController) reselect(key string, st *svcState) {
+// changed, through the store's label index. A pod it finds that the
+// controller does not know yet (its event is still to come, the store
+// being ahead of the events, or went by when no Service of its namespace
+// selected pods) joins every Service that selects it, not only this one:
+// its event, if still to come, changes nothing the controller would see.
+func (c *EndpointsController) reselect(key string, st *svcState, enqueue func(string)) {
 	now := map[string]struct{}{}
 	if sel := selectorOf(st.svc); sel != nil {
 		for _, o := range c.store.List("Pod", st.svc.Namespace, labels.SelectorFromSet(sel)) {
@@ -577,6 +581,15 @@ func (c *EndpointsController) reselect(key string, st *svcState) {
 				ps = &podState{pod: p}
 				c.pods[pk] = ps
 				c.nodeIndex(pk, "", p.Spec.NodeName)
+				var others []string
+				for _, s := range c.match(p) {
+					if s != key {
+						c.services[s].pods[pk] = struct{}{}
+						others = append(others, s)
+					}
+				}
+				ps.svcs = others
+				c.touchPod(pk, others, enqueue)
 			}
 			if selects(sel, ps.pod.Labels) {
 				now[pk] = struct{}{}
