@@ -113,7 +113,7 @@ func (c *EndpointsV1Controller) Start(enqueue func(string)) {
 		s := o.(*workload.Service)
 		key := workload.Key(s)
 		c.track(key, s)
-		c.reselect(key, selectorOf(s))
+		c.reselect(key, selectorOf(s), enqueue)
 		enqueue(key)
 	}
 	for _, o := range c.store.List("Endpoints", "", nil) {
@@ -141,8 +141,12 @@ func (c *EndpointsV1Controller) track(key string, s *workload.Service) {
 
 // reselect makes the pods that selector sel (nil: none) selects the
 // members of Service key, as the store has them, after a change of the
-// Service's selector.
-func (c *EndpointsV1Controller) reselect(key string, sel map[string]string) {
+// Service's selector. A pod the controller does not know yet (its event
+// is still to come, the store being ahead of the events, or went by when
+// no Service selected it) becomes a member of every Service that selects
+// it, which are enqueued, not only of this one: its event, if still to
+// come, then changes nothing the controller would see.
+func (c *EndpointsV1Controller) reselect(key string, sel map[string]string, enqueue func(string)) {
 	for pk := range c.members[key] {
 		e := c.podSvcs[pk]
 		if e.svcs = slices.DeleteFunc(e.svcs, func(s string) bool { return s == key }); len(e.svcs) == 0 {
@@ -163,7 +167,16 @@ func (c *EndpointsV1Controller) reselect(key string, sel map[string]string) {
 		set[pk] = struct{}{}
 		e, ok := c.podSvcs[pk]
 		if !ok {
-			e.pod = p
+			e.pod, e.svcs = p, c.matching(p)
+			for _, s := range e.svcs {
+				if s != key {
+					if c.members[s] == nil {
+						c.members[s] = map[string]struct{}{}
+					}
+					c.members[s][pk] = struct{}{}
+					enqueue(s)
+				}
+			}
 		}
 		if i, found := slices.BinarySearch(e.svcs, key); !found {
 			e.svcs = slices.Insert(slices.Clip(e.svcs), i, key)
@@ -240,7 +253,7 @@ func (c *EndpointsV1Controller) Handle(ev store.Event, enqueue func(string)) {
 		if after := selectorOf(svc); !maps2Equal(before, after) {
 			// A new selector (or none): the pods it selects now are
 			// found through the store's label index.
-			c.reselect(key, after)
+			c.reselect(key, after, enqueue)
 		}
 		enqueue(key)
 	case *workload.Endpoints:
