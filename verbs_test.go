@@ -1,0 +1,172 @@
+package orchestra_test
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orchestra-go/orchestra"
+	"github.com/orchestra-go/orchestra/store"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+func podNames(t *testing.T, c *orchestra.Cluster, sel string) []string {
+	t.Helper()
+	pods, err := c.Pods("default", sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range pods {
+		if p.DeletionTimestamp == nil {
+			names = append(names, p.Name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Scale sets spec.replicas alone, as kubectl scale, by any name kubectl
+// takes for the kind; bad input is refused and changes nothing.
+func TestScale(t *testing.T) {
+	c := newCUCluster(t)
+	if _, err := c.Create(cuDeployment(3)); err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]string{"app": "db"}
+	if _, err := c.Create(&workload.StatefulSet{
+		ObjectMeta: workload.ObjectMeta{Name: "db"},
+		Spec: workload.StatefulSetSpec{
+			Replicas: workload.Ptr[int32](3),
+			Selector: &workload.LabelSelector{MatchLabels: labels},
+			Template: workload.PodTemplateSpec{
+				ObjectMeta: workload.ObjectMeta{Labels: labels},
+				Spec:       workload.PodSpec{Containers: []workload.Container{{Name: "db", Image: "db:1"}}},
+			},
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Scale("deploy", "", "web", 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Scale("statefulsets", "default", "db", 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(2 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if got := podNames(t, c, "app=web"); len(got) != 5 {
+		t.Errorf("web pods %v, want 5", got)
+	}
+	if got := podNames(t, c, "app=db"); !slices.Equal(got, []string{"db-0"}) {
+		t.Errorf("db pods %v, want [db-0] (scaled down from the highest ordinal)", got)
+	}
+	d, _ := orchestra.GetAs[*workload.Deployment](c, "default", "web")
+	if d.Labels["tier"] != "front" || d.Spec.Template.Spec.Containers[0].Image != "web:1" {
+		t.Errorf("Scale changed more than the replicas: labels %v, image %s", d.Labels, d.Spec.Template.Spec.Containers[0].Image)
+	}
+
+	rv := d.ResourceVersion
+	for _, tc := range []struct {
+		kind, name string
+		replicas   int32
+		want       error
+		text       string
+	}{
+		{"Deployment", "web", -1, workload.ErrInvalid, "spec.replicas"},
+		{"Job", "web", 1, store.ErrNotFound, "Job/default/web"},
+		{"Deployment", "nope", 1, store.ErrNotFound, "Deployment/default/nope"},
+		{"widgets", "web", 1, workload.ErrInvalid, "widgets"},
+	} {
+		err := c.Scale(tc.kind, "default", tc.name, tc.replicas)
+		if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.text) {
+			t.Errorf("Scale(%s, %s, %d): %v, want %v naming %s", tc.kind, tc.name, tc.replicas, err, tc.want, tc.text)
+		}
+	}
+	if d, _ := orchestra.GetAs[*workload.Deployment](c, "default", "web"); d.ResourceVersion != rv {
+		t.Errorf("a refused Scale wrote the Deployment")
+	}
+	job := &workload.Job{
+		ObjectMeta: workload.ObjectMeta{Name: "once"},
+		Spec: workload.JobSpec{Template: workload.PodTemplateSpec{Spec: workload.PodSpec{
+			RestartPolicy: workload.RestartPolicyNever,
+			Containers:    []workload.Container{{Name: "x", Image: "x"}},
+		}}},
+	}
+	if _, err := c.Create(job); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Scale("job", "", "once", 2); !errors.Is(err, workload.ErrInvalid) || !strings.Contains(err.Error(), "no scale subresource") {
+		t.Errorf("Scale of a Job: %v, want ErrInvalid (no scale subresource)", err)
+	}
+}
+
+// RolloutRestart replaces every pod of a Deployment by a rollout of a
+// template with the restartedAt annotation, as kubectl rollout restart;
+// a paused Deployment is refused.
+func TestRolloutRestart(t *testing.T) {
+	c := newCUCluster(t)
+	if _, err := c.Create(cuDeployment(3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	before := podNames(t, c, "app=web")
+	if err := c.RolloutRestart("deployment", "", "web"); err != nil {
+		t.Fatal(err)
+	}
+	at := c.Now().Format(time.RFC3339)
+	if err := c.Advance(5 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	after := podNames(t, c, "app=web")
+	if len(after) != 3 {
+		t.Fatalf("pods after the restart %v, want 3", after)
+	}
+	for _, n := range after {
+		if slices.Contains(before, n) {
+			t.Errorf("pod %s survived the restart (before %v, after %v)", n, before, after)
+		}
+	}
+	d, _ := orchestra.GetAs[*workload.Deployment](c, "default", "web")
+	if got := d.Spec.Template.Annotations[orchestra.RestartedAtAnnotation]; got != at {
+		t.Errorf("restartedAt %q, want %q", got, at)
+	}
+	if rss, _ := orchestra.ListAs[*workload.ReplicaSet](c, "default", "app=web"); len(rss) != 2 {
+		t.Errorf("%d ReplicaSets, want 2 (the restart is a new revision)", len(rss))
+	}
+
+	d.Spec.Paused = true
+	if _, err := c.Update(d); err != nil {
+		t.Fatal(err)
+	}
+	rv, _ := orchestra.GetAs[*workload.Deployment](c, "default", "web")
+	if err := c.RolloutRestart("deployment", "", "web"); !errors.Is(err, workload.ErrInvalid) || !strings.Contains(err.Error(), "paused") {
+		t.Errorf("RolloutRestart of a paused Deployment: %v, want refused", err)
+	}
+	if now, _ := orchestra.GetAs[*workload.Deployment](c, "default", "web"); now.ResourceVersion != rv.ResourceVersion {
+		t.Errorf("a refused RolloutRestart wrote the Deployment")
+	}
+	if err := c.RolloutRestart("replicaset", "", "web"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("RolloutRestart of a missing ReplicaSet: %v", err)
+	}
+}
+
+// Scale and RolloutRestart on a closed cluster say so.
+func TestVerbsClosed(t *testing.T) {
+	c := newCUCluster(t)
+	c.Close()
+	if err := c.Scale("deploy", "", "web", 1); !errors.Is(err, orchestra.ErrClosed) {
+		t.Errorf("Scale: %v", err)
+	}
+	if err := c.RolloutRestart("deploy", "", "web"); !errors.Is(err, orchestra.ErrClosed) {
+		t.Errorf("RolloutRestart: %v", err)
+	}
+}
