@@ -85,3 +85,45 @@ func ExampleCluster_RolloutRestart() {
 	// revision 1 replicas 0
 	// revision 2 replicas 2
 }
+
+// RolloutUndo is kubectl rollout undo: the template of the revision
+// before the latest comes back, as a new revision.
+func ExampleCluster_RolloutUndo() {
+	c, err := orchestra.New(orchestra.Config{Clock: vtime.NewVirtual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))})
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	if err := c.Fake().AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: "node-a"}}); err != nil {
+		panic(err)
+	}
+	web := exampleWeb()
+	for _, image := range []string{"nginx:1.26", "nginx:1.27"} {
+		web.Spec.Template.Spec.Containers[0].Image = image
+		if _, err := c.Apply(web); err != nil {
+			panic(err)
+		}
+		if err := c.Advance(time.Minute); err != nil {
+			panic(err)
+		}
+	}
+	if err := c.RolloutUndo("default", "web", 0); err != nil {
+		panic(err)
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		panic(err)
+	}
+	pods, _ := c.Pods("default", "app=web")
+	for _, p := range pods {
+		fmt.Println("pod runs", p.Spec.Containers[0].Image)
+	}
+	rss, _ := orchestra.ListAs[*workload.ReplicaSet](c, "default", "app=web")
+	for _, rs := range rss {
+		fmt.Println(rs.Spec.Template.Spec.Containers[0].Image, "is revision", rs.Annotations[workload.RevisionAnnotation])
+	}
+	// Unordered output:
+	// pod runs nginx:1.26
+	// pod runs nginx:1.26
+	// nginx:1.26 is revision 3
+	// nginx:1.27 is revision 2
+}

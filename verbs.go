@@ -1,8 +1,11 @@
 package orchestra
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/orchestra-go/orchestra/store"
@@ -86,10 +89,108 @@ func (c *Cluster) modify(op, kind, namespace, name string, change func(workload.
 			return err
 		}
 		if err := change(obj); err != nil {
+			if err == errUnchanged {
+				return nil
+			}
 			return err
 		}
 		if _, err = c.Update(obj); !errors.Is(err, store.ErrConflict) {
 			return err
 		}
 	}
+}
+
+// rolloutUndoSkip are the annotations RolloutUndo neither copies from the
+// ReplicaSet nor drops from the Deployment, as kubectl's
+// annotationsToSkip.
+var rolloutUndoSkip = map[string]bool{
+	"kubectl.kubernetes.io/last-applied-configuration": true,
+	workload.RevisionAnnotation:                        true,
+	"deployment.kubernetes.io/revision-history":        true,
+	"deployment.kubernetes.io/desired-replicas":        true,
+	"deployment.kubernetes.io/max-replicas":            true,
+	"deprecated.deployment.rollback.to":                true,
+}
+
+// RolloutUndo rolls a Deployment back to the pod template of one of its
+// ReplicaSets, as `kubectl rollout undo deployment/<name>
+// --to-revision=<toRevision>` does: toRevision 0 is the revision before
+// the latest. The Deployment gets the ReplicaSet's template (without its
+// pod-template-hash label) and its annotations (but the revision ones and
+// last-applied-configuration); the controller rolls out that template as a
+// new revision, adopting the old ReplicaSet. A template that already
+// matches is left alone (kubectl's "skipped rollback"). It refuses a
+// revision not in the history ("unable to find specified revision"), a
+// Deployment with no earlier revision ("no rollout history found") and a
+// paused Deployment, changing nothing.
+func (c *Cluster) RolloutUndo(namespace, name string, toRevision int64) error {
+	return c.modify("rollout undo", "Deployment", namespace, name, func(obj workload.Object) error {
+		d := obj.(*workload.Deployment)
+		ref := workload.Ref(d)
+		if toRevision < 0 {
+			return fmt.Errorf("orchestra: rollout undo %s: unable to find specified revision %d in history: %w", ref, toRevision, workload.ErrInvalid)
+		}
+		rss := c.store.List("ReplicaSet", d.Namespace, nil)
+		var target, latest *workload.ReplicaSet
+		latestRev, prevRev := int64(-1), int64(-1)
+		for _, o := range rss {
+			rs := o.(*workload.ReplicaSet)
+			if owner := workload.ControllerOf(rs); owner == nil || owner.UID != d.UID {
+				continue
+			}
+			v, err := strconv.ParseInt(rs.Annotations[workload.RevisionAnnotation], 10, 64)
+			if err != nil {
+				continue
+			}
+			switch {
+			case toRevision > 0:
+				if v == toRevision {
+					target = rs
+				}
+			case v > latestRev:
+				prevRev, target = latestRev, latest
+				latestRev, latest = v, rs
+			case v > prevRev:
+				prevRev, target = v, rs
+			}
+		}
+		switch {
+		case target == nil && toRevision > 0:
+			return fmt.Errorf("orchestra: rollout undo %s: unable to find specified revision %d in history: %w", ref, toRevision, workload.ErrInvalid)
+		case target == nil:
+			return fmt.Errorf("orchestra: rollout undo %s: no rollout history found for deployment %q: %w", ref, d.Name, workload.ErrInvalid)
+		case d.Spec.Paused:
+			return fmt.Errorf("orchestra: rollout undo %s: you cannot rollback a paused deployment; resume it first and try again: %w", ref, workload.ErrInvalid)
+		}
+		t := *target.Spec.Template.DeepCopy()
+		delete(t.Labels, workload.PodTemplateHashLabel)
+		if sameJSON(&t, &d.Spec.Template) {
+			return errUnchanged
+		}
+		d.Spec.Template = t
+		ann := map[string]string{}
+		for k, v := range d.Annotations {
+			if rolloutUndoSkip[k] {
+				ann[k] = v
+			}
+		}
+		for k, v := range target.Annotations {
+			if !rolloutUndoSkip[k] {
+				ann[k] = v
+			}
+		}
+		d.Annotations = ann
+		return nil
+	})
+}
+
+// errUnchanged tells modify that there is nothing to write.
+var errUnchanged = errors.New("unchanged")
+
+// sameJSON reports whether a and b encode alike (nil and empty the same,
+// as Kubernetes' semantic equality).
+func sameJSON(a, b any) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(ja, jb)
 }

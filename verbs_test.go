@@ -170,3 +170,94 @@ func TestVerbsClosed(t *testing.T) {
 		t.Errorf("RolloutRestart: %v", err)
 	}
 }
+
+// RolloutUndo is kubectl rollout undo: back to the revision before the
+// latest, or to a named one, as a new revision of the old template.
+func TestRolloutUndo(t *testing.T) {
+	c := newCUCluster(t)
+	if _, err := c.Create(cuDeployment(2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RolloutUndo("", "web", 0); !errors.Is(err, workload.ErrInvalid) || !strings.Contains(err.Error(), "no rollout history") {
+		t.Errorf("undo with one revision: %v, want no rollout history", err)
+	}
+	v2 := cuDeployment(2)
+	v2.Spec.Template.Spec.Containers[0].Image = "web:2"
+	if _, err := c.Apply(v2); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(5 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	image := func() string {
+		d, _ := orchestra.GetAs[*workload.Deployment](c, "default", "web")
+		return d.Spec.Template.Spec.Containers[0].Image
+	}
+	podImages := func() []string {
+		pods, _ := c.Pods("default", "app=web")
+		var out []string
+		for _, p := range pods {
+			if p.DeletionTimestamp == nil {
+				out = append(out, p.Spec.Containers[0].Image)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	if err := c.RolloutUndo("default", "web", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(5 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if got := image(); got != "web:1" {
+		t.Errorf("image after undo %s, want web:1", got)
+	}
+	if got := podImages(); !slices.Equal(got, []string{"web:1", "web:1"}) {
+		t.Errorf("pod images after undo %v", got)
+	}
+	d, _ := orchestra.GetAs[*workload.Deployment](c, "default", "web")
+	if _, ok := d.Spec.Template.Labels[workload.PodTemplateHashLabel]; ok {
+		t.Errorf("the template kept the pod-template-hash label: %v", d.Spec.Template.Labels)
+	}
+	rss, _ := orchestra.ListAs[*workload.ReplicaSet](c, "default", "app=web")
+	revs := map[string]string{}
+	for _, rs := range rss {
+		revs[rs.Spec.Template.Spec.Containers[0].Image] = rs.Annotations[workload.RevisionAnnotation]
+	}
+	if revs["web:1"] != "3" || revs["web:2"] != "2" || len(rss) != 2 {
+		t.Errorf("revisions by image %v, want web:1 at 3 (the old ReplicaSet adopted), web:2 at 2", revs)
+	}
+
+	// To a named revision; the current one is a no-op.
+	if err := c.RolloutUndo("default", "web", 2); err != nil {
+		t.Fatal(err)
+	}
+	if got := image(); got != "web:2" {
+		t.Errorf("image after undo to revision 2: %s", got)
+	}
+	if err := c.Advance(5 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := orchestra.GetAs[*workload.Deployment](c, "default", "web")
+	if err := c.RolloutUndo("default", "web", 4); err != nil {
+		t.Errorf("undo to the current revision: %v, want a skipped rollback", err)
+	}
+	if err := c.RolloutUndo("default", "web", 9); !errors.Is(err, workload.ErrInvalid) || !strings.Contains(err.Error(), "unable to find specified revision 9") {
+		t.Errorf("undo to revision 9: %v", err)
+	}
+	before.Spec.Paused = true
+	if _, err := c.Update(before); err != nil {
+		t.Fatal(err)
+	}
+	paused, _ := orchestra.GetAs[*workload.Deployment](c, "default", "web")
+	if err := c.RolloutUndo("default", "web", 0); !errors.Is(err, workload.ErrInvalid) || !strings.Contains(err.Error(), "paused") {
+		t.Errorf("undo of a paused Deployment: %v", err)
+	}
+	if now, _ := orchestra.GetAs[*workload.Deployment](c, "default", "web"); now.ResourceVersion != paused.ResourceVersion {
+		t.Errorf("a refused or skipped undo wrote the Deployment")
+	}
+}
