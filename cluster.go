@@ -271,7 +271,7 @@ var (
 	ErrNotVirtual = errors.New("orchestra: the cluster does not run on a virtual clock (Config.Clock nil is the real clock: pass vtime.NewVirtual(start) for virtual time, or drive it with Run and WaitFor)")
 	ErrVirtual    = errors.New("orchestra: the cluster runs on a virtual clock; use Advance or RunUntil")
 	// ErrClosed is returned by Run, Advance, RunUntil, Apply, Create,
-	// Update, Scale, RolloutRestart, Delete, DeletePod and
+	// Update, Scale, RolloutRestart, RolloutUndo, Delete, DeletePod and
 	// StartControlPlane on a closed cluster.
 	ErrClosed = errors.New("orchestra: the cluster is closed")
 )

@@ -169,6 +169,9 @@ func TestVerbsClosed(t *testing.T) {
 	if err := c.RolloutRestart("deploy", "", "web"); !errors.Is(err, orchestra.ErrClosed) {
 		t.Errorf("RolloutRestart: %v", err)
 	}
+	if err := c.RolloutUndo("", "web", 0); !errors.Is(err, orchestra.ErrClosed) {
+		t.Errorf("RolloutUndo: %v", err)
+	}
 }
 
 // RolloutUndo is kubectl rollout undo: back to the revision before the
