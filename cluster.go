@@ -156,6 +156,9 @@ func New(cfg Config) (*Cluster, error) {
 	}
 	c.rec = controller.NewRecorder(c.store, c.clock, c.logger)
 	c.rec.Max = cfg.MaxEvents
+	if er, ok := c.rt.(workload.EventReporter); ok {
+		er.SetEventSink(c.kubeletEvent)
+	}
 	c.deps = controller.Deps{Store: c.store, Clock: c.clock, Events: c.rec, Logger: c.logger, Seed: cfg.Seed}
 
 	if err := c.newServices(); err != nil {
@@ -263,6 +266,13 @@ func (c *Cluster) Now() time.Time { return c.clock.Now() }
 
 // Recorder returns the cluster's event recorder.
 func (c *Cluster) Recorder() *controller.Recorder { return c.rec }
+
+// kubeletEvent records an event the runtime's kubelet reports
+// (workload.EventReporter) about one of its pods.
+func (c *Cluster) kubeletEvent(e workload.KubeletEvent) {
+	p := &workload.Pod{ObjectMeta: workload.ObjectMeta{Namespace: e.Namespace, Name: e.Name, UID: e.UID}}
+	c.rec.Event(p, e.Type, e.Reason, e.Message)
+}
 
 // ErrNotVirtual is returned by Advance, AdvanceTo and RunUntil on a cluster whose
 // clock is not a *vtime.Virtual, and ErrVirtual by Run on one whose clock

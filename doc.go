@@ -69,6 +69,11 @@
 // (with BackOff for an image in pull back-off) when a container cannot be
 // created: a
 // real runtime's missing image (ErrImagePull, ImagePullBackOff) or bad
-// config. Successful image pulls and probes leave no event (no Pulling,
-// Pulled or Unhealthy).
+// config. What a status does not show, a runtime that implements
+// workload.EventReporter reports itself (inproc and process: their
+// kubelet's probes): a Warning Unhealthy for every failed probe
+// ("Liveness probe failed: <output>") and Killing "Container <name> failed
+// liveness probe, will be restarted" when a liveness or startup probe
+// kills a container. Successful image pulls leave no event (no Pulling or
+// Pulled).
 package orchestra

@@ -276,6 +276,9 @@ func (c *Cluster) Close() {
 	c.plane.Stop()
 	c.kubelet.Stop()
 	c.mirror.stop()
+	if er, ok := c.rt.(workload.EventReporter); ok {
+		er.SetEventSink(nil)
+	}
 	c.closeServices()
 	if c.cfg.Runtime == nil && c.fake != nil {
 		c.fake.Close() // the cluster made it, so the cluster stops it

@@ -447,6 +447,14 @@ func (r *Runtime) RemoveNode(name string) error { return r.k.RemoveNode(name) }
 // SetNodeReady sets the node's Ready condition.
 func (r *Runtime) SetNodeReady(name string, ready bool) error { return r.k.SetNodeReady(name, ready) }
 
+// SetEventSink sets where the runtime reports the kubelet's events that
+// its pods' status does not show, probe failures (Unhealthy) and kills
+// for a failed probe (Killing): see workload.EventReporter. A cluster
+// over the runtime sets it to record them with its events.
+func (r *Runtime) SetEventSink(sink func(workload.KubeletEvent)) { r.k.SetEventSink(sink) }
+
+var _ workload.EventReporter = (*Runtime)(nil)
+
 // GetPod returns a copy of the pod as last reported.
 func (r *Runtime) GetPod(namespace, name string) (*workload.Pod, error) {
 	return r.k.GetPod(namespace, name)

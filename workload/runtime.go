@@ -184,6 +184,31 @@ type PodUpdater interface {
 	UpdatePod(ctx context.Context, pod *Pod) error
 }
 
+// KubeletEvent is an event a runtime's kubelet records about a pod that
+// the pod's status does not show, as Kubernetes' kubelet records it to
+// the API server: a probe that failed (Warning Unhealthy "Liveness probe
+// failed: <output>"), a container killed because a probe failed (Normal
+// Killing "Container <name> failed liveness probe, will be restarted").
+type KubeletEvent struct {
+	// Namespace, Name and UID name the pod.
+	Namespace, Name, UID string
+	// Container is the container concerned, or "".
+	Container string
+	// Type is EventTypeNormal or EventTypeWarning; Reason and Message
+	// are the kubelet's.
+	Type, Reason, Message string
+}
+
+// EventReporter is implemented by runtimes whose kubelets record events
+// that their pods' status does not show (KubeletEvent). A cluster sets
+// the sink when it is made and clears it (nil) when it is closed. The
+// runtime calls the sink as the kubelet would record the event, possibly
+// on goroutines of its own and with its locks held: the sink must be
+// quick, safe for concurrent use and must not call the runtime.
+type EventReporter interface {
+	SetEventSink(sink func(KubeletEvent))
+}
+
 // LogReader is implemented by runtimes that keep container logs, like
 // `kubectl logs`.
 type LogReader interface {

@@ -22,7 +22,9 @@
 // (tcpSocket and httpGet against the pod's address; exec through the
 // handle's Execer when Config.ExecProbes; startup and liveness probes
 // every periodSeconds from the pod's start, as the prober workers' tickers,
-// readiness at once when its initial delay is over), and bounded logs of the
+// readiness at once when its initial delay is over; every failure reported
+// to the event sink, SetEventSink, as Unhealthy, and a kill for one as
+// Killing), and bounded logs of the
 // current and previous run of each container. It reports pods exactly as
 // the fake runtime does (phase, conditions, container states) through an
 // internal/eventlog log, and implements workload.Runtime and

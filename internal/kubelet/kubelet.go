@@ -141,6 +141,7 @@ type Kubelet struct {
 
 	mu      sync.Mutex
 	closed  bool
+	sink    func(workload.KubeletEvent) // SetEventSink's; nil: none
 	nodeSeq uint32
 	nodes   map[string]*nodeState
 	pods    map[string]*podState
@@ -214,6 +215,34 @@ func New(cfg Config) (*Kubelet, error) {
 		}
 	}
 	return k, nil
+}
+
+var _ workload.EventReporter = (*Kubelet)(nil)
+
+// SetEventSink sets where the kubelet reports the events that its pods'
+// status does not show (workload.EventReporter): Warning Unhealthy
+// "<Liveness|Readiness|Startup> probe failed: <output>" for every probe
+// that fails (one that cannot be made gives no result and no event), and
+// Normal Killing "Container <name> failed liveness probe, will be
+// restarted" (no ", will be restarted" under restartPolicy Never; "Init
+// container <name> failed ..." for a sidecar; "startup probe" alike) when
+// a probe's failureThreshold is reached, as the kubelet's prober and
+// computePodActions word them. The sink is called with the kubelet's lock
+// held. Nil stops the reports.
+func (k *Kubelet) SetEventSink(sink func(workload.KubeletEvent)) {
+	k.mu.Lock()
+	k.sink = sink
+	k.mu.Unlock()
+}
+
+// event reports an event about c's pod to the sink. Caller holds mu.
+func (k *Kubelet) event(c *container, typ, reason, msg string) {
+	if k.sink == nil {
+		return
+	}
+	m := &c.p.snap.ObjectMeta
+	k.sink(workload.KubeletEvent{Namespace: m.Namespace, Name: m.Name, UID: m.UID, Container: c.spec.Name,
+		Type: typ, Reason: reason, Message: msg})
 }
 
 // SharedAddresses reports whether pods share 127.0.0.1 (AddressingShared).

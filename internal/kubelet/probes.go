@@ -23,6 +23,9 @@ const (
 	probeLiveness  = "liveness"
 )
 
+// probeTitle is how the kubelet's events name a probe kind.
+var probeTitle = map[string]string{probeStartup: "Startup", probeReadiness: "Readiness", probeLiveness: "Liveness"}
+
 // prober runs one probe of one container run, every periodSeconds after
 // initialDelaySeconds, as the kubelet's prober workers do.
 type prober struct {
@@ -339,6 +342,9 @@ func (k *Kubelet) probeResult(pr *prober, ok bool, msg string) {
 		pr.succ, pr.fail = pr.succ+1, 0
 	} else {
 		pr.succ, pr.fail = 0, pr.fail+1
+		// The prober records every failure (prober.go probe), before
+		// the failure threshold counts it.
+		k.event(c, workload.EventTypeWarning, "Unhealthy", probeTitle[pr.kind]+" probe failed: "+msg)
 		if msg != pr.lastError {
 			pr.lastError = msg
 			k.logInfo("probe failed", "pod", c.p.key, "container", c.spec.Name, "probe", pr.kind, "err", msg)
