@@ -100,12 +100,15 @@ type DaemonSetStatus struct {
 }
 
 // Condition is the condition shape shared by the apps/v1 and batch/v1
-// kinds (DeploymentCondition, JobCondition, ...).
+// kinds (DeploymentCondition, JobCondition, ...). lastProbeTime (only
+// JobCondition has it) and lastUpdateTime (only DeploymentCondition) are
+// left out of the JSON when unset, so that each kind shows the fields of
+// its Kubernetes namesake.
 type Condition struct {
 	Type               string `json:"type"`
 	Status             string `json:"status"`
-	LastProbeTime      Time   `json:"lastProbeTime,omitempty"`
-	LastUpdateTime     Time   `json:"lastUpdateTime,omitempty"`
+	LastProbeTime      Time   `json:"lastProbeTime,omitzero"`
+	LastUpdateTime     Time   `json:"lastUpdateTime,omitzero"`
 	LastTransitionTime Time   `json:"lastTransitionTime,omitempty"`
 	Reason             string `json:"reason,omitempty"`
 	Message            string `json:"message,omitempty"`
