@@ -58,7 +58,8 @@ const (
 //     pod-template-generation from the DaemonSet's annotation
 //     deprecated.daemonset.template.generation (which Cluster.Apply keeps
 //     as Kubernetes' API server keeps spec.templateGeneration); each
-//     template is kept as a ControllerRevision (data: the template JSON),
+//     template is kept as a ControllerRevision (data: the template JSON;
+//     the DaemonSet's annotations when it was made, for a change-cause),
 //     and revisions no pod uses beyond revisionHistoryLimit (default 10)
 //     are deleted, oldest first.
 //   - Ownership: pods matching the selector without a controller are
@@ -826,6 +827,10 @@ func (c *daemonSetController) syncRevisions(ds *workload.DaemonSet, p *dsPlan, p
 		r := &workload.ControllerRevision{
 			ObjectMeta: workload.ObjectMeta{
 				Name: name, Namespace: ds.Namespace, Labels: lbls,
+				// The DaemonSet's annotations, where kubectl rollout
+				// history finds a revision's change-cause (Kubernetes'
+				// snapshot).
+				Annotations:     maps.Clone(ds.Annotations),
 				OwnerReferences: []workload.OwnerReference{workload.NewControllerRef(ds)},
 			},
 			Data:     data,

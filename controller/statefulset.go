@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -68,8 +69,11 @@ const staleClaimRetry = time.Second
 //     (kubernetes/kubernetes#137409, fixed by #137666). OnDelete: a pod
 //     takes the update revision only when someone deletes it.
 //   - Revisions: each template is a ControllerRevision named
-//     "<set>-<hash>" (data: the template's JSON; revision number); a
-//     template seen before reuses its revision with a new number.
+//     "<set>-<hash>" (data: the template's JSON; revision number; the
+//     template's labels and controller.kubernetes.io/hash=<hash>; the
+//     set's annotations when it was made, where kubectl rollout history
+//     reads a change-cause); a template seen before reuses its revision
+//     with a new number.
 //     status.currentRevision becomes the update revision once every
 //     replica is updated and ready. Revisions no pod uses, other than the
 //     current and update ones, are deleted beyond revisionHistoryLimit,
@@ -224,7 +228,12 @@ func (c *statefulSetController) Reconcile(ctx context.Context, key string) (Resu
 			res.RequeueAfter = staleClaimRetry
 		}
 	}
-	d.Status.CollisionCount = revs.collisionCount
+	// Always set, 0 before any collision, as Kubernetes'
+	// updateStatefulSet writes it.
+	d.Status.CollisionCount = workload.Ptr(int32(0))
+	if revs.collisionCount != nil {
+		d.Status.CollisionCount = workload.Ptr(*revs.collisionCount)
+	}
 	if len(d.Status.Conditions) == 0 {
 		d.Status.Conditions = nil
 	}
@@ -366,12 +375,22 @@ func (c *statefulSetController) revisions(set *workload.StatefulSet, sel labels.
 			if tries > 10 {
 				return r, fmt.Errorf("%s: no free ControllerRevision name after %d collisions", workload.Ref(set), tries)
 			}
+			// The template's labels and the hash, and the set's
+			// annotations (where kubectl rollout history finds a
+			// revision's change-cause), as Kubernetes' newRevision.
+			hash := TemplateHash(&set.Spec.Template, r.collisionCount)
+			lbls := maps.Clone(set.Spec.Template.Labels)
+			if lbls == nil {
+				lbls = map[string]string{}
+			}
+			lbls[workload.RevisionHashLabel] = hash
 			cr := &workload.ControllerRevision{
 				TypeMeta: workload.TypeMeta{APIVersion: "apps/v1", Kind: "ControllerRevision"},
 				ObjectMeta: workload.ObjectMeta{
-					Name:            set.Name + "-" + TemplateHash(&set.Spec.Template, r.collisionCount),
+					Name:            set.Name + "-" + hash,
 					Namespace:       set.Namespace,
-					Labels:          set.Spec.Template.Labels,
+					Labels:          lbls,
+					Annotations:     maps.Clone(set.Annotations),
 					OwnerReferences: []workload.OwnerReference{workload.NewControllerRef(set)},
 				},
 				Data:     data,

@@ -38,12 +38,15 @@ const (
 // Labels and annotations controllers set.
 const (
 	ControllerRevisionHashLabel = "controller-revision-hash"
-	PodTemplateHashLabel        = "pod-template-hash"
-	RevisionAnnotation          = "deployment.kubernetes.io/revision"
-	RevisionHistoryAnnotation   = "deployment.kubernetes.io/revision-history"
-	StatefulSetPodNameLabel     = "statefulset.kubernetes.io/pod-name"
-	PodIndexLabel               = "apps.kubernetes.io/pod-index"
-	DeprecatedRollbackTo        = "deprecated.deployment.rollback.to"
+	// RevisionHashLabel is the hash of a StatefulSet's ControllerRevision,
+	// on the revision itself (Kubernetes' history.ControllerRevisionHashLabel).
+	RevisionHashLabel         = "controller.kubernetes.io/hash"
+	PodTemplateHashLabel      = "pod-template-hash"
+	RevisionAnnotation        = "deployment.kubernetes.io/revision"
+	RevisionHistoryAnnotation = "deployment.kubernetes.io/revision-history"
+	StatefulSetPodNameLabel   = "statefulset.kubernetes.io/pod-name"
+	PodIndexLabel             = "apps.kubernetes.io/pod-index"
+	DeprecatedRollbackTo      = "deprecated.deployment.rollback.to"
 	// DeprecatedTemplateGeneration is the annotation that holds a
 	// DaemonSet's template generation (1 at creation, one more on each
 	// change of spec.template), as apps/v1 shows spec.templateGeneration.
