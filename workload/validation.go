@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"net"
 	"net/netip"
 	"reflect"
@@ -814,7 +815,9 @@ func (v *validator) podSpec(p string, s *PodSpec, r podRules) {
 	// A negative terminationGracePeriodSeconds is accepted, as Kubernetes
 	// accepts it (with a warning, see Decode) and treats it as 1 in a pod
 	// (DefaultPod).
-	if s.ActiveDeadlineSeconds != nil && *s.ActiveDeadlineSeconds <= 0 {
+	if s.ActiveDeadlineSeconds != nil && (*s.ActiveDeadlineSeconds <= 0 || *s.ActiveDeadlineSeconds > math.MaxInt32) {
+		// As ValidatePodSpec: the range is Kubernetes' (its deadline is
+		// then no overflow of a time.Duration either).
 		v.invalid(child(p, "activeDeadlineSeconds"), *s.ActiveDeadlineSeconds, "must be between 1 and 2147483647, inclusive")
 	}
 	v.labels(child(p, "nodeSelector"), s.NodeSelector)
