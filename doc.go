@@ -71,7 +71,8 @@
 // real runtime's missing image (ErrImagePull, ImagePullBackOff) or bad
 // config. What a status does not show, a runtime that implements
 // workload.EventReporter reports itself (inproc and process: their
-// kubelet's probes): a Warning Unhealthy for every failed probe
+// kubelet's probes; the fake: the probes SetContainerReady and
+// SetContainerLive make fail): a Warning Unhealthy for every failed probe
 // ("Liveness probe failed: <output>") and Killing "Container <name> failed
 // liveness probe, will be restarted" when a liveness or startup probe
 // kills a container. Successful image pulls leave no event (no Pulling or

@@ -2,6 +2,7 @@ package orchestra_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/orchestra-go/orchestra"
 	"github.com/orchestra-go/orchestra/fake"
@@ -54,5 +55,57 @@ func TestKubeletReportedEvents(t *testing.T) {
 	c.Close()
 	if rt.sink != nil {
 		t.Fatal("Close left the cluster's event sink on the runtime")
+	}
+}
+
+// On the fake runtime, a liveness probe made to fail (SetContainerLive)
+// shows in the cluster's events as Kubernetes shows it: Unhealthy
+// warnings (one event, its count the failures) and Killing, then the
+// container's new run (Created, Started).
+func TestFakeLivenessProbeEvents(t *testing.T) {
+	clock := vtime.NewVirtual(t0)
+	f, err := fake.New(fake.Config{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	c, err := orchestra.New(orchestra.Config{Runtime: f, Clock: clock, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := f.AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: "node-a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Apply(&workload.Pod{ObjectMeta: workload.ObjectMeta{Name: "web"}, Spec: workload.PodSpec{
+		TerminationGracePeriodSeconds: workload.Ptr[int64](2),
+		Containers: []workload.Container{{Name: "nginx", Image: "nginx", LivenessProbe: &workload.Probe{
+			ProbeHandler: workload.ProbeHandler{Exec: &workload.ExecAction{Command: []string{"true"}}}, PeriodSeconds: 10}}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetContainerLive("default", "web", "nginx", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(25 * time.Second); err != nil { // failures at 1, 11, 21 s; killed at 23 s, restarted
+		t.Fatal(err)
+	}
+	counts := map[string]int32{}
+	for _, e := range c.Events() {
+		if e.InvolvedObject.Name == "web" {
+			counts[e.Type+" "+e.Reason+" "+e.Message] += e.Count
+		}
+	}
+	for ev, n := range map[string]int32{
+		"Warning Unhealthy Liveness probe failed: ":                               3,
+		"Normal Killing Container nginx failed liveness probe, will be restarted": 1,
+		"Normal Started Started container nginx":                                  2,
+	} {
+		if counts[ev] != n {
+			t.Errorf("%q x%d, want x%d (events: %v)", ev, counts[ev], n, counts)
+		}
 	}
 }

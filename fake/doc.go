@@ -69,8 +69,13 @@
 //     0 that long after it is asked to stop, as a server that handles
 //     SIGTERM. The same goes for a pod past its active deadline.
 //   - Faults: Hooks that fail CreatePod, DeletePod, List or Watch,
-//     KillContainer, FailNode, and SetContainerReady for a readiness probe
-//     that fails (and succeeds again). Calls records every call.
+//     KillContainer, FailNode, SetContainerReady for a readiness probe
+//     that fails (and succeeds again), and SetContainerLive for a
+//     liveness probe that fails (the container killed at the probe's
+//     failureThreshold and restarted, until it passes again); a failing
+//     probe is reported to the event sink (SetEventSink) as the kubelet's
+//     Unhealthy events, every period, and its kill as Killing. Calls
+//     records every call.
 //
 // Wherever a call names a pod by namespace and name (CreatePod, GetPod,
 // DeletePod, KillContainer, SetContainerReady, Logs), the namespace ""
@@ -92,9 +97,10 @@
 // # What it does not model
 //
 // Images (no pulls, no pull errors; Behavior.StartDelay stands in for
-// them), volumes and PersistentVolumeClaims, real probes (liveness,
-// readiness and startup probes are ignored; Behavior.ReadyAfter,
-// NeverReady and SetContainerReady stand in for readiness), networking (pod IPs are labels:
+// them), volumes and PersistentVolumeClaims, real probes (no probe is
+// run; Behavior.ReadyAfter, NeverReady and SetContainerReady stand in for
+// readiness, SetContainerLive for a failing liveness probe; startup
+// probes are ignored), networking (pod IPs are labels:
 // nothing listens, nothing routes), resource requests and limits (nothing
 // is enforced or accounted; the pods limit is not checked), OOM kills,
 // node pressure and eviction by pressure, eviction of pods from not-ready

@@ -121,6 +121,7 @@ type Runtime struct {
 	mu        sync.Mutex
 	rng       *rand.Rand
 	closed    bool
+	sink      func(workload.KubeletEvent) // SetEventSink's; nil: none
 	hooks     Hooks
 	rules     []*rule
 	behaviors map[behaviorKey]*Behavior // the shared behaviours (behavior)

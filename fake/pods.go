@@ -135,6 +135,9 @@ type podTimers struct {
 	// sideGrace: the deletion's grace period ended with sidecars whose
 	// turn to stop had not come; they have minimumGrace more.
 	sideGrace bool
+	// probers are the failing probes of the pod's container runs
+	// (SetContainerReady, SetContainerLive).
+	probers []*prober
 }
 
 // podTimers returns the pod's timers, making them on first use.
@@ -162,7 +165,7 @@ type container struct {
 	rule *rule                     // the rule b came from, for ExitCodes; nil if none
 	st   *workload.ContainerStatus // in p.status; read-only, write through status()
 	init bool
-	// flags: flagSide, flagBegun, flagAsked (one byte: the common pod's
+	// flags: flagSide, flagBegun, ... (one byte: the common pod's
 	// memory, onePod, stays in its size class).
 	flags   ctrFlags
 	running bool
@@ -202,10 +205,12 @@ type container struct {
 type ctrFlags uint8
 
 const (
-	flagSide    ctrFlags = 1 << iota // a sidecar (an init container with restartPolicy Always)
-	flagBegun                        // told to start: its turn came
-	flagAsked                        // its current run was asked to stop, its turn among the sidecars stopping
-	flagChanged                      // its definition (image) changed while it ran: it restarts once stopped (UpdatePod)
+	flagSide        ctrFlags = 1 << iota // a sidecar (an init container with restartPolicy Always)
+	flagBegun                            // told to start: its turn came
+	flagAsked                            // its current run was asked to stop, its turn among the sidecars stopping
+	flagChanged                          // its definition (image) changed while it ran: it restarts once stopped (UpdatePod)
+	flagLiveFails                        // its liveness probe fails (SetContainerLive)
+	flagProbeKilled                      // its current run is being killed for failing its liveness probe
 )
 
 func (c *container) side() bool  { return c.flags&flagSide != 0 }
@@ -611,6 +616,9 @@ func (r *Runtime) start(c *container) {
 		c.exitAt = now.Add(run)
 		r.arm(c, run, timerExit)
 	}
+	if c.probeFails || c.flags&flagLiveFails != 0 {
+		r.startProbers(c)
+	}
 	r.ctrEvents++
 	if r.debugOn() {
 		r.log.Debug("container started", "pod", p.key, "container", c.st.Name, "restartCount", c.st.RestartCount)
@@ -686,9 +694,17 @@ func (r *Runtime) SetContainerReady(namespace, pod, containerName string, ready 
 		}
 		return nil
 	}, func(c *container) {
+		was := c.probeFails
 		c.probeFails = !ready
+		if ready {
+			r.stopProber(c, probeReadiness)
+		}
 		if !c.running || c.p.done {
 			return
+		}
+		if !ready && !was {
+			// Its probe fails now, and every period while it runs.
+			r.probeFailed(r.newProber(c, probeReadiness))
 		}
 		if want := c.readyDue && !c.probeFails; c.st.Ready != want {
 			c.status().Ready = want
@@ -724,8 +740,11 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 		r.log.Debug("container exited", "pod", p.key, "container", c.st.Name, "exitCode", code)
 	}
 	restart := false
-	changed := c.flags&flagChanged != 0
-	c.flags &^= flagChanged
+	changed, probeKilled := c.flags&flagChanged != 0, c.flags&flagProbeKilled != 0
+	c.flags &^= flagChanged | flagProbeKilled
+	if p.timers != nil && len(p.timers.probers) > 0 {
+		r.stopProber(c, "")
+	}
 	if !p.terminating && !p.pastDeadline {
 		switch {
 		case changed && !(c.side() && p.sideStop):
@@ -743,7 +762,10 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 		case p.restartPolicy() == workload.RestartPolicyAlways:
 			restart = true
 		case p.restartPolicy() == workload.RestartPolicyOnFailure:
-			restart = code != 0
+			// A run killed for failing its liveness probe restarts
+			// whatever its exit code, as computePodActions restarts it
+			// unless the policy is Never.
+			restart = code != 0 || probeKilled
 		}
 	}
 	if restart {
@@ -764,11 +786,12 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 			// The kubelet reports the exit (the container not ready)
 			// before it starts the container again: SyncPod writes the
 			// pod's status, then starts what computePodActions says.
-			// (Not a run stopped for a new definition, which the
-			// restart policy alone would not restart: killContainer
-			// and the start are one sync.)
+			// (Not a run stopped for a new definition, or killed by
+			// its liveness probe with exit 0, which the restart policy
+			// alone would not restart: killContainer and the start are
+			// one sync.)
 			st.State = workload.ContainerState{Terminated: term}
-			if !changed {
+			if !changed && !(probeKilled && code == 0) {
 				r.update(p)
 			}
 			r.start(c) // reports the pod
@@ -1294,6 +1317,12 @@ func (p *podState) stopPodTimers() {
 			*t = nil
 		}
 	}
+	for _, pr := range pt.probers {
+		if pr.timer != nil {
+			pr.timer.Stop()
+		}
+	}
+	pt.probers = nil
 }
 
 // deadlinePassed fails a pod that has been active for its

@@ -91,7 +91,7 @@ func (r *Runtime) updatePod(in *workload.Pod, ns, ref string) error {
 				// Its definition changed: stopped now, started again
 				// with the new image once it has exited (exit).
 				c.flags |= flagChanged
-				r.stopChanged(c, now)
+				r.stopRun(c, now, p.grace())
 				r.logInfo("container definition changed; restarting", "pod", p.key, "container", c.st.Name, "image", specs[i].Image)
 			case c.running:
 				// A plain init container's run, or a pod stopping: the
@@ -130,13 +130,13 @@ func (c *container) inBackOff() bool {
 	return !c.running && w != nil && w.Reason == ReasonCrashLoopBackOff
 }
 
-// stopChanged stops c's run because its definition changed, as the
-// kubelet's killContainer: SIGTERM, which a run whose behaviour has a
-// StopAfter handles (it exits 0 that long after), then SIGKILL (137) when
-// the pod's grace period has passed, unless the run ends earlier by
+// stopRun stops c's run as the kubelet's killContainer (for a changed
+// definition, a failed liveness probe): SIGTERM, which a run whose
+// behaviour has a StopAfter handles (it exits 0 that long after), then
+// SIGKILL (137) when grace has passed, unless the run ends earlier by
 // itself. Caller holds mu.
-func (r *Runtime) stopChanged(c *container, now time.Time) {
-	code, reason, at := int32(CrashExitCode), ReasonError, now.Add(c.p.grace())
+func (r *Runtime) stopRun(c *container, now time.Time, grace time.Duration) {
+	code, reason, at := int32(CrashExitCode), ReasonError, now.Add(grace)
 	if d := c.b.StopAfter; d != nil && now.Add(*d).Before(at) {
 		code, reason, at = 0, ReasonCompleted, now.Add(*d)
 	}
