@@ -408,6 +408,16 @@ func (r *Runtime) SetEventSink(sink func(workload.KubeletEvent)) { r.k.SetEventS
 
 var _ workload.EventReporter = (*Runtime)(nil)
 
+// UpdatePod applies an update of a running pod's spec, as the kubelet
+// does: a container whose image changed is stopped and started again with
+// it; see workload.PodUpdater. A cluster over the runtime calls it when a
+// started pod's spec changes.
+func (r *Runtime) UpdatePod(ctx context.Context, pod *workload.Pod) error {
+	return r.k.UpdatePod(ctx, pod)
+}
+
+var _ workload.PodUpdater = (*Runtime)(nil)
+
 // GetPod returns a copy of the pod as last reported.
 func (r *Runtime) GetPod(namespace, name string) (*workload.Pod, error) {
 	return r.k.GetPod(namespace, name)

@@ -15,6 +15,8 @@
 // Always, OnFailure and Never, crash-loop back-off: an immediate first
 // restart, then Config.BackoffBase doubling to BackoffMax, reset after a
 // run longer than BackoffReset),
+// pod updates (UpdatePod: a running container whose image changed is
+// stopped as on deletion and started again with its new spec),
 // graceful deletion (the preStop hook, then Stop, then Kill when the grace
 // period ends, the pod gone once every run has ended), spec.activeDeadlineSeconds (the pod
 // Failed with reason DeadlineExceeded, its runs stopped in the order of a

@@ -112,6 +112,11 @@ type container struct {
 	started   bool // the startup probe passed (or there is none)
 	probeOK   bool // the readiness probe's verdict
 	killing   bool // a probe asked the run to stop
+	// redefining: the run is being stopped because its definition (image)
+	// changed (UpdatePod); next is the spec its next run runs, when an
+	// update came while it runs.
+	redefining bool
+	next       *workload.Container
 	// preStopped: the run's preStop hook was started (it runs once a run);
 	// hookDone: it has ended.
 	preStopped, hookDone bool
@@ -589,8 +594,14 @@ func (k *Kubelet) exited(c *container, run *Run, exit Exit) {
 	c.st.Ready = c.init && !c.side && exit.ExitCode == 0
 	k.logDebug("container exited", "pod", p.key, "container", c.spec.Name, "exitCode", exit.ExitCode, "signal", exit.Signal)
 	restart := false
+	redef := c.redefined()
 	if !p.terminating && !p.pastDeadline {
 		switch {
+		case redef && !(c.side && p.sideStop):
+			// Stopped because its definition changed (UpdatePod): it
+			// starts again with the new one, whatever the restart
+			// policy (computePodActions: "definition changed").
+			restart = true
 		case c.side:
 			// A sidecar restarts whatever the pod's restartPolicy, until
 			// the sidecars stop.
@@ -615,15 +626,20 @@ func (k *Kubelet) exited(c *container, run *Run, exit Exit) {
 		}
 		delay := c.backoff
 		c.backoff = k.nextBackoff(c.backoff)
+		if redef {
+			// A new definition: a first start, its back-off to come.
+			delay, c.backoff = 0, 0
+		}
 		c.st.LastTerminationState = workload.ContainerState{Terminated: term}
 		if delay == 0 {
-			if exit.ExitCode != 0 || c.side || p.restartPolicy == workload.RestartPolicyAlways {
+			if !redef && (exit.ExitCode != 0 || c.side || p.restartPolicy == workload.RestartPolicyAlways) {
 				// The kubelet reports the exit (the container not
 				// ready) before it starts the container again: SyncPod
 				// writes the pod's status, then starts what
 				// computePodActions says. (Not for a run killed by its
-				// probe that exited 0 under OnFailure: that status
-				// would read Succeeded.)
+				// probe that exited 0 under OnFailure, nor one stopped
+				// for a new definition under OnFailure or Never: that
+				// status would read Succeeded or Failed.)
 				c.st.State = workload.ContainerState{Terminated: term}
 				k.update(p)
 			}
