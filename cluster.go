@@ -364,6 +364,12 @@ func (c *Cluster) write(obj workload.Object, verb writeVerb) (workload.Object, e
 		workload.Default(o) // the namespace the error names
 		return nil, fmt.Errorf("%s %s: %w", verb, workload.Ref(o), ErrClosed)
 	}
+	// A retry (a write that conflicted, a create that found the object
+	// created meanwhile) starts again from the caller's object, not from
+	// the copy below, into which the object read was merged (its uid,
+	// creationTimestamp, system fields, owner references, finalizers),
+	// which may since have been deleted and created again.
+	in := obj
 	obj = obj.DeepCopyObject()
 	// The status is the system's: an applied manifest's status (say, one
 	// saved with kubectl get -o yaml) is dropped, as the API server does.
@@ -403,7 +409,7 @@ func (c *Cluster) write(obj workload.Object, verb writeVerb) (workload.Object, e
 		stampTemplateGeneration(obj, nil)
 		out, err := c.createObject(obj)
 		if verb == verbApply && errors.Is(err, store.ErrAlreadyExists) {
-			return c.write(obj, verb)
+			return c.write(in, verb)
 		}
 		return out, err
 	}
@@ -450,8 +456,7 @@ func (c *Cluster) write(obj workload.Object, verb writeVerb) (workload.Object, e
 			// Written since the Get above: the caller's version is stale.
 			return nil, err
 		}
-		m.ResourceVersion = rv
-		return c.write(obj, verb)
+		return c.write(in, verb)
 	}
 	return out, err
 }
