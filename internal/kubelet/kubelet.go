@@ -222,7 +222,8 @@ var _ workload.EventReporter = (*Kubelet)(nil)
 // SetEventSink sets where the kubelet reports the events that its pods'
 // status does not show (workload.EventReporter): Warning Unhealthy
 // "<Liveness|Readiness|Startup> probe failed: <output>" for every probe
-// that fails (one that cannot be made gives no result and no event), and
+// that fails, "<Kind> probe errored and resulted in unknown state:
+// <error>" for every one that cannot be made (it gives no result), and
 // Normal Killing "Container <name> failed liveness probe, will be
 // restarted" (no ", will be restarted" under restartPolicy Never; "Init
 // container <name> failed ..." for a sidecar; "startup probe" alike) when

@@ -9,6 +9,7 @@ import (
 	"github.com/orchestra-go/orchestra/internal/kubelet"
 	"github.com/orchestra-go/orchestra/vtime"
 	"github.com/orchestra-go/orchestra/workload"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // sick is a starter whose runs fail every exec probe (exit code 1) and
@@ -135,5 +136,34 @@ func TestSidecarStartupProbeKillEvent(t *testing.T) {
 		case <-time.After(30 * time.Second): // bounds a broken run only
 			t.Fatalf("no event %q", want)
 		}
+	}
+}
+
+// A probe that cannot be made (a port the container does not name) gives
+// no result, but the prober records it: Warning Unhealthy "<Kind> probe
+// errored and resulted in unknown state: <error>".
+func TestProbeErrorEvent(t *testing.T) {
+	clk := vtime.NewVirtual(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	k, err := kubelet.New(kubelet.Config{Name: "test", Starter: sick{}, Clock: clk,
+		Nodes: []string{"node-a"}, Addressing: kubelet.AddressingPerPod})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	events := make(chan workload.KubeletEvent, 16)
+	k.SetEventSink(func(e workload.KubeletEvent) { events <- e })
+	spec := workload.PodSpec{NodeName: "node-a", Containers: []workload.Container{{Name: "app", Image: "x",
+		ReadinessProbe: &workload.Probe{ProbeHandler: workload.ProbeHandler{TCPSocket: &workload.TCPSocketAction{Port: intstr.FromString("http")}}}}}}
+	if err := k.CreatePod(context.Background(), &workload.Pod{ObjectMeta: workload.ObjectMeta{Name: "p", Namespace: "ns", UID: "u-1"}, Spec: spec}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(0) // the start, and the readiness probe at once
+	select {
+	case e := <-events:
+		if want := `Readiness probe errored and resulted in unknown state: port "http": no container port of that name`; e.Message != want || e.Reason != "Unhealthy" {
+			t.Fatalf("event %+v, want Unhealthy %q", e, want)
+		}
+	case <-time.After(30 * time.Second): // bounds a broken run only
+		t.Fatal("no event")
 	}
 }

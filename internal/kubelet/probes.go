@@ -146,7 +146,11 @@ func (k *Kubelet) scheduleProbe(pr *prober, d time.Duration) {
 				// A probe that cannot be made (no handler, a port the
 				// container does not name) gives no result, as the
 				// prober worker throws a prober error away: it neither
-				// fails nor passes.
+				// fails nor passes. The prober records it all the same
+				// (prober.go probe).
+				if pr.c.run == pr.run && pr.c.running {
+					k.event(pr.c, workload.EventTypeWarning, "Unhealthy", probeTitle[pr.kind]+" probe errored and resulted in unknown state: "+err.Error())
+				}
 				if msg := err.Error(); msg != pr.lastError {
 					pr.lastError = msg
 					k.logWarn("probe errored", "pod", pr.c.p.key, "container", pr.c.spec.Name, "probe", pr.kind, "err", msg)
@@ -181,11 +185,11 @@ func (k *Kubelet) probeTarget(pr *prober) (string, error) {
 			host = h.HTTPGet.Host
 		}
 	default:
-		return "", fmt.Errorf("%s probe of container %q: no handler (exec, httpGet or tcpSocket)", pr.kind, pr.c.spec.Name)
+		return "", errors.New("no handler (exec, httpGet or tcpSocket)")
 	}
 	n, err := resolvePort(port, pr.c.spec)
 	if err != nil {
-		return "", fmt.Errorf("%s probe of container %q: %w", pr.kind, pr.c.spec.Name, err)
+		return "", err
 	}
 	n = k.realPort(pr.c.p.key, n)
 	return net.JoinHostPort(host, strconv.Itoa(int(n))), nil
