@@ -345,22 +345,43 @@ func claimName(set *workload.StatefulSet, tmpl *workload.PersistentVolumeClaim, 
 // the set's persistentVolumeClaimRetentionPolicy: a controller reference
 // to the set when whenDeleted is Delete and the pod is in range, to the
 // pod when whenScaled is Delete and the pod is scaled down (pod nil: not
-// known, none). Other owners are kept.
+// known, none). The references to this set and pod (by kind and name)
+// are replaced; others are kept. Under a Delete policy a claim that
+// another controller owns, or that names an earlier set or pod of the
+// same name (another uid), only loses its references to this set and pod
+// and gets none (Kubernetes' hasUnexpectedController): the claim is not
+// taken from its controller, and the stale reference goes first.
 func claimOwners(set *workload.StatefulSet, pod *workload.Pod, inRange bool, refs []workload.OwnerReference) []workload.OwnerReference {
-	out := slices.DeleteFunc(slices.Clone(refs), func(r workload.OwnerReference) bool {
-		return (r.Kind == "StatefulSet" && r.Name == set.Name) || r.Kind == "Pod"
-	})
+	isSet := func(r *workload.OwnerReference) bool { return r.Kind == "StatefulSet" && r.Name == set.Name }
+	isPod := func(r *workload.OwnerReference) bool { return pod != nil && r.Kind == "Pod" && r.Name == pod.Name }
 	pol := set.Spec.PersistentVolumeClaimRetentionPolicy
 	whenDeleted, whenScaled := workload.RetainPersistentVolumeClaimRetentionPolicyType, workload.RetainPersistentVolumeClaimRetentionPolicyType
 	if pol != nil {
 		whenDeleted, whenScaled = pol.WhenDeleted, pol.WhenScaled
 	}
 	del := workload.DeletePersistentVolumeClaimRetentionPolicyType
-	if !inRange && whenScaled == del {
+	unexpected := false
+	if whenDeleted == del || whenScaled == del {
+		for i := range refs {
+			r := &refs[i]
+			switch {
+			case isSet(r):
+				unexpected = unexpected || r.UID != set.UID
+			case isPod(r):
+				unexpected = unexpected || r.UID != pod.UID
+			case r.Controller != nil && *r.Controller:
+				unexpected = true
+			}
+		}
+	}
+	out := slices.DeleteFunc(slices.Clone(refs), func(r workload.OwnerReference) bool { return isSet(&r) || isPod(&r) })
+	switch {
+	case unexpected:
+	case !inRange && whenScaled == del:
 		if pod != nil {
 			out = append(out, workload.NewControllerRef(pod))
 		}
-	} else if whenDeleted == del && (inRange || whenScaled != del) {
+	case whenDeleted == del && (inRange || whenScaled != del):
 		out = append(out, workload.NewControllerRef(set))
 	}
 	if len(out) == 0 {

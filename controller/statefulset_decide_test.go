@@ -233,13 +233,51 @@ func TestClaimOwners(t *testing.T) {
 	} {
 		set := testSts(1, "", 0)
 		set.Spec.PersistentVolumeClaimRetentionPolicy = &workload.StatefulSetPersistentVolumeClaimRetentionPolicy{WhenDeleted: tc.whenDeleted, WhenScaled: tc.whenScaled}
-		stale := []workload.OwnerReference{other, workload.NewControllerRef(set), {Kind: "Pod", Name: "db-3", UID: "old"}}
+		stale := []workload.OwnerReference{other, workload.NewControllerRef(set), {Kind: "Pod", Name: "db-3", UID: "pod-uid"}}
 		var got []string
 		for _, r := range claimOwners(set, pod, tc.inRange, stale) {
 			got = append(got, r.Kind)
 		}
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("%s/%s inRange=%v: owners %v, want %v", tc.whenDeleted, tc.whenScaled, tc.inRange, got, tc.want)
+		}
+	}
+}
+
+// A claim that another controller owns, or that names an earlier
+// incarnation of the set or of the pod, is left alone under a Delete
+// policy: only the refs to this set and pod (by name) are scrubbed and none
+// is added, as Kubernetes' hasUnexpectedController and
+// updateClaimOwnerRefForSetAndPod (the stale refs go; the next sync adds
+// the right ones). Refs to other pods stay.
+func TestClaimOwnersUnexpectedController(t *testing.T) {
+	pod := stsPod(3, "r1", "ready")
+	pod.UID = "pod-uid"
+	yes := true
+	foreign := workload.OwnerReference{APIVersion: "example.com/v1", Kind: "Keeper", Name: "k", UID: "k", Controller: &yes}
+	otherPod := workload.OwnerReference{APIVersion: "v1", Kind: "Pod", Name: "db-9", UID: "p9"}
+	for _, tc := range []struct {
+		name                    string
+		whenDeleted, whenScaled string
+		inRange                 bool
+		refs                    []workload.OwnerReference
+		want                    []string
+	}{
+		{"foreign controller, whenDeleted Delete", "Delete", "Retain", true, []workload.OwnerReference{foreign}, []string{"Keeper/k"}},
+		{"foreign controller, whenScaled Delete", "Retain", "Delete", false, []workload.OwnerReference{foreign}, []string{"Keeper/k"}},
+		{"foreign controller, Retain", "Retain", "Retain", true, []workload.OwnerReference{foreign}, []string{"Keeper/k"}},
+		{"old set incarnation", "Delete", "Delete", true, []workload.OwnerReference{{APIVersion: "apps/v1", Kind: "StatefulSet", Name: "db", UID: "old-set"}}, nil},
+		{"old pod incarnation", "Retain", "Delete", false, []workload.OwnerReference{{APIVersion: "v1", Kind: "Pod", Name: "db-3", UID: "old-pod"}}, nil},
+		{"another pod's ref stays", "Delete", "Retain", true, []workload.OwnerReference{otherPod}, []string{"Pod/db-9", "StatefulSet/db"}},
+	} {
+		set := testSts(1, "", 0)
+		set.Spec.PersistentVolumeClaimRetentionPolicy = &workload.StatefulSetPersistentVolumeClaimRetentionPolicy{WhenDeleted: tc.whenDeleted, WhenScaled: tc.whenScaled}
+		var got []string
+		for _, r := range claimOwners(set, pod, tc.inRange, tc.refs) {
+			got = append(got, r.Kind+"/"+r.Name)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: owners %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

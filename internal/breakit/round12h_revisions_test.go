@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/resource"
+
 	"github.com/orchestra-go/orchestra"
 	"github.com/orchestra-go/orchestra/workload"
 )
@@ -89,5 +91,86 @@ spec:
 	}
 	if cc := o.(*workload.StatefulSet).Status.CollisionCount; cc == nil || *cc != 0 {
 		t.Errorf("status.collisionCount %v, want 0", cc)
+	}
+}
+
+// A claim that another controller already owns is left to it: with
+// whenDeleted Delete the StatefulSet adds no controller reference of its
+// own (a second one is invalid), runs its pods on the claim, and deleting
+// the set does not delete the claim. Source:
+// pkg/controller/statefulset/stateful_set_utils.go hasUnexpectedController
+// and updateClaimOwnerRefForSetAndPod.
+func TestR12hStatefulSetLeavesForeignClaimController(t *testing.T) {
+	c := newCluster(t, "a")
+	applyYAML(t, c, `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: keeper}
+spec:
+  replicas: 0
+  serviceName: keeper
+  selector: {matchLabels: {app: keeper}}
+  template:
+    metadata: {labels: {app: keeper}}
+    spec: {containers: [{name: c, image: k}]}`)
+	advance(t, c, time.Second)
+	o, err := c.Get("StatefulSet", "default", "keeper")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keeper := o.(*workload.StatefulSet)
+	pvc := &workload.PersistentVolumeClaim{
+		TypeMeta:   workload.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
+		ObjectMeta: workload.ObjectMeta{Name: "data-db-0", Namespace: "default", Labels: map[string]string{"app": "db"}, OwnerReferences: []workload.OwnerReference{workload.NewControllerRef(keeper)}},
+		Spec: workload.PersistentVolumeClaimSpec{AccessModes: []string{"ReadWriteOnce"},
+			Resources: workload.ResourceRequirements{Requests: workload.ResourceList{"storage": resource.MustParse("1Gi")}}},
+	}
+	if _, err := c.Apply(pvc); err != nil {
+		t.Fatal(err)
+	}
+	applyYAML(t, c, `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 1
+  serviceName: db
+  persistentVolumeClaimRetentionPolicy: {whenDeleted: Delete, whenScaled: Delete}
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: c, image: db}]}
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}`)
+	advance(t, c, time.Minute)
+	o, err = c.Get("PersistentVolumeClaim", "default", "data-db-0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if refs := o.GetObjectMeta().OwnerReferences; len(refs) != 1 || refs[0].UID != keeper.UID {
+		t.Errorf("claim owners %+v, want only the keeper's controller reference", refs)
+	}
+	if ps := pods(t, c, "app=db"); len(ps) != 1 || ps[0].Status.Phase != workload.PodRunning {
+		t.Errorf("db pods %d, want db-0 running", len(ps))
+	}
+	o, err = c.Get("StatefulSet", "default", "db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := o.(*workload.StatefulSet).Status; st.ReadyReplicas != 1 || st.ObservedGeneration != 1 {
+		t.Errorf("db status %+v, want 1 ready replica, generation 1 observed", st)
+	}
+	for _, e := range c.Events() {
+		if e.Type == workload.EventTypeWarning && e.InvolvedObject.Name == "db" {
+			t.Errorf("warning about db: %s %s", e.Reason, e.Message)
+		}
+	}
+	if err := c.Delete("StatefulSet", "default", "db", ""); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Minute)
+	if _, err := c.Get("PersistentVolumeClaim", "default", "data-db-0"); err != nil {
+		t.Errorf("the keeper's claim went with db: %v", err)
 	}
 }
