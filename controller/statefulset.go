@@ -80,15 +80,18 @@ const staleClaimRetry = time.Second
 //     oldest first.
 //   - PersistentVolumeClaims: one record per volumeClaimTemplate and
 //     ordinal, "<claim>-<set>-<ordinal>", created before the pod, with the
-//     template's labels plus the selector's matchLabels. orchestra does
+//     template's labels plus the selector's matchLabels; a claim of that
+//     name made beforehand (labelled or not) is used instead. orchestra does
 //     not provision storage; a claim is created with status.phase Bound,
 //     as a cluster with a default StorageClass would show it, so that
 //     readers see the steady state. persistentVolumeClaimRetentionPolicy:
 //     whenDeleted Delete gives claims a controller reference to the set
 //     (the garbage collector deletes them with it); whenScaled Delete gives
 //     the claims of scaled-down ordinals one to their pod (deleted with
-//     it). Retain keeps them. A pod whose claim still belongs to a
-//     scaled-down pod waits until that claim is gone.
+//     it). Retain keeps them. A claim that another controller owns, or
+//     that names an earlier set or pod of the same name, is not given
+//     either reference. A pod whose claim still belongs to a scaled-down
+//     pod waits until that claim is gone.
 //   - Ownership: pods named as members of the set that match its selector
 //     and have no controller are adopted, and so are the ControllerRevisions
 //     without a controller that it matches (a set deleted with orphan
@@ -460,13 +463,9 @@ func (c *statefulSetController) truncateHistory(set *workload.StatefulSet, pods 
 // creation waits for a stale claim.
 func (c *statefulSetController) apply(set *workload.StatefulSet, pods []*workload.Pod, d stsDecision) (bool, error) {
 	s, ev := c.deps.Store, c.deps.Events
-	claims := map[string]*workload.PersistentVolumeClaim{}
-	if len(set.Spec.VolumeClaimTemplates) > 0 {
-		sel := labels.SelectorFromSet(set.Spec.Selector.MatchLabels)
-		for _, o := range s.List("PersistentVolumeClaim", set.Namespace, sel) {
-			claims[o.GetObjectMeta().Name] = o.(*workload.PersistentVolumeClaim)
-		}
-	}
+	// A pod's claims are found by name, as Kubernetes' GetClaim: one made
+	// beforehand without the selector's labels is the pod's too.
+	claims := stsClaims{store: s, namespace: set.Namespace, byName: map[string]*workload.PersistentVolumeClaim{}}
 	start, n := stsStart(set), int(replicasOf(set.Spec.Replicas))
 	inRange := func(p *workload.Pod) bool {
 		ord := stsOrdinal(set.Name, p.Name)
@@ -531,15 +530,36 @@ func (c *statefulSetController) apply(set *workload.StatefulSet, pods []*workloa
 	return wait, nil
 }
 
+// stsClaims finds a set's claims by name in the store (read-only, shared
+// objects), remembering what it found and what a sync created.
+type stsClaims struct {
+	store     *store.Store
+	namespace string
+	byName    map[string]*workload.PersistentVolumeClaim
+}
+
+// get returns the claim of that name, or nil.
+func (cs stsClaims) get(name string) *workload.PersistentVolumeClaim {
+	if cl, ok := cs.byName[name]; ok {
+		return cl
+	}
+	var cl *workload.PersistentVolumeClaim
+	if o, err := cs.store.Peek("PersistentVolumeClaim", cs.namespace, name); err == nil {
+		cl = o.(*workload.PersistentVolumeClaim)
+	}
+	cs.byName[name] = cl
+	return cl
+}
+
 // ensureClaims creates the missing claims of ordinal ord, with an event
 // for each as Kubernetes' recordClaimEvent; it reports stale when one
 // still belongs to a scaled-down pod.
-func (c *statefulSetController) ensureClaims(set *workload.StatefulSet, ord int, claims map[string]*workload.PersistentVolumeClaim) (stale bool, err error) {
+func (c *statefulSetController) ensureClaims(set *workload.StatefulSet, ord int, claims stsClaims) (stale bool, err error) {
 	pod := stsPodName(set, ord)
 	for i := range set.Spec.VolumeClaimTemplates {
 		t := &set.Spec.VolumeClaimTemplates[i]
 		name := claimName(set, t, ord)
-		if have := claims[name]; have != nil {
+		if have := claims.get(name); have != nil {
 			if have.DeletionTimestamp != nil || slices.ContainsFunc(have.OwnerReferences, func(r workload.OwnerReference) bool { return r.Kind == "Pod" }) {
 				stale = true
 			}
@@ -567,7 +587,7 @@ func (c *statefulSetController) ensureClaims(set *workload.StatefulSet, ord int,
 			return false, fmt.Errorf("%s: creating %s: %w", workload.Ref(set), workload.Ref(pvc), err)
 		}
 		if err == nil {
-			claims[name] = out.(*workload.PersistentVolumeClaim)
+			claims.byName[name] = out.(*workload.PersistentVolumeClaim)
 			c.deps.Events.Eventf(set, workload.EventTypeNormal, EventSuccessfulCreate, "create Claim %s Pod %s in StatefulSet %s success", name, pod, set.Name)
 		}
 	}
@@ -576,10 +596,10 @@ func (c *statefulSetController) ensureClaims(set *workload.StatefulSet, ord int,
 
 // fixClaimOwners brings the owner references of a pod's claims in line
 // with the retention policy.
-func (c *statefulSetController) fixClaimOwners(set *workload.StatefulSet, p *workload.Pod, inRange bool, claims map[string]*workload.PersistentVolumeClaim) error {
+func (c *statefulSetController) fixClaimOwners(set *workload.StatefulSet, p *workload.Pod, inRange bool, claims stsClaims) error {
 	ord := stsOrdinal(set.Name, p.Name)
 	for i := range set.Spec.VolumeClaimTemplates {
-		cl := claims[claimName(set, &set.Spec.VolumeClaimTemplates[i], ord)]
+		cl := claims.get(claimName(set, &set.Spec.VolumeClaimTemplates[i], ord))
 		if cl == nil || cl.DeletionTimestamp != nil {
 			continue
 		}

@@ -174,3 +174,55 @@ spec:
 		t.Errorf("the keeper's claim went with db: %v", err)
 	}
 }
+
+// Claims are a StatefulSet's by name ("<template>-<set>-<ordinal>"), not
+// by label: a claim made beforehand without the selector's labels (a
+// pre-provisioned volume) is used by its pod and follows the retention
+// policy, so whenScaled Delete deletes it with its scaled-down pod.
+// Source: pkg/controller/statefulset/stateful_pod_control.go (GetClaim by
+// getPersistentVolumeClaimName), stateful_set_utils.go
+// updateClaimOwnerRefForSetAndPod.
+func TestR12hStatefulSetClaimsByName(t *testing.T) {
+	c := newCluster(t, "a")
+	for _, n := range []string{"data-db-0", "data-db-1"} {
+		pvc := &workload.PersistentVolumeClaim{
+			TypeMeta:   workload.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
+			ObjectMeta: workload.ObjectMeta{Name: n, Namespace: "default"},
+			Spec: workload.PersistentVolumeClaimSpec{AccessModes: []string{"ReadWriteOnce"},
+				Resources: workload.ResourceRequirements{Requests: workload.ResourceList{"storage": resource.MustParse("1Gi")}}},
+		}
+		if _, err := c.Apply(pvc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set := func(n string) string {
+		return `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: ` + n + `
+  serviceName: db
+  persistentVolumeClaimRetentionPolicy: {whenScaled: Delete}
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: c, image: db}]}
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}`
+	}
+	applyYAML(t, c, set("2"))
+	advance(t, c, time.Minute)
+	if ps := pods(t, c, "app=db"); len(ps) != 2 {
+		t.Fatalf("%d pods, want 2", len(ps))
+	}
+	applyYAML(t, c, set("1"))
+	advance(t, c, 5*time.Minute)
+	if _, err := c.Get("PersistentVolumeClaim", "default", "data-db-1"); err == nil {
+		t.Errorf("data-db-1 kept after db-1 was scaled away under whenScaled Delete")
+	}
+	if _, err := c.Get("PersistentVolumeClaim", "default", "data-db-0"); err != nil {
+		t.Errorf("data-db-0: %v", err)
+	}
+}
