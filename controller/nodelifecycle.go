@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"time"
@@ -939,8 +940,9 @@ func hasTaintKeyEffect(ts []workload.Taint, key, effect string) bool {
 // (GetMatchingTolerations), and the pod may stay for the shortest
 // tolerationSeconds among those (0 for a negative one). forever is true
 // when none of them is bounded; d is 0 when a taint is not tolerated at
-// all. The time counts from when the pod is first seen on the tainted
-// node, not from the taints' timeAdded.
+// all. A tolerationSeconds of math.MaxInt64, or past time.Duration's
+// range, is unbounded. The time counts from when the pod is first seen on
+// the tainted node, not from the taints' timeAdded.
 func TolerationTime(p *workload.Pod, noExec []workload.Taint) (d time.Duration, forever bool) {
 	d, forever, _ = tolerationTime(p, noExec)
 	return d, forever
@@ -961,7 +963,10 @@ func tolerationTime(p *workload.Pod, noExec []workload.Taint) (d time.Duration, 
 		if used == nil {
 			return 0, false, false
 		}
-		if used.TolerationSeconds == nil {
+		if used.TolerationSeconds == nil || *used.TolerationSeconds > maxTolerationSeconds {
+			// Kubernetes' getMinTolerationTime reads math.MaxInt64 as no
+			// bound; so is any count past time.Duration's range (about
+			// 292 years), which its multiplication would overflow.
 			continue
 		}
 		secs := max(*used.TolerationSeconds, 0)
@@ -974,6 +979,10 @@ func tolerationTime(p *workload.Pod, noExec []workload.Taint) (d time.Duration, 
 	}
 	return time.Duration(minSecs) * time.Second, false, true
 }
+
+// maxTolerationSeconds is the largest tolerationSeconds a time.Duration
+// holds.
+const maxTolerationSeconds = int64(math.MaxInt64 / time.Second)
 
 // cancelled records the event of a pod whose scheduled eviction is
 // cancelled, as the taint manager's emitCancelPodDeletionEvent.
