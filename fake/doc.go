@@ -39,11 +39,14 @@
 //     the pod's. Once the app containers of a Never or OnFailure pod have
 //     all exited for good (or an init container failed under Never), the
 //     sidecars are stopped one at a time, the last declared first, each
-//     killed (137) if it still runs when the pod's
-//     terminationGracePeriodSeconds have passed (or, its turn coming
-//     later, 2 s after it was asked), and the phase is the app
-//     containers' alone. On deletion they are stopped the same way, after
-//     the app containers.
+//     killed (137) if it still runs when what was left of the pod's
+//     terminationGracePeriodSeconds at its turn (less the whole seconds
+//     it waited) has passed, but never less than 2 s after it was asked
+//     (those whose turn has not come when the grace period ends are all
+//     asked then, with 2 s), as the kubelet's killContainer with its
+//     termination ordering; the phase is the app containers' alone. On
+//     deletion and past the active deadline they are stopped the same
+//     way, after the app containers.
 //   - restartPolicy Always, OnFailure and Never as the kubelet applies
 //     them, with the kubelet's crash-loop back-off: the first restart is
 //     immediate, the second waits 10 s, each further one twice the last

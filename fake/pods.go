@@ -129,12 +129,19 @@ type podTimers struct {
 	// deadlineTimer fires at startTime + activeDeadlineSeconds, and
 	// killTimer at the end of the grace period that follows.
 	deadlineTimer, killTimer vtime.Timer
-	// sideKill kills the sidecars still running a grace period after they
-	// began to stop because the app containers had all exited.
+	// sideKill ends the grace period of the sidecars stopping because
+	// the app containers had all exited (killSidecars).
 	sideKill vtime.Timer
-	// sideGrace: the deletion's grace period ended with sidecars whose
-	// turn to stop had not come; they have minimumGrace more.
+	// sideGrace: the grace period of the pod's termination ended (graceEnd)
+	// with containers still running within their own deadlines; the
+	// next end kills what still runs.
 	sideGrace bool
+	// termStart and termGrace are when the pod's termination began
+	// (deletion, the active deadline, or its sidecars stopping once the
+	// app containers are done) and its grace period, from which a
+	// sidecar whose turn to stop comes later gets what is left (askTurn).
+	termStart time.Time
+	termGrace time.Duration
 	// probers are the failing probes of the pod's container runs
 	// (SetContainerReady, SetContainerLive).
 	probers []*prober
@@ -853,6 +860,7 @@ func (r *Runtime) stopSidecars(p *podState) {
 		}
 	}
 	if p.anyRunning() {
+		p.beginTermination(r.clock.Now(), p.grace())
 		p.podTimers().sideKill = r.clock.AfterFunc(p.grace(), func() { r.killSidecars(p) })
 	}
 	if r.log != nil {
@@ -868,23 +876,36 @@ func (r *Runtime) stopSidecars(p *podState) {
 // period has passed still gets them.
 const minimumGrace = 2 * time.Second
 
-// killSidecars kills the sidecar asked to stop that still runs at the end
-// of the grace period; the next one in turn is then asked, and killed
-// minimumGrace later if it still runs.
+// killSidecars ends the grace period of the sidecars stopping once the
+// app containers are done (graceEnd), and kills what still runs at the
+// last deadline that leaves.
 func (r *Runtime) killSidecars(p *podState) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	p.podTimers().sideKill = nil
-	if r.closed || r.pods[p.key] != p {
+	t := p.podTimers()
+	t.sideKill = nil
+	if r.closed || r.pods[p.key] != p || p.done {
 		return
 	}
-	for _, c := range p.init {
-		if c.running && c.asked() {
+	if last := r.graceEnd(p); !last.IsZero() {
+		t.sideKill = r.clock.AfterFunc(last.Sub(r.clock.Now()), func() { r.killSidecars(p) })
+		return
+	}
+	r.killRunning(p)
+}
+
+// killRunning kills what still runs of p: the app containers, then the
+// init containers, the last declared first. Caller holds mu.
+func (r *Runtime) killRunning(p *podState) {
+	for _, c := range p.ctrs {
+		if c.running {
 			r.exit(c, CrashExitCode, ReasonError)
 		}
 	}
-	if r.pods[p.key] == p && !p.done && p.anyRunning() && p.podTimers().sideKill == nil {
-		p.podTimers().sideKill = r.clock.AfterFunc(minimumGrace, func() { r.killSidecars(p) })
+	for i := len(p.init) - 1; i >= 0; i-- {
+		if c := p.init[i]; c.running {
+			r.exit(c, CrashExitCode, ReasonError)
+		}
 	}
 }
 
@@ -900,8 +921,7 @@ func (r *Runtime) stopNextSidecar(p *podState) {
 	for i := len(p.init) - 1; i >= 0; i-- {
 		if c := p.init[i]; c.side() && c.running {
 			if !c.asked() {
-				c.flags |= flagAsked
-				r.askStopOne(c, r.clock.Now())
+				r.askTurn(c, r.clock.Now())
 			}
 			return
 		}
@@ -1255,6 +1275,7 @@ func (r *Runtime) DeletePod(ctx context.Context, namespace, name string, grace t
 	t := p.podTimers()
 	t.deleteAt = now.Add(grace)
 	t.deleteTimer = r.clock.AfterFunc(grace, func() { r.graceOver(p) })
+	p.beginTermination(now, grace)
 	r.askStop(p)
 	if r.log != nil {
 		r.log.Info("pod terminating", "pod", p.key, "grace", grace)
@@ -1343,115 +1364,125 @@ func (r *Runtime) deadlinePassed(p *podState) {
 	r.stopWaiting(p)
 	r.logInfo("pod past its active deadline", "pod", p.key)
 	if p.anyRunning() {
+		p.beginTermination(r.clock.Now(), p.grace())
 		p.podTimers().killTimer = r.clock.AfterFunc(p.grace(), func() { r.killPastDeadline(p) })
 		r.askStop(p)
 	}
 	r.update(p)
 }
 
-// killPastDeadline kills what still runs of a pod past its deadline when
-// its grace period ends, in the order a deletion does (the kubelet kills
-// a pod past its deadline as it kills a deleted one: killPodWithSyncResult
-// with the termination ordering): the app containers and the sidecar
-// whose turn to stop had come are killed; the sidecars whose turn had not
-// come are asked to stop now and killed minimumGrace later (lateSidecars).
+// killPastDeadline ends the grace period of a pod past its deadline as a
+// deletion's ends (the kubelet kills such a pod as it kills a deleted
+// one: killPodWithSyncResult with the termination ordering; graceEnd),
+// and kills what still runs at the last deadline that leaves.
 func (r *Runtime) killPastDeadline(p *podState) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	p.podTimers().killTimer = nil
+	t := p.podTimers()
+	t.killTimer = nil
 	if r.closed || r.pods[p.key] != p {
 		return
 	}
-	if r.lateSidecars(p) {
-		if r.pods[p.key] == p && p.anyRunning() {
-			p.podTimers().killTimer = r.clock.AfterFunc(minimumGrace, func() { r.killPastDeadline(p) })
-		}
+	if last := r.graceEnd(p); !last.IsZero() {
+		t.killTimer = r.clock.AfterFunc(last.Sub(r.clock.Now()), func() { r.killPastDeadline(p) })
 		return
 	}
-	// App containers first, then the sidecars, the last declared first.
-	for _, c := range p.ctrs {
-		if c.running {
-			r.exit(c, CrashExitCode, ReasonError)
-		}
-	}
-	for i := len(p.init) - 1; i >= 0; i-- {
-		if c := p.init[i]; c.running {
-			r.exit(c, CrashExitCode, ReasonError)
-		}
-	}
+	r.killRunning(p)
 }
 
-// graceOver kills what still runs of a terminating pod.
+// graceOver ends the grace period of a terminating pod (graceEnd), and
+// kills what still runs at the last deadline that leaves: the pod goes.
 func (r *Runtime) graceOver(p *podState) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed || r.pods[p.key] != p || r.clock.Now().Before(p.podTimers().deleteAt) {
 		return
 	}
-	if r.lateSidecars(p) {
-		if r.pods[p.key] == p && p.anyRunning() {
+	if !p.node.failed {
+		if last := r.graceEnd(p); !last.IsZero() {
 			t := p.podTimers()
-			t.deleteAt = r.clock.Now().Add(minimumGrace)
-			t.deleteTimer = r.clock.AfterFunc(minimumGrace, func() { r.graceOver(p) })
+			t.deleteAt = last
+			t.deleteTimer = r.clock.AfterFunc(last.Sub(r.clock.Now()), func() { r.graceOver(p) })
+			return
 		}
-		return
 	}
-	r.removePod(p)
+	if r.pods[p.key] == p {
+		r.removePod(p)
+	}
 }
 
-// lateSidecars ends the grace period of a deleted pod, or of a pod past
-// its active deadline, with sidecars whose turn to stop had not come, as
-// the kubelet's killContainer does: their wait for the containers that
-// stop before them ends with the grace period, which leaves them less
-// than the minimum, so they get SIGTERM now and are to be killed
-// minimumGrace later (the caller arms that). The app containers and the
-// sidecars asked to stop earlier are killed now. It reports whether it
-// did so (once per pod): the pod, unless its last container just exited
-// and it went, then stays for the late sidecars, which run if
-// anyRunning. Caller holds mu.
-func (r *Runtime) lateSidecars(p *podState) bool {
+// beginTermination notes when p's termination began and its grace
+// period, unless it began already. Caller holds mu.
+func (p *podState) beginTermination(now time.Time, grace time.Duration) {
+	if t := p.podTimers(); t.termStart.IsZero() {
+		t.termStart, t.termGrace = now, grace
+	}
+}
+
+// askTurn asks sidecar c to stop, its turn come while its pod terminates,
+// as the kubelet's killContainer does once waitForTurn returns: it gets
+// what is left of the grace period (less the whole seconds it waited for
+// its turn), at least minimumGrace, and is killed then (137) unless it
+// exits first (its behaviour's StopAfter). Caller holds mu.
+func (r *Runtime) askTurn(c *container, now time.Time) {
+	c.flags |= flagAsked
+	t := c.p.podTimers()
+	left := t.termGrace - now.Sub(t.termStart).Truncate(time.Second)
+	r.stopRun(c, now, max(left, minimumGrace))
+}
+
+// graceEnd ends the grace period of a pod's termination (its deletion,
+// its active deadline, or its sidecars stopping once the app containers
+// are done) as the kubelet's killContainer calls, each with the
+// termination ordering, end theirs: the app containers (and plain init
+// containers) still running are killed; a sidecar whose turn came keeps
+// its own deadline (askTurn), and is killed now if that has come; the
+// sidecars whose turn had not come stop waiting for it (waitForTurn waits
+// no longer than the grace period), which leaves them less than the
+// minimum: they are asked to stop now and killed minimumGrace later. It
+// returns the last deadline of what still runs, the first time only (zero
+// if nothing runs, the second time, or for a pod without sidecars, whose
+// containers all stop at once): the caller then kills what still runs.
+// Caller holds mu.
+func (r *Runtime) graceEnd(p *podState) time.Time {
 	t := p.podTimers()
-	if !p.sidecars || t.sideGrace || p.node.failed {
-		return false
-	}
-	late := false
-	for _, c := range p.init {
-		late = late || c.side() && c.running && !c.asked()
-	}
-	if !late {
-		return false
+	if t.sideGrace || !p.sidecars {
+		return time.Time{}
 	}
 	t.sideGrace = true
+	now := r.clock.Now()
 	var kill []*container
-	for _, c := range p.ctrs {
-		if c.running {
+	for _, c := range p.all {
+		if c.running && !c.side() {
 			kill = append(kill, c)
 		}
 	}
 	for i := len(p.init) - 1; i >= 0; i-- {
-		if c := p.init[i]; c.running && c.asked() {
+		if c := p.init[i]; c.running && c.side() && c.asked() && !c.exitAt.After(now) {
 			kill = append(kill, c)
 		}
 	}
 	for _, c := range kill {
-		if c.running {
+		if c.running && r.pods[p.key] == p {
 			r.exit(c, CrashExitCode, ReasonError)
 		}
 	}
 	if r.pods[p.key] != p {
-		return true
+		return time.Time{}
 	}
-	now := r.clock.Now()
 	for i := len(p.init) - 1; i >= 0; i-- {
 		if c := p.init[i]; c.side() && c.running && !c.asked() {
 			c.flags |= flagAsked
-			r.askStopOne(c, now)
+			r.stopRun(c, now, minimumGrace)
 		}
 	}
-	if p.anyRunning() {
-		r.update(p)
+	var last time.Time
+	for _, c := range p.all {
+		if c.running && c.exitAt.After(last) {
+			last = c.exitAt
+		}
 	}
-	return true
+	return last
 }
 
 // defaultContainerAnnotation names a pod's default container for kubectl

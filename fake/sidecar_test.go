@@ -293,3 +293,88 @@ func TestSidecarsPastDeadlineInTurn(t *testing.T) {
 		t.Fatalf("at 17s first %+v, want killed", initStatus(h.pod("web"), "first").State)
 	}
 }
+
+// A sidecar whose turn to stop comes shortly before the grace period ends
+// still gets 2 s (killContainer: what is left of the grace period after
+// its wait for its turn, in whole seconds, at least
+// minimumGracePeriodInSeconds), on deletion and past the active deadline
+// alike.
+func TestSidecarTurnLateInGraceGetsMinimum(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		policy string
+		start  func(h *harness, p *workload.Pod) // at 1 s
+		killAt time.Duration
+	}{
+		// Deleted at 1 s with 5 s: c0 exits at 5.5 s; proxy's turn then,
+		// 1 s left (5 - 4 whole seconds waited): 2 s, killed at 7.5 s.
+		{"deletion", workload.RestartPolicyAlways, func(h *harness, p *workload.Pod) {
+			h.must(h.r.DeletePod(h.t.Context(), "default", "web", 5*time.Second))
+		}, 7500 * time.Millisecond},
+		// Past its deadline at 10 s: c0 exits at 14.5 s, proxy killed at
+		// 16.5 s.
+		{"deadline", workload.RestartPolicyAlways, func(h *harness, p *workload.Pod) {}, 16500 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, Config{Behaviors: []Behavior{{Match: Match{Container: "c0"}, StopAfter: dur(4500 * time.Millisecond)}}})
+			p := sidecarPod("web", tc.policy)
+			p.Spec.InitContainers = p.Spec.InitContainers[1:2]
+			if tc.name == "deadline" {
+				p.Spec.ActiveDeadlineSeconds = workload.Ptr[int64](10)
+			}
+			h.create(p)
+			h.at(time.Second)
+			tc.start(h, p)
+			h.at(tc.killAt - time.Millisecond)
+			if s := initStatus(h.pod("web"), "proxy"); s.State.Running == nil {
+				t.Fatalf("proxy %+v at %v, want running until %v", s.State, tc.killAt-time.Millisecond, tc.killAt)
+			}
+			h.at(tc.killAt)
+			if tc.name == "deletion" {
+				if !h.gone("web") {
+					t.Fatalf("pod still there at %v", tc.killAt)
+				}
+				return
+			}
+			if s := initStatus(h.pod("web"), "proxy"); s.State.Terminated == nil || s.State.Terminated.ExitCode != CrashExitCode {
+				t.Fatalf("proxy %+v at %v, want killed", s.State, tc.killAt)
+			}
+		})
+	}
+}
+
+// Once the app containers are done, the sidecars stop as on deletion: the
+// last declared first, and one whose turn comes shortly before the grace
+// period ends still gets 2 s.
+func TestSidecarsStopAfterAppsLateTurn(t *testing.T) {
+	h := newHarness(t, Config{Behaviors: []Behavior{
+		{Match: Match{Container: "c0"}, RunFor: dur(9 * time.Second)},
+		{Match: Match{Container: "second"}, StopAfter: dur(4500 * time.Millisecond)},
+	}})
+	p := newPod("job", workload.RestartPolicyNever, nil, "app")
+	p.Spec.TerminationGracePeriodSeconds = workload.Ptr[int64](5)
+	p.Spec.InitContainers = []workload.Container{
+		{Name: "first", Image: "s", RestartPolicy: workload.Ptr(workload.ContainerRestartPolicyAlways)},
+		{Name: "second", Image: "s", RestartPolicy: workload.Ptr(workload.ContainerRestartPolicyAlways)},
+	}
+	h.create(p)
+	// c0 exits at 9 s; second is asked, exits at 13.5 s; first's turn
+	// then, 1 s of the 5 left (4 whole seconds waited): 2 s, killed at
+	// 15.5 s.
+	h.at(15499 * time.Millisecond)
+	p = h.pod("job")
+	if s := initStatus(p, "second"); s.State.Terminated == nil || s.State.Terminated.ExitCode != 0 {
+		t.Fatalf("second %+v, want exited 0 at 13.5 s", s.State)
+	}
+	if s := initStatus(p, "first"); s.State.Running == nil {
+		t.Fatalf("first %+v at 15.499 s, want running until 15.5 s", s.State)
+	}
+	h.at(15500 * time.Millisecond)
+	p = h.pod("job")
+	if s := initStatus(p, "first"); s.State.Terminated == nil || s.State.Terminated.ExitCode != CrashExitCode {
+		t.Fatalf("first %+v at 15.5 s, want killed", s.State)
+	}
+	if p.Status.Phase != workload.PodSucceeded {
+		t.Fatalf("phase %s, want Succeeded", p.Status.Phase)
+	}
+}
