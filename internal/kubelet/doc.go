@@ -11,7 +11,9 @@
 // containers with restartPolicy Always: the next init container starts
 // once one has started and passed its startup probe; restarted whenever
 // they exit; stopped after the app containers, the last declared first,
-// when those are done or the pod is deleted), restart policies
+// when those are done, the pod is deleted or past its deadline, each
+// given what is left of the grace period at its turn, at least 2 s),
+// restart policies
 // Always, OnFailure and Never, crash-loop back-off: an immediate first
 // restart, then Config.BackoffBase doubling to BackoffMax, reset after a
 // run longer than BackoffReset),

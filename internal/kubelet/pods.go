@@ -48,10 +48,17 @@ type podState struct {
 	// when its grace period ends.
 	sidecars, appsBegun, sideStop bool
 	sideKill                      vtime.Timer
-	// sideGrace: the grace period of the deletion (or past the deadline)
-	// ended with sidecars whose turn to stop had not come; they have
-	// minimumGrace more.
+	// sideGrace: the grace period of the pod's termination ended
+	// (graceEnd) with sidecars still running within their own deadlines;
+	// the next end kills what still runs.
 	sideGrace bool
+	// termStart and termGrace are when the pod's termination began
+	// (deletion, the active deadline, or its sidecars stopping once the
+	// app containers are done) and its grace period, from which a
+	// sidecar whose turn to stop comes later gets what is left
+	// (stopNextSidecar).
+	termStart time.Time
+	termGrace time.Duration
 }
 
 // linger notes h if it is a run that may outlive its end. Caller holds mu.
@@ -104,7 +111,8 @@ type container struct {
 	backoff   time.Duration
 	startedAt time.Time
 	timer     vtime.Timer // the next start (creation delay or back-off)
-	killTimer vtime.Timer // a probe kill's grace period
+	killTimer vtime.Timer // the end of the run's grace period once asked to stop (killLater)
+	killAt    time.Time   // when killTimer kills the run
 	h         Handle      // of the current run, while running
 	run       *Run        // the current run, while running
 	cur, prev *ring       // logs of the last run and the one before
@@ -139,6 +147,7 @@ func (c *container) stopTimers() {
 		c.killTimer.Stop()
 		c.killTimer = nil
 	}
+	c.killAt = time.Time{}
 	for _, pr := range c.probes {
 		pr.stop()
 	}
@@ -699,10 +708,12 @@ func killAfter(grace time.Duration) time.Duration { return max(grace, minimumGra
 // containers runs or will, as the kubelet's killContainersWithSyncResult
 // with its terminationOrdering: those waiting to restart never will; the
 // running ones run their preStop hooks now, and are sent SIGTERM one at
-// a time, the last declared first, each once the later ones have exited;
-// the one whose turn it is is killed when the pod's
-// terminationGracePeriodSeconds have passed (or minimumGrace after its
-// turn came, if that is later). Caller holds mu.
+// a time, the last declared first, each once the later ones have exited,
+// and killed when what was left of the pod's
+// terminationGracePeriodSeconds at its turn (less the whole seconds it
+// waited) has passed, never less than minimumGrace after its turn came;
+// when the grace period ends, those whose turn has not come are sent
+// SIGTERM with minimumGrace (graceEnd). Caller holds mu.
 func (k *Kubelet) stopSidecars(p *podState) {
 	p.sideStop = true
 	for _, c := range p.init {
@@ -716,26 +727,25 @@ func (k *Kubelet) stopSidecars(p *podState) {
 		}
 	}
 	if p.anyRunning() {
+		p.beginTermination(k.clock.Now(), p.grace)
 		p.sideKill = k.after(killAfter(p.grace), func() { k.killSidecars(p) })
 	}
 	k.logInfo("app containers done; stopping sidecars", "pod", p.key)
 }
 
-// killSidecars kills the sidecar whose turn to stop it is, its grace
-// period over; the next one then gets minimumGrace. Caller holds mu.
+// killSidecars ends the grace period of the sidecars stopping once the
+// app containers are done (graceEnd), and kills what still runs at the
+// last deadline that leaves. Caller holds mu.
 func (k *Kubelet) killSidecars(p *podState) {
 	p.sideKill = nil
 	if k.pods[p.key] != p || p.done {
 		return
 	}
-	for _, c := range p.init {
-		if c.running && c.asked {
-			c.h.Kill()
-		}
+	if last := k.graceEnd(p); !last.IsZero() {
+		p.sideKill = k.after(last.Sub(k.clock.Now()), func() { k.killSidecars(p) })
+		return
 	}
-	if p.anyRunning() {
-		p.sideKill = k.after(minimumGrace, func() { k.killSidecars(p) })
-	}
+	k.killAll(p)
 }
 
 // stopNextSidecar sends SIGTERM to the last declared sidecar that still
@@ -763,6 +773,11 @@ func (k *Kubelet) stopNextSidecar(p *podState) {
 		case c.hookDone:
 			c.h.Stop()
 		} // else the hook's end sends it
+		// As killContainer once waitForTurn returns: what is left of the
+		// grace period, less the whole seconds waited, at least
+		// minimumGrace.
+		now := k.clock.Now()
+		k.killLater(c, max(p.termGrace-now.Sub(p.termStart).Truncate(time.Second), minimumGrace))
 		return
 	}
 }
@@ -922,6 +937,7 @@ func (k *Kubelet) DeletePod(ctx context.Context, namespace, name string, grace t
 	}
 	if !p.terminating {
 		p.terminating = true
+		p.beginTermination(now, grace)
 		k.askStop(p, grace)
 		if !p.anyRunning() {
 			k.update(p) // reports it terminal, then removes it
@@ -957,52 +973,89 @@ func (k *Kubelet) armDelete(p *podState, d time.Duration) {
 	p.deleteTimer = t
 }
 
-// graceOver ends the grace period of deleted pod p: what still runs is
-// killed, except the sidecars whose turn to stop had not come
-// (lateSidecars), which get minimumGrace more. Caller holds mu.
+// graceOver ends the grace period of deleted pod p (graceEnd), and kills
+// what still runs at the last deadline that leaves. Caller holds mu.
 func (k *Kubelet) graceOver(p *podState) {
-	if !k.lateSidecars(p) {
+	last := k.graceEnd(p)
+	if last.IsZero() {
 		k.killAll(p)
 		return
 	}
-	p.deleteAt = k.clock.Now().Add(minimumGrace)
-	k.armDelete(p, minimumGrace)
+	p.deleteAt = last
+	k.armDelete(p, last.Sub(k.clock.Now()))
 }
 
-// lateSidecars ends the grace period of a deleted pod, or of a pod past
-// its active deadline, with sidecars whose turn to stop had not come:
-// their wait for the containers that stop before them ends with the grace
-// period, which leaves them less than the minimum, so they are sent
-// SIGTERM now and are to be killed minimumGrace later (the caller arms
-// that), as the kubelet's killContainer does (kuberuntime_container.go:
-// the grace period left after waitForTurn, at least
-// minimumGracePeriodInSeconds). The app containers and the sidecars asked
-// to stop earlier are killed now. It reports whether there were such
-// sidecars (once per pod; false the second time, when all is to be
-// killed). Caller holds mu.
-func (k *Kubelet) lateSidecars(p *podState) bool {
-	late := false
-	for _, c := range p.init {
-		late = late || c.side && c.running && !c.asked
+// beginTermination notes when p's termination began and its grace
+// period, unless it began already. Caller holds mu.
+func (p *podState) beginTermination(now time.Time, grace time.Duration) {
+	if p.termStart.IsZero() {
+		p.termStart, p.termGrace = now, grace
 	}
-	if !late || p.sideGrace {
-		return false
+}
+
+// killLater kills c's run d from now, unless a kill is due sooner. Caller
+// holds mu.
+func (k *Kubelet) killLater(c *container, d time.Duration) {
+	at := k.clock.Now().Add(d)
+	if c.killTimer != nil && !c.killAt.IsZero() && !c.killAt.After(at) {
+		return
+	}
+	if c.killTimer != nil {
+		c.killTimer.Stop()
+	}
+	run, h := c.run, c.h
+	c.killAt = at
+	c.killTimer = k.after(d, func() {
+		if c.run == run {
+			h.Kill()
+		}
+	})
+}
+
+// graceEnd ends the grace period of a pod's termination (its deletion,
+// its active deadline, or its sidecars stopping once the app containers
+// are done) as the kubelet's killContainer calls, each with the
+// termination ordering, end theirs: the app containers (and plain init
+// containers) still running are killed; a sidecar whose turn came keeps
+// its own deadline (stopNextSidecar), and is killed now if that has come;
+// the sidecars whose turn had not come stop waiting for it (waitForTurn
+// waits no longer than the grace period), which leaves them less than
+// the minimum: they get SIGTERM now and are killed minimumGrace later. It
+// returns the last deadline of the sidecars still running, the first time
+// only (zero for a pod without sidecars, whose containers all stop at
+// once, or the second time): the caller then kills what still runs.
+// Caller holds mu.
+func (k *Kubelet) graceEnd(p *podState) time.Time {
+	if p.sideGrace || !p.sidecars {
+		return time.Time{}
 	}
 	p.sideGrace = true
+	now := k.clock.Now()
 	for _, c := range p.all {
-		if c.running && (!c.side || c.asked) {
+		if c.running && (!c.side || c.asked && !c.killAt.After(now)) {
 			c.h.Kill()
 		}
 	}
+	var last time.Time
 	for _, c := range p.init {
-		if c.side && c.running && !c.asked {
+		if !c.side || !c.running {
+			continue
+		}
+		if !c.asked {
 			c.asked, c.held = true, false
 			if !c.preStopped || c.hookDone {
 				c.h.Stop()
 			} // else the hook, cut short by the grace period's end, sends it
+			k.killLater(c, minimumGrace)
+		}
+		if c.killAt.After(last) {
+			last = c.killAt
 		}
 	}
-	return true
+	if !last.After(now) {
+		return time.Time{}
+	}
+	return last
 }
 
 // Reason and message of a container status the kubelet makes up for a
@@ -1080,6 +1133,7 @@ func (k *Kubelet) deadlinePassed(p *podState) {
 	}
 	p.pastDeadline = true
 	p.status.Reason, p.status.Message = ReasonDeadlineExceeded, MessageDeadlineExceeded
+	p.beginTermination(k.clock.Now(), p.grace)
 	k.askStop(p, p.grace)
 	k.logInfo("pod past its active deadline", "pod", p.key)
 	if p.anyRunning() {
@@ -1098,8 +1152,8 @@ func (k *Kubelet) deadlineKill(p *podState) {
 	if k.pods[p.key] != p {
 		return
 	}
-	if k.lateSidecars(p) {
-		p.killTimer = k.after(minimumGrace, func() { k.deadlineKill(p) })
+	if last := k.graceEnd(p); !last.IsZero() {
+		p.killTimer = k.after(last.Sub(k.clock.Now()), func() { k.deadlineKill(p) })
 		return
 	}
 	k.killAll(p)
@@ -1139,14 +1193,9 @@ func (k *Kubelet) probeKill(c *container, why string, probeGrace *int64) {
 		msg += ", will be restarted"
 	}
 	k.event(c, workload.EventTypeNormal, "Killing", msg)
-	run, h := c.run, c.h
 	c.held = false
 	k.stopRun(c, grace)
-	c.killTimer = k.after(killAfter(grace), func() {
-		if c.run == run {
-			h.Kill()
-		}
-	})
+	k.killLater(c, killAfter(grace))
 }
 
 // stopRun asks c's run to stop: it runs the container's preStop hook

@@ -72,17 +72,9 @@ func (k *Kubelet) UpdatePod(ctx context.Context, in *workload.Pod) error {
 				if !c.redefining {
 					c.redefining = true
 					k.logInfo("container definition changed; restarting", "pod", p.key, "container", spec.Name, "image", spec.Image)
-					run, h := c.run, c.h
 					c.held = false
 					k.stopRun(c, p.grace)
-					if c.killTimer != nil {
-						c.killTimer.Stop()
-					}
-					c.killTimer = k.after(killAfter(p.grace), func() {
-						if c.run == run {
-							h.Kill()
-						}
-					})
+					k.killLater(c, killAfter(p.grace))
 				}
 			case c.running:
 				c.next = spec // a later run's, if any
