@@ -202,10 +202,9 @@ type container struct {
 	// modified) while the delay stays the same.
 	backoffWait    *workload.ContainerStateWaiting
 	backoffWaitFor time.Duration
-	// readyDue: the current run has passed its ReadyAfter. probeFails:
-	// SetContainerReady(false) made its readiness probe fail. Ready is
-	// readyDue && !probeFails while it runs.
-	readyDue, probeFails bool
+	// flags also hold flagReadyDue and flagProbeFails: the container
+	// is Ready while it runs when the first is set and not the second
+	// (bits, not bools, to keep onePod in its size class).
 }
 
 // ctrFlags are a container's sidecar flags.
@@ -218,7 +217,21 @@ const (
 	flagChanged                          // its definition (image) changed while it ran: it restarts once stopped (UpdatePod)
 	flagLiveFails                        // its liveness probe fails (SetContainerLive)
 	flagProbeKilled                      // its current run is being killed for failing its liveness probe
+	flagReadyDue                         // the current run has passed its ReadyAfter
+	flagProbeFails                       // SetContainerReady(false) made its readiness probe fail
 )
+
+func (c *container) readyDue() bool   { return c.flags&flagReadyDue != 0 }
+func (c *container) probeFails() bool { return c.flags&flagProbeFails != 0 }
+
+// setFlag sets (on) or clears flag f.
+func (c *container) setFlag(f ctrFlags, on bool) {
+	if on {
+		c.flags |= f
+	} else {
+		c.flags &^= f
+	}
+}
 
 func (c *container) side() bool  { return c.flags&flagSide != 0 }
 func (c *container) begun() bool { return c.flags&flagBegun != 0 }
@@ -609,11 +622,11 @@ func (r *Runtime) start(c *container) {
 	st.State = workload.ContainerState{Running: r.running(now)}
 	st.Started = &trueVal
 	st.Ready = false
-	c.readyDue = false
+	c.setFlag(flagReadyDue, false)
 	if (!c.init || c.side()) && !c.b.NeverReady {
 		if c.b.ReadyAfter == 0 {
-			c.readyDue = true
-			st.Ready = !c.probeFails
+			c.setFlag(flagReadyDue, true)
+			st.Ready = !c.probeFails()
 		} else {
 			c.readyTimer = r.after(c, c.b.ReadyAfter, (*Runtime).becomeReady)
 		}
@@ -623,7 +636,7 @@ func (r *Runtime) start(c *container) {
 		c.exitAt = now.Add(run)
 		r.arm(c, run, timerExit)
 	}
-	if c.probeFails || c.flags&flagLiveFails != 0 {
+	if c.probeFails() || c.flags&flagLiveFails != 0 {
 		r.startProbers(c)
 	}
 	r.ctrEvents++
@@ -675,8 +688,8 @@ func (r *Runtime) becomeReady(c *container) {
 	if !c.running || c.p.done {
 		return
 	}
-	c.readyDue = true
-	if c.probeFails {
+	c.setFlag(flagReadyDue, true)
+	if c.probeFails() {
 		return
 	}
 	c.status().Ready = true
@@ -701,8 +714,8 @@ func (r *Runtime) SetContainerReady(namespace, pod, containerName string, ready 
 		}
 		return nil
 	}, func(c *container) {
-		was := c.probeFails
-		c.probeFails = !ready
+		was := c.probeFails()
+		c.setFlag(flagProbeFails, !ready)
 		if ready {
 			r.stopProber(c, probeReadiness)
 		}
@@ -713,7 +726,7 @@ func (r *Runtime) SetContainerReady(namespace, pod, containerName string, ready 
 			// Its probe fails now, and every period while it runs.
 			r.probeFailed(r.newProber(c, probeReadiness))
 		}
-		if want := c.readyDue && !c.probeFails; c.st.Ready != want {
+		if want := c.readyDue() && !c.probeFails(); c.st.Ready != want {
 			c.status().Ready = want
 			r.update(c.p)
 		}

@@ -175,7 +175,7 @@ func (r *Runtime) startProbers(c *container) {
 		return
 	}
 	for _, kind := range [2]string{probeReadiness, probeLiveness} {
-		if kind == probeReadiness && !c.probeFails || kind == probeLiveness && c.flags&flagLiveFails == 0 {
+		if kind == probeReadiness && !c.probeFails() || kind == probeLiveness && c.flags&flagLiveFails == 0 {
 			continue
 		}
 		ps := c.probeSpec(kind)
