@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
@@ -109,6 +110,11 @@ type Cluster struct {
 	kick      chan struct{}
 	started   bool
 	closed    bool
+
+	// planeUp is whether the control plane runs (plane.Running), set on
+	// the loop with each Start and Stop: ControlPlaneRunning reads it
+	// without waiting for the loop.
+	planeUp atomic.Bool
 }
 
 // New returns a cluster. It lists the runtime's nodes and pods into the
@@ -191,6 +197,7 @@ func New(cfg Config) (*Cluster, error) {
 	if err := c.plane.Start(); err != nil {
 		return nil, err
 	}
+	c.planeUp.Store(true)
 	return c, nil
 }
 
@@ -826,7 +833,9 @@ func (c *Cluster) Events() []*workload.Event { return c.rec.Events() }
 
 // OnChange registers fn to be called for every store change, in version
 // order, on the goroutine that drives the cluster, at the (virtual) time
-// the change happened. fn must not block or write to the cluster. An
+// the change happened. fn must not block or write to the cluster, nor call
+// StopControlPlane, StartControlPlane or Close, which wait for the goroutine
+// that runs fn; it may read (Get, List, ControlPlaneRunning). An
 // observer sees the changes from its registration on (and those made
 // before it that the cluster has not yet delivered to the other
 // observers): register observers before driving the cluster to see every
@@ -853,7 +862,10 @@ func (c *Cluster) OnChange(fn func(ev store.Event)) error {
 // the store, the runtime and the pods go on. It may be called while Run
 // runs.
 func (c *Cluster) StopControlPlane() {
-	c.onLoop(func() { c.plane.Stop() })
+	c.onLoop(func() {
+		c.plane.Stop()
+		c.planeUp.Store(false)
+	})
 }
 
 // StartControlPlane starts the scheduler and the controllers again; they
@@ -863,16 +875,19 @@ func (c *Cluster) StartControlPlane() error {
 		return fmt.Errorf("start control plane: %w", ErrClosed)
 	}
 	var err error
-	c.onLoop(func() { err = c.plane.Start() })
+	c.onLoop(func() {
+		err = c.plane.Start()
+		c.planeUp.Store(c.plane.Running())
+	})
 	c.wake()
 	return err
 }
 
-// ControlPlaneRunning reports whether the control plane runs.
+// ControlPlaneRunning reports whether the control plane runs. It does not
+// wait for the goroutine that drives the cluster, so an OnChange observer
+// may call it.
 func (c *Cluster) ControlPlaneRunning() bool {
-	var running bool
-	c.onLoop(func() { running = c.plane.Running() })
-	return running
+	return c.planeUp.Load()
 }
 
 // onLoop runs fn with the loop's state to itself: at once when no loop

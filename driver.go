@@ -274,6 +274,7 @@ func (c *Cluster) Close() {
 	}
 	c.closed = true
 	c.plane.Stop()
+	c.planeUp.Store(false)
 	c.kubelet.Stop()
 	c.mirror.stop()
 	if er, ok := c.rt.(workload.EventReporter); ok {
