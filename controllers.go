@@ -11,6 +11,7 @@ func DefaultControllers() []func(controller.Deps) controller.Controller {
 		controller.NewGarbageCollector,
 		controller.NewNamespace,
 		controller.NewNodeLifecycle,
+		controller.NewPodGC,
 		controller.NewDaemonSet,
 		controller.NewJob,
 		controller.NewTTLAfterFinished,

@@ -32,8 +32,9 @@
 //     resources, host ports, topology spread, inter-pod affinity) then
 //     scores.
 //   - controller: the controllers (DaemonSet, Job, CronJob, ReplicaSet,
-//     Deployment, StatefulSet, garbage collection, node lifecycle), each a
-//     pure decision plus a thin loop, and the Manager that runs them.
+//     Deployment, StatefulSet, garbage collection, node lifecycle, pod
+//     garbage collection), each a pure decision plus a thin loop, and the
+//     Manager that runs them.
 //   - service: Service endpoints (EndpointSlices; the core/v1 Endpoints
 //     objects of Services with a selector, and the mirroring of those
 //     written for Services without one), ClusterIP and NodePort

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/orchestra-go/orchestra"
+	"github.com/orchestra-go/orchestra/controller"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -196,4 +197,15 @@ func TestNotReadyNodeEvictsAfter300s(t *testing.T) {
 	if len(n.(*workload.Node).Spec.Taints) != 0 {
 		t.Fatalf("taints left: %v", n.(*workload.Node).Spec.Taints)
 	}
+}
+
+// TestDefaultControllersCollectTerminatedPods: the default controllers
+// include Kubernetes' pod garbage collector (gcTerminated, threshold 12500).
+func TestDefaultControllersCollectTerminatedPods(t *testing.T) {
+	for _, mk := range orchestra.DefaultControllers() {
+		if mk(controller.Deps{}).Name() == "pod-garbage-collector" {
+			return
+		}
+	}
+	t.Fatal("no pod-garbage-collector among DefaultControllers")
 }
