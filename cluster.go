@@ -751,7 +751,14 @@ func (c *Cluster) Pods(namespace, selector string) ([]*workload.Pod, error) {
 // Delete deletes an object (namespace "" means "default" for namespaced
 // kinds, as for Get). propagation is "Background" (""), "Foreground"
 // or "Orphan", as kubectl's --cascade: the garbage collector then deletes
-// the object's dependents, waits for them, or leaves them. Pods are deleted
+// the object's dependents, waits for them, or leaves them. As kubectl, ""
+// is Background for every kind, a Job included (a batch/v1 Job deleted
+// through the API with no policy orphans its pods in Kubernetes; kubectl
+// always sends one). The policy replaces the object's own
+// foregroundDeletion or orphan finalizer, also when it is already being
+// deleted: a foreground deletion that waits for dependents, deleted again
+// in the background, goes at once and leaves them to the garbage
+// collector (see store.DeleteOptions). Pods are deleted
 // gracefully (their terminationGracePeriodSeconds). A Namespace is
 // Terminating until everything in its namespace is gone, then goes (see
 // workload.Namespace); default, kube-system and kube-public may not be
@@ -783,6 +790,10 @@ func (c *Cluster) Delete(kind, namespace, name, propagation string) error {
 			return err
 		}
 		return controller.DeletePod(c.store, namespace, name, nil)
+	}
+	if propagation == "" {
+		// kubectl always sends its --cascade, background by default.
+		propagation = store.DeleteBackground
 	}
 	if kind == "Service" {
 		// Its ClusterIP and node ports are free once it is gone, as the

@@ -209,3 +209,43 @@ func TestDefaultControllersCollectTerminatedPods(t *testing.T) {
 	}
 	t.Fatal("no pod-garbage-collector among DefaultControllers")
 }
+
+// TestForegroundDeletionReissuedInBackground: an owner whose foreground
+// deletion waits for a dependent held by a finalizer goes at once when
+// deleted again with kubectl's default cascade (Background), as the API
+// server's deletionFinalizersForGarbageCollection removes the
+// foregroundDeletion finalizer then; the dependent is left to the
+// garbage collector (still held by its own finalizer).
+func TestForegroundDeletionReissuedInBackground(t *testing.T) {
+	c := newVirtualCluster(t, "node-a")
+	svc := ownedPods(t, c)
+	p, err := c.Get("Pod", "default", "dep-0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.GetObjectMeta().Finalizers = append(p.GetObjectMeta().Finalizers, "example.com/hold")
+	if _, err := c.Update(p); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete("Service", "default", svc.Name, "Foreground"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if n, term := count(t, c, "Service"); n != 1 || term != 1 {
+		t.Fatalf("owner waiting for its held dependent: %d services, %d terminating; want it there, terminating", n, term)
+	}
+	if err := c.Delete("Service", "default", svc.Name, ""); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := count(t, c, "Service"); n != 0 {
+		t.Fatalf("foreground deletion re-issued in the background: owner still there")
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if n, term := count(t, c, "Pod"); n != 1 || term != 1 {
+		t.Fatalf("%d pods, %d terminating; want only the held one left, terminating", n, term)
+	}
+}

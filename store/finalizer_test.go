@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/orchestra-go/orchestra/workload"
@@ -81,5 +82,75 @@ func TestPromiseFinalizer(t *testing.T) {
 	mk("later")
 	if o := del("later"); o != nil {
 		t.Errorf("a pod deleted after the promises were forgotten is still there: %+v", o)
+	}
+}
+
+// TestDeletePolicyReplacesGCFinalizer: as the API server's
+// deletionFinalizersForGarbageCollection, an explicit propagation policy
+// puts its own finalizer in place of the other garbage-collection one (the
+// two are never both set), also on an object already being deleted with
+// no grace period pending; Background removes both, and an object then
+// held by none goes. With no policy the object's own finalizer stands.
+func TestDeletePolicyReplacesGCFinalizer(t *testing.T) {
+	s := New(Config{})
+	mk := func(name string, fins ...string) {
+		t.Helper()
+		if _, err := s.Create(&workload.Service{ObjectMeta: workload.ObjectMeta{Name: name, Namespace: "default", Finalizers: fins}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fins := func(name string) []string {
+		t.Helper()
+		o, err := s.Get("Service", "default", name)
+		if err != nil {
+			return nil
+		}
+		return o.GetObjectMeta().Finalizers
+	}
+	del := func(name, policy string) {
+		t.Helper()
+		if _, err := s.Delete("Service", "default", name, DeleteOptions{PropagationPolicy: policy}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gone := func(name string) bool {
+		_, err := s.Get("Service", "default", name)
+		return err != nil
+	}
+
+	mk("a", FinalizerOrphan, "x")
+	del("a", DeleteForeground)
+	if got := fins("a"); !slices.Equal(got, []string{"x", FinalizerForeground}) {
+		t.Errorf("orphan-finalized object deleted in the foreground: finalizers %v, want [x foregroundDeletion]", got)
+	}
+	del("a", DeleteOrphan) // already being deleted, no grace period
+	if got := fins("a"); !slices.Equal(got, []string{"x", FinalizerOrphan}) {
+		t.Errorf("then deleted again as Orphan: finalizers %v, want [x orphan]", got)
+	}
+	del("a", DeleteBackground)
+	if got := fins("a"); !slices.Equal(got, []string{"x"}) || gone("a") {
+		t.Errorf("then deleted again in the background: finalizers %v (gone %v), want [x] and kept", got, gone("a"))
+	}
+
+	mk("b")
+	del("b", DeleteForeground)
+	del("b", "")
+	if got := fins("b"); !slices.Equal(got, []string{FinalizerForeground}) {
+		t.Errorf("foreground deletion deleted again with no policy: finalizers %v, want [foregroundDeletion]", got)
+	}
+	del("b", DeleteBackground)
+	if !gone("b") {
+		t.Errorf("foreground deletion deleted again in the background: still there with %v, want gone", fins("b"))
+	}
+
+	mk("c", FinalizerOrphan)
+	del("c", "")
+	if got := fins("c"); !slices.Equal(got, []string{FinalizerOrphan}) {
+		t.Errorf("orphan-finalized object deleted with no policy: finalizers %v, want [orphan]", got)
+	}
+	mk("d", FinalizerOrphan)
+	del("d", DeleteBackground)
+	if !gone("d") {
+		t.Errorf("orphan-finalized object deleted in the background: still there with %v, want gone", fins("d"))
 	}
 }

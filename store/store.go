@@ -95,8 +95,18 @@ type Preconditions struct {
 type DeleteOptions struct {
 	// Preconditions: a mismatch fails the delete with ErrConflict.
 	Preconditions Preconditions
-	// PropagationPolicy is DeleteBackground (""), DeleteForeground or
-	// DeleteOrphan.
+	// PropagationPolicy is DeleteBackground, DeleteForeground, DeleteOrphan
+	// or "" (none given). As the API server's
+	// deletionFinalizersForGarbageCollection, a policy puts its finalizer
+	// (foregroundDeletion, orphan; none for Background) in place of the
+	// other one on the object, also on an object already being deleted
+	// with no grace period pending (a foreground or orphan deletion that
+	// waits can be re-issued with another policy; with Background it goes
+	// at once if no other finalizer holds it). With "", the object's own
+	// foregroundDeletion or orphan finalizer decides, and without one the
+	// dependents are deleted in the background, whatever the kind (the API
+	// server's default for batch/v1 Job, Orphan, is not modelled: callers
+	// such as Cluster.Delete say which policy they want, as kubectl does).
 	PropagationPolicy string
 	// NoResult makes Delete return a nil object instead of a copy of the
 	// deleted (or marked) one.
@@ -908,13 +918,8 @@ func (s *Store) MergeStatusFinalizer(in workload.Object, finalizer string, merge
 // carrying its last state with a new resourceVersion.
 func (s *Store) Delete(kind, namespace, name string, opts DeleteOptions) (workload.Object, error) {
 	namespace = normNamespace(kind, namespace)
-	var policyFinalizer string
 	switch opts.PropagationPolicy {
-	case "", DeleteBackground:
-	case DeleteForeground:
-		policyFinalizer = FinalizerForeground
-	case DeleteOrphan:
-		policyFinalizer = FinalizerOrphan
+	case "", DeleteBackground, DeleteForeground, DeleteOrphan:
 	default:
 		return nil, newError(ErrInvalid, ref(kind, namespace, name),
 			"propagationPolicy: unknown value "+strconv.Quote(opts.PropagationPolicy)+" (want Background, Foreground or Orphan)")
@@ -957,6 +962,27 @@ func (s *Store) Delete(kind, namespace, name string, opts DeleteOptions) (worklo
 			}
 			return c.DeepCopyObject(), nil
 		}
+		if fins, ok := gcFinalizers(om.Finalizers, opts.PropagationPolicy); ok && (om.DeletionGracePeriodSeconds == nil || *om.DeletionGracePeriodSeconds == 0) {
+			// As the API server (BeforeDelete, then
+			// deletionFinalizersForGarbageCollection): an object
+			// held by finalizers with no grace period pending takes a
+			// new propagation policy's finalizers, and goes if none
+			// is left (a foreground deletion re-issued in the
+			// background no longer waits for the dependents).
+			c := shallowCopy(old)
+			cm := c.GetObjectMeta()
+			cm.Finalizers = fins
+			if len(fins) > 0 || specFinalized(c) {
+				s.commit(Modified, kind, ki, e, c)
+			} else {
+				s.remove(kind, ki, e, c)
+			}
+			s.mu.Unlock()
+			if opts.NoResult {
+				return nil, nil
+			}
+			return c.DeepCopyObject(), nil
+		}
 		s.mu.Unlock()
 		if opts.NoResult {
 			return nil, nil
@@ -967,9 +993,10 @@ func (s *Store) Delete(kind, namespace, name string, opts DeleteOptions) (worklo
 	// modified, so the new one may share the rest.
 	c := shallowCopy(old)
 	m := c.GetObjectMeta()
-	m.Finalizers = slices.Clone(m.Finalizers)
-	if policyFinalizer != "" && !slices.Contains(m.Finalizers, policyFinalizer) {
-		m.Finalizers = append(m.Finalizers, policyFinalizer)
+	if fins, ok := gcFinalizers(m.Finalizers, opts.PropagationPolicy); ok {
+		m.Finalizers = fins
+	} else {
+		m.Finalizers = slices.Clone(m.Finalizers)
 	}
 	if len(s.pendingFin) > 0 && m.UID != "" {
 		if f, ok := s.pendingFin[m.UID]; ok && !slices.Contains(m.Finalizers, f) {
@@ -1004,6 +1031,45 @@ func (s *Store) Delete(kind, namespace, name string, opts DeleteOptions) (worklo
 		return nil, nil
 	}
 	return c.DeepCopyObject(), nil
+}
+
+// gcFinalizers returns finalizers as an explicit propagation policy
+// leaves them, and whether that differs from finalizers: as Kubernetes'
+// deletionFinalizersForGarbageCollection, the policy's own finalizer
+// (foregroundDeletion for Foreground, orphan for Orphan, none for
+// Background) replaces whichever of the two the object carried. With no
+// policy (""), the object's finalizers stand (they decide, as in
+// shouldOrphanDependents).
+func gcFinalizers(finalizers []string, policy string) ([]string, bool) {
+	var want string
+	switch policy {
+	case DeleteBackground:
+	case DeleteForeground:
+		want = FinalizerForeground
+	case DeleteOrphan:
+		want = FinalizerOrphan
+	default:
+		return nil, false
+	}
+	changed := want != "" && !slices.Contains(finalizers, want)
+	out := make([]string, 0, len(finalizers)+1)
+	for _, f := range finalizers {
+		if (f == FinalizerForeground || f == FinalizerOrphan) && f != want {
+			changed = true
+			continue
+		}
+		out = append(out, f)
+	}
+	if !changed {
+		return nil, false
+	}
+	if want != "" && !slices.Contains(out, want) {
+		out = append(out, want)
+	}
+	if len(out) == 0 {
+		out = nil
+	}
+	return out, true
 }
 
 // shallowCopy returns a new object of obj's type holding the same field
