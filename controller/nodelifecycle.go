@@ -14,7 +14,7 @@ import (
 	"github.com/orchestra-go/orchestra/workload"
 )
 
-// NodeLifecycle taints nodes by their Ready condition and evicts the pods
+// NodeLifecycle taints nodes by their conditions and evicts the pods
 // that do not tolerate a node's NoExecute taints, as Kubernetes' node
 // lifecycle controller and its taint-based eviction do:
 //
@@ -23,6 +23,10 @@ import (
 //     node.kubernetes.io/unreachable, both effects. The taints go when the
 //     node is Ready again. A cordoned node (spec.unschedulable) gets
 //     node.kubernetes.io/unschedulable:NoSchedule until it is uncordoned.
+//     A True MemoryPressure, DiskPressure, PIDPressure or NetworkUnavailable
+//     condition taints the node NoSchedule with node.kubernetes.io/
+//     memory-pressure, disk-pressure, pid-pressure or network-unavailable
+//     for as long as it is True.
 //
 //   - A pod on a node with NoExecute taints (running or finished: the
 //     taint manager looks at every pod bound to the node) is evicted at
@@ -311,10 +315,14 @@ func nodeReadyStatus(node *workload.Node) string {
 // an effect.
 type managedTaint struct{ key, effect string }
 
-// conditionTaints returns the taints a node's Ready condition and
-// spec.unschedulable call for: not-ready or unreachable with both effects,
-// and unschedulable:NoSchedule on a cordoned node (Kubernetes'
-// doNoScheduleTaintingPass and doNoExecuteTaintingPass).
+// conditionTaints returns the taints a node's conditions and
+// spec.unschedulable call for: not-ready or unreachable with both effects;
+// memory-pressure, disk-pressure, pid-pressure and network-unavailable
+// NoSchedule while the MemoryPressure, DiskPressure, PIDPressure or
+// NetworkUnavailable condition is True; and unschedulable:NoSchedule on a
+// cordoned node (Kubernetes' doNoScheduleTaintingPass, which maps each
+// condition through nodeConditionToTaintKeyStatusMap, and
+// doNoExecuteTaintingPass).
 func conditionTaints(node *workload.Node) []managedTaint {
 	var out []managedTaint
 	both := func(key string) {
@@ -327,19 +335,35 @@ func conditionTaints(node *workload.Node) []managedTaint {
 	default:
 		both(workload.TaintNodeUnreachable)
 	}
+	for _, c := range node.Status.Conditions {
+		if key, ok := pressureTaints[c.Type]; ok && c.Status == workload.ConditionTrue {
+			out = append(out, managedTaint{key, workload.TaintEffectNoSchedule})
+		}
+	}
 	if node.Spec.Unschedulable {
 		out = append(out, managedTaint{workload.TaintNodeUnschedulable, workload.TaintEffectNoSchedule})
 	}
 	return out
 }
 
+// pressureTaints maps the node conditions that, while True, taint the
+// node NoSchedule to their taint's key (nodeConditionToTaintKeyStatusMap).
+var pressureTaints = map[string]string{
+	workload.NodeMemoryPressure:     workload.TaintNodeMemoryPressure,
+	workload.NodeDiskPressure:       workload.TaintNodeDiskPressure,
+	workload.NodePIDPressure:        workload.TaintNodePIDPressure,
+	workload.NodeNetworkUnavailable: workload.TaintNodeNetworkUnavailable,
+}
+
 // isManagedTaint reports whether the controller owns a taint: not-ready
-// and unreachable of any effect, unschedulable:NoSchedule.
+// and unreachable of any effect; unschedulable, memory-pressure,
+// disk-pressure, pid-pressure and network-unavailable with NoSchedule.
 func isManagedTaint(t *workload.Taint) bool {
 	switch t.Key {
 	case workload.TaintNodeNotReady, workload.TaintNodeUnreachable:
 		return true
-	case workload.TaintNodeUnschedulable:
+	case workload.TaintNodeUnschedulable, workload.TaintNodeMemoryPressure, workload.TaintNodeDiskPressure,
+		workload.TaintNodePIDPressure, workload.TaintNodeNetworkUnavailable:
 		return t.Effect == workload.TaintEffectNoSchedule
 	}
 	return false

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -49,5 +50,49 @@ func TestTolerationTime(t *testing.T) {
 				t.Fatalf("TolerationTime = %v, %v; want %v, %v", d, forever, tc.d, tc.forever)
 			}
 		})
+	}
+}
+
+// TestPressureTaints: the conditions MemoryPressure, DiskPressure,
+// PIDPressure and NetworkUnavailable taint their node NoSchedule while
+// True, and the taint goes when the condition no longer is; a taint of
+// those keys with another effect is not the controller's and stays
+// (doNoScheduleTaintingPass compares only NoSchedule taints).
+func TestPressureTaints(t *testing.T) {
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	node := &workload.Node{}
+	node.Status.Conditions = []workload.NodeCondition{
+		{Type: workload.NodeReady, Status: workload.ConditionTrue},
+		{Type: workload.NodeMemoryPressure, Status: workload.ConditionTrue},
+		{Type: workload.NodeDiskPressure, Status: workload.ConditionUnknown},
+		{Type: workload.NodePIDPressure, Status: workload.ConditionTrue},
+		{Type: workload.NodeNetworkUnavailable, Status: workload.ConditionTrue},
+	}
+	node.Spec.Taints = []workload.Taint{{Key: workload.TaintNodeMemoryPressure, Effect: workload.TaintEffectNoExecute}}
+	taints, changed := reconcileConditionTaints(node.Spec.Taints, conditionTaints(node), now)
+	var got []string
+	for _, tn := range taints {
+		got = append(got, tn.Key+":"+tn.Effect)
+	}
+	want := []string{
+		workload.TaintNodeMemoryPressure + ":NoExecute", workload.TaintNodeMemoryPressure + ":NoSchedule",
+		workload.TaintNodeNetworkUnavailable + ":NoSchedule", workload.TaintNodePIDPressure + ":NoSchedule",
+	}
+	if !changed || !slices.Equal(got, want) {
+		t.Fatalf("taints %v (changed %v), want %v", got, changed, want)
+	}
+	node.Spec.Taints = taints
+	for i := range node.Status.Conditions {
+		if node.Status.Conditions[i].Type != workload.NodeReady {
+			node.Status.Conditions[i].Status = workload.ConditionFalse
+		}
+	}
+	taints, changed = reconcileConditionTaints(node.Spec.Taints, conditionTaints(node), now)
+	got = got[:0]
+	for _, tn := range taints {
+		got = append(got, tn.Key+":"+tn.Effect)
+	}
+	if want := []string{workload.TaintNodeMemoryPressure + ":NoExecute"}; !changed || !slices.Equal(got, want) {
+		t.Fatalf("after the pressure ended: taints %v (changed %v), want %v", got, changed, want)
 	}
 }

@@ -143,14 +143,19 @@ type NodeStatus struct {
 	Addresses   []NodeAddress   `json:"addresses,omitempty"`
 }
 
-// Node condition types. orchestra's runtimes report Ready only; the node
-// lifecycle controller sets the pressure conditions Unknown on a node
-// whose kubelet never posted its status, as Kubernetes does.
+// Node condition types. orchestra's runtimes report Ready (and the
+// pressure conditions False); the node lifecycle controller sets the
+// pressure conditions Unknown on a node whose kubelet never posted its
+// status, and taints a node NoSchedule while a pressure condition or
+// NetworkUnavailable is True, as Kubernetes does.
 const (
 	NodeReady          = "Ready"
 	NodeMemoryPressure = "MemoryPressure"
 	NodeDiskPressure   = "DiskPressure"
 	NodePIDPressure    = "PIDPressure"
+	// NodeNetworkUnavailable is True while the node's network is not
+	// configured (set by a network plugin, not by the kubelet).
+	NodeNetworkUnavailable = "NetworkUnavailable"
 )
 
 // Condition statuses.
