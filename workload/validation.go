@@ -543,6 +543,13 @@ func (v *validator) object(obj Object) {
 		v.endpointSlice(o)
 	case *Endpoints:
 		v.endpoints(o)
+	case *Event:
+		// legacyValidateEvent (an Event without eventTime, as every
+		// core/v1 Event here): it is about an object of its own
+		// namespace, or, in "default", about a cluster-scoped one.
+		if ns := o.InvolvedObject.Namespace; (ns == "" && m.Namespace != "" && m.Namespace != "default") || (ns != "" && ns != m.Namespace) {
+			v.invalid("involvedObject.namespace", ns, "does not match event.namespace")
+		}
 	case *ControllerRevision:
 		if o.Revision < 0 {
 			v.invalid("revision", o.Revision, "must be greater than or equal to 0")
