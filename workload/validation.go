@@ -1517,6 +1517,28 @@ func (v *validator) node(n *Node) {
 			}
 		}
 	}
+	// ValidateNode checks the pod CIDRs as the API server holds them: a
+	// v1 Node's podCIDR alone is podCIDRs[0] (its v1 conversion).
+	cidrs := n.Spec.PodCIDRs
+	if len(cidrs) == 0 && n.Spec.PodCIDR != "" {
+		cidrs = []string{n.Spec.PodCIDR}
+	}
+	v4, v6, valid := 0, 0, true
+	for i, c := range cidrs {
+		p, err := netip.ParsePrefix(c)
+		switch {
+		case err != nil:
+			v.invalid(index("spec.podCIDRs", i), c, "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)")
+			valid = false
+		case p.Addr().Is4():
+			v4++
+		default:
+			v6++
+		}
+	}
+	if valid && (v4 > 1 || v6 > 1) {
+		v.invalid("spec.podCIDRs", cidrs, "may specify no more than one CIDR for each IP family")
+	}
 	seen := map[string]bool{}
 	for i, t := range n.Spec.Taints {
 		tp := index("spec.taints", i)
