@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"io"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -53,9 +55,19 @@ func TestWebStack(t *testing.T) {
 	if sum.BackupsSucceeded < 3 {
 		t.Errorf("backupsSucceeded %d, want the Job and two scheduled runs", sum.BackupsSucceeded)
 	}
-	for _, want := range []string{"== topology", "replaced by", "started on node-4", "leaves, with", "2 failed attempts, then succeeded"} {
+	for _, want := range []string{"== topology", "replaced by", "started on node-4", "leaves, with", " failed attempts, then succeeded"} {
 		if !strings.Contains(narrative.String(), want) {
 			t.Errorf("narrative lacks %q:\n%s", want, narrative.String())
+		}
+	}
+	// The backup Job's first two attempts fail by design; a later one
+	// can fail too when its dump times out on a loaded machine (real
+	// time), and the Job retries it.
+	if m := regexp.MustCompile(`job backup: (\d+) failed attempts`).FindStringSubmatch(narrative.String()); m != nil {
+		if n, _ := strconv.Atoi(m[1]); n < 2 {
+			t.Errorf("job backup failed %d times, want the 2 failures it is scripted to have\n%s", n, narrative.String())
+		} else if n > 2 {
+			t.Logf("job backup failed %d times: a dump failed besides the 2 scripted failures", n)
 		}
 	}
 	// After node-1 leaves, each Deployment is back to 3 live pods on the

@@ -158,6 +158,7 @@ func (s *stack) register() {
 		defer cancel()
 		keys, err := kvDump(dctx, s.dialMySQL)
 		if err != nil {
+			fmt.Fprintf(ct.Stdout(), "backup attempt %d: dump failed: %v\n", n, err)
 			return err
 		}
 		fmt.Fprintf(ct.Stdout(), "backup attempt %d: dumped %d keys\n", n, keys)
