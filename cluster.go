@@ -515,8 +515,9 @@ func admit(obj workload.Object) error {
 	if ns, ok := obj.(*workload.Namespace); ok {
 		// As the API server's namespace strategy (PrepareForCreate): a
 		// new Namespace is Active and has the namespace controller's
-		// finalizer.
-		ns.Status.Phase = workload.NamespaceActive
+		// finalizer; a status the manifest brought (conditions) is
+		// dropped.
+		ns.Status = workload.NamespaceStatus{Phase: workload.NamespaceActive}
 		if !slices.Contains(ns.Spec.Finalizers, workload.FinalizerKubernetes) {
 			ns.Spec.Finalizers = append(slices.Clip(ns.Spec.Finalizers), workload.FinalizerKubernetes)
 		}

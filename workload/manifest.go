@@ -601,8 +601,7 @@ func editDistance(a, b string) int {
 // matching API type that orchestra does not model. A field found in a
 // manifest that is neither modelled nor listed here is an unknown field.
 var notModelled = map[reflect.Type][]string{
-	reflect.TypeFor[ObjectMeta]():      {"selfLink", "managedFields", "clusterName"},
-	reflect.TypeFor[NamespaceStatus](): {"conditions"},
+	reflect.TypeFor[ObjectMeta](): {"selfLink", "managedFields", "clusterName"},
 	reflect.TypeFor[PodSpec](): {
 		"volumes", "serviceAccountName", "serviceAccount", "automountServiceAccountToken",
 		"securityContext", "imagePullSecrets", "dnsPolicy", "dnsConfig", "hostPID", "hostIPC",

@@ -49,7 +49,32 @@ type NamespaceStatus struct {
 	// Phase is NamespaceActive, or NamespaceTerminating once its deletion
 	// has started.
 	Phase string `json:"phase,omitempty"`
+	// Conditions are the namespace controller's report on a Namespace
+	// being deleted (NamespaceDeletionDiscoveryFailure,
+	// NamespaceDeletionGroupVersionParsingFailure,
+	// NamespaceDeletionContentFailure, NamespaceContentRemaining,
+	// NamespaceFinalizersRemaining), as Kubernetes writes them.
+	Conditions []NamespaceCondition `json:"conditions,omitempty"`
 }
+
+// NamespaceCondition is core/v1 NamespaceCondition.
+type NamespaceCondition struct {
+	Type               string `json:"type"`
+	Status             string `json:"status"`
+	LastTransitionTime Time   `json:"lastTransitionTime,omitempty"`
+	Reason             string `json:"reason,omitempty"`
+	Message            string `json:"message,omitempty"`
+}
+
+// The namespace condition types the namespace controller maintains on a
+// Namespace being deleted.
+const (
+	NamespaceDeletionDiscoveryFailure = "NamespaceDeletionDiscoveryFailure"
+	NamespaceDeletionGVParsingFailure = "NamespaceDeletionGroupVersionParsingFailure"
+	NamespaceDeletionContentFailure   = "NamespaceDeletionContentFailure"
+	NamespaceContentRemaining         = "NamespaceContentRemaining"
+	NamespaceFinalizersRemaining      = "NamespaceFinalizersRemaining"
+)
 
 // Namespace phases and the namespace controller's finalizer.
 const (
