@@ -249,3 +249,49 @@ func TestForegroundDeletionReissuedInBackground(t *testing.T) {
 		t.Fatalf("%d pods, %d terminating; want only the held one left, terminating", n, term)
 	}
 }
+
+// TestClusterScopedDependentOfNamespacedOwnerKept: a cluster-scoped object
+// naming an owner of a namespaced kind has an unresolvable reference, as
+// Kubernetes' garbage collector finds it (attemptToDeleteItem returns
+// namespacedOwnerOfClusterScopedObjectErr): it is never garbage collected,
+// whether that owner exists or not, and an owner that exists (in a
+// namespace) is reported once with a Warning OwnerRefInvalidNamespace on
+// the dependent. https://kubernetes.io/docs/concepts/architecture/garbage-collection/#owners-dependents
+func TestClusterScopedDependentOfNamespacedOwnerKept(t *testing.T) {
+	c := newVirtualCluster(t, "node-a")
+	svc, err := c.Apply(&workload.Service{
+		ObjectMeta: workload.ObjectMeta{Name: "owner"},
+		Spec:       workload.ServiceSpec{Ports: []workload.ServicePort{{Port: 80}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := workload.OwnerReference{APIVersion: "v1", Kind: "Service", Name: "never", UID: "0b9d3c55-0000-4000-8000-000000000001"}
+	for name, ref := range map[string]workload.OwnerReference{"owned": workload.NewControllerRef(svc), "dangling": gone} {
+		if _, err := c.Apply(&workload.Namespace{ObjectMeta: workload.ObjectMeta{Name: name, OwnerReferences: []workload.OwnerReference{ref}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"owned", "dangling"} {
+		o, err := c.Get("Namespace", "", name)
+		if err != nil {
+			t.Fatalf("Namespace %s: %v, want it kept", name, err)
+		}
+		if o.GetObjectMeta().DeletionTimestamp != nil || len(o.GetObjectMeta().OwnerReferences) != 1 {
+			t.Errorf("Namespace %s: deleting %v, owners %v; want it untouched", name, o.GetObjectMeta().DeletionTimestamp != nil, o.GetObjectMeta().OwnerReferences)
+		}
+	}
+	var warned []string
+	for _, ev := range c.Events() {
+		if ev.Reason == "OwnerRefInvalidNamespace" {
+			warned = append(warned, fmt.Sprintf("%s/%s x%d: %s", ev.InvolvedObject.Kind, ev.InvolvedObject.Name, ev.Count, ev.Message))
+		}
+	}
+	want := fmt.Sprintf(`Namespace/owned x1: ownerRef [v1/Service, namespace: , name: owner, uid: %s] does not exist in namespace ""`, svc.GetObjectMeta().UID)
+	if len(warned) != 1 || warned[0] != want {
+		t.Errorf("OwnerRefInvalidNamespace events %q, want [%s]", warned, want)
+	}
+}

@@ -27,7 +27,10 @@ import (
 // Dependents live in the owner's namespace (or are cluster-scoped owners'
 // dependents anywhere), as in Kubernetes: a reference to a namespaced
 // owner in another namespace is treated as absent (with a Warning event,
-// OwnerRefInvalidNamespace). A dependent that blocks a foreground
+// OwnerRefInvalidNamespace); a cluster-scoped object (a Node, a
+// Namespace) that names an owner of a namespaced kind has an
+// unresolvable reference and is never garbage collected (the same event
+// when that owner exists). A dependent that blocks a foreground
 // deletion but has another live owner only loses its reference to the
 // owner being deleted, which then no longer waits for it.
 type GarbageCollector struct {
@@ -39,6 +42,10 @@ type GarbageCollector struct {
 	live    map[string]liveRef
 	kinds   []string
 	kindIdx map[string]uint16
+	// reported holds "<dependent uid>/<owner uid>" for each namespaced
+	// owner of a cluster-scoped object already reported with an
+	// OwnerRefInvalidNamespace event.
+	reported map[string]bool
 }
 
 type objRef struct{ kind, namespace, name string }
@@ -98,6 +105,7 @@ func (g *GarbageCollector) Name() string { return "garbage-collector" }
 // Start indexes every object and checks those with owners or finalizers.
 func (g *GarbageCollector) Start(enqueue func(string)) {
 	g.live = map[string]liveRef{}
+	g.reported = nil
 	g.kinds, g.kindIdx = nil, map[string]uint16{}
 	for _, kind := range workload.Kinds {
 		if kind == "Event" {
@@ -133,6 +141,11 @@ func (g *GarbageCollector) Handle(ev store.Event, enqueue func(string)) {
 	if ev.Type == store.Deleted {
 		if cur, ok := g.live[m.UID]; ok && g.ref(cur) == ref {
 			delete(g.live, m.UID)
+		}
+		if len(g.reported) > 0 && m.Namespace == "" {
+			for _, or := range m.OwnerReferences {
+				delete(g.reported, m.UID+"/"+or.UID)
+			}
 		}
 		enqueue("owner:" + m.UID)
 		// An owner waiting in the foreground for this dependent may now
@@ -228,6 +241,9 @@ func (g *GarbageCollector) object(r objRef) error {
 	if len(m.OwnerReferences) == 0 {
 		return nil
 	}
+	if workload.IsClusterScoped(r.kind) && g.namespacedOwnerOfClusterScoped(o) {
+		return nil
+	}
 	var alive, dangling []workload.OwnerReference
 	for _, or := range m.OwnerReferences {
 		if g.ownerAlive(m.Namespace, or) {
@@ -262,6 +278,40 @@ func (g *GarbageCollector) object(r objRef) error {
 	}
 	g.deps.Logger.Debug("garbage collecting", "object", workload.Ref(o))
 	return g.deleteDependent(o, "")
+}
+
+// namespacedOwnerOfClusterScoped reports whether the cluster-scoped o
+// names an owner of a kind that is not cluster-scoped, and then reports
+// each such owner that exists in a namespace with a Warning event
+// OwnerRefInvalidNamespace, once per owner. As Kubernetes' garbage
+// collector, which finds such a reference unresolvable
+// (namespacedOwnerOfClusterScopedObjectErr in attemptToDeleteItem): o is
+// then neither deleted nor changed, whatever its other owners.
+func (g *GarbageCollector) namespacedOwnerOfClusterScoped(o workload.Object) bool {
+	m := o.GetObjectMeta()
+	found := false
+	for _, or := range m.OwnerReferences {
+		if workload.IsClusterScopedKind(or.Kind) {
+			continue
+		}
+		found = true
+		owner, ok := g.live[or.UID]
+		if !ok || owner.nsLen == 0 {
+			continue
+		}
+		key := m.UID + "/" + or.UID
+		if g.reported[key] {
+			continue
+		}
+		if g.reported == nil {
+			g.reported = map[string]bool{}
+		}
+		g.reported[key] = true
+		g.deps.Events.Eventf(o, workload.EventTypeWarning, "OwnerRefInvalidNamespace",
+			"ownerRef [%s/%s, namespace: %s, name: %s, uid: %s] does not exist in namespace %q",
+			or.APIVersion, or.Kind, m.Namespace, or.Name, or.UID, m.Namespace)
+	}
+	return found
 }
 
 // ownerAlive reports whether the owner that or names exists, for a

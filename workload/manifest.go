@@ -359,7 +359,7 @@ func mapRef(m map[string]any, kind string) string {
 		}
 	}
 	ns, _ := md["namespace"].(string)
-	if ns == "" && !isClusterScopedKind(kind) {
+	if ns == "" && !IsClusterScopedKind(kind) {
 		ns = DefaultNamespace
 	}
 	if ns == "" {
@@ -475,7 +475,11 @@ var removedVersions = map[string]string{
 	"storage.k8s.io/v1beta1 CSIStorageCapacity":             "1.27",
 }
 
-func isClusterScopedKind(kind string) bool {
+// IsClusterScopedKind reports whether Kubernetes serves kind
+// cluster-scoped, for the kinds orchestra models (IsClusterScoped) and the
+// built-in ones it only recognizes (ClusterRole, PersistentVolume, ...).
+// It reports false for a kind it does not know.
+func IsClusterScopedKind(kind string) bool {
 	if IsClusterScoped(kind) {
 		return true
 	}
