@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"sort"
 	"strings"
 	"sync"
@@ -29,6 +30,11 @@ type options struct {
 	requests int       // requests per traffic phase
 	speed    float64   // orchestra's clock speed-up
 	out      io.Writer // the narrative
+	// podCIDR is the first node's pod CIDR (zero: inproc's 127.1.0.0)
+	// and serviceCIDR the Services' range (empty: 127.2.0.0/16): a
+	// test gives ranges of its own, apart from other runs on the machine.
+	podCIDR     netip.Addr
+	serviceCIDR string
 }
 
 // stack is the running example: the cluster, its runtime, and what the
@@ -61,7 +67,10 @@ func run(ctx context.Context, opts options) (Summary, error) {
 	}
 	s := &stack{opts: opts, perPod: map[string]int{}, progress: make(chan struct{}, 1)}
 	clock := vtime.Scaled(time.Now().UTC(), opts.speed)
-	rt, err := inproc.New(inproc.Config{Clock: clock, Nodes: []string{"node-1", "node-2", "node-3"}})
+	if opts.serviceCIDR == "" {
+		opts.serviceCIDR = "127.2.0.0/16"
+	}
+	rt, err := inproc.New(inproc.Config{Clock: clock, Nodes: []string{"node-1", "node-2", "node-3"}, FirstPodCIDR: opts.podCIDR})
 	if err != nil {
 		return Summary{}, err
 	}
@@ -74,7 +83,7 @@ func run(ctx context.Context, opts options) (Summary, error) {
 	s.register()
 	c, err := orchestra.New(orchestra.Config{
 		Runtime: rt, Clock: clock, Seed: 1,
-		Services: service.Config{ServiceCIDR: "127.2.0.0/16", Proxy: &service.ProxyConfig{}},
+		Services: service.Config{ServiceCIDR: opts.serviceCIDR, Proxy: &service.ProxyConfig{}},
 	})
 	if err != nil {
 		return Summary{}, err
