@@ -759,8 +759,8 @@ func (c *Cluster) Pods(namespace, selector string) ([]*workload.Pod, error) {
 // foregroundDeletion or orphan finalizer, also when it is already being
 // deleted: a foreground deletion that waits for dependents, deleted again
 // in the background, goes at once and leaves them to the garbage
-// collector (see store.DeleteOptions). Pods are deleted
-// gracefully (their terminationGracePeriodSeconds). A Namespace is
+// collector (see store.DeleteOptions). Pods are deleted gracefully (their
+// terminationGracePeriodSeconds), whatever the policy. A Namespace is
 // Terminating until everything in its namespace is gone, then goes (see
 // workload.Namespace); default, kube-system and kube-public may not be
 // deleted (store.ErrForbidden).
@@ -786,15 +786,17 @@ func (c *Cluster) Delete(kind, namespace, name, propagation string) error {
 		// Kubernetes' NamespaceLifecycle admission.
 		return &store.Error{Err: store.ErrForbidden, Ref: "Namespace/" + name, Detail: "this namespace may not be deleted"}
 	}
-	if kind == "Pod" && propagation == "" {
-		if _, err := c.store.Get(kind, namespace, name); err != nil {
-			return err
-		}
-		return controller.DeletePod(c.store, namespace, name, nil)
-	}
 	if propagation == "" {
 		// kubectl always sends its --cascade, background by default.
 		propagation = store.DeleteBackground
+	}
+	if kind == "Pod" {
+		// Gracefully whatever the policy, as kubectl delete pod
+		// --cascade=foreground is.
+		if _, err := c.store.Get(kind, namespace, name); err != nil {
+			return err
+		}
+		return controller.DeletePodWithPolicy(c.store, namespace, name, nil, propagation)
 	}
 	if kind == "Service" {
 		// Its ClusterIP and node ports are free once it is gone, as the

@@ -295,3 +295,47 @@ func TestClusterScopedDependentOfNamespacedOwnerKept(t *testing.T) {
 		t.Errorf("OwnerRefInvalidNamespace events %q, want [%s]", warned, want)
 	}
 }
+
+// TestPodDeletedGracefullyWhateverThePolicy: kubectl delete pod
+// --cascade=foreground (or orphan, or background) deletes the pod as
+// gracefully as with no flag: the API server's pod strategy
+// (CheckGracefulDelete) takes the grace period from
+// terminationGracePeriodSeconds whatever the propagation policy, which only
+// adds its finalizer.
+func TestPodDeletedGracefullyWhateverThePolicy(t *testing.T) {
+	c := newVirtualCluster(t, "node-a")
+	policies := map[string]string{"p-bg": "Background", "p-fg": "Foreground", "p-orphan": "Orphan"}
+	for name := range policies {
+		if _, err := c.Apply(&workload.Pod{
+			ObjectMeta: workload.ObjectMeta{Name: name},
+			Spec: workload.PodSpec{
+				TerminationGracePeriodSeconds: workload.Ptr[int64](20),
+				Containers:                    []workload.Container{{Name: "main", Image: "nginx"}},
+			},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Advance(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	for name, policy := range policies {
+		if err := c.Delete("Pod", "default", name, policy); err != nil {
+			t.Fatal(err)
+		}
+		o, err := c.Get("Pod", "default", name)
+		if err != nil {
+			t.Fatalf("pod %s deleted with %s: %v, want it terminating", name, policy, err)
+		}
+		m := o.GetObjectMeta()
+		if m.DeletionGracePeriodSeconds == nil || *m.DeletionGracePeriodSeconds != 20 || !m.DeletionTimestamp.Equal(c.Now().Add(20*time.Second)) {
+			t.Errorf("pod %s deleted with %s: deletionGracePeriodSeconds %v, deletionTimestamp %v; want 20 s from now", name, policy, m.DeletionGracePeriodSeconds, m.DeletionTimestamp)
+		}
+	}
+	if err := c.Advance(21 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := count(t, c, "Pod"); n != 0 {
+		t.Errorf("%d pods left after their grace period", n)
+	}
+}

@@ -197,6 +197,14 @@ const RuntimeFinalizer = "orchestra.dev/runtime"
 // that is not scheduled or has finished gets a grace period of 0, and a
 // negative grace period is 1. Deleting a pod that is gone is not an error.
 func DeletePod(s *store.Store, namespace, name string, grace *int64) error {
+	return DeletePodWithPolicy(s, namespace, name, grace, "")
+}
+
+// DeletePodWithPolicy is DeletePod with a propagation policy for the pod's
+// own dependents (store.DeleteOptions.PropagationPolicy): the pod is
+// deleted just as gracefully, as the API server's pod strategy decides
+// the grace period whatever the policy.
+func DeletePodWithPolicy(s *store.Store, namespace, name string, grace *int64, policy string) error {
 	o, err := s.Get("Pod", namespace, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -220,6 +228,7 @@ func DeletePod(s *store.Store, namespace, name string, grace *int64) error {
 	}
 	_, err = s.Delete("Pod", namespace, name, store.DeleteOptions{
 		Preconditions:      store.Preconditions{UID: p.UID},
+		PropagationPolicy:  policy,
 		GracePeriodSeconds: &g,
 		NoResult:           true,
 	})
