@@ -12,7 +12,8 @@
 // pods' anti-affinity against it). The scores spread the pods of a
 // ReplicaSet, StatefulSet or ReplicationController over nodes and zones
 // (kube-scheduler's system default spreading), prefer the least
-// allocated node, avoid PreferNoSchedule
+// allocated node and, for a pod with cpu or memory requests, the node
+// whose cpu and memory it leaves most evenly requested, avoid PreferNoSchedule
 // taints, follow preferred node affinity and preferred inter-pod affinity,
 // and balance ScheduleAnyway spread constraints. Each follows
 // the kube-scheduler plugin of the same purpose; the doc of each type says

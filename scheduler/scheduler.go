@@ -58,9 +58,9 @@ type Scheduler struct {
 // bucket is scanPick's best node among the feasible ones that hold a
 // given number of pods of the pod's controller.
 type bucket struct {
-	least int64  // its LeastAllocated score
-	tie   uint64 // its tie-break hash
-	pos   int32  // its index in the node list, -1 for none yet
+	own int64  // its weighted LeastAllocated and BalancedAllocation scores
+	tie uint64 // its tie-break hash
+	pos int32  // its index in the node list, -1 for none yet
 }
 
 type failure struct {
@@ -231,7 +231,8 @@ func (s *Scheduler) scanPick(p *PodInfo, snap *Snapshot, start, want int, base u
 	if spread && (snap.zoned > 0 || snap.unnamed > 0) {
 		return Result{}, false
 	}
-	wSpread, wLeast, wTaint := s.scorers[0].Weight, s.scorers[1].Weight, s.scorers[2].Weight
+	wSpread, wLeast, wTaint, wBal := s.scorers[0].Weight, s.scorers[1].Weight, s.scorers[2].Weight, s.scorers[6].Weight
+	_, skipBal := BalancedAllocationScorer{}.skip(p)
 	var counts []int32
 	top := int32(0) // the highest count on any node
 	if spread && !p.ownerAbsent {
@@ -287,13 +288,17 @@ func (s *Scheduler) scanPick(p *PodInfo, snap *Snapshot, start, want int, base u
 		if !dflt {
 			least = leastAllocated(nz, h)
 		}
+		own := wLeast * least
+		if !skipBal {
+			own += wBal * balancedHot(p.Requests, h)
+		}
 		b := &bs[c]
-		if b.pos >= 0 && least < b.least {
+		if b.pos >= 0 && own < b.own {
 			continue
 		}
 		tie := mix(base ^ h.nameHash)
-		if b.pos < 0 || least > b.least || tie < b.tie {
-			*b = bucket{least: least, tie: tie, pos: int32(j)}
+		if b.pos < 0 || own > b.own || tie < b.tie {
+			*b = bucket{own: own, tie: tie, pos: int32(j)}
 		}
 	}
 	if feasible == 0 {
@@ -312,7 +317,7 @@ func (s *Scheduler) scanPick(p *PodInfo, snap *Snapshot, start, want int, base u
 		if b.pos < 0 {
 			continue
 		}
-		t := common + wLeast*b.least
+		t := common + b.own
 		if spread {
 			t += wSpread * normalizeSpread(rawOf(int32(c)), rlo, rhi)
 		}
@@ -570,7 +575,8 @@ func (s *Scheduler) pickFused(p *PodInfo, snap *Snapshot, base uint64) Result {
 		return res
 	}
 	// The weights of DefaultScorers, in its order.
-	wSpread, wLeast, wTaint, wAff := s.scorers[0].Weight, s.scorers[1].Weight, s.scorers[2].Weight, s.scorers[3].Weight
+	wSpread, wLeast, wTaint, wAff, wBal := s.scorers[0].Weight, s.scorers[1].Weight, s.scorers[2].Weight, s.scorers[3].Weight, s.scorers[6].Weight
+	_, skipBal := BalancedAllocationScorer{}.skip(p)
 	spreadRaw, taintRaw, affRaw := grow(s.raw[0], nf), grow(s.raw[2], nf), grow(s.raw[3], nf)
 	s.raw[0], s.raw[2], s.raw[3] = spreadRaw, taintRaw, affRaw
 	total := grow(s.total, nf)
@@ -594,6 +600,9 @@ func (s *Scheduler) pickFused(p *PodInfo, snap *Snapshot, base uint64) Result {
 			total[i] = wLeast * h.leastDefault
 		} else {
 			total[i] = wLeast * leastAllocated(nz, h)
+		}
+		if !skipBal {
+			total[i] += wBal * balancedHot(p.Requests, h)
 		}
 		if spread {
 			var c int64
@@ -684,7 +693,18 @@ func (s *Scheduler) scoreFused(j int, p *PodInfo, snap *Snapshot, raw []int64) {
 		for i, pos := range s.feasible {
 			raw[i] = TopologySpreadScorer{}.Score(p, snap.list[pos])
 		}
+	case 6: // BalancedAllocationScorer
+		for i, pos := range s.feasible {
+			raw[i] = balancedHot(p.Requests, &snap.hot[pos])
+		}
 	}
+}
+
+// balancedHot is BalancedAllocationScorer's score of a pod requesting req
+// on the node h (whose pods request its allocatable less what is free).
+func balancedHot(req Resources, h *hotNode) int64 {
+	used := Resources{MilliCPU: h.allocatable.MilliCPU - h.free.MilliCPU, Memory: h.allocatable.Memory - h.free.Memory}
+	return balancedAllocation(req, used, h.allocatable)
 }
 
 // controllerCounts returns, by index in the node list, how many pods of

@@ -377,12 +377,13 @@ func TestScheduleRecordScores(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Parts: spread (w2), least allocated (w1), taints (w3), node affinity
-	// (w2), inter-pod affinity (w2), topology spread constraints (w2).
+	// (w2), inter-pod affinity (w2), topology spread constraints (w2),
+	// balanced allocation (w1: 0, p requests nothing).
 	// Spread: 2 feasible nodes, weight log(4) = 1.386; raw a 2, b 3.39 ->
 	// 3; normalized 100*(3+2-s)/3.
 	want := map[string]NodeScore{
-		"a": {Node: "a", Total: 2*100 + 1*97 + 3*0 + 2*0 + 2*0 + 2*0, Parts: []int64{100, 97, 0, 0, 0, 0}},
-		"b": {Node: "b", Total: 2*66 + 1*47 + 3*100 + 2*0 + 2*0 + 2*0, Parts: []int64{66, 47, 100, 0, 0, 0}},
+		"a": {Node: "a", Total: 2*100 + 1*97 + 3*0 + 2*0 + 2*0 + 2*0 + 0, Parts: []int64{100, 97, 0, 0, 0, 0, 0}},
+		"b": {Node: "b", Total: 2*66 + 1*47 + 3*100 + 2*0 + 2*0 + 2*0 + 0, Parts: []int64{66, 47, 100, 0, 0, 0, 0}},
 	}
 	got := map[string]NodeScore{}
 	for _, ns := range res.Scores {

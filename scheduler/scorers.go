@@ -1,6 +1,10 @@
 package scheduler
 
-import "github.com/orchestra-go/orchestra/workload"
+import (
+	"math"
+
+	"github.com/orchestra-go/orchestra/workload"
+)
 
 // MaxNodeScore is the highest score one scorer gives a node.
 const MaxNodeScore int64 = 100
@@ -39,7 +43,7 @@ type WeightedScorer struct {
 // NodeAffinity 2, PodTopologySpread 2 (SpreadScorer for its system
 // default constraints, TopologySpreadScorer for the pod's own
 // constraints: one of them at most scores), InterPodAffinity 2,
-// NodeResourcesFit 1.
+// NodeResourcesFit 1, NodeResourcesBalancedAllocation 1.
 func DefaultScorers() []WeightedScorer {
 	return []WeightedScorer{
 		{Scorer: SpreadScorer{}, Weight: 2},
@@ -48,7 +52,52 @@ func DefaultScorers() []WeightedScorer {
 		{Scorer: NodeAffinityScorer{}, Weight: 2},
 		{Scorer: InterPodAffinityScorer{}, Weight: 2},
 		{Scorer: TopologySpreadScorer{}, Weight: 2},
+		{Scorer: BalancedAllocationScorer{}, Weight: 1},
 	}
+}
+
+// BalancedAllocationScorer prefers the node whose cpu and memory would be
+// requested in the most even shares of its allocatable
+// (kube-scheduler's NodeResourcesBalancedAllocation): with f the share of
+// each resource the node's pods and this one request (their requests as
+// given, not the non-zero defaults; at most 1; a resource the node has
+// none of left out), 100*(1-|f(cpu)-f(memory)|/2). A pod that requests
+// neither cpu nor memory is not scored by it (0 on every node), as
+// kube-scheduler skips it for best-effort pods
+// (kubernetes/kubernetes#129138).
+type BalancedAllocationScorer struct{}
+
+// Score implements Scorer.
+func (BalancedAllocationScorer) Score(p *PodInfo, n *NodeInfo) int64 {
+	if p.Requests == (Resources{}) {
+		return 0
+	}
+	return balancedAllocation(p.Requests, n.requested, n.allocatable)
+}
+
+// skip: a pod without cpu and memory requests scores 0 everywhere.
+func (BalancedAllocationScorer) skip(p *PodInfo) (int64, bool) {
+	return 0, p.Requests == (Resources{})
+}
+
+// balancedAllocation is BalancedAllocationScorer's score of a pod
+// requesting req on a node whose pods request used of alloc.
+func balancedAllocation(req, used, alloc Resources) int64 {
+	var f [2]float64
+	k := 0
+	if alloc.MilliCPU != 0 {
+		f[k] = min(float64(used.MilliCPU+req.MilliCPU)/float64(alloc.MilliCPU), 1)
+		k++
+	}
+	if alloc.Memory != 0 {
+		f[k] = min(float64(used.Memory+req.Memory)/float64(alloc.Memory), 1)
+		k++
+	}
+	std := 0.0
+	if k == 2 {
+		std = math.Abs((f[0] - f[1]) / 2)
+	}
+	return int64((1 - std) * float64(MaxNodeScore))
 }
 
 // LeastAllocatedScorer prefers the node with the most room left

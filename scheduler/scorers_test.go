@@ -224,9 +224,11 @@ func TestNodeAffinityScorer(t *testing.T) {
 // the controller wins over a nearly full empty one. Raw a: round(log(4)
 // + 2) = 3, b: 2; normalized a 100*(3+2-3)/3 = 66, b 100. LeastAllocated
 // a: cpu (4000-910)*100/4000 = 77, memory (8Gi-1000Mi)*100/8Gi = 87: 82;
-// b: cpu 10, memory 2: 6. a: 2*66 + 82 = 214, b: 2*100 + 6 = 206. A
-// spreading score of 0 against 100, as a plain per-node count gives,
-// would pick b.
+// b: cpu 10, memory 2: 6. BalancedAllocation a: cpu 910/4000 = 0.2275,
+// memory 1000Mi/8Gi = 0.1221, 100*(1-0.0527) = 94; b: 0.9 and 0.9756,
+// 100*(1-0.0378) = 96. a: 2*66 + 82 + 94 = 308, b: 2*100 + 6 + 96 = 302
+// (and 3*100 each for taints). A spreading score of 0 against 100, as a
+// plain per-node count gives, would pick b.
 func TestSpreadScorerSkewTolerance(t *testing.T) {
 	snap := snapshot(t, []*workload.Node{mkNode("a"), mkNode("b", alloc("1", "1Gi", "110"))},
 		mkPod("x", onNode("a"), ownedBy("rs1"), requests("10m", "1Mi")))
@@ -236,8 +238,52 @@ func TestSpreadScorerSkewTolerance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Node != "a" || res.Score != 2*66+82+3*100 {
-			t.Errorf("RecordScores %v: chose %s with %d, want a with %d (scores %+v)", record, res.Node, res.Score, 2*66+82+3*100, res.Scores)
+		if res.Node != "a" || res.Score != 2*66+82+3*100+94 {
+			t.Errorf("RecordScores %v: chose %s with %d, want a with %d (scores %+v)", record, res.Node, res.Score, 2*66+82+3*100+94, res.Scores)
+		}
+	}
+}
+
+// TestBalancedAllocationScorer: kube-scheduler's
+// NodeResourcesBalancedAllocation, 100*(1-|f(cpu)-f(memory)|/2) with f the
+// share of each resource the node's pods and this one request (as given:
+// a container without a memory request counts 0, not 200Mi), at most 1; a
+// best-effort pod is not scored (kubernetes/kubernetes#129138).
+func TestBalancedAllocationScorer(t *testing.T) {
+	existing := [][]*workload.Pod{
+		{mkPod("x", onNode("a"), requests("2", ""))},
+		{mkPod("y", onNode("b"), requests("1", "2Gi"))},
+		{mkPod("z", onNode("c"), requests("8", "1Gi"))},
+	}
+	runScoreCases(t, BalancedAllocationScorer{}, []scoreCase{
+		// a: cpu 3/4, memory 1/8: 100*(1-0.3125) = 68; b: 2/4, 3/8: 93;
+		// c: cpu 9/4 counts 1, memory 2/8: 62.
+		{name: "requests", nodes: three(), existing: existing, pod: mkPod("p", requests("1", "1Gi")),
+			want: []int64{68, 93, 62}},
+		// a: 3/4, 0: 62; b: 2/4, 2/8: 87; c: 1, 1/8: 56.
+		{name: "cpu only", nodes: three(), existing: existing, pod: mkPod("p", requests("1", "")),
+			want: []int64{62, 87, 56}},
+		{name: "best effort", nodes: three(), existing: existing, pod: mkPod("p"),
+			want: []int64{0, 0, 0}},
+	})
+}
+
+// TestBalancedAllocationPicks: with LeastAllocated one point apart, the
+// node whose cpu and memory stay in balance wins, as in kube-scheduler
+// (NodeResourcesBalancedAllocation weighs 1 beside NodeResourcesFit).
+// LeastAllocated a: cpu 27, memory 87: 57; b: cpu 50, memory 62: 56.
+// BalancedAllocation a: 0.725 and 0.125: 70; b: 0.5 and 0.375: 93.
+func TestBalancedAllocationPicks(t *testing.T) {
+	snap := snapshot(t, []*workload.Node{mkNode("a"), mkNode("b")},
+		mkPod("x", onNode("a"), requests("1900m", "0")),
+		mkPod("y", onNode("b"), requests("1", "2Gi")))
+	for _, record := range []bool{false, true} {
+		res, err := New(Config{RecordScores: record}).Schedule(mkPod("p", requests("1", "1Gi")), snap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := int64(56 + 3*100 + 93); res.Node != "b" || res.Score != want {
+			t.Errorf("RecordScores %v: chose %s with %d, want b with %d (scores %+v)", record, res.Node, res.Score, want, res.Scores)
 		}
 	}
 }
