@@ -616,7 +616,8 @@ func keepSystemFields(obj, old workload.Object) {
 // apply leaves a kubelet's labels alone; the runtime's values win, as a
 // kubelet reconciles its labels) and the taints the node lifecycle set.
 // The manifest's other labels and taints, and spec.unschedulable, are the
-// API's, and later runtime reports keep them.
+// API's, and later runtime reports keep them. A manifest that sets no pod
+// CIDR keeps the node's.
 func (c *Cluster) keepNodeFields(obj, old workload.Object) {
 	n, ok := obj.(*workload.Node)
 	if !ok {
@@ -635,7 +636,14 @@ func (c *Cluster) keepNodeFields(obj, old workload.Object) {
 			}
 		}
 	}
-	for _, t := range old.(*workload.Node).Spec.Taints {
+	on := old.(*workload.Node)
+	if n.Spec.PodCIDR == "" && len(n.Spec.PodCIDRs) == 0 {
+		// A manifest that sets no pod CIDR leaves the node's, as kubectl
+		// apply leaves fields it does not set (and they may not change
+		// once set, see workload.ValidateUpdate).
+		n.Spec.PodCIDR, n.Spec.PodCIDRs = on.Spec.PodCIDR, slices.Clone(on.Spec.PodCIDRs)
+	}
+	for _, t := range on.Spec.Taints {
 		if controlPlaneTaints[t.Key] && !hasTaint(n.Spec.Taints, t.Key, t.Effect) {
 			n.Spec.Taints = append(n.Spec.Taints, t)
 		}

@@ -296,6 +296,11 @@ func ValidateUpdate(newObj, oldObj Object) error {
 		if n.Revision != o.Revision {
 			v.immutable("revision", n.Revision)
 		}
+	case *Node:
+		// ValidateNodeUpdate: the pod CIDRs are set once.
+		if oc := nodePodCIDRs(oldObj.(*Node)); len(oc) > 0 && !slices.Equal(oc, nodePodCIDRs(n)) {
+			v.forbidden("spec.podCIDRs", `node updates may not change podCIDR except from "" to valid`)
+		}
 	case *EndpointSlice:
 		o := oldObj.(*EndpointSlice)
 		if n.AddressType != o.AddressType {
@@ -1502,6 +1507,15 @@ func (v *validator) tolerations(p string, ts []Toleration) {
 	}
 }
 
+// nodePodCIDRs is the node's pod CIDRs as the API server holds them: a
+// v1 Node's podCIDR alone is podCIDRs[0] (its v1 conversion).
+func nodePodCIDRs(n *Node) []string {
+	if len(n.Spec.PodCIDRs) == 0 && n.Spec.PodCIDR != "" {
+		return []string{n.Spec.PodCIDR}
+	}
+	return n.Spec.PodCIDRs
+}
+
 func (v *validator) node(n *Node) {
 	for _, l := range []struct {
 		path string
@@ -1517,12 +1531,8 @@ func (v *validator) node(n *Node) {
 			}
 		}
 	}
-	// ValidateNode checks the pod CIDRs as the API server holds them: a
-	// v1 Node's podCIDR alone is podCIDRs[0] (its v1 conversion).
-	cidrs := n.Spec.PodCIDRs
-	if len(cidrs) == 0 && n.Spec.PodCIDR != "" {
-		cidrs = []string{n.Spec.PodCIDR}
-	}
+	// ValidateNode checks the pod CIDRs as the API server holds them.
+	cidrs := nodePodCIDRs(n)
 	v4, v6, valid := 0, 0, true
 	for i, c := range cidrs {
 		p, err := netip.ParsePrefix(c)
