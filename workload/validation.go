@@ -619,6 +619,11 @@ func (v *validator) objectMeta(kind string, m *ObjectMeta) {
 	for i, f := range m.Finalizers {
 		v.msgs(index("metadata.finalizers", i), f, validation.IsQualifiedName(f))
 	}
+	// As apimachinery's ValidateFinalizers: the two propagation
+	// finalizers contradict each other.
+	if slices.Contains(m.Finalizers, "orphan") && slices.Contains(m.Finalizers, "foregroundDeletion") {
+		v.invalid("metadata.finalizers", m.Finalizers, "finalizer orphan and foregroundDeletion cannot be both set")
+	}
 }
 
 // templateMeta checks the metadata of a pod, job or claim template: labels

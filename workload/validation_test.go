@@ -231,6 +231,9 @@ func badObjects() []badCase {
 		{"owner reference incomplete", with(vPod(), func(p *Pod) {
 			p.OwnerReferences = []OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "web"}}
 		}), []string{"metadata.ownerReferences[0].uid"}},
+		{"orphan and foregroundDeletion finalizers", with(vPod(), func(p *Pod) {
+			p.Finalizers = []string{"orphan", "example.com/x", "foregroundDeletion"}
+		}), []string{"metadata.finalizers"}},
 		{"two controllers", with(vPod(), func(p *Pod) {
 			t := true
 			p.OwnerReferences = []OwnerReference{
