@@ -770,7 +770,8 @@ func (c *Cluster) Pods(namespace, selector string) ([]*workload.Pod, error) {
 // collector (see store.DeleteOptions). Pods are deleted gracefully (their
 // terminationGracePeriodSeconds), whatever the policy. A Namespace is
 // Terminating until everything in its namespace is gone, then goes (see
-// workload.Namespace); default, kube-system and kube-public may not be
+// workload.Namespace); deleting it again meanwhile is a store.ErrConflict,
+// as in Kubernetes; default, kube-system and kube-public may not be
 // deleted (store.ErrForbidden).
 func (c *Cluster) Delete(kind, namespace, name, propagation string) error {
 	if c.isClosed() {

@@ -2,6 +2,7 @@ package orchestra_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,5 +120,38 @@ func TestNamespaceCreateDropsConditions(t *testing.T) {
 	}
 	if st := o.(*workload.Namespace).Status; st.Phase != workload.NamespaceActive || len(st.Conditions) != 0 {
 		t.Fatalf("created Namespace status %+v, want Active with no conditions", st)
+	}
+}
+
+// TestNamespaceDeletedTwiceConflicts: deleting a Namespace that is already
+// Terminating is a Conflict while its spec.finalizers remain, as the
+// namespace registry's Delete answers (kubectl delete ns twice: "Operation
+// cannot be fulfilled on namespaces ...: The system is ensuring all
+// content is removed from this namespace...").
+func TestNamespaceDeletedTwiceConflicts(t *testing.T) {
+	c := newVirtualCluster(t, "node-a")
+	for _, o := range []workload.Object{
+		&workload.Namespace{ObjectMeta: workload.ObjectMeta{Name: "team"}},
+		&workload.Service{
+			ObjectMeta: workload.ObjectMeta{Name: "held", Namespace: "team", Finalizers: []string{"example.com/hold"}},
+			Spec:       workload.ServiceSpec{Ports: []workload.ServicePort{{Port: 80}}},
+		},
+	} {
+		if _, err := c.Apply(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Delete("Namespace", "", "team", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	err := c.Delete("Namespace", "", "team", "")
+	if !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), `Operation cannot be fulfilled on namespaces "team": The system is ensuring all content is removed from this namespace.`) {
+		t.Fatalf("second delete of the Terminating Namespace: %v, want ErrConflict saying the system is ensuring all content is removed", err)
+	}
+	if _, err := c.Get("Namespace", "", "team"); err != nil {
+		t.Fatalf("Namespace after the refused delete: %v", err)
 	}
 }

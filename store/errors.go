@@ -21,7 +21,10 @@ var (
 	// ErrConflict is returned by Update, UpdateStatus and Delete when a
 	// precondition does not hold: the resourceVersion (or uid) the caller
 	// read is no longer the stored one. Get the object again, recompute and
-	// retry.
+	// retry. Delete also returns it for a Namespace already being deleted
+	// whose spec.finalizers are not all removed (as the API server's
+	// namespace registry: "The system is ensuring all content is removed
+	// from this namespace...").
 	ErrConflict = errors.New("store: conflict")
 
 	// ErrInvalid is returned for input the store cannot accept: a nil

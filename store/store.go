@@ -940,6 +940,14 @@ func (s *Store) Delete(kind, namespace, name string, opts DeleteOptions) (worklo
 		return nil, err
 	}
 	if om := old.GetObjectMeta(); om.DeletionTimestamp != nil {
+		if specFinalized(old) {
+			// The namespace registry's Delete: a Namespace whose
+			// deletion has started cannot be deleted again until its
+			// spec.finalizers are all removed.
+			s.mu.Unlock()
+			return nil, newError(ErrConflict, ref(kind, namespace, name),
+				"Operation cannot be fulfilled on namespaces \""+name+"\": The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.")
+		}
 		g := opts.GracePeriodSeconds
 		if g != nil && (om.DeletionGracePeriodSeconds == nil || *g < *om.DeletionGracePeriodSeconds) {
 			c := old.DeepCopyObject()
