@@ -52,8 +52,7 @@ type podState struct {
 	// before a change. So a pod holds its status once, not twice.
 	status      workload.PodStatus
 	shared      bool
-	init, ctrs  []*container // views of all
-	all         []*container // init then ctrs
+	all         []*container // the init containers (inits), then the app containers (apps)
 	terminating bool
 	done        bool // Succeeded or Failed: nothing runs any more
 	dirty       bool // status changed while the node was failed
@@ -69,6 +68,9 @@ type podState struct {
 	// sidecars are being stopped (no app container runs or will), last
 	// first, and none restarts.
 	sidecars, appsBegun, sideStop bool
+	// nInit is how many of all are init containers. (Two slice views of
+	// all would cost 48 bytes and take onePod past its size class.)
+	nInit int32
 	// timers are the pod's own timers, made for the few pods that have
 	// one (a deadline, a graceful deletion), and the status frozen while
 	// its node is failed: nil for the others.
@@ -90,6 +92,13 @@ func (p *podState) thaw() {
 		p.timers.frozen = nil
 	}
 }
+
+// inits returns the pod's init containers, sidecars included, in spec
+// order.
+func (p *podState) inits() []*container { return p.all[:p.nInit:p.nInit] }
+
+// apps returns the pod's app containers in spec order.
+func (p *podState) apps() []*container { return p.all[p.nInit:] }
 
 // restartPolicy is the pod's spec.restartPolicy, Always when unset. The
 // spec is the snapshot's (it never changes): podState keeps no copy, so
@@ -374,7 +383,7 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	} else {
 		p.all, ctrs = make([]*container, ni+nc), make([]container, ni+nc)
 	}
-	p.init, p.ctrs = p.all[:ni:ni], p.all[ni:]
+	p.nInit = int32(ni)
 	add := func(specs []workload.Container, sts []workload.ContainerStatus, cs []*container, mem []container, init bool) {
 		for i := range specs {
 			b, from := r.behavior(&o, in, &specs[i], init)
@@ -392,8 +401,8 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 			cs[i] = &mem[i]
 		}
 	}
-	add(in.Spec.InitContainers, st.InitContainerStatuses, p.init, ctrs[:ni], true)
-	add(in.Spec.Containers, st.ContainerStatuses, p.ctrs, ctrs[ni:], false)
+	add(in.Spec.InitContainers, st.InitContainerStatuses, p.inits(), ctrs[:ni], true)
+	add(in.Spec.Containers, st.ContainerStatuses, p.apps(), ctrs[ni:], false)
 	st.Phase = podstatus.Phase(restartPolicy(&in.Spec), in.Spec.InitContainers, st.InitContainerStatuses, st.ContainerStatuses)
 	r.firstConditions(st, now, &in.Spec)
 
@@ -428,13 +437,13 @@ func (r *Runtime) createPod(in *workload.Pod, ns, ref string) error {
 	if ads := in.Spec.ActiveDeadlineSeconds; ads != nil && *ads > 0 {
 		p.podTimers().deadlineTimer = r.clock.AfterFunc(time.Duration(*ads)*time.Second, func() { r.deadlinePassed(p) })
 	}
-	if len(p.init) > 0 {
+	if len(p.inits()) > 0 {
 		p.sidecars = workload.HasSidecar(in.Spec.InitContainers)
-		p.init[0].flags |= flagBegun
-		r.arm(p.init[0], p.init[0].b.StartDelay, timerStart)
+		p.inits()[0].flags |= flagBegun
+		r.arm(p.inits()[0], p.inits()[0].b.StartDelay, timerStart)
 	} else {
 		p.appsBegun = true
-		for _, c := range p.ctrs {
+		for _, c := range p.apps() {
 			r.arm(c, c.b.StartDelay, timerStart)
 		}
 	}
@@ -850,7 +859,7 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 
 // appsFinished reports whether every app container has exited for good.
 func (p *podState) appsFinished() bool {
-	for _, c := range p.ctrs {
+	for _, c := range p.apps() {
 		if !c.stopped {
 			return false
 		}
@@ -866,7 +875,7 @@ func (p *podState) appsFinished() bool {
 // Caller holds mu.
 func (r *Runtime) stopSidecars(p *podState) {
 	p.sideStop = true
-	for _, c := range p.init {
+	for _, c := range p.inits() {
 		if c.side() && !c.running {
 			c.stopTimers()
 			c.stopped = true
@@ -910,13 +919,13 @@ func (r *Runtime) killSidecars(p *podState) {
 // killRunning kills what still runs of p: the app containers, then the
 // init containers, the last declared first. Caller holds mu.
 func (r *Runtime) killRunning(p *podState) {
-	for _, c := range p.ctrs {
+	for _, c := range p.apps() {
 		if c.running {
 			r.exit(c, CrashExitCode, ReasonError)
 		}
 	}
-	for i := len(p.init) - 1; i >= 0; i-- {
-		if c := p.init[i]; c.running {
+	for i := len(p.inits()) - 1; i >= 0; i-- {
+		if c := p.inits()[i]; c.running {
 			r.exit(c, CrashExitCode, ReasonError)
 		}
 	}
@@ -926,13 +935,13 @@ func (r *Runtime) killRunning(p *podState) {
 // once no app container runs and every sidecar declared after it has
 // exited (the kubelet's terminationOrdering). Caller holds mu.
 func (r *Runtime) stopNextSidecar(p *podState) {
-	for _, c := range p.ctrs {
+	for _, c := range p.apps() {
 		if c.running {
 			return
 		}
 	}
-	for i := len(p.init) - 1; i >= 0; i-- {
-		if c := p.init[i]; c.side() && c.running {
+	for i := len(p.inits()) - 1; i >= 0; i-- {
+		if c := p.inits()[i]; c.side() && c.running {
 			if !c.asked() {
 				r.askTurn(c, r.clock.Now())
 			}
@@ -945,7 +954,7 @@ func (r *Runtime) stopNextSidecar(p *podState) {
 // (or, a sidecar, started) unless it was told to already, or the app
 // containers when every init container has.
 func (r *Runtime) startNextInit(p *podState) {
-	for _, c := range p.init {
+	for _, c := range p.inits() {
 		if c.side() {
 			if c.runs > 0 {
 				continue
@@ -965,7 +974,7 @@ func (r *Runtime) startNextInit(p *podState) {
 		return
 	}
 	p.appsBegun = true
-	for _, c := range p.ctrs {
+	for _, c := range p.apps() {
 		c.status().State = workload.ContainerState{Waiting: &waitingCreating}
 		r.arm(c, c.b.StartDelay, timerStart)
 	}
@@ -1080,7 +1089,7 @@ func (r *Runtime) internStatuses(p *podState) {
 	}
 	r.spareStatuses = l
 	p.status.ContainerStatuses = m
-	for i, c := range p.ctrs {
+	for i, c := range p.apps() {
 		c.st = &m[i]
 	}
 }
@@ -1107,10 +1116,10 @@ func (p *podState) own() {
 	} else {
 		p.status.ContainerStatuses = slices.Clone(p.status.ContainerStatuses)
 	}
-	for i, c := range p.init {
+	for i, c := range p.inits() {
 		c.st = &p.status.InitContainerStatuses[i]
 	}
-	for i, c := range p.ctrs {
+	for i, c := range p.apps() {
 		c.st = &p.status.ContainerStatuses[i]
 	}
 }
@@ -1164,7 +1173,7 @@ func (r *Runtime) terminalBeforeDelete(p *podState) {
 			StartedAt: workload.NewTime(c.startedAt), FinishedAt: workload.NewTime(now)}
 	}
 	initialized := true
-	for _, c := range p.init {
+	for _, c := range p.inits() {
 		if c.running {
 			c.st.State = workload.ContainerState{Terminated: killed(c)}
 			c.st.Started, c.st.Ready = &falseVal, false
@@ -1178,7 +1187,7 @@ func (r *Runtime) terminalBeforeDelete(p *podState) {
 		}
 	}
 	succeeded := initialized
-	for _, c := range p.ctrs {
+	for _, c := range p.apps() {
 		st := c.st
 		switch {
 		case c.running:
@@ -1470,8 +1479,8 @@ func (r *Runtime) graceEnd(p *podState) time.Time {
 			kill = append(kill, c)
 		}
 	}
-	for i := len(p.init) - 1; i >= 0; i-- {
-		if c := p.init[i]; c.running && c.side() && c.asked() && !c.exitAt.After(now) {
+	for i := len(p.inits()) - 1; i >= 0; i-- {
+		if c := p.inits()[i]; c.running && c.side() && c.asked() && !c.exitAt.After(now) {
 			kill = append(kill, c)
 		}
 	}
@@ -1483,8 +1492,8 @@ func (r *Runtime) graceEnd(p *podState) time.Time {
 	if r.pods[p.key] != p {
 		return time.Time{}
 	}
-	for i := len(p.init) - 1; i >= 0; i-- {
-		if c := p.init[i]; c.side() && c.running && !c.asked() {
+	for i := len(p.inits()) - 1; i >= 0; i-- {
+		if c := p.inits()[i]; c.side() && c.running && !c.asked() {
 			c.flags |= flagAsked
 			r.stopRun(c, now, minimumGrace)
 		}

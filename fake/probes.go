@@ -103,9 +103,9 @@ func (r *Runtime) SetContainerLive(namespace, pod, containerName string, live bo
 // spec returns c's spec in its pod's spec.
 func (c *container) spec() *workload.Container {
 	p := c.p
-	specs, cs := p.snap.Spec.Containers, p.ctrs
+	specs, cs := p.snap.Spec.Containers, p.apps()
 	if c.init {
-		specs, cs = p.snap.Spec.InitContainers, p.init
+		specs, cs = p.snap.Spec.InitContainers, p.inits()
 	}
 	for i := range cs {
 		if cs[i] == c {

@@ -52,7 +52,7 @@ func TestFiredTimerDoesNotRunItsSuccessor(t *testing.T) {
 	}
 	// What KillContainer does at that moment: the run ends, and the
 	// restart waits for the back-off (10 s).
-	c := r.pods["default/p"].ctrs[0]
+	c := r.pods["default/p"].apps()[0]
 	r.exit(c, 1, ReasonError)
 	r.mu.Unlock()
 	<-done

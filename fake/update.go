@@ -115,8 +115,8 @@ func (r *Runtime) updatePod(in *workload.Pod, ns, ref string) error {
 			}
 		}
 	}
-	redefine(in.Spec.InitContainers, oldSpec.InitContainers, p.init, true)
-	redefine(in.Spec.Containers, oldSpec.Containers, p.ctrs, false)
+	redefine(in.Spec.InitContainers, oldSpec.InitContainers, p.inits(), true)
+	redefine(in.Spec.Containers, oldSpec.Containers, p.apps(), false)
 	r.updateDeadline(p, oldSpec.ActiveDeadlineSeconds, now)
 	if changed {
 		r.update(p)
@@ -154,9 +154,9 @@ func (r *Runtime) stopRun(c *container, now time.Time, grace time.Duration) {
 // holds mu.
 func (r *Runtime) restartChanged(c *container) {
 	p := c.p
-	specs, cs := p.snap.Spec.Containers, p.ctrs
+	specs, cs := p.snap.Spec.Containers, p.apps()
 	if c.init {
-		specs, cs = p.snap.Spec.InitContainers, p.init
+		specs, cs = p.snap.Spec.InitContainers, p.inits()
 	}
 	for i := range cs {
 		if cs[i] == c {
