@@ -17,8 +17,8 @@ import (
 
 // binder is the scheduler's loop: it keeps a live scheduler.Snapshot from
 // store changes, places every unbound pod that names no other scheduler
-// than default-scheduler, and retries the pods that fit
-// nowhere when nodes change, when the pod itself changes (or every five
+// than default-scheduler and has no scheduling gates left, and retries
+// the pods that fit nowhere when nodes change, when the pod itself changes (or every five
 // minutes, as kube-scheduler flushes its unschedulable queue).
 type binder struct {
 	c     *Cluster
@@ -314,8 +314,11 @@ func (b *binder) Reconcile(ctx context.Context, key string) (controller.Result, 
 // that names no scheduler or the default one, as kube-scheduler places
 // only the pods of its profiles' schedulerName (responsibleForPod); a pod
 // that names another scheduler waits for it to bind the pod.
+// A pod with scheduling gates left is not placed until they are all
+// removed (kube-scheduler's SchedulingGates PreEnqueue plugin keeps it out
+// of the active queue, with no FailedScheduling event).
 func responsibleFor(p *workload.Pod) bool {
-	return p.Spec.SchedulerName == "" || p.Spec.SchedulerName == workload.DefaultSchedulerName
+	return (p.Spec.SchedulerName == "" || p.Spec.SchedulerName == workload.DefaultSchedulerName) && len(p.Spec.SchedulingGates) == 0
 }
 
 func secondsToDuration(s int64) time.Duration { return time.Duration(s) * time.Second }

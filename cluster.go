@@ -495,7 +495,8 @@ const clusterWatchBuffer = 1 << 21
 // unreachable tolerations of 300 s that Kubernetes' DefaultTolerationSeconds
 // admission plugin adds (a DaemonSet's pods already tolerate them forever
 // and keep that), and is refused when its merged matchLabelKeys break its
-// selectors (workload.ValidatePodLabelKeys).
+// selectors (workload.ValidatePodLabelKeys). A pod created with
+// scheduling gates gets PodScheduled False, reason SchedulingGated.
 func admit(obj workload.Object) error {
 	if p, ok := obj.(*workload.Pod); ok {
 		workload.DefaultPod(p)
@@ -510,6 +511,14 @@ func admit(obj workload.Object) error {
 		}
 		if p.Status.QOSClass == "" {
 			p.Status.QOSClass = workload.PodQOSClass(p)
+		}
+		if len(p.Spec.SchedulingGates) > 0 && !slices.ContainsFunc(p.Status.Conditions, func(c workload.PodCondition) bool { return c.Type == workload.PodScheduled }) {
+			// As the pod strategy's applySchedulingGatedCondition: a
+			// gated pod says why it waits.
+			p.Status.Conditions = append(slices.Clip(p.Status.Conditions), workload.PodCondition{
+				Type: workload.PodScheduled, Status: workload.ConditionFalse,
+				Reason: workload.PodReasonSchedulingGated, Message: workload.PodMessageSchedulingGated,
+			})
 		}
 	}
 	if ns, ok := obj.(*workload.Namespace); ok {

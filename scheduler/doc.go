@@ -82,5 +82,7 @@
 // Not modelled: volumes, ephemeral storage,
 // pod overhead, priority and preemption (no pod is evicted for another;
 // messages end with the "preemption:" part kube-scheduler writes when it
-// finds no victims), scheduling gates, and several scheduler profiles.
+// finds no victims), scheduling gates (Schedule places a gated pod all
+// the same: the caller holds it back, as the Cluster does), and several
+// scheduler profiles.
 package scheduler

@@ -612,7 +612,7 @@ var notModelled = map[reflect.Type][]string{
 		"hostUsers", "shareProcessNamespace", "priorityClassName", "preemptionPolicy",
 		"runtimeClassName", "enableServiceLinks", "overhead",
 		"setHostnameAsFQDN", "os", "hostAliases", "ephemeralContainers",
-		"schedulingGates", "resourceClaims", "resources", "hostnameOverride",
+		"resourceClaims", "resources", "hostnameOverride",
 	},
 	reflect.TypeFor[Container](): {
 		"volumeMounts", "volumeDevices", "imagePullPolicy", "securityContext", "envFrom",

@@ -254,7 +254,24 @@ type PodSpec struct {
 	// ReadinessGates name pod conditions that must be True, besides its
 	// containers being ready, for the pod to be Ready.
 	ReadinessGates []PodReadinessGate `json:"readinessGates,omitempty"`
+	// SchedulingGates hold a pod back from scheduling while any is left:
+	// it stays Pending with PodScheduled False, reason SchedulingGated.
+	// Gates may be set only at creation, and only removed afterwards.
+	SchedulingGates []PodSchedulingGate `json:"schedulingGates,omitempty"`
 }
+
+// PodSchedulingGate is core/v1 PodSchedulingGate: one named reason the
+// pod is not to be scheduled yet.
+type PodSchedulingGate struct {
+	Name string `json:"name"`
+}
+
+// Pod condition reason and message of a pod held back by scheduling gates
+// (the API server's pod strategy, applySchedulingGatedCondition).
+const (
+	PodReasonSchedulingGated  = "SchedulingGated"
+	PodMessageSchedulingGated = "Scheduling is blocked due to non-empty scheduling gates"
+)
 
 // TopologySpreadConstraint is core/v1 TopologySpreadConstraint: the pods
 // labelSelector picks in the pod's namespace (with matchLabelKeys values

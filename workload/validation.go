@@ -528,6 +528,10 @@ func (v *validator) object(obj Object) {
 	case *Pod:
 		v.podAnnotations("metadata.annotations", m.Annotations)
 		v.podSpec("spec", &o.Spec, podRules{pod: true})
+		if len(o.Spec.SchedulingGates) > 0 && o.Spec.NodeName != "" {
+			// As ValidatePodCreate: a gated pod is not bound.
+			v.forbidden("spec.nodeName", "cannot be set until all schedulingGates have been cleared")
+		}
 	case *Service:
 		v.service(o)
 	case *PersistentVolumeClaim:
@@ -865,6 +869,15 @@ func (v *validator) podSpec(p string, s *PodSpec, r podRules) {
 	v.topologySpreadConstraints(child(p, "topologySpreadConstraints"), s.TopologySpreadConstraints)
 	for i, g := range s.ReadinessGates {
 		v.msgs(child(index(child(p, "readinessGates"), i), "conditionType"), g.ConditionType, validation.IsQualifiedName(g.ConditionType))
+	}
+	seenGates := map[string]bool{}
+	for i, g := range s.SchedulingGates {
+		gp := index(child(p, "schedulingGates"), i)
+		v.msgs(gp, g.Name, validation.IsQualifiedName(g.Name))
+		if seenGates[g.Name] {
+			v.add(gp, ErrorTypeDuplicate, g.Name, "")
+		}
+		seenGates[g.Name] = true
 	}
 }
 
@@ -2817,6 +2830,15 @@ func (v *validator) podUpdate(n, o *Pod) {
 		}
 	}
 	ns.Tolerations, os.Tolerations = nil, nil
+	// Scheduling gates may only be removed (validateSchedulingGates on
+	// update: "only deletion is allowed").
+	for _, g := range ns.SchedulingGates {
+		if !slices.Contains(os.SchedulingGates, g) {
+			v.forbidden("spec.schedulingGates", "only deletion is allowed, but found new scheduling gate '"+g.Name+"'")
+			break
+		}
+	}
+	ns.SchedulingGates, os.SchedulingGates = nil, nil
 	if !semanticEqual(ns, os) {
 		v.forbidden("spec", "pod updates may not change fields other than `spec.containers[*].image`, `spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, `spec.tolerations` (only additions to existing tolerations) and `spec.nodeName` (only to bind an unbound pod); changed: "+
 			strings.Join(changedPodFields(ns, os), ", "))

@@ -2162,6 +2162,11 @@ func (in *PodSpec) DeepCopyInto(out *PodSpec) {
 		*out = make([]PodReadinessGate, len(*in))
 		copy(*out, *in)
 	}
+	if in.SchedulingGates != nil {
+		in, out := &in.SchedulingGates, &out.SchedulingGates
+		*out = make([]PodSchedulingGate, len(*in))
+		copy(*out, *in)
+	}
 	return
 }
 
