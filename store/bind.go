@@ -16,7 +16,8 @@ import (
 // A non-empty uid must be the stored pod's (else ErrConflict, as a
 // Binding's UID precondition). It fails with ErrNotFound when there is no
 // such pod, ErrConflict when the pod is already bound or being deleted,
-// and ErrInvalid when node is empty; a failed Bind changes nothing.
+// and ErrInvalid when node is empty or the pod has scheduling gates left;
+// a failed Bind changes nothing.
 //
 // It returns the stored pod itself, read-only (as [Store.Peek]).
 func (s *Store) Bind(namespace, name, uid, node string) (*workload.Pod, error) {
@@ -43,6 +44,11 @@ func (s *Store) Bind(namespace, name, uid, node string) (*workload.Pod, error) {
 	}
 	if old.Spec.NodeName != "" {
 		return nil, newError(ErrConflict, r(), "spec.nodeName: pod is already assigned to node "+strconv.Quote(old.Spec.NodeName))
+	}
+	if len(old.Spec.SchedulingGates) > 0 {
+		// As the binding subresource (setPodNodeAndMetadata): a gated
+		// pod is not to be scheduled.
+		return nil, newError(ErrInvalid, r(), "spec.schedulingGates: pod "+name+" has non-empty .spec.schedulingGates")
 	}
 	// A shallow copy: stored objects are never modified, so the new pod
 	// shares everything but the node name and the conditions.

@@ -81,6 +81,9 @@ func TestBindRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustCreate(t, s, pod("", "other", nil))
+	gated := pod("", "gated", nil)
+	gated.Spec.SchedulingGates = []workload.PodSchedulingGate{{Name: "example.com/wait"}}
+	mustCreate(t, s, gated)
 	rv := s.ResourceVersion()
 	for _, tc := range []struct {
 		name, pod, uid, node, field string
@@ -91,6 +94,7 @@ func TestBindRefused(t *testing.T) {
 		{"being deleted", "going", "", "n1", "being deleted", ErrConflict},
 		{"no such pod", "absent", "", "n1", "Pod/default/absent", ErrNotFound},
 		{"no node", "other", "", "", "target.name", ErrInvalid},
+		{"scheduling gates", "gated", "", "n1", "non-empty .spec.schedulingGates", ErrInvalid},
 		{"no name", "", "", "n1", "metadata.name", ErrInvalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
