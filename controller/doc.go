@@ -1,7 +1,7 @@
 // Package controller holds orchestra's controllers: DaemonSet, Job,
 // CronJob, ReplicaSet and Deployment, StatefulSet, garbage collection,
-// namespace deletion,
-// node lifecycle and TTL after finished. Each is a pure decision,
+// namespace deletion, node lifecycle, pod garbage collection (terminated
+// pods) and TTL after finished. Each is a pure decision,
 // reconcile(desired, observed, now) -> actions, table-tested, plus a thin
 // Reconcile method that reads the observed state from the store's indexes,
 // calls the decision and applies the actions to the store.
