@@ -7,6 +7,7 @@ import (
 
 	"github.com/orchestra-go/orchestra"
 	"github.com/orchestra-go/orchestra/controller"
+	"github.com/orchestra-go/orchestra/store"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -337,5 +338,69 @@ func TestPodDeletedGracefullyWhateverThePolicy(t *testing.T) {
 	}
 	if n, _ := count(t, c, "Pod"); n != 0 {
 		t.Errorf("%d pods left after their grace period", n)
+	}
+}
+
+// TestForegroundDependentPodThatFinishedGoesAtOnce: the garbage collector
+// deletes a dependent pod that has dependents of its own in the
+// foreground, and the API server's pod strategy still decides its grace
+// period (CheckGracefulDelete): a pod that has finished is deleted with 0,
+// not its terminationGracePeriodSeconds.
+func TestForegroundDependentPodThatFinishedGoesAtOnce(t *testing.T) {
+	c := newVirtualCluster(t, "node-a")
+	owner, err := c.Apply(&workload.Service{
+		ObjectMeta: workload.ObjectMeta{Name: "owner"},
+		Spec:       workload.ServiceSpec{Ports: []workload.ServicePort{{Port: 80}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod, err := c.Apply(&workload.Pod{
+		ObjectMeta: workload.ObjectMeta{Name: "done", OwnerReferences: []workload.OwnerReference{workload.NewControllerRef(owner)}},
+		Spec: workload.PodSpec{
+			RestartPolicy:                 workload.RestartPolicyNever,
+			TerminationGracePeriodSeconds: workload.Ptr[int64](600),
+			Containers:                    []workload.Container{{Name: "main", Image: "busybox"}},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Apply(&workload.Service{
+		ObjectMeta: workload.ObjectMeta{Name: "of-pod", OwnerReferences: []workload.OwnerReference{workload.NewControllerRef(pod)}},
+		Spec:       workload.ServiceSpec{Ports: []workload.ServicePort{{Port: 80}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := c.Get("Pod", "default", "done"); err != nil || p.(*workload.Pod).Status.Phase != workload.PodSucceeded {
+		t.Fatalf("pod before the deletion: %v, want Succeeded", err)
+	}
+	var grace *int64
+	if err := c.OnChange(func(ev store.Event) {
+		if p, ok := ev.Object.(*workload.Pod); ok && p.Name == "done" && p.DeletionTimestamp != nil && grace == nil {
+			grace = workload.Ptr(*p.DeletionGracePeriodSeconds)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete("Service", "default", "owner", "Foreground"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if grace == nil {
+		t.Errorf("finished pod never marked for deletion")
+	} else if *grace != 0 {
+		t.Errorf("finished pod deleted by the garbage collector with deletionGracePeriodSeconds %d, want 0", *grace)
+	}
+	if _, err := c.Get("Pod", "default", "done"); err == nil {
+		t.Fatalf("finished pod 5 s after its owner's foreground deletion: still there, want gone")
+	}
+	if n, _ := count(t, c, "Service"); n != 0 {
+		t.Errorf("%d services left, want the owner and the pod's dependent gone", n)
 	}
 }

@@ -330,14 +330,9 @@ func (g *GarbageCollector) deleteDependent(o workload.Object, policy string) err
 	m := o.GetObjectMeta()
 	var err error
 	if o.Kind() == "Pod" {
-		if policy == store.DeleteForeground {
-			_, err = g.deps.Store.Delete("Pod", m.Namespace, m.Name, store.DeleteOptions{
-				PropagationPolicy: policy, Preconditions: store.Preconditions{UID: m.UID},
-				GracePeriodSeconds: podGrace(o.(*workload.Pod)), NoResult: true,
-			})
-		} else {
-			err = DeletePod(g.deps.Store, m.Namespace, m.Name, nil)
-		}
+		// The pod strategy's grace period whatever the policy: 0 for a
+		// pod that is not scheduled or has finished.
+		err = DeletePodWithPolicy(g.deps.Store, m.Namespace, m.Name, nil, policy)
 	} else {
 		_, err = g.deps.Store.Delete(o.Kind(), m.Namespace, m.Name, store.DeleteOptions{
 			PropagationPolicy: policy, Preconditions: store.Preconditions{UID: m.UID}, NoResult: true,
@@ -347,14 +342,6 @@ func (g *GarbageCollector) deleteDependent(o workload.Object, policy string) err
 		return nil
 	}
 	return err
-}
-
-func podGrace(p *workload.Pod) *int64 {
-	g := int64(30)
-	if p.Spec.TerminationGracePeriodSeconds != nil {
-		g = *p.Spec.TerminationGracePeriodSeconds
-	}
-	return &g
 }
 
 // foreground deletes an owner's dependents (in the foreground too, those
