@@ -1122,6 +1122,42 @@ func (k *kubelet) isStarted(q *workload.Pod) bool {
 
 // nodeHasResource reports whether the node lists a resource in its
 // capacity or allocatable.
+// systemCriticalPriority is Kubernetes' scheduling.SystemCriticalPriority:
+// a pod of this priority or more is critical (kubelettypes.IsCriticalPod).
+const systemCriticalPriority = 2000000000
+
+// pressureAdmit is the eviction manager's admission (eviction_manager.go
+// Admit), which the kubelet runs before its other checks on every pod:
+// while the node has a True MemoryPressure, DiskPressure or PIDPressure
+// condition, a pod that is not critical is rejected, reason Evicted,
+// "The node had condition: [MemoryPressure]. ", except under memory
+// pressure alone a pod that is not BestEffort or that tolerates
+// node.kubernetes.io/memory-pressure:NoSchedule.
+func pressureAdmit(p *workload.Pod, node *workload.Node) (reason, message string) {
+	var conds []string
+	for _, typ := range []string{workload.NodeMemoryPressure, workload.NodeDiskPressure, workload.NodePIDPressure} {
+		for _, c := range node.Status.Conditions {
+			if c.Type == typ && c.Status == workload.ConditionTrue {
+				conds = append(conds, typ)
+				break
+			}
+		}
+	}
+	if len(conds) == 0 || p.Spec.Priority != nil && *p.Spec.Priority >= systemCriticalPriority {
+		return "", ""
+	}
+	if len(conds) == 1 && conds[0] == workload.NodeMemoryPressure {
+		if workload.PodQOSClass(p) != workload.PodQOSBestEffort {
+			return "", ""
+		}
+		t := workload.Taint{Key: workload.TaintNodeMemoryPressure, Effect: workload.TaintEffectNoSchedule}
+		if slices.ContainsFunc(p.Spec.Tolerations, func(tol workload.Toleration) bool { return scheduler.ToleratesTaint(&tol, &t) }) {
+			return "", ""
+		}
+	}
+	return "Evicted", "The node had condition: [" + strings.Join(conds, " ") + "]. "
+}
+
 func nodeHasResource(n *workload.Node, name string) bool {
 	_, inAlloc := n.Status.Allocatable[name]
 	_, inCap := n.Status.Capacity[name]
@@ -1142,16 +1178,20 @@ const admitRejectLatency = time.Second
 // and message of a rejection ("OutOfcpu", "Node didn't have enough
 // resource: cpu, requested: 8000, used: 0, capacity: 1000"), or "". Pods
 // the scheduler placed were checked against the same node already and
-// are admitted as they are.
+// are admitted as they are, but for the node's pressure conditions
+// (pressureAdmit), which the eviction manager checks first for every pod.
 func (k *kubelet) admit(p *workload.Pod) (reason, message string) {
-	if c := controller.PodCondition(p, workload.PodScheduled); c != nil && c.Status == workload.ConditionTrue {
-		return "", ""
-	}
 	o, err := k.c.store.Peek("Node", "", p.Spec.NodeName)
 	if err != nil {
 		return "", "" // no such node: the runtime says so
 	}
 	node := o.(*workload.Node)
+	if reason, msg := pressureAdmit(p, node); reason != "" {
+		return reason, msg
+	}
+	if c := controller.PodCondition(p, workload.PodScheduled); c != nil && c.Status == workload.ConditionTrue {
+		return "", ""
+	}
 	var admitted []*workload.Pod
 	for _, q := range k.c.store.ListPodsOnNode(node.Name) {
 		if q.UID != p.UID && k.isStarted(q) && !controller.IsPodTerminal(q) {
