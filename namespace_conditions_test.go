@@ -16,7 +16,8 @@ import (
 // NamespaceContentRemaining and NamespaceFinalizersRemaining True, naming
 // what is left ("pods. has 1 resource instances") and the finalizers
 // holding it, the other three False with their ok reasons; the remaining
-// content follows the deletions.
+// content follows the deletions, pods first and the rest only once they
+// are gone (ordered namespace deletion, KEP-5080, locked on since 1.34).
 func TestNamespaceDeletionConditions(t *testing.T) {
 	c := newVirtualCluster(t, "node-a")
 	for _, o := range []workload.Object{
@@ -76,21 +77,27 @@ func TestNamespaceDeletionConditions(t *testing.T) {
 		workload.NamespaceDeletionGVParsingFailure: {"False", "ParsedGroupVersions", "All legacy kube types successfully parsed"},
 		workload.NamespaceDeletionContentFailure:   {"False", "ContentDeleted", "All content successfully deleted, may be waiting on finalization"},
 	}
+	// Pods first (ordered namespace deletion): the Service is not
+	// deleted, nor counted, while the pod terminates.
 	want := map[string]cond{
 		workload.NamespaceContentRemaining: {"True", "SomeResourcesRemain",
-			"Some resources are remaining: pods. has 1 resource instances, services. has 1 resource instances"},
-		workload.NamespaceFinalizersRemaining: {"True", "SomeFinalizersRemain",
-			"Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances"},
+			"Some resources are remaining: pods. has 1 resource instances"},
+		workload.NamespaceFinalizersRemaining: {"False", "ContentHasNoFinalizers", "All content-preserving finalizers finished"},
 	}
 	for k, v := range ok {
 		want[k] = v
 	}
-	check("pod terminating, service held", want)
+	check("pod terminating", want)
+	if s, err := c.Get("Service", "team", "held"); err != nil || s.GetObjectMeta().DeletionTimestamp != nil {
+		t.Errorf("Service while the namespace's pod terminates: %v, want it there, not deleted yet", err)
+	}
 
 	if err := c.Advance(31 * time.Second); err != nil {
 		t.Fatal(err)
 	}
 	want[workload.NamespaceContentRemaining] = cond{"True", "SomeResourcesRemain", "Some resources are remaining: services. has 1 resource instances"}
+	want[workload.NamespaceFinalizersRemaining] = cond{"True", "SomeFinalizersRemain",
+		"Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances"}
 	check("pod gone, service held", want)
 
 	if err := c.Store().RemoveFinalizer("Service", "team", "held", "", "example.com/hold"); err != nil {

@@ -16,8 +16,9 @@ import (
 // namespace controller does (pkg/controller/namespace/deletion,
 // namespacedResourcesDeleter): the Namespace is Terminating from the delete
 // call on (the store marks it; new content is refused), every object in its
-// namespace is deleted (pods gracefully, with their grace periods; owners in
-// the background, their dependents going with them), and once none is left
+// namespace is deleted (pods first, gracefully, with their grace periods,
+// and the rest only once no pod is left, as Kubernetes' ordered namespace
+// deletion; owners in the background), and once none is left
 // the controller removes its "kubernetes" finalizer from spec.finalizers, so
 // that the Namespace goes, and the Recorder forgets the namespace's events
 // (Event objects, which the namespace's deletion deletes in Kubernetes). An object that never goes (one with a finalizer
@@ -84,9 +85,13 @@ func (n *namespaceController) Reconcile(ctx context.Context, name string) (Resul
 	}
 	var rem nsRemaining
 	var failed []error
-	for _, kind := range workload.Kinds {
-		if workload.IsClusterScoped(kind) {
-			continue
+	for _, kind := range nsDeletionOrder {
+		if kind != "Pod" && rem.total > 0 {
+			// Kubernetes' ordered namespace deletion (KEP-5080,
+			// OrderedNamespaceDeletion, on for good since 1.34): the
+			// pods first, the rest once none is left, so that what
+			// guards them (a Service, a policy) outlives them.
+			break
 		}
 		var kindErr error
 		for _, obj := range n.deps.Store.List(kind, name, nil) {
@@ -147,6 +152,18 @@ func (n *namespaceController) Reconcile(ctx context.Context, name string) (Resul
 	}
 	return Result{}, err
 }
+
+// nsDeletionOrder is the order the namespaced kinds are deleted in: Pod
+// first (see Reconcile).
+var nsDeletionOrder = func() []string {
+	out := []string{"Pod"}
+	for _, k := range workload.Kinds {
+		if k != "Pod" && !workload.IsClusterScoped(k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}()
 
 // nsRemaining counts what is left in a namespace being deleted, by kind
 // and by finalizer (the runtime's own finalizer, which stands for the
