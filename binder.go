@@ -5,7 +5,6 @@ import (
 	"errors"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -28,7 +27,9 @@ type binder struct {
 	// metadata.generation that was tried: a pod whose spec changed since
 	// is tried again at once, as kube-scheduler's queue moves an updated
 	// unschedulable pod back to its active queue (isPodUpdated).
-	unschedulable map[string]int64
+	unschedulable map[string]parkedPod
+	// seq numbers the failed attempts, in order.
+	seq uint64
 	// waitingForPods holds the unschedulable pods that some node refused
 	// for inter-pod affinity, anti-affinity or topology spread, which a
 	// pod bound or relabelled may change: kube-scheduler's
@@ -40,6 +41,44 @@ type binder struct {
 	// some pod waits).
 	waitingForPods map[string]*scheduler.PodInfo
 	bound          []*workload.Pod
+}
+
+// parkedPod is what the binder keeps of an unschedulable pod: the
+// metadata.generation tried, and what orders it among the pods tried
+// again together, as kube-scheduler's active queue (PrioritySort): higher
+// spec.priority first, then the pod that failed earlier (its queue
+// timestamp).
+type parkedPod struct {
+	gen  int64
+	prio int32
+	seq  uint64
+}
+
+// sortParked sorts keys of parked pods in the order kube-scheduler's
+// active queue would pop them; keys no longer parked go last, by name.
+func (b *binder) sortParked(keys []string) {
+	slices.SortFunc(keys, func(x, y string) int {
+		px, okx := b.unschedulable[x]
+		py, oky := b.unschedulable[y]
+		switch {
+		case okx != oky:
+			if okx {
+				return -1
+			}
+			return 1
+		case px.prio != py.prio:
+			if px.prio > py.prio {
+				return -1
+			}
+			return 1
+		case px.seq != py.seq:
+			if px.seq < py.seq {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(x, y)
+	})
 }
 
 // unschedulableRetry is how long a pod that fits nowhere waits before it is
@@ -75,7 +114,7 @@ func (b *binder) Start(enqueue func(string)) {
 		snap.SetNamespace(o.(*workload.Namespace))
 	}
 	b.snap = snap
-	b.unschedulable = map[string]int64{}
+	b.unschedulable = map[string]parkedPod{}
 	b.waitingForPods = map[string]*scheduler.PodInfo{}
 }
 
@@ -114,7 +153,7 @@ func (b *binder) Handle(ev store.Event, enqueue func(string)) {
 			if o.DeletionTimestamp != nil || !responsibleFor(o) {
 				return
 			}
-			if gen, parked := b.unschedulable[key]; !parked || gen != o.Generation {
+			if pp, parked := b.unschedulable[key]; !parked || pp.gen != o.Generation {
 				delete(b.unschedulable, key)
 				enqueue(key)
 			}
@@ -160,7 +199,7 @@ func (b *binder) Handle(ev store.Event, enqueue func(string)) {
 	}
 }
 
-// retryWaitingForPods tries again, in key order, the unschedulable pods
+// retryWaitingForPods tries again, in queue order (sortParked), the unschedulable pods
 // refused for inter-pod affinity, anti-affinity or spread that a pod bound
 // since they were last looked at (b.bound), or cur relabelled from old,
 // may now let on a node (kube-scheduler's queueing hints:
@@ -186,7 +225,7 @@ func (b *binder) retryWaitingForPods(enqueue func(string), old, cur *workload.Po
 			keys = append(keys, k)
 		}
 	}
-	sort.Strings(keys)
+	b.sortParked(keys)
 	for _, k := range keys {
 		delete(b.waitingForPods, k)
 		delete(b.unschedulable, k)
@@ -230,7 +269,7 @@ func (b *binder) retryUnschedulable(enqueue func(string)) {
 	for k := range b.unschedulable {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	b.sortParked(keys)
 	for _, k := range keys {
 		delete(b.unschedulable, k)
 		enqueue(k)
@@ -257,7 +296,12 @@ func (b *binder) Reconcile(ctx context.Context, key string) (controller.Result, 
 		if !errors.As(err, &fe) {
 			return controller.Result{}, err
 		}
-		b.unschedulable[key] = p.Generation
+		b.seq++
+		pp := parkedPod{gen: p.Generation, seq: b.seq}
+		if p.Spec.Priority != nil {
+			pp.prio = *p.Spec.Priority
+		}
+		b.unschedulable[key] = pp
 		waits := false
 		for _, r := range fe.Reasons {
 			switch r {
