@@ -1,7 +1,7 @@
 package fake
 
 import (
-	"runtime"
+	"runtime/metrics"
 	"testing"
 	"unsafe"
 )
@@ -25,17 +25,33 @@ func TestOnePodSizeClass(t *testing.T) {
 // onePodSink keeps TestOnePodAllocation's pods on the heap.
 var onePodSink *onePod
 
-// TestOnePodAllocation measures what allocating a onePod really takes,
-// so that the size-class arithmetic above stays true.
+// TestOnePodAllocation checks where allocating a onePod really goes, so
+// that the size-class arithmetic above stays true: n onePods must all be
+// counted in the runtime's allocation histogram bucket of the 1408-byte
+// size class (sizes 1281 to 1408). The histogram counts objects by size
+// class, so other tests allocating at the same time cannot make it fail
+// (measuring bytes allocated could).
 func TestOnePodAllocation(t *testing.T) {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	const n = 64
+	const n = 1000
+	sample := []metrics.Sample{{Name: "/gc/heap/allocs-by-size:bytes"}}
+	inClass := func() uint64 {
+		metrics.Read(sample)
+		h := sample[0].Value.Float64Histogram()
+		for i, c := range h.Counts {
+			// Bucket i holds sizes in (Buckets[i], Buckets[i+1]].
+			if h.Buckets[i] < 1408 && 1408 <= h.Buckets[i+1] {
+				return c
+			}
+		}
+		t.Fatal("no allocation histogram bucket holds 1408 bytes")
+		return 0
+	}
+	before := inClass()
 	for range n {
 		onePodSink = new(onePod)
 	}
-	runtime.ReadMemStats(&after)
-	if per := (after.TotalAlloc - before.TotalAlloc) / n; per > 1408 {
-		t.Fatalf("a onePod takes %d bytes, past the 1408-byte size class", per)
+	if got := inClass() - before; got < n {
+		t.Fatalf("%d of %d onePods allocated in the 1408-byte size class: past it (onePod %d bytes plus its allocation header)",
+			got, n, unsafe.Sizeof(onePod{}))
 	}
 }
