@@ -495,8 +495,7 @@ const clusterWatchBuffer = 1 << 21
 // unreachable tolerations of 300 s that Kubernetes' DefaultTolerationSeconds
 // admission plugin adds (a DaemonSet's pods already tolerate them forever
 // and keep that), and is refused when its merged matchLabelKeys break its
-// selectors (workload.ValidatePodLabelKeys). A pod created with
-// scheduling gates gets PodScheduled False, reason SchedulingGated.
+// selectors (workload.ValidatePodLabelKeys).
 func admit(obj workload.Object) error {
 	if p, ok := obj.(*workload.Pod); ok {
 		workload.DefaultPod(p)
@@ -511,14 +510,6 @@ func admit(obj workload.Object) error {
 		}
 		if p.Status.QOSClass == "" {
 			p.Status.QOSClass = workload.PodQOSClass(p)
-		}
-		if len(p.Spec.SchedulingGates) > 0 && !slices.ContainsFunc(p.Status.Conditions, func(c workload.PodCondition) bool { return c.Type == workload.PodScheduled }) {
-			// As the pod strategy's applySchedulingGatedCondition: a
-			// gated pod says why it waits.
-			p.Status.Conditions = append(slices.Clip(p.Status.Conditions), workload.PodCondition{
-				Type: workload.PodScheduled, Status: workload.ConditionFalse,
-				Reason: workload.PodReasonSchedulingGated, Message: workload.PodMessageSchedulingGated,
-			})
 		}
 	}
 	if ns, ok := obj.(*workload.Namespace); ok {
@@ -550,15 +541,26 @@ func labelNamespaceName(ns *workload.Namespace) {
 
 // stamp fills in what the API server derives from a new object's uid on
 // create: a Job's generated selector and labels (the Job strategy's
-// PrepareForCreate, generateSelector) and a Namespace's name label, so
-// that the object is stored with them from its first version (a Job's
-// generation 1), as in Kubernetes.
+// PrepareForCreate, generateSelector), a Namespace's name label, and a
+// Pod with scheduling gates its PodScheduled False condition, reason
+// SchedulingGated, as of its creation, so that the object is stored with
+// them from its first version (a Job's generation 1), as in Kubernetes.
 func stamp(obj workload.Object) {
 	switch o := obj.(type) {
 	case *workload.Job:
 		workload.GenerateJobSelector(o)
 	case *workload.Namespace:
 		labelNamespaceName(o) // after generateName
+	case *workload.Pod:
+		if len(o.Spec.SchedulingGates) > 0 && !slices.ContainsFunc(o.Status.Conditions, func(c workload.PodCondition) bool { return c.Type == workload.PodScheduled }) {
+			// As the pod strategy's applySchedulingGatedCondition
+			// (podutil.UpdatePodCondition: transition time now): a
+			// gated pod says why it waits.
+			o.Status.Conditions = append(slices.Clip(o.Status.Conditions), workload.PodCondition{
+				Type: workload.PodScheduled, Status: workload.ConditionFalse, LastTransitionTime: o.CreationTimestamp,
+				Reason: workload.PodReasonSchedulingGated, Message: workload.PodMessageSchedulingGated,
+			})
+		}
 	}
 }
 

@@ -55,7 +55,8 @@ spec:
 		}
 	}
 	if p.Spec.NodeName != "" || p.Status.Phase != workload.PodPending || cond == nil ||
-		cond.Status != workload.ConditionFalse || cond.Reason != "SchedulingGated" || cond.Message != "Scheduling is blocked due to non-empty scheduling gates" {
+		cond.Status != workload.ConditionFalse || cond.Reason != "SchedulingGated" || cond.Message != "Scheduling is blocked due to non-empty scheduling gates" ||
+		!cond.LastTransitionTime.Equal(t0) {
 		t.Fatalf("gated pod: node %q phase %s PodScheduled %+v, want Pending, unbound, False SchedulingGated", p.Spec.NodeName, p.Status.Phase, cond)
 	}
 	for _, e := range c.Events() {
