@@ -26,11 +26,14 @@ func TestOnePodSizeClass(t *testing.T) {
 var onePodSink *onePod
 
 // TestOnePodAllocation checks where allocating a onePod really goes, so
-// that the size-class arithmetic above stays true: n onePods must all be
+// that the size-class arithmetic above stays true: n onePods must be
 // counted in the runtime's allocation histogram bucket of the 1408-byte
 // size class (sizes 1281 to 1408). The histogram counts objects by size
 // class, so other tests allocating at the same time cannot make it fail
-// (measuring bytes allocated could).
+// (measuring bytes allocated could). The runtime counts a span's objects
+// when its cache swaps the span, so the last span's few are not yet
+// counted: at least half of them must be, where past the class none
+// would.
 func TestOnePodAllocation(t *testing.T) {
 	const n = 1000
 	sample := []metrics.Sample{{Name: "/gc/heap/allocs-by-size:bytes"}}
@@ -50,7 +53,7 @@ func TestOnePodAllocation(t *testing.T) {
 	for range n {
 		onePodSink = new(onePod)
 	}
-	if got := inClass() - before; got < n {
+	if got := inClass() - before; got < n/2 {
 		t.Fatalf("%d of %d onePods allocated in the 1408-byte size class: past it (onePod %d bytes plus its allocation header)",
 			got, n, unsafe.Sizeof(onePod{}))
 	}
