@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/orchestra-go/orchestra/internal/podstatus"
 	"github.com/orchestra-go/orchestra/vtime"
 	"github.com/orchestra-go/orchestra/workload"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -242,14 +243,7 @@ func (r *Runtime) dropProber(pr *prober) {
 // restarts whatever its exit code). Caller holds mu.
 func (r *Runtime) livenessKill(c *container, ps *workload.Probe) {
 	p := c.p
-	msg := "Container " + c.st.Name + " failed liveness probe"
-	switch {
-	case c.side():
-		msg = "Init container " + c.st.Name + " failed liveness probe"
-	case p.restartPolicy() != workload.RestartPolicyNever:
-		msg += ", will be restarted"
-	}
-	r.event(c, workload.EventTypeNormal, "Killing", msg)
+	r.event(c, workload.EventTypeNormal, "Killing", podstatus.ProbeKillMessage(c.st.Name, "liveness", c.side(), p.restartPolicy()))
 	r.logInfo("container failed its liveness probe; killing", "pod", p.key, "container", c.st.Name)
 	grace := p.grace()
 	if g := ps.TerminationGracePeriodSeconds; g != nil {

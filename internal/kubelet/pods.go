@@ -1185,14 +1185,7 @@ func (k *Kubelet) probeKill(c *container, why string, probeGrace *int64) {
 	c.killing = true
 	k.logInfo("container failed its probe; restarting", "pod", p.key, "container", c.spec.Name, "probe", why)
 	// As computePodActions words the kill (killContainer records it).
-	msg := "Container " + c.spec.Name + " failed " + why + " probe"
-	switch {
-	case c.side:
-		msg = "Init container " + c.spec.Name + " failed " + why + " probe"
-	case p.restartPolicy != workload.RestartPolicyNever:
-		msg += ", will be restarted"
-	}
-	k.event(c, workload.EventTypeNormal, "Killing", msg)
+	k.event(c, workload.EventTypeNormal, "Killing", podstatus.ProbeKillMessage(c.spec.Name, why, c.side, p.restartPolicy))
 	c.held = false
 	k.stopRun(c, grace)
 	k.killLater(c, killAfter(grace))
