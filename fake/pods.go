@@ -466,21 +466,6 @@ type firstStatus struct {
 	inits, ctrs []workload.Container
 }
 
-// sameNames reports whether a and b are containers of the same names, in
-// the same order, and of the same kind (sidecar or not: the messages name
-// an unready sidecar).
-func sameNames(a, b []workload.Container) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].Name != b[i].Name || workload.IsSidecar(&a[i]) != workload.IsSidecar(&b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
 // firstConditions sets the start time and conditions of st, the status of
 // a pod being created at now (phase Pending, no container started).
 // Caller holds mu.
@@ -490,7 +475,7 @@ func (r *Runtime) firstConditions(st *workload.PodStatus, now time.Time, spec *w
 		c = &r.first[1]
 	}
 	if c.conds != nil && c.at == now && st.Phase == workload.PodPending &&
-		sameNames(c.ctrs, spec.Containers) && sameNames(c.inits, spec.InitContainers) {
+		podstatus.SameContainers(c.ctrs, spec.Containers) && podstatus.SameContainers(c.inits, spec.InitContainers) {
 		st.StartTime, st.Conditions = c.startTime, c.conds
 		return
 	}

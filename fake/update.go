@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/orchestra-go/orchestra/internal/podstatus"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -55,7 +56,7 @@ func (r *Runtime) updatePod(in *workload.Pod, ns, ref string) error {
 		return fmt.Errorf("fake: %s: %w", ref, workload.ErrPodNotFound)
 	}
 	old := &p.snap.Spec
-	if !sameNames(old.InitContainers, in.Spec.InitContainers) || !sameNames(old.Containers, in.Spec.Containers) {
+	if !podstatus.SameContainers(old.InitContainers, in.Spec.InitContainers) || !podstatus.SameContainers(old.Containers, in.Spec.Containers) {
 		return fmt.Errorf("%w: fake: %s: spec: an update may not add, remove or rename containers, nor make one a sidecar or not", ErrInvalid, ref)
 	}
 	o, err := parseAnnotations(in.Annotations)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/orchestra-go/orchestra/internal/podstatus"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -41,7 +42,7 @@ func (k *Kubelet) UpdatePod(ctx context.Context, in *workload.Pod) error {
 		return fmt.Errorf("%s: %s: %w", k.name, ref, workload.ErrPodNotFound)
 	}
 	old := p.snap.Spec
-	if !sameContainers(old.InitContainers, in.Spec.InitContainers) || !sameContainers(old.Containers, in.Spec.Containers) {
+	if !podstatus.SameContainers(old.InitContainers, in.Spec.InitContainers) || !podstatus.SameContainers(old.Containers, in.Spec.Containers) {
 		return fmt.Errorf("%s: %w: %s: spec: an update may not add, remove or rename containers, nor make one a sidecar or not", k.name, ErrInvalid, ref)
 	}
 	obj := in.DeepCopy()
@@ -102,20 +103,6 @@ func (k *Kubelet) UpdatePod(ctx context.Context, in *workload.Pod) error {
 		k.update(p)
 	}
 	return nil
-}
-
-// sameContainers reports whether a and b are containers of the same
-// names, in the same order, and of the same kind (sidecar or not).
-func sameContainers(a, b []workload.Container) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].Name != b[i].Name || workload.IsSidecar(&a[i]) != workload.IsSidecar(&b[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // redefined readies the restart of c, whose definition changed while it
