@@ -876,12 +876,8 @@ func (r *Runtime) stopSidecars(p *podState) {
 }
 
 // minimumGrace is the least time the kubelet gives a container between
-// SIGTERM and SIGKILL (kuberuntime's minimumGracePeriodInSeconds, which
-// killContainer raises any shorter grace to): a pod deleted with a grace
-// of 1 s, or past its deadline with terminationGracePeriodSeconds 0, is
-// killed after 2 s, and a sidecar whose turn to stop comes once the grace
-// period has passed still gets them.
-const minimumGrace = 2 * time.Second
+// SIGTERM and SIGKILL (podstatus.MinimumGrace).
+const minimumGrace = podstatus.MinimumGrace
 
 // killSidecars ends the grace period of the sidecars stopping once the
 // app containers are done (graceEnd), and kills what still runs at the
@@ -1434,8 +1430,7 @@ func (p *podState) beginTermination(now time.Time, grace time.Duration) {
 func (r *Runtime) askTurn(c *container, now time.Time) {
 	c.flags |= flagAsked
 	t := c.p.podTimers()
-	left := t.termGrace - now.Sub(t.termStart).Truncate(time.Second)
-	r.stopRun(c, now, max(left, minimumGrace))
+	r.stopRun(c, now, podstatus.TurnGrace(t.termStart, t.termGrace, now))
 }
 
 // graceEnd ends the grace period of a pod's termination (its deletion,

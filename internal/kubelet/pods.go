@@ -693,12 +693,8 @@ func (p *podState) appsFinished() bool {
 }
 
 // minimumGrace is the least time the kubelet gives a container between
-// SIGTERM and SIGKILL (kuberuntime's minimumGracePeriodInSeconds, which
-// killContainer raises any shorter grace to): a pod deleted with a grace
-// of 1 s, or past its deadline with terminationGracePeriodSeconds 0, is
-// killed after 2 s, and a sidecar whose turn to stop comes once the grace
-// period has passed still gets them.
-const minimumGrace = 2 * time.Second
+// SIGTERM and SIGKILL (podstatus.MinimumGrace).
+const minimumGrace = podstatus.MinimumGrace
 
 // killAfter is when a run asked to stop with grace is killed: grace, but
 // not before minimumGrace. (A preStop hook stays bounded by grace itself.)
@@ -773,11 +769,7 @@ func (k *Kubelet) stopNextSidecar(p *podState) {
 		case c.hookDone:
 			c.h.Stop()
 		} // else the hook's end sends it
-		// As killContainer once waitForTurn returns: what is left of the
-		// grace period, less the whole seconds waited, at least
-		// minimumGrace.
-		now := k.clock.Now()
-		k.killLater(c, max(p.termGrace-now.Sub(p.termStart).Truncate(time.Second), minimumGrace))
+		k.killLater(c, podstatus.TurnGrace(p.termStart, p.termGrace, k.clock.Now()))
 		return
 	}
 }

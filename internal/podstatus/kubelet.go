@@ -1,6 +1,10 @@
 package podstatus
 
-import "github.com/orchestra-go/orchestra/workload"
+import (
+	"time"
+
+	"github.com/orchestra-go/orchestra/workload"
+)
 
 // The decisions below are the kubelet's, shared by the runtimes that play
 // it (package fake and internal/kubelet) so that they make them alike.
@@ -35,4 +39,20 @@ func ProbeKillMessage(name, kind string, sidecar bool, restartPolicy string) str
 		return "Container " + name + " failed " + kind + " probe, will be restarted"
 	}
 	return "Container " + name + " failed " + kind + " probe"
+}
+
+// MinimumGrace is the least time the kubelet gives a container between
+// SIGTERM and SIGKILL (kuberuntime's minimumGracePeriodInSeconds, which
+// killContainer raises any shorter grace to): a pod deleted with a grace
+// of 1 s, or past its deadline with terminationGracePeriodSeconds 0, is
+// killed after 2 s, and a sidecar whose turn to stop comes once the grace
+// period has passed still gets them.
+const MinimumGrace = 2 * time.Second
+
+// TurnGrace is the grace period of a sidecar whose turn to stop comes at
+// now, in a pod whose termination began at start with grace, as the
+// kubelet's killContainer gives it once waitForTurn returns: what is left
+// of grace, less the whole seconds waited, at least MinimumGrace.
+func TurnGrace(start time.Time, grace time.Duration, now time.Time) time.Duration {
+	return max(grace-now.Sub(start).Truncate(time.Second), MinimumGrace)
 }
