@@ -1120,8 +1120,6 @@ func (k *kubelet) isStarted(q *workload.Pod) bool {
 	return len(k.unconfirmed) > 0 && q.UID != "" && k.unconfirmed[workload.Key(q)] == q.UID
 }
 
-// nodeHasResource reports whether the node lists a resource in its
-// capacity or allocatable.
 // systemCriticalPriority is Kubernetes' scheduling.SystemCriticalPriority:
 // a pod of this priority or more is critical (kubelettypes.IsCriticalPod).
 const systemCriticalPriority = 2000000000
@@ -1158,6 +1156,8 @@ func pressureAdmit(p *workload.Pod, node *workload.Node) (reason, message string
 	return "Evicted", "The node had condition: [" + strings.Join(conds, " ") + "]. "
 }
 
+// nodeHasResource reports whether the node lists a resource in its
+// capacity or allocatable.
 func nodeHasResource(n *workload.Node, name string) bool {
 	_, inAlloc := n.Status.Allocatable[name]
 	_, inCap := n.Status.Capacity[name]
