@@ -131,11 +131,12 @@ func (n *namespaceController) Reconcile(ctx context.Context, name string) (Resul
 	if !slices.Contains(ns.Spec.Finalizers, workload.FinalizerKubernetes) {
 		return Result{}, nil
 	}
-	c := ns.DeepCopy()
-	if cur, err := n.deps.Store.Peek("Namespace", "", name); err == nil {
+	cur := ns
+	if o, err := n.deps.Store.Peek("Namespace", "", name); err == nil {
 		// With the conditions just written.
-		c = cur.(*workload.Namespace).DeepCopy()
+		cur = o.(*workload.Namespace)
 	}
+	c := cur.DeepCopy()
 	c.Spec.Finalizers = slices.DeleteFunc(c.Spec.Finalizers, func(f string) bool { return f == workload.FinalizerKubernetes })
 	if len(c.Spec.Finalizers) == 0 {
 		c.Spec.Finalizers = nil
