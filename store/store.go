@@ -980,7 +980,8 @@ func (s *Store) Delete(kind, namespace, name string, opts DeleteOptions) (worklo
 			c := shallowCopy(old)
 			cm := c.GetObjectMeta()
 			cm.Finalizers = fins
-			if len(fins) > 0 || specFinalized(c) {
+			// (Not a Namespace holding spec.finalizers: refused above.)
+			if len(fins) > 0 {
 				s.commit(Modified, kind, ki, e, c)
 			} else {
 				s.remove(kind, ki, e, c)
