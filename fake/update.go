@@ -154,18 +154,10 @@ func (r *Runtime) stopRun(c *container, now time.Time, grace time.Duration) {
 // status names the new image (exit starts its back-off over). Caller
 // holds mu.
 func (r *Runtime) restartChanged(c *container) {
-	p := c.p
-	specs, cs := p.snap.Spec.Containers, p.apps()
-	if c.init {
-		specs, cs = p.snap.Spec.InitContainers, p.inits()
-	}
-	for i := range cs {
-		if cs[i] == c {
-			o, _ := parseAnnotations(p.snap.Annotations) // checked by UpdatePod
-			c.b, c.rule = r.behavior(&o, p.snap, &specs[i], c.init)
-			c.status().Image = specs[i].Image
-		}
-	}
+	s := c.spec()
+	o, _ := parseAnnotations(c.p.snap.Annotations) // checked by UpdatePod
+	c.b, c.rule = r.behavior(&o, c.p.snap, s, c.init)
+	c.status().Image = s.Image
 }
 
 // updateDeadline applies a new activeDeadlineSeconds: set or lowered, it
