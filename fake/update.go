@@ -163,17 +163,13 @@ func (r *Runtime) restartChanged(c *container) {
 // updateDeadline applies a new activeDeadlineSeconds: set or lowered, it
 // counts from the pod's start as before. Caller holds mu.
 func (r *Runtime) updateDeadline(p *podState, old *int64, now time.Time) {
-	ads := p.snap.Spec.ActiveDeadlineSeconds
-	if ads == nil || *ads <= 0 || old != nil && *old == *ads || p.done || p.terminating || p.pastDeadline {
+	d, ok := podstatus.NewDeadline(p.snap.Spec.ActiveDeadlineSeconds, old, p.status.StartTime, now)
+	if !ok || p.done || p.terminating || p.pastDeadline {
 		return
-	}
-	start := now
-	if st := p.status.StartTime; st != nil {
-		start = st.Time
 	}
 	t := p.podTimers()
 	if t.deadlineTimer != nil {
 		t.deadlineTimer.Stop()
 	}
-	t.deadlineTimer = r.clock.AfterFunc(max(start.Add(time.Duration(*ads)*time.Second).Sub(now), 0), func() { r.deadlinePassed(p) })
+	t.deadlineTimer = r.clock.AfterFunc(d, func() { r.deadlinePassed(p) })
 }

@@ -3,7 +3,6 @@ package kubelet
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/orchestra-go/orchestra/internal/podstatus"
 	"github.com/orchestra-go/orchestra/workload"
@@ -123,17 +122,12 @@ func (c *container) redefined() bool {
 // updateDeadline applies a new activeDeadlineSeconds: set or lowered, it
 // counts from the pod's start as before. Caller holds mu.
 func (k *Kubelet) updateDeadline(p *podState, old *int64) {
-	ads := p.snap.Spec.ActiveDeadlineSeconds
-	if ads == nil || *ads <= 0 || old != nil && *old == *ads || p.done || p.terminating || p.pastDeadline {
+	d, ok := podstatus.NewDeadline(p.snap.Spec.ActiveDeadlineSeconds, old, p.status.StartTime, k.clock.Now())
+	if !ok || p.done || p.terminating || p.pastDeadline {
 		return
-	}
-	now := k.clock.Now()
-	start := now
-	if st := p.status.StartTime; st != nil {
-		start = st.Time
 	}
 	if p.deadlineTimer != nil {
 		p.deadlineTimer.Stop()
 	}
-	p.deadlineTimer = k.after(max(start.Add(time.Duration(*ads)*time.Second).Sub(now), 0), func() { k.deadlinePassed(p) })
+	p.deadlineTimer = k.after(d, func() { k.deadlinePassed(p) })
 }

@@ -56,3 +56,18 @@ const MinimumGrace = 2 * time.Second
 func TurnGrace(start time.Time, grace time.Duration, now time.Time) time.Duration {
 	return max(grace-now.Sub(start).Truncate(time.Second), MinimumGrace)
 }
+
+// NewDeadline reports when a pod's new activeDeadlineSeconds ads (its
+// value before the update: old) is passed, from now, counted from the
+// pod's startTime (now if it has none), never before now; ok is false
+// when there is no deadline to arm: none set, or the same as before.
+func NewDeadline(ads, old *int64, startTime *workload.Time, now time.Time) (d time.Duration, ok bool) {
+	if ads == nil || *ads <= 0 || old != nil && *old == *ads {
+		return 0, false
+	}
+	start := now
+	if startTime != nil {
+		start = startTime.Time
+	}
+	return max(start.Add(time.Duration(*ads)*time.Second).Sub(now), 0), true
+}
