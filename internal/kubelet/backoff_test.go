@@ -26,25 +26,25 @@ func (failing) Start(run *kubelet.Run) (kubelet.Handle, error) {
 	return d, nil
 }
 
-// The Waiting message of a container in back-off names the pod as the
-// kubelet's format.Pod does: "<name>_<namespace>(<uid>)".
-// Source: pkg/kubelet/kuberuntime/kuberuntime_manager.go doBackOff;
-// pkg/kubelet/util/format/pod.go PodDesc.
-func TestBackOffMessageNamesPodUID(t *testing.T) {
-	// A back-off of an hour: the container waits it out while the test
-	// looks, whatever the machine's speed.
+// failingPod makes a kubelet whose runs exit 1 at once, with a back-off
+// of an hour (the container waits it out while the test looks, whatever
+// the machine's speed), and a watch of it, both closed when the test
+// ends; then it creates pod ns/p (uid u-1, restartPolicy Always, one
+// container c) on node-a.
+func failingPod(t *testing.T) (*kubelet.Kubelet, workload.Watcher) {
+	t.Helper()
 	k, err := kubelet.New(kubelet.Config{Name: "test", Starter: failing{}, Clock: vtime.Real(), BackoffBase: time.Hour,
 		Nodes: []string{"node-a"}, Addressing: kubelet.AddressingPerPod})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer k.Close()
+	t.Cleanup(k.Close)
 	ctx := context.Background()
 	w, err := k.Watch(ctx, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w.Stop()
+	t.Cleanup(w.Stop)
 	err = k.CreatePod(ctx, &workload.Pod{
 		ObjectMeta: workload.ObjectMeta{Name: "p", Namespace: "ns", UID: "u-1"},
 		Spec: workload.PodSpec{NodeName: "node-a", RestartPolicy: workload.RestartPolicyAlways,
@@ -53,6 +53,16 @@ func TestBackOffMessageNamesPodUID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return k, w
+}
+
+// The Waiting message of a container in back-off names the pod as the
+// kubelet's format.Pod does: "<name>_<namespace>(<uid>)".
+// Source: pkg/kubelet/kuberuntime/kuberuntime_manager.go doBackOff;
+// pkg/kubelet/util/format/pod.go PodDesc.
+func TestBackOffMessageNamesPodUID(t *testing.T) {
+	ctx := context.Background()
+	_, w := failingPod(t)
 	// The timeout only bounds a broken run.
 	wait, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

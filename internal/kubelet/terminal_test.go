@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orchestra-go/orchestra/internal/kubelet"
-	"github.com/orchestra-go/orchestra/vtime"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -18,26 +16,8 @@ import (
 // ShouldContainerBeRestarted, false for a deleted pod), and TerminatePod
 // leaves a terminated state alone.
 func TestDeletedInBackOffReportsLastRun(t *testing.T) {
-	k, err := kubelet.New(kubelet.Config{Name: "test", Starter: failing{}, Clock: vtime.Real(), BackoffBase: time.Hour,
-		Nodes: []string{"node-a"}, Addressing: kubelet.AddressingPerPod})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer k.Close()
 	ctx := context.Background()
-	w, err := k.Watch(ctx, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
-	err = k.CreatePod(ctx, &workload.Pod{
-		ObjectMeta: workload.ObjectMeta{Name: "p", Namespace: "ns", UID: "u-1"},
-		Spec: workload.PodSpec{NodeName: "node-a", RestartPolicy: workload.RestartPolicyAlways,
-			Containers: []workload.Container{{Name: "c", Image: "x"}}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	k, w := failingPod(t)
 	// The timeout only bounds a broken run.
 	wait, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -73,26 +53,8 @@ func TestDeletedInBackOffReportsLastRun(t *testing.T) {
 // exited, then running again: the kubelet's SyncPod writes the pod's
 // status before it starts the container again.
 func TestImmediateRestartReportsTheExit(t *testing.T) {
-	k, err := kubelet.New(kubelet.Config{Name: "test", Starter: failing{}, Clock: vtime.Real(), BackoffBase: time.Hour,
-		Nodes: []string{"node-a"}, Addressing: kubelet.AddressingPerPod})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer k.Close()
 	ctx := context.Background()
-	w, err := k.Watch(ctx, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
-	err = k.CreatePod(ctx, &workload.Pod{
-		ObjectMeta: workload.ObjectMeta{Name: "p", Namespace: "ns", UID: "u-1"},
-		Spec: workload.PodSpec{NodeName: "node-a", RestartPolicy: workload.RestartPolicyAlways,
-			Containers: []workload.Container{{Name: "c", Image: "x"}}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, w := failingPod(t)
 	// The timeout only bounds a broken run.
 	wait, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
