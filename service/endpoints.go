@@ -652,19 +652,12 @@ func (c *EndpointsController) Reconcile(ctx context.Context, key string) (contro
 	var err error
 	st.trig.begin(svc)
 	if !st.built || st.full || autoHints(svc) {
-		for pk := range st.pods {
-			var p *workload.Pod
+		st.trigger = st.trig.all(svc, st.pods, func(pk string) *workload.Pod {
 			if ps := c.pods[pk]; ps != nil {
-				p = ps.pod
+				return ps.pod
 			}
-			st.trig.pod(pk, p)
-		}
-		for pk := range st.trig.pods {
-			if _, ok := st.pods[pk]; !ok {
-				delete(st.trig.pods, pk)
-			}
-		}
-		st.trigger = st.trig.end(svc)
+			return nil
+		})
 		// Topology-aware hints depend on every endpoint: rebuild.
 		err = c.rebuild(key, st)
 	} else if len(st.dirty) > 0 {

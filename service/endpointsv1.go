@@ -329,16 +329,7 @@ func (c *EndpointsV1Controller) triggerTime(key string, svc *workload.Service) t
 		c.trig[key] = tt
 	}
 	tt.begin(svc)
-	members := c.members[key]
-	for pk := range members {
-		tt.pod(pk, c.podSvcs[pk].pod)
-	}
-	for pk := range tt.pods {
-		if _, ok := members[pk]; !ok {
-			delete(tt.pods, pk)
-		}
-	}
-	return tt.end(svc)
+	return tt.all(svc, c.members[key], func(pk string) *workload.Pod { return c.podSvcs[pk].pod })
 }
 
 // desired builds the Endpoints object of svc from the pods it selects.

@@ -76,6 +76,21 @@ func (tt *triggerTimes) pod(key string, p *workload.Pod) {
 	tt.pods[key] = t
 }
 
+// all records the trigger times of every pod of members (the keys of the
+// pods the Service selects; podOf returns the pod of a key, nil when it is
+// gone), forgets those of pods no longer in members, and returns end(svc).
+func (tt *triggerTimes) all(svc *workload.Service, members map[string]struct{}, podOf func(key string) *workload.Pod) time.Time {
+	for pk := range members {
+		tt.pod(pk, podOf(pk))
+	}
+	for pk := range tt.pods {
+		if _, ok := members[pk]; !ok {
+			delete(tt.pods, pk)
+		}
+	}
+	return tt.end(svc)
+}
+
 // end finishes the sync of Service svc and returns the trigger time to
 // write: the Service's creationTimestamp the first time the Service is
 // synced, else the earliest trigger time that moved since the last sync
