@@ -1,6 +1,7 @@
 package orchestra
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"maps"
@@ -60,24 +61,13 @@ func (b *binder) sortParked(keys []string) {
 	slices.SortFunc(keys, func(x, y string) int {
 		px, okx := b.unschedulable[x]
 		py, oky := b.unschedulable[y]
-		switch {
-		case okx != oky:
+		if okx != oky {
 			if okx {
 				return -1
 			}
 			return 1
-		case px.prio != py.prio:
-			if px.prio > py.prio {
-				return -1
-			}
-			return 1
-		case px.seq != py.seq:
-			if px.seq < py.seq {
-				return -1
-			}
-			return 1
 		}
-		return strings.Compare(x, y)
+		return cmp.Or(cmp.Compare(py.prio, px.prio), cmp.Compare(px.seq, py.seq), strings.Compare(x, y))
 	})
 }
 
