@@ -157,14 +157,7 @@ func (SpreadScorer) Score(p *PodInfo, n *NodeInfo) int64 {
 	if !p.defSpread || p.defSt == nil {
 		return 0
 	}
-	var f hotFlags
-	if _, ok := n.Node.Labels[workload.LabelHostname]; ok {
-		f |= hotHostname
-	}
-	if _, ok := n.Node.Labels[workload.LabelZone]; ok {
-		f |= hotZone
-	}
-	return p.defSt.raw(n.ownerCount(p.ownerHash), f, n.zone)
+	return p.defSt.raw(n.ownerCount(p.ownerHash), spreadKeyFlags(n.Node.Labels), n.zone)
 }
 
 // skip: a pod without the default constraints scores 0 everywhere.

@@ -116,13 +116,21 @@ func (n *NodeInfo) hot() hotNode {
 	if len(n.ports) > 0 {
 		h.flags |= hotPorts
 	}
-	if _, ok := n.Node.Labels[workload.LabelHostname]; ok {
-		h.flags |= hotHostname
-	}
-	if _, ok := n.Node.Labels[workload.LabelZone]; ok {
-		h.flags |= hotZone
-	}
+	h.flags |= spreadKeyFlags(n.Node.Labels)
 	return h
+}
+
+// spreadKeyFlags returns hotHostname and hotZone for the keys of the
+// default spreading constraints that node labels l have.
+func spreadKeyFlags(l map[string]string) hotFlags {
+	var f hotFlags
+	if _, ok := l[workload.LabelHostname]; ok {
+		f |= hotHostname
+	}
+	if _, ok := l[workload.LabelZone]; ok {
+		f |= hotZone
+	}
+	return f
 }
 
 // ownerSet is what a Snapshot knows of one controller: how many of its
