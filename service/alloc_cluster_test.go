@@ -219,3 +219,68 @@ func TestServiceCIDRConfig(t *testing.T) {
 func servicesConfig(cidr, ports string) service.Config {
 	return service.Config{ServiceCIDR: cidr, NodePortRange: ports}
 }
+
+// On create, a requested node port is taken once per port number, as the
+// API server's initNodePorts (pkg/registry/core/service/storage/alloc.go):
+// 53/TCP and 53/UDP share it, but 80/TCP and 443/UDP asking for the same
+// one are refused ("provided port is already allocated"). On an update
+// (updateNodePorts' portAllocated) the same request is accepted.
+func TestNodePortRequestedTwiceOnCreate(t *testing.T) {
+	c := newCluster(t)
+	s := newService("np", "x",
+		workload.ServicePort{Name: "http", Port: 80, NodePort: 30080},
+		workload.ServicePort{Name: "quic", Port: 443, Protocol: workload.ProtocolUDP, NodePort: 30080})
+	s.Spec.Type = workload.ServiceTypeNodePort
+	_, err := c.Apply(s)
+	wantInvalid(t, err, "np", "spec.ports[1].nodePort")
+	if !strings.Contains(err.Error(), "already allocated") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := c.Get("Service", "default", "np"); err == nil {
+		t.Fatal("refused Service stored")
+	}
+	if _, taken := c.Services().Allocated("", 30080); taken {
+		t.Fatal("30080 still allocated after the refused create")
+	}
+	// Created with 80/TCP alone, then updated to add 443/UDP on 30080.
+	one := newService("np", "x", workload.ServicePort{Name: "http", Port: 80, NodePort: 30080})
+	one.Spec.Type = workload.ServiceTypeNodePort
+	apply(t, c, one)
+	apply(t, c, s)
+	if p := getService(t, c, "np").Spec.Ports; p[0].NodePort != 30080 || p[1].NodePort != 30080 {
+		t.Fatalf("node ports after the update: %d %d, want 30080 twice", p[0].NodePort, p[1].NodePort)
+	}
+}
+
+// A type change to NodePort allocates the node ports as an update does
+// (updateNodePorts: one per port asking for none, whatever its port
+// number), not as a create: 53/TCP and 53/UDP get one each, while a
+// Service created as NodePort gives them one (initNodePorts).
+func TestTypeChangeToNodePortAllocatesPerPort(t *testing.T) {
+	c := newCluster(t)
+	dns := func(typ string) *workload.Service {
+		s := newService("dns", "x",
+			workload.ServicePort{Name: "dns-tcp", Port: 53},
+			workload.ServicePort{Name: "dns-udp", Port: 53, Protocol: workload.ProtocolUDP})
+		s.Spec.Type = typ
+		return s
+	}
+	apply(t, c, dns(workload.ServiceTypeClusterIP))
+	apply(t, c, dns(workload.ServiceTypeNodePort))
+	p := getService(t, c, "dns").Spec.Ports
+	if p[0].NodePort == 0 || p[1].NodePort == 0 || p[0].NodePort == p[1].NodePort {
+		t.Fatalf("node ports after ClusterIP -> NodePort: %d %d, want two distinct", p[0].NodePort, p[1].NodePort)
+	}
+	for _, np := range []int32{p[0].NodePort, p[1].NodePort} {
+		if _, taken := c.Services().Allocated("", np); !taken {
+			t.Fatalf("node port %d not allocated", np)
+		}
+	}
+	// Back to ClusterIP: both released.
+	apply(t, c, dns(workload.ServiceTypeClusterIP))
+	for _, np := range []int32{p[0].NodePort, p[1].NodePort} {
+		if _, taken := c.Services().Allocated("", np); taken {
+			t.Fatalf("node port %d still allocated after NodePort -> ClusterIP", np)
+		}
+	}
+}

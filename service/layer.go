@@ -495,11 +495,13 @@ func (l *Layer) allocate(svc, old *workload.Service) (got, drop allocation, err 
 	}
 	kept := map[int32]bool{}
 	if needsNodePorts(svc) {
-		// A Service that starts needing node ports gives the ports of one
-		// port number (53/TCP and 53/UDP) one node port, as Kubernetes'
-		// initNodePorts: one asked for by a port of the group, else the
-		// one allocated for its first port.
-		share := old == nil || !needsNodePorts(old)
+		// A new Service gives the ports of one port number (53/TCP and
+		// 53/UDP) one node port, as Kubernetes' initNodePorts: one asked
+		// for by a port of the group, else the one allocated for its
+		// first port. An update, a type change to NodePort included, goes
+		// through updateNodePorts instead: a port asking for none gets
+		// its own.
+		share := old == nil
 		alloc := allocatesNodePorts(svc)
 		for i := range sp.Ports {
 			p := &sp.Ports[i]
@@ -525,7 +527,14 @@ func (l *Layer) allocate(svc, old *workload.Service) (got, drop allocation, err 
 			case held[p.NodePort] || kept[p.NodePort]:
 				kept[p.NodePort] = true
 			case containsPort(got.ports, p.NodePort):
-				// The same node port for another protocol of this Service.
+				// The node port of another port of this Service. On an
+				// update any (updateNodePorts' portAllocated; validation
+				// refuses two of one protocol); on create only the one of
+				// its port number (initNodePorts' svcPortToNodePort), the
+				// second request of another being "already allocated".
+				if share && nodePortOfPort(sp.Ports[:i], p.Port) != p.NodePort {
+					return got, drop, invalid(svc, fmt.Sprintf("spec.ports[%d].nodePort", i), p.NodePort, "provided port is already allocated")
+				}
 			default:
 				if err := l.takePort(p.NodePort); err != nil {
 					path := fmt.Sprintf("spec.ports[%d].nodePort", i)
