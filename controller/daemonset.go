@@ -47,8 +47,10 @@ const (
 //   - Per node: a Failed pod is deleted and recreated, with a per-node
 //     back-off of 1 s doubling to 15 min between deletions (event
 //     FailedDaemonPod); a Succeeded one is deleted and recreated. A node
-//     never has two daemon pods of one DaemonSet except a surge pod during
-//     an update; a new pod waits until a terminating one is gone. Pods
+//     never has two daemon pods of one DaemonSet except with maxSurge: a
+//     surge pod during an update, or the replacement of a pod being
+//     deleted, which then starts at once (without surge a new pod waits
+//     until a terminating one is gone). Pods
 //     never bound and aimed at a node that is gone are deleted; bound ones
 //     are left to pod GC.
 //   - Updates: RollingUpdate (maxUnavailable, default 1, and maxSurge,
@@ -94,6 +96,9 @@ const (
 //     adoption) and costs O(nodes + pods).
 //   - The failed-pod back-off requeues the node exactly when the back-off
 //     ends, rather than after a full back-off period.
+//   - With maxSurge, no pod is started beside a Failed pod that waits out
+//     its back-off (Kubernetes starts one, and on a node under pressure
+//     its issue #124388 shows pods created and evicted without end).
 //   - No limit of 250 creations or deletions per sync (the store is in
 //     process); the first failed creation ends the sync, to be retried with
 //     back-off.

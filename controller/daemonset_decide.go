@@ -103,7 +103,12 @@ func (a *nodeActions) empty() bool { return !a.create && len(a.deletes) == 0 }
 
 // manageNode decides the pods of one node as Kubernetes'
 // podsShouldBeOnNode: create a pod where one should run and none exists
-// (a pod still terminating counts as existing, so there are never two);
+// (without surge a pod still terminating counts as existing, so there are
+// never two; with surge its replacement starts at once, as does that of a
+// Failed or Succeeded pod deleted now, but not beside a Failed pod waiting
+// out its back-off: Kubernetes creates one there too, which its issue
+// #124388 reports as an endless create-and-evict loop on a node under
+// pressure);
 // where pods may keep running, delete Failed ones (at most once per
 // back-off step) and Succeeded ones, and excess ones (without surge all
 // but the oldest; with surge the oldest updated and the oldest old one,
@@ -124,6 +129,7 @@ func manageNode(p *dsPlan, v *nodeView, now time.Time, bo podBackoff) nodeAction
 		acts.create = true
 	case v.elig.shouldContinueRunning:
 		var running []*workload.Pod
+		heldFailed := false // a Failed pod waits out its back-off
 		for _, pod := range v.pods {
 			if pod.DeletionTimestamp != nil {
 				continue
@@ -134,6 +140,7 @@ func manageNode(p *dsPlan, v *nodeView, now time.Time, bo podBackoff) nodeAction
 					if acts.requeue == 0 || w < acts.requeue {
 						acts.requeue = w
 					}
+					heldFailed = true
 					continue
 				}
 				acts.backoff = acts.backoff.next(now)
@@ -144,6 +151,11 @@ func manageNode(p *dsPlan, v *nodeView, now time.Time, bo podBackoff) nodeAction
 			default:
 				running = append(running, pod)
 			}
+		}
+		if len(running) == 0 && p.surge && v.elig.shouldRun && !heldFailed {
+			// Surging: the node keeps one pod that is not going, so the
+			// replacement of one being deleted starts at once.
+			acts.create = true
 		}
 		if len(running) <= 1 {
 			break

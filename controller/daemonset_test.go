@@ -410,6 +410,17 @@ func TestManageNode(t *testing.T) {
 		{"surge: two new: keep the oldest new", surge, node, run,
 			[]*workload.Pod{dsPod(surge, "new1", "n1", "new", workload.PodRunning, dsNotReadyPod, 0),
 				dsPod(surge, "new2", "n1", "new", workload.PodRunning, dsNotReadyPod, 1)}, podBackoff{}, want{Deletes: []string{"new2"}}},
+		{"surge: only pod terminating: create its replacement at once", surge, node, run,
+			[]*workload.Pod{terminating(dsPod(surge, "a", "n1", "new", workload.PodRunning, time.Minute, 0))}, podBackoff{}, want{Create: true}},
+		{"surge: succeeded: delete and create at once", surge, node, run,
+			[]*workload.Pod{dsPod(surge, "a", "n1", "new", workload.PodSucceeded, dsNotReadyPod, 0)}, podBackoff{},
+			want{Create: true, Deletes: []string{"a"}}},
+		{"surge: failed in back-off: no pod beside it (#124388)", surge, node, run,
+			[]*workload.Pod{dsPod(surge, "a", "n1", "new", workload.PodFailed, dsNotReadyPod, 0)},
+			podBackoff{delay: 4 * time.Second, last: dsNow.Add(-time.Second)},
+			want{Requeue: 3 * time.Second, Backoff: 4 * time.Second}},
+		{"surge: terminating, NoSchedule taint: no new pod", surge, node, keep,
+			[]*workload.Pod{terminating(dsPod(surge, "a", "n1", "new", workload.PodRunning, time.Minute, 0))}, podBackoff{}, want{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
