@@ -24,6 +24,9 @@ const (
 	EventSuccessfulDelete = "SuccessfulDelete"
 	EventFailedDelete     = "FailedDelete"
 	EventFailedDaemonPod  = "FailedDaemonPod"
+	// EventSucceededDaemonPod (Normal) reports a Succeeded daemon pod
+	// about to be deleted and replaced.
+	EventSucceededDaemonPod = "SucceededDaemonPod"
 )
 
 // NewDaemonSet returns the DaemonSet controller: one pod of each DaemonSet
@@ -76,7 +79,7 @@ const (
 //     numberMisscheduled, numberReady, updatedNumberScheduled,
 //     numberAvailable, numberUnavailable, observedGeneration,
 //     collisionCount. Events: SuccessfulCreate, FailedCreate,
-//     SuccessfulDelete, FailedDelete, FailedDaemonPod.
+//     SuccessfulDelete, FailedDelete, FailedDaemonPod, SucceededDaemonPod.
 //
 // Where orchestra differs, deliberately:
 //
@@ -594,6 +597,10 @@ func (c *daemonSetController) nodeStep(ds *workload.DaemonSet, st *dsState, v *n
 			for _, pod := range acts.failed {
 				c.deps.Events.Eventf(ds, workload.EventTypeWarning, EventFailedDaemonPod,
 					"Found failed daemon pod %s/%s on node %s, will try to kill it", pod.Namespace, pod.Name, v.name)
+			}
+			for _, pod := range acts.succeeded {
+				c.deps.Events.Eventf(ds, workload.EventTypeNormal, EventSucceededDaemonPod,
+					"Found succeeded daemon pod %s/%s on node %s, will try to delete it", pod.Namespace, pod.Name, v.name)
 			}
 			v, err = c.apply(ds, st, v, acts.create, acts.deletes)
 			continue

@@ -92,6 +92,9 @@ type nodeActions struct {
 	// Failed (each gets a FailedDaemonPod event).
 	deletes []*workload.Pod
 	failed  []*workload.Pod
+	// succeeded lists the deletes that are Succeeded (each gets a
+	// SucceededDaemonPod event).
+	succeeded []*workload.Pod
 	// backoff is the node's failed-pod back-off after this decision.
 	backoff podBackoff
 	// requeue, when positive, asks to look at the node again after it (a
@@ -148,6 +151,7 @@ func manageNode(p *dsPlan, v *nodeView, now time.Time, bo podBackoff) nodeAction
 				acts.failed = append(acts.failed, pod)
 			case workload.PodSucceeded:
 				acts.deletes = append(acts.deletes, pod)
+				acts.succeeded = append(acts.succeeded, pod)
 			default:
 				running = append(running, pod)
 			}

@@ -687,6 +687,11 @@ func TestDaemonSetSucceededPodReplaced(t *testing.T) {
 	if len(got) != 1 || got[0] == old {
 		t.Errorf("n1 pods %v, want one new pod instead of %s", got, old)
 	}
+	// Kubernetes' podsShouldBeOnNode reports it with a Normal event.
+	ev := h.dsEvents("agent", EventSucceededDaemonPod)
+	if want := "Found succeeded daemon pod default/" + old + " on node n1, will try to delete it"; len(ev) != 1 || ev[0].Message != want || ev[0].Type != workload.EventTypeNormal {
+		t.Errorf("SucceededDaemonPod events %v, want one Normal %q", ev, want)
+	}
 }
 
 // TestDaemonSetOrphanAndAdopt: deleting with Orphan leaves the pods; a new
