@@ -1,13 +1,11 @@
 package orchestra
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
+	"github.com/orchestra-go/orchestra/controller"
 	"github.com/orchestra-go/orchestra/store"
 	"github.com/orchestra-go/orchestra/workload"
 )
@@ -115,11 +113,15 @@ var rolloutUndoSkip = map[string]bool{
 // RolloutUndo rolls a Deployment back to the pod template of one of its
 // ReplicaSets, as `kubectl rollout undo deployment/<name>
 // --to-revision=<toRevision>` does: toRevision 0 is the revision before
-// the latest. The Deployment gets the ReplicaSet's template (without its
-// pod-template-hash label) and its annotations (but the revision ones and
-// last-applied-configuration); the controller rolls out that template as a
-// new revision, adopting the old ReplicaSet. A template that already
-// matches is left alone (kubectl's "skipped rollback"). It refuses a
+// the latest. The revisions are those of the ReplicaSets the Deployment
+// controls and its selector matches, read as kubectl reads them: one
+// without the revision annotation is revision 0, one whose annotation is
+// not a number is left out. The Deployment gets the ReplicaSet's template
+// (without its pod-template-hash label) and its annotations (but the
+// revision ones and last-applied-configuration); the controller rolls out
+// that template as a new revision, adopting the old ReplicaSet. A
+// template that already matches, the pod-template-hash label aside on
+// both sides, is left alone (kubectl's "skipped rollback"). It refuses a
 // revision not in the history ("unable to find specified revision"), a
 // Deployment with no earlier revision ("no rollout history found") and a
 // paused Deployment, changing nothing.
@@ -130,15 +132,18 @@ func (c *Cluster) RolloutUndo(namespace, name string, toRevision int64) error {
 		if toRevision < 0 {
 			return fmt.Errorf("orchestra: rollout undo %s: unable to find specified revision %d in history: %w", ref, toRevision, workload.ErrInvalid)
 		}
-		rss := c.store.List("ReplicaSet", d.Namespace, nil)
+		sel, err := d.Spec.Selector.AsSelector()
+		if err != nil {
+			return fmt.Errorf("orchestra: rollout undo %s: spec.selector: %v: %w", ref, err, workload.ErrInvalid)
+		}
 		var target, latest *workload.ReplicaSet
 		latestRev, prevRev := int64(-1), int64(-1)
-		for _, o := range rss {
+		for _, o := range c.store.List("ReplicaSet", d.Namespace, sel) {
 			rs := o.(*workload.ReplicaSet)
 			if owner := workload.ControllerOf(rs); owner == nil || owner.UID != d.UID {
 				continue
 			}
-			v, err := strconv.ParseInt(rs.Annotations[workload.RevisionAnnotation], 10, 64)
+			v, err := controller.Revision(rs)
 			if err != nil {
 				continue
 			}
@@ -161,12 +166,11 @@ func (c *Cluster) RolloutUndo(namespace, name string, toRevision int64) error {
 			return fmt.Errorf("orchestra: rollout undo %s: no rollout history found for deployment %q: %w", ref, d.Name, workload.ErrInvalid)
 		case d.Spec.Paused:
 			return fmt.Errorf("orchestra: rollout undo %s: you cannot rollback a paused deployment; resume it first and try again: %w", ref, workload.ErrInvalid)
+		case controller.EqualIgnoreHash(&target.Spec.Template, &d.Spec.Template):
+			return errUnchanged
 		}
 		t := *target.Spec.Template.DeepCopy()
 		delete(t.Labels, workload.PodTemplateHashLabel)
-		if sameJSON(&t, &d.Spec.Template) {
-			return errUnchanged
-		}
 		d.Spec.Template = t
 		ann := map[string]string{}
 		for k, v := range d.Annotations {
@@ -186,11 +190,3 @@ func (c *Cluster) RolloutUndo(namespace, name string, toRevision int64) error {
 
 // errUnchanged tells modify that there is nothing to write.
 var errUnchanged = errors.New("unchanged")
-
-// sameJSON reports whether a and b encode alike (nil and empty the same,
-// as Kubernetes' semantic equality).
-func sameJSON(a, b any) bool {
-	ja, errA := json.Marshal(a)
-	jb, errB := json.Marshal(b)
-	return errA == nil && errB == nil && bytes.Equal(ja, jb)
-}

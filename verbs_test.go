@@ -264,3 +264,128 @@ func TestRolloutUndo(t *testing.T) {
 		t.Errorf("a refused or skipped undo wrote the Deployment")
 	}
 }
+
+// RolloutUndo compares templates as kubectl's equalIgnoreHash, without
+// the pod-template-hash label on both sides: a Deployment whose own
+// template carries that label and already matches the revision is a
+// skipped rollback, not a write (k8s.io/kubectl
+// pkg/polymorphichelpers/rollback.go).
+func TestRolloutUndoIgnoresHashLabelOnBothSides(t *testing.T) {
+	c := newCUCluster(t)
+	d := cuDeployment(1)
+	d.Spec.Template.Labels = map[string]string{"app": "web", workload.PodTemplateHashLabel: "mine"}
+	if _, err := c.Create(d); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	v2 := cuDeployment(1)
+	v2.Spec.Template.Labels = map[string]string{"app": "web", workload.PodTemplateHashLabel: "mine"}
+	v2.Spec.Template.Spec.Containers[0].Image = "web:2"
+	if _, err := c.Apply(v2); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(5 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := orchestra.GetAs[*workload.Deployment](c, "default", "web")
+	if err := c.RolloutUndo("default", "web", 2); err != nil {
+		t.Fatalf("undo to the current revision: %v, want a skipped rollback", err)
+	}
+	after, _ := orchestra.GetAs[*workload.Deployment](c, "default", "web")
+	if after.ResourceVersion != before.ResourceVersion {
+		t.Errorf("undo to the current revision wrote the Deployment: template labels %v, was %v",
+			after.Spec.Template.Labels, before.Spec.Template.Labels)
+	}
+}
+
+// RolloutUndo reads a ReplicaSet without the revision annotation as
+// revision 0, as kubectl's deploymentutil.Revision, so that an adopted
+// ReplicaSet that never had one is the revision before the latest; a
+// ReplicaSet whose annotation is not a number is left out, as kubectl
+// leaves it (k8s.io/kubectl pkg/util/deployment/deployment.go Revision,
+// pkg/polymorphichelpers/rollback.go deploymentRevision).
+func TestRolloutUndoRevisionAnnotationMissingOrBad(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		ann       map[string]string
+		wantImage string
+		wantErr   string
+	}{
+		{name: "missing", wantImage: "web:0"},
+		{name: "bad", ann: map[string]string{workload.RevisionAnnotation: "x"}, wantImage: "web:1", wantErr: "no rollout history"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCUCluster(t)
+			labels := map[string]string{"app": "web"}
+			if _, err := c.Create(&workload.ReplicaSet{
+				ObjectMeta: workload.ObjectMeta{Name: "web-old", Labels: labels, Annotations: tc.ann},
+				Spec: workload.ReplicaSetSpec{
+					Replicas: workload.Ptr[int32](0),
+					Selector: &workload.LabelSelector{MatchLabels: labels},
+					Template: workload.PodTemplateSpec{
+						ObjectMeta: workload.ObjectMeta{Labels: labels},
+						Spec:       workload.PodSpec{Containers: []workload.Container{{Name: "web", Image: "web:0"}}},
+					},
+				},
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Create(cuDeployment(1)); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Advance(time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			rs, _ := orchestra.GetAs[*workload.ReplicaSet](c, "default", "web-old")
+			if ref := workload.ControllerOf(rs); ref == nil || ref.Name != "web" {
+				t.Fatalf("web-old not adopted: %v", rs.OwnerReferences)
+			}
+			err := c.RolloutUndo("default", "web", 0)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatal(err)
+			case tc.wantErr != "" && (!errors.Is(err, workload.ErrInvalid) || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("undo: %v, want %s", err, tc.wantErr)
+			}
+			d, _ := orchestra.GetAs[*workload.Deployment](c, "default", "web")
+			if got := d.Spec.Template.Spec.Containers[0].Image; got != tc.wantImage {
+				t.Errorf("image after undo %s, want %s", got, tc.wantImage)
+			}
+		})
+	}
+}
+
+// RolloutUndo looks only at the ReplicaSets that the Deployment's
+// selector matches and that it controls, as kubectl's listReplicaSets: a
+// ReplicaSet relabelled out of the selector is no revision.
+func TestRolloutUndoOnlySelectedReplicaSets(t *testing.T) {
+	c := newCUCluster(t)
+	if _, err := c.Create(cuDeployment(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	v2 := cuDeployment(1)
+	v2.Spec.Template.Spec.Containers[0].Image = "web:2"
+	if _, err := c.Apply(v2); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Advance(5 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	rss, _ := orchestra.ListAs[*workload.ReplicaSet](c, "default", "app=web")
+	for _, rs := range rss {
+		if rs.Annotations[workload.RevisionAnnotation] == "1" {
+			rs.Labels = map[string]string{"app": "gone"}
+			if _, err := c.Update(rs); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := c.RolloutUndo("default", "web", 0); !errors.Is(err, workload.ErrInvalid) || !strings.Contains(err.Error(), "no rollout history") {
+		t.Errorf("undo with the old ReplicaSet relabelled away: %v, want no rollout history", err)
+	}
+}

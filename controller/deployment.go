@@ -291,7 +291,7 @@ func (c *deploymentController) collision(d *workload.Deployment, want *workload.
 		return Result{}, err
 	}
 	have := o.(*workload.ReplicaSet)
-	if IsControlledBy(have, d.UID) && templateEqualIgnoreHash(&have.Spec.Template, &d.Spec.Template) {
+	if IsControlledBy(have, d.UID) && EqualIgnoreHash(&have.Spec.Template, &d.Spec.Template) {
 		return Result{}, fmt.Errorf("%s: %s exists already; syncing again", workload.Ref(d), workload.Ref(have))
 	}
 	cp := d.DeepCopy()

@@ -116,10 +116,12 @@ func newRSNewReplicas(d *workload.Deployment, all []*workload.ReplicaSet, newRS 
 	return cur + max(0, min(maxTotal-total, want-cur))
 }
 
-// templateEqualIgnoreHash reports whether two pod templates are equal
-// apart from the pod-template-hash label (Kubernetes' EqualIgnoreHash),
-// comparing their JSON forms so that nil and empty are the same.
-func templateEqualIgnoreHash(a, b *workload.PodTemplateSpec) bool {
+// EqualIgnoreHash reports whether two pod templates are equal apart from
+// the pod-template-hash label, on either side (Kubernetes'
+// EqualIgnoreHash, in the deployment controller and in kubectl rollout
+// undo). It compares the templates' JSON forms, so nil and empty are the
+// same.
+func EqualIgnoreHash(a, b *workload.PodTemplateSpec) bool {
 	return bytes.Equal(templateKey(a), templateKey(b))
 }
 
@@ -135,12 +137,26 @@ func templateKey(t *workload.PodTemplateSpec) []byte {
 	return b
 }
 
+// Revision reads an object's revision annotation
+// (workload.RevisionAnnotation), as Kubernetes' deploymentutil.Revision:
+// 0 when it has none, an error naming the annotation when it is not an
+// integer.
+func Revision(o workload.Object) (int64, error) {
+	m := o.GetObjectMeta()
+	v, ok := m.Annotations[workload.RevisionAnnotation]
+	if !ok {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s: metadata.annotations[%s]: %q is not a revision: %w", workload.Ref(o), workload.RevisionAnnotation, v, workload.ErrInvalid)
+	}
+	return n, nil
+}
+
 // revisionOf reads a ReplicaSet's revision annotation (0 if absent or bad).
 func revisionOf(o workload.Object) int64 {
-	v, err := strconv.ParseInt(o.GetObjectMeta().Annotations[workload.RevisionAnnotation], 10, 64)
-	if err != nil {
-		return 0
-	}
+	v, _ := Revision(o)
 	return v
 }
 

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -344,19 +345,48 @@ func TestNewRSNewReplicas(t *testing.T) {
 	}
 }
 
-func TestTemplateEqualIgnoreHash(t *testing.T) {
+func TestEqualIgnoreHash(t *testing.T) {
 	d := testDeploy(1, "1", "1", "v1")
 	rs := testRSFor(d, "v1", 1, 1, 1, 0)
-	if !templateEqualIgnoreHash(&rs.Spec.Template, &d.Spec.Template) {
+	if !EqualIgnoreHash(&rs.Spec.Template, &d.Spec.Template) {
 		t.Error("a template with only the hash label added differs")
 	}
 	rs.Spec.Template.Annotations = map[string]string{}
-	if !templateEqualIgnoreHash(&rs.Spec.Template, &d.Spec.Template) {
+	if !EqualIgnoreHash(&rs.Spec.Template, &d.Spec.Template) {
 		t.Error("empty and nil annotations differ")
 	}
 	rs.Spec.Template.Spec.Containers[0].Image = "v2"
-	if templateEqualIgnoreHash(&rs.Spec.Template, &d.Spec.Template) {
+	if EqualIgnoreHash(&rs.Spec.Template, &d.Spec.Template) {
 		t.Error("different images are equal")
+	}
+	rs.Spec.Template.Spec.Containers[0].Image = "v1"
+	d.Spec.Template.Labels[workload.PodTemplateHashLabel] = "mine"
+	if !EqualIgnoreHash(&rs.Spec.Template, &d.Spec.Template) {
+		t.Error("a hash label on both sides makes them differ")
+	}
+}
+
+// Revision reads the revision annotation as Kubernetes'
+// deploymentutil.Revision: none is 0, a bad one an error naming it.
+func TestRevision(t *testing.T) {
+	for _, tc := range []struct {
+		ann     map[string]string
+		want    int64
+		wantErr bool
+	}{
+		{nil, 0, false},
+		{map[string]string{workload.RevisionAnnotation: "7"}, 7, false},
+		{map[string]string{workload.RevisionAnnotation: ""}, 0, true},
+		{map[string]string{workload.RevisionAnnotation: "x"}, 0, true},
+	} {
+		rs := &workload.ReplicaSet{ObjectMeta: workload.ObjectMeta{Name: "rs", Namespace: "ns", Annotations: tc.ann}}
+		got, err := Revision(rs)
+		if got != tc.want || (err != nil) != tc.wantErr {
+			t.Errorf("%v: got %d, %v", tc.ann, got, err)
+		}
+		if err != nil && (!errors.Is(err, workload.ErrInvalid) || !strings.Contains(err.Error(), workload.RevisionAnnotation)) {
+			t.Errorf("%v: error %v does not name the annotation", tc.ann, err)
+		}
 	}
 }
 
