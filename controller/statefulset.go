@@ -74,8 +74,9 @@ const staleClaimRetry = time.Second
 //     set's annotations when it was made, where kubectl rollout history
 //     reads a change-cause); a template seen before reuses its revision
 //     with a new number.
-//     status.currentRevision becomes the update revision once every
-//     replica is updated and ready. Revisions no pod uses, other than the
+//     status.currentRevision becomes the update revision once every pod
+//     that exists (status.replicas, condemned ones included) is updated
+//     and ready. Revisions no pod uses, other than the
 //     current and update ones, are deleted beyond revisionHistoryLimit,
 //     oldest first.
 //   - PersistentVolumeClaims: one record per volumeClaimTemplate and

@@ -325,11 +325,13 @@ func stsStatus(in stsInput, now time.Time) (workload.StatefulSetStatus, time.Dur
 }
 
 // completeRollingUpdate makes the update revision current once every
-// replica is updated and ready (RollingUpdate only).
+// pod that exists is updated and ready (RollingUpdate only). As
+// Kubernetes' completeRollingUpdate it counts against status.replicas,
+// not spec.replicas: pods still to be made by a scale-up, or condemned
+// ones of a scale-down that are updated and ready, do not hold it back.
 func completeRollingUpdate(set *workload.StatefulSet, st *workload.StatefulSetStatus) {
-	n := replicasOf(set.Spec.Replicas)
 	if set.Spec.UpdateStrategy.Type == workload.RollingUpdateStrategy &&
-		st.UpdatedReplicas == n && st.ReadyReplicas == n && st.Replicas == n {
+		st.UpdatedReplicas == st.Replicas && st.ReadyReplicas == st.Replicas {
 		st.CurrentReplicas = st.UpdatedReplicas
 		st.CurrentRevision = st.UpdateRevision
 	}

@@ -281,3 +281,26 @@ func TestClaimOwnersUnexpectedController(t *testing.T) {
 		}
 	}
 }
+
+// Kubernetes' completeRollingUpdate (stateful_set_utils.go) compares the
+// updated and ready counts with status.replicas, the pods that exist, not
+// with spec.replicas: a rollout is complete once every existing pod is
+// updated and ready, while a scale-down still has condemned pods to remove
+// or a scale-up has pods still to make.
+func TestStsStatusCompletesAgainstExistingPods(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		replicas int32
+		pods     []*workload.Pod
+		current  int32
+	}{
+		{"scale-down pending", 1, []*workload.Pod{stsPod(0, "r2", "ready"), stsPod(1, "r2", "ready"), stsPod(2, "r2", "ready")}, 3},
+		{"scale-up pending", 3, []*workload.Pod{stsPod(0, "r2", "ready")}, 1},
+	} {
+		in := stsInput{Set: testSts(tc.replicas, "", 0), CurrentRevision: "r1", UpdateRevision: "r2", Pods: tc.pods}
+		st, _ := stsStatus(in, rsNow)
+		if st.CurrentRevision != "r2" || st.CurrentReplicas != tc.current {
+			t.Errorf("%s: currentRevision %q currentReplicas %d, want r2 and %d", tc.name, st.CurrentRevision, st.CurrentReplicas, tc.current)
+		}
+	}
+}
