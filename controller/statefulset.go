@@ -80,7 +80,8 @@ const staleClaimRetry = time.Second
 //     current and update ones, are deleted beyond revisionHistoryLimit,
 //     oldest first.
 //   - PersistentVolumeClaims: one record per volumeClaimTemplate and
-//     ordinal, "<claim>-<set>-<ordinal>", created before the pod, with the
+//     ordinal, "<claim>-<set>-<ordinal>", created before the pod (and again
+//     while the pod is Pending, should it be gone), with the
 //     template's labels plus the selector's matchLabels; a claim of that
 //     name made beforehand (labelled or not) is used instead. orchestra does
 //     not provision storage; a claim is created with status.phase Bound,
@@ -491,6 +492,13 @@ func (c *statefulSetController) apply(set *workload.StatefulSet, pods []*workloa
 			return false, fmt.Errorf("%s: creating %s: %w", workload.Ref(set), workload.Ref(p), err)
 		}
 		ev.Eventf(set, workload.EventTypeNormal, EventSuccessfulCreate, "create Pod %s in StatefulSet %s successful", p.Name, set.Name)
+	}
+	for _, p := range d.Claims {
+		// A claim that is being deleted, or still another pod's, is
+		// left to a later sync.
+		if _, err := c.ensureClaims(set, stsOrdinal(set.Name, p.Name), claims); err != nil {
+			return false, err
+		}
 	}
 	for _, p := range d.Relabel {
 		_, err := s.Update(p)

@@ -29,6 +29,9 @@ type stsDecision struct {
 	Create []*workload.Pod
 	// Delete are the pods to delete, in order.
 	Delete []*workload.Pod
+	// Claims are Pending replicas whose missing claims are made again
+	// (Kubernetes' processReplica, createMissingPersistentVolumeClaims).
+	Claims []*workload.Pod
 	// Relabel are pods whose identity labels must be fixed, as they
 	// should be written.
 	Relabel []*workload.Pod
@@ -195,7 +198,11 @@ func decideStatefulSet(in stsInput, now time.Time) stsDecision {
 			}
 			exit = monotonic
 			continue
-		case monotonic && (p.DeletionTimestamp != nil || !isRunningAndReady(p) || !IsPodAvailable(p, minReady, now)):
+		}
+		if p.Status.Phase == workload.PodPending && len(set.Spec.VolumeClaimTemplates) > 0 {
+			d.Claims = append(d.Claims, p)
+		}
+		if monotonic && (p.DeletionTimestamp != nil || !isRunningAndReady(p) || !IsPodAvailable(p, minReady, now)) {
 			exit = true
 			continue
 		}
