@@ -49,7 +49,8 @@ const (
 //     [node], and the cluster's scheduler binds it (Kubernetes 1.12+).
 //   - Per node: a Failed pod is deleted and recreated, with a per-node
 //     back-off of 1 s doubling to 15 min between deletions (event
-//     FailedDaemonPod); a Succeeded one is deleted and recreated. A node
+//     FailedDaemonPod), started afresh by a spec change (a new
+//     generation); a Succeeded one is deleted and recreated. A node
 //     never has two daemon pods of one DaemonSet except with maxSurge: a
 //     surge pod during an update, or the replacement of a pod being
 //     deleted, which then starts at once (without surge a new pod waits
@@ -447,7 +448,10 @@ func (c *daemonSetController) fullSync(ctx context.Context, ds *workload.DaemonS
 
 	old := c.state[dsKey]
 	st := &dsState{plan: plan, collisionCount: ptrValue(ds.Status.CollisionCount), roll: newRolloutState(), backoff: map[string]podBackoff{}}
-	if old != nil && old.plan.uid == ds.UID {
+	// The failed-pod back-offs carry over within one generation only, as
+	// Kubernetes keys them by uid, observed generation and node
+	// (failedPodsBackoffKey): a spec change starts them afresh.
+	if old != nil && old.plan.uid == ds.UID && old.plan.generation == ds.Generation {
 		for n, b := range old.backoff {
 			if !b.expired(now) {
 				st.backoff[n] = b

@@ -931,3 +931,59 @@ func (r *dsRand) intn(n int) int {
 	z ^= z >> 31
 	return int(z % uint64(n))
 }
+
+// TestDaemonSetFailedPodBackoffNewGeneration: the failed-pod back-off is
+// per generation, as Kubernetes' failedPodsBackoffKey (uid, observed
+// generation, node): after a spec change (here OnDelete, so the update
+// itself replaces nothing) the Failed pod is deleted at once, not when the
+// old generation's back-off ends.
+func TestDaemonSetFailedPodBackoffNewGeneration(t *testing.T) {
+	h := newDSHarness(t)
+	h.addNode("bad")
+	h.create(testDS("agent", func(ds *workload.DaemonSet) {
+		ds.Spec.UpdateStrategy = workload.DaemonSetUpdateStrategy{Type: workload.OnDeleteStrategy}
+	}))
+	h.settle()
+	start := h.clock.Now()
+	fail := func() { // the kubelet fails every daemon pod at once
+		for changed := true; changed; {
+			changed = false
+			for _, p := range h.pods("") {
+				if p.Status.Phase != workload.PodFailed && p.DeletionTimestamp == nil {
+					p.Spec.NodeName = "bad"
+					if _, err := h.store.Update(p); err != nil {
+						t.Fatal(err)
+					}
+					h.setPodStatus(p.Namespace, p.Name, workload.PodFailed, false)
+					changed = true
+				}
+			}
+			h.settle()
+		}
+	}
+	// Deletions at 0, 1, 3, 7, 15 s: then the back-off is 16 s.
+	fail()
+	for {
+		next, ok := h.clock.Next()
+		if !ok || next.After(start.Add(20*time.Second)) {
+			break
+		}
+		h.clock.AdvanceTo(next)
+		h.settle()
+		fail()
+	}
+	h.clock.AdvanceTo(start.Add(20 * time.Second))
+	h.settle()
+	before := len(h.dsEvents("agent", EventSuccessfulDelete))
+	if before != 5 {
+		for _, e := range h.dsEvents("agent", "") {
+			t.Log(e.FirstTimestamp.Sub(start), e.Reason, e.Message)
+		}
+		t.Fatalf("%d deletions in the first 20 s, want 5", before)
+	}
+	h.updateDS("agent", func(ds *workload.DaemonSet) { ds.Spec.MinReadySeconds = 5 })
+	h.settle()
+	if got := len(h.dsEvents("agent", EventSuccessfulDelete)); got != before+1 {
+		t.Errorf("%d deletions right after the spec change, want %d (a new back-off)", got, before+1)
+	}
+}
