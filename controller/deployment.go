@@ -84,7 +84,7 @@ type deploymentController struct {
 	deps Deps
 	// byNS caches the Deployments' selectors, to find the Deployment that
 	// may adopt a ReplicaSet without a controller.
-	byNS map[string]map[string]labels.Selector
+	byNS map[string]map[string]*parsedSelector
 }
 
 // Name returns "deployment".
@@ -92,7 +92,7 @@ func (c *deploymentController) Name() string { return "deployment" }
 
 // Start enqueues every Deployment.
 func (c *deploymentController) Start(enqueue func(string)) {
-	c.byNS = map[string]map[string]labels.Selector{}
+	c.byNS = map[string]map[string]*parsedSelector{}
 	for _, o := range c.deps.Store.List("Deployment", "", nil) {
 		c.setSelector(o.(*workload.Deployment))
 		enqueue(workload.Key(o))
@@ -102,14 +102,16 @@ func (c *deploymentController) Start(enqueue func(string)) {
 func (c *deploymentController) setSelector(d *workload.Deployment) {
 	ns := c.byNS[d.Namespace]
 	if ns == nil {
-		ns = map[string]labels.Selector{}
+		ns = map[string]*parsedSelector{}
 		c.byNS[d.Namespace] = ns
 	}
-	sel, err := d.Spec.Selector.AsSelector()
-	if err != nil {
-		sel = labels.Nothing()
+	key := workload.Key(d)
+	p := ns[key]
+	if p == nil {
+		p = &parsedSelector{}
+		ns[key] = p
 	}
-	ns[workload.Key(d)] = sel
+	p.of(d.Spec.Selector)
 }
 
 // Handle enqueues the Deployment a change concerns: the Deployment; the
@@ -138,8 +140,9 @@ func (c *deploymentController) Handle(ev store.Event, enqueue func(string)) {
 			return
 		}
 		var keys []string
-		for k, sel := range c.byNS[o.Namespace] {
-			if !sel.Empty() && sel.Matches(labels.Set(o.Labels)) {
+		for k, p := range c.byNS[o.Namespace] {
+			// A selector that does not parse (sel nil) selects nothing.
+			if sel := p.sel; sel != nil && !sel.Empty() && sel.Matches(labels.Set(o.Labels)) {
 				keys = append(keys, k)
 			}
 		}
@@ -177,7 +180,12 @@ func (c *deploymentController) Reconcile(ctx context.Context, key string) (Resul
 		return Result{}, err
 	}
 	d := o.(*workload.Deployment)
-	sel, err := d.Spec.Selector.AsSelector()
+	var sel labels.Selector
+	if p := c.byNS[ns][key]; p != nil && p.holds(d.Spec.Selector) {
+		sel, err = p.sel, p.err // the cache's parse of the same selector
+	} else {
+		sel, err = d.Spec.Selector.AsSelector()
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: spec.selector: %v: %w", workload.Ref(d), err, ErrPermanent)
 	}

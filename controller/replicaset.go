@@ -112,8 +112,8 @@ type rsCached struct {
 // rsMeta is what the cache keeps of a ReplicaSet.
 type rsMeta struct {
 	key, uid, namespace string
-	selector            labels.Selector // nil when the selector does not parse
-	ownerUID            string          // the ReplicaSet's own controller
+	selector            parsedSelector // sel is nil when the selector does not parse
+	ownerUID            string         // the ReplicaSet's own controller
 }
 
 // Name returns "replicaset".
@@ -215,7 +215,7 @@ func (c *replicaSetController) Handle(ev store.Event, enqueue func(string)) {
 		set := labels.Set(o.Labels)
 		var keys []string
 		for _, m := range c.byNS[o.Namespace] {
-			if m.selector != nil && !m.selector.Empty() && m.selector.Matches(set) {
+			if sel := m.selector.sel; sel != nil && !sel.Empty() && sel.Matches(set) {
 				keys = append(keys, m.key)
 			}
 		}
@@ -278,12 +278,19 @@ func (c *replicaSetController) observed(p *workload.Pod) bool {
 }
 
 func (c *replicaSetController) expectWrite(rs *workload.ReplicaSet, name string) {
+	c.expectRoom(rs, 0).names[name] = true
+}
+
+// expectRoom returns the expectations of rs, made with room for n names
+// when it has none (a scale-up expects each pod it creates: a map that
+// grows name by name would be rehashed over and over).
+func (c *replicaSetController) expectRoom(rs *workload.ReplicaSet, n int) *rsExpect {
 	set := c.expect[rs.UID]
 	if set == nil {
-		set = &rsExpect{namespace: rs.Namespace, names: map[string]bool{}}
+		set = &rsExpect{namespace: rs.Namespace, names: make(map[string]bool, n)}
 		c.expect[rs.UID] = set
 	}
-	set.names[name] = true
+	return set
 }
 
 func (c *replicaSetController) enqueueOwner(p *workload.Pod, enqueue func(string)) {
@@ -313,10 +320,7 @@ func (c *replicaSetController) setRS(rs *workload.ReplicaSet) {
 		}
 		ns[key] = m
 	}
-	m.selector = nil
-	if sel, err := rs.Spec.Selector.AsSelector(); err == nil {
-		m.selector = sel
-	}
+	m.selector.of(rs.Spec.Selector)
 	owner := ""
 	if ref := workload.ControllerOf(rs); ref != nil {
 		owner = ref.UID
@@ -423,7 +427,12 @@ func (c *replicaSetController) Reconcile(ctx context.Context, key string) (Resul
 		return Result{}, err
 	}
 	rs := o.(*workload.ReplicaSet)
-	sel, err := rs.Spec.Selector.AsSelector()
+	var sel labels.Selector
+	if m := c.sets[key]; m != nil && m.uid == rs.UID && m.selector.holds(rs.Spec.Selector) {
+		sel, err = m.selector.sel, m.selector.err // the cache's parse of the same selector
+	} else {
+		sel, err = rs.Spec.Selector.AsSelector()
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: spec.selector: %v: %w", workload.Ref(rs), err, ErrPermanent)
 	}
@@ -578,6 +587,7 @@ func (c *replicaSetController) apply(rs *workload.ReplicaSet, d rsDecision) erro
 		// never changed, and admission finds nothing left to change).
 		tmpl := NewPodFromTemplate(&rs.Spec.Template, rs, "", GenerateNamePrefix(rs.Name))
 		workload.DefaultPod(tmpl)
+		c.expectRoom(rs, d.Create)
 		for _, batch := range slowStartBatches(d.Create) {
 			var firstErr error
 			for range batch {

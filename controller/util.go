@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"github.com/orchestra-go/orchestra/store"
 	"hash/fnv"
+	"slices"
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/orchestra-go/orchestra/workload"
@@ -258,4 +260,57 @@ func JobFinished(j *workload.Job) *workload.Condition {
 		return nil
 	}
 	return jobFinished(j)
+}
+
+// parsedSelector keeps a label selector parsed (AsSelector) for as long as
+// the selector it came from stays the same: a status write makes a new
+// object whose selector is equal, and parsing it again would give the same
+// result. The zero value holds nothing.
+type parsedSelector struct {
+	src *workload.LabelSelector // what sel came from; stored objects never change
+	sel labels.Selector         // nil when src does not parse
+	err error
+	ok  bool // src, sel and err are set
+}
+
+// holds reports whether p holds the parse of a selector equal to ls.
+func (p *parsedSelector) holds(ls *workload.LabelSelector) bool {
+	return p.ok && (p.src == ls || equalLabelSelector(p.src, ls))
+}
+
+// of returns ls.AsSelector(), parsing ls only when it differs from the
+// selector p holds, and holds ls from then on.
+func (p *parsedSelector) of(ls *workload.LabelSelector) (labels.Selector, error) {
+	if !p.holds(ls) {
+		p.sel, p.err = ls.AsSelector()
+		if p.err != nil {
+			p.sel = nil
+		}
+		p.ok = true
+	}
+	p.src = ls
+	return p.sel, p.err
+}
+
+// equalLabelSelector reports whether a and b are the same selector: a nil
+// selector selects nothing, an empty one everything.
+func equalLabelSelector(a, b *workload.LabelSelector) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	if len(a.MatchLabels) != len(b.MatchLabels) || len(a.MatchExpressions) != len(b.MatchExpressions) {
+		return false
+	}
+	for k, va := range a.MatchLabels {
+		if vb, ok := b.MatchLabels[k]; !ok || va != vb {
+			return false
+		}
+	}
+	for i := range a.MatchExpressions {
+		ea, eb := &a.MatchExpressions[i], &b.MatchExpressions[i]
+		if ea.Key != eb.Key || ea.Operator != eb.Operator || !slices.Equal(ea.Values, eb.Values) {
+			return false
+		}
+	}
+	return true
 }
