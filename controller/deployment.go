@@ -27,7 +27,9 @@ import (
 //     equals the Deployment's, ignoring that label; it carries the
 //     revision annotation deployment.kubernetes.io/revision = 1 + the
 //     highest revision of the others, so an old ReplicaSet brought back
-//     by applying its template again (a rollback) gets a new revision.
+//     by applying its template again (a rollback) gets a new revision,
+//     its former one going to the revision-history annotation (a
+//     revision that is not an integer is left as it is).
 //     The Deployment carries its new ReplicaSet's revision too. The new
 //     ReplicaSet carries the Deployment's annotations (but kubectl's
 //     last-applied-configuration and the revision and replica ones),

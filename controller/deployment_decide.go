@@ -368,20 +368,29 @@ func (p *deployPlanner) syncRevision(create bool) (*workload.ReplicaSet, []*work
 	next := maxOld + 1
 	nextStr := strconv.FormatInt(next, 10)
 	if newRS != nil {
+		// Kubernetes' SetNewReplicaSetAnnotations gives up on a
+		// ReplicaSet whose revision is there but not an integer: its
+		// revision stays, and the annotations below are written only with
+		// a minReadySeconds change.
+		oldRev, hadRev := newRS.Annotations[workload.RevisionAnnotation]
+		cur, err := strconv.ParseInt(oldRev, 10, 64)
+		badRev := err != nil && oldRev != ""
 		// The Deployment's annotations follow to its new ReplicaSet on
 		// every sync (added or changed ones; Kubernetes'
 		// copyDeploymentAnnotationsToReplicaSet), so that a change-cause
 		// set after the ReplicaSet was made still reaches it.
-		for k, v := range d.Annotations {
-			if have, ok := newRS.Annotations[k]; !skippedAnnotations[k] && (!ok || have != v) {
-				setAnnotation(&newRS.ObjectMeta, k, v)
-				p.markChanged(newRS)
+		if !badRev || newRS.Spec.MinReadySeconds != d.Spec.MinReadySeconds {
+			for k, v := range d.Annotations {
+				if have, ok := newRS.Annotations[k]; !skippedAnnotations[k] && (!ok || have != v) {
+					setAnnotation(&newRS.ObjectMeta, k, v)
+					p.markChanged(newRS)
+				}
 			}
 		}
-		if cur := revisionOf(newRS); cur < next {
-			if old, ok := newRS.Annotations[workload.RevisionAnnotation]; ok {
+		if !badRev && cur < next {
+			if hadRev {
 				// A rollback: keep the revisions the ReplicaSet had.
-				addRevisionHistory(&newRS.ObjectMeta, old)
+				addRevisionHistory(&newRS.ObjectMeta, oldRev)
 			}
 			setAnnotation(&newRS.ObjectMeta, workload.RevisionAnnotation, nextStr)
 			p.markChanged(newRS)

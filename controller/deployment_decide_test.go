@@ -439,3 +439,52 @@ func TestTerminatingReplicas(t *testing.T) {
 		}
 	}
 }
+
+// The new ReplicaSet's revision is brought up to max(old)+1 as Kubernetes'
+// SetNewReplicaSetAnnotations does (util/deployment_util.go): none counts
+// as 0 and starts no history; a revision that is not an integer is left
+// as it is, out of the history, and so are the Deployment annotations that
+// sync would have copied (SetNewReplicaSetAnnotations reports no change).
+func TestPlanDeploymentNewRSRevision(t *testing.T) {
+	for _, tc := range []struct {
+		name, rev              string
+		noRev                  bool
+		wantRev, wantHist, dep string
+		wantCause              string
+	}{
+		{name: "lower", rev: "1", wantRev: "3", wantHist: "1", dep: "3", wantCause: "rollback"},
+		{name: "missing", noRev: true, wantRev: "3", dep: "3", wantCause: "rollback"},
+		{name: "not a number", rev: "x", wantRev: "x", dep: "x"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := testDeploy(2, "1", "0", "v1")
+			d.Annotations = map[string]string{"kubernetes.io/change-cause": "rollback"}
+			cur := testRSFor(d, "v1", 2, 2, 1, time.Hour)
+			if tc.noRev {
+				delete(cur.Annotations, workload.RevisionAnnotation)
+			} else {
+				cur.Annotations[workload.RevisionAnnotation] = tc.rev
+			}
+			old := testRSFor(d, "v2", 0, 0, 2, time.Minute)
+			p := planDeployment(d, deployObserved{ReplicaSets: []*workload.ReplicaSet{cur, old}}, rsNow)
+			got := cur
+			for _, rs := range p.Update {
+				if rs.UID == cur.UID {
+					got = rs
+				}
+			}
+			if r := got.Annotations[workload.RevisionAnnotation]; r != tc.wantRev {
+				t.Errorf("revision %q, want %q", r, tc.wantRev)
+			}
+			if h := got.Annotations[workload.RevisionHistoryAnnotation]; h != tc.wantHist {
+				t.Errorf("revision-history %q, want %q", h, tc.wantHist)
+			}
+			if c := got.Annotations["kubernetes.io/change-cause"]; c != tc.wantCause {
+				t.Errorf("change-cause %q, want %q", c, tc.wantCause)
+			}
+			if p.Revision != tc.dep {
+				t.Errorf("Deployment revision %q, want %q", p.Revision, tc.dep)
+			}
+		})
+	}
+}
