@@ -60,7 +60,8 @@ import (
 //     (DeploymentTimedOut, requeueStuckDeployment).
 //   - revisionHistoryLimit: once a rollout is complete (or while paused),
 //     old ReplicaSets with no pods beyond the limit are deleted, lowest
-//     revision first.
+//     revision first (by creation for equal revisions, or when either is
+//     not an integer).
 //   - Status: observedGeneration, replicas, updatedReplicas,
 //     readyReplicas, availableReplicas, unavailableReplicas,
 //     terminatingReplicas (the sum of the ReplicaSets'), collisionCount,

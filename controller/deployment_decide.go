@@ -183,6 +183,18 @@ func compareByCreation(a, b *workload.ReplicaSet) int {
 	return cmp.Compare(a.Name, b.Name)
 }
 
+// compareByRevision orders ReplicaSets by revision, as Kubernetes'
+// ReplicaSetsByRevision: by creation (compareByCreation) when the
+// revisions are equal or either is not an integer.
+func compareByRevision(a, b *workload.ReplicaSet) int {
+	ra, errA := Revision(a)
+	rb, errB := Revision(b)
+	if errA != nil || errB != nil || ra == rb {
+		return compareByCreation(a, b)
+	}
+	return cmp.Compare(ra, rb)
+}
+
 // deployEvent is an event a plan records on the Deployment.
 type deployEvent struct {
 	Type, Reason, Message string
@@ -819,7 +831,7 @@ func (p *deployPlanner) oldPodsRunning(newRS *workload.ReplicaSet, old []*worklo
 	return false
 }
 
-// cleanup deletes the oldest old ReplicaSets (by revision) beyond
+// cleanup deletes the oldest old ReplicaSets (compareByRevision) beyond
 // revisionHistoryLimit that have no pods and are fully observed.
 func (p *deployPlanner) cleanup(old []*workload.ReplicaSet) {
 	lim := p.d.Spec.RevisionHistoryLimit
@@ -831,12 +843,7 @@ func (p *deployPlanner) cleanup(old []*workload.ReplicaSet) {
 	if diff <= 0 {
 		return
 	}
-	slices.SortStableFunc(alive, func(a, b *workload.ReplicaSet) int {
-		if c := cmp.Compare(revisionOf(a), revisionOf(b)); c != 0 {
-			return c
-		}
-		return compareByCreation(a, b)
-	})
+	slices.SortStableFunc(alive, compareByRevision)
 	for _, rs := range alive[:diff] {
 		if rs.Status.Replicas != 0 || replicasOf(rs.Spec.Replicas) != 0 || rs.Generation > rs.Status.ObservedGeneration ||
 			slices.Contains(p.changed, rs) {

@@ -488,3 +488,21 @@ func TestPlanDeploymentNewRSRevision(t *testing.T) {
 		})
 	}
 }
+
+// History cleanup deletes the old ReplicaSets first in Kubernetes'
+// ReplicaSetsByRevision order (util/deployment_util.go): by revision, but
+// by creation (then name) when the two revisions are equal or either is
+// not an integer.
+func TestPlanDeploymentCleanupOrder(t *testing.T) {
+	d := testDeploy(2, "1", "0", "v3")
+	d.Spec.RevisionHistoryLimit = workload.Ptr[int32](1)
+	d.Status = workload.DeploymentStatus{ObservedGeneration: 1, Replicas: 2, UpdatedReplicas: 2, ReadyReplicas: 2, AvailableReplicas: 2}
+	cur := testRSFor(d, "v3", 2, 2, 6, time.Minute)
+	bad := testRSFor(d, "bad", 0, 0, 0, 2*time.Minute)
+	bad.Annotations[workload.RevisionAnnotation] = "x"
+	older := testRSFor(d, "older", 0, 0, 5, 2*time.Hour)
+	p := planDeployment(d, deployObserved{ReplicaSets: []*workload.ReplicaSet{cur, bad, older}}, rsNow)
+	if got := sizes(p); !slices.Equal(got, []string{"-older"}) {
+		t.Errorf("plan %v, want the older ReplicaSet deleted (before the one without a numeric revision)", got)
+	}
+}
