@@ -30,6 +30,10 @@ type cronJobController struct {
 	// jobs: CronJob key (namespace and the controller reference's name)
 	// -> its Jobs.
 	jobs map[string]*cachedJobs
+	// jobOwner: Job key -> the key of the CronJob whose list in jobs
+	// holds it, so that a Job released or moved to another controller
+	// leaves its former CronJob's list.
+	jobOwner map[string]string
 	// created holds the UIDs of Jobs this controller created and has not
 	// yet seen appear: their appearance needs no sync.
 	created map[string]struct{}
@@ -189,6 +193,7 @@ func NewCronJob(deps Deps) Controller {
 		scheds:   map[schedKey]schedEntry{},
 		cronJobs: map[string]*cachedCronJob{},
 		jobs:     map[string]*cachedJobs{},
+		jobOwner: map[string]string{},
 		created:  map[string]struct{}{},
 	}
 }
@@ -200,9 +205,10 @@ func (c *cronJobController) Name() string { return "cronjob" }
 func (c *cronJobController) Start(enqueue func(string)) {
 	clear(c.cronJobs)
 	clear(c.jobs)
+	clear(c.jobOwner)
 	clear(c.created)
 	for _, o := range c.deps.Store.List("Job", "", nil) {
-		c.observeJob(o.(*workload.Job), false)
+		c.observeJob(workload.Key(o), o.(*workload.Job), false)
 	}
 	for _, o := range c.deps.Store.List("CronJob", "", nil) {
 		k := workload.Key(o)
@@ -242,7 +248,11 @@ func (c *cronJobController) Handle(ev store.Event, enqueue func(string)) {
 			enqueue(e.key)
 		}
 	case *workload.Job:
-		ck, old, ok := c.observeJob(o, ev.Type == store.Deleted)
+		ck, old, released, ok := c.observeJob(ev.ObjectKey(), o, ev.Type == store.Deleted)
+		if released != "" {
+			// Kubernetes' updateJob syncs the former controller too.
+			enqueue(released)
+		}
 		if !ok {
 			return
 		}
@@ -266,35 +276,50 @@ func (c *cronJobController) Handle(ev store.Event, enqueue func(string)) {
 	}
 }
 
-// observeJob updates the Job cache with j (removes it when gone) and
-// returns the key of the CronJob that controls it and the Job as cached
-// before; ok is false for Jobs no CronJob controls.
-func (c *cronJobController) observeJob(j *workload.Job, gone bool) (ck string, old *workload.Job, ok bool) {
+// observeJob updates the Job cache with j, whose key is jk (removes it
+// when gone) and returns the key of the CronJob that controls it and the
+// Job as cached before; ok is false for Jobs no CronJob controls. A Job
+// that was in another CronJob's list (its controller reference removed or
+// changed) leaves it, and released is that CronJob's key.
+func (c *cronJobController) observeJob(jk string, j *workload.Job, gone bool) (ck string, old *workload.Job, released string, ok bool) {
 	ref := workload.ControllerOf(j)
-	if ref == nil || ref.Kind != "CronJob" {
-		return "", nil, false
+	mine := ref != nil && ref.Kind == "CronJob"
+	if prev, had := c.jobOwner[jk]; had {
+		m := c.jobs[prev]
+		if mine && !gone && m != nil && ref.Name == m.key[len(j.Namespace)+1:] {
+			// Still the same CronJob's: update in place.
+			old = m.byName[j.Name]
+			m.byName[j.Name] = j
+			return m.key, old, "", true
+		}
+		delete(c.jobOwner, jk)
+		if m != nil {
+			old = m.byName[j.Name]
+			delete(m.byName, j.Name)
+			if len(m.byName) == 0 {
+				delete(c.jobs, m.key)
+			}
+		}
+		if gone {
+			return prev, old, "", true
+		}
+		released, old = prev, nil
 	}
-	m := c.jobs[j.Namespace+"/"+ref.Name]
-	if m != nil {
-		old = m.byName[j.Name]
+	if !mine {
+		return "", nil, released, false
 	}
 	if gone {
-		if m == nil {
-			return j.Namespace + "/" + ref.Name, old, true
-		}
-		delete(m.byName, j.Name)
-		if len(m.byName) == 0 {
-			delete(c.jobs, m.key)
-		}
-		return m.key, old, true
+		return j.Namespace + "/" + ref.Name, nil, released, true
 	}
+	ck = j.Namespace + "/" + ref.Name
+	m := c.jobs[ck]
 	if m == nil {
-		ck := j.Namespace + "/" + ref.Name
 		m = &cachedJobs{key: ck, byName: map[string]*workload.Job{}}
 		c.jobs[ck] = m
 	}
 	m.byName[j.Name] = j
-	return m.key, old, true
+	c.jobOwner[jk] = m.key
+	return m.key, nil, released, true
 }
 
 // schedule returns the CronJob's parsed schedule in its zone, cached.

@@ -817,3 +817,31 @@ func TestCronJobMissingAndUnexpectedJobs(t *testing.T) {
 		t.Errorf("Forbid did not start slot 2h beside the hand-made m-manual: %v", got)
 	}
 }
+
+// TestCronJobOrphanedJobKept: a finished Job released from the CronJob
+// (its owner reference removed, as users do to keep one from history
+// cleanup) is no longer the CronJob's: Kubernetes lists a CronJob's Jobs
+// by controller reference, so the history limit neither counts nor
+// deletes it.
+func TestCronJobOrphanedJobKept(t *testing.T) {
+	ch := newCronHarness(t, func(*workload.Job) (time.Duration, bool) { return 10 * time.Second, false })
+	ch.create(newCronJob("h", "* * * * *"))
+	ch.step(time.Minute + 30*time.Second)
+	kept := slotName("h", harnessStart.Add(time.Minute))
+	j := ch.get("Job", "default", kept).(*workload.Job)
+	if done, _ := cronJobFinished(j); !done {
+		t.Fatalf("Job %s not finished", kept)
+	}
+	j.OwnerReferences = nil
+	if _, err := ch.store.Update(j); err != nil {
+		t.Fatal(err)
+	}
+	ch.step(5 * time.Minute)
+	var want []string
+	for _, m := range []int{1, 4, 5, 6} {
+		want = append(want, slotName("h", harnessStart.Add(time.Duration(m)*time.Minute)))
+	}
+	if diff := cmp.Diff(want, ch.jobNames()); diff != "" {
+		t.Errorf("Jobs (-want +got):\n%s", diff)
+	}
+}
