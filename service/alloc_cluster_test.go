@@ -284,3 +284,41 @@ func TestTypeChangeToNodePortAllocatesPerPort(t *testing.T) {
 		}
 	}
 }
+
+// A healthCheckNodePort is taken from the same allocation as the node
+// ports (allocHealthCheckNodePort with the Service's nodePortOp,
+// pkg/registry/core/service/storage/alloc.go): asking for a node port the
+// Service's own ports take in the same create or update is refused, and
+// nothing is taken.
+func TestHealthCheckNodePortNotOneOfTheServicesNodePorts(t *testing.T) {
+	c := newCluster(t)
+	lb := func(name string, nodePort, hc int32) *workload.Service {
+		s := newService(name, "x", workload.ServicePort{Port: 80, NodePort: nodePort})
+		s.Spec.Type = workload.ServiceTypeLoadBalancer
+		s.Spec.ExternalTrafficPolicy = workload.TrafficPolicyLocal
+		s.Spec.HealthCheckNodePort = hc
+		return s
+	}
+	_, err := c.Apply(lb("a", 30100, 30100))
+	wantInvalid(t, err, "a", "spec.healthCheckNodePort")
+	if !strings.Contains(err.Error(), "already allocated") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, taken := c.Services().Allocated("", 30100); taken {
+		t.Fatal("30100 allocated after the refused create")
+	}
+	// An update from Cluster to Local that asks for a new node port and
+	// the same health check node port.
+	b := lb("b", 0, 0)
+	b.Spec.ExternalTrafficPolicy = workload.TrafficPolicyCluster
+	apply(t, c, b)
+	old := getService(t, c, "b")
+	_, err = c.Apply(lb("b", 30101, 30101))
+	wantInvalid(t, err, "b", "spec.healthCheckNodePort")
+	if _, taken := c.Services().Allocated("", 30101); taken {
+		t.Fatal("30101 allocated after the refused update")
+	}
+	if got := getService(t, c, "b"); got.Spec.Ports[0].NodePort != old.Spec.Ports[0].NodePort || got.Spec.HealthCheckNodePort != 0 {
+		t.Fatalf("refused update changed b: node port %d hc %d", got.Spec.Ports[0].NodePort, got.Spec.HealthCheckNodePort)
+	}
+}

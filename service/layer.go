@@ -580,6 +580,10 @@ func (l *Layer) allocate(svc, old *workload.Service) (got, drop allocation, err 
 			}
 			got.ports = append(got.ports, v)
 			sp.HealthCheckNodePort = v
+		case containsPort(got.ports, hc):
+			// One of the node ports this admission takes: the same
+			// allocation operation refuses it (allocHealthCheckNodePort).
+			return got, drop, invalid(svc, "spec.healthCheckNodePort", hc, "provided port is already allocated")
 		default:
 			if err := l.takePort(hc); err != nil {
 				if errors.Is(err, ErrNotInRange) {
