@@ -321,4 +321,18 @@ func TestHealthCheckNodePortNotOneOfTheServicesNodePorts(t *testing.T) {
 	if got := getService(t, c, "b"); got.Spec.Ports[0].NodePort != old.Spec.Ports[0].NodePort || got.Spec.HealthCheckNodePort != 0 {
 		t.Fatalf("refused update changed b: node port %d hc %d", got.Spec.Ports[0].NodePort, got.Spec.HealthCheckNodePort)
 	}
+
+	// A port asking for no node port does not get the lowest free one
+	// when the Service asks for that one as its health check node port.
+	free := int32(30087) // the lowest free port of the upper band (b has 30086)
+	if _, taken := c.Services().Allocated("", free); taken {
+		t.Fatalf("%d taken", free)
+	}
+	got, err := c.Apply(lb("c", 0, free))
+	if err != nil {
+		t.Fatalf("health check node port %d, the lowest free one: %v", free, err)
+	}
+	if s := got.(*workload.Service); s.Spec.HealthCheckNodePort != free || s.Spec.Ports[0].NodePort == free || s.Spec.Ports[0].NodePort == 0 {
+		t.Fatalf("node port %d, health check node port %d; want %d for the health check only", s.Spec.Ports[0].NodePort, s.Spec.HealthCheckNodePort, free)
+	}
 }

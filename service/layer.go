@@ -494,6 +494,19 @@ func (l *Layer) allocate(svc, old *workload.Service) (got, drop allocation, err 
 		}
 	}
 	kept := map[int32]bool{}
+	// The node ports svc asks for itself, which no port of it gets from
+	// nextPort: allocating the lowest free port, orchestra would
+	// otherwise hand a port asked for further on (the health check node
+	// port, say) to a port asking for none.
+	requested := map[int32]bool{}
+	for _, p := range sp.Ports {
+		if p.NodePort != 0 {
+			requested[p.NodePort] = true
+		}
+	}
+	if needsHealthCheck(svc) && sp.HealthCheckNodePort != 0 {
+		requested[sp.HealthCheckNodePort] = true
+	}
 	if needsNodePorts(svc) {
 		// A new Service gives the ports of one port number (53/TCP and
 		// 53/UDP) one node port, as Kubernetes' initNodePorts: one asked
@@ -515,10 +528,7 @@ func (l *Layer) allocate(svc, old *workload.Service) (got, drop allocation, err 
 			}
 			switch {
 			case p.NodePort == 0:
-				v, err := l.ports.AllocateNext()
-				if errors.Is(err, ErrRangeFull) && l.reclaim() {
-					v, err = l.ports.AllocateNext()
-				}
+				v, err := l.nextPort(requested)
 				if err != nil {
 					return got, drop, fmt.Errorf("service: Service/%s/%s: spec.ports[%d].nodePort: %w", svc.Namespace, svc.Name, i, err)
 				}
@@ -571,10 +581,7 @@ func (l *Layer) allocate(svc, old *workload.Service) (got, drop allocation, err 
 		case oldHC != 0:
 			return got, drop, invalid(svc, "spec.healthCheckNodePort", hc, "field is immutable")
 		case hc == 0:
-			v, err := l.ports.AllocateNext()
-			if errors.Is(err, ErrRangeFull) && l.reclaim() {
-				v, err = l.ports.AllocateNext()
-			}
+			v, err := l.nextPort(requested)
 			if err != nil {
 				return got, drop, fmt.Errorf("service: Service/%s/%s: spec.healthCheckNodePort: %w", svc.Namespace, svc.Name, err)
 			}
@@ -600,6 +607,28 @@ func (l *Layer) allocate(svc, old *workload.Service) (got, drop allocation, err 
 	}
 	sort.Slice(drop.ports, func(i, j int) bool { return drop.ports[i] < drop.ports[j] })
 	return got, drop, nil
+}
+
+// nextPort allocates the lowest free node port that is not in skip (the
+// ports the Service being admitted asks for itself), reclaiming the ports
+// of deleted Services when the range is full.
+func (l *Layer) nextPort(skip map[int32]bool) (int32, error) {
+	var aside []int32
+	defer func() {
+		for _, p := range aside {
+			l.ports.Release(p)
+		}
+	}()
+	for {
+		v, err := l.ports.AllocateNext()
+		if errors.Is(err, ErrRangeFull) && l.reclaim() {
+			v, err = l.ports.AllocateNext()
+		}
+		if err != nil || !skip[v] {
+			return v, err
+		}
+		aside = append(aside, v)
+	}
 }
 
 func containsPort(ps []int32, p int32) bool {
