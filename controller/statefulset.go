@@ -224,11 +224,13 @@ func (c *statefulSetController) Reconcile(ctx context.Context, key string) (Resu
 	}
 	d := decideStatefulSet(in, now)
 	res := Result{RequeueAfter: d.RequeueAfter}
+	// A failed write still lets the status and the history be brought up
+	// to date, as Kubernetes' performUpdate and UpdateStatefulSet do; the
+	// error is returned after, for a retry.
+	var applyErr error
 	if set.DeletionTimestamp == nil {
 		wait, err := c.apply(set, pods, d)
-		if err != nil {
-			return Result{}, err
-		}
+		applyErr = err
 		if wait && (res.RequeueAfter == 0 || res.RequeueAfter > staleClaimRetry) {
 			res.RequeueAfter = staleClaimRetry
 		}
@@ -246,11 +248,14 @@ func (c *statefulSetController) Reconcile(ctx context.Context, key string) (Resu
 		set.Status = d.Status
 		set.ResourceVersion = ""
 		if _, err := s.UpdateStatus(set); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return Result{}, err
+			return Result{}, cmp.Or(applyErr, err)
 		}
 	}
 	if err := c.truncateHistory(set, pods, revs); err != nil {
-		return Result{}, err
+		return Result{}, errors.Join(applyErr, err)
+	}
+	if applyErr != nil {
+		return Result{}, applyErr
 	}
 	return res, nil
 }

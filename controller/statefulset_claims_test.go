@@ -40,3 +40,24 @@ func TestStatefulSetPendingPodGetsMissingClaim(t *testing.T) {
 		t.Errorf("claim of the Running pod db-1: %v, want it left gone", err)
 	}
 }
+
+// A sync whose pod creation fails still writes the set's status, as
+// Kubernetes' performUpdate does ("make sure to update the latest status
+// even if there is an error", pkg/controller/statefulset/stateful_set_control.go):
+// observedGeneration and the revisions show the set was seen.
+func TestStatefulSetStatusWrittenWhenCreateFails(t *testing.T) {
+	h := newHarnessWith(t, store.Config{Admit: func(o workload.Object) error {
+		if _, ok := o.(*workload.Pod); ok {
+			return errors.New("refused")
+		}
+		return nil
+	}}, NewStatefulSet)
+	set := testSts(2, "", 0)
+	set.Generation = 0
+	h.create(set)
+	h.settle()
+	got := h.get("StatefulSet", "default", "db").(*workload.StatefulSet)
+	if got.Status.ObservedGeneration != got.Generation || got.Status.UpdateRevision == "" || got.Status.CollisionCount == nil {
+		t.Errorf("status %+v (generation %d): want observedGeneration, updateRevision and collisionCount written", got.Status, got.Generation)
+	}
+}
