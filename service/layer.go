@@ -378,7 +378,10 @@ func (l *Layer) Create(svc *workload.Service, write func() (workload.Object, err
 }
 
 // Update is Create for an update of old to svc: it keeps the addresses
-// svc keeps, allocates the new ones, and after a successful write
+// svc keeps, allocates the new ones (a node port per port asking for
+// none, without Create's sharing by port number, as Kubernetes'
+// updateNodePorts, a type change to NodePort included), and after a
+// successful write
 // releases those svc no longer has (a type change to ClusterIP releases
 // the node ports, to ExternalName everything). Call KeepAllocated first.
 func (l *Layer) Update(svc, old *workload.Service, write func() (workload.Object, error)) (workload.Object, error) {
