@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
 
@@ -46,6 +47,19 @@ type jobController struct {
 	// spec.manualSelector, which adopt the orphans their selector
 	// matches; an orphan pod's change wakes them.
 	manual map[string]map[string]labels.Selector
+	// batched: Job key -> the Job's batch period, after a sync that
+	// wanted more than JobMaxPodChangesPerSync pod changes; see wake.
+	batched map[string]jobBatch
+}
+
+// jobBatch is the batch period of a Job whose last sync hit
+// JobMaxPodChangesPerSync: until the requeued sync at until, pod events and
+// Job events of generation gen do not wake the Job (as Kubernetes' pod
+// events and status updates re-queue it after syncJobBatchPeriod); a spec
+// change does.
+type jobBatch struct {
+	until time.Time
+	gen   int64
 }
 
 // NewJob returns the Job controller (batch/v1 Job), which runs pods until
@@ -78,7 +92,14 @@ type jobController struct {
 //     first success; parallelism 0 pauses. A sync that must both create
 //     and delete only deletes, preferring unscheduled, then pending, then
 //     not-ready pods (Kubernetes' ActivePods order). At most 500 creates
-//     or deletes per sync.
+//     or deletes per sync (MaxPodCreateDeletePerSync; a suspended or
+//     failing Job deletes all its active pods at once, as Kubernetes);
+//     creates go in slow-start batches of 1, 2, 4, ..., and a batch with
+//     a failed create is the sync's last. A sync that hit the 500 is
+//     followed by the next one JobSyncBatchPeriod (1 s) later, its own pod
+//     and status events not waking the Job sooner (only a spec change
+//     does), so a Job of parallelism 2^31-1 grows by 500 pods a second
+//     as in Kubernetes.
 //   - Exact accounting: a finished pod is first recorded by UID in
 //     status.uncountedTerminatedPods (UpdateStatus), then its finalizer
 //     is removed, then it moves to status.succeeded or status.failed. As
@@ -133,7 +154,9 @@ type jobController struct {
 //
 // Where orchestra differs: a deleted pod that the runtime has released (no
 // orchestra.dev/runtime finalizer) counts as Failed, as the kubelet or the
-// pod GC would have marked it in Kubernetes; there is no 1 s sync batching;
+// pod GC would have marked it in Kubernetes; the 1 s sync batching of
+// pod events applies only after a sync that hit the 500 limit (other pod
+// events sync the Job at once);
 // bad specs (restartPolicy Always, Indexed without completions, ...) are
 // refused by the controller with a warning event naming the field, where
 // Kubernetes' API server rejects them. ttlSecondsAfterFinished is handled
@@ -145,6 +168,7 @@ func NewJob(deps Deps) Controller {
 		podJob:  map[string]string{},
 		backoff: map[string]jobBackoffRecord{},
 		manual:  map[string]map[string]labels.Selector{},
+		batched: map[string]jobBatch{},
 	}
 }
 
@@ -157,6 +181,7 @@ func (c *jobController) Start(enqueue func(string)) {
 	clear(c.pods)
 	clear(c.podJob)
 	clear(c.manual)
+	clear(c.batched)
 	jobs := c.deps.Store.List("Job", "", nil)
 	for _, o := range jobs {
 		c.trackManual(o.(*workload.Job), false)
@@ -199,7 +224,12 @@ func (c *jobController) Handle(ev store.Event, enqueue func(string)) {
 	switch o := ev.Object.(type) {
 	case *workload.Job:
 		c.trackManual(o, ev.Type == store.Deleted)
-		enqueue(workload.Key(o))
+		jk := ev.ObjectKey()
+		if b, ok := c.batched[jk]; ok && ev.Type != store.Deleted && o.Generation == b.gen {
+			c.wake(jk, enqueue)
+			return
+		}
+		enqueue(jk)
 	case *workload.Pod:
 		if ev.Version <= c.listedAt {
 			return
@@ -219,7 +249,7 @@ func (c *jobController) observePod(p *workload.Pod, pk string, deleted bool, enq
 	}
 	if old, ok := c.podJob[pk]; ok && (old != jk || deleted) {
 		c.uncache(old, p.Name, pk)
-		enqueue(old)
+		c.wake(old, enqueue)
 	}
 	if jk == "" {
 		if !deleted && jobHasFinalizer(&p.ObjectMeta, workload.JobTrackingFinalizer) {
@@ -228,13 +258,13 @@ func (c *jobController) observePod(p *workload.Pod, pk string, deleted bool, enq
 		if !deleted && ref == nil && p.DeletionTimestamp == nil {
 			for name, sel := range c.manual[p.Namespace] {
 				if sel.Matches(labels.Set(p.Labels)) {
-					enqueue(p.Namespace + "/" + name)
+					c.wake(p.Namespace+"/"+name, enqueue)
 				}
 			}
 		}
 		return
 	}
-	enqueue(jk)
+	c.wake(jk, enqueue)
 	if deleted || (IsPodTerminal(p) && p.DeletionTimestamp == nil && !jobHasFinalizer(&p.ObjectMeta, workload.JobTrackingFinalizer)) {
 		c.uncache(jk, p.Name, pk)
 		return
@@ -246,6 +276,21 @@ func (c *jobController) observePod(p *workload.Pod, pk string, deleted bool, enq
 	}
 	m[p.Name] = p
 	c.podJob[pk] = jk
+}
+
+// wake enqueues the Job key jk for a pod event, or a Job event that
+// changed no spec, unless the Job is in its batch period: its sync is
+// already requeued at the period's end.
+func (c *jobController) wake(jk string, enqueue func(string)) {
+	if len(c.batched) > 0 {
+		if b, ok := c.batched[jk]; ok {
+			if c.deps.Clock.Now().Before(b.until) {
+				return
+			}
+			delete(c.batched, jk)
+		}
+	}
+	enqueue(jk)
 }
 
 func (c *jobController) uncache(jk, name, pk string) {
@@ -278,6 +323,7 @@ func (c *jobController) Reconcile(ctx context.Context, key string) (Result, erro
 	if !ok || ns == "" || name == "" {
 		return Result{}, fmt.Errorf("job: bad key %q (want namespace/name): %w", key, ErrPermanent)
 	}
+	delete(c.batched, key)
 	pods := c.cachedPods(key)
 	// The stored Job itself (read-only): the sync copies what it changes.
 	o, err := c.deps.Store.Peek("Job", ns, name)
@@ -416,6 +462,15 @@ func (c *jobController) apply(job *workload.Job, plan jobPlan) (Result, error) {
 	s := c.deps.Store
 	key := workload.Key(job)
 	cur := job
+	requeue := plan.RequeueAfter
+	if plan.MorePods {
+		// The rest waits for the next sync, a batch period on, which
+		// this sync's own writes do not bring forward.
+		c.batched[key] = jobBatch{until: c.deps.Clock.Now().Add(JobSyncBatchPeriod), gen: job.Generation}
+		if requeue <= 0 || requeue > JobSyncBatchPeriod {
+			requeue = JobSyncBatchPeriod
+		}
+	}
 	// Finished pods are recorded first, with the pods active now; the
 	// pods to create count once they are made, in the final write, so
 	// that creates that fail write nothing (a write of the planned count
@@ -466,16 +521,29 @@ func (c *jobController) apply(job *workload.Job, plan jobPlan) (Result, error) {
 		}
 		c.deps.Events.EventJoin(cur, workload.EventTypeNormal, "SuccessfulDelete", "Deleted pod: ", p.Name)
 	}
+	// Creations go in Kubernetes' slow-start batches (1, 2, 4, ...): a
+	// batch with a failed create is the last, and the pods of the later
+	// batches are not attempted (nor counted active).
 	pods := jobPodMaker{job: cur}
-	for _, pc := range plan.Create {
-		out, err := s.Create(pods.make(pc), store.SharedResult)
-		if err != nil {
-			active--
-			errs = append(errs, err)
-			c.deps.Events.Eventf(cur, workload.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
-			continue
+	creates := plan.Create
+	for _, n := range slowStartBatches(len(creates)) {
+		failed := false
+		for _, pc := range creates[:n] {
+			out, err := s.Create(pods.make(pc), store.SharedResult)
+			if err != nil {
+				active--
+				failed = true
+				errs = append(errs, err)
+				c.deps.Events.Eventf(cur, workload.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
+				continue
+			}
+			c.deps.Events.EventJoin(cur, workload.EventTypeNormal, "SuccessfulCreate", "Created pod: ", out.GetObjectMeta().Name)
 		}
-		c.deps.Events.EventJoin(cur, workload.EventTypeNormal, "SuccessfulCreate", "Created pod: ", out.GetObjectMeta().Name)
+		creates = creates[n:]
+		if failed {
+			active -= int32(len(creates))
+			break
+		}
 	}
 	for _, p := range plan.Release {
 		if err := c.releaseFinalizer(p); err != nil {
@@ -508,7 +576,7 @@ func (c *jobController) apply(job *workload.Job, plan jobPlan) (Result, error) {
 	if len(errs) > 0 {
 		return Result{}, fmt.Errorf("job %s: %w", key, errors.Join(errs...))
 	}
-	return Result{RequeueAfter: plan.RequeueAfter}, nil
+	return Result{RequeueAfter: requeue}, nil
 }
 
 // newJobPod makes the pod of one creation.

@@ -64,6 +64,9 @@ type jobPlan struct {
 	Terminating int32
 	// Capped reports that more pods finished than one sync counts.
 	Capped bool
+	// MorePods reports that the Job wants more pods created or deleted
+	// than the JobMaxPodChangesPerSync of this sync.
+	MorePods bool
 	// Backoff is the back-off state after this sync.
 	Backoff jobBackoffRecord
 	// RequeueAfter asks for another sync (deadline, back-off); 0: none.
@@ -368,7 +371,7 @@ func decideJob(in jobInput) jobPlan {
 		manage := job.DeletionTimestamp == nil
 		if manage {
 			m := manageJob(job, in.Pods, active, succeeded, succeededIx, failedIx, delayed, terminating, plan.Backoff, now)
-			plan.Create, plan.Remove = m.create, m.remove
+			plan.Create, plan.Remove, plan.MorePods = m.create, m.remove, m.more
 			rq.at(m.requeue)
 			nActive += int32(len(m.create)) - int32(len(m.remove))
 			terminating += int32(len(m.remove))
@@ -606,6 +609,8 @@ type jobManageResult struct {
 	create  []podCreate
 	remove  []*workload.Pod
 	requeue time.Duration
+	// more: the Job wants more changes than JobMaxPodChangesPerSync.
+	more bool
 }
 
 // manageJob decides the pods to create or delete, as Kubernetes'
@@ -635,10 +640,11 @@ func manageJob(job *workload.Job, pods, active []*workload.Pod, succeeded int32,
 		want = max(min(*spec.Completions-succeeded, parallelism), 0)
 	}
 	if rm := jobPodsForRemoval(job, active, int(max(nActive-want, 0))); len(rm) > 0 {
-		if len(rm) > JobMaxPodChangesPerSync {
+		more := len(rm) > JobMaxPodChangesPerSync
+		if more {
 			rm = rm[:JobMaxPodChangesPerSync]
 		}
-		return jobManageResult{remove: rm}
+		return jobManageResult{remove: rm, more: more}
 	}
 	var term int32
 	if onlyReplaceFailedPods(job) {
@@ -654,13 +660,14 @@ func manageJob(job *workload.Job, pods, active []*workload.Pod, succeeded int32,
 			return jobManageResult{requeue: wait}
 		}
 	}
+	more := diff > JobMaxPodChangesPerSync
 	diff = min(diff, JobMaxPodChangesPerSync)
 	if !isIndexedJob(job) {
 		out := make([]podCreate, diff)
 		for i := range out {
 			out[i] = podCreate{Index: noCompletionIndex}
 		}
-		return jobManageResult{create: out}
+		return jobManageResult{create: out, more: more}
 	}
 	var terminatingPods []*workload.Pod
 	if onlyReplaceFailedPods(job) {
@@ -671,7 +678,7 @@ func manageJob(job *workload.Job, pods, active []*workload.Pod, succeeded int32,
 		}
 	}
 	ix := firstPendingIndexes(active, terminatingPods, succeededIx, failedIx, int(diff), int(*spec.Completions))
-	var res jobManageResult
+	res := jobManageResult{more: more}
 	if perIndex {
 		var minWait time.Duration
 		now := now

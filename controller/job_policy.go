@@ -28,6 +28,13 @@ const (
 	// JobMaxPodChangesPerSync bounds the pods one sync of a Job creates or
 	// deletes (Kubernetes' MaxPodCreateDeletePerSync).
 	JobMaxPodChangesPerSync = 500
+	// JobSyncBatchPeriod is how long after a sync that hit
+	// JobMaxPodChangesPerSync the Job is synced again; the pod and status
+	// events of that sync do not wake it sooner (Kubernetes'
+	// syncJobBatchPeriod, by which its pod events re-queue a Job). A Job
+	// that lacks a million pods thus grows by 500 a second, as in
+	// Kubernetes, instead of making every pod at one virtual instant.
+	JobSyncBatchPeriod = time.Second
 	// JobMaxUncountedPods bounds the pods one sync moves into
 	// status.uncountedTerminatedPods (Kubernetes' MaxUncountedPods).
 	JobMaxUncountedPods = 500

@@ -363,9 +363,14 @@ func TestJobCreatesAtMost500PerSync(t *testing.T) {
 	if got := len(h.jobPods("big", false)); got != JobMaxPodChangesPerSync {
 		t.Fatalf("pods after one sync = %d, want %d", got, JobMaxPodChangesPerSync)
 	}
+	// The rest follows a batch period (1 s) later, as in Kubernetes.
 	h.settle()
+	if got := len(h.jobPods("big", false)); got != JobMaxPodChangesPerSync {
+		t.Fatalf("pods after settling = %d, want %d", got, JobMaxPodChangesPerSync)
+	}
+	h.advance(JobSyncBatchPeriod)
 	if got := len(h.jobPods("big", false)); got != 700 {
-		t.Fatalf("pods after settling = %d, want 700", got)
+		t.Fatalf("pods a batch period on = %d, want 700", got)
 	}
 }
 
