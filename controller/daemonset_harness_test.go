@@ -987,3 +987,44 @@ func TestDaemonSetFailedPodBackoffNewGeneration(t *testing.T) {
 		t.Errorf("%d deletions right after the spec change, want %d (a new back-off)", got, before+1)
 	}
 }
+
+// TestDaemonSetSurgeReplacesDeletedPodAtOnce: with maxSurge a pod deleted
+// gracefully (still terminating) is replaced at once, as Kubernetes'
+// podsShouldBeOnNode does while surging; without surge the replacement
+// waits until the old pod is gone. Either way only one new pod comes.
+func TestDaemonSetSurgeReplacesDeletedPodAtOnce(t *testing.T) {
+	for _, surge := range []bool{false, true} {
+		t.Run(fmt.Sprint("surge=", surge), func(t *testing.T) {
+			h := newDSHarness(t)
+			h.addNode("n1")
+			if surge {
+				h.create(testDS("agent", dsSurge))
+			} else {
+				h.create(testDS("agent"))
+			}
+			h.kubelet()
+			old := h.nodePods("agent")["n1"][0]
+			// A finalizer keeps it terminating, as a kubelet would while
+			// its containers stop.
+			p := h.get("Pod", "default", old).(*workload.Pod)
+			p.Finalizers = append(p.Finalizers, "test/hold")
+			if _, err := h.store.Update(p); err != nil {
+				t.Fatal(err)
+			}
+			if err := DeletePod(h.store, "default", old, nil); err != nil {
+				t.Fatal(err)
+			}
+			h.kubelet()
+			if p := h.get("Pod", "default", old).(*workload.Pod); p.DeletionTimestamp == nil {
+				t.Fatal("old pod not terminating")
+			}
+			want := 0
+			if surge {
+				want = 1
+			}
+			if got := h.nodePods("agent")["n1"]; len(got) != want {
+				t.Errorf("non-terminating pods on n1: %v, want %d", got, want)
+			}
+		})
+	}
+}
