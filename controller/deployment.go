@@ -58,6 +58,9 @@ import (
 //     lastUpdateTime plus progressDeadlineSeconds) has strictly passed with
 //     no progress; the Deployment is requeued a second after the deadline
 //     (DeploymentTimedOut, requeueStuckDeployment).
+//     A new ReplicaSet the store refuses makes Progressing False with
+//     reason ReplicaSetCreateError and a Warning event of that reason
+//     (but in a namespace being deleted).
 //   - revisionHistoryLimit: once a rollout is complete (or while paused),
 //     old ReplicaSets with no pods beyond the limit are deleted, lowest
 //     revision first (by creation for equal revisions, or when either is
@@ -258,6 +261,7 @@ func (c *deploymentController) apply(d *workload.Deployment, plan deployPlan) (R
 			return c.collision(d, rs)
 		}
 		if err != nil {
+			c.createFailed(d, rs, err)
 			return Result{}, fmt.Errorf("%s: creating %s: %w", workload.Ref(d), workload.Ref(rs), err)
 		}
 	}
@@ -291,6 +295,29 @@ func (c *deploymentController) apply(d *workload.Deployment, plan deployPlan) (R
 		}
 	}
 	return Result{RequeueAfter: plan.RequeueAfter}, nil
+}
+
+// createFailed reports a new ReplicaSet the store refused, as Kubernetes'
+// getNewReplicaSet: Progressing False with reason ReplicaSetCreateError
+// (with a progress deadline) and a Warning event; nothing while the
+// namespace is being deleted, where every create fails.
+func (c *deploymentController) createFailed(d *workload.Deployment, rs *workload.ReplicaSet, err error) {
+	if o, nerr := c.deps.Store.Peek("Namespace", "", d.Namespace); nerr == nil && o.GetObjectMeta().DeletionTimestamp != nil {
+		return
+	}
+	msg := fmt.Sprintf("Failed to create new replica set %q: %v", rs.Name, err)
+	cur := FindCondition(d.Status.Conditions, workload.DeploymentProgressing)
+	if hasProgressDeadline(d) && (cur == nil || cur.Status != workload.ConditionFalse || cur.Reason != workload.ReasonReplicaSetCreateError) {
+		cp := d.DeepCopy()
+		cp.ResourceVersion = ""
+		t := workload.NewTime(c.deps.Clock.Now())
+		setDeployCondition(&cp.Status, workload.Condition{Type: workload.DeploymentProgressing, Status: workload.ConditionFalse,
+			Reason: workload.ReasonReplicaSetCreateError, Message: msg, LastUpdateTime: t, LastTransitionTime: t})
+		// As Kubernetes, the status write's own error is not reported:
+		// the refused create is.
+		_, _ = c.deps.Store.UpdateStatus(cp)
+	}
+	c.deps.Events.Eventf(d, workload.EventTypeWarning, workload.ReasonReplicaSetCreateError, "%s", msg)
 }
 
 // collision handles a new ReplicaSet's name taken: by the Deployment's

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,5 +64,50 @@ func TestRefusedCreatesSettle(t *testing.T) {
 				t.Fatalf("%d refused creates in 10 minutes: no back-off", n)
 			}
 		})
+	}
+}
+
+// A new ReplicaSet the API server refuses shows on its Deployment as
+// Kubernetes' getNewReplicaSet reports it (pkg/controller/deployment/
+// sync.go): Progressing False with reason ReplicaSetCreateError and the
+// message "Failed to create new replica set ...", and a Warning event of
+// that reason; a later create that succeeds makes it NewReplicaSetCreated.
+func TestDeploymentReplicaSetCreateError(t *testing.T) {
+	refuse := true
+	h := newHarnessWith(t, store.Config{Admit: func(o workload.Object) error {
+		if _, ok := o.(*workload.ReplicaSet); ok && refuse {
+			return fmt.Errorf("quota exceeded")
+		}
+		return nil
+	}}, NewDeployment)
+	labels := map[string]string{"app": "x"}
+	d := &workload.Deployment{ObjectMeta: workload.ObjectMeta{Name: "x", Namespace: "default"},
+		Spec: workload.DeploymentSpec{Replicas: workload.Ptr[int32](2), Selector: &workload.LabelSelector{MatchLabels: labels},
+			Template: workload.PodTemplateSpec{ObjectMeta: workload.ObjectMeta{Labels: labels},
+				Spec: workload.PodSpec{Containers: []workload.Container{{Name: "c", Image: "i"}}}}}}
+	workload.Default(d)
+	h.create(d)
+	h.settle()
+	progressing := func() *workload.Condition {
+		return FindCondition(h.get("Deployment", "default", "x").(*workload.Deployment).Status.Conditions, workload.DeploymentProgressing)
+	}
+	pr := progressing()
+	if pr == nil || pr.Status != workload.ConditionFalse || pr.Reason != workload.ReasonReplicaSetCreateError ||
+		!strings.HasPrefix(pr.Message, `Failed to create new replica set "x-`) || !strings.Contains(pr.Message, "quota exceeded") {
+		t.Fatalf("Progressing = %+v, want False ReplicaSetCreateError", pr)
+	}
+	found := false
+	for _, e := range h.rec.Events() {
+		if e.Reason == workload.ReasonReplicaSetCreateError && e.Type == workload.EventTypeWarning && e.InvolvedObject.Name == "x" {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no Warning ReplicaSetCreateError event")
+	}
+	refuse = false
+	h.advance(10 * time.Minute)
+	if pr := progressing(); pr == nil || pr.Status != workload.ConditionTrue {
+		t.Errorf("after the create succeeds, Progressing = %+v", pr)
 	}
 }

@@ -167,6 +167,7 @@ const (
 	ReasonProgressDeadlineExceeded   = "ProgressDeadlineExceeded"
 	ReasonDeploymentPaused           = "DeploymentPaused"
 	ReasonDeploymentResumed          = "DeploymentResumed"
+	ReasonReplicaSetCreateError      = "ReplicaSetCreateError"
 )
 
 // DeploymentStatus is apps/v1 DeploymentStatus.
