@@ -38,7 +38,9 @@ import (
 //     <domain>") with the pod's own port number. As CoreDNS, LookupSRV
 //     also answers <svc>.<ns>.svc.<domain> (every port of the Service,
 //     named or not) and <endpoint>.<svc>.<ns>.svc.<domain> (the ports of
-//     that endpoint, under any Service but an ExternalName one).
+//     that endpoint, under any Service but an ExternalName one). An
+//     ExternalName Service answers only its own name, with one target,
+//     its externalName, and port 0.
 //
 // Names that are not fully qualified go through the search list of a pod
 // in the client's namespace, as Kubernetes' resolv.conf (ndots 5):
@@ -274,8 +276,14 @@ func (r *Resolver) srv(fq string) ([]SRV, error) {
 	if err != nil {
 		return nil, err
 	}
-	if endpoint != "" && svc.Spec.Type == workload.ServiceTypeExternalName {
-		return nil, fmt.Errorf("%w: %s", ErrNotFound, fq)
+	if svc.Spec.Type == workload.ServiceTypeExternalName {
+		// As CoreDNS's findServices: an ExternalName Service has no
+		// endpoints and takes no port or protocol label; its own name
+		// is one record aimed at the external name, with no port.
+		if endpoint != "" || port != "" || proto != "" {
+			return nil, fmt.Errorf("%w: %s (ExternalName Service %s/%s has no ports or endpoints in DNS)", ErrNotFound, fq, svc.Namespace, svc.Name)
+		}
+		return []SRV{{Target: strings.TrimSuffix(svc.Spec.ExternalName, ".")}}, nil
 	}
 	wants := func(name, protocol string) bool {
 		return (proto == "" || protocolOr(protocol) == proto) && (port == "" || name == port)

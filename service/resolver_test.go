@@ -162,3 +162,28 @@ func ExampleResolver() {
 }
 
 func newVirtualClock() *vtime.Virtual { return vtime.NewVirtual(t0) }
+
+// An ExternalName Service answers SRV as CoreDNS's findServices does
+// (plugin/kubernetes/kubernetes.go, "External services do not have
+// endpoints, nor can we accept port/protocol pseudo subdomains in an SRV
+// query"): its own name gives one record whose target is the external
+// name (port 0, a CNAME-type service), a named port or an endpoint under
+// it gives nothing, whatever ports the Service lists.
+func TestResolverLookupSRVExternalName(t *testing.T) {
+	c := newCluster(t)
+	ext := newService("ext", "x", workload.ServicePort{Name: "http", Port: 80})
+	ext.Spec.Selector = nil
+	ext.Spec.Type = workload.ServiceTypeExternalName
+	ext.Spec.ExternalName = "db.example.com"
+	apply(t, c, ext)
+	r := c.Resolver()
+	got, err := r.LookupSRV("default", "ext")
+	if want := []service.SRV{{Target: "db.example.com", Port: 0}}; err != nil || !cmp.Equal(got, want) {
+		t.Fatalf("SRV of the ExternalName Service = %v, %v; want %v", got, err, want)
+	}
+	for _, name := range []string{"_http._tcp.ext", "ep.ext"} {
+		if got, err := r.LookupSRV("default", name); !errors.Is(err, service.ErrNotFound) {
+			t.Errorf("LookupSRV(%q) = %v, %v; want ErrNotFound", name, got, err)
+		}
+	}
+}
