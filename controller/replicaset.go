@@ -42,7 +42,8 @@ const (
 //     before scheduled; Pending, then Unknown, then Running; not ready
 //     before ready; lower controller.kubernetes.io/pod-deletion-cost first;
 //     pods on nodes holding more pods of this ReplicaSet and its siblings
-//     (ReplicaSets with the same controller) first; the more recently
+//     (ReplicaSets with the same controller; no such rank for a
+//     ReplicaSet without a controller) first; the more recently
 //     ready first; more container restarts first; newer first. Ready and
 //     creation times compare by the power of two of their age
 //     (LogarithmicScaleDown): two in the same bucket order by pod UID.

@@ -36,8 +36,10 @@ type rsDecision struct {
 
 // decideReplicaSet is the ReplicaSet controller's decision: pods are the
 // pods the ReplicaSet owns (any state), related are the pods of every
-// ReplicaSet with the same controller (for the colocation ranks; nil means
-// pods), now is the time of the sync.
+// ReplicaSet with the same controller (for the colocation ranks; none for
+// a ReplicaSet without a controller, as Kubernetes'
+// getIndirectlyRelatedPods, so that every rank is 0), now is the time of
+// the sync.
 func decideReplicaSet(rs *workload.ReplicaSet, pods, related []*workload.Pod, now time.Time) rsDecision {
 	var d rsDecision
 	active := make([]*workload.Pod, 0, len(pods))
@@ -56,9 +58,6 @@ func decideReplicaSet(rs *workload.ReplicaSet, pods, related []*workload.Pod, no
 		case diff < 0:
 			d.Create = min(-diff, BurstReplicas)
 		case diff > 0:
-			if related == nil {
-				related = pods
-			}
 			d.Delete = podsToDelete(active, related, min(diff, BurstReplicas), now)
 		}
 	}

@@ -155,6 +155,45 @@ func TestReplicaSetScaleDownRanksBySiblings(t *testing.T) {
 	}
 }
 
+// TestStandaloneReplicaSetScaleDownHasNoColocationRank: a ReplicaSet
+// without a controller has no related pods in Kubernetes
+// (getReplicaSetsWithSameController returns none, replica_set.go), so
+// every pod's colocation rank is 0 and a scale-down goes by the other
+// keys: here the most recently ready pod, alone on its node, goes first.
+func TestStandaloneReplicaSetScaleDownHasNoColocationRank(t *testing.T) {
+	h := newHarness(t, NewReplicaSet)
+	rs := h.create(harnessRS("fe", 3)).(*workload.ReplicaSet)
+	pod := func(name, node string) {
+		h.create(&workload.Pod{
+			ObjectMeta: workload.ObjectMeta{Name: name, Namespace: "default", Labels: rs.Spec.Template.Labels,
+				OwnerReferences: []workload.OwnerReference{workload.NewControllerRef(rs)}},
+			Spec: workload.PodSpec{NodeName: node, Containers: []workload.Container{{Name: "main", Image: "nginx"}}},
+		})
+	}
+	pod("old-1", "n2")
+	pod("old-2", "n2")
+	pod("new", "n1")
+	h.settle()
+	h.setPodStatus("default", "old-1", workload.PodRunning, true)
+	h.setPodStatus("default", "old-2", workload.PodRunning, true)
+	h.advance(time.Hour)
+	h.setPodStatus("default", "new", workload.PodRunning, true)
+	h.advance(time.Minute)
+	rs = h.get("ReplicaSet", "default", "fe").(*workload.ReplicaSet)
+	rs.Spec.Replicas = workload.Ptr(int32(2))
+	if _, err := h.store.Update(rs); err != nil {
+		t.Fatal(err)
+	}
+	h.settle()
+	deleted := func(name string) bool {
+		o, err := h.store.Get("Pod", "default", name)
+		return err != nil || o.GetObjectMeta().DeletionTimestamp != nil
+	}
+	if !deleted("new") || deleted("old-1") || deleted("old-2") {
+		t.Fatalf("deleted new %v, old-1 %v, old-2 %v; want only new (the most recently ready)", deleted("new"), deleted("old-1"), deleted("old-2"))
+	}
+}
+
 // TestReplicaSetWakesOnlyForWhatItReads: an update of an owned pod that
 // keeps what a sync reads (a phase change without readiness, a new
 // node) does not queue the ReplicaSet; readiness, labels and deletion
