@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"github.com/orchestra-go/orchestra/store"
 	"hash/fnv"
-	"slices"
 	"strings"
 	"time"
 
@@ -275,7 +274,7 @@ type parsedSelector struct {
 
 // holds reports whether p holds the parse of a selector equal to ls.
 func (p *parsedSelector) holds(ls *workload.LabelSelector) bool {
-	return p.ok && (p.src == ls || equalLabelSelector(p.src, ls))
+	return p.ok && (p.src == ls || workload.EqualSelectors(p.src, ls))
 }
 
 // of returns ls.AsSelector(), parsing ls only when it differs from the
@@ -290,27 +289,4 @@ func (p *parsedSelector) of(ls *workload.LabelSelector) (labels.Selector, error)
 	}
 	p.src = ls
 	return p.sel, p.err
-}
-
-// equalLabelSelector reports whether a and b are the same selector: a nil
-// selector selects nothing, an empty one everything.
-func equalLabelSelector(a, b *workload.LabelSelector) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	if len(a.MatchLabels) != len(b.MatchLabels) || len(a.MatchExpressions) != len(b.MatchExpressions) {
-		return false
-	}
-	for k, va := range a.MatchLabels {
-		if vb, ok := b.MatchLabels[k]; !ok || va != vb {
-			return false
-		}
-	}
-	for i := range a.MatchExpressions {
-		ea, eb := &a.MatchExpressions[i], &b.MatchExpressions[i]
-		if ea.Key != eb.Key || ea.Operator != eb.Operator || !slices.Equal(ea.Values, eb.Values) {
-			return false
-		}
-	}
-	return true
 }

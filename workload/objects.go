@@ -2,6 +2,7 @@ package workload
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -122,6 +123,30 @@ func New(kind string) Object {
 // IsClusterScoped reports whether objects of kind have no namespace.
 func IsClusterScoped(kind string) bool {
 	return kind == "Node" || kind == "Namespace"
+}
+
+// EqualSelectors reports whether a and b are the same selector, reading nil
+// and empty matchLabels and matchExpressions alike. The order of the
+// expressions and of their values counts, as in the stored object.
+func EqualSelectors(a, b *LabelSelector) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	if len(a.MatchLabels) != len(b.MatchLabels) || len(a.MatchExpressions) != len(b.MatchExpressions) {
+		return false
+	}
+	for k, va := range a.MatchLabels {
+		if vb, ok := b.MatchLabels[k]; !ok || va != vb {
+			return false
+		}
+	}
+	for i := range a.MatchExpressions {
+		ea, eb := &a.MatchExpressions[i], &b.MatchExpressions[i]
+		if ea.Key != eb.Key || ea.Operator != eb.Operator || !slices.Equal(ea.Values, eb.Values) {
+			return false
+		}
+	}
+	return true
 }
 
 // AsSelector converts ls to a labels.Selector, as

@@ -2614,34 +2614,6 @@ func (v *validator) metaUpdate(n, o *ObjectMeta) {
 	}
 }
 
-// equalSelector compares two selectors, reading nil and empty maps and
-// slices alike.
-func equalSelector(a, b *LabelSelector) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	if len(a.MatchLabels) != len(b.MatchLabels) || len(a.MatchExpressions) != len(b.MatchExpressions) {
-		return false
-	}
-	for k, va := range a.MatchLabels {
-		if vb, ok := b.MatchLabels[k]; !ok || va != vb {
-			return false
-		}
-	}
-	for i := range a.MatchExpressions {
-		ea, eb := a.MatchExpressions[i], b.MatchExpressions[i]
-		if ea.Key != eb.Key || ea.Operator != eb.Operator || len(ea.Values) != len(eb.Values) {
-			return false
-		}
-		for j := range ea.Values {
-			if ea.Values[j] != eb.Values[j] {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 func selectorString(s *LabelSelector) string {
 	sel, err := s.AsSelector()
 	if err != nil {
@@ -2651,7 +2623,7 @@ func selectorString(s *LabelSelector) string {
 }
 
 func (v *validator) immutableSelector(p string, n, o *LabelSelector) {
-	if !equalSelector(n, o) {
+	if !EqualSelectors(n, o) {
 		v.immutable(p, selectorString(n))
 	}
 }
