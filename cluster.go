@@ -490,13 +490,22 @@ func validateNew(obj workload.Object) error {
 // clusterWatchBuffer bounds each of the cluster's watches (see New).
 const clusterWatchBuffer = 1 << 21
 
-// admit is the cluster's admission: every pod created, by Apply or by a
-// controller, gets the pod defaults, among them the not-ready and
+// admit is the cluster's admission: every object created, by Apply or by a
+// controller, has valid metadata (workload.ValidateObjectMeta); every pod
+// gets the pod defaults, among them the not-ready and
 // unreachable tolerations of 300 s that Kubernetes' DefaultTolerationSeconds
 // admission plugin adds (a DaemonSet's pods already tolerate them forever
 // and keep that), and is refused when its merged matchLabelKeys break its
 // selectors (workload.ValidatePodLabelKeys).
 func admit(obj workload.Object) error {
+	if err := workload.ValidateObjectMeta(obj); err != nil {
+		// A controller's object whose generated name or label value
+		// breaks the API server's metadata rules (a ReplicaSet named
+		// "<deployment>-<hash>" over 253 characters; a StatefulSet pod's
+		// pod-name or controller-revision-hash label over 63): refused,
+		// as the API server refuses it, and reported by the controller.
+		return err
+	}
 	if p, ok := obj.(*workload.Pod); ok {
 		workload.DefaultPod(p)
 		if err := workload.ValidatePodLabelKeys(p); err != nil {

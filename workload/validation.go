@@ -220,6 +220,23 @@ func Validate(obj Object) error {
 	return v.result(obj)
 }
 
+// ValidateObjectMeta checks only obj's metadata as Validate does: its name
+// (or generateName) by its kind's rule, namespace, labels, annotations,
+// owner references and finalizers. It is the check the API server's
+// ValidateObjectMeta makes of every object, whoever creates it; orchestra's
+// cluster applies it to each object its controllers create (a ReplicaSet
+// named "<deployment>-<hash>", a pod labelled with its StatefulSet pod name),
+// whose spec comes from an already validated template. It returns nil or a
+// *ValidationError (errors.Is(err, ErrInvalid)) and never panics.
+func ValidateObjectMeta(obj Object) error {
+	if IsNil(obj) {
+		return Validate(obj)
+	}
+	v := &validator{}
+	v.objectMeta(obj.Kind(), obj.GetObjectMeta())
+	return v.result(obj)
+}
+
 // ValidateUpdate checks newObj as Validate does, and that the update from
 // oldObj changes no field Kubernetes makes immutable: metadata name,
 // namespace, uid and creationTimestamp; the selectors of DaemonSets,

@@ -1,0 +1,101 @@
+package orchestra_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orchestra-go/orchestra"
+	"github.com/orchestra-go/orchestra/workload"
+)
+
+// A Deployment may have any DNS-subdomain name (253 characters), but its
+// ReplicaSet is "<name>-<pod-template-hash>" (Kubernetes'
+// pkg/controller/deployment/sync.go getNewReplicaSet), which the API
+// server refuses when that is longer than 253 (apimachinery's
+// NameIsDNSSubdomain): no ReplicaSet is stored and the Deployment reports
+// Progressing False ReplicaSetCreateError with a Warning event.
+func TestLongDeploymentNameReplicaSetRefused(t *testing.T) {
+	c := newCUCluster(t)
+	d := cuDeployment(1)
+	d.Name = strings.Repeat("a", 250)
+	if _, err := c.Apply(d); err != nil {
+		t.Fatalf("Apply of a 250-character Deployment name: %v", err)
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	rss, err := c.List("ReplicaSet", "default", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rs := range rss {
+		t.Errorf("ReplicaSet stored with a %d-character name", len(rs.GetObjectMeta().Name))
+	}
+	got, _ := orchestra.GetAs[*workload.Deployment](c, "default", d.Name)
+	var pr *workload.Condition
+	for i := range got.Status.Conditions {
+		if got.Status.Conditions[i].Type == workload.DeploymentProgressing {
+			pr = &got.Status.Conditions[i]
+		}
+	}
+	if pr == nil || pr.Status != workload.ConditionFalse || pr.Reason != workload.ReasonReplicaSetCreateError ||
+		!strings.Contains(pr.Message, "metadata.name") {
+		t.Errorf("Progressing = %+v, want False ReplicaSetCreateError naming metadata.name", pr)
+	}
+	warned := false
+	for _, e := range c.Events() {
+		warned = warned || (e.Reason == workload.ReasonReplicaSetCreateError && e.Type == workload.EventTypeWarning)
+	}
+	if !warned {
+		t.Error("no Warning ReplicaSetCreateError event")
+	}
+	// A 251-character name is refused at Apply, with the field.
+	d2 := cuDeployment(1)
+	d2.Name = strings.Repeat("b", 254)
+	if _, err := c.Apply(d2); err == nil || !strings.Contains(err.Error(), "metadata.name") {
+		t.Errorf("Apply of a 254-character Deployment name: %v, want an error on metadata.name", err)
+	}
+}
+
+// A StatefulSet's name is a DNS label (63 characters), but its pods carry
+// statefulset.kubernetes.io/pod-name=<name>-<ordinal> and
+// controller-revision-hash=<name>-<hash>, label values of at most 63
+// characters: with a 60-character name the API server refuses each pod
+// (kubernetes/kubernetes#64023, pkg/controller/history ControllerRevisionName
+// keeps 223 characters of the name) and the StatefulSet controller
+// records FailedCreate. No pod is stored.
+func TestLongStatefulSetNamePodsRefused(t *testing.T) {
+	c := newCUCluster(t)
+	labels := map[string]string{"app": "db"}
+	s := &workload.StatefulSet{
+		ObjectMeta: workload.ObjectMeta{Name: strings.Repeat("s", 60)},
+		Spec: workload.StatefulSetSpec{
+			Replicas: workload.Ptr[int32](1),
+			Selector: &workload.LabelSelector{MatchLabels: labels},
+			Template: workload.PodTemplateSpec{
+				ObjectMeta: workload.ObjectMeta{Labels: labels},
+				Spec:       workload.PodSpec{Containers: []workload.Container{{Name: "db", Image: "db:1"}}},
+			},
+		},
+	}
+	if _, err := c.Apply(s); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	pods, _ := c.List("Pod", "default", "")
+	for _, p := range pods {
+		t.Errorf("pod %s stored", p.GetObjectMeta().Name)
+	}
+	failed := false
+	for _, e := range c.Events() {
+		if e.Reason == "FailedCreate" && e.Type == workload.EventTypeWarning && strings.Contains(e.Message, "metadata.labels") {
+			failed = true
+		}
+	}
+	if !failed {
+		t.Error("no Warning FailedCreate event naming metadata.labels")
+	}
+}
