@@ -98,9 +98,9 @@ func LoadFile(path string) ([]Object, []string, error) {
 //     "document 3 (app.yaml): ConfigMap/default/x: kind ConfigMap is not
 //     modelled; skipped";
 //   - batch/v1beta1 CronJob: loaded as batch/v1 with a deprecation warning;
-//   - a Kubernetes field orchestra does not model: "... StatefulSet/default/
-//     mysql: spec.template.spec.volumes is not modelled", once per object
-//     and path, list indexes collapsed to "[]"
+//   - a Kubernetes field orchestra does not model: "...
+//     StatefulSet/default/mysql: spec.template.spec.volumes is not
+//     modelled", once per object and path, list indexes collapsed to "[]"
 //     ("spec.template.spec.containers[].volumeMounts"); the field is not
 //     read further;
 //   - a field that is not a Kubernetes field at all (a typo such as
@@ -108,6 +108,12 @@ func LoadFile(path string) ([]Object, []string, error) {
 //     mean replicas?)". Kubernetes' strict decoding rejects such a field;
 //     orchestra warns, so that a manifest written for a newer Kubernetes
 //     still loads.
+//
+// Commands, args and probes are modelled (the inproc and process runtimes
+// use them), so Decode does not warn about them, although the fake runtime
+// runs none of them: a fake container runs, exits and becomes ready as its
+// fake.Behavior says. scenario.Play (and examples/simulate) warns about
+// each of them once per object, in Result.Warnings.
 //
 // Field names match exactly (case-sensitive), as in Kubernetes.
 //
