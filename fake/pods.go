@@ -795,7 +795,6 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 			// A new definition: a first start, its back-off to come.
 			delay, c.backoff = 0, 0
 		}
-		st.LastTerminationState = workload.ContainerState{Terminated: term}
 		if delay == 0 {
 			// The kubelet reports the exit (the container not ready)
 			// before it starts the container again: SyncPod writes the
@@ -804,10 +803,16 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 			// its liveness probe with exit 0, which the restart policy
 			// alone would not restart: killContainer and the start are
 			// one sync.)
+			// That report shows the exit as the state and, as lastState,
+			// the run before it (none before the first restart): the
+			// kubelet's convertToAPIContainerStatuses takes lastState
+			// from the previous container instance.
 			st.State = workload.ContainerState{Terminated: term}
 			if !changed && !(probeKilled && code == 0) {
 				r.update(p)
+				st = c.status() // the report shares the old one
 			}
+			st.LastTerminationState = workload.ContainerState{Terminated: term}
 			r.start(c) // reports the pod
 			return
 		}
@@ -818,6 +823,7 @@ func (r *Runtime) exit(c *container, code int32, reason string) {
 				Message: "back-off " + delay.String() + " restarting failed container=" + c.st.Name + " pod=" + p.snap.Name + "_" + p.snap.Namespace + "(" + p.snap.UID + ")",
 			}
 		}
+		st.LastTerminationState = workload.ContainerState{Terminated: term}
 		st.State = workload.ContainerState{Waiting: c.backoffWait}
 		r.arm(c, delay, timerStart)
 	} else {
