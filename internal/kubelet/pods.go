@@ -639,7 +639,6 @@ func (k *Kubelet) exited(c *container, run *Run, exit Exit) {
 			// A new definition: a first start, its back-off to come.
 			delay, c.backoff = 0, 0
 		}
-		c.st.LastTerminationState = workload.ContainerState{Terminated: term}
 		if delay == 0 {
 			if !redef && (exit.ExitCode != 0 || c.side || p.restartPolicy == workload.RestartPolicyAlways) {
 				// The kubelet reports the exit (the container not
@@ -649,12 +648,18 @@ func (k *Kubelet) exited(c *container, run *Run, exit Exit) {
 				// probe that exited 0 under OnFailure, nor one stopped
 				// for a new definition under OnFailure or Never: that
 				// status would read Succeeded or Failed.)
+				// That report shows the exit as the state and, as
+				// lastState, the run before it (none before the first
+				// restart): convertToAPIContainerStatuses takes
+				// lastState from the previous container instance.
 				c.st.State = workload.ContainerState{Terminated: term}
 				k.update(p)
 			}
+			c.st.LastTerminationState = workload.ContainerState{Terminated: term}
 			k.start(c) // reports the pod
 			return
 		}
+		c.st.LastTerminationState = workload.ContainerState{Terminated: term}
 		c.st.State = workload.ContainerState{Waiting: &workload.ContainerStateWaiting{
 			Reason:  ReasonCrashLoopBackOff,
 			Message: "back-off " + delay.String() + " restarting failed container=" + c.spec.Name + " pod=" + p.name + "_" + p.ns + "(" + p.snap.UID + ")",
