@@ -120,8 +120,11 @@ func newRSNewReplicas(d *workload.Deployment, all []*workload.ReplicaSet, newRS 
 // the pod-template-hash label, on either side (Kubernetes'
 // EqualIgnoreHash, in the deployment controller and in kubectl rollout
 // undo). It compares the templates' JSON forms, so nil and empty are the
-// same.
+// same. A nil template is equal only to another nil one.
 func EqualIgnoreHash(a, b *workload.PodTemplateSpec) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
 	return bytes.Equal(templateKey(a), templateKey(b))
 }
 
@@ -140,8 +143,11 @@ func templateKey(t *workload.PodTemplateSpec) []byte {
 // Revision reads an object's revision annotation
 // (workload.RevisionAnnotation), as Kubernetes' deploymentutil.Revision:
 // 0 when it has none, an error naming the annotation when it is not an
-// integer.
+// integer. A nil object is an ErrInvalid error.
 func Revision(o workload.Object) (int64, error) {
+	if workload.IsNil(o) {
+		return 0, fmt.Errorf("revision: nil object: %w", workload.ErrInvalid)
+	}
 	m := o.GetObjectMeta()
 	v, ok := m.Annotations[workload.RevisionAnnotation]
 	if !ok {
