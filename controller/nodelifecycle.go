@@ -63,6 +63,13 @@ import (
 //     Ready condition set to False (MarkPodsNotReady), with a NodeNotReady
 //     warning on the pod, so Services stop routing to it at once; the
 //     runtime reports the pods' own status again when the node is Ready.
+//     This goes further than Kubernetes, whose monitorNodeHealth marks
+//     the pods only when it turns a True Ready condition Unknown itself
+//     (the kubelet went silent), and whose processPod marks only a pod
+//     newly bound to (or first seen on) a node that is not Ready: a node
+//     whose kubelet posts Ready False (its container runtime is down),
+//     or that goes from False to Unknown, keeps its pods Ready there
+//     (kubernetes/kubernetes#125618 and #112733, open as bugs).
 //     An evicted pod of such a node stays Terminating until its kubelet
 //     confirms (or it is force-deleted); with the taint
 //     node.kubernetes.io/out-of-service as well, its terminating pods are
