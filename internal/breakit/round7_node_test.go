@@ -243,3 +243,40 @@ func TestR7OutOfServiceTaintForceDeletesTerminatingPods(t *testing.T) {
 		t.Errorf("db-0 after the out-of-service taint: node %q deleting %v phase %s; want a new db-0 running on %s", p.Spec.NodeName, p.DeletionTimestamp != nil, p.Status.Phase, other)
 	}
 }
+
+// The out-of-service taint put on a node that is Unknown but whose pods
+// are still within their 300 s toleration (the order the non-graceful
+// node shutdown guide gives: the node is seen down, then tainted): the
+// taint manager evicts the pods, which do not tolerate the taint, and pod
+// GC force-deletes them once they are terminating, so db-0 comes back on
+// a healthy node within a minute, not after the 300 s toleration.
+// Source: https://kubernetes.io/docs/concepts/cluster-administration/node-shutdown/#non-graceful-node-shutdown ;
+// pkg/controller/tainteviction/taint_eviction.go (a NoExecute taint the pod
+// does not tolerate: deleted at once); pkg/controller/podgc/gc_controller.go
+// gcTerminating (every 20 s: the terminating pods of a node not ready and
+// tainted node.kubernetes.io/out-of-service are marked Failed and deleted).
+func TestR7OutOfServiceTaintBeforeTolerationEnds(t *testing.T) {
+	c := newCluster(t, "a", "b")
+	applyYAML(t, c, r7dbSet)
+	advance(t, c, 10*time.Second)
+	dead := r7pod(t, c, "db-0").Spec.NodeName
+	other := "a"
+	if dead == "a" {
+		other = "b"
+	}
+	if err := c.Fake().FailNode(dead); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Minute) // Unknown at 50 s; 300 s toleration running
+	if p := r7pod(t, c, "db-0"); p.DeletionTimestamp != nil || p.Spec.NodeName != dead {
+		t.Fatalf("db-0 a minute after its node failed: node %s deleting %v; want it still on %s", p.Spec.NodeName, p.DeletionTimestamp != nil, dead)
+	}
+	if err := c.Fake().SetNodeTaints(dead, []workload.Taint{{Key: "node.kubernetes.io/out-of-service", Value: "nodeshutdown", Effect: "NoExecute"}}); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, c, time.Minute)
+	p := r7pod(t, c, "db-0")
+	if p.DeletionTimestamp != nil || p.Spec.NodeName != other || p.Status.Phase != workload.PodRunning {
+		t.Errorf("db-0 a minute after the out-of-service taint: node %q deleting %v phase %s; want a new db-0 running on %s", p.Spec.NodeName, p.DeletionTimestamp != nil, p.Status.Phase, other)
+	}
+}
