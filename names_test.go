@@ -99,3 +99,53 @@ func TestLongStatefulSetNamePodsRefused(t *testing.T) {
 		t.Error("no Warning FailedCreate event naming metadata.labels")
 	}
 }
+
+// A StatefulSet adopts an orphan pod "<set>-<ordinal>" and sets its
+// statefulset.kubernetes.io/pod-name label to the pod's name (Kubernetes'
+// updateIdentity, pkg/controller/statefulset/stateful_set_utils.go). With a
+// 63-character set name the pod's name is 65 characters, which the API
+// server refuses as a label value on the pod's update
+// (ValidateObjectMetaUpdate): the StatefulSet records FailedUpdate and the
+// pod is stored as it was, never with an invalid label.
+func TestLongStatefulSetNameRelabelRefused(t *testing.T) {
+	c := newCUCluster(t)
+	labels := map[string]string{"app": "db"}
+	name := strings.Repeat("s", 63)
+	pod := &workload.Pod{ObjectMeta: workload.ObjectMeta{Name: name + "-0", Labels: labels},
+		Spec: workload.PodSpec{Containers: []workload.Container{{Name: "db", Image: "db:1"}}}}
+	if _, err := c.Apply(pod); err != nil {
+		t.Fatal(err)
+	}
+	s := &workload.StatefulSet{
+		ObjectMeta: workload.ObjectMeta{Name: name},
+		Spec: workload.StatefulSetSpec{
+			Replicas: workload.Ptr[int32](1),
+			Selector: &workload.LabelSelector{MatchLabels: labels},
+			Template: workload.PodTemplateSpec{ObjectMeta: workload.ObjectMeta{Labels: labels}, Spec: pod.Spec},
+		},
+	}
+	if _, err := c.Apply(s); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	// Each write is checked as it happens: a watch sees every version.
+	w, err := c.Watch("Pod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for ev, ok := w.TryNext(); ok; ev, ok = w.TryNext() {
+		if err := workload.ValidateObjectMeta(ev.Object); err != nil {
+			t.Errorf("%s stored: %v", ev.Type, err)
+		}
+	}
+	failed := false
+	for _, e := range c.Events() {
+		failed = failed || (e.Reason == "FailedUpdate" && e.Type == workload.EventTypeWarning && strings.Contains(e.Message, "metadata.labels"))
+	}
+	if !failed {
+		t.Error("no Warning FailedUpdate event naming metadata.labels")
+	}
+}

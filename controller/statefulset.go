@@ -506,7 +506,14 @@ func (c *statefulSetController) apply(set *workload.StatefulSet, pods []*workloa
 		}
 	}
 	for _, p := range d.Relabel {
-		_, err := s.Update(p)
+		// The pod-name label is the pod's name, which may be longer than
+		// a label value (a set name of 63 characters): the API server
+		// refuses the update (ValidateObjectMetaUpdate), and the store,
+		// which does not validate a controller's writes, must not take it.
+		err := workload.ValidateObjectMeta(p)
+		if err == nil {
+			_, err = s.Update(p)
+		}
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 		case err != nil:
