@@ -731,6 +731,9 @@ func (c *Cluster) Get(kind, namespace, name string) (workload.Object, error) {
 // List returns copies of the objects of kind in namespace ("" for all)
 // that match selector ("" for all), sorted by namespace and name. kind is
 // taken as Get takes it; an unknown kind is an error, not an empty list.
+// The events the cluster records are not stored objects: List, Get, Watch
+// and OnChange of kind Event see only the Events written with Apply or
+// Create; read the recorded ones with Events.
 func (c *Cluster) List(kind, namespace, selector string) ([]workload.Object, error) {
 	kind, err := resolveKind("list", kind)
 	if err != nil {
@@ -749,7 +752,9 @@ func (c *Cluster) List(kind, namespace, selector string) ([]workload.Object, err
 
 // Watch streams the changes of the objects of kind ("" for every kind;
 // kind names as Get takes them) from now on, in order. The events' objects
-// are shared: read-only. Stop the watcher when done.
+// are shared: read-only. Stop the watcher when done. The events the
+// cluster records (Events) are not among them, as List says: Watch("Event")
+// sees only Events written with Apply or Create.
 func (c *Cluster) Watch(kind string) (*store.Watcher, error) {
 	if kind != "" {
 		k, err := resolveKind("watch", kind)
@@ -871,7 +876,10 @@ func (c *Cluster) DeletePod(namespace, name string, grace *int64) error {
 // different message of one object and reason within 10 minutes of each
 // other on, they are combined into one event ("(combined from similar
 // events): ..."). To count occurrences, add up Count; to follow each
-// change as it happens, use OnChange or Watch.
+// change of the objects as it happens, use OnChange or Watch. These events
+// are the recorder's, not stored objects: Watch, OnChange and List of kind
+// Event do not see them; read them here (after each Advance, on a virtual
+// clock).
 func (c *Cluster) Events() []*workload.Event { return c.rec.Events() }
 
 // OnChange registers fn to be called for every store change, in version
