@@ -149,3 +149,40 @@ func TestLongStatefulSetNameRelabelRefused(t *testing.T) {
 		t.Error("no Warning FailedUpdate event naming metadata.labels")
 	}
 }
+
+// The API server generates a name before it validates (BeforeCreate), so
+// an Indexed Job from generateName is checked with the name it gets:
+// Kubernetes' ValidateJob (pkg/apis/batch/validation) refuses it when
+// "<name>-<completions-1>", its last pod's hostname, is not a DNS label.
+// A prefix of 60 characters gives a name of 58+5 = 63 (SimpleNameGenerator)
+// and a hostname of 65: refused at Apply, naming metadata.generateName;
+// nothing is stored.
+func TestIndexedJobLongGenerateNameRefused(t *testing.T) {
+	c := newCUCluster(t)
+	j := &workload.Job{
+		ObjectMeta: workload.ObjectMeta{GenerateName: strings.Repeat("j", 60)},
+		Spec: workload.JobSpec{
+			Completions:    workload.Ptr[int32](2),
+			CompletionMode: workload.Ptr(workload.IndexedCompletion),
+			Template: workload.PodTemplateSpec{Spec: workload.PodSpec{RestartPolicy: workload.RestartPolicyNever,
+				Containers: []workload.Container{{Name: "c", Image: "i"}}}},
+		},
+	}
+	if _, err := c.Apply(j); err == nil || !strings.Contains(err.Error(), "metadata.generateName") {
+		t.Errorf("Apply: %v, want an error on metadata.generateName", err)
+	}
+	if err := c.Advance(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"Job", "Pod"} {
+		objs, _ := c.List(kind, "default", "")
+		for _, o := range objs {
+			t.Errorf("%s %s stored", kind, o.GetObjectMeta().Name)
+		}
+	}
+	// A shorter prefix fits: 50+5 characters and "-1".
+	j.GenerateName = strings.Repeat("j", 50)
+	if _, err := c.Apply(j); err != nil {
+		t.Errorf("Apply with a 50-character generateName: %v", err)
+	}
+}

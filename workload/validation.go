@@ -2061,13 +2061,34 @@ func (v *validator) job(j *Job) {
 		}
 		v.generatedSelector(j)
 	}
-	if s.CompletionMode != nil && *s.CompletionMode == IndexedCompletion && s.Completions != nil && *s.Completions > 0 && j.Name != "" {
+	name := j.Name
+	if name == "" && j.GenerateName != "" {
+		// The API server generates the name before it validates
+		// (BeforeCreate), and only its length matters here.
+		name = generatedNameStandIn(j.GenerateName)
+	}
+	if s.CompletionMode != nil && *s.CompletionMode == IndexedCompletion && s.Completions != nil && *s.Completions > 0 && name != "" {
 		// Pods of an Indexed Job are named "<job>-<index>" as hostname.
-		host := fmt.Sprintf("%s-%d", j.Name, *s.Completions-1)
+		host := fmt.Sprintf("%s-%d", name, *s.Completions-1)
 		if msgs := validation.IsDNS1123Label(host); len(msgs) > 0 {
-			v.invalid("metadata.name", j.Name, "will not be able to create pod with invalid DNS label: "+host)
+			if j.Name == "" {
+				v.invalid("metadata.generateName", j.GenerateName, fmt.Sprintf(
+					"the name generated from it (%d characters) will not be able to create pod with invalid DNS label of %d characters", len(name), len(host)))
+			} else {
+				v.invalid("metadata.name", j.Name, "will not be able to create pod with invalid DNS label: "+host)
+			}
 		}
 	}
+}
+
+// generatedNameStandIn stands for the name the store will generate from
+// prefix, of its length: the prefix cut to 58 characters and five random
+// ones (Kubernetes' SimpleNameGenerator, maxGeneratedNameLength = 63-5).
+func generatedNameStandIn(prefix string) string {
+	if len(prefix) > 58 {
+		prefix = prefix[:58]
+	}
+	return prefix + "xxxxx"
 }
 
 // newJobUID stands for the uid of a Job not yet created: a new one, which
