@@ -186,3 +186,33 @@ func TestIndexedJobLongGenerateNameRefused(t *testing.T) {
 		t.Errorf("Apply with a 50-character generateName: %v", err)
 	}
 }
+
+// A CronJob's name is at most 52 characters (Kubernetes'
+// ValidateCronJobCreate: 63-11, room for "-<minutes>" in its Jobs' names),
+// checked after the API server generates it: a generateName of 50
+// characters makes 55 and is refused at Apply; nothing is stored.
+func TestCronJobLongGenerateNameRefused(t *testing.T) {
+	c := newCUCluster(t)
+	cj := &workload.CronJob{
+		ObjectMeta: workload.ObjectMeta{GenerateName: strings.Repeat("c", 50)},
+		Spec: workload.CronJobSpec{Schedule: "* * * * *", JobTemplate: workload.JobTemplateSpec{Spec: workload.JobSpec{
+			Template: workload.PodTemplateSpec{Spec: workload.PodSpec{RestartPolicy: workload.RestartPolicyNever,
+				Containers: []workload.Container{{Name: "c", Image: "i"}}}}}}},
+	}
+	if _, err := c.Apply(cj); err == nil || !strings.Contains(err.Error(), "metadata.generateName") {
+		t.Errorf("Apply: %v, want an error on metadata.generateName", err)
+	}
+	if err := c.Advance(3 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"CronJob", "Job", "Pod"} {
+		objs, _ := c.List(kind, "default", "")
+		for _, o := range objs {
+			t.Errorf("%s %s stored", kind, o.GetObjectMeta().Name)
+		}
+	}
+	cj.GenerateName = strings.Repeat("c", 47) // 52 with the suffix
+	if _, err := c.Apply(cj); err != nil {
+		t.Errorf("Apply with a 47-character generateName: %v", err)
+	}
+}

@@ -606,8 +606,16 @@ func (v *validator) objectMeta(kind string, m *ObjectMeta) {
 	} else if m.Namespace != "" {
 		v.msgs("metadata.namespace", m.Namespace, validation.IsDNS1123Label(m.Namespace))
 	}
-	if kind == "CronJob" && len(m.Name) > MaxCronJobNameLength {
-		v.invalid("metadata.name", m.Name, "must be no more than 52 characters")
+	if kind == "CronJob" {
+		switch {
+		case len(m.Name) > MaxCronJobNameLength:
+			v.invalid("metadata.name", m.Name, "must be no more than 52 characters")
+		case m.Name == "" && m.GenerateName != "" && len(generatedNameStandIn(m.GenerateName)) > MaxCronJobNameLength:
+			// Checked on the name the API server generates before it
+			// validates (BeforeCreate).
+			v.invalid("metadata.generateName", m.GenerateName, fmt.Sprintf(
+				"the name generated from it (%d characters) must be no more than 52 characters", len(generatedNameStandIn(m.GenerateName))))
+		}
 	}
 	if m.Generation < 0 {
 		v.invalid("metadata.generation", m.Generation, "must be greater than or equal to 0")
