@@ -57,7 +57,12 @@ const staleClaimRetry = time.Second
 //     is gone, and only while it and the others are Running and Ready for
 //     minReadySeconds (a pod may go before that if it is the first that is
 //     not, Kubernetes' firstUnavailablePod since PR #130909: a Ready pod
-//     not yet available goes at once). Parallel: all at once.
+//     not yet available goes at once). Parallel: all at once, creating
+//     at most BurstReplicas (500) pods a sync, the rest in the syncs their
+//     creations bring (Kubernetes creates every missing pod in one sync,
+//     PR #117865; a set of 2^31-1 replicas would exhaust the embedding
+//     process). A sync's memory and time follow the pods that exist and
+//     those it creates, never spec.replicas.
 //   - updateStrategy RollingUpdate: pods whose revision is not the update
 //     revision are deleted (and recreated at the update revision) from the
 //     highest ordinal down to partition, at most maxUnavailable (default

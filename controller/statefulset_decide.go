@@ -126,18 +126,21 @@ func decideStatefulSet(in stsInput, now time.Time) stsDecision {
 	minReady := set.Spec.MinReadySeconds
 	monotonic := set.Spec.PodManagementPolicy != workload.ParallelPodManagement
 
-	replicas := make([]*workload.Pod, n)
+	// The replicas that exist, sorted by ordinal: memory and time follow
+	// the pods, not spec.replicas (2^31-1 is valid).
+	var replicas []stsReplica
 	var condemned []*workload.Pod
 	for _, p := range in.Pods {
 		ord := stsOrdinal(set.Name, p.Name)
 		switch {
 		case ord < 0:
 		case ord >= start && ord < start+n:
-			replicas[ord-start] = p
+			replicas = append(replicas, stsReplica{ord, p})
 		default:
 			condemned = append(condemned, p)
 		}
 	}
+	slices.SortFunc(replicas, func(a, b stsReplica) int { return cmp.Compare(a.ord, b.ord) })
 	slices.SortFunc(condemned, func(a, b *workload.Pod) int {
 		return cmp.Compare(stsOrdinal(set.Name, b.Name), stsOrdinal(set.Name, a.Name))
 	})
@@ -154,11 +157,18 @@ func decideStatefulSet(in stsInput, now time.Time) stsDecision {
 	// go although it is not available (issue #123918).
 	var firstUnhealthy *workload.Pod
 	unhealthyFound := false
-	for _, p := range replicas {
-		if !stsHealthy(p, minReady, now) {
-			firstUnhealthy, unhealthyFound = p, true
+	for i, r := range replicas {
+		if r.ord != start+i || !stsHealthy(r.pod, minReady, now) {
+			// A missing ordinal below this one is the first (nil).
+			if r.ord == start+i {
+				firstUnhealthy = r.pod
+			}
+			unhealthyFound = true
 			break
 		}
+	}
+	if !unhealthyFound && len(replicas) < n {
+		unhealthyFound = true
 	}
 	if !unhealthyFound {
 		for i := len(condemned) - 1; i >= 0; i-- {
@@ -177,22 +187,34 @@ func decideStatefulSet(in stsInput, now time.Time) stsDecision {
 		}
 		return ru != nil && ru.Partition != nil && ord < start+int(*ru.Partition)
 	}
-	created := make([]bool, n)
+	create := func(ord int) {
+		if useCurrent(ord) {
+			d.Create = append(d.Create, newStatefulPod(set, in.CurrentTemplate, in.CurrentRevision, ord))
+		} else {
+			d.Create = append(d.Create, newStatefulPod(set, in.UpdateTemplate, in.UpdateRevision, ord))
+		}
+	}
+	// Ordinals are walked in order, the missing ones between the pods
+	// that exist created: OrderedReady stops at the first, Parallel
+	// creates at most BurstReplicas per sync (the creations' events bring
+	// the next sync), so that a sync never walks spec.replicas ordinals.
 	exit := false
-	for i := 0; i < n && !exit; i++ {
-		p := replicas[i]
-		ord := start + i
-		switch {
-		case p == nil:
-			if useCurrent(ord) {
-				d.Create = append(d.Create, newStatefulPod(set, in.CurrentTemplate, in.CurrentRevision, ord))
-			} else {
-				d.Create = append(d.Create, newStatefulPod(set, in.UpdateTemplate, in.UpdateRevision, ord))
-			}
-			created[i] = true
+	next := start // the lowest ordinal not walked yet
+	createUpTo := func(end int) {
+		for ord := next; ord < end && !exit && len(d.Create) < BurstReplicas; ord++ {
+			create(ord)
 			exit = monotonic
-			continue
-		case IsPodTerminal(p):
+		}
+		next = end
+	}
+	for _, r := range replicas {
+		createUpTo(r.ord)
+		if exit {
+			break
+		}
+		next = r.ord + 1
+		p, ord := r.pod, r.ord
+		if IsPodTerminal(p) {
 			if p.DeletionTimestamp == nil {
 				d.Delete = append(d.Delete, p)
 			}
@@ -204,11 +226,14 @@ func decideStatefulSet(in stsInput, now time.Time) stsDecision {
 		}
 		if monotonic && (p.DeletionTimestamp != nil || !isRunningAndReady(p) || !IsPodAvailable(p, minReady, now)) {
 			exit = true
-			continue
+			break
 		}
 		if fixed := fixIdentity(set, p, ord); fixed != nil {
 			d.Relabel = append(d.Relabel, fixed)
 		}
+	}
+	if !exit {
+		createUpTo(start + n)
 	}
 	if exit {
 		return d
@@ -237,9 +262,10 @@ func decideStatefulSet(in stsInput, now time.Time) stsDecision {
 		return p != nil && p.DeletionTimestamp == nil && !slices.Contains(d.Delete, p) &&
 			p.Labels[workload.ControllerRevisionHashLabel] != in.UpdateRevision
 	}
-	unavailable, unavailableOutdated := 0, 0
-	for i, p := range replicas {
-		if created[i] || !stsHealthy(p, minReady, now) || slices.Contains(d.Delete, p) {
+	// Every missing ordinal is unavailable, created now or not.
+	unavailable, unavailableOutdated := n-len(replicas), 0
+	for _, r := range replicas {
+		if p := r.pod; !stsHealthy(p, minReady, now) || slices.Contains(d.Delete, p) {
 			unavailable++
 			if !monotonic && outdated(p) {
 				unavailableOutdated++
@@ -260,20 +286,29 @@ func decideStatefulSet(in stsInput, now time.Time) stsDecision {
 		// pod that would come back at the current revision (rollingUpdate
 		// unset: ordinals below status.currentReplicas) is left alone,
 		// else it would be deleted and recreated for ever.
-		for i := n - 1; i >= partition; i-- {
-			if p := replicas[i]; outdated(p) && !stsHealthy(p, minReady, now) && !useCurrent(start+i) {
+		for _, r := range slices.Backward(replicas) {
+			if p := r.pod; r.ord-start >= partition && outdated(p) && !stsHealthy(p, minReady, now) && !useCurrent(r.ord) {
 				del(p)
 			}
 		}
 	}
 	budget := maxUnavailable - unavailable
-	for i := n - 1; i >= partition && budget > 0; i-- {
-		if p := replicas[i]; outdated(p) && (monotonic || stsHealthy(p, minReady, now)) {
+	for _, r := range slices.Backward(replicas) {
+		if budget <= 0 || r.ord-start < partition {
+			break
+		}
+		if p := r.pod; outdated(p) && (monotonic || stsHealthy(p, minReady, now)) {
 			del(p)
 			budget--
 		}
 	}
 	return d
+}
+
+// stsReplica is a pod of the set in range, with its ordinal.
+type stsReplica struct {
+	ord int
+	pod *workload.Pod
 }
 
 // fixIdentity returns p with its pod-name and pod-index labels fixed, or
