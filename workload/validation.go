@@ -584,6 +584,13 @@ func (v *validator) object(obj Object) {
 }
 
 func (v *validator) objectMeta(kind string, m *ObjectMeta) {
+	if !objectMetaOK(kind, m) {
+		v.objectMetaFull(kind, m)
+	}
+}
+
+// objectMetaFull is objectMeta without the fast path: it names each error.
+func (v *validator) objectMetaFull(kind string, m *ObjectMeta) {
 	rule := nameRule(kind)
 	switch {
 	case m.Name == "" && m.GenerateName == "":
