@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/orchestra-go/orchestra"
-	"github.com/orchestra-go/orchestra/vtime"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -14,14 +13,7 @@ import (
 // (a stale resourceVersion) replaces the spec, with no conflict; one read
 // before the object was deleted and created again (another uid) is refused.
 func TestApplyIgnoresStaleResourceVersion(t *testing.T) {
-	c, err := orchestra.New(orchestra.Config{Clock: vtime.NewVirtual(t0), Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Fake().AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: "node-a"}}); err != nil {
-		t.Fatal(err)
-	}
+	c := newVirtualCluster(t, "node-a")
 	labels := map[string]string{"app": "web"}
 	d := &workload.Deployment{
 		ObjectMeta: workload.ObjectMeta{Name: "web"},

@@ -8,22 +8,8 @@ import (
 
 	"github.com/orchestra-go/orchestra"
 	"github.com/orchestra-go/orchestra/store"
-	"github.com/orchestra-go/orchestra/vtime"
 	"github.com/orchestra-go/orchestra/workload"
 )
-
-func newCUCluster(t *testing.T) *orchestra.Cluster {
-	t.Helper()
-	c, err := orchestra.New(orchestra.Config{Clock: vtime.NewVirtual(t0), Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	if err := c.Fake().AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: "node-a"}}); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
 
 func cuDeployment(replicas int32) *workload.Deployment {
 	labels := map[string]string{"app": "web"}
@@ -43,7 +29,7 @@ func cuDeployment(replicas int32) *workload.Deployment {
 // Create stores a new object and refuses one whose name is taken, with
 // store.ErrAlreadyExists naming it, leaving the stored one as it was.
 func TestCreateRefusesExisting(t *testing.T) {
-	c := newCUCluster(t)
+	c := newVirtualCluster(t, "node-a")
 	out, err := c.Create(cuDeployment(2))
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +77,7 @@ func TestCreateRefusesExisting(t *testing.T) {
 // controllers wrote the status since the Get) is a conflict that changes
 // nothing; the fresh one, or none, writes.
 func TestUpdateConflictsOnStaleResourceVersion(t *testing.T) {
-	c := newCUCluster(t)
+	c := newVirtualCluster(t, "node-a")
 	if _, err := c.Create(cuDeployment(3)); err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +129,7 @@ func TestUpdateConflictsOnStaleResourceVersion(t *testing.T) {
 // clear them, where Apply keeps the stored finalizers), refuses an object
 // that is not stored or has no name, and refuses an invalid change.
 func TestUpdateReplacesAndRefuses(t *testing.T) {
-	c := newCUCluster(t)
+	c := newVirtualCluster(t, "node-a")
 	d := cuDeployment(1)
 	d.Finalizers = []string{"example.com/keep"}
 	if _, err := c.Create(d); err != nil {

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orchestra-go/orchestra"
-	"github.com/orchestra-go/orchestra/vtime"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -17,14 +15,7 @@ import (
 // (MaxPodCreateDeletePerSync), a sync at creation and one each second
 // (syncJobBatchPeriod).
 func TestHugeJobAdvanceReturns(t *testing.T) {
-	c, err := orchestra.New(orchestra.Config{Clock: vtime.NewVirtual(t0), Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Fake().AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: "node-a"}}); err != nil {
-		t.Fatal(err)
-	}
+	c := newVirtualCluster(t, "node-a")
 	if _, err := c.Create(&workload.Job{
 		ObjectMeta: workload.ObjectMeta{Name: "huge", Namespace: "default"},
 		Spec: workload.JobSpec{Parallelism: workload.Ptr[int32](math.MaxInt32), Template: workload.PodTemplateSpec{

@@ -16,7 +16,7 @@ import (
 // NameIsDNSSubdomain): no ReplicaSet is stored and the Deployment reports
 // Progressing False ReplicaSetCreateError with a Warning event.
 func TestLongDeploymentNameReplicaSetRefused(t *testing.T) {
-	c := newCUCluster(t)
+	c := newVirtualCluster(t, "node-a")
 	d := cuDeployment(1)
 	d.Name = strings.Repeat("a", 250)
 	if _, err := c.Apply(d); err != nil {
@@ -66,7 +66,7 @@ func TestLongDeploymentNameReplicaSetRefused(t *testing.T) {
 // keeps 223 characters of the name) and the StatefulSet controller
 // records FailedCreate. No pod is stored.
 func TestLongStatefulSetNamePodsRefused(t *testing.T) {
-	c := newCUCluster(t)
+	c := newVirtualCluster(t, "node-a")
 	labels := map[string]string{"app": "db"}
 	s := &workload.StatefulSet{
 		ObjectMeta: workload.ObjectMeta{Name: strings.Repeat("s", 60)},
@@ -108,7 +108,7 @@ func TestLongStatefulSetNamePodsRefused(t *testing.T) {
 // (ValidateObjectMetaUpdate): the StatefulSet records FailedUpdate and the
 // pod is stored as it was, never with an invalid label.
 func TestLongStatefulSetNameRelabelRefused(t *testing.T) {
-	c := newCUCluster(t)
+	c := newVirtualCluster(t, "node-a")
 	labels := map[string]string{"app": "db"}
 	name := strings.Repeat("s", 63)
 	pod := &workload.Pod{ObjectMeta: workload.ObjectMeta{Name: name + "-0", Labels: labels},
@@ -158,7 +158,7 @@ func TestLongStatefulSetNameRelabelRefused(t *testing.T) {
 // and a hostname of 65: refused at Apply, naming metadata.generateName;
 // nothing is stored.
 func TestIndexedJobLongGenerateNameRefused(t *testing.T) {
-	c := newCUCluster(t)
+	c := newVirtualCluster(t, "node-a")
 	j := &workload.Job{
 		ObjectMeta: workload.ObjectMeta{GenerateName: strings.Repeat("j", 60)},
 		Spec: workload.JobSpec{
@@ -192,7 +192,7 @@ func TestIndexedJobLongGenerateNameRefused(t *testing.T) {
 // checked after the API server generates it: a generateName of 50
 // characters makes 55 and is refused at Apply; nothing is stored.
 func TestCronJobLongGenerateNameRefused(t *testing.T) {
-	c := newCUCluster(t)
+	c := newVirtualCluster(t, "node-a")
 	cj := &workload.CronJob{
 		ObjectMeta: workload.ObjectMeta{GenerateName: strings.Repeat("c", 50)},
 		Spec: workload.CronJobSpec{Schedule: "* * * * *", JobTemplate: workload.JobTemplateSpec{Spec: workload.JobSpec{

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orchestra-go/orchestra"
-	"github.com/orchestra-go/orchestra/vtime"
 	"github.com/orchestra-go/orchestra/workload"
 )
 
@@ -19,14 +17,7 @@ import (
 // one pod at a time, each after the one before it is Running and Ready,
 // so Advance returns with a few pods, ordinals 0, 1, 2, ... without gaps.
 func TestHugeStatefulSetAdvanceReturns(t *testing.T) {
-	c, err := orchestra.New(orchestra.Config{Clock: vtime.NewVirtual(t0), Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Fake().AddNode(&workload.Node{ObjectMeta: workload.ObjectMeta{Name: "node-a"}}); err != nil {
-		t.Fatal(err)
-	}
+	c := newVirtualCluster(t, "node-a")
 	labels := map[string]string{"app": "db"}
 	if _, err := c.Create(&workload.StatefulSet{
 		ObjectMeta: workload.ObjectMeta{Name: "db", Namespace: "default"},

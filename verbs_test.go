@@ -31,7 +31,7 @@ func podNames(t *testing.T, c *orchestra.Cluster, sel string) []string {
 // Scale sets spec.replicas alone, as kubectl scale, by any name kubectl
 // takes for the kind; bad input is refused and changes nothing.
 func TestScale(t *testing.T) {
-	c := newCUCluster(t)
+	c := newVirtualCluster(t, "node-a")
 	if _, err := c.Create(cuDeployment(3)); err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestScale(t *testing.T) {
 // template with the restartedAt annotation, as kubectl rollout restart;
 // a paused Deployment is refused.
 func TestRolloutRestart(t *testing.T) {
-	c := newCUCluster(t)
+	c := newVirtualCluster(t, "node-a")
 	if _, err := c.Create(cuDeployment(3)); err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestRolloutRestart(t *testing.T) {
 
 // Scale and RolloutRestart on a closed cluster say so.
 func TestVerbsClosed(t *testing.T) {
-	c := newCUCluster(t)
+	c := newVirtualCluster(t, "node-a")
 	c.Close()
 	if err := c.Scale("deploy", "", "web", 1); !errors.Is(err, orchestra.ErrClosed) {
 		t.Errorf("Scale: %v", err)
@@ -177,7 +177,7 @@ func TestVerbsClosed(t *testing.T) {
 // RolloutUndo is kubectl rollout undo: back to the revision before the
 // latest, or to a named one, as a new revision of the old template.
 func TestRolloutUndo(t *testing.T) {
-	c := newCUCluster(t)
+	c := newVirtualCluster(t, "node-a")
 	if _, err := c.Create(cuDeployment(2)); err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +271,7 @@ func TestRolloutUndo(t *testing.T) {
 // skipped rollback, not a write (k8s.io/kubectl
 // pkg/polymorphichelpers/rollback.go).
 func TestRolloutUndoIgnoresHashLabelOnBothSides(t *testing.T) {
-	c := newCUCluster(t)
+	c := newVirtualCluster(t, "node-a")
 	d := cuDeployment(1)
 	d.Spec.Template.Labels = map[string]string{"app": "web", workload.PodTemplateHashLabel: "mine"}
 	if _, err := c.Create(d); err != nil {
@@ -317,7 +317,7 @@ func TestRolloutUndoRevisionAnnotationMissingOrBad(t *testing.T) {
 		{name: "bad", ann: map[string]string{workload.RevisionAnnotation: "x"}, wantImage: "web:1", wantErr: "no rollout history"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newCUCluster(t)
+			c := newVirtualCluster(t, "node-a")
 			labels := map[string]string{"app": "web"}
 			if _, err := c.Create(&workload.ReplicaSet{
 				ObjectMeta: workload.ObjectMeta{Name: "web-old", Labels: labels, Annotations: tc.ann},
@@ -361,7 +361,7 @@ func TestRolloutUndoRevisionAnnotationMissingOrBad(t *testing.T) {
 // selector matches and that it controls, as kubectl's listReplicaSets: a
 // ReplicaSet relabelled out of the selector is no revision.
 func TestRolloutUndoOnlySelectedReplicaSets(t *testing.T) {
-	c := newCUCluster(t)
+	c := newVirtualCluster(t, "node-a")
 	if _, err := c.Create(cuDeployment(1)); err != nil {
 		t.Fatal(err)
 	}
