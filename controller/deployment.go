@@ -186,12 +186,7 @@ func (c *deploymentController) Reconcile(ctx context.Context, key string) (Resul
 		return Result{}, err
 	}
 	d := o.(*workload.Deployment)
-	var sel labels.Selector
-	if p := c.byNS[ns][key]; p != nil && p.holds(d.Spec.Selector) {
-		sel, err = p.sel, p.err // the cache's parse of the same selector
-	} else {
-		sel, err = d.Spec.Selector.AsSelector()
-	}
+	sel, err := c.byNS[ns][key].parse(d.Spec.Selector)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: spec.selector: %v: %w", workload.Ref(d), err, ErrPermanent)
 	}

@@ -428,12 +428,11 @@ func (c *replicaSetController) Reconcile(ctx context.Context, key string) (Resul
 		return Result{}, err
 	}
 	rs := o.(*workload.ReplicaSet)
-	var sel labels.Selector
-	if m := c.sets[key]; m != nil && m.uid == rs.UID && m.selector.holds(rs.Spec.Selector) {
-		sel, err = m.selector.sel, m.selector.err // the cache's parse of the same selector
-	} else {
-		sel, err = rs.Spec.Selector.AsSelector()
+	var cached *parsedSelector
+	if m := c.sets[key]; m != nil && m.uid == rs.UID {
+		cached = &m.selector
 	}
+	sel, err := cached.parse(rs.Spec.Selector)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: spec.selector: %v: %w", workload.Ref(rs), err, ErrPermanent)
 	}

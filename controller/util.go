@@ -290,3 +290,12 @@ func (p *parsedSelector) of(ls *workload.LabelSelector) (labels.Selector, error)
 	p.src = ls
 	return p.sel, p.err
 }
+
+// parse returns ls.AsSelector(): the parse p holds when it is of a
+// selector equal to ls (p may be nil), else a new one, p left as it is.
+func (p *parsedSelector) parse(ls *workload.LabelSelector) (labels.Selector, error) {
+	if p != nil && p.holds(ls) {
+		return p.sel, p.err
+	}
+	return ls.AsSelector()
+}
