@@ -474,11 +474,12 @@ const nameAlphabet = "bcdfghjklmnpqrstvwxz2456789"
 // generateName sets m.Name from m.GenerateName and 5 random characters,
 // retrying on collision, and returns the object's key (workload.Key): the
 // name is a substring of it, one string for both. Kubernetes cuts the
-// prefix to 58 characters so the name fits in 63.
+// prefix to 58 characters so the name fits in 63
+// (workload.GeneratedNamePrefixMax).
 func (s *Store) generateName(m *workload.ObjectMeta, taken map[string]*entry) (string, bool) {
 	prefix := m.GenerateName
-	if len(prefix) > 58 {
-		prefix = prefix[:58]
+	if len(prefix) > workload.GeneratedNamePrefixMax {
+		prefix = prefix[:workload.GeneratedNamePrefixMax]
 	}
 	var buf [128]byte
 	b := buf[:0]
@@ -488,7 +489,7 @@ func (s *Store) generateName(m *workload.ObjectMeta, taken map[string]*entry) (s
 	at := len(b) // where the name starts
 	b = append(b, prefix...)
 	suffix := len(b)
-	b = append(b, "12345"...)
+	b = append(b, make([]byte, workload.GeneratedNameSuffixLength)...) // the random suffix
 	for range 16 {
 		for i := suffix; i < len(b); i++ {
 			b[i] = nameAlphabet[s.rng.IntN(len(nameAlphabet))]

@@ -2096,14 +2096,22 @@ func (v *validator) job(j *Job) {
 	}
 }
 
+// GeneratedNamePrefixMax and GeneratedNameSuffixLength shape a name made
+// from metadata.generateName, as Kubernetes' SimpleNameGenerator: the
+// prefix cut to 58 characters (maxGeneratedNameLength = 63-5) and 5
+// random characters, so that the name fits in 63.
+const (
+	GeneratedNamePrefixMax    = 58
+	GeneratedNameSuffixLength = 5
+)
+
 // generatedNameStandIn stands for the name the store will generate from
-// prefix, of its length: the prefix cut to 58 characters and five random
-// ones (Kubernetes' SimpleNameGenerator, maxGeneratedNameLength = 63-5).
+// prefix, of its length.
 func generatedNameStandIn(prefix string) string {
-	if len(prefix) > 58 {
-		prefix = prefix[:58]
+	if len(prefix) > GeneratedNamePrefixMax {
+		prefix = prefix[:GeneratedNamePrefixMax]
 	}
-	return prefix + "xxxxx"
+	return prefix + strings.Repeat("x", GeneratedNameSuffixLength)
 }
 
 // newJobUID stands for the uid of a Job not yet created: a new one, which
